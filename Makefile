@@ -1,0 +1,131 @@
+# mdx - one top-level makefile.  Targets: all check install uninstall clean
+# demo bench deps.  Put local overrides in config.mak.
+
+-include config.mak
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
+
+PKG_CONFIG ?= pkg-config
+CFLAGS ?= -O2 -g
+WARNFLAGS = -Wall -Wextra -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARNFLAGS += -Werror
+endif
+ifeq ($(CI),true)
+WARNFLAGS += -Werror
+endif
+
+CURL_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags libcurl 2>/dev/null)
+CURL_LIBS ?= $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null || echo -lcurl)
+JANSSON_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
+JANSSON_LIBS ?= $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson)
+PQ_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags libpq 2>/dev/null)
+PQ_LIBS ?= $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null || echo -lpq)
+ARCHIVE_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags libarchive 2>/dev/null)
+ARCHIVE_LIBS ?= $(shell $(PKG_CONFIG) --libs libarchive 2>/dev/null || echo -larchive)
+# libs3 ships no .pc file.
+S3_CFLAGS ?=
+S3_LIBS ?= -ls3
+
+ifeq ($(SANITIZE),1)
+O ?= build-san
+SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+else
+O ?= build
+SANFLAGS =
+endif
+
+MIGRATIONS := $(sort $(wildcard sql/[0-9][0-9][0-9]_*.sql))
+SCHEMA_VERSION := $(or $(lastword $(patsubst sql/%,%,$(foreach m,$(MIGRATIONS),$(firstword $(subst _, ,$(m)))))),0)
+SCHEMA_VERSION_NUM := $(shell expr $(SCHEMA_VERSION) + 0)
+
+ALL_CPPFLAGS = -Ilib -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
+	-DMDX_SCHEMA_VERSION=$(SCHEMA_VERSION_NUM) \
+	$(CURL_CFLAGS) $(JANSSON_CFLAGS) $(PQ_CFLAGS) $(ARCHIVE_CFLAGS) \
+	$(S3_CFLAGS) $(CPPFLAGS)
+ALL_CFLAGS = -std=c11 $(WARNFLAGS) $(SANFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+LIBS = $(CURL_LIBS) $(JANSSON_LIBS) $(PQ_LIBS) $(ARCHIVE_LIBS) $(S3_LIBS) -lm
+
+LIB_SRC := $(sort $(wildcard lib/*.c))
+LIB_OBJ := $(patsubst lib/%.c,$(O)/lib/%.o,$(LIB_SRC)) $(O)/lib/migrations.o
+TOOL_SRC := $(sort $(wildcard tools/mdx-*.c))
+TOOLS := $(patsubst tools/%.c,$(O)/%,$(TOOL_SRC))
+UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
+UNITS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
+MAN1 := $(sort $(wildcard man/*.1))
+MAN5 := $(sort $(wildcard man/*.5))
+MAN7 := $(sort $(wildcard man/*.7))
+HDR := lib/mdx.h $(wildcard lib/*_int.h)
+
+.PHONY: all check unit install uninstall clean demo bench deps lint-man
+
+all: $(TOOLS)
+
+$(O)/lib/%.o: lib/%.c $(HDR) Makefile
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+# The migrations in sql/ are compiled into every program.
+$(O)/lib/migrations.c: $(MIGRATIONS) lib/gen-migrations.sh
+	@mkdir -p $(@D)
+	sh lib/gen-migrations.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+$(O)/lib/migrations.o: $(O)/lib/migrations.c lib/mdx.h
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(O)/libmdx.a: $(LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $(LIB_OBJ)
+
+$(O)/tools/%.o: tools/%.c $(HDR) Makefile
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(O)/mdx-%: $(O)/tools/mdx-%.o $(O)/libmdx.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(O)/libmdx.a $(LIBS)
+
+$(O)/tests/%: tests/unit/%.c tests/unit/tap.h $(O)/libmdx.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) -Itests/unit $(ALL_CFLAGS) $(ALL_LDFLAGS) \
+		-o $@ $< $(O)/libmdx.a $(LIBS)
+
+unit: $(UNITS)
+
+# make check: every TAP test under prove; the last line is
+# "N passed, N failed".
+check: all unit
+	@MDX_BUILD=$(abspath $(O)) sh tests/run.sh
+
+lint-man:
+	mandoc -Tlint -Wwarning $(MAN1) $(MAN5) $(MAN7)
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+	for t in $(TOOLS); do install -m 755 $$t $(DESTDIR)$(BINDIR)/; done
+	for m in $(MAN1); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/; done
+	for m in $(MAN5); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man5/; done
+	for m in $(MAN7); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man7/; done
+
+uninstall:
+	for t in $(notdir $(TOOLS)); do rm -f $(DESTDIR)$(BINDIR)/$$t; done
+	for m in $(notdir $(MAN1)); do rm -f $(DESTDIR)$(MANDIR)/man1/$$m; done
+	for m in $(notdir $(MAN5)); do rm -f $(DESTDIR)$(MANDIR)/man5/$$m; done
+	for m in $(notdir $(MAN7)); do rm -f $(DESTDIR)$(MANDIR)/man7/$$m; done
+
+deps:
+	sh tools/deps.sh
+
+demo: all
+	MDX_BUILD=$(abspath $(O)) sh pipelines/demo
+
+bench: all
+	MDX_BUILD=$(abspath $(O)) sh bench/run.sh $(BENCH)
+
+clean:
+	rm -rf build build-san

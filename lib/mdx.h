@@ -1,0 +1,508 @@
+/*
+ * mdx.h - the one public header of libmdx, the library shared by the mdx
+ * programs (mdx-extract, mdx-lake, mdx-transform, mdx-load, mdx-aggregate
+ * and mdx-indicators).
+ *
+ * Every function and type here has an mdx_ prefix.  Functions that can only
+ * fail through a programming error or memory exhaustion do not return an
+ * error: they end the program with a message (memory exhaustion exits 1).
+ * Functions whose failure depends on input return a status the caller must
+ * check, and leave a human-readable reason where the comment says so.
+ *
+ * The library is linked statically into each program; it is not installed.
+ */
+#ifndef MDX_H
+#define MDX_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define MDX_VERSION "0.1.0"
+
+/*
+ * The schema version of the warehouse this build was made for.  The Makefile
+ * defines it as the number of the newest migration in sql/, so a program
+ * and the migrations it carries can never disagree.
+ */
+#ifndef MDX_SCHEMA_VERSION
+#define MDX_SCHEMA_VERSION 0
+#endif
+
+#if defined(__GNUC__)
+#define MDX_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define MDX_NORETURN __attribute__((noreturn))
+#else
+#define MDX_PRINTF(f, a)
+#define MDX_NORETURN
+#endif
+
+/* ------------------------------------------------------------------------
+ * Exit status.  One table for every program; man/mdx.7 documents it.
+ */
+enum mdx_exit {
+	MDX_EX_OK = 0,		/* success */
+	MDX_EX_FAIL = 1,	/* any other failure */
+	MDX_EX_USAGE = 64,	/* bad command line */
+	MDX_EX_DATAERR = 65,	/* bad input data */
+	MDX_EX_UNAVAILABLE = 69, /* a service (database, exchange, S3) refused */
+	MDX_EX_IOERR = 74,	/* reading or writing a file or stream failed */
+	MDX_EX_TEMPFAIL = 75,	/* temporary failure: a rerun may succeed */
+	MDX_EX_CONFIG = 78	/* configuration error */
+};
+
+/* Returns a short lowercase name for an exit status ("usage", "tempfail"). */
+const char *mdx_exit_name(int status);
+
+/* ------------------------------------------------------------------------
+ * Errors and logging.
+ *
+ * Messages go to stderr as "PROGNAME: message".  Call mdx_init() first in
+ * main(): it records the program name, restores the default SIGPIPE action
+ * (so that a closed pipe ends the program quietly, as with any Unix filter)
+ * and reads MDX_VERBOSE.
+ */
+extern const char *mdx_progname;
+extern int mdx_verbose;	/* 0 quiet, 1 normal (default), 2 debug */
+
+void mdx_init(const char *argv0);
+
+/* Prints "PROGNAME: message" on stderr. */
+void mdx_warn(const char *fmt, ...) MDX_PRINTF(1, 2);
+
+/* Prints "PROGNAME: message" on stderr and exits with status. */
+void mdx_die(int status, const char *fmt, ...) MDX_PRINTF(2, 3) MDX_NORETURN;
+
+/* Prints only when mdx_verbose >= 2 (-v twice, or MDX_VERBOSE=2). */
+void mdx_debug(const char *fmt, ...) MDX_PRINTF(1, 2);
+
+/* Whether stderr is a terminal; progress output is shown only then. */
+int mdx_stderr_is_tty(void);
+
+/* Allocation that ends the program (exit 1) when memory is exhausted. */
+void *mdx_malloc(size_t n);
+void *mdx_calloc(size_t n, size_t size);
+void *mdx_realloc(void *p, size_t n);
+char *mdx_strdup(const char *s);
+char *mdx_strndup(const char *s, size_t n);
+
+/*
+ * An input position: a file name ("stdin" for standard input) and a 1-based
+ * line number.  Messages about input print it as "(at NAME:LINE)".
+ */
+struct mdx_pos {
+	const char *name;
+	unsigned long line;
+};
+
+/* ------------------------------------------------------------------------
+ * The growable buffer.  The one buffer type of the project: build strings,
+ * JSON lines and request bodies in it.  data is always NUL-terminated after
+ * any mdx_buf_* call, so it can be used as a C string when it holds text.
+ */
+struct mdx_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+
+#define MDX_BUF_INIT { NULL, 0, 0 }
+
+void mdx_buf_init(struct mdx_buf *b);
+void mdx_buf_free(struct mdx_buf *b);
+/* Empties the buffer but keeps its memory. */
+void mdx_buf_reset(struct mdx_buf *b);
+/* Makes room for at least n more bytes (plus the terminating NUL). */
+void mdx_buf_grow(struct mdx_buf *b, size_t n);
+void mdx_buf_add(struct mdx_buf *b, const void *p, size_t n);
+void mdx_buf_addstr(struct mdx_buf *b, const char *s);
+void mdx_buf_addch(struct mdx_buf *b, int c);
+void mdx_buf_printf(struct mdx_buf *b, const char *fmt, ...) MDX_PRINTF(2, 3);
+void mdx_buf_vprintf(struct mdx_buf *b, const char *fmt, va_list ap);
+/* Appends s (n bytes) as a JSON string, quotes included. */
+void mdx_buf_add_json_str(struct mdx_buf *b, const char *s, size_t n);
+/* Appends "KEY":"VALUE" (both escaped), preceded by a comma if not first. */
+void mdx_buf_add_json_kv(struct mdx_buf *b, int first, const char *key,
+    const char *val);
+/* Detaches the data (the caller frees it) and leaves the buffer empty. */
+char *mdx_buf_detach(struct mdx_buf *b, size_t *len);
+
+/* ------------------------------------------------------------------------
+ * The NDJSON reader.
+ *
+ * Reads lines from standard input or a list of files, one after the other.
+ * Compressed input (gzip, zstd, xz, bzip2) is recognised by its magic bytes
+ * and decompressed through libarchive.  A trailing CR is removed (CRLF
+ * input).  Blank lines are skipped but counted.  A line longer than the
+ * maximum, with invalid UTF-8 or an embedded NUL is reported as bad, with
+ * the reason, and reading goes on at the next line.
+ */
+#define MDX_MAXLINE_DEFAULT (1024 * 1024)
+
+enum mdx_rd {
+	MDX_RD_EOF = 0,		/* no more lines in any input */
+	MDX_RD_LINE = 1,	/* *line holds a good line */
+	MDX_RD_BAD = -1,	/* this line is bad; see mdx_reader_error() */
+	MDX_RD_ERR = -2		/* the input cannot be read further (I/O
+				   error, truncated or corrupt compression);
+				   see mdx_reader_error() and
+				   mdx_reader_error_status() */
+};
+
+struct mdx_reader;
+
+/*
+ * Opens a reader over paths[0..n-1]; "-" means standard input, and n == 0
+ * reads standard input alone.  A file that cannot be opened is reported by
+ * mdx_reader_next() as MDX_RD_ERR when the reader reaches it.
+ */
+struct mdx_reader *mdx_reader_open(char *const *paths, int n);
+void mdx_reader_close(struct mdx_reader *r);
+void mdx_reader_set_maxline(struct mdx_reader *r, size_t max);
+
+/*
+ * Returns the next line.  On MDX_RD_LINE, *line points to the line without
+ * its newline, NUL-terminated, valid until the next call; *len is its
+ * length.  On MDX_RD_BAD, *line and *len hold the bad line (cut at the
+ * maximum length) so it can be passed to a rejects stream.
+ */
+int mdx_reader_next(struct mdx_reader *r, const char **line, size_t *len);
+
+/* The position of the line last returned. */
+struct mdx_pos mdx_reader_pos(const struct mdx_reader *r);
+
+/* The reason for the last MDX_RD_BAD or MDX_RD_ERR ("line too long"). */
+const char *mdx_reader_error(const struct mdx_reader *r);
+
+/* The exit status an MDX_RD_ERR calls for: MDX_EX_IOERR for I/O errors,
+ * MDX_EX_DATAERR for corrupt or truncated compressed data. */
+int mdx_reader_error_status(const struct mdx_reader *r);
+
+/* Checks that s[0..n) is valid UTF-8 without NUL; returns the offset of the
+ * first bad byte, or -1 when the text is good. */
+long mdx_utf8_check(const char *s, size_t n);
+
+/* ------------------------------------------------------------------------
+ * The checked writer.
+ *
+ * Buffered writes to a file descriptor.  Every write is checked: EPIPE ends
+ * the program quietly with the status a SIGPIPE gives (141), any other
+ * error exits MDX_EX_IOERR naming the output.
+ */
+struct mdx_writer;
+
+struct mdx_writer *mdx_writer_fd(int fd, const char *name);
+/* The writer for standard output, created on first use. */
+struct mdx_writer *mdx_stdout(void);
+void mdx_write(struct mdx_writer *w, const void *p, size_t n);
+/* Writes p[0..n) and a newline. */
+void mdx_write_line(struct mdx_writer *w, const void *p, size_t n);
+void mdx_writer_flush(struct mdx_writer *w);
+/* Flushes and closes (standard output is flushed, not closed). */
+void mdx_writer_close(struct mdx_writer *w);
+
+/* ------------------------------------------------------------------------
+ * The JSON line parser.
+ *
+ * A small, fast parser for one JSON text (one NDJSON line) into a tree of
+ * nodes that point into the line.  Numbers are kept as their source text,
+ * so decimals are never rounded through double.  Strings are kept raw
+ * (escapes undone on demand by mdx_json_str()).  Nesting depth is limited
+ * to 64.
+ */
+enum mdx_json_type {
+	MDX_JSON_NULL,
+	MDX_JSON_FALSE,
+	MDX_JSON_TRUE,
+	MDX_JSON_NUMBER,
+	MDX_JSON_STRING,
+	MDX_JSON_ARRAY,
+	MDX_JSON_OBJECT
+};
+
+struct mdx_json {
+	enum mdx_json_type type;
+	const char *key;	/* raw key text when the parent is an object */
+	size_t keylen;
+	const char *text;	/* number: its text; string: raw content
+				   between the quotes, escapes not undone */
+	size_t len;
+	int escaped;		/* string contains backslash escapes */
+	unsigned nchild;	/* array or object: number of children */
+	struct mdx_json *child;	/* first child */
+	struct mdx_json *next;	/* next sibling */
+};
+
+struct mdx_json_doc;	/* owns the nodes; reuse it line after line */
+
+struct mdx_json_doc *mdx_json_doc_new(void);
+void mdx_json_doc_free(struct mdx_json_doc *d);
+
+/*
+ * Parses s[0..n).  Returns the root, or NULL with a reason ("unexpected
+ * character at column 17") in mdx_json_error(d).  The nodes stay valid until
+ * the next parse with the same doc; s must stay unchanged meanwhile.
+ */
+struct mdx_json *mdx_json_parse(struct mdx_json_doc *d, const char *s,
+    size_t n);
+const char *mdx_json_error(const struct mdx_json_doc *d);
+
+/* The member named key of an object, or NULL. */
+struct mdx_json *mdx_json_get(const struct mdx_json *obj, const char *key);
+/* The i-th element of an array (0-based), or NULL. */
+struct mdx_json *mdx_json_at(const struct mdx_json *arr, unsigned i);
+/*
+ * The value of a string node with escapes undone, in buf (reset first);
+ * returns buf->data, or NULL if the node is not a string or holds an
+ * invalid escape.
+ */
+const char *mdx_json_str(const struct mdx_json *v, struct mdx_buf *buf);
+/* Whether a string node equals the C string s (escapes undone). */
+int mdx_json_str_eq(const struct mdx_json *v, const char *s);
+/* An integer from a number or a string holding digits; 0 ok, -1 not one. */
+int mdx_json_int(const struct mdx_json *v, int64_t *out);
+/* Appends the node re-serialised compactly (its exact source text for
+ * scalars) to buf. */
+void mdx_json_dump(const struct mdx_json *v, struct mdx_buf *buf);
+
+/* ------------------------------------------------------------------------
+ * Exact decimals.
+ *
+ * A decimal is coef * 10^-scale, with |coef| < 10^38 (38 significant
+ * digits) and 0 <= scale <= MDX_DEC_MAXSCALE.  Parsing and formatting never
+ * go through double.  Formatting keeps the scale, so "42283.58000000"
+ * formats back to exactly that text; arithmetic results take the larger
+ * scale of their operands.  Negative zero is zero.
+ */
+#define MDX_DEC_MAXDIGITS 38
+#define MDX_DEC_MAXSCALE 38
+#define MDX_DEC_BUFSZ 48	/* enough for any formatted decimal */
+
+typedef struct mdx_dec {
+	__int128 coef;
+	int scale;
+} mdx_dec;
+
+enum mdx_dec_err {
+	MDX_DEC_OK = 0,
+	MDX_DEC_SYNTAX = -1,	/* not a decimal number, NaN, Infinity */
+	MDX_DEC_OVERFLOW = -2	/* more than 38 significant digits, or a
+				   scale beyond MDX_DEC_MAXSCALE */
+};
+
+/*
+ * Parses s[0..n): an optional sign, digits with an optional fraction, and
+ * an optional exponent ("1e-8", "2.5E+3").  JSON number text and the
+ * decimal strings exchanges send both parse.  Leading and trailing blanks
+ * are not accepted.  Returns an mdx_dec_err.
+ */
+int mdx_dec_parse(mdx_dec *d, const char *s, size_t n);
+/* Parses a string or number JSON node. */
+int mdx_dec_from_json(mdx_dec *d, const struct mdx_json *v);
+/* A readable reason for an mdx_dec_err. */
+const char *mdx_dec_strerror(int err);
+mdx_dec mdx_dec_from_int(int64_t v);
+/* Formats into buf (at least MDX_DEC_BUFSZ bytes); returns the length. */
+int mdx_dec_format(const mdx_dec *d, char *buf);
+/* Appends the formatted decimal to b. */
+void mdx_dec_add_to_buf(struct mdx_buf *b, const mdx_dec *d);
+/* Compares numerically: <0, 0, >0. "1.0" equals "1". */
+int mdx_dec_cmp(const mdx_dec *a, const mdx_dec *b);
+/* *r = a + b; returns MDX_DEC_OK or MDX_DEC_OVERFLOW (then *r unchanged). */
+int mdx_dec_add(mdx_dec *r, const mdx_dec *a, const mdx_dec *b);
+int mdx_dec_sub(mdx_dec *r, const mdx_dec *a, const mdx_dec *b);
+/* *r = a * b exactly; MDX_DEC_OVERFLOW when it does not fit. */
+int mdx_dec_mul(mdx_dec *r, const mdx_dec *a, const mdx_dec *b);
+const mdx_dec *mdx_dec_min(const mdx_dec *a, const mdx_dec *b);
+const mdx_dec *mdx_dec_max(const mdx_dec *a, const mdx_dec *b);
+int mdx_dec_sign(const mdx_dec *d);
+int mdx_dec_is_zero(const mdx_dec *d);
+/* Removes trailing fractional zeros ("1.500" -> "1.5", "2.00" -> "2"). */
+void mdx_dec_normalize(mdx_dec *d);
+/* The nearest double, for indicators only (never for sums or storage). */
+double mdx_dec_to_double(const mdx_dec *d);
+
+/* ------------------------------------------------------------------------
+ * UTC time and intervals.
+ *
+ * mdx_time is milliseconds since 1970-01-01T00:00:00Z.  Everything is UTC;
+ * there are no time zones anywhere in mdx.
+ */
+typedef int64_t mdx_time;
+
+#define MDX_TIME_BUFSZ 32
+#define MDX_MS_MINUTE INT64_C(60000)
+#define MDX_MS_HOUR INT64_C(3600000)
+#define MDX_MS_DAY INT64_C(86400000)
+
+/*
+ * The current time.  MDX_NOW in the environment (any form mdx_time_parse
+ * accepts but relative ones) overrides the clock, so tests and the
+ * simulated cron day run on a clock of their own.
+ */
+mdx_time mdx_now(void);
+
+/* RFC 3339: "2024-01-01T00:00:00Z", "2024-01-01T00:00:00.123Z",
+ * "2024-01-01T02:00:00+02:00", "2024-01-01" (midnight).  0 ok, -1 bad. */
+int mdx_time_parse_rfc3339(const char *s, size_t n, mdx_time *t);
+
+/*
+ * Converts an epoch number to mdx_time, telling the unit by magnitude:
+ * below 10^11 seconds, below 10^14 milliseconds, below 10^17 microseconds,
+ * else nanoseconds.  (Binance's spot archives switched from ms to µs on
+ * 2025-01-01.)  Sub-millisecond parts are truncated.
+ */
+mdx_time mdx_time_from_epoch(int64_t v);
+
+/*
+ * Parses any user-facing time: RFC 3339, an epoch number (unit by
+ * magnitude), "now", or a time relative to now such as "-2d", "-90m",
+ * "+1h", "-1w" (units s m h d w).  0 ok, -1 bad.
+ */
+int mdx_time_parse(const char *s, mdx_time *t);
+
+/* Formats as RFC 3339 UTC: "2024-01-01T00:00:00Z", with ".mmm" only when
+ * the milliseconds are not zero.  buf has MDX_TIME_BUFSZ bytes; returns the
+ * length. */
+int mdx_time_format(mdx_time t, char *buf);
+/* "2024-01-01": the UTC date, for lake partitions. */
+int mdx_time_format_date(mdx_time t, char *buf);
+
+/* Breaks t into UTC calendar fields (month 1-12, wday 0 = Sunday). */
+struct mdx_tm {
+	int year, month, day, hour, min, sec, ms, wday;
+};
+void mdx_time_split(mdx_time t, struct mdx_tm *tm);
+mdx_time mdx_time_join(int year, int month, int day, int hour, int min,
+    int sec, int ms);
+
+/*
+ * Interval codes: 1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M.
+ * Fixed intervals have ms > 0 and are aligned to the epoch, except 1w,
+ * which starts on Monday 00:00Z (Binance's convention).  1M has ms == 0 and
+ * months == 1 and starts on the 1st at 00:00Z.
+ */
+struct mdx_interval {
+	const char *code;
+	int64_t ms;	/* length in ms; 0 for months */
+	int months;	/* 1 for 1M, else 0 */
+};
+
+/* The interval for a code, or NULL when unknown (codes are case-sensitive:
+ * "1m" is a minute, "1M" a month). */
+const struct mdx_interval *mdx_interval_lookup(const char *code);
+/* All intervals, shortest first, ending with a NULL code. */
+extern const struct mdx_interval mdx_intervals[];
+/* The start of the interval holding t. */
+mdx_time mdx_interval_floor(const struct mdx_interval *iv, mdx_time t);
+/* The start of the next interval after the one holding t. */
+mdx_time mdx_interval_next(const struct mdx_interval *iv, mdx_time t);
+/* Whether t is the start of an interval. */
+int mdx_interval_aligned(const struct mdx_interval *iv, mdx_time t);
+/* Number of interval starts in [from, to); from should be aligned. */
+int64_t mdx_interval_count(const struct mdx_interval *iv, mdx_time from,
+    mdx_time to);
+/* Whether every `big` bucket is a whole number of `small` buckets with the
+ * same alignment (1m -> 1h yes, 1h -> 1w yes, 1d -> 1M yes, 1w -> 1M no,
+ * 3d -> 1w no). */
+int mdx_interval_divides(const struct mdx_interval *small,
+    const struct mdx_interval *big);
+
+/* ------------------------------------------------------------------------
+ * The warehouse connection.
+ *
+ * mdx_db_connect() connects with MDX_DB as a libpq conninfo string or URI
+ * when set, else with libpq's own PG* variables and service files.  It sets
+ * the session time zone to UTC and application_name to the program name.
+ * When the server is down or unreachable it ends the program with a clear
+ * message and MDX_EX_UNAVAILABLE, or MDX_EX_TEMPFAIL when the server said
+ * it is starting up, shutting down or out of connections; authentication
+ * and unknown databases exit MDX_EX_CONFIG.  Passwords never appear in
+ * messages.
+ */
+typedef struct pg_conn PGconn;
+typedef struct pg_result PGresult;
+
+PGconn *mdx_db_connect(void);
+void mdx_db_close(PGconn *c);
+
+/*
+ * The exit status for a failed command: MDX_EX_TEMPFAIL when the
+ * connection was lost or the error is transient (SQLSTATE classes 08, 40,
+ * 53, 57), MDX_EX_DATAERR for data exceptions (class 22, 23), else
+ * MDX_EX_FAIL.  res may be NULL.
+ */
+int mdx_db_error_status(PGconn *c, const PGresult *res);
+
+/* Runs a command without parameters; on failure ends the program with the
+ * server's message and mdx_db_error_status().  Returns the result (the
+ * caller PQclear()s it). */
+PGresult *mdx_db_exec(PGconn *c, const char *sql);
+/* The same with text parameters ($1..$n); never paste data into SQL. */
+PGresult *mdx_db_execp(PGconn *c, const char *sql, int n,
+    const char *const *params);
+
+/*
+ * The schema version of the warehouse: the highest version in
+ * mdx.schema_migrations, 0 when the schema does not exist yet.
+ */
+int mdx_db_schema_version(PGconn *c);
+
+/*
+ * Called by every program before it writes: ends the program with
+ * MDX_EX_CONFIG and a message naming both versions when the warehouse is
+ * older than MDX_SCHEMA_VERSION (run `mdx-load --migrate`) or newer (a
+ * newer mdx migrated it).
+ */
+void mdx_db_check_schema(PGconn *c);
+
+/*
+ * Applies the migrations built into the program (sql/NNN_name.sql, in
+ * order), each in its own transaction, recording each in
+ * mdx.schema_migrations.  Concurrent runs are serialised with an advisory
+ * lock.  Returns the number applied.
+ */
+int mdx_db_migrate(PGconn *c);
+
+/* The migrations built in from sql/ by the Makefile. */
+struct mdx_migration {
+	int version;
+	const char *name;
+	const char *sql;
+};
+extern const struct mdx_migration mdx_migrations[];
+extern const int mdx_nmigrations;
+
+/* ------------------------------------------------------------------------
+ * The watchlist.  See mdx-watchlist(5).  One entry per line:
+ *
+ *	# exchange  market  symbol   intervals
+ *	binance     spot    BTCUSDT  1m,1h
+ *	okx         swap    BTC-USDT-SWAP 1m
+ *
+ * Blank lines and lines starting with # are ignored.
+ */
+#define MDX_WATCH_MAXIV 16
+
+struct mdx_watch {
+	char exchange[32];
+	char market[16];
+	char symbol[64];
+	int ninterval;
+	const struct mdx_interval *interval[MDX_WATCH_MAXIV];
+	struct mdx_pos pos;
+};
+
+/*
+ * Reads a watchlist.  Returns the number of entries and sets *out (free it
+ * with free()), or -1 after printing every bad line as
+ * "PROGNAME: bad watchlist entry: REASON (at FILE:LINE)".
+ */
+int mdx_watchlist_read(const char *path, struct mdx_watch **out);
+
+/* Whether exchange/market is a combination mdx knows (binance spot|usdm,
+ * bybit spot|linear|inverse, okx spot|swap). */
+int mdx_market_known(const char *exchange, const char *market);
+
+#endif /* MDX_H */
