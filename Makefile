@@ -98,7 +98,8 @@ unit: $(UNITS)
 
 # make check: every TAP test under prove; the last line is
 # "N passed, N failed".
-check: all unit
+check: deps
+	@$(MAKE) --no-print-directory all unit
 	@MDX_BUILD=$(abspath $(O)) sh tests/run.sh
 
 lint-man:
@@ -119,9 +120,10 @@ uninstall:
 	for m in $(notdir $(MAN7)); do rm -f $(DESTDIR)$(MANDIR)/man7/$$m; done
 
 deps:
-	sh tools/deps.sh
+	@sh tools/deps.sh
 
-demo: all
+demo: deps
+	@$(MAKE) --no-print-directory all
 	MDX_BUILD=$(abspath $(O)) sh pipelines/demo
 
 bench: all

@@ -17,7 +17,7 @@ trap 'rm -f "$log"' EXIT INT TERM
 
 set --
 for f in tests/*.t; do [ -e "$f" ] && set -- "$@" "$f"; done
-for f in "$MDX_BUILD"/tests/*; do [ -x "$f" ] && set -- "$@" "$f"; done
+for f in "$MDX_BUILD"/tests/test-*; do [ -x "$f" ] && set -- "$@" "$f"; done
 if [ -n "${MDX_TESTS:-}" ]; then
 	# shellcheck disable=SC2086
 	set -- $MDX_TESTS

@@ -1,0 +1,258 @@
+/*
+ * db.c - the warehouse connection: connect, classify failures into exit
+ * statuses, run commands, check and migrate the schema.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "mdx.h"
+
+/* An arbitrary constant: the advisory lock that serialises migrations. */
+#define MIGRATE_LOCK_KEY "74519823"
+
+/* The first line of a libpq message, without "FATAL:  " and such. */
+static void
+first_line(const char *msg, char *out, size_t outsz)
+{
+	const char *p;
+	size_t n;
+
+	if (msg == NULL)
+		msg = "";
+	if (strncmp(msg, "connection to server", 20) == 0 &&
+	    (p = strstr(msg, "failed: ")) != NULL)
+		msg = p + 8;
+	if (strncmp(msg, "FATAL:  ", 8) == 0)
+		msg += 8;
+	else if (strncmp(msg, "ERROR:  ", 8) == 0)
+		msg += 8;
+	n = strcspn(msg, "\n");
+	if (n >= outsz)
+		n = outsz - 1;
+	memcpy(out, msg, n);
+	out[n] = '\0';
+}
+
+/*
+ * libpq reports connection failures as text only, so the exit status is
+ * chosen by the message: a server that is starting, stopping or full may
+ * accept a retry (75); bad credentials or names are configuration (78);
+ * anything else means nobody answered (69).
+ */
+static int
+connect_status(const char *msg)
+{
+	static const char *const temp[] = {
+		"starting up", "shutting down", "too many clients",
+		"in recovery mode", "remaining connection slots",
+		"timeout expired", NULL
+	};
+	static const char *const config[] = {
+		"authentication failed", "does not exist", "no pg_hba.conf",
+		"invalid connection option", "missing \"=\"", "invalid URI",
+		"invalid integer value", "definition of service",
+		"password", "invalid sslmode", "unrecognized", NULL
+	};
+	int i;
+
+	for (i = 0; temp[i] != NULL; i++)
+		if (strstr(msg, temp[i]) != NULL)
+			return MDX_EX_TEMPFAIL;
+	for (i = 0; config[i] != NULL; i++)
+		if (strstr(msg, config[i]) != NULL)
+			return MDX_EX_CONFIG;
+	return MDX_EX_UNAVAILABLE;
+}
+
+PGconn *
+mdx_db_connect(void)
+{
+	const char *keys[] = { "dbname", "fallback_application_name",
+	    "client_encoding", NULL };
+	const char *vals[4];
+	char line[512];
+	PGconn *c;
+	PGresult *r;
+	const char *ci;
+
+	ci = getenv("MDX_DB");
+	vals[0] = ci != NULL ? ci : "";
+	vals[1] = mdx_progname;
+	vals[2] = "UTF8";
+	vals[3] = NULL;
+	c = PQconnectdbParams(keys, vals, 1);
+	if (c == NULL)
+		mdx_die(MDX_EX_FAIL, "out of memory");
+	if (PQstatus(c) != CONNECTION_OK) {
+		first_line(PQerrorMessage(c), line, sizeof(line));
+		PQfinish(c);
+		mdx_die(connect_status(line),
+		    "cannot connect to the warehouse: %s", line);
+	}
+	r = mdx_db_exec(c, "SET TIME ZONE 'UTC'");
+	PQclear(r);
+	return c;
+}
+
+void
+mdx_db_close(PGconn *c)
+{
+	if (c != NULL)
+		PQfinish(c);
+}
+
+int
+mdx_db_error_status(PGconn *c, const PGresult *res)
+{
+	const char *st;
+
+	if (c != NULL && PQstatus(c) == CONNECTION_BAD)
+		return MDX_EX_TEMPFAIL;
+	if (res == NULL)
+		return MDX_EX_FAIL;
+	st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	if (st == NULL || strlen(st) < 2)
+		return MDX_EX_FAIL;
+	if (strncmp(st, "08", 2) == 0 || strncmp(st, "40", 2) == 0 ||
+	    strncmp(st, "53", 2) == 0 || strncmp(st, "57", 2) == 0)
+		return MDX_EX_TEMPFAIL;
+	if (strncmp(st, "22", 2) == 0 || strncmp(st, "23", 2) == 0)
+		return MDX_EX_DATAERR;
+	return MDX_EX_FAIL;
+}
+
+static PGresult *
+check(PGconn *c, PGresult *r)
+{
+	char line[512];
+	int st;
+
+	if (r != NULL) {
+		switch (PQresultStatus(r)) {
+		case PGRES_COMMAND_OK:
+		case PGRES_TUPLES_OK:
+		case PGRES_COPY_IN:
+		case PGRES_COPY_OUT:
+		case PGRES_EMPTY_QUERY:
+			return r;
+		default:
+			break;
+		}
+		first_line(PQresultErrorMessage(r), line, sizeof(line));
+	} else
+		first_line(PQerrorMessage(c), line, sizeof(line));
+	st = mdx_db_error_status(c, r);
+	if (PQstatus(c) == CONNECTION_BAD)
+		mdx_die(st, "lost the connection to the warehouse: %s", line);
+	mdx_die(st, "warehouse error: %s", line);
+}
+
+PGresult *
+mdx_db_exec(PGconn *c, const char *sql)
+{
+	return check(c, PQexec(c, sql));
+}
+
+PGresult *
+mdx_db_execp(PGconn *c, const char *sql, int n, const char *const *params)
+{
+	return check(c, PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0));
+}
+
+int
+mdx_db_schema_version(PGconn *c)
+{
+	PGresult *r;
+	int v;
+
+	r = mdx_db_exec(c, "SELECT CASE WHEN to_regclass("
+	    "'mdx.schema_migrations') IS NULL THEN 0 ELSE -1 END");
+	v = atoi(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	if (v == 0)
+		return 0;
+	r = mdx_db_exec(c, "SELECT coalesce(max(version), 0) "
+	    "FROM mdx.schema_migrations");
+	v = atoi(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return v;
+}
+
+void
+mdx_db_check_schema(PGconn *c)
+{
+	int v;
+
+	v = mdx_db_schema_version(c);
+	if (v < MDX_SCHEMA_VERSION)
+		mdx_die(MDX_EX_CONFIG, "the warehouse schema is at version %d "
+		    "but this mdx needs version %d: run 'mdx-load --migrate'",
+		    v, MDX_SCHEMA_VERSION);
+	if (v > MDX_SCHEMA_VERSION)
+		mdx_die(MDX_EX_CONFIG, "the warehouse schema is at version %d, "
+		    "newer than version %d of this mdx: upgrade mdx", v,
+		    MDX_SCHEMA_VERSION);
+}
+
+int
+mdx_db_migrate(PGconn *c)
+{
+	const struct mdx_migration *m;
+	char ver[16], line[512];
+	const char *params[2];
+	PGresult *r;
+	int applied, cur;
+
+	PQclear(mdx_db_exec(c, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY
+	    ")"));
+	PQclear(mdx_db_exec(c, "SET client_min_messages TO warning"));
+	PQclear(mdx_db_exec(c,
+	    "CREATE SCHEMA IF NOT EXISTS mdx;"
+	    "COMMENT ON SCHEMA mdx IS 'The mdx market-data warehouse.';"
+	    "CREATE TABLE IF NOT EXISTS mdx.schema_migrations ("
+	    " version integer PRIMARY KEY,"
+	    " name text NOT NULL,"
+	    " applied_at timestamptz NOT NULL DEFAULT now());"
+	    "COMMENT ON TABLE mdx.schema_migrations IS "
+	    " 'The migrations applied to this warehouse; the highest version "
+	    "is the schema version.';"
+	    "COMMENT ON COLUMN mdx.schema_migrations.version IS "
+	    " 'The migration number, NNN of sql/NNN_name.sql.';"
+	    "COMMENT ON COLUMN mdx.schema_migrations.name IS "
+	    " 'The migration file name without .sql.';"
+	    "COMMENT ON COLUMN mdx.schema_migrations.applied_at IS "
+	    " 'When the migration was applied.';"));
+	cur = mdx_db_schema_version(c);
+	if (cur > MDX_SCHEMA_VERSION)
+		mdx_die(MDX_EX_CONFIG, "the warehouse schema is at version %d, "
+		    "newer than version %d of this mdx: upgrade mdx", cur,
+		    MDX_SCHEMA_VERSION);
+	applied = 0;
+	for (m = mdx_migrations; m->name != NULL; m++) {
+		if (m->version <= cur)
+			continue;
+		PQclear(mdx_db_exec(c, "BEGIN"));
+		r = PQexec(c, m->sql);
+		if (r == NULL || (PQresultStatus(r) != PGRES_COMMAND_OK &&
+		    PQresultStatus(r) != PGRES_TUPLES_OK)) {
+			first_line(r ? PQresultErrorMessage(r) :
+			    PQerrorMessage(c), line, sizeof(line));
+			mdx_die(mdx_db_error_status(c, r),
+			    "migration '%s' failed: %s", m->name, line);
+		}
+		PQclear(r);
+		snprintf(ver, sizeof(ver), "%d", m->version);
+		params[0] = ver;
+		params[1] = m->name;
+		PQclear(mdx_db_execp(c, "INSERT INTO mdx.schema_migrations "
+		    "(version, name) VALUES ($1, $2)", 2, params));
+		PQclear(mdx_db_exec(c, "COMMIT"));
+		mdx_debug("applied migration %s", m->name);
+		applied++;
+	}
+	PQclear(mdx_db_exec(c, "SELECT pg_advisory_unlock(" MIGRATE_LOCK_KEY
+	    ")"));
+	return applied;
+}

@@ -1,0 +1,65 @@
+#!/bin/sh
+# db.t - lib/db.c against a private PostgreSQL cluster: a table created and
+# read back through the library, exit statuses of connection failures, the
+# schema version check.
+. "${MDX_SRC:-$(dirname "$0")/..}/tests/lib.sh"
+
+PGDB=$MDX_BUILD/tests/pg-db
+
+# Before the server exists: nothing listens on this socket directory.
+MDX_DB="host=$T/nowhere dbname=x" exits 69 "no server: exit 69" "$PGDB" connect
+like "$(cat "$T/err")" "^pg-db: cannot connect to the warehouse: " \
+    "no server: the message says so"
+
+pg_start
+
+# The library's own TAP tests, run against the live server.
+"$PGDB" | sed 's/^\(not \)\{0,1\}ok [0-9]*/&/' >"$T/tap"
+while IFS= read -r l; do
+	case $l in
+	"ok "*) _tap_result 0 "lib: ${l#ok * - }" ;;
+	"not ok "*) _tap_result 1 "lib: ${l#not ok * - }" ;;
+	"#"*) echo "$l" ;;
+	esac
+done <"$T/tap"
+ok "grep -q '^1\.\.' '$T/tap'" "lib tests ran to the end"
+
+MDX_DB="host=$PGHOST dbname=no_such_db" exits 78 \
+    "unknown database: exit 78" "$PGDB" connect
+like "$(cat "$T/err")" 'no_such_db.*does not exist' "unknown database named"
+MDX_DB="host=$PGHOST user=no_such_role" exits 78 \
+    "unknown role: exit 78" "$PGDB" connect
+MDX_DB="hots=$PGHOST" exits 78 "bad conninfo: exit 78" "$PGDB" connect
+MDX_DB="dbname=mdx" exits 0 "MDX_DB conninfo combines with PG*" \
+    "$PGDB" connect
+MDX_DB="postgresql:///mdx?host=$PGHOST" exits 0 "MDX_DB as a URI" \
+    "$PGDB" connect
+
+# Schema versions: the lib tests migrated to the built-in version.
+exits 0 "schema check passes at the built-in version" "$PGDB" check
+sql "INSERT INTO mdx.schema_migrations VALUES (999, '999_future')"
+exits 78 "a newer warehouse: exit 78" "$PGDB" check
+like "$(cat "$T/err")" "version 999, newer than" "a newer warehouse is named"
+exits 78 "migrate refuses a newer warehouse" "$PGDB" migrate
+sql "DELETE FROM mdx.schema_migrations WHERE version = 999"
+sql "DROP SCHEMA mdx CASCADE"
+if [ "$(sql "SELECT 1 FROM pg_namespace WHERE nspname = 'mdx'")" = "" ] &&
+    grep -q ' mdx_nmigrations = [1-9]' "$MDX_BUILD/lib/migrations.c"; then
+	exits 78 "an older warehouse: exit 78" "$PGDB" check
+	like "$(cat "$T/err")" "run 'mdx-load --migrate'" \
+	    "an older warehouse: the message says how to upgrade"
+fi
+
+# Concurrent migrations are serialised: both succeed, the total is right.
+"$PGDB" migrate >"$T/m1" & p1=$!
+"$PGDB" migrate >"$T/m2" & p2=$!
+wait $p1; s1=$?; wait $p2; s2=$?
+is "$s1$s2" "00" "two concurrent migrates both succeed"
+n=$(grep -c . "$MDX_SRC"/sql/[0-9]*.sql 2>/dev/null | wc -l)
+is "$(( $(cat "$T/m1") + $(cat "$T/m2") ))" "$n" \
+    "concurrent migrates apply each migration once"
+
+pg_stop
+exits 69 "server stopped: exit 69" "$PGDB" connect
+
+done_testing
