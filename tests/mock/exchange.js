@@ -1713,7 +1713,9 @@ class Mock {
 				return jsonOut(200, { ok: true });
 			}
 			if (method === 'POST') {
-				let b = jbody();
+				const tt = text.trim();
+				let b = tt[0] === '{' || tt[0] === '[' ? JSON.parse(tt) :
+				    tt;
 				if (b.clear) {
 					this.faults = [];
 					b = b.faults || [];
