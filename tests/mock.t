@@ -118,6 +118,8 @@ is "$(echo "$r" | jq -c '[.retCode, .retMsg, .result.category, .result.symbol, (
     "bybit kline: envelope, 7 strings, newest first, the newest in [start,end]"
 is "$(get "/v5/market/kline?category=linear&symbol=BTCUSDT&interval=1&start=$T0&end=$NOWMS" | jq '.result.list|length')" \
     200 "bybit kline: limit defaults to 200"
+is "$(get "/v5/market/kline?category=linear&symbol=BTCUSDT&interval=1&start=$T0&limit=3" | jq -c '.result.list|map(.[0]|tonumber)')" \
+    "[$((T0 + 120000)),$((T0 + 60000)),$T0]" "bybit kline with only start: the oldest from start"
 is "$(get "/v5/market/kline?category=linear&symbol=BTCUSDT&interval=1&limit=5000" | jq '.result.list|length')" \
     1000 "bybit kline: limit capped at 1000"
 r=$(get "/v5/market/kline?category=inverse&symbol=BTCUSD&interval=60&end=$((T0 + H))&limit=2")
@@ -136,6 +138,9 @@ is "$(echo "$r" | jq -c '.result.list[0] | [.status, .baseCoin, .quoteCoin, .pri
     '["Trading","BTC","USDT","0.01","0.00001","LinearPerpetual"]' "bybit instruments-info"
 is "$(get "/v5/market/instruments-info?category=inverse" | jq -c '[.result.list[].symbol]')" \
     '["BTCUSD","ETHUSD","XRPUSD"]' "bybit inverse instruments"
+is "$(get "/v5/market/instruments-info?category=option" | jq -c '[.retCode, .result.list]')" \
+    '[0,[]]' "bybit options: an empty list"
+is "$(get "/dapi/v1/exchangeInfo" | jq -c '.symbols')" '[]' "binance coin-m: no symbols"
 is "$(get "/v5/market/orderbook?category=linear&symbol=BTCUSDT&limit=7" | jq -c '.result | [(.b|length), (.a|length), .s, (.ts|type)]')" \
     '[7,7,"BTCUSDT","number"]' "bybit orderbook"
 

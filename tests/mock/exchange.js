@@ -1237,7 +1237,8 @@ class Mock {
 			return this.control(req, res, path, q);
 		const ex = path.startsWith('/api/v5/') ? 'okx' :
 		    path.startsWith('/v5/') ? 'bybit' :
-		    path.startsWith('/api/v3/') || path.startsWith('/fapi/') ?
+		    path.startsWith('/api/v3/') || path.startsWith('/fapi/') ||
+		    path.startsWith('/dapi/') || path.startsWith('/eapi/') ?
 		    'binance' : null;
 		const ctx = {
 			path: path, exchange: ex, ip: req.socket.remoteAddress,
@@ -1305,6 +1306,19 @@ class Mock {
 
 	// ---- Binance.
 	binance(path, q, ctx) {
+		if (path === '/dapi/v1/exchangeInfo' ||
+		    path === '/eapi/v1/exchangeInfo') {
+			// COIN-M futures and options are not served; their market
+			// lists are empty, so clients that load every market work.
+			const body = { timezone: 'UTC', serverTime: this.now(),
+			    rateLimits: [], exchangeFilters: [] };
+			if (path.startsWith('/dapi/'))
+				body.symbols = [];
+			else
+				Object.assign(body, { optionContracts: [],
+				    optionAssets: [], optionSymbols: [] });
+			return jsonOut(200, body);
+		}
 		const fapi = path.startsWith('/fapi/');
 		const a = fapi ? 'fapi' : 'spot';
 		const market = fapi ? 'usdm' : 'spot';
@@ -1499,6 +1513,8 @@ class Mock {
 			cat = 'linear';
 		if (cat === null || cat === '')
 			return err(10001, 'params error: category is required');
+		if (cat === 'option' && path === '/v5/market/instruments-info')
+			return ok({ category: cat, list: [], nextPageCursor: '' });
 		if (MARKETS.bybit.indexOf(cat) < 0)
 			return err(10001, 'Illegal category');
 		const symbol = q.get('symbol');
@@ -1555,9 +1571,12 @@ class Mock {
 		const s0 = num('start'), e0 = num('end');
 		if (Number.isNaN(s0) || Number.isNaN(e0))
 			return err(10001, 'params error: start or end invalid');
+		// With an end, the newest candles up to it; with only a start,
+		// the oldest from it (as Bybit answers); always newest first.
 		const rows = this.market.candles(inst, iv,
 		    s0 === null ? -Infinity : s0, e0 === null ? Infinity : e0, n,
-		    false, now).reverse().map((c) => bybitRow(inst, c));
+		    e0 === null && s0 !== null, now).reverse()
+		    .map((c) => bybitRow(inst, c));
 		this.stats.rows += rows.length;
 		return ok({ symbol: symbol, category: cat, list: rows });
 	}
