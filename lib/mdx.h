@@ -134,9 +134,33 @@ char *mdx_buf_detach(struct mdx_buf *b, size_t *len);
  * Reads lines from standard input or a list of files, one after the other.
  * Compressed input (gzip, zstd, xz, bzip2) is recognised by its magic bytes
  * and decompressed through libarchive.  A trailing CR is removed (CRLF
- * input).  Blank lines are skipped but counted.  A line longer than the
- * maximum, with invalid UTF-8 or an embedded NUL is reported as bad, with
- * the reason, and reading goes on at the next line.
+ * input).  Blank lines (empty, or only spaces and tabs) are skipped but
+ * counted.  A line longer than the maximum (not counting its newline and
+ * CR), with invalid UTF-8 or an embedded NUL is reported as bad, with the
+ * reason, and reading goes on at the next line.  The last line of an input
+ * needs no newline.  Line numbers start at 1 in each input.
+ *
+ * Bad-line reasons: "line too long (more than N bytes)", "invalid UTF-8 at
+ * column C", "NUL byte at column C" (C counts bytes from 1).  Input errors
+ * name the input: "cannot open 'F': ...", "read error on 'F': ...",
+ * "cannot read 'F': truncated gzip input".
+ *
+ * After MDX_RD_ERR the rest of that input is skipped, and the next call
+ * goes on with the next input; a program that must not lose data ends with
+ * mdx_reader_error_status() instead:
+ *
+ *	while ((rc = mdx_reader_next(r, &line, &len)) != MDX_RD_EOF) {
+ *		if (rc == MDX_RD_ERR)
+ *			mdx_die(mdx_reader_error_status(r), "%s",
+ *			    mdx_reader_error(r));
+ *		pos = mdx_reader_pos(r);
+ *		if (rc == MDX_RD_BAD) {
+ *			mdx_warn("bad line: %s (at %s:%lu)",
+ *			    mdx_reader_error(r), pos.name, pos.line);
+ *			continue;
+ *		}
+ *		...
+ *	}
  */
 #define MDX_MAXLINE_DEFAULT (1024 * 1024)
 
@@ -159,6 +183,7 @@ struct mdx_reader;
  */
 struct mdx_reader *mdx_reader_open(char *const *paths, int n);
 void mdx_reader_close(struct mdx_reader *r);
+/* Sets the maximum line length in bytes (default MDX_MAXLINE_DEFAULT). */
 void mdx_reader_set_maxline(struct mdx_reader *r, size_t max);
 
 /*
@@ -169,7 +194,7 @@ void mdx_reader_set_maxline(struct mdx_reader *r, size_t max);
  */
 int mdx_reader_next(struct mdx_reader *r, const char **line, size_t *len);
 
-/* The position of the line last returned. */
+/* The position of the line last returned ("stdin" or the path as given). */
 struct mdx_pos mdx_reader_pos(const struct mdx_reader *r);
 
 /* The reason for the last MDX_RD_BAD or MDX_RD_ERR ("line too long"). */
@@ -188,7 +213,11 @@ long mdx_utf8_check(const char *s, size_t n);
  *
  * Buffered writes to a file descriptor.  Every write is checked: EPIPE ends
  * the program quietly with the status a SIGPIPE gives (141), any other
- * error exits MDX_EX_IOERR naming the output.
+ * error exits MDX_EX_IOERR naming the output ("write error on 'stdout':
+ * No space left on device").  Nothing is flushed at exit on its own:
+ * programs call mdx_writer_close(mdx_stdout()) before they return from
+ * main(), so a failed last write is still reported and changes the exit
+ * status.  mdx_die() does not flush these writers.
  */
 struct mdx_writer;
 
@@ -226,7 +255,9 @@ struct mdx_json {
 	const char *key;	/* raw key text when the parent is an object */
 	size_t keylen;
 	const char *text;	/* number: its text; string: raw content
-				   between the quotes, escapes not undone */
+				   between the quotes, escapes not undone;
+				   array, object: its whole source text,
+				   brackets included; literals: their text */
 	size_t len;
 	int escaped;		/* string contains backslash escapes */
 	unsigned nchild;	/* array or object: number of children */
@@ -241,8 +272,11 @@ void mdx_json_doc_free(struct mdx_json_doc *d);
 
 /*
  * Parses s[0..n).  Returns the root, or NULL with a reason ("unexpected
- * character at column 17") in mdx_json_error(d).  The nodes stay valid until
+ * character 'x' at column 17", "unterminated string at column 3",
+ * "trailing characters at column 40"; columns count bytes from 1) in
+ * mdx_json_error(d).  Any value may be the root.  The nodes stay valid until
  * the next parse with the same doc; s must stay unchanged meanwhile.
+ * Strings must be valid UTF-8; s need not be NUL-terminated.
  */
 struct mdx_json *mdx_json_parse(struct mdx_json_doc *d, const char *s,
     size_t n);
@@ -260,7 +294,9 @@ struct mdx_json *mdx_json_at(const struct mdx_json *arr, unsigned i);
 const char *mdx_json_str(const struct mdx_json *v, struct mdx_buf *buf);
 /* Whether a string node equals the C string s (escapes undone). */
 int mdx_json_str_eq(const struct mdx_json *v, const char *s);
-/* An integer from a number or a string holding digits; 0 ok, -1 not one. */
+/* An integer from a number without fraction or exponent, or a string
+ * holding an optional '-' and digits; 0 ok, -1 not one or out of int64_t
+ * range. */
 int mdx_json_int(const struct mdx_json *v, int64_t *out);
 /* Appends the node re-serialised compactly (its exact source text for
  * scalars) to buf. */
@@ -495,14 +531,128 @@ struct mdx_watch {
 };
 
 /*
- * Reads a watchlist.  Returns the number of entries and sets *out (free it
- * with free()), or -1 after printing every bad line as
- * "PROGNAME: bad watchlist entry: REASON (at FILE:LINE)".
+ * Reads a watchlist ("-" is standard input).  Returns the number of
+ * entries, in file order, and sets *out (free it with free(); the entries'
+ * pos.name lives in the same allocation), or -1 with *out NULL after
+ * printing every bad line as "PROGNAME: bad watchlist entry: REASON (at
+ * FILE:LINE)", or a message when the file cannot be read.  Programs exit
+ * MDX_EX_CONFIG then.
  */
 int mdx_watchlist_read(const char *path, struct mdx_watch **out);
 
 /* Whether exchange/market is a combination mdx knows (binance spot|usdm,
  * bybit spot|linear|inverse, okx spot|swap). */
 int mdx_market_known(const char *exchange, const char *market);
+
+
+/* ------------------------------------------------------------------------
+ * Canonical records (lib/candle.c): the candle record of HACKING.md
+ * "Canonical records", parsed into a fixed-size struct (no allocation per
+ * record), validated and written back as one JSON line.  mdx-transform
+ * writes them; mdx-load, mdx-aggregate and mdx-indicators read them.
+ */
+#define MDX_SYMBOL_MAX 128	/* bytes of a symbol, NUL included */
+#define MDX_NAME_MAX 16		/* bytes of an exchange or market code */
+#define MDX_ERRSZ 160		/* room for a reason given by these functions */
+
+enum mdx_origin {
+	MDX_ORIGIN_EXCHANGE,	/* an exchange's REST API */
+	MDX_ORIGIN_ARCHIVE,	/* an exchange's public-data archive */
+	MDX_ORIGIN_ROLLUP,	/* built from finer candles */
+	MDX_ORIGIN_FILLED	/* a gap filled by mdx-aggregate */
+};
+
+/* Bits of mdx_candle.has: the optional members that are present (not
+ * absent and not null). */
+#define MDX_C_VOLUME		0x01
+#define MDX_C_QUOTE_VOLUME	0x02
+#define MDX_C_TRADES		0x04
+#define MDX_C_TAKER_BUY_VOLUME	0x08
+#define MDX_C_TAKER_BUY_QUOTE_VOLUME 0x10
+#define MDX_C_FETCHED_AT	0x20
+#define MDX_C_BASE_COUNT	0x40	/* base_count and base_expected */
+#define MDX_C_PARTIAL		0x80	/* "partial":true */
+
+struct mdx_candle {
+	char exchange[MDX_NAME_MAX];
+	char market[MDX_NAME_MAX];
+	char symbol[MDX_SYMBOL_MAX];
+	const struct mdx_interval *interval;
+	mdx_time open_time;
+	mdx_dec open, high, low, close;
+	mdx_dec volume;			/* base units */
+	mdx_dec quote_volume;		/* quote units */
+	int64_t trades;
+	mdx_dec taker_buy_volume;
+	mdx_dec taker_buy_quote_volume;
+	int closed;
+	enum mdx_origin origin;
+	mdx_time fetched_at;
+	int base_count, base_expected;
+	unsigned has;			/* MDX_C_* bits */
+};
+
+/* "exchange", "archive", "rollup", "filled". */
+const char *mdx_origin_name(enum mdx_origin o);
+/* The origin named s[0..n), or -1. */
+int mdx_origin_parse(const char *s, size_t n);
+
+/*
+ * Fills c from a parsed canonical candle record (an object whose "kind",
+ * when present, is "candle").  Unknown members are ignored.  Returns 0, or
+ * -1 with a reason naming the member in err (MDX_ERRSZ bytes), such as
+ * "bad \"high\": not a decimal number".  Only the syntax is checked here;
+ * mdx_candle_check() applies the rules.
+ */
+int mdx_candle_from_json(struct mdx_candle *c, const struct mdx_json *obj,
+    char *err, size_t errsz);
+
+/*
+ * The validation rules of a candle: a known exchange and market, open_time
+ * aligned to the interval, high >= max(open, close), low <= min(open,
+ * close), no negative price, volume, trade count or base count.  Returns 0,
+ * or -1 with the reason ("high < close") in err.
+ */
+int mdx_candle_check(const struct mdx_candle *c, char *err, size_t errsz);
+
+/* Appends c as one canonical JSON line, without the newline, to b.  Absent
+ * volume and quote_volume are written as null; other absent optional
+ * members are left out. */
+void mdx_candle_to_json(const struct mdx_candle *c, struct mdx_buf *b);
+
+/* Whether a and b are the same candle: exchange, market, symbol, interval
+ * and open_time equal. */
+int mdx_candle_same_key(const struct mdx_candle *a, const struct mdx_candle *b);
+/* A hash of that key, for hash tables. */
+uint64_t mdx_candle_key_hash(const struct mdx_candle *c);
+
+/*
+ * The duplicate rule, shared by every program that drops duplicates: whether
+ * the candle b, seen after a with the same key, replaces a.  A closed
+ * candle wins over an open one; between two closed or two open ones, the
+ * later fetched_at wins, and when that does not decide, the later one (b).
+ */
+int mdx_candle_supersedes(const struct mdx_candle *b, const struct mdx_candle *a);
+
+/* ------------------------------------------------------------------------
+ * SHA-256, for checksums (lake manifests).  Feed data with update() in
+ * pieces of any size; final() and hex() end the computation (init() again
+ * to reuse the state).
+ */
+#define MDX_SHA256_LEN 32
+#define MDX_SHA256_HEXLEN 64
+
+struct mdx_sha256 {
+	uint32_t h[8];
+	uint64_t len;
+	unsigned char buf[64];
+	size_t nbuf;
+};
+
+void mdx_sha256_init(struct mdx_sha256 *s);
+void mdx_sha256_update(struct mdx_sha256 *s, const void *data, size_t n);
+void mdx_sha256_final(struct mdx_sha256 *s, unsigned char out[MDX_SHA256_LEN]);
+/* final() as 64 lowercase hex digits and a NUL. */
+void mdx_sha256_hex(struct mdx_sha256 *s, char out[MDX_SHA256_HEXLEN + 1]);
 
 #endif /* MDX_H */
