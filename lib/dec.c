@@ -84,7 +84,7 @@ mdx_dec_parse(mdx_dec *d, const char *s, size_t n)
 	int ndig = 0;		/* significant digits in lo/mag */
 	int pend = 0;		/* zeros beyond 38 digits, not yet applied */
 	long frac = 0, exp = 0, scale;
-	int neg = 0, eneg = 0, big = 0, c;
+	int neg = 0, eneg = 0, big = 0, over = 0, c;
 
 	if (p < end && *p == '-') {
 		neg = 1;
@@ -107,7 +107,7 @@ mdx_dec_parse(mdx_dec *d, const char *s, size_t n)
 			if (c == 0 && ndig == MDX_DEC_MAXDIGITS)
 				pend++;
 			else if (ndig == MDX_DEC_MAXDIGITS || pend > 0)
-				return MDX_DEC_OVERFLOW;
+				over = 1;	/* the grammar is checked on */
 			else {
 				mag = mag * 10 + c;
 				ndig++;
@@ -136,7 +136,7 @@ mdx_dec_parse(mdx_dec *d, const char *s, size_t n)
 			if (c == 0 && ndig == MDX_DEC_MAXDIGITS)
 				pend++;
 			else if (ndig == MDX_DEC_MAXDIGITS || pend > 0)
-				return MDX_DEC_OVERFLOW;
+				over = 1;	/* the grammar is checked on */
 			else {
 				mag = mag * 10 + c;
 				ndig++;
@@ -161,6 +161,8 @@ mdx_dec_parse(mdx_dec *d, const char *s, size_t n)
 	}
 	if (p != end)
 		return MDX_DEC_SYNTAX;
+	if (over)
+		return MDX_DEC_OVERFLOW;
 	if (!big)
 		mag = lo;
 

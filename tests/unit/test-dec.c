@@ -5,6 +5,7 @@
  * randomised part checks against schoolbook arithmetic on digit arrays,
  * which shares no code with lib/dec.c.
  */
+#include <regex.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -787,6 +788,120 @@ test_random(void)
 	ok(bad_mul == 0, "random products against digit arithmetic");
 }
 
+/*
+ * What the parser must decide about text s, worked out independently: the
+ * grammar by a POSIX regular expression, the range from the significant
+ * digits and the exponent of the value.
+ */
+static int
+expect_parse(const regex_t *re, const char *s)
+{
+	const char *p, *ep;
+	long e = 0, k = 0, tz = 0, pointpos = -1, ndig = 0, first = -1;
+	long last = -1, ev = 0;
+	int eneg = 0;
+
+	if (regexec(re, s, 0, NULL, 0) != 0)
+		return MDX_DEC_SYNTAX;
+	if (*s == '-')
+		s++;
+	ep = strpbrk(s, "eE");
+	for (p = s; *p != '\0' && p != ep; p++) {
+		if (*p == '.') {
+			pointpos = ndig;
+			continue;
+		}
+		if (*p != '0') {
+			if (first < 0)
+				first = ndig;
+			last = ndig;
+		}
+		ndig++;
+	}
+	if (first < 0)
+		return MDX_DEC_OK;	/* zero fits at any exponent */
+	if (pointpos < 0)
+		pointpos = ndig;
+	if (ep != NULL) {
+		p = ep + 1;
+		if (*p == '+' || *p == '-')
+			eneg = *p++ == '-';
+		for (; *p != '\0'; p++)
+			if (ev < 1000000)
+				ev = ev * 10 + (*p - '0');
+		if (eneg)
+			ev = -ev;
+	}
+	/* value = C * 10^e, C the digits first..last without trailing
+	 * zeros. */
+	k = last - first + 1;
+	tz = pointpos - (last + 1);
+	e = tz + ev;
+	if (e >= 0)
+		return k + e <= 38 ? MDX_DEC_OK : MDX_DEC_OVERFLOW;
+	return k <= 38 && -e <= 38 ? MDX_DEC_OK : MDX_DEC_OVERFLOW;
+}
+
+/*
+ * Random text over the alphabet of numbers: the parser accepts exactly
+ * what the grammar allows, overflows exactly when the value does not fit,
+ * and the value it finds is the one strtod() finds (both round correctly
+ * to the nearest double).  A formatted result parses back to itself.
+ */
+static void
+test_random_text(void)
+{
+	static const char alpha[] = "0000000123456789..--+eE";
+	char s[64], back[MDX_DEC_BUFSZ];
+	regex_t re;
+	int i, j, n, rc, want, bad = 0, nok = 0, nover = 0, nsyn = 0;
+	mdx_dec d, d2;
+
+	if (regcomp(&re, "^-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?$",
+	    REG_EXTENDED | REG_NOSUB) != 0) {
+		ok(0, "regcomp");
+		return;
+	}
+	for (i = 0; i < 300000; i++) {
+		n = 1 + rnd(i % 3 == 0 ? 50 : 12);
+		for (j = 0; j < n; j++)
+			s[j] = alpha[rnd(sizeof(alpha) - 1)];
+		s[n] = '\0';
+		/* Make well-formed numbers common. */
+		if (i % 2 == 0)
+			for (j = 0; j < n; j++)
+				if (s[j] == '-' || s[j] == '+' ||
+				    (s[j] == '.' && (j == 0 ||
+				    strchr(s, '.') != s + j)))
+					s[j] = '0' + rnd(10);
+		want = expect_parse(&re, s);
+		rc = mdx_dec_parse(&d, s, n);
+		nok += rc == MDX_DEC_OK;
+		nover += rc == MDX_DEC_OVERFLOW;
+		nsyn += rc == MDX_DEC_SYNTAX;
+		if (rc != want) {
+			if (bad++ < 5)
+				printf("# '%s': %d, want %d\n", s, rc, want);
+			continue;
+		}
+		if (rc != MDX_DEC_OK)
+			continue;
+		if (mdx_dec_to_double(&d) != strtod(s, NULL) && bad++ < 5)
+			printf("# '%s': value %.17g, strtod %.17g\n", s,
+			    mdx_dec_to_double(&d), strtod(s, NULL));
+		n = mdx_dec_format(&d, back);
+		if ((mdx_dec_parse(&d2, back, n) != MDX_DEC_OK ||
+		    d2.coef != d.coef || d2.scale != d.scale) && bad++ < 5)
+			printf("# '%s' formats as '%s', which parses back "
+			    "differently\n", s, back);
+	}
+	regfree(&re);
+	printf("# %d parsed, %d overflowed, %d rejected\n", nok, nover, nsyn);
+	ok(nok > 1000 && nover > 100 && nsyn > 1000,
+	    "random text reaches every outcome");
+	ok(bad == 0, "random text: grammar, range and value");
+}
+
 int
 main(void)
 {
@@ -796,5 +911,6 @@ main(void)
 	test_misc();
 	test_random();
 	test_powers();
+	test_random_text();
 	return done_testing();
 }
