@@ -249,8 +249,8 @@ mdx_now(void)
 
 	if ((env = getenv("MDX_NOW")) != NULL && *env != '\0') {
 		if (parse_absolute(env, &t) == -1)
-			mdx_die(MDX_EX_CONFIG, "bad MDX_NOW: '%s' (want RFC 3339 "
-			    "or an epoch number)", env);
+			mdx_die(MDX_EX_CONFIG, "bad MDX_NOW: '%s' (want "
+			    "RFC 3339 or an epoch number)", env);
 		return t;
 	}
 	if (clock_gettime(CLOCK_REALTIME, &ts) == -1)

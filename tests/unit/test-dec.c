@@ -546,8 +546,8 @@ coef_mul(const char *a, const char *b, char *o)
 	for (i = 0; i < x.n; i++) {
 		c = 0;
 		for (j = 0; j < y.n || c; j++) {
-			int v = p.dig[i + j] + c + (j < y.n ? x.dig[i] * y.dig[j] :
-			    0);
+			int v = p.dig[i + j] + c +
+			    (j < y.n ? x.dig[i] * y.dig[j] : 0);
 
 			p.dig[i + j] = v % 10;
 			c = v / 10;
@@ -784,7 +784,8 @@ test_random(void)
 	ok(bad_fmt == 0, "random round trips");
 	ok(bad_exp == 0, "random exponent forms");
 	ok(bad_cmp == 0, "random comparisons against digit arithmetic");
-	ok(bad_add == 0, "random sums and differences against digit arithmetic");
+	ok(bad_add == 0, "random sums and differences against digit "
+	    "arithmetic");
 	ok(bad_mul == 0, "random products against digit arithmetic");
 }
 
