@@ -191,13 +191,12 @@ mdx_time_parse_rfc3339(const char *s, size_t n, mdx_time *t)
 mdx_time
 mdx_time_from_epoch(int64_t v)
 {
-	int64_t a = v < 0 ? -(v + 1) : v;	/* no overflow at INT64_MIN */
-
-	if (a < INT64_C(100000000000))
+	if (v > -INT64_C(100000000000) && v < INT64_C(100000000000))
 		return v * MS_SECOND;
-	if (a < INT64_C(100000000000000))
+	if (v > -INT64_C(100000000000000) && v < INT64_C(100000000000000))
 		return v;
-	if (a < INT64_C(100000000000000000))
+	if (v > -INT64_C(100000000000000000) &&
+	    v < INT64_C(100000000000000000))
 		return floordiv(v, 1000);
 	return floordiv(v, 1000000);
 }

@@ -172,6 +172,10 @@ test_epoch(void)
 	    "-1500 is seconds");
 	is_int(mdx_time_from_epoch(INT64_C(-100000000000001)),
 	    INT64_C(-100000000001), "negative microseconds round down");
+	is_int(mdx_time_from_epoch(INT64_C(-99999999999)),
+	    INT64_C(-99999999999000), "-(10^11 - 1) is seconds");
+	is_int(mdx_time_from_epoch(INT64_C(-100000000000)),
+	    INT64_C(-100000000000), "-10^11 is milliseconds");
 	is_int(mdx_time_from_epoch(INT64_MIN), INT64_MIN / 1000000 - 1,
 	    "INT64_MIN does not overflow");
 }
