@@ -25,6 +25,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -131,6 +132,24 @@ add_shown(struct mdx_buf *b, const char *s, size_t n)
 	mdx_buf_addch(b, '"');
 	if (n > 64)
 		mdx_buf_addstr(b, "...");
+}
+
+/*
+ * A test hook: MDX_LAKE_KILL_AT=STEP kills the program with SIGKILL at that
+ * step, the way a crash or kill -9 would, so the tests can show that no
+ * step leaves a partial object visible or loses data.  The steps are
+ * put-object (an object's data is stored, its manifest not yet),
+ * archive-written (an archive is written, not yet committed),
+ * archive-committed, archive-manifest and archive-delete (one original
+ * deleted).
+ */
+static void
+kill_point(const char *step)
+{
+	const char *k = getenv("MDX_LAKE_KILL_AT");
+
+	if (k != NULL && strcmp(k, step) == 0)
+		raise(SIGKILL);
 }
 
 static void
@@ -718,6 +737,7 @@ struct pw {
 	size_t inlen;
 	struct mdx_sha256 sha;
 	uint64_t bytes, data_bytes, rows;
+	uint64_t flushed;	/* data_bytes at the last block flush */
 	mdx_time tmin, tmax;
 	uint64_t used;		/* when last written to, for LRU */
 };
@@ -783,9 +803,23 @@ pw_deflate(struct put *p, struct pw *w, const char *data, size_t len,
 	    (flush == Z_FINISH && zr != Z_STREAM_END));
 }
 
+/*
+ * deflate keeps a block's worth of input before it writes anything, and a
+ * block of repetitive NDJSON can hold megabytes, so the size of an object
+ * would be known only long after it passed the limit.  Ending a block every
+ * so often (Z_BLOCK costs a few bytes) keeps the count close.
+ */
 static void
 pw_emit(struct put *p, struct pw *w, int flush)
 {
+	uint64_t every = p->o->object_size * 4;
+
+	if (every > 1024 * 1024)
+		every = 1024 * 1024;
+	if (flush == Z_NO_FLUSH && w->data_bytes - w->flushed >= every) {
+		flush = Z_BLOCK;
+		w->flushed = w->data_bytes;
+	}
 	pw_deflate(p, w, w->in, w->inlen, flush);
 	w->inlen = 0;
 }
@@ -807,7 +841,7 @@ pw_start(struct put *p, struct pw *w)
 	    Z_DEFAULT_STRATEGY) != Z_OK)
 		mdx_die(MDX_EX_FAIL, "cannot initialise zlib");
 	mdx_sha256_init(&w->sha);
-	w->bytes = w->data_bytes = w->rows = 0;
+	w->bytes = w->data_bytes = w->rows = w->flushed = 0;
 	w->tmin = INT64_MAX;
 	w->tmax = INT64_MIN;
 	w->active = 1;
@@ -851,6 +885,7 @@ pw_finish(struct put *p, struct pw *w)
 	if (p->l->be->commit(p->l, &w->f) == -1)
 		lake_die(p->l);
 	w->active = 0;
+	kill_point("put-object");
 	man = manifest_object(w->name, sha, w->bytes, w->rows, w->data_bytes,
 	    w->tmin, w->tmax);
 	mdx_buf_addstr(&b, man);
@@ -2077,8 +2112,10 @@ archive_day(struct mdx_lake *l, struct item **v, size_t n,
 	if (archive_check(f.fd, m, why, sizeof(why)) != 0)
 		mdx_die(MDX_EX_IOERR, "archive of \"%s\" does not read back: "
 		    "%s; nothing deleted", v[0]->dir, why);
+	kill_point("archive-written");
 	if (l->be->commit(l, &f) == -1)
 		lake_die(l);
+	kill_point("archive-committed");
 	s = json_dumps(m, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	mdx_buf_reset(&b);
 	mdx_buf_printf(&b, "%s\n", s);
@@ -2090,9 +2127,12 @@ archive_day(struct mdx_lake *l, struct item **v, size_t n,
 		lake_die(l);
 	free(s);
 	json_decref(m);
+	kill_point("archive-manifest");
 	/* The archive is visible and verified: the objects may go. */
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		item_delete(l, v[i]);
+		kill_point("archive-delete");
+	}
 	mdx_buf_reset(&b);
 	mdx_buf_printf(&b, "archived\t%s\t%zu objects\t%llu rows", key, n,
 	    (unsigned long long)rows);
