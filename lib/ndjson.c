@@ -680,6 +680,8 @@ mdx_writer_flush(struct mdx_writer *w)
 void
 mdx_write(struct mdx_writer *w, const void *p, size_t n)
 {
+	if (n == 0)
+		return;
 	if (n <= WR_BUFSZ - w->len) {
 		memcpy(w->buf + w->len, p, n);
 		w->len += n;
