@@ -43,13 +43,8 @@ fail(char *err, size_t errsz, const char *fmt, ...)
 	return -1;
 }
 
-/*
- * Copies a string node into dst (dstsz bytes, NUL included), undoing
- * escapes.  Fails on a non-string, an empty string, one too long, and one
- * holding a NUL (which no C string, and no PostgreSQL text, can carry).
- */
-static int
-copy_str(const struct mdx_json *v, char *dst, size_t dstsz)
+int
+mdx_json_strcpy(const struct mdx_json *v, char *dst, size_t dstsz)
 {
 	static struct mdx_buf tmp = MDX_BUF_INIT;
 	const char *s;
@@ -172,12 +167,12 @@ mdx_candle_from_json(struct mdx_candle *c, const struct mdx_json *obj,
 			break;
 		case 6:
 			if (KEY(v, "market")) {
-				if (copy_str(v, c->market, sizeof(c->market)))
+				if (mdx_json_strcpy(v, c->market, sizeof(c->market)))
 					return fail(err, errsz,
 					    "bad \"market\"");
 				seen |= R_MARKET;
 			} else if (KEY(v, "symbol")) {
-				if (copy_str(v, c->symbol, sizeof(c->symbol)))
+				if (mdx_json_strcpy(v, c->symbol, sizeof(c->symbol)))
 					return fail(err, errsz, "bad \"symbol\": "
 					    "not a string of 1 to %d bytes",
 					    MDX_SYMBOL_MAX - 1);
@@ -224,12 +219,12 @@ mdx_candle_from_json(struct mdx_candle *c, const struct mdx_json *obj,
 			break;
 		case 8:
 			if (KEY(v, "exchange")) {
-				if (copy_str(v, c->exchange, sizeof(c->exchange)))
+				if (mdx_json_strcpy(v, c->exchange, sizeof(c->exchange)))
 					return fail(err, errsz,
 					    "bad \"exchange\"");
 				seen |= R_EXCHANGE;
 			} else if (KEY(v, "interval")) {
-				if (copy_str(v, code, sizeof(code)) ||
+				if (mdx_json_strcpy(v, code, sizeof(code)) ||
 				    (c->interval = mdx_interval_lookup(code)) ==
 				    NULL)
 					return fail(err, errsz, "bad \"interval\": "
