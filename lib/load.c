@@ -90,8 +90,12 @@ static const char stage_sql[] =
 /*
  * The one upsert of a batch.  A stored row is left alone when nothing
  * would change, when it is closed and the new one is open, and when the
- * new one was fetched before it: only a real revision writes.  xmax is 0
- * exactly for the rows this statement inserted.
+ * new one was fetched before it: only a real revision writes.
+ *
+ * PostgreSQL cannot return xmax (the usual inserted-or-updated test) from
+ * a partitioned table, so the two are told apart by updated_at: an insert
+ * sets it to now(), the start of the batch transaction, and a revision to
+ * clock_timestamp(), the moment of the update, which is later.
  */
 static const char upsert_candle_sql[] =
     "WITH u AS ("
@@ -114,7 +118,7 @@ static const char upsert_candle_sql[] =
     " base_count = excluded.base_count,"
     " base_expected = excluded.base_expected,"
     " fetched_at = excluded.fetched_at, run_id = excluded.run_id,"
-    " updated_at = excluded.updated_at"
+    " updated_at = clock_timestamp()"
     " WHERE (c.open, c.high, c.low, c.close, c.volume, c.quote_volume,"
     " c.trades, c.taker_buy_volume, c.taker_buy_quote_volume, c.closed,"
     " c.origin, c.base_count, c.base_expected)"
@@ -126,7 +130,7 @@ static const char upsert_candle_sql[] =
     " AND (excluded.closed OR NOT c.closed)"
     " AND (c.fetched_at IS NULL OR excluded.fetched_at IS NULL"
     " OR excluded.fetched_at >= c.fetched_at)"
-    " RETURNING (xmax = 0) AS inserted)"
+    " RETURNING c.updated_at = now() AS inserted)"
     " SELECT count(*) FILTER (WHERE inserted),"
     " count(*) FILTER (WHERE NOT inserted) FROM u";
 
@@ -139,10 +143,10 @@ static const char upsert_depth_sql[] =
     " FROM pg_temp.mdx_stage_depth ORDER BY instrument_id, time, seq DESC"
     " ON CONFLICT (instrument_id, time) DO UPDATE SET bids = excluded.bids,"
     " asks = excluded.asks, update_id = excluded.update_id,"
-    " run_id = excluded.run_id, updated_at = excluded.updated_at"
+    " run_id = excluded.run_id, updated_at = clock_timestamp()"
     " WHERE (d.bids, d.asks, d.update_id) IS DISTINCT FROM"
     " (excluded.bids, excluded.asks, excluded.update_id)"
-    " RETURNING (xmax = 0) AS inserted)"
+    " RETURNING d.updated_at = now() AS inserted)"
     " SELECT count(*) FILTER (WHERE inserted),"
     " count(*) FILTER (WHERE NOT inserted) FROM u";
 
