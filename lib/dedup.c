@@ -6,7 +6,9 @@
  * is a duplicate: it replaces the held one when mdx_candle_supersedes()
  * says so, and is dropped otherwise.  A new key goes to the ring; when the
  * ring is full the oldest candle leaves it and is handed back to be
- * written.  Output order is the order of first appearance.
+ * written.  Output order is the order of first appearance.  The ring has
+ * one slot more than the window, so the candle handed back stays in place
+ * (no copy) until the next call.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +16,8 @@
 #include "mdx.h"
 
 struct mdx_dedup {
-	size_t window;		/* ring capacity */
+	size_t window;		/* candles held at most */
+	size_t size;		/* ring slots: window + 1 */
 	size_t count;		/* candles held */
 	size_t head;		/* index of the oldest */
 	struct mdx_candle *ring;
@@ -22,7 +25,6 @@ struct mdx_dedup {
 	int32_t *next;		/* per slot: next slot in its chain, or -1 */
 	int32_t *bucket;	/* per bucket: first slot, or -1 */
 	uint64_t mask;
-	struct mdx_candle out;	/* the candle handed back */
 };
 
 struct mdx_dedup *
@@ -39,9 +41,10 @@ mdx_dedup_new(size_t window)
 		;
 	d = mdx_calloc(1, sizeof(*d));
 	d->window = window;
-	d->ring = mdx_calloc(window, sizeof(*d->ring));
-	d->hash = mdx_calloc(window, sizeof(*d->hash));
-	d->next = mdx_calloc(window, sizeof(*d->next));
+	d->size = window + 1;
+	d->ring = mdx_calloc(d->size, sizeof(*d->ring));
+	d->hash = mdx_calloc(d->size, sizeof(*d->hash));
+	d->next = mdx_calloc(d->size, sizeof(*d->next));
 	d->bucket = mdx_calloc(nb, sizeof(*d->bucket));
 	for (i = 0; i < nb; i++)
 		d->bucket[i] = -1;
@@ -93,13 +96,12 @@ mdx_dedup_put(struct mdx_dedup *d, const struct mdx_candle *c,
 		}
 	if (d->count == d->window) {
 		slot = d->head;
-		d->out = d->ring[slot];
-		*evicted = &d->out;
+		*evicted = &d->ring[slot];
 		unlink_slot(d, (int32_t)slot);
-		d->head = (d->head + 1) % d->window;
+		d->head = (d->head + 1) % d->size;
 		d->count--;
 	}
-	slot = (d->head + d->count) % d->window;
+	slot = (d->head + d->count) % d->size;
 	d->ring[slot] = *c;
 	d->hash[slot] = h;
 	d->next[slot] = d->bucket[h & d->mask];
@@ -117,8 +119,7 @@ mdx_dedup_pop(struct mdx_dedup *d)
 		return NULL;
 	slot = d->head;
 	unlink_slot(d, (int32_t)slot);
-	d->out = d->ring[slot];
-	d->head = (d->head + 1) % d->window;
+	d->head = (d->head + 1) % d->size;
 	d->count--;
-	return &d->out;
+	return &d->ring[slot];
 }

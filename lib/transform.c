@@ -87,32 +87,49 @@ identity(const struct env *e, const char *what, char *exchange, char *market,
 	return 0;
 }
 
-/* Element i of a kline array as a decimal. */
-static int
-el_dec(const struct mdx_json *arr, unsigned i, const char *name, mdx_dec *d,
-    char *err, size_t errsz)
+/*
+ * The elements of a kline array, indexed once: mdx_json_at() walks the
+ * list, and a row is read field by field.
+ */
+#define MAXEL 16
+struct row {
+	const struct mdx_json *el[MAXEL];
+	unsigned n;
+};
+
+static void
+index_row(const struct mdx_json *arr, struct row *r)
 {
 	const struct mdx_json *v;
+
+	r->n = 0;
+	for (v = arr->child; v != NULL && r->n < MAXEL; v = v->next)
+		r->el[r->n++] = v;
+}
+
+/* Element i of a kline row as a decimal. */
+static int
+el_dec(const struct row *a, unsigned i, const char *name, mdx_dec *d,
+    char *err, size_t errsz)
+{
 	int r;
 
-	if ((v = mdx_json_at(arr, i)) == NULL)
+	if (i >= a->n)
 		return fail(err, errsz, "bad candle: no \"%s\" (data[%u])",
 		    name, i);
-	if ((r = mdx_dec_from_json(d, v)) != MDX_DEC_OK)
+	if ((r = mdx_dec_from_json(d, a->el[i])) != MDX_DEC_OK)
 		return fail(err, errsz, "bad candle: bad \"%s\" (data[%u]): %s",
 		    name, i, mdx_dec_strerror(r));
 	return 0;
 }
 
 static int
-el_time(const struct mdx_json *arr, unsigned i, mdx_time *t, char *err,
+el_time(const struct row *a, unsigned i, mdx_time *t, char *err,
     size_t errsz)
 {
-	const struct mdx_json *v;
 	int64_t n;
 
-	if ((v = mdx_json_at(arr, i)) == NULL || mdx_json_int(v, &n) != 0 ||
-	    n < 0)
+	if (i >= a->n || mdx_json_int(a->el[i], &n) != 0 || n < 0)
 		return fail(err, errsz, "bad candle: bad open time (data[%u])",
 		    i);
 	*t = mdx_time_from_epoch(n);
@@ -126,15 +143,16 @@ el_time(const struct mdx_json *arr, unsigned i, mdx_time *t, char *err,
  * ignore.
  */
 static int
-binance_kline(const struct mdx_json *a, struct mdx_candle *c, mdx_time *close,
-    char *err, size_t errsz)
+binance_kline(const struct mdx_json *arr, struct mdx_candle *c,
+    mdx_time *close, char *err, size_t errsz)
 {
-	const struct mdx_json *v;
+	struct row r, *a = &r;
 	int64_t n;
 
-	if (a->nchild < 11)
+	index_row(arr, a);
+	if (a->n < 11)
 		return fail(err, errsz, "bad candle: %u fields, Binance "
-		    "klines have 12", a->nchild);
+		    "klines have 12", a->n);
 	if (el_time(a, 0, &c->open_time, err, errsz) ||
 	    el_dec(a, 1, "open", &c->open, err, errsz) ||
 	    el_dec(a, 2, "high", &c->high, err, errsz) ||
@@ -147,12 +165,10 @@ binance_kline(const struct mdx_json *a, struct mdx_candle *c, mdx_time *close,
 	    el_dec(a, 10, "taker_buy_quote_volume", &c->taker_buy_quote_volume,
 	    err, errsz))
 		return -1;
-	v = mdx_json_at(a, 6);
-	if (mdx_json_int(v, &n) != 0 || n < 0)
+	if (mdx_json_int(a->el[6], &n) != 0 || n < 0)
 		return fail(err, errsz, "bad candle: bad close time (data[6])");
 	*close = mdx_time_from_epoch(n);
-	v = mdx_json_at(a, 8);
-	if (mdx_json_int(v, &c->trades) != 0)
+	if (mdx_json_int(a->el[8], &c->trades) != 0)
 		return fail(err, errsz, "bad candle: bad \"trades\" (data[8])");
 	c->has |= MDX_C_VOLUME | MDX_C_QUOTE_VOLUME | MDX_C_TRADES |
 	    MDX_C_TAKER_BUY_VOLUME | MDX_C_TAKER_BUY_QUOTE_VOLUME;
@@ -208,12 +224,15 @@ binance_csv(const struct mdx_json *v, struct mdx_tx_out *o, mdx_time *close,
  * is in the base coin, so the two are swapped.
  */
 static int
-bybit_kline(const struct mdx_json *a, int inverse, struct mdx_candle *c,
+bybit_kline(const struct mdx_json *arr, int inverse, struct mdx_candle *c,
     char *err, size_t errsz)
 {
-	if (a->nchild < 7)
+	struct row r, *a = &r;
+
+	index_row(arr, a);
+	if (a->n < 7)
 		return fail(err, errsz, "bad candle: %u fields, Bybit klines "
-		    "have 7", a->nchild);
+		    "have 7", a->n);
 	if (el_time(a, 0, &c->open_time, err, errsz) ||
 	    el_dec(a, 1, "open", &c->open, err, errsz) ||
 	    el_dec(a, 2, "high", &c->high, err, errsz) ||
@@ -235,14 +254,16 @@ bybit_kline(const struct mdx_json *a, int inverse, struct mdx_candle *c,
  * in volCcy and swaps none.
  */
 static int
-okx_kline(const struct mdx_json *a, int swap, struct mdx_candle *c,
+okx_kline(const struct mdx_json *arr, int swap, struct mdx_candle *c,
     int *confirm, char *err, size_t errsz)
 {
+	struct row r, *a = &r;
 	const struct mdx_json *v;
 
-	if (a->nchild < 7)
+	index_row(arr, a);
+	if (a->n < 7)
 		return fail(err, errsz, "bad candle: %u fields, OKX candles "
-		    "have 9", a->nchild);
+		    "have 9", a->n);
 	if (el_time(a, 0, &c->open_time, err, errsz) ||
 	    el_dec(a, 1, "open", &c->open, err, errsz) ||
 	    el_dec(a, 2, "high", &c->high, err, errsz) ||
@@ -251,7 +272,7 @@ okx_kline(const struct mdx_json *a, int swap, struct mdx_candle *c,
 	    el_dec(a, swap ? 6 : 5, "volume", &c->volume, err, errsz))
 		return -1;
 	c->has |= MDX_C_VOLUME;
-	if (a->nchild >= 8) {
+	if (a->n >= 8) {
 		if (el_dec(a, 7, "quote_volume", &c->quote_volume, err, errsz))
 			return -1;
 		c->has |= MDX_C_QUOTE_VOLUME;
@@ -261,8 +282,8 @@ okx_kline(const struct mdx_json *a, int swap, struct mdx_candle *c,
 		c->has |= MDX_C_QUOTE_VOLUME;
 	}
 	*confirm = -1;
-	if (a->nchild >= 9) {
-		v = mdx_json_at(a, 8);
+	if (a->n >= 9) {
+		v = a->el[8];
 		if (mdx_json_str_eq(v, "1"))
 			*confirm = 1;
 		else if (mdx_json_str_eq(v, "0"))
