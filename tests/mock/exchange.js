@@ -136,26 +136,31 @@ function nativeInterval(exchange, code) {
 // fractional zeros; else exactly dec decimals (dec >= scale).
 
 function fmtDec(x, scale, dec) {
-	let s = (typeof x === 'bigint' ? x : BigInt(x)).toString();
+	let s = typeof x === 'bigint' ? x.toString() : String(x);
 	let neg = '';
-	if (s[0] === '-') {
+	if (s.charCodeAt(0) === 45) {
 		neg = '-';
 		s = s.slice(1);
 	}
 	let ip, fp;
 	if (scale > 0) {
-		s = s.padStart(scale + 1, '0');
+		if (s.length <= scale)
+			s = '0'.repeat(scale + 1 - s.length) + s;
 		ip = s.slice(0, s.length - scale);
 		fp = s.slice(s.length - scale);
 	} else {
 		ip = s;
 		fp = '';
 	}
-	if (dec === null || dec === undefined)
-		fp = fp.replace(/0+$/, '');
-	else if (fp.length < dec)
-		fp = fp.padEnd(dec, '0');
-	return neg + ip + (fp.length ? '.' + fp : '');
+	if (dec === null || dec === undefined) {
+		let e = fp.length;
+		while (e > 0 && fp.charCodeAt(e - 1) === 48)
+			e--;
+		fp = fp.slice(0, e);
+	} else if (fp.length < dec) {
+		fp += '0'.repeat(dec - fp.length);
+	}
+	return fp.length ? neg + ip + '.' + fp : neg + ip;
 }
 
 function normDec(s) {
@@ -1232,7 +1237,8 @@ class Mock {
 			return this.control(req, res, path, q);
 		const ex = path.startsWith('/api/v5/') ? 'okx' :
 		    path.startsWith('/v5/') ? 'bybit' :
-		    path.startsWith('/api/v3/') || path.startsWith('/fapi/') ?
+		    path.startsWith('/api/v3/') || path.startsWith('/fapi/') ||
+		    path.startsWith('/dapi/') || path.startsWith('/eapi/') ?
 		    'binance' : null;
 		const ctx = {
 			path: path, exchange: ex, ip: req.socket.remoteAddress,
@@ -1300,6 +1306,19 @@ class Mock {
 
 	// ---- Binance.
 	binance(path, q, ctx) {
+		if (path === '/dapi/v1/exchangeInfo' ||
+		    path === '/eapi/v1/exchangeInfo') {
+			// COIN-M futures and options are not served; their market
+			// lists are empty, so clients that load every market work.
+			const body = { timezone: 'UTC', serverTime: this.now(),
+			    rateLimits: [], exchangeFilters: [] };
+			if (path.startsWith('/dapi/'))
+				body.symbols = [];
+			else
+				Object.assign(body, { optionContracts: [],
+				    optionAssets: [], optionSymbols: [] });
+			return jsonOut(200, body);
+		}
 		const fapi = path.startsWith('/fapi/');
 		const a = fapi ? 'fapi' : 'spot';
 		const market = fapi ? 'usdm' : 'spot';
@@ -1464,7 +1483,8 @@ class Mock {
 		const rows = this.market.candles(inst, iv, lo, hi, n, s0 !== null,
 		    now).map((c) => binanceRow(inst, c));
 		this.stats.rows += rows.length;
-		return jsonOut(200, rows, hdr);
+		return { status: 200, type: 'application/json;charset=UTF-8',
+		    body: rowsJson(rows), headers: hdr };
 	}
 
 	// ---- Bybit.
@@ -1493,6 +1513,8 @@ class Mock {
 			cat = 'linear';
 		if (cat === null || cat === '')
 			return err(10001, 'params error: category is required');
+		if (cat === 'option' && path === '/v5/market/instruments-info')
+			return ok({ category: cat, list: [], nextPageCursor: '' });
 		if (MARKETS.bybit.indexOf(cat) < 0)
 			return err(10001, 'Illegal category');
 		const symbol = q.get('symbol');
@@ -1549,9 +1571,12 @@ class Mock {
 		const s0 = num('start'), e0 = num('end');
 		if (Number.isNaN(s0) || Number.isNaN(e0))
 			return err(10001, 'params error: start or end invalid');
+		// With an end, the newest candles up to it; with only a start,
+		// the oldest from it (as Bybit answers); always newest first.
 		const rows = this.market.candles(inst, iv,
 		    s0 === null ? -Infinity : s0, e0 === null ? Infinity : e0, n,
-		    false, now).reverse().map((c) => bybitRow(inst, c));
+		    e0 === null && s0 !== null, now).reverse()
+		    .map((c) => bybitRow(inst, c));
 		this.stats.rows += rows.length;
 		return ok({ symbol: symbol, category: cat, list: rows });
 	}
@@ -1707,7 +1732,9 @@ class Mock {
 				return jsonOut(200, { ok: true });
 			}
 			if (method === 'POST') {
-				let b = jbody();
+				const tt = text.trim();
+				let b = tt[0] === '{' || tt[0] === '[' ? JSON.parse(tt) :
+				    tt;
 				if (b.clear) {
 					this.faults = [];
 					b = b.faults || [];
@@ -1856,6 +1883,23 @@ function dumpCandles(market, p, now) {
 function notFound() {
 	return { status: 404, type: 'text/html',
 	    body: '<html><body><h1>404 Not Found</h1></body></html>\n' };
+}
+
+// JSON text of rows of numbers and plain strings (digits, signs, dots),
+// built directly: the hot path of a backfill.
+function rowsJson(rows) {
+	const parts = new Array(rows.length);
+	for (let i = 0; i < rows.length; i++) {
+		const r = rows[i];
+		let s = '[';
+		for (let j = 0; j < r.length; j++) {
+			if (j)
+				s += ',';
+			s += typeof r[j] === 'string' ? '"' + r[j] + '"' : r[j];
+		}
+		parts[i] = s + ']';
+	}
+	return '[' + parts.join(',') + ']';
 }
 
 function jsonOut(status, obj, headers) {
