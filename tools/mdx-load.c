@@ -16,7 +16,12 @@
 
 static const char usage_text[] =
     "usage: mdx-load [-b batch] [-o object] [file ...]\n"
-    "       mdx-load --migrate\n";
+    "       mdx-load --migrate\n"
+    "  -b, --batch n       candles per transaction (default 50000)\n"
+    "  -o, --object uri    record a lake object as loaded by this run\n"
+    "                      (repeatable)\n"
+    "      --migrate       apply the warehouse migrations and exit\n"
+    "  -h, --help          this text; --version: the version\n";
 
 static void
 usage(int status)

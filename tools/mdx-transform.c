@@ -15,7 +15,12 @@
 #define SHOW_REJECTS 10		/* reject messages shown at verbosity 1 */
 
 static const char usage_text[] =
-    "usage: mdx-transform [-s] [-r file] [-w window] [file ...]\n";
+    "usage: mdx-transform [-s] [-r file] [-w window] [file ...]\n"
+    "  -r, --rejects file  write rejected records to file (NDJSON)\n"
+    "  -s, --strict        exit 65 when any record is rejected\n"
+    "  -w, --window n      candles held to drop duplicates (default 16384;\n"
+    "                      0 keeps duplicates)\n"
+    "  -h, --help          this text; --version: the version\n";
 
 struct counts {
 	unsigned long read, written, rejected, duplicates, headers;
