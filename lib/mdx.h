@@ -194,7 +194,8 @@ void mdx_reader_set_maxline(struct mdx_reader *r, size_t max);
  */
 int mdx_reader_next(struct mdx_reader *r, const char **line, size_t *len);
 
-/* The position of the line last returned ("stdin" or the path as given). */
+/* The position of the line last returned ("stdin" or the path as given);
+ * after MDX_RD_ERR, of the line that could not be read. */
 struct mdx_pos mdx_reader_pos(const struct mdx_reader *r);
 
 /* The reason for the last MDX_RD_BAD or MDX_RD_ERR ("line too long"). */

@@ -176,6 +176,9 @@ set_err(struct mdx_reader *r, int status, const char *fmt, ...)
 	vsnprintf(r->err, sizeof(r->err), fmt, ap);
 	va_end(ap);
 	r->errstatus = status;
+	/* The position is the line that could not be read. */
+	r->pos.name = r->name;
+	r->pos.line = r->line + 1;
 	return MDX_RD_ERR;
 }
 
@@ -273,8 +276,6 @@ input_open(struct mdx_reader *r)
 		r->name = path;
 		if ((r->fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 			r->open = 0;
-			r->pos.name = r->name;
-			r->pos.line = 0;
 			return set_err(r, MDX_EX_IOERR, "cannot open '%s': %s",
 			    path, strerror(errno));
 		}

@@ -119,8 +119,9 @@ transcript(char *const *paths, int n, size_t maxline)
 			mdx_buf_printf(&t, "B %s:%lu %zu %s\n", pos.name,
 			    pos.line, len, mdx_reader_error(r));
 		else
-			mdx_buf_printf(&t, "E %d %s\n",
-			    mdx_reader_error_status(r), mdx_reader_error(r));
+			mdx_buf_printf(&t, "E %s:%lu %d %s\n", pos.name,
+			    pos.line, mdx_reader_error_status(r),
+			    mdx_reader_error(r));
 		if (++guard > 1000000) {
 			mdx_buf_addstr(&t, "(no end)\n");
 			break;
@@ -237,14 +238,15 @@ test_plain(void)
 	p[2] = path("c");
 	is_str(rel(transcript(p, 3, 0)),
 	    "L D/b:1 x\n"
-	    "E 74 cannot open 'D/missing': No such file or directory\n"
+	    "E D/missing:1 74 cannot open 'D/missing': No such file or "
+	    "directory\n"
 	    "L D/c:1 y1\nL D/c:2 y2\n",
 	    "several files: positions per file; a missing one is an error "
 	    "and reading goes on");
 
 	p[0] = dir;
 	is_str(rel(transcript(p, 1, 0)),
-	    "E 74 read error on 'D': Is a directory\n",
+	    "E D:1 74 read error on 'D': Is a directory\n",
 	    "a directory is an I/O error");
 }
 
@@ -364,27 +366,42 @@ test_compressed(void)
 
 		ok(strncmp(t, "L D/t.gz:1 {\"n\":0,", 18) == 0 && e != NULL,
 		    "truncated gzip: lines, then an error");
-		ok(e != NULL && strncmp(e, "\nE 65 cannot read 'D/t.gz': ",
-		    28) == 0, "truncated gzip: status 65 naming the file");
+		ok(e != NULL && strncmp(e, "\nE D/t.gz:", 10) == 0 &&
+		    strstr(e, " 65 cannot read 'D/t.gz': ") != NULL,
+		    "truncated gzip: status 65 naming the file");
+		{
+			/* The error's line follows the last good one. */
+			const char *l = e;
+			unsigned long last, at;
+
+			while (l > t && l[-1] != '\n')
+				l--;
+			ok(e != NULL && sscanf(l, "L D/t.gz:%lu", &last) == 1 &&
+			    sscanf(e, "\nE D/t.gz:%lu", &at) == 1 &&
+			    at == last + 1,
+			    "truncated gzip: the position is the next line");
+		}
 		ok(e != NULL && strstr(e, "\nL D/after:1 after\n") != NULL,
 		    "truncated gzip: the next file is read");
 		if (e != NULL)
 			printf("# %.*s\n", (int)strcspn(e + 1, "\n"), e + 1);
 	}
 	put("tiny.gz", "\x1f\x8b", 2);
-	is_str(rel(one("tiny.gz", 0)), "E 65 cannot read 'D/tiny.gz': "
+	is_str(rel(one("tiny.gz", 0)), "E D/tiny.gz:1 65 cannot read "
+	    "'D/tiny.gz': "
 	    "truncated compressed data\n", "a two-byte gzip is truncated");
 	put("hdr.gz", "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", 10);
 	{
 		const char *t = rel(one("hdr.gz", 0));
 
-		ok(strncmp(t, "E 65 cannot read 'D/hdr.gz': ", 29) == 0,
+		ok(strncmp(t, "E D/hdr.gz:1 65 cannot read 'D/hdr.gz': ",
+		    40) == 0,
 		    "a gzip header without data is an error");
 		printf("# %s", t);
 	}
 	put("junk.gz", "\x1f\x8bthis is not gzip at all\n", 26);
-	ok(strncmp(rel(one("junk.gz", 0)), "E 65 cannot read 'D/junk.gz': ",
-	    30) == 0, "corrupt gzip is an error");
+	ok(strncmp(rel(one("junk.gz", 0)), "E D/junk.gz:1 65 cannot read "
+	    "'D/junk.gz': ", 42) == 0, "corrupt gzip is an error");
 	mdx_buf_free(&b);
 }
 
