@@ -321,19 +321,21 @@ is "$(echo "$r" | jq -c '[.faults["500"] >= 3, .faults.reset, .faults.truncate, 
     '[true,1,1,2,true]' "stats count the faults and the 429s sent"
 
 # ---- Rate limits, on a mock with small budgets
-mock_start --now $NOW --weight-limit 10 --ban-seconds 2 --bybit-limit 3 --okx-candles-limit 3 --okx-history-limit 2
+mock_start --now $NOW --weight-limit 10 --ban-seconds 2 --ban-after 1 --bybit-limit 3 --okx-candles-limit 3 --okx-history-limit 2
 M3=$MOCK_URL
 M=$M3
 # Stay inside one weight window (a real-clock minute).
 while [ "$(date -u +%S)" -gt 50 ]; do sleep 1; done
 for i in 1 2 3 4 5; do status "$K" >/dev/null; done
 is "$(header X-MBX-USED-WEIGHT-1M "$K")" 12 "weight counted up to the budget"
-is "$(status "$K")" 418 "a request after a 429 before Retry-After: 418"
+is "$(status "$K") $(status "$K")" "429 418" \
+    "requests before Retry-After: 429 again, then (--ban-after 1) 418"
 r=$(curl -s -D "$T/h" "$M$K")
 is "$(echo "$r" | jq -c '.code')" -1003 "418 body: -1003"
 like "$(tr -d '\r' <"$T/h" | grep -i '^retry-after:')" '^[Rr]etry-[Aa]fter: [12]$' \
     "418 carries the remaining ban in Retry-After"
-is "$(get /mock/stats | jq -c '[.sent_429, .sent_418]')" '[1,2]' "stats: 429 and 418 counted"
+is "$(get /mock/stats | jq -c '[.sent_429, .sent_418, .weight.spot.peak, (.weight.spot.windows|length)]')" \
+    '[2,2,12,1]' "stats: 429 and 418 counted, the peak weight, one window"
 sleep 2.2
 curl -s -X POST "$M/mock/reset" >/dev/null
 while [ "$(date -u +%S)" -gt 50 ]; do sleep 1; done
@@ -367,10 +369,15 @@ is "$(get "/api/v5/market/history-candles?instId=BTC-USDT&limit=1" | jq -r '.dat
     "$((T0 + 540000))" "the newest candle follows the clock"
 is "$(post /mock/clock '{"advance":"5m"}' | jq -r .now)" "2024-01-01T00:15:00Z" \
     "POST /mock/clock advances it"
+a=$(post /mock/clock '{"now":"2024-01-01T00:00:00Z","clock":"running"}' | jq .now_ms)
+sleep 1.1
+b=$(get /mock/clock | jq -c '[.clock, .now_ms]')
+ok "echo '$b' | jq -e '.[0] == \"running\" and .[1] - $a >= 1000 and .[1] - $a < 5000'" \
+    "a running clock advances with real time ($b)"
 
 # ---- Start options and SIGTERM
 port=$(free_port)
-node "$MOCKJS" --port "$port" --start 2024-01-01T00:00:00Z --now $NOW \
+MDX_NOW=$NOW node "$MOCKJS" --port "$port" --start 2024-01-01T00:00:00Z \
     --holes 'binance:BTCUSDT:2024-01-01T00:00Z/2024-01-01T00:03Z' >"$T/m4.log" 2>&1 &
 pid=$!
 i=0
@@ -379,6 +386,8 @@ is "$(curl -s "http://127.0.0.1:$port/api/v3/klines?symbol=BTCUSDT&interval=1m&s
     "$((T0 + 180000))" "--start and --holes at start-up"
 is "$(curl -s "http://127.0.0.1:$port/api/v3/klines?symbol=ETHUSDT&interval=1m&startTime=0&limit=1" | jq -c '.[0][0]')" \
     "$T0" "--start: the first candle"
+is "$(curl -s "http://127.0.0.1:$port/api/v3/time")" "{\"serverTime\":$NOWMS}" \
+    "MDX_NOW in the environment sets the clock"
 kill -TERM $pid
 wait $pid
 is "$?" 0 "exits 0 on SIGTERM"
