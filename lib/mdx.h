@@ -737,4 +737,26 @@ void mdx_rollup_free(struct mdx_rollup *r);
 int mdx_rollup_parse_intervals(const char *s,
     const struct mdx_interval **out, char *why, size_t whysz);
 
+/*
+ * The warehouse mode of mdx-aggregate (lib/rollup_db.c): incremental
+ * rollups, the gap table, filling and reconciling.  mdx-aggregate(1) is the
+ * reference; both functions connect, do the work and return an exit status.
+ */
+struct mdx_agg_db {
+	const struct mdx_interval *base;	/* NULL: 1m */
+	const struct mdx_interval *to[MDX_ROLLUP_MAXTO]; /* none: 1h,1d */
+	int nto;
+	int gaps;		/* print the open gaps (after updating them) */
+	int mark;		/* ... and mark them refetched */
+	int confirm;		/* refetched gaps still missing: confirmed */
+	int fill;		/* fill the confirmed-empty gaps */
+	int rebuild;		/* forget the watermarks: from scratch */
+	mdx_time since, until;	/* --gaps: only gaps overlapping these */
+	int argc;		/* --reconcile: input files */
+	char **argv;
+};
+
+int mdx_agg_db_run(const struct mdx_agg_db *o);
+int mdx_agg_db_reconcile(const struct mdx_agg_db *o);
+
 #endif /* MDX_H */

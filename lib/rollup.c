@@ -67,13 +67,6 @@ enum {
 	F_PARTIAL, F_FETCHED_AT, F_NFIELDS
 };
 
-static const char *const fieldname[F_NFIELDS] = {
-	"kind", "exchange", "market", "symbol", "interval", "open_time",
-	"open", "high", "low", "close", "volume", "quote_volume", "trades",
-	"taker_buy_volume", "taker_buy_quote_volume", "closed", "origin",
-	"base_count", "base_expected", "partial", "fetched_at"
-};
-
 /* A value as text: type 's' string (raw, between the quotes), 'n' number,
  * 't' true, 'f' false, 'z' null, 0 absent. */
 struct fval {
@@ -82,31 +75,92 @@ struct fval {
 	int type;
 };
 
+#define IS(k, lit) (memcmp((k), (lit), sizeof(lit) - 1) == 0)
+
+/* The member a key names, by length first: this runs for every member of
+ * every line. */
 static int
 field_index(const char *k, size_t n)
 {
-	int i;
-
 	switch (n) {
 	case 3:
-		return memcmp(k, "low", 3) == 0 ? F_LOW : -1;
+		return IS(k, "low") ? F_LOW : -1;
 	case 4:
-		if (memcmp(k, "kind", 4) == 0)
-			return F_KIND;
-		if (memcmp(k, "open", 4) == 0)
-			return F_OPEN;
-		if (memcmp(k, "high", 4) == 0)
-			return F_HIGH;
-		return -1;
+		return IS(k, "open") ? F_OPEN : IS(k, "high") ? F_HIGH :
+		    IS(k, "kind") ? F_KIND : -1;
 	case 5:
-		return memcmp(k, "close", 5) == 0 ? F_CLOSE : -1;
+		return IS(k, "close") ? F_CLOSE : -1;
+	case 6:
+		switch (k[0]) {
+		case 'm':
+			return IS(k, "market") ? F_MARKET : -1;
+		case 's':
+			return IS(k, "symbol") ? F_SYMBOL : -1;
+		case 'v':
+			return IS(k, "volume") ? F_VOLUME : -1;
+		case 't':
+			return IS(k, "trades") ? F_TRADES : -1;
+		case 'c':
+			return IS(k, "closed") ? F_CLOSED : -1;
+		case 'o':
+			return IS(k, "origin") ? F_ORIGIN : -1;
+		default:
+			return -1;
+		}
+	case 7:
+		return IS(k, "partial") ? F_PARTIAL : -1;
+	case 8:
+		return IS(k, "exchange") ? F_EXCHANGE :
+		    IS(k, "interval") ? F_INTERVAL : -1;
+	case 9:
+		return IS(k, "open_time") ? F_OPEN_TIME : -1;
+	case 10:
+		return IS(k, "fetched_at") ? F_FETCHED_AT :
+		    IS(k, "base_count") ? F_BASE_COUNT : -1;
+	case 12:
+		return IS(k, "quote_volume") ? F_QVOLUME : -1;
+	case 13:
+		return IS(k, "base_expected") ? F_BASE_EXPECTED : -1;
+	case 16:
+		return IS(k, "taker_buy_volume") ? F_TBV : -1;
+	case 22:
+		return IS(k, "taker_buy_quote_volume") ? F_TBQV : -1;
 	default:
-		break;
+		return -1;
 	}
-	for (i = 0; i < F_NFIELDS; i++)
-		if (strlen(fieldname[i]) == n && memcmp(fieldname[i], k, n) == 0)
-			return i;
-	return -1;
+}
+
+/*
+ * The first quote, backslash or control character at or after p, eight
+ * bytes at a time: string scanning is most of the parsing time.
+ */
+#define SWAR_ONES UINT64_C(0x0101010101010101)
+#define SWAR_HIGH UINT64_C(0x8080808080808080)
+
+static const char *
+str_end(const char *p, const char *e)
+{
+	uint64_t w, q, b, c;
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	while (e - p >= 8) {
+		memcpy(&w, p, 8);
+		q = w ^ (SWAR_ONES * '"');
+		b = w ^ (SWAR_ONES * '\\');
+		q = (q - SWAR_ONES) & ~q;
+		b = (b - SWAR_ONES) & ~b;
+		c = (w - SWAR_ONES * 0x20) & ~w;
+		/* The lowest flagged byte is exact (borrows only go up). */
+		if ((q = (q | b | c) & SWAR_HIGH) != 0)
+			return p + (__builtin_ctzll(q) >> 3);
+		p += 8;
+	}
+#else
+	(void)w; (void)q; (void)b; (void)c;
+#endif
+	while (p < e && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20)
+		p++;
+	return p;
 }
 
 static int
@@ -124,8 +178,7 @@ fast_scan(const char *s, size_t n, struct fval *f)
 		if (p == e || *p != '"')
 			return -1;
 		k = ++p;
-		while (p < e && *p != '"' && *p != '\\')
-			p++;
+		p = str_end(p, e);
 		if (p == e || *p != '"')
 			return -1;
 		kn = (size_t)(p - k);
@@ -138,9 +191,7 @@ fast_scan(const char *s, size_t n, struct fval *f)
 		switch (*p) {
 		case '"':
 			v = ++p;
-			while (p < e && *p != '"' && *p != '\\' &&
-			    (unsigned char)*p >= 0x20)
-				p++;
+			p = str_end(p, e);
 			if (p == e || *p != '"')
 				return -1;
 			type = 's';
@@ -845,9 +896,10 @@ counts:
 	b->ntbqv += (c->has & MDX_C_TAKER_BUY_QUOTE_VOLUME) != 0;
 	b->nclosed += c->closed != 0;
 	b->count += weight(s, c);
-	if (b->count >= b->expected) {
-		emit_bucket(r, s, t, b, 0);
-		drop_bucket(r, t, (size_t)(b - t->b));
+	/* Complete buckets go out at once, but in order. */
+	while (t->nb > 0 && t->b[0].count >= t->b[0].expected) {
+		emit_bucket(r, s, t, &t->b[0], 0);
+		drop_bucket(r, t, 0);
 	}
 }
 
@@ -870,7 +922,8 @@ finalize(struct mdx_rollup *r, struct series *s, mdx_time h)
 
 	for (i = 0; i < r->o.nto; i++) {
 		t = &s->tg[i];
-		while (t->nb > 0 && t->b[0].end <= h) {
+		while (t->nb > 0 && (t->b[0].end <= h ||
+		    t->b[0].count >= t->b[0].expected)) {
 			emit_bucket(r, s, t, &t->b[0], 0);
 			drop_bucket(r, t, 0);
 		}
