@@ -32,14 +32,20 @@ const from = Date.parse(opt.from);
 const to = opt.to ? Date.parse(opt.to) : from + Number(opt.count) * ivms;
 const skips = opt.skip ? opt.skip.split(',').map((r) => r.split('/').map(Date.parse)) : [];
 
-let s = Number(opt.seed) >>> 0;
-function rnd() {	// mulberry32
-	s = (s + 0x6D2B79F5) >>> 0;
-	let t = s;
-	t = Math.imul(t ^ (t >>> 15), t | 1);
-	t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-	return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+function mulberry32(seed) {
+	let s = seed >>> 0;
+	return function () {
+		s = (s + 0x6D2B79F5) >>> 0;
+		let t = s;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
 }
+// Prices and shuffling draw from separate generators, so that shuffled
+// input holds the same candles as the ordered one.
+const rnd = mulberry32(Number(opt.seed));
+const rnd2 = mulberry32(Number(opt.seed) + 7919);
 function ri(n) { return Math.floor(rnd() * n); }
 function cents(v) { return (v / 100).toFixed(2); }
 function dec8() { return ri(1000) + '.' + String(ri(1e8)).padStart(8, '0'); }
@@ -62,7 +68,7 @@ function emit(line) {
 		w.push(line);
 		if (w.length === block) {
 			for (let i = w.length - 1; i > 0; i--) {
-				const j = ri(i + 1);
+				const j = Math.floor(rnd2() * (i + 1));
 				[w[i], w[j]] = [w[j], w[i]];
 			}
 			for (const l of w) out.push(l);
