@@ -556,6 +556,35 @@ test_writer(void)
 	free(big);
 	mdx_buf_free(&want);
 
+	/* A non-blocking pipe that fills up: the writer waits. */
+	if (pipe(fds) == 0) {
+		char buf[4096];
+		size_t total = 0;
+		ssize_t k;
+		pid_t pid;
+
+		fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK);
+		fflush(stdout);
+		if ((pid = fork()) == 0) {
+			close(fds[0]);
+			dup2(fds[1], 1);
+			write_lots();
+			mdx_writer_close(mdx_stdout());
+			_exit(0);
+		}
+		close(fds[1]);
+		while ((k = read(fds[0], buf, sizeof(buf))) > 0) {
+			total += k;
+			if (total % 65536 == 0)
+				usleep(1000);
+		}
+		close(fds[0]);
+		waitpid(pid, &st, 0);
+		ok(WIFEXITED(st) && WEXITSTATUS(st) == 0 &&
+		    total == 100000 * 101,
+		    "non-blocking output: everything written, status 0");
+	}
+
 	/* A closed pipe with SIGPIPE ignored: EPIPE, exit 141, silent. */
 	pipe(fds);
 	close(fds[0]);
@@ -721,6 +750,9 @@ test_random(void)
 		saved = dup(0);
 		dup2(fds[0], 0);
 		close(fds[0]);
+		/* Slow producers meet a non-blocking pipe. */
+		if (round % 2)
+			fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
 		r = mdx_reader_open(NULL, 0);
 		mdx_reader_set_maxline(r, maxline);
 		while ((rc = mdx_reader_next(r, &line, &len)) != MDX_RD_EOF) {
@@ -757,7 +789,9 @@ test_random(void)
 		}
 		if (!ok(got.len == want.len &&
 		    memcmp(got.data, want.data, got.len) == 0,
-		    "random input through a pipe agrees with the reference"))
+		    round % 2 ? "random input through a non-blocking pipe "
+		    "agrees with the reference" : "random input through a "
+		    "pipe agrees with the reference"))
 			printf("#   maxline %zu, %zu bytes in, want %zu bytes, "
 			    "got %zu\n", maxline, in.len, want.len, got.len);
 	}
