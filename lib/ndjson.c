@@ -13,9 +13,9 @@
  * any other error ends it with MDX_EX_IOERR and a message naming the output.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,6 +38,7 @@ struct mdx_reader {
 	/* The input being read. */
 	int open;		/* an input is open */
 	int fd;
+	int own_fd;		/* fd was opened here (not stdin) */
 	const char *name;	/* "stdin" or the path */
 	unsigned long line;	/* lines read from it so far */
 	struct archive *ar;	/* non-NULL for compressed input */
@@ -105,8 +106,9 @@ input_close(struct mdx_reader *r)
 		archive_read_free(r->ar);
 		r->ar = NULL;
 	}
-	if (r->fd > STDERR_FILENO)
+	if (r->own_fd)
 		close(r->fd);
+	r->own_fd = 0;
 	r->fd = -1;
 	r->open = 0;
 	r->start = r->end = r->scan = 0;
@@ -298,6 +300,7 @@ input_open(struct mdx_reader *r)
 			return set_err(r, MDX_EX_IOERR, "cannot open '%s': %s",
 			    path, strerror(errno));
 		}
+		r->own_fd = 1;
 	}
 	r->pos.name = r->name;
 	r->pos.line = 0;

@@ -349,6 +349,27 @@ test_compressed(void)
 	put_compressed("a.zst", "x\ny", 3, ARCHIVE_FILTER_ZSTD, 0);
 	is_str(rel(one("a.zst", 0)), "L D/a.zst:1 x\nL D/a.zst:2 y\n",
 	    "zstd input");
+	{
+		/* Two gzip members one after the other, as cat(1) makes. */
+		struct mdx_buf two = MDX_BUF_INIT;
+		char part[4096];
+		size_t n1;
+		FILE *f;
+
+		put_compressed("m1.gz", "m1\nm2\n", 6, ARCHIVE_FILTER_GZIP, 0);
+		put_compressed("m2.gz", "m3\n", 3, ARCHIVE_FILTER_GZIP, 0);
+		f = fopen(path("m1.gz"), "rb");
+		n1 = fread(part, 1, sizeof(part), f);
+		fclose(f);
+		mdx_buf_add(&two, part, n1);
+		f = fopen(path("m2.gz"), "rb");
+		mdx_buf_add(&two, part, fread(part, 1, sizeof(part), f));
+		fclose(f);
+		put("mm.gz", two.data, two.len);
+		is_str(rel(one("mm.gz", 0)), "L D/mm.gz:1 m1\nL D/mm.gz:2 m2\n"
+		    "L D/mm.gz:3 m3\n", "concatenated gzip members");
+		mdx_buf_free(&two);
+	}
 	put_compressed("e.gz", "", 0, ARCHIVE_FILTER_GZIP, 0);
 	is_str(one("e.gz", 0), "", "gzip of empty input gives nothing");
 
