@@ -194,7 +194,8 @@ void mdx_reader_set_maxline(struct mdx_reader *r, size_t max);
  */
 int mdx_reader_next(struct mdx_reader *r, const char **line, size_t *len);
 
-/* The position of the line last returned ("stdin" or the path as given). */
+/* The position of the line last returned ("stdin" or the path as given);
+ * after MDX_RD_ERR, of the line that could not be read. */
 struct mdx_pos mdx_reader_pos(const struct mdx_reader *r);
 
 /* The reason for the last MDX_RD_BAD or MDX_RD_ERR ("line too long"). */
@@ -520,8 +521,11 @@ extern const int mdx_nmigrations;
  *	# exchange  market  symbol   intervals
  *	binance     spot    BTCUSDT  1m,1h
  *	okx         swap    BTC-USDT-SWAP 1m
+ *	bybit       linear  BTCUSDT
  *
- * Blank lines and lines starting with # are ignored.
+ * Blank lines and lines starting with # are ignored; # after a blank
+ * starts a comment.  The intervals may be left out: ninterval is then 0
+ * and the program's own interval option applies.
  */
 #define MDX_WATCH_MAXIV 16
 
@@ -539,8 +543,7 @@ struct mdx_watch {
  * entries, in file order, and sets *out (free it with free(); the entries'
  * pos.name lives in the same allocation), or -1 with *out NULL after
  * printing every bad line as "PROGNAME: bad watchlist entry: REASON (at
- * FILE:LINE)", or a message when the file cannot be read.  Programs exit
- * MDX_EX_CONFIG then.
+ * FILE:LINE)", or a message when the file cannot be read.
  */
 int mdx_watchlist_read(const char *path, struct mdx_watch **out);
 
@@ -596,6 +599,14 @@ struct mdx_candle {
 	unsigned has;			/* MDX_C_* bits */
 };
 
+/*
+ * Copies a JSON string node into dst (dstsz bytes, NUL included), escapes
+ * undone.  Returns -1 for a non-string, an empty string, one that does not
+ * fit and one holding a NUL (which no C string and no PostgreSQL text can
+ * carry).
+ */
+int mdx_json_strcpy(const struct mdx_json *v, char *dst, size_t dstsz);
+
 /* "exchange", "archive", "rollup", "filled". */
 const char *mdx_origin_name(enum mdx_origin o);
 /* The origin named s[0..n), or -1. */
@@ -638,6 +649,98 @@ uint64_t mdx_candle_key_hash(const struct mdx_candle *c);
  */
 int mdx_candle_supersedes(const struct mdx_candle *b, const struct mdx_candle *a);
 
+/*
+ * Dropping duplicates from a candle stream in bounded memory (lib/dedup.c):
+ * the last `window` distinct candles are held (about 450 bytes each); a
+ * candle with the key of a held one is a duplicate and replaces it when
+ * mdx_candle_supersedes() says so.  Candles come out in the order their
+ * keys first appeared, at most `window` candles late.
+ */
+struct mdx_dedup;
+
+struct mdx_dedup *mdx_dedup_new(size_t window);
+void mdx_dedup_free(struct mdx_dedup *d);
+/*
+ * Offers c.  Returns 1 when c was a duplicate (then dropped or kept in the
+ * place of the held one), else 0.  *evicted is set to the oldest candle
+ * when it had to leave to make room (write it out), else NULL; it stays
+ * valid until the next call.
+ */
+int mdx_dedup_put(struct mdx_dedup *d, const struct mdx_candle *c,
+    const struct mdx_candle **evicted);
+/* At the end of input: the held candles, oldest first, then NULL. */
+const struct mdx_candle *mdx_dedup_pop(struct mdx_dedup *d);
+
+/* ------------------------------------------------------------------------
+ * Raw to canonical (lib/transform.c): the mapping of mdx-transform(1).
+ */
+enum mdx_tx {
+	MDX_TX_CANDLE = 1,	/* out->candle holds a checked candle */
+	MDX_TX_LINE = 2,	/* out->line holds a canonical depth or
+				   instrument record */
+	MDX_TX_HEADER = 3	/* an archive CSV header row: no record */
+};
+
+struct mdx_tx_out {
+	struct mdx_candle candle;
+	struct mdx_buf line;
+	struct mdx_buf tmp;
+	char tmp_err[MDX_ERRSZ];
+};
+
+/*
+ * Turns one parsed record into a canonical one.  Raw records ("mdx":"raw",
+ * kinds klines, depth and instruments, from every exchange and market)
+ * are mapped as mdx-transform(1) documents; canonical records pass through
+ * (candles checked again).  Candles are checked with mdx_candle_check().
+ * Returns an enum mdx_tx, or -1 with the reason in err, such as
+ * "bad candle: high < close".  out starts zeroed (MDX_BUF_INIT buffers).
+ */
+int mdx_transform(const struct mdx_json *root, struct mdx_tx_out *out,
+    char *err, size_t errsz);
+void mdx_tx_out_free(struct mdx_tx_out *out);
+
+/* ------------------------------------------------------------------------
+ * Canonical records into the warehouse (lib/load.c): the work of
+ * mdx-load(1).  Candles and depth snapshots are written in batches, each
+ * in one transaction (COPY into temporary staging tables, then one upsert
+ * per table that skips unchanged rows); instrument records are applied at
+ * once.  Failures end the program: a lost server with MDX_EX_TEMPFAIL,
+ * the batch rolled back.
+ */
+struct mdx_load_counts {
+	unsigned long read;		/* records offered */
+	unsigned long candles;		/* distinct candles written */
+	unsigned long inserted, revised, unchanged; /* their fate */
+	unsigned long duplicates;	/* candles dropped inside a batch */
+	unsigned long depth, depth_inserted, depth_revised;
+	unsigned long instruments;	/* instrument records */
+	unsigned long instruments_created, instruments_updated;
+	unsigned long rejected;		/* bad records, not loaded */
+	unsigned long batches;		/* transactions committed */
+};
+
+struct mdx_load;
+
+/* Checks the schema version, prepares the staging tables and opens the
+ * run (a row of mdx.run with program mdx-load and these args). */
+struct mdx_load *mdx_load_begin(PGconn *c, const char *args, size_t batch);
+/* Offers one canonical NDJSON line.  Returns 0, or -1 with the reason in
+ * err when the record is bad (counted as rejected, not loaded). */
+int mdx_load_line(struct mdx_load *l, const char *line, size_t len,
+    char *err, size_t errsz);
+/* Counts a line the reader already found bad as read and rejected. */
+void mdx_load_reject(struct mdx_load *l);
+/* Writes the pending batch. */
+void mdx_load_flush(struct mdx_load *l);
+/* Records the lake objects (URIs) as loaded by this run. */
+void mdx_load_objects(struct mdx_load *l, char *const *uris, int n);
+/* Ends the run row: status 0 is ok, anything else failed (message said). */
+void mdx_load_finish(struct mdx_load *l, int status, const char *message);
+int64_t mdx_load_run_id(const struct mdx_load *l);
+const struct mdx_load_counts *mdx_load_counts(const struct mdx_load *l);
+void mdx_load_free(struct mdx_load *l);
+
 /* ------------------------------------------------------------------------
  * SHA-256, for checksums (lake manifests).  Feed data with update() in
  * pieces of any size; final() and hex() end the computation (init() again
@@ -658,6 +761,106 @@ void mdx_sha256_update(struct mdx_sha256 *s, const void *data, size_t n);
 void mdx_sha256_final(struct mdx_sha256 *s, unsigned char out[MDX_SHA256_LEN]);
 /* final() as 64 lowercase hex digits and a NUL. */
 void mdx_sha256_hex(struct mdx_sha256 *s, char out[MDX_SHA256_HEXLEN + 1]);
+
+/* ------------------------------------------------------------------------
+ * Rollups (mdx-aggregate).  One engine turns base candles into coarser
+ * buckets, finds the missing base intervals and makes synthetic ones; the
+ * stream mode feeds it NDJSON lines, the warehouse mode rows read with
+ * COPY, so both modes share one definition of the results.
+ */
+#define MDX_ROLLUP_MAXTO 16
+
+/*
+ * Parses one canonical candle line into c (lib/candle.c's struct) and
+ * checks it with mdx_candle_check().  A fast scanner reads the flat
+ * objects mdx-transform writes without building a tree; anything else
+ * goes through mdx_json and mdx_candle_from_json(), which also word the
+ * reasons.  Returns 0, or -1 with a reason in why.  doc is reused line
+ * after line.
+ */
+int mdx_rollup_parse(struct mdx_candle *c, const char *line, size_t len,
+    struct mdx_json_doc *doc, char *why, size_t whysz);
+
+/* Appends a gap record (HACKING.md "Gap range") to b, no newline. */
+void mdx_rollup_format_gap(struct mdx_buf *b, const struct mdx_candle *series,
+    mdx_time from, mdx_time to, int64_t count);
+
+struct mdx_rollup_opts {
+	const struct mdx_interval *to[MDX_ROLLUP_MAXTO]; /* targets */
+	int nto;
+	int64_t window;		/* out-of-order tolerance, base intervals */
+	int gaps;		/* report missing base ranges */
+	int fill;		/* make synthetic candles for missing ones */
+	/*
+	 * The unit of base_count and base_expected; NULL counts candles of
+	 * each series' own interval.  The warehouse sets its base interval,
+	 * so a 1d rollup built from 1h rollups counts 1m candles.
+	 */
+	const struct mdx_interval *unit;
+	/* Output.  line gets input lines passed through (--fill alone). */
+	void (*candle)(void *arg, const struct mdx_candle *c);
+	void (*line)(void *arg, const char *line, size_t len);
+	void (*gap)(void *arg, const struct mdx_candle *series, mdx_time from,
+	    mdx_time to, int64_t count);
+	void *arg;
+};
+
+struct mdx_rollup_stats {
+	uint64_t used, dup, rejected;	/* input candles */
+	uint64_t out, partial, gaps, gap_candles, filled;
+};
+
+enum mdx_rollup_res {
+	MDX_ROLLUP_USED = 0,
+	MDX_ROLLUP_DUP = 1,		/* same series and open time seen */
+	MDX_ROLLUP_REJECT = -1		/* reason in why */
+};
+
+struct mdx_rollup;
+
+struct mdx_rollup *mdx_rollup_new(const struct mdx_rollup_opts *o);
+/*
+ * Adds one candle (line, len: its input text, kept only for --fill alone).
+ * Returns an mdx_rollup_res; on MDX_ROLLUP_REJECT the reason is in why.
+ */
+int mdx_rollup_add(struct mdx_rollup *r, const struct mdx_candle *c,
+    const char *line, size_t len, char *why, size_t whysz);
+/* End of input: resolves and emits everything still open. */
+void mdx_rollup_finish(struct mdx_rollup *r);
+const struct mdx_rollup_stats *mdx_rollup_stats(const struct mdx_rollup *r);
+/* Open buckets and series now held (memory is in proportion to these). */
+size_t mdx_rollup_open_buckets(const struct mdx_rollup *r);
+void mdx_rollup_free(struct mdx_rollup *r);
+
+/*
+ * Parses a comma-separated interval list ("1h,1d,1w") into out (at most
+ * MDX_ROLLUP_MAXTO), sorted shortest first without repeats.  Returns the
+ * count, or -1 with the bad item in why.
+ */
+int mdx_rollup_parse_intervals(const char *s,
+    const struct mdx_interval **out, char *why, size_t whysz);
+
+/*
+ * The warehouse mode of mdx-aggregate (lib/rollup_db.c): incremental
+ * rollups, the gap table, filling and reconciling.  mdx-aggregate(1) is the
+ * reference; both functions connect, do the work and return an exit status.
+ */
+struct mdx_agg_db {
+	const struct mdx_interval *base;	/* NULL: 1m */
+	const struct mdx_interval *to[MDX_ROLLUP_MAXTO]; /* none: 1h,1d */
+	int nto;
+	int gaps;		/* print the open gaps (after updating them) */
+	int mark;		/* ... and mark them refetched */
+	int confirm;		/* refetched gaps still missing: confirmed */
+	int fill;		/* fill the confirmed-empty gaps */
+	int rebuild;		/* forget the watermarks: from scratch */
+	mdx_time since, until;	/* --gaps: only gaps overlapping these */
+	int argc;		/* --reconcile: input files */
+	char **argv;
+};
+
+int mdx_agg_db_run(const struct mdx_agg_db *o);
+int mdx_agg_db_reconcile(const struct mdx_agg_db *o);
 
 /* ------------------------------------------------------------------------
  * The lake (lib/lake.c, lib/lakestore.c): partitioned, compressed NDJSON

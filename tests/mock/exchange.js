@@ -328,6 +328,7 @@ function prepInst(inst) {
 	inst.seedBar = hstr('bar/' + inst.key);
 	inst.pmemoM = NaN;
 	inst.pmemoV = 0;
+	inst.lattice = OCTAVES.map(() => [NaN, 0, 0]);
 	inst.powQ = 10n ** BigInt(8 + inst.pdec);
 }
 
@@ -349,27 +350,31 @@ const OCTAVES = [
 	[1, 0.0006, true]
 ];
 
-function noise(seed, m, period) {
-	const i = Math.floor(m / period);
-	const f = (m - i * period) / period;
-	const a = unit(h32(seed, i)) * 2 - 1;
-	if (f === 0)
-		return a;
-	const b = unit(h32(seed, i + 1)) * 2 - 1;
-	const s = f * f * (3 - 2 * f);
-	return a + (b - a) * s;
-}
-
 // The price at the start of minute m (minutes since the epoch), in price
-// units, a positive multiple of the tick.
+// units, a positive multiple of the tick.  Each octave is value noise: a
+// smooth step between hashed values at multiples of its period.  The
+// lattice values of the current cell are kept per instrument, since
+// consecutive minutes mostly share them.
 function priceAt(inst, m) {
 	if (m === inst.pmemoM)
 		return inst.pmemoV;
 	let lp = 0;
+	const lat = inst.lattice;
 	for (let k = 0; k < OCTAVES.length; k++) {
 		const o = OCTAVES[k];
-		const seed = (o[2] ? inst.seedVenue : inst.seedAsset) + k * 7919;
-		lp += o[1] * noise(seed >>> 0, m, o[0]);
+		const period = o[0];
+		const i = Math.floor(m / period);
+		const f = (m - i * period) / period;
+		const L = lat[k];
+		if (L[0] !== i) {
+			const seed = ((o[2] ? inst.seedVenue : inst.seedAsset) +
+			    k * 7919) >>> 0;
+			L[0] = i;
+			L[1] = unit(h32(seed, i)) * 2 - 1;
+			L[2] = unit(h32(seed, i + 1)) * 2 - 1;
+		}
+		const sm = f * f * (3 - 2 * f);
+		lp += o[1] * (L[1] + (L[2] - L[1]) * sm);
 	}
 	const p = inst.price * Math.exp(lp) / inst.pUnit;
 	let t = Math.round(p / inst.tickU) * inst.tickU;
@@ -531,7 +536,7 @@ class Market {
 		let v = cache.get(k);
 		if (v === undefined) {
 			v = fill();
-			if (this.cacheSize > 2000000)
+			if (this.cacheSize > 500000)
 				this.clearCaches();
 			cache.set(k, v);
 			this.cacheSize++;
@@ -897,6 +902,7 @@ const DEFAULTS = {
 	port: 0, start: '2017-08-17T00:00:00Z', now: null, clock: 'fixed',
 	holes: [], faults: [], latency: 0, weightLimit: 6000,
 	fapiWeightLimit: 2400, weightWindow: 60000, banSeconds: 120,
+	banAfter: 3,
 	bybitLimit: 600, bybitWindow: 5000, bybitBanSeconds: 0,
 	okxCandlesLimit: 40, okxHistoryLimit: 20, okxWindow: 2000,
 	okxCandlesDepth: 1440, rateLimits: true, verbose: false,
@@ -908,7 +914,7 @@ const DEFAULTS = {
 const USAGE = `usage: node exchange.js --port PORT [--start TIME] [--now TIME]
        [--clock fixed|running] [--holes SPEC] [--fault SPEC]... [--latency MS]
        [--weight-limit N] [--fapi-weight-limit N] [--weight-window MS]
-       [--ban-seconds S] [--bybit-limit N] [--bybit-window MS]
+       [--ban-seconds S] [--ban-after N] [--bybit-limit N] [--bybit-window MS]
        [--bybit-ban-seconds S] [--okx-candles-limit N] [--okx-history-limit N]
        [--okx-window MS] [--okx-candles-depth N] [--no-rate-limits] [--verbose]
    or: node exchange.js --dump --exchange EX --market MKT --symbol SYM
@@ -1018,6 +1024,7 @@ function parseArgs(argv) {
 		'--fapi-weight-limit': ['fapiWeightLimit', Number],
 		'--weight-window': ['weightWindow', Number],
 		'--ban-seconds': ['banSeconds', Number],
+		'--ban-after': ['banAfter', Number],
 		'--bybit-limit': ['bybitLimit', Number],
 		'--bybit-window': ['bybitWindow', Number],
 		'--bybit-ban-seconds': ['bybitBanSeconds', Number],
@@ -1098,7 +1105,7 @@ class Mock {
 		try {
 			this.cliHoles = o.holesSpec ? parseHoles(o.holesSpec,
 			    this.now()) : [];
-			this.cliFaults = (o.faultSpecs || []).map(parseFault);
+			(o.faultSpecs || []).map(parseFault);
 		} catch (e) {
 			usage(e.message);
 		}
@@ -1119,7 +1126,9 @@ class Mock {
 		this.market.setHoles(this.cliHoles.slice());
 		this.faults = (this.o.faultSpecs || []).map(parseFault);
 		this.weights = new Map();	// ip/api -> state
+		this.weightHist = { spot: [], fapi: [] };
 		this.bybitHits = new Map();	// ip -> [times]
+		this.bybitBan = new Map();	// ip -> banned until
 		this.okxHits = new Map();	// ip/endpoint -> [times]
 		this.stats = {
 			requests: 0, by_endpoint: {}, by_status: {}, by_exchange: {},
@@ -1149,7 +1158,7 @@ class Mock {
 		const key = ip + '/' + api;
 		let s = this.weights.get(key);
 		if (!s) {
-			s = { ws: ws, used: 0, banUntil: 0, retryAt: 0 };
+			s = { ws: ws, used: 0, banUntil: 0, retryAt: 0, strikes: 0 };
 			this.weights.set(key, s);
 		}
 		if (s.ws !== ws) {
@@ -1162,16 +1171,31 @@ class Mock {
 			    used: s.used, banUntil: s.banUntil };
 		}
 		if (o.rateLimits && s.retryAt > t) {
-			// It did not back off after a 429: ban.
-			s.banUntil = t + o.banSeconds * 1000;
-			return { status: 418, retry: o.banSeconds, used: s.used,
-			    banUntil: s.banUntil };
+			// It did not wait for Retry-After: refused again, and after
+			// --ban-after such requests, banned.
+			if (++s.strikes > o.banAfter) {
+				s.banUntil = t + o.banSeconds * 1000;
+				s.strikes = 0;
+				return { status: 418, retry: o.banSeconds, used: s.used,
+				    banUntil: s.banUntil };
+			}
+			return { status: 429, retry: Math.ceil((s.retryAt - t) / 1000),
+			    used: s.used, limit: limit };
 		}
+		s.strikes = 0;
 		s.used += weight;
 		st.total += weight;
 		st.used = s.used;
 		if (s.used > st.peak)
 			st.peak = s.used;
+		const h = this.weightHist[api];
+		if (!h.length || h[h.length - 1][0] !== ws) {
+			h.push([ws, 0]);
+			if (h.length > 240)
+				h.shift();
+		}
+		if (s.used > h[h.length - 1][1])
+			h[h.length - 1][1] = s.used;
 		if (o.rateLimits && s.used > limit) {
 			s.retryAt = ws + o.weightWindow;
 			return { status: 429, retry: Math.ceil((s.retryAt - t) / 1000),
@@ -1490,9 +1514,13 @@ class Mock {
 	// ---- Bybit.
 	bybit(path, q, ctx) {
 		const now = this.now();
-		if (!this.slide(this.bybitHits, ctx.ip, this.o.bybitLimit,
-		    this.o.bybitWindow)) {
+		const banned = (this.bybitBan.get(ctx.ip) || 0) > Date.now();
+		if (banned || !this.slide(this.bybitHits, ctx.ip,
+		    this.o.bybitLimit, this.o.bybitWindow)) {
 			this.stats.rate_limited.bybit++;
+			if (!banned && this.o.bybitBanSeconds > 0)
+				this.bybitBan.set(ctx.ip, Date.now() +
+				    this.o.bybitBanSeconds * 1000);
 			return { status: 403, type: 'text/plain',
 			    body: '403 Forbidden: access too frequent\n' };
 		}
@@ -1717,6 +1745,9 @@ class Mock {
 			const s = JSON.parse(JSON.stringify(this.stats));
 			s.weight.spot.used = this.windowUsed('spot');
 			s.weight.fapi.used = this.windowUsed('fapi');
+			for (const api of ['spot', 'fapi'])
+				s.weight[api].windows = this.weightHist[api].map((w) =>
+				    ({ start: fmtTime(w[0]), used: w[1] }));
 			s.now = fmtTime(this.now());
 			return jsonOut(200, s);
 		}
