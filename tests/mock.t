@@ -427,6 +427,18 @@ if command -v bsdtar >/dev/null || command -v unzip >/dev/null; then
 	is "$(sed -n 2p "$T/b.csv" | cut -d, -f1,7)" "1706745600000000,1706749199999999" \
 	    "--us writes microsecond timestamps"
 	is "$(($(wc -l <"$T/b.csv") - 1))" 696 "a monthly 1h archive of February 2024 has 696 rows"
+	node "$MA" --date 2025-01-01 --interval 1h --out "$T/arch" >/dev/null
+	is "$(unz "$T/arch/BTCUSDT-1h-2025-01-01.zip" | head -1 | cut -d, -f1,7)" \
+	    "1735689600000000,1735693199999999" "spot archives from 2025 use microseconds"
+	node "$MA" --date 2025-01-01 --interval 1h --ts ms --market usdm --out "$T/arch" >/dev/null
+	is "$(unz "$T/arch/BTCUSDT-1h-2025-01-01.zip" | sed -n 2p | cut -d, -f1,7)" \
+	    "1735689600000,1735693199999" "--ts ms; usdm archives have a header by default"
+	is "$(node "$MA" --from 2024-01-30 --to 2024-02-01 --interval 1d --out "$T/r" | xargs -n1 basename | tr '\n' ' ')" \
+	    "BTCUSDT-1d-2024-01-30.zip BTCUSDT-1d-2024-01-31.zip BTCUSDT-1d-2024-02-01.zip " \
+	    "--from/--to writes daily archives"
+	is "$(node "$MA" --from 2023-12-15 --to 2024-02-01 --monthly --interval 1d --out "$T/r" | xargs -n1 basename | tr '\n' ' ')" \
+	    "BTCUSDT-1d-2023-12.zip BTCUSDT-1d-2024-01.zip BTCUSDT-1d-2024-02.zip " \
+	    "--monthly writes monthly archives"
 	node "$MA" --date 2024-01-03 --corrupt --bad-checksum --out "$T/bad" >/dev/null
 	ok "! unz '$T/bad/BTCUSDT-1m-2024-01-03.zip' >/dev/null 2>&1" "--corrupt: the zip does not extract"
 	ok "! (cd '$T/bad' && sha256sum -c BTCUSDT-1m-2024-01-03.zip.CHECKSUM)" \
