@@ -600,8 +600,9 @@ mdx_ta_stats24_update(struct mdx_ta_stats24 *s, const struct mdx_ta_bar *b,
 	mdx_time limit;
 	int i, j;
 
+	/* Evict open times up to limit: before close - 24 h. */
 	if (s->span > 0 && s->span < MDX_MS_DAY)
-		limit = b->t + s->span - MDX_MS_DAY;
+		limit = b->t + s->span - MDX_MS_DAY - 1;
 	else
 		limit = b->t - 1;
 	while (s->len > 0 && s->t[s->head] <= limit) {

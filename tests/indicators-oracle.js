@@ -174,10 +174,11 @@ function plain(name, p, s) {
 	}
 	if (name === 'stats24h') {
 		for (let i = 0; i < n; i++) {
+			// The window: open times from close - 24 h on.
 			const lim = s.ms[i] + s.ivms - 86400000;
-			if (s.ms[0] > lim + 1) continue;
+			if (s.ms[0] > lim) continue;
 			let j = i;
-			while (j > 0 && s.ms[j - 1] > lim) j--;
+			while (j > 0 && s.ms[j - 1] >= lim) j--;
 			let hi = -Infinity, lo = Infinity, vol = 0;
 			for (let k = j; k <= i; k++) {
 				hi = Math.max(hi, s.high[k]);
@@ -234,9 +235,13 @@ function check(candleFile, outFile, specs, absFloor) {
 		got.set(r.name + '|' + r.params + '|' + r.open_time, r.values);
 	}
 	let failed = 0, total = 0, bitwise = 0, seen = 0;
+	const done = new Set();
 	for (const spec of specs.split(',')) {
 		const name = spec.split(':')[0];
 		const e = expected(spec, s);
+		if (done.has(name + '|' + e.params))
+			continue;	// a repeated spec is computed once
+		done.add(name + '|' + e.params);
 		const bad = [];
 		for (const row of e.rows) {
 			const g = got.get(name + '|' + e.params + '|' + row.t);
