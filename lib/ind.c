@@ -614,10 +614,11 @@ mdx_ind_load(struct mdx_ind *in, const char *text)
  *
  * printf("%.17g") is correct but slow (it works with big integers).  Here
  * the 17 significant digits are computed in long double (a 64-bit
- * mantissa on x86): v * 10^k is within 0.02 units of the last digit of
- * the exact product, so the digits are those of %.17g or, in the rare
- * near-tie, differ by one in the 17th digit -- still within half an ulp of
- * v, so strtod() gives v back either way.  Without a 64-bit long double
+ * mantissa on x86): v * 10^k is within a few hundredths of a unit of the
+ * last digit of the exact product, so the digits are those of %.17g or,
+ * when the exact product is that close to a tie, differ by one in the
+ * 17th digit -- still well within half an ulp of v (a 17-digit step is at
+ * most 0.9 ulp), so strtod() gives v back either way.  Without a 64-bit long double
  * the printf path is used.
  */
 #if LDBL_MANT_DIG >= 64
@@ -668,7 +669,7 @@ mdx_fmt_double(double v, char *buf)
 	e = (int)floor(log10(a));
 	for (;;) {
 		k = 16 - e;
-		m = (uint64_t)llroundl((long double)a * pow10tab[k - POW_MIN]);
+		m = (uint64_t)llrintl((long double)a * pow10tab[k - POW_MIN]);
 		if (m >= UINT64_C(100000000000000000))
 			e++;
 		else if (m < UINT64_C(10000000000000000))
