@@ -84,7 +84,7 @@ mdx_dec_parse(mdx_dec *d, const char *s, size_t n)
 	int ndig = 0;		/* significant digits in lo/mag */
 	int pend = 0;		/* zeros beyond 38 digits, not yet applied */
 	long frac = 0, exp = 0, scale;
-	int neg = 0, eneg = 0, big = 0, c;
+	int neg = 0, eneg = 0, big = 0, over = 0, c;
 
 	if (p < end && *p == '-') {
 		neg = 1;
@@ -107,7 +107,7 @@ mdx_dec_parse(mdx_dec *d, const char *s, size_t n)
 			if (c == 0 && ndig == MDX_DEC_MAXDIGITS)
 				pend++;
 			else if (ndig == MDX_DEC_MAXDIGITS || pend > 0)
-				return MDX_DEC_OVERFLOW;
+				over = 1;	/* the grammar is checked on */
 			else {
 				mag = mag * 10 + c;
 				ndig++;
@@ -136,7 +136,7 @@ mdx_dec_parse(mdx_dec *d, const char *s, size_t n)
 			if (c == 0 && ndig == MDX_DEC_MAXDIGITS)
 				pend++;
 			else if (ndig == MDX_DEC_MAXDIGITS || pend > 0)
-				return MDX_DEC_OVERFLOW;
+				over = 1;	/* the grammar is checked on */
 			else {
 				mag = mag * 10 + c;
 				ndig++;
@@ -161,6 +161,8 @@ mdx_dec_parse(mdx_dec *d, const char *s, size_t n)
 	}
 	if (p != end)
 		return MDX_DEC_SYNTAX;
+	if (over)
+		return MDX_DEC_OVERFLOW;
 	if (!big)
 		mag = lo;
 
@@ -445,20 +447,30 @@ add_at(mdx_dec *r, const mdx_dec *a, const mdx_dec *b, int bneg)
 static int
 add_signed(mdx_dec *r, const mdx_dec *a, const mdx_dec *b, int bneg)
 {
-	mdx_dec na, nb;
+	mdx_dec na, nb, s;
+	int want = a->scale > b->scale ? a->scale : b->scale;
+	u128 m;
 
 	if (add_at(r, a, b, bneg) == 0)
 		return MDX_DEC_OK;
 	/*
-	 * Trailing zeros of the operand with the larger scale may be all that
-	 * stands in the way ("99...9" + "1.000"); drop them and try again.
+	 * The trailing zeros of an operand may be all that stands in the way
+	 * ("99...9" + "1.000"): add without them, then give back as many as
+	 * fit, so that only the zeros in the way are lost.
 	 */
 	na = *a;
 	nb = *b;
 	mdx_dec_normalize(&na);
 	mdx_dec_normalize(&nb);
-	if (add_at(r, &na, &nb, bneg) == -1)
+	if (add_at(&s, &na, &nb, bneg) == -1)
 		return MDX_DEC_OVERFLOW;
+	m = uabs(s.coef);
+	while (s.scale < want && m < COEF_LIMIT / 10) {
+		m *= 10;
+		s.scale++;
+	}
+	r->coef = signed_coef(m, s.coef < 0);
+	r->scale = s.scale;
 	return MDX_DEC_OK;
 }
 
@@ -474,41 +486,98 @@ mdx_dec_sub(mdx_dec *r, const mdx_dec *a, const mdx_dec *b)
 	return add_signed(r, a, b, 1);
 }
 
-/* x * y into *p; 0 ok, -1 when it overflows 128 bits. */
-static int
-umul(u128 x, u128 y, u128 *p)
+/*
+ * A 256-bit product, four 64-bit limbs, least significant first.  Two
+ * 38-digit coefficients multiply to up to 76 digits, of which trailing
+ * zeros may have to go before the result fits; this is the slow path for
+ * products beyond 128 bits.
+ */
+static void
+mul256(u128 x, u128 y, uint64_t r[4])
 {
-	if (x <= UINT64_MAX && y <= UINT64_MAX) {
-		*p = x * y;
-		return 0;
+	uint64_t xs[2] = { (uint64_t)x, (uint64_t)(x >> 64) };
+	uint64_t ys[2] = { (uint64_t)y, (uint64_t)(y >> 64) };
+	int i, j;
+
+	memset(r, 0, 4 * sizeof(r[0]));
+	for (i = 0; i < 2; i++) {
+		uint64_t carry = 0;
+
+		for (j = 0; j < 2; j++) {
+			u128 t = (u128)xs[i] * ys[j] + r[i + j] + carry;
+
+			r[i + j] = (uint64_t)t;
+			carry = (uint64_t)(t >> 64);
+		}
+		r[i + 2] = carry;
 	}
-	if (x != 0 && y > ~(u128)0 / x)
-		return -1;
-	*p = x * y;
-	return 0;
+}
+
+/* Divides r by 10 in place; returns the remainder. */
+static unsigned
+div10_256(uint64_t r[4])
+{
+	u128 rem = 0, cur;
+	int i;
+
+	for (i = 3; i >= 0; i--) {
+		cur = rem << 64 | r[i];
+		r[i] = (uint64_t)(cur / 10);
+		rem = cur % 10;
+	}
+	return (unsigned)rem;
+}
+
+/* Whether the 256-bit r is a multiple of 10 (leaves r unchanged). */
+static int
+mod10_256_zero(const uint64_t r[4])
+{
+	uint64_t t[4];
+
+	memcpy(t, r, sizeof(t));
+	return div10_256(t) == 0;
+}
+
+/* As fit(), for a 256-bit magnitude; on success *m holds the result. */
+static int
+fit256(uint64_t r[4], int *scale, u128 *m)
+{
+	for (;;) {
+		int small = r[2] == 0 && r[3] == 0 &&
+		    ((u128)r[1] << 64 | r[0]) < COEF_LIMIT;
+
+		if (small && *scale <= MDX_DEC_MAXSCALE) {
+			*m = (u128)r[1] << 64 | r[0];
+			return 0;
+		}
+		if (*scale == 0 || !mod10_256_zero(r))
+			return -1;
+		div10_256(r);
+		(*scale)--;
+	}
 }
 
 /*
- * The product has the sum of the scales.  When the coefficient or the
- * scale does not fit, trailing zeros are dropped, first from the operands
- * (so the 128-bit product does not overflow), then from the product.
+ * The product has the sum of the scales; trailing zeros are dropped only
+ * when the coefficient or the scale would not fit otherwise.
  */
 int
 mdx_dec_mul(mdx_dec *r, const mdx_dec *a, const mdx_dec *b)
 {
-	mdx_dec na = *a, nb = *b;
-	u128 m;
-	int sc;
+	u128 x = uabs(a->coef), y = uabs(b->coef), m;
+	uint64_t w[4];
+	int sc = a->scale + b->scale;
 
-	if (umul(uabs(na.coef), uabs(nb.coef), &m) == -1) {
-		mdx_dec_normalize(&na);
-		mdx_dec_normalize(&nb);
-		if (umul(uabs(na.coef), uabs(nb.coef), &m) == -1)
+	if ((x <= UINT64_MAX && y <= UINT64_MAX) ||
+	    (x != 0 && y <= ~(u128)0 / x)) {
+		m = x * y;
+		if (fit(&m, &sc) == -1)
+			return MDX_DEC_OVERFLOW;
+	} else {
+		mul256(x, y, w);
+		if (fit256(w, &sc, &m) == -1)
 			return MDX_DEC_OVERFLOW;
 	}
-	sc = na.scale + nb.scale;
-	if (fit(&m, &sc) == -1)
-		return MDX_DEC_OVERFLOW;
 	r->coef = signed_coef(m, (a->coef < 0) != (b->coef < 0));
 	r->scale = sc;
 	return MDX_DEC_OK;

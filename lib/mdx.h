@@ -194,7 +194,8 @@ void mdx_reader_set_maxline(struct mdx_reader *r, size_t max);
  */
 int mdx_reader_next(struct mdx_reader *r, const char **line, size_t *len);
 
-/* The position of the line last returned ("stdin" or the path as given). */
+/* The position of the line last returned ("stdin" or the path as given);
+ * after MDX_RD_ERR, of the line that could not be read. */
 struct mdx_pos mdx_reader_pos(const struct mdx_reader *r);
 
 /* The reason for the last MDX_RD_BAD or MDX_RD_ERR ("line too long"). */
@@ -856,6 +857,14 @@ struct mdx_candle {
 	unsigned has;			/* MDX_C_* bits */
 };
 
+/*
+ * Copies a JSON string node into dst (dstsz bytes, NUL included), escapes
+ * undone.  Returns -1 for a non-string, an empty string, one that does not
+ * fit and one holding a NUL (which no C string and no PostgreSQL text can
+ * carry).
+ */
+int mdx_json_strcpy(const struct mdx_json *v, char *dst, size_t dstsz);
+
 /* "exchange", "archive", "rollup", "filled". */
 const char *mdx_origin_name(enum mdx_origin o);
 /* The origin named s[0..n), or -1. */
@@ -897,6 +906,98 @@ uint64_t mdx_candle_key_hash(const struct mdx_candle *c);
  * later fetched_at wins, and when that does not decide, the later one (b).
  */
 int mdx_candle_supersedes(const struct mdx_candle *b, const struct mdx_candle *a);
+
+/*
+ * Dropping duplicates from a candle stream in bounded memory (lib/dedup.c):
+ * the last `window` distinct candles are held (about 450 bytes each); a
+ * candle with the key of a held one is a duplicate and replaces it when
+ * mdx_candle_supersedes() says so.  Candles come out in the order their
+ * keys first appeared, at most `window` candles late.
+ */
+struct mdx_dedup;
+
+struct mdx_dedup *mdx_dedup_new(size_t window);
+void mdx_dedup_free(struct mdx_dedup *d);
+/*
+ * Offers c.  Returns 1 when c was a duplicate (then dropped or kept in the
+ * place of the held one), else 0.  *evicted is set to the oldest candle
+ * when it had to leave to make room (write it out), else NULL; it stays
+ * valid until the next call.
+ */
+int mdx_dedup_put(struct mdx_dedup *d, const struct mdx_candle *c,
+    const struct mdx_candle **evicted);
+/* At the end of input: the held candles, oldest first, then NULL. */
+const struct mdx_candle *mdx_dedup_pop(struct mdx_dedup *d);
+
+/* ------------------------------------------------------------------------
+ * Raw to canonical (lib/transform.c): the mapping of mdx-transform(1).
+ */
+enum mdx_tx {
+	MDX_TX_CANDLE = 1,	/* out->candle holds a checked candle */
+	MDX_TX_LINE = 2,	/* out->line holds a canonical depth or
+				   instrument record */
+	MDX_TX_HEADER = 3	/* an archive CSV header row: no record */
+};
+
+struct mdx_tx_out {
+	struct mdx_candle candle;
+	struct mdx_buf line;
+	struct mdx_buf tmp;
+	char tmp_err[MDX_ERRSZ];
+};
+
+/*
+ * Turns one parsed record into a canonical one.  Raw records ("mdx":"raw",
+ * kinds klines, depth and instruments, from every exchange and market)
+ * are mapped as mdx-transform(1) documents; canonical records pass through
+ * (candles checked again).  Candles are checked with mdx_candle_check().
+ * Returns an enum mdx_tx, or -1 with the reason in err, such as
+ * "bad candle: high < close".  out starts zeroed (MDX_BUF_INIT buffers).
+ */
+int mdx_transform(const struct mdx_json *root, struct mdx_tx_out *out,
+    char *err, size_t errsz);
+void mdx_tx_out_free(struct mdx_tx_out *out);
+
+/* ------------------------------------------------------------------------
+ * Canonical records into the warehouse (lib/load.c): the work of
+ * mdx-load(1).  Candles and depth snapshots are written in batches, each
+ * in one transaction (COPY into temporary staging tables, then one upsert
+ * per table that skips unchanged rows); instrument records are applied at
+ * once.  Failures end the program: a lost server with MDX_EX_TEMPFAIL,
+ * the batch rolled back.
+ */
+struct mdx_load_counts {
+	unsigned long read;		/* records offered */
+	unsigned long candles;		/* distinct candles written */
+	unsigned long inserted, revised, unchanged; /* their fate */
+	unsigned long duplicates;	/* candles dropped inside a batch */
+	unsigned long depth, depth_inserted, depth_revised;
+	unsigned long instruments;	/* instrument records */
+	unsigned long instruments_created, instruments_updated;
+	unsigned long rejected;		/* bad records, not loaded */
+	unsigned long batches;		/* transactions committed */
+};
+
+struct mdx_load;
+
+/* Checks the schema version, prepares the staging tables and opens the
+ * run (a row of mdx.run with program mdx-load and these args). */
+struct mdx_load *mdx_load_begin(PGconn *c, const char *args, size_t batch);
+/* Offers one canonical NDJSON line.  Returns 0, or -1 with the reason in
+ * err when the record is bad (counted as rejected, not loaded). */
+int mdx_load_line(struct mdx_load *l, const char *line, size_t len,
+    char *err, size_t errsz);
+/* Counts a line the reader already found bad as read and rejected. */
+void mdx_load_reject(struct mdx_load *l);
+/* Writes the pending batch. */
+void mdx_load_flush(struct mdx_load *l);
+/* Records the lake objects (URIs) as loaded by this run. */
+void mdx_load_objects(struct mdx_load *l, char *const *uris, int n);
+/* Ends the run row: status 0 is ok, anything else failed (message said). */
+void mdx_load_finish(struct mdx_load *l, int status, const char *message);
+int64_t mdx_load_run_id(const struct mdx_load *l);
+const struct mdx_load_counts *mdx_load_counts(const struct mdx_load *l);
+void mdx_load_free(struct mdx_load *l);
 
 /* ------------------------------------------------------------------------
  * SHA-256, for checksums (lake manifests).  Feed data with update() in

@@ -191,13 +191,12 @@ mdx_time_parse_rfc3339(const char *s, size_t n, mdx_time *t)
 mdx_time
 mdx_time_from_epoch(int64_t v)
 {
-	int64_t a = v < 0 ? -(v + 1) : v;	/* no overflow at INT64_MIN */
-
-	if (a < INT64_C(100000000000))
+	if (v > -INT64_C(100000000000) && v < INT64_C(100000000000))
 		return v * MS_SECOND;
-	if (a < INT64_C(100000000000000))
+	if (v > -INT64_C(100000000000000) && v < INT64_C(100000000000000))
 		return v;
-	if (a < INT64_C(100000000000000000))
+	if (v > -INT64_C(100000000000000000) &&
+	    v < INT64_C(100000000000000000))
 		return floordiv(v, 1000);
 	return floordiv(v, 1000000);
 }
@@ -249,8 +248,8 @@ mdx_now(void)
 
 	if ((env = getenv("MDX_NOW")) != NULL && *env != '\0') {
 		if (parse_absolute(env, &t) == -1)
-			mdx_die(MDX_EX_CONFIG, "bad MDX_NOW: '%s' (want RFC 3339 "
-			    "or an epoch number)", env);
+			mdx_die(MDX_EX_CONFIG, "bad MDX_NOW: '%s' (want "
+			    "RFC 3339 or an epoch number)", env);
 		return t;
 	}
 	if (clock_gettime(CLOCK_REALTIME, &ts) == -1)

@@ -136,26 +136,31 @@ function nativeInterval(exchange, code) {
 // fractional zeros; else exactly dec decimals (dec >= scale).
 
 function fmtDec(x, scale, dec) {
-	let s = (typeof x === 'bigint' ? x : BigInt(x)).toString();
+	let s = typeof x === 'bigint' ? x.toString() : String(x);
 	let neg = '';
-	if (s[0] === '-') {
+	if (s.charCodeAt(0) === 45) {
 		neg = '-';
 		s = s.slice(1);
 	}
 	let ip, fp;
 	if (scale > 0) {
-		s = s.padStart(scale + 1, '0');
+		if (s.length <= scale)
+			s = '0'.repeat(scale + 1 - s.length) + s;
 		ip = s.slice(0, s.length - scale);
 		fp = s.slice(s.length - scale);
 	} else {
 		ip = s;
 		fp = '';
 	}
-	if (dec === null || dec === undefined)
-		fp = fp.replace(/0+$/, '');
-	else if (fp.length < dec)
-		fp = fp.padEnd(dec, '0');
-	return neg + ip + (fp.length ? '.' + fp : '');
+	if (dec === null || dec === undefined) {
+		let e = fp.length;
+		while (e > 0 && fp.charCodeAt(e - 1) === 48)
+			e--;
+		fp = fp.slice(0, e);
+	} else if (fp.length < dec) {
+		fp += '0'.repeat(dec - fp.length);
+	}
+	return fp.length ? neg + ip + '.' + fp : neg + ip;
 }
 
 function normDec(s) {
@@ -526,7 +531,7 @@ class Market {
 		let v = cache.get(k);
 		if (v === undefined) {
 			v = fill();
-			if (this.cacheSize > 2000000)
+			if (this.cacheSize > 500000)
 				this.clearCaches();
 			cache.set(k, v);
 			this.cacheSize++;
@@ -892,6 +897,7 @@ const DEFAULTS = {
 	port: 0, start: '2017-08-17T00:00:00Z', now: null, clock: 'fixed',
 	holes: [], faults: [], latency: 0, weightLimit: 6000,
 	fapiWeightLimit: 2400, weightWindow: 60000, banSeconds: 120,
+	banAfter: 3,
 	bybitLimit: 600, bybitWindow: 5000, bybitBanSeconds: 0,
 	okxCandlesLimit: 40, okxHistoryLimit: 20, okxWindow: 2000,
 	okxCandlesDepth: 1440, rateLimits: true, verbose: false,
@@ -903,7 +909,7 @@ const DEFAULTS = {
 const USAGE = `usage: node exchange.js --port PORT [--start TIME] [--now TIME]
        [--clock fixed|running] [--holes SPEC] [--fault SPEC]... [--latency MS]
        [--weight-limit N] [--fapi-weight-limit N] [--weight-window MS]
-       [--ban-seconds S] [--bybit-limit N] [--bybit-window MS]
+       [--ban-seconds S] [--ban-after N] [--bybit-limit N] [--bybit-window MS]
        [--bybit-ban-seconds S] [--okx-candles-limit N] [--okx-history-limit N]
        [--okx-window MS] [--okx-candles-depth N] [--no-rate-limits] [--verbose]
    or: node exchange.js --dump --exchange EX --market MKT --symbol SYM
@@ -1013,6 +1019,7 @@ function parseArgs(argv) {
 		'--fapi-weight-limit': ['fapiWeightLimit', Number],
 		'--weight-window': ['weightWindow', Number],
 		'--ban-seconds': ['banSeconds', Number],
+		'--ban-after': ['banAfter', Number],
 		'--bybit-limit': ['bybitLimit', Number],
 		'--bybit-window': ['bybitWindow', Number],
 		'--bybit-ban-seconds': ['bybitBanSeconds', Number],
@@ -1093,7 +1100,7 @@ class Mock {
 		try {
 			this.cliHoles = o.holesSpec ? parseHoles(o.holesSpec,
 			    this.now()) : [];
-			this.cliFaults = (o.faultSpecs || []).map(parseFault);
+			(o.faultSpecs || []).map(parseFault);
 		} catch (e) {
 			usage(e.message);
 		}
@@ -1114,7 +1121,9 @@ class Mock {
 		this.market.setHoles(this.cliHoles.slice());
 		this.faults = (this.o.faultSpecs || []).map(parseFault);
 		this.weights = new Map();	// ip/api -> state
+		this.weightHist = { spot: [], fapi: [] };
 		this.bybitHits = new Map();	// ip -> [times]
+		this.bybitBan = new Map();	// ip -> banned until
 		this.okxHits = new Map();	// ip/endpoint -> [times]
 		this.stats = {
 			requests: 0, by_endpoint: {}, by_status: {}, by_exchange: {},
@@ -1144,7 +1153,7 @@ class Mock {
 		const key = ip + '/' + api;
 		let s = this.weights.get(key);
 		if (!s) {
-			s = { ws: ws, used: 0, banUntil: 0, retryAt: 0 };
+			s = { ws: ws, used: 0, banUntil: 0, retryAt: 0, strikes: 0 };
 			this.weights.set(key, s);
 		}
 		if (s.ws !== ws) {
@@ -1157,16 +1166,31 @@ class Mock {
 			    used: s.used, banUntil: s.banUntil };
 		}
 		if (o.rateLimits && s.retryAt > t) {
-			// It did not back off after a 429: ban.
-			s.banUntil = t + o.banSeconds * 1000;
-			return { status: 418, retry: o.banSeconds, used: s.used,
-			    banUntil: s.banUntil };
+			// It did not wait for Retry-After: refused again, and after
+			// --ban-after such requests, banned.
+			if (++s.strikes > o.banAfter) {
+				s.banUntil = t + o.banSeconds * 1000;
+				s.strikes = 0;
+				return { status: 418, retry: o.banSeconds, used: s.used,
+				    banUntil: s.banUntil };
+			}
+			return { status: 429, retry: Math.ceil((s.retryAt - t) / 1000),
+			    used: s.used, limit: limit };
 		}
+		s.strikes = 0;
 		s.used += weight;
 		st.total += weight;
 		st.used = s.used;
 		if (s.used > st.peak)
 			st.peak = s.used;
+		const h = this.weightHist[api];
+		if (!h.length || h[h.length - 1][0] !== ws) {
+			h.push([ws, 0]);
+			if (h.length > 240)
+				h.shift();
+		}
+		if (s.used > h[h.length - 1][1])
+			h[h.length - 1][1] = s.used;
 		if (o.rateLimits && s.used > limit) {
 			s.retryAt = ws + o.weightWindow;
 			return { status: 429, retry: Math.ceil((s.retryAt - t) / 1000),
@@ -1232,7 +1256,8 @@ class Mock {
 			return this.control(req, res, path, q);
 		const ex = path.startsWith('/api/v5/') ? 'okx' :
 		    path.startsWith('/v5/') ? 'bybit' :
-		    path.startsWith('/api/v3/') || path.startsWith('/fapi/') ?
+		    path.startsWith('/api/v3/') || path.startsWith('/fapi/') ||
+		    path.startsWith('/dapi/') || path.startsWith('/eapi/') ?
 		    'binance' : null;
 		const ctx = {
 			path: path, exchange: ex, ip: req.socket.remoteAddress,
@@ -1300,6 +1325,19 @@ class Mock {
 
 	// ---- Binance.
 	binance(path, q, ctx) {
+		if (path === '/dapi/v1/exchangeInfo' ||
+		    path === '/eapi/v1/exchangeInfo') {
+			// COIN-M futures and options are not served; their market
+			// lists are empty, so clients that load every market work.
+			const body = { timezone: 'UTC', serverTime: this.now(),
+			    rateLimits: [], exchangeFilters: [] };
+			if (path.startsWith('/dapi/'))
+				body.symbols = [];
+			else
+				Object.assign(body, { optionContracts: [],
+				    optionAssets: [], optionSymbols: [] });
+			return jsonOut(200, body);
+		}
 		const fapi = path.startsWith('/fapi/');
 		const a = fapi ? 'fapi' : 'spot';
 		const market = fapi ? 'usdm' : 'spot';
@@ -1464,15 +1502,20 @@ class Mock {
 		const rows = this.market.candles(inst, iv, lo, hi, n, s0 !== null,
 		    now).map((c) => binanceRow(inst, c));
 		this.stats.rows += rows.length;
-		return jsonOut(200, rows, hdr);
+		return { status: 200, type: 'application/json;charset=UTF-8',
+		    body: rowsJson(rows), headers: hdr };
 	}
 
 	// ---- Bybit.
 	bybit(path, q, ctx) {
 		const now = this.now();
-		if (!this.slide(this.bybitHits, ctx.ip, this.o.bybitLimit,
-		    this.o.bybitWindow)) {
+		const banned = (this.bybitBan.get(ctx.ip) || 0) > Date.now();
+		if (banned || !this.slide(this.bybitHits, ctx.ip,
+		    this.o.bybitLimit, this.o.bybitWindow)) {
 			this.stats.rate_limited.bybit++;
+			if (!banned && this.o.bybitBanSeconds > 0)
+				this.bybitBan.set(ctx.ip, Date.now() +
+				    this.o.bybitBanSeconds * 1000);
 			return { status: 403, type: 'text/plain',
 			    body: '403 Forbidden: access too frequent\n' };
 		}
@@ -1493,6 +1536,8 @@ class Mock {
 			cat = 'linear';
 		if (cat === null || cat === '')
 			return err(10001, 'params error: category is required');
+		if (cat === 'option' && path === '/v5/market/instruments-info')
+			return ok({ category: cat, list: [], nextPageCursor: '' });
 		if (MARKETS.bybit.indexOf(cat) < 0)
 			return err(10001, 'Illegal category');
 		const symbol = q.get('symbol');
@@ -1549,9 +1594,12 @@ class Mock {
 		const s0 = num('start'), e0 = num('end');
 		if (Number.isNaN(s0) || Number.isNaN(e0))
 			return err(10001, 'params error: start or end invalid');
+		// With an end, the newest candles up to it; with only a start,
+		// the oldest from it (as Bybit answers); always newest first.
 		const rows = this.market.candles(inst, iv,
 		    s0 === null ? -Infinity : s0, e0 === null ? Infinity : e0, n,
-		    false, now).reverse().map((c) => bybitRow(inst, c));
+		    e0 === null && s0 !== null, now).reverse()
+		    .map((c) => bybitRow(inst, c));
 		this.stats.rows += rows.length;
 		return ok({ symbol: symbol, category: cat, list: rows });
 	}
@@ -1692,6 +1740,9 @@ class Mock {
 			const s = JSON.parse(JSON.stringify(this.stats));
 			s.weight.spot.used = this.windowUsed('spot');
 			s.weight.fapi.used = this.windowUsed('fapi');
+			for (const api of ['spot', 'fapi'])
+				s.weight[api].windows = this.weightHist[api].map((w) =>
+				    ({ start: fmtTime(w[0]), used: w[1] }));
 			s.now = fmtTime(this.now());
 			return jsonOut(200, s);
 		}
@@ -1707,7 +1758,9 @@ class Mock {
 				return jsonOut(200, { ok: true });
 			}
 			if (method === 'POST') {
-				let b = jbody();
+				const tt = text.trim();
+				let b = tt[0] === '{' || tt[0] === '[' ? JSON.parse(tt) :
+				    tt;
 				if (b.clear) {
 					this.faults = [];
 					b = b.faults || [];
@@ -1856,6 +1909,23 @@ function dumpCandles(market, p, now) {
 function notFound() {
 	return { status: 404, type: 'text/html',
 	    body: '<html><body><h1>404 Not Found</h1></body></html>\n' };
+}
+
+// JSON text of rows of numbers and plain strings (digits, signs, dots),
+// built directly: the hot path of a backfill.
+function rowsJson(rows) {
+	const parts = new Array(rows.length);
+	for (let i = 0; i < rows.length; i++) {
+		const r = rows[i];
+		let s = '[';
+		for (let j = 0; j < r.length; j++) {
+			if (j)
+				s += ',';
+			s += typeof r[j] === 'string' ? '"' + r[j] + '"' : r[j];
+		}
+		parts[i] = s + ']';
+	}
+	return '[' + parts.join(',') + ']';
 }
 
 function jsonOut(status, obj, headers) {

@@ -5,6 +5,7 @@
  * randomised part checks against schoolbook arithmetic on digit arrays,
  * which shares no code with lib/dec.c.
  */
+#include <regex.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -262,8 +263,15 @@ test_arith(void)
 	is_str(mul("1.0000000000", "1.0000000000"),
 	    "1.00000000000000000000", "scale 20");
 	is_str(mul("1e-20", "1e-20"), "OVERFLOW", "scale 40 overflows");
-	is_str(mul("1.00000000000000000000", "1.00000000000000000000"), "1",
-	    "trailing zeros dropped so the product fits");
+	is_str(mul("1.00000000000000000000", "1.00000000000000000000"),
+	    "1.0000000000000000000000000000000000000",
+	    "only the trailing zeros in the way are dropped");
+	is_str(mul("0.00088817841970012523233890533447265625",
+	    "115292150.4606846976"), "102400.00000000000000000000000000000000",
+	    "5^50 * 2^60 beyond 128 bits, exact after dropping zeros");
+	is_str(mul("0.00088817841970012523233890533447265625",
+	    "115292150.4606846977"), "OVERFLOW",
+	    "the same plus one unit does not fit");
 	is_str(mul("10000000000000000000", "10000000000000000000"),
 	    "OVERFLOW", "1e19 * 1e19 overflows");
 	is_str(mul("1000000000000000000", "10000000000000000000"),
@@ -494,15 +502,82 @@ big_format(const struct big *x, int scale, char *o)
 	return n;
 }
 
-/* The smallest scale that holds x exactly. */
-static int
-big_minscale(const struct big *x)
-{
-	int s = 38;
+/*
+ * The oracle for products: the coefficient as digits (least significant
+ * first) and a scale, multiplied by hand.
+ */
+struct coef {
+	int neg, n, scale;
+	signed char dig[90];
+};
 
-	while (s > 0 && x->dig[38 - s] == 0)
-		s--;
-	return s;
+static void
+coef_from(struct coef *c, const char *s)
+{
+	int i, len;
+
+	memset(c, 0, sizeof(*c));
+	if (*s == '-') {
+		c->neg = 1;
+		s++;
+	}
+	len = strlen(s);
+	for (i = len - 1; i >= 0; i--) {
+		if (s[i] == '.') {
+			c->scale = len - 1 - i;
+			continue;
+		}
+		c->dig[c->n++] = s[i] - '0';
+	}
+	while (c->n > 0 && c->dig[c->n - 1] == 0)
+		c->n--;
+}
+
+/* The expected text of a * b, or "OVERFLOW". */
+static void
+coef_mul(const char *a, const char *b, char *o)
+{
+	struct coef x, y, p;
+	int i, j, c, sc, lo = 0;
+
+	coef_from(&x, a);
+	coef_from(&y, b);
+	memset(&p, 0, sizeof(p));
+	for (i = 0; i < x.n; i++) {
+		c = 0;
+		for (j = 0; j < y.n || c; j++) {
+			int v = p.dig[i + j] + c +
+			    (j < y.n ? x.dig[i] * y.dig[j] : 0);
+
+			p.dig[i + j] = v % 10;
+			c = v / 10;
+		}
+	}
+	p.n = x.n + y.n + 1;
+	while (p.n > 0 && p.dig[p.n - 1] == 0)
+		p.n--;
+	sc = x.scale + y.scale;
+	/* Drop trailing zeros only while they are in the way. */
+	while ((p.n - lo > 38 || sc > 38) && sc > 0 && p.dig[lo] == 0 &&
+	    p.n > lo) {
+		lo++;
+		sc--;
+	}
+	if (p.n == 0)
+		while (sc > 38)
+			sc--;
+	if (p.n - lo > 38 || sc > 38) {
+		strcpy(o, "OVERFLOW");
+		return;
+	}
+	if (p.n > lo && x.neg != y.neg)
+		*o++ = '-';
+	for (i = (p.n - lo > sc + 1 ? p.n - lo : sc + 1) - 1; i >= 0; i--) {
+		*o++ = '0' + (i + lo < p.n ? p.dig[i + lo] : 0);
+		if (i == sc && sc > 0)
+			*o++ = '.';
+	}
+	*o = '\0';
 }
 
 static uint64_t rng = 88172645463325252ULL;
@@ -517,24 +592,16 @@ rnd(unsigned n)
 }
 
 /*
- * A random decimal text in canonical form (as mdx_dec_format prints it),
- * biased towards nines and zeros so carries, borrows and trailing zeros
- * are common.
+ * Writes the canonical text (as mdx_dec_format prints it) of the n digits
+ * digs (most significant first, leading zeros allowed) at scale sc.
  */
 static void
-random_dec(char *s, int *scale)
+canon(char *s, const char *digs, int n, int sc, int neg)
 {
-	char digs[40];
-	int n = 1 + rnd(38), sc = rnd(39), i, k;
 	char *o = s;
+	int i;
 
-	if (rnd(4) == 0)
-		n = 1 + rnd(4);
-	for (i = 0; i < n; i++) {
-		k = rnd(4);
-		digs[i] = k == 0 ? '9' : k == 1 ? '0' : '0' + rnd(10);
-	}
-	if (rnd(2))
+	if (neg)
 		*o++ = '-';
 	if (sc >= n) {
 		*o++ = '0';
@@ -558,7 +625,85 @@ random_dec(char *s, int *scale)
 	/* "-0", "-0.00": negative zero prints without its sign. */
 	if (s[0] == '-' && strspn(s + 1, "0.") == strlen(s + 1))
 		memmove(s, s + 1, strlen(s));
+}
+
+/*
+ * A random decimal in canonical form, biased towards nines and zeros so
+ * carries, borrows and trailing zeros are common.
+ */
+static void
+random_dec(char *s, int *scale)
+{
+	char digs[40];
+	int n = 1 + rnd(38), sc = rnd(39), i, k;
+
+	if (rnd(4) == 0)
+		n = 1 + rnd(4);
+	for (i = 0; i < n; i++) {
+		k = rnd(4);
+		digs[i] = k == 0 ? '9' : k == 1 ? '0' : '0' + rnd(10);
+	}
+	canon(s, digs, n, sc, rnd(2));
 	*scale = sc;
+}
+
+/* base^k as decimal digits, most significant first; returns the count. */
+static int
+power_digits(int base, int k, char *digs)
+{
+	signed char d[80] = { 1 };
+	int n = 1, i, c, v;
+
+	while (k-- > 0) {
+		for (i = 0, c = 0; i < n; i++) {
+			v = d[i] * base + c;
+			d[i] = v % 10;
+			c = v / 10;
+		}
+		while (c > 0) {
+			d[n++] = c % 10;
+			c /= 10;
+		}
+	}
+	for (i = 0; i < n; i++)
+		digs[i] = '0' + d[n - 1 - i];
+	return n;
+}
+
+/*
+ * Products of powers of 5 and 2 are where a product beyond 128 bits can
+ * still fit after its trailing zeros go: 5^50 * 2^60 = 1024 * 10^50.
+ */
+static void
+test_powers(void)
+{
+	char da[80], db[80], a[96], b[96], want[128];
+	const char *got;
+	int i, j, na, nb, bad = 0, fitted = 0;
+	mdx_dec x, y, r;
+
+	for (i = 0; i <= 54; i++) {
+		na = power_digits(5, i, da);
+		for (j = 0; j <= 126; j++) {
+			nb = power_digits(2, j, db);
+			if (nb > 38)
+				break;
+			canon(a, da, na, rnd(39), rnd(2));
+			canon(b, db, nb, rnd(39), 0);
+			coef_mul(a, b, want);
+			x = D(a);
+			y = D(b);
+			got = show(mdx_dec_mul(&r, &x, &y), &r);
+			if (strcmp(want, "OVERFLOW") != 0 && na + nb > 39)
+				fitted++;
+			if (strcmp(got, want) != 0 && bad++ < 5)
+				printf("# '%s' * '%s' = '%s', want '%s'\n", a,
+				    b, got, want);
+		}
+	}
+	printf("# %d products beyond 38 digits fitted\n", fitted);
+	ok(fitted > 0, "some products only fit after dropping zeros");
+	ok(bad == 0, "products of powers of 5 and 2");
 }
 
 static void
@@ -568,6 +713,7 @@ test_random(void)
 	const char *got;
 	struct big x, y, z;
 	int i, sa, sb, sc, bad_fmt = 0, bad_exp = 0, bad_add = 0, bad_cmp = 0;
+	int bad_mul = 0, n_over = 0, n_trim = 0;
 	int c, wc, nd;
 	mdx_dec da, db, dr;
 
@@ -613,27 +759,148 @@ test_random(void)
 			rc = op == 0 ? mdx_dec_add(&dr, &da, &db) :
 			    mdx_dec_sub(&dr, &da, &db);
 			got = show(rc, &dr);
+			if (nd > 38 && sc > 0 && z.dig[38 - sc] == 0)
+				n_trim++;
+			/* Trailing zeros go only while they are in the way. */
+			while (nd > 38 && sc > 0 && z.dig[38 - sc] == 0)
+				nd = big_format(&z, --sc, want);
 			if (nd > 38) {
-				/* Exact only with fewer trailing zeros, or not
-				 * at all. */
-				sc = big_minscale(&z);
-				nd = big_format(&z, sc, want);
-				if (nd > 38)
-					strcpy(want, "OVERFLOW");
-				else if (rc == MDX_DEC_OK) {
-					mdx_dec_normalize(&dr);
-					got = show(rc, &dr);
-				}
+				strcpy(want, "OVERFLOW");
+				n_over++;
 			}
 			if (strcmp(got, want) != 0 && bad_add++ < 5)
 				printf("# '%s' %c '%s' = '%s', want '%s'\n", a,
 				    op ? '-' : '+', b, got, want);
 		}
+		coef_mul(a, b, want);
+		got = show(mdx_dec_mul(&dr, &da, &db), &dr);
+		if (strcmp(got, want) != 0 && bad_mul++ < 5)
+			printf("# '%s' * '%s' = '%s', want '%s'\n", a, b, got,
+			    want);
 	}
+	printf("# %d sums overflowed, %d fitted after dropping zeros\n",
+	    n_over, n_trim);
+	ok(n_over > 0 && n_trim > 0, "the random sums reach both edges");
 	ok(bad_fmt == 0, "random round trips");
 	ok(bad_exp == 0, "random exponent forms");
 	ok(bad_cmp == 0, "random comparisons against digit arithmetic");
-	ok(bad_add == 0, "random sums and differences against digit arithmetic");
+	ok(bad_add == 0, "random sums and differences against digit "
+	    "arithmetic");
+	ok(bad_mul == 0, "random products against digit arithmetic");
+}
+
+/*
+ * What the parser must decide about text s, worked out independently: the
+ * grammar by a POSIX regular expression, the range from the significant
+ * digits and the exponent of the value.
+ */
+static int
+expect_parse(const regex_t *re, const char *s)
+{
+	const char *p, *ep;
+	long e = 0, k = 0, tz = 0, pointpos = -1, ndig = 0, first = -1;
+	long last = -1, ev = 0;
+	int eneg = 0;
+
+	if (regexec(re, s, 0, NULL, 0) != 0)
+		return MDX_DEC_SYNTAX;
+	if (*s == '-')
+		s++;
+	ep = strpbrk(s, "eE");
+	for (p = s; *p != '\0' && p != ep; p++) {
+		if (*p == '.') {
+			pointpos = ndig;
+			continue;
+		}
+		if (*p != '0') {
+			if (first < 0)
+				first = ndig;
+			last = ndig;
+		}
+		ndig++;
+	}
+	if (first < 0)
+		return MDX_DEC_OK;	/* zero fits at any exponent */
+	if (pointpos < 0)
+		pointpos = ndig;
+	if (ep != NULL) {
+		p = ep + 1;
+		if (*p == '+' || *p == '-')
+			eneg = *p++ == '-';
+		for (; *p != '\0'; p++)
+			if (ev < 1000000)
+				ev = ev * 10 + (*p - '0');
+		if (eneg)
+			ev = -ev;
+	}
+	/* value = C * 10^e, C the digits first..last without trailing
+	 * zeros. */
+	k = last - first + 1;
+	tz = pointpos - (last + 1);
+	e = tz + ev;
+	if (e >= 0)
+		return k + e <= 38 ? MDX_DEC_OK : MDX_DEC_OVERFLOW;
+	return k <= 38 && -e <= 38 ? MDX_DEC_OK : MDX_DEC_OVERFLOW;
+}
+
+/*
+ * Random text over the alphabet of numbers: the parser accepts exactly
+ * what the grammar allows, overflows exactly when the value does not fit,
+ * and the value it finds is the one strtod() finds (both round correctly
+ * to the nearest double).  A formatted result parses back to itself.
+ */
+static void
+test_random_text(void)
+{
+	static const char alpha[] = "0000000123456789..--+eE";
+	char s[64], back[MDX_DEC_BUFSZ];
+	regex_t re;
+	int i, j, n, rc, want, bad = 0, nok = 0, nover = 0, nsyn = 0;
+	mdx_dec d, d2;
+
+	if (regcomp(&re, "^-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?$",
+	    REG_EXTENDED | REG_NOSUB) != 0) {
+		ok(0, "regcomp");
+		return;
+	}
+	for (i = 0; i < 300000; i++) {
+		n = 1 + rnd(i % 3 == 0 ? 50 : 12);
+		for (j = 0; j < n; j++)
+			s[j] = alpha[rnd(sizeof(alpha) - 1)];
+		s[n] = '\0';
+		/* Make well-formed numbers common. */
+		if (i % 2 == 0)
+			for (j = 0; j < n; j++)
+				if (s[j] == '-' || s[j] == '+' ||
+				    (s[j] == '.' && (j == 0 ||
+				    strchr(s, '.') != s + j)))
+					s[j] = '0' + rnd(10);
+		want = expect_parse(&re, s);
+		rc = mdx_dec_parse(&d, s, n);
+		nok += rc == MDX_DEC_OK;
+		nover += rc == MDX_DEC_OVERFLOW;
+		nsyn += rc == MDX_DEC_SYNTAX;
+		if (rc != want) {
+			if (bad++ < 5)
+				printf("# '%s': %d, want %d\n", s, rc, want);
+			continue;
+		}
+		if (rc != MDX_DEC_OK)
+			continue;
+		if (mdx_dec_to_double(&d) != strtod(s, NULL) && bad++ < 5)
+			printf("# '%s': value %.17g, strtod %.17g\n", s,
+			    mdx_dec_to_double(&d), strtod(s, NULL));
+		n = mdx_dec_format(&d, back);
+		if ((mdx_dec_parse(&d2, back, n) != MDX_DEC_OK ||
+		    d2.coef != d.coef || d2.scale != d.scale) && bad++ < 5)
+			printf("# '%s' formats as '%s', which parses back "
+			    "differently\n", s, back);
+	}
+	regfree(&re);
+	printf("# %d parsed, %d overflowed, %d rejected\n", nok, nover, nsyn);
+	ok(nok > 1000 && nover > 100 && nsyn > 1000,
+	    "random text reaches every outcome");
+	ok(bad == 0, "random text: grammar, range and value");
 }
 
 int
@@ -644,5 +911,7 @@ main(void)
 	test_cmp();
 	test_misc();
 	test_random();
+	test_powers();
+	test_random_text();
 	return done_testing();
 }

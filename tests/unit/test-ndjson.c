@@ -11,6 +11,14 @@
  *
  * Writer tests run the writer in a child process against a closed pipe and
  * /dev/full and check its exit status and stderr.
+ *
+ *	test-ndjson             the TAP tests
+ *	test-ndjson cat [F...]  copies the good lines of F (or stdin) to
+ *	                        stdout through the reader and the writer;
+ *	                        bad lines are reported on stderr and make the
+ *	                        exit status 65; an unreadable input ends it
+ *	                        with the reader's status (tests/ndjson.t,
+ *	                        bench/io.sh)
  */
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -111,8 +119,9 @@ transcript(char *const *paths, int n, size_t maxline)
 			mdx_buf_printf(&t, "B %s:%lu %zu %s\n", pos.name,
 			    pos.line, len, mdx_reader_error(r));
 		else
-			mdx_buf_printf(&t, "E %d %s\n",
-			    mdx_reader_error_status(r), mdx_reader_error(r));
+			mdx_buf_printf(&t, "E %s:%lu %d %s\n", pos.name,
+			    pos.line, mdx_reader_error_status(r),
+			    mdx_reader_error(r));
 		if (++guard > 1000000) {
 			mdx_buf_addstr(&t, "(no end)\n");
 			break;
@@ -229,14 +238,15 @@ test_plain(void)
 	p[2] = path("c");
 	is_str(rel(transcript(p, 3, 0)),
 	    "L D/b:1 x\n"
-	    "E 74 cannot open 'D/missing': No such file or directory\n"
+	    "E D/missing:1 74 cannot open 'D/missing': No such file or "
+	    "directory\n"
 	    "L D/c:1 y1\nL D/c:2 y2\n",
 	    "several files: positions per file; a missing one is an error "
 	    "and reading goes on");
 
 	p[0] = dir;
 	is_str(rel(transcript(p, 1, 0)),
-	    "E 74 read error on 'D': Is a directory\n",
+	    "E D:1 74 read error on 'D': Is a directory\n",
 	    "a directory is an I/O error");
 }
 
@@ -356,27 +366,42 @@ test_compressed(void)
 
 		ok(strncmp(t, "L D/t.gz:1 {\"n\":0,", 18) == 0 && e != NULL,
 		    "truncated gzip: lines, then an error");
-		ok(e != NULL && strncmp(e, "\nE 65 cannot read 'D/t.gz': ",
-		    28) == 0, "truncated gzip: status 65 naming the file");
+		ok(e != NULL && strncmp(e, "\nE D/t.gz:", 10) == 0 &&
+		    strstr(e, " 65 cannot read 'D/t.gz': ") != NULL,
+		    "truncated gzip: status 65 naming the file");
+		{
+			/* The error's line follows the last good one. */
+			const char *l = e;
+			unsigned long last, at;
+
+			while (l > t && l[-1] != '\n')
+				l--;
+			ok(e != NULL && sscanf(l, "L D/t.gz:%lu", &last) == 1 &&
+			    sscanf(e, "\nE D/t.gz:%lu", &at) == 1 &&
+			    at == last + 1,
+			    "truncated gzip: the position is the next line");
+		}
 		ok(e != NULL && strstr(e, "\nL D/after:1 after\n") != NULL,
 		    "truncated gzip: the next file is read");
 		if (e != NULL)
 			printf("# %.*s\n", (int)strcspn(e + 1, "\n"), e + 1);
 	}
 	put("tiny.gz", "\x1f\x8b", 2);
-	is_str(rel(one("tiny.gz", 0)), "E 65 cannot read 'D/tiny.gz': "
+	is_str(rel(one("tiny.gz", 0)), "E D/tiny.gz:1 65 cannot read "
+	    "'D/tiny.gz': "
 	    "truncated compressed data\n", "a two-byte gzip is truncated");
 	put("hdr.gz", "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", 10);
 	{
 		const char *t = rel(one("hdr.gz", 0));
 
-		ok(strncmp(t, "E 65 cannot read 'D/hdr.gz': ", 29) == 0,
+		ok(strncmp(t, "E D/hdr.gz:1 65 cannot read 'D/hdr.gz': ",
+		    40) == 0,
 		    "a gzip header without data is an error");
 		printf("# %s", t);
 	}
 	put("junk.gz", "\x1f\x8bthis is not gzip at all\n", 26);
-	ok(strncmp(rel(one("junk.gz", 0)), "E 65 cannot read 'D/junk.gz': ",
-	    30) == 0, "corrupt gzip is an error");
+	ok(strncmp(rel(one("junk.gz", 0)), "E D/junk.gz:1 65 cannot read "
+	    "'D/junk.gz': ", 42) == 0, "corrupt gzip is an error");
 	mdx_buf_free(&b);
 }
 
@@ -402,6 +427,45 @@ test_stdin(void)
 	close(fd);
 	is_str(transcript(NULL, 0, 0), "L stdin:1 s1\nL stdin:2 s2\n",
 	    "no paths reads standard input");
+
+	/*
+	 * A producer that writes one short line and waits: the line comes
+	 * out at once, the reader does not wait for more bytes to tell the
+	 * format.  alarm() ends the test if it hangs.
+	 */
+	{
+		struct mdx_reader *r;
+		const char *line;
+		size_t len;
+		int a[2], b[2], rc;
+		pid_t pid;
+		char c = 0;
+
+		if (pipe(a) == -1 || pipe(b) == -1)
+			return;
+		if ((pid = fork()) == 0) {
+			close(a[0]);
+			(void)!write(a[1], "{}\n", 3);
+			(void)!read(b[0], &c, 1);
+			_exit(0);
+		}
+		close(a[1]);
+		close(b[0]);
+		dup2(a[0], 0);
+		close(a[0]);
+		alarm(10);
+		r = mdx_reader_open(NULL, 0);
+		rc = mdx_reader_next(r, &line, &len);
+		ok(rc == MDX_RD_LINE && strcmp(line, "{}") == 0,
+		    "a short first line from a pipe comes out at once");
+		alarm(0);
+		(void)!write(b[1], "x", 1);
+		close(b[1]);
+		rc = mdx_reader_next(r, &line, &len);
+		is_int(rc, MDX_RD_EOF, "then the end when the producer exits");
+		mdx_reader_close(r);
+		waitpid(pid, NULL, 0);
+	}
 	dup2(saved, 0);
 	close(saved);
 }
@@ -524,11 +588,193 @@ test_writer(void)
 	close(fd);
 }
 
+static int
+cat(char **paths, int n)
+{
+	struct mdx_reader *r;
+	struct mdx_pos pos;
+	const char *line, *max;
+	size_t len;
+	int rc, nbad = 0;
+
+	r = mdx_reader_open(paths, n);
+	if ((max = getenv("MAXLINE")) != NULL)
+		mdx_reader_set_maxline(r, strtoul(max, NULL, 10));
+	while ((rc = mdx_reader_next(r, &line, &len)) != MDX_RD_EOF) {
+		if (rc == MDX_RD_ERR)
+			mdx_die(mdx_reader_error_status(r), "%s",
+			    mdx_reader_error(r));
+		if (rc == MDX_RD_BAD) {
+			pos = mdx_reader_pos(r);
+			mdx_warn("bad line: %s (at %s:%lu)",
+			    mdx_reader_error(r), pos.name, pos.line);
+			nbad++;
+			continue;
+		}
+		mdx_write_line(mdx_stdout(), line, len);
+	}
+	mdx_reader_close(r);
+	mdx_writer_close(mdx_stdout());
+	return nbad > 0 ? MDX_EX_DATAERR : 0;
+}
+
+static unsigned long rnd_state = 12345;
+
+static unsigned
+rnd(unsigned n)
+{
+	rnd_state = rnd_state * 6364136223846793005UL + 1442695040888963407UL;
+	return (unsigned)(rnd_state >> 33) % n;
+}
+
+/* The reader's rules, written the simple way: split, strip, check. */
+static void
+reference(const char *s, size_t n, size_t maxline, struct mdx_buf *t)
+{
+	size_t i = 0, j, len;
+	unsigned long line = 0;
+	long bad;
+
+	while (i < n) {
+		for (j = i; j < n && s[j] != '\n'; j++)
+			;
+		line++;
+		len = j - i;
+		if (len > 0 && s[i + len - 1] == '\r')
+			len--;
+		if (len > maxline)
+			mdx_buf_printf(t, "B %lu %zu line too long (more than "
+			    "%zu bytes)\n", line, maxline, maxline);
+		else if (len == 0 || strspn(s + i, " \t") >= len)
+			;
+		else if ((bad = mdx_utf8_check(s + i, len)) >= 0)
+			mdx_buf_printf(t, "B %lu %zu %s at column %ld\n", line,
+			    len, s[i + bad] ? "invalid UTF-8" : "NUL byte",
+			    bad + 1);
+		else {
+			mdx_buf_printf(t, "L %lu ", line);
+			mdx_buf_add(t, s + i, len);
+			mdx_buf_addch(t, '\n');
+		}
+		i = j + 1;
+	}
+}
+
+/*
+ * Random input of a few MiB, more than one read, written through a pipe in
+ * random pieces: the reader must agree with the reference line by line.
+ */
+static void
+test_random(void)
+{
+	static const char *const pieces[] = {
+		"a", "{\"k\":1}", " ", "\t", "\r", "\r\n", "\n", "\n\n",
+		"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xc0\xaf",
+		"\xed\xa0\x80", "\xe2\x82", "\x80", "\0",
+		"0123456789abcdefghijklmnopqrstuvwxyz"
+	};
+	struct mdx_buf in = MDX_BUF_INIT, want = MDX_BUF_INIT, got =
+	    MDX_BUF_INIT;
+	struct mdx_reader *r;
+	const char *line;
+	size_t len, maxline, off, k;
+	int round, rc, fds[2], saved;
+	unsigned i;
+	pid_t pid;
+
+	for (round = 0; round < 4; round++) {
+		maxline = round == 0 ? 1 : round == 1 ? 7 : round == 2 ? 100 :
+		    5000;
+		mdx_buf_reset(&in);
+		mdx_buf_reset(&want);
+		mdx_buf_reset(&got);
+		while (in.len < 3 * 1024 * 1024) {
+			i = rnd(sizeof(pieces) / sizeof(pieces[0]) + 4);
+			/* Bad bytes (pieces 11 to 15) rarely, so that long
+			 * good lines happen too. */
+			if (i >= 11 && i <= 15 && rnd(maxline) > 3)
+				continue;
+			if (i < sizeof(pieces) / sizeof(pieces[0]))
+				mdx_buf_add(&in, pieces[i], pieces[i][0] ?
+				    strlen(pieces[i]) : 1);
+			else	/* long runs of plain text */
+				for (k = rnd(maxline * 2 + 2); k > 0; k--)
+					mdx_buf_addch(&in, 'x');
+		}
+		reference(in.data, in.len, maxline, &want);
+
+		if (pipe(fds) == -1)
+			return;
+		fflush(stdout);
+		if ((pid = fork()) == 0) {
+			close(fds[0]);
+			for (off = 0; off < in.len; off += k) {
+				k = 1 + rnd(round % 2 ? 100 : 300000);
+				if (k > in.len - off)
+					k = in.len - off;
+				if (write(fds[1], in.data + off, k) != (ssize_t)k)
+					_exit(1);
+			}
+			_exit(0);
+		}
+		close(fds[1]);
+		saved = dup(0);
+		dup2(fds[0], 0);
+		close(fds[0]);
+		r = mdx_reader_open(NULL, 0);
+		mdx_reader_set_maxline(r, maxline);
+		while ((rc = mdx_reader_next(r, &line, &len)) != MDX_RD_EOF) {
+			if (rc == MDX_RD_LINE) {
+				mdx_buf_printf(&got, "L %lu ",
+				    mdx_reader_pos(r).line);
+				mdx_buf_add(&got, line, len);
+				mdx_buf_addch(&got, '\n');
+			} else if (rc == MDX_RD_BAD)
+				mdx_buf_printf(&got, "B %lu %zu %s\n",
+				    mdx_reader_pos(r).line, len,
+				    mdx_reader_error(r));
+			else {
+				mdx_buf_printf(&got, "E %s\n",
+				    mdx_reader_error(r));
+				break;
+			}
+		}
+		mdx_reader_close(r);
+		dup2(saved, 0);
+		close(saved);
+		waitpid(pid, NULL, 0);
+		{
+			unsigned long nl = 0, nb = 0;
+			const char *q;
+
+			for (q = want.data; (q = strchr(q, '\n')) != NULL; q++)
+				if (q[1] == 'L')
+					nl++;
+				else if (q[1] == 'B')
+					nb++;
+			printf("# maxline %zu: %lu good and %lu bad lines\n",
+			    maxline, nl, nb);
+		}
+		if (!ok(got.len == want.len &&
+		    memcmp(got.data, want.data, got.len) == 0,
+		    "random input through a pipe agrees with the reference"))
+			printf("#   maxline %zu, %zu bytes in, want %zu bytes, "
+			    "got %zu\n", maxline, in.len, want.len, got.len);
+	}
+	mdx_buf_free(&in);
+	mdx_buf_free(&want);
+	mdx_buf_free(&got);
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	char cmd[300];
 
+	if (argc > 1 && strcmp(argv[1], "cat") == 0) {
+		mdx_init(argv[0]);
+		return cat(argv + 2, argc - 2);
+	}
 	if (mkdtemp(dir) == NULL) {
 		printf("Bail out! mkdtemp\n");
 		return 1;
@@ -538,6 +784,7 @@ main(void)
 	test_maxline();
 	test_compressed();
 	test_stdin();
+	test_random();
 	test_writer();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	(void)!system(cmd);

@@ -172,6 +172,10 @@ test_epoch(void)
 	    "-1500 is seconds");
 	is_int(mdx_time_from_epoch(INT64_C(-100000000000001)),
 	    INT64_C(-100000000001), "negative microseconds round down");
+	is_int(mdx_time_from_epoch(INT64_C(-99999999999)),
+	    INT64_C(-99999999999000), "-(10^11 - 1) is seconds");
+	is_int(mdx_time_from_epoch(INT64_C(-100000000000)),
+	    INT64_C(-100000000000), "-10^11 is milliseconds");
 	is_int(mdx_time_from_epoch(INT64_MIN), INT64_MIN / 1000000 - 1,
 	    "INT64_MIN does not overflow");
 }
@@ -355,6 +359,97 @@ test_random(void)
 	ok(bad_trip == 0, "format, parse and join round trip");
 }
 
+/*
+ * Random date-time text with fields in and out of range, against the C
+ * library: a date is valid when timegm() and gmtime_r() give back the same
+ * fields, and the instant is timegm()'s.
+ */
+static void
+test_random_text(void)
+{
+	static const char *seps = "TTTTt xT";
+	uint64_t x = 0xD1B54A32D192ED03ULL;
+	char s[64], frac[16];
+	int i, y, mo, d, h, mi, se, oh, om, nf, bad = 0, nvalid = 0;
+	int kind, ms, valid;
+	struct tm g, back;
+	mdx_time want, got;
+	time_t tt;
+
+#define R(n) (x ^= x << 13, x ^= x >> 7, x ^= x << 17, (int)(x % (n)))
+	for (i = 0; i < 100000; i++) {
+		y = 1900 + R(300);
+		mo = R(14);
+		d = R(33);
+		h = R(26);
+		mi = R(62);
+		se = R(62);
+		if (R(2)) {	/* mostly in range */
+			mo = 1 + R(12);
+			d = 1 + R(31);
+			h = R(24);
+			mi = R(60);
+			se = R(60);
+		}
+		nf = R(12) - 1;	/* -1: none; 10, 11: too many */
+		ms = 0;
+		frac[0] = '\0';
+		if (nf >= 0) {
+			int j;
+
+			frac[0] = '.';
+			for (j = 1; j <= nf; j++) {
+				frac[j] = '0' + R(10);
+				if (j <= 3)
+					ms = ms * 10 + (frac[j] - '0');
+			}
+			frac[nf + 1] = '\0';
+			for (j = nf; j < 3; j++)
+				ms *= 10;
+		}
+		kind = R(4);	/* Z, +hh:mm, -hh:mm, none */
+		oh = R(26);
+		om = R(62);
+		snprintf(s, sizeof(s), "%04d-%02d-%02d%c%02d:%02d:%02d%s", y,
+		    mo, d, seps[R(8)], h, mi, se, frac);
+		if (kind == 0)
+			strcat(s, R(2) ? "Z" : "z");
+		else if (kind < 3)
+			snprintf(s + strlen(s), 8, "%c%02d:%02d",
+			    kind == 1 ? '+' : '-', oh, om);
+
+		memset(&g, 0, sizeof(g));
+		g.tm_year = y - 1900;
+		g.tm_mon = mo - 1;
+		g.tm_mday = d;
+		g.tm_hour = h;
+		g.tm_min = mi;
+		g.tm_sec = se;
+		tt = timegm(&g);
+		gmtime_r(&tt, &back);
+		valid = back.tm_year == y - 1900 && back.tm_mon == mo - 1 &&
+		    back.tm_mday == d && back.tm_hour == h &&
+		    back.tm_min == mi && back.tm_sec == se && nf != 0 &&
+		    nf <= 9 && kind != 3 &&
+		    (kind == 0 || (oh < 24 && om < 60)) && s[10] != 'x';
+		want = (mdx_time)tt * 1000 + ms;
+		if (kind == 1)
+			want -= (oh * 60 + om) * INT64_C(60000);
+		else if (kind == 2)
+			want += (oh * 60 + om) * INT64_C(60000);
+		got = rfc(s);
+		nvalid += valid;
+		if ((valid ? got != want : got != INT64_MIN) && bad++ < 5)
+			printf("# '%s': %lld, want %s %lld\n", s,
+			    (long long)got, valid ? "" : "bad",
+			    (long long)want);
+	}
+#undef R
+	printf("# %d of 100000 valid\n", nvalid);
+	ok(nvalid > 10000 && nvalid < 90000, "random text is good and bad");
+	ok(bad == 0, "random RFC 3339 text agrees with timegm()");
+}
+
 static void
 test_intervals(void)
 {
@@ -495,6 +590,7 @@ main(void)
 	test_parse_now();
 	test_format();
 	test_random();
+	test_random_text();
 	test_intervals();
 	return done_testing();
 }
