@@ -182,6 +182,13 @@ is "$(get "/api/v5/public/instruments?instType=SPOT&instId=ETH-USDT" | jq -c '.d
 is "$(get "/api/v5/market/books?instId=BTC-USDT&sz=4" | jq -c '.data[0] | [(.asks|length), (.bids|length), (.asks[0]|length)]')" \
     '[4,4,4]' "okx books"
 
+# ---- Compression, when asked for
+curl -s --compressed -D "$T/h" -o "$T/gz" "$M/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=$T0&limit=50"
+is "$(tr -d '\r' <"$T/h" | grep -i '^content-encoding:' | cut -d' ' -f2)" gzip \
+    "answers are gzipped when the client accepts it"
+is "$(cksum <"$T/gz")" "$(get "/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=$T0&limit=50" | cksum)" \
+    "the gzipped answer holds the same bytes"
+
 # ---- Determinism and rollups
 a=$(get "/api/v3/klines?symbol=ETHUSDT&interval=1m&startTime=$T0&limit=1000" | cksum)
 b=$(get "/api/v3/klines?symbol=ETHUSDT&interval=1m&startTime=$T0&limit=1000" | cksum)
