@@ -532,7 +532,7 @@ class Market {
 		return minuteFull(inst, t);
 	}
 
-	cached(cache, inst, t, len, fill) {
+	cached(cache, inst, t, fill) {
 		const k = inst.key + '@' + t;
 		let v = cache.get(k);
 		if (v === undefined) {
@@ -547,7 +547,7 @@ class Market {
 
 	// The rollup of the whole closed hour or day at t (t >= start).
 	hourAgg(inst, t) {
-		return this.cached(this.hourCache, inst, t, HOUR, () => {
+		return this.cached(this.hourCache, inst, t, () => {
 			let acc = null;
 			const hs = this.holesOf(inst);
 			for (let x = t; x < t + HOUR; x += MIN)
@@ -558,7 +558,7 @@ class Market {
 	}
 
 	dayAgg(inst, t) {
-		return this.cached(this.dayCache, inst, t, DAY, () => {
+		return this.cached(this.dayCache, inst, t, () => {
 			let acc = null;
 			for (let x = t; x < t + DAY; x += HOUR)
 				acc = merge(acc, this.hourAgg(inst, x));
