@@ -882,6 +882,7 @@ pw_finish(struct put *p, struct pw *w)
 	pw_emit(p, w, Z_FINISH);
 	deflateEnd(&w->z);
 	mdx_sha256_hex(&w->sha, sha);
+	w->f.nodirsync = 1;
 	if (p->l->be->commit(p->l, &w->f) == -1)
 		lake_die(p->l);
 	w->active = 0;
@@ -2113,6 +2114,7 @@ archive_day(struct mdx_lake *l, struct item **v, size_t n,
 		mdx_die(MDX_EX_IOERR, "archive of \"%s\" does not read back: "
 		    "%s; nothing deleted", v[0]->dir, why);
 	kill_point("archive-written");
+	f.nodirsync = 1;
 	if (l->be->commit(l, &f) == -1)
 		lake_die(l);
 	kill_point("archive-committed");
