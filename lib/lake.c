@@ -567,7 +567,8 @@ catalog_load(struct mdx_lake *l, const struct mdx_lake_sel *s,
 	}
 	lake_ents_free(e, n);
 	/* Merge each data file with its manifest. */
-	qsort(c->it, c->n, sizeof(*c->it), item_cmp_key);
+	if (c->n > 0)
+		qsort(c->it, c->n, sizeof(*c->it), item_cmp_key);
 	for (i = 0, j = 0; i < c->n; i++) {
 		if (j > 0) {
 			prev = &c->it[j - 1];
@@ -1294,7 +1295,8 @@ idset_load(struct mdx_lake *l, const char *key, struct idset *s)
 			break;
 	}
 	mdx_buf_free(&b);
-	qsort(s->k, s->n, sizeof(*s->k), cmpstr);
+	if (s->n > 0)
+		qsort(s->k, s->n, sizeof(*s->k), cmpstr);
 }
 
 static int
