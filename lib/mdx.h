@@ -521,8 +521,11 @@ extern const int mdx_nmigrations;
  *	# exchange  market  symbol   intervals
  *	binance     spot    BTCUSDT  1m,1h
  *	okx         swap    BTC-USDT-SWAP 1m
+ *	bybit       linear  BTCUSDT
  *
- * Blank lines and lines starting with # are ignored.
+ * Blank lines and lines starting with # are ignored; # after a blank
+ * starts a comment.  The intervals may be left out: ninterval is then 0
+ * and the program's own interval option applies.
  */
 #define MDX_WATCH_MAXIV 16
 
@@ -540,8 +543,7 @@ struct mdx_watch {
  * entries, in file order, and sets *out (free it with free(); the entries'
  * pos.name lives in the same allocation), or -1 with *out NULL after
  * printing every bad line as "PROGNAME: bad watchlist entry: REASON (at
- * FILE:LINE)", or a message when the file cannot be read.  Programs exit
- * MDX_EX_CONFIG then.
+ * FILE:LINE)", or a message when the file cannot be read.
  */
 int mdx_watchlist_read(const char *path, struct mdx_watch **out);
 

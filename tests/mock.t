@@ -294,6 +294,11 @@ ok "[ $rc -eq 52 ] || [ $rc -eq 56 ]" "fault reset: the connection is dropped (c
 fault '{"type":"badjson"}'
 is "$(curl -s -o "$T/bj" -w '%{http_code}' "$M$K")" 200 "fault badjson: status 200"
 ok "! jq . '$T/bj'" "fault badjson: the body is not JSON"
+fault '{"type":"empty"}'
+is "$(curl -s -o "$T/em" -w '%{http_code}' "$M$K") $(wc -c <"$T/em" | tr -d ' ')" "200 0" \
+    "fault empty: 200 with an empty body"
+fault '{"type":"403","exchange":"bybit"}'
+is "$(status "/v5/market/time")" 403 "fault 403 (Bybit's access too frequent)"
 fault '{"type":"500","count":2,"symbol":"ETHUSDT"}'
 is "$(status "$K") $(status "${K%BTCUSDT*}ETHUSDT&interval=1m") $(status "${K%BTCUSDT*}ETHUSDT&interval=1m") $(status "${K%BTCUSDT*}ETHUSDT&interval=1m")" \
     "200 500 500 200" "a fault for the next N requests of one symbol"
@@ -378,6 +383,7 @@ ok "echo '$b' | jq -e '.[0] == \"running\" and .[1] - $a >= 1000 and .[1] - $a <
 # ---- Start options and SIGTERM
 port=$(free_port)
 MDX_NOW=$NOW node "$MOCKJS" --port "$port" --start 2024-01-01T00:00:00Z \
+    --latency 300 --fault 'type=502,path=/api/v3/ping,count=1' \
     --holes 'binance:BTCUSDT:2024-01-01T00:00Z/2024-01-01T00:03Z' >"$T/m4.log" 2>&1 &
 pid=$!
 i=0
@@ -388,6 +394,10 @@ is "$(curl -s "http://127.0.0.1:$port/api/v3/klines?symbol=ETHUSDT&interval=1m&s
     "$T0" "--start: the first candle"
 is "$(curl -s "http://127.0.0.1:$port/api/v3/time")" "{\"serverTime\":$NOWMS}" \
     "MDX_NOW in the environment sets the clock"
+is "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/v3/ping") $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/v3/ping")" \
+    "502 200" "--fault at start-up"
+t=$(curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$port/api/v3/ping")
+ok "awk 'BEGIN { exit !($t >= 0.28) }'" "--latency delays every answer ($t s)"
 kill -TERM $pid
 wait $pid
 is "$?" 0 "exits 0 on SIGTERM"
@@ -417,6 +427,18 @@ if command -v bsdtar >/dev/null || command -v unzip >/dev/null; then
 	is "$(sed -n 2p "$T/b.csv" | cut -d, -f1,7)" "1706745600000000,1706749199999999" \
 	    "--us writes microsecond timestamps"
 	is "$(($(wc -l <"$T/b.csv") - 1))" 696 "a monthly 1h archive of February 2024 has 696 rows"
+	node "$MA" --date 2025-01-01 --interval 1h --out "$T/arch" >/dev/null
+	is "$(unz "$T/arch/BTCUSDT-1h-2025-01-01.zip" | head -1 | cut -d, -f1,7)" \
+	    "1735689600000000,1735693199999999" "spot archives from 2025 use microseconds"
+	node "$MA" --date 2025-01-01 --interval 1h --ts ms --market usdm --out "$T/arch" >/dev/null
+	is "$(unz "$T/arch/BTCUSDT-1h-2025-01-01.zip" | sed -n 2p | cut -d, -f1,7)" \
+	    "1735689600000,1735693199999" "--ts ms; usdm archives have a header by default"
+	is "$(node "$MA" --from 2024-01-30 --to 2024-02-01 --interval 1d --out "$T/r" | xargs -n1 basename | tr '\n' ' ')" \
+	    "BTCUSDT-1d-2024-01-30.zip BTCUSDT-1d-2024-01-31.zip BTCUSDT-1d-2024-02-01.zip " \
+	    "--from/--to writes daily archives"
+	is "$(node "$MA" --from 2023-12-15 --to 2024-02-01 --monthly --interval 1d --out "$T/r" | xargs -n1 basename | tr '\n' ' ')" \
+	    "BTCUSDT-1d-2023-12.zip BTCUSDT-1d-2024-01.zip BTCUSDT-1d-2024-02.zip " \
+	    "--monthly writes monthly archives"
 	node "$MA" --date 2024-01-03 --corrupt --bad-checksum --out "$T/bad" >/dev/null
 	ok "! unz '$T/bad/BTCUSDT-1m-2024-01-03.zip' >/dev/null 2>&1" "--corrupt: the zip does not extract"
 	ok "! (cd '$T/bad' && sha256sum -c BTCUSDT-1m-2024-01-03.zip.CHECKSUM)" \

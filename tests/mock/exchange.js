@@ -328,6 +328,7 @@ function prepInst(inst) {
 	inst.seedBar = hstr('bar/' + inst.key);
 	inst.pmemoM = NaN;
 	inst.pmemoV = 0;
+	inst.lattice = OCTAVES.map(() => [NaN, 0, 0]);
 	inst.powQ = 10n ** BigInt(8 + inst.pdec);
 }
 
@@ -349,27 +350,31 @@ const OCTAVES = [
 	[1, 0.0006, true]
 ];
 
-function noise(seed, m, period) {
-	const i = Math.floor(m / period);
-	const f = (m - i * period) / period;
-	const a = unit(h32(seed, i)) * 2 - 1;
-	if (f === 0)
-		return a;
-	const b = unit(h32(seed, i + 1)) * 2 - 1;
-	const s = f * f * (3 - 2 * f);
-	return a + (b - a) * s;
-}
-
 // The price at the start of minute m (minutes since the epoch), in price
-// units, a positive multiple of the tick.
+// units, a positive multiple of the tick.  Each octave is value noise: a
+// smooth step between hashed values at multiples of its period.  The
+// lattice values of the current cell are kept per instrument, since
+// consecutive minutes mostly share them.
 function priceAt(inst, m) {
 	if (m === inst.pmemoM)
 		return inst.pmemoV;
 	let lp = 0;
+	const lat = inst.lattice;
 	for (let k = 0; k < OCTAVES.length; k++) {
 		const o = OCTAVES[k];
-		const seed = (o[2] ? inst.seedVenue : inst.seedAsset) + k * 7919;
-		lp += o[1] * noise(seed >>> 0, m, o[0]);
+		const period = o[0];
+		const i = Math.floor(m / period);
+		const f = (m - i * period) / period;
+		const L = lat[k];
+		if (L[0] !== i) {
+			const seed = ((o[2] ? inst.seedVenue : inst.seedAsset) +
+			    k * 7919) >>> 0;
+			L[0] = i;
+			L[1] = unit(h32(seed, i)) * 2 - 1;
+			L[2] = unit(h32(seed, i + 1)) * 2 - 1;
+		}
+		const sm = f * f * (3 - 2 * f);
+		lp += o[1] * (L[1] + (L[2] - L[1]) * sm);
 	}
 	const p = inst.price * Math.exp(lp) / inst.pUnit;
 	let t = Math.round(p / inst.tickU) * inst.tickU;

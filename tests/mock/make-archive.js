@@ -16,7 +16,7 @@ const mx = require('./exchange.js');
 const USAGE = `usage: node make-archive.js [--market spot|usdm] [--symbol SYM]
        [--interval IV] [--date YYYY-MM-DD]... [--month YYYY-MM]...
        [--from DATE --to DATE [--monthly]] [--out DIR] [--header|--no-header]
-       [--us] [--no-checksum] [--bad-checksum] [--corrupt] [--store]
+       [--ts auto|ms|us] [--us] [--no-checksum] [--bad-checksum] [--corrupt] [--store]
        [--start TIME] [--holes SPEC]`;
 
 function die(msg, code) {
@@ -106,7 +106,7 @@ const HEADER = 'open_time,open,high,low,close,volume,close_time,' +
 
 function main() {
 	const o = { market: 'spot', symbol: 'BTCUSDT', interval: '1m',
-	    dates: [], months: [], out: '.', header: null, us: false,
+	    dates: [], months: [], out: '.', header: null, ts: 'auto',
 	    checksum: true, badChecksum: false, corrupt: false, store: false,
 	    start: '2017-08-17T00:00:00Z', holes: null, from: null, to: null,
 	    monthly: false };
@@ -130,7 +130,8 @@ function main() {
 		case '--out': o.out = next(); break;
 		case '--header': o.header = true; break;
 		case '--no-header': o.header = false; break;
-		case '--us': o.us = true; break;
+		case '--us': o.ts = 'us'; break;
+		case '--ts': o.ts = next(); break;
 		case '--no-checksum': o.checksum = false; break;
 		case '--bad-checksum': o.badChecksum = true; break;
 		case '--corrupt': o.corrupt = true; break;
@@ -150,6 +151,8 @@ function main() {
 		die('bad market "' + o.market + '" (spot or usdm)');
 	if (!(o.interval in mx.MDX_INTERVALS))
 		die('bad interval "' + o.interval + '"');
+	if (['auto', 'ms', 'us'].indexOf(o.ts) < 0)
+		die('bad --ts "' + o.ts + '" (auto, ms or us)');
 	if (o.header === null)
 		o.header = o.market === 'usdm';
 	const periods = [];
@@ -210,9 +213,12 @@ function main() {
 		const lines = [];
 		if (o.header)
 			lines.push(HEADER);
+		// Binance's spot archives use microseconds from 2025-01-01.
+		const us = o.ts === 'us' || (o.ts === 'auto' &&
+		    o.market === 'spot' && from >= Date.UTC(2025, 0, 1));
 		for (const c of cs) {
 			const r = mx.binanceRow(inst, c);
-			if (o.us) {
+			if (us) {
 				r[0] = String(r[0]) + '000';
 				r[6] = String(r[6]) + '999';
 			}

@@ -349,6 +349,27 @@ test_compressed(void)
 	put_compressed("a.zst", "x\ny", 3, ARCHIVE_FILTER_ZSTD, 0);
 	is_str(rel(one("a.zst", 0)), "L D/a.zst:1 x\nL D/a.zst:2 y\n",
 	    "zstd input");
+	{
+		/* Two gzip members one after the other, as cat(1) makes. */
+		struct mdx_buf two = MDX_BUF_INIT;
+		char part[4096];
+		size_t n1;
+		FILE *f;
+
+		put_compressed("m1.gz", "m1\nm2\n", 6, ARCHIVE_FILTER_GZIP, 0);
+		put_compressed("m2.gz", "m3\n", 3, ARCHIVE_FILTER_GZIP, 0);
+		f = fopen(path("m1.gz"), "rb");
+		n1 = fread(part, 1, sizeof(part), f);
+		fclose(f);
+		mdx_buf_add(&two, part, n1);
+		f = fopen(path("m2.gz"), "rb");
+		mdx_buf_add(&two, part, fread(part, 1, sizeof(part), f));
+		fclose(f);
+		put("mm.gz", two.data, two.len);
+		is_str(rel(one("mm.gz", 0)), "L D/mm.gz:1 m1\nL D/mm.gz:2 m2\n"
+		    "L D/mm.gz:3 m3\n", "concatenated gzip members");
+		mdx_buf_free(&two);
+	}
 	put_compressed("e.gz", "", 0, ARCHIVE_FILTER_GZIP, 0);
 	is_str(one("e.gz", 0), "", "gzip of empty input gives nothing");
 
@@ -385,6 +406,36 @@ test_compressed(void)
 		    "truncated gzip: the next file is read");
 		if (e != NULL)
 			printf("# %.*s\n", (int)strcspn(e + 1, "\n"), e + 1);
+	}
+	{
+		static const struct {
+			const char *name;
+			int filter;
+		} f[] = {
+			{ "t.xz", ARCHIVE_FILTER_XZ },
+			{ "t.zst", ARCHIVE_FILTER_ZSTD },
+			{ "t.bz2", ARCHIVE_FILTER_BZIP2 },
+		};
+		const char *t, *e;
+		char want[80];
+		size_t k;
+
+		for (k = 0; k < sizeof(f) / sizeof(f[0]); k++) {
+			put_compressed(f[k].name, b.data, b.len, f[k].filter,
+			    50);
+			t = rel(one(f[k].name, 0));
+			/* The error line, last; bzip2 loses its whole (single)
+			 * block, so no lines may come before it. */
+			if (strncmp(t, "E ", 2) == 0)
+				e = t;
+			else if ((e = strstr(t, "\nE ")) != NULL)
+				e++;
+			snprintf(want, sizeof(want), " 65 cannot read 'D/%s': ",
+			    f[k].name);
+			ok(e != NULL && strstr(e, want) != NULL &&
+			    strchr(e, '\n') == e + strlen(e) - 1, f[k].name);
+			printf("# %s", e != NULL ? e : "(no error)\n");
+		}
 	}
 	put("tiny.gz", "\x1f\x8b", 2);
 	is_str(rel(one("tiny.gz", 0)), "E D/tiny.gz:1 65 cannot read "
@@ -556,6 +607,35 @@ test_writer(void)
 	free(big);
 	mdx_buf_free(&want);
 
+	/* A non-blocking pipe that fills up: the writer waits. */
+	if (pipe(fds) == 0) {
+		char buf[4096];
+		size_t total = 0;
+		ssize_t k;
+		pid_t pid;
+
+		fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK);
+		fflush(stdout);
+		if ((pid = fork()) == 0) {
+			close(fds[0]);
+			dup2(fds[1], 1);
+			write_lots();
+			mdx_writer_close(mdx_stdout());
+			_exit(0);
+		}
+		close(fds[1]);
+		while ((k = read(fds[0], buf, sizeof(buf))) > 0) {
+			total += k;
+			if (total % 65536 == 0)
+				usleep(1000);
+		}
+		close(fds[0]);
+		waitpid(pid, &st, 0);
+		ok(WIFEXITED(st) && WEXITSTATUS(st) == 0 &&
+		    total == 100000 * 101,
+		    "non-blocking output: everything written, status 0");
+	}
+
 	/* A closed pipe with SIGPIPE ignored: EPIPE, exit 141, silent. */
 	pipe(fds);
 	close(fds[0]);
@@ -721,6 +801,9 @@ test_random(void)
 		saved = dup(0);
 		dup2(fds[0], 0);
 		close(fds[0]);
+		/* Slow producers meet a non-blocking pipe. */
+		if (round % 2)
+			fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
 		r = mdx_reader_open(NULL, 0);
 		mdx_reader_set_maxline(r, maxline);
 		while ((rc = mdx_reader_next(r, &line, &len)) != MDX_RD_EOF) {
@@ -757,7 +840,9 @@ test_random(void)
 		}
 		if (!ok(got.len == want.len &&
 		    memcmp(got.data, want.data, got.len) == 0,
-		    "random input through a pipe agrees with the reference"))
+		    round % 2 ? "random input through a non-blocking pipe "
+		    "agrees with the reference" : "random input through a "
+		    "pipe agrees with the reference"))
 			printf("#   maxline %zu, %zu bytes in, want %zu bytes, "
 			    "got %zu\n", maxline, in.len, want.len, got.len);
 	}
