@@ -11,6 +11,7 @@
 
 const http = require('http');
 const crypto = require('crypto');
+const zlib = require('zlib');
 
 const MIN = 60000;
 const HOUR = 3600000;
@@ -531,7 +532,7 @@ class Market {
 		return minuteFull(inst, t);
 	}
 
-	cached(cache, inst, t, len, fill) {
+	cached(cache, inst, t, fill) {
 		const k = inst.key + '@' + t;
 		let v = cache.get(k);
 		if (v === undefined) {
@@ -546,7 +547,7 @@ class Market {
 
 	// The rollup of the whole closed hour or day at t (t >= start).
 	hourAgg(inst, t) {
-		return this.cached(this.hourCache, inst, t, HOUR, () => {
+		return this.cached(this.hourCache, inst, t, () => {
 			let acc = null;
 			const hs = this.holesOf(inst);
 			for (let x = t; x < t + HOUR; x += MIN)
@@ -557,7 +558,7 @@ class Market {
 	}
 
 	dayAgg(inst, t) {
-		return this.cached(this.dayCache, inst, t, DAY, () => {
+		return this.cached(this.dayCache, inst, t, () => {
 			let acc = null;
 			for (let x = t; x < t + DAY; x += HOUR)
 				acc = merge(acc, this.hourAgg(inst, x));
@@ -905,7 +906,7 @@ const DEFAULTS = {
 	banAfter: 3,
 	bybitLimit: 600, bybitWindow: 5000, bybitBanSeconds: 0,
 	okxCandlesLimit: 40, okxHistoryLimit: 20, okxWindow: 2000,
-	okxCandlesDepth: 1440, rateLimits: true, verbose: false,
+	okxCandlesDepth: 1440, rateLimits: true, verbose: false, gzip: true,
 	dump: false, exchange: null, market: null, symbol: null,
 	interval: null, from: null, to: null, decimals: 'normalized',
 	fetchedAt: null
@@ -916,7 +917,8 @@ const USAGE = `usage: node exchange.js --port PORT [--start TIME] [--now TIME]
        [--weight-limit N] [--fapi-weight-limit N] [--weight-window MS]
        [--ban-seconds S] [--ban-after N] [--bybit-limit N] [--bybit-window MS]
        [--bybit-ban-seconds S] [--okx-candles-limit N] [--okx-history-limit N]
-       [--okx-window MS] [--okx-candles-depth N] [--no-rate-limits] [--verbose]
+       [--okx-window MS] [--okx-candles-depth N] [--no-rate-limits]
+       [--no-gzip] [--verbose]
    or: node exchange.js --dump --exchange EX --market MKT --symbol SYM
        --interval IV --from TIME --to TIME [--now TIME] [--start TIME]
        [--holes SPEC] [--decimals normalized|exchange] [--fetched-at TIME]
@@ -1059,6 +1061,8 @@ function parseArgs(argv) {
 			o.verbose = true;
 		} else if (a === '--no-rate-limits') {
 			o.rateLimits = false;
+		} else if (a === '--no-gzip') {
+			o.gzip = false;
 		} else if (a === '--dump') {
 			o.dump = true;
 		} else if (a === '--holes') {
@@ -1134,7 +1138,7 @@ class Mock {
 			requests: 0, by_endpoint: {}, by_status: {}, by_exchange: {},
 			sent_429: 0, sent_418: 0, sent_403: 0, faults: {},
 			faults_injected: 0, rate_limited: { binance: 0, bybit: 0,
-			    okx: 0 }, rows: 0,
+			    okx: 0 }, rows: 0, gzipped: 0,
 			weight: {
 				spot: { used: 0, limit: this.o.weightLimit, peak: 0,
 				    total: 0 },
@@ -1306,11 +1310,16 @@ class Mock {
 			if (out.status === 418) st.sent_418++;
 			if (out.status === 403) st.sent_403++;
 			st.by_status[out.status] = (st.by_status[out.status] || 0) + 1;
-			if (fault && fault.type === 'truncate')
-				return sendTruncated(res, req, out);
 			if (fault && fault.type === 'badjson')
 				out.body = breakJson(out.body);
-			send(res, out.status, out.type, out.body, out.headers);
+			// Exchanges compress larger answers when asked to.
+			const gz = this.o.gzip && out.body.length >= 1024 &&
+			    /\bgzip\b/.test(req.headers['accept-encoding'] || '');
+			if (gz)
+				st.gzipped++;
+			if (fault && fault.type === 'truncate')
+				return sendTruncated(res, req, out, gz);
+			send(res, out.status, out.type, out.body, out.headers, gz);
 		};
 		if (delay > 0)
 			setTimeout(go, delay);
@@ -2037,20 +2046,29 @@ function breakJson(body) {
 	return body.slice(0, n) + '\u00ff';
 }
 
-function send(res, status, type, body, headers) {
-	const buf = Buffer.from(body, 'utf8');
-	const h = Object.assign({ 'Content-Type': type,
-	    'Content-Length': buf.length }, headers || {});
+function send(res, status, type, body, headers, gz) {
+	let buf = Buffer.from(body, 'utf8');
+	const h = Object.assign({ 'Content-Type': type }, headers || {});
+	if (gz) {
+		buf = zlib.gzipSync(buf, { level: 1 });
+		h['Content-Encoding'] = 'gzip';
+		h['Vary'] = 'Accept-Encoding';
+	}
+	h['Content-Length'] = buf.length;
 	res.writeHead(status, h);
 	res.end(buf);
 }
 
 // A truncated body: the full Content-Length is announced, half of the body
 // is sent, and the connection is closed.
-function sendTruncated(res, req, out) {
-	const buf = Buffer.from(out.body, 'utf8');
-	const h = Object.assign({ 'Content-Type': out.type,
-	    'Content-Length': buf.length }, out.headers || {});
+function sendTruncated(res, req, out, gz) {
+	let buf = Buffer.from(out.body, 'utf8');
+	const h = Object.assign({ 'Content-Type': out.type }, out.headers || {});
+	if (gz) {
+		buf = zlib.gzipSync(buf, { level: 1 });
+		h['Content-Encoding'] = 'gzip';
+	}
+	h['Content-Length'] = buf.length;
 	res.writeHead(out.status, h);
 	res.write(buf.subarray(0, Math.floor(buf.length / 2)), () => {
 		setTimeout(() => req.socket.destroy(), 10);
