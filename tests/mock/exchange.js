@@ -970,7 +970,11 @@ function parseHoles(spec, now) {
 }
 
 const FAULT_TYPES = ['429', '418', '403', '500', '502', '503', '504', 'html',
-	'slow', 'truncate', 'reset', 'badjson', 'empty'];
+	'slow', 'truncate', 'reset', 'badjson', 'empty', 'outside',
+	'missing_field', 'duplicate', 'unordered', 'bad_number', 'high_low'];
+// Faults that let the exchange answer and then alter the answer.
+const ALTERING = ['slow', 'truncate', 'badjson', 'outside', 'missing_field',
+	'duplicate', 'unordered', 'bad_number', 'high_low'];
 
 // A fault rule, from JSON or from "type=500,path=/api/v3/klines,count=2".
 function parseFault(x) {
@@ -1302,8 +1306,7 @@ class Mock {
 			if (res.destroyed || req.socket.destroyed)
 				return;
 			let out;
-			if (fault && fault.type !== 'slow' && fault.type !== 'truncate' &&
-			    fault.type !== 'badjson') {
+			if (fault && ALTERING.indexOf(fault.type) < 0) {
 				out = faultAnswer(fault, ex);
 				if (out === null) {
 					req.socket.destroy();
@@ -1324,6 +1327,8 @@ class Mock {
 			st.by_status[out.status] = (st.by_status[out.status] || 0) + 1;
 			if (fault && fault.type === 'badjson')
 				out.body = breakJson(out.body);
+			else if (fault && out.status === 200)
+				out.body = badRows(fault.type, ex, out.body);
 			// Exchanges compress larger answers when asked to.
 			const gz = this.o.gzip && out.body.length >= 1024 &&
 			    /\bgzip\b/.test(req.headers['accept-encoding'] || '');
@@ -2091,6 +2096,62 @@ function faultAnswer(f, ex) {
 		return { status: 200, type: 'application/json', body: '' };
 	}
 	return { status: 500, type: 'text/plain', body: 'bad fault\n' };
+}
+
+// Bad kline rows in a well-formed answer: a row before the range asked
+// for, a row short of its last field, a row twice, the rows in the wrong
+// order, a price that is not a number, or high below low.  Answers without
+// kline rows are left alone.
+function badRows(type, ex, body) {
+	let doc;
+	try {
+		doc = JSON.parse(body);
+	} catch (e) {
+		return body;
+	}
+	const rows = ex === 'binance' ? doc : ex === 'bybit' ?
+	    doc && doc.result && doc.result.list : doc && doc.data;
+	if (!Array.isArray(rows) || !rows.length || !Array.isArray(rows[0]))
+		return body;
+	const newestFirst = ex !== 'binance';
+	const oldest = newestFirst ? rows.length - 1 : 0;
+	switch (type) {
+	case 'outside': {
+		const r = rows[oldest].slice();
+		const t = Number(r[0]);
+		const step = rows.length > 1 ? Math.abs(Number(rows[1][0]) -
+		    Number(rows[0][0])) : MIN;
+		r[0] = typeof r[0] === 'number' ? t - step : String(t - step);
+		if (ex === 'binance')
+			r[6] = t - 1;
+		if (newestFirst)
+			rows.push(r);
+		else
+			rows.unshift(r);
+		break;
+	}
+	case 'missing_field':
+		rows[0].pop();
+		break;
+	case 'duplicate':
+		rows.splice(1, 0, rows[0].slice());
+		break;
+	case 'unordered':
+		rows.reverse();
+		if (rows.length === 1)
+			rows.push(rows[0].slice());
+		break;
+	case 'bad_number':
+		rows[0][1] = 'abc';
+		break;
+	case 'high_low': {
+		const h = rows[0][2];
+		rows[0][2] = rows[0][3];
+		rows[0][3] = h;
+		break;
+	}
+	}
+	return JSON.stringify(doc);
 }
 
 // Invalid JSON: the answer cut short, with a stray byte at the end.
