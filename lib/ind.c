@@ -666,7 +666,10 @@ mdx_fmt_double(double v, char *buf)
 	a = fabs(v);
 	if (a < 1e-300)		/* subnormal territory: rare, use printf */
 		return snprintf(buf, MDX_DBL_BUFSZ, "%.17g", v);
-	e = (int)floor(log10(a));
+	/* log10(2) ~ 78913 / 2^18: an estimate of the decimal exponent
+	 * from the binary one, corrected by the loop. */
+	frexp(a, &e);
+	e = ((e - 1) * 78913) >> 18;
 	for (;;) {
 		k = 16 - e;
 		m = (uint64_t)llrintl((long double)a * pow10tab[k - POW_MIN]);
