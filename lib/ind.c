@@ -515,8 +515,13 @@ io_kernel(struct io *io, struct mdx_ind *in)
 		break;
 	case MDX_IND_STOCH:
 		io_i64(io, &in->u.stoch.count);
-		io_deque(io, &in->u.stoch.hi);
-		io_deque(io, &in->u.stoch.lo);
+		io_pos(io, &in->u.stoch.pos, in->u.stoch.fastk);
+		io_i64(io, &in->u.stoch.hhi);
+		io_i64(io, &in->u.stoch.lli);
+		io_dbl(io, &in->u.stoch.hh);
+		io_dbl(io, &in->u.stoch.ll);
+		io_dbls(io, in->u.stoch.hr, in->u.stoch.fastk);
+		io_dbls(io, in->u.stoch.lr, in->u.stoch.fastk);
 		io_sma(io, &in->u.stoch.k);
 		io_sma(io, &in->u.stoch.d);
 		break;

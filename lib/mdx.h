@@ -680,9 +680,10 @@ void mdx_ta_deque_free(struct mdx_ta_deque *q);
 /* Slow stochastic: out[0] slowk, out[1] slowd (SMA smoothing); lookback
  * fastk - 1 + slowk - 1 + slowd - 1. */
 struct mdx_ta_stoch {
-	int fastk;
-	int64_t count;
-	struct mdx_ta_deque hi, lo;
+	int fastk, pos;
+	int64_t count, hhi, lli;	/* where the extremes are */
+	double hh, ll;
+	double *hr, *lr;		/* the last fastk highs and lows */
 	struct mdx_ta_sma k, d;
 };
 void mdx_ta_stoch_init(struct mdx_ta_stoch *s, int fastk, int slowk,

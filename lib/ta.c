@@ -418,36 +418,74 @@ mdx_ta_deque_free(struct mdx_ta_deque *q)
 /* ------------------------------------------------------------------------
  * Stochastic.  TA_STOCH: the raw %K is (close - lowest) / diff with
  * diff = (highest - lowest) / 100, 0 when diff is 0; slow %K is its SMA and
- * slow %D the SMA of slow %K.
+ * slow %D the SMA of slow %K.  The highest high and lowest low are tracked
+ * as TA-Lib tracks them: the window is scanned again only when the
+ * extreme leaves it.
  */
 void
 mdx_ta_stoch_init(struct mdx_ta_stoch *s, int fastk, int slowk, int slowd)
 {
 	memset(s, 0, sizeof(*s));
 	s->fastk = fastk;
-	mdx_ta_deque_init(&s->hi, fastk, 1);
-	mdx_ta_deque_init(&s->lo, fastk, 0);
+	s->hr = ring_new(fastk);
+	s->lr = ring_new(fastk);
 	mdx_ta_sma_init(&s->k, slowk);
 	mdx_ta_sma_init(&s->d, slowd);
 }
 
 static inline int
-stoch_step(struct mdx_ta_stoch *s, const struct mdx_ta_bar *b,
-    double *out)
+stoch_step(struct mdx_ta_stoch *s, const struct mdx_ta_bar *b, double *out)
 {
-	double hh, ll, diff, raw, k, d;
-	int64_t i = s->count++;
+	double diff, raw, k, d;
+	int64_t i = s->count++, trail = i - s->fastk + 1, j;
+	int slot;
 
-	deque_evict(&s->hi, i - s->fastk);
-	deque_evict(&s->lo, i - s->fastk);
-	deque_push(&s->hi, i, b->high);
-	deque_push(&s->lo, i, b->low);
+	s->hr[s->pos] = b->high;
+	s->lr[s->pos] = b->low;
+	if (++s->pos == s->fastk)
+		s->pos = 0;
+	if (i == 0) {
+		s->hh = b->high;
+		s->ll = b->low;
+		s->hhi = s->lli = 0;
+	} else {
+		if (s->lli < trail) {
+			slot = (int)(trail % s->fastk);
+			s->ll = s->lr[slot];
+			s->lli = trail;
+			for (j = trail + 1; j <= i; j++) {
+				if (++slot == s->fastk)
+					slot = 0;
+				if (s->lr[slot] < s->ll) {
+					s->ll = s->lr[slot];
+					s->lli = j;
+				}
+			}
+		} else if (b->low <= s->ll) {
+			s->ll = b->low;
+			s->lli = i;
+		}
+		if (s->hhi < trail) {
+			slot = (int)(trail % s->fastk);
+			s->hh = s->hr[slot];
+			s->hhi = trail;
+			for (j = trail + 1; j <= i; j++) {
+				if (++slot == s->fastk)
+					slot = 0;
+				if (s->hr[slot] > s->hh) {
+					s->hh = s->hr[slot];
+					s->hhi = j;
+				}
+			}
+		} else if (b->high >= s->hh) {
+			s->hh = b->high;
+			s->hhi = i;
+		}
+	}
 	if (s->count < s->fastk)
 		return 0;
-	hh = deque_top(&s->hi);
-	ll = deque_top(&s->lo);
-	diff = (hh - ll) / 100.0;
-	raw = diff != 0.0 ? (b->close - ll) / diff : 0.0;
+	diff = (s->hh - s->ll) / 100.0;
+	raw = diff != 0.0 ? (b->close - s->ll) / diff : 0.0;
 	if (!sma_step(&s->k, raw, &k))
 		return 0;
 	if (!sma_step(&s->d, k, &d))
@@ -460,8 +498,9 @@ stoch_step(struct mdx_ta_stoch *s, const struct mdx_ta_bar *b,
 void
 mdx_ta_stoch_free(struct mdx_ta_stoch *s)
 {
-	mdx_ta_deque_free(&s->hi);
-	mdx_ta_deque_free(&s->lo);
+	free(s->hr);
+	free(s->lr);
+	s->hr = s->lr = NULL;
 	mdx_ta_sma_free(&s->k);
 	mdx_ta_sma_free(&s->d);
 }
@@ -479,12 +518,13 @@ static inline int
 obv_step(struct mdx_ta_obv *s, const struct mdx_ta_bar *b,
     double *out)
 {
+	/* TA-Lib's branches without branching: adding -v is subtracting v,
+	 * adding 0 * v leaves the sum as it is. */
 	if (s->count++ == 0)
 		s->obv = b->volume;
-	else if (b->close > s->pclose)
-		s->obv += b->volume;
-	else if (b->close < s->pclose)
-		s->obv -= b->volume;
+	else
+		s->obv += (double)((b->close > s->pclose) -
+		    (b->close < s->pclose)) * b->volume;
 	s->pclose = b->close;
 	out[0] = s->obv;
 	return 1;
@@ -534,21 +574,33 @@ mdx_ta_sma_update(struct mdx_ta_sma *s, double x, double *out)
 	return sma_step(s, x, out);
 }
 
+/*
+ * Once a whole window lies inside the array, the oldest value is read from
+ * the array rather than the ring (fewer stores in the loop), and at the end
+ * the ring is refilled from the array's last n values.
+ */
 size_t
 mdx_ta_sma_run(struct mdx_ta_sma *s, const double *x, size_t n,
     double *const *out)
 {
 	struct mdx_ta_sma t = *s;
-	double v[1];
-	size_t i, k = 0;
-	int j;
+	double *o = out[0], sum, v;
+	size_t i, k = 0, w = (size_t)t.n;
 
-	for (i = 0; i < n; i++) {
-		if (!sma_step(&t, x[i], v))
-			continue;
-		for (j = 0; j < 1; j++)
-			out[j][k] = v[j];
-		k++;
+	for (i = 0; i < n && i < w; i++)
+		k += sma_step(&t, x[i], o + k);
+	if (i < n) {
+		sum = t.sum;
+		for (; i < n; i++) {
+			sum += x[i];
+			v = sum;
+			sum -= x[i - w + 1];
+			o[k++] = v / t.n;
+		}
+		t.sum = sum;
+		t.count += (int64_t)(n - w);
+		memcpy(t.ring, x + n - w, w * sizeof(double));
+		t.pos = 0;
 	}
 	*s = t;
 	return k;
@@ -695,16 +747,19 @@ mdx_ta_roc_run(struct mdx_ta_roc *s, const double *x, size_t n,
     double *const *out)
 {
 	struct mdx_ta_roc t = *s;
-	double v[1];
-	size_t i, k = 0;
-	int j;
+	double *o = out[0], old;
+	size_t i, k = 0, w = (size_t)t.n;
 
-	for (i = 0; i < n; i++) {
-		if (!roc_step(&t, x[i], v))
-			continue;
-		for (j = 0; j < 1; j++)
-			out[j][k] = v[j];
-		k++;
+	for (i = 0; i < n && i < w; i++)
+		k += roc_step(&t, x[i], o + k);
+	if (i < n) {
+		for (; i < n; i++) {
+			old = x[i - w];
+			o[k++] = old != 0.0 ? ((x[i] / old) - 1.0) * 100.0 : 0.0;
+		}
+		t.count += (int64_t)(n - w);
+		memcpy(t.ring, x + n - w, w * sizeof(double));
+		t.pos = 0;
 	}
 	*s = t;
 	return k;
