@@ -413,6 +413,16 @@ is "$(jq -n -c --argjson a "$a" --argjson b "$b" '[$a[1], $b[1], $a[2] < $b[2]]'
 is "$c" "$(curl -s "$M2/api/v5/market/history-candles?instId=BTC-USDT&before=$((T0 - 1))&after=$((T0 + 60000))" | jq -c '.data[0]')" \
     "once closed it equals the bar served by a mock with a later clock"
 
+# A fault for a span of the mock clock: an outage.
+post /mock/faults '{"type":"503","exchange":"okx","from":"2024-01-01T01:00:00Z","to":"2024-01-01T01:10:00Z"}' >/dev/null
+OT="/api/v5/public/time"
+s1=$(status "$OT")
+post /mock/clock '{"now":"2024-01-01T01:00:00Z"}' >/dev/null
+s2="$(status "$OT") $(status "$OT")"
+post /mock/clock '{"now":"2024-01-01T01:10:00Z"}' >/dev/null
+is "$s1 $s2 $(status "$OT")" "200 503 503 200" "a fault from/to the mock clock"
+curl -s -X DELETE "$M/mock/faults" >/dev/null
+
 # ---- Start options and SIGTERM
 port=$(free_port)
 MDX_NOW=$NOW node "$MOCKJS" --port "$port" --start 2024-01-01T00:00:00Z \

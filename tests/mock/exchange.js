@@ -1006,7 +1006,15 @@ function parseFault(x) {
 		if (!(r.probability >= 0 && r.probability <= 1))
 			throw new Error('bad fault probability');
 	}
-	if (r.count === undefined && r.probability === undefined)
+	for (const k of ['from', 'to'])
+		if (r[k] !== undefined) {
+			const t = parseTime(r[k], NaN);
+			if (Number.isNaN(t))
+				throw new Error('bad fault ' + k + ' "' + r[k] + '"');
+			r[k + '_ms'] = t;
+		}
+	if (r.count === undefined && r.probability === undefined &&
+	    r.from === undefined && r.to === undefined)
 		r.count = 1;
 	r.seen = 0;
 	r.fired = 0;
@@ -1241,6 +1249,9 @@ class Mock {
 				continue;
 			if (r.count !== undefined && r.fired >= r.count)
 				continue;
+			if ((r.from_ms !== undefined && ctx.now < r.from_ms) ||
+			    (r.to_ms !== undefined && ctx.now >= r.to_ms))
+				continue;
 			r.seen++;
 			if (r.after !== undefined && r.seen <= r.after)
 				continue;
@@ -1271,7 +1282,8 @@ class Mock {
 		const ctx = {
 			path: path, exchange: ex, ip: req.socket.remoteAddress,
 			symbol: q.get('symbol') || q.get('instId') || null,
-			interval: q.get('interval') || q.get('bar') || null
+			interval: q.get('interval') || q.get('bar') || null,
+			now: this.now()
 		};
 		const st = this.stats;
 		st.requests++;
