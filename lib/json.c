@@ -70,7 +70,7 @@ mdx_json_error(const struct mdx_json_doc *d)
 	return d->err;
 }
 
-static struct mdx_json *
+static inline struct mdx_json *
 node_new(struct mdx_json_doc *d, enum mdx_json_type type)
 {
 	struct mdx_json *v;
@@ -88,13 +88,7 @@ node_new(struct mdx_json_doc *d, enum mdx_json_type type)
 		d->used = 0;
 	}
 	v = &d->cur->node[d->used++];
-	v->type = type;
-	v->key = NULL;
-	v->keylen = 0;
-	v->escaped = 0;
-	v->nchild = 0;
-	v->child = NULL;
-	v->next = NULL;
+	*v = (struct mdx_json){ .type = type };
 	return v;
 }
 

@@ -309,7 +309,9 @@ void mdx_json_dump(const struct mdx_json *v, struct mdx_buf *buf);
  * digits) and 0 <= scale <= MDX_DEC_MAXSCALE.  Parsing and formatting never
  * go through double.  Formatting keeps the scale, so "42283.58000000"
  * formats back to exactly that text; arithmetic results take the larger
- * scale of their operands.  Negative zero is zero.
+ * scale of their operands (products the sum of the scales).  Trailing
+ * fractional zeros are dropped only where a value would otherwise not fit
+ * in 38 digits or scale 38, which keeps it exact.  Negative zero is zero.
  */
 #define MDX_DEC_MAXDIGITS 38
 #define MDX_DEC_MAXSCALE 38
@@ -328,13 +330,15 @@ enum mdx_dec_err {
 };
 
 /*
- * Parses s[0..n): an optional sign, digits with an optional fraction, and
+ * Parses s[0..n): an optional '-', digits with an optional fraction, and
  * an optional exponent ("1e-8", "2.5E+3").  JSON number text and the
- * decimal strings exchanges send both parse.  Leading and trailing blanks
- * are not accepted.  Returns an mdx_dec_err.
+ * decimal strings exchanges send both parse; leading zeros are allowed, but
+ * "+1", "1.", ".5", blanks, NaN and Infinity are not.  Returns an
+ * mdx_dec_err.
  */
 int mdx_dec_parse(mdx_dec *d, const char *s, size_t n);
-/* Parses a string or number JSON node. */
+/* Parses a string or number JSON node (a string with escapes is a
+ * syntax error). */
 int mdx_dec_from_json(mdx_dec *d, const struct mdx_json *v);
 /* A readable reason for an mdx_dec_err. */
 const char *mdx_dec_strerror(int err);
@@ -387,7 +391,7 @@ int mdx_time_parse_rfc3339(const char *s, size_t n, mdx_time *t);
  * Converts an epoch number to mdx_time, telling the unit by magnitude:
  * below 10^11 seconds, below 10^14 milliseconds, below 10^17 microseconds,
  * else nanoseconds.  (Binance's spot archives switched from ms to µs on
- * 2025-01-01.)  Sub-millisecond parts are truncated.
+ * 2025-01-01.)  Sub-millisecond parts are rounded down (towards the past).
  */
 mdx_time mdx_time_from_epoch(int64_t v);
 

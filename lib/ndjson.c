@@ -206,21 +206,39 @@ ar_read(struct archive *a, void *arg, const void **p)
 	return n;
 }
 
+/* The magic numbers of the compressed formats read. */
+static const struct {
+	const char *bytes;
+	size_t len;
+} magic[] = {
+	{ "\x1f\x8b", 2 },			/* gzip */
+	{ "\x28\xb5\x2f\xfd", 4 },		/* zstd */
+	{ "\xfd" "7zXZ\0", 6 },		/* xz */
+	{ "BZh", 3 },				/* bzip2 */
+};
+
 /* Whether the first bytes of an input are a compression magic number. */
 static int
 is_compressed(const char *p, size_t n)
 {
-	const unsigned char *u = (const unsigned char *)p;
+	size_t i;
 
-	if (n >= 2 && u[0] == 0x1f && u[1] == 0x8b)
-		return 1;	/* gzip */
-	if (n >= 4 && u[0] == 0x28 && u[1] == 0xb5 && u[2] == 0x2f &&
-	    u[3] == 0xfd)
-		return 1;	/* zstd */
-	if (n >= 6 && memcmp(p, "\xfd" "7zXZ\0", 6) == 0)
-		return 1;	/* xz */
-	if (n >= 3 && memcmp(p, "BZh", 3) == 0)
-		return 1;	/* bzip2 */
+	for (i = 0; i < sizeof(magic) / sizeof(magic[0]); i++)
+		if (n >= magic[i].len &&
+		    memcmp(p, magic[i].bytes, magic[i].len) == 0)
+			return 1;
+	return 0;
+}
+
+/* Whether p[0..n) is the start of a magic number, but not all of it. */
+static int
+magic_prefix(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(magic) / sizeof(magic[0]); i++)
+		if (n < magic[i].len && memcmp(p, magic[i].bytes, n) == 0)
+			return 1;
 	return 0;
 }
 
@@ -264,8 +282,12 @@ input_open(struct mdx_reader *r)
 	r->pos.name = r->name;
 	r->pos.line = 0;
 
-	/* Read enough to tell the format; a pipe may give less at a time. */
-	while (r->npre < MAGIC_MAX) {
+	/*
+	 * Read enough to tell the format; a pipe may give less at a time.
+	 * Stop as soon as the bytes cannot start a magic number, so a
+	 * producer that writes one short line and waits is not waited for.
+	 */
+	while (r->npre < MAGIC_MAX && magic_prefix(r->pre, r->npre)) {
 		n = read(r->fd, r->pre + r->npre, MAGIC_MAX - r->npre);
 		if (n == -1 && errno == EINTR)
 			continue;

@@ -4,7 +4,10 @@
  *
  *	test-json            the TAP tests
  *	test-json bench [N]  parses a Binance kline envelope N times and
- *	                     prints the time per parse (bench/json.sh)
+ *	                     prints the time per parse
+ *	test-json parse [F...] parses every line of F (or stdin) and prints
+ *	                     "lines N nodes N bad N"; bad lines are reported
+ *	                     on stderr (bench/io.sh)
  */
 #include <stdlib.h>
 #include <string.h>
@@ -345,10 +348,51 @@ bench(int n)
 	return 0;
 }
 
+static int
+parse(char **paths, int n)
+{
+	struct mdx_reader *r;
+	struct mdx_json *v;
+	struct mdx_pos pos;
+	const char *line;
+	size_t len;
+	unsigned long lines = 0, nodes = 0, bad = 0;
+	int rc;
+
+	r = mdx_reader_open(paths, n);
+	while ((rc = mdx_reader_next(r, &line, &len)) != MDX_RD_EOF) {
+		if (rc == MDX_RD_ERR)
+			mdx_die(mdx_reader_error_status(r), "%s",
+			    mdx_reader_error(r));
+		lines++;
+		pos = mdx_reader_pos(r);
+		if (rc == MDX_RD_BAD) {
+			mdx_warn("bad line: %s (at %s:%lu)",
+			    mdx_reader_error(r), pos.name, pos.line);
+			bad++;
+			continue;
+		}
+		if ((v = mdx_json_parse(doc, line, len)) == NULL) {
+			mdx_warn("bad JSON: %s (at %s:%lu)",
+			    mdx_json_error(doc), pos.name, pos.line);
+			bad++;
+			continue;
+		}
+		nodes += v->nchild + 1;
+	}
+	mdx_reader_close(r);
+	printf("lines %lu nodes %lu bad %lu\n", lines, nodes, bad);
+	return bad > 0 ? MDX_EX_DATAERR : 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	doc = mdx_json_doc_new();
+	if (argc > 1 && strcmp(argv[1], "parse") == 0) {
+		mdx_init(argv[0]);
+		return parse(argv + 2, argc - 2);
+	}
 	if (argc > 1 && strcmp(argv[1], "bench") == 0)
 		return bench(argc > 2 ? atoi(argv[2]) : 2000000);
 	test_valid();

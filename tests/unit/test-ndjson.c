@@ -11,6 +11,14 @@
  *
  * Writer tests run the writer in a child process against a closed pipe and
  * /dev/full and check its exit status and stderr.
+ *
+ *	test-ndjson             the TAP tests
+ *	test-ndjson cat [F...]  copies the good lines of F (or stdin) to
+ *	                        stdout through the reader and the writer;
+ *	                        bad lines are reported on stderr and make the
+ *	                        exit status 65; an unreadable input ends it
+ *	                        with the reader's status (tests/ndjson.t,
+ *	                        bench/io.sh)
  */
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -402,6 +410,45 @@ test_stdin(void)
 	close(fd);
 	is_str(transcript(NULL, 0, 0), "L stdin:1 s1\nL stdin:2 s2\n",
 	    "no paths reads standard input");
+
+	/*
+	 * A producer that writes one short line and waits: the line comes
+	 * out at once, the reader does not wait for more bytes to tell the
+	 * format.  alarm() ends the test if it hangs.
+	 */
+	{
+		struct mdx_reader *r;
+		const char *line;
+		size_t len;
+		int a[2], b[2], rc;
+		pid_t pid;
+		char c = 0;
+
+		if (pipe(a) == -1 || pipe(b) == -1)
+			return;
+		if ((pid = fork()) == 0) {
+			close(a[0]);
+			(void)!write(a[1], "{}\n", 3);
+			(void)!read(b[0], &c, 1);
+			_exit(0);
+		}
+		close(a[1]);
+		close(b[0]);
+		dup2(a[0], 0);
+		close(a[0]);
+		alarm(10);
+		r = mdx_reader_open(NULL, 0);
+		rc = mdx_reader_next(r, &line, &len);
+		ok(rc == MDX_RD_LINE && strcmp(line, "{}") == 0,
+		    "a short first line from a pipe comes out at once");
+		alarm(0);
+		(void)!write(b[1], "x", 1);
+		close(b[1]);
+		rc = mdx_reader_next(r, &line, &len);
+		is_int(rc, MDX_RD_EOF, "then the end when the producer exits");
+		mdx_reader_close(r);
+		waitpid(pid, NULL, 0);
+	}
 	dup2(saved, 0);
 	close(saved);
 }
@@ -524,11 +571,45 @@ test_writer(void)
 	close(fd);
 }
 
+static int
+cat(char **paths, int n)
+{
+	struct mdx_reader *r;
+	struct mdx_pos pos;
+	const char *line, *max;
+	size_t len;
+	int rc, nbad = 0;
+
+	r = mdx_reader_open(paths, n);
+	if ((max = getenv("MAXLINE")) != NULL)
+		mdx_reader_set_maxline(r, strtoul(max, NULL, 10));
+	while ((rc = mdx_reader_next(r, &line, &len)) != MDX_RD_EOF) {
+		if (rc == MDX_RD_ERR)
+			mdx_die(mdx_reader_error_status(r), "%s",
+			    mdx_reader_error(r));
+		if (rc == MDX_RD_BAD) {
+			pos = mdx_reader_pos(r);
+			mdx_warn("bad line: %s (at %s:%lu)",
+			    mdx_reader_error(r), pos.name, pos.line);
+			nbad++;
+			continue;
+		}
+		mdx_write_line(mdx_stdout(), line, len);
+	}
+	mdx_reader_close(r);
+	mdx_writer_close(mdx_stdout());
+	return nbad > 0 ? MDX_EX_DATAERR : 0;
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	char cmd[300];
 
+	if (argc > 1 && strcmp(argv[1], "cat") == 0) {
+		mdx_init(argv[0]);
+		return cat(argv + 2, argc - 2);
+	}
 	if (mkdtemp(dir) == NULL) {
 		printf("Bail out! mkdtemp\n");
 		return 1;

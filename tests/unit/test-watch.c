@@ -17,30 +17,6 @@
 #include "mdx.h"
 #include "tap.h"
 
-/*
- * Until lib/time.c lands: the interval codes mdx(7) lists, so the reader
- * can be tested.  Remove when mdx_interval_lookup() is in the library.
- */
-static const struct mdx_interval test_intervals[] = {
-	{ "1s", 1000, 0 }, { "1m", 60000, 0 }, { "3m", 180000, 0 },
-	{ "5m", 300000, 0 }, { "15m", 900000, 0 }, { "30m", 1800000, 0 },
-	{ "1h", 3600000, 0 }, { "2h", 7200000, 0 }, { "4h", 14400000, 0 },
-	{ "6h", 21600000, 0 }, { "8h", 28800000, 0 }, { "12h", 43200000, 0 },
-	{ "1d", 86400000, 0 }, { "3d", 259200000, 0 },
-	{ "1w", 604800000, 0 }, { "1M", 0, 1 }, { NULL, 0, 0 }
-};
-
-const struct mdx_interval *
-mdx_interval_lookup(const char *code)
-{
-	const struct mdx_interval *iv;
-
-	for (iv = test_intervals; iv->code != NULL; iv++)
-		if (strcmp(iv->code, code) == 0)
-			return iv;
-	return NULL;
-}
-
 static char dir[] = "/tmp/test-watch.XXXXXX";
 static char file[300], errfile[300];
 static char errs[4096];
