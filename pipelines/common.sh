@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # common.sh - sourced by every pipeline: configuration, locking, logging.
 #
 # Configuration, strongest first: the command line of each pipeline, the
@@ -97,6 +98,7 @@ MDX_VAR=${MDX_VAR:-./var}
 MDX_LAKE=${MDX_LAKE:-$MDX_VAR/lake}
 MDX_STATE=${MDX_STATE:-$MDX_VAR/state}
 MDX_WATCHLIST=${MDX_WATCHLIST:-$MDX_SRC/pipelines/watchlist}
+export MDX_JOB
 MDX_ROLLUPS=${MDX_ROLLUPS:-1h,1d}
 MDX_INDICATORS=${MDX_INDICATORS:-rsi:14,macd:12:26:9,bbands:20:2,atr:14,ema:50}
 export MDX_VAR MDX_LAKE MDX_STATE MDX_WATCHLIST MDX_ROLLUPS MDX_INDICATORS
