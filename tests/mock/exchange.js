@@ -272,7 +272,7 @@ function buildInstruments() {
 	for (const a of ASSETS)
 		list.push(mkInst('binance', 'spot', a[0] + 'USDT', a));
 	list.push(mkInst('binance', 'spot', 'ETHBTC',
-	    ['ETH', 0.055, 5, 1, 3, 1, 200], { quote: 'BTC', quoteScale: 0 }));
+	    ['ETH', 0.055, 5, 1, 3, 1, 200], { quote: 'BTC' }));
 	list.push(mkInst('binance', 'spot', 'LUNAUSDT',
 	    ['LUNA', 0.8, 4, 1, 2, 1, 50000], { status: 'BREAK' }));
 	for (const a of ASSETS.slice(0, 20))
@@ -532,7 +532,7 @@ class Market {
 		return minuteFull(inst, t);
 	}
 
-	cached(cache, inst, t, len, fill) {
+	cached(cache, inst, t, fill) {
 		const k = inst.key + '@' + t;
 		let v = cache.get(k);
 		if (v === undefined) {
@@ -547,7 +547,7 @@ class Market {
 
 	// The rollup of the whole closed hour or day at t (t >= start).
 	hourAgg(inst, t) {
-		return this.cached(this.hourCache, inst, t, HOUR, () => {
+		return this.cached(this.hourCache, inst, t, () => {
 			let acc = null;
 			const hs = this.holesOf(inst);
 			for (let x = t; x < t + HOUR; x += MIN)
@@ -558,7 +558,7 @@ class Market {
 	}
 
 	dayAgg(inst, t) {
-		return this.cached(this.dayCache, inst, t, DAY, () => {
+		return this.cached(this.dayCache, inst, t, () => {
 			let acc = null;
 			for (let x = t; x < t + DAY; x += HOUR)
 				acc = merge(acc, this.hourAgg(inst, x));
@@ -1006,7 +1006,15 @@ function parseFault(x) {
 		if (!(r.probability >= 0 && r.probability <= 1))
 			throw new Error('bad fault probability');
 	}
-	if (r.count === undefined && r.probability === undefined)
+	for (const k of ['from', 'to'])
+		if (r[k] !== undefined) {
+			const t = parseTime(r[k], NaN);
+			if (Number.isNaN(t))
+				throw new Error('bad fault ' + k + ' "' + r[k] + '"');
+			r[k + '_ms'] = t;
+		}
+	if (r.count === undefined && r.probability === undefined &&
+	    r.from === undefined && r.to === undefined)
 		r.count = 1;
 	r.seen = 0;
 	r.fired = 0;
@@ -1241,6 +1249,9 @@ class Mock {
 				continue;
 			if (r.count !== undefined && r.fired >= r.count)
 				continue;
+			if ((r.from_ms !== undefined && ctx.now < r.from_ms) ||
+			    (r.to_ms !== undefined && ctx.now >= r.to_ms))
+				continue;
 			r.seen++;
 			if (r.after !== undefined && r.seen <= r.after)
 				continue;
@@ -1271,7 +1282,8 @@ class Mock {
 		const ctx = {
 			path: path, exchange: ex, ip: req.socket.remoteAddress,
 			symbol: q.get('symbol') || q.get('instId') || null,
-			interval: q.get('interval') || q.get('bar') || null
+			interval: q.get('interval') || q.get('bar') || null,
+			now: this.now()
 		};
 		const st = this.stats;
 		st.requests++;
@@ -1738,6 +1750,18 @@ class Mock {
 			} catch (e) {
 				out = jsonOut(400, { error: String(e.message || e) });
 			}
+			if (out.stream) {
+				res.writeHead(out.status, { 'Content-Type': out.type });
+				pump(res, out.stream, (e) => {
+					if (e) {
+						process.stderr.write('mock: ' + e.message + '\n');
+						res.destroy();
+					} else {
+						res.end();
+					}
+				});
+				return;
+			}
 			send(res, out.status, out.type, out.body, out.headers);
 		});
 	}
@@ -1852,9 +1876,8 @@ class Mock {
 			for (const k of ['exchange', 'market', 'symbol', 'interval',
 			    'from', 'to', 'decimals', 'fetched_at', 'now'])
 				p[k] = q.get(k);
-			const out = dumpCandles(this.market, p, this.now());
 			return { status: 200, type: 'application/x-ndjson',
-			    body: out };
+			    stream: dumpCandles(this.market, p, this.now()) };
 		}
 		return jsonOut(404, { error: 'no such control endpoint: ' +
 		    method + ' ' + path });
@@ -1886,7 +1909,9 @@ function holeView(h) {
 
 // Canonical NDJSON of the synthetic candles for p = {exchange, market,
 // symbol, interval (mdx code), from, to (open times, to exclusive),
-// decimals, fetched_at}.
+// decimals, fetched_at, now}.  Returns a function giving the text in
+// chunks of up to 10000 records, then null, so that a year of 1m candles
+// never sits in memory at once.
 function dumpCandles(market, p, now) {
 	for (const k of ['exchange', 'market', 'symbol', 'interval', 'from',
 	    'to'])
@@ -1912,12 +1937,40 @@ function dumpCandles(market, p, now) {
 	if (dec !== 'normalized' && dec !== 'exchange')
 		throw new Error('bad decimals "' + dec + '"');
 	const iv = mkiv(p.interval, 0);
-	const out = [];
-	const cs = market.candles(inst, iv, from, to - 1, Infinity, true, now);
-	for (const c of cs)
-		out.push(JSON.stringify(canonical(inst, iv, c, dec === 'normalized',
-		    p.fetched_at || null)));
-	return out.length ? out.join('\n') + '\n' : '';
+	let lo = from;
+	return () => {
+		if (lo >= to)
+			return null;
+		const cs = market.candles(inst, iv, lo, to - 1, 10000, true, now);
+		if (!cs.length) {
+			lo = to;
+			return null;
+		}
+		lo = cs[cs.length - 1].t + 1;
+		let out = '';
+		for (const c of cs)
+			out += JSON.stringify(canonical(inst, iv, c,
+			    dec === 'normalized', p.fetched_at || null)) + '\n';
+		return out;
+	};
+}
+
+// Writes the chunks of next() to a stream, minding back-pressure.
+function pump(stream, next, done) {
+	for (;;) {
+		let chunk;
+		try {
+			chunk = next();
+		} catch (e) {
+			return done(e);
+		}
+		if (chunk === null)
+			return done(null);
+		if (!stream.write(chunk)) {
+			stream.once('drain', () => pump(stream, next, done));
+			return;
+		}
+	}
 }
 
 function notFound() {
@@ -2089,17 +2142,30 @@ function main() {
 		if (Number.isNaN(st))
 			usage('bad time "' + o.start + '" for --start');
 		const market = new Market({ start: st });
+		let next;
 		try {
 			market.setHoles(o.holesSpec ? parseHoles(o.holesSpec, now) : []);
-			process.stdout.write(dumpCandles(market, {
+			next = dumpCandles(market, {
 				exchange: o.exchange, market: o.market, symbol: o.symbol,
 				interval: o.interval, from: o.from, to: o.to,
 				decimals: o.decimals, fetched_at: o.fetchedAt
-			}, now));
+			}, now);
 		} catch (e) {
 			process.stderr.write('exchange.js: ' + e.message + '\n');
 			process.exit(64);
 		}
+		process.stdout.on('error', (e) => {
+			if (e.code === 'EPIPE')
+				process.exit(0);
+			process.stderr.write('exchange.js: ' + e.message + '\n');
+			process.exit(74);
+		});
+		pump(process.stdout, next, (e) => {
+			if (e) {
+				process.stderr.write('exchange.js: ' + e.message + '\n');
+				process.exit(1);
+			}
+		});
 		return;
 	}
 	if (!(o.port > 0 && o.port < 65536))
