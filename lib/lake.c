@@ -567,7 +567,8 @@ catalog_load(struct mdx_lake *l, const struct mdx_lake_sel *s,
 	}
 	lake_ents_free(e, n);
 	/* Merge each data file with its manifest. */
-	qsort(c->it, c->n, sizeof(*c->it), item_cmp_key);
+	if (c->n > 0)
+		qsort(c->it, c->n, sizeof(*c->it), item_cmp_key);
 	for (i = 0, j = 0; i < c->n; i++) {
 		if (j > 0) {
 			prev = &c->it[j - 1];
@@ -882,6 +883,7 @@ pw_finish(struct put *p, struct pw *w)
 	pw_emit(p, w, Z_FINISH);
 	deflateEnd(&w->z);
 	mdx_sha256_hex(&w->sha, sha);
+	w->f.nodirsync = 1;
 	if (p->l->be->commit(p->l, &w->f) == -1)
 		lake_die(p->l);
 	w->active = 0;
@@ -1293,7 +1295,8 @@ idset_load(struct mdx_lake *l, const char *key, struct idset *s)
 			break;
 	}
 	mdx_buf_free(&b);
-	qsort(s->k, s->n, sizeof(*s->k), cmpstr);
+	if (s->n > 0)
+		qsort(s->k, s->n, sizeof(*s->k), cmpstr);
 }
 
 static int
@@ -2113,6 +2116,7 @@ archive_day(struct mdx_lake *l, struct item **v, size_t n,
 		mdx_die(MDX_EX_IOERR, "archive of \"%s\" does not read back: "
 		    "%s; nothing deleted", v[0]->dir, why);
 	kill_point("archive-written");
+	f.nodirsync = 1;
 	if (l->be->commit(l, &f) == -1)
 		lake_die(l);
 	kill_point("archive-committed");
