@@ -412,23 +412,30 @@ function minuteFull(inst, t) {
 	let v = Math.round(inst.vPerMin * act / inst.lotU) * inst.lotU;
 	if (v < inst.lotU)
 		v = inst.lotU;
-	const vwap = BigInt(Math.round((o + h + l + c) / 4));
-	let b, q;
-	if (inst.kind === 'direct') {
-		b = BigInt(v);
-		q = b * vwap;
-	} else if (inst.kind === 'contracts') {
-		b = BigInt(v) * BigInt(inst.ctU);
-		q = b * vwap;
-	} else {
-		q = BigInt(v) * BigInt(inst.ctUsd);
-		b = q * inst.powQ / vwap;
-	}
-	const share = BigInt(300 + (r3 % 401));
-	const tb = b * share / 1000n;
-	const tq = inst.kind === 'inverse' ? tb * vwap / inst.powQ : tb * vwap;
+	const share = 300 + (r3 % 401);
 	const n = 1 + Math.floor(400 * act * (0.5 + unit(r3)));
-	return { o: o, h: h, l: l, c: c, v: v, b: b, q: q, n: n, tb: tb, tq: tq };
+	return amounts(inst, { o: o, h: h, l: l, c: c, v: v, n: n }, share);
+}
+
+// Fills in the base, quote and taker amounts of candle x from its volume v
+// (base quantity or contracts), a typical price, and the taker share in
+// thousandths, as integers.
+function amounts(inst, x, share) {
+	const vwap = BigInt(Math.max(1, Math.round((x.o + x.h + x.l + x.c) / 4)));
+	if (inst.kind === 'direct') {
+		x.b = BigInt(x.v);
+		x.q = x.b * vwap;
+	} else if (inst.kind === 'contracts') {
+		x.b = BigInt(x.v) * BigInt(inst.ctU);
+		x.q = x.b * vwap;
+	} else {
+		x.q = BigInt(x.v) * BigInt(inst.ctUsd);
+		x.b = x.q * inst.powQ / vwap;
+	}
+	x.tb = x.b * BigInt(share) / 1000n;
+	x.tq = inst.kind === 'inverse' ? x.tb * vwap / inst.powQ : x.tb * vwap;
+	x.share = share;
+	return x;
 }
 
 // The forming 1m candle at fraction f of its minute: it has moved part of
@@ -441,14 +448,9 @@ function minutePartial(inst, t, f) {
 	    tk) * tk;
 	const l = Math.min(x.o, c) - Math.floor((Math.min(x.o, x.c) - x.l) * f /
 	    tk) * tk;
-	const num = BigInt(Math.floor(f * 1000));
 	const v = Math.floor(x.v * f / inst.lotU) * inst.lotU;
-	return {
-		o: x.o, h: h, l: Math.max(l, Math.min(tk, x.o)), c: c, v: v,
-		b: x.b * num / 1000n, q: x.q * num / 1000n,
-		n: Math.floor(x.n * f), tb: x.tb * num / 1000n,
-		tq: x.tq * num / 1000n
-	};
+	return amounts(inst, { o: x.o, h: h, l: Math.max(l, Math.min(tk, x.o)),
+	    c: c, v: v, n: Math.floor(x.n * f) }, x.share);
 }
 
 function merge(acc, x) {
