@@ -562,6 +562,12 @@ int mdx_market_known(const char *exchange, const char *market);
  * when out[] holds the values for this input, 0 while the kernel is still
  * in its lookback (warm-up).  Kernels with ring buffers allocate them in
  * init; mdx_ind_free() (or the kernel's own free) releases them.
+ *
+ * The TA-Lib kernels also have an array form, mdx_ta_NAME_run(): it feeds
+ * n inputs (the volume array may be NULL for atr and stoch), writes the
+ * values produced to out[0][k], out[1][k] ... (one array per value, as
+ * TA-Lib's functions do) and returns how many it wrote.  It is the same
+ * computation as n updates, faster.
  */
 struct mdx_ta_bar {
 	mdx_time t;		/* open time */
@@ -577,6 +583,8 @@ struct mdx_ta_sma {
 };
 void mdx_ta_sma_init(struct mdx_ta_sma *s, int n);
 int mdx_ta_sma_update(struct mdx_ta_sma *s, double x, double *out);
+size_t mdx_ta_sma_run(struct mdx_ta_sma *s, const double *x, size_t n,
+    double *const *out);
 void mdx_ta_sma_free(struct mdx_ta_sma *s);
 
 /* Exponential moving average, k = 2 / (n + 1), seeded with the SMA of the
@@ -588,6 +596,8 @@ struct mdx_ta_ema {
 };
 void mdx_ta_ema_init(struct mdx_ta_ema *s, int n);
 int mdx_ta_ema_update(struct mdx_ta_ema *s, double x, double *out);
+size_t mdx_ta_ema_run(struct mdx_ta_ema *s, const double *x, size_t n,
+    double *const *out);
 
 /* Weighted moving average, weights 1..n; lookback n - 1. */
 struct mdx_ta_wma {
@@ -598,6 +608,8 @@ struct mdx_ta_wma {
 };
 void mdx_ta_wma_init(struct mdx_ta_wma *s, int n);
 int mdx_ta_wma_update(struct mdx_ta_wma *s, double x, double *out);
+size_t mdx_ta_wma_run(struct mdx_ta_wma *s, const double *x, size_t n,
+    double *const *out);
 void mdx_ta_wma_free(struct mdx_ta_wma *s);
 
 /* Wilder's RSI; lookback n (TA-Lib's unstable period 0). */
@@ -608,6 +620,8 @@ struct mdx_ta_rsi {
 };
 void mdx_ta_rsi_init(struct mdx_ta_rsi *s, int n);
 int mdx_ta_rsi_update(struct mdx_ta_rsi *s, double x, double *out);
+size_t mdx_ta_rsi_run(struct mdx_ta_rsi *s, const double *x, size_t n,
+    double *const *out);
 
 /* MACD: out[0] macd, out[1] signal, out[2] hist.  The fast EMA is seeded
  * on the same bar as the slow one, as TA-Lib does; lookback
@@ -620,6 +634,8 @@ struct mdx_ta_macd {
 };
 void mdx_ta_macd_init(struct mdx_ta_macd *s, int fast, int slow, int signal);
 int mdx_ta_macd_update(struct mdx_ta_macd *s, double x, double *out);
+size_t mdx_ta_macd_run(struct mdx_ta_macd *s, const double *x, size_t n,
+    double *const *out);
 
 /* Bollinger Bands on an SMA with the population standard deviation:
  * out[0] upper, out[1] middle, out[2] lower; lookback n - 1. */
@@ -631,6 +647,8 @@ struct mdx_ta_bbands {
 };
 void mdx_ta_bbands_init(struct mdx_ta_bbands *s, int n, double up, double dn);
 int mdx_ta_bbands_update(struct mdx_ta_bbands *s, double x, double *out);
+size_t mdx_ta_bbands_run(struct mdx_ta_bbands *s, const double *x, size_t n,
+    double *const *out);
 void mdx_ta_bbands_free(struct mdx_ta_bbands *s);
 
 /* Wilder's average true range; lookback n. */
@@ -642,6 +660,9 @@ struct mdx_ta_atr {
 void mdx_ta_atr_init(struct mdx_ta_atr *s, int n);
 int mdx_ta_atr_update(struct mdx_ta_atr *s, const struct mdx_ta_bar *b,
     double *out);
+size_t mdx_ta_atr_run(struct mdx_ta_atr *s, const double *high,
+    const double *low, const double *close, const double *volume, size_t n,
+    double *const *out);
 
 /* A sliding-window maximum (or minimum) in a monotonic deque holding at
  * most cap entries: push a (key, value), evict the keys <= a limit. */
@@ -659,15 +680,19 @@ void mdx_ta_deque_free(struct mdx_ta_deque *q);
 /* Slow stochastic: out[0] slowk, out[1] slowd (SMA smoothing); lookback
  * fastk - 1 + slowk - 1 + slowd - 1. */
 struct mdx_ta_stoch {
-	int fastk;
-	int64_t count;
-	struct mdx_ta_deque hi, lo;
+	int fastk, pos;
+	int64_t count, hhi, lli;	/* where the extremes are */
+	double hh, ll;
+	double *hr, *lr;		/* the last fastk highs and lows */
 	struct mdx_ta_sma k, d;
 };
 void mdx_ta_stoch_init(struct mdx_ta_stoch *s, int fastk, int slowk,
     int slowd);
 int mdx_ta_stoch_update(struct mdx_ta_stoch *s, const struct mdx_ta_bar *b,
     double *out);
+size_t mdx_ta_stoch_run(struct mdx_ta_stoch *s, const double *high,
+    const double *low, const double *close, const double *volume, size_t n,
+    double *const *out);
 void mdx_ta_stoch_free(struct mdx_ta_stoch *s);
 
 /* On-balance volume, starting at the first candle's volume; lookback 0. */
@@ -678,6 +703,9 @@ struct mdx_ta_obv {
 void mdx_ta_obv_init(struct mdx_ta_obv *s);
 int mdx_ta_obv_update(struct mdx_ta_obv *s, const struct mdx_ta_bar *b,
     double *out);
+size_t mdx_ta_obv_run(struct mdx_ta_obv *s, const double *high,
+    const double *low, const double *close, const double *volume, size_t n,
+    double *const *out);
 
 /* Rate of change in per cent, ((x / x[n ago]) - 1) * 100; lookback n. */
 struct mdx_ta_roc {
@@ -687,6 +715,8 @@ struct mdx_ta_roc {
 };
 void mdx_ta_roc_init(struct mdx_ta_roc *s, int n);
 int mdx_ta_roc_update(struct mdx_ta_roc *s, double x, double *out);
+size_t mdx_ta_roc_run(struct mdx_ta_roc *s, const double *x, size_t n,
+    double *const *out);
 void mdx_ta_roc_free(struct mdx_ta_roc *s);
 
 /* Volume-weighted average of the typical price (h + l + c) / 3: per UTC

@@ -314,6 +314,26 @@ is "$(curl -s -o "$T/em" -w '%{http_code}' "$M$K") $(wc -c <"$T/em" | tr -d ' ')
     "fault empty: 200 with an empty body"
 fault '{"type":"403","exchange":"bybit"}'
 is "$(status "/v5/market/time")" 403 "fault 403 (Bybit's access too frequent)"
+# Bad rows in well-formed answers.
+KB="/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=$T0&limit=3"
+KY="/v5/market/kline?category=spot&symbol=BTCUSDT&interval=1&start=$T0&end=$((T0 + 120000))"
+KX="/api/v5/market/history-candles?instId=BTC-USDT&before=$((T0 - 1))&after=$((T0 + 180000))"
+fault '{"type":"outside"}'
+is "$(get "$KB" | jq -c 'map(.[0])')" "[$((T0 - 60000)),$T0,$((T0 + 60000)),$((T0 + 120000))]" \
+    "fault outside (binance): a row before the range"
+fault '{"type":"outside"}'
+is "$(get "$KY" | jq -c '.result.list|map(.[0])')" "[\"$((T0 + 120000))\",\"$((T0 + 60000))\",\"$T0\",\"$((T0 - 60000))\"]" \
+    "fault outside (bybit): a row before the range, at the end"
+fault '{"type":"missing_field"}'
+is "$(get "$KX" | jq -c '.data|map(length)')" "[8,9,9]" "fault missing_field"
+fault '{"type":"duplicate"}'
+is "$(get "$KB" | jq -c 'map(.[0])')" "[$T0,$T0,$((T0 + 60000)),$((T0 + 120000))]" "fault duplicate"
+fault '{"type":"unordered"}'
+is "$(get "$KB" | jq -c 'map(.[0])')" "[$((T0 + 120000)),$((T0 + 60000)),$T0]" "fault unordered"
+fault '{"type":"bad_number"}'
+is "$(get "$KB" | jq -c '.[0][1]')" '"abc"' "fault bad_number"
+fault '{"type":"high_low"}'
+is "$(get "$KB" | jq -c '.[0] | (.[2]|tonumber) < (.[3]|tonumber)')" true "fault high_low"
 fault '{"type":"500","count":2,"symbol":"ETHUSDT"}'
 is "$(status "$K") $(status "${K%BTCUSDT*}ETHUSDT&interval=1m") $(status "${K%BTCUSDT*}ETHUSDT&interval=1m") $(status "${K%BTCUSDT*}ETHUSDT&interval=1m")" \
     "200 500 500 200" "a fault for the next N requests of one symbol"
