@@ -7,10 +7,11 @@
 # The warehouse it builds must equal one built by a single clean backfill
 # of the same period: candles, rollups, gaps and indicators.
 #
-# MDX_CRONDAY_HOURS sets the simulated length (default 24).
+# MDX_CRONDAY_HOURS sets the simulated length: 6 hours under make check
+# (360 ingest runs), 24 for the whole day.
 . "${MDX_SRC:-$(dirname "$0")/..}/tests/lib.sh"
 
-H=${MDX_CRONDAY_HOURS:-24}
+H=${MDX_CRONDAY_HOURS:-6}
 P=$MDX_SRC/pipelines
 T0=2026-11-02T00:00:00Z
 t0=$(date -u -d "$T0" +%s)
@@ -27,6 +28,7 @@ okx     spot BTC-USDT 1m
 WL
 export MDX_WATCHLIST="$T/watchlist" MDX_INGEST_SINCE=$T0
 export MDX_ROLLUPS=1h MDX_INDICATORS=rsi:14,ema:20,macd:12:26:9
+export MDX_EXTRACT_OPTS="--tries 3"
 mdx-load --migrate 2>/dev/null
 
 post() { curl -sf -X POST -d "$2" "$MOCK_URL/mock/$1" >/dev/null; }
@@ -34,7 +36,7 @@ post() { curl -sf -X POST -d "$2" "$MOCK_URL/mock/$1" >/dev/null; }
 # The exchange's troubles, in simulated minutes of the day.
 m_hole=$((H * 60 / 4))		# 10 minutes missing, filled in later
 m_maint=$((H * 60 / 2))		# 20 minutes of maintenance, never filled
-m_outage=$((H * 60 / 3))	# binance unreachable for 5 minutes
+m_outage=$((H * 60 / 3))	# binance unreachable for 2 minutes
 post holes "binance:spot:BTCUSDT:$(at $m_hole)/$(at $((m_hole + 10)))"
 post holes "okx:spot:BTC-USDT:$(at $m_maint)/$(at $((m_maint + 20)))"
 
@@ -53,7 +55,7 @@ while [ $m -le $((H * 60)) ]; do
 	if [ $m -eq $m_outage ]; then
 		post faults '{"type":"503","exchange":"binance","count":1000}'
 	fi
-	if [ $m -eq $((m_outage + 5)) ]; then
+	if [ $m -eq $((m_outage + 2)) ]; then
 		curl -sf -X DELETE "$MOCK_URL/mock/faults" >/dev/null
 	fi
 	if [ $m -eq $((m_hole + 60)) ]; then
