@@ -23,7 +23,7 @@ like "$(cat "$T/err")" "binance spot BTCUSDT 1m: failed" \
 
 # Overlapping runs: a second run while the first holds the lock exits 75.
 mkdir -p "$MDX_VAR/lock"
-flock "$MDX_VAR/lock/ingest.lock" sleep 5 &
+( exec 9>"$MDX_VAR/lock/ingest.lock"; flock 9; exec sleep 5 ) &
 lp=$!
 sleep 0.5
 exits 75 "ingest: a run overlapping another exits 75 at once" \
