@@ -505,4 +505,28 @@ int mdx_watchlist_read(const char *path, struct mdx_watch **out);
  * bybit spot|linear|inverse, okx spot|swap). */
 int mdx_market_known(const char *exchange, const char *market);
 
+/* ------------------------------------------------------------------------
+ * SHA-256 (lib/sha256.c), for the checksums of Binance public-data
+ * archives and of lake objects.
+ */
+#define MDX_SHA256_HEXLEN 64
+
+struct mdx_sha256 {
+	uint32_t h[8];
+	uint64_t bytes;
+	unsigned char blk[64];
+	size_t blen;
+};
+
+void mdx_sha256_init(struct mdx_sha256 *s);
+void mdx_sha256_update(struct mdx_sha256 *s, const void *p, size_t n);
+/* The 32-byte digest; s must be initialised again before reuse. */
+void mdx_sha256_final(struct mdx_sha256 *s, unsigned char out[32]);
+/* The digest as 64 lowercase hex digits and a NUL. */
+void mdx_sha256_final_hex(struct mdx_sha256 *s,
+    char out[MDX_SHA256_HEXLEN + 1]);
+/* The hex digest of p[0..n) in one call. */
+void mdx_sha256_hex(const void *p, size_t n,
+    char out[MDX_SHA256_HEXLEN + 1]);
+
 #endif /* MDX_H */
