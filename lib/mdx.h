@@ -505,28 +505,115 @@ int mdx_watchlist_read(const char *path, struct mdx_watch **out);
  * bybit spot|linear|inverse, okx spot|swap). */
 int mdx_market_known(const char *exchange, const char *market);
 
+
 /* ------------------------------------------------------------------------
- * SHA-256 (lib/sha256.c), for the checksums of Binance public-data
- * archives and of lake objects.
+ * Canonical records (lib/candle.c): the candle record of HACKING.md
+ * "Canonical records", parsed into a fixed-size struct (no allocation per
+ * record), validated and written back as one JSON line.  mdx-transform
+ * writes them; mdx-load, mdx-aggregate and mdx-indicators read them.
  */
+#define MDX_SYMBOL_MAX 128	/* bytes of a symbol, NUL included */
+#define MDX_NAME_MAX 16		/* bytes of an exchange or market code */
+#define MDX_ERRSZ 160		/* room for a reason given by these functions */
+
+enum mdx_origin {
+	MDX_ORIGIN_EXCHANGE,	/* an exchange's REST API */
+	MDX_ORIGIN_ARCHIVE,	/* an exchange's public-data archive */
+	MDX_ORIGIN_ROLLUP,	/* built from finer candles */
+	MDX_ORIGIN_FILLED	/* a gap filled by mdx-aggregate */
+};
+
+/* Bits of mdx_candle.has: the optional members that are present (not
+ * absent and not null). */
+#define MDX_C_VOLUME		0x01
+#define MDX_C_QUOTE_VOLUME	0x02
+#define MDX_C_TRADES		0x04
+#define MDX_C_TAKER_BUY_VOLUME	0x08
+#define MDX_C_TAKER_BUY_QUOTE_VOLUME 0x10
+#define MDX_C_FETCHED_AT	0x20
+#define MDX_C_BASE_COUNT	0x40	/* base_count and base_expected */
+#define MDX_C_PARTIAL		0x80	/* "partial":true */
+
+struct mdx_candle {
+	char exchange[MDX_NAME_MAX];
+	char market[MDX_NAME_MAX];
+	char symbol[MDX_SYMBOL_MAX];
+	const struct mdx_interval *interval;
+	mdx_time open_time;
+	mdx_dec open, high, low, close;
+	mdx_dec volume;			/* base units */
+	mdx_dec quote_volume;		/* quote units */
+	int64_t trades;
+	mdx_dec taker_buy_volume;
+	mdx_dec taker_buy_quote_volume;
+	int closed;
+	enum mdx_origin origin;
+	mdx_time fetched_at;
+	int base_count, base_expected;
+	unsigned has;			/* MDX_C_* bits */
+};
+
+/* "exchange", "archive", "rollup", "filled". */
+const char *mdx_origin_name(enum mdx_origin o);
+/* The origin named s[0..n), or -1. */
+int mdx_origin_parse(const char *s, size_t n);
+
+/*
+ * Fills c from a parsed canonical candle record (an object whose "kind",
+ * when present, is "candle").  Unknown members are ignored.  Returns 0, or
+ * -1 with a reason naming the member in err (MDX_ERRSZ bytes), such as
+ * "bad \"high\": not a decimal number".  Only the syntax is checked here;
+ * mdx_candle_check() applies the rules.
+ */
+int mdx_candle_from_json(struct mdx_candle *c, const struct mdx_json *obj,
+    char *err, size_t errsz);
+
+/*
+ * The validation rules of a candle: a known exchange and market, open_time
+ * aligned to the interval, high >= max(open, close), low <= min(open,
+ * close), no negative price, volume, trade count or base count.  Returns 0,
+ * or -1 with the reason ("high < close") in err.
+ */
+int mdx_candle_check(const struct mdx_candle *c, char *err, size_t errsz);
+
+/* Appends c as one canonical JSON line, without the newline, to b.  Absent
+ * volume and quote_volume are written as null; other absent optional
+ * members are left out. */
+void mdx_candle_to_json(const struct mdx_candle *c, struct mdx_buf *b);
+
+/* Whether a and b are the same candle: exchange, market, symbol, interval
+ * and open_time equal. */
+int mdx_candle_same_key(const struct mdx_candle *a, const struct mdx_candle *b);
+/* A hash of that key, for hash tables. */
+uint64_t mdx_candle_key_hash(const struct mdx_candle *c);
+
+/*
+ * The duplicate rule, shared by every program that drops duplicates: whether
+ * the candle b, seen after a with the same key, replaces a.  A closed
+ * candle wins over an open one; between two closed or two open ones, the
+ * later fetched_at wins, and when that does not decide, the later one (b).
+ */
+int mdx_candle_supersedes(const struct mdx_candle *b, const struct mdx_candle *a);
+
+/* ------------------------------------------------------------------------
+ * SHA-256, for checksums (lake manifests).  Feed data with update() in
+ * pieces of any size; final() and hex() end the computation (init() again
+ * to reuse the state).
+ */
+#define MDX_SHA256_LEN 32
 #define MDX_SHA256_HEXLEN 64
 
 struct mdx_sha256 {
 	uint32_t h[8];
-	uint64_t bytes;
-	unsigned char blk[64];
-	size_t blen;
+	uint64_t len;
+	unsigned char buf[64];
+	size_t nbuf;
 };
 
 void mdx_sha256_init(struct mdx_sha256 *s);
-void mdx_sha256_update(struct mdx_sha256 *s, const void *p, size_t n);
-/* The 32-byte digest; s must be initialised again before reuse. */
-void mdx_sha256_final(struct mdx_sha256 *s, unsigned char out[32]);
-/* The digest as 64 lowercase hex digits and a NUL. */
-void mdx_sha256_final_hex(struct mdx_sha256 *s,
-    char out[MDX_SHA256_HEXLEN + 1]);
-/* The hex digest of p[0..n) in one call. */
-void mdx_sha256_hex(const void *p, size_t n,
-    char out[MDX_SHA256_HEXLEN + 1]);
+void mdx_sha256_update(struct mdx_sha256 *s, const void *data, size_t n);
+void mdx_sha256_final(struct mdx_sha256 *s, unsigned char out[MDX_SHA256_LEN]);
+/* final() as 64 lowercase hex digits and a NUL. */
+void mdx_sha256_hex(struct mdx_sha256 *s, char out[MDX_SHA256_HEXLEN + 1]);
 
 #endif /* MDX_H */

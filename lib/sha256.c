@@ -1,13 +1,12 @@
 /*
- * sha256.c - SHA-256 (FIPS 180-4), for checksums of archives and lake
- * objects.  Small and dependency free, so that no program needs libcrypto
- * for one hash.
+ * sha256.c - SHA-256 (FIPS 180-4), for the checksums of lake objects.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "mdx.h"
 
-static const uint32_t k[64] = {
+static const uint32_t K[64] = {
 	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
 	0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
 	0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
@@ -24,7 +23,7 @@ static const uint32_t k[64] = {
 #define ROR(x, n)	(((x) >> (n)) | ((x) << (32 - (n))))
 
 static void
-block(uint32_t h[8], const unsigned char *p)
+sha256_block(uint32_t h[8], const unsigned char *p)
 {
 	uint32_t w[64], a, b, c, d, e, f, g, hh, t1, t2;
 	int i;
@@ -33,14 +32,14 @@ block(uint32_t h[8], const unsigned char *p)
 		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
 		    (uint32_t)p[4 * i + 2] << 8 | (uint32_t)p[4 * i + 3];
 	for (; i < 64; i++)
-		w[i] = w[i - 16] + (ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^
-		    (w[i - 15] >> 3)) + w[i - 7] + (ROR(w[i - 2], 17) ^
-		    ROR(w[i - 2], 19) ^ (w[i - 2] >> 10));
+		w[i] = (ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^
+		    (w[i - 2] >> 10)) + w[i - 7] + (ROR(w[i - 15], 7) ^
+		    ROR(w[i - 15], 18) ^ (w[i - 15] >> 3)) + w[i - 16];
 	a = h[0]; b = h[1]; c = h[2]; d = h[3];
 	e = h[4]; f = h[5]; g = h[6]; hh = h[7];
 	for (i = 0; i < 64; i++) {
 		t1 = hh + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) +
-		    ((e & f) ^ (~e & g)) + k[i] + w[i];
+		    ((e & f) ^ (~e & g)) + K[i] + w[i];
 		t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) +
 		    ((a & b) ^ (a & c) ^ (b & c));
 		hh = g; g = f; f = e; e = d + t1;
@@ -53,56 +52,58 @@ block(uint32_t h[8], const unsigned char *p)
 void
 mdx_sha256_init(struct mdx_sha256 *s)
 {
-	static const uint32_t h0[8] = {
+	static const uint32_t iv[8] = {
 		0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
 		0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19
 	};
 
-	memcpy(s->h, h0, sizeof(h0));
-	s->bytes = 0;
-	s->blen = 0;
+	memcpy(s->h, iv, sizeof(iv));
+	s->len = 0;
+	s->nbuf = 0;
 }
 
 void
 mdx_sha256_update(struct mdx_sha256 *s, const void *data, size_t n)
 {
 	const unsigned char *p = data;
-	size_t take;
+	size_t k;
 
-	s->bytes += n;
-	if (s->blen > 0) {
-		take = 64 - s->blen < n ? 64 - s->blen : n;
-		memcpy(s->blk + s->blen, p, take);
-		s->blen += take;
-		p += take;
-		n -= take;
-		if (s->blen < 64)
+	s->len += n;
+	if (s->nbuf > 0) {
+		k = 64 - s->nbuf;
+		if (k > n)
+			k = n;
+		memcpy(s->buf + s->nbuf, p, k);
+		s->nbuf += k;
+		p += k;
+		n -= k;
+		if (s->nbuf < 64)
 			return;
-		block(s->h, s->blk);
-		s->blen = 0;
+		sha256_block(s->h, s->buf);
+		s->nbuf = 0;
 	}
 	for (; n >= 64; p += 64, n -= 64)
-		block(s->h, p);
-	memcpy(s->blk, p, n);
-	s->blen = n;
+		sha256_block(s->h, p);
+	memcpy(s->buf, p, n);
+	s->nbuf = n;
 }
 
 void
-mdx_sha256_final(struct mdx_sha256 *s, unsigned char out[32])
+mdx_sha256_final(struct mdx_sha256 *s, unsigned char out[MDX_SHA256_LEN])
 {
-	uint64_t bits = s->bytes * 8;
+	uint64_t bits = s->len * 8;
 	int i;
 
-	s->blk[s->blen++] = 0x80;
-	if (s->blen > 56) {
-		memset(s->blk + s->blen, 0, 64 - s->blen);
-		block(s->h, s->blk);
-		s->blen = 0;
+	s->buf[s->nbuf++] = 0x80;
+	if (s->nbuf > 56) {
+		memset(s->buf + s->nbuf, 0, 64 - s->nbuf);
+		sha256_block(s->h, s->buf);
+		s->nbuf = 0;
 	}
-	memset(s->blk + s->blen, 0, 56 - s->blen);
+	memset(s->buf + s->nbuf, 0, 56 - s->nbuf);
 	for (i = 0; i < 8; i++)
-		s->blk[56 + i] = (unsigned char)(bits >> (56 - 8 * i));
-	block(s->h, s->blk);
+		s->buf[56 + i] = (unsigned char)(bits >> (56 - 8 * i));
+	sha256_block(s->h, s->buf);
 	for (i = 0; i < 8; i++) {
 		out[4 * i] = (unsigned char)(s->h[i] >> 24);
 		out[4 * i + 1] = (unsigned char)(s->h[i] >> 16);
@@ -112,26 +113,16 @@ mdx_sha256_final(struct mdx_sha256 *s, unsigned char out[32])
 }
 
 void
-mdx_sha256_final_hex(struct mdx_sha256 *s, char out[MDX_SHA256_HEXLEN + 1])
+mdx_sha256_hex(struct mdx_sha256 *s, char out[MDX_SHA256_HEXLEN + 1])
 {
 	static const char hex[] = "0123456789abcdef";
-	unsigned char d[32];
+	unsigned char d[MDX_SHA256_LEN];
 	int i;
 
 	mdx_sha256_final(s, d);
-	for (i = 0; i < 32; i++) {
+	for (i = 0; i < MDX_SHA256_LEN; i++) {
 		out[2 * i] = hex[d[i] >> 4];
 		out[2 * i + 1] = hex[d[i] & 15];
 	}
-	out[64] = '\0';
-}
-
-void
-mdx_sha256_hex(const void *data, size_t n, char out[MDX_SHA256_HEXLEN + 1])
-{
-	struct mdx_sha256 s;
-
-	mdx_sha256_init(&s);
-	mdx_sha256_update(&s, data, n);
-	mdx_sha256_final_hex(&s, out);
+	out[MDX_SHA256_HEXLEN] = '\0';
 }
