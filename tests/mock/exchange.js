@@ -1,0 +1,2040 @@
+#!/usr/bin/env node
+// exchange.js - the mock exchange for mdx tests, the demo and the benchmarks.
+//
+// It speaks the public market-data endpoints of Binance (spot and USD-M
+// futures), Bybit v5 and OKX v5 with their real shapes, orderings, limits,
+// rate limits and error bodies, over a deterministic synthetic market, and
+// it can leave holes and inject faults.  tests/mock/README documents the
+// options, the control endpoints and the market.  Only Node's built-in
+// modules are used.
+'use strict';
+
+const http = require('http');
+const crypto = require('crypto');
+
+const MIN = 60000;
+const HOUR = 3600000;
+const DAY = 86400000;
+const WEEK = 7 * DAY;
+// 1970-01-01 was a Thursday; weeks start on Monday.
+const WEEK_ALIGN = 4 * DAY;
+const HKT = 8 * HOUR;
+
+// ------------------------------------------------------------------------
+// Time helpers.
+
+// Parses a user-facing time the way mdx_time_parse does: RFC 3339 (seconds
+// optional), a date, an epoch number (unit told by magnitude), "now", or a
+// time relative to `now` such as "-2d".  Returns ms or NaN.
+function parseTime(s, now) {
+	if (s === undefined || s === null)
+		return NaN;
+	s = String(s).trim();
+	if (s === 'now')
+		return now;
+	let m = /^([+-])(\d+)([smhdw])$/.exec(s);
+	if (m) {
+		const unit = { s: 1000, m: MIN, h: HOUR, d: DAY, w: WEEK }[m[3]];
+		return now + (m[1] === '-' ? -1 : 1) * Number(m[2]) * unit;
+	}
+	if (/^-?\d+$/.test(s)) {
+		const v = Number(s);
+		const a = Math.abs(v);
+		if (a < 1e11)
+			return v * 1000;
+		if (a < 1e14)
+			return v;
+		if (a < 1e17)
+			return Math.trunc(v / 1000);
+		return Math.trunc(v / 1e6);
+	}
+	if (/^\d{4}-\d\d-\d\d$/.test(s))
+		return Date.parse(s + 'T00:00:00Z');
+	if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/i.test(s))
+		return NaN;
+	return Date.parse(s);
+}
+
+function fmtTime(ms) {
+	return new Date(ms).toISOString().replace('.000Z', 'Z');
+}
+
+// ------------------------------------------------------------------------
+// Intervals.  An interval is {ms} (fixed, aligned to the epoch, or to
+// Monday for weeks) or {months: 1}, shifted by `off` ms of local time (OKX
+// aligns its non-UTC bars of 6H and longer to Hong Kong time, UTC+8).
+
+const MDX_INTERVALS = {
+	'1m': MIN, '3m': 3 * MIN, '5m': 5 * MIN, '15m': 15 * MIN, '30m': 30 * MIN,
+	'1h': HOUR, '2h': 2 * HOUR, '4h': 4 * HOUR, '6h': 6 * HOUR,
+	'8h': 8 * HOUR, '12h': 12 * HOUR, '1d': DAY, '3d': 3 * DAY, '1w': WEEK,
+	'1M': 0
+};
+
+function mkiv(code, off) {
+	const ms = MDX_INTERVALS[code];
+	return { code: code, ms: ms, months: ms === 0 ? 1 : 0, off: off || 0 };
+}
+
+function ivFloor(iv, t) {
+	const l = t + iv.off;
+	if (iv.months) {
+		const d = new Date(l);
+		return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) - iv.off;
+	}
+	const a = iv.ms === WEEK ? WEEK_ALIGN : 0;
+	return Math.floor((l - a) / iv.ms) * iv.ms + a - iv.off;
+}
+
+function ivNext(iv, start) {
+	if (iv.months) {
+		const d = new Date(start + iv.off);
+		return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) - iv.off;
+	}
+	return start + iv.ms;
+}
+
+function ivPrev(iv, start) {
+	if (iv.months) {
+		const d = new Date(start + iv.off);
+		return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1) - iv.off;
+	}
+	return start - iv.ms;
+}
+
+// Exchange interval spellings -> [mdx code, offset].
+const BINANCE_IV = {};
+for (const c of Object.keys(MDX_INTERVALS))
+	BINANCE_IV[c] = [c, 0];
+const BYBIT_IV = {
+	'1': ['1m', 0], '3': ['3m', 0], '5': ['5m', 0], '15': ['15m', 0],
+	'30': ['30m', 0], '60': ['1h', 0], '120': ['2h', 0], '240': ['4h', 0],
+	'360': ['6h', 0], '720': ['12h', 0], 'D': ['1d', 0], 'W': ['1w', 0],
+	'M': ['1M', 0]
+};
+const OKX_IV = {
+	'1m': ['1m', 0], '3m': ['3m', 0], '5m': ['5m', 0], '15m': ['15m', 0],
+	'30m': ['30m', 0], '1H': ['1h', 0], '2H': ['2h', 0], '4H': ['4h', 0],
+	'6H': ['6h', HKT], '12H': ['12h', HKT], '1D': ['1d', HKT],
+	'1W': ['1w', HKT], '1M': ['1M', HKT],
+	'6Hutc': ['6h', 0], '12Hutc': ['12h', 0], '1Dutc': ['1d', 0],
+	'1Wutc': ['1w', 0], '1Mutc': ['1M', 0]
+};
+// mdx interval code -> the exchange's spelling (UTC-aligned variants).
+function nativeInterval(exchange, code) {
+	const tab = exchange === 'binance' ? BINANCE_IV :
+	    exchange === 'bybit' ? BYBIT_IV : OKX_IV;
+	for (const k of Object.keys(tab))
+		if (tab[k][0] === code && tab[k][1] === 0)
+			return k;
+	return null;
+}
+
+// ------------------------------------------------------------------------
+// Decimal formatting of integers in minor units.  x (Number or BigInt) is
+// x * 10^-scale.  dec === null prints the natural form without trailing
+// fractional zeros; else exactly dec decimals (dec >= scale).
+
+function fmtDec(x, scale, dec) {
+	let s = (typeof x === 'bigint' ? x : BigInt(x)).toString();
+	let neg = '';
+	if (s[0] === '-') {
+		neg = '-';
+		s = s.slice(1);
+	}
+	let ip, fp;
+	if (scale > 0) {
+		s = s.padStart(scale + 1, '0');
+		ip = s.slice(0, s.length - scale);
+		fp = s.slice(s.length - scale);
+	} else {
+		ip = s;
+		fp = '';
+	}
+	if (dec === null || dec === undefined)
+		fp = fp.replace(/0+$/, '');
+	else if (fp.length < dec)
+		fp = fp.padEnd(dec, '0');
+	return neg + ip + (fp.length ? '.' + fp : '');
+}
+
+function normDec(s) {
+	if (s.indexOf('.') < 0)
+		return s;
+	return s.replace(/0+$/, '').replace(/\.$/, '');
+}
+
+// ------------------------------------------------------------------------
+// Hashing.  A 32-bit integer mixer; every random number of the market is a
+// pure function of (seed, index).
+
+function h32(a, b) {
+	let x = Math.imul((a ^ 0x9e3779b9) >>> 0, 0x85ebca6b) ^ b;
+	x ^= x >>> 16;
+	x = Math.imul(x, 0x7feb352d);
+	x ^= x >>> 15;
+	x = Math.imul(x, 0x846ca68b);
+	x ^= x >>> 16;
+	return x >>> 0;
+}
+
+function hstr(s) {
+	return crypto.createHash('sha256').update(s).digest().readUInt32LE(0);
+}
+
+// A uniform number in [0, 1) from a 32-bit hash.
+function unit(h) {
+	return h / 4294967296;
+}
+
+// A small seeded generator for fault probabilities.
+function mulberry32(a) {
+	return function () {
+		a = (a + 0x6d2b79f5) | 0;
+		let t = Math.imul(a ^ (a >>> 15), 1 | a);
+		t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+}
+
+// ------------------------------------------------------------------------
+// The instruments.
+//
+// Assets: name, typical price, price decimals, tick (in price units), base
+// quantity decimals, lot (in quantity units), typical base volume per minute.
+const ASSETS = [
+	['BTC', 42000, 2, 1, 5, 1, 30],
+	['ETH', 2300, 2, 1, 4, 1, 400],
+	['BNB', 310, 2, 1, 3, 1, 800],
+	['SOL', 100, 2, 1, 3, 1, 3000],
+	['XRP', 0.6, 4, 1, 0, 1, 300000],
+	['ADA', 0.5, 4, 1, 1, 1, 400000],
+	['DOGE', 0.09, 5, 1, 0, 1, 2000000],
+	['AVAX', 35, 2, 1, 2, 1, 5000],
+	['DOT', 7, 3, 1, 2, 1, 20000],
+	['LINK', 15, 2, 1, 2, 1, 15000],
+	['LTC', 70, 2, 1, 3, 1, 2000],
+	['TRX', 0.1, 5, 1, 1, 1, 1500000],
+	['ATOM', 9, 3, 1, 2, 1, 10000],
+	['UNI', 6, 3, 1, 2, 1, 10000],
+	['ETC', 20, 2, 1, 2, 1, 5000],
+	['XLM', 0.12, 4, 1, 0, 1, 500000],
+	['BCH', 230, 1, 1, 3, 1, 300],
+	['FIL', 5, 3, 1, 2, 1, 20000],
+	['APT', 9, 3, 1, 2, 1, 8000],
+	['NEAR', 3, 3, 1, 1, 1, 30000],
+	['ARB', 1.5, 4, 1, 1, 1, 60000],
+	['OP', 3, 3, 1, 2, 1, 25000],
+	['INJ', 30, 2, 1, 2, 1, 3000],
+	['SUI', 1.2, 4, 1, 1, 1, 80000]
+];
+
+// The market of an exchange is one of: binance spot|usdm, bybit
+// spot|linear|inverse, okx spot|swap.
+const MARKETS = {
+	binance: ['spot', 'usdm'],
+	bybit: ['spot', 'linear', 'inverse'],
+	okx: ['spot', 'swap']
+};
+
+// kind: 'direct' (volume is base quantity), 'contracts' (linear contracts
+// of ctU * 10^-cdec base each), 'inverse' (contracts of ctUsd quote each).
+function mkInst(ex, market, symbol, a, o) {
+	const inst = {
+		exchange: ex, market: market, symbol: symbol, asset: a[0],
+		base: a[0], quote: 'USDT', price: a[1], pdec: a[2], tickU: a[3],
+		qdec: a[4], lotU: a[5], vol: a[6], kind: 'direct',
+		status: 'TRADING'
+	};
+	Object.assign(inst, o || {});
+	inst.key = ex + '/' + market + '/' + symbol;
+	return inst;
+}
+
+function okxCtVal(price) {
+	// Base quantity per linear contract as [units, decimals].
+	if (price >= 10000) return [1, 2];
+	if (price >= 1000) return [1, 1];
+	if (price >= 50) return [1, 0];
+	if (price >= 2) return [10, 0];
+	if (price >= 0.2) return [100, 0];
+	return [1000, 0];
+}
+
+function buildInstruments() {
+	const list = [];
+	for (const a of ASSETS)
+		list.push(mkInst('binance', 'spot', a[0] + 'USDT', a));
+	list.push(mkInst('binance', 'spot', 'ETHBTC',
+	    ['ETH', 0.055, 5, 1, 3, 1, 200], { quote: 'BTC', quoteScale: 0 }));
+	list.push(mkInst('binance', 'spot', 'LUNAUSDT',
+	    ['LUNA', 0.8, 4, 1, 2, 1, 50000], { status: 'BREAK' }));
+	for (const a of ASSETS.slice(0, 20))
+		list.push(mkInst('binance', 'usdm', a[0] + 'USDT', a));
+	for (const a of ASSETS)
+		list.push(mkInst('bybit', 'spot', a[0] + 'USDT', a));
+	for (const a of ASSETS.slice(0, 20))
+		list.push(mkInst('bybit', 'linear', a[0] + 'USDT', a));
+	list.push(mkInst('bybit', 'inverse', 'BTCUSD', ASSETS[0],
+	    { quote: 'USD', pdec: 1, tickU: 5, kind: 'inverse', ctUsd: 1 }));
+	list.push(mkInst('bybit', 'inverse', 'ETHUSD', ASSETS[1],
+	    { quote: 'USD', pdec: 2, tickU: 5, kind: 'inverse', ctUsd: 1 }));
+	list.push(mkInst('bybit', 'inverse', 'XRPUSD', ASSETS[4],
+	    { quote: 'USD', pdec: 4, tickU: 1, kind: 'inverse', ctUsd: 1 }));
+	for (const a of ASSETS)
+		list.push(mkInst('okx', 'spot', a[0] + '-USDT', a));
+	for (const a of ASSETS.slice(0, 20)) {
+		const cv = okxCtVal(a[1]);
+		list.push(mkInst('okx', 'swap', a[0] + '-USDT-SWAP', a,
+		    { kind: 'contracts', ctU: cv[0], cdec: cv[1], vdec: 2 }));
+	}
+	list.push(mkInst('okx', 'swap', 'BTC-USD-SWAP', ASSETS[0],
+	    { quote: 'USD', pdec: 1, tickU: 1, kind: 'inverse', ctUsd: 100 }));
+	list.push(mkInst('okx', 'swap', 'ETH-USD-SWAP', ASSETS[1],
+	    { quote: 'USD', pdec: 2, tickU: 1, kind: 'inverse', ctUsd: 10 }));
+	for (const inst of list)
+		prepInst(inst);
+	return list;
+}
+
+// Derived constants: scales of base (bs) and quote (qs) quantities, seeds.
+function prepInst(inst) {
+	if (inst.kind === 'direct') {
+		inst.vs = inst.qdec;
+		inst.bs = inst.qdec;
+		inst.qs = inst.qdec + inst.pdec;
+		inst.vPerMin = inst.vol * Math.pow(10, inst.qdec);
+	} else if (inst.kind === 'contracts') {
+		inst.vs = inst.vdec;
+		inst.bs = inst.vdec + inst.cdec;
+		inst.qs = inst.bs + inst.pdec;
+		const ct = inst.ctU * Math.pow(10, -inst.cdec);
+		inst.vPerMin = inst.vol / ct * Math.pow(10, inst.vdec);
+	} else {
+		inst.vs = 0;
+		inst.bs = 8;
+		inst.qs = 0;
+		inst.vPerMin = inst.vol * inst.price / inst.ctUsd;
+	}
+	inst.vPerMin *= 0.4 + 1.2 * unit(hstr('vol/' + inst.key));
+	inst.pUnit = Math.pow(10, -inst.pdec);
+	inst.seedAsset = hstr('asset/' + inst.asset);
+	inst.seedVenue = hstr('venue/' + inst.key);
+	inst.seedBar = hstr('bar/' + inst.key);
+	inst.pmemoM = NaN;
+	inst.pmemoV = 0;
+	inst.powQ = 10n ** BigInt(8 + inst.pdec);
+}
+
+// ------------------------------------------------------------------------
+// The synthetic market.
+//
+// The log price at a minute boundary is a sum of value-noise octaves: slow
+// ones seeded by the asset (so all venues of an asset move together) and
+// fast ones seeded by the venue.  A 1m candle opens at the price of its
+// start and closes at the price of its end; wicks, volume and trades come
+// from hashes of the minute.  Longer candles are exact rollups of 1m
+// candles, so every candle is a pure function of (exchange, market, symbol,
+// interval, open time).
+const OCTAVES = [
+	// period in minutes, amplitude in log price, seeded by the venue?
+	[1051200, 0.55, false], [262800, 0.3, false], [43200, 0.12, false],
+	[10080, 0.06, false], [1440, 0.025, false], [240, 0.01, false],
+	[60, 0.005, true], [15, 0.0025, true], [4, 0.0012, true],
+	[1, 0.0006, true]
+];
+
+function noise(seed, m, period) {
+	const i = Math.floor(m / period);
+	const f = (m - i * period) / period;
+	const a = unit(h32(seed, i)) * 2 - 1;
+	if (f === 0)
+		return a;
+	const b = unit(h32(seed, i + 1)) * 2 - 1;
+	const s = f * f * (3 - 2 * f);
+	return a + (b - a) * s;
+}
+
+// The price at the start of minute m (minutes since the epoch), in price
+// units, a positive multiple of the tick.
+function priceAt(inst, m) {
+	if (m === inst.pmemoM)
+		return inst.pmemoV;
+	let lp = 0;
+	for (let k = 0; k < OCTAVES.length; k++) {
+		const o = OCTAVES[k];
+		const seed = (o[2] ? inst.seedVenue : inst.seedAsset) + k * 7919;
+		lp += o[1] * noise(seed >>> 0, m, o[0]);
+	}
+	const p = inst.price * Math.exp(lp) / inst.pUnit;
+	let t = Math.round(p / inst.tickU) * inst.tickU;
+	if (t < inst.tickU)
+		t = inst.tickU;
+	inst.pmemoM = m;
+	inst.pmemoV = t;
+	return t;
+}
+
+// The full 1m candle starting at t (ms).  Fields: o h l c (price units), v
+// (the exchange's volume: base or contracts, Number), b (base, BigInt at
+// scale bs), q (quote, BigInt at scale qs), n (trades), tb tq (taker buy
+// base and quote), all integers, so that sums are exact.
+function minuteFull(inst, t) {
+	const m = t / MIN;
+	const o = priceAt(inst, m);
+	const c = priceAt(inst, m + 1);
+	const r = h32(inst.seedBar, m);
+	const r2 = h32(r, 0x51ed);
+	const r3 = h32(r2, 0x2545);
+	const span = Math.max(inst.tickU, o * 0.0005);
+	const up = Math.floor(unit(r & 0xffff0000) ** 2 * span / inst.tickU) *
+	    inst.tickU;
+	const dn = Math.floor(unit((r << 16) >>> 0) ** 2 * span / inst.tickU) *
+	    inst.tickU;
+	const h = Math.max(o, c) + up;
+	let l = Math.min(o, c) - dn;
+	if (l < inst.tickU)
+		l = Math.min(inst.tickU, o, c);
+	const mod = t % DAY / DAY;
+	const act = (1 + 0.35 * Math.sin(2 * Math.PI * mod)) *
+	    (0.25 + 1.5 * unit(r2));
+	let v = Math.round(inst.vPerMin * act / inst.lotU) * inst.lotU;
+	if (v < inst.lotU)
+		v = inst.lotU;
+	const vwap = BigInt(Math.round((o + h + l + c) / 4));
+	let b, q;
+	if (inst.kind === 'direct') {
+		b = BigInt(v);
+		q = b * vwap;
+	} else if (inst.kind === 'contracts') {
+		b = BigInt(v) * BigInt(inst.ctU);
+		q = b * vwap;
+	} else {
+		q = BigInt(v) * BigInt(inst.ctUsd);
+		b = q * inst.powQ / vwap;
+	}
+	const share = BigInt(300 + (r3 % 401));
+	const tb = b * share / 1000n;
+	const tq = inst.kind === 'inverse' ? tb * vwap / inst.powQ : tb * vwap;
+	const n = 1 + Math.floor(400 * act * (0.5 + unit(r3)));
+	return { o: o, h: h, l: l, c: c, v: v, b: b, q: q, n: n, tb: tb, tq: tq };
+}
+
+// The forming 1m candle at fraction f of its minute: it has moved part of
+// the way to its final close and traded a share of its final volume.
+function minutePartial(inst, t, f) {
+	const x = minuteFull(inst, t);
+	const tk = inst.tickU;
+	const c = x.o + Math.round((x.c - x.o) * f / tk) * tk;
+	const h = Math.max(x.o, c) + Math.floor((x.h - Math.max(x.o, x.c)) * f /
+	    tk) * tk;
+	const l = Math.min(x.o, c) - Math.floor((Math.min(x.o, x.c) - x.l) * f /
+	    tk) * tk;
+	const num = BigInt(Math.floor(f * 1000));
+	const v = Math.floor(x.v * f / inst.lotU) * inst.lotU;
+	return {
+		o: x.o, h: h, l: Math.max(l, Math.min(tk, x.o)), c: c, v: v,
+		b: x.b * num / 1000n, q: x.q * num / 1000n,
+		n: Math.floor(x.n * f), tb: x.tb * num / 1000n,
+		tq: x.tq * num / 1000n
+	};
+}
+
+function merge(acc, x) {
+	if (!x)
+		return acc;
+	if (!acc)
+		return { o: x.o, h: x.h, l: x.l, c: x.c, v: x.v, b: x.b, q: x.q,
+		    n: x.n, tb: x.tb, tq: x.tq };
+	if (x.h > acc.h) acc.h = x.h;
+	if (x.l < acc.l) acc.l = x.l;
+	acc.c = x.c;
+	acc.v += x.v;
+	acc.b += x.b;
+	acc.q += x.q;
+	acc.n += x.n;
+	acc.tb += x.tb;
+	acc.tq += x.tq;
+	return acc;
+}
+
+// Market state: start, clock, holes, caches.
+class Market {
+	constructor(opts) {
+		this.instruments = buildInstruments();
+		this.byKey = new Map();
+		for (const i of this.instruments)
+			this.byKey.set(i.key, i);
+		this.start = opts.start;
+		this.holes = [];
+		this.clearCaches();
+	}
+
+	find(ex, market, symbol) {
+		return this.byKey.get(ex + '/' + market + '/' + symbol) || null;
+	}
+
+	list(ex, market) {
+		return this.instruments.filter(
+		    (i) => i.exchange === ex && i.market === market);
+	}
+
+	clearCaches() {
+		this.hourCache = new Map();
+		this.dayCache = new Map();
+		this.cacheSize = 0;
+		this.holeIndex = new Map();
+	}
+
+	setHoles(holes) {
+		this.holes = holes;
+		this.clearCaches();
+	}
+
+	// The holes of one instrument, as sorted [from, to) ranges.
+	holesOf(inst) {
+		let h = this.holeIndex.get(inst.key);
+		if (h === undefined) {
+			h = this.holes.filter((x) => x.exchange === inst.exchange &&
+			    (!x.market || x.market === inst.market) &&
+			    (x.symbol === '*' || x.symbol === inst.symbol))
+			    .map((x) => [x.from, x.to]).sort((a, b) => a[0] - b[0]);
+			this.holeIndex.set(inst.key, h);
+		}
+		return h;
+	}
+
+	inHole(inst, t) {
+		const h = this.holesOf(inst);
+		for (let i = 0; i < h.length; i++)
+			if (t >= h[i][0] && t < h[i][1])
+				return true;
+		return false;
+	}
+
+	// The 1m candle at t as it is at time now, or null.
+	minute(inst, t, now) {
+		if (t < this.start || t >= now || this.inHole(inst, t))
+			return null;
+		if (t + MIN > now)
+			return minutePartial(inst, t, (now - t) / MIN);
+		return minuteFull(inst, t);
+	}
+
+	cached(cache, inst, t, len, fill) {
+		const k = inst.key + '@' + t;
+		let v = cache.get(k);
+		if (v === undefined) {
+			v = fill();
+			if (this.cacheSize > 2000000)
+				this.clearCaches();
+			cache.set(k, v);
+			this.cacheSize++;
+		}
+		return v;
+	}
+
+	// The rollup of the whole closed hour or day at t (t >= start).
+	hourAgg(inst, t) {
+		return this.cached(this.hourCache, inst, t, HOUR, () => {
+			let acc = null;
+			const hs = this.holesOf(inst);
+			for (let x = t; x < t + HOUR; x += MIN)
+				if (!hs.length || !this.inHole(inst, x))
+					acc = merge(acc, minuteFull(inst, x));
+			return acc;
+		});
+	}
+
+	dayAgg(inst, t) {
+		return this.cached(this.dayCache, inst, t, DAY, () => {
+			let acc = null;
+			for (let x = t; x < t + DAY; x += HOUR)
+				acc = merge(acc, this.hourAgg(inst, x));
+			return acc;
+		});
+	}
+
+	// The rollup of the 1m candles in [a, b) as they are at time now, or
+	// null when there is none.
+	agg(inst, a, b, now) {
+		let acc = null;
+		let t = Math.max(a, Math.ceil(this.start / MIN) * MIN);
+		const end = Math.min(b, now);
+		while (t < end) {
+			if (t % DAY === 0 && t + DAY <= end) {
+				acc = merge(acc, this.dayAgg(inst, t));
+				t += DAY;
+			} else if (t % HOUR === 0 && t + HOUR <= end) {
+				acc = merge(acc, this.hourAgg(inst, t));
+				t += HOUR;
+			} else {
+				acc = merge(acc, this.minute(inst, t, now));
+				t += MIN;
+			}
+		}
+		return acc;
+	}
+
+	// The candle of interval iv opening at start, or null.
+	candle(inst, iv, start, now) {
+		const end = ivNext(iv, start);
+		const c = iv.ms === MIN ? this.minute(inst, start, now) :
+		    this.agg(inst, start, end, now);
+		if (!c)
+			return null;
+		c.t = start;
+		c.end = end;
+		c.closed = end <= now;
+		return c;
+	}
+
+	// Candles of interval iv with open time in [lo, hi] (ms, inclusive),
+	// at most limit of them: the oldest ones when fromOldest, else the
+	// newest ones.  Always returned oldest first.
+	candles(inst, iv, lo, hi, limit, fromOldest, now) {
+		const out = [];
+		const first = Math.max(lo, ivFloor(iv, this.start));
+		const last = Math.min(hi, now - 1);
+		if (first > last || limit <= 0)
+			return out;
+		if (fromOldest) {
+			let t = ivFloor(iv, first);
+			if (t < first)
+				t = ivNext(iv, t);
+			for (; t <= last && out.length < limit; t = ivNext(iv, t)) {
+				const c = this.candle(inst, iv, t, now);
+				if (c)
+					out.push(c);
+			}
+		} else {
+			let t = ivFloor(iv, last);
+			for (; t >= first && out.length < limit; t = ivPrev(iv, t)) {
+				const c = this.candle(inst, iv, t, now);
+				if (c)
+					out.push(c);
+			}
+			out.reverse();
+		}
+		return out;
+	}
+
+	// A deterministic order book of depth n around the price at now.
+	book(inst, n, now) {
+		const m = Math.floor(now / MIN);
+		const mid = priceAt(inst, Math.max(m, Math.ceil(this.start / MIN)));
+		const sec = Math.floor(now / 1000);
+		const seed = h32(inst.seedBar ^ 0x5bd1e995, sec);
+		const bids = [], asks = [];
+		const lots = Math.max(1, Math.round(inst.vPerMin / 50 / inst.lotU));
+		for (let i = 0; i < n; i++) {
+			const pb = mid - inst.tickU * (i + 1);
+			const pa = mid + inst.tickU * (i + 1);
+			const qb = (1 + (h32(seed, 2 * i) % (4 * lots))) * inst.lotU;
+			const qa = (1 + (h32(seed, 2 * i + 1) % (4 * lots))) * inst.lotU;
+			if (pb > 0)
+				bids.push([pb, qb]);
+			asks.push([pa, qa]);
+		}
+		return { bids: bids, asks: asks, id: Math.floor(now / 100) +
+		    (inst.seedBar % 1000000), mid: mid };
+	}
+}
+
+// ------------------------------------------------------------------------
+// Formatting candles per exchange.
+
+function priceStr(inst, x, dec) {
+	return fmtDec(x, inst.pdec, dec);
+}
+
+function binanceRow(inst, c) {
+	if (inst.market === 'spot') {
+		return [c.t, priceStr(inst, c.o, 8), priceStr(inst, c.h, 8),
+		    priceStr(inst, c.l, 8), priceStr(inst, c.c, 8),
+		    fmtDec(c.b, inst.bs, 8), c.end - 1, fmtDec(c.q, inst.qs, 8),
+		    c.n, fmtDec(c.tb, inst.bs, 8), fmtDec(c.tq, inst.qs, 8), '0'];
+	}
+	return [c.t, priceStr(inst, c.o, inst.pdec), priceStr(inst, c.h, inst.pdec),
+	    priceStr(inst, c.l, inst.pdec), priceStr(inst, c.c, inst.pdec),
+	    fmtDec(c.b, inst.bs, inst.bs), c.end - 1,
+	    fmtDec(c.q, inst.qs, inst.qs), c.n, fmtDec(c.tb, inst.bs, inst.bs),
+	    fmtDec(c.tq, inst.qs, inst.qs), '0'];
+}
+
+function bybitRow(inst, c) {
+	const row = [String(c.t), priceStr(inst, c.o, null),
+	    priceStr(inst, c.h, null), priceStr(inst, c.l, null),
+	    priceStr(inst, c.c, null)];
+	if (inst.kind === 'inverse')
+		row.push(fmtDec(c.v, 0, null), fmtDec(c.b, inst.bs, null));
+	else
+		row.push(fmtDec(c.b, inst.bs, null), fmtDec(c.q, inst.qs, null));
+	return row;
+}
+
+function okxRow(inst, c) {
+	const row = [String(c.t), priceStr(inst, c.o, null),
+	    priceStr(inst, c.h, null), priceStr(inst, c.l, null),
+	    priceStr(inst, c.c, null)];
+	if (inst.kind === 'direct')
+		row.push(fmtDec(c.b, inst.bs, null), fmtDec(c.q, inst.qs, null),
+		    fmtDec(c.q, inst.qs, null));
+	else
+		row.push(fmtDec(c.v, inst.vs, null), fmtDec(c.b, inst.bs, null),
+		    fmtDec(c.q, inst.qs, null));
+	row.push(c.closed ? '1' : '0');
+	return row;
+}
+
+// The canonical record of a candle (HACKING.md "Canonical records"), built
+// from the exchange's own row as mdx-transform builds it.  normalize drops
+// trailing fractional zeros from the decimals.
+function canonical(inst, iv, c, normalize, fetchedAt) {
+	const n = normalize ? normDec : (s) => s;
+	const rec = {
+		kind: 'candle', exchange: inst.exchange, market: inst.market,
+		symbol: inst.symbol, interval: iv.code, open_time: fmtTime(c.t)
+	};
+	let r;
+	if (inst.exchange === 'binance') {
+		r = binanceRow(inst, c);
+		Object.assign(rec, { open: n(r[1]), high: n(r[2]), low: n(r[3]),
+		    close: n(r[4]), volume: n(r[5]), quote_volume: n(r[7]),
+		    trades: r[8], taker_buy_volume: n(r[9]),
+		    taker_buy_quote_volume: n(r[10]) });
+	} else if (inst.exchange === 'bybit') {
+		r = bybitRow(inst, c);
+		Object.assign(rec, { open: n(r[1]), high: n(r[2]), low: n(r[3]),
+		    close: n(r[4]) });
+		if (inst.kind === 'inverse') {
+			rec.volume = n(r[6]);
+			rec.quote_volume = n(fmtDec(c.q, inst.qs, null));
+		} else {
+			rec.volume = n(r[5]);
+			rec.quote_volume = n(r[6]);
+		}
+	} else {
+		r = okxRow(inst, c);
+		Object.assign(rec, { open: n(r[1]), high: n(r[2]), low: n(r[3]),
+		    close: n(r[4]) });
+		if (inst.kind === 'direct') {
+			rec.volume = n(r[5]);
+			rec.quote_volume = n(r[7]);
+		} else {
+			rec.volume = n(r[6]);
+			rec.quote_volume = n(r[7]);
+		}
+	}
+	rec.closed = c.closed;
+	rec.origin = 'exchange';
+	if (fetchedAt)
+		rec.fetched_at = fetchedAt;
+	return rec;
+}
+
+// ------------------------------------------------------------------------
+// Instrument metadata per exchange.
+
+function tickStr(inst) {
+	return fmtDec(inst.tickU, inst.pdec, null);
+}
+
+function lotStr(inst) {
+	return fmtDec(inst.lotU, inst.kind === 'contracts' ? inst.vdec :
+	    inst.kind === 'inverse' ? 0 : inst.qdec, null);
+}
+
+function binanceSymbol(inst) {
+	const tick = fmtDec(inst.tickU, inst.pdec, 8);
+	const lot = fmtDec(inst.lotU, inst.qdec, 8);
+	const s = {
+		symbol: inst.symbol, status: inst.status,
+		baseAsset: inst.base, baseAssetPrecision: 8,
+		quoteAsset: inst.quote, quotePrecision: 8,
+		quoteAssetPrecision: 8, baseCommissionPrecision: 8,
+		quoteCommissionPrecision: 8,
+		orderTypes: ['LIMIT', 'LIMIT_MAKER', 'MARKET', 'STOP_LOSS_LIMIT',
+		    'TAKE_PROFIT_LIMIT'],
+		icebergAllowed: true, ocoAllowed: true,
+		quoteOrderQtyMarketAllowed: true, allowTrailingStop: true,
+		cancelReplaceAllowed: true, isSpotTradingAllowed: true,
+		isMarginTradingAllowed: false,
+		filters: [
+			{ filterType: 'PRICE_FILTER', minPrice: tick,
+			    maxPrice: '1000000.00000000', tickSize: tick },
+			{ filterType: 'LOT_SIZE', minQty: lot,
+			    maxQty: '9000.00000000', stepSize: lot },
+			{ filterType: 'NOTIONAL', minNotional: '5.00000000',
+			    applyMinToMarket: true, maxNotional: '9000000.00000000',
+			    applyMaxToMarket: false, avgPriceMins: 5 }
+		],
+		permissions: [], permissionSets: [['SPOT']],
+		defaultSelfTradePreventionMode: 'EXPIRE_MAKER',
+		allowedSelfTradePreventionModes: ['EXPIRE_TAKER', 'EXPIRE_MAKER',
+		    'EXPIRE_BOTH']
+	};
+	if (inst.market === 'usdm') {
+		return {
+			symbol: inst.symbol, pair: inst.symbol,
+			contractType: 'PERPETUAL', deliveryDate: 4133404800000,
+			onboardDate: 1569398400000, status: inst.status,
+			maintMarginPercent: '2.5000', requiredMarginPercent: '5.0000',
+			baseAsset: inst.base, quoteAsset: inst.quote,
+			marginAsset: inst.quote, pricePrecision: inst.pdec,
+			quantityPrecision: inst.qdec, baseAssetPrecision: 8,
+			quotePrecision: 8, underlyingType: 'COIN',
+			underlyingSubType: [], settlePlan: 0,
+			triggerProtect: '0.0500',
+			filters: [
+				{ filterType: 'PRICE_FILTER', minPrice: tickStr(inst),
+				    maxPrice: '1000000', tickSize: tickStr(inst) },
+				{ filterType: 'LOT_SIZE', minQty: lotStr(inst),
+				    maxQty: '1000', stepSize: lotStr(inst) },
+				{ filterType: 'MARKET_LOT_SIZE', minQty: lotStr(inst),
+				    maxQty: '120', stepSize: lotStr(inst) },
+				{ filterType: 'MIN_NOTIONAL', notional: '5' }
+			],
+			orderTypes: ['LIMIT', 'MARKET', 'STOP', 'STOP_MARKET',
+			    'TAKE_PROFIT', 'TAKE_PROFIT_MARKET', 'TRAILING_STOP_MARKET'],
+			timeInForce: ['GTC', 'IOC', 'FOK', 'GTX', 'GTD']
+		};
+	}
+	return s;
+}
+
+function bybitInstrument(inst, startMs) {
+	const st = inst.status === 'TRADING' ? 'Trading' : 'Closed';
+	if (inst.market === 'spot') {
+		return {
+			symbol: inst.symbol, baseCoin: inst.base, quoteCoin: inst.quote,
+			innovation: '0', status: st, marginTrading: 'none',
+			stTag: '0',
+			lotSizeFilter: {
+				basePrecision: lotStr(inst), quotePrecision: '0.00000001',
+				minOrderQty: lotStr(inst), maxOrderQty: '10000',
+				minOrderAmt: '1', maxOrderAmt: '2000000'
+			},
+			priceFilter: { tickSize: tickStr(inst) },
+			riskParameters: { priceLimitRatioX: '0.01',
+			    priceLimitRatioY: '0.02' }
+		};
+	}
+	const inverse = inst.kind === 'inverse';
+	return {
+		symbol: inst.symbol,
+		contractType: inverse ? 'InversePerpetual' : 'LinearPerpetual',
+		status: st, baseCoin: inst.base, quoteCoin: inst.quote,
+		launchTime: String(startMs), deliveryTime: '0',
+		deliveryFeeRate: '', priceScale: String(inst.pdec),
+		leverageFilter: { minLeverage: '1', maxLeverage: '100.00',
+		    leverageStep: '0.01' },
+		priceFilter: { minPrice: tickStr(inst), maxPrice: '1999999',
+		    tickSize: tickStr(inst) },
+		lotSizeFilter: {
+			maxOrderQty: '1000', minOrderQty: lotStr(inst),
+			qtyStep: lotStr(inst), postOnlyMaxOrderQty: '1000',
+			maxMktOrderQty: '100', minNotionalValue: inverse ? '0' : '5'
+		},
+		unifiedMarginTrade: true, fundingInterval: 480,
+		settleCoin: inverse ? inst.base : inst.quote,
+		copyTrading: 'both', upperFundingRate: '0.005',
+		lowerFundingRate: '-0.005', isPreListing: false,
+		preListingInfo: null
+	};
+}
+
+function okxInstrument(inst, startMs) {
+	const st = inst.status === 'TRADING' ? 'live' : 'suspend';
+	const common = {
+		alias: '', auctionEndTime: '', category: '1', ctMult: '',
+		ctType: '', ctVal: '', ctValCcy: '', expTime: '',
+		instFamily: '', instId: inst.symbol, instType: 'SPOT',
+		lever: '', listTime: String(startMs), lotSz: lotStr(inst),
+		maxIcebergSz: '9999999999', maxLmtAmt: '20000000',
+		maxLmtSz: '9999999999', maxMktAmt: '1000000',
+		maxMktSz: '1000000', maxStopSz: '1000000',
+		maxTriggerSz: '9999999999', maxTwapSz: '9999999999',
+		minSz: lotStr(inst), optType: '', quoteCcy: '', settleCcy: '',
+		state: st, stk: '', tickSz: tickStr(inst), uly: '', baseCcy: ''
+	};
+	if (inst.market === 'spot') {
+		common.baseCcy = inst.base;
+		common.quoteCcy = inst.quote;
+		return common;
+	}
+	// Per OKX, baseCcy and quoteCcy are only for SPOT/MARGIN; a swap names
+	// its underlying in uly/instFamily and its contract in ctVal/ctValCcy.
+	const pair = inst.base + '-' + inst.quote;
+	common.instType = 'SWAP';
+	common.uly = pair;
+	common.instFamily = pair;
+	common.ctMult = '1';
+	common.lever = '100';
+	if (inst.kind === 'inverse') {
+		common.ctType = 'inverse';
+		common.ctVal = String(inst.ctUsd);
+		common.ctValCcy = inst.quote;
+		common.settleCcy = inst.base;
+	} else {
+		common.ctType = 'linear';
+		common.ctVal = fmtDec(inst.ctU, inst.cdec, null);
+		common.ctValCcy = inst.base;
+		common.settleCcy = inst.quote;
+	}
+	return common;
+}
+
+// ------------------------------------------------------------------------
+// Options.
+
+const DEFAULTS = {
+	port: 0, start: '2017-08-17T00:00:00Z', now: null, clock: 'fixed',
+	holes: [], faults: [], latency: 0, weightLimit: 6000,
+	fapiWeightLimit: 2400, weightWindow: 60000, banSeconds: 120,
+	bybitLimit: 600, bybitWindow: 5000, bybitBanSeconds: 0,
+	okxCandlesLimit: 40, okxHistoryLimit: 20, okxWindow: 2000,
+	okxCandlesDepth: 1440, rateLimits: true, verbose: false,
+	dump: false, exchange: null, market: null, symbol: null,
+	interval: null, from: null, to: null, decimals: 'normalized',
+	fetchedAt: null
+};
+
+const USAGE = `usage: node exchange.js --port PORT [--start TIME] [--now TIME]
+       [--clock fixed|running] [--holes SPEC] [--fault SPEC]... [--latency MS]
+       [--weight-limit N] [--fapi-weight-limit N] [--weight-window MS]
+       [--ban-seconds S] [--bybit-limit N] [--bybit-window MS]
+       [--bybit-ban-seconds S] [--okx-candles-limit N] [--okx-history-limit N]
+       [--okx-window MS] [--okx-candles-depth N] [--no-rate-limits] [--verbose]
+   or: node exchange.js --dump --exchange EX --market MKT --symbol SYM
+       --interval IV --from TIME --to TIME [--now TIME] [--start TIME]
+       [--holes SPEC] [--decimals normalized|exchange] [--fetched-at TIME]
+(see tests/mock/README)`;
+
+function usage(msg) {
+	if (msg)
+		process.stderr.write('exchange.js: ' + msg + '\n');
+	process.stderr.write(USAGE + '\n');
+	process.exit(64);
+}
+
+// Parses one hole: EXCHANGE[:MARKET]:SYMBOL:FROM/TO (SYMBOL may be *).
+// FROM is the first missing minute, TO the end (exclusive).
+function parseHole(s, now) {
+	const m = /^([a-z]+):(?:([a-z]+):)?([A-Za-z0-9_.*-]+):([^/]+)\/(.+)$/
+	    .exec(s.trim());
+	if (!m)
+		throw new Error('bad hole "' + s + '"');
+	const from = parseTime(m[4], now), to = parseTime(m[5], now);
+	if (!MARKETS[m[1]])
+		throw new Error('bad hole "' + s + '": unknown exchange');
+	if (m[2] && MARKETS[m[1]].indexOf(m[2]) < 0)
+		throw new Error('bad hole "' + s + '": unknown market');
+	if (isNaN(from) || isNaN(to) || to <= from)
+		throw new Error('bad hole "' + s + '": bad range');
+	return { exchange: m[1], market: m[2] || null, symbol: m[3],
+	    from: Math.floor(from / MIN) * MIN, to: Math.ceil(to / MIN) * MIN };
+}
+
+function parseHoles(spec, now) {
+	const out = [];
+	if (Array.isArray(spec)) {
+		for (const h of spec) {
+			if (typeof h === 'string') {
+				out.push(parseHole(h, now));
+				continue;
+			}
+			const s = h.exchange + ':' + (h.market ? h.market + ':' : '') +
+			    h.symbol + ':' + h.from + '/' + h.to;
+			out.push(parseHole(s, now));
+		}
+		return out;
+	}
+	for (const part of String(spec).split(/[,\s]+/))
+		if (part)
+			out.push(parseHole(part, now));
+	return out;
+}
+
+const FAULT_TYPES = ['429', '418', '403', '500', '502', '503', '504', 'html',
+	'slow', 'truncate', 'reset', 'badjson', 'empty'];
+
+// A fault rule, from JSON or from "type=500,path=/api/v3/klines,count=2".
+function parseFault(x) {
+	let r;
+	if (typeof x === 'string') {
+		if (x.trim()[0] === '{') {
+			r = JSON.parse(x);
+		} else {
+			r = {};
+			for (const kv of x.split(',')) {
+				const i = kv.indexOf('=');
+				if (i < 0)
+					throw new Error('bad fault "' + x + '"');
+				r[kv.slice(0, i).trim()] = kv.slice(i + 1).trim();
+			}
+		}
+	} else {
+		r = Object.assign({}, x);
+	}
+	r.type = String(r.type || '');
+	if (FAULT_TYPES.indexOf(r.type) < 0)
+		throw new Error('bad fault type "' + r.type + '" (one of ' +
+		    FAULT_TYPES.join(' ') + ')');
+	for (const k of ['count', 'after', 'latency', 'retry_after', 'seed',
+	    'status'])
+		if (r[k] !== undefined) {
+			r[k] = Number(r[k]);
+			if (!Number.isFinite(r[k]) || r[k] < 0)
+				throw new Error('bad fault ' + k + ' "' + r[k] + '"');
+		}
+	if (r.probability !== undefined) {
+		r.probability = Number(r.probability);
+		if (!(r.probability >= 0 && r.probability <= 1))
+			throw new Error('bad fault probability');
+	}
+	if (r.count === undefined && r.probability === undefined)
+		r.count = 1;
+	r.seen = 0;
+	r.fired = 0;
+	r.rand = mulberry32(r.seed === undefined ? 1 : r.seed);
+	return r;
+}
+
+function parseArgs(argv) {
+	const o = Object.assign({}, DEFAULTS);
+	o.holes = [];
+	o.faults = [];
+	const flags = {
+		'--port': ['port', Number], '--start': ['start', String],
+		'--now': ['now', String], '--clock': ['clock', String],
+		'--latency': ['latency', Number],
+		'--weight-limit': ['weightLimit', Number],
+		'--fapi-weight-limit': ['fapiWeightLimit', Number],
+		'--weight-window': ['weightWindow', Number],
+		'--ban-seconds': ['banSeconds', Number],
+		'--bybit-limit': ['bybitLimit', Number],
+		'--bybit-window': ['bybitWindow', Number],
+		'--bybit-ban-seconds': ['bybitBanSeconds', Number],
+		'--okx-candles-limit': ['okxCandlesLimit', Number],
+		'--okx-history-limit': ['okxHistoryLimit', Number],
+		'--okx-window': ['okxWindow', Number],
+		'--okx-candles-depth': ['okxCandlesDepth', Number],
+		'--exchange': ['exchange', String], '--market': ['market', String],
+		'--symbol': ['symbol', String], '--interval': ['interval', String],
+		'--from': ['from', String], '--to': ['to', String],
+		'--decimals': ['decimals', String],
+		'--fetched-at': ['fetchedAt', String]
+	};
+	for (let i = 0; i < argv.length; i++) {
+		let a = argv[i], val = null;
+		const eq = a.indexOf('=');
+		if (a.startsWith('--') && eq > 0) {
+			val = a.slice(eq + 1);
+			a = a.slice(0, eq);
+		}
+		const next = () => {
+			if (val !== null)
+				return val;
+			if (i + 1 >= argv.length)
+				usage('option ' + a + ' needs a value');
+			return argv[++i];
+		};
+		if (a === '-h' || a === '--help') {
+			process.stdout.write(USAGE + '\n');
+			process.exit(0);
+		} else if (a === '--verbose' || a === '-v') {
+			o.verbose = true;
+		} else if (a === '--no-rate-limits') {
+			o.rateLimits = false;
+		} else if (a === '--dump') {
+			o.dump = true;
+		} else if (a === '--holes') {
+			o.holesSpec = (o.holesSpec ? o.holesSpec + ',' : '') + next();
+		} else if (a === '--fault') {
+			o.faultSpecs = (o.faultSpecs || []).concat([next()]);
+		} else if (flags[a]) {
+			const f = flags[a];
+			const v = f[1](next());
+			if (f[1] === Number && !Number.isFinite(v))
+				usage('bad number for ' + a);
+			o[f[0]] = v;
+		} else {
+			usage('unknown option "' + a + '"');
+		}
+	}
+	return o;
+}
+
+// ------------------------------------------------------------------------
+// The server.
+
+class Mock {
+	constructor(o) {
+		this.o = o;
+		const realNow = Date.now();
+		const nowSpec = o.now !== null ? o.now : process.env.MDX_NOW || null;
+		this.clockFixed = null;
+		this.clockBase = null;
+		if (nowSpec !== null && nowSpec !== '') {
+			const t = parseTime(nowSpec, realNow);
+			if (isNaN(t))
+				usage('bad time "' + nowSpec + '" for --now/MDX_NOW');
+			if (o.clock === 'running')
+				this.clockBase = [t, realNow];
+			else
+				this.clockFixed = t;
+		}
+		const st = parseTime(o.start, realNow);
+		if (isNaN(st))
+			usage('bad time "' + o.start + '" for --start');
+		this.market = new Market({ start: st });
+		this.initialClock = [this.clockFixed, this.clockBase];
+		try {
+			this.cliHoles = o.holesSpec ? parseHoles(o.holesSpec,
+			    this.now()) : [];
+			this.cliFaults = (o.faultSpecs || []).map(parseFault);
+		} catch (e) {
+			usage(e.message);
+		}
+		this.reset();
+	}
+
+	now() {
+		if (this.clockFixed !== null)
+			return this.clockFixed;
+		if (this.clockBase !== null)
+			return this.clockBase[0] + (Date.now() - this.clockBase[1]);
+		return Date.now();
+	}
+
+	reset() {
+		this.clockFixed = this.initialClock[0];
+		this.clockBase = this.initialClock[1];
+		this.market.setHoles(this.cliHoles.slice());
+		this.faults = (this.o.faultSpecs || []).map(parseFault);
+		this.weights = new Map();	// ip/api -> state
+		this.bybitHits = new Map();	// ip -> [times]
+		this.okxHits = new Map();	// ip/endpoint -> [times]
+		this.stats = {
+			requests: 0, by_endpoint: {}, by_status: {}, by_exchange: {},
+			sent_429: 0, sent_418: 0, sent_403: 0, faults: {},
+			faults_injected: 0, rate_limited: { binance: 0, bybit: 0,
+			    okx: 0 }, rows: 0,
+			weight: {
+				spot: { used: 0, limit: this.o.weightLimit, peak: 0,
+				    total: 0 },
+				fapi: { used: 0, limit: this.o.fapiWeightLimit, peak: 0,
+				    total: 0 }
+			}
+		};
+	}
+
+	log(s) {
+		if (this.o.verbose)
+			process.stderr.write('mock: ' + s + '\n');
+	}
+
+	// ---- Binance weight accounting (a fixed window per IP and API).
+	binanceAdmit(ip, api, weight) {
+		const o = this.o;
+		const limit = api === 'spot' ? o.weightLimit : o.fapiWeightLimit;
+		const t = Date.now();
+		const ws = Math.floor(t / o.weightWindow) * o.weightWindow;
+		const key = ip + '/' + api;
+		let s = this.weights.get(key);
+		if (!s) {
+			s = { ws: ws, used: 0, banUntil: 0, retryAt: 0 };
+			this.weights.set(key, s);
+		}
+		if (s.ws !== ws) {
+			s.ws = ws;
+			s.used = 0;
+		}
+		const st = this.stats.weight[api];
+		if (s.banUntil > t) {
+			return { status: 418, retry: Math.ceil((s.banUntil - t) / 1000),
+			    used: s.used, banUntil: s.banUntil };
+		}
+		if (o.rateLimits && s.retryAt > t) {
+			// It did not back off after a 429: ban.
+			s.banUntil = t + o.banSeconds * 1000;
+			return { status: 418, retry: o.banSeconds, used: s.used,
+			    banUntil: s.banUntil };
+		}
+		s.used += weight;
+		st.total += weight;
+		st.used = s.used;
+		if (s.used > st.peak)
+			st.peak = s.used;
+		if (o.rateLimits && s.used > limit) {
+			s.retryAt = ws + o.weightWindow;
+			return { status: 429, retry: Math.ceil((s.retryAt - t) / 1000),
+			    used: s.used, limit: limit };
+		}
+		return { status: 200, used: s.used };
+	}
+
+	// Sliding-window request counting (Bybit, OKX): true when admitted.
+	slide(map, key, limit, window) {
+		const t = Date.now();
+		let a = map.get(key);
+		if (!a) {
+			a = [];
+			map.set(key, a);
+		}
+		while (a.length && a[0] <= t - window)
+			a.shift();
+		if (this.o.rateLimits && a.length >= limit)
+			return false;
+		a.push(t);
+		return true;
+	}
+
+	// ---- Faults.
+	pickFault(ctx) {
+		for (const r of this.faults) {
+			if (r.path) {
+				const p = String(r.path);
+				if (p.endsWith('*') ? !ctx.path.startsWith(p.slice(0, -1)) :
+				    p !== ctx.path)
+					continue;
+			}
+			if (r.exchange && r.exchange !== ctx.exchange)
+				continue;
+			if (r.symbol && r.symbol !== ctx.symbol)
+				continue;
+			if (r.interval && r.interval !== ctx.interval)
+				continue;
+			if (r.count !== undefined && r.fired >= r.count)
+				continue;
+			r.seen++;
+			if (r.after !== undefined && r.seen <= r.after)
+				continue;
+			if (r.probability !== undefined && !(r.rand() < r.probability))
+				continue;
+			r.fired++;
+			return r;
+		}
+		return null;
+	}
+
+	handle(req, res) {
+		let u;
+		try {
+			u = new URL(req.url, 'http://127.0.0.1');
+		} catch (e) {
+			return send(res, 400, 'text/plain', 'bad request\n');
+		}
+		const path = u.pathname;
+		const q = u.searchParams;
+		if (path.startsWith('/mock/') || path === '/mock')
+			return this.control(req, res, path, q);
+		const ex = path.startsWith('/api/v5/') ? 'okx' :
+		    path.startsWith('/v5/') ? 'bybit' :
+		    path.startsWith('/api/v3/') || path.startsWith('/fapi/') ?
+		    'binance' : null;
+		const ctx = {
+			path: path, exchange: ex, ip: req.socket.remoteAddress,
+			symbol: q.get('symbol') || q.get('instId') || null,
+			interval: q.get('interval') || q.get('bar') || null
+		};
+		const st = this.stats;
+		st.requests++;
+		st.by_endpoint[path] = (st.by_endpoint[path] || 0) + 1;
+		if (ex)
+			st.by_exchange[ex] = (st.by_exchange[ex] || 0) + 1;
+		this.log(req.method + ' ' + req.url);
+		const fault = ex ? this.pickFault(ctx) : null;
+		if (fault) {
+			st.faults[fault.type] = (st.faults[fault.type] || 0) + 1;
+			st.faults_injected++;
+		}
+		const delay = this.o.latency + (fault && fault.type === 'slow' ?
+		    (fault.latency !== undefined ? fault.latency : 2000) : 0);
+		const go = () => {
+			if (res.destroyed || req.socket.destroyed)
+				return;
+			let out;
+			if (fault && fault.type !== 'slow' && fault.type !== 'truncate' &&
+			    fault.type !== 'badjson') {
+				out = faultAnswer(fault, ex);
+				if (out === null) {
+					req.socket.destroy();
+					return;
+				}
+			} else {
+				try {
+					out = this.route(ex, path, q, ctx);
+				} catch (e) {
+					process.stderr.write('mock: ' + (e.stack || e) + '\n');
+					out = { status: 500, type: 'text/plain',
+					    body: 'internal error\n' };
+				}
+			}
+			if (out.status === 429) st.sent_429++;
+			if (out.status === 418) st.sent_418++;
+			if (out.status === 403) st.sent_403++;
+			st.by_status[out.status] = (st.by_status[out.status] || 0) + 1;
+			if (fault && fault.type === 'truncate')
+				return sendTruncated(res, req, out);
+			if (fault && fault.type === 'badjson')
+				out.body = breakJson(out.body);
+			send(res, out.status, out.type, out.body, out.headers);
+		};
+		if (delay > 0)
+			setTimeout(go, delay);
+		else
+			go();
+	}
+
+	route(ex, path, q, ctx) {
+		if (ex === 'binance')
+			return this.binance(path, q, ctx);
+		if (ex === 'bybit')
+			return this.bybit(path, q, ctx);
+		if (ex === 'okx')
+			return this.okx(path, q, ctx);
+		return notFound();
+	}
+
+	// ---- Binance.
+	binance(path, q, ctx) {
+		const fapi = path.startsWith('/fapi/');
+		const a = fapi ? 'fapi' : 'spot';
+		const market = fapi ? 'usdm' : 'spot';
+		const ep = path.replace(/^\/(api\/v3|fapi\/v1)\//, '');
+		const known = ['klines', 'depth', 'exchangeInfo', 'ping', 'time'];
+		if ((fapi && !path.startsWith('/fapi/v1/')) ||
+		    known.indexOf(ep) < 0)
+			return notFound();
+		const limitStr = q.get('limit');
+		let weight = 1;
+		if (ep === 'klines') {
+			const lim = limitStr === null ? 500 : Number(limitStr);
+			weight = fapi ? (lim < 100 ? 1 : lim < 500 ? 2 :
+			    lim <= 1000 ? 5 : 10) : 2;
+		} else if (ep === 'depth') {
+			const lim = limitStr === null ? (fapi ? 500 : 100) :
+			    Number(limitStr);
+			weight = fapi ? (lim <= 50 ? 2 : lim <= 100 ? 5 :
+			    lim <= 500 ? 10 : 20) : (lim <= 100 ? 5 : lim <= 500 ? 25 :
+			    lim <= 1000 ? 50 : 250);
+		} else if (ep === 'exchangeInfo') {
+			weight = fapi ? 1 : 20;
+		}
+		const adm = this.binanceAdmit(ctx.ip, a, weight);
+		const hdr = { 'X-MBX-USED-WEIGHT-1M': String(adm.used),
+		    'X-MBX-USED-WEIGHT': String(adm.used) };
+		const limit = fapi ? this.o.fapiWeightLimit : this.o.weightLimit;
+		if (adm.status === 429) {
+			this.stats.rate_limited.binance++;
+			hdr['Retry-After'] = String(adm.retry);
+			return jsonOut(429, { code: -1003, msg: 'Too much request ' +
+			    'weight used; current limit is ' + limit + ' request ' +
+			    'weight per 1 MINUTE. Please use WebSocket Streams for ' +
+			    'live updates to avoid polling the API.' }, hdr);
+		}
+		if (adm.status === 418) {
+			this.stats.rate_limited.binance++;
+			hdr['Retry-After'] = String(adm.retry);
+			return jsonOut(418, { code: -1003, msg: 'Way too much request ' +
+			    'weight used; IP banned until ' + adm.banUntil + '. Please ' +
+			    'use WebSocket Streams for live updates to avoid bans.' },
+			    hdr);
+		}
+		const now = this.now();
+		const err = (code, msg) => jsonOut(400, { code: code, msg: msg }, hdr);
+		if (ep === 'ping')
+			return jsonOut(200, {}, hdr);
+		if (ep === 'time')
+			return jsonOut(200, { serverTime: now }, hdr);
+		if (ep === 'exchangeInfo') {
+			let list = this.market.list('binance', market);
+			const sym = q.get('symbol'), syms = q.get('symbols');
+			if (sym !== null || syms !== null) {
+				let want;
+				if (syms !== null) {
+					try {
+						want = JSON.parse(syms);
+					} catch (e) {
+						want = null;
+					}
+					if (!Array.isArray(want))
+						return err(-1100, "Illegal characters found in " +
+						    "parameter 'symbols'; legal range is " +
+						    "'^\\[(\"[A-Z0-9-_.]{1,20}\"(,\"[A-Z0-9-_.]{1,20}\"){0,}){0,1}\\]$'.");
+				} else {
+					want = [sym];
+				}
+				for (const w of want)
+					if (!this.market.find('binance', market, w))
+						return err(-1121, 'Invalid symbol.');
+				list = list.filter((i) => want.indexOf(i.symbol) >= 0);
+			}
+			const body = {
+				timezone: 'UTC', serverTime: now,
+				rateLimits: fapi ? [
+					{ rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE',
+					    intervalNum: 1, limit: this.o.fapiWeightLimit },
+					{ rateLimitType: 'ORDERS', interval: 'MINUTE',
+					    intervalNum: 1, limit: 1200 }
+				] : [
+					{ rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE',
+					    intervalNum: 1, limit: this.o.weightLimit },
+					{ rateLimitType: 'ORDERS', interval: 'SECOND',
+					    intervalNum: 10, limit: 100 },
+					{ rateLimitType: 'RAW_REQUESTS', interval: 'MINUTE',
+					    intervalNum: 5, limit: 61000 }
+				],
+				exchangeFilters: [],
+				symbols: list.map(binanceSymbol)
+			};
+			if (fapi) {
+				body.futuresType = 'U_MARGINED';
+				body.assets = [{ asset: 'USDT', marginAvailable: true,
+				    autoAssetExchange: '-10000' }];
+			}
+			return jsonOut(200, body, hdr);
+		}
+		const symbol = q.get('symbol');
+		if (!symbol)
+			return err(-1102, "Mandatory parameter 'symbol' was not " +
+			    'sent, was empty/null, or malformed.');
+		const inst = this.market.find('binance', market, symbol);
+		if (!inst)
+			return err(-1121, 'Invalid symbol.');
+		let lim = null;
+		if (limitStr !== null) {
+			if (!/^[0-9]{1,20}$/.test(limitStr))
+				return err(-1100, "Illegal characters found in parameter " +
+				    "'limit'; legal range is '^[0-9]{1,20}$'.");
+			lim = Number(limitStr);
+		}
+		if (ep === 'depth') {
+			const max = fapi ? 1000 : 5000;
+			let n = lim === null ? (fapi ? 500 : 100) : lim;
+			if (n < 1)
+				return err(-1130, "Data sent for parameter 'limit' is not valid.");
+			if (n > max)
+				n = max;
+			const b = this.market.book(inst, n, now);
+			const ps = (x) => fapi ? priceStr(inst, x, inst.pdec) :
+			    priceStr(inst, x, 8);
+			const qs = (x) => fmtDec(x, inst.qdec, fapi ? inst.qdec : 8);
+			const body = fapi ? { lastUpdateId: b.id, E: now, T: now - 3 } :
+			    { lastUpdateId: b.id };
+			body.bids = b.bids.map((x) => [ps(x[0]), qs(x[1])]);
+			body.asks = b.asks.map((x) => [ps(x[0]), qs(x[1])]);
+			return jsonOut(200, body, hdr);
+		}
+		// klines
+		const ivs = q.get('interval');
+		if (!ivs)
+			return err(-1102, "Mandatory parameter 'interval' was not " +
+			    'sent, was empty/null, or malformed.');
+		if (!BINANCE_IV[ivs])
+			return err(-1120, 'Invalid interval.');
+		const iv = mkiv(BINANCE_IV[ivs][0], 0);
+		const max = fapi ? 1500 : 1000;
+		let n = lim === null ? 500 : lim;
+		if (n < 1)
+			return err(-1130, "Data sent for parameter 'limit' is not valid.");
+		if (n > max)
+			n = max;
+		const tnum = (name) => {
+			const s = q.get(name);
+			if (s === null)
+				return null;
+			if (!/^-?[0-9]{1,20}$/.test(s))
+				return NaN;
+			return Number(s);
+		};
+		const s0 = tnum('startTime'), e0 = tnum('endTime');
+		if (Number.isNaN(s0))
+			return err(-1100, "Illegal characters found in parameter " +
+			    "'startTime'; legal range is '^[0-9]{1,20}$'.");
+		if (Number.isNaN(e0))
+			return err(-1100, "Illegal characters found in parameter " +
+			    "'endTime'; legal range is '^[0-9]{1,20}$'.");
+		if (s0 !== null && e0 !== null && s0 > e0)
+			return err(-1023, 'Start time is greater than end time.');
+		const lo = s0 === null ? -Infinity : s0;
+		const hi = e0 === null ? Infinity : e0;
+		const rows = this.market.candles(inst, iv, lo, hi, n, s0 !== null,
+		    now).map((c) => binanceRow(inst, c));
+		this.stats.rows += rows.length;
+		return jsonOut(200, rows, hdr);
+	}
+
+	// ---- Bybit.
+	bybit(path, q, ctx) {
+		const now = this.now();
+		if (!this.slide(this.bybitHits, ctx.ip, this.o.bybitLimit,
+		    this.o.bybitWindow)) {
+			this.stats.rate_limited.bybit++;
+			return { status: 403, type: 'text/plain',
+			    body: '403 Forbidden: access too frequent\n' };
+		}
+		const ok = (result) => jsonOut(200, { retCode: 0, retMsg: 'OK',
+		    result: result, retExtInfo: {}, time: now });
+		const err = (code, msg) => jsonOut(200, { retCode: code,
+		    retMsg: msg, result: {}, retExtInfo: {}, time: now });
+		if (path === '/v5/market/time') {
+			return ok({ timeSecond: String(Math.floor(now / 1000)),
+			    timeNano: String(now) + '000000' });
+		}
+		const known = ['/v5/market/kline', '/v5/market/orderbook',
+			'/v5/market/instruments-info'];
+		if (known.indexOf(path) < 0)
+			return notFound();
+		let cat = q.get('category');
+		if (cat === null && path === '/v5/market/kline')
+			cat = 'linear';
+		if (cat === null || cat === '')
+			return err(10001, 'params error: category is required');
+		if (MARKETS.bybit.indexOf(cat) < 0)
+			return err(10001, 'Illegal category');
+		const symbol = q.get('symbol');
+		if (path === '/v5/market/instruments-info') {
+			let list = this.market.list('bybit', cat);
+			if (symbol !== null && symbol !== '')
+				list = list.filter((i) => i.symbol === symbol);
+			return ok({ category: cat, list: list.map((i) =>
+			    bybitInstrument(i, this.market.start)),
+			    nextPageCursor: '' });
+		}
+		if (!symbol)
+			return err(10001, 'params error: symbol is required');
+		const inst = this.market.find('bybit', cat, symbol);
+		if (!inst)
+			return err(10001, 'Not supported symbols');
+		const limStr = q.get('limit');
+		let lim = null;
+		if (limStr !== null && limStr !== '') {
+			lim = Number(limStr);
+			if (!Number.isInteger(lim))
+				return err(10001, 'params error: limit invalid');
+		}
+		if (path === '/v5/market/orderbook') {
+			const max = cat === 'spot' ? 200 : 500;
+			let n = lim === null ? (cat === 'spot' ? 1 : 25) : lim;
+			if (n < 1)
+				n = 1;
+			if (n > max)
+				n = max;
+			const b = this.market.book(inst, n, now);
+			const qs = inst.kind === 'inverse' ? 0 :
+			    inst.kind === 'contracts' ? inst.vs : inst.qdec;
+			const f = (x) => [priceStr(inst, x[0], null),
+			    fmtDec(x[1], qs, null)];
+			return ok({ s: symbol, b: b.bids.map(f), a: b.asks.map(f),
+			    ts: now, u: b.id, seq: b.id * 7, cts: now - 2 });
+		}
+		const ivs = q.get('interval');
+		if (!ivs || !BYBIT_IV[ivs])
+			return err(10001, 'Invalid period!');
+		const iv = mkiv(BYBIT_IV[ivs][0], 0);
+		let n = lim === null ? 200 : lim;
+		if (n < 1)
+			n = 1;
+		if (n > 1000)
+			n = 1000;
+		const num = (name) => {
+			const s = q.get(name);
+			if (s === null || s === '')
+				return null;
+			return /^[0-9]+$/.test(s) ? Number(s) : NaN;
+		};
+		const s0 = num('start'), e0 = num('end');
+		if (Number.isNaN(s0) || Number.isNaN(e0))
+			return err(10001, 'params error: start or end invalid');
+		const rows = this.market.candles(inst, iv,
+		    s0 === null ? -Infinity : s0, e0 === null ? Infinity : e0, n,
+		    false, now).reverse().map((c) => bybitRow(inst, c));
+		this.stats.rows += rows.length;
+		return ok({ symbol: symbol, category: cat, list: rows });
+	}
+
+	// ---- OKX.
+	okx(path, q, ctx) {
+		const now = this.now();
+		const limits = {
+			'/api/v5/market/candles': this.o.okxCandlesLimit,
+			'/api/v5/market/history-candles': this.o.okxHistoryLimit,
+			'/api/v5/market/books': 40,
+			'/api/v5/public/instruments': 20,
+			'/api/v5/public/time': 10
+		};
+		if (limits[path] === undefined)
+			return notFound();
+		if (!this.slide(this.okxHits, ctx.ip + path, limits[path],
+		    this.o.okxWindow)) {
+			this.stats.rate_limited.okx++;
+			return jsonOut(429, { msg: 'Too Many Requests', code: '50011',
+			    data: [] });
+		}
+		const ok = (data) => jsonOut(200, { code: '0', msg: '', data: data });
+		const err = (status, code, msg) => jsonOut(status, { code: code,
+		    data: [], msg: msg });
+		if (path === '/api/v5/public/time')
+			return ok([{ ts: String(now) }]);
+		if (path === '/api/v5/public/instruments') {
+			const t = q.get('instType');
+			if (!t)
+				return err(400, '50014',
+				    'Parameter instType can not be empty.');
+			const types = { SPOT: 'spot', SWAP: 'swap', MARGIN: null,
+			    FUTURES: null, OPTION: null };
+			if (!(t in types))
+				return err(200, '51000', 'Parameter instType error');
+			if (!types[t])
+				return ok([]);
+			let list = this.market.list('okx', types[t]);
+			const id = q.get('instId');
+			if (id) {
+				list = list.filter((i) => i.symbol === id);
+				if (!list.length)
+					return err(200, '51001',
+					    'Instrument ID does not exist');
+			}
+			return ok(list.map((i) => okxInstrument(i,
+			    this.market.start)));
+		}
+		const id = q.get('instId');
+		if (!id)
+			return err(400, '50014', 'Parameter instId can not be empty.');
+		const market = /-SWAP$/.test(id) ? 'swap' : 'spot';
+		const inst = this.market.find('okx', market, id);
+		if (!inst)
+			return err(200, '51001', 'Instrument ID does not exist');
+		const limStr = q.get('limit') !== null ? q.get('limit') :
+		    q.get('sz');
+		let lim = null;
+		if (limStr !== null && limStr !== '') {
+			if (!/^[0-9]+$/.test(limStr))
+				return err(200, '51000', 'Parameter limit error');
+			lim = Number(limStr);
+		}
+		if (path === '/api/v5/market/books') {
+			let n = q.get('sz') !== null ? Number(q.get('sz')) : 1;
+			if (!Number.isInteger(n) || n < 1)
+				return err(200, '51000', 'Parameter sz error');
+			if (n > 400)
+				n = 400;
+			const b = this.market.book(inst, n, now);
+			const qs = inst.kind === 'direct' ? inst.qdec : inst.vs;
+			const f = (x) => [priceStr(inst, x[0], null),
+			    fmtDec(x[1], qs, null), '0', String(1 + (x[1] % 7))];
+			return ok([{ asks: b.asks.map(f), bids: b.bids.map(f),
+			    ts: String(now), seqId: b.id }]);
+		}
+		const bar = q.get('bar') === null ? '1m' : q.get('bar');
+		if (!OKX_IV[bar])
+			return err(200, '51000', 'Parameter bar error');
+		const iv = mkiv(OKX_IV[bar][0], OKX_IV[bar][1]);
+		const hist = path === '/api/v5/market/history-candles';
+		const max = hist ? 100 : 300;
+		let n = lim === null ? 100 : lim;
+		if (n < 1)
+			n = 1;
+		if (n > max)
+			n = max;
+		const num = (name) => {
+			const s = q.get(name);
+			if (s === null || s === '')
+				return null;
+			return /^[0-9]+$/.test(s) ? Number(s) : NaN;
+		};
+		const after = num('after'), before = num('before');
+		if (Number.isNaN(after))
+			return err(200, '51000', 'Parameter after error');
+		if (Number.isNaN(before))
+			return err(200, '51000', 'Parameter before error');
+		let lo = before === null ? -Infinity : before + 1;
+		const hi = after === null ? Infinity : after - 1;
+		if (!hist && this.o.okxCandlesDepth > 0 && iv.ms > 0) {
+			// /market/candles only knows the latest bars.
+			const newest = ivFloor(iv, now - 1);
+			lo = Math.max(lo, newest - (this.o.okxCandlesDepth - 1) * iv.ms);
+		}
+		const rows = this.market.candles(inst, iv, lo, hi, n, false, now)
+		    .reverse().map((c) => okxRow(inst, c));
+		this.stats.rows += rows.length;
+		return ok(rows);
+	}
+
+	// ---- Control endpoints.
+	control(req, res, path, q) {
+		const body = [];
+		req.on('data', (d) => body.push(d));
+		req.on('end', () => {
+			const text = Buffer.concat(body).toString('utf8');
+			let out;
+			try {
+				out = this.control1(req.method, path, q, text);
+			} catch (e) {
+				out = jsonOut(400, { error: String(e.message || e) });
+			}
+			send(res, out.status, out.type, out.body, out.headers);
+		});
+	}
+
+	control1(method, path, q, text) {
+		const jbody = () => {
+			if (!text.trim())
+				return {};
+			return JSON.parse(text);
+		};
+		if (path === '/mock/health')
+			return jsonOut(200, { ok: true });
+		if (path === '/mock/stats' && method === 'GET') {
+			const s = JSON.parse(JSON.stringify(this.stats));
+			s.weight.spot.used = this.windowUsed('spot');
+			s.weight.fapi.used = this.windowUsed('fapi');
+			s.now = fmtTime(this.now());
+			return jsonOut(200, s);
+		}
+		if (path === '/mock/reset' && method === 'POST') {
+			this.reset();
+			return jsonOut(200, { ok: true });
+		}
+		if (path === '/mock/faults') {
+			if (method === 'GET')
+				return jsonOut(200, this.faults.map(faultView));
+			if (method === 'DELETE') {
+				this.faults = [];
+				return jsonOut(200, { ok: true });
+			}
+			if (method === 'POST') {
+				let b = jbody();
+				if (b.clear) {
+					this.faults = [];
+					b = b.faults || [];
+				}
+				const list = (Array.isArray(b) ? b : [b]).map(parseFault);
+				this.faults = this.faults.concat(list);
+				return jsonOut(200, this.faults.map(faultView));
+			}
+		}
+		if (path === '/mock/holes') {
+			if (method === 'GET')
+				return jsonOut(200, this.market.holes.map(holeView));
+			if (method === 'DELETE') {
+				this.market.setHoles([]);
+				return jsonOut(200, { ok: true });
+			}
+			if (method === 'POST') {
+				let b;
+				const tt = text.trim();
+				if (tt[0] === '{' || tt[0] === '[')
+					b = JSON.parse(tt);
+				else
+					b = tt;
+				let clear = false;
+				if (b && typeof b === 'object' && !Array.isArray(b)) {
+					clear = !!b.clear;
+					b = b.holes || (b.exchange ? [b] : []);
+				}
+				const add = parseHoles(b, this.now());
+				this.market.setHoles((clear ? [] : this.market.holes)
+				    .concat(add));
+				return jsonOut(200, this.market.holes.map(holeView));
+			}
+		}
+		if (path === '/mock/clock') {
+			if (method === 'POST') {
+				const b = jbody();
+				const cur = this.now();
+				let t = cur;
+				if (b.now !== undefined) {
+					t = b.now === null ? null : parseTime(b.now, cur);
+					if (Number.isNaN(t))
+						throw new Error('bad time "' + b.now + '"');
+				}
+				if (b.advance !== undefined) {
+					const adv = typeof b.advance === 'number' ? b.advance :
+					    parseTime('+' + String(b.advance).replace(/^\+/, ''),
+					    0);
+					if (Number.isNaN(adv))
+						throw new Error('bad advance "' + b.advance + '"');
+					t = (t === null ? Date.now() : t) + adv;
+				}
+				const mode = b.clock || (this.clockBase !== null ?
+				    'running' : 'fixed');
+				if (t === null) {
+					this.clockFixed = null;
+					this.clockBase = null;
+				} else if (mode === 'running') {
+					this.clockFixed = null;
+					this.clockBase = [t, Date.now()];
+				} else {
+					this.clockFixed = t;
+					this.clockBase = null;
+				}
+			} else if (method !== 'GET') {
+				return jsonOut(405, { error: 'method not allowed' });
+			}
+			const n = this.now();
+			return jsonOut(200, { now: fmtTime(n), now_ms: n,
+			    clock: this.clockFixed !== null ? 'fixed' :
+			    this.clockBase !== null ? 'running' : 'real' });
+		}
+		if (path === '/mock/candles' && method === 'GET') {
+			const p = {};
+			for (const k of ['exchange', 'market', 'symbol', 'interval',
+			    'from', 'to', 'decimals', 'fetched_at', 'now'])
+				p[k] = q.get(k);
+			const out = dumpCandles(this.market, p, this.now());
+			return { status: 200, type: 'application/x-ndjson',
+			    body: out };
+		}
+		return jsonOut(404, { error: 'no such control endpoint: ' +
+		    method + ' ' + path });
+	}
+
+	windowUsed(api) {
+		let u = 0;
+		const t = Date.now();
+		const ws = Math.floor(t / this.o.weightWindow) * this.o.weightWindow;
+		for (const [k, s] of this.weights)
+			if (k.endsWith('/' + api) && s.ws === ws && s.used > u)
+				u = s.used;
+		return u;
+	}
+}
+
+function faultView(r) {
+	const v = {};
+	for (const k of Object.keys(r))
+		if (k !== 'rand')
+			v[k] = r[k];
+	return v;
+}
+
+function holeView(h) {
+	return { exchange: h.exchange, market: h.market, symbol: h.symbol,
+	    from: fmtTime(h.from), to: fmtTime(h.to) };
+}
+
+// Canonical NDJSON of the synthetic candles for p = {exchange, market,
+// symbol, interval (mdx code), from, to (open times, to exclusive),
+// decimals, fetched_at}.
+function dumpCandles(market, p, now) {
+	for (const k of ['exchange', 'market', 'symbol', 'interval', 'from',
+	    'to'])
+		if (!p[k])
+			throw new Error('missing ' + k);
+	if (p.now) {
+		now = parseTime(p.now, now);
+		if (Number.isNaN(now))
+			throw new Error('bad now "' + p.now + '"');
+	}
+	const inst = market.find(p.exchange, p.market, p.symbol);
+	if (!inst)
+		throw new Error('unknown instrument "' + p.exchange + ' ' +
+		    p.market + ' ' + p.symbol + '"');
+	if (!(p.interval in MDX_INTERVALS) ||
+	    !nativeInterval(p.exchange, p.interval))
+		throw new Error('interval "' + p.interval + '" not served by ' +
+		    p.exchange);
+	const from = parseTime(p.from, now), to = parseTime(p.to, now);
+	if (Number.isNaN(from) || Number.isNaN(to))
+		throw new Error('bad from/to');
+	const dec = p.decimals || 'normalized';
+	if (dec !== 'normalized' && dec !== 'exchange')
+		throw new Error('bad decimals "' + dec + '"');
+	const iv = mkiv(p.interval, 0);
+	const out = [];
+	const cs = market.candles(inst, iv, from, to - 1, Infinity, true, now);
+	for (const c of cs)
+		out.push(JSON.stringify(canonical(inst, iv, c, dec === 'normalized',
+		    p.fetched_at || null)));
+	return out.length ? out.join('\n') + '\n' : '';
+}
+
+function notFound() {
+	return { status: 404, type: 'text/html',
+	    body: '<html><body><h1>404 Not Found</h1></body></html>\n' };
+}
+
+function jsonOut(status, obj, headers) {
+	return { status: status, type: 'application/json;charset=UTF-8',
+	    body: JSON.stringify(obj), headers: headers || {} };
+}
+
+const CLOUDFLARE_502 = `<!DOCTYPE html>
+<!--[if lt IE 7]> <html class="no-js ie6 oldie" lang="en-US"> <![endif]-->
+<html class="no-js" lang="en-US">
+<head>
+<title>api.example.com | 502: Bad gateway</title>
+<meta charset="UTF-8" />
+<meta http-equiv="Content-Type" content="text/html; charset=UTF-8" />
+</head>
+<body>
+<div id="cf-wrapper">
+<div id="cf-error-details" class="p-0">
+<header class="mx-auto pt-10 lg:pt-6 lg:px-8 w-240 lg:w-full mb-8">
+<h1 class="inline-block sm:block sm:mb-2 font-light text-60 lg:text-4xl text-black-dark leading-tight mr-2">
+<span class="inline-block">Bad gateway</span>
+<span class="code-label">Error code 502</span>
+</h1>
+</header>
+<p>The web server reported a bad gateway error.</p>
+<p>Cloudflare Ray ID: <strong>7d2a1b3c4e5f6a7b</strong> &bull; Performance &amp; security by Cloudflare</p>
+</div>
+</div>
+</body>
+</html>
+`;
+
+// The answer of a fault that replaces the whole response; null means reset
+// the connection.
+function faultAnswer(f, ex) {
+	const hdr = {};
+	const ra = String(f.retry_after !== undefined ? f.retry_after : 1);
+	switch (f.type) {
+	case 'reset':
+		return null;
+	case '429':
+		hdr['Retry-After'] = ra;
+		if (ex === 'okx')
+			return jsonOut(429, { msg: 'Too Many Requests', code: '50011',
+			    data: [] }, hdr);
+		if (ex === 'bybit')
+			return jsonOut(429, { retCode: 10006,
+			    retMsg: 'Too many visits!', result: {}, retExtInfo: {},
+			    time: Date.now() }, hdr);
+		return jsonOut(429, { code: -1003, msg: 'Too much request weight ' +
+		    'used; current limit is 6000 request weight per 1 MINUTE. ' +
+		    'Please use WebSocket Streams for live updates to avoid ' +
+		    'polling the API.' }, hdr);
+	case '418':
+		hdr['Retry-After'] = ra;
+		return jsonOut(418, { code: -1003, msg: 'Way too much request ' +
+		    'weight used; IP banned until ' + (Date.now() + ra * 1000) +
+		    '. Please use WebSocket Streams for live updates to avoid ' +
+		    'bans.' }, hdr);
+	case '403':
+		return { status: 403, type: 'text/plain',
+		    body: '403 Forbidden: access too frequent\n' };
+	case '500':
+		if (ex === 'binance')
+			return jsonOut(500, { code: -1000, msg: 'An unknown error ' +
+			    'occurred while processing the request.' });
+		if (ex === 'okx')
+			return jsonOut(500, { code: '50001', msg: 'Service ' +
+			    'temporarily unavailable. Please try again later.',
+			    data: [] });
+		return { status: 500, type: 'text/plain',
+		    body: 'Internal Server Error\n' };
+	case '502':
+		return { status: 502, type: 'text/html',
+		    body: '<html>\r\n<head><title>502 Bad Gateway</title></head>' +
+		    '\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n' +
+		    '</body>\r\n</html>\r\n' };
+	case '503':
+		if (ex === 'binance')
+			return jsonOut(503, { code: -1001, msg: 'Internal error; ' +
+			    'unable to process your request. Please try again.' });
+		if (ex === 'okx')
+			return jsonOut(503, { code: '50001', msg: 'Service ' +
+			    'temporarily unavailable. Please try again later.',
+			    data: [] });
+		return { status: 503, type: 'text/plain',
+		    body: 'Service Unavailable\n' };
+	case '504':
+		return { status: 504, type: 'text/html',
+		    body: '<html><body><h1>504 Gateway Time-out</h1>\nThe server ' +
+		    'didn\'t respond in time.\n</body></html>\n' };
+	case 'html':
+		return { status: f.status || 502, type: 'text/html; charset=UTF-8',
+		    body: CLOUDFLARE_502 };
+	case 'empty':
+		return { status: 200, type: 'application/json', body: '' };
+	}
+	return { status: 500, type: 'text/plain', body: 'bad fault\n' };
+}
+
+// Invalid JSON: the answer cut short, with a stray byte at the end.
+function breakJson(body) {
+	const n = Math.max(1, Math.floor(body.length / 2));
+	return body.slice(0, n) + '\u00ff';
+}
+
+function send(res, status, type, body, headers) {
+	const buf = Buffer.from(body, 'utf8');
+	const h = Object.assign({ 'Content-Type': type,
+	    'Content-Length': buf.length }, headers || {});
+	res.writeHead(status, h);
+	res.end(buf);
+}
+
+// A truncated body: the full Content-Length is announced, half of the body
+// is sent, and the connection is closed.
+function sendTruncated(res, req, out) {
+	const buf = Buffer.from(out.body, 'utf8');
+	const h = Object.assign({ 'Content-Type': out.type,
+	    'Content-Length': buf.length }, out.headers || {});
+	res.writeHead(out.status, h);
+	res.write(buf.subarray(0, Math.floor(buf.length / 2)), () => {
+		setTimeout(() => req.socket.destroy(), 10);
+	});
+}
+
+// ------------------------------------------------------------------------
+
+function main() {
+	const o = parseArgs(process.argv.slice(2));
+	if (o.dump) {
+		const realNow = Date.now();
+		const nowSpec = o.now !== null ? o.now : process.env.MDX_NOW || null;
+		const now = nowSpec ? parseTime(nowSpec, realNow) : realNow;
+		if (Number.isNaN(now))
+			usage('bad time for --now/MDX_NOW');
+		const st = parseTime(o.start, now);
+		if (Number.isNaN(st))
+			usage('bad time "' + o.start + '" for --start');
+		const market = new Market({ start: st });
+		try {
+			market.setHoles(o.holesSpec ? parseHoles(o.holesSpec, now) : []);
+			process.stdout.write(dumpCandles(market, {
+				exchange: o.exchange, market: o.market, symbol: o.symbol,
+				interval: o.interval, from: o.from, to: o.to,
+				decimals: o.decimals, fetched_at: o.fetchedAt
+			}, now));
+		} catch (e) {
+			process.stderr.write('exchange.js: ' + e.message + '\n');
+			process.exit(64);
+		}
+		return;
+	}
+	if (!(o.port > 0 && o.port < 65536))
+		usage('--port PORT is required');
+	const mock = new Mock(o);
+	const server = http.createServer((req, res) => mock.handle(req, res));
+	server.keepAliveTimeout = 30000;
+	server.headersTimeout = 35000;
+	server.on('error', (e) => {
+		process.stderr.write('exchange.js: ' + e.message + '\n');
+		process.exit(69);
+	});
+	server.listen(o.port, '127.0.0.1', () => {
+		mock.log('listening on 127.0.0.1:' + o.port);
+	});
+	const stop = () => {
+		server.close();
+		server.closeAllConnections();
+		process.exit(0);
+	};
+	process.on('SIGTERM', stop);
+	process.on('SIGINT', stop);
+}
+
+module.exports = {
+	Market, parseTime, fmtTime, fmtDec, mkiv, ivFloor, ivNext, binanceRow,
+	parseHoles, canonical, nativeInterval, MDX_INTERVALS, MIN, HOUR, DAY
+};
+
+if (require.main === module)
+	main();
