@@ -134,9 +134,33 @@ char *mdx_buf_detach(struct mdx_buf *b, size_t *len);
  * Reads lines from standard input or a list of files, one after the other.
  * Compressed input (gzip, zstd, xz, bzip2) is recognised by its magic bytes
  * and decompressed through libarchive.  A trailing CR is removed (CRLF
- * input).  Blank lines are skipped but counted.  A line longer than the
- * maximum, with invalid UTF-8 or an embedded NUL is reported as bad, with
- * the reason, and reading goes on at the next line.
+ * input).  Blank lines (empty, or only spaces and tabs) are skipped but
+ * counted.  A line longer than the maximum (not counting its newline and
+ * CR), with invalid UTF-8 or an embedded NUL is reported as bad, with the
+ * reason, and reading goes on at the next line.  The last line of an input
+ * needs no newline.  Line numbers start at 1 in each input.
+ *
+ * Bad-line reasons: "line too long (more than N bytes)", "invalid UTF-8 at
+ * column C", "NUL byte at column C" (C counts bytes from 1).  Input errors
+ * name the input: "cannot open 'F': ...", "read error on 'F': ...",
+ * "cannot read 'F': truncated gzip input".
+ *
+ * After MDX_RD_ERR the rest of that input is skipped, and the next call
+ * goes on with the next input; a program that must not lose data ends with
+ * mdx_reader_error_status() instead:
+ *
+ *	while ((rc = mdx_reader_next(r, &line, &len)) != MDX_RD_EOF) {
+ *		if (rc == MDX_RD_ERR)
+ *			mdx_die(mdx_reader_error_status(r), "%s",
+ *			    mdx_reader_error(r));
+ *		pos = mdx_reader_pos(r);
+ *		if (rc == MDX_RD_BAD) {
+ *			mdx_warn("bad line: %s (at %s:%lu)",
+ *			    mdx_reader_error(r), pos.name, pos.line);
+ *			continue;
+ *		}
+ *		...
+ *	}
  */
 #define MDX_MAXLINE_DEFAULT (1024 * 1024)
 
@@ -159,6 +183,7 @@ struct mdx_reader;
  */
 struct mdx_reader *mdx_reader_open(char *const *paths, int n);
 void mdx_reader_close(struct mdx_reader *r);
+/* Sets the maximum line length in bytes (default MDX_MAXLINE_DEFAULT). */
 void mdx_reader_set_maxline(struct mdx_reader *r, size_t max);
 
 /*
@@ -169,7 +194,7 @@ void mdx_reader_set_maxline(struct mdx_reader *r, size_t max);
  */
 int mdx_reader_next(struct mdx_reader *r, const char **line, size_t *len);
 
-/* The position of the line last returned. */
+/* The position of the line last returned ("stdin" or the path as given). */
 struct mdx_pos mdx_reader_pos(const struct mdx_reader *r);
 
 /* The reason for the last MDX_RD_BAD or MDX_RD_ERR ("line too long"). */
@@ -188,7 +213,11 @@ long mdx_utf8_check(const char *s, size_t n);
  *
  * Buffered writes to a file descriptor.  Every write is checked: EPIPE ends
  * the program quietly with the status a SIGPIPE gives (141), any other
- * error exits MDX_EX_IOERR naming the output.
+ * error exits MDX_EX_IOERR naming the output ("write error on 'stdout':
+ * No space left on device").  Nothing is flushed at exit on its own:
+ * programs call mdx_writer_close(mdx_stdout()) before they return from
+ * main(), so a failed last write is still reported and changes the exit
+ * status.  mdx_die() does not flush these writers.
  */
 struct mdx_writer;
 
@@ -226,7 +255,9 @@ struct mdx_json {
 	const char *key;	/* raw key text when the parent is an object */
 	size_t keylen;
 	const char *text;	/* number: its text; string: raw content
-				   between the quotes, escapes not undone */
+				   between the quotes, escapes not undone;
+				   array, object: its whole source text,
+				   brackets included; literals: their text */
 	size_t len;
 	int escaped;		/* string contains backslash escapes */
 	unsigned nchild;	/* array or object: number of children */
@@ -241,8 +272,11 @@ void mdx_json_doc_free(struct mdx_json_doc *d);
 
 /*
  * Parses s[0..n).  Returns the root, or NULL with a reason ("unexpected
- * character at column 17") in mdx_json_error(d).  The nodes stay valid until
+ * character 'x' at column 17", "unterminated string at column 3",
+ * "trailing characters at column 40"; columns count bytes from 1) in
+ * mdx_json_error(d).  Any value may be the root.  The nodes stay valid until
  * the next parse with the same doc; s must stay unchanged meanwhile.
+ * Strings must be valid UTF-8; s need not be NUL-terminated.
  */
 struct mdx_json *mdx_json_parse(struct mdx_json_doc *d, const char *s,
     size_t n);
@@ -260,7 +294,9 @@ struct mdx_json *mdx_json_at(const struct mdx_json *arr, unsigned i);
 const char *mdx_json_str(const struct mdx_json *v, struct mdx_buf *buf);
 /* Whether a string node equals the C string s (escapes undone). */
 int mdx_json_str_eq(const struct mdx_json *v, const char *s);
-/* An integer from a number or a string holding digits; 0 ok, -1 not one. */
+/* An integer from a number without fraction or exponent, or a string
+ * holding an optional '-' and digits; 0 ok, -1 not one or out of int64_t
+ * range. */
 int mdx_json_int(const struct mdx_json *v, int64_t *out);
 /* Appends the node re-serialised compactly (its exact source text for
  * scalars) to buf. */
@@ -273,7 +309,9 @@ void mdx_json_dump(const struct mdx_json *v, struct mdx_buf *buf);
  * digits) and 0 <= scale <= MDX_DEC_MAXSCALE.  Parsing and formatting never
  * go through double.  Formatting keeps the scale, so "42283.58000000"
  * formats back to exactly that text; arithmetic results take the larger
- * scale of their operands.  Negative zero is zero.
+ * scale of their operands (products the sum of the scales).  Trailing
+ * fractional zeros are dropped only where a value would otherwise not fit
+ * in 38 digits or scale 38, which keeps it exact.  Negative zero is zero.
  */
 #define MDX_DEC_MAXDIGITS 38
 #define MDX_DEC_MAXSCALE 38
@@ -292,13 +330,15 @@ enum mdx_dec_err {
 };
 
 /*
- * Parses s[0..n): an optional sign, digits with an optional fraction, and
+ * Parses s[0..n): an optional '-', digits with an optional fraction, and
  * an optional exponent ("1e-8", "2.5E+3").  JSON number text and the
- * decimal strings exchanges send both parse.  Leading and trailing blanks
- * are not accepted.  Returns an mdx_dec_err.
+ * decimal strings exchanges send both parse; leading zeros are allowed, but
+ * "+1", "1.", ".5", blanks, NaN and Infinity are not.  Returns an
+ * mdx_dec_err.
  */
 int mdx_dec_parse(mdx_dec *d, const char *s, size_t n);
-/* Parses a string or number JSON node. */
+/* Parses a string or number JSON node (a string with escapes is a
+ * syntax error). */
 int mdx_dec_from_json(mdx_dec *d, const struct mdx_json *v);
 /* A readable reason for an mdx_dec_err. */
 const char *mdx_dec_strerror(int err);
@@ -351,7 +391,7 @@ int mdx_time_parse_rfc3339(const char *s, size_t n, mdx_time *t);
  * Converts an epoch number to mdx_time, telling the unit by magnitude:
  * below 10^11 seconds, below 10^14 milliseconds, below 10^17 microseconds,
  * else nanoseconds.  (Binance's spot archives switched from ms to µs on
- * 2025-01-01.)  Sub-millisecond parts are truncated.
+ * 2025-01-01.)  Sub-millisecond parts are rounded down (towards the past).
  */
 mdx_time mdx_time_from_epoch(int64_t v);
 
@@ -495,9 +535,12 @@ struct mdx_watch {
 };
 
 /*
- * Reads a watchlist.  Returns the number of entries and sets *out (free it
- * with free()), or -1 after printing every bad line as
- * "PROGNAME: bad watchlist entry: REASON (at FILE:LINE)".
+ * Reads a watchlist ("-" is standard input).  Returns the number of
+ * entries, in file order, and sets *out (free it with free(); the entries'
+ * pos.name lives in the same allocation), or -1 with *out NULL after
+ * printing every bad line as "PROGNAME: bad watchlist entry: REASON (at
+ * FILE:LINE)", or a message when the file cannot be read.  Programs exit
+ * MDX_EX_CONFIG then.
  */
 int mdx_watchlist_read(const char *path, struct mdx_watch **out);
 

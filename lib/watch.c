@@ -1,0 +1,262 @@
+/*
+ * watch.c - the watchlist reader (see mdx-watchlist(5)).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mdx.h"
+
+static const struct {
+	const char *exchange;
+	const char *market;
+} markets[] = {
+	{ "binance", "spot" },
+	{ "binance", "usdm" },
+	{ "bybit", "spot" },
+	{ "bybit", "linear" },
+	{ "bybit", "inverse" },
+	{ "okx", "spot" },
+	{ "okx", "swap" },
+};
+
+int
+mdx_market_known(const char *exchange, const char *market)
+{
+	size_t i;
+
+	if (exchange == NULL || market == NULL)
+		return 0;
+	for (i = 0; i < sizeof(markets) / sizeof(markets[0]); i++)
+		if (strcmp(markets[i].exchange, exchange) == 0 &&
+		    strcmp(markets[i].market, market) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+exchange_known(const char *exchange)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(markets) / sizeof(markets[0]); i++)
+		if (strcmp(markets[i].exchange, exchange) == 0)
+			return 1;
+	return 0;
+}
+
+/* Symbols are the exchange's own spelling: letters, digits and - _ . / :
+ * only, so they are safe in lake paths, SQL and command lines. */
+static int
+symbol_char(int c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+	    c == '/' || c == ':';
+}
+
+static int
+is_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' ||
+	    c == '\f';
+}
+
+/*
+ * Splits line into at most nf white-space separated fields, ending at a
+ * '#' that starts a field.  Returns the number of fields, or nf + 1 when
+ * there are more.
+ */
+static int
+split(char *line, char **f, int nf)
+{
+	char *p = line;
+	int n = 0;
+
+	for (;;) {
+		while (*p != '\0' && is_space((unsigned char)*p))
+			p++;
+		if (*p == '\0' || *p == '#')
+			return n;
+		if (n == nf)
+			return nf + 1;
+		f[n++] = p;
+		while (*p != '\0' && !is_space((unsigned char)*p))
+			p++;
+		if (*p != '\0')
+			*p++ = '\0';
+	}
+}
+
+/* Checks one entry; returns NULL when good, else the reason in why. */
+static const char *
+parse_entry(char **f, struct mdx_watch *w, char *why, size_t whysz)
+{
+	const struct mdx_interval *iv;
+	char *p, code[8];
+	size_t n;
+	int i;
+
+	if (strlen(f[0]) >= sizeof(w->exchange) || !exchange_known(f[0])) {
+		snprintf(why, whysz, "unknown exchange '%.40s'", f[0]);
+		return why;
+	}
+	if (strlen(f[1]) >= sizeof(w->market) ||
+	    !mdx_market_known(f[0], f[1])) {
+		snprintf(why, whysz, "unknown market '%.40s' for exchange '%s'",
+		    f[1], f[0]);
+		return why;
+	}
+	n = strlen(f[2]);
+	if (n >= sizeof(w->symbol)) {
+		snprintf(why, whysz, "symbol '%.40s...' longer than %zu "
+		    "characters", f[2], sizeof(w->symbol) - 1);
+		return why;
+	}
+	for (p = f[2]; *p != '\0'; p++)
+		if (!symbol_char((unsigned char)*p)) {
+			if ((unsigned char)*p > 0x20 &&
+			    (unsigned char)*p < 0x7f)
+				snprintf(why, whysz, "invalid character '%c' "
+				    "in symbol '%s'", *p, f[2]);
+			else
+				snprintf(why, whysz, "invalid byte 0x%02x in "
+				    "symbol", (unsigned char)*p);
+			return why;
+		}
+	memcpy(w->exchange, f[0], strlen(f[0]) + 1);
+	memcpy(w->market, f[1], strlen(f[1]) + 1);
+	memcpy(w->symbol, f[2], n + 1);
+
+	w->ninterval = 0;
+	for (p = f[3];; p += n + 1) {
+		n = strcspn(p, ",");
+		if (n == 0) {
+			snprintf(why, whysz, "empty interval in '%s'", f[3]);
+			return why;
+		}
+		iv = NULL;
+		if (n < sizeof(code)) {
+			memcpy(code, p, n);
+			code[n] = '\0';
+			iv = mdx_interval_lookup(code);
+		}
+		if (iv == NULL) {
+			snprintf(why, whysz, "unknown interval '%.*s'",
+			    (int)(n < 20 ? n : 20), p);
+			return why;
+		}
+		for (i = 0; i < w->ninterval; i++)
+			if (w->interval[i] == iv) {
+				snprintf(why, whysz, "interval '%s' given "
+				    "twice", iv->code);
+				return why;
+			}
+		if (w->ninterval == MDX_WATCH_MAXIV) {
+			snprintf(why, whysz, "more than %d intervals",
+			    MDX_WATCH_MAXIV);
+			return why;
+		}
+		w->interval[w->ninterval++] = iv;
+		if (p[n] == '\0')
+			break;
+	}
+	return NULL;
+}
+
+int
+mdx_watchlist_read(const char *path, struct mdx_watch **out)
+{
+	struct mdx_watch *v = NULL, w;
+	const char *name, *reason;
+	char *line = NULL, *f[4], why[256];
+	size_t cap = 0, nv = 0, vcap = 0, namelen, i;
+	unsigned long lineno = 0;
+	ssize_t len;
+	FILE *fp;
+	int nf, nbad = 0, e;
+
+	*out = NULL;
+	if (strcmp(path, "-") == 0) {
+		fp = stdin;
+		name = "stdin";
+	} else {
+		name = path;
+		if ((fp = fopen(path, "r")) == NULL) {
+			mdx_warn("cannot open watchlist '%s': %s", path,
+			    strerror(errno));
+			return -1;
+		}
+	}
+	while ((len = getline(&line, &cap, fp)) != -1) {
+		lineno++;
+		if ((size_t)len != strlen(line)) {
+			mdx_warn("bad watchlist entry: NUL byte (at %s:%lu)",
+			    name, lineno);
+			nbad++;
+			continue;
+		}
+		nf = split(line, f, 4);
+		if (nf == 0)
+			continue;
+		if (nf != 4) {
+			mdx_warn("bad watchlist entry: %s (at %s:%lu)",
+			    nf < 4 ? "want exchange, market, symbol and "
+			    "intervals" : "more than four fields", name, lineno);
+			nbad++;
+			continue;
+		}
+		memset(&w, 0, sizeof(w));
+		if ((reason = parse_entry(f, &w, why, sizeof(why))) != NULL) {
+			mdx_warn("bad watchlist entry: %s (at %s:%lu)", reason,
+			    name, lineno);
+			nbad++;
+			continue;
+		}
+		w.pos.line = lineno;
+		for (i = 0; i < nv; i++)
+			if (strcmp(v[i].symbol, w.symbol) == 0 &&
+			    strcmp(v[i].market, w.market) == 0 &&
+			    strcmp(v[i].exchange, w.exchange) == 0)
+				break;
+		if (i < nv) {
+			mdx_warn("bad watchlist entry: duplicate of '%s %s %s' "
+			    "at line %lu (at %s:%lu)", w.exchange, w.market,
+			    w.symbol, v[i].pos.line, name, lineno);
+			nbad++;
+			continue;
+		}
+		if (nv == vcap) {
+			vcap = vcap ? vcap * 2 : 16;
+			v = mdx_realloc(v, vcap * sizeof(*v));
+		}
+		v[nv++] = w;
+	}
+	e = ferror(fp) ? errno : 0;
+	free(line);
+	if (fp != stdin)
+		fclose(fp);
+	if (e != 0) {
+		mdx_warn("read error on watchlist '%s': %s", name, strerror(e));
+		free(v);
+		return -1;
+	}
+	if (nbad > 0) {
+		free(v);
+		return -1;
+	}
+
+	/*
+	 * The entries and the file name they point to are one allocation,
+	 * so the caller frees them with one free().
+	 */
+	namelen = strlen(name) + 1;
+	*out = mdx_malloc(nv * sizeof(*v) + namelen);
+	memcpy((char *)*out + nv * sizeof(*v), name, namelen);
+	for (i = 0; i < nv; i++) {
+		(*out)[i] = v[i];
+		(*out)[i].pos.name = (char *)*out + nv * sizeof(*v);
+	}
+	free(v);
+	return (int)nv;
+}

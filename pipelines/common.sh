@@ -1,0 +1,106 @@
+# common.sh - sourced by every pipeline: configuration, locking, logging.
+#
+# Configuration, strongest first: the command line of each pipeline, the
+# environment, then the config file ($MDX_CONFIG, else ./mdx.conf when it
+# exists).  The config file holds KEY=VALUE lines (no shell code is run
+# from it); a key already set in the environment is left alone.
+
+MDX_PIPELINES=$(cd "$(dirname "$0")" && pwd)
+MDX_SRC=${MDX_SRC:-$(cd "$MDX_PIPELINES/.." && pwd)}
+
+mdx_load_config() {
+	_cf=${MDX_CONFIG:-}
+	if [ -z "$_cf" ] && [ -f ./mdx.conf ]; then
+		_cf=./mdx.conf
+	fi
+	[ -n "$_cf" ] || return 0
+	[ -r "$_cf" ] || mdx_fail 78 "cannot read config file '$_cf'"
+	_ln=0
+	while IFS= read -r _l || [ -n "$_l" ]; do
+		_ln=$((_ln + 1))
+		case $_l in
+		''|'#'*) continue ;;
+		esac
+		_k=${_l%%=*}
+		_v=${_l#*=}
+		case $_k in
+		MDX_*|PG*|AWS_*) ;;
+		*) mdx_fail 78 "bad config line: '$_l' (at $_cf:$_ln)" ;;
+		esac
+		case $_k in
+		*[!A-Za-z0-9_]*) mdx_fail 78 "bad config key '$_k' (at $_cf:$_ln)" ;;
+		esac
+		if eval "[ -z \"\${$_k+set}\" ]"; then
+			export "$_k=$_v"
+		fi
+	done <"$_cf"
+}
+
+# mdx_log MESSAGE: one line on stderr, prefixed with the pipeline name and,
+# when not on a terminal (cron, systemd), the UTC time.
+mdx_log() {
+	if [ -t 2 ]; then
+		printf '%s: %s\n' "$MDX_JOB" "$*" >&2
+	else
+		printf '%s %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+		    "$MDX_JOB" "$*" >&2
+	fi
+}
+
+# mdx_fail STATUS MESSAGE: log and exit with STATUS.
+mdx_fail() {
+	_st=$1
+	shift
+	mdx_log "$*"
+	exit "$_st"
+}
+
+# mdx_lock: take the job's lock, so overlapping runs (a slow run still
+# going when cron starts the next) never work at the same time.  A run
+# that finds the lock taken exits 75 at once, and cron tries again later.
+mdx_lock() {
+	mkdir -p "$MDX_VAR/lock"
+	exec 9>"$MDX_VAR/lock/$MDX_JOB.lock"
+	if ! flock -n 9; then
+		mdx_fail 75 "another $MDX_JOB run holds $MDX_VAR/lock/$MDX_JOB.lock"
+	fi
+}
+
+# mdx_record_run STATUS [DETAIL]: remember the job's last outcome for
+# pipelines/status, in $MDX_VAR/status/JOB (one KEY=VALUE per line).
+mdx_record_run() {
+	mkdir -p "$MDX_VAR/status"
+	_f=$MDX_VAR/status/$MDX_JOB
+	{
+		echo "job=$MDX_JOB"
+		echo "finished=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+		echo "status=$1"
+		echo "detail=${2:-}"
+		if [ "$1" -eq 0 ]; then
+			echo "last_success=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+		elif [ -f "$_f" ]; then
+			grep '^last_success=' "$_f" || true
+		fi
+	} >"$_f.tmp" && mv "$_f.tmp" "$_f"
+}
+
+# mdx_watchlist: print the watchlist entries as "exchange market symbol
+# intervals" lines, comments and blank lines removed.
+mdx_watchlist() {
+	[ -r "$MDX_WATCHLIST" ] ||
+	    mdx_fail 78 "cannot read watchlist '$MDX_WATCHLIST'"
+	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$MDX_WATCHLIST"
+}
+
+mdx_load_config
+MDX_VAR=${MDX_VAR:-./var}
+MDX_LAKE=${MDX_LAKE:-$MDX_VAR/lake}
+MDX_STATE=${MDX_STATE:-$MDX_VAR/state}
+MDX_WATCHLIST=${MDX_WATCHLIST:-$MDX_SRC/pipelines/watchlist}
+MDX_ROLLUPS=${MDX_ROLLUPS:-1h,1d}
+MDX_INDICATORS=${MDX_INDICATORS:-rsi:14,macd:12:26:9,bbands:20:2,atr:14,ema:50}
+export MDX_VAR MDX_LAKE MDX_STATE MDX_WATCHLIST MDX_ROLLUPS MDX_INDICATORS
+if [ -n "${MDX_BUILD:-}" ]; then
+	PATH=$MDX_BUILD:$PATH
+	export PATH
+fi
