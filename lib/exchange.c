@@ -147,17 +147,6 @@ mdx_market_interval(const struct mdx_market *m, const struct mdx_interval *iv)
 	return NULL;
 }
 
-/* The start of the n-th interval after t (t aligned). */
-static mdx_time
-advance(const struct mdx_interval *iv, mdx_time t, int64_t n)
-{
-	if (iv->ms > 0)
-		return t + n * iv->ms;
-	while (n-- > 0)
-		t = mdx_interval_next(iv, t);
-	return t;
-}
-
 static void
 request_init(struct mdx_request *r)
 {

@@ -353,8 +353,17 @@ static struct series *series_head, *series_tail;
 static int nseries, nfinished;
 static struct mdx_json_doc *doc;
 static struct mdx_fetch *fetcher;
-static struct mdx_buf line;
 static unsigned long total_rows;
+
+/* Real elapsed time for summaries and progress (MDX_NOW stands still). */
+static mdx_time
+real_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (mdx_time)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void
 fmt_time(mdx_time t, char *buf)
@@ -1172,7 +1181,7 @@ summary(const struct series *s)
 
 	if (mdx_verbose < 1 || mdx_stderr_is_tty())
 		return;
-	secs = (mdx_now() - s->started) / 1000.0;
+	secs = (real_ms() - s->started) / 1000.0;
 	if (s->kind != MDX_KIND_KLINES) {
 		fprintf(stderr, "%s: %s %s %s %s: %lu records, %lu requests, "
 		    "%.1f s%s\n", mdx_progname, s->m->exchange, s->m->market,
@@ -1196,7 +1205,7 @@ progress(int last)
 	const struct series *cur = NULL;
 	double all = 0, done = 0, frac, eta;
 	char t[MDX_TIME_BUFSZ];
-	mdx_time now = mdx_now();
+	mdx_time now = real_ms();
 
 	if (mdx_verbose < 1 || !mdx_stderr_is_tty())
 		return;
@@ -1308,7 +1317,7 @@ run_rest(void)
 				    opt.weight_limit);
 	}
 	for (s = series_head; s != NULL; s = s->next) {
-		s->started = mdx_now();
+		s->started = real_ms();
 		if (!s->finished && s->kind == MDX_KIND_KLINES &&
 		    s->plan >= s->hi)
 			emit(s);
@@ -1623,7 +1632,7 @@ import_zip(const struct zipname *z, struct mdx_buf *data, const char *fetched)
 	char buf[1 << 16];
 	la_ssize_t n;
 	int rc, entries = 0;
-	mdx_time t0 = mdx_now();
+	mdx_time t0 = real_ms();
 
 	if (read_file(z->path, data) == -1) {
 		mdx_warn("cannot read '%s': %s", z->path, strerror(errno));
@@ -1685,7 +1694,7 @@ out:
 	if (mdx_verbose >= 1)
 		fprintf(stderr, "%s: %s: %lu candles, %lu rejected, %lu outside "
 		    "the range, %.2f s\n", mdx_progname, z->path, c.rows,
-		    c.rejected, c.skipped, (mdx_now() - t0) / 1000.0);
+		    c.rejected, c.skipped, (real_ms() - t0) / 1000.0);
 	mdx_buf_free(&c.pre);
 	mdx_buf_free(&c.mid);
 	mdx_buf_free(&c.out);
