@@ -43,7 +43,7 @@ struct opts {
 	char **symbols;
 	int nsymbols;
 	const struct mdx_interval *ivs[32];
-	int nivs;
+	int nivs, ivs_given;
 	int have_since, have_until;
 	mdx_time since, until;
 	int include_open, resume, db;
@@ -225,6 +225,7 @@ parse_options(int argc, char **argv)
 			free(copy);
 			break;
 		case 'i':
+			opt.ivs_given = 1;
 			copy = mdx_strdup(optarg);
 			split_list(copy, add_interval);
 			free(copy);
@@ -1439,9 +1440,8 @@ zip_wanted(const struct zipname *z)
 			ok = 1;
 	if (!ok)
 		return 0;
-	if (opt.nivs == 1 && strcmp(opt.ivs[0]->code, "1m") == 0 &&
-	    !opt.have_since)
-		return 1;	/* the default: every interval */
+	if (!opt.ivs_given)
+		return 1;	/* without -i: every interval */
 	for (i = 0; i < opt.nivs; i++)
 		if (opt.ivs[i] == z->iv)
 			return 1;
