@@ -25,11 +25,11 @@
 #include "mdx.h"
 
 #define USAGE \
-"usage: mdx-extract [-x exchange] [-m market] [-k kind] [-s symbols]\n" \
+"usage: mdx-extract [-v] [-x exchange] [-m market] [-k kind] [-s symbols]\n" \
 "                   [-i intervals] [--since time] [--until time]\n" \
 "                   [--include-open] [--resume] [--db] [--watchlist file]\n" \
 "                   [--ranges file] [--depth levels] [--connections n]\n" \
-"                   [--timeout seconds] [--tries n] [--weight-limit n] [-v]\n" \
+"                   [--timeout seconds] [--tries n] [--weight-limit n]\n" \
 "       mdx-extract --archive path [-m market] [-s symbols] [-i intervals]\n" \
 "                   [--since time] [--until time]\n" \
 "       mdx-extract -h | --help | --version\n"
