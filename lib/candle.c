@@ -43,13 +43,8 @@ fail(char *err, size_t errsz, const char *fmt, ...)
 	return -1;
 }
 
-/*
- * Copies a string node into dst (dstsz bytes, NUL included), undoing
- * escapes.  Fails on a non-string, an empty string, one too long, and one
- * holding a NUL (which no C string, and no PostgreSQL text, can carry).
- */
-static int
-copy_str(const struct mdx_json *v, char *dst, size_t dstsz)
+int
+mdx_json_strcpy(const struct mdx_json *v, char *dst, size_t dstsz)
 {
 	static struct mdx_buf tmp = MDX_BUF_INIT;
 	const char *s;
@@ -172,12 +167,12 @@ mdx_candle_from_json(struct mdx_candle *c, const struct mdx_json *obj,
 			break;
 		case 6:
 			if (KEY(v, "market")) {
-				if (copy_str(v, c->market, sizeof(c->market)))
+				if (mdx_json_strcpy(v, c->market, sizeof(c->market)))
 					return fail(err, errsz,
 					    "bad \"market\"");
 				seen |= R_MARKET;
 			} else if (KEY(v, "symbol")) {
-				if (copy_str(v, c->symbol, sizeof(c->symbol)))
+				if (mdx_json_strcpy(v, c->symbol, sizeof(c->symbol)))
 					return fail(err, errsz, "bad \"symbol\": "
 					    "not a string of 1 to %d bytes",
 					    MDX_SYMBOL_MAX - 1);
@@ -224,12 +219,12 @@ mdx_candle_from_json(struct mdx_candle *c, const struct mdx_json *obj,
 			break;
 		case 8:
 			if (KEY(v, "exchange")) {
-				if (copy_str(v, c->exchange, sizeof(c->exchange)))
+				if (mdx_json_strcpy(v, c->exchange, sizeof(c->exchange)))
 					return fail(err, errsz,
 					    "bad \"exchange\"");
 				seen |= R_EXCHANGE;
 			} else if (KEY(v, "interval")) {
-				if (copy_str(v, code, sizeof(code)) ||
+				if (mdx_json_strcpy(v, code, sizeof(code)) ||
 				    (c->interval = mdx_interval_lookup(code)) ==
 				    NULL)
 					return fail(err, errsz, "bad \"interval\": "
@@ -374,72 +369,118 @@ mdx_candle_check(const struct mdx_candle *c, char *err, size_t errsz)
 	return 0;
 }
 
-static void
-add_dec(struct mdx_buf *b, const char *key, const mdx_dec *d)
+/*
+ * The writer runs once per candle in every program that writes candles, so
+ * it writes straight into the buffer after making room once (the longest
+ * line is bounded: fixed text, three names, eight decimals, two times).
+ */
+#define PUT(p, lit) (memcpy((p), (lit), sizeof(lit) - 1), (p) += sizeof(lit) - 1)
+
+static char *
+put_dec(char *p, const char *key, size_t keylen, const mdx_dec *d)
 {
-	mdx_buf_addstr(b, key);
-	mdx_buf_addch(b, '"');
-	mdx_dec_add_to_buf(b, d);
-	mdx_buf_addch(b, '"');
+	memcpy(p, key, keylen);
+	p += keylen;
+	*p++ = '"';
+	p += mdx_dec_format(d, p);
+	*p++ = '"';
+	return p;
 }
 
-static void
-add_time(struct mdx_buf *b, const char *key, mdx_time t)
+static char *
+put_time(char *p, const char *key, size_t keylen, mdx_time t)
 {
-	char tb[MDX_TIME_BUFSZ];
-	int n;
-
-	n = mdx_time_format(t, tb);
-	mdx_buf_addstr(b, key);
-	mdx_buf_addch(b, '"');
-	mdx_buf_add(b, tb, (size_t)n);
-	mdx_buf_addch(b, '"');
+	memcpy(p, key, keylen);
+	p += keylen;
+	*p++ = '"';
+	p += mdx_time_format(t, p);
+	*p++ = '"';
+	return p;
 }
+
+/* Appends s as a JSON string at p, escaping through the buffer only when
+ * some character needs it. */
+static char *
+put_str(struct mdx_buf *b, char *p, const char *s)
+{
+	const unsigned char *u;
+	size_t n;
+
+	for (u = (const unsigned char *)s; *u != '\0'; u++)
+		if (*u < 0x20 || *u == '"' || *u == '\\')
+			break;
+	n = (const char *)u - s;
+	if (*u == '\0') {
+		*p++ = '"';
+		memcpy(p, s, n);
+		p += n;
+		*p++ = '"';
+		return p;
+	}
+	b->len = p - b->data;
+	mdx_buf_add_json_str(b, s, strlen(s));
+	mdx_buf_grow(b, 1024 + 6 * (MDX_SYMBOL_MAX + 2 * MDX_NAME_MAX));
+	return b->data + b->len;
+}
+
+#define DEC(p, k, d) ((p) = put_dec((p), k, sizeof(k) - 1, (d)))
+#define TIME(p, k, t) ((p) = put_time((p), k, sizeof(k) - 1, (t)))
 
 void
 mdx_candle_to_json(const struct mdx_candle *c, struct mdx_buf *b)
 {
-	mdx_buf_addstr(b, "{\"kind\":\"candle\",\"exchange\":");
-	mdx_buf_add_json_str(b, c->exchange, strlen(c->exchange));
-	mdx_buf_addstr(b, ",\"market\":");
-	mdx_buf_add_json_str(b, c->market, strlen(c->market));
-	mdx_buf_addstr(b, ",\"symbol\":");
-	mdx_buf_add_json_str(b, c->symbol, strlen(c->symbol));
-	mdx_buf_addstr(b, ",\"interval\":\"");
-	mdx_buf_addstr(b, c->interval->code);
-	mdx_buf_addch(b, '"');
-	add_time(b, ",\"open_time\":", c->open_time);
-	add_dec(b, ",\"open\":", &c->open);
-	add_dec(b, ",\"high\":", &c->high);
-	add_dec(b, ",\"low\":", &c->low);
-	add_dec(b, ",\"close\":", &c->close);
+	char *p;
+
+	/* Names are at most 6 bytes per input byte when escaped. */
+	mdx_buf_grow(b, 1024 + 6 * (MDX_SYMBOL_MAX + 2 * MDX_NAME_MAX));
+	p = b->data + b->len;
+	PUT(p, "{\"kind\":\"candle\",\"exchange\":");
+	p = put_str(b, p, c->exchange);
+	PUT(p, ",\"market\":");
+	p = put_str(b, p, c->market);
+	PUT(p, ",\"symbol\":");
+	p = put_str(b, p, c->symbol);
+	PUT(p, ",\"interval\":\"");
+	memcpy(p, c->interval->code, strlen(c->interval->code));
+	p += strlen(c->interval->code);
+	*p++ = '"';
+	TIME(p, ",\"open_time\":", c->open_time);
+	DEC(p, ",\"open\":", &c->open);
+	DEC(p, ",\"high\":", &c->high);
+	DEC(p, ",\"low\":", &c->low);
+	DEC(p, ",\"close\":", &c->close);
 	if (c->has & MDX_C_VOLUME)
-		add_dec(b, ",\"volume\":", &c->volume);
+		DEC(p, ",\"volume\":", &c->volume);
 	else
-		mdx_buf_addstr(b, ",\"volume\":null");
+		PUT(p, ",\"volume\":null");
 	if (c->has & MDX_C_QUOTE_VOLUME)
-		add_dec(b, ",\"quote_volume\":", &c->quote_volume);
+		DEC(p, ",\"quote_volume\":", &c->quote_volume);
 	else
-		mdx_buf_addstr(b, ",\"quote_volume\":null");
+		PUT(p, ",\"quote_volume\":null");
 	if (c->has & MDX_C_TRADES)
-		mdx_buf_printf(b, ",\"trades\":%lld", (long long)c->trades);
+		p += sprintf(p, ",\"trades\":%lld", (long long)c->trades);
 	if (c->has & MDX_C_TAKER_BUY_VOLUME)
-		add_dec(b, ",\"taker_buy_volume\":", &c->taker_buy_volume);
+		DEC(p, ",\"taker_buy_volume\":", &c->taker_buy_volume);
 	if (c->has & MDX_C_TAKER_BUY_QUOTE_VOLUME)
-		add_dec(b, ",\"taker_buy_quote_volume\":",
+		DEC(p, ",\"taker_buy_quote_volume\":",
 		    &c->taker_buy_quote_volume);
-	mdx_buf_addstr(b, c->closed ? ",\"closed\":true" : ",\"closed\":false");
-	mdx_buf_addstr(b, ",\"origin\":\"");
-	mdx_buf_addstr(b, mdx_origin_name(c->origin));
-	mdx_buf_addch(b, '"');
+	if (c->closed)
+		PUT(p, ",\"closed\":true,\"origin\":\"");
+	else
+		PUT(p, ",\"closed\":false,\"origin\":\"");
+	memcpy(p, mdx_origin_name(c->origin), strlen(mdx_origin_name(c->origin)));
+	p += strlen(mdx_origin_name(c->origin));
+	*p++ = '"';
 	if (c->has & MDX_C_FETCHED_AT)
-		add_time(b, ",\"fetched_at\":", c->fetched_at);
+		TIME(p, ",\"fetched_at\":", c->fetched_at);
 	if (c->has & MDX_C_BASE_COUNT)
-		mdx_buf_printf(b, ",\"base_count\":%d,\"base_expected\":%d",
+		p += sprintf(p, ",\"base_count\":%d,\"base_expected\":%d",
 		    c->base_count, c->base_expected);
 	if (c->has & MDX_C_PARTIAL)
-		mdx_buf_addstr(b, ",\"partial\":true");
-	mdx_buf_addch(b, '}');
+		PUT(p, ",\"partial\":true");
+	*p++ = '}';
+	*p = '\0';
+	b->len = p - b->data;
 }
 
 int

@@ -194,7 +194,8 @@ void mdx_reader_set_maxline(struct mdx_reader *r, size_t max);
  */
 int mdx_reader_next(struct mdx_reader *r, const char **line, size_t *len);
 
-/* The position of the line last returned ("stdin" or the path as given). */
+/* The position of the line last returned ("stdin" or the path as given);
+ * after MDX_RD_ERR, of the line that could not be read. */
 struct mdx_pos mdx_reader_pos(const struct mdx_reader *r);
 
 /* The reason for the last MDX_RD_BAD or MDX_RD_ERR ("line too long"). */
@@ -520,8 +521,11 @@ extern const int mdx_nmigrations;
  *	# exchange  market  symbol   intervals
  *	binance     spot    BTCUSDT  1m,1h
  *	okx         swap    BTC-USDT-SWAP 1m
+ *	bybit       linear  BTCUSDT
  *
- * Blank lines and lines starting with # are ignored.
+ * Blank lines and lines starting with # are ignored; # after a blank
+ * starts a comment.  The intervals may be left out: ninterval is then 0
+ * and the program's own interval option applies.
  */
 #define MDX_WATCH_MAXIV 16
 
@@ -539,8 +543,7 @@ struct mdx_watch {
  * entries, in file order, and sets *out (free it with free(); the entries'
  * pos.name lives in the same allocation), or -1 with *out NULL after
  * printing every bad line as "PROGNAME: bad watchlist entry: REASON (at
- * FILE:LINE)", or a message when the file cannot be read.  Programs exit
- * MDX_EX_CONFIG then.
+ * FILE:LINE)", or a message when the file cannot be read.
  */
 int mdx_watchlist_read(const char *path, struct mdx_watch **out);
 
@@ -548,6 +551,266 @@ int mdx_watchlist_read(const char *path, struct mdx_watch **out);
  * bybit spot|linear|inverse, okx spot|swap). */
 int mdx_market_known(const char *exchange, const char *market);
 
+/* ------------------------------------------------------------------------
+ * Indicators (lib/ta.c, lib/ind.c).  See mdx-indicators(1).
+ *
+ * The kernels are streaming: each keeps a small state (ring buffers sized
+ * by its period, never by the length of the series), is fed one value or
+ * candle at a time in time order, and reproduces TA-Lib's results exactly:
+ * the same lookback, the same seeding, the same floating-point operations
+ * in the same order, and TA-Lib's default parameters.  An update returns 1
+ * when out[] holds the values for this input, 0 while the kernel is still
+ * in its lookback (warm-up).  Kernels with ring buffers allocate them in
+ * init; mdx_ind_free() (or the kernel's own free) releases them.
+ */
+struct mdx_ta_bar {
+	mdx_time t;		/* open time */
+	double open, high, low, close, volume;
+};
+
+/* Simple moving average over n >= 1 values; lookback n - 1. */
+struct mdx_ta_sma {
+	int n, pos;
+	int64_t count;
+	double sum;		/* the last n - 1 values, as TA-Lib keeps it */
+	double *ring;
+};
+void mdx_ta_sma_init(struct mdx_ta_sma *s, int n);
+int mdx_ta_sma_update(struct mdx_ta_sma *s, double x, double *out);
+void mdx_ta_sma_free(struct mdx_ta_sma *s);
+
+/* Exponential moving average, k = 2 / (n + 1), seeded with the SMA of the
+ * first n values (TA-Lib's default compatibility); lookback n - 1. */
+struct mdx_ta_ema {
+	int n;
+	int64_t count;
+	double k, sum, prev;
+};
+void mdx_ta_ema_init(struct mdx_ta_ema *s, int n);
+int mdx_ta_ema_update(struct mdx_ta_ema *s, double x, double *out);
+
+/* Weighted moving average, weights 1..n; lookback n - 1. */
+struct mdx_ta_wma {
+	int n, pos;
+	int64_t count;
+	double sum, sub, trail;
+	double *ring;
+};
+void mdx_ta_wma_init(struct mdx_ta_wma *s, int n);
+int mdx_ta_wma_update(struct mdx_ta_wma *s, double x, double *out);
+void mdx_ta_wma_free(struct mdx_ta_wma *s);
+
+/* Wilder's RSI; lookback n (TA-Lib's unstable period 0). */
+struct mdx_ta_rsi {
+	int n;
+	int64_t count;
+	double prev, gain, loss;
+};
+void mdx_ta_rsi_init(struct mdx_ta_rsi *s, int n);
+int mdx_ta_rsi_update(struct mdx_ta_rsi *s, double x, double *out);
+
+/* MACD: out[0] macd, out[1] signal, out[2] hist.  The fast EMA is seeded
+ * on the same bar as the slow one, as TA-Lib does; lookback
+ * slow - 1 + signal - 1. */
+struct mdx_ta_macd {
+	int fast, slow;
+	int64_t count;
+	double kfast, kslow, fsum, ssum, fema, sema;
+	struct mdx_ta_ema sig;
+};
+void mdx_ta_macd_init(struct mdx_ta_macd *s, int fast, int slow, int signal);
+int mdx_ta_macd_update(struct mdx_ta_macd *s, double x, double *out);
+
+/* Bollinger Bands on an SMA with the population standard deviation:
+ * out[0] upper, out[1] middle, out[2] lower; lookback n - 1. */
+struct mdx_ta_bbands {
+	int n, pos;
+	int64_t count;
+	double up, dn, sum, sumsq;
+	double *ring;
+};
+void mdx_ta_bbands_init(struct mdx_ta_bbands *s, int n, double up, double dn);
+int mdx_ta_bbands_update(struct mdx_ta_bbands *s, double x, double *out);
+void mdx_ta_bbands_free(struct mdx_ta_bbands *s);
+
+/* Wilder's average true range; lookback n. */
+struct mdx_ta_atr {
+	int n;
+	int64_t count;
+	double pclose, sum, atr;
+};
+void mdx_ta_atr_init(struct mdx_ta_atr *s, int n);
+int mdx_ta_atr_update(struct mdx_ta_atr *s, const struct mdx_ta_bar *b,
+    double *out);
+
+/* A sliding-window maximum (or minimum) in a monotonic deque holding at
+ * most cap entries: push a (key, value), evict the keys <= a limit. */
+struct mdx_ta_deque {
+	int cap, head, len, max;
+	int64_t *key;
+	double *val;
+};
+void mdx_ta_deque_init(struct mdx_ta_deque *q, int cap, int max);
+void mdx_ta_deque_push(struct mdx_ta_deque *q, int64_t key, double v);
+void mdx_ta_deque_evict(struct mdx_ta_deque *q, int64_t limit);
+double mdx_ta_deque_top(const struct mdx_ta_deque *q);
+void mdx_ta_deque_free(struct mdx_ta_deque *q);
+
+/* Slow stochastic: out[0] slowk, out[1] slowd (SMA smoothing); lookback
+ * fastk - 1 + slowk - 1 + slowd - 1. */
+struct mdx_ta_stoch {
+	int fastk;
+	int64_t count;
+	struct mdx_ta_deque hi, lo;
+	struct mdx_ta_sma k, d;
+};
+void mdx_ta_stoch_init(struct mdx_ta_stoch *s, int fastk, int slowk,
+    int slowd);
+int mdx_ta_stoch_update(struct mdx_ta_stoch *s, const struct mdx_ta_bar *b,
+    double *out);
+void mdx_ta_stoch_free(struct mdx_ta_stoch *s);
+
+/* On-balance volume, starting at the first candle's volume; lookback 0. */
+struct mdx_ta_obv {
+	int64_t count;
+	double pclose, obv;
+};
+void mdx_ta_obv_init(struct mdx_ta_obv *s);
+int mdx_ta_obv_update(struct mdx_ta_obv *s, const struct mdx_ta_bar *b,
+    double *out);
+
+/* Rate of change in per cent, ((x / x[n ago]) - 1) * 100; lookback n. */
+struct mdx_ta_roc {
+	int n, pos;
+	int64_t count;
+	double *ring;
+};
+void mdx_ta_roc_init(struct mdx_ta_roc *s, int n);
+int mdx_ta_roc_update(struct mdx_ta_roc *s, double x, double *out);
+void mdx_ta_roc_free(struct mdx_ta_roc *s);
+
+/* Volume-weighted average of the typical price (h + l + c) / 3: per UTC
+ * day (n == 0, restarting at 00:00Z) or over the last n candles.  No value
+ * while the volume summed is zero. */
+struct mdx_ta_vwap {
+	int n, pos, resum;
+	int64_t count, day;
+	double pv, v;
+	double *rpv, *rv;
+};
+void mdx_ta_vwap_init(struct mdx_ta_vwap *s, int n);
+int mdx_ta_vwap_update(struct mdx_ta_vwap *s, const struct mdx_ta_bar *b,
+    double *out);
+void mdx_ta_vwap_free(struct mdx_ta_vwap *s);
+
+/* Statistics over the candles that lie within the 24 hours ending at the
+ * close of the current one: out[0] last, out[1] change, out[2] change_pct,
+ * out[3] high, out[4] low, out[5] volume.  Values start once the series
+ * covers 24 hours.  iv is the series' interval. */
+struct mdx_ta_stats24 {
+	int cap, head, len, resum;
+	int64_t span;		/* interval length in ms (0 for months) */
+	mdx_time first;
+	double vsum;
+	mdx_time *t;
+	double *open, *vol;
+	struct mdx_ta_deque hi, lo;
+};
+void mdx_ta_stats24_init(struct mdx_ta_stats24 *s,
+    const struct mdx_interval *iv);
+int mdx_ta_stats24_update(struct mdx_ta_stats24 *s,
+    const struct mdx_ta_bar *b, double *out);
+void mdx_ta_stats24_free(struct mdx_ta_stats24 *s);
+
+/* Enigma levels: out[0] all-time high, out[1] all-time low (of the series
+ * so far), out[2] the close's position between them in per cent (0 when
+ * they are equal), out[3..9] the levels low + (high - low) * p for p = 0,
+ * 23.6, 38.2, 50, 61.8, 78.6 and 100 %; lookback 0. */
+struct mdx_ta_enigma {
+	int64_t count;
+	double ath, atl;
+};
+void mdx_ta_enigma_init(struct mdx_ta_enigma *s);
+int mdx_ta_enigma_update(struct mdx_ta_enigma *s, const struct mdx_ta_bar *b,
+    double *out);
+
+/*
+ * Indicator specs and instances (lib/ind.c).  A spec list is
+ * "rsi:14,macd:12:26:9,bbands:20:2": names with colon-separated
+ * parameters, missing parameters taking TA-Lib's defaults.
+ */
+#define MDX_IND_MAXOUT 10
+
+enum mdx_ind_kind {
+	MDX_IND_SMA, MDX_IND_EMA, MDX_IND_WMA, MDX_IND_RSI, MDX_IND_MACD,
+	MDX_IND_BBANDS, MDX_IND_ATR, MDX_IND_STOCH, MDX_IND_OBV, MDX_IND_ROC,
+	MDX_IND_VWAP, MDX_IND_STATS24H, MDX_IND_ENIGMA
+};
+
+struct mdx_ind_spec {
+	enum mdx_ind_kind kind;
+	const char *name;	/* "macd" */
+	char params[64];	/* normalised, defaults filled in: "12:26:9" */
+	char field[80];		/* --merge field name: "macd_12_26_9" */
+	int p[3];
+	double d[2];
+	int nout;
+	const char *const *out;	/* value names: "macd", "signal", "hist" */
+};
+
+/*
+ * Parses a spec list into *specs (free() it); returns the number of specs,
+ * or -1 with a reason in err ("unknown indicator 'foo'").
+ */
+int mdx_ind_parse(const char *list, struct mdx_ind_spec **specs,
+    char *err, size_t errsz);
+
+/* One indicator on one series. */
+struct mdx_ind {
+	const struct mdx_ind_spec *spec;
+	const struct mdx_interval *iv;
+	union {
+		struct mdx_ta_sma sma;
+		struct mdx_ta_ema ema;
+		struct mdx_ta_wma wma;
+		struct mdx_ta_rsi rsi;
+		struct mdx_ta_macd macd;
+		struct mdx_ta_bbands bbands;
+		struct mdx_ta_atr atr;
+		struct mdx_ta_stoch stoch;
+		struct mdx_ta_obv obv;
+		struct mdx_ta_roc roc;
+		struct mdx_ta_vwap vwap;
+		struct mdx_ta_stats24 stats24;
+		struct mdx_ta_enigma enigma;
+	} u;
+};
+
+void mdx_ind_init(struct mdx_ind *in, const struct mdx_ind_spec *spec,
+    const struct mdx_interval *iv);
+void mdx_ind_free(struct mdx_ind *in);
+/* Starts the series over (after a gap). */
+void mdx_ind_reset(struct mdx_ind *in);
+/* Feeds one candle; returns 1 with spec->nout values in out, 0 in the
+ * warm-up. */
+int mdx_ind_update(struct mdx_ind *in, const struct mdx_ta_bar *b,
+    double *out);
+/*
+ * The state as text (exact: doubles in hexadecimal), to resume a series
+ * later with identical results; mdx_ind_load() returns 0, or -1 when the
+ * text does not belong to this spec or is damaged.
+ */
+void mdx_ind_save(struct mdx_ind *in, struct mdx_buf *b);
+int mdx_ind_load(struct mdx_ind *in, const char *text);
+
+/*
+ * Formats a double with 17 significant digits, as printf("%.17g") does
+ * (enough for strtod() to give back the same double), but several times
+ * faster; NaN and infinities print as "null".  buf has at least
+ * MDX_DBL_BUFSZ bytes; returns the length.
+ */
+#define MDX_DBL_BUFSZ 32
+int mdx_fmt_double(double v, char *buf);
 
 /* ------------------------------------------------------------------------
  * Canonical records (lib/candle.c): the candle record of HACKING.md
@@ -596,6 +859,14 @@ struct mdx_candle {
 	unsigned has;			/* MDX_C_* bits */
 };
 
+/*
+ * Copies a JSON string node into dst (dstsz bytes, NUL included), escapes
+ * undone.  Returns -1 for a non-string, an empty string, one that does not
+ * fit and one holding a NUL (which no C string and no PostgreSQL text can
+ * carry).
+ */
+int mdx_json_strcpy(const struct mdx_json *v, char *dst, size_t dstsz);
+
 /* "exchange", "archive", "rollup", "filled". */
 const char *mdx_origin_name(enum mdx_origin o);
 /* The origin named s[0..n), or -1. */
@@ -637,6 +908,98 @@ uint64_t mdx_candle_key_hash(const struct mdx_candle *c);
  * later fetched_at wins, and when that does not decide, the later one (b).
  */
 int mdx_candle_supersedes(const struct mdx_candle *b, const struct mdx_candle *a);
+
+/*
+ * Dropping duplicates from a candle stream in bounded memory (lib/dedup.c):
+ * the last `window` distinct candles are held (about 450 bytes each); a
+ * candle with the key of a held one is a duplicate and replaces it when
+ * mdx_candle_supersedes() says so.  Candles come out in the order their
+ * keys first appeared, at most `window` candles late.
+ */
+struct mdx_dedup;
+
+struct mdx_dedup *mdx_dedup_new(size_t window);
+void mdx_dedup_free(struct mdx_dedup *d);
+/*
+ * Offers c.  Returns 1 when c was a duplicate (then dropped or kept in the
+ * place of the held one), else 0.  *evicted is set to the oldest candle
+ * when it had to leave to make room (write it out), else NULL; it stays
+ * valid until the next call.
+ */
+int mdx_dedup_put(struct mdx_dedup *d, const struct mdx_candle *c,
+    const struct mdx_candle **evicted);
+/* At the end of input: the held candles, oldest first, then NULL. */
+const struct mdx_candle *mdx_dedup_pop(struct mdx_dedup *d);
+
+/* ------------------------------------------------------------------------
+ * Raw to canonical (lib/transform.c): the mapping of mdx-transform(1).
+ */
+enum mdx_tx {
+	MDX_TX_CANDLE = 1,	/* out->candle holds a checked candle */
+	MDX_TX_LINE = 2,	/* out->line holds a canonical depth or
+				   instrument record */
+	MDX_TX_HEADER = 3	/* an archive CSV header row: no record */
+};
+
+struct mdx_tx_out {
+	struct mdx_candle candle;
+	struct mdx_buf line;
+	struct mdx_buf tmp;
+	char tmp_err[MDX_ERRSZ];
+};
+
+/*
+ * Turns one parsed record into a canonical one.  Raw records ("mdx":"raw",
+ * kinds klines, depth and instruments, from every exchange and market)
+ * are mapped as mdx-transform(1) documents; canonical records pass through
+ * (candles checked again).  Candles are checked with mdx_candle_check().
+ * Returns an enum mdx_tx, or -1 with the reason in err, such as
+ * "bad candle: high < close".  out starts zeroed (MDX_BUF_INIT buffers).
+ */
+int mdx_transform(const struct mdx_json *root, struct mdx_tx_out *out,
+    char *err, size_t errsz);
+void mdx_tx_out_free(struct mdx_tx_out *out);
+
+/* ------------------------------------------------------------------------
+ * Canonical records into the warehouse (lib/load.c): the work of
+ * mdx-load(1).  Candles and depth snapshots are written in batches, each
+ * in one transaction (COPY into temporary staging tables, then one upsert
+ * per table that skips unchanged rows); instrument records are applied at
+ * once.  Failures end the program: a lost server with MDX_EX_TEMPFAIL,
+ * the batch rolled back.
+ */
+struct mdx_load_counts {
+	unsigned long read;		/* records offered */
+	unsigned long candles;		/* distinct candles written */
+	unsigned long inserted, revised, unchanged; /* their fate */
+	unsigned long duplicates;	/* candles dropped inside a batch */
+	unsigned long depth, depth_inserted, depth_revised;
+	unsigned long instruments;	/* instrument records */
+	unsigned long instruments_created, instruments_updated;
+	unsigned long rejected;		/* bad records, not loaded */
+	unsigned long batches;		/* transactions committed */
+};
+
+struct mdx_load;
+
+/* Checks the schema version, prepares the staging tables and opens the
+ * run (a row of mdx.run with program mdx-load and these args). */
+struct mdx_load *mdx_load_begin(PGconn *c, const char *args, size_t batch);
+/* Offers one canonical NDJSON line.  Returns 0, or -1 with the reason in
+ * err when the record is bad (counted as rejected, not loaded). */
+int mdx_load_line(struct mdx_load *l, const char *line, size_t len,
+    char *err, size_t errsz);
+/* Counts a line the reader already found bad as read and rejected. */
+void mdx_load_reject(struct mdx_load *l);
+/* Writes the pending batch. */
+void mdx_load_flush(struct mdx_load *l);
+/* Records the lake objects (URIs) as loaded by this run. */
+void mdx_load_objects(struct mdx_load *l, char *const *uris, int n);
+/* Ends the run row: status 0 is ok, anything else failed (message said). */
+void mdx_load_finish(struct mdx_load *l, int status, const char *message);
+int64_t mdx_load_run_id(const struct mdx_load *l);
+const struct mdx_load_counts *mdx_load_counts(const struct mdx_load *l);
+void mdx_load_free(struct mdx_load *l);
 
 /* ------------------------------------------------------------------------
  * SHA-256, for checksums (lake manifests).  Feed data with update() in
@@ -874,5 +1237,105 @@ struct mdx_fetch_req *mdx_fetch_wait(struct mdx_fetch *f, long max_ms);
 int mdx_fetch_outstanding(const struct mdx_fetch *f);
 void mdx_fetch_get_stats(const struct mdx_fetch *f,
     struct mdx_fetch_stats *st);
+
+/* ------------------------------------------------------------------------
+ * Rollups (mdx-aggregate).  One engine turns base candles into coarser
+ * buckets, finds the missing base intervals and makes synthetic ones; the
+ * stream mode feeds it NDJSON lines, the warehouse mode rows read with
+ * COPY, so both modes share one definition of the results.
+ */
+#define MDX_ROLLUP_MAXTO 16
+
+/*
+ * Parses one canonical candle line into c (lib/candle.c's struct) and
+ * checks it with mdx_candle_check().  A fast scanner reads the flat
+ * objects mdx-transform writes without building a tree; anything else
+ * goes through mdx_json and mdx_candle_from_json(), which also word the
+ * reasons.  Returns 0, or -1 with a reason in why.  doc is reused line
+ * after line.
+ */
+int mdx_rollup_parse(struct mdx_candle *c, const char *line, size_t len,
+    struct mdx_json_doc *doc, char *why, size_t whysz);
+
+/* Appends a gap record (HACKING.md "Gap range") to b, no newline. */
+void mdx_rollup_format_gap(struct mdx_buf *b, const struct mdx_candle *series,
+    mdx_time from, mdx_time to, int64_t count);
+
+struct mdx_rollup_opts {
+	const struct mdx_interval *to[MDX_ROLLUP_MAXTO]; /* targets */
+	int nto;
+	int64_t window;		/* out-of-order tolerance, base intervals */
+	int gaps;		/* report missing base ranges */
+	int fill;		/* make synthetic candles for missing ones */
+	/*
+	 * The unit of base_count and base_expected; NULL counts candles of
+	 * each series' own interval.  The warehouse sets its base interval,
+	 * so a 1d rollup built from 1h rollups counts 1m candles.
+	 */
+	const struct mdx_interval *unit;
+	/* Output.  line gets input lines passed through (--fill alone). */
+	void (*candle)(void *arg, const struct mdx_candle *c);
+	void (*line)(void *arg, const char *line, size_t len);
+	void (*gap)(void *arg, const struct mdx_candle *series, mdx_time from,
+	    mdx_time to, int64_t count);
+	void *arg;
+};
+
+struct mdx_rollup_stats {
+	uint64_t used, dup, rejected;	/* input candles */
+	uint64_t out, partial, gaps, gap_candles, filled;
+};
+
+enum mdx_rollup_res {
+	MDX_ROLLUP_USED = 0,
+	MDX_ROLLUP_DUP = 1,		/* same series and open time seen */
+	MDX_ROLLUP_REJECT = -1		/* reason in why */
+};
+
+struct mdx_rollup;
+
+struct mdx_rollup *mdx_rollup_new(const struct mdx_rollup_opts *o);
+/*
+ * Adds one candle (line, len: its input text, kept only for --fill alone).
+ * Returns an mdx_rollup_res; on MDX_ROLLUP_REJECT the reason is in why.
+ */
+int mdx_rollup_add(struct mdx_rollup *r, const struct mdx_candle *c,
+    const char *line, size_t len, char *why, size_t whysz);
+/* End of input: resolves and emits everything still open. */
+void mdx_rollup_finish(struct mdx_rollup *r);
+const struct mdx_rollup_stats *mdx_rollup_stats(const struct mdx_rollup *r);
+/* Open buckets and series now held (memory is in proportion to these). */
+size_t mdx_rollup_open_buckets(const struct mdx_rollup *r);
+void mdx_rollup_free(struct mdx_rollup *r);
+
+/*
+ * Parses a comma-separated interval list ("1h,1d,1w") into out (at most
+ * MDX_ROLLUP_MAXTO), sorted shortest first without repeats.  Returns the
+ * count, or -1 with the bad item in why.
+ */
+int mdx_rollup_parse_intervals(const char *s,
+    const struct mdx_interval **out, char *why, size_t whysz);
+
+/*
+ * The warehouse mode of mdx-aggregate (lib/rollup_db.c): incremental
+ * rollups, the gap table, filling and reconciling.  mdx-aggregate(1) is the
+ * reference; both functions connect, do the work and return an exit status.
+ */
+struct mdx_agg_db {
+	const struct mdx_interval *base;	/* NULL: 1m */
+	const struct mdx_interval *to[MDX_ROLLUP_MAXTO]; /* none: 1h,1d */
+	int nto;
+	int gaps;		/* print the open gaps (after updating them) */
+	int mark;		/* ... and mark them refetched */
+	int confirm;		/* refetched gaps still missing: confirmed */
+	int fill;		/* fill the confirmed-empty gaps */
+	int rebuild;		/* forget the watermarks: from scratch */
+	mdx_time since, until;	/* --gaps: only gaps overlapping these */
+	int argc;		/* --reconcile: input files */
+	char **argv;
+};
+
+int mdx_agg_db_run(const struct mdx_agg_db *o);
+int mdx_agg_db_reconcile(const struct mdx_agg_db *o);
 
 #endif /* MDX_H */

@@ -13,8 +13,9 @@
  * any other error ends it with MDX_EX_IOERR and a message naming the output.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -37,6 +38,7 @@ struct mdx_reader {
 	/* The input being read. */
 	int open;		/* an input is open */
 	int fd;
+	int own_fd;		/* fd was opened here (not stdin) */
 	const char *name;	/* "stdin" or the path */
 	unsigned long line;	/* lines read from it so far */
 	struct archive *ar;	/* non-NULL for compressed input */
@@ -104,8 +106,9 @@ input_close(struct mdx_reader *r)
 		archive_read_free(r->ar);
 		r->ar = NULL;
 	}
-	if (r->fd > STDERR_FILENO)
+	if (r->own_fd)
 		close(r->fd);
+	r->own_fd = 0;
 	r->fd = -1;
 	r->open = 0;
 	r->start = r->end = r->scan = 0;
@@ -176,7 +179,33 @@ set_err(struct mdx_reader *r, int status, const char *fmt, ...)
 	vsnprintf(r->err, sizeof(r->err), fmt, ap);
 	va_end(ap);
 	r->errstatus = status;
+	/* The position is the line that could not be read. */
+	r->pos.name = r->name;
+	r->pos.line = r->line + 1;
 	return MDX_RD_ERR;
+}
+
+/*
+ * read(2), retried when interrupted, and waiting when the descriptor is
+ * non-blocking (a parent may have left standard input so) and has nothing
+ * yet.
+ */
+static ssize_t
+xread(int fd, void *p, size_t n)
+{
+	struct pollfd pfd;
+	ssize_t k;
+
+	for (;;) {
+		if ((k = read(fd, p, n)) >= 0)
+			return k;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			pfd.fd = fd;
+			pfd.events = POLLIN;
+			(void)poll(&pfd, 1, -1);
+		} else if (errno != EINTR)
+			return -1;
+	}
 }
 
 /* libarchive's read callback: first the bytes read to tell the format,
@@ -192,18 +221,31 @@ ar_read(struct archive *a, void *arg, const void **p)
 		*p = r->pre;
 		return r->npre;
 	}
-	for (;;) {
-		n = read(r->fd, r->arbuf, RD_CHUNK);
-		if (n >= 0 || errno != EINTR)
-			break;
-	}
-	if (n < 0) {
+	if ((n = xread(r->fd, r->arbuf, RD_CHUNK)) < 0) {
 		r->rd_errno = errno;
 		archive_set_error(a, errno, "%s", strerror(errno));
 		return -1;
 	}
 	*p = r->arbuf;
 	return n;
+}
+
+/*
+ * Sets the error for a libarchive failure: an I/O error when reading the
+ * file failed, else corrupt or truncated data.  libarchive's messages
+ * start with a capital ("Truncated zstd input"); ours do not.
+ */
+static int
+ar_err(struct mdx_reader *r)
+{
+	const char *m = archive_error_string(r->ar);
+	char first;
+
+	if (m == NULL || *m == '\0')
+		m = "corrupt compressed data";
+	first = *m >= 'A' && *m <= 'Z' ? *m - 'A' + 'a' : *m;
+	return set_err(r, r->rd_errno ? MDX_EX_IOERR : MDX_EX_DATAERR,
+	    "cannot read '%s': %c%s", r->name, first, m + 1);
 }
 
 /* The magic numbers of the compressed formats read. */
@@ -273,11 +315,10 @@ input_open(struct mdx_reader *r)
 		r->name = path;
 		if ((r->fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 			r->open = 0;
-			r->pos.name = r->name;
-			r->pos.line = 0;
 			return set_err(r, MDX_EX_IOERR, "cannot open '%s': %s",
 			    path, strerror(errno));
 		}
+		r->own_fd = 1;
 	}
 	r->pos.name = r->name;
 	r->pos.line = 0;
@@ -288,9 +329,7 @@ input_open(struct mdx_reader *r)
 	 * producer that writes one short line and waits is not waited for.
 	 */
 	while (r->npre < MAGIC_MAX && magic_prefix(r->pre, r->npre)) {
-		n = read(r->fd, r->pre + r->npre, MAGIC_MAX - r->npre);
-		if (n == -1 && errno == EINTR)
-			continue;
+		n = xread(r->fd, r->pre + r->npre, MAGIC_MAX - r->npre);
 		if (n == -1) {
 			set_err(r, MDX_EX_IOERR, "read error on '%s': %s",
 			    r->name, strerror(errno));
@@ -340,10 +379,7 @@ input_open(struct mdx_reader *r)
 		goto bad;
 	return 1;
 bad:
-	set_err(r, r->rd_errno ? MDX_EX_IOERR : MDX_EX_DATAERR,
-	    "cannot read '%s': %s", r->name,
-	    archive_error_string(r->ar) != NULL ?
-	    archive_error_string(r->ar) : "corrupt compressed data");
+	ar_err(r);
 	input_close(r);
 	return MDX_RD_ERR;
 }
@@ -368,12 +404,7 @@ fill(struct mdx_reader *r)
 	/* At most maxline + 1 bytes are pending here, so there is room. */
 	space = r->cap - 1 - r->end;
 	if (r->ar == NULL) {
-		for (;;) {
-			n = read(r->fd, r->buf + r->end, space);
-			if (n >= 0 || errno != EINTR)
-				break;
-		}
-		if (n < 0)
+		if ((n = xread(r->fd, r->buf + r->end, space)) < 0)
 			return set_err(r, MDX_EX_IOERR, "read error on '%s': %s",
 			    r->name, strerror(errno));
 		r->end += n;
@@ -386,10 +417,7 @@ fill(struct mdx_reader *r)
 	an = archive_read_data(r->ar, r->buf + r->end,
 	    space < RD_CHUNK ? space : RD_CHUNK);
 	if (an < 0)
-		return set_err(r, r->rd_errno ? MDX_EX_IOERR : MDX_EX_DATAERR,
-		    "cannot read '%s': %s", r->name,
-		    archive_error_string(r->ar) != NULL ?
-		    archive_error_string(r->ar) : "corrupt compressed data");
+		return ar_err(r);
 	r->end += an;
 	return an;
 }
@@ -645,6 +673,7 @@ mdx_stdout(void)
 static void
 write_all(struct mdx_writer *w, const char *p, size_t n)
 {
+	struct pollfd pfd;
 	ssize_t k;
 	int e;
 
@@ -655,6 +684,13 @@ write_all(struct mdx_writer *w, const char *p, size_t n)
 		if (k < 0) {
 			if (errno == EINTR)
 				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				/* A non-blocking output that is full. */
+				pfd.fd = w->fd;
+				pfd.events = POLLOUT;
+				(void)poll(&pfd, 1, -1);
+				continue;
+			}
 			e = errno;
 			w->failed = 1;
 			w->len = 0;
@@ -680,6 +716,8 @@ mdx_writer_flush(struct mdx_writer *w)
 void
 mdx_write(struct mdx_writer *w, const void *p, size_t n)
 {
+	if (n == 0)
+		return;
 	if (n <= WR_BUFSZ - w->len) {
 		memcpy(w->buf + w->len, p, n);
 		w->len += n;

@@ -88,7 +88,8 @@ split(char *line, char **f, int nf)
 	}
 }
 
-/* Checks one entry; returns NULL when good, else the reason in why. */
+/* Checks one entry (f[3] is NULL when the line gives no intervals);
+ * returns NULL when good, else the reason in why. */
 static const char *
 parse_entry(char **f, struct mdx_watch *w, char *why, size_t whysz)
 {
@@ -128,8 +129,9 @@ parse_entry(char **f, struct mdx_watch *w, char *why, size_t whysz)
 	memcpy(w->market, f[1], strlen(f[1]) + 1);
 	memcpy(w->symbol, f[2], n + 1);
 
+	/* Without intervals the program's own choice applies. */
 	w->ninterval = 0;
-	for (p = f[3];; p += n + 1) {
+	for (p = f[3]; p != NULL; p += n + 1) {
 		n = strcspn(p, ",");
 		if (n == 0) {
 			snprintf(why, whysz, "empty interval in '%s'", f[3]);
@@ -199,14 +201,16 @@ mdx_watchlist_read(const char *path, struct mdx_watch **out)
 		nf = split(line, f, 4);
 		if (nf == 0)
 			continue;
-		if (nf != 4) {
+		if (nf < 3 || nf > 4) {
 			mdx_warn("bad watchlist entry: %s (at %s:%lu)",
-			    nf < 4 ? "want exchange, market, symbol and "
+			    nf < 3 ? "want exchange, market, symbol and "
 			    "intervals" : "more than four fields", name, lineno);
 			nbad++;
 			continue;
 		}
 		memset(&w, 0, sizeof(w));
+		if (nf == 3)
+			f[3] = NULL;
 		if ((reason = parse_entry(f, &w, why, sizeof(why))) != NULL) {
 			mdx_warn("bad watchlist entry: %s (at %s:%lu)", reason,
 			    name, lineno);

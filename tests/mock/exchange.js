@@ -11,6 +11,7 @@
 
 const http = require('http');
 const crypto = require('crypto');
+const zlib = require('zlib');
 
 const MIN = 60000;
 const HOUR = 3600000;
@@ -136,26 +137,31 @@ function nativeInterval(exchange, code) {
 // fractional zeros; else exactly dec decimals (dec >= scale).
 
 function fmtDec(x, scale, dec) {
-	let s = (typeof x === 'bigint' ? x : BigInt(x)).toString();
+	let s = typeof x === 'bigint' ? x.toString() : String(x);
 	let neg = '';
-	if (s[0] === '-') {
+	if (s.charCodeAt(0) === 45) {
 		neg = '-';
 		s = s.slice(1);
 	}
 	let ip, fp;
 	if (scale > 0) {
-		s = s.padStart(scale + 1, '0');
+		if (s.length <= scale)
+			s = '0'.repeat(scale + 1 - s.length) + s;
 		ip = s.slice(0, s.length - scale);
 		fp = s.slice(s.length - scale);
 	} else {
 		ip = s;
 		fp = '';
 	}
-	if (dec === null || dec === undefined)
-		fp = fp.replace(/0+$/, '');
-	else if (fp.length < dec)
-		fp = fp.padEnd(dec, '0');
-	return neg + ip + (fp.length ? '.' + fp : '');
+	if (dec === null || dec === undefined) {
+		let e = fp.length;
+		while (e > 0 && fp.charCodeAt(e - 1) === 48)
+			e--;
+		fp = fp.slice(0, e);
+	} else if (fp.length < dec) {
+		fp += '0'.repeat(dec - fp.length);
+	}
+	return fp.length ? neg + ip + '.' + fp : neg + ip;
 }
 
 function normDec(s) {
@@ -323,6 +329,7 @@ function prepInst(inst) {
 	inst.seedBar = hstr('bar/' + inst.key);
 	inst.pmemoM = NaN;
 	inst.pmemoV = 0;
+	inst.lattice = OCTAVES.map(() => [NaN, 0, 0]);
 	inst.powQ = 10n ** BigInt(8 + inst.pdec);
 }
 
@@ -344,27 +351,31 @@ const OCTAVES = [
 	[1, 0.0006, true]
 ];
 
-function noise(seed, m, period) {
-	const i = Math.floor(m / period);
-	const f = (m - i * period) / period;
-	const a = unit(h32(seed, i)) * 2 - 1;
-	if (f === 0)
-		return a;
-	const b = unit(h32(seed, i + 1)) * 2 - 1;
-	const s = f * f * (3 - 2 * f);
-	return a + (b - a) * s;
-}
-
 // The price at the start of minute m (minutes since the epoch), in price
-// units, a positive multiple of the tick.
+// units, a positive multiple of the tick.  Each octave is value noise: a
+// smooth step between hashed values at multiples of its period.  The
+// lattice values of the current cell are kept per instrument, since
+// consecutive minutes mostly share them.
 function priceAt(inst, m) {
 	if (m === inst.pmemoM)
 		return inst.pmemoV;
 	let lp = 0;
+	const lat = inst.lattice;
 	for (let k = 0; k < OCTAVES.length; k++) {
 		const o = OCTAVES[k];
-		const seed = (o[2] ? inst.seedVenue : inst.seedAsset) + k * 7919;
-		lp += o[1] * noise(seed >>> 0, m, o[0]);
+		const period = o[0];
+		const i = Math.floor(m / period);
+		const f = (m - i * period) / period;
+		const L = lat[k];
+		if (L[0] !== i) {
+			const seed = ((o[2] ? inst.seedVenue : inst.seedAsset) +
+			    k * 7919) >>> 0;
+			L[0] = i;
+			L[1] = unit(h32(seed, i)) * 2 - 1;
+			L[2] = unit(h32(seed, i + 1)) * 2 - 1;
+		}
+		const sm = f * f * (3 - 2 * f);
+		lp += o[1] * (L[1] + (L[2] - L[1]) * sm);
 	}
 	const p = inst.price * Math.exp(lp) / inst.pUnit;
 	let t = Math.round(p / inst.tickU) * inst.tickU;
@@ -521,12 +532,12 @@ class Market {
 		return minuteFull(inst, t);
 	}
 
-	cached(cache, inst, t, len, fill) {
+	cached(cache, inst, t, fill) {
 		const k = inst.key + '@' + t;
 		let v = cache.get(k);
 		if (v === undefined) {
 			v = fill();
-			if (this.cacheSize > 2000000)
+			if (this.cacheSize > 500000)
 				this.clearCaches();
 			cache.set(k, v);
 			this.cacheSize++;
@@ -536,7 +547,7 @@ class Market {
 
 	// The rollup of the whole closed hour or day at t (t >= start).
 	hourAgg(inst, t) {
-		return this.cached(this.hourCache, inst, t, HOUR, () => {
+		return this.cached(this.hourCache, inst, t, () => {
 			let acc = null;
 			const hs = this.holesOf(inst);
 			for (let x = t; x < t + HOUR; x += MIN)
@@ -547,7 +558,7 @@ class Market {
 	}
 
 	dayAgg(inst, t) {
-		return this.cached(this.dayCache, inst, t, DAY, () => {
+		return this.cached(this.dayCache, inst, t, () => {
 			let acc = null;
 			for (let x = t; x < t + DAY; x += HOUR)
 				acc = merge(acc, this.hourAgg(inst, x));
@@ -892,9 +903,10 @@ const DEFAULTS = {
 	port: 0, start: '2017-08-17T00:00:00Z', now: null, clock: 'fixed',
 	holes: [], faults: [], latency: 0, weightLimit: 6000,
 	fapiWeightLimit: 2400, weightWindow: 60000, banSeconds: 120,
+	banAfter: 3,
 	bybitLimit: 600, bybitWindow: 5000, bybitBanSeconds: 0,
 	okxCandlesLimit: 40, okxHistoryLimit: 20, okxWindow: 2000,
-	okxCandlesDepth: 1440, rateLimits: true, verbose: false,
+	okxCandlesDepth: 1440, rateLimits: true, verbose: false, gzip: true,
 	dump: false, exchange: null, market: null, symbol: null,
 	interval: null, from: null, to: null, decimals: 'normalized',
 	fetchedAt: null
@@ -903,9 +915,10 @@ const DEFAULTS = {
 const USAGE = `usage: node exchange.js --port PORT [--start TIME] [--now TIME]
        [--clock fixed|running] [--holes SPEC] [--fault SPEC]... [--latency MS]
        [--weight-limit N] [--fapi-weight-limit N] [--weight-window MS]
-       [--ban-seconds S] [--bybit-limit N] [--bybit-window MS]
+       [--ban-seconds S] [--ban-after N] [--bybit-limit N] [--bybit-window MS]
        [--bybit-ban-seconds S] [--okx-candles-limit N] [--okx-history-limit N]
-       [--okx-window MS] [--okx-candles-depth N] [--no-rate-limits] [--verbose]
+       [--okx-window MS] [--okx-candles-depth N] [--no-rate-limits]
+       [--no-gzip] [--verbose]
    or: node exchange.js --dump --exchange EX --market MKT --symbol SYM
        --interval IV --from TIME --to TIME [--now TIME] [--start TIME]
        [--holes SPEC] [--decimals normalized|exchange] [--fetched-at TIME]
@@ -1013,6 +1026,7 @@ function parseArgs(argv) {
 		'--fapi-weight-limit': ['fapiWeightLimit', Number],
 		'--weight-window': ['weightWindow', Number],
 		'--ban-seconds': ['banSeconds', Number],
+		'--ban-after': ['banAfter', Number],
 		'--bybit-limit': ['bybitLimit', Number],
 		'--bybit-window': ['bybitWindow', Number],
 		'--bybit-ban-seconds': ['bybitBanSeconds', Number],
@@ -1047,6 +1061,8 @@ function parseArgs(argv) {
 			o.verbose = true;
 		} else if (a === '--no-rate-limits') {
 			o.rateLimits = false;
+		} else if (a === '--no-gzip') {
+			o.gzip = false;
 		} else if (a === '--dump') {
 			o.dump = true;
 		} else if (a === '--holes') {
@@ -1093,7 +1109,7 @@ class Mock {
 		try {
 			this.cliHoles = o.holesSpec ? parseHoles(o.holesSpec,
 			    this.now()) : [];
-			this.cliFaults = (o.faultSpecs || []).map(parseFault);
+			(o.faultSpecs || []).map(parseFault);
 		} catch (e) {
 			usage(e.message);
 		}
@@ -1114,13 +1130,15 @@ class Mock {
 		this.market.setHoles(this.cliHoles.slice());
 		this.faults = (this.o.faultSpecs || []).map(parseFault);
 		this.weights = new Map();	// ip/api -> state
+		this.weightHist = { spot: [], fapi: [] };
 		this.bybitHits = new Map();	// ip -> [times]
+		this.bybitBan = new Map();	// ip -> banned until
 		this.okxHits = new Map();	// ip/endpoint -> [times]
 		this.stats = {
 			requests: 0, by_endpoint: {}, by_status: {}, by_exchange: {},
 			sent_429: 0, sent_418: 0, sent_403: 0, faults: {},
 			faults_injected: 0, rate_limited: { binance: 0, bybit: 0,
-			    okx: 0 }, rows: 0,
+			    okx: 0 }, rows: 0, gzipped: 0,
 			weight: {
 				spot: { used: 0, limit: this.o.weightLimit, peak: 0,
 				    total: 0 },
@@ -1144,7 +1162,7 @@ class Mock {
 		const key = ip + '/' + api;
 		let s = this.weights.get(key);
 		if (!s) {
-			s = { ws: ws, used: 0, banUntil: 0, retryAt: 0 };
+			s = { ws: ws, used: 0, banUntil: 0, retryAt: 0, strikes: 0 };
 			this.weights.set(key, s);
 		}
 		if (s.ws !== ws) {
@@ -1157,16 +1175,31 @@ class Mock {
 			    used: s.used, banUntil: s.banUntil };
 		}
 		if (o.rateLimits && s.retryAt > t) {
-			// It did not back off after a 429: ban.
-			s.banUntil = t + o.banSeconds * 1000;
-			return { status: 418, retry: o.banSeconds, used: s.used,
-			    banUntil: s.banUntil };
+			// It did not wait for Retry-After: refused again, and after
+			// --ban-after such requests, banned.
+			if (++s.strikes > o.banAfter) {
+				s.banUntil = t + o.banSeconds * 1000;
+				s.strikes = 0;
+				return { status: 418, retry: o.banSeconds, used: s.used,
+				    banUntil: s.banUntil };
+			}
+			return { status: 429, retry: Math.ceil((s.retryAt - t) / 1000),
+			    used: s.used, limit: limit };
 		}
+		s.strikes = 0;
 		s.used += weight;
 		st.total += weight;
 		st.used = s.used;
 		if (s.used > st.peak)
 			st.peak = s.used;
+		const h = this.weightHist[api];
+		if (!h.length || h[h.length - 1][0] !== ws) {
+			h.push([ws, 0]);
+			if (h.length > 240)
+				h.shift();
+		}
+		if (s.used > h[h.length - 1][1])
+			h[h.length - 1][1] = s.used;
 		if (o.rateLimits && s.used > limit) {
 			s.retryAt = ws + o.weightWindow;
 			return { status: 429, retry: Math.ceil((s.retryAt - t) / 1000),
@@ -1232,7 +1265,8 @@ class Mock {
 			return this.control(req, res, path, q);
 		const ex = path.startsWith('/api/v5/') ? 'okx' :
 		    path.startsWith('/v5/') ? 'bybit' :
-		    path.startsWith('/api/v3/') || path.startsWith('/fapi/') ?
+		    path.startsWith('/api/v3/') || path.startsWith('/fapi/') ||
+		    path.startsWith('/dapi/') || path.startsWith('/eapi/') ?
 		    'binance' : null;
 		const ctx = {
 			path: path, exchange: ex, ip: req.socket.remoteAddress,
@@ -1276,11 +1310,16 @@ class Mock {
 			if (out.status === 418) st.sent_418++;
 			if (out.status === 403) st.sent_403++;
 			st.by_status[out.status] = (st.by_status[out.status] || 0) + 1;
-			if (fault && fault.type === 'truncate')
-				return sendTruncated(res, req, out);
 			if (fault && fault.type === 'badjson')
 				out.body = breakJson(out.body);
-			send(res, out.status, out.type, out.body, out.headers);
+			// Exchanges compress larger answers when asked to.
+			const gz = this.o.gzip && out.body.length >= 1024 &&
+			    /\bgzip\b/.test(req.headers['accept-encoding'] || '');
+			if (gz)
+				st.gzipped++;
+			if (fault && fault.type === 'truncate')
+				return sendTruncated(res, req, out, gz);
+			send(res, out.status, out.type, out.body, out.headers, gz);
 		};
 		if (delay > 0)
 			setTimeout(go, delay);
@@ -1300,6 +1339,19 @@ class Mock {
 
 	// ---- Binance.
 	binance(path, q, ctx) {
+		if (path === '/dapi/v1/exchangeInfo' ||
+		    path === '/eapi/v1/exchangeInfo') {
+			// COIN-M futures and options are not served; their market
+			// lists are empty, so clients that load every market work.
+			const body = { timezone: 'UTC', serverTime: this.now(),
+			    rateLimits: [], exchangeFilters: [] };
+			if (path.startsWith('/dapi/'))
+				body.symbols = [];
+			else
+				Object.assign(body, { optionContracts: [],
+				    optionAssets: [], optionSymbols: [] });
+			return jsonOut(200, body);
+		}
 		const fapi = path.startsWith('/fapi/');
 		const a = fapi ? 'fapi' : 'spot';
 		const market = fapi ? 'usdm' : 'spot';
@@ -1464,15 +1516,20 @@ class Mock {
 		const rows = this.market.candles(inst, iv, lo, hi, n, s0 !== null,
 		    now).map((c) => binanceRow(inst, c));
 		this.stats.rows += rows.length;
-		return jsonOut(200, rows, hdr);
+		return { status: 200, type: 'application/json;charset=UTF-8',
+		    body: rowsJson(rows), headers: hdr };
 	}
 
 	// ---- Bybit.
 	bybit(path, q, ctx) {
 		const now = this.now();
-		if (!this.slide(this.bybitHits, ctx.ip, this.o.bybitLimit,
-		    this.o.bybitWindow)) {
+		const banned = (this.bybitBan.get(ctx.ip) || 0) > Date.now();
+		if (banned || !this.slide(this.bybitHits, ctx.ip,
+		    this.o.bybitLimit, this.o.bybitWindow)) {
 			this.stats.rate_limited.bybit++;
+			if (!banned && this.o.bybitBanSeconds > 0)
+				this.bybitBan.set(ctx.ip, Date.now() +
+				    this.o.bybitBanSeconds * 1000);
 			return { status: 403, type: 'text/plain',
 			    body: '403 Forbidden: access too frequent\n' };
 		}
@@ -1493,6 +1550,8 @@ class Mock {
 			cat = 'linear';
 		if (cat === null || cat === '')
 			return err(10001, 'params error: category is required');
+		if (cat === 'option' && path === '/v5/market/instruments-info')
+			return ok({ category: cat, list: [], nextPageCursor: '' });
 		if (MARKETS.bybit.indexOf(cat) < 0)
 			return err(10001, 'Illegal category');
 		const symbol = q.get('symbol');
@@ -1549,9 +1608,12 @@ class Mock {
 		const s0 = num('start'), e0 = num('end');
 		if (Number.isNaN(s0) || Number.isNaN(e0))
 			return err(10001, 'params error: start or end invalid');
+		// With an end, the newest candles up to it; with only a start,
+		// the oldest from it (as Bybit answers); always newest first.
 		const rows = this.market.candles(inst, iv,
 		    s0 === null ? -Infinity : s0, e0 === null ? Infinity : e0, n,
-		    false, now).reverse().map((c) => bybitRow(inst, c));
+		    e0 === null && s0 !== null, now).reverse()
+		    .map((c) => bybitRow(inst, c));
 		this.stats.rows += rows.length;
 		return ok({ symbol: symbol, category: cat, list: rows });
 	}
@@ -1692,6 +1754,9 @@ class Mock {
 			const s = JSON.parse(JSON.stringify(this.stats));
 			s.weight.spot.used = this.windowUsed('spot');
 			s.weight.fapi.used = this.windowUsed('fapi');
+			for (const api of ['spot', 'fapi'])
+				s.weight[api].windows = this.weightHist[api].map((w) =>
+				    ({ start: fmtTime(w[0]), used: w[1] }));
 			s.now = fmtTime(this.now());
 			return jsonOut(200, s);
 		}
@@ -1707,7 +1772,9 @@ class Mock {
 				return jsonOut(200, { ok: true });
 			}
 			if (method === 'POST') {
-				let b = jbody();
+				const tt = text.trim();
+				let b = tt[0] === '{' || tt[0] === '[' ? JSON.parse(tt) :
+				    tt;
 				if (b.clear) {
 					this.faults = [];
 					b = b.faults || [];
@@ -1858,6 +1925,23 @@ function notFound() {
 	    body: '<html><body><h1>404 Not Found</h1></body></html>\n' };
 }
 
+// JSON text of rows of numbers and plain strings (digits, signs, dots),
+// built directly: the hot path of a backfill.
+function rowsJson(rows) {
+	const parts = new Array(rows.length);
+	for (let i = 0; i < rows.length; i++) {
+		const r = rows[i];
+		let s = '[';
+		for (let j = 0; j < r.length; j++) {
+			if (j)
+				s += ',';
+			s += typeof r[j] === 'string' ? '"' + r[j] + '"' : r[j];
+		}
+		parts[i] = s + ']';
+	}
+	return '[' + parts.join(',') + ']';
+}
+
 function jsonOut(status, obj, headers) {
 	return { status: status, type: 'application/json;charset=UTF-8',
 	    body: JSON.stringify(obj), headers: headers || {} };
@@ -1962,20 +2046,29 @@ function breakJson(body) {
 	return body.slice(0, n) + '\u00ff';
 }
 
-function send(res, status, type, body, headers) {
-	const buf = Buffer.from(body, 'utf8');
-	const h = Object.assign({ 'Content-Type': type,
-	    'Content-Length': buf.length }, headers || {});
+function send(res, status, type, body, headers, gz) {
+	let buf = Buffer.from(body, 'utf8');
+	const h = Object.assign({ 'Content-Type': type }, headers || {});
+	if (gz) {
+		buf = zlib.gzipSync(buf, { level: 1 });
+		h['Content-Encoding'] = 'gzip';
+		h['Vary'] = 'Accept-Encoding';
+	}
+	h['Content-Length'] = buf.length;
 	res.writeHead(status, h);
 	res.end(buf);
 }
 
 // A truncated body: the full Content-Length is announced, half of the body
 // is sent, and the connection is closed.
-function sendTruncated(res, req, out) {
-	const buf = Buffer.from(out.body, 'utf8');
-	const h = Object.assign({ 'Content-Type': out.type,
-	    'Content-Length': buf.length }, out.headers || {});
+function sendTruncated(res, req, out, gz) {
+	let buf = Buffer.from(out.body, 'utf8');
+	const h = Object.assign({ 'Content-Type': out.type }, out.headers || {});
+	if (gz) {
+		buf = zlib.gzipSync(buf, { level: 1 });
+		h['Content-Encoding'] = 'gzip';
+	}
+	h['Content-Length'] = buf.length;
 	res.writeHead(out.status, h);
 	res.write(buf.subarray(0, Math.floor(buf.length / 2)), () => {
 		setTimeout(() => req.socket.destroy(), 10);

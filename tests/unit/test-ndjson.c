@@ -119,8 +119,9 @@ transcript(char *const *paths, int n, size_t maxline)
 			mdx_buf_printf(&t, "B %s:%lu %zu %s\n", pos.name,
 			    pos.line, len, mdx_reader_error(r));
 		else
-			mdx_buf_printf(&t, "E %d %s\n",
-			    mdx_reader_error_status(r), mdx_reader_error(r));
+			mdx_buf_printf(&t, "E %s:%lu %d %s\n", pos.name,
+			    pos.line, mdx_reader_error_status(r),
+			    mdx_reader_error(r));
 		if (++guard > 1000000) {
 			mdx_buf_addstr(&t, "(no end)\n");
 			break;
@@ -237,14 +238,15 @@ test_plain(void)
 	p[2] = path("c");
 	is_str(rel(transcript(p, 3, 0)),
 	    "L D/b:1 x\n"
-	    "E 74 cannot open 'D/missing': No such file or directory\n"
+	    "E D/missing:1 74 cannot open 'D/missing': No such file or "
+	    "directory\n"
 	    "L D/c:1 y1\nL D/c:2 y2\n",
 	    "several files: positions per file; a missing one is an error "
 	    "and reading goes on");
 
 	p[0] = dir;
 	is_str(rel(transcript(p, 1, 0)),
-	    "E 74 read error on 'D': Is a directory\n",
+	    "E D:1 74 read error on 'D': Is a directory\n",
 	    "a directory is an I/O error");
 }
 
@@ -347,6 +349,27 @@ test_compressed(void)
 	put_compressed("a.zst", "x\ny", 3, ARCHIVE_FILTER_ZSTD, 0);
 	is_str(rel(one("a.zst", 0)), "L D/a.zst:1 x\nL D/a.zst:2 y\n",
 	    "zstd input");
+	{
+		/* Two gzip members one after the other, as cat(1) makes. */
+		struct mdx_buf two = MDX_BUF_INIT;
+		char part[4096];
+		size_t n1;
+		FILE *f;
+
+		put_compressed("m1.gz", "m1\nm2\n", 6, ARCHIVE_FILTER_GZIP, 0);
+		put_compressed("m2.gz", "m3\n", 3, ARCHIVE_FILTER_GZIP, 0);
+		f = fopen(path("m1.gz"), "rb");
+		n1 = fread(part, 1, sizeof(part), f);
+		fclose(f);
+		mdx_buf_add(&two, part, n1);
+		f = fopen(path("m2.gz"), "rb");
+		mdx_buf_add(&two, part, fread(part, 1, sizeof(part), f));
+		fclose(f);
+		put("mm.gz", two.data, two.len);
+		is_str(rel(one("mm.gz", 0)), "L D/mm.gz:1 m1\nL D/mm.gz:2 m2\n"
+		    "L D/mm.gz:3 m3\n", "concatenated gzip members");
+		mdx_buf_free(&two);
+	}
 	put_compressed("e.gz", "", 0, ARCHIVE_FILTER_GZIP, 0);
 	is_str(one("e.gz", 0), "", "gzip of empty input gives nothing");
 
@@ -364,27 +387,72 @@ test_compressed(void)
 
 		ok(strncmp(t, "L D/t.gz:1 {\"n\":0,", 18) == 0 && e != NULL,
 		    "truncated gzip: lines, then an error");
-		ok(e != NULL && strncmp(e, "\nE 65 cannot read 'D/t.gz': ",
-		    28) == 0, "truncated gzip: status 65 naming the file");
+		ok(e != NULL && strncmp(e, "\nE D/t.gz:", 10) == 0 &&
+		    strstr(e, " 65 cannot read 'D/t.gz': ") != NULL,
+		    "truncated gzip: status 65 naming the file");
+		{
+			/* The error's line follows the last good one. */
+			const char *l = e;
+			unsigned long last, at;
+
+			while (l > t && l[-1] != '\n')
+				l--;
+			ok(e != NULL && sscanf(l, "L D/t.gz:%lu", &last) == 1 &&
+			    sscanf(e, "\nE D/t.gz:%lu", &at) == 1 &&
+			    at == last + 1,
+			    "truncated gzip: the position is the next line");
+		}
 		ok(e != NULL && strstr(e, "\nL D/after:1 after\n") != NULL,
 		    "truncated gzip: the next file is read");
 		if (e != NULL)
 			printf("# %.*s\n", (int)strcspn(e + 1, "\n"), e + 1);
 	}
+	{
+		static const struct {
+			const char *name;
+			int filter;
+		} f[] = {
+			{ "t.xz", ARCHIVE_FILTER_XZ },
+			{ "t.zst", ARCHIVE_FILTER_ZSTD },
+			{ "t.bz2", ARCHIVE_FILTER_BZIP2 },
+		};
+		const char *t, *e;
+		char want[80];
+		size_t k;
+
+		for (k = 0; k < sizeof(f) / sizeof(f[0]); k++) {
+			put_compressed(f[k].name, b.data, b.len, f[k].filter,
+			    50);
+			t = rel(one(f[k].name, 0));
+			/* The error line, last; bzip2 loses its whole (single)
+			 * block, so no lines may come before it. */
+			if (strncmp(t, "E ", 2) == 0)
+				e = t;
+			else if ((e = strstr(t, "\nE ")) != NULL)
+				e++;
+			snprintf(want, sizeof(want), " 65 cannot read 'D/%s': ",
+			    f[k].name);
+			ok(e != NULL && strstr(e, want) != NULL &&
+			    strchr(e, '\n') == e + strlen(e) - 1, f[k].name);
+			printf("# %s", e != NULL ? e : "(no error)\n");
+		}
+	}
 	put("tiny.gz", "\x1f\x8b", 2);
-	is_str(rel(one("tiny.gz", 0)), "E 65 cannot read 'D/tiny.gz': "
+	is_str(rel(one("tiny.gz", 0)), "E D/tiny.gz:1 65 cannot read "
+	    "'D/tiny.gz': "
 	    "truncated compressed data\n", "a two-byte gzip is truncated");
 	put("hdr.gz", "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", 10);
 	{
 		const char *t = rel(one("hdr.gz", 0));
 
-		ok(strncmp(t, "E 65 cannot read 'D/hdr.gz': ", 29) == 0,
+		ok(strncmp(t, "E D/hdr.gz:1 65 cannot read 'D/hdr.gz': ",
+		    40) == 0,
 		    "a gzip header without data is an error");
 		printf("# %s", t);
 	}
 	put("junk.gz", "\x1f\x8bthis is not gzip at all\n", 26);
-	ok(strncmp(rel(one("junk.gz", 0)), "E 65 cannot read 'D/junk.gz': ",
-	    30) == 0, "corrupt gzip is an error");
+	ok(strncmp(rel(one("junk.gz", 0)), "E D/junk.gz:1 65 cannot read "
+	    "'D/junk.gz': ", 42) == 0, "corrupt gzip is an error");
 	mdx_buf_free(&b);
 }
 
@@ -539,6 +607,35 @@ test_writer(void)
 	free(big);
 	mdx_buf_free(&want);
 
+	/* A non-blocking pipe that fills up: the writer waits. */
+	if (pipe(fds) == 0) {
+		char buf[4096];
+		size_t total = 0;
+		ssize_t k;
+		pid_t pid;
+
+		fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK);
+		fflush(stdout);
+		if ((pid = fork()) == 0) {
+			close(fds[0]);
+			dup2(fds[1], 1);
+			write_lots();
+			mdx_writer_close(mdx_stdout());
+			_exit(0);
+		}
+		close(fds[1]);
+		while ((k = read(fds[0], buf, sizeof(buf))) > 0) {
+			total += k;
+			if (total % 65536 == 0)
+				usleep(1000);
+		}
+		close(fds[0]);
+		waitpid(pid, &st, 0);
+		ok(WIFEXITED(st) && WEXITSTATUS(st) == 0 &&
+		    total == 100000 * 101,
+		    "non-blocking output: everything written, status 0");
+	}
+
 	/* A closed pipe with SIGPIPE ignored: EPIPE, exit 141, silent. */
 	pipe(fds);
 	close(fds[0]);
@@ -601,6 +698,159 @@ cat(char **paths, int n)
 	return nbad > 0 ? MDX_EX_DATAERR : 0;
 }
 
+static unsigned long rnd_state = 12345;
+
+static unsigned
+rnd(unsigned n)
+{
+	rnd_state = rnd_state * 6364136223846793005UL + 1442695040888963407UL;
+	return (unsigned)(rnd_state >> 33) % n;
+}
+
+/* The reader's rules, written the simple way: split, strip, check. */
+static void
+reference(const char *s, size_t n, size_t maxline, struct mdx_buf *t)
+{
+	size_t i = 0, j, len;
+	unsigned long line = 0;
+	long bad;
+
+	while (i < n) {
+		for (j = i; j < n && s[j] != '\n'; j++)
+			;
+		line++;
+		len = j - i;
+		if (len > 0 && s[i + len - 1] == '\r')
+			len--;
+		if (len > maxline)
+			mdx_buf_printf(t, "B %lu %zu line too long (more than "
+			    "%zu bytes)\n", line, maxline, maxline);
+		else if (len == 0 || strspn(s + i, " \t") >= len)
+			;
+		else if ((bad = mdx_utf8_check(s + i, len)) >= 0)
+			mdx_buf_printf(t, "B %lu %zu %s at column %ld\n", line,
+			    len, s[i + bad] ? "invalid UTF-8" : "NUL byte",
+			    bad + 1);
+		else {
+			mdx_buf_printf(t, "L %lu ", line);
+			mdx_buf_add(t, s + i, len);
+			mdx_buf_addch(t, '\n');
+		}
+		i = j + 1;
+	}
+}
+
+/*
+ * Random input of a few MiB, more than one read, written through a pipe in
+ * random pieces: the reader must agree with the reference line by line.
+ */
+static void
+test_random(void)
+{
+	static const char *const pieces[] = {
+		"a", "{\"k\":1}", " ", "\t", "\r", "\r\n", "\n", "\n\n",
+		"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xc0\xaf",
+		"\xed\xa0\x80", "\xe2\x82", "\x80", "\0",
+		"0123456789abcdefghijklmnopqrstuvwxyz"
+	};
+	struct mdx_buf in = MDX_BUF_INIT, want = MDX_BUF_INIT, got =
+	    MDX_BUF_INIT;
+	struct mdx_reader *r;
+	const char *line;
+	size_t len, maxline, off, k;
+	int round, rc, fds[2], saved;
+	unsigned i;
+	pid_t pid;
+
+	for (round = 0; round < 4; round++) {
+		maxline = round == 0 ? 1 : round == 1 ? 7 : round == 2 ? 100 :
+		    5000;
+		mdx_buf_reset(&in);
+		mdx_buf_reset(&want);
+		mdx_buf_reset(&got);
+		while (in.len < 3 * 1024 * 1024) {
+			i = rnd(sizeof(pieces) / sizeof(pieces[0]) + 4);
+			/* Bad bytes (pieces 11 to 15) rarely, so that long
+			 * good lines happen too. */
+			if (i >= 11 && i <= 15 && rnd(maxline) > 3)
+				continue;
+			if (i < sizeof(pieces) / sizeof(pieces[0]))
+				mdx_buf_add(&in, pieces[i], pieces[i][0] ?
+				    strlen(pieces[i]) : 1);
+			else	/* long runs of plain text */
+				for (k = rnd(maxline * 2 + 2); k > 0; k--)
+					mdx_buf_addch(&in, 'x');
+		}
+		reference(in.data, in.len, maxline, &want);
+
+		if (pipe(fds) == -1)
+			return;
+		fflush(stdout);
+		if ((pid = fork()) == 0) {
+			close(fds[0]);
+			for (off = 0; off < in.len; off += k) {
+				k = 1 + rnd(round % 2 ? 100 : 300000);
+				if (k > in.len - off)
+					k = in.len - off;
+				if (write(fds[1], in.data + off, k) != (ssize_t)k)
+					_exit(1);
+			}
+			_exit(0);
+		}
+		close(fds[1]);
+		saved = dup(0);
+		dup2(fds[0], 0);
+		close(fds[0]);
+		/* Slow producers meet a non-blocking pipe. */
+		if (round % 2)
+			fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
+		r = mdx_reader_open(NULL, 0);
+		mdx_reader_set_maxline(r, maxline);
+		while ((rc = mdx_reader_next(r, &line, &len)) != MDX_RD_EOF) {
+			if (rc == MDX_RD_LINE) {
+				mdx_buf_printf(&got, "L %lu ",
+				    mdx_reader_pos(r).line);
+				mdx_buf_add(&got, line, len);
+				mdx_buf_addch(&got, '\n');
+			} else if (rc == MDX_RD_BAD)
+				mdx_buf_printf(&got, "B %lu %zu %s\n",
+				    mdx_reader_pos(r).line, len,
+				    mdx_reader_error(r));
+			else {
+				mdx_buf_printf(&got, "E %s\n",
+				    mdx_reader_error(r));
+				break;
+			}
+		}
+		mdx_reader_close(r);
+		dup2(saved, 0);
+		close(saved);
+		waitpid(pid, NULL, 0);
+		{
+			unsigned long nl = 0, nb = 0;
+			const char *q;
+
+			for (q = want.data; (q = strchr(q, '\n')) != NULL; q++)
+				if (q[1] == 'L')
+					nl++;
+				else if (q[1] == 'B')
+					nb++;
+			printf("# maxline %zu: %lu good and %lu bad lines\n",
+			    maxline, nl, nb);
+		}
+		if (!ok(got.len == want.len &&
+		    memcmp(got.data, want.data, got.len) == 0,
+		    round % 2 ? "random input through a non-blocking pipe "
+		    "agrees with the reference" : "random input through a "
+		    "pipe agrees with the reference"))
+			printf("#   maxline %zu, %zu bytes in, want %zu bytes, "
+			    "got %zu\n", maxline, in.len, want.len, got.len);
+	}
+	mdx_buf_free(&in);
+	mdx_buf_free(&want);
+	mdx_buf_free(&got);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -619,6 +869,7 @@ main(int argc, char **argv)
 	test_maxline();
 	test_compressed();
 	test_stdin();
+	test_random();
 	test_writer();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	(void)!system(cmd);

@@ -6,7 +6,8 @@
  *
  *	test-watch             the TAP tests
  *	test-watch read FILE   reads FILE and prints one line per entry,
- *	                       "exchange market symbol intervals (at F:L)";
+ *	                       "exchange market symbol intervals (at F:L)"
+ *	                       ("-" for no intervals);
  *	                       exits 78 when it is bad (tests/watchlist.t)
  */
 #include <fcntl.h>
@@ -83,10 +84,11 @@ test_good(void)
 	    "okx swap BTC-USDT-SWAP 1m\n"
 	    "okx spot BTC-USDT 1s,3m,5m,15m,30m,2h,4h,6h,8h\n"
 	    "okx spot A.B_C/D:E-F 1m\n"
-	    "binance spot ethusdt 1m", &w);
-	is_int(n, 9, "nine entries");
+	    "binance spot ethusdt 1m\n"
+	    "bybit spot ETHUSDT   # the program's intervals", &w);
+	is_int(n, 10, "ten entries");
 	is_str(errs, "", "nothing printed");
-	if (n != 9)
+	if (n != 10)
 		return;
 	is_str(w[0].exchange, "binance", "exchange");
 	is_str(w[0].market, "spot", "market");
@@ -106,6 +108,8 @@ test_good(void)
 	is_str(w[8].symbol, "ethusdt",
 	    "case is kept; a last line without newline");
 	is_int(w[8].pos.line, 12, "its line number");
+	is_str(w[9].symbol, "ETHUSDT", "three fields and a comment");
+	is_int(w[9].ninterval, 0, "no intervals: ninterval 0");
 	free(w);
 
 	n = readlist("", &w);
@@ -135,7 +139,7 @@ test_bad(void)
 	    "binance spot ETHUSDT 1m,,1h\n"		/* 9 */
 	    "binance spot ETHUSDT 1m,\n"		/* 10 */
 	    "binance spot ETHUSDT 1m,1h,1m\n"		/* 11 */
-	    "binance spot ETHUSDT\n"			/* 12 */
+	    "binance spot\n"				/* 12 */
 	    "binance spot ETHUSDT 1m extra\n"		/* 13 */
 	    "binance spot "
 	    "A123456789012345678901234567890123456789012345678901234567890123"
@@ -253,6 +257,8 @@ print_list(const char *path)
 		printf("%s %s %s ", w[i].exchange, w[i].market, w[i].symbol);
 		for (j = 0; j < w[i].ninterval; j++)
 			printf("%s%s", j ? "," : "", w[i].interval[j]->code);
+		if (w[i].ninterval == 0)
+			printf("-");
 		printf(" (at %s:%lu)\n", w[i].pos.name, w[i].pos.line);
 	}
 	free(w);

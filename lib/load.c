@@ -1,0 +1,975 @@
+/*
+ * load.c - canonical records into the warehouse, the work of mdx-load(1).
+ *
+ * Candles and depth snapshots are gathered into batches.  A batch is
+ * written in one transaction: COPY into temporary staging tables, then one
+ * INSERT ... ON CONFLICT DO UPDATE per table, whose WHERE clause skips rows
+ * that would not change, so an identical reload writes nothing (no new row
+ * versions, no dead tuples).  Instrument records are applied as they come.
+ * No data is ever pasted into SQL: the COPY stream is escaped for COPY's
+ * text format and everything else goes as parameters.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "mdx.h"
+
+/* A candle of the current batch: its key, what decides between duplicates,
+ * and where its COPY line is in the batch buffer. */
+struct entry {
+	int64_t iid;
+	const struct mdx_interval *iv;
+	mdx_time open_time;
+	mdx_time fetched_at;
+	size_t off;
+	uint32_t len;
+	uint8_t closed, has_fetched;
+	int32_t next;		/* hash chain */
+};
+
+/* The instrument cache: (exchange, market, symbol) -> instrument_id. */
+struct inst {
+	char *key;		/* exchange NUL market NUL symbol */
+	size_t keylen;
+	int64_t iid;
+	struct inst *next;
+};
+
+#define INST_BUCKETS 1024
+#define MONTHS_MAX 2400
+
+struct mdx_load {
+	PGconn *c;
+	int64_t run_id;
+	char run_id_s[24];
+	int finished;		/* the run row has its end */
+	size_t batch;
+	struct mdx_load_counts n;
+
+	struct entry *e;	/* the candles of the batch */
+	size_t ne;
+	size_t ndead;
+	int32_t *bucket;
+	uint64_t mask;
+	struct mdx_buf copy;	/* their COPY lines */
+	int32_t need[MONTHS_MAX]; /* the months (year * 12 + month - 1) */
+	size_t nneed;		/* of the batch's open times */
+	mdx_time mlo, mhi;	/* the last month seen: [mlo, mhi) */
+
+	struct mdx_buf dcopy;	/* the depth snapshots' COPY lines */
+	size_t nd;
+
+	struct inst *inst[INST_BUCKETS];
+	int32_t months[MONTHS_MAX]; /* months known to have a partition */
+	size_t nmonths;
+
+	struct mdx_json_doc *doc;
+	struct mdx_candle cd;
+	struct mdx_buf tmp, json;
+};
+
+static const char stage_sql[] =
+    "SET client_min_messages TO warning;"
+    "CREATE TEMP TABLE IF NOT EXISTS mdx_stage_candle ("
+    " instrument_id bigint, interval text, open_time timestamptz,"
+    " open numeric, high numeric, low numeric, close numeric,"
+    " volume numeric, quote_volume numeric, trades bigint,"
+    " taker_buy_volume numeric, taker_buy_quote_volume numeric,"
+    " closed boolean, origin text, base_count integer,"
+    " base_expected integer, fetched_at timestamptz"
+    ") ON COMMIT DELETE ROWS;"
+    "CREATE TEMP TABLE IF NOT EXISTS mdx_stage_depth ("
+    " seq integer, instrument_id bigint, time timestamptz, bids jsonb,"
+    " asks jsonb, update_id bigint"
+    ") ON COMMIT DELETE ROWS;"
+    "SET client_min_messages TO notice";
+
+/*
+ * The one upsert of a batch.  A stored row is left alone when nothing
+ * would change, when it is closed and the new one is open, and when the
+ * new one was fetched before it: only a real revision writes.
+ *
+ * PostgreSQL cannot return xmax (the usual inserted-or-updated test) from
+ * a partitioned table, so the two are told apart by updated_at: an insert
+ * sets it to now(), the start of the batch transaction, and a revision to
+ * clock_timestamp(), the moment of the update, which is later.
+ */
+static const char upsert_candle_sql[] =
+    "WITH u AS ("
+    "INSERT INTO mdx.candle AS c (instrument_id, interval, open_time,"
+    " open, high, low, close, volume, quote_volume, trades,"
+    " taker_buy_volume, taker_buy_quote_volume, closed, origin,"
+    " base_count, base_expected, fetched_at, run_id, updated_at)"
+    " SELECT s.instrument_id, s.interval, s.open_time, s.open, s.high,"
+    " s.low, s.close, s.volume, s.quote_volume, s.trades,"
+    " s.taker_buy_volume, s.taker_buy_quote_volume, s.closed, s.origin,"
+    " s.base_count, s.base_expected, s.fetched_at, $1, now()"
+    " FROM pg_temp.mdx_stage_candle s"
+    " ON CONFLICT (instrument_id, interval, open_time) DO UPDATE SET"
+    " open = excluded.open, high = excluded.high, low = excluded.low,"
+    " close = excluded.close, volume = excluded.volume,"
+    " quote_volume = excluded.quote_volume, trades = excluded.trades,"
+    " taker_buy_volume = excluded.taker_buy_volume,"
+    " taker_buy_quote_volume = excluded.taker_buy_quote_volume,"
+    " closed = excluded.closed, origin = excluded.origin,"
+    " base_count = excluded.base_count,"
+    " base_expected = excluded.base_expected,"
+    " fetched_at = excluded.fetched_at, run_id = excluded.run_id,"
+    " updated_at = clock_timestamp()"
+    " WHERE (c.open, c.high, c.low, c.close, c.volume, c.quote_volume,"
+    " c.trades, c.taker_buy_volume, c.taker_buy_quote_volume, c.closed,"
+    " c.origin, c.base_count, c.base_expected)"
+    " IS DISTINCT FROM (excluded.open, excluded.high, excluded.low,"
+    " excluded.close, excluded.volume, excluded.quote_volume,"
+    " excluded.trades, excluded.taker_buy_volume,"
+    " excluded.taker_buy_quote_volume, excluded.closed, excluded.origin,"
+    " excluded.base_count, excluded.base_expected)"
+    " AND (excluded.closed OR NOT c.closed)"
+    " AND (c.fetched_at IS NULL OR excluded.fetched_at IS NULL"
+    " OR excluded.fetched_at >= c.fetched_at)"
+    " RETURNING c.updated_at = now() AS inserted)"
+    " SELECT count(*) FILTER (WHERE inserted),"
+    " count(*) FILTER (WHERE NOT inserted) FROM u";
+
+static const char upsert_depth_sql[] =
+    "WITH u AS ("
+    "INSERT INTO mdx.depth AS d (instrument_id, time, bids, asks,"
+    " update_id, run_id, updated_at)"
+    " SELECT DISTINCT ON (instrument_id, time) instrument_id, time, bids,"
+    " asks, update_id, $1::bigint, now()"
+    " FROM pg_temp.mdx_stage_depth ORDER BY instrument_id, time, seq DESC"
+    " ON CONFLICT (instrument_id, time) DO UPDATE SET bids = excluded.bids,"
+    " asks = excluded.asks, update_id = excluded.update_id,"
+    " run_id = excluded.run_id, updated_at = clock_timestamp()"
+    " WHERE (d.bids, d.asks, d.update_id) IS DISTINCT FROM"
+    " (excluded.bids, excluded.asks, excluded.update_id)"
+    " RETURNING d.updated_at = now() AS inserted)"
+    " SELECT count(*) FILTER (WHERE inserted),"
+    " count(*) FILTER (WHERE NOT inserted) FROM u";
+
+static const char instrument_sql[] =
+    "WITH u AS ("
+    "INSERT INTO mdx.instrument AS i (exchange, market, symbol, base, quote,"
+    " tick_size, lot_size, contract_size, status)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    " ON CONFLICT (exchange, market, symbol) DO UPDATE SET"
+    " base = coalesce(excluded.base, i.base),"
+    " quote = coalesce(excluded.quote, i.quote),"
+    " tick_size = coalesce(excluded.tick_size, i.tick_size),"
+    " lot_size = coalesce(excluded.lot_size, i.lot_size),"
+    " contract_size = coalesce(excluded.contract_size, i.contract_size),"
+    " status = coalesce(excluded.status, i.status), updated_at = now()"
+    " WHERE (i.base, i.quote, i.tick_size, i.lot_size, i.contract_size,"
+    " i.status) IS DISTINCT FROM (coalesce(excluded.base, i.base),"
+    " coalesce(excluded.quote, i.quote),"
+    " coalesce(excluded.tick_size, i.tick_size),"
+    " coalesce(excluded.lot_size, i.lot_size),"
+    " coalesce(excluded.contract_size, i.contract_size),"
+    " coalesce(excluded.status, i.status))"
+    " RETURNING instrument_id, (xmax = 0) AS inserted)"
+    " SELECT instrument_id, inserted FROM u";
+
+static const char find_instrument_sql[] =
+    "WITH ins AS ("
+    "INSERT INTO mdx.instrument (exchange, market, symbol)"
+    " VALUES ($1, $2, $3) ON CONFLICT (exchange, market, symbol) DO NOTHING"
+    " RETURNING instrument_id)"
+    " SELECT instrument_id, true FROM ins UNION ALL"
+    " SELECT instrument_id, false FROM mdx.instrument"
+    " WHERE exchange = $1 AND market = $2 AND symbol = $3";
+
+static int
+fail(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* The first line of the server's message for a failed command. */
+static void
+db_message(PGconn *c, const PGresult *r, char *out, size_t outsz)
+{
+	const char *m;
+	size_t n;
+
+	m = r != NULL ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	if (m == NULL)
+		m = PQerrorMessage(c);
+	if (strncmp(m, "FATAL:  ", 8) == 0 || strncmp(m, "ERROR:  ", 8) == 0)
+		m += 8;
+	n = strcspn(m, "\n");
+	if (n >= outsz)
+		n = outsz - 1;
+	memcpy(out, m, n);
+	out[n] = '\0';
+}
+
+/*
+ * Ends the program after a failed command.  The open batch, if any, is
+ * rolled back and the run marked failed when the server is still there to
+ * be told; a lost connection leaves the run row as it was (running), and
+ * the server has rolled the batch back itself.
+ */
+static void MDX_NORETURN
+die_db(struct mdx_load *l, PGresult *r, const char *what)
+{
+	char msg[512];
+	int st;
+
+	db_message(l->c, r, msg, sizeof(msg));
+	st = mdx_db_error_status(l->c, r);
+	if (r != NULL)
+		PQclear(r);
+	if (PQstatus(l->c) == CONNECTION_BAD)
+		mdx_die(st, "lost the connection to the warehouse %s: %s", what,
+		    msg);
+	PQclear(PQexec(l->c, "ROLLBACK"));
+	mdx_load_finish(l, st, msg);
+	mdx_die(st, "warehouse error %s: %s", what, msg);
+}
+
+static PGresult *
+check(struct mdx_load *l, PGresult *r, const char *what)
+{
+	if (r == NULL || (PQresultStatus(r) != PGRES_COMMAND_OK &&
+	    PQresultStatus(r) != PGRES_TUPLES_OK &&
+	    PQresultStatus(r) != PGRES_COPY_IN))
+		die_db(l, r, what);
+	return r;
+}
+
+static PGresult *
+execp(struct mdx_load *l, const char *sql, int n, const char *const *p,
+    const char *what)
+{
+	return check(l, PQexecParams(l->c, sql, n, NULL, p, NULL, NULL, 0),
+	    what);
+}
+
+struct mdx_load *
+mdx_load_begin(PGconn *c, const char *args, size_t batch)
+{
+	struct mdx_load *l;
+	const char *p[2];
+	PGresult *r;
+	size_t nb;
+
+	l = mdx_calloc(1, sizeof(*l));
+	l->c = c;
+	l->batch = batch > 0 ? batch : 1;
+	for (nb = 16; nb < l->batch * 2; nb *= 2)
+		;
+	l->e = mdx_calloc(l->batch, sizeof(*l->e));
+	l->bucket = mdx_calloc(nb, sizeof(*l->bucket));
+	memset(l->bucket, 0xff, nb * sizeof(*l->bucket));
+	l->mask = nb - 1;
+	l->doc = mdx_json_doc_new();
+	mdx_db_check_schema(c);
+	PQclear(mdx_db_exec(c, stage_sql));
+	p[0] = args;
+	p[1] = MDX_VERSION;
+	r = mdx_db_execp(c, "INSERT INTO mdx.run (program, args, version)"
+	    " VALUES ('mdx-load', $1, $2) RETURNING run_id", 2, p);
+	l->run_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	snprintf(l->run_id_s, sizeof(l->run_id_s), "%" PRId64, l->run_id);
+	return l;
+}
+
+int64_t
+mdx_load_run_id(const struct mdx_load *l)
+{
+	return l->run_id;
+}
+
+const struct mdx_load_counts *
+mdx_load_counts(const struct mdx_load *l)
+{
+	return &l->n;
+}
+
+static void
+counts_json(const struct mdx_load *l, struct mdx_buf *b)
+{
+	const struct mdx_load_counts *n = &l->n;
+
+	mdx_buf_reset(b);
+	mdx_buf_printf(b, "{\"read\":%lu,\"candles\":%lu,\"inserted\":%lu,"
+	    "\"revised\":%lu,\"unchanged\":%lu,\"duplicates\":%lu,"
+	    "\"depth\":%lu,\"depth_inserted\":%lu,\"depth_revised\":%lu,"
+	    "\"instruments\":%lu,\"instruments_created\":%lu,"
+	    "\"instruments_updated\":%lu,\"rejected\":%lu,\"batches\":%lu}",
+	    n->read, n->candles, n->inserted, n->revised, n->unchanged,
+	    n->duplicates, n->depth, n->depth_inserted, n->depth_revised,
+	    n->instruments, n->instruments_created, n->instruments_updated,
+	    n->rejected, n->batches);
+}
+
+/* ------------------------------------------------------------------------
+ * Instruments.
+ */
+
+static uint64_t
+fnv(const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	uint64_t h = UINT64_C(14695981039346656037);
+
+	while (n-- > 0) {
+		h ^= *s++;
+		h *= UINT64_C(1099511628211);
+	}
+	return h;
+}
+
+static size_t
+inst_key(struct mdx_buf *b, const char *ex, const char *mk, const char *sym)
+{
+	mdx_buf_reset(b);
+	mdx_buf_add(b, ex, strlen(ex) + 1);
+	mdx_buf_add(b, mk, strlen(mk) + 1);
+	mdx_buf_add(b, sym, strlen(sym));
+	return b->len;
+}
+
+static struct inst *
+inst_find(struct mdx_load *l, const char *key, size_t n)
+{
+	struct inst *i;
+
+	for (i = l->inst[fnv(key, n) % INST_BUCKETS]; i != NULL; i = i->next)
+		if (i->keylen == n && memcmp(i->key, key, n) == 0)
+			return i;
+	return NULL;
+}
+
+static void
+inst_add(struct mdx_load *l, const char *key, size_t n, int64_t iid)
+{
+	struct inst *i;
+	size_t b;
+
+	if ((i = inst_find(l, key, n)) != NULL) {
+		i->iid = iid;
+		return;
+	}
+	i = mdx_malloc(sizeof(*i));
+	i->key = mdx_malloc(n);
+	memcpy(i->key, key, n);
+	i->keylen = n;
+	i->iid = iid;
+	b = fnv(key, n) % INST_BUCKETS;
+	i->next = l->inst[b];
+	l->inst[b] = i;
+}
+
+/*
+ * The instrument_id of (exchange, market, symbol), creating the instrument
+ * when it is new.  Created outside any batch transaction, so an instrument
+ * stays even when a batch fails.  The lookup is retried once for the case
+ * where a concurrent load created the row after this statement's snapshot.
+ */
+static int64_t
+instrument_id(struct mdx_load *l, const char *ex, const char *mk,
+    const char *sym)
+{
+	const char *p[3] = { ex, mk, sym };
+	struct inst *i;
+	PGresult *r;
+	size_t n;
+	int64_t iid;
+	int try;
+
+	n = inst_key(&l->tmp, ex, mk, sym);
+	if ((i = inst_find(l, l->tmp.data, n)) != NULL)
+		return i->iid;
+	for (try = 0; try < 2; try++) {
+		r = execp(l, find_instrument_sql, 3, p, "creating an instrument");
+		if (PQntuples(r) > 0)
+			break;
+		PQclear(r);
+		r = NULL;
+	}
+	if (r == NULL)
+		mdx_die(MDX_EX_TEMPFAIL, "cannot find or create the instrument "
+		    "'%s %s %s'", ex, mk, sym);
+	iid = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	if (PQgetvalue(r, 0, 1)[0] == 't')
+		l->n.instruments_created++;
+	PQclear(r);
+	n = inst_key(&l->tmp, ex, mk, sym);
+	inst_add(l, l->tmp.data, n, iid);
+	return iid;
+}
+
+/* A nullable decimal member as a parameter: NULL, or its checked text. */
+static int
+param_dec(const struct mdx_json *v, char *buf, const char **out)
+{
+	mdx_dec d;
+
+	*out = NULL;
+	if (v == NULL || v->type == MDX_JSON_NULL)
+		return 0;
+	if (mdx_dec_from_json(&d, v) != MDX_DEC_OK || mdx_dec_sign(&d) <= 0)
+		return -1;
+	mdx_dec_format(&d, buf);
+	*out = buf;
+	return 0;
+}
+
+/* A nullable string member as a parameter. */
+static int
+param_str(const struct mdx_json *v, char *buf, size_t bufsz, const char **out)
+{
+	*out = NULL;
+	if (v == NULL || v->type == MDX_JSON_NULL)
+		return 0;
+	if (mdx_json_strcpy(v, buf, bufsz) != 0)
+		return -1;
+	*out = buf;
+	return 0;
+}
+
+static int
+load_instrument(struct mdx_load *l, const struct mdx_json *obj, char *err,
+    size_t errsz)
+{
+	static const char *const decs[] = { "tick_size", "lot_size",
+	    "contract_size" };
+	static const char *const strs[] = { "base", "quote", "status" };
+	char ex[MDX_NAME_MAX], mk[MDX_NAME_MAX], sym[MDX_SYMBOL_MAX];
+	char sb[3][MDX_SYMBOL_MAX], db[3][MDX_DEC_BUFSZ];
+	const char *p[9];
+	PGresult *r;
+	size_t n;
+	int i;
+
+	if (mdx_json_strcpy(mdx_json_get(obj, "exchange"), ex, sizeof(ex)) ||
+	    mdx_json_strcpy(mdx_json_get(obj, "market"), mk, sizeof(mk)) ||
+	    !mdx_market_known(ex, mk))
+		return fail(err, errsz, "bad instrument: unknown exchange or "
+		    "market");
+	if (mdx_json_strcpy(mdx_json_get(obj, "symbol"), sym, sizeof(sym)))
+		return fail(err, errsz, "bad instrument: bad \"symbol\"");
+	p[0] = ex;
+	p[1] = mk;
+	p[2] = sym;
+	for (i = 0; i < 3; i++)
+		if (param_str(mdx_json_get(obj, strs[i]), sb[i], sizeof(sb[i]),
+		    &p[3 + (i < 2 ? i : 5)]))
+			return fail(err, errsz, "bad instrument: bad \"%s\"",
+			    strs[i]);
+	for (i = 0; i < 3; i++)
+		if (param_dec(mdx_json_get(obj, decs[i]), db[i], &p[5 + i]))
+			return fail(err, errsz, "bad instrument: bad \"%s\"",
+			    decs[i]);
+	r = execp(l, instrument_sql, 9, p, "writing an instrument");
+	l->n.instruments++;
+	if (PQntuples(r) > 0) {
+		if (PQgetvalue(r, 0, 1)[0] == 't')
+			l->n.instruments_created++;
+		else
+			l->n.instruments_updated++;
+		n = inst_key(&l->tmp, ex, mk, sym);
+		inst_add(l, l->tmp.data, n,
+		    strtoll(PQgetvalue(r, 0, 0), NULL, 10));
+	}
+	PQclear(r);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * The COPY text format: backslash, tab, newline and carriage return are
+ * escaped; \N is NULL.
+ */
+
+static void
+copy_text(struct mdx_buf *b, const char *s, size_t n)
+{
+	size_t i, run;
+
+	mdx_buf_grow(b, n * 2);
+	for (i = 0; i < n; i += run) {
+		for (run = 0; i + run < n; run++) {
+			char ch = s[i + run];
+			if (ch == '\\' || ch == '\t' || ch == '\n' || ch == '\r')
+				break;
+		}
+		mdx_buf_add(b, s + i, run);
+		if (i + run < n) {
+			switch (s[i + run]) {
+			case '\\':
+				mdx_buf_add(b, "\\\\", 2);
+				break;
+			case '\t':
+				mdx_buf_add(b, "\\t", 2);
+				break;
+			case '\n':
+				mdx_buf_add(b, "\\n", 2);
+				break;
+			default:
+				mdx_buf_add(b, "\\r", 2);
+				break;
+			}
+			run++;
+		}
+	}
+}
+
+static void
+copy_dec(struct mdx_buf *b, const mdx_dec *d, int present)
+{
+	mdx_buf_addch(b, '\t');
+	if (present)
+		mdx_dec_add_to_buf(b, d);
+	else
+		mdx_buf_add(b, "\\N", 2);
+}
+
+static void
+copy_time(struct mdx_buf *b, mdx_time t)
+{
+	char tb[MDX_TIME_BUFSZ];
+
+	mdx_buf_add(b, tb, (size_t)mdx_time_format(t, tb));
+}
+
+/* ------------------------------------------------------------------------
+ * Candles.
+ */
+
+static uint64_t
+entry_hash(int64_t iid, const struct mdx_interval *iv, mdx_time t)
+{
+	uint64_t h;
+
+	h = (uint64_t)iid * UINT64_C(0x9e3779b97f4a7c15);
+	h ^= (uint64_t)(uintptr_t)iv * UINT64_C(0xc2b2ae3d27d4eb4f);
+	h ^= (uint64_t)t * UINT64_C(0x165667b19e3779f9);
+	return h ^ (h >> 29);
+}
+
+/*
+ * Notes the month of t as needed by the batch.  The month last noted is
+ * kept as a range, so that a run of candles in one month costs a compare.
+ */
+static void
+need_month(struct mdx_load *l, mdx_time t)
+{
+	struct mdx_tm tm;
+	int32_t m;
+	size_t i;
+
+	mdx_time_split(t, &tm);
+	m = tm.year * 12 + tm.month - 1;
+	l->mlo = mdx_time_join(tm.year, tm.month, 1, 0, 0, 0, 0);
+	l->mhi = tm.month == 12 ? mdx_time_join(tm.year + 1, 1, 1, 0, 0, 0, 0) :
+	    mdx_time_join(tm.year, tm.month + 1, 1, 0, 0, 0, 0);
+	for (i = 0; i < l->nneed; i++)
+		if (l->need[i] == m)
+			return;
+	if (l->nneed == MONTHS_MAX)
+		mdx_load_flush(l);
+	l->need[l->nneed++] = m;
+}
+
+/*
+ * Makes sure the partitions of the batch's months exist, outside the batch
+ * transaction: creating a partition locks mdx.candle, and that lock should
+ * not be held while the batch is written.  Months known to have one are
+ * not asked about again.
+ */
+static void
+ensure_partitions(struct mdx_load *l)
+{
+	char from[MDX_TIME_BUFSZ];
+	const char *p[2] = { from, from };
+	size_t i, j;
+	int32_t m;
+
+	for (i = 0; i < l->nneed; i++) {
+		m = l->need[i];
+		for (j = 0; j < l->nmonths; j++)
+			if (l->months[j] == m)
+				break;
+		if (j < l->nmonths)
+			continue;
+		mdx_time_format(mdx_time_join(m / 12, m % 12 + 1, 1, 0, 0, 0,
+		    0), from);
+		PQclear(execp(l, "SELECT mdx.ensure_candle_partitions($1, $2)",
+		    2, p, "creating candle partitions"));
+		if (l->nmonths < MONTHS_MAX)
+			l->months[l->nmonths++] = m;
+	}
+	l->nneed = 0;
+}
+
+static void
+candle_line(struct mdx_buf *b, int64_t iid, const struct mdx_candle *c)
+{
+	mdx_buf_printf(b, "%" PRId64 "\t%s\t", iid, c->interval->code);
+	copy_time(b, c->open_time);
+	copy_dec(b, &c->open, 1);
+	copy_dec(b, &c->high, 1);
+	copy_dec(b, &c->low, 1);
+	copy_dec(b, &c->close, 1);
+	copy_dec(b, &c->volume, c->has & MDX_C_VOLUME);
+	copy_dec(b, &c->quote_volume, c->has & MDX_C_QUOTE_VOLUME);
+	if (c->has & MDX_C_TRADES)
+		mdx_buf_printf(b, "\t%" PRId64, c->trades);
+	else
+		mdx_buf_add(b, "\t\\N", 3);
+	copy_dec(b, &c->taker_buy_volume, c->has & MDX_C_TAKER_BUY_VOLUME);
+	copy_dec(b, &c->taker_buy_quote_volume,
+	    c->has & MDX_C_TAKER_BUY_QUOTE_VOLUME);
+	mdx_buf_addstr(b, c->closed ? "\tt\t" : "\tf\t");
+	mdx_buf_addstr(b, mdx_origin_name(c->origin));
+	if (c->has & MDX_C_BASE_COUNT)
+		mdx_buf_printf(b, "\t%d\t%d\t", c->base_count,
+		    c->base_expected);
+	else
+		mdx_buf_add(b, "\t\\N\t\\N\t", 7);
+	if (c->has & MDX_C_FETCHED_AT)
+		copy_time(b, c->fetched_at);
+	else
+		mdx_buf_add(b, "\\N", 2);
+	mdx_buf_addch(b, '\n');
+}
+
+static int
+load_candle(struct mdx_load *l, const struct mdx_json *obj, char *err,
+    size_t errsz)
+{
+	struct mdx_candle *c = &l->cd, a, b;
+	struct entry *e;
+	int64_t iid;
+	uint64_t h;
+	int32_t i;
+	char why[MDX_ERRSZ];
+
+	if (mdx_candle_from_json(c, obj, why, sizeof(why)) != 0 ||
+	    mdx_candle_check(c, why, sizeof(why)) != 0)
+		return fail(err, errsz, "bad candle: %s", why);
+	iid = instrument_id(l, c->exchange, c->market, c->symbol);
+	h = entry_hash(iid, c->interval, c->open_time);
+	for (i = l->bucket[h & l->mask]; i != -1; i = l->e[i].next) {
+		e = &l->e[i];
+		if (e->iid != iid || e->iv != c->interval ||
+		    e->open_time != c->open_time)
+			continue;
+		l->n.duplicates++;
+		memset(&a, 0, sizeof(a));
+		memset(&b, 0, sizeof(b));
+		a.closed = e->closed;
+		a.fetched_at = e->fetched_at;
+		a.has = e->has_fetched ? MDX_C_FETCHED_AT : 0;
+		b.closed = c->closed;
+		b.fetched_at = c->fetched_at;
+		b.has = c->has & MDX_C_FETCHED_AT;
+		if (!mdx_candle_supersedes(&b, &a))
+			return 0;
+		/* The newcomer replaces it: its line goes at the end. */
+		e->off = l->copy.len;
+		candle_line(&l->copy, iid, c);
+		e->len = (uint32_t)(l->copy.len - e->off);
+		e->closed = (uint8_t)c->closed;
+		e->fetched_at = c->fetched_at;
+		e->has_fetched = (c->has & MDX_C_FETCHED_AT) != 0;
+		l->ndead++;
+		return 0;
+	}
+	e = &l->e[l->ne];
+	e->iid = iid;
+	e->iv = c->interval;
+	e->open_time = c->open_time;
+	e->fetched_at = c->fetched_at;
+	e->has_fetched = (c->has & MDX_C_FETCHED_AT) != 0;
+	e->closed = (uint8_t)c->closed;
+	e->off = l->copy.len;
+	candle_line(&l->copy, iid, c);
+	e->len = (uint32_t)(l->copy.len - e->off);
+	e->next = l->bucket[h & l->mask];
+	l->bucket[h & l->mask] = (int32_t)l->ne;
+	if (l->nneed == 0 || c->open_time < l->mlo || c->open_time >= l->mhi)
+		need_month(l, c->open_time);
+	l->ne++;
+	if (l->ne == l->batch)
+		mdx_load_flush(l);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Depth snapshots.
+ */
+
+static int
+load_depth(struct mdx_load *l, const struct mdx_json *obj, char *err,
+    size_t errsz)
+{
+	char ex[MDX_NAME_MAX], mk[MDX_NAME_MAX], sym[MDX_SYMBOL_MAX];
+	const struct mdx_json *v, *bids, *asks;
+	mdx_time t;
+	int64_t iid, uid;
+	int has_uid;
+
+	if (mdx_json_strcpy(mdx_json_get(obj, "exchange"), ex, sizeof(ex)) ||
+	    mdx_json_strcpy(mdx_json_get(obj, "market"), mk, sizeof(mk)) ||
+	    !mdx_market_known(ex, mk))
+		return fail(err, errsz, "bad depth: unknown exchange or "
+		    "market");
+	if (mdx_json_strcpy(mdx_json_get(obj, "symbol"), sym, sizeof(sym)))
+		return fail(err, errsz, "bad depth: bad \"symbol\"");
+	v = mdx_json_get(obj, "time");
+	if (v == NULL || v->type != MDX_JSON_STRING ||
+	    mdx_time_parse_rfc3339(v->text, v->len, &t) != 0)
+		return fail(err, errsz, "bad depth: bad \"time\"");
+	bids = mdx_json_get(obj, "bids");
+	asks = mdx_json_get(obj, "asks");
+	if (bids == NULL || bids->type != MDX_JSON_ARRAY || asks == NULL ||
+	    asks->type != MDX_JSON_ARRAY)
+		return fail(err, errsz, "bad depth: \"bids\" and \"asks\" "
+		    "must be arrays");
+	v = mdx_json_get(obj, "update_id");
+	has_uid = v != NULL && v->type != MDX_JSON_NULL;
+	if (has_uid && mdx_json_int(v, &uid) != 0)
+		return fail(err, errsz, "bad depth: bad \"update_id\"");
+	iid = instrument_id(l, ex, mk, sym);
+	mdx_buf_printf(&l->dcopy, "%zu\t%" PRId64 "\t", l->nd, iid);
+	copy_time(&l->dcopy, t);
+	mdx_buf_addch(&l->dcopy, '\t');
+	mdx_buf_reset(&l->json);
+	mdx_json_dump(bids, &l->json);
+	copy_text(&l->dcopy, l->json.data, l->json.len);
+	mdx_buf_addch(&l->dcopy, '\t');
+	mdx_buf_reset(&l->json);
+	mdx_json_dump(asks, &l->json);
+	copy_text(&l->dcopy, l->json.data, l->json.len);
+	if (has_uid)
+		mdx_buf_printf(&l->dcopy, "\t%" PRId64 "\n", uid);
+	else
+		mdx_buf_add(&l->dcopy, "\t\\N\n", 4);
+	l->nd++;
+	l->n.depth++;
+	if (l->nd >= l->batch)
+		mdx_load_flush(l);
+	return 0;
+}
+
+int
+mdx_load_line(struct mdx_load *l, const char *line, size_t len, char *err,
+    size_t errsz)
+{
+	const struct mdx_json *root, *kind;
+	int r;
+
+	l->n.read++;
+	if ((root = mdx_json_parse(l->doc, line, len)) == NULL)
+		r = fail(err, errsz, "bad record: not JSON: %s",
+		    mdx_json_error(l->doc));
+	else if (root->type != MDX_JSON_OBJECT ||
+	    (kind = mdx_json_get(root, "kind")) == NULL)
+		r = fail(err, errsz, "bad record: no \"kind\"");
+	else if (mdx_json_str_eq(kind, "candle"))
+		r = load_candle(l, root, err, errsz);
+	else if (mdx_json_str_eq(kind, "depth"))
+		r = load_depth(l, root, err, errsz);
+	else if (mdx_json_str_eq(kind, "instrument"))
+		r = load_instrument(l, root, err, errsz);
+	else
+		r = fail(err, errsz, "bad record: \"kind\" is not candle, "
+		    "depth or instrument");
+	if (r != 0)
+		l->n.rejected++;
+	return r;
+}
+
+void
+mdx_load_reject(struct mdx_load *l)
+{
+	l->n.read++;
+	l->n.rejected++;
+}
+
+/* ------------------------------------------------------------------------
+ * Writing a batch.
+ */
+
+/* Sends one COPY stream of lines. */
+static void
+copy_in(struct mdx_load *l, const char *sql, const char *data, size_t len,
+    const struct entry *e, size_t ne)
+{
+	PGresult *r;
+	size_t i, chunk;
+
+	r = check(l, PQexec(l->c, sql), "starting COPY");
+	PQclear(r);
+	if (e == NULL) {
+		for (i = 0; i < len; i += chunk) {
+			chunk = len - i < 1048576 ? len - i : 1048576;
+			if (PQputCopyData(l->c, data + i, (int)chunk) != 1)
+				die_db(l, NULL, "sending COPY data");
+		}
+	} else {
+		for (i = 0; i < ne; i++)
+			if (PQputCopyData(l->c, data + e[i].off,
+			    (int)e[i].len) != 1)
+				die_db(l, NULL, "sending COPY data");
+	}
+	if (PQputCopyEnd(l->c, NULL) != 1)
+		die_db(l, NULL, "ending COPY");
+	r = PQgetResult(l->c);
+	check(l, r, "in COPY");
+	PQclear(r);
+	while ((r = PQgetResult(l->c)) != NULL)
+		PQclear(r);
+}
+
+static void
+upsert_counts(struct mdx_load *l, const char *sql, unsigned long *ins,
+    unsigned long *rev, const char *what)
+{
+	const char *p[1] = { l->run_id_s };
+	PGresult *r;
+
+	r = execp(l, sql, 1, p, what);
+	*ins = strtoul(PQgetvalue(r, 0, 0), NULL, 10);
+	*rev = strtoul(PQgetvalue(r, 0, 1), NULL, 10);
+	PQclear(r);
+}
+
+void
+mdx_load_flush(struct mdx_load *l)
+{
+	unsigned long ins, rev;
+	const char *p[2];
+	size_t i, nb;
+
+	if (l->ne == 0 && l->nd == 0)
+		return;
+	if (l->ne > 0)
+		ensure_partitions(l);
+	PQclear(check(l, PQexec(l->c, "BEGIN"), "starting a batch"));
+	if (l->ne > 0) {
+		copy_in(l, "COPY pg_temp.mdx_stage_candle FROM STDIN",
+		    l->copy.data, l->copy.len, l->ndead > 0 ? l->e : NULL,
+		    l->ne);
+		upsert_counts(l, upsert_candle_sql, &ins, &rev,
+		    "writing candles");
+		l->n.candles += l->ne;
+		l->n.inserted += ins;
+		l->n.revised += rev;
+		l->n.unchanged += l->ne - ins - rev;
+	}
+	if (l->nd > 0) {
+		copy_in(l, "COPY pg_temp.mdx_stage_depth FROM STDIN",
+		    l->dcopy.data, l->dcopy.len, NULL, 0);
+		upsert_counts(l, upsert_depth_sql, &ins, &rev,
+		    "writing depth snapshots");
+		l->n.depth_inserted += ins;
+		l->n.depth_revised += rev;
+	}
+	l->n.batches++;
+	counts_json(l, &l->json);
+	p[0] = l->run_id_s;
+	p[1] = l->json.data;
+	PQclear(execp(l, "UPDATE mdx.run SET counts = $2::jsonb"
+	    " WHERE run_id = $1", 2, p, "updating the run"));
+	PQclear(check(l, PQexec(l->c, "COMMIT"), "committing a batch"));
+	for (nb = l->mask + 1, i = 0; i < nb; i++)
+		l->bucket[i] = -1;
+	l->ne = 0;
+	l->ndead = 0;
+	l->nd = 0;
+	mdx_buf_reset(&l->copy);
+	mdx_buf_reset(&l->dcopy);
+}
+
+/*
+ * Ends the run: its row gets the final counts, status and end time, and,
+ * when it succeeded, the lake objects it loaded.  Called on failure too,
+ * while the connection still works.
+ */
+void
+mdx_load_finish(struct mdx_load *l, int status, const char *message)
+{
+	char st[16];
+	const char *p[5];
+	PGresult *r;
+
+	if (l == NULL || l->run_id == 0 || l->finished ||
+	    PQstatus(l->c) != CONNECTION_OK)
+		return;
+	l->finished = 1;
+	counts_json(l, &l->json);
+	snprintf(st, sizeof(st), "%d", status);
+	p[0] = l->run_id_s;
+	p[1] = status == 0 ? "ok" : "failed";
+	p[2] = st;
+	p[3] = message;
+	p[4] = l->json.data;
+	r = PQexecParams(l->c, "UPDATE mdx.run SET finished_at = now(),"
+	    " status = $2, exit_status = $3, message = $4, counts = $5::jsonb"
+	    " WHERE run_id = $1", 5, NULL, p, NULL, NULL, 0);
+	PQclear(r);
+}
+
+void
+mdx_load_objects(struct mdx_load *l, char *const *uris, int n)
+{
+	const char *p[2];
+	PGresult *r;
+	char oid[24];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		p[0] = uris[i];
+		p[1] = l->run_id_s;
+		r = execp(l, "INSERT INTO mdx.lake_object (uri, first_run_id,"
+		    " last_run_id) VALUES ($1, $2, $2) ON CONFLICT (uri) DO"
+		    " UPDATE SET last_run_id = excluded.last_run_id,"
+		    " last_loaded_at = now() RETURNING object_id", 2, p,
+		    "recording a lake object");
+		snprintf(oid, sizeof(oid), "%s", PQgetvalue(r, 0, 0));
+		PQclear(r);
+		p[0] = l->run_id_s;
+		p[1] = oid;
+		PQclear(execp(l, "INSERT INTO mdx.run_lake_object (run_id,"
+		    " object_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", 2, p,
+		    "recording a lake object"));
+	}
+}
+
+void
+mdx_load_free(struct mdx_load *l)
+{
+	struct inst *i, *next;
+	size_t b;
+
+	if (l == NULL)
+		return;
+	for (b = 0; b < INST_BUCKETS; b++)
+		for (i = l->inst[b]; i != NULL; i = next) {
+			next = i->next;
+			free(i->key);
+			free(i);
+		}
+	free(l->e);
+	free(l->bucket);
+	mdx_buf_free(&l->copy);
+	mdx_buf_free(&l->dcopy);
+	mdx_buf_free(&l->tmp);
+	mdx_buf_free(&l->json);
+	mdx_json_doc_free(l->doc);
+	free(l);
+}

@@ -1,0 +1,1206 @@
+/*
+ * rollup_db.c - the warehouse mode of mdx-aggregate.
+ *
+ * Triggers on mdx.candle log every change in mdx.candle_change (one row
+ * per statement, instrument, interval and hour; sql/020_aggregate.sql).  A
+ * job (the rollups of one interval, or the gap table of the base interval)
+ * keeps a watermark per instrument: the log entries up to it are done.  A
+ * run takes the newest log entry that is committed, re-rolls the buckets
+ * the entries after the watermark touch, and moves the watermark.  An
+ * instrument without a watermark is built from scratch.  The rollups
+ * themselves come from the engine of the stream mode (lib/rollup.c), fed
+ * with COPY, so both modes compute the same thing the same way.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "mdx.h"
+
+/* The advisory lock that lets one mdx-aggregate --db run at a time. */
+#define AGG_LOCK_KEY "74519824"
+/* Changed ranges this close together are checked for gaps in one go. */
+#define GAP_MERGE_MS MDX_MS_DAY
+
+struct ctx {
+	PGconn *c;
+	const struct mdx_agg_db *o;
+	const struct mdx_interval *base;
+	char run[24];
+	struct mdx_buf sql, copy;
+	int temp_made;
+	/* Counts for the summary and mdx.run. */
+	uint64_t read, written, deleted, held, buckets, fresh, gaps_found;
+	uint64_t confirmed, filled_gaps, filled_candles;
+};
+
+static PGresult *
+q(struct ctx *x, const char *sql)
+{
+	return mdx_db_exec(x->c, sql);
+}
+
+static void
+qq(struct ctx *x, const char *sql)
+{
+	PQclear(mdx_db_exec(x->c, sql));
+}
+
+static PGresult *
+qp(struct ctx *x, const char *sql, int n, const char *const *p)
+{
+	return mdx_db_execp(x->c, sql, n, p);
+}
+
+static void
+qqp(struct ctx *x, const char *sql, int n, const char *const *p)
+{
+	PQclear(mdx_db_execp(x->c, sql, n, p));
+}
+
+/* Sends the buffer with COPY ... FROM STDIN. */
+static void
+copy_in(struct ctx *x, const char *sql, const struct mdx_buf *b)
+{
+	PGresult *r;
+
+	r = q(x, sql);
+	PQclear(r);
+	if (b->len > 0 && PQputCopyData(x->c, b->data, (int)b->len) != 1)
+		mdx_die(mdx_db_error_status(x->c, NULL), "warehouse error: %s",
+		    PQerrorMessage(x->c));
+	if (PQputCopyEnd(x->c, NULL) != 1)
+		mdx_die(mdx_db_error_status(x->c, NULL), "warehouse error: %s",
+		    PQerrorMessage(x->c));
+	while ((r = PQgetResult(x->c)) != NULL) {
+		if (PQresultStatus(r) != PGRES_COMMAND_OK)
+			mdx_die(mdx_db_error_status(x->c, r),
+			    "warehouse error: %s", PQresultErrorMessage(r));
+		PQclear(r);
+	}
+}
+
+/* Big text pieces go through the buffer, pieces of one statement. */
+static const char *
+sqlf(struct ctx *x, const char *fmt, ...) MDX_PRINTF(2, 3);
+
+static const char *
+sqlf(struct ctx *x, const char *fmt, ...)
+{
+	va_list ap;
+
+	mdx_buf_reset(&x->sql);
+	va_start(ap, fmt);
+	mdx_buf_vprintf(&x->sql, fmt, ap);
+	va_end(ap);
+	return x->sql.data;
+}
+
+/*
+ * The newest change log entry whose transaction has committed.  Writers
+ * hold ROW EXCLUSIVE on mdx.candle_change from their first log entry to
+ * their commit, so a SHARE lock waits for them, and every seq up to the
+ * maximum seen then is visible to every later snapshot.
+ */
+static int64_t
+snapshot_seq(struct ctx *x)
+{
+	PGresult *r;
+	int64_t seq;
+
+	qq(x, "BEGIN");
+	qq(x, "LOCK TABLE mdx.candle_change IN SHARE MODE");
+	r = q(x, "SELECT coalesce(max(seq), 0) FROM mdx.candle_change");
+	seq = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	qq(x, "COMMIT");
+	return seq;
+}
+
+static void
+make_temp(struct ctx *x)
+{
+	if (x->temp_made)
+		return;
+	qq(x, "CREATE TEMP TABLE agg_bucket (instrument_id bigint, "
+	    "b timestamptz, e timestamptz)");
+	qq(x, "CREATE TEMP TABLE agg_out (instrument_id bigint, "
+	    "open_ms bigint, open numeric, high numeric, low numeric, "
+	    "close numeric, volume numeric, quote_volume numeric, "
+	    "trades bigint, taker_buy_volume numeric, "
+	    "taker_buy_quote_volume numeric, closed boolean, "
+	    "base_count integer, base_expected integer)");
+	x->temp_made = 1;
+}
+
+/* ------------------------------------------------------------------------
+ * Instruments and buckets.
+ */
+struct ibucket {
+	int64_t inst;
+	mdx_time b;
+};
+
+static int
+cmp_ibucket(const void *a, const void *b)
+{
+	const struct ibucket *p = a, *q = b;
+
+	if (p->inst != q->inst)
+		return p->inst < q->inst ? -1 : 1;
+	if (p->b != q->b)
+		return p->b < q->b ? -1 : 1;
+	return 0;
+}
+
+struct ilist {
+	int64_t *v;
+	size_t n, cap;
+};
+
+static void
+ilist_add(struct ilist *l, int64_t v)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		l->v = mdx_realloc(l->v, l->cap * sizeof(*l->v));
+	}
+	l->v[l->n++] = v;
+}
+
+/* "{1,2,3}": a bigint[] parameter. */
+static void
+ilist_array(const struct ilist *l, struct mdx_buf *b)
+{
+	size_t i;
+
+	mdx_buf_reset(b);
+	mdx_buf_addch(b, '{');
+	for (i = 0; i < l->n; i++)
+		mdx_buf_printf(b, "%s%lld", i ? "," : "", (long long)l->v[i]);
+	mdx_buf_addch(b, '}');
+}
+
+/*
+ * The instruments with source candles but no watermark for the job (or
+ * one made from another source or base): they are built from scratch.
+ */
+static void
+fresh_instruments(struct ctx *x, const char *iv, const char *job,
+    const char *src, struct ilist *out)
+{
+	const char *p[4] = { iv, job, src, x->base->code };
+	PGresult *r;
+	int i;
+
+	r = qp(x, "SELECT i.instrument_id FROM mdx.instrument i "
+	    "WHERE NOT EXISTS (SELECT 1 FROM mdx.rollup_watermark w "
+	    "WHERE w.instrument_id = i.instrument_id AND w.interval = $1 "
+	    "AND w.job = $2 AND w.source_interval = $3 "
+	    "AND w.base_interval = $4) "
+	    "AND EXISTS (SELECT 1 FROM mdx.candle c "
+	    "WHERE c.instrument_id = i.instrument_id AND c.interval = $3) "
+	    "ORDER BY 1", 4, p);
+	for (i = 0; i < PQntuples(r); i++)
+		ilist_add(out, strtoll(PQgetvalue(r, i, 0), NULL, 10));
+	PQclear(r);
+}
+
+/* The changed ranges after the watermarks, up to seq, sorted. */
+static PGresult *
+changes(struct ctx *x, const char *iv, const char *job, const char *src,
+    int64_t seq)
+{
+	char s[24];
+	const char *p[5] = { iv, job, src, x->base->code, s };
+
+	snprintf(s, sizeof(s), "%lld", (long long)seq);
+	return qp(x, "SELECT c.instrument_id, "
+	    "(extract(epoch FROM c.from_time) * 1000)::int8, "
+	    "(extract(epoch FROM c.to_time) * 1000)::int8 "
+	    "FROM mdx.candle_change c JOIN mdx.rollup_watermark w "
+	    "ON w.instrument_id = c.instrument_id AND w.interval = $1 "
+	    "AND w.job = $2 AND w.source_interval = $3 "
+	    "AND w.base_interval = $4 "
+	    "WHERE c.interval = $3 AND c.seq > w.change_seq AND c.seq <= $5 "
+	    "ORDER BY 1, 2", 5, p);
+}
+
+static void
+set_watermarks(struct ctx *x, const char *iv, const char *job,
+    const char *src, int64_t seq, const struct ilist *insts)
+{
+	struct mdx_buf arr = MDX_BUF_INIT;
+	char s[24];
+	const char *p[7];
+
+	if (insts->n == 0)
+		return;
+	ilist_array(insts, &arr);
+	snprintf(s, sizeof(s), "%lld", (long long)seq);
+	p[0] = arr.data;
+	p[1] = iv;
+	p[2] = job;
+	p[3] = src;
+	p[4] = x->base->code;
+	p[5] = s;
+	p[6] = x->run;
+	qqp(x, "INSERT INTO mdx.rollup_watermark AS w (instrument_id, "
+	    "interval, job, source_interval, base_interval, change_seq, "
+	    "through, run_id) "
+	    "SELECT i, $2, $3, $4, $5, $6, (SELECT max(open_time) "
+	    "FROM mdx.candle c WHERE c.instrument_id = i AND c.interval = $4), "
+	    "$7 FROM unnest($1::bigint[]) AS i "
+	    "ON CONFLICT (instrument_id, interval, job) DO UPDATE SET "
+	    "source_interval = excluded.source_interval, "
+	    "base_interval = excluded.base_interval, "
+	    "change_seq = excluded.change_seq, through = excluded.through, "
+	    "run_id = excluded.run_id, updated_at = now()", 7, p);
+	mdx_buf_free(&arr);
+}
+
+/* ------------------------------------------------------------------------
+ * Rollups.
+ */
+
+/* What the engine emits, as COPY text rows for agg_out. */
+struct emit {
+	struct ctx *x;
+	struct mdx_buf *b;
+	mdx_time lo, hi;
+	uint64_t n;
+};
+
+static void
+add_dec(struct mdx_buf *b, const mdx_dec *d, int have)
+{
+	mdx_buf_addch(b, '\t');
+	if (have)
+		mdx_dec_add_to_buf(b, d);
+	else
+		mdx_buf_add(b, "\\N", 2);
+}
+
+static void
+emit_row(void *arg, const struct mdx_candle *c)
+{
+	struct emit *e = arg;
+	struct mdx_buf *b = e->b;
+
+	mdx_buf_printf(b, "%s\t%lld", c->symbol, (long long)c->open_time);
+	add_dec(b, &c->open, 1);
+	add_dec(b, &c->high, 1);
+	add_dec(b, &c->low, 1);
+	add_dec(b, &c->close, 1);
+	add_dec(b, &c->volume, c->has & MDX_C_VOLUME);
+	add_dec(b, &c->quote_volume, c->has & MDX_C_QUOTE_VOLUME);
+	if (c->has & MDX_C_TRADES)
+		mdx_buf_printf(b, "\t%lld", (long long)c->trades);
+	else
+		mdx_buf_add(b, "\t\\N", 3);
+	add_dec(b, &c->taker_buy_volume, c->has & MDX_C_TAKER_BUY_VOLUME);
+	add_dec(b, &c->taker_buy_quote_volume,
+	    c->has & MDX_C_TAKER_BUY_QUOTE_VOLUME);
+	mdx_buf_printf(b, "\t%s\t%d\t%d\n", c->closed ? "t" : "f",
+	    c->base_count, c->base_expected);
+	if (e->n == 0 || c->open_time < e->lo)
+		e->lo = c->open_time;
+	if (e->n == 0 || c->open_time > e->hi)
+		e->hi = c->open_time;
+	e->n++;
+}
+
+static int
+field_dec(const char *s, size_t n, mdx_dec *d, unsigned bit, unsigned *has)
+{
+	if (n == 2 && s[0] == '\\' && s[1] == 'N')
+		return 0;
+	if (mdx_dec_parse(d, s, n) != MDX_DEC_OK)
+		return -1;
+	*has |= bit;
+	return 0;
+}
+
+/*
+ * One COPY row of source candles (instrument_id, open_ms, open, high, low,
+ * close, volume, quote_volume, trades, taker_buy_volume,
+ * taker_buy_quote_volume, closed, base_count) into c.
+ */
+static int
+parse_row(const char *row, size_t len, const struct mdx_interval *iv,
+    struct mdx_candle *c, int64_t *inst)
+{
+	const char *f[13], *p = row, *e = row + len;
+	size_t fl[13];
+	int i;
+	unsigned dummy = 0;
+
+	if (len > 0 && row[len - 1] == '\n')
+		e--;
+	for (i = 0; i < 13; i++) {
+		f[i] = p;
+		while (p < e && *p != '\t')
+			p++;
+		fl[i] = (size_t)(p - f[i]);
+		if (i < 12) {
+			if (p == e)
+				return -1;
+			p++;
+		}
+	}
+	memset(c, 0, sizeof(*c));
+	if (fl[0] == 0 || fl[0] >= sizeof(c->symbol))
+		return -1;
+	memcpy(c->symbol, f[0], fl[0]);
+	c->symbol[fl[0]] = '\0';
+	*inst = strtoll(c->symbol, NULL, 10);
+	c->exchange[0] = c->market[0] = '-';
+	c->interval = iv;
+	c->open_time = strtoll(f[1], NULL, 10);
+	if (field_dec(f[2], fl[2], &c->open, 0, &dummy) ||
+	    field_dec(f[3], fl[3], &c->high, 0, &dummy) ||
+	    field_dec(f[4], fl[4], &c->low, 0, &dummy) ||
+	    field_dec(f[5], fl[5], &c->close, 0, &dummy) ||
+	    field_dec(f[6], fl[6], &c->volume, MDX_C_VOLUME, &c->has) ||
+	    field_dec(f[7], fl[7], &c->quote_volume, MDX_C_QUOTE_VOLUME,
+	    &c->has) ||
+	    field_dec(f[9], fl[9], &c->taker_buy_volume,
+	    MDX_C_TAKER_BUY_VOLUME, &c->has) ||
+	    field_dec(f[10], fl[10], &c->taker_buy_quote_volume,
+	    MDX_C_TAKER_BUY_QUOTE_VOLUME, &c->has))
+		return -1;
+	if (!(fl[8] == 2 && f[8][0] == '\\')) {
+		c->trades = strtoll(f[8], NULL, 10);
+		c->has |= MDX_C_TRADES;
+	}
+	c->closed = f[11][0] == 't';
+	c->origin = MDX_ORIGIN_EXCHANGE;
+	if (!(fl[12] == 2 && f[12][0] == '\\')) {
+		c->base_count = atoi(f[12]);
+		c->has |= MDX_C_BASE_COUNT;
+	}
+	return 0;
+}
+
+/* Runs a COPY ... TO STDOUT of source rows through the engine. */
+static void
+copy_through(struct ctx *x, const char *sql, const struct mdx_interval *src,
+    struct mdx_rollup *eng)
+{
+	PGresult *r;
+	struct mdx_candle c;
+	char *row, why[128];
+	int n;
+	int64_t inst;
+
+	r = q(x, sql);
+	PQclear(r);
+	while ((n = PQgetCopyData(x->c, &row, 0)) > 0) {
+		if (parse_row(row, (size_t)n, src, &c, &inst) != 0)
+			mdx_die(MDX_EX_FAIL, "unexpected row from the "
+			    "warehouse: %.60s", row);
+		if (mdx_rollup_add(eng, &c, NULL, 0, why, sizeof(why)) ==
+		    MDX_ROLLUP_REJECT)
+			mdx_die(MDX_EX_FAIL, "instrument %lld: %s",
+			    (long long)inst, why);
+		x->read++;
+		PQfreemem(row);
+	}
+	if (n == -2)
+		mdx_die(mdx_db_error_status(x->c, NULL), "warehouse error: %s",
+		    PQerrorMessage(x->c));
+	while ((r = PQgetResult(x->c)) != NULL) {
+		if (PQresultStatus(r) != PGRES_COMMAND_OK)
+			mdx_die(mdx_db_error_status(x->c, r),
+			    "warehouse error: %s", PQresultErrorMessage(r));
+		PQclear(r);
+	}
+}
+
+#define SRC_COLS "c.instrument_id, (extract(epoch FROM c.open_time) * 1000)" \
+    "::int8, c.open, c.high, c.low, c.close, c.volume, c.quote_volume, " \
+    "c.trades, c.taker_buy_volume, c.taker_buy_quote_volume, c.closed, " \
+    "c.base_count"
+
+/*
+ * Rolls up target interval t from source interval src for the fresh
+ * instruments (all their buckets) and the changed buckets of the others,
+ * in one transaction, then moves the watermarks.
+ */
+static void
+rollup_job(struct ctx *x, const struct mdx_interval *t,
+    const struct mdx_interval *src)
+{
+	struct ilist fresh = { 0 }, done = { 0 };
+	struct ibucket *bk = NULL;
+	size_t nbk = 0, cap = 0, i, k;
+	struct mdx_rollup_opts ro;
+	struct mdx_rollup *eng;
+	struct emit em;
+	struct mdx_buf arr = MDX_BUF_INIT;
+	char tb1[MDX_TIME_BUFSZ], tb2[MDX_TIME_BUFSZ], s1[24], s2[24];
+	const char *p[4];
+	PGresult *r;
+	int64_t seq, inst;
+	mdx_time from, to, b;
+	int j;
+
+	seq = snapshot_seq(x);
+	fresh_instruments(x, t->code, "rollup", src->code, &fresh);
+	r = changes(x, t->code, "rollup", src->code, seq);
+	for (j = 0; j < PQntuples(r); j++) {
+		inst = strtoll(PQgetvalue(r, j, 0), NULL, 10);
+		from = strtoll(PQgetvalue(r, j, 1), NULL, 10);
+		to = strtoll(PQgetvalue(r, j, 2), NULL, 10);
+		for (b = mdx_interval_floor(t, from); b <= to;
+		    b = mdx_interval_next(t, b)) {
+			if (nbk == cap) {
+				cap = cap ? cap * 2 : 256;
+				bk = mdx_realloc(bk, cap * sizeof(*bk));
+			}
+			bk[nbk].inst = inst;
+			bk[nbk++].b = b;
+		}
+	}
+	PQclear(r);
+	qsort(bk, nbk, sizeof(*bk), cmp_ibucket);
+	for (i = k = 0; i < nbk; i++)
+		if (k == 0 || cmp_ibucket(&bk[k - 1], &bk[i]) != 0)
+			bk[k++] = bk[i];
+	nbk = k;
+	if (nbk == 0 && fresh.n == 0)
+		goto out;
+
+	qq(x, "BEGIN");
+	make_temp(x);
+	qq(x, "TRUNCATE agg_bucket, agg_out");
+	memset(&ro, 0, sizeof(ro));
+	ro.to[0] = t;
+	ro.nto = 1;
+	ro.unit = x->base;
+	ro.candle = emit_row;
+	memset(&em, 0, sizeof(em));
+	em.x = x;
+	em.b = &x->copy;
+	ro.arg = &em;
+	eng = mdx_rollup_new(&ro);
+	mdx_buf_reset(&x->copy);
+
+	if (nbk > 0) {
+		mdx_buf_reset(&x->sql);
+		for (i = 0; i < nbk; i++) {
+			mdx_time_format(bk[i].b, tb1);
+			mdx_time_format(mdx_interval_next(t, bk[i].b), tb2);
+			mdx_buf_printf(&x->sql, "%lld\t%s\t%s\n",
+			    (long long)bk[i].inst, tb1, tb2);
+			if (i == 0 || bk[i].inst != bk[i - 1].inst)
+				ilist_add(&done, bk[i].inst);
+		}
+		mdx_buf_add(&x->copy, x->sql.data, x->sql.len);
+		copy_in(x, "COPY agg_bucket FROM STDIN", &x->copy);
+		mdx_buf_reset(&x->copy);
+		if (nbk > 1000)
+			qq(x, "ANALYZE agg_bucket");
+		copy_through(x, sqlf(x, "COPY (SELECT " SRC_COLS " FROM "
+		    "agg_bucket k JOIN mdx.candle c ON c.instrument_id = "
+		    "k.instrument_id AND c.interval = '%s' AND c.open_time >= "
+		    "k.b AND c.open_time < k.e ORDER BY 1, 2) TO STDOUT",
+		    src->code), src, eng);
+		x->buckets += nbk;
+	}
+	for (i = 0; i < fresh.n; i++) {
+		copy_through(x, sqlf(x, "COPY (SELECT " SRC_COLS " FROM "
+		    "mdx.candle c WHERE c.instrument_id = %lld AND "
+		    "c.interval = '%s' ORDER BY c.open_time) TO STDOUT",
+		    (long long)fresh.v[i], src->code), src, eng);
+		ilist_add(&done, fresh.v[i]);
+	}
+	x->fresh += fresh.n;
+	mdx_rollup_finish(eng);
+	mdx_rollup_free(eng);
+
+	copy_in(x, "COPY agg_out FROM STDIN", &x->copy);
+	if (em.n > 1000)
+		qq(x, "ANALYZE agg_out");
+	if (em.n > 0) {
+		mdx_time_format(em.lo, tb1);
+		mdx_time_format(em.hi, tb2);
+		p[0] = tb1;
+		p[1] = tb2;
+		qqp(x, "SELECT mdx.ensure_candle_partitions($1, $2)", 2, p);
+		/* Rows held by exchange candles of the same key stay. */
+		r = q(x, sqlf(x, "SELECT count(*) FROM agg_out o JOIN "
+		    "mdx.candle c ON c.instrument_id = o.instrument_id AND "
+		    "c.interval = '%s' AND c.open_time = 'epoch'::timestamptz "
+		    "+ o.open_ms * interval '1 millisecond' AND "
+		    "c.origin <> 'rollup'", t->code));
+		x->held += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+		PQclear(r);
+		p[0] = t->code;
+		p[1] = x->run;
+		r = qp(x, "INSERT INTO mdx.candle AS c (instrument_id, "
+		    "interval, open_time, open, high, low, close, volume, "
+		    "quote_volume, trades, taker_buy_volume, "
+		    "taker_buy_quote_volume, closed, origin, base_count, "
+		    "base_expected, run_id) "
+		    "SELECT instrument_id, $1, 'epoch'::timestamptz + open_ms * "
+		    "interval '1 millisecond', open, high, low, close, volume, "
+		    "quote_volume, trades, taker_buy_volume, "
+		    "taker_buy_quote_volume, closed, 'rollup', base_count, "
+		    "base_expected, $2::bigint FROM agg_out "
+		    "ON CONFLICT (instrument_id, interval, open_time) DO UPDATE "
+		    "SET open = excluded.open, high = excluded.high, "
+		    "low = excluded.low, close = excluded.close, "
+		    "volume = excluded.volume, "
+		    "quote_volume = excluded.quote_volume, "
+		    "trades = excluded.trades, "
+		    "taker_buy_volume = excluded.taker_buy_volume, "
+		    "taker_buy_quote_volume = excluded.taker_buy_quote_volume, "
+		    "closed = excluded.closed, base_count = excluded.base_count, "
+		    "base_expected = excluded.base_expected, "
+		    "run_id = excluded.run_id, updated_at = now() "
+		    "WHERE c.origin = 'rollup' AND (c.open, c.high, c.low, "
+		    "c.close, c.volume, c.quote_volume, c.trades, "
+		    "c.taker_buy_volume, c.taker_buy_quote_volume, c.closed, "
+		    "c.base_count, c.base_expected) IS DISTINCT FROM "
+		    "(excluded.open, excluded.high, excluded.low, "
+		    "excluded.close, excluded.volume, excluded.quote_volume, "
+		    "excluded.trades, excluded.taker_buy_volume, "
+		    "excluded.taker_buy_quote_volume, excluded.closed, "
+		    "excluded.base_count, excluded.base_expected)", 2, p);
+		x->written += strtoull(PQcmdTuples(r), NULL, 10);
+		PQclear(r);
+	}
+	/* Buckets whose source candles are all gone lose their rollup. */
+	if (nbk > 0) {
+		r = q(x, sqlf(x, "DELETE FROM mdx.candle c USING agg_bucket k "
+		    "WHERE c.instrument_id = k.instrument_id AND c.interval = "
+		    "'%s' AND c.open_time = k.b AND c.origin = 'rollup' AND "
+		    "NOT EXISTS (SELECT 1 FROM agg_out o WHERE o.instrument_id "
+		    "= k.instrument_id AND o.open_ms = (extract(epoch FROM "
+		    "k.b) * 1000)::int8)", t->code));
+		x->deleted += strtoull(PQcmdTuples(r), NULL, 10);
+		PQclear(r);
+	}
+	if (fresh.n > 0) {
+		ilist_array(&fresh, &arr);
+		p[0] = arr.data;
+		p[1] = t->code;
+		r = qp(x, "DELETE FROM mdx.candle c WHERE c.instrument_id = "
+		    "ANY($1::bigint[]) AND c.interval = $2 AND "
+		    "c.origin = 'rollup' AND NOT EXISTS (SELECT 1 FROM agg_out "
+		    "o WHERE o.instrument_id = c.instrument_id AND o.open_ms = "
+		    "(extract(epoch FROM c.open_time) * 1000)::int8)", 2, p);
+		x->deleted += strtoull(PQcmdTuples(r), NULL, 10);
+		PQclear(r);
+	}
+	set_watermarks(x, t->code, "rollup", src->code, seq, &done);
+	qq(x, "COMMIT");
+	snprintf(s1, sizeof(s1), "%zu", nbk);
+	snprintf(s2, sizeof(s2), "%zu", fresh.n);
+	mdx_debug("%s from %s: %s changed buckets, %s instruments from "
+	    "scratch, %llu rollups computed", t->code, src->code, s1, s2,
+	    (unsigned long long)em.n);
+out:
+	free(bk);
+	free(fresh.v);
+	free(done.v);
+	mdx_buf_free(&arr);
+}
+
+/* ------------------------------------------------------------------------
+ * Gaps.
+ */
+static void
+gaps_job(struct ctx *x)
+{
+	struct ilist fresh = { 0 }, done = { 0 }, ri = { 0 }, rlo = { 0 },
+	    rhi = { 0 };
+	struct mdx_buf a1 = MDX_BUF_INIT, a2 = MDX_BUF_INIT,
+	    a3 = MDX_BUF_INIT;
+	const char *code = x->base->code;
+	const char *p[5];
+	PGresult *r;
+	int64_t seq, inst, lo, hi;
+	size_t i;
+	int j;
+
+	seq = snapshot_seq(x);
+	fresh_instruments(x, code, "gaps", code, &fresh);
+	r = changes(x, code, "gaps", code, seq);
+	for (j = 0; j < PQntuples(r); j++) {
+		inst = strtoll(PQgetvalue(r, j, 0), NULL, 10);
+		lo = strtoll(PQgetvalue(r, j, 1), NULL, 10);
+		hi = strtoll(PQgetvalue(r, j, 2), NULL, 10);
+		if (ri.n > 0 && ri.v[ri.n - 1] == inst &&
+		    lo <= rhi.v[rhi.n - 1] + GAP_MERGE_MS) {
+			if (hi > rhi.v[rhi.n - 1])
+				rhi.v[rhi.n - 1] = hi;
+			continue;
+		}
+		if (ri.n == 0 || ri.v[ri.n - 1] != inst)
+			ilist_add(&done, inst);
+		ilist_add(&ri, inst);
+		ilist_add(&rlo, lo);
+		ilist_add(&rhi, hi);
+	}
+	PQclear(r);
+	if (ri.n == 0 && fresh.n == 0)
+		goto out;
+	qq(x, "BEGIN");
+	if (fresh.n > 0) {
+		ilist_array(&fresh, &a1);
+		p[0] = code;
+		p[1] = x->run;
+		p[2] = a1.data;
+		r = qp(x, "SELECT coalesce(sum(mdx.detect_gaps(i, $1, "
+		    "'-infinity', 'infinity', $2::bigint)), 0) "
+		    "FROM unnest($3::bigint[]) AS i", 3, p);
+		x->gaps_found += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+		PQclear(r);
+		for (i = 0; i < fresh.n; i++)
+			ilist_add(&done, fresh.v[i]);
+	}
+	if (ri.n > 0) {
+		ilist_array(&ri, &a1);
+		ilist_array(&rlo, &a2);
+		ilist_array(&rhi, &a3);
+		p[0] = code;
+		p[1] = x->run;
+		p[2] = a1.data;
+		p[3] = a2.data;
+		p[4] = a3.data;
+		r = qp(x, "SELECT coalesce(sum(mdx.detect_gaps(i, $1, "
+		    "'epoch'::timestamptz + lo * interval '1 millisecond', "
+		    "'epoch'::timestamptz + hi * interval '1 millisecond', "
+		    "$2::bigint)), 0) FROM unnest($3::bigint[], $4::bigint[], "
+		    "$5::bigint[]) AS r(i, lo, hi)", 5, p);
+		x->gaps_found += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+		PQclear(r);
+	}
+	set_watermarks(x, code, "gaps", code, seq, &done);
+	qq(x, "COMMIT");
+out:
+	free(fresh.v);
+	free(done.v);
+	free(ri.v);
+	free(rlo.v);
+	free(rhi.v);
+	mdx_buf_free(&a1);
+	mdx_buf_free(&a2);
+	mdx_buf_free(&a3);
+}
+
+static void
+time_params(const struct mdx_agg_db *o, char *a, char *b)
+{
+	if (o->since == INT64_MIN)
+		strcpy(a, "-infinity");
+	else
+		mdx_time_format(o->since, a);
+	if (o->until == INT64_MAX)
+		strcpy(b, "infinity");
+	else
+		mdx_time_format(o->until, b);
+}
+
+/* Prints the open gaps overlapping [since, until) as gap records. */
+static void
+print_gaps(struct ctx *x)
+{
+	struct mdx_writer *w = mdx_stdout();
+	struct mdx_buf b = MDX_BUF_INIT;
+	struct mdx_candle s;
+	char since[MDX_TIME_BUFSZ], until[MDX_TIME_BUFSZ];
+	const char *p[4];
+	PGresult *r;
+	int i;
+
+	time_params(x->o, since, until);
+	p[0] = x->base->code;
+	p[1] = since;
+	p[2] = until;
+	p[3] = x->run;
+	qq(x, "BEGIN");
+	r = qp(x, x->o->mark ?
+	    "WITH g AS (UPDATE mdx.gap SET status = 'refetched', "
+	    "refetched_at = now(), run_id = $4::bigint, updated_at = now() "
+	    "WHERE status = 'open' AND interval = $1 AND to_time > $2 AND "
+	    "from_time < $3 RETURNING *) "
+	    "SELECT i.exchange, i.market, i.symbol, "
+	    "(extract(epoch FROM g.from_time) * 1000)::int8, "
+	    "(extract(epoch FROM g.to_time) * 1000)::int8, g.missing "
+	    "FROM g JOIN mdx.instrument i USING (instrument_id) "
+	    "ORDER BY 1, 2, 3, 4" :
+	    "SELECT i.exchange, i.market, i.symbol, "
+	    "(extract(epoch FROM g.from_time) * 1000)::int8, "
+	    "(extract(epoch FROM g.to_time) * 1000)::int8, g.missing "
+	    "FROM mdx.gap g JOIN mdx.instrument i USING (instrument_id) "
+	    "WHERE g.status = 'open' AND g.interval = $1 AND g.to_time > $2 "
+	    "AND g.from_time < $3 AND $4::bigint IS NOT NULL "
+	    "ORDER BY 1, 2, 3, 4", 4, p);
+	memset(&s, 0, sizeof(s));
+	s.interval = x->base;
+	for (i = 0; i < PQntuples(r); i++) {
+		snprintf(s.exchange, sizeof(s.exchange), "%s",
+		    PQgetvalue(r, i, 0));
+		snprintf(s.market, sizeof(s.market), "%s", PQgetvalue(r, i, 1));
+		snprintf(s.symbol, sizeof(s.symbol), "%s", PQgetvalue(r, i, 2));
+		mdx_buf_reset(&b);
+		mdx_rollup_format_gap(&b, &s,
+		    strtoll(PQgetvalue(r, i, 3), NULL, 10),
+		    strtoll(PQgetvalue(r, i, 4), NULL, 10),
+		    strtoll(PQgetvalue(r, i, 5), NULL, 10));
+		mdx_write_line(w, b.data, b.len);
+	}
+	mdx_writer_flush(w);
+	mdx_warn("%d open gaps%s", PQntuples(r),
+	    x->o->mark ? " printed and marked refetched" : "");
+	PQclear(r);
+	qq(x, "COMMIT");
+	mdx_buf_free(&b);
+}
+
+/* Refetched gaps that are still missing after a refetch are confirmed. */
+static void
+confirm_gaps(struct ctx *x)
+{
+	char since[MDX_TIME_BUFSZ], until[MDX_TIME_BUFSZ];
+	const char *p[4];
+	PGresult *r;
+
+	time_params(x->o, since, until);
+	p[0] = x->base->code;
+	p[1] = since;
+	p[2] = until;
+	p[3] = x->run;
+	r = qp(x, "UPDATE mdx.gap SET status = 'confirmed_empty', "
+	    "confirmed_at = now(), run_id = $4::bigint, updated_at = now() "
+	    "WHERE status = 'refetched' AND interval = $1 AND to_time > $2 "
+	    "AND from_time < $3", 4, p);
+	x->confirmed += strtoull(PQcmdTuples(r), NULL, 10);
+	PQclear(r);
+}
+
+/*
+ * Synthetic candles for the confirmed-empty gaps: open, high, low and
+ * close the close of the candle before the gap, zero volumes where the
+ * series has volumes, origin 'filled'.  A candle that arrived meanwhile is
+ * left alone.
+ */
+static void
+fill_gaps(struct ctx *x)
+{
+	const char *p[2];
+	PGresult *r;
+
+	p[0] = x->base->code;
+	p[1] = x->run;
+	qq(x, "BEGIN");
+	PQclear(qp(x, "SELECT mdx.ensure_candle_partitions(min(from_time), "
+	    "max(to_time)) FROM mdx.gap WHERE status = 'confirmed_empty' "
+	    "AND interval = $1", 1, p));
+	r = qp(x, "WITH g AS (SELECT * FROM mdx.gap WHERE status = "
+	    "'confirmed_empty' AND interval = $1 FOR UPDATE), "
+	    "ins AS (INSERT INTO mdx.candle (instrument_id, interval, "
+	    "open_time, open, high, low, close, volume, quote_volume, trades, "
+	    "taker_buy_volume, taker_buy_quote_volume, closed, origin, "
+	    "run_id) "
+	    "SELECT g.instrument_id, g.interval, t, p.close, p.close, "
+	    "p.close, p.close, CASE WHEN p.volume IS NOT NULL THEN 0 END, "
+	    "CASE WHEN p.quote_volume IS NOT NULL THEN 0 END, "
+	    "CASE WHEN p.trades IS NOT NULL THEN 0 END, "
+	    "CASE WHEN p.taker_buy_volume IS NOT NULL THEN 0 END, "
+	    "CASE WHEN p.taker_buy_quote_volume IS NOT NULL THEN 0 END, "
+	    "true, 'filled', $2::bigint FROM g "
+	    "CROSS JOIN LATERAL (SELECT * FROM mdx.candle c WHERE "
+	    "c.instrument_id = g.instrument_id AND c.interval = g.interval "
+	    "AND c.open_time < g.from_time ORDER BY c.open_time DESC "
+	    "LIMIT 1) p "
+	    "CROSS JOIN generate_series(g.from_time, g.to_time - "
+	    "mdx.interval_length(g.interval), mdx.interval_length(g.interval)) "
+	    "AS t ON CONFLICT DO NOTHING RETURNING 1), "
+	    "upd AS (UPDATE mdx.gap SET status = 'filled', filled_at = now(), "
+	    "run_id = $2::bigint, updated_at = now() WHERE gap_id IN "
+	    "(SELECT gap_id FROM g) RETURNING 1) "
+	    "SELECT (SELECT count(*) FROM upd), (SELECT count(*) FROM ins)",
+	    2, p);
+	x->filled_gaps += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+	x->filled_candles += strtoull(PQgetvalue(r, 0, 1), NULL, 10);
+	PQclear(r);
+	qq(x, "COMMIT");
+}
+
+/*
+ * Deletes the change log entries every consumer has read: an entry is
+ * kept while a watermark of its instrument reading its interval is
+ * behind it.  Without any such watermark nobody needs it (a new job
+ * starts from scratch).
+ */
+static void
+prune(struct ctx *x)
+{
+	qq(x, "DELETE FROM mdx.candle_change c WHERE NOT EXISTS (SELECT 1 "
+	    "FROM mdx.rollup_watermark w WHERE w.instrument_id = "
+	    "c.instrument_id AND w.source_interval = c.interval AND "
+	    "w.change_seq < c.seq)");
+}
+
+/* ------------------------------------------------------------------------
+ * Runs.
+ */
+static void
+begin_run(struct ctx *x, int argc, char **argv)
+{
+	struct mdx_buf args = MDX_BUF_INIT;
+	const char *p[3];
+	PGresult *r;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (i > 0)
+			mdx_buf_addch(&args, ' ');
+		mdx_buf_addstr(&args, argv[i]);
+	}
+	p[0] = args.data != NULL ? args.data : "";
+	p[1] = MDX_VERSION;
+	r = qp(x, "INSERT INTO mdx.run (program, args, version) VALUES "
+	    "('mdx-aggregate', $1, $2) RETURNING run_id", 2, p);
+	snprintf(x->run, sizeof(x->run), "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	mdx_buf_free(&args);
+}
+
+static void
+end_run(struct ctx *x, int status)
+{
+	char counts[512];
+	const char *p[4];
+	char st[8];
+
+	snprintf(counts, sizeof(counts), "{\"read\":%llu,\"written\":%llu,"
+	    "\"deleted\":%llu,\"held\":%llu,\"buckets\":%llu,"
+	    "\"fresh\":%llu,\"gaps\":%llu,\"confirmed\":%llu,"
+	    "\"filled_gaps\":%llu,\"filled\":%llu}",
+	    (unsigned long long)x->read, (unsigned long long)x->written,
+	    (unsigned long long)x->deleted, (unsigned long long)x->held,
+	    (unsigned long long)x->buckets, (unsigned long long)x->fresh,
+	    (unsigned long long)x->gaps_found,
+	    (unsigned long long)x->confirmed,
+	    (unsigned long long)x->filled_gaps,
+	    (unsigned long long)x->filled_candles);
+	snprintf(st, sizeof(st), "%d", status);
+	p[0] = x->run;
+	p[1] = status == 0 ? "ok" : "failed";
+	p[2] = st;
+	p[3] = counts;
+	qqp(x, "UPDATE mdx.run SET finished_at = now(), status = $2, "
+	    "exit_status = $3::int, counts = $4::jsonb WHERE run_id = "
+	    "$1::bigint", 4, p);
+}
+
+static void
+connect_ctx(struct ctx *x, const struct mdx_agg_db *o)
+{
+	PGresult *r;
+
+	memset(x, 0, sizeof(*x));
+	x->o = o;
+	x->base = o->base != NULL ? o->base : mdx_interval_lookup("1m");
+	x->c = mdx_db_connect();
+	mdx_db_check_schema(x->c);
+	r = q(x, "SELECT pg_try_advisory_lock(" AGG_LOCK_KEY ")");
+	if (strcmp(PQgetvalue(r, 0, 0), "t") != 0)
+		mdx_die(MDX_EX_TEMPFAIL, "another mdx-aggregate --db is "
+		    "running on this warehouse");
+	PQclear(r);
+}
+
+int
+mdx_agg_db_run(const struct mdx_agg_db *o)
+{
+	static char *noargs[] = { NULL };
+	const struct mdx_interval *to[MDX_ROLLUP_MAXTO], *src;
+	struct ctx x;
+	char why[64];
+	int nto, i, j;
+
+	if (o->nto > 0) {
+		memcpy(to, o->to, sizeof(to));
+		nto = o->nto;
+	} else
+		nto = mdx_rollup_parse_intervals("1h,1d", to, why,
+		    sizeof(why));
+	connect_ctx(&x, o);
+	for (i = 0; i < nto; i++)
+		if (!mdx_interval_divides(x.base, to[i]) || to[i] == x.base)
+			mdx_die(MDX_EX_USAGE, "--to %s: not a multiple of the "
+			    "base interval %s", to[i]->code, x.base->code);
+	begin_run(&x, o->argc, o->argc > 0 ? o->argv : noargs);
+	if (o->rebuild) {
+		qq(&x, "DELETE FROM mdx.rollup_watermark");
+		qq(&x, "DELETE FROM mdx.candle_change");
+	}
+	gaps_job(&x);
+	if (o->gaps) {
+		print_gaps(&x);
+		end_run(&x, 0);
+		mdx_db_close(x.c);
+		return MDX_EX_OK;
+	}
+	if (o->confirm)
+		confirm_gaps(&x);
+	if (o->fill) {
+		fill_gaps(&x);
+		gaps_job(&x);
+	}
+	for (i = 0; i < nto; i++) {
+		/* The finest finer interval of the run that divides it. */
+		src = x.base;
+		for (j = 0; j < i; j++)
+			if (mdx_interval_divides(to[j], to[i]))
+				src = to[j];
+		rollup_job(&x, to[i], src);
+	}
+	prune(&x);
+	if (mdx_verbose >= 1)
+		mdx_warn("%llu candles read, %llu rollups written, %llu "
+		    "deleted, %llu held by exchange candles; %llu gaps in "
+		    "changed ranges, %llu confirmed empty, %llu filled "
+		    "(%llu candles)", (unsigned long long)x.read,
+		    (unsigned long long)x.written,
+		    (unsigned long long)x.deleted,
+		    (unsigned long long)x.held,
+		    (unsigned long long)x.gaps_found,
+		    (unsigned long long)x.confirmed,
+		    (unsigned long long)x.filled_gaps,
+		    (unsigned long long)x.filled_candles);
+	end_run(&x, 0);
+	mdx_buf_free(&x.sql);
+	mdx_buf_free(&x.copy);
+	mdx_db_close(x.c);
+	return MDX_EX_OK;
+}
+
+/* ------------------------------------------------------------------------
+ * Reconciling.
+ */
+static const char *const rec_field[] = {
+	"open", "high", "low", "close", "volume", "quote_volume", "trades",
+	"taker_buy_volume", "taker_buy_quote_volume"
+};
+
+/* The members of c the exchange gave, as text (NULL when not given). */
+static void
+rec_values(const struct mdx_candle *c, char v[9][MDX_DEC_BUFSZ],
+    int have[9])
+{
+	const mdx_dec *d[9] = { &c->open, &c->high, &c->low, &c->close,
+	    &c->volume, &c->quote_volume, NULL, &c->taker_buy_volume,
+	    &c->taker_buy_quote_volume };
+	const unsigned bit[9] = { 0, 0, 0, 0, MDX_C_VOLUME,
+	    MDX_C_QUOTE_VOLUME, MDX_C_TRADES, MDX_C_TAKER_BUY_VOLUME,
+	    MDX_C_TAKER_BUY_QUOTE_VOLUME };
+	int i;
+
+	for (i = 0; i < 9; i++) {
+		have[i] = bit[i] == 0 || (c->has & bit[i]) != 0;
+		if (!have[i])
+			continue;
+		if (i == 6)
+			snprintf(v[i], MDX_DEC_BUFSZ, "%lld",
+			    (long long)c->trades);
+		else
+			mdx_dec_format(d[i], v[i]);
+	}
+}
+
+struct recbatch {
+	struct mdx_candle *c;
+	size_t n, cap;
+};
+
+/* Appends s and a tab as a field of COPY's text format. */
+static void
+copy_text(struct mdx_buf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case '\\':
+			mdx_buf_add(b, "\\\\", 2);
+			break;
+		case '\t':
+			mdx_buf_add(b, "\\t", 2);
+			break;
+		case '\n':
+			mdx_buf_add(b, "\\n", 2);
+			break;
+		case '\r':
+			mdx_buf_add(b, "\\r", 2);
+			break;
+		default:
+			mdx_buf_addch(b, *s);
+		}
+	}
+	mdx_buf_addch(b, '\t');
+}
+
+/* Compares a batch of input candles with the warehouse rollups. */
+static void
+rec_flush(struct ctx *x, struct recbatch *rb, uint64_t *differ, uint64_t *missing, uint64_t *equal)
+{
+	struct mdx_writer *w = mdx_stdout();
+	struct mdx_buf b = MDX_BUF_INIT, out = MDX_BUF_INIT;
+	char v[9][MDX_DEC_BUFSZ], tb[MDX_TIME_BUFSZ];
+	const char *rv;
+	int have[9], i, nd, f, rnull;
+	size_t k;
+	mdx_dec a, d;
+	PGresult *r;
+
+	if (rb->n == 0)
+		return;
+	for (k = 0; k < rb->n; k++) {
+		mdx_time_format(rb->c[k].open_time, tb);
+		mdx_buf_printf(&b, "%zu\t", k);
+		copy_text(&b, rb->c[k].exchange);
+		copy_text(&b, rb->c[k].market);
+		copy_text(&b, rb->c[k].symbol);
+		mdx_buf_printf(&b, "%s\t%s\n", rb->c[k].interval->code, tb);
+	}
+	qq(x, "TRUNCATE agg_rec");
+	copy_in(x, "COPY agg_rec FROM STDIN", &b);
+	r = q(x, "SELECT k.k, c.open, c.high, c.low, c.close, c.volume, "
+	    "c.quote_volume, c.trades, c.taker_buy_volume, "
+	    "c.taker_buy_quote_volume, c.base_count, c.base_expected, "
+	    "c.origin FROM agg_rec k "
+	    "LEFT JOIN mdx.instrument i ON i.exchange = k.exchange AND "
+	    "i.market = k.market AND i.symbol = k.symbol "
+	    "LEFT JOIN mdx.candle c ON c.instrument_id = i.instrument_id "
+	    "AND c.interval = k.interval AND c.open_time = k.open_time "
+	    "AND c.origin = 'rollup' ORDER BY k.k");
+	for (i = 0; i < PQntuples(r); i++) {
+		k = strtoull(PQgetvalue(r, i, 0), NULL, 10);
+		mdx_buf_reset(&out);
+		mdx_time_format(rb->c[k].open_time, tb);
+		mdx_buf_addstr(&out, "{\"kind\":\"reconcile\"");
+		mdx_buf_add_json_kv(&out, 0, "exchange", rb->c[k].exchange);
+		mdx_buf_add_json_kv(&out, 0, "market", rb->c[k].market);
+		mdx_buf_add_json_kv(&out, 0, "symbol", rb->c[k].symbol);
+		mdx_buf_add_json_kv(&out, 0, "interval",
+		    rb->c[k].interval->code);
+		mdx_buf_add_json_kv(&out, 0, "open_time", tb);
+		if (PQgetisnull(r, i, 12)) {
+			mdx_buf_addstr(&out, ",\"status\":\"missing\"}");
+			mdx_write_line(w, out.data, out.len);
+			(*missing)++;
+			continue;
+		}
+		rec_values(&rb->c[k], v, have);
+		nd = 0;
+		for (f = 0; f < 9; f++) {
+			rv = PQgetvalue(r, i, 1 + f);
+			rnull = PQgetisnull(r, i, 1 + f);
+			if (!have[f] && rnull)
+				continue;
+			if (have[f] && !rnull) {
+				if (mdx_dec_parse(&a, v[f], strlen(v[f])) == 0 &&
+				    mdx_dec_parse(&d, rv, strlen(rv)) == 0 &&
+				    mdx_dec_cmp(&a, &d) == 0)
+					continue;
+			}
+			mdx_buf_addstr(&out, nd == 0 ? ",\"fields\":{" : ",");
+			mdx_buf_add_json_str(&out, rec_field[f],
+			    strlen(rec_field[f]));
+			mdx_buf_addstr(&out, ":{\"exchange\":");
+			if (have[f])
+				mdx_buf_add_json_str(&out, v[f], strlen(v[f]));
+			else
+				mdx_buf_addstr(&out, "null");
+			mdx_buf_addstr(&out, ",\"rollup\":");
+			if (!rnull)
+				mdx_buf_add_json_str(&out, rv, strlen(rv));
+			else
+				mdx_buf_addstr(&out, "null");
+			mdx_buf_addch(&out, '}');
+			nd++;
+		}
+		if (nd == 0) {
+			(*equal)++;
+			continue;
+		}
+		mdx_buf_printf(&out, "},\"status\":\"differs\","
+		    "\"base_count\":%s,\"base_expected\":%s}",
+		    PQgetvalue(r, i, 10), PQgetvalue(r, i, 11));
+		mdx_write_line(w, out.data, out.len);
+		(*differ)++;
+	}
+	PQclear(r);
+	rb->n = 0;
+	mdx_buf_free(&b);
+	mdx_buf_free(&out);
+}
+
+int
+mdx_agg_db_reconcile(const struct mdx_agg_db *o)
+{
+	struct mdx_reader *rd;
+	struct mdx_json_doc *doc;
+	struct recbatch rb = { 0 };
+	struct ctx x;
+	struct mdx_pos pos;
+	const char *line;
+	char why[256];
+	size_t len;
+	uint64_t nread = 0, bad = 0, differ = 0, missing = 0, equal = 0;
+	int rc;
+
+	connect_ctx(&x, o);
+	qq(&x, "CREATE TEMP TABLE agg_rec (k bigint, exchange text, "
+	    "market text, symbol text, interval text, open_time timestamptz)");
+	doc = mdx_json_doc_new();
+	rd = mdx_reader_open(o->argv, o->argc);
+	while ((rc = mdx_reader_next(rd, &line, &len)) != MDX_RD_EOF) {
+		pos = mdx_reader_pos(rd);
+		if (rc == MDX_RD_ERR)
+			mdx_die(mdx_reader_error_status(rd), "%s (at %s:%lu)",
+			    mdx_reader_error(rd), pos.name, pos.line);
+		nread++;
+		if (rc == MDX_RD_BAD) {
+			mdx_warn("bad line: %s (at %s:%lu)",
+			    mdx_reader_error(rd), pos.name, pos.line);
+			bad++;
+			continue;
+		}
+		if (rb.n == rb.cap) {
+			rb.cap = rb.cap ? rb.cap * 2 : 1024;
+			rb.c = mdx_realloc(rb.c, rb.cap * sizeof(*rb.c));
+		}
+		if (mdx_rollup_parse(&rb.c[rb.n], line, len, doc, why,
+		    sizeof(why)) != 0) {
+			mdx_warn("bad candle: %s (at %s:%lu)", why, pos.name,
+			    pos.line);
+			bad++;
+			continue;
+		}
+		rb.n++;
+		if (rb.n == 10000)
+			rec_flush(&x, &rb, &differ, &missing, &equal);
+	}
+	rec_flush(&x, &rb, &differ, &missing, &equal);
+	mdx_writer_flush(mdx_stdout());
+	if (mdx_verbose >= 1)
+		mdx_warn("%llu read = %llu equal + %llu differ + %llu without "
+		    "a rollup + %llu rejected", (unsigned long long)nread,
+		    (unsigned long long)equal, (unsigned long long)differ,
+		    (unsigned long long)missing, (unsigned long long)bad);
+	mdx_reader_close(rd);
+	mdx_json_doc_free(doc);
+	free(rb.c);
+	mdx_db_close(x.c);
+	if (bad > 0)
+		return MDX_EX_DATAERR;
+	return differ + missing > 0 ? MDX_EX_FAIL : MDX_EX_OK;
+}

@@ -1,0 +1,721 @@
+/*
+ * transform.c - raw exchange records to canonical ones, the work of
+ * mdx-transform(1).  The raw formats are the exchanges' own, wrapped in the
+ * envelope HACKING.md describes; the field meanings per exchange and market
+ * are documented in mdx-transform(1), and the volume units made uniform
+ * here: volume in base units, quote_volume in quote units.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mdx.h"
+
+/* The envelope members of a raw record. */
+struct env {
+	const struct mdx_json *mdx, *exchange, *market, *kind, *symbol;
+	const struct mdx_json *interval, *time, *source, *fetched_at, *closed;
+	const struct mdx_json *data;
+};
+
+static int
+fail(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+#define KEY(v, k) ((v)->keylen == sizeof(k) - 1 && \
+	memcmp((v)->key, k, sizeof(k) - 1) == 0)
+
+static void
+read_env(const struct mdx_json *root, struct env *e)
+{
+	const struct mdx_json *v;
+
+	memset(e, 0, sizeof(*e));
+	for (v = root->child; v != NULL; v = v->next) {
+		if (KEY(v, "mdx"))
+			e->mdx = v;
+		else if (KEY(v, "exchange"))
+			e->exchange = v;
+		else if (KEY(v, "market"))
+			e->market = v;
+		else if (KEY(v, "kind"))
+			e->kind = v;
+		else if (KEY(v, "symbol"))
+			e->symbol = v;
+		else if (KEY(v, "interval"))
+			e->interval = v;
+		else if (KEY(v, "time"))
+			e->time = v;
+		else if (KEY(v, "source"))
+			e->source = v;
+		else if (KEY(v, "fetched_at"))
+			e->fetched_at = v;
+		else if (KEY(v, "closed"))
+			e->closed = v;
+		else if (KEY(v, "data"))
+			e->data = v;
+	}
+}
+
+/* The identity members every canonical record starts with. */
+static int
+identity(const struct env *e, const char *what, char *exchange, char *market,
+    char *symbol, char *err, size_t errsz)
+{
+	if (e->exchange == NULL ||
+	    mdx_json_strcpy(e->exchange, exchange, MDX_NAME_MAX) != 0)
+		return fail(err, errsz, "bad %s: bad or missing \"exchange\"",
+		    what);
+	if (e->market == NULL ||
+	    mdx_json_strcpy(e->market, market, MDX_NAME_MAX) != 0)
+		return fail(err, errsz, "bad %s: bad or missing \"market\"",
+		    what);
+	if (!mdx_market_known(exchange, market))
+		return fail(err, errsz, "bad %s: unknown exchange and market "
+		    "\"%s %s\"", what, exchange, market);
+	if (e->symbol == NULL ||
+	    mdx_json_strcpy(e->symbol, symbol, MDX_SYMBOL_MAX) != 0)
+		return fail(err, errsz, "bad %s: bad or missing \"symbol\"",
+		    what);
+	return 0;
+}
+
+/*
+ * The elements of a kline array, indexed once: mdx_json_at() walks the
+ * list, and a row is read field by field.
+ */
+#define MAXEL 16
+struct row {
+	const struct mdx_json *el[MAXEL];
+	unsigned n;
+};
+
+static void
+index_row(const struct mdx_json *arr, struct row *r)
+{
+	const struct mdx_json *v;
+
+	r->n = 0;
+	for (v = arr->child; v != NULL && r->n < MAXEL; v = v->next)
+		r->el[r->n++] = v;
+}
+
+/* Element i of a kline row as a decimal. */
+static int
+el_dec(const struct row *a, unsigned i, const char *name, mdx_dec *d,
+    char *err, size_t errsz)
+{
+	int r;
+
+	if (i >= a->n)
+		return fail(err, errsz, "bad candle: no \"%s\" (data[%u])",
+		    name, i);
+	if ((r = mdx_dec_from_json(d, a->el[i])) != MDX_DEC_OK)
+		return fail(err, errsz, "bad candle: bad \"%s\" (data[%u]): %s",
+		    name, i, mdx_dec_strerror(r));
+	return 0;
+}
+
+static int
+el_time(const struct row *a, unsigned i, mdx_time *t, char *err,
+    size_t errsz)
+{
+	int64_t n;
+
+	if (i >= a->n || mdx_json_int(a->el[i], &n) != 0 || n < 0)
+		return fail(err, errsz, "bad candle: bad open time (data[%u])",
+		    i);
+	*t = mdx_time_from_epoch(n);
+	return 0;
+}
+
+/*
+ * Binance spot and USD-M klines, REST or archive CSV, have the same twelve
+ * fields: open time, open, high, low, close, volume (base), close time,
+ * quote volume, trades, taker buy base volume, taker buy quote volume,
+ * ignore.
+ */
+static int
+binance_kline(const struct mdx_json *arr, struct mdx_candle *c,
+    mdx_time *close, char *err, size_t errsz)
+{
+	struct row r, *a = &r;
+	int64_t n;
+
+	index_row(arr, a);
+	if (a->n < 11)
+		return fail(err, errsz, "bad candle: %u fields, Binance "
+		    "klines have 12", a->n);
+	if (el_time(a, 0, &c->open_time, err, errsz) ||
+	    el_dec(a, 1, "open", &c->open, err, errsz) ||
+	    el_dec(a, 2, "high", &c->high, err, errsz) ||
+	    el_dec(a, 3, "low", &c->low, err, errsz) ||
+	    el_dec(a, 4, "close", &c->close, err, errsz) ||
+	    el_dec(a, 5, "volume", &c->volume, err, errsz) ||
+	    el_dec(a, 7, "quote_volume", &c->quote_volume, err, errsz) ||
+	    el_dec(a, 9, "taker_buy_volume", &c->taker_buy_volume, err,
+	    errsz) ||
+	    el_dec(a, 10, "taker_buy_quote_volume", &c->taker_buy_quote_volume,
+	    err, errsz))
+		return -1;
+	if (mdx_json_int(a->el[6], &n) != 0 || n < 0)
+		return fail(err, errsz, "bad candle: bad close time (data[6])");
+	*close = mdx_time_from_epoch(n);
+	if (mdx_json_int(a->el[8], &c->trades) != 0)
+		return fail(err, errsz, "bad candle: bad \"trades\" (data[8])");
+	c->has |= MDX_C_VOLUME | MDX_C_QUOTE_VOLUME | MDX_C_TRADES |
+	    MDX_C_TAKER_BUY_VOLUME | MDX_C_TAKER_BUY_QUOTE_VOLUME;
+	return 0;
+}
+
+/*
+ * An archive row is the CSV line of a Binance public-data kline file.
+ * Its fields are made into a temporary JSON array text and parsed like a
+ * REST row, so both go through the same code.  Returns 1 for a header
+ * line.
+ */
+static int
+binance_csv(const struct mdx_json *v, struct mdx_tx_out *o, mdx_time *close,
+    char *err, size_t errsz)
+{
+	static struct mdx_json_doc *doc;
+	const struct mdx_json *a;
+	const char *s, *p, *end, *comma;
+
+	if (mdx_json_str(v, &o->tmp) == NULL)
+		return fail(err, errsz, "bad candle: bad CSV string in "
+		    "\"data\"");
+	s = o->tmp.data;
+	end = s + o->tmp.len;
+	while (end > s && (end[-1] == '\r' || end[-1] == '\n'))
+		end--;
+	if (o->tmp.len > 0 && (s[0] < '0' || s[0] > '9'))
+		return 1;
+	mdx_buf_reset(&o->line);
+	mdx_buf_addch(&o->line, '[');
+	for (p = s; p <= end; p = comma + 1) {
+		if ((comma = memchr(p, ',', end - p)) == NULL)
+			comma = end;
+		if (p != s)
+			mdx_buf_addch(&o->line, ',');
+		mdx_buf_add_json_str(&o->line, p, comma - p);
+		if (comma == end)
+			break;
+	}
+	mdx_buf_addch(&o->line, ']');
+	if (doc == NULL)
+		doc = mdx_json_doc_new();
+	if ((a = mdx_json_parse(doc, o->line.data, o->line.len)) == NULL)
+		return fail(err, errsz, "bad candle: bad CSV line");
+	return binance_kline(a, &o->candle, close, err, errsz);
+}
+
+/*
+ * Bybit klines: [start, open, high, low, close, volume, turnover], all
+ * strings.  Spot and linear: volume in base units, turnover in quote
+ * units.  Inverse: volume counts contracts of 1 USD (the quote), turnover
+ * is in the base coin, so the two are swapped.
+ */
+static int
+bybit_kline(const struct mdx_json *arr, int inverse, struct mdx_candle *c,
+    char *err, size_t errsz)
+{
+	struct row r, *a = &r;
+
+	index_row(arr, a);
+	if (a->n < 7)
+		return fail(err, errsz, "bad candle: %u fields, Bybit klines "
+		    "have 7", a->n);
+	if (el_time(a, 0, &c->open_time, err, errsz) ||
+	    el_dec(a, 1, "open", &c->open, err, errsz) ||
+	    el_dec(a, 2, "high", &c->high, err, errsz) ||
+	    el_dec(a, 3, "low", &c->low, err, errsz) ||
+	    el_dec(a, 4, "close", &c->close, err, errsz) ||
+	    el_dec(a, inverse ? 6 : 5, "volume", &c->volume, err, errsz) ||
+	    el_dec(a, inverse ? 5 : 6, "quote_volume", &c->quote_volume, err,
+	    errsz))
+		return -1;
+	c->has |= MDX_C_VOLUME | MDX_C_QUOTE_VOLUME;
+	return 0;
+}
+
+/*
+ * OKX candles: [ts, o, h, l, c, vol, volCcy, volCcyQuote, confirm].  Spot:
+ * vol is in base units.  Swaps: vol counts contracts, volCcy is in base
+ * units.  volCcyQuote is in quote units for both.  confirm is "1" once the
+ * candle is closed.  Older rows without volCcyQuote give spot quote volume
+ * in volCcy and swaps none.
+ */
+static int
+okx_kline(const struct mdx_json *arr, int swap, struct mdx_candle *c,
+    int *confirm, char *err, size_t errsz)
+{
+	struct row r, *a = &r;
+	const struct mdx_json *v;
+
+	index_row(arr, a);
+	if (a->n < 7)
+		return fail(err, errsz, "bad candle: %u fields, OKX candles "
+		    "have 9", a->n);
+	if (el_time(a, 0, &c->open_time, err, errsz) ||
+	    el_dec(a, 1, "open", &c->open, err, errsz) ||
+	    el_dec(a, 2, "high", &c->high, err, errsz) ||
+	    el_dec(a, 3, "low", &c->low, err, errsz) ||
+	    el_dec(a, 4, "close", &c->close, err, errsz) ||
+	    el_dec(a, swap ? 6 : 5, "volume", &c->volume, err, errsz))
+		return -1;
+	c->has |= MDX_C_VOLUME;
+	if (a->n >= 8) {
+		if (el_dec(a, 7, "quote_volume", &c->quote_volume, err, errsz))
+			return -1;
+		c->has |= MDX_C_QUOTE_VOLUME;
+	} else if (!swap) {
+		if (el_dec(a, 6, "quote_volume", &c->quote_volume, err, errsz))
+			return -1;
+		c->has |= MDX_C_QUOTE_VOLUME;
+	}
+	*confirm = -1;
+	if (a->n >= 9) {
+		v = a->el[8];
+		if (mdx_json_str_eq(v, "1"))
+			*confirm = 1;
+		else if (mdx_json_str_eq(v, "0"))
+			*confirm = 0;
+		else
+			return fail(err, errsz, "bad candle: bad \"confirm\" "
+			    "(data[8]): not \"0\" or \"1\"");
+	}
+	return 0;
+}
+
+static int
+klines(const struct env *e, struct mdx_tx_out *o, char *err, size_t errsz)
+{
+	struct mdx_candle *c = &o->candle;
+	char code[8];
+	mdx_time close, t;
+	int archive, confirm, r;
+
+	memset(c, 0, sizeof(*c));
+	if (identity(e, "candle", c->exchange, c->market, c->symbol, err,
+	    errsz))
+		return -1;
+	if (e->interval == NULL || mdx_json_strcpy(e->interval, code,
+	    sizeof(code)) != 0 || (c->interval = mdx_interval_lookup(code)) ==
+	    NULL)
+		return fail(err, errsz, "bad candle: unknown interval");
+	if (e->fetched_at != NULL && e->fetched_at->type != MDX_JSON_NULL) {
+		if (e->fetched_at->type != MDX_JSON_STRING ||
+		    mdx_time_parse_rfc3339(e->fetched_at->text,
+		    e->fetched_at->len, &c->fetched_at) != 0)
+			return fail(err, errsz, "bad candle: bad \"fetched_at\"");
+		c->has |= MDX_C_FETCHED_AT;
+	}
+	if (e->data == NULL)
+		return fail(err, errsz, "bad candle: no \"data\"");
+	archive = e->data->type == MDX_JSON_STRING ||
+	    (e->source != NULL && mdx_json_str_eq(e->source, "archive"));
+	close = -1;
+	confirm = -1;
+	if (archive) {
+		if (strcmp(c->exchange, "binance") != 0 ||
+		    e->data->type != MDX_JSON_STRING)
+			return fail(err, errsz, "bad candle: archive rows are "
+			    "Binance CSV lines");
+		if ((r = binance_csv(e->data, o, &close, err, errsz)) != 0)
+			return r < 0 ? -1 : MDX_TX_HEADER;
+		c->origin = MDX_ORIGIN_ARCHIVE;
+		c->closed = 1;
+	} else {
+		if (e->data->type != MDX_JSON_ARRAY)
+			return fail(err, errsz, "bad candle: \"data\" is not "
+			    "an array");
+		c->origin = MDX_ORIGIN_EXCHANGE;
+		if (strcmp(c->exchange, "binance") == 0)
+			r = binance_kline(e->data, c, &close, err, errsz);
+		else if (strcmp(c->exchange, "bybit") == 0)
+			r = bybit_kline(e->data,
+			    strcmp(c->market, "inverse") == 0, c, err, errsz);
+		else
+			r = okx_kline(e->data, strcmp(c->market, "swap") == 0,
+			    c, &confirm, err, errsz);
+		if (r != 0)
+			return -1;
+		/*
+		 * Whether the candle was closed: OKX says so itself; else
+		 * the envelope says it; else it closed if its end is past
+		 * the fetch.
+		 */
+		if (confirm >= 0)
+			c->closed = confirm;
+		else if (e->closed != NULL && (e->closed->type ==
+		    MDX_JSON_TRUE || e->closed->type == MDX_JSON_FALSE))
+			c->closed = e->closed->type == MDX_JSON_TRUE;
+		else if (c->has & MDX_C_FETCHED_AT) {
+			t = close >= 0 ? close + 1 :
+			    mdx_interval_next(c->interval, c->open_time);
+			c->closed = c->fetched_at >= t;
+		} else
+			return fail(err, errsz, "bad candle: no \"closed\" and "
+			    "no \"fetched_at\"");
+	}
+	if (mdx_candle_check(c, o->tmp_err, sizeof(o->tmp_err)) != 0)
+		return fail(err, errsz, "bad candle: %s", o->tmp_err);
+	return MDX_TX_CANDLE;
+}
+
+/* Appends "KEY":"decimal" (the decimal re-formatted after a check), or
+ * "KEY":null when v is NULL, null or an empty string. */
+static int
+add_opt_dec(struct mdx_buf *b, const char *key, const struct mdx_json *v,
+    int positive)
+{
+	mdx_dec d;
+
+	mdx_buf_addstr(b, key);
+	if (v == NULL || v->type == MDX_JSON_NULL ||
+	    (v->type == MDX_JSON_STRING && v->len == 0)) {
+		mdx_buf_addstr(b, "null");
+		return 0;
+	}
+	if (mdx_dec_from_json(&d, v) != MDX_DEC_OK ||
+	    (positive && mdx_dec_sign(&d) <= 0))
+		return -1;
+	mdx_buf_addch(b, '"');
+	mdx_dec_add_to_buf(b, &d);
+	mdx_buf_addch(b, '"');
+	return 0;
+}
+
+/* Appends "KEY":"string" or "KEY":null when v is absent or empty. */
+static void
+add_opt_str(struct mdx_buf *b, const char *key, const struct mdx_json *v,
+    struct mdx_buf *tmp)
+{
+	mdx_buf_addstr(b, key);
+	if (v == NULL || v->type != MDX_JSON_STRING || v->len == 0 ||
+	    mdx_json_str(v, tmp) == NULL || strlen(tmp->data) != tmp->len)
+		mdx_buf_addstr(b, "null");
+	else
+		mdx_buf_add_json_str(b, tmp->data, tmp->len);
+}
+
+static void
+add_identity(struct mdx_buf *b, const char *kind, const char *exchange,
+    const char *market, const char *symbol)
+{
+	mdx_buf_addstr(b, "{\"kind\":\"");
+	mdx_buf_addstr(b, kind);
+	mdx_buf_addstr(b, "\",\"exchange\":");
+	mdx_buf_add_json_str(b, exchange, strlen(exchange));
+	mdx_buf_addstr(b, ",\"market\":");
+	mdx_buf_add_json_str(b, market, strlen(market));
+	mdx_buf_addstr(b, ",\"symbol\":");
+	mdx_buf_add_json_str(b, symbol, strlen(symbol));
+}
+
+/*
+ * One side of a book: an array of levels, each an array whose first two
+ * elements are price and quantity (OKX adds two more).  Written back as
+ * [["price","quantity"],...], every decimal checked: price > 0,
+ * quantity >= 0.
+ */
+static int
+book_side(struct mdx_buf *b, const struct mdx_json *side, const char *name,
+    char *err, size_t errsz)
+{
+	const struct mdx_json *lv;
+	mdx_dec p, q;
+	unsigned i;
+
+	if (side == NULL || side->type != MDX_JSON_ARRAY)
+		return fail(err, errsz, "bad depth: no \"%s\" array", name);
+	mdx_buf_addch(b, '[');
+	for (i = 0, lv = side->child; lv != NULL; lv = lv->next, i++) {
+		if (lv->type != MDX_JSON_ARRAY || lv->nchild < 2 ||
+		    mdx_dec_from_json(&p, lv->child) != MDX_DEC_OK ||
+		    mdx_dec_from_json(&q, lv->child->next) != MDX_DEC_OK)
+			return fail(err, errsz, "bad depth: bad level %s[%u]",
+			    name, i);
+		if (mdx_dec_sign(&p) <= 0 || mdx_dec_sign(&q) < 0)
+			return fail(err, errsz, "bad depth: negative or zero "
+			    "price or negative quantity at %s[%u]", name, i);
+		if (i > 0)
+			mdx_buf_addch(b, ',');
+		mdx_buf_addstr(b, "[\"");
+		mdx_dec_add_to_buf(b, &p);
+		mdx_buf_addstr(b, "\",\"");
+		mdx_dec_add_to_buf(b, &q);
+		mdx_buf_addstr(b, "\"]");
+	}
+	mdx_buf_addch(b, ']');
+	return 0;
+}
+
+/*
+ * Order book snapshots.  Binance: {lastUpdateId, bids, asks} (USD-M adds E
+ * and T, the transaction time).  Bybit: {s, b, a, ts, u, seq}.  OKX: the
+ * data array of one {asks, bids, ts} object, or that object.
+ */
+static int
+depth(const struct env *e, struct mdx_tx_out *o, char *err, size_t errsz)
+{
+	char exchange[MDX_NAME_MAX], market[MDX_NAME_MAX];
+	char symbol[MDX_SYMBOL_MAX], tb[MDX_TIME_BUFSZ];
+	const struct mdx_json *d, *bids, *asks, *ts, *uid;
+	mdx_time t;
+	int64_t n;
+	int have;
+
+	if (identity(e, "depth", exchange, market, symbol, err, errsz))
+		return -1;
+	d = e->data;
+	if (d != NULL && d->type == MDX_JSON_ARRAY && d->nchild == 1)
+		d = d->child;
+	if (d == NULL || d->type != MDX_JSON_OBJECT)
+		return fail(err, errsz, "bad depth: \"data\" is not an object");
+	if (strcmp(exchange, "bybit") == 0) {
+		bids = mdx_json_get(d, "b");
+		asks = mdx_json_get(d, "a");
+		ts = mdx_json_get(d, "ts");
+		uid = mdx_json_get(d, "u");
+	} else if (strcmp(exchange, "okx") == 0) {
+		bids = mdx_json_get(d, "bids");
+		asks = mdx_json_get(d, "asks");
+		ts = mdx_json_get(d, "ts");
+		uid = mdx_json_get(d, "seqId");
+	} else {
+		bids = mdx_json_get(d, "bids");
+		asks = mdx_json_get(d, "asks");
+		ts = mdx_json_get(d, "T");
+		uid = mdx_json_get(d, "lastUpdateId");
+	}
+	have = 0;
+	if (ts != NULL && mdx_json_int(ts, &n) == 0 && n > 0) {
+		t = mdx_time_from_epoch(n);
+		have = 1;
+	} else if (e->time != NULL && e->time->type == MDX_JSON_STRING &&
+	    mdx_time_parse_rfc3339(e->time->text, e->time->len, &t) == 0)
+		have = 1;
+	if (!have)
+		return fail(err, errsz, "bad depth: no snapshot time");
+	mdx_buf_reset(&o->line);
+	add_identity(&o->line, "depth", exchange, market, symbol);
+	mdx_time_format(t, tb);
+	mdx_buf_printf(&o->line, ",\"time\":\"%s\",\"bids\":", tb);
+	if (book_side(&o->line, bids, "bids", err, errsz))
+		return -1;
+	mdx_buf_addstr(&o->line, ",\"asks\":");
+	if (book_side(&o->line, asks, "asks", err, errsz))
+		return -1;
+	if (uid != NULL && mdx_json_int(uid, &n) == 0)
+		mdx_buf_printf(&o->line, ",\"update_id\":%lld", (long long)n);
+	else
+		mdx_buf_addstr(&o->line, ",\"update_id\":null");
+	mdx_buf_addch(&o->line, '}');
+	return MDX_TX_LINE;
+}
+
+/* The status words of the exchanges, in mdx's four. */
+static const char *
+norm_status(const struct mdx_json *v)
+{
+	static const struct {
+		const char *from, *to;
+	} map[] = {
+		{ "TRADING", "trading" }, { "Trading", "trading" },
+		{ "live", "trading" },
+		{ "HALT", "halted" }, { "BREAK", "halted" },
+		{ "suspend", "halted" }, { "Settling", "halted" },
+		{ "PENDING_TRADING", "pending" }, { "PreLaunch", "pending" },
+		{ "preopen", "pending" }, { "test", "pending" },
+		{ "END_OF_DAY", "delisted" }, { "CLOSE", "delisted" },
+		{ "SETTLING", "delisted" }, { "DELIVERING", "delisted" },
+		{ "DELIVERED", "delisted" }, { "PRE_DELIVERING", "delisted" },
+		{ "Delivering", "delisted" }, { "Closed", "delisted" },
+		{ "expired", "delisted" },
+	};
+	size_t i;
+
+	if (v == NULL)
+		return NULL;
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (mdx_json_str_eq(v, map[i].from))
+			return map[i].to;
+	return NULL;
+}
+
+/* Binance lists filters as [{"filterType":"PRICE_FILTER",...},...]. */
+static const struct mdx_json *
+binance_filter(const struct mdx_json *d, const char *type, const char *key)
+{
+	const struct mdx_json *f, *v;
+
+	if ((f = mdx_json_get(d, "filters")) == NULL ||
+	    f->type != MDX_JSON_ARRAY)
+		return NULL;
+	for (v = f->child; v != NULL; v = v->next)
+		if (mdx_json_str_eq(mdx_json_get(v, "filterType"), type))
+			return mdx_json_get(v, key);
+	return NULL;
+}
+
+/*
+ * Instrument metadata.  Binance exchangeInfo symbols: baseAsset,
+ * quoteAsset, status, PRICE_FILTER tickSize, LOT_SIZE stepSize.  Bybit
+ * instruments-info: baseCoin, quoteCoin, status, priceFilter.tickSize,
+ * lotSizeFilter.qtyStep (spot: basePrecision); inverse contracts are worth
+ * 1 USD.  OKX instruments: baseCcy/quoteCcy (swaps: from uly
+ * "BTC-USDT"), tickSz, lotSz, ctVal, state.
+ */
+static int
+instrument(const struct env *e, struct mdx_tx_out *o, char *err,
+    size_t errsz)
+{
+	char exchange[MDX_NAME_MAX], market[MDX_NAME_MAX];
+	char symbol[MDX_SYMBOL_MAX], base[64], quote[64];
+	const struct mdx_json *d, *vb, *vq, *tick, *lot, *csize, *st, *f, *u;
+	const char *status, *dash;
+	struct mdx_buf *b = &o->line;
+	int okb;
+
+	if (identity(e, "instrument", exchange, market, symbol, err, errsz))
+		return -1;
+	d = e->data;
+	if (d == NULL || d->type != MDX_JSON_OBJECT)
+		return fail(err, errsz, "bad instrument: \"data\" is not an "
+		    "object");
+	csize = NULL;
+	base[0] = quote[0] = '\0';
+	if (strcmp(exchange, "binance") == 0) {
+		vb = mdx_json_get(d, "baseAsset");
+		vq = mdx_json_get(d, "quoteAsset");
+		tick = binance_filter(d, "PRICE_FILTER", "tickSize");
+		lot = binance_filter(d, "LOT_SIZE", "stepSize");
+		st = mdx_json_get(d, "status");
+	} else if (strcmp(exchange, "bybit") == 0) {
+		vb = mdx_json_get(d, "baseCoin");
+		vq = mdx_json_get(d, "quoteCoin");
+		tick = mdx_json_get(mdx_json_get(d, "priceFilter"), "tickSize");
+		f = mdx_json_get(d, "lotSizeFilter");
+		if ((lot = mdx_json_get(f, "qtyStep")) == NULL)
+			lot = mdx_json_get(f, "basePrecision");
+		st = mdx_json_get(d, "status");
+	} else {
+		vb = mdx_json_get(d, "baseCcy");
+		vq = mdx_json_get(d, "quoteCcy");
+		tick = mdx_json_get(d, "tickSz");
+		lot = mdx_json_get(d, "lotSz");
+		st = mdx_json_get(d, "state");
+		if (strcmp(market, "swap") == 0) {
+			csize = mdx_json_get(d, "ctVal");
+			u = mdx_json_get(d, "uly");
+			if (u == NULL || u->len == 0)
+				u = mdx_json_get(d, "instFamily");
+			if (u != NULL && mdx_json_str(u, &o->tmp) != NULL &&
+			    (dash = strchr(o->tmp.data, '-')) != NULL &&
+			    (size_t)(dash - o->tmp.data) < sizeof(base) &&
+			    strlen(dash + 1) < sizeof(quote)) {
+				memcpy(base, o->tmp.data, dash - o->tmp.data);
+				base[dash - o->tmp.data] = '\0';
+				strcpy(quote, dash + 1);
+			}
+		}
+	}
+	if (base[0] == '\0') {
+		okb = vb != NULL && mdx_json_strcpy(vb, base, sizeof(base)) == 0;
+		if (!okb)
+			base[0] = '\0';
+		if (vq == NULL || mdx_json_strcpy(vq, quote, sizeof(quote)) != 0)
+			quote[0] = '\0';
+	}
+	mdx_buf_reset(b);
+	add_identity(b, "instrument", exchange, market, symbol);
+	mdx_buf_addstr(b, ",\"base\":");
+	if (base[0] != '\0')
+		mdx_buf_add_json_str(b, base, strlen(base));
+	else
+		mdx_buf_addstr(b, "null");
+	mdx_buf_addstr(b, ",\"quote\":");
+	if (quote[0] != '\0')
+		mdx_buf_add_json_str(b, quote, strlen(quote));
+	else
+		mdx_buf_addstr(b, "null");
+	if (add_opt_dec(b, ",\"tick_size\":", tick, 1))
+		return fail(err, errsz, "bad instrument: bad tick size");
+	if (add_opt_dec(b, ",\"lot_size\":", lot, 1))
+		return fail(err, errsz, "bad instrument: bad lot size");
+	if (strcmp(exchange, "bybit") == 0 && strcmp(market, "inverse") == 0)
+		mdx_buf_addstr(b, ",\"contract_size\":\"1\"");
+	else if (add_opt_dec(b, ",\"contract_size\":", csize, 1))
+		return fail(err, errsz, "bad instrument: bad contract size");
+	if ((status = norm_status(st)) != NULL)
+		mdx_buf_printf(b, ",\"status\":\"%s\"", status);
+	else
+		add_opt_str(b, ",\"status\":", st, &o->tmp);
+	mdx_buf_addch(b, '}');
+	return MDX_TX_LINE;
+}
+
+/*
+ * A record that is already canonical passes through: a candle is parsed
+ * and checked again, depth and instrument records are copied as they are.
+ */
+static int
+canonical(const struct mdx_json *root, const struct env *e,
+    struct mdx_tx_out *o, char *err, size_t errsz)
+{
+	if (mdx_json_str_eq(e->kind, "candle")) {
+		if (mdx_candle_from_json(&o->candle, root, o->tmp_err,
+		    sizeof(o->tmp_err)) != 0 ||
+		    mdx_candle_check(&o->candle, o->tmp_err,
+		    sizeof(o->tmp_err)) != 0)
+			return fail(err, errsz, "bad candle: %s", o->tmp_err);
+		return MDX_TX_CANDLE;
+	}
+	if (mdx_json_str_eq(e->kind, "depth") ||
+	    mdx_json_str_eq(e->kind, "instrument")) {
+		mdx_buf_reset(&o->line);
+		mdx_json_dump(root, &o->line);
+		return MDX_TX_LINE;
+	}
+	return fail(err, errsz, "bad record: unknown \"kind\"");
+}
+
+int
+mdx_transform(const struct mdx_json *root, struct mdx_tx_out *o, char *err,
+    size_t errsz)
+{
+	struct env e;
+
+	if (root == NULL || root->type != MDX_JSON_OBJECT)
+		return fail(err, errsz, "bad record: not a JSON object");
+	read_env(root, &e);
+	if (e.mdx == NULL)
+		return canonical(root, &e, o, err, errsz);
+	if (!mdx_json_str_eq(e.mdx, "raw"))
+		return fail(err, errsz, "bad record: \"mdx\" is not \"raw\"");
+	if (e.kind == NULL)
+		return fail(err, errsz, "bad record: no \"kind\"");
+	if (mdx_json_str_eq(e.kind, "klines"))
+		return klines(&e, o, err, errsz);
+	if (mdx_json_str_eq(e.kind, "depth"))
+		return depth(&e, o, err, errsz);
+	if (mdx_json_str_eq(e.kind, "instruments"))
+		return instrument(&e, o, err, errsz);
+	return fail(err, errsz, "bad record: unknown \"kind\"");
+}
+
+void
+mdx_tx_out_free(struct mdx_tx_out *o)
+{
+	mdx_buf_free(&o->line);
+	mdx_buf_free(&o->tmp);
+}

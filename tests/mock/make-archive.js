@@ -1,0 +1,250 @@
+#!/usr/bin/env node
+// make-archive.js - writes Binance public-data style kline archives from the
+// mock exchange's synthetic market: SYMBOL-INTERVAL-YYYY-MM-DD.zip (daily)
+// or SYMBOL-INTERVAL-YYYY-MM.zip (monthly), each holding one CSV of the same
+// name, and NAME.zip.CHECKSUM ("HASH  NAME.zip", sha256sum format).  The
+// rows are exactly the candles the mock serves from /api/v3/klines (or
+// /fapi/v1/klines with --market usdm).  See tests/mock/README.
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+const zlib = require('zlib');
+const crypto = require('crypto');
+const mx = require('./exchange.js');
+
+const USAGE = `usage: node make-archive.js [--market spot|usdm] [--symbol SYM]
+       [--interval IV] [--date YYYY-MM-DD]... [--month YYYY-MM]...
+       [--from DATE --to DATE [--monthly]] [--out DIR] [--header|--no-header]
+       [--ts auto|ms|us] [--us] [--no-checksum] [--bad-checksum] [--corrupt] [--store]
+       [--start TIME] [--holes SPEC]`;
+
+function die(msg, code) {
+	process.stderr.write('make-archive.js: ' + msg + '\n');
+	process.exit(code || 64);
+}
+
+let crcTable = null;
+function crc32(buf) {
+	if (typeof zlib.crc32 === 'function')
+		return zlib.crc32(buf) >>> 0;
+	if (!crcTable) {
+		crcTable = new Uint32Array(256);
+		for (let n = 0; n < 256; n++) {
+			let c = n;
+			for (let k = 0; k < 8; k++)
+				c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+			crcTable[n] = c >>> 0;
+		}
+	}
+	let c = 0xffffffff;
+	for (let i = 0; i < buf.length; i++)
+		c = crcTable[(c ^ buf[i]) & 0xff] ^ (c >>> 8);
+	return (c ^ 0xffffffff) >>> 0;
+}
+
+// A zip file with one member, deflated (or stored), as the archives of
+// data.binance.vision are.
+function zipOne(name, data, store, mtime) {
+	const nameBuf = Buffer.from(name, 'utf8');
+	const comp = store ? data : zlib.deflateRawSync(data, { level: 6 });
+	const method = store ? 0 : 8;
+	const crc = crc32(data);
+	const d = new Date(mtime);
+	const dosTime = (d.getUTCHours() << 11) | (d.getUTCMinutes() << 5) |
+	    (d.getUTCSeconds() >> 1);
+	const dosDate = ((d.getUTCFullYear() - 1980) << 9) |
+	    ((d.getUTCMonth() + 1) << 5) | d.getUTCDate();
+	const local = Buffer.alloc(30);
+	local.writeUInt32LE(0x04034b50, 0);
+	local.writeUInt16LE(20, 4);
+	local.writeUInt16LE(0, 6);
+	local.writeUInt16LE(method, 8);
+	local.writeUInt16LE(dosTime, 10);
+	local.writeUInt16LE(dosDate, 12);
+	local.writeUInt32LE(crc, 14);
+	local.writeUInt32LE(comp.length, 18);
+	local.writeUInt32LE(data.length, 22);
+	local.writeUInt16LE(nameBuf.length, 26);
+	local.writeUInt16LE(0, 28);
+	const central = Buffer.alloc(46);
+	central.writeUInt32LE(0x02014b50, 0);
+	central.writeUInt16LE(0x031e, 4);
+	central.writeUInt16LE(20, 6);
+	central.writeUInt16LE(0, 8);
+	central.writeUInt16LE(method, 10);
+	central.writeUInt16LE(dosTime, 12);
+	central.writeUInt16LE(dosDate, 14);
+	central.writeUInt32LE(crc, 16);
+	central.writeUInt32LE(comp.length, 20);
+	central.writeUInt32LE(data.length, 24);
+	central.writeUInt16LE(nameBuf.length, 28);
+	central.writeUInt16LE(0, 30);
+	central.writeUInt16LE(0, 32);
+	central.writeUInt16LE(0, 34);
+	central.writeUInt16LE(0, 36);
+	central.writeUInt32LE((0o100644 << 16) >>> 0, 38);
+	central.writeUInt32LE(0, 42);
+	const cdOffset = local.length + nameBuf.length + comp.length;
+	const cdSize = central.length + nameBuf.length;
+	const end = Buffer.alloc(22);
+	end.writeUInt32LE(0x06054b50, 0);
+	end.writeUInt16LE(0, 4);
+	end.writeUInt16LE(0, 6);
+	end.writeUInt16LE(1, 8);
+	end.writeUInt16LE(1, 10);
+	end.writeUInt32LE(cdSize, 12);
+	end.writeUInt32LE(cdOffset, 16);
+	end.writeUInt16LE(0, 20);
+	return { zip: Buffer.concat([local, nameBuf, comp, central, nameBuf,
+	    end]), dataOffset: local.length + nameBuf.length,
+	    compLength: comp.length };
+}
+
+const HEADER = 'open_time,open,high,low,close,volume,close_time,' +
+    'quote_volume,count,taker_buy_volume,taker_buy_quote_volume,ignore';
+
+function main() {
+	const o = { market: 'spot', symbol: 'BTCUSDT', interval: '1m',
+	    dates: [], months: [], out: '.', header: null, ts: 'auto',
+	    checksum: true, badChecksum: false, corrupt: false, store: false,
+	    start: '2017-08-17T00:00:00Z', holes: null, from: null, to: null,
+	    monthly: false };
+	const av = process.argv.slice(2);
+	for (let i = 0; i < av.length; i++) {
+		const a = av[i];
+		const next = () => {
+			if (i + 1 >= av.length)
+				die('option ' + a + ' needs a value\n' + USAGE);
+			return av[++i];
+		};
+		switch (a) {
+		case '--market': o.market = next(); break;
+		case '--symbol': o.symbol = next(); break;
+		case '--interval': o.interval = next(); break;
+		case '--date': o.dates.push(next()); break;
+		case '--month': o.months.push(next()); break;
+		case '--from': o.from = next(); break;
+		case '--to': o.to = next(); break;
+		case '--monthly': o.monthly = true; break;
+		case '--out': o.out = next(); break;
+		case '--header': o.header = true; break;
+		case '--no-header': o.header = false; break;
+		case '--us': o.ts = 'us'; break;
+		case '--ts': o.ts = next(); break;
+		case '--no-checksum': o.checksum = false; break;
+		case '--bad-checksum': o.badChecksum = true; break;
+		case '--corrupt': o.corrupt = true; break;
+		case '--store': o.store = true; break;
+		case '--start': o.start = next(); break;
+		case '--holes':
+			o.holes = (o.holes ? o.holes + ',' : '') + next();
+			break;
+		case '-h': case '--help':
+			process.stdout.write(USAGE + '\n');
+			return;
+		default:
+			die('unknown option "' + a + '"\n' + USAGE);
+		}
+	}
+	if (o.market !== 'spot' && o.market !== 'usdm')
+		die('bad market "' + o.market + '" (spot or usdm)');
+	if (!(o.interval in mx.MDX_INTERVALS))
+		die('bad interval "' + o.interval + '"');
+	if (['auto', 'ms', 'us'].indexOf(o.ts) < 0)
+		die('bad --ts "' + o.ts + '" (auto, ms or us)');
+	if (o.header === null)
+		o.header = o.market === 'usdm';
+	const periods = [];
+	for (const d of o.dates) {
+		if (!/^\d{4}-\d\d-\d\d$/.test(d))
+			die('bad date "' + d + '"');
+		periods.push([d, Date.parse(d + 'T00:00:00Z'), 0]);
+	}
+	for (const m of o.months) {
+		if (!/^\d{4}-\d\d$/.test(m))
+			die('bad month "' + m + '"');
+		periods.push([m, Date.parse(m + '-01T00:00:00Z'), 1]);
+	}
+	if (o.from || o.to) {
+		const f = Date.parse((o.from || '') + 'T00:00:00Z');
+		const t = Date.parse((o.to || '') + 'T00:00:00Z');
+		if (isNaN(f) || isNaN(t) || t < f)
+			die('bad --from/--to (dates, from <= to)');
+		if (o.monthly) {
+			const d = new Date(f);
+			for (let x = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+			    x <= t; ) {
+				const dd = new Date(x);
+				periods.push([dd.toISOString().slice(0, 7), x, 1]);
+				x = Date.UTC(dd.getUTCFullYear(), dd.getUTCMonth() + 1, 1);
+			}
+		} else {
+			for (let x = f; x <= t; x += mx.DAY)
+				periods.push([new Date(x).toISOString().slice(0, 10), x, 0]);
+		}
+	}
+	if (!periods.length)
+		die('no period: give --date, --month or --from/--to\n' + USAGE);
+	for (const p of periods)
+		if (isNaN(p[1]))
+			die('bad period "' + p[0] + '"');
+	const start = mx.parseTime(o.start, Date.now());
+	if (isNaN(start))
+		die('bad --start "' + o.start + '"');
+	const market = new mx.Market({ start: start });
+	const inst = market.find('binance', o.market, o.symbol);
+	if (!inst)
+		die('unknown symbol "' + o.symbol + '" in binance ' + o.market);
+	if (o.holes) {
+		try {
+			market.setHoles(mx.parseHoles(o.holes, Date.now()));
+		} catch (e) {
+			die(e.message);
+		}
+	}
+	fs.mkdirSync(o.out, { recursive: true });
+	const iv = mx.mkiv(o.interval, 0);
+	for (const p of periods) {
+		const from = p[1];
+		const to = p[2] ? mx.ivNext(mx.mkiv('1M', 0), from) : from + mx.DAY;
+		// Archives hold complete periods: the clock is the period's end.
+		const cs = market.candles(inst, iv, from, to - 1, Infinity, true, to);
+		const lines = [];
+		if (o.header)
+			lines.push(HEADER);
+		// Binance's spot archives use microseconds from 2025-01-01.
+		const us = o.ts === 'us' || (o.ts === 'auto' &&
+		    o.market === 'spot' && from >= Date.UTC(2025, 0, 1));
+		for (const c of cs) {
+			const r = mx.binanceRow(inst, c);
+			if (us) {
+				r[0] = String(r[0]) + '000';
+				r[6] = String(r[6]) + '999';
+			}
+			lines.push(r.join(','));
+		}
+		const base = o.symbol + '-' + o.interval + '-' + p[0];
+		const csv = Buffer.from(lines.join('\n') + '\n', 'utf8');
+		const z = zipOne(base + '.csv', csv, o.store, to);
+		if (o.corrupt) {
+			// Damage the member's data; the headers and CRC stay.
+			const at = z.dataOffset + Math.floor(z.compLength / 2);
+			for (let i = 0; i < 8 && at + i < z.dataOffset + z.compLength;
+			    i++)
+				z.zip[at + i] ^= 0x5a;
+		}
+		const zipPath = path.join(o.out, base + '.zip');
+		fs.writeFileSync(zipPath, z.zip);
+		if (o.checksum) {
+			let h = crypto.createHash('sha256').update(z.zip).digest('hex');
+			if (o.badChecksum)
+				h = crypto.createHash('sha256').update(h).digest('hex');
+			fs.writeFileSync(zipPath + '.CHECKSUM', h + '  ' + base +
+			    '.zip\n');
+		}
+		process.stdout.write(zipPath + '\n');
+	}
+}
+
+main();

@@ -1,0 +1,317 @@
+/*
+ * mdx-aggregate - rollups to coarser intervals, gap detection and gap
+ * filling, as a filter on canonical candle NDJSON and in the warehouse.
+ * See mdx-aggregate(1).  The rollup engine is lib/rollup.c, the warehouse
+ * mode lib/rollup_db.c.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mdx.h"
+
+#define DEFAULT_WINDOW 60
+
+static const char usage_text[] =
+    "usage: mdx-aggregate --to intervals [--fill] [--window n] [file ...]\n"
+    "       mdx-aggregate --fill [--window n] [file ...]\n"
+    "       mdx-aggregate --gaps [--window n] [--since time] [--until time]"
+    " [file ...]\n"
+    "       mdx-aggregate --db [--to intervals] [--base interval]"
+    " [--confirm] [--fill]\n"
+    "                     [--rebuild]\n"
+    "       mdx-aggregate --db --gaps [--mark] [--since time]"
+    " [--until time]\n"
+    "       mdx-aggregate --db --reconcile [file ...]\n"
+    "       mdx-aggregate -h | --help | --version\n";
+
+static void
+usage(int status)
+{
+	fputs(usage_text, status == 0 ? stdout : stderr);
+	exit(status);
+}
+
+/* What a stream run prints, for the callbacks. */
+struct out {
+	struct mdx_buf b;
+	struct mdx_writer *w;
+	mdx_time since, until;
+	uint64_t gaps_printed;
+};
+
+static void
+put_candle(void *arg, const struct mdx_candle *c)
+{
+	struct out *o = arg;
+
+	mdx_buf_reset(&o->b);
+	mdx_candle_to_json(c, &o->b);
+	mdx_write_line(o->w, o->b.data, o->b.len);
+}
+
+static void
+put_line(void *arg, const char *line, size_t len)
+{
+	struct out *o = arg;
+
+	mdx_write_line(o->w, line, len);
+}
+
+static void
+put_gap(void *arg, const struct mdx_candle *s, mdx_time from, mdx_time to,
+    int64_t count)
+{
+	struct out *o = arg;
+
+	if (to <= o->since || from >= o->until)
+		return;
+	mdx_buf_reset(&o->b);
+	mdx_rollup_format_gap(&o->b, s, from, to, count);
+	mdx_write_line(o->w, o->b.data, o->b.len);
+	o->gaps_printed++;
+}
+
+/*
+ * The stream mode: every line is read, parsed and accounted for as used,
+ * duplicate or rejected; rejects are reported with their position and make
+ * the exit status 65 once the input is done.
+ */
+static int
+run_stream(struct mdx_rollup_opts *ro, struct out *o, char **files,
+    int nfiles)
+{
+	struct mdx_reader *rd;
+	struct mdx_json_doc *doc;
+	struct mdx_rollup *r;
+	const struct mdx_rollup_stats *st;
+	struct mdx_candle c;
+	struct mdx_pos pos;
+	const char *line;
+	char why[256];
+	size_t len;
+	uint64_t nread = 0, bad = 0;
+	int rc;
+
+	ro->candle = put_candle;
+	ro->line = put_line;
+	ro->gap = put_gap;
+	ro->arg = o;
+	r = mdx_rollup_new(ro);
+	doc = mdx_json_doc_new();
+	rd = mdx_reader_open(files, nfiles);
+	while ((rc = mdx_reader_next(rd, &line, &len)) != MDX_RD_EOF) {
+		if (rc == MDX_RD_ERR) {
+			pos = mdx_reader_pos(rd);
+			mdx_die(mdx_reader_error_status(rd), "%s (at %s:%lu)",
+			    mdx_reader_error(rd), pos.name, pos.line);
+		}
+		nread++;
+		if (rc == MDX_RD_BAD) {
+			pos = mdx_reader_pos(rd);
+			mdx_warn("bad line: %s (at %s:%lu)",
+			    mdx_reader_error(rd), pos.name, pos.line);
+			bad++;
+			continue;
+		}
+		if (mdx_rollup_parse(&c, line, len, doc, why,
+		    sizeof(why)) != 0) {
+			pos = mdx_reader_pos(rd);
+			mdx_warn("bad candle: %s (at %s:%lu)", why, pos.name,
+			    pos.line);
+			bad++;
+			continue;
+		}
+		switch (mdx_rollup_add(r, &c, line, len, why, sizeof(why))) {
+		case MDX_ROLLUP_REJECT:
+			pos = mdx_reader_pos(rd);
+			mdx_warn("rejected candle: %s (at %s:%lu)", why,
+			    pos.name, pos.line);
+			break;
+		case MDX_ROLLUP_DUP:
+			pos = mdx_reader_pos(rd);
+			mdx_debug("duplicate candle dropped (at %s:%lu)",
+			    pos.name, pos.line);
+			break;
+		default:
+			break;
+		}
+	}
+	mdx_rollup_finish(r);
+	mdx_writer_flush(o->w);
+	st = mdx_rollup_stats(r);
+	if (mdx_verbose >= 1) {
+		mdx_warn("%llu read = %llu used + %llu duplicate + %llu "
+		    "rejected; %llu out (%llu partial), %llu gaps "
+		    "(%llu candles), %llu filled",
+		    (unsigned long long)nread, (unsigned long long)st->used,
+		    (unsigned long long)st->dup,
+		    (unsigned long long)(st->rejected + bad),
+		    (unsigned long long)st->out,
+		    (unsigned long long)st->partial,
+		    (unsigned long long)st->gaps,
+		    (unsigned long long)st->gap_candles,
+		    (unsigned long long)st->filled);
+	}
+	rc = st->rejected + bad > 0 ? MDX_EX_DATAERR : MDX_EX_OK;
+	mdx_reader_close(rd);
+	mdx_json_doc_free(doc);
+	mdx_rollup_free(r);
+	mdx_buf_free(&o->b);
+	return rc;
+}
+
+static mdx_time
+time_arg(const char *opt, const char *s)
+{
+	mdx_time t;
+
+	if (mdx_time_parse(s, &t) != 0) {
+		mdx_warn("bad %s: \"%s\" is not a time", opt, s);
+		usage(MDX_EX_USAGE);
+	}
+	return t;
+}
+
+enum {
+	O_TO = 256, O_FILL, O_GAPS, O_WINDOW, O_DB, O_BASE, O_CONFIRM,
+	O_REBUILD, O_MARK, O_SINCE, O_UNTIL, O_RECONCILE, O_VERSION
+};
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "to", required_argument, NULL, O_TO },
+		{ "fill", no_argument, NULL, O_FILL },
+		{ "gaps", no_argument, NULL, O_GAPS },
+		{ "window", required_argument, NULL, O_WINDOW },
+		{ "db", no_argument, NULL, O_DB },
+		{ "base", required_argument, NULL, O_BASE },
+		{ "confirm", no_argument, NULL, O_CONFIRM },
+		{ "rebuild", no_argument, NULL, O_REBUILD },
+		{ "mark", no_argument, NULL, O_MARK },
+		{ "since", required_argument, NULL, O_SINCE },
+		{ "until", required_argument, NULL, O_UNTIL },
+		{ "reconcile", no_argument, NULL, O_RECONCILE },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, O_VERSION },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct mdx_rollup_opts ro;
+	struct mdx_agg_db dbo;
+	struct out o;
+	char why[128], *end;
+	int ch, db = 0, gaps = 0, fill = 0, recon = 0, hasto = 0, n;
+
+	mdx_init(argv[0]);
+	memset(&ro, 0, sizeof(ro));
+	memset(&dbo, 0, sizeof(dbo));
+	memset(&o, 0, sizeof(o));
+	ro.window = DEFAULT_WINDOW;
+	o.since = dbo.since = INT64_MIN;
+	o.until = dbo.until = INT64_MAX;
+	while ((ch = getopt_long(argc, argv, "hqv", longopts, NULL)) != -1) {
+		switch (ch) {
+		case O_TO:
+			if ((n = mdx_rollup_parse_intervals(optarg, ro.to, why,
+			    sizeof(why))) < 0) {
+				mdx_warn("bad --to: %s is not an interval", why);
+				usage(MDX_EX_USAGE);
+			}
+			ro.nto = n;
+			hasto = 1;
+			break;
+		case O_FILL:
+			fill = 1;
+			break;
+		case O_GAPS:
+			gaps = 1;
+			break;
+		case O_WINDOW:
+			ro.window = strtoll(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || ro.window < 0 ||
+			    ro.window > 10000000) {
+				mdx_warn("bad --window: \"%s\"", optarg);
+				usage(MDX_EX_USAGE);
+			}
+			break;
+		case O_DB:
+			db = 1;
+			break;
+		case O_BASE:
+			if ((dbo.base = mdx_interval_lookup(optarg)) == NULL ||
+			    dbo.base->months) {
+				mdx_warn("bad --base: \"%s\"", optarg);
+				usage(MDX_EX_USAGE);
+			}
+			break;
+		case O_CONFIRM:
+			dbo.confirm = 1;
+			break;
+		case O_REBUILD:
+			dbo.rebuild = 1;
+			break;
+		case O_MARK:
+			dbo.mark = 1;
+			break;
+		case O_SINCE:
+			o.since = dbo.since = time_arg("--since", optarg);
+			break;
+		case O_UNTIL:
+			o.until = dbo.until = time_arg("--until", optarg);
+			break;
+		case O_RECONCILE:
+			recon = 1;
+			break;
+		case 'v':
+			mdx_verbose++;
+			break;
+		case 'q':
+			mdx_verbose = 0;
+			break;
+		case 'h':
+			usage(MDX_EX_OK);
+			break;
+		case O_VERSION:
+			printf("mdx-aggregate %s\n", MDX_VERSION);
+			return MDX_EX_OK;
+		default:
+			usage(MDX_EX_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (gaps + recon + (hasto || fill) > 1 && !(db && fill && hasto))
+		mdx_die(MDX_EX_USAGE, "--gaps, --reconcile and --to or --fill "
+		    "exclude each other");
+	if (!db) {
+		if (!gaps && !fill && !hasto)
+			mdx_die(MDX_EX_USAGE, "say what to do: --to, --fill, "
+			    "--gaps or --db");
+		if (recon || dbo.base || dbo.confirm || dbo.rebuild ||
+		    dbo.mark)
+			mdx_die(MDX_EX_USAGE, "--reconcile, --base, --confirm, "
+			    "--rebuild and --mark need --db");
+		ro.gaps = gaps;
+		ro.fill = fill;
+		o.w = mdx_stdout();
+		return run_stream(&ro, &o, argv, argc);
+	}
+	if (argc > 0 && !recon)
+		mdx_die(MDX_EX_USAGE, "--db reads no files except with "
+		    "--reconcile");
+	if (dbo.mark && !gaps)
+		mdx_die(MDX_EX_USAGE, "--mark goes with --gaps");
+	memcpy(dbo.to, ro.to, sizeof(dbo.to));
+	dbo.nto = ro.nto;
+	dbo.fill = fill;
+	dbo.gaps = gaps;
+	dbo.argc = argc;
+	dbo.argv = argv;
+	if (recon)
+		return mdx_agg_db_reconcile(&dbo);
+	return mdx_agg_db_run(&dbo);
+}

@@ -1,0 +1,184 @@
+/*
+ * mdx-load - canonical NDJSON into the PostgreSQL warehouse, idempotent,
+ * with lineage.  See mdx-load(1).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mdx.h"
+
+#define BATCH_DEFAULT 50000
+#define SHOW_REJECTS 10
+
+static const char usage_text[] =
+    "usage: mdx-load [-b batch] [-o object] [file ...]\n"
+    "       mdx-load --migrate\n"
+    "  -b, --batch n       candles per transaction (default 50000)\n"
+    "  -o, --object uri    record a lake object as loaded by this run\n"
+    "                      (repeatable)\n"
+    "      --migrate       apply the warehouse migrations and exit\n"
+    "  -h, --help          this text; --version: the version\n";
+
+static void
+usage(int status)
+{
+	fputs(usage_text, status == 0 ? stdout : stderr);
+	exit(status);
+}
+
+static void
+migrate(void)
+{
+	PGconn *c;
+	int n;
+
+	c = mdx_db_connect();
+	n = mdx_db_migrate(c);
+	if (mdx_verbose >= 1)
+		mdx_warn("applied %d migration%s; the schema is at version %d",
+		    n, n == 1 ? "" : "s", mdx_db_schema_version(c));
+	mdx_db_close(c);
+	exit(MDX_EX_OK);
+}
+
+/* The arguments as one string for mdx.run.args. */
+static char *
+join_args(int argc, char *argv[])
+{
+	struct mdx_buf b = MDX_BUF_INIT;
+	int i;
+
+	mdx_buf_addstr(&b, "");
+	for (i = 1; i < argc; i++) {
+		if (i > 1)
+			mdx_buf_addch(&b, ' ');
+		mdx_buf_addstr(&b, argv[i]);
+	}
+	return mdx_buf_detach(&b, NULL);
+}
+
+static void
+summary(const struct mdx_load *l)
+{
+	const struct mdx_load_counts *n = mdx_load_counts(l);
+
+	mdx_warn("run %" PRId64 ": read %lu, candles %lu (inserted %lu, "
+	    "revised %lu, unchanged %lu), duplicates %lu, depth %lu, "
+	    "instruments %lu, rejected %lu", mdx_load_run_id(l), n->read,
+	    n->candles, n->inserted, n->revised, n->unchanged, n->duplicates,
+	    n->depth, n->instruments, n->rejected);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "batch", required_argument, NULL, 'b' },
+		{ "object", required_argument, NULL, 'o' },
+		{ "migrate", no_argument, NULL, 'M' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char **objects, *args, *end, err[MDX_ERRSZ + 64], msg[64];
+	unsigned long batch = BATCH_DEFAULT, shown = 0;
+	int ch, nobj = 0, domigrate = 0, r, st;
+	const struct mdx_load_counts *n;
+	struct mdx_reader *rd;
+	struct mdx_load *l;
+	struct mdx_pos pos;
+	const char *line;
+	PGconn *c;
+	size_t len;
+
+	mdx_init(argv[0]);
+	args = join_args(argc, argv);
+	objects = mdx_calloc((size_t)argc, sizeof(*objects));
+	while ((ch = getopt_long(argc, argv, "b:o:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'b':
+			errno = 0;
+			batch = strtoul(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || optarg[0] == '-' ||
+			    batch < 1 || batch > 10000000)
+				mdx_die(MDX_EX_USAGE, "bad batch size '%s': not "
+				    "a number from 1 to 10000000", optarg);
+			break;
+		case 'o':
+			objects[nobj++] = optarg;
+			break;
+		case 'M':
+			domigrate = 1;
+			break;
+		case 'h':
+			usage(0);
+			break;
+		case 'V':
+			printf("mdx-load %s\n", MDX_VERSION);
+			return 0;
+		default:
+			usage(MDX_EX_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (domigrate) {
+		if (argc > 0 || nobj > 0)
+			usage(MDX_EX_USAGE);
+		migrate();
+	}
+
+	c = mdx_db_connect();
+	l = mdx_load_begin(c, args, batch);
+	rd = mdx_reader_open(argv, argc);
+	while ((r = mdx_reader_next(rd, &line, &len)) != MDX_RD_EOF &&
+	    r != MDX_RD_ERR) {
+		if (r == MDX_RD_BAD) {
+			mdx_load_reject(l);
+			snprintf(err, sizeof(err), "bad record: %s",
+			    mdx_reader_error(rd));
+		} else if (mdx_load_line(l, line, len, err, sizeof(err)) == 0)
+			continue;
+		shown++;
+		pos = mdx_reader_pos(rd);
+		if (mdx_verbose >= 2 || (mdx_verbose >= 1 &&
+		    shown <= SHOW_REJECTS))
+			mdx_warn("%s (at %s:%lu)", err, pos.name, pos.line);
+		else if (mdx_verbose == 1 && shown == SHOW_REJECTS + 1)
+			mdx_warn("more bad records not shown");
+	}
+	mdx_load_flush(l);
+	n = mdx_load_counts(l);
+	if (r == MDX_RD_ERR) {
+		pos = mdx_reader_pos(rd);
+		st = mdx_reader_error_status(rd);
+		snprintf(err, sizeof(err), "cannot read '%s': %s", pos.name,
+		    mdx_reader_error(rd));
+		mdx_load_finish(l, st, err);
+		if (mdx_verbose >= 1)
+			summary(l);
+		mdx_die(st, "%s", err);
+	}
+	if (n->rejected > 0) {
+		snprintf(msg, sizeof(msg), "%lu bad records not loaded",
+		    n->rejected);
+		mdx_load_finish(l, MDX_EX_DATAERR, msg);
+		st = MDX_EX_DATAERR;
+	} else {
+		mdx_load_objects(l, objects, nobj);
+		mdx_load_finish(l, MDX_EX_OK, NULL);
+		st = MDX_EX_OK;
+	}
+	if (mdx_verbose >= 1)
+		summary(l);
+	mdx_reader_close(rd);
+	mdx_load_free(l);
+	mdx_db_close(c);
+	free(objects);
+	free(args);
+	return st;
+}

@@ -1,0 +1,199 @@
+/*
+ * mdx-transform - raw NDJSON to validated canonical records, with rejects
+ * and their reasons.  See mdx-transform(1).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mdx.h"
+
+#define WINDOW_DEFAULT 16384
+#define SHOW_REJECTS 10		/* reject messages shown at verbosity 1 */
+
+static const char usage_text[] =
+    "usage: mdx-transform [-s] [-r file] [-w window] [file ...]\n"
+    "  -r, --rejects file  write rejected records to file (NDJSON)\n"
+    "  -s, --strict        exit 65 when any record is rejected\n"
+    "  -w, --window n      candles held to drop duplicates (default 16384;\n"
+    "                      0 keeps duplicates)\n"
+    "  -h, --help          this text; --version: the version\n";
+
+struct counts {
+	unsigned long read, written, rejected, duplicates, headers;
+};
+
+static void
+usage(int status)
+{
+	fputs(usage_text, status == 0 ? stdout : stderr);
+	exit(status);
+}
+
+/* Writes one reject: a message on stderr and a record in the rejects file. */
+static void
+reject(struct mdx_writer *rw, struct mdx_buf *b, struct mdx_pos pos,
+    const char *reason, const char *line, size_t len, unsigned long n)
+{
+	if (mdx_verbose >= 2 || (mdx_verbose >= 1 && n <= SHOW_REJECTS))
+		mdx_warn("%s (at %s:%lu)", reason, pos.name, pos.line);
+	if (mdx_verbose == 1 && n == SHOW_REJECTS + 1)
+		mdx_warn("more rejects not shown (see --rejects)");
+	if (rw == NULL)
+		return;
+	mdx_buf_reset(b);
+	mdx_buf_addstr(b, "{\"input\":");
+	mdx_buf_add_json_str(b, pos.name, strlen(pos.name));
+	mdx_buf_printf(b, ",\"line\":%lu,\"reason\":", pos.line);
+	mdx_buf_add_json_str(b, reason, strlen(reason));
+	mdx_buf_addstr(b, ",\"record\":");
+	mdx_buf_add_json_str(b, line, len);
+	mdx_buf_addch(b, '}');
+	mdx_write_line(rw, b->data, b->len);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "strict", no_argument, NULL, 's' },
+		{ "rejects", required_argument, NULL, 'r' },
+		{ "window", required_argument, NULL, 'w' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct mdx_tx_out o = { .line = MDX_BUF_INIT, .tmp = MDX_BUF_INIT };
+	struct mdx_buf out = MDX_BUF_INIT, rb = MDX_BUF_INIT;
+	const struct mdx_candle *ev;
+	struct mdx_writer *w, *rw = NULL;
+	struct mdx_json_doc *doc;
+	struct mdx_reader *rd;
+	struct mdx_dedup *dd = NULL;
+	struct mdx_json *root;
+	struct counts n = { 0, 0, 0, 0, 0 };
+	const char *rejects = NULL, *line;
+	char err[MDX_ERRSZ + 64], *end;
+	unsigned long window = WINDOW_DEFAULT;
+	size_t len;
+	int ch, strict = 0, r, k, fd;
+
+	mdx_init(argv[0]);
+	while ((ch = getopt_long(argc, argv, "sr:w:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			strict = 1;
+			break;
+		case 'r':
+			rejects = optarg;
+			break;
+		case 'w':
+			errno = 0;
+			window = strtoul(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || optarg[0] == '-' ||
+			    window > 10000000)
+				mdx_die(MDX_EX_USAGE, "bad window '%s': not a "
+				    "number from 0 to 10000000", optarg);
+			break;
+		case 'h':
+			usage(0);
+			break;
+		case 'V':
+			printf("mdx-transform %s\n", MDX_VERSION);
+			return 0;
+		default:
+			usage(MDX_EX_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+
+	if (rejects != NULL) {
+		if ((fd = open(rejects, O_WRONLY | O_CREAT | O_TRUNC, 0666)) < 0)
+			mdx_die(MDX_EX_IOERR, "cannot open '%s': %s", rejects,
+			    strerror(errno));
+		rw = mdx_writer_fd(fd, rejects);
+	}
+	if (window > 0)
+		dd = mdx_dedup_new(window);
+	w = mdx_stdout();
+	doc = mdx_json_doc_new();
+	rd = mdx_reader_open(argv, argc);
+	while ((r = mdx_reader_next(rd, &line, &len)) != MDX_RD_EOF) {
+		if (r == MDX_RD_ERR)
+			break;
+		n.read++;
+		if (r == MDX_RD_BAD) {
+			snprintf(err, sizeof(err), "bad record: %s",
+			    mdx_reader_error(rd));
+			reject(rw, &rb, mdx_reader_pos(rd), err, line, len,
+			    ++n.rejected);
+			continue;
+		}
+		if ((root = mdx_json_parse(doc, line, len)) == NULL) {
+			snprintf(err, sizeof(err), "bad record: not JSON: %s",
+			    mdx_json_error(doc));
+			k = -1;
+		} else
+			k = mdx_transform(root, &o, err, sizeof(err));
+		switch (k) {
+		case MDX_TX_CANDLE:
+			if (dd == NULL) {
+				ev = &o.candle;
+			} else if (mdx_dedup_put(dd, &o.candle, &ev)) {
+				n.duplicates++;
+				break;
+			}
+			if (ev != NULL) {
+				mdx_buf_reset(&out);
+				mdx_candle_to_json(ev, &out);
+				mdx_write_line(w, out.data, out.len);
+				n.written++;
+			}
+			break;
+		case MDX_TX_LINE:
+			mdx_write_line(w, o.line.data, o.line.len);
+			n.written++;
+			break;
+		case MDX_TX_HEADER:
+			n.read--;
+			n.headers++;
+			break;
+		default:
+			reject(rw, &rb, mdx_reader_pos(rd), err, line, len,
+			    ++n.rejected);
+			break;
+		}
+	}
+	while (dd != NULL && (ev = mdx_dedup_pop(dd)) != NULL) {
+		mdx_buf_reset(&out);
+		mdx_candle_to_json(ev, &out);
+		mdx_write_line(w, out.data, out.len);
+		n.written++;
+	}
+	mdx_writer_flush(w);
+	if (rw != NULL)
+		mdx_writer_close(rw);
+	if (mdx_verbose >= 1) {
+		mdx_warn("read %lu, written %lu, rejected %lu, duplicates %lu",
+		    n.read, n.written, n.rejected, n.duplicates);
+		if (n.headers > 0)
+			mdx_warn("skipped %lu archive header rows", n.headers);
+	}
+	if (r == MDX_RD_ERR) {
+		struct mdx_pos pos = mdx_reader_pos(rd);
+
+		mdx_die(mdx_reader_error_status(rd), "cannot read '%s': %s",
+		    pos.name, mdx_reader_error(rd));
+	}
+	mdx_reader_close(rd);
+	mdx_json_doc_free(doc);
+	mdx_dedup_free(dd);
+	mdx_tx_out_free(&o);
+	mdx_buf_free(&out);
+	mdx_buf_free(&rb);
+	return strict && n.rejected > 0 ? MDX_EX_DATAERR : MDX_EX_OK;
+}
