@@ -45,6 +45,7 @@ struct lim {
 struct exch {
 	const char *name;
 	mdx_time paused_until;
+	char *banned;		/* why nothing more goes to it, or NULL */
 	int active;		/* transfers under way */
 };
 
@@ -146,6 +147,8 @@ mdx_fetch_free(struct mdx_fetch *f)
 		return;
 	for (i = 0; i < f->nlim; i++)
 		free(f->lims[i].log);
+	for (i = 0; i < f->nex; i++)
+		free(f->ex[i].banned);
 	curl_multi_cleanup(f->multi);
 	free(f);
 }
@@ -502,6 +505,22 @@ start_ready(struct mdx_fetch *f)
 	for (r = f->queue; r != NULL; r = next) {
 		next = r->next;
 		e = exch_of(f, r->rl->exchange);
+		if (e->banned != NULL) {
+			/* Told to stay away longer than we may wait. */
+			if (prev != NULL)
+				prev->next = next;
+			else
+				f->queue = next;
+			if (f->qtail == r)
+				f->qtail = prev;
+			f->queued--;
+			snprintf(r->why, sizeof(r->why), "%s: not sent: %s",
+			    r->what.data, e->banned);
+			r->ok = 0;
+			r->status = MDX_EX_TEMPFAIL;
+			finish(f, r);
+			continue;
+		}
 		if (r->ready_at > now) {
 			if (wake == 0 || r->ready_at < wake)
 				wake = r->ready_at;
@@ -627,6 +646,8 @@ ended(struct mdx_fetch *f, struct mdx_fetch_req *r, CURLcode cc)
 			r->status = MDX_EX_TEMPFAIL;
 			/* Nothing more goes to a banned exchange. */
 			e->paused_until = now + pause;
+			free(e->banned);
+			e->banned = mdx_strdup(r->why);
 			finish(f, r);
 			return;
 		}

@@ -344,7 +344,7 @@ struct series {
 	int save_state;
 	struct window *head, *tail;
 	int inflight;
-	int finished, failed, stopped;
+	int finished, failed, stopped, errored;
 	unsigned long rows, rejected, requests;
 	mdx_time started;
 	struct series *next;
@@ -933,7 +933,10 @@ plan_next(struct series *s)
 static void
 window_fail(struct window *w, int status, const char *why)
 {
-	mdx_warn("%s", why);
+	/* One message per series: later windows fail for the same reason. */
+	if (!w->s->errored)
+		mdx_warn("%s", why);
+	w->s->errored = 1;
 	fail(status);
 	w->failed = 1;
 	w->done = 1;
