@@ -515,8 +515,13 @@ io_kernel(struct io *io, struct mdx_ind *in)
 		break;
 	case MDX_IND_STOCH:
 		io_i64(io, &in->u.stoch.count);
-		io_deque(io, &in->u.stoch.hi);
-		io_deque(io, &in->u.stoch.lo);
+		io_pos(io, &in->u.stoch.pos, in->u.stoch.fastk);
+		io_i64(io, &in->u.stoch.hhi);
+		io_i64(io, &in->u.stoch.lli);
+		io_dbl(io, &in->u.stoch.hh);
+		io_dbl(io, &in->u.stoch.ll);
+		io_dbls(io, in->u.stoch.hr, in->u.stoch.fastk);
+		io_dbls(io, in->u.stoch.lr, in->u.stoch.fastk);
 		io_sma(io, &in->u.stoch.k);
 		io_sma(io, &in->u.stoch.d);
 		break;
@@ -666,7 +671,10 @@ mdx_fmt_double(double v, char *buf)
 	a = fabs(v);
 	if (a < 1e-300)		/* subnormal territory: rare, use printf */
 		return snprintf(buf, MDX_DBL_BUFSZ, "%.17g", v);
-	e = (int)floor(log10(a));
+	/* log10(2) ~ 78913 / 2^18: an estimate of the decimal exponent
+	 * from the binary one, corrected by the loop. */
+	frexp(a, &e);
+	e = ((e - 1) * 78913) >> 18;
 	for (;;) {
 		k = 16 - e;
 		m = (uint64_t)llrintl((long double)a * pow10tab[k - POW_MIN]);

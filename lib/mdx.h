@@ -562,6 +562,12 @@ int mdx_market_known(const char *exchange, const char *market);
  * when out[] holds the values for this input, 0 while the kernel is still
  * in its lookback (warm-up).  Kernels with ring buffers allocate them in
  * init; mdx_ind_free() (or the kernel's own free) releases them.
+ *
+ * The TA-Lib kernels also have an array form, mdx_ta_NAME_run(): it feeds
+ * n inputs (the volume array may be NULL for atr and stoch), writes the
+ * values produced to out[0][k], out[1][k] ... (one array per value, as
+ * TA-Lib's functions do) and returns how many it wrote.  It is the same
+ * computation as n updates, faster.
  */
 struct mdx_ta_bar {
 	mdx_time t;		/* open time */
@@ -577,6 +583,8 @@ struct mdx_ta_sma {
 };
 void mdx_ta_sma_init(struct mdx_ta_sma *s, int n);
 int mdx_ta_sma_update(struct mdx_ta_sma *s, double x, double *out);
+size_t mdx_ta_sma_run(struct mdx_ta_sma *s, const double *x, size_t n,
+    double *const *out);
 void mdx_ta_sma_free(struct mdx_ta_sma *s);
 
 /* Exponential moving average, k = 2 / (n + 1), seeded with the SMA of the
@@ -588,6 +596,8 @@ struct mdx_ta_ema {
 };
 void mdx_ta_ema_init(struct mdx_ta_ema *s, int n);
 int mdx_ta_ema_update(struct mdx_ta_ema *s, double x, double *out);
+size_t mdx_ta_ema_run(struct mdx_ta_ema *s, const double *x, size_t n,
+    double *const *out);
 
 /* Weighted moving average, weights 1..n; lookback n - 1. */
 struct mdx_ta_wma {
@@ -598,6 +608,8 @@ struct mdx_ta_wma {
 };
 void mdx_ta_wma_init(struct mdx_ta_wma *s, int n);
 int mdx_ta_wma_update(struct mdx_ta_wma *s, double x, double *out);
+size_t mdx_ta_wma_run(struct mdx_ta_wma *s, const double *x, size_t n,
+    double *const *out);
 void mdx_ta_wma_free(struct mdx_ta_wma *s);
 
 /* Wilder's RSI; lookback n (TA-Lib's unstable period 0). */
@@ -608,6 +620,8 @@ struct mdx_ta_rsi {
 };
 void mdx_ta_rsi_init(struct mdx_ta_rsi *s, int n);
 int mdx_ta_rsi_update(struct mdx_ta_rsi *s, double x, double *out);
+size_t mdx_ta_rsi_run(struct mdx_ta_rsi *s, const double *x, size_t n,
+    double *const *out);
 
 /* MACD: out[0] macd, out[1] signal, out[2] hist.  The fast EMA is seeded
  * on the same bar as the slow one, as TA-Lib does; lookback
@@ -620,6 +634,8 @@ struct mdx_ta_macd {
 };
 void mdx_ta_macd_init(struct mdx_ta_macd *s, int fast, int slow, int signal);
 int mdx_ta_macd_update(struct mdx_ta_macd *s, double x, double *out);
+size_t mdx_ta_macd_run(struct mdx_ta_macd *s, const double *x, size_t n,
+    double *const *out);
 
 /* Bollinger Bands on an SMA with the population standard deviation:
  * out[0] upper, out[1] middle, out[2] lower; lookback n - 1. */
@@ -631,6 +647,8 @@ struct mdx_ta_bbands {
 };
 void mdx_ta_bbands_init(struct mdx_ta_bbands *s, int n, double up, double dn);
 int mdx_ta_bbands_update(struct mdx_ta_bbands *s, double x, double *out);
+size_t mdx_ta_bbands_run(struct mdx_ta_bbands *s, const double *x, size_t n,
+    double *const *out);
 void mdx_ta_bbands_free(struct mdx_ta_bbands *s);
 
 /* Wilder's average true range; lookback n. */
@@ -642,6 +660,9 @@ struct mdx_ta_atr {
 void mdx_ta_atr_init(struct mdx_ta_atr *s, int n);
 int mdx_ta_atr_update(struct mdx_ta_atr *s, const struct mdx_ta_bar *b,
     double *out);
+size_t mdx_ta_atr_run(struct mdx_ta_atr *s, const double *high,
+    const double *low, const double *close, const double *volume, size_t n,
+    double *const *out);
 
 /* A sliding-window maximum (or minimum) in a monotonic deque holding at
  * most cap entries: push a (key, value), evict the keys <= a limit. */
@@ -659,15 +680,19 @@ void mdx_ta_deque_free(struct mdx_ta_deque *q);
 /* Slow stochastic: out[0] slowk, out[1] slowd (SMA smoothing); lookback
  * fastk - 1 + slowk - 1 + slowd - 1. */
 struct mdx_ta_stoch {
-	int fastk;
-	int64_t count;
-	struct mdx_ta_deque hi, lo;
+	int fastk, pos;
+	int64_t count, hhi, lli;	/* where the extremes are */
+	double hh, ll;
+	double *hr, *lr;		/* the last fastk highs and lows */
 	struct mdx_ta_sma k, d;
 };
 void mdx_ta_stoch_init(struct mdx_ta_stoch *s, int fastk, int slowk,
     int slowd);
 int mdx_ta_stoch_update(struct mdx_ta_stoch *s, const struct mdx_ta_bar *b,
     double *out);
+size_t mdx_ta_stoch_run(struct mdx_ta_stoch *s, const double *high,
+    const double *low, const double *close, const double *volume, size_t n,
+    double *const *out);
 void mdx_ta_stoch_free(struct mdx_ta_stoch *s);
 
 /* On-balance volume, starting at the first candle's volume; lookback 0. */
@@ -678,6 +703,9 @@ struct mdx_ta_obv {
 void mdx_ta_obv_init(struct mdx_ta_obv *s);
 int mdx_ta_obv_update(struct mdx_ta_obv *s, const struct mdx_ta_bar *b,
     double *out);
+size_t mdx_ta_obv_run(struct mdx_ta_obv *s, const double *high,
+    const double *low, const double *close, const double *volume, size_t n,
+    double *const *out);
 
 /* Rate of change in per cent, ((x / x[n ago]) - 1) * 100; lookback n. */
 struct mdx_ta_roc {
@@ -687,6 +715,8 @@ struct mdx_ta_roc {
 };
 void mdx_ta_roc_init(struct mdx_ta_roc *s, int n);
 int mdx_ta_roc_update(struct mdx_ta_roc *s, double x, double *out);
+size_t mdx_ta_roc_run(struct mdx_ta_roc *s, const double *x, size_t n,
+    double *const *out);
 void mdx_ta_roc_free(struct mdx_ta_roc *s);
 
 /* Volume-weighted average of the typical price (h + l + c) / 3: per UTC
@@ -1337,5 +1367,93 @@ struct mdx_agg_db {
 
 int mdx_agg_db_run(const struct mdx_agg_db *o);
 int mdx_agg_db_reconcile(const struct mdx_agg_db *o);
+
+/* ------------------------------------------------------------------------
+ * The lake (lib/lake.c, lib/lakestore.c): partitioned, compressed NDJSON
+ * objects in a local directory or an S3 bucket.  mdx-lake(1) documents the
+ * layout, the manifests, archives and consumer marks; HACKING.md "The
+ * lake" the partition path.  Every command returns an exit status (enum
+ * mdx_exit); a failure of the storage itself (I/O, S3 refused) ends the
+ * program with a message naming the object.
+ */
+struct mdx_lake;
+
+/*
+ * Opens the lake at root: a directory, or s3://BUCKET[/PREFIX] (endpoint
+ * MDX_S3_ENDPOINT, MDX_S3_PROTOCOL http|https; credentials from
+ * AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the AWS shared credentials
+ * file, refused when group or others can access it).  root NULL means
+ * MDX_LAKE, else ./var/lake.  Ends the program with MDX_EX_CONFIG when the
+ * configuration is bad.  Secrets never appear in messages.
+ */
+struct mdx_lake *mdx_lake_open(const char *root);
+void mdx_lake_close(struct mdx_lake *l);
+
+/* The partition fields, in path order. */
+enum mdx_lake_field {
+	MDX_LF_EXCHANGE, MDX_LF_MARKET, MDX_LF_KIND, MDX_LF_SYMBOL,
+	MDX_LF_INTERVAL, MDX_LF_DATE, MDX_LF_N
+};
+extern const char *const mdx_lake_field_names[MDX_LF_N];
+
+#define MDX_LAKE_VALUE_MAX 64
+
+/*
+ * Whether s[0..n) may be a path component of the lake (a partition value,
+ * a prefix, a consumer name): 1 to MDX_LAKE_VALUE_MAX bytes of
+ * [A-Za-z0-9._-], not starting with a dot.  Returns NULL when it may, else
+ * the reason ("contains '/'").
+ */
+const char *mdx_lake_check_value(const char *s, size_t n);
+
+struct mdx_lake_put {
+	const char *prefix;	/* first path component: raw, canonical */
+	int level;		/* gzip level 1-9 */
+	uint64_t object_size;	/* start a new object after this many
+				   compressed bytes */
+	int max_open;		/* partitions written at once; the least
+				   recently used one is finished first */
+};
+
+/*
+ * put: copies every byte read from fd to tee unchanged (tee may be NULL)
+ * and stores each record in the object of its partition.  A line that is
+ * not a JSON object with safe partition values is reported with its line
+ * number and not stored.  Returns MDX_EX_OK, or MDX_EX_DATAERR when lines
+ * were rejected (everything else is stored).
+ */
+int mdx_lake_put(struct mdx_lake *l, const struct mdx_lake_put *o, int fd,
+    struct mdx_writer *tee);
+
+/* What cat, ls, stats, verify, archive and prune work on. */
+struct mdx_lake_sel {
+	const char *prefix;		/* NULL: every prefix */
+	const char *value[MDX_LF_N];	/* "a,b": either; NULL: any */
+	mdx_time since, until;		/* records in [since, until) */
+	int has_since, has_until;
+	const char *consumer;		/* cat --new NAME */
+};
+
+void mdx_lake_sel_init(struct mdx_lake_sel *s);
+/* Adds a "field=value[,value...]" argument; 0 ok, -1 with *why set. */
+int mdx_lake_sel_add(struct mdx_lake_sel *s, const char *arg,
+    const char **why);
+
+int mdx_lake_cat(struct mdx_lake *l, const struct mdx_lake_sel *s,
+    struct mdx_writer *out);
+/* Marks what the consumer's last cat --new streamed as read. */
+int mdx_lake_commit(struct mdx_lake *l, const char *consumer);
+int mdx_lake_ls(struct mdx_lake *l, const struct mdx_lake_sel *s, int json,
+    struct mdx_writer *out);
+/* archive and prune work on the partition days that ended before
+ * cutoff. */
+int mdx_lake_archive(struct mdx_lake *l, const struct mdx_lake_sel *s,
+    mdx_time cutoff, int dry_run, struct mdx_writer *out);
+int mdx_lake_prune(struct mdx_lake *l, const struct mdx_lake_sel *s,
+    mdx_time cutoff, int dry_run, struct mdx_writer *out);
+int mdx_lake_stats(struct mdx_lake *l, const struct mdx_lake_sel *s,
+    int json, struct mdx_writer *out);
+int mdx_lake_verify(struct mdx_lake *l, const struct mdx_lake_sel *s,
+    struct mdx_writer *out);
 
 #endif /* MDX_H */

@@ -314,6 +314,26 @@ is "$(curl -s -o "$T/em" -w '%{http_code}' "$M$K") $(wc -c <"$T/em" | tr -d ' ')
     "fault empty: 200 with an empty body"
 fault '{"type":"403","exchange":"bybit"}'
 is "$(status "/v5/market/time")" 403 "fault 403 (Bybit's access too frequent)"
+# Bad rows in well-formed answers.
+KB="/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=$T0&limit=3"
+KY="/v5/market/kline?category=spot&symbol=BTCUSDT&interval=1&start=$T0&end=$((T0 + 120000))"
+KX="/api/v5/market/history-candles?instId=BTC-USDT&before=$((T0 - 1))&after=$((T0 + 180000))"
+fault '{"type":"outside"}'
+is "$(get "$KB" | jq -c 'map(.[0])')" "[$((T0 - 60000)),$T0,$((T0 + 60000)),$((T0 + 120000))]" \
+    "fault outside (binance): a row before the range"
+fault '{"type":"outside"}'
+is "$(get "$KY" | jq -c '.result.list|map(.[0])')" "[\"$((T0 + 120000))\",\"$((T0 + 60000))\",\"$T0\",\"$((T0 - 60000))\"]" \
+    "fault outside (bybit): a row before the range, at the end"
+fault '{"type":"missing_field"}'
+is "$(get "$KX" | jq -c '.data|map(length)')" "[8,9,9]" "fault missing_field"
+fault '{"type":"duplicate"}'
+is "$(get "$KB" | jq -c 'map(.[0])')" "[$T0,$T0,$((T0 + 60000)),$((T0 + 120000))]" "fault duplicate"
+fault '{"type":"unordered"}'
+is "$(get "$KB" | jq -c 'map(.[0])')" "[$((T0 + 120000)),$((T0 + 60000)),$T0]" "fault unordered"
+fault '{"type":"bad_number"}'
+is "$(get "$KB" | jq -c '.[0][1]')" '"abc"' "fault bad_number"
+fault '{"type":"high_low"}'
+is "$(get "$KB" | jq -c '.[0] | (.[2]|tonumber) < (.[3]|tonumber)')" true "fault high_low"
 fault '{"type":"500","count":2,"symbol":"ETHUSDT"}'
 is "$(status "$K") $(status "${K%BTCUSDT*}ETHUSDT&interval=1m") $(status "${K%BTCUSDT*}ETHUSDT&interval=1m") $(status "${K%BTCUSDT*}ETHUSDT&interval=1m")" \
     "200 500 500 200" "a fault for the next N requests of one symbol"
@@ -341,7 +361,10 @@ is "$(echo "$r" | jq -c '[.faults["500"] >= 3, .faults.reset, .faults.truncate, 
     '[true,1,1,2,true]' "stats count the faults and the 429s sent"
 
 # ---- Rate limits, on a mock with small budgets
-mock_start --now $NOW --weight-limit 10 --ban-seconds 2 --ban-after 1 --bybit-limit 3 --okx-candles-limit 3 --okx-history-limit 2
+# (OKX's window is widened to 5 s so that a slow machine still sends the
+# requests of one burst inside it.)
+mock_start --now $NOW --weight-limit 10 --ban-seconds 2 --ban-after 1 --bybit-limit 3 \
+    --okx-candles-limit 3 --okx-history-limit 2 --okx-window 5000
 M3=$MOCK_URL
 M=$M3
 # Stay inside one weight window (a real-clock minute).
@@ -376,7 +399,7 @@ is "$(get "$O")" '{"msg":"Too Many Requests","code":"50011","data":[]}' "okx 429
 OH="/api/v5/market/history-candles?instId=BTC-USDT&limit=1"
 is "$(status "$OH") $(status "$OH") $(status "$OH")" "200 200 429" \
     "okx history-candles has its own, smaller budget"
-sleep 2.1
+sleep 5.1
 is "$(status "$O")" 200 "okx: the window slides"
 is "$(get /mock/stats | jq -c '.rate_limited | [.bybit >= 1, .okx >= 3]')" '[true,true]' \
     "stats: rate-limited answers per exchange"
@@ -410,12 +433,23 @@ is "$(jq -n -c --argjson a "$a" --argjson b "$b" '[$a[1], $b[1], $a[2] < $b[2]]'
 is "$c" "$(curl -s "$M2/api/v5/market/history-candles?instId=BTC-USDT&before=$((T0 - 1))&after=$((T0 + 60000))" | jq -c '.data[0]')" \
     "once closed it equals the bar served by a mock with a later clock"
 
+# A fault for a span of the mock clock: an outage.
+post /mock/faults '{"type":"503","exchange":"okx","from":"2024-01-01T01:00:00Z","to":"2024-01-01T01:10:00Z"}' >/dev/null
+OT="/api/v5/public/time"
+s1=$(status "$OT")
+post /mock/clock '{"now":"2024-01-01T01:00:00Z"}' >/dev/null
+s2="$(status "$OT") $(status "$OT")"
+post /mock/clock '{"now":"2024-01-01T01:10:00Z"}' >/dev/null
+is "$s1 $s2 $(status "$OT")" "200 503 503 200" "a fault from/to the mock clock"
+curl -s -X DELETE "$M/mock/faults" >/dev/null
+
 # ---- Start options and SIGTERM
 port=$(free_port)
 MDX_NOW=$NOW node "$MOCKJS" --port "$port" --start 2024-01-01T00:00:00Z \
     --latency 300 --fault 'type=502,path=/api/v3/ping,count=1' \
     --holes 'binance:BTCUSDT:2024-01-01T00:00Z/2024-01-01T00:03Z' >"$T/m4.log" 2>&1 &
 pid=$!
+at_exit "kill $pid 2>/dev/null"
 i=0
 until curl -s -o /dev/null "http://127.0.0.1:$port/mock/health" || [ $i -gt 50 ]; do sleep 0.1; i=$((i + 1)); done
 is "$(curl -s "http://127.0.0.1:$port/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=0&limit=1" | jq -c '.[0][0]')" \
