@@ -252,6 +252,9 @@ is "$(node "$MOCKJS" --dump --now $NOW --exchange okx --market swap --symbol BTC
     --interval 1h --from 2024-01-01T00:00:00Z --to 2024-01-01T01:00:00Z | jq -c '[.volume, .quote_volume]')" \
     "$(get "/api/v5/market/history-candles?instId=BTC-USD-SWAP&bar=1H&after=$((T0 + H))&limit=1" | jq -c '.data[0] | [.[6], .[7]]')" \
     "canonical okx inverse: volume in base, quote_volume in USD"
+is "$(get "/mock/candles?exchange=bybit&market=inverse&symbol=BTCUSD&interval=1m&from=$((NOWMS - 90000))&to=$((NOWMS + 60000))" | jq -s -c 'map([.open_time, .closed, .quote_volume, .volume])')" \
+    "$(get "/v5/market/kline?category=inverse&symbol=BTCUSD&interval=1&start=$((NOWMS - 90000))&end=$NOWMS" | jq -c '.result.list | reverse | map([(.[0]|tonumber/1000|todate), (.[0]|tonumber) + 60000 <= '$NOWMS', .[5], .[6]])')" \
+    "canonical bybit inverse, forming candle too: quote_volume is the contracts, volume the turnover"
 exits 64 "--dump of an unknown symbol exits 64" node "$MOCKJS" --dump --exchange binance \
     --market spot --symbol NOPE --interval 1m --from 2024-01-01 --to 2024-01-02
 
