@@ -608,25 +608,26 @@ catalog_load(struct mdx_lake *l, const struct mdx_lake_sel *s,
 				(*bad)++;
 		}
 	}
-	/* Objects an archive of their directory holds are covered. */
+	/* Objects an archive of their directory holds are covered.  The
+	 * catalog is sorted by directory and name: look them up. */
 	for (i = 0; i < c->n; i++) {
+		struct item want, *hit;
 		json_t *mem, *v;
-		size_t k, a;
+		size_t k;
 
 		if (c->it[i].type != IT_ARCHIVE || c->it[i].man == NULL)
 			continue;
 		mem = json_object_get(c->it[i].man, "members");
 		json_array_foreach(mem, k, v) {
-			const char *o = json_string_value(json_object_get(v,
+			want.dir = c->it[i].dir;
+			want.name = (char *)json_string_value(json_object_get(v,
 			    "object"));
-
-			if (o == NULL)
+			if (want.name == NULL)
 				continue;
-			for (a = 0; a < c->n; a++)
-				if (c->it[a].type == IT_OBJECT &&
-				    strcmp(c->it[a].dir, c->it[i].dir) == 0 &&
-				    strcmp(c->it[a].name, o) == 0)
-					c->it[a].covered = 1;
+			hit = bsearch(&want, c->it, c->n, sizeof(*c->it),
+			    item_cmp_key);
+			if (hit != NULL && hit->type == IT_OBJECT)
+				hit->covered = 1;
 		}
 	}
 }
