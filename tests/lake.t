@@ -20,6 +20,13 @@ is "$(mdx-lake ls | head -1 | cut -f6)" "$sha" "the manifest checksum is the obj
 is "$(zcat "$MDX_LAKE/$key" | wc -l | tr -d ' ')" 1440 "objects are plain gzip NDJSON"
 ok "test -f '$MDX_LAKE/$key.manifest'" "the manifest sits beside its object"
 is "$(jq -r .rows "$MDX_LAKE/$key.manifest")" 1440 "the manifest is JSON with the rows"
+newlake crlf
+head -3 "$T/one" | sed 's/$/\r/' >"$T/crlf"
+mdx-lake put raw <"$T/crlf" >"$T/tee"
+files_eq "$T/tee" "$T/crlf" "CRLF input is copied unchanged"
+head -3 "$T/one" >"$T/lf"
+mdx-lake cat raw >"$T/back"
+files_eq "$T/back" "$T/lf" "and stored without the CR"
 exits 0 "-L overrides MDX_LAKE" mdx-lake -L "$T/lake-other" ls
 exits 0 "a lake that does not exist yet is empty" mdx-lake -L "$T/nothing" verify
 done_testing
