@@ -2425,16 +2425,17 @@ mdx_lake_stats(struct mdx_lake *l, const struct mdx_lake_sel *s, int json,
 	int bad = 0, pass;
 
 	catalog_load(l, s, &c, 1, &bad);
-	/* Pass 0: per series; pass 1: coverage per series and day.  The
-	 * catalog is sorted by directory, so a series is a run of items. */
-	for (pass = 0; pass < 2; pass++) {
+	/* Pass 1: coverage per series and day; pass 0: per series, and the
+	 * total last, where a summary is looked for.  The catalog is sorted
+	 * by directory, so a series is a run of items. */
+	for (pass = 1; pass >= 0; pass--) {
 		if (!json && pass == 1) {
-			mdx_write_line(out, "", 0);
 			mdx_buf_reset(&b);
 			mdx_buf_printf(&b, "%-64s %10s %10s %8s %s", "coverage",
 			    "date", "rows", "expected", "percent");
 			mdx_write_line(out, b.data, b.len);
 		} else if (!json) {
+			mdx_write_line(out, "", 0);
 			mdx_buf_reset(&b);
 			mdx_buf_printf(&b, "%-64s %8s %10s %12s %10s %10s",
 			    "partition", "objects", "rows", "bytes", "first",
