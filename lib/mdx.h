@@ -385,7 +385,8 @@ typedef int64_t mdx_time;
 mdx_time mdx_now(void);
 
 /* RFC 3339: "2024-01-01T00:00:00Z", "2024-01-01T00:00:00.123Z",
- * "2024-01-01T02:00:00+02:00", "2024-01-01" (midnight).  0 ok, -1 bad. */
+ * "2024-01-01T02:00:00+02:00", "2024-01-01" (midnight).  0 ok, -1 bad
+ * (also an offset that moves the instant out of the years 0000-9999). */
 int mdx_time_parse_rfc3339(const char *s, size_t n, mdx_time *t);
 
 /*

@@ -136,7 +136,7 @@ mdx_time_parse_rfc3339(const char *s, size_t n, mdx_time *t)
 {
 	const char *p, *end = s + n;
 	int y, mo, d, h, mi, sec, ms = 0, oh, om, i;
-	int64_t off = 0;
+	int64_t off = 0, v;
 
 	if (n < 10 || digits(s, 4, &y) == -1 || s[4] != '-' ||
 	    digits(s + 5, 2, &mo) == -1 || s[7] != '-' ||
@@ -183,8 +183,18 @@ mdx_time_parse_rfc3339(const char *s, size_t n, mdx_time *t)
 			off = -off;
 	} else
 		return -1;
-	*t = days_from_civil(y, mo, d) * MDX_MS_DAY + h * MDX_MS_HOUR +
+	v = days_from_civil(y, mo, d) * MDX_MS_DAY + h * MDX_MS_HOUR +
 	    mi * MDX_MS_MINUTE + sec * MS_SECOND + ms + off;
+	/*
+	 * An offset can carry the instant out of the years 0000 to 9999
+	 * ("0000-01-01T00:00:00+01:00"), where mdx_time_format() cannot
+	 * write it in a form read here; reject it rather than let a record
+	 * be written that no program reads back.
+	 */
+	if (v < days_from_civil(0, 1, 1) * MDX_MS_DAY ||
+	    v >= days_from_civil(10000, 1, 1) * MDX_MS_DAY)
+		return -1;
+	*t = v;
 	return 0;
 }
 
