@@ -41,7 +41,7 @@ struct inst {
 };
 
 #define INST_BUCKETS 1024
-#define MONTHS_MAX 4096
+#define MONTHS_MAX 2400
 
 struct mdx_load {
 	PGconn *c;
@@ -57,7 +57,9 @@ struct mdx_load {
 	int32_t *bucket;
 	uint64_t mask;
 	struct mdx_buf copy;	/* their COPY lines */
-	mdx_time tmin, tmax;	/* open_time range of the batch */
+	int32_t need[MONTHS_MAX]; /* the months (year * 12 + month - 1) */
+	size_t nneed;		/* of the batch's open times */
+	mdx_time mlo, mhi;	/* the last month seen: [mlo, mhi) */
 
 	struct mdx_buf dcopy;	/* the depth snapshots' COPY lines */
 	size_t nd;
@@ -557,6 +559,61 @@ entry_hash(int64_t iid, const struct mdx_interval *iv, mdx_time t)
 	return h ^ (h >> 29);
 }
 
+/*
+ * Notes the month of t as needed by the batch.  The month last noted is
+ * kept as a range, so that a run of candles in one month costs a compare.
+ */
+static void
+need_month(struct mdx_load *l, mdx_time t)
+{
+	struct mdx_tm tm;
+	int32_t m;
+	size_t i;
+
+	mdx_time_split(t, &tm);
+	m = tm.year * 12 + tm.month - 1;
+	l->mlo = mdx_time_join(tm.year, tm.month, 1, 0, 0, 0, 0);
+	l->mhi = tm.month == 12 ? mdx_time_join(tm.year + 1, 1, 1, 0, 0, 0, 0) :
+	    mdx_time_join(tm.year, tm.month + 1, 1, 0, 0, 0, 0);
+	for (i = 0; i < l->nneed; i++)
+		if (l->need[i] == m)
+			return;
+	if (l->nneed == MONTHS_MAX)
+		mdx_load_flush(l);
+	l->need[l->nneed++] = m;
+}
+
+/*
+ * Makes sure the partitions of the batch's months exist, outside the batch
+ * transaction: creating a partition locks mdx.candle, and that lock should
+ * not be held while the batch is written.  Months known to have one are
+ * not asked about again.
+ */
+static void
+ensure_partitions(struct mdx_load *l)
+{
+	char from[MDX_TIME_BUFSZ];
+	const char *p[2] = { from, from };
+	size_t i, j;
+	int32_t m;
+
+	for (i = 0; i < l->nneed; i++) {
+		m = l->need[i];
+		for (j = 0; j < l->nmonths; j++)
+			if (l->months[j] == m)
+				break;
+		if (j < l->nmonths)
+			continue;
+		mdx_time_format(mdx_time_join(m / 12, m % 12 + 1, 1, 0, 0, 0,
+		    0), from);
+		PQclear(execp(l, "SELECT mdx.ensure_candle_partitions($1, $2)",
+		    2, p, "creating candle partitions"));
+		if (l->nmonths < MONTHS_MAX)
+			l->months[l->nmonths++] = m;
+	}
+	l->nneed = 0;
+}
+
 static void
 candle_line(struct mdx_buf *b, int64_t iid, const struct mdx_candle *c)
 {
@@ -643,10 +700,8 @@ load_candle(struct mdx_load *l, const struct mdx_json *obj, char *err,
 	e->len = (uint32_t)(l->copy.len - e->off);
 	e->next = l->bucket[h & l->mask];
 	l->bucket[h & l->mask] = (int32_t)l->ne;
-	if (l->ne == 0 || c->open_time < l->tmin)
-		l->tmin = c->open_time;
-	if (l->ne == 0 || c->open_time > l->tmax)
-		l->tmax = c->open_time;
+	if (l->nneed == 0 || c->open_time < l->mlo || c->open_time >= l->mhi)
+		need_month(l, c->open_time);
 	l->ne++;
 	if (l->ne == l->batch)
 		mdx_load_flush(l);
@@ -748,56 +803,6 @@ mdx_load_reject(struct mdx_load *l)
 /* ------------------------------------------------------------------------
  * Writing a batch.
  */
-
-static int32_t
-month_of(mdx_time t)
-{
-	struct mdx_tm tm;
-
-	mdx_time_split(t, &tm);
-	return tm.year * 12 + tm.month - 1;
-}
-
-/*
- * Makes sure the partitions for the batch's open times exist, outside the
- * batch transaction: creating a partition locks mdx.candle, and that lock
- * should not be held while the batch is written.
- */
-static void
-ensure_partitions(struct mdx_load *l)
-{
-	char from[MDX_TIME_BUFSZ], to[MDX_TIME_BUFSZ];
-	const char *p[2] = { from, to };
-	int32_t m, m0, m1;
-	size_t i;
-	int known;
-
-	m0 = month_of(l->tmin);
-	m1 = month_of(l->tmax);
-	for (m = m0; m <= m1; m++) {
-		known = 0;
-		for (i = 0; i < l->nmonths; i++)
-			if (l->months[i] == m) {
-				known = 1;
-				break;
-			}
-		if (!known)
-			break;
-	}
-	if (m > m1)
-		return;
-	mdx_time_format(l->tmin, from);
-	mdx_time_format(l->tmax, to);
-	PQclear(execp(l, "SELECT mdx.ensure_candle_partitions($1, $2)", 2, p,
-	    "creating candle partitions"));
-	for (m = m0; m <= m1 && l->nmonths < MONTHS_MAX; m++) {
-		for (i = 0; i < l->nmonths; i++)
-			if (l->months[i] == m)
-				break;
-		if (i == l->nmonths)
-			l->months[l->nmonths++] = m;
-	}
-}
 
 /* Sends one COPY stream of lines. */
 static void

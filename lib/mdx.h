@@ -552,6 +552,266 @@ int mdx_watchlist_read(const char *path, struct mdx_watch **out);
  * bybit spot|linear|inverse, okx spot|swap). */
 int mdx_market_known(const char *exchange, const char *market);
 
+/* ------------------------------------------------------------------------
+ * Indicators (lib/ta.c, lib/ind.c).  See mdx-indicators(1).
+ *
+ * The kernels are streaming: each keeps a small state (ring buffers sized
+ * by its period, never by the length of the series), is fed one value or
+ * candle at a time in time order, and reproduces TA-Lib's results exactly:
+ * the same lookback, the same seeding, the same floating-point operations
+ * in the same order, and TA-Lib's default parameters.  An update returns 1
+ * when out[] holds the values for this input, 0 while the kernel is still
+ * in its lookback (warm-up).  Kernels with ring buffers allocate them in
+ * init; mdx_ind_free() (or the kernel's own free) releases them.
+ */
+struct mdx_ta_bar {
+	mdx_time t;		/* open time */
+	double open, high, low, close, volume;
+};
+
+/* Simple moving average over n >= 1 values; lookback n - 1. */
+struct mdx_ta_sma {
+	int n, pos;
+	int64_t count;
+	double sum;		/* the last n - 1 values, as TA-Lib keeps it */
+	double *ring;
+};
+void mdx_ta_sma_init(struct mdx_ta_sma *s, int n);
+int mdx_ta_sma_update(struct mdx_ta_sma *s, double x, double *out);
+void mdx_ta_sma_free(struct mdx_ta_sma *s);
+
+/* Exponential moving average, k = 2 / (n + 1), seeded with the SMA of the
+ * first n values (TA-Lib's default compatibility); lookback n - 1. */
+struct mdx_ta_ema {
+	int n;
+	int64_t count;
+	double k, sum, prev;
+};
+void mdx_ta_ema_init(struct mdx_ta_ema *s, int n);
+int mdx_ta_ema_update(struct mdx_ta_ema *s, double x, double *out);
+
+/* Weighted moving average, weights 1..n; lookback n - 1. */
+struct mdx_ta_wma {
+	int n, pos;
+	int64_t count;
+	double sum, sub, trail;
+	double *ring;
+};
+void mdx_ta_wma_init(struct mdx_ta_wma *s, int n);
+int mdx_ta_wma_update(struct mdx_ta_wma *s, double x, double *out);
+void mdx_ta_wma_free(struct mdx_ta_wma *s);
+
+/* Wilder's RSI; lookback n (TA-Lib's unstable period 0). */
+struct mdx_ta_rsi {
+	int n;
+	int64_t count;
+	double prev, gain, loss;
+};
+void mdx_ta_rsi_init(struct mdx_ta_rsi *s, int n);
+int mdx_ta_rsi_update(struct mdx_ta_rsi *s, double x, double *out);
+
+/* MACD: out[0] macd, out[1] signal, out[2] hist.  The fast EMA is seeded
+ * on the same bar as the slow one, as TA-Lib does; lookback
+ * slow - 1 + signal - 1. */
+struct mdx_ta_macd {
+	int fast, slow;
+	int64_t count;
+	double kfast, kslow, fsum, ssum, fema, sema;
+	struct mdx_ta_ema sig;
+};
+void mdx_ta_macd_init(struct mdx_ta_macd *s, int fast, int slow, int signal);
+int mdx_ta_macd_update(struct mdx_ta_macd *s, double x, double *out);
+
+/* Bollinger Bands on an SMA with the population standard deviation:
+ * out[0] upper, out[1] middle, out[2] lower; lookback n - 1. */
+struct mdx_ta_bbands {
+	int n, pos;
+	int64_t count;
+	double up, dn, sum, sumsq;
+	double *ring;
+};
+void mdx_ta_bbands_init(struct mdx_ta_bbands *s, int n, double up, double dn);
+int mdx_ta_bbands_update(struct mdx_ta_bbands *s, double x, double *out);
+void mdx_ta_bbands_free(struct mdx_ta_bbands *s);
+
+/* Wilder's average true range; lookback n. */
+struct mdx_ta_atr {
+	int n;
+	int64_t count;
+	double pclose, sum, atr;
+};
+void mdx_ta_atr_init(struct mdx_ta_atr *s, int n);
+int mdx_ta_atr_update(struct mdx_ta_atr *s, const struct mdx_ta_bar *b,
+    double *out);
+
+/* A sliding-window maximum (or minimum) in a monotonic deque holding at
+ * most cap entries: push a (key, value), evict the keys <= a limit. */
+struct mdx_ta_deque {
+	int cap, head, len, max;
+	int64_t *key;
+	double *val;
+};
+void mdx_ta_deque_init(struct mdx_ta_deque *q, int cap, int max);
+void mdx_ta_deque_push(struct mdx_ta_deque *q, int64_t key, double v);
+void mdx_ta_deque_evict(struct mdx_ta_deque *q, int64_t limit);
+double mdx_ta_deque_top(const struct mdx_ta_deque *q);
+void mdx_ta_deque_free(struct mdx_ta_deque *q);
+
+/* Slow stochastic: out[0] slowk, out[1] slowd (SMA smoothing); lookback
+ * fastk - 1 + slowk - 1 + slowd - 1. */
+struct mdx_ta_stoch {
+	int fastk;
+	int64_t count;
+	struct mdx_ta_deque hi, lo;
+	struct mdx_ta_sma k, d;
+};
+void mdx_ta_stoch_init(struct mdx_ta_stoch *s, int fastk, int slowk,
+    int slowd);
+int mdx_ta_stoch_update(struct mdx_ta_stoch *s, const struct mdx_ta_bar *b,
+    double *out);
+void mdx_ta_stoch_free(struct mdx_ta_stoch *s);
+
+/* On-balance volume, starting at the first candle's volume; lookback 0. */
+struct mdx_ta_obv {
+	int64_t count;
+	double pclose, obv;
+};
+void mdx_ta_obv_init(struct mdx_ta_obv *s);
+int mdx_ta_obv_update(struct mdx_ta_obv *s, const struct mdx_ta_bar *b,
+    double *out);
+
+/* Rate of change in per cent, ((x / x[n ago]) - 1) * 100; lookback n. */
+struct mdx_ta_roc {
+	int n, pos;
+	int64_t count;
+	double *ring;
+};
+void mdx_ta_roc_init(struct mdx_ta_roc *s, int n);
+int mdx_ta_roc_update(struct mdx_ta_roc *s, double x, double *out);
+void mdx_ta_roc_free(struct mdx_ta_roc *s);
+
+/* Volume-weighted average of the typical price (h + l + c) / 3: per UTC
+ * day (n == 0, restarting at 00:00Z) or over the last n candles.  No value
+ * while the volume summed is zero. */
+struct mdx_ta_vwap {
+	int n, pos, resum;
+	int64_t count, day;
+	double pv, v;
+	double *rpv, *rv;
+};
+void mdx_ta_vwap_init(struct mdx_ta_vwap *s, int n);
+int mdx_ta_vwap_update(struct mdx_ta_vwap *s, const struct mdx_ta_bar *b,
+    double *out);
+void mdx_ta_vwap_free(struct mdx_ta_vwap *s);
+
+/* Statistics over the candles that lie within the 24 hours ending at the
+ * close of the current one: out[0] last, out[1] change, out[2] change_pct,
+ * out[3] high, out[4] low, out[5] volume.  Values start once the series
+ * covers 24 hours.  iv is the series' interval. */
+struct mdx_ta_stats24 {
+	int cap, head, len, resum;
+	int64_t span;		/* interval length in ms (0 for months) */
+	mdx_time first;
+	double vsum;
+	mdx_time *t;
+	double *open, *vol;
+	struct mdx_ta_deque hi, lo;
+};
+void mdx_ta_stats24_init(struct mdx_ta_stats24 *s,
+    const struct mdx_interval *iv);
+int mdx_ta_stats24_update(struct mdx_ta_stats24 *s,
+    const struct mdx_ta_bar *b, double *out);
+void mdx_ta_stats24_free(struct mdx_ta_stats24 *s);
+
+/* Enigma levels: out[0] all-time high, out[1] all-time low (of the series
+ * so far), out[2] the close's position between them in per cent (0 when
+ * they are equal), out[3..9] the levels low + (high - low) * p for p = 0,
+ * 23.6, 38.2, 50, 61.8, 78.6 and 100 %; lookback 0. */
+struct mdx_ta_enigma {
+	int64_t count;
+	double ath, atl;
+};
+void mdx_ta_enigma_init(struct mdx_ta_enigma *s);
+int mdx_ta_enigma_update(struct mdx_ta_enigma *s, const struct mdx_ta_bar *b,
+    double *out);
+
+/*
+ * Indicator specs and instances (lib/ind.c).  A spec list is
+ * "rsi:14,macd:12:26:9,bbands:20:2": names with colon-separated
+ * parameters, missing parameters taking TA-Lib's defaults.
+ */
+#define MDX_IND_MAXOUT 10
+
+enum mdx_ind_kind {
+	MDX_IND_SMA, MDX_IND_EMA, MDX_IND_WMA, MDX_IND_RSI, MDX_IND_MACD,
+	MDX_IND_BBANDS, MDX_IND_ATR, MDX_IND_STOCH, MDX_IND_OBV, MDX_IND_ROC,
+	MDX_IND_VWAP, MDX_IND_STATS24H, MDX_IND_ENIGMA
+};
+
+struct mdx_ind_spec {
+	enum mdx_ind_kind kind;
+	const char *name;	/* "macd" */
+	char params[64];	/* normalised, defaults filled in: "12:26:9" */
+	char field[80];		/* --merge field name: "macd_12_26_9" */
+	int p[3];
+	double d[2];
+	int nout;
+	const char *const *out;	/* value names: "macd", "signal", "hist" */
+};
+
+/*
+ * Parses a spec list into *specs (free() it); returns the number of specs,
+ * or -1 with a reason in err ("unknown indicator 'foo'").
+ */
+int mdx_ind_parse(const char *list, struct mdx_ind_spec **specs,
+    char *err, size_t errsz);
+
+/* One indicator on one series. */
+struct mdx_ind {
+	const struct mdx_ind_spec *spec;
+	const struct mdx_interval *iv;
+	union {
+		struct mdx_ta_sma sma;
+		struct mdx_ta_ema ema;
+		struct mdx_ta_wma wma;
+		struct mdx_ta_rsi rsi;
+		struct mdx_ta_macd macd;
+		struct mdx_ta_bbands bbands;
+		struct mdx_ta_atr atr;
+		struct mdx_ta_stoch stoch;
+		struct mdx_ta_obv obv;
+		struct mdx_ta_roc roc;
+		struct mdx_ta_vwap vwap;
+		struct mdx_ta_stats24 stats24;
+		struct mdx_ta_enigma enigma;
+	} u;
+};
+
+void mdx_ind_init(struct mdx_ind *in, const struct mdx_ind_spec *spec,
+    const struct mdx_interval *iv);
+void mdx_ind_free(struct mdx_ind *in);
+/* Starts the series over (after a gap). */
+void mdx_ind_reset(struct mdx_ind *in);
+/* Feeds one candle; returns 1 with spec->nout values in out, 0 in the
+ * warm-up. */
+int mdx_ind_update(struct mdx_ind *in, const struct mdx_ta_bar *b,
+    double *out);
+/*
+ * The state as text (exact: doubles in hexadecimal), to resume a series
+ * later with identical results; mdx_ind_load() returns 0, or -1 when the
+ * text does not belong to this spec or is damaged.
+ */
+void mdx_ind_save(struct mdx_ind *in, struct mdx_buf *b);
+int mdx_ind_load(struct mdx_ind *in, const char *text);
+
+/*
+ * Formats a double with 17 significant digits, as printf("%.17g") does
+ * (enough for strtod() to give back the same double), but several times
+ * faster; NaN and infinities print as "null".  buf has at least
+ * MDX_DBL_BUFSZ bytes; returns the length.
+ */
+#define MDX_DBL_BUFSZ 32
+int mdx_fmt_double(double v, char *buf);
 
 /* ------------------------------------------------------------------------
  * Canonical records (lib/candle.c): the candle record of HACKING.md
@@ -862,5 +1122,93 @@ struct mdx_agg_db {
 
 int mdx_agg_db_run(const struct mdx_agg_db *o);
 int mdx_agg_db_reconcile(const struct mdx_agg_db *o);
+
+/* ------------------------------------------------------------------------
+ * The lake (lib/lake.c, lib/lakestore.c): partitioned, compressed NDJSON
+ * objects in a local directory or an S3 bucket.  mdx-lake(1) documents the
+ * layout, the manifests, archives and consumer marks; HACKING.md "The
+ * lake" the partition path.  Every command returns an exit status (enum
+ * mdx_exit); a failure of the storage itself (I/O, S3 refused) ends the
+ * program with a message naming the object.
+ */
+struct mdx_lake;
+
+/*
+ * Opens the lake at root: a directory, or s3://BUCKET[/PREFIX] (endpoint
+ * MDX_S3_ENDPOINT, MDX_S3_PROTOCOL http|https; credentials from
+ * AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the AWS shared credentials
+ * file, refused when group or others can access it).  root NULL means
+ * MDX_LAKE, else ./var/lake.  Ends the program with MDX_EX_CONFIG when the
+ * configuration is bad.  Secrets never appear in messages.
+ */
+struct mdx_lake *mdx_lake_open(const char *root);
+void mdx_lake_close(struct mdx_lake *l);
+
+/* The partition fields, in path order. */
+enum mdx_lake_field {
+	MDX_LF_EXCHANGE, MDX_LF_MARKET, MDX_LF_KIND, MDX_LF_SYMBOL,
+	MDX_LF_INTERVAL, MDX_LF_DATE, MDX_LF_N
+};
+extern const char *const mdx_lake_field_names[MDX_LF_N];
+
+#define MDX_LAKE_VALUE_MAX 64
+
+/*
+ * Whether s[0..n) may be a path component of the lake (a partition value,
+ * a prefix, a consumer name): 1 to MDX_LAKE_VALUE_MAX bytes of
+ * [A-Za-z0-9._-], not starting with a dot.  Returns NULL when it may, else
+ * the reason ("contains '/'").
+ */
+const char *mdx_lake_check_value(const char *s, size_t n);
+
+struct mdx_lake_put {
+	const char *prefix;	/* first path component: raw, canonical */
+	int level;		/* gzip level 1-9 */
+	uint64_t object_size;	/* start a new object after this many
+				   compressed bytes */
+	int max_open;		/* partitions written at once; the least
+				   recently used one is finished first */
+};
+
+/*
+ * put: copies every byte read from fd to tee unchanged (tee may be NULL)
+ * and stores each record in the object of its partition.  A line that is
+ * not a JSON object with safe partition values is reported with its line
+ * number and not stored.  Returns MDX_EX_OK, or MDX_EX_DATAERR when lines
+ * were rejected (everything else is stored).
+ */
+int mdx_lake_put(struct mdx_lake *l, const struct mdx_lake_put *o, int fd,
+    struct mdx_writer *tee);
+
+/* What cat, ls, stats, verify, archive and prune work on. */
+struct mdx_lake_sel {
+	const char *prefix;		/* NULL: every prefix */
+	const char *value[MDX_LF_N];	/* "a,b": either; NULL: any */
+	mdx_time since, until;		/* records in [since, until) */
+	int has_since, has_until;
+	const char *consumer;		/* cat --new NAME */
+};
+
+void mdx_lake_sel_init(struct mdx_lake_sel *s);
+/* Adds a "field=value[,value...]" argument; 0 ok, -1 with *why set. */
+int mdx_lake_sel_add(struct mdx_lake_sel *s, const char *arg,
+    const char **why);
+
+int mdx_lake_cat(struct mdx_lake *l, const struct mdx_lake_sel *s,
+    struct mdx_writer *out);
+/* Marks what the consumer's last cat --new streamed as read. */
+int mdx_lake_commit(struct mdx_lake *l, const char *consumer);
+int mdx_lake_ls(struct mdx_lake *l, const struct mdx_lake_sel *s, int json,
+    struct mdx_writer *out);
+/* archive and prune work on the partition days that ended before
+ * cutoff. */
+int mdx_lake_archive(struct mdx_lake *l, const struct mdx_lake_sel *s,
+    mdx_time cutoff, int dry_run, struct mdx_writer *out);
+int mdx_lake_prune(struct mdx_lake *l, const struct mdx_lake_sel *s,
+    mdx_time cutoff, int dry_run, struct mdx_writer *out);
+int mdx_lake_stats(struct mdx_lake *l, const struct mdx_lake_sel *s,
+    int json, struct mdx_writer *out);
+int mdx_lake_verify(struct mdx_lake *l, const struct mdx_lake_sel *s,
+    struct mdx_writer *out);
 
 #endif /* MDX_H */

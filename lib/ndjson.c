@@ -230,6 +230,24 @@ ar_read(struct archive *a, void *arg, const void **p)
 	return n;
 }
 
+/*
+ * Sets the error for a libarchive failure: an I/O error when reading the
+ * file failed, else corrupt or truncated data.  libarchive's messages
+ * start with a capital ("Truncated zstd input"); ours do not.
+ */
+static int
+ar_err(struct mdx_reader *r)
+{
+	const char *m = archive_error_string(r->ar);
+	char first;
+
+	if (m == NULL || *m == '\0')
+		m = "corrupt compressed data";
+	first = *m >= 'A' && *m <= 'Z' ? *m - 'A' + 'a' : *m;
+	return set_err(r, r->rd_errno ? MDX_EX_IOERR : MDX_EX_DATAERR,
+	    "cannot read '%s': %c%s", r->name, first, m + 1);
+}
+
 /* The magic numbers of the compressed formats read. */
 static const struct {
 	const char *bytes;
@@ -361,10 +379,7 @@ input_open(struct mdx_reader *r)
 		goto bad;
 	return 1;
 bad:
-	set_err(r, r->rd_errno ? MDX_EX_IOERR : MDX_EX_DATAERR,
-	    "cannot read '%s': %s", r->name,
-	    archive_error_string(r->ar) != NULL ?
-	    archive_error_string(r->ar) : "corrupt compressed data");
+	ar_err(r);
 	input_close(r);
 	return MDX_RD_ERR;
 }
@@ -402,10 +417,7 @@ fill(struct mdx_reader *r)
 	an = archive_read_data(r->ar, r->buf + r->end,
 	    space < RD_CHUNK ? space : RD_CHUNK);
 	if (an < 0)
-		return set_err(r, r->rd_errno ? MDX_EX_IOERR : MDX_EX_DATAERR,
-		    "cannot read '%s': %s", r->name,
-		    archive_error_string(r->ar) != NULL ?
-		    archive_error_string(r->ar) : "corrupt compressed data");
+		return ar_err(r);
 	r->end += an;
 	return an;
 }

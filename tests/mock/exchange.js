@@ -11,6 +11,7 @@
 
 const http = require('http');
 const crypto = require('crypto');
+const zlib = require('zlib');
 
 const MIN = 60000;
 const HOUR = 3600000;
@@ -271,7 +272,7 @@ function buildInstruments() {
 	for (const a of ASSETS)
 		list.push(mkInst('binance', 'spot', a[0] + 'USDT', a));
 	list.push(mkInst('binance', 'spot', 'ETHBTC',
-	    ['ETH', 0.055, 5, 1, 3, 1, 200], { quote: 'BTC', quoteScale: 0 }));
+	    ['ETH', 0.055, 5, 1, 3, 1, 200], { quote: 'BTC' }));
 	list.push(mkInst('binance', 'spot', 'LUNAUSDT',
 	    ['LUNA', 0.8, 4, 1, 2, 1, 50000], { status: 'BREAK' }));
 	for (const a of ASSETS.slice(0, 20))
@@ -531,7 +532,7 @@ class Market {
 		return minuteFull(inst, t);
 	}
 
-	cached(cache, inst, t, len, fill) {
+	cached(cache, inst, t, fill) {
 		const k = inst.key + '@' + t;
 		let v = cache.get(k);
 		if (v === undefined) {
@@ -546,7 +547,7 @@ class Market {
 
 	// The rollup of the whole closed hour or day at t (t >= start).
 	hourAgg(inst, t) {
-		return this.cached(this.hourCache, inst, t, HOUR, () => {
+		return this.cached(this.hourCache, inst, t, () => {
 			let acc = null;
 			const hs = this.holesOf(inst);
 			for (let x = t; x < t + HOUR; x += MIN)
@@ -557,7 +558,7 @@ class Market {
 	}
 
 	dayAgg(inst, t) {
-		return this.cached(this.dayCache, inst, t, DAY, () => {
+		return this.cached(this.dayCache, inst, t, () => {
 			let acc = null;
 			for (let x = t; x < t + DAY; x += HOUR)
 				acc = merge(acc, this.hourAgg(inst, x));
@@ -905,7 +906,7 @@ const DEFAULTS = {
 	banAfter: 3,
 	bybitLimit: 600, bybitWindow: 5000, bybitBanSeconds: 0,
 	okxCandlesLimit: 40, okxHistoryLimit: 20, okxWindow: 2000,
-	okxCandlesDepth: 1440, rateLimits: true, verbose: false,
+	okxCandlesDepth: 1440, rateLimits: true, verbose: false, gzip: true,
 	dump: false, exchange: null, market: null, symbol: null,
 	interval: null, from: null, to: null, decimals: 'normalized',
 	fetchedAt: null
@@ -916,7 +917,8 @@ const USAGE = `usage: node exchange.js --port PORT [--start TIME] [--now TIME]
        [--weight-limit N] [--fapi-weight-limit N] [--weight-window MS]
        [--ban-seconds S] [--ban-after N] [--bybit-limit N] [--bybit-window MS]
        [--bybit-ban-seconds S] [--okx-candles-limit N] [--okx-history-limit N]
-       [--okx-window MS] [--okx-candles-depth N] [--no-rate-limits] [--verbose]
+       [--okx-window MS] [--okx-candles-depth N] [--no-rate-limits]
+       [--no-gzip] [--verbose]
    or: node exchange.js --dump --exchange EX --market MKT --symbol SYM
        --interval IV --from TIME --to TIME [--now TIME] [--start TIME]
        [--holes SPEC] [--decimals normalized|exchange] [--fetched-at TIME]
@@ -1059,6 +1061,8 @@ function parseArgs(argv) {
 			o.verbose = true;
 		} else if (a === '--no-rate-limits') {
 			o.rateLimits = false;
+		} else if (a === '--no-gzip') {
+			o.gzip = false;
 		} else if (a === '--dump') {
 			o.dump = true;
 		} else if (a === '--holes') {
@@ -1134,7 +1138,7 @@ class Mock {
 			requests: 0, by_endpoint: {}, by_status: {}, by_exchange: {},
 			sent_429: 0, sent_418: 0, sent_403: 0, faults: {},
 			faults_injected: 0, rate_limited: { binance: 0, bybit: 0,
-			    okx: 0 }, rows: 0,
+			    okx: 0 }, rows: 0, gzipped: 0,
 			weight: {
 				spot: { used: 0, limit: this.o.weightLimit, peak: 0,
 				    total: 0 },
@@ -1306,11 +1310,16 @@ class Mock {
 			if (out.status === 418) st.sent_418++;
 			if (out.status === 403) st.sent_403++;
 			st.by_status[out.status] = (st.by_status[out.status] || 0) + 1;
-			if (fault && fault.type === 'truncate')
-				return sendTruncated(res, req, out);
 			if (fault && fault.type === 'badjson')
 				out.body = breakJson(out.body);
-			send(res, out.status, out.type, out.body, out.headers);
+			// Exchanges compress larger answers when asked to.
+			const gz = this.o.gzip && out.body.length >= 1024 &&
+			    /\bgzip\b/.test(req.headers['accept-encoding'] || '');
+			if (gz)
+				st.gzipped++;
+			if (fault && fault.type === 'truncate')
+				return sendTruncated(res, req, out, gz);
+			send(res, out.status, out.type, out.body, out.headers, gz);
 		};
 		if (delay > 0)
 			setTimeout(go, delay);
@@ -1729,6 +1738,18 @@ class Mock {
 			} catch (e) {
 				out = jsonOut(400, { error: String(e.message || e) });
 			}
+			if (out.stream) {
+				res.writeHead(out.status, { 'Content-Type': out.type });
+				pump(res, out.stream, (e) => {
+					if (e) {
+						process.stderr.write('mock: ' + e.message + '\n');
+						res.destroy();
+					} else {
+						res.end();
+					}
+				});
+				return;
+			}
 			send(res, out.status, out.type, out.body, out.headers);
 		});
 	}
@@ -1843,9 +1864,8 @@ class Mock {
 			for (const k of ['exchange', 'market', 'symbol', 'interval',
 			    'from', 'to', 'decimals', 'fetched_at', 'now'])
 				p[k] = q.get(k);
-			const out = dumpCandles(this.market, p, this.now());
 			return { status: 200, type: 'application/x-ndjson',
-			    body: out };
+			    stream: dumpCandles(this.market, p, this.now()) };
 		}
 		return jsonOut(404, { error: 'no such control endpoint: ' +
 		    method + ' ' + path });
@@ -1877,7 +1897,9 @@ function holeView(h) {
 
 // Canonical NDJSON of the synthetic candles for p = {exchange, market,
 // symbol, interval (mdx code), from, to (open times, to exclusive),
-// decimals, fetched_at}.
+// decimals, fetched_at, now}.  Returns a function giving the text in
+// chunks of up to 10000 records, then null, so that a year of 1m candles
+// never sits in memory at once.
 function dumpCandles(market, p, now) {
 	for (const k of ['exchange', 'market', 'symbol', 'interval', 'from',
 	    'to'])
@@ -1903,12 +1925,40 @@ function dumpCandles(market, p, now) {
 	if (dec !== 'normalized' && dec !== 'exchange')
 		throw new Error('bad decimals "' + dec + '"');
 	const iv = mkiv(p.interval, 0);
-	const out = [];
-	const cs = market.candles(inst, iv, from, to - 1, Infinity, true, now);
-	for (const c of cs)
-		out.push(JSON.stringify(canonical(inst, iv, c, dec === 'normalized',
-		    p.fetched_at || null)));
-	return out.length ? out.join('\n') + '\n' : '';
+	let lo = from;
+	return () => {
+		if (lo >= to)
+			return null;
+		const cs = market.candles(inst, iv, lo, to - 1, 10000, true, now);
+		if (!cs.length) {
+			lo = to;
+			return null;
+		}
+		lo = cs[cs.length - 1].t + 1;
+		let out = '';
+		for (const c of cs)
+			out += JSON.stringify(canonical(inst, iv, c,
+			    dec === 'normalized', p.fetched_at || null)) + '\n';
+		return out;
+	};
+}
+
+// Writes the chunks of next() to a stream, minding back-pressure.
+function pump(stream, next, done) {
+	for (;;) {
+		let chunk;
+		try {
+			chunk = next();
+		} catch (e) {
+			return done(e);
+		}
+		if (chunk === null)
+			return done(null);
+		if (!stream.write(chunk)) {
+			stream.once('drain', () => pump(stream, next, done));
+			return;
+		}
+	}
 }
 
 function notFound() {
@@ -2037,20 +2087,29 @@ function breakJson(body) {
 	return body.slice(0, n) + '\u00ff';
 }
 
-function send(res, status, type, body, headers) {
-	const buf = Buffer.from(body, 'utf8');
-	const h = Object.assign({ 'Content-Type': type,
-	    'Content-Length': buf.length }, headers || {});
+function send(res, status, type, body, headers, gz) {
+	let buf = Buffer.from(body, 'utf8');
+	const h = Object.assign({ 'Content-Type': type }, headers || {});
+	if (gz) {
+		buf = zlib.gzipSync(buf, { level: 1 });
+		h['Content-Encoding'] = 'gzip';
+		h['Vary'] = 'Accept-Encoding';
+	}
+	h['Content-Length'] = buf.length;
 	res.writeHead(status, h);
 	res.end(buf);
 }
 
 // A truncated body: the full Content-Length is announced, half of the body
 // is sent, and the connection is closed.
-function sendTruncated(res, req, out) {
-	const buf = Buffer.from(out.body, 'utf8');
-	const h = Object.assign({ 'Content-Type': out.type,
-	    'Content-Length': buf.length }, out.headers || {});
+function sendTruncated(res, req, out, gz) {
+	let buf = Buffer.from(out.body, 'utf8');
+	const h = Object.assign({ 'Content-Type': out.type }, out.headers || {});
+	if (gz) {
+		buf = zlib.gzipSync(buf, { level: 1 });
+		h['Content-Encoding'] = 'gzip';
+	}
+	h['Content-Length'] = buf.length;
 	res.writeHead(out.status, h);
 	res.write(buf.subarray(0, Math.floor(buf.length / 2)), () => {
 		setTimeout(() => req.socket.destroy(), 10);
@@ -2071,17 +2130,30 @@ function main() {
 		if (Number.isNaN(st))
 			usage('bad time "' + o.start + '" for --start');
 		const market = new Market({ start: st });
+		let next;
 		try {
 			market.setHoles(o.holesSpec ? parseHoles(o.holesSpec, now) : []);
-			process.stdout.write(dumpCandles(market, {
+			next = dumpCandles(market, {
 				exchange: o.exchange, market: o.market, symbol: o.symbol,
 				interval: o.interval, from: o.from, to: o.to,
 				decimals: o.decimals, fetched_at: o.fetchedAt
-			}, now));
+			}, now);
 		} catch (e) {
 			process.stderr.write('exchange.js: ' + e.message + '\n');
 			process.exit(64);
 		}
+		process.stdout.on('error', (e) => {
+			if (e.code === 'EPIPE')
+				process.exit(0);
+			process.stderr.write('exchange.js: ' + e.message + '\n');
+			process.exit(74);
+		});
+		pump(process.stdout, next, (e) => {
+			if (e) {
+				process.stderr.write('exchange.js: ' + e.message + '\n');
+				process.exit(1);
+			}
+		});
 		return;
 	}
 	if (!(o.port > 0 && o.port < 65536))

@@ -407,6 +407,36 @@ test_compressed(void)
 		if (e != NULL)
 			printf("# %.*s\n", (int)strcspn(e + 1, "\n"), e + 1);
 	}
+	{
+		static const struct {
+			const char *name;
+			int filter;
+		} f[] = {
+			{ "t.xz", ARCHIVE_FILTER_XZ },
+			{ "t.zst", ARCHIVE_FILTER_ZSTD },
+			{ "t.bz2", ARCHIVE_FILTER_BZIP2 },
+		};
+		const char *t, *e;
+		char want[80];
+		size_t k;
+
+		for (k = 0; k < sizeof(f) / sizeof(f[0]); k++) {
+			put_compressed(f[k].name, b.data, b.len, f[k].filter,
+			    50);
+			t = rel(one(f[k].name, 0));
+			/* The error line, last; bzip2 loses its whole (single)
+			 * block, so no lines may come before it. */
+			if (strncmp(t, "E ", 2) == 0)
+				e = t;
+			else if ((e = strstr(t, "\nE ")) != NULL)
+				e++;
+			snprintf(want, sizeof(want), " 65 cannot read 'D/%s': ",
+			    f[k].name);
+			ok(e != NULL && strstr(e, want) != NULL &&
+			    strchr(e, '\n') == e + strlen(e) - 1, f[k].name);
+			printf("# %s", e != NULL ? e : "(no error)\n");
+		}
+	}
 	put("tiny.gz", "\x1f\x8b", 2);
 	is_str(rel(one("tiny.gz", 0)), "E D/tiny.gz:1 65 cannot read "
 	    "'D/tiny.gz': "
