@@ -143,7 +143,9 @@ char *mdx_buf_detach(struct mdx_buf *b, size_t *len);
  * Bad-line reasons: "line too long (more than N bytes)", "invalid UTF-8 at
  * column C", "NUL byte at column C" (C counts bytes from 1).  Input errors
  * name the input: "cannot open 'F': ...", "read error on 'F': ...",
- * "cannot read 'F': truncated gzip input".
+ * "cannot read 'F': truncated gzip input", and for bytes after the last
+ * compressed member that are not a whole member (a cut or garbage):
+ * "cannot read 'F': truncated or corrupt compressed data after byte N".
  *
  * After MDX_RD_ERR the rest of that input is skipped, and the next call
  * goes on with the next input; a program that must not lose data ends with
