@@ -59,6 +59,8 @@ slot_time(const struct mdx_interval *iv, int64_t s)
  * Parsing.  The fast path reads the flat objects mdx-transform writes in a
  * single pass with no allocation; it gives up (returns -1) on anything
  * unusual, and the mdx_json path then parses the line and words the error.
+ * A repeated member is unusual: mdx_candle_from_json() checks every
+ * occurrence, where a scan that kept the last would not.
  */
 enum {
 	F_KIND, F_EXCHANGE, F_MARKET, F_SYMBOL, F_INTERVAL, F_OPEN_TIME,
@@ -163,6 +165,42 @@ str_end(const char *p, const char *e)
 	return p;
 }
 
+#define DIGIT(c) ((c) >= '0' && (c) <= '9')
+
+/*
+ * The end of the JSON number at p, or NULL when it is not one (RFC 8259:
+ * no leading zeros, digits after the point and in the exponent), so that
+ * the scan accepts no number mdx_json would reject.
+ */
+static const char *
+num_end(const char *p, const char *e)
+{
+	if (p < e && *p == '-')
+		p++;
+	if (p == e || !DIGIT(*p))
+		return NULL;
+	if (*p == '0')
+		p++;
+	else
+		while (p < e && DIGIT(*p))
+			p++;
+	if (p < e && *p == '.') {
+		if (++p == e || !DIGIT(*p))
+			return NULL;
+		while (p < e && DIGIT(*p))
+			p++;
+	}
+	if (p < e && (*p == 'e' || *p == 'E')) {
+		if (++p < e && (*p == '+' || *p == '-'))
+			p++;
+		if (p == e || !DIGIT(*p))
+			return NULL;
+		while (p < e && DIGIT(*p))
+			p++;
+	}
+	return p;
+}
+
 static int
 fast_scan(const char *s, size_t n, struct fval *f)
 {
@@ -196,6 +234,8 @@ fast_scan(const char *s, size_t n, struct fval *f)
 				return -1;
 			type = 's';
 			idx = field_index(k, kn);
+			if (idx >= 0 && f[idx].type != 0)
+				return -1;	/* a repeated member */
 			if (idx >= 0) {
 				f[idx].p = v;
 				f[idx].n = (size_t)(p - v);
@@ -222,14 +262,13 @@ fast_scan(const char *s, size_t n, struct fval *f)
 			type = 'z';
 			goto lit;
 		default:
-			if (*p != '-' && (*p < '0' || *p > '9'))
+			if ((p = num_end(p, e)) == NULL)
 				return -1;
-			while (p < e && ((*p >= '0' && *p <= '9') || *p == '.' ||
-			    *p == '-' || *p == '+' || *p == 'e' || *p == 'E'))
-				p++;
 			type = 'n';
 		lit:
 			idx = field_index(k, kn);
+			if (idx >= 0 && f[idx].type != 0)
+				return -1;	/* a repeated member */
 			if (idx >= 0) {
 				f[idx].p = v;
 				f[idx].n = (size_t)(p - v);

@@ -119,11 +119,60 @@ gzip_trailing_bytes(void)
 	    "gzip: one empty member is an empty input");
 }
 
+/* mdx_rollup_parse() on a line: "ok", or the reason it gave. */
+static const char *
+rollup_parse(const char *line)
+{
+	static struct mdx_json_doc *doc;
+	static char why[MDX_ERRSZ];
+	struct mdx_candle c;
+
+	if (doc == NULL)
+		doc = mdx_json_doc_new();
+	if (mdx_rollup_parse(&c, line, strlen(line), doc, why,
+	    sizeof(why)) == 0)
+		return "ok";
+	return why;
+}
+
+#define CANDLE_HEAD "{\"kind\":\"candle\",\"exchange\":\"binance\"," \
+	"\"market\":\"spot\",\"symbol\":\"BTCUSDT\",\"interval\":\"1h\","
+#define CANDLE_TAIL "\"open\":\"1\",\"high\":\"2\",\"low\":\"0.5\"," \
+	"\"close\":\"1.5\",\"volume\":\"3\",\"quote_volume\":null," \
+	"\"closed\":true,\"origin\":\"rollup\""
+
+/*
+ * fuzz-candle: the fast scanner of mdx_rollup_parse() accepted lines that
+ * mdx_candle_from_json() rejects: a repeated member whose first value is
+ * bad (the scan kept the last), and numbers that are not JSON ("04",
+ * "1-2").
+ */
+static void
+rollup_scan_strict(void)
+{
+	is_str(rollup_parse(CANDLE_HEAD "\"open_time\":\"2024-01-01T00:00:00Z\","
+	    CANDLE_TAIL ",\"base_count\":4,\"base_expected\":60}"), "ok",
+	    "rollup scan: a good candle");
+	is_str(rollup_parse(CANDLE_HEAD "\"open_time\":\"2024-01-01T00:00:00ZX\","
+	    "\"open_time\":\"2024-01-01T00:00:00Z\"," CANDLE_TAIL "}"),
+	    "bad \"open_time\": not an RFC 3339 time",
+	    "rollup scan: a repeated member is read as mdx_json reads it");
+	is_str(rollup_parse(CANDLE_HEAD "\"open_time\":\"2024-01-01T00:00:00Z\","
+	    CANDLE_TAIL ",\"base_count\":04,\"base_expected\":60}"),
+	    "bad JSON: invalid number (leading zero) at column 251",
+	    "rollup scan: a leading zero is not JSON");
+	is_str(rollup_parse(CANDLE_HEAD "\"open_time\":\"2024-01-01T00:00:00Z\","
+	    CANDLE_TAIL ",\"x\":1-2}"),
+	    "bad JSON: unexpected character '-' at column 243",
+	    "rollup scan: 1-2 is not a JSON number");
+}
+
 int
 main(void)
 {
 	mdx_init("test-fuzzfound");
 	time_offset_out_of_range();
 	gzip_trailing_bytes();
+	rollup_scan_strict();
 	return done_testing();
 }
