@@ -35,6 +35,8 @@ now() { date +%s.%N; }
 secs() { echo "$2 - $1" | bc -l; }
 rate() { printf '%.0f' "$(echo "$1 / $2" | bc -l)"; }
 
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+
 # ------------------------------------------------------------------------
 if part stream; then
 echo "-- stream: $N 1m candles -> 1h"
