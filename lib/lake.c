@@ -497,7 +497,10 @@ load_manifest(struct mdx_lake *l, struct item *it, char *why, size_t whysz)
 	if (get_small(l, key, &b) == -1) {
 		free(key);
 		mdx_buf_free(&b);
-		if (l->errstatus != MDX_EX_IOERR || l->notfound)
+		/* Deleted since the listing (archive or prune at work). */
+		if (l->notfound)
+			return -2;
+		if (l->errstatus != MDX_EX_IOERR)
 			lake_die(l);
 		snprintf(why, whysz, "%s", l->err);
 		return -1;
@@ -539,7 +542,7 @@ catalog_load(struct mdx_lake *l, const struct mdx_lake_sel *s,
 	struct item it, *prev;
 	size_t n, i, j, cap = 0;
 	char why[600];
-	int is_man;
+	int is_man, rc;
 
 	memset(c, 0, sizeof(*c));
 	if (l->be->list(l, s != NULL && s->prefix != NULL ? s->prefix : "",
@@ -567,7 +570,8 @@ catalog_load(struct mdx_lake *l, const struct mdx_lake_sel *s,
 	}
 	lake_ents_free(e, n);
 	/* Merge each data file with its manifest. */
-	qsort(c->it, c->n, sizeof(*c->it), item_cmp_key);
+	if (c->n > 0)
+		qsort(c->it, c->n, sizeof(*c->it), item_cmp_key);
 	for (i = 0, j = 0; i < c->n; i++) {
 		if (j > 0) {
 			prev = &c->it[j - 1];
@@ -590,7 +594,10 @@ catalog_load(struct mdx_lake *l, const struct mdx_lake_sel *s,
 	for (i = 0; i < c->n; i++) {
 		if (!c->it[i].has_man || c->it[i].type == IT_TEMP)
 			continue;
-		if (load_manifest(l, &c->it[i], why, sizeof(why)) == -1) {
+		rc = load_manifest(l, &c->it[i], why, sizeof(why));
+		if (rc == -2)
+			c->it[i].has_man = 0;
+		else if (rc == -1) {
 			char *k = item_key(&c->it[i], ".manifest");
 
 			mdx_warn("corrupt manifest \"%s\": %s", k, why);
@@ -882,6 +889,7 @@ pw_finish(struct put *p, struct pw *w)
 	pw_emit(p, w, Z_FINISH);
 	deflateEnd(&w->z);
 	mdx_sha256_hex(&w->sha, sha);
+	w->f.nodirsync = 1;
 	if (p->l->be->commit(p->l, &w->f) == -1)
 		lake_die(p->l);
 	w->active = 0;
@@ -1293,7 +1301,8 @@ idset_load(struct mdx_lake *l, const char *key, struct idset *s)
 			break;
 	}
 	mdx_buf_free(&b);
-	qsort(s->k, s->n, sizeof(*s->k), cmpstr);
+	if (s->n > 0)
+		qsort(s->k, s->n, sizeof(*s->k), cmpstr);
 }
 
 static int
@@ -2113,6 +2122,7 @@ archive_day(struct mdx_lake *l, struct item **v, size_t n,
 		mdx_die(MDX_EX_IOERR, "archive of \"%s\" does not read back: "
 		    "%s; nothing deleted", v[0]->dir, why);
 	kill_point("archive-written");
+	f.nodirsync = 1;
 	if (l->be->commit(l, &f) == -1)
 		lake_die(l);
 	kill_point("archive-committed");
@@ -2224,8 +2234,10 @@ mdx_lake_prune(struct mdx_lake *l, const struct mdx_lake_sel *s,
 			kept++;
 			continue;
 		}
-		/* A temporary file may belong to a put still running. */
-		if (it->type == IT_TEMP && it->mtime > wall - MDX_MS_HOUR)
+		/* A temporary file, or data whose manifest is not there yet,
+		 * may belong to a put still running. */
+		if ((it->type == IT_TEMP || !it->has_man) &&
+		    it->mtime > wall - MDX_MS_HOUR)
 			continue;
 		key = item_key(it, "");
 		mdx_buf_reset(&b);

@@ -16,6 +16,8 @@ struct lake_file {
 	int fd;
 	char *tmp;	/* local: the temporary path; S3: NULL (unlinked) */
 	char *key;
+	int nodirsync;	/* local: a manifest follows in the same directory,
+			   and its commit makes both renames durable */
 };
 
 /* One stored key, as a listing returns it. */

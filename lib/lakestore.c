@@ -145,6 +145,7 @@ local_create(struct mdx_lake *l, const char *key, struct lake_file *f)
 	}
 	f->tmp = mdx_buf_detach(&b, NULL);
 	f->key = mdx_strdup(key);
+	f->nodirsync = 0;
 	return 0;
 }
 
@@ -171,7 +172,7 @@ local_commit(struct mdx_lake *l, struct lake_file *f)
 	int dfd, rc = 0;
 
 	path = local_path(l, f->key);
-	if (fchmod(f->fd, file_mode()) == -1 || fsync(f->fd) == -1) {
+	if (fchmod(f->fd, file_mode()) == -1 || fdatasync(f->fd) == -1) {
 		rc = lake_fail(l, MDX_EX_IOERR, "cannot write \"%s\": %s",
 		    f->tmp, strerror(errno));
 	}
@@ -182,7 +183,7 @@ local_commit(struct mdx_lake *l, struct lake_file *f)
 	if (rc == 0 && rename(f->tmp, path) == -1)
 		rc = lake_fail(l, MDX_EX_IOERR, "cannot rename \"%s\": %s",
 		    f->tmp, strerror(errno));
-	if (rc == 0) {
+	if (rc == 0 && !f->nodirsync) {
 		/* The rename itself is durable only once the directory is. */
 		slash = strrchr(path, '/');
 		*slash = '\0';
@@ -482,6 +483,7 @@ s3_create(struct mdx_lake *l, const char *key, struct lake_file *f)
 		return -1;
 	f->tmp = NULL;
 	f->key = mdx_strdup(key);
+	f->nodirsync = 0;
 	return 0;
 }
 

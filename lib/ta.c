@@ -37,8 +37,8 @@ mdx_ta_sma_init(struct mdx_ta_sma *s, int n)
 	s->ring = ring_new(n);
 }
 
-int
-mdx_ta_sma_update(struct mdx_ta_sma *s, double x, double *out)
+static inline int
+sma_step(struct mdx_ta_sma *s, double x, double *out)
 {
 	double t;
 
@@ -75,8 +75,8 @@ mdx_ta_ema_init(struct mdx_ta_ema *s, int n)
 	s->k = (double)2.0 / ((double)(n + 1));
 }
 
-int
-mdx_ta_ema_update(struct mdx_ta_ema *s, double x, double *out)
+static inline int
+ema_step(struct mdx_ta_ema *s, double x, double *out)
 {
 	if (s->count < s->n) {
 		s->sum += x;
@@ -105,8 +105,8 @@ mdx_ta_wma_init(struct mdx_ta_wma *s, int n)
 	s->ring = ring_new(n);
 }
 
-int
-mdx_ta_wma_update(struct mdx_ta_wma *s, double x, double *out)
+static inline int
+wma_step(struct mdx_ta_wma *s, double x, double *out)
 {
 	int divider = (s->n * (s->n + 1)) >> 1;
 
@@ -147,8 +147,8 @@ mdx_ta_rsi_init(struct mdx_ta_rsi *s, int n)
 	s->n = n;
 }
 
-int
-mdx_ta_rsi_update(struct mdx_ta_rsi *s, double x, double *out)
+static inline int
+rsi_step(struct mdx_ta_rsi *s, double x, double *out)
 {
 	double d, t;
 
@@ -209,8 +209,8 @@ mdx_ta_macd_init(struct mdx_ta_macd *s, int fast, int slow, int signal)
 	mdx_ta_ema_init(&s->sig, signal);
 }
 
-int
-mdx_ta_macd_update(struct mdx_ta_macd *s, double x, double *out)
+static inline int
+macd_step(struct mdx_ta_macd *s, double x, double *out)
 {
 	double m, sig;
 
@@ -228,7 +228,7 @@ mdx_ta_macd_update(struct mdx_ta_macd *s, double x, double *out)
 		s->fema = ((x - s->fema) * s->kfast) + s->fema;
 	}
 	m = s->fema - s->sema;
-	if (!mdx_ta_ema_update(&s->sig, m, &sig))
+	if (!ema_step(&s->sig, m, &sig))
 		return 0;
 	out[0] = m;
 	out[1] = sig;
@@ -251,8 +251,8 @@ mdx_ta_bbands_init(struct mdx_ta_bbands *s, int n, double up, double dn)
 	s->ring = ring_new(n);
 }
 
-int
-mdx_ta_bbands_update(struct mdx_ta_bbands *s, double x, double *out)
+static inline int
+bbands_step(struct mdx_ta_bbands *s, double x, double *out)
 {
 	double t, mean, m2, old, sd;
 
@@ -298,8 +298,8 @@ mdx_ta_atr_init(struct mdx_ta_atr *s, int n)
 	s->n = n;
 }
 
-int
-mdx_ta_atr_update(struct mdx_ta_atr *s, const struct mdx_ta_bar *b,
+static inline int
+atr_step(struct mdx_ta_atr *s, const struct mdx_ta_bar *b,
     double *out)
 {
 	double tr, v;
@@ -345,40 +345,65 @@ mdx_ta_deque_init(struct mdx_ta_deque *q, int cap, int max)
 	q->val = mdx_calloc((size_t)q->cap, sizeof(*q->val));
 }
 
-void
-mdx_ta_deque_push(struct mdx_ta_deque *q, int64_t key, double v)
+/* Slot i of the deque's ring, for 0 <= i < 2 * cap (no division). */
+static inline int
+slot(const struct mdx_ta_deque *q, int i)
+{
+	return i >= q->cap ? i - q->cap : i;
+}
+
+static inline void
+deque_push(struct mdx_ta_deque *q, int64_t key, double v)
 {
 	int i;
 
 	while (q->len > 0) {
-		i = (q->head + q->len - 1) % q->cap;
+		i = slot(q, q->head + q->len - 1);
 		if (q->max ? q->val[i] > v : q->val[i] < v)
 			break;
 		q->len--;
 	}
 	if (q->len == q->cap) {		/* only when the caller evicts late */
-		q->head = (q->head + 1) % q->cap;
+		q->head = slot(q, q->head + 1);
 		q->len--;
 	}
-	i = (q->head + q->len) % q->cap;
+	i = slot(q, q->head + q->len);
 	q->key[i] = key;
 	q->val[i] = v;
 	q->len++;
 }
 
+static inline void
+deque_evict(struct mdx_ta_deque *q, int64_t limit)
+{
+	while (q->len > 0 && q->key[q->head] <= limit) {
+		q->head = slot(q, q->head + 1);
+		q->len--;
+	}
+}
+
+static inline double
+deque_top(const struct mdx_ta_deque *q)
+{
+	return q->len > 0 ? q->val[q->head] : 0.0;
+}
+
+void
+mdx_ta_deque_push(struct mdx_ta_deque *q, int64_t key, double v)
+{
+	deque_push(q, key, v);
+}
+
 void
 mdx_ta_deque_evict(struct mdx_ta_deque *q, int64_t limit)
 {
-	while (q->len > 0 && q->key[q->head] <= limit) {
-		q->head = (q->head + 1) % q->cap;
-		q->len--;
-	}
+	deque_evict(q, limit);
 }
 
 double
 mdx_ta_deque_top(const struct mdx_ta_deque *q)
 {
-	return q->len > 0 ? q->val[q->head] : 0.0;
+	return deque_top(q);
 }
 
 void
@@ -393,39 +418,77 @@ mdx_ta_deque_free(struct mdx_ta_deque *q)
 /* ------------------------------------------------------------------------
  * Stochastic.  TA_STOCH: the raw %K is (close - lowest) / diff with
  * diff = (highest - lowest) / 100, 0 when diff is 0; slow %K is its SMA and
- * slow %D the SMA of slow %K.
+ * slow %D the SMA of slow %K.  The highest high and lowest low are tracked
+ * as TA-Lib tracks them: the window is scanned again only when the
+ * extreme leaves it.
  */
 void
 mdx_ta_stoch_init(struct mdx_ta_stoch *s, int fastk, int slowk, int slowd)
 {
 	memset(s, 0, sizeof(*s));
 	s->fastk = fastk;
-	mdx_ta_deque_init(&s->hi, fastk, 1);
-	mdx_ta_deque_init(&s->lo, fastk, 0);
+	s->hr = ring_new(fastk);
+	s->lr = ring_new(fastk);
 	mdx_ta_sma_init(&s->k, slowk);
 	mdx_ta_sma_init(&s->d, slowd);
 }
 
-int
-mdx_ta_stoch_update(struct mdx_ta_stoch *s, const struct mdx_ta_bar *b,
-    double *out)
+static inline int
+stoch_step(struct mdx_ta_stoch *s, const struct mdx_ta_bar *b, double *out)
 {
-	double hh, ll, diff, raw, k, d;
-	int64_t i = s->count++;
+	double diff, raw, k, d;
+	int64_t i = s->count++, trail = i - s->fastk + 1, j;
+	int slot;
 
-	mdx_ta_deque_evict(&s->hi, i - s->fastk);
-	mdx_ta_deque_evict(&s->lo, i - s->fastk);
-	mdx_ta_deque_push(&s->hi, i, b->high);
-	mdx_ta_deque_push(&s->lo, i, b->low);
+	s->hr[s->pos] = b->high;
+	s->lr[s->pos] = b->low;
+	if (++s->pos == s->fastk)
+		s->pos = 0;
+	if (i == 0) {
+		s->hh = b->high;
+		s->ll = b->low;
+		s->hhi = s->lli = 0;
+	} else {
+		if (s->lli < trail) {
+			slot = s->pos;	/* the oldest bar, trail */
+			s->ll = s->lr[slot];
+			s->lli = trail;
+			for (j = trail + 1; j <= i; j++) {
+				if (++slot == s->fastk)
+					slot = 0;
+				if (s->lr[slot] < s->ll) {
+					s->ll = s->lr[slot];
+					s->lli = j;
+				}
+			}
+		} else if (b->low <= s->ll) {
+			s->ll = b->low;
+			s->lli = i;
+		}
+		if (s->hhi < trail) {
+			slot = s->pos;	/* the oldest bar, trail */
+			s->hh = s->hr[slot];
+			s->hhi = trail;
+			for (j = trail + 1; j <= i; j++) {
+				if (++slot == s->fastk)
+					slot = 0;
+				if (s->hr[slot] > s->hh) {
+					s->hh = s->hr[slot];
+					s->hhi = j;
+				}
+			}
+		} else if (b->high >= s->hh) {
+			s->hh = b->high;
+			s->hhi = i;
+		}
+	}
 	if (s->count < s->fastk)
 		return 0;
-	hh = mdx_ta_deque_top(&s->hi);
-	ll = mdx_ta_deque_top(&s->lo);
-	diff = (hh - ll) / 100.0;
-	raw = diff != 0.0 ? (b->close - ll) / diff : 0.0;
-	if (!mdx_ta_sma_update(&s->k, raw, &k))
+	diff = (s->hh - s->ll) / 100.0;
+	raw = diff != 0.0 ? (b->close - s->ll) / diff : 0.0;
+	if (!sma_step(&s->k, raw, &k))
 		return 0;
-	if (!mdx_ta_sma_update(&s->d, k, &d))
+	if (!sma_step(&s->d, k, &d))
 		return 0;
 	out[0] = k;
 	out[1] = d;
@@ -435,8 +498,9 @@ mdx_ta_stoch_update(struct mdx_ta_stoch *s, const struct mdx_ta_bar *b,
 void
 mdx_ta_stoch_free(struct mdx_ta_stoch *s)
 {
-	mdx_ta_deque_free(&s->hi);
-	mdx_ta_deque_free(&s->lo);
+	free(s->hr);
+	free(s->lr);
+	s->hr = s->lr = NULL;
 	mdx_ta_sma_free(&s->k);
 	mdx_ta_sma_free(&s->d);
 }
@@ -450,16 +514,17 @@ mdx_ta_obv_init(struct mdx_ta_obv *s)
 	memset(s, 0, sizeof(*s));
 }
 
-int
-mdx_ta_obv_update(struct mdx_ta_obv *s, const struct mdx_ta_bar *b,
+static inline int
+obv_step(struct mdx_ta_obv *s, const struct mdx_ta_bar *b,
     double *out)
 {
+	/* TA-Lib's branches without branching: adding -v is subtracting v,
+	 * adding 0 * v leaves the sum as it is. */
 	if (s->count++ == 0)
 		s->obv = b->volume;
-	else if (b->close > s->pclose)
-		s->obv += b->volume;
-	else if (b->close < s->pclose)
-		s->obv -= b->volume;
+	else
+		s->obv += (double)((b->close > s->pclose) -
+		    (b->close < s->pclose)) * b->volume;
 	s->pclose = b->close;
 	out[0] = s->obv;
 	return 1;
@@ -476,8 +541,8 @@ mdx_ta_roc_init(struct mdx_ta_roc *s, int n)
 	s->ring = ring_new(n);
 }
 
-int
-mdx_ta_roc_update(struct mdx_ta_roc *s, double x, double *out)
+static inline int
+roc_step(struct mdx_ta_roc *s, double x, double *out)
 {
 	double old = s->ring[s->pos];
 
@@ -495,6 +560,308 @@ mdx_ta_roc_free(struct mdx_ta_roc *s)
 {
 	free(s->ring);
 	s->ring = NULL;
+}
+
+/* ------------------------------------------------------------------------
+ * The public per-value updates, and the array forms: they run the same
+ * step over a whole array with the state in a local copy, which the
+ * compiler keeps in registers.
+ */
+
+int
+mdx_ta_sma_update(struct mdx_ta_sma *s, double x, double *out)
+{
+	return sma_step(s, x, out);
+}
+
+/*
+ * Once a whole window lies inside the array, the oldest value is read from
+ * the array rather than the ring (fewer stores in the loop), and at the end
+ * the ring is refilled from the array's last n values.
+ */
+size_t
+mdx_ta_sma_run(struct mdx_ta_sma *s, const double *x, size_t n,
+    double *const *out)
+{
+	struct mdx_ta_sma t = *s;
+	double *o = out[0], sum, v;
+	size_t i, k = 0, w = (size_t)t.n;
+
+	for (i = 0; i < n && i < w; i++)
+		k += sma_step(&t, x[i], o + k);
+	if (i < n) {
+		sum = t.sum;
+		for (; i < n; i++) {
+			sum += x[i];
+			v = sum;
+			sum -= x[i - w + 1];
+			o[k++] = v / t.n;
+		}
+		t.sum = sum;
+		t.count += (int64_t)(n - w);
+		memcpy(t.ring, x + n - w, w * sizeof(double));
+		t.pos = 0;
+	}
+	*s = t;
+	return k;
+}
+
+int
+mdx_ta_ema_update(struct mdx_ta_ema *s, double x, double *out)
+{
+	return ema_step(s, x, out);
+}
+
+size_t
+mdx_ta_ema_run(struct mdx_ta_ema *s, const double *x, size_t n,
+    double *const *out)
+{
+	struct mdx_ta_ema t = *s;
+	double v[1];
+	size_t i, k = 0;
+	int j;
+
+	for (i = 0; i < n; i++) {
+		if (!ema_step(&t, x[i], v))
+			continue;
+		for (j = 0; j < 1; j++)
+			out[j][k] = v[j];
+		k++;
+	}
+	*s = t;
+	return k;
+}
+
+int
+mdx_ta_wma_update(struct mdx_ta_wma *s, double x, double *out)
+{
+	return wma_step(s, x, out);
+}
+
+size_t
+mdx_ta_wma_run(struct mdx_ta_wma *s, const double *x, size_t n,
+    double *const *out)
+{
+	struct mdx_ta_wma t = *s;
+	double v[1];
+	size_t i, k = 0;
+	int j;
+
+	for (i = 0; i < n; i++) {
+		if (!wma_step(&t, x[i], v))
+			continue;
+		for (j = 0; j < 1; j++)
+			out[j][k] = v[j];
+		k++;
+	}
+	*s = t;
+	return k;
+}
+
+int
+mdx_ta_rsi_update(struct mdx_ta_rsi *s, double x, double *out)
+{
+	return rsi_step(s, x, out);
+}
+
+size_t
+mdx_ta_rsi_run(struct mdx_ta_rsi *s, const double *x, size_t n,
+    double *const *out)
+{
+	struct mdx_ta_rsi t = *s;
+	double v[1];
+	size_t i, k = 0;
+	int j;
+
+	for (i = 0; i < n; i++) {
+		if (!rsi_step(&t, x[i], v))
+			continue;
+		for (j = 0; j < 1; j++)
+			out[j][k] = v[j];
+		k++;
+	}
+	*s = t;
+	return k;
+}
+
+int
+mdx_ta_macd_update(struct mdx_ta_macd *s, double x, double *out)
+{
+	return macd_step(s, x, out);
+}
+
+size_t
+mdx_ta_macd_run(struct mdx_ta_macd *s, const double *x, size_t n,
+    double *const *out)
+{
+	struct mdx_ta_macd t = *s;
+	double v[3];
+	size_t i, k = 0;
+	int j;
+
+	for (i = 0; i < n; i++) {
+		if (!macd_step(&t, x[i], v))
+			continue;
+		for (j = 0; j < 3; j++)
+			out[j][k] = v[j];
+		k++;
+	}
+	*s = t;
+	return k;
+}
+
+int
+mdx_ta_bbands_update(struct mdx_ta_bbands *s, double x, double *out)
+{
+	return bbands_step(s, x, out);
+}
+
+size_t
+mdx_ta_bbands_run(struct mdx_ta_bbands *s, const double *x, size_t n,
+    double *const *out)
+{
+	struct mdx_ta_bbands t = *s;
+	double v[3];
+	size_t i, k = 0;
+	int j;
+
+	for (i = 0; i < n; i++) {
+		if (!bbands_step(&t, x[i], v))
+			continue;
+		for (j = 0; j < 3; j++)
+			out[j][k] = v[j];
+		k++;
+	}
+	*s = t;
+	return k;
+}
+
+int
+mdx_ta_roc_update(struct mdx_ta_roc *s, double x, double *out)
+{
+	return roc_step(s, x, out);
+}
+
+size_t
+mdx_ta_roc_run(struct mdx_ta_roc *s, const double *x, size_t n,
+    double *const *out)
+{
+	struct mdx_ta_roc t = *s;
+	double *o = out[0], old;
+	size_t i, k = 0, w = (size_t)t.n;
+
+	for (i = 0; i < n && i < w; i++)
+		k += roc_step(&t, x[i], o + k);
+	if (i < n) {
+		for (; i < n; i++) {
+			old = x[i - w];
+			o[k++] = old != 0.0 ? ((x[i] / old) - 1.0) * 100.0 : 0.0;
+		}
+		t.count += (int64_t)(n - w);
+		memcpy(t.ring, x + n - w, w * sizeof(double));
+		t.pos = 0;
+	}
+	*s = t;
+	return k;
+}
+
+int
+mdx_ta_atr_update(struct mdx_ta_atr *s, const struct mdx_ta_bar *b,
+    double *out)
+{
+	return atr_step(s, b, out);
+}
+
+size_t
+mdx_ta_atr_run(struct mdx_ta_atr *s, const double *high,
+    const double *low, const double *close, const double *volume, size_t n,
+    double *const *out)
+{
+	struct mdx_ta_atr t = *s;
+	struct mdx_ta_bar b = { 0, 0, 0, 0, 0, 0 };
+	double v[1];
+	size_t i, k = 0;
+	int j;
+
+	for (i = 0; i < n; i++) {
+		b.high = high[i];
+		b.low = low[i];
+		b.close = close[i];
+		b.volume = volume != NULL ? volume[i] : 0;
+		if (!atr_step(&t, &b, v))
+			continue;
+		for (j = 0; j < 1; j++)
+			out[j][k] = v[j];
+		k++;
+	}
+	*s = t;
+	return k;
+}
+
+int
+mdx_ta_stoch_update(struct mdx_ta_stoch *s, const struct mdx_ta_bar *b,
+    double *out)
+{
+	return stoch_step(s, b, out);
+}
+
+size_t
+mdx_ta_stoch_run(struct mdx_ta_stoch *s, const double *high,
+    const double *low, const double *close, const double *volume, size_t n,
+    double *const *out)
+{
+	struct mdx_ta_stoch t = *s;
+	struct mdx_ta_bar b = { 0, 0, 0, 0, 0, 0 };
+	double v[2];
+	size_t i, k = 0;
+	int j;
+
+	for (i = 0; i < n; i++) {
+		b.high = high[i];
+		b.low = low[i];
+		b.close = close[i];
+		b.volume = volume != NULL ? volume[i] : 0;
+		if (!stoch_step(&t, &b, v))
+			continue;
+		for (j = 0; j < 2; j++)
+			out[j][k] = v[j];
+		k++;
+	}
+	*s = t;
+	return k;
+}
+
+int
+mdx_ta_obv_update(struct mdx_ta_obv *s, const struct mdx_ta_bar *b,
+    double *out)
+{
+	return obv_step(s, b, out);
+}
+
+size_t
+mdx_ta_obv_run(struct mdx_ta_obv *s, const double *high,
+    const double *low, const double *close, const double *volume, size_t n,
+    double *const *out)
+{
+	struct mdx_ta_obv t = *s;
+	struct mdx_ta_bar b = { 0, 0, 0, 0, 0, 0 };
+	double v[1];
+	size_t i, k = 0;
+	int j;
+
+	for (i = 0; i < n; i++) {
+		b.high = high[i];
+		b.low = low[i];
+		b.close = close[i];
+		b.volume = volume != NULL ? volume[i] : 0;
+		if (!obv_step(&t, &b, v))
+			continue;
+		for (j = 0; j < 1; j++)
+			out[j][k] = v[j];
+		k++;
+	}
+	*s = t;
+	return k;
 }
 
 /* ------------------------------------------------------------------------
@@ -616,8 +983,8 @@ mdx_ta_stats24_update(struct mdx_ta_stats24 *s, const struct mdx_ta_bar *b,
 		s->head = (s->head + 1) % s->cap;
 		s->len--;
 	}
-	mdx_ta_deque_evict(&s->hi, limit);
-	mdx_ta_deque_evict(&s->lo, limit);
+	deque_evict(&s->hi, limit);
+	deque_evict(&s->lo, limit);
 	j = (s->head + s->len) % s->cap;
 	s->t[j] = b->t;
 	s->open[j] = b->open;
@@ -630,8 +997,8 @@ mdx_ta_stats24_update(struct mdx_ta_stats24 *s, const struct mdx_ta_bar *b,
 		for (i = 0; i < s->len; i++)
 			s->vsum += s->vol[(s->head + i) % s->cap];
 	}
-	mdx_ta_deque_push(&s->hi, b->t, b->high);
-	mdx_ta_deque_push(&s->lo, b->t, b->low);
+	deque_push(&s->hi, b->t, b->high);
+	deque_push(&s->lo, b->t, b->low);
 	if (s->first == INT64_MIN)
 		s->first = b->t;
 	if (s->first > limit + 1)	/* the series covers less than 24 h */
@@ -640,8 +1007,8 @@ mdx_ta_stats24_update(struct mdx_ta_stats24 *s, const struct mdx_ta_bar *b,
 	out[1] = b->close - s->open[s->head];
 	out[2] = s->open[s->head] != 0.0 ?
 	    out[1] / s->open[s->head] * 100.0 : 0.0;
-	out[3] = mdx_ta_deque_top(&s->hi);
-	out[4] = mdx_ta_deque_top(&s->lo);
+	out[3] = deque_top(&s->hi);
+	out[4] = deque_top(&s->lo);
 	out[5] = s->vsum;
 	return 1;
 }

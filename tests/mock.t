@@ -252,6 +252,9 @@ is "$(node "$MOCKJS" --dump --now $NOW --exchange okx --market swap --symbol BTC
     --interval 1h --from 2024-01-01T00:00:00Z --to 2024-01-01T01:00:00Z | jq -c '[.volume, .quote_volume]')" \
     "$(get "/api/v5/market/history-candles?instId=BTC-USD-SWAP&bar=1H&after=$((T0 + H))&limit=1" | jq -c '.data[0] | [.[6], .[7]]')" \
     "canonical okx inverse: volume in base, quote_volume in USD"
+is "$(get "/mock/candles?exchange=bybit&market=inverse&symbol=BTCUSD&interval=1m&from=$((NOWMS - 90000))&to=$((NOWMS + 60000))" | jq -s -c 'map([.open_time, .closed, .quote_volume, .volume])')" \
+    "$(get "/v5/market/kline?category=inverse&symbol=BTCUSD&interval=1&start=$((NOWMS - 90000))&end=$NOWMS" | jq -c '.result.list | reverse | map([(.[0]|tonumber/1000|todate), (.[0]|tonumber) + 60000 <= '$NOWMS', .[5], .[6]])')" \
+    "canonical bybit inverse, forming candle too: quote_volume is the contracts, volume the turnover"
 exits 64 "--dump of an unknown symbol exits 64" node "$MOCKJS" --dump --exchange binance \
     --market spot --symbol NOPE --interval 1m --from 2024-01-01 --to 2024-01-02
 
@@ -314,6 +317,26 @@ is "$(curl -s -o "$T/em" -w '%{http_code}' "$M$K") $(wc -c <"$T/em" | tr -d ' ')
     "fault empty: 200 with an empty body"
 fault '{"type":"403","exchange":"bybit"}'
 is "$(status "/v5/market/time")" 403 "fault 403 (Bybit's access too frequent)"
+# Bad rows in well-formed answers.
+KB="/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=$T0&limit=3"
+KY="/v5/market/kline?category=spot&symbol=BTCUSDT&interval=1&start=$T0&end=$((T0 + 120000))"
+KX="/api/v5/market/history-candles?instId=BTC-USDT&before=$((T0 - 1))&after=$((T0 + 180000))"
+fault '{"type":"outside"}'
+is "$(get "$KB" | jq -c 'map(.[0])')" "[$((T0 - 60000)),$T0,$((T0 + 60000)),$((T0 + 120000))]" \
+    "fault outside (binance): a row before the range"
+fault '{"type":"outside"}'
+is "$(get "$KY" | jq -c '.result.list|map(.[0])')" "[\"$((T0 + 120000))\",\"$((T0 + 60000))\",\"$T0\",\"$((T0 - 60000))\"]" \
+    "fault outside (bybit): a row before the range, at the end"
+fault '{"type":"missing_field"}'
+is "$(get "$KX" | jq -c '.data|map(length)')" "[8,9,9]" "fault missing_field"
+fault '{"type":"duplicate"}'
+is "$(get "$KB" | jq -c 'map(.[0])')" "[$T0,$T0,$((T0 + 60000)),$((T0 + 120000))]" "fault duplicate"
+fault '{"type":"unordered"}'
+is "$(get "$KB" | jq -c 'map(.[0])')" "[$((T0 + 120000)),$((T0 + 60000)),$T0]" "fault unordered"
+fault '{"type":"bad_number"}'
+is "$(get "$KB" | jq -c '.[0][1]')" '"abc"' "fault bad_number"
+fault '{"type":"high_low"}'
+is "$(get "$KB" | jq -c '.[0] | (.[2]|tonumber) < (.[3]|tonumber)')" true "fault high_low"
 fault '{"type":"500","count":2,"symbol":"ETHUSDT"}'
 is "$(status "$K") $(status "${K%BTCUSDT*}ETHUSDT&interval=1m") $(status "${K%BTCUSDT*}ETHUSDT&interval=1m") $(status "${K%BTCUSDT*}ETHUSDT&interval=1m")" \
     "200 500 500 200" "a fault for the next N requests of one symbol"
@@ -412,6 +435,16 @@ is "$(jq -n -c --argjson a "$a" --argjson b "$b" '[$a[1], $b[1], $a[2] < $b[2]]'
     "the forming bar is unconfirmed and its volume grows"
 is "$c" "$(curl -s "$M2/api/v5/market/history-candles?instId=BTC-USDT&before=$((T0 - 1))&after=$((T0 + 60000))" | jq -c '.data[0]')" \
     "once closed it equals the bar served by a mock with a later clock"
+
+# A fault for a span of the mock clock: an outage.
+post /mock/faults '{"type":"503","exchange":"okx","from":"2024-01-01T01:00:00Z","to":"2024-01-01T01:10:00Z"}' >/dev/null
+OT="/api/v5/public/time"
+s1=$(status "$OT")
+post /mock/clock '{"now":"2024-01-01T01:00:00Z"}' >/dev/null
+s2="$(status "$OT") $(status "$OT")"
+post /mock/clock '{"now":"2024-01-01T01:10:00Z"}' >/dev/null
+is "$s1 $s2 $(status "$OT")" "200 503 503 200" "a fault from/to the mock clock"
+curl -s -X DELETE "$M/mock/faults" >/dev/null
 
 # ---- Start options and SIGTERM
 port=$(free_port)

@@ -201,24 +201,102 @@ gap(const struct series *s, mdx_time prev, mdx_time t, int filled,
 }
 
 /* ------------------------------------------------------------------------
- * Output.
+ * Output.  Records are assembled from pieces made once per spec, into
+ * room reserved once per candle: the output is most of the work.
  */
+struct piece {
+	char *s;
+	size_t len;
+};
+
+static struct outfmt {
+	struct piece head;	/* ","name":"rsi","params":"14","values":{ */
+	struct piece field;	/* ,"rsi_14": */
+	struct piece key[MDX_IND_MAXOUT];	/* "rsi": then ,"x": */
+	size_t max;		/* the most one record of this spec adds */
+} *fmt;
+
 static void
-add_values(struct mdx_buf *b, const struct mdx_ind_spec *sp, const double *v,
-    int have)
+piece_set(struct piece *p, struct mdx_buf *b)
 {
-	char num[MDX_DBL_BUFSZ];
+	p->len = b->len;
+	p->s = mdx_buf_detach(b, NULL);
+	if (p->s == NULL)
+		p->s = mdx_strdup("");
+}
+
+static void
+fmt_init(void)
+{
+	struct mdx_buf b = MDX_BUF_INIT;
+	int i, j;
+
+	fmt = mdx_calloc((size_t)nspecs, sizeof(*fmt));
+	for (i = 0; i < nspecs; i++) {
+		mdx_buf_printf(&b, "\",\"name\":\"%s\",\"params\":\"%s\","
+		    "\"values\":{", specs[i].name, specs[i].params);
+		piece_set(&fmt[i].head, &b);
+		mdx_buf_printf(&b, ",\"%s\":", specs[i].field);
+		piece_set(&fmt[i].field, &b);
+		fmt[i].max = fmt[i].head.len + fmt[i].field.len + 8;
+		for (j = 0; j < specs[i].nout; j++) {
+			mdx_buf_printf(&b, "%s\"%s\":", j ? "," : "",
+			    specs[i].out[j]);
+			piece_set(&fmt[i].key[j], &b);
+			fmt[i].max += fmt[i].key[j].len + MDX_DBL_BUFSZ;
+		}
+	}
+}
+
+static void
+fmt_free(void)
+{
+	int i, j;
+
+	for (i = 0; i < nspecs; i++) {
+		free(fmt[i].head.s);
+		free(fmt[i].field.s);
+		for (j = 0; j < specs[i].nout; j++)
+			free(fmt[i].key[j].s);
+	}
+	free(fmt);
+}
+
+static char *
+put(char *p, const struct piece *pc)
+{
+	memcpy(p, pc->s, pc->len);
+	return p + pc->len;
+}
+
+/* "a":1,"b":2 (or nulls) for one spec's values. */
+static char *
+put_values(char *p, int i, const double *v, int have)
+{
 	int j;
 
-	for (j = 0; j < sp->nout; j++) {
-		mdx_buf_addstr(b, j == 0 ? "\"" : ",\"");
-		mdx_buf_addstr(b, sp->out[j]);
-		mdx_buf_addstr(b, "\":");
+	for (j = 0; j < specs[i].nout; j++) {
+		p = put(p, &fmt[i].key[j]);
 		if (have)
-			mdx_buf_add(b, num, (size_t)mdx_fmt_double(v[j], num));
-		else
-			mdx_buf_addstr(b, "null");
+			p += mdx_fmt_double(v[j], p);
+		else {
+			memcpy(p, "null", 4);
+			p += 4;
+		}
 	}
+	return p;
+}
+
+/* The same into a buffer, for the warehouse's COPY rows. */
+static void
+add_values(struct mdx_buf *b, int i, const double *v)
+{
+	char *p;
+
+	mdx_buf_grow(b, fmt[i].max);
+	p = put_values(b->data + b->len, i, v, 1);
+	b->len = (size_t)(p - b->data);
+	b->data[b->len] = '\0';
 }
 
 /* One indicator record per indicator with a value (or all, with
@@ -227,55 +305,70 @@ static void
 write_records(struct mdx_buf *b, const struct series *s, const char *tbuf,
     int tlen, double (*val)[MDX_IND_MAXOUT], const int *have)
 {
+	size_t need = 0;
+	char *p;
 	int i;
 
+	for (i = 0; i < nspecs; i++)
+		need += s->prefix.len + (size_t)tlen + fmt[i].max + 4;
+	mdx_buf_grow(b, need);
+	p = b->data + b->len;
 	for (i = 0; i < nspecs; i++) {
 		if (!have[i] && !opt.keep_warmup)
 			continue;
-		mdx_buf_add(b, s->prefix.data, s->prefix.len);
-		mdx_buf_add(b, tbuf, (size_t)tlen);
-		mdx_buf_addstr(b, "\",\"name\":\"");
-		mdx_buf_addstr(b, specs[i].name);
-		mdx_buf_addstr(b, "\",\"params\":\"");
-		mdx_buf_addstr(b, specs[i].params);
-		mdx_buf_addstr(b, "\",\"values\":{");
-		add_values(b, &specs[i], val[i], have[i]);
-		mdx_buf_addstr(b, "}}\n");
+		memcpy(p, s->prefix.data, s->prefix.len);
+		p += s->prefix.len;
+		memcpy(p, tbuf, (size_t)tlen);
+		p += tlen;
+		p = put(p, &fmt[i].head);
+		p = put_values(p, i, val[i], have[i]);
+		memcpy(p, "}}\n", 3);
+		p += 3;
 		cnt.out++;
 	}
+	b->len = (size_t)(p - b->data);
+	b->data[b->len] = '\0';
 }
 
-/* The candle line with one field per indicator added before its final
+/* The candle line with one member per indicator added before its final
  * brace: a number for one value, an object for several. */
 static void
 write_merged(struct mdx_buf *b, const char *line, size_t len,
     double (*val)[MDX_IND_MAXOUT], const int *have)
 {
-	char num[MDX_DBL_BUFSZ];
+	size_t need = len + 4;
+	char *p;
 	int i;
 
 	while (len > 0 && line[len - 1] != '}')
 		len--;
-	mdx_buf_add(b, line, len - 1);
+	for (i = 0; i < nspecs; i++)
+		need += fmt[i].max + 4;
+	mdx_buf_grow(b, need);
+	p = b->data + b->len;
+	memcpy(p, line, len - 1);
+	p += len - 1;
 	for (i = 0; i < nspecs; i++) {
 		if (!have[i] && !opt.keep_warmup)
 			continue;
-		mdx_buf_addstr(b, ",\"");
-		mdx_buf_addstr(b, specs[i].field);
-		mdx_buf_addstr(b, "\":");
+		p = put(p, &fmt[i].field);
 		if (specs[i].nout == 1) {
 			if (have[i])
-				mdx_buf_add(b, num,
-				    (size_t)mdx_fmt_double(val[i][0], num));
-			else
-				mdx_buf_addstr(b, "null");
+				p += mdx_fmt_double(val[i][0], p);
+			else {
+				memcpy(p, "null", 4);
+				p += 4;
+			}
 		} else {
-			mdx_buf_addch(b, '{');
-			add_values(b, &specs[i], val[i], have[i]);
-			mdx_buf_addch(b, '}');
+			*p++ = '{';
+			p = put_values(p, i, val[i], have[i]);
+			*p++ = '}';
 		}
 	}
-	mdx_buf_addstr(b, "}\n");
+	memcpy(p, "}\n", 2);
+	p += 2;
+	b->len = (size_t)(p - b->data);
+	b->data[b->len] = '\0';
 	cnt.out++;
 }
 
@@ -395,7 +488,7 @@ run_stream(char **files, int nfiles)
 			tlen = mdx_time_format(c.open_time, tbuf);
 			write_records(&out, s, tbuf, tlen, val, have);
 		}
-		if (out.len >= 60000) {
+		if (out.len >= 256 * 1024) {	/* written without a copy */
 			mdx_write(w, out.data, out.len);
 			mdx_buf_reset(&out);
 		}
@@ -694,7 +787,7 @@ db_series(PGconn *c, struct series *s)
 				mdx_buf_addch(&copybuf, '\t');
 				mdx_buf_addstr(&copybuf, specs[i].params);
 				mdx_buf_addstr(&copybuf, "\t{");
-				add_values(&copybuf, &specs[i], val, 1);
+				add_values(&copybuf, i, val);
 				mdx_buf_addstr(&copybuf, "}\n");
 				cnt.out++;
 			}
@@ -865,6 +958,7 @@ main(int argc, char *argv[])
 		    specs[i].kind == MDX_IND_VWAP ||
 		    specs[i].kind == MDX_IND_STATS24H)
 			need_volume = 1;
+	fmt_init();
 	if (opt.db) {
 		if (argc > 1 || opt.merge || opt.keep_warmup)
 			mdx_die(MDX_EX_USAGE, "--db reads the warehouse: no "
@@ -882,6 +976,7 @@ main(int argc, char *argv[])
 		status = run_stream(argv + 1, argc - 1);
 	}
 	summary();
+	fmt_free();
 	free(specs);
 	return status;
 }

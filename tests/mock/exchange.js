@@ -412,23 +412,30 @@ function minuteFull(inst, t) {
 	let v = Math.round(inst.vPerMin * act / inst.lotU) * inst.lotU;
 	if (v < inst.lotU)
 		v = inst.lotU;
-	const vwap = BigInt(Math.round((o + h + l + c) / 4));
-	let b, q;
-	if (inst.kind === 'direct') {
-		b = BigInt(v);
-		q = b * vwap;
-	} else if (inst.kind === 'contracts') {
-		b = BigInt(v) * BigInt(inst.ctU);
-		q = b * vwap;
-	} else {
-		q = BigInt(v) * BigInt(inst.ctUsd);
-		b = q * inst.powQ / vwap;
-	}
-	const share = BigInt(300 + (r3 % 401));
-	const tb = b * share / 1000n;
-	const tq = inst.kind === 'inverse' ? tb * vwap / inst.powQ : tb * vwap;
+	const share = 300 + (r3 % 401);
 	const n = 1 + Math.floor(400 * act * (0.5 + unit(r3)));
-	return { o: o, h: h, l: l, c: c, v: v, b: b, q: q, n: n, tb: tb, tq: tq };
+	return amounts(inst, { o: o, h: h, l: l, c: c, v: v, n: n }, share);
+}
+
+// Fills in the base, quote and taker amounts of candle x from its volume v
+// (base quantity or contracts), a typical price, and the taker share in
+// thousandths, as integers.
+function amounts(inst, x, share) {
+	const vwap = BigInt(Math.max(1, Math.round((x.o + x.h + x.l + x.c) / 4)));
+	if (inst.kind === 'direct') {
+		x.b = BigInt(x.v);
+		x.q = x.b * vwap;
+	} else if (inst.kind === 'contracts') {
+		x.b = BigInt(x.v) * BigInt(inst.ctU);
+		x.q = x.b * vwap;
+	} else {
+		x.q = BigInt(x.v) * BigInt(inst.ctUsd);
+		x.b = x.q * inst.powQ / vwap;
+	}
+	x.tb = x.b * BigInt(share) / 1000n;
+	x.tq = inst.kind === 'inverse' ? x.tb * vwap / inst.powQ : x.tb * vwap;
+	x.share = share;
+	return x;
 }
 
 // The forming 1m candle at fraction f of its minute: it has moved part of
@@ -441,14 +448,9 @@ function minutePartial(inst, t, f) {
 	    tk) * tk;
 	const l = Math.min(x.o, c) - Math.floor((Math.min(x.o, x.c) - x.l) * f /
 	    tk) * tk;
-	const num = BigInt(Math.floor(f * 1000));
 	const v = Math.floor(x.v * f / inst.lotU) * inst.lotU;
-	return {
-		o: x.o, h: h, l: Math.max(l, Math.min(tk, x.o)), c: c, v: v,
-		b: x.b * num / 1000n, q: x.q * num / 1000n,
-		n: Math.floor(x.n * f), tb: x.tb * num / 1000n,
-		tq: x.tq * num / 1000n
-	};
+	return amounts(inst, { o: x.o, h: h, l: Math.max(l, Math.min(tk, x.o)),
+	    c: c, v: v, n: Math.floor(x.n * f) }, x.share);
 }
 
 function merge(acc, x) {
@@ -970,7 +972,11 @@ function parseHoles(spec, now) {
 }
 
 const FAULT_TYPES = ['429', '418', '403', '500', '502', '503', '504', 'html',
-	'slow', 'truncate', 'reset', 'badjson', 'empty'];
+	'slow', 'truncate', 'reset', 'badjson', 'empty', 'outside',
+	'missing_field', 'duplicate', 'unordered', 'bad_number', 'high_low'];
+// Faults that let the exchange answer and then alter the answer.
+const ALTERING = ['slow', 'truncate', 'badjson', 'outside', 'missing_field',
+	'duplicate', 'unordered', 'bad_number', 'high_low'];
 
 // A fault rule, from JSON or from "type=500,path=/api/v3/klines,count=2".
 function parseFault(x) {
@@ -1006,7 +1012,15 @@ function parseFault(x) {
 		if (!(r.probability >= 0 && r.probability <= 1))
 			throw new Error('bad fault probability');
 	}
-	if (r.count === undefined && r.probability === undefined)
+	for (const k of ['from', 'to'])
+		if (r[k] !== undefined) {
+			const t = parseTime(r[k], NaN);
+			if (Number.isNaN(t))
+				throw new Error('bad fault ' + k + ' "' + r[k] + '"');
+			r[k + '_ms'] = t;
+		}
+	if (r.count === undefined && r.probability === undefined &&
+	    r.from === undefined && r.to === undefined)
 		r.count = 1;
 	r.seen = 0;
 	r.fired = 0;
@@ -1241,6 +1255,9 @@ class Mock {
 				continue;
 			if (r.count !== undefined && r.fired >= r.count)
 				continue;
+			if ((r.from_ms !== undefined && ctx.now < r.from_ms) ||
+			    (r.to_ms !== undefined && ctx.now >= r.to_ms))
+				continue;
 			r.seen++;
 			if (r.after !== undefined && r.seen <= r.after)
 				continue;
@@ -1271,7 +1288,8 @@ class Mock {
 		const ctx = {
 			path: path, exchange: ex, ip: req.socket.remoteAddress,
 			symbol: q.get('symbol') || q.get('instId') || null,
-			interval: q.get('interval') || q.get('bar') || null
+			interval: q.get('interval') || q.get('bar') || null,
+			now: this.now()
 		};
 		const st = this.stats;
 		st.requests++;
@@ -1290,8 +1308,7 @@ class Mock {
 			if (res.destroyed || req.socket.destroyed)
 				return;
 			let out;
-			if (fault && fault.type !== 'slow' && fault.type !== 'truncate' &&
-			    fault.type !== 'badjson') {
+			if (fault && ALTERING.indexOf(fault.type) < 0) {
 				out = faultAnswer(fault, ex);
 				if (out === null) {
 					req.socket.destroy();
@@ -1312,6 +1329,8 @@ class Mock {
 			st.by_status[out.status] = (st.by_status[out.status] || 0) + 1;
 			if (fault && fault.type === 'badjson')
 				out.body = breakJson(out.body);
+			else if (fault && out.status === 200)
+				out.body = badRows(fault.type, ex, out.body);
 			// Exchanges compress larger answers when asked to.
 			const gz = this.o.gzip && out.body.length >= 1024 &&
 			    /\bgzip\b/.test(req.headers['accept-encoding'] || '');
@@ -2079,6 +2098,62 @@ function faultAnswer(f, ex) {
 		return { status: 200, type: 'application/json', body: '' };
 	}
 	return { status: 500, type: 'text/plain', body: 'bad fault\n' };
+}
+
+// Bad kline rows in a well-formed answer: a row before the range asked
+// for, a row short of its last field, a row twice, the rows in the wrong
+// order, a price that is not a number, or high below low.  Answers without
+// kline rows are left alone.
+function badRows(type, ex, body) {
+	let doc;
+	try {
+		doc = JSON.parse(body);
+	} catch (e) {
+		return body;
+	}
+	const rows = ex === 'binance' ? doc : ex === 'bybit' ?
+	    doc && doc.result && doc.result.list : doc && doc.data;
+	if (!Array.isArray(rows) || !rows.length || !Array.isArray(rows[0]))
+		return body;
+	const newestFirst = ex !== 'binance';
+	const oldest = newestFirst ? rows.length - 1 : 0;
+	switch (type) {
+	case 'outside': {
+		const r = rows[oldest].slice();
+		const t = Number(r[0]);
+		const step = rows.length > 1 ? Math.abs(Number(rows[1][0]) -
+		    Number(rows[0][0])) : MIN;
+		r[0] = typeof r[0] === 'number' ? t - step : String(t - step);
+		if (ex === 'binance')
+			r[6] = t - 1;
+		if (newestFirst)
+			rows.push(r);
+		else
+			rows.unshift(r);
+		break;
+	}
+	case 'missing_field':
+		rows[0].pop();
+		break;
+	case 'duplicate':
+		rows.splice(1, 0, rows[0].slice());
+		break;
+	case 'unordered':
+		rows.reverse();
+		if (rows.length === 1)
+			rows.push(rows[0].slice());
+		break;
+	case 'bad_number':
+		rows[0][1] = 'abc';
+		break;
+	case 'high_low': {
+		const h = rows[0][2];
+		rows[0][2] = rows[0][3];
+		rows[0][3] = h;
+		break;
+	}
+	}
+	return JSON.stringify(doc);
 }
 
 // Invalid JSON: the answer cut short, with a stray byte at the end.
