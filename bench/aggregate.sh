@@ -32,8 +32,9 @@ part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 _tap_failed=0
 . "$MDX_SRC/tests/lib.sh" >/dev/null
 now() { date +%s.%N; }
-secs() { echo "$2 - $1" | bc -l; }
-rate() { printf '%.0f' "$(echo "$1 / $2" | bc -l)"; }
+calc() { awk "BEGIN { printf \"%.6f\", $* }"; }
+secs() { calc "$2 - $1"; }
+rate() { awk "BEGIN { printf \"%.0f\", $1 / $2 }"; }
 
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -49,9 +50,9 @@ done
 n=$(wc -l <"$T/in.nd" | tr -d ' ')
 cat "$T/in.nd" >/dev/null
 t0=$(now)
-mdx-aggregate -q --to 1h "$T/in.nd" >"$T/mdx.out"
+/usr/bin/time -f '%U %S' -o "$T/cpu.mdx" mdx-aggregate -q --to 1h "$T/in.nd" >"$T/mdx.out"
 t1=$(now)
-awk -F'"' '
+/usr/bin/time -f '%U %S' -o "$T/cpu.awk" awk -F'"' '
 function flush() {
 	if (k != "")
 		printf "%s %s %s %s %s %s %.8f %.8f\n", sym, b, o, h, l, c, v, q
@@ -70,11 +71,13 @@ END { flush() }' "$T/in.nd" >"$T/awk.out"
 t2=$(now)
 dm=$(secs "$t0" "$t1")
 da=$(secs "$t1" "$t2")
-printf 'mdx-aggregate --to 1h  %10s candles/s  (%.2f s, %s rollups)\n' \
-    "$(rate "$n" "$dm")" "$dm" "$(wc -l <"$T/mdx.out" | tr -d ' ')"
-printf 'awk one-pass (peer)    %10s candles/s  (%.2f s, %s rollups)\n' \
-    "$(rate "$n" "$da")" "$da" "$(wc -l <"$T/awk.out" | tr -d ' ')"
-printf 'ratio mdx/awk          %10.2f\n' "$(echo "$da / $dm" | bc -l)"
+cm=$(awk '{ print $1 + $2 }' "$T/cpu.mdx")
+ca=$(awk '{ print $1 + $2 }' "$T/cpu.awk")
+printf 'mdx-aggregate --to 1h  %10s candles/s  (%.2f s; %s candles per CPU second; %s rollups)\n' \
+    "$(rate "$n" "$dm")" "$dm" "$(rate "$n" "$cm")" "$(wc -l <"$T/mdx.out" | tr -d ' ')"
+printf 'awk one-pass (peer)    %10s candles/s  (%.2f s; %s candles per CPU second; %s rollups)\n' \
+    "$(rate "$n" "$da")" "$da" "$(rate "$n" "$ca")" "$(wc -l <"$T/awk.out" | tr -d ' ')"
+printf 'ratio mdx/awk          %10.2f  (CPU time: %.2f)\n' "$(calc "$da / $dm")" "$(calc "$ca / $cm")"
 rm -f "$T/in.nd" "$T/c0.nd" "$T/mdx.out" "$T/awk.out"
 fi
 
@@ -143,7 +146,7 @@ printf 'mdx-aggregate --db --to 1h  %8.2f s  (%s candles, %s candles/s, with gap
 printf 'plain SQL GROUP BY (peer)   %8.2f s  (%s candles/s)\n' "$ds" \
     "$(rate "$rows" "$ds")"
 printf 'ratio SQL/mdx               %8.2f  (rollups differing: %s)\n' \
-    "$(echo "$ds / $dm" | bc -l)" "$diff"
+    "$(calc "$ds / $dm")" "$diff"
 psql -c "DROP TABLE bench_rollup"
 fi
 
@@ -175,7 +178,7 @@ SQL
 		t0=$(now)
 		mdx-aggregate -q --db --to 1h,1d
 		t1=$(now)
-		ms="$ms $(printf '%.0f' "$(echo "($t1 - $t0) * 1000" | bc -l)")"
+		ms="$ms $(awk "BEGIN { printf \"%.0f\", ($t1 - $t0) * 1000 }")"
 		h=$((h + 1))
 	done
 	med=$(echo "$ms" | tr ' ' '\n' | grep . | sort -n |

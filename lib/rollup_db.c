@@ -572,7 +572,8 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 		}
 	}
 	PQclear(r);
-	qsort(bk, nbk, sizeof(*bk), cmp_ibucket);
+	if (nbk > 1)
+		qsort(bk, nbk, sizeof(*bk), cmp_ibucket);
 	for (i = k = 0; i < nbk; i++)
 		if (k == 0 || cmp_ibucket(&bk[k - 1], &bk[i]) != 0)
 			bk[k++] = bk[i];
