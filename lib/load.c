@@ -42,6 +42,7 @@ struct inst {
 
 #define INST_BUCKETS 1024
 #define MONTHS_MAX 2400
+#define SERIES_MAX 64
 
 struct mdx_load {
 	PGconn *c;
@@ -60,6 +61,14 @@ struct mdx_load {
 	int32_t need[MONTHS_MAX]; /* the months (year * 12 + month - 1) */
 	size_t nneed;		/* of the batch's open times */
 	mdx_time mlo, mhi;	/* the last month seen: [mlo, mhi) */
+
+	struct series {		/* the series of the batch, for the fast */
+		int64_t iid;	/* path: their open_time ranges */
+		const struct mdx_interval *iv;
+		mdx_time lo, hi;
+	} series[SERIES_MAX];
+	size_t nseries;
+	int manyseries;		/* more than SERIES_MAX: no fast path */
 
 	struct mdx_buf dcopy;	/* the depth snapshots' COPY lines */
 	size_t nd;
@@ -81,7 +90,7 @@ static const char stage_sql[] =
     " volume numeric, quote_volume numeric, trades bigint,"
     " taker_buy_volume numeric, taker_buy_quote_volume numeric,"
     " closed boolean, origin text, base_count integer,"
-    " base_expected integer, fetched_at timestamptz"
+    " base_expected integer, fetched_at timestamptz, run_id bigint"
     ") ON COMMIT DELETE ROWS;"
     "CREATE TEMP TABLE IF NOT EXISTS mdx_stage_depth ("
     " seq integer, instrument_id bigint, time timestamptz, bids jsonb,"
@@ -89,27 +98,84 @@ static const char stage_sql[] =
     ") ON COMMIT DELETE ROWS;"
     "SET client_min_messages TO notice";
 
+/* The columns of a candle COPY line, in order. */
+#define CANDLE_COLS "instrument_id, interval, open_time, open, high, low," \
+	" close, volume, quote_volume, trades, taker_buy_volume," \
+	" taker_buy_quote_volume, closed, origin, base_count, base_expected," \
+	" fetched_at, run_id"
+
 /*
- * The one upsert of a batch.  A stored row is left alone when nothing
- * would change, when it is closed and the new one is open, and when the
- * new one was fetched before it: only a real revision writes.
+ * A batch is written in one of three ways, fastest first:
  *
+ * 1. When no stored candle falls in the batch's time range of any of its
+ *    series, the batch is copied straight into mdx.candle: a bulk load of
+ *    new data costs what a plain COPY costs.
+ * 2. Otherwise it is copied into the staging table, stored rows that
+ *    differ are updated with one UPDATE, and the new ones inserted with
+ *    one INSERT ... WHERE NOT EXISTS.  Rows that would not change are not
+ *    touched at all (not even locked), so a reload writes nothing.  Both
+ *    statements probe the primary key row by row (nested loops), so their
+ *    cost follows the batch, not the table.
+ * 3. When a concurrent load inserted one of the keys first (a unique
+ *    violation in 1 or 2), the batch is rolled back and written again
+ *    with one INSERT ... ON CONFLICT DO UPDATE, which cannot collide.
+ *
+ * In every way, a stored row is left alone when nothing would change,
+ * when it is closed and the new one is open, and when the new one was
+ * fetched before it: only a real revision writes.
+ */
+#define CANDLE_DIFFERS(c, s) \
+    " (" c ".open, " c ".high, " c ".low, " c ".close, " c ".volume," \
+    " " c ".quote_volume, " c ".trades, " c ".taker_buy_volume," \
+    " " c ".taker_buy_quote_volume, " c ".closed, " c ".origin," \
+    " " c ".base_count, " c ".base_expected)" \
+    " IS DISTINCT FROM (" s ".open, " s ".high, " s ".low, " s ".close," \
+    " " s ".volume, " s ".quote_volume, " s ".trades," \
+    " " s ".taker_buy_volume, " s ".taker_buy_quote_volume, " s ".closed," \
+    " " s ".origin, " s ".base_count, " s ".base_expected)" \
+    " AND (" s ".closed OR NOT " c ".closed)" \
+    " AND (" c ".fetched_at IS NULL OR " s ".fetched_at IS NULL" \
+    " OR " s ".fetched_at >= " c ".fetched_at)"
+
+static const char series_sql[] =
+    "SELECT EXISTS (SELECT 1 FROM unnest($1::bigint[], $2::text[],"
+    " $3::timestamptz[], $4::timestamptz[]) AS r(iid, iv, lo, hi)"
+    " WHERE EXISTS (SELECT 1 FROM mdx.candle c"
+    " WHERE c.instrument_id = r.iid AND c.interval = r.iv"
+    " AND c.open_time >= r.lo AND c.open_time <= r.hi))";
+
+static const char nested_sql[] =
+    "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off";
+
+static const char update_candle_sql[] =
+    "UPDATE mdx.candle AS c SET open = s.open, high = s.high, low = s.low,"
+    " close = s.close, volume = s.volume, quote_volume = s.quote_volume,"
+    " trades = s.trades, taker_buy_volume = s.taker_buy_volume,"
+    " taker_buy_quote_volume = s.taker_buy_quote_volume, closed = s.closed,"
+    " origin = s.origin, base_count = s.base_count,"
+    " base_expected = s.base_expected, fetched_at = s.fetched_at,"
+    " run_id = s.run_id, updated_at = now()"
+    " FROM pg_temp.mdx_stage_candle s"
+    " WHERE c.instrument_id = s.instrument_id AND c.interval = s.interval"
+    " AND c.open_time = s.open_time AND" CANDLE_DIFFERS("c", "s");
+
+static const char insert_candle_sql[] =
+    "INSERT INTO mdx.candle (" CANDLE_COLS ", updated_at)"
+    " SELECT s.*, now() FROM pg_temp.mdx_stage_candle s"
+    " WHERE NOT EXISTS (SELECT 1 FROM mdx.candle c"
+    " WHERE c.instrument_id = s.instrument_id AND c.interval = s.interval"
+    " AND c.open_time = s.open_time)";
+
+/*
  * PostgreSQL cannot return xmax (the usual inserted-or-updated test) from
- * a partitioned table, so the two are told apart by updated_at: an insert
- * sets it to now(), the start of the batch transaction, and a revision to
- * clock_timestamp(), the moment of the update, which is later.
+ * a partitioned table, so the upsert tells the two apart by updated_at: an
+ * insert sets it to now(), the start of the batch transaction, and a
+ * revision to clock_timestamp(), the moment of the update, which is later.
  */
 static const char upsert_candle_sql[] =
     "WITH u AS ("
-    "INSERT INTO mdx.candle AS c (instrument_id, interval, open_time,"
-    " open, high, low, close, volume, quote_volume, trades,"
-    " taker_buy_volume, taker_buy_quote_volume, closed, origin,"
-    " base_count, base_expected, fetched_at, run_id, updated_at)"
-    " SELECT s.instrument_id, s.interval, s.open_time, s.open, s.high,"
-    " s.low, s.close, s.volume, s.quote_volume, s.trades,"
-    " s.taker_buy_volume, s.taker_buy_quote_volume, s.closed, s.origin,"
-    " s.base_count, s.base_expected, s.fetched_at, $1, now()"
-    " FROM pg_temp.mdx_stage_candle s"
+    "INSERT INTO mdx.candle AS c (" CANDLE_COLS ", updated_at)"
+    " SELECT s.*, now() FROM pg_temp.mdx_stage_candle s"
     " ON CONFLICT (instrument_id, interval, open_time) DO UPDATE SET"
     " open = excluded.open, high = excluded.high, low = excluded.low,"
     " close = excluded.close, volume = excluded.volume,"
@@ -121,17 +187,7 @@ static const char upsert_candle_sql[] =
     " base_expected = excluded.base_expected,"
     " fetched_at = excluded.fetched_at, run_id = excluded.run_id,"
     " updated_at = clock_timestamp()"
-    " WHERE (c.open, c.high, c.low, c.close, c.volume, c.quote_volume,"
-    " c.trades, c.taker_buy_volume, c.taker_buy_quote_volume, c.closed,"
-    " c.origin, c.base_count, c.base_expected)"
-    " IS DISTINCT FROM (excluded.open, excluded.high, excluded.low,"
-    " excluded.close, excluded.volume, excluded.quote_volume,"
-    " excluded.trades, excluded.taker_buy_volume,"
-    " excluded.taker_buy_quote_volume, excluded.closed, excluded.origin,"
-    " excluded.base_count, excluded.base_expected)"
-    " AND (excluded.closed OR NOT c.closed)"
-    " AND (c.fetched_at IS NULL OR excluded.fetched_at IS NULL"
-    " OR excluded.fetched_at >= c.fetched_at)"
+    " WHERE" CANDLE_DIFFERS("c", "excluded")
     " RETURNING c.updated_at = now() AS inserted)"
     " SELECT count(*) FILTER (WHERE inserted),"
     " count(*) FILTER (WHERE NOT inserted) FROM u";
@@ -615,7 +671,8 @@ ensure_partitions(struct mdx_load *l)
 }
 
 static void
-candle_line(struct mdx_buf *b, int64_t iid, const struct mdx_candle *c)
+candle_line(struct mdx_buf *b, int64_t iid, const struct mdx_candle *c,
+    const char *run_id)
 {
 	mdx_buf_printf(b, "%" PRId64 "\t%s\t", iid, c->interval->code);
 	copy_time(b, c->open_time);
@@ -643,7 +700,37 @@ candle_line(struct mdx_buf *b, int64_t iid, const struct mdx_candle *c)
 		copy_time(b, c->fetched_at);
 	else
 		mdx_buf_add(b, "\\N", 2);
+	mdx_buf_addch(b, '\t');
+	mdx_buf_addstr(b, run_id);
 	mdx_buf_addch(b, '\n');
+}
+
+/* Widens the open_time range of the candle's series in the batch. */
+static void
+note_series(struct mdx_load *l, int64_t iid, const struct mdx_interval *iv,
+    mdx_time t)
+{
+	struct series *r;
+	size_t i;
+
+	for (i = 0; i < l->nseries; i++) {
+		r = &l->series[i];
+		if (r->iid == iid && r->iv == iv) {
+			if (t < r->lo)
+				r->lo = t;
+			if (t > r->hi)
+				r->hi = t;
+			return;
+		}
+	}
+	if (l->nseries == SERIES_MAX) {
+		l->manyseries = 1;
+		return;
+	}
+	r = &l->series[l->nseries++];
+	r->iid = iid;
+	r->iv = iv;
+	r->lo = r->hi = t;
 }
 
 static int
@@ -680,7 +767,7 @@ load_candle(struct mdx_load *l, const struct mdx_json *obj, char *err,
 			return 0;
 		/* The newcomer replaces it: its line goes at the end. */
 		e->off = l->copy.len;
-		candle_line(&l->copy, iid, c);
+		candle_line(&l->copy, iid, c, l->run_id_s);
 		e->len = (uint32_t)(l->copy.len - e->off);
 		e->closed = (uint8_t)c->closed;
 		e->fetched_at = c->fetched_at;
@@ -696,12 +783,13 @@ load_candle(struct mdx_load *l, const struct mdx_json *obj, char *err,
 	e->has_fetched = (c->has & MDX_C_FETCHED_AT) != 0;
 	e->closed = (uint8_t)c->closed;
 	e->off = l->copy.len;
-	candle_line(&l->copy, iid, c);
+	candle_line(&l->copy, iid, c, l->run_id_s);
 	e->len = (uint32_t)(l->copy.len - e->off);
 	e->next = l->bucket[h & l->mask];
 	l->bucket[h & l->mask] = (int32_t)l->ne;
 	if (l->nneed == 0 || c->open_time < l->mlo || c->open_time >= l->mhi)
 		need_month(l, c->open_time);
+	note_series(l, iid, c->interval, c->open_time);
 	l->ne++;
 	if (l->ne == l->batch)
 		mdx_load_flush(l);
@@ -804,13 +892,28 @@ mdx_load_reject(struct mdx_load *l)
  * Writing a batch.
  */
 
-/* Sends one COPY stream of lines. */
-static void
+/* Whether a failed result is a unique violation (a concurrent writer). */
+static int
+unique_violation(const PGresult *r)
+{
+	const char *st;
+
+	st = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	return st != NULL && strcmp(st, "23505") == 0;
+}
+
+/*
+ * Sends one COPY stream of lines.  Returns -1 after a unique violation
+ * when soft is set (the caller rolls back and tries another way); any
+ * other failure ends the program.
+ */
+static int
 copy_in(struct mdx_load *l, const char *sql, const char *data, size_t len,
-    const struct entry *e, size_t ne)
+    const struct entry *e, size_t ne, int soft)
 {
 	PGresult *r;
 	size_t i, chunk;
+	int ret = 0;
 
 	r = check(l, PQexec(l->c, sql), "starting COPY");
 	PQclear(r);
@@ -829,68 +932,199 @@ copy_in(struct mdx_load *l, const char *sql, const char *data, size_t len,
 	if (PQputCopyEnd(l->c, NULL) != 1)
 		die_db(l, NULL, "ending COPY");
 	r = PQgetResult(l->c);
-	check(l, r, "in COPY");
-	PQclear(r);
+	if (soft && PQresultStatus(r) == PGRES_FATAL_ERROR &&
+	    unique_violation(r)) {
+		PQclear(r);
+		ret = -1;
+	} else {
+		check(l, r, "in COPY");
+		PQclear(r);
+	}
 	while ((r = PQgetResult(l->c)) != NULL)
 		PQclear(r);
+	return ret;
 }
 
+/* Runs a command that may meet a concurrent writer's key: returns its
+ * row count, or -1 after a unique violation. */
+static long
+exec_soft(struct mdx_load *l, const char *sql, const char *what)
+{
+	PGresult *r;
+	long n;
+
+	r = PQexec(l->c, sql);
+	if (r != NULL && PQresultStatus(r) == PGRES_FATAL_ERROR &&
+	    unique_violation(r)) {
+		PQclear(r);
+		return -1;
+	}
+	check(l, r, what);
+	n = strtol(PQcmdTuples(r), NULL, 10);
+	PQclear(r);
+	return n;
+}
+
+/* Runs an upsert that returns (inserted, revised); with the run id as $1
+ * when nparam is 1. */
 static void
-upsert_counts(struct mdx_load *l, const char *sql, unsigned long *ins,
-    unsigned long *rev, const char *what)
+upsert_counts(struct mdx_load *l, const char *sql, int nparam,
+    unsigned long *ins, unsigned long *rev, const char *what)
 {
 	const char *p[1] = { l->run_id_s };
 	PGresult *r;
 
-	r = execp(l, sql, 1, p, what);
+	r = execp(l, sql, nparam, p, what);
 	*ins = strtoul(PQgetvalue(r, 0, 0), NULL, 10);
 	*rev = strtoul(PQgetvalue(r, 0, 1), NULL, 10);
 	PQclear(r);
 }
 
-void
-mdx_load_flush(struct mdx_load *l)
+/*
+ * Whether no stored candle lies in the batch's range of any of its series:
+ * then the batch can be copied straight into mdx.candle.  Asked before the
+ * batch transaction; a writer that adds rows in between is caught by the
+ * unique key.
+ */
+static int
+batch_is_new(struct mdx_load *l)
 {
-	unsigned long ins, rev;
-	const char *p[2];
-	size_t i, nb;
+	struct mdx_buf a[4] = { MDX_BUF_INIT, MDX_BUF_INIT, MDX_BUF_INIT,
+	    MDX_BUF_INIT };
+	char tb[MDX_TIME_BUFSZ];
+	const char *p[4];
+	PGresult *r;
+	size_t i;
+	int k, isnew;
 
-	if (l->ne == 0 && l->nd == 0)
-		return;
-	if (l->ne > 0)
-		ensure_partitions(l);
+	if (l->manyseries || l->nseries == 0)
+		return 0;
+	for (k = 0; k < 4; k++)
+		mdx_buf_addch(&a[k], '{');
+	for (i = 0; i < l->nseries; i++) {
+		if (i > 0)
+			for (k = 0; k < 4; k++)
+				mdx_buf_addch(&a[k], ',');
+		mdx_buf_printf(&a[0], "%" PRId64, l->series[i].iid);
+		mdx_buf_addstr(&a[1], l->series[i].iv->code);
+		mdx_time_format(l->series[i].lo, tb);
+		mdx_buf_addstr(&a[2], tb);
+		mdx_time_format(l->series[i].hi, tb);
+		mdx_buf_addstr(&a[3], tb);
+	}
+	for (k = 0; k < 4; k++) {
+		mdx_buf_addch(&a[k], '}');
+		p[k] = a[k].data;
+	}
+	r = execp(l, series_sql, 4, p, "looking at the batch's range");
+	isnew = PQgetvalue(r, 0, 0)[0] == 'f';
+	PQclear(r);
+	for (k = 0; k < 4; k++)
+		mdx_buf_free(&a[k]);
+	return isnew;
+}
+
+enum way { WAY_COPY, WAY_MERGE, WAY_UPSERT };
+
+/*
+ * Writes the batch in one transaction, the candles the given way (see
+ * above).  Returns -1, rolled back, when a concurrent writer's key got in
+ * the way; the counts are added only when the batch is committed.
+ */
+static int
+write_batch(struct mdx_load *l, enum way way)
+{
+	unsigned long ins = 0, rev = 0, dins = 0, drev = 0;
+	struct mdx_load_counts save;
+	const struct entry *e;
+	const char *p[2];
+	PGresult *r;
+	long n;
+
+	e = l->ndead > 0 ? l->e : NULL;
 	PQclear(check(l, PQexec(l->c, "BEGIN"), "starting a batch"));
-	if (l->ne > 0) {
+	if (l->ne > 0 && way == WAY_COPY) {
+		if (copy_in(l, "COPY mdx.candle (" CANDLE_COLS ") FROM STDIN",
+		    l->copy.data, l->copy.len, e, l->ne, 1) != 0)
+			goto collided;
+		ins = l->ne;
+	} else if (l->ne > 0) {
 		copy_in(l, "COPY pg_temp.mdx_stage_candle FROM STDIN",
-		    l->copy.data, l->copy.len, l->ndead > 0 ? l->e : NULL,
-		    l->ne);
-		upsert_counts(l, upsert_candle_sql, &ins, &rev,
-		    "writing candles");
-		l->n.candles += l->ne;
-		l->n.inserted += ins;
-		l->n.revised += rev;
-		l->n.unchanged += l->ne - ins - rev;
+		    l->copy.data, l->copy.len, e, l->ne, 0);
+		if (way == WAY_MERGE) {
+			PQclear(check(l, PQexec(l->c, nested_sql),
+			    "planning a batch"));
+			if ((n = exec_soft(l, update_candle_sql,
+			    "updating candles")) < 0)
+				goto collided;
+			rev = (unsigned long)n;
+			if ((n = exec_soft(l, insert_candle_sql,
+			    "inserting candles")) < 0)
+				goto collided;
+			ins = (unsigned long)n;
+		} else
+			upsert_counts(l, upsert_candle_sql, 0, &ins, &rev,
+			    "writing candles");
 	}
 	if (l->nd > 0) {
 		copy_in(l, "COPY pg_temp.mdx_stage_depth FROM STDIN",
-		    l->dcopy.data, l->dcopy.len, NULL, 0);
-		upsert_counts(l, upsert_depth_sql, &ins, &rev,
+		    l->dcopy.data, l->dcopy.len, NULL, 0, 0);
+		upsert_counts(l, upsert_depth_sql, 1, &dins, &drev,
 		    "writing depth snapshots");
-		l->n.depth_inserted += ins;
-		l->n.depth_revised += rev;
 	}
+	save = l->n;
+	l->n.candles += l->ne;
+	l->n.inserted += ins;
+	l->n.revised += rev;
+	l->n.unchanged += l->ne - ins - rev;
+	l->n.depth_inserted += dins;
+	l->n.depth_revised += drev;
 	l->n.batches++;
 	counts_json(l, &l->json);
 	p[0] = l->run_id_s;
 	p[1] = l->json.data;
 	PQclear(execp(l, "UPDATE mdx.run SET counts = $2::jsonb"
 	    " WHERE run_id = $1", 2, p, "updating the run"));
-	PQclear(check(l, PQexec(l->c, "COMMIT"), "committing a batch"));
+	r = PQexec(l->c, "COMMIT");
+	if (r == NULL || PQresultStatus(r) != PGRES_COMMAND_OK) {
+		l->n = save;
+		die_db(l, r, "committing a batch");
+	}
+	PQclear(r);
+	return 0;
+
+collided:
+	PQclear(check(l, PQexec(l->c, "ROLLBACK"), "rolling back a batch"));
+	mdx_debug("batch met a concurrent writer's key; writing it again");
+	return -1;
+}
+
+void
+mdx_load_flush(struct mdx_load *l)
+{
+	size_t i, nb;
+	enum way way;
+
+	if (l->ne == 0 && l->nd == 0)
+		return;
+	way = WAY_MERGE;
+	if (l->ne > 0) {
+		ensure_partitions(l);
+		if (batch_is_new(l))
+			way = WAY_COPY;
+	}
+	while (write_batch(l, way) != 0) {
+		if (way == WAY_UPSERT)
+			mdx_die(MDX_EX_FAIL, "cannot write a batch");
+		way = WAY_UPSERT;
+	}
 	for (nb = l->mask + 1, i = 0; i < nb; i++)
 		l->bucket[i] = -1;
 	l->ne = 0;
 	l->ndead = 0;
 	l->nd = 0;
+	l->nseries = 0;
+	l->manyseries = 0;
 	mdx_buf_reset(&l->copy);
 	mdx_buf_reset(&l->dcopy);
 }

@@ -198,6 +198,35 @@ like "$(cat "$T/err")" "read 3, candles 1 \\(inserted 1, revised 0, unchanged 0\
 is "$(sql "SELECT close FROM mdx.candles WHERE symbol = 'ADA-USDT'")" "100.6" \
     "duplicates in a batch: the closed one is stored"
 
+# A concurrent writer: a key of the batch inserted (uncommitted) by another
+# session before mdx-load copies; mdx-load waits for it, meets the unique
+# key, rolls the batch back and writes it again with the upsert.
+for i in 0 1 2 3 4; do
+	printf '%s\n' "$o" | sed "s/SOL-USDT/DOT-USDT/; s/00:00:00Z/0$i:00:00Z/;
+	    s/\"closed\":false/\"closed\":true/"
+done >"$T/conc"
+head -1 "$T/conc" | sed 's/2024-04-01T00/2024-03-31T23/' | mdx-load >/dev/null 2>&1
+iid=$(sql "SELECT instrument_id FROM mdx.instrument WHERE symbol = 'DOT-USDT'")
+{
+	echo "BEGIN;"
+	echo "INSERT INTO mdx.candle (instrument_id, interval, open_time, open,
+	    high, low, close, closed, origin) VALUES ($iid, '1m',
+	    '2024-04-01T02:00:00Z', 100, 101, 99, 100.1, true, 'exchange');"
+	echo "SELECT pg_sleep(2);"
+	echo "COMMIT;"
+} | psql -X -q >/dev/null 2>&1 &
+cpid=$!
+sleep 0.7
+MDX_VERBOSE=2 mdx-load "$T/conc" >/dev/null 2>"$T/err"
+is "$?" "0" "concurrent writer: exit 0"
+wait $cpid
+like "$(cat "$T/err")" "met a concurrent writer's key" \
+    "concurrent writer: the batch is written again"
+like "$(cat "$T/err")" "candles 5 \\(inserted 4, revised 1, unchanged 0\\)" \
+    "concurrent writer: the other's row revised, the rest inserted"
+is "$(sql "SELECT count(*) || ' ' || min(close) FROM mdx.candles WHERE symbol = 'DOT-USDT'
+    AND open_time >= '2024-04-01'")" "5 100.5" "concurrent writer: every row as loaded"
+
 # ------------------------------------------------------------------------
 # Runs and lineage.
 
