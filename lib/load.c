@@ -29,8 +29,12 @@ struct entry {
 	size_t off;
 	uint32_t len;
 	uint8_t closed, has_fetched;
+	uint8_t state;		/* ST_NEW, ST_SAME, ST_DIFFERS */
 	int32_t next;		/* hash chain */
 };
+
+/* What a batch candle is against the stored one (see compare_stored()). */
+enum { ST_NEW, ST_SAME, ST_DIFFERS };
 
 /* The instrument cache: (exchange, market, symbol) -> instrument_id. */
 struct inst {
@@ -82,7 +86,13 @@ struct mdx_load {
 	struct mdx_buf tmp, json;
 };
 
+/*
+ * The staging tables, temporary, emptied at each commit.  A batch is tens
+ * of megabytes: temp_buffers (which can only be set before the session's
+ * first temporary table) is raised so that it stays in memory.
+ */
 static const char stage_sql[] =
+    "SET temp_buffers = '96MB';"
     "SET client_min_messages TO warning;"
     "CREATE TEMP TABLE IF NOT EXISTS mdx_stage_candle ("
     " instrument_id bigint, interval text, open_time timestamptz,"
@@ -107,15 +117,18 @@ static const char stage_sql[] =
 /*
  * A batch is written in one of three ways, fastest first:
  *
- * 1. When no stored candle falls in the batch's time range of any of its
- *    series, the batch is copied straight into mdx.candle: a bulk load of
- *    new data costs what a plain COPY costs.
- * 2. Otherwise it is copied into the staging table, stored rows that
- *    differ are updated with one UPDATE, and the new ones inserted with
- *    one INSERT ... WHERE NOT EXISTS.  Rows that would not change are not
- *    touched at all (not even locked), so a reload writes nothing.  Both
- *    statements probe the primary key row by row (nested loops), so their
- *    cost follows the batch, not the table.
+ * 1. When its series are few (SERIES_MAX), the stored candles in the
+ *    batch's time ranges are read back first and compared here: the
+ *    unchanged ones are not sent at all.  When nothing else differs, the
+ *    new candles are copied straight into mdx.candle, so a bulk load of
+ *    new data costs what a plain COPY costs and a reload writes nothing.
+ * 2. Otherwise the candles that are new or differ (all of them when the
+ *    series are many) are copied into the staging table and merged by one
+ *    statement: each staged row looks up its key, the new ones are
+ *    inserted and the differing ones updated; rows that would not change
+ *    are not touched (not even locked).  The lookups go through the
+ *    primary key row by row (nested loops), so the cost follows the
+ *    batch, not the table.
  * 3. When a concurrent load inserted one of the keys first (a unique
  *    violation in 1 or 2), the batch is rolled back and written again
  *    with one INSERT ... ON CONFLICT DO UPDATE, which cannot collide.
@@ -137,34 +150,51 @@ static const char stage_sql[] =
     " AND (" c ".fetched_at IS NULL OR " s ".fetched_at IS NULL" \
     " OR " s ".fetched_at >= " c ".fetched_at)"
 
-static const char series_sql[] =
-    "SELECT EXISTS (SELECT 1 FROM unnest($1::bigint[], $2::text[],"
-    " $3::timestamptz[], $4::timestamptz[]) AS r(iid, iv, lo, hi)"
-    " WHERE EXISTS (SELECT 1 FROM mdx.candle c"
+/* The stored candles in the batch's ranges, streamed row by row. */
+static const char stored_sql[] =
+    "SELECT c.instrument_id, c.interval,"
+    " (extract(epoch FROM c.open_time) * 1000)::bigint, c.open, c.high,"
+    " c.low, c.close, c.volume, c.quote_volume, c.trades,"
+    " c.taker_buy_volume, c.taker_buy_quote_volume, c.closed, c.origin,"
+    " c.base_count, c.base_expected,"
+    " (extract(epoch FROM c.fetched_at) * 1000)::bigint"
+    " FROM unnest($1::bigint[], $2::text[], $3::timestamptz[],"
+    " $4::timestamptz[]) AS r(iid, iv, lo, hi)"
+    " JOIN LATERAL (SELECT * FROM mdx.candle c"
     " WHERE c.instrument_id = r.iid AND c.interval = r.iv"
-    " AND c.open_time >= r.lo AND c.open_time <= r.hi))";
+    " AND c.open_time >= r.lo AND c.open_time <= r.hi) c ON true";
 
 static const char nested_sql[] =
     "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off";
 
-static const char update_candle_sql[] =
-    "UPDATE mdx.candle AS c SET open = s.open, high = s.high, low = s.low,"
-    " close = s.close, volume = s.volume, quote_volume = s.quote_volume,"
-    " trades = s.trades, taker_buy_volume = s.taker_buy_volume,"
-    " taker_buy_quote_volume = s.taker_buy_quote_volume, closed = s.closed,"
-    " origin = s.origin, base_count = s.base_count,"
-    " base_expected = s.base_expected, fetched_at = s.fetched_at,"
-    " run_id = s.run_id, updated_at = now()"
-    " FROM pg_temp.mdx_stage_candle s"
+/*
+ * The merge: one probe of the primary key per staged row (the LATERAL
+ * subquery with LIMIT 1 is always an index lookup), then the new rows
+ * inserted and the differing ones updated.
+ */
+static const char merge_candle_sql[] =
+    "WITH j AS MATERIALIZED (SELECT s.*, c.instrument_id IS NOT NULL AS found,"
+    " c.instrument_id IS NOT NULL AND" CANDLE_DIFFERS("c", "s") " AS differs"
+    " FROM pg_temp.mdx_stage_candle s LEFT JOIN LATERAL (SELECT"
+    " c.instrument_id, c.open, c.high, c.low, c.close, c.volume,"
+    " c.quote_volume, c.trades, c.taker_buy_volume,"
+    " c.taker_buy_quote_volume, c.closed, c.origin, c.base_count,"
+    " c.base_expected, c.fetched_at FROM mdx.candle c"
     " WHERE c.instrument_id = s.instrument_id AND c.interval = s.interval"
-    " AND c.open_time = s.open_time AND" CANDLE_DIFFERS("c", "s");
-
-static const char insert_candle_sql[] =
-    "INSERT INTO mdx.candle (" CANDLE_COLS ", updated_at)"
-    " SELECT s.*, now() FROM pg_temp.mdx_stage_candle s"
-    " WHERE NOT EXISTS (SELECT 1 FROM mdx.candle c"
-    " WHERE c.instrument_id = s.instrument_id AND c.interval = s.interval"
-    " AND c.open_time = s.open_time)";
+    " AND c.open_time = s.open_time LIMIT 1) c ON true),"
+    " ins AS (INSERT INTO mdx.candle (" CANDLE_COLS ", updated_at)"
+    " SELECT " CANDLE_COLS ", now() FROM j WHERE NOT found RETURNING 1),"
+    " upd AS (UPDATE mdx.candle AS c SET open = j.open, high = j.high,"
+    " low = j.low, close = j.close, volume = j.volume,"
+    " quote_volume = j.quote_volume, trades = j.trades,"
+    " taker_buy_volume = j.taker_buy_volume,"
+    " taker_buy_quote_volume = j.taker_buy_quote_volume, closed = j.closed,"
+    " origin = j.origin, base_count = j.base_count,"
+    " base_expected = j.base_expected, fetched_at = j.fetched_at,"
+    " run_id = j.run_id, updated_at = now() FROM j"
+    " WHERE j.differs AND c.instrument_id = j.instrument_id"
+    " AND c.interval = j.interval AND c.open_time = j.open_time RETURNING 1)"
+    " SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM upd)";
 
 /*
  * PostgreSQL cannot return xmax (the usual inserted-or-updated test) from
@@ -903,13 +933,14 @@ unique_violation(const PGresult *r)
 }
 
 /*
- * Sends one COPY stream of lines.  Returns -1 after a unique violation
- * when soft is set (the caller rolls back and tries another way); any
- * other failure ends the program.
+ * Sends one COPY stream of lines: the whole buffer, or, with entries, the
+ * lines of the entries whose state is in the mask (bits 1 << ST_*).
+ * Returns -1 after a unique violation when soft is set (the caller rolls
+ * back and tries another way); any other failure ends the program.
  */
 static int
 copy_in(struct mdx_load *l, const char *sql, const char *data, size_t len,
-    const struct entry *e, size_t ne, int soft)
+    const struct entry *e, size_t ne, unsigned mask, int soft)
 {
 	PGresult *r;
 	size_t i, chunk;
@@ -925,7 +956,8 @@ copy_in(struct mdx_load *l, const char *sql, const char *data, size_t len,
 		}
 	} else {
 		for (i = 0; i < ne; i++)
-			if (PQputCopyData(l->c, data + e[i].off,
+			if ((mask & (1u << e[i].state)) != 0 &&
+			    PQputCopyData(l->c, data + e[i].off,
 			    (int)e[i].len) != 1)
 				die_db(l, NULL, "sending COPY data");
 	}
@@ -945,26 +977,6 @@ copy_in(struct mdx_load *l, const char *sql, const char *data, size_t len,
 	return ret;
 }
 
-/* Runs a command that may meet a concurrent writer's key: returns its
- * row count, or -1 after a unique violation. */
-static long
-exec_soft(struct mdx_load *l, const char *sql, const char *what)
-{
-	PGresult *r;
-	long n;
-
-	r = PQexec(l->c, sql);
-	if (r != NULL && PQresultStatus(r) == PGRES_FATAL_ERROR &&
-	    unique_violation(r)) {
-		PQclear(r);
-		return -1;
-	}
-	check(l, r, what);
-	n = strtol(PQcmdTuples(r), NULL, 10);
-	PQclear(r);
-	return n;
-}
-
 /* Runs an upsert that returns (inserted, revised); with the run id as $1
  * when nparam is 1. */
 static void
@@ -980,25 +992,67 @@ upsert_counts(struct mdx_load *l, const char *sql, int nparam,
 	PQclear(r);
 }
 
-/*
- * Whether no stored candle lies in the batch's range of any of its series:
- * then the batch can be copied straight into mdx.candle.  Asked before the
- * batch transaction; a writer that adds rows in between is caught by the
- * unique key.
- */
+/* Field i (0-based) of a COPY line, without copying. */
+static const char *
+field(const char *line, int i, size_t *n)
+{
+	const char *p = line, *t;
+
+	while (i-- > 0)
+		p = strchr(p, '\t') + 1;
+	t = p + strcspn(p, "\t\n");
+	*n = t - p;
+	return p;
+}
+
+/* Whether a stored value (PQ text, or NULL) and a COPY field are equal:
+ * numerically for decimals, as text otherwise. */
 static int
-batch_is_new(struct mdx_load *l)
+same_value(const PGresult *r, int row, int col, const char *f, size_t n,
+    int decimal)
+{
+	mdx_dec a, b;
+	const char *v;
+
+	if (PQgetisnull(r, row, col))
+		return n == 2 && memcmp(f, "\\N", 2) == 0;
+	if (n == 2 && memcmp(f, "\\N", 2) == 0)
+		return 0;
+	v = PQgetvalue(r, row, col);
+	if (!decimal)
+		return strlen(v) == n && memcmp(v, f, n) == 0;
+	if (mdx_dec_parse(&a, v, strlen(v)) != MDX_DEC_OK ||
+	    mdx_dec_parse(&b, f, n) != MDX_DEC_OK)
+		return 0;
+	return mdx_dec_cmp(&a, &b) == 0;
+}
+
+/*
+ * Reads back the stored candles in the batch's ranges and sets the state
+ * of each batch candle: new (not stored), same (nothing would change, or
+ * the stored one wins: closed against open, or fetched later) or differs.
+ * The rows come one at a time (single-row mode), so memory stays flat.
+ * Returns the number that differ.
+ */
+static size_t
+compare_stored(struct mdx_load *l, size_t *nsame)
 {
 	struct mdx_buf a[4] = { MDX_BUF_INIT, MDX_BUF_INIT, MDX_BUF_INIT,
 	    MDX_BUF_INIT };
+	static const int dec[13] = { 1, 1, 1, 1, 1, 1, 0, 1, 1, 0, 0, 0, 0 };
+	const struct mdx_interval *iv;
 	char tb[MDX_TIME_BUFSZ];
-	const char *p[4];
-	PGresult *r;
-	size_t i;
-	int k, isnew;
+	const char *p[4], *line, *f;
+	struct entry *e;
+	PGresult *r, *rest;
+	size_t i, n, ndiff = 0;
+	int64_t iid, t, fa;
+	int32_t j;
+	int k, differs, done;
 
-	if (l->manyseries || l->nseries == 0)
-		return 0;
+	for (i = 0; i < l->ne; i++)
+		l->e[i].state = ST_NEW;
+	*nsame = 0;
 	for (k = 0; k < 4; k++)
 		mdx_buf_addch(&a[k], '{');
 	for (i = 0; i < l->nseries; i++) {
@@ -1016,15 +1070,92 @@ batch_is_new(struct mdx_load *l)
 		mdx_buf_addch(&a[k], '}');
 		p[k] = a[k].data;
 	}
-	r = execp(l, series_sql, 4, p, "looking at the batch's range");
-	isnew = PQgetvalue(r, 0, 0)[0] == 'f';
-	PQclear(r);
+	if (!PQsendQueryParams(l->c, stored_sql, 4, NULL, p, NULL, NULL, 0) ||
+	    !PQsetSingleRowMode(l->c))
+		die_db(l, NULL, "reading stored candles");
 	for (k = 0; k < 4; k++)
 		mdx_buf_free(&a[k]);
-	return isnew;
+	done = 0;
+	while ((r = PQgetResult(l->c)) != NULL) {
+		if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+			PQclear(r);
+			done = 1;
+			continue;
+		}
+		if (PQresultStatus(r) != PGRES_SINGLE_TUPLE) {
+			while ((rest = PQgetResult(l->c)) != NULL)
+				PQclear(rest);
+			die_db(l, r, "reading stored candles");
+		}
+		iid = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		iv = mdx_interval_lookup(PQgetvalue(r, 0, 1));
+		t = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
+		e = NULL;
+		for (j = l->bucket[entry_hash(iid, iv, t) & l->mask]; j != -1;
+		    j = l->e[j].next)
+			if (l->e[j].iid == iid && l->e[j].iv == iv &&
+			    l->e[j].open_time == t) {
+				e = &l->e[j];
+				break;
+			}
+		if (e == NULL) {
+			PQclear(r);
+			continue;
+		}
+		line = l->copy.data + e->off;
+		differs = 0;
+		for (k = 0; k < 13 && !differs; k++) {
+			f = field(line, 3 + k, &n);
+			if (!same_value(r, 0, 3 + k, f, n, dec[k]))
+				differs = 1;
+		}
+		/* The stored one wins: closed against open, or fetched
+		 * later. */
+		if (differs && PQgetvalue(r, 0, 12)[0] == 't' && !e->closed)
+			differs = 0;
+		if (differs && e->has_fetched && !PQgetisnull(r, 0, 16)) {
+			fa = strtoll(PQgetvalue(r, 0, 16), NULL, 10);
+			if (e->fetched_at < fa)
+				differs = 0;
+		}
+		e->state = differs ? ST_DIFFERS : ST_SAME;
+		if (differs)
+			ndiff++;
+		else
+			(*nsame)++;
+		PQclear(r);
+	}
+	if (!done)
+		die_db(l, NULL, "reading stored candles");
+	return ndiff;
 }
 
-enum way { WAY_COPY, WAY_MERGE, WAY_UPSERT };
+enum way { WAY_COMPARE, WAY_MERGE, WAY_UPSERT };
+
+#define M_ALL ((1u << ST_NEW) | (1u << ST_SAME) | (1u << ST_DIFFERS))
+#define M_NEW (1u << ST_NEW)
+#define M_CHANGED ((1u << ST_NEW) | (1u << ST_DIFFERS))
+
+/* Merges the staged candles (see above): sets the inserted and revised
+ * counts, or returns -1 after a unique violation. */
+static int
+merge_staged(struct mdx_load *l, unsigned long *ins, unsigned long *rev)
+{
+	PGresult *r;
+
+	PQclear(check(l, PQexec(l->c, nested_sql), "planning a batch"));
+	r = PQexec(l->c, merge_candle_sql);
+	if (r != NULL && PQresultStatus(r) == PGRES_FATAL_ERROR &&
+	    unique_violation(r)) {
+		PQclear(r);
+		return -1;
+	}
+	check(l, r, "writing candles");
+	*ins = strtoul(PQgetvalue(r, 0, 0), NULL, 10);
+	*rev = strtoul(PQgetvalue(r, 0, 1), NULL, 10);
+	PQclear(r);
+	return 0;
+}
 
 /*
  * Writes the batch in one transaction, the candles the given way (see
@@ -1036,39 +1167,42 @@ write_batch(struct mdx_load *l, enum way way)
 {
 	unsigned long ins = 0, rev = 0, dins = 0, drev = 0;
 	struct mdx_load_counts save;
-	const struct entry *e;
 	const char *p[2];
+	size_t i, ndiff, nsame;
 	PGresult *r;
-	long n;
 
-	e = l->ndead > 0 ? l->e : NULL;
 	PQclear(check(l, PQexec(l->c, "BEGIN"), "starting a batch"));
-	if (l->ne > 0 && way == WAY_COPY) {
-		if (copy_in(l, "COPY mdx.candle (" CANDLE_COLS ") FROM STDIN",
-		    l->copy.data, l->copy.len, e, l->ne, 1) != 0)
-			goto collided;
-		ins = l->ne;
+	if (l->ne > 0 && way == WAY_COMPARE) {
+		ndiff = compare_stored(l, &nsame);
+		if (ndiff == 0 && nsame < l->ne) {
+			if (copy_in(l, "COPY mdx.candle (" CANDLE_COLS
+			    ") FROM STDIN", l->copy.data, l->copy.len, l->e,
+			    l->ne, M_NEW, 1) != 0)
+				goto collided;
+			ins = l->ne - nsame;
+		} else if (ndiff > 0) {
+			copy_in(l, "COPY pg_temp.mdx_stage_candle FROM STDIN",
+			    l->copy.data, l->copy.len, l->e, l->ne, M_CHANGED,
+			    0);
+			if (merge_staged(l, &ins, &rev) != 0)
+				goto collided;
+		}
 	} else if (l->ne > 0) {
+		for (i = 0; i < l->ne; i++)
+			l->e[i].state = ST_NEW;
 		copy_in(l, "COPY pg_temp.mdx_stage_candle FROM STDIN",
-		    l->copy.data, l->copy.len, e, l->ne, 0);
+		    l->copy.data, l->copy.len, l->ndead > 0 ? l->e : NULL,
+		    l->ne, M_ALL, 0);
 		if (way == WAY_MERGE) {
-			PQclear(check(l, PQexec(l->c, nested_sql),
-			    "planning a batch"));
-			if ((n = exec_soft(l, update_candle_sql,
-			    "updating candles")) < 0)
+			if (merge_staged(l, &ins, &rev) != 0)
 				goto collided;
-			rev = (unsigned long)n;
-			if ((n = exec_soft(l, insert_candle_sql,
-			    "inserting candles")) < 0)
-				goto collided;
-			ins = (unsigned long)n;
 		} else
 			upsert_counts(l, upsert_candle_sql, 0, &ins, &rev,
 			    "writing candles");
 	}
 	if (l->nd > 0) {
 		copy_in(l, "COPY pg_temp.mdx_stage_depth FROM STDIN",
-		    l->dcopy.data, l->dcopy.len, NULL, 0, 0);
+		    l->dcopy.data, l->dcopy.len, NULL, 0, M_ALL, 0);
 		upsert_counts(l, upsert_depth_sql, 1, &dins, &drev,
 		    "writing depth snapshots");
 	}
@@ -1110,8 +1244,8 @@ mdx_load_flush(struct mdx_load *l)
 	way = WAY_MERGE;
 	if (l->ne > 0) {
 		ensure_partitions(l);
-		if (batch_is_new(l))
-			way = WAY_COPY;
+		if (!l->manyseries)
+			way = WAY_COMPARE;
 	}
 	while (write_batch(l, way) != 0) {
 		if (way == WAY_UPSERT)
