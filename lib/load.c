@@ -48,6 +48,34 @@ struct inst {
 #define MONTHS_MAX 2400
 #define SERIES_MAX 64
 
+/* A batch: the candles and snapshots written in one transaction. */
+struct batch {
+	struct entry *e;	/* the candles */
+	size_t ne;
+	size_t ndead;		/* lines replaced by a later duplicate */
+	int32_t *bucket;	/* hash of the entries by key */
+	struct mdx_buf copy;	/* their COPY lines */
+	int32_t need[MONTHS_MAX]; /* the months (year * 12 + month - 1) */
+	size_t nneed;		/* of the batch's open times */
+	mdx_time mlo, mhi;	/* the last month seen: [mlo, mhi) */
+
+	struct series {		/* the series of the batch and their */
+		int64_t iid;	/* open_time ranges */
+		const struct mdx_interval *iv;
+		mdx_time lo, hi;
+	} series[SERIES_MAX];
+	size_t nseries;
+	int manyseries;		/* more than SERIES_MAX: merge it */
+
+	struct mdx_buf dcopy;	/* the depth snapshots' COPY lines */
+	size_t nd;
+};
+
+/*
+ * Two batches: while the server takes in the COPY of one (pending), the
+ * next is read and parsed into the other, so the program's work overlaps
+ * the server's.
+ */
 struct mdx_load {
 	PGconn *c;
 	int64_t run_id;
@@ -56,26 +84,11 @@ struct mdx_load {
 	size_t batch;
 	struct mdx_load_counts n;
 
-	struct entry *e;	/* the candles of the batch */
-	size_t ne;
-	size_t ndead;
-	int32_t *bucket;
+	struct batch bat[2];
+	struct batch *b;	/* the batch being filled */
+	struct batch *pend;	/* the batch whose COPY is under way */
+	unsigned long pend_ins;	/* the candles it inserts */
 	uint64_t mask;
-	struct mdx_buf copy;	/* their COPY lines */
-	int32_t need[MONTHS_MAX]; /* the months (year * 12 + month - 1) */
-	size_t nneed;		/* of the batch's open times */
-	mdx_time mlo, mhi;	/* the last month seen: [mlo, mhi) */
-
-	struct series {		/* the series of the batch, for the fast */
-		int64_t iid;	/* path: their open_time ranges */
-		const struct mdx_interval *iv;
-		mdx_time lo, hi;
-	} series[SERIES_MAX];
-	size_t nseries;
-	int manyseries;		/* more than SERIES_MAX: no fast path */
-
-	struct mdx_buf dcopy;	/* the depth snapshots' COPY lines */
-	size_t nd;
 
 	struct inst *inst[INST_BUCKETS];
 	int32_t months[MONTHS_MAX]; /* months known to have a partition */
@@ -315,13 +328,22 @@ die_db(struct mdx_load *l, PGresult *r, const char *what)
 	st = mdx_db_error_status(l->c, r);
 	if (r != NULL)
 		PQclear(r);
+	l->pend = NULL;
 	if (PQstatus(l->c) == CONNECTION_BAD)
 		mdx_die(st, "lost the connection to the warehouse %s: %s", what,
 		    msg);
+	/* Leave a COPY in progress and read what is left of the command. */
+	while ((r = PQgetResult(l->c)) != NULL) {
+		if (PQresultStatus(r) == PGRES_COPY_IN)
+			PQputCopyEnd(l->c, "mdx-load failed");
+		PQclear(r);
+	}
 	PQclear(PQexec(l->c, "ROLLBACK"));
 	mdx_load_finish(l, st, msg);
 	mdx_die(st, "warehouse error %s: %s", what, msg);
 }
+
+static void complete_pending(struct mdx_load *);
 
 static PGresult *
 check(struct mdx_load *l, PGresult *r, const char *what)
@@ -337,6 +359,7 @@ static PGresult *
 execp(struct mdx_load *l, const char *sql, int n, const char *const *p,
     const char *what)
 {
+	complete_pending(l);
 	return check(l, PQexecParams(l->c, sql, n, NULL, p, NULL, NULL, 0),
 	    what);
 }
@@ -348,15 +371,19 @@ mdx_load_begin(PGconn *c, const char *args, size_t batch)
 	const char *p[2];
 	PGresult *r;
 	size_t nb;
+	int k;
 
 	l = mdx_calloc(1, sizeof(*l));
 	l->c = c;
 	l->batch = batch > 0 ? batch : 1;
 	for (nb = 16; nb < l->batch * 2; nb *= 2)
 		;
-	l->e = mdx_calloc(l->batch, sizeof(*l->e));
-	l->bucket = mdx_calloc(nb, sizeof(*l->bucket));
-	memset(l->bucket, 0xff, nb * sizeof(*l->bucket));
+	for (k = 0; k < 2; k++) {
+		l->bat[k].e = mdx_calloc(l->batch, sizeof(*l->bat[k].e));
+		l->bat[k].bucket = mdx_calloc(nb, sizeof(*l->bat[k].bucket));
+		memset(l->bat[k].bucket, 0xff, nb * sizeof(*l->bat[k].bucket));
+	}
+	l->b = &l->bat[0];
 	l->mask = nb - 1;
 	l->doc = mdx_json_doc_new();
 	mdx_db_check_schema(c);
@@ -658,15 +685,15 @@ need_month(struct mdx_load *l, mdx_time t)
 
 	mdx_time_split(t, &tm);
 	m = tm.year * 12 + tm.month - 1;
-	l->mlo = mdx_time_join(tm.year, tm.month, 1, 0, 0, 0, 0);
-	l->mhi = tm.month == 12 ? mdx_time_join(tm.year + 1, 1, 1, 0, 0, 0, 0) :
+	l->b->mlo = mdx_time_join(tm.year, tm.month, 1, 0, 0, 0, 0);
+	l->b->mhi = tm.month == 12 ? mdx_time_join(tm.year + 1, 1, 1, 0, 0, 0, 0) :
 	    mdx_time_join(tm.year, tm.month + 1, 1, 0, 0, 0, 0);
-	for (i = 0; i < l->nneed; i++)
-		if (l->need[i] == m)
+	for (i = 0; i < l->b->nneed; i++)
+		if (l->b->need[i] == m)
 			return;
-	if (l->nneed == MONTHS_MAX)
+	if (l->b->nneed == MONTHS_MAX)
 		mdx_load_flush(l);
-	l->need[l->nneed++] = m;
+	l->b->need[l->b->nneed++] = m;
 }
 
 /*
@@ -683,8 +710,8 @@ ensure_partitions(struct mdx_load *l)
 	size_t i, j;
 	int32_t m;
 
-	for (i = 0; i < l->nneed; i++) {
-		m = l->need[i];
+	for (i = 0; i < l->b->nneed; i++) {
+		m = l->b->need[i];
 		for (j = 0; j < l->nmonths; j++)
 			if (l->months[j] == m)
 				break;
@@ -697,7 +724,7 @@ ensure_partitions(struct mdx_load *l)
 		if (l->nmonths < MONTHS_MAX)
 			l->months[l->nmonths++] = m;
 	}
-	l->nneed = 0;
+	l->b->nneed = 0;
 }
 
 static void
@@ -743,8 +770,8 @@ note_series(struct mdx_load *l, int64_t iid, const struct mdx_interval *iv,
 	struct series *r;
 	size_t i;
 
-	for (i = 0; i < l->nseries; i++) {
-		r = &l->series[i];
+	for (i = 0; i < l->b->nseries; i++) {
+		r = &l->b->series[i];
 		if (r->iid == iid && r->iv == iv) {
 			if (t < r->lo)
 				r->lo = t;
@@ -753,11 +780,11 @@ note_series(struct mdx_load *l, int64_t iid, const struct mdx_interval *iv,
 			return;
 		}
 	}
-	if (l->nseries == SERIES_MAX) {
-		l->manyseries = 1;
+	if (l->b->nseries == SERIES_MAX) {
+		l->b->manyseries = 1;
 		return;
 	}
-	r = &l->series[l->nseries++];
+	r = &l->b->series[l->b->nseries++];
 	r->iid = iid;
 	r->iv = iv;
 	r->lo = r->hi = t;
@@ -779,8 +806,8 @@ load_candle(struct mdx_load *l, const struct mdx_json *obj, char *err,
 		return fail(err, errsz, "bad candle: %s", why);
 	iid = instrument_id(l, c->exchange, c->market, c->symbol);
 	h = entry_hash(iid, c->interval, c->open_time);
-	for (i = l->bucket[h & l->mask]; i != -1; i = l->e[i].next) {
-		e = &l->e[i];
+	for (i = l->b->bucket[h & l->mask]; i != -1; i = l->b->e[i].next) {
+		e = &l->b->e[i];
 		if (e->iid != iid || e->iv != c->interval ||
 		    e->open_time != c->open_time)
 			continue;
@@ -796,32 +823,32 @@ load_candle(struct mdx_load *l, const struct mdx_json *obj, char *err,
 		if (!mdx_candle_supersedes(&b, &a))
 			return 0;
 		/* The newcomer replaces it: its line goes at the end. */
-		e->off = l->copy.len;
-		candle_line(&l->copy, iid, c, l->run_id_s);
-		e->len = (uint32_t)(l->copy.len - e->off);
+		e->off = l->b->copy.len;
+		candle_line(&l->b->copy, iid, c, l->run_id_s);
+		e->len = (uint32_t)(l->b->copy.len - e->off);
 		e->closed = (uint8_t)c->closed;
 		e->fetched_at = c->fetched_at;
 		e->has_fetched = (c->has & MDX_C_FETCHED_AT) != 0;
-		l->ndead++;
+		l->b->ndead++;
 		return 0;
 	}
-	e = &l->e[l->ne];
+	e = &l->b->e[l->b->ne];
 	e->iid = iid;
 	e->iv = c->interval;
 	e->open_time = c->open_time;
 	e->fetched_at = c->fetched_at;
 	e->has_fetched = (c->has & MDX_C_FETCHED_AT) != 0;
 	e->closed = (uint8_t)c->closed;
-	e->off = l->copy.len;
-	candle_line(&l->copy, iid, c, l->run_id_s);
-	e->len = (uint32_t)(l->copy.len - e->off);
-	e->next = l->bucket[h & l->mask];
-	l->bucket[h & l->mask] = (int32_t)l->ne;
-	if (l->nneed == 0 || c->open_time < l->mlo || c->open_time >= l->mhi)
+	e->off = l->b->copy.len;
+	candle_line(&l->b->copy, iid, c, l->run_id_s);
+	e->len = (uint32_t)(l->b->copy.len - e->off);
+	e->next = l->b->bucket[h & l->mask];
+	l->b->bucket[h & l->mask] = (int32_t)l->b->ne;
+	if (l->b->nneed == 0 || c->open_time < l->b->mlo || c->open_time >= l->b->mhi)
 		need_month(l, c->open_time);
 	note_series(l, iid, c->interval, c->open_time);
-	l->ne++;
-	if (l->ne == l->batch)
+	l->b->ne++;
+	if (l->b->ne == l->batch)
 		mdx_load_flush(l);
 	return 0;
 }
@@ -862,23 +889,23 @@ load_depth(struct mdx_load *l, const struct mdx_json *obj, char *err,
 	if (has_uid && mdx_json_int(v, &uid) != 0)
 		return fail(err, errsz, "bad depth: bad \"update_id\"");
 	iid = instrument_id(l, ex, mk, sym);
-	mdx_buf_printf(&l->dcopy, "%zu\t%" PRId64 "\t", l->nd, iid);
-	copy_time(&l->dcopy, t);
-	mdx_buf_addch(&l->dcopy, '\t');
+	mdx_buf_printf(&l->b->dcopy, "%zu\t%" PRId64 "\t", l->b->nd, iid);
+	copy_time(&l->b->dcopy, t);
+	mdx_buf_addch(&l->b->dcopy, '\t');
 	mdx_buf_reset(&l->json);
 	mdx_json_dump(bids, &l->json);
-	copy_text(&l->dcopy, l->json.data, l->json.len);
-	mdx_buf_addch(&l->dcopy, '\t');
+	copy_text(&l->b->dcopy, l->json.data, l->json.len);
+	mdx_buf_addch(&l->b->dcopy, '\t');
 	mdx_buf_reset(&l->json);
 	mdx_json_dump(asks, &l->json);
-	copy_text(&l->dcopy, l->json.data, l->json.len);
+	copy_text(&l->b->dcopy, l->json.data, l->json.len);
 	if (has_uid)
-		mdx_buf_printf(&l->dcopy, "\t%" PRId64 "\n", uid);
+		mdx_buf_printf(&l->b->dcopy, "\t%" PRId64 "\n", uid);
 	else
-		mdx_buf_add(&l->dcopy, "\t\\N\n", 4);
-	l->nd++;
+		mdx_buf_add(&l->b->dcopy, "\t\\N\n", 4);
+	l->b->nd++;
 	l->n.depth++;
-	if (l->nd >= l->batch)
+	if (l->b->nd >= l->batch)
 		mdx_load_flush(l);
 	return 0;
 }
@@ -934,17 +961,15 @@ unique_violation(const PGresult *r)
 
 /*
  * Sends one COPY stream of lines: the whole buffer, or, with entries, the
- * lines of the entries whose state is in the mask (bits 1 << ST_*).
- * Returns -1 after a unique violation when soft is set (the caller rolls
- * back and tries another way); any other failure ends the program.
+ * lines of the entries whose state is in the mask (bits 1 << ST_*).  The
+ * result is left for copy_result().
  */
-static int
-copy_in(struct mdx_load *l, const char *sql, const char *data, size_t len,
-    const struct entry *e, size_t ne, unsigned mask, int soft)
+static void
+copy_send(struct mdx_load *l, const char *sql, const char *data, size_t len,
+    const struct entry *e, size_t ne, unsigned mask)
 {
 	PGresult *r;
 	size_t i, chunk;
-	int ret = 0;
 
 	r = check(l, PQexec(l->c, sql), "starting COPY");
 	PQclear(r);
@@ -963,8 +988,21 @@ copy_in(struct mdx_load *l, const char *sql, const char *data, size_t len,
 	}
 	if (PQputCopyEnd(l->c, NULL) != 1)
 		die_db(l, NULL, "ending COPY");
+}
+
+/*
+ * Waits for the result of a COPY.  Returns -1 after a unique violation
+ * when soft is set (the caller rolls back and tries another way); any
+ * other failure ends the program.
+ */
+static int
+copy_result(struct mdx_load *l, int soft)
+{
+	PGresult *r;
+	int ret = 0;
+
 	r = PQgetResult(l->c);
-	if (soft && PQresultStatus(r) == PGRES_FATAL_ERROR &&
+	if (soft && r != NULL && PQresultStatus(r) == PGRES_FATAL_ERROR &&
 	    unique_violation(r)) {
 		PQclear(r);
 		ret = -1;
@@ -975,6 +1013,14 @@ copy_in(struct mdx_load *l, const char *sql, const char *data, size_t len,
 	while ((r = PQgetResult(l->c)) != NULL)
 		PQclear(r);
 	return ret;
+}
+
+static int
+copy_in(struct mdx_load *l, const char *sql, const char *data, size_t len,
+    const struct entry *e, size_t ne, unsigned mask, int soft)
+{
+	copy_send(l, sql, data, len, e, ne, mask);
+	return copy_result(l, soft);
 }
 
 /* Runs an upsert that returns (inserted, revised); with the run id as $1
@@ -1050,20 +1096,20 @@ compare_stored(struct mdx_load *l, size_t *nsame)
 	int32_t j;
 	int k, differs, done;
 
-	for (i = 0; i < l->ne; i++)
-		l->e[i].state = ST_NEW;
+	for (i = 0; i < l->b->ne; i++)
+		l->b->e[i].state = ST_NEW;
 	*nsame = 0;
 	for (k = 0; k < 4; k++)
 		mdx_buf_addch(&a[k], '{');
-	for (i = 0; i < l->nseries; i++) {
+	for (i = 0; i < l->b->nseries; i++) {
 		if (i > 0)
 			for (k = 0; k < 4; k++)
 				mdx_buf_addch(&a[k], ',');
-		mdx_buf_printf(&a[0], "%" PRId64, l->series[i].iid);
-		mdx_buf_addstr(&a[1], l->series[i].iv->code);
-		mdx_time_format(l->series[i].lo, tb);
+		mdx_buf_printf(&a[0], "%" PRId64, l->b->series[i].iid);
+		mdx_buf_addstr(&a[1], l->b->series[i].iv->code);
+		mdx_time_format(l->b->series[i].lo, tb);
 		mdx_buf_addstr(&a[2], tb);
-		mdx_time_format(l->series[i].hi, tb);
+		mdx_time_format(l->b->series[i].hi, tb);
 		mdx_buf_addstr(&a[3], tb);
 	}
 	for (k = 0; k < 4; k++) {
@@ -1091,18 +1137,18 @@ compare_stored(struct mdx_load *l, size_t *nsame)
 		iv = mdx_interval_lookup(PQgetvalue(r, 0, 1));
 		t = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
 		e = NULL;
-		for (j = l->bucket[entry_hash(iid, iv, t) & l->mask]; j != -1;
-		    j = l->e[j].next)
-			if (l->e[j].iid == iid && l->e[j].iv == iv &&
-			    l->e[j].open_time == t) {
-				e = &l->e[j];
+		for (j = l->b->bucket[entry_hash(iid, iv, t) & l->mask]; j != -1;
+		    j = l->b->e[j].next)
+			if (l->b->e[j].iid == iid && l->b->e[j].iv == iv &&
+			    l->b->e[j].open_time == t) {
+				e = &l->b->e[j];
 				break;
 			}
 		if (e == NULL) {
 			PQclear(r);
 			continue;
 		}
-		line = l->copy.data + e->off;
+		line = l->b->copy.data + e->off;
 		differs = 0;
 		for (k = 0; k < 13 && !differs; k++) {
 			f = field(line, 3 + k, &n);
@@ -1157,60 +1203,38 @@ merge_staged(struct mdx_load *l, unsigned long *ins, unsigned long *rev)
 	return 0;
 }
 
-/*
- * Writes the batch in one transaction, the candles the given way (see
- * above).  Returns -1, rolled back, when a concurrent writer's key got in
- * the way; the counts are added only when the batch is committed.
- */
-static int
-write_batch(struct mdx_load *l, enum way way)
+/* Empties a batch for the next candles. */
+static void
+reset_batch(struct mdx_load *l, struct batch *b)
 {
-	unsigned long ins = 0, rev = 0, dins = 0, drev = 0;
+	size_t i;
+
+	for (i = 0; i <= l->mask; i++)
+		b->bucket[i] = -1;
+	b->ne = 0;
+	b->ndead = 0;
+	b->nd = 0;
+	b->nseries = 0;
+	b->manyseries = 0;
+	mdx_buf_reset(&b->copy);
+	mdx_buf_reset(&b->dcopy);
+}
+
+/* Ends the batch's transaction: the counts go to the run row and are kept
+ * only when the commit succeeds. */
+static void
+finish_batch(struct mdx_load *l, unsigned long ins, unsigned long rev,
+    unsigned long dins, unsigned long drev)
+{
 	struct mdx_load_counts save;
 	const char *p[2];
-	size_t i, ndiff, nsame;
 	PGresult *r;
 
-	PQclear(check(l, PQexec(l->c, "BEGIN"), "starting a batch"));
-	if (l->ne > 0 && way == WAY_COMPARE) {
-		ndiff = compare_stored(l, &nsame);
-		if (ndiff == 0 && nsame < l->ne) {
-			if (copy_in(l, "COPY mdx.candle (" CANDLE_COLS
-			    ") FROM STDIN", l->copy.data, l->copy.len, l->e,
-			    l->ne, M_NEW, 1) != 0)
-				goto collided;
-			ins = l->ne - nsame;
-		} else if (ndiff > 0) {
-			copy_in(l, "COPY pg_temp.mdx_stage_candle FROM STDIN",
-			    l->copy.data, l->copy.len, l->e, l->ne, M_CHANGED,
-			    0);
-			if (merge_staged(l, &ins, &rev) != 0)
-				goto collided;
-		}
-	} else if (l->ne > 0) {
-		for (i = 0; i < l->ne; i++)
-			l->e[i].state = ST_NEW;
-		copy_in(l, "COPY pg_temp.mdx_stage_candle FROM STDIN",
-		    l->copy.data, l->copy.len, l->ndead > 0 ? l->e : NULL,
-		    l->ne, M_ALL, 0);
-		if (way == WAY_MERGE) {
-			if (merge_staged(l, &ins, &rev) != 0)
-				goto collided;
-		} else
-			upsert_counts(l, upsert_candle_sql, 0, &ins, &rev,
-			    "writing candles");
-	}
-	if (l->nd > 0) {
-		copy_in(l, "COPY pg_temp.mdx_stage_depth FROM STDIN",
-		    l->dcopy.data, l->dcopy.len, NULL, 0, M_ALL, 0);
-		upsert_counts(l, upsert_depth_sql, 1, &dins, &drev,
-		    "writing depth snapshots");
-	}
 	save = l->n;
-	l->n.candles += l->ne;
+	l->n.candles += l->b->ne;
 	l->n.inserted += ins;
 	l->n.revised += rev;
-	l->n.unchanged += l->ne - ins - rev;
+	l->n.unchanged += l->b->ne - ins - rev;
 	l->n.depth_inserted += dins;
 	l->n.depth_revised += drev;
 	l->n.batches++;
@@ -1225,6 +1249,64 @@ write_batch(struct mdx_load *l, enum way way)
 		die_db(l, r, "committing a batch");
 	}
 	PQclear(r);
+}
+
+/*
+ * Writes the batch l->b in one transaction, the candles the given way (see
+ * above).  Returns 0 when it is committed; 1 when its COPY is under way
+ * (a batch of new candles only: the program goes on reading while the
+ * server takes it in, and complete_pending() finishes it); -1, rolled
+ * back, when a concurrent writer's key got in the way.
+ */
+static int
+write_batch(struct mdx_load *l, enum way way)
+{
+	unsigned long ins = 0, rev = 0, dins = 0, drev = 0;
+	size_t i, ndiff, nsame;
+
+	PQclear(check(l, PQexec(l->c, "BEGIN"), "starting a batch"));
+	if (l->b->ne > 0 && way == WAY_COMPARE) {
+		ndiff = compare_stored(l, &nsame);
+		if (ndiff == 0 && nsame < l->b->ne && l->b->nd == 0) {
+			copy_send(l, "COPY mdx.candle (" CANDLE_COLS
+			    ") FROM STDIN", l->b->copy.data, l->b->copy.len,
+			    l->b->e, l->b->ne, M_NEW);
+			l->pend = l->b;
+			l->pend_ins = l->b->ne - nsame;
+			return 1;
+		} else if (ndiff == 0 && nsame < l->b->ne) {
+			if (copy_in(l, "COPY mdx.candle (" CANDLE_COLS
+			    ") FROM STDIN", l->b->copy.data, l->b->copy.len,
+			    l->b->e, l->b->ne, M_NEW, 1) != 0)
+				goto collided;
+			ins = l->b->ne - nsame;
+		} else if (ndiff > 0) {
+			copy_in(l, "COPY pg_temp.mdx_stage_candle FROM STDIN",
+			    l->b->copy.data, l->b->copy.len, l->b->e, l->b->ne,
+			    M_CHANGED, 0);
+			if (merge_staged(l, &ins, &rev) != 0)
+				goto collided;
+		}
+	} else if (l->b->ne > 0) {
+		for (i = 0; i < l->b->ne; i++)
+			l->b->e[i].state = ST_NEW;
+		copy_in(l, "COPY pg_temp.mdx_stage_candle FROM STDIN",
+		    l->b->copy.data, l->b->copy.len,
+		    l->b->ndead > 0 ? l->b->e : NULL, l->b->ne, M_ALL, 0);
+		if (way == WAY_MERGE) {
+			if (merge_staged(l, &ins, &rev) != 0)
+				goto collided;
+		} else
+			upsert_counts(l, upsert_candle_sql, 0, &ins, &rev,
+			    "writing candles");
+	}
+	if (l->b->nd > 0) {
+		copy_in(l, "COPY pg_temp.mdx_stage_depth FROM STDIN",
+		    l->b->dcopy.data, l->b->dcopy.len, NULL, 0, M_ALL, 0);
+		upsert_counts(l, upsert_depth_sql, 1, &dins, &drev,
+		    "writing depth snapshots");
+	}
+	finish_batch(l, ins, rev, dins, drev);
 	return 0;
 
 collided:
@@ -1233,34 +1315,60 @@ collided:
 	return -1;
 }
 
+/*
+ * Finishes the batch whose COPY is under way, if any: waits for the
+ * server, then commits, or, when a concurrent writer's key got in the
+ * way, rolls back and writes it again with the upsert.  Called before
+ * anything else is sent on the connection.
+ */
+static void
+complete_pending(struct mdx_load *l)
+{
+	struct batch *cur;
+
+	if (l->pend == NULL)
+		return;
+	cur = l->b;
+	l->b = l->pend;
+	l->pend = NULL;
+	if (copy_result(l, 1) == 0)
+		finish_batch(l, l->pend_ins, 0, 0, 0);
+	else {
+		PQclear(check(l, PQexec(l->c, "ROLLBACK"),
+		    "rolling back a batch"));
+		mdx_debug("batch met a concurrent writer's key; writing it "
+		    "again");
+		if (write_batch(l, WAY_UPSERT) != 0)
+			mdx_die(MDX_EX_FAIL, "cannot write a batch");
+	}
+	reset_batch(l, l->b);
+	l->b = cur;
+}
+
 void
 mdx_load_flush(struct mdx_load *l)
 {
-	size_t i, nb;
 	enum way way;
+	int r;
 
-	if (l->ne == 0 && l->nd == 0)
+	complete_pending(l);
+	if (l->b->ne == 0 && l->b->nd == 0)
 		return;
 	way = WAY_MERGE;
-	if (l->ne > 0) {
+	if (l->b->ne > 0) {
 		ensure_partitions(l);
-		if (!l->manyseries)
+		if (!l->b->manyseries)
 			way = WAY_COMPARE;
 	}
-	while (write_batch(l, way) != 0) {
+	while ((r = write_batch(l, way)) < 0) {
 		if (way == WAY_UPSERT)
 			mdx_die(MDX_EX_FAIL, "cannot write a batch");
 		way = WAY_UPSERT;
 	}
-	for (nb = l->mask + 1, i = 0; i < nb; i++)
-		l->bucket[i] = -1;
-	l->ne = 0;
-	l->ndead = 0;
-	l->nd = 0;
-	l->nseries = 0;
-	l->manyseries = 0;
-	mdx_buf_reset(&l->copy);
-	mdx_buf_reset(&l->dcopy);
+	if (r == 1)
+		l->b = l->b == &l->bat[0] ? &l->bat[1] : &l->bat[0];
+	else
+		reset_batch(l, l->b);
 }
 
 /*
@@ -1279,6 +1387,7 @@ mdx_load_finish(struct mdx_load *l, int status, const char *message)
 	    PQstatus(l->c) != CONNECTION_OK)
 		return;
 	l->finished = 1;
+	complete_pending(l);
 	counts_json(l, &l->json);
 	snprintf(st, sizeof(st), "%d", status);
 	p[0] = l->run_id_s;
@@ -1332,10 +1441,12 @@ mdx_load_free(struct mdx_load *l)
 			free(i->key);
 			free(i);
 		}
-	free(l->e);
-	free(l->bucket);
-	mdx_buf_free(&l->copy);
-	mdx_buf_free(&l->dcopy);
+	for (b = 0; b < 2; b++) {
+		free(l->bat[b].e);
+		free(l->bat[b].bucket);
+		mdx_buf_free(&l->bat[b].copy);
+		mdx_buf_free(&l->bat[b].dcopy);
+	}
 	mdx_buf_free(&l->tmp);
 	mdx_buf_free(&l->json);
 	mdx_json_doc_free(l->doc);
