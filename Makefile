@@ -26,6 +26,8 @@ PQ_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags libpq 2>/dev/null)
 PQ_LIBS ?= $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null || echo -lpq)
 ARCHIVE_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags libarchive 2>/dev/null)
 ARCHIVE_LIBS ?= $(shell $(PKG_CONFIG) --libs libarchive 2>/dev/null || echo -larchive)
+ZLIB_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags zlib 2>/dev/null)
+ZLIB_LIBS ?= $(shell $(PKG_CONFIG) --libs zlib 2>/dev/null || echo -lz)
 # libs3 ships no .pc file.
 S3_CFLAGS ?=
 S3_LIBS ?= -ls3
@@ -46,10 +48,11 @@ SCHEMA_VERSION_NUM := $(shell expr $(SCHEMA_VERSION) + 0)
 ALL_CPPFLAGS = -Ilib -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
 	-DMDX_SCHEMA_VERSION=$(SCHEMA_VERSION_NUM) \
 	$(CURL_CFLAGS) $(JANSSON_CFLAGS) $(PQ_CFLAGS) $(ARCHIVE_CFLAGS) \
-	$(S3_CFLAGS) $(CPPFLAGS)
+	$(S3_CFLAGS) $(ZLIB_CFLAGS) $(CPPFLAGS)
 ALL_CFLAGS = -std=c11 $(WARNFLAGS) $(SANFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
-LIBS = $(CURL_LIBS) $(JANSSON_LIBS) $(PQ_LIBS) $(ARCHIVE_LIBS) $(S3_LIBS) -lm
+LIBS = $(CURL_LIBS) $(JANSSON_LIBS) $(PQ_LIBS) $(ARCHIVE_LIBS) $(S3_LIBS) \
+	$(ZLIB_LIBS) -lm
 
 LIB_SRC := $(sort $(wildcard lib/*.c))
 LIB_OBJ := $(patsubst lib/%.c,$(O)/lib/%.o,$(LIB_SRC)) $(O)/lib/migrations.o

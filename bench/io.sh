@@ -6,6 +6,7 @@
 #   line reading alone        (same)               vs  wc -l (no validation)
 #   gzip input                test-ndjson cat F.gz vs  zcat F.gz
 #   parse every line          test-json parse      vs  jq -c .
+#   one envelope in process   test-json bench      vs  jansson json_loadb
 #
 # BENCH_N lines (default 500000, about 190 MB).  The mdx side runs through
 # the unit test programs (built here if missing), which are thin loops
@@ -72,3 +73,5 @@ echo "parse every line:"
 run "mdx (test-json parse)" "$tj" parse "$tmp/in.ndjson"; m=$secs
 run "jq -c ." jq -c . "$tmp/in.ndjson"; p=$secs
 ratio "$m" "$p" "jq -c ."
+echo "one kline envelope, in process:"
+"$tj" bench 1000000 | sed 's/^/  /'

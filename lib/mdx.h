@@ -551,6 +551,296 @@ int mdx_watchlist_read(const char *path, struct mdx_watch **out);
  * bybit spot|linear|inverse, okx spot|swap). */
 int mdx_market_known(const char *exchange, const char *market);
 
+/* ------------------------------------------------------------------------
+ * Indicators (lib/ta.c, lib/ind.c).  See mdx-indicators(1).
+ *
+ * The kernels are streaming: each keeps a small state (ring buffers sized
+ * by its period, never by the length of the series), is fed one value or
+ * candle at a time in time order, and reproduces TA-Lib's results exactly:
+ * the same lookback, the same seeding, the same floating-point operations
+ * in the same order, and TA-Lib's default parameters.  An update returns 1
+ * when out[] holds the values for this input, 0 while the kernel is still
+ * in its lookback (warm-up).  Kernels with ring buffers allocate them in
+ * init; mdx_ind_free() (or the kernel's own free) releases them.
+ *
+ * The TA-Lib kernels also have an array form, mdx_ta_NAME_run(): it feeds
+ * n inputs (the volume array may be NULL for atr and stoch), writes the
+ * values produced to out[0][k], out[1][k] ... (one array per value, as
+ * TA-Lib's functions do) and returns how many it wrote.  It is the same
+ * computation as n updates, faster.
+ */
+struct mdx_ta_bar {
+	mdx_time t;		/* open time */
+	double open, high, low, close, volume;
+};
+
+/* Simple moving average over n >= 1 values; lookback n - 1. */
+struct mdx_ta_sma {
+	int n, pos;
+	int64_t count;
+	double sum;		/* the last n - 1 values, as TA-Lib keeps it */
+	double *ring;
+};
+void mdx_ta_sma_init(struct mdx_ta_sma *s, int n);
+int mdx_ta_sma_update(struct mdx_ta_sma *s, double x, double *out);
+size_t mdx_ta_sma_run(struct mdx_ta_sma *s, const double *x, size_t n,
+    double *const *out);
+void mdx_ta_sma_free(struct mdx_ta_sma *s);
+
+/* Exponential moving average, k = 2 / (n + 1), seeded with the SMA of the
+ * first n values (TA-Lib's default compatibility); lookback n - 1. */
+struct mdx_ta_ema {
+	int n;
+	int64_t count;
+	double k, sum, prev;
+};
+void mdx_ta_ema_init(struct mdx_ta_ema *s, int n);
+int mdx_ta_ema_update(struct mdx_ta_ema *s, double x, double *out);
+size_t mdx_ta_ema_run(struct mdx_ta_ema *s, const double *x, size_t n,
+    double *const *out);
+
+/* Weighted moving average, weights 1..n; lookback n - 1. */
+struct mdx_ta_wma {
+	int n, pos;
+	int64_t count;
+	double sum, sub, trail;
+	double *ring;
+};
+void mdx_ta_wma_init(struct mdx_ta_wma *s, int n);
+int mdx_ta_wma_update(struct mdx_ta_wma *s, double x, double *out);
+size_t mdx_ta_wma_run(struct mdx_ta_wma *s, const double *x, size_t n,
+    double *const *out);
+void mdx_ta_wma_free(struct mdx_ta_wma *s);
+
+/* Wilder's RSI; lookback n (TA-Lib's unstable period 0). */
+struct mdx_ta_rsi {
+	int n;
+	int64_t count;
+	double prev, gain, loss;
+};
+void mdx_ta_rsi_init(struct mdx_ta_rsi *s, int n);
+int mdx_ta_rsi_update(struct mdx_ta_rsi *s, double x, double *out);
+size_t mdx_ta_rsi_run(struct mdx_ta_rsi *s, const double *x, size_t n,
+    double *const *out);
+
+/* MACD: out[0] macd, out[1] signal, out[2] hist.  The fast EMA is seeded
+ * on the same bar as the slow one, as TA-Lib does; lookback
+ * slow - 1 + signal - 1. */
+struct mdx_ta_macd {
+	int fast, slow;
+	int64_t count;
+	double kfast, kslow, fsum, ssum, fema, sema;
+	struct mdx_ta_ema sig;
+};
+void mdx_ta_macd_init(struct mdx_ta_macd *s, int fast, int slow, int signal);
+int mdx_ta_macd_update(struct mdx_ta_macd *s, double x, double *out);
+size_t mdx_ta_macd_run(struct mdx_ta_macd *s, const double *x, size_t n,
+    double *const *out);
+
+/* Bollinger Bands on an SMA with the population standard deviation:
+ * out[0] upper, out[1] middle, out[2] lower; lookback n - 1. */
+struct mdx_ta_bbands {
+	int n, pos;
+	int64_t count;
+	double up, dn, sum, sumsq;
+	double *ring;
+};
+void mdx_ta_bbands_init(struct mdx_ta_bbands *s, int n, double up, double dn);
+int mdx_ta_bbands_update(struct mdx_ta_bbands *s, double x, double *out);
+size_t mdx_ta_bbands_run(struct mdx_ta_bbands *s, const double *x, size_t n,
+    double *const *out);
+void mdx_ta_bbands_free(struct mdx_ta_bbands *s);
+
+/* Wilder's average true range; lookback n. */
+struct mdx_ta_atr {
+	int n;
+	int64_t count;
+	double pclose, sum, atr;
+};
+void mdx_ta_atr_init(struct mdx_ta_atr *s, int n);
+int mdx_ta_atr_update(struct mdx_ta_atr *s, const struct mdx_ta_bar *b,
+    double *out);
+size_t mdx_ta_atr_run(struct mdx_ta_atr *s, const double *high,
+    const double *low, const double *close, const double *volume, size_t n,
+    double *const *out);
+
+/* A sliding-window maximum (or minimum) in a monotonic deque holding at
+ * most cap entries: push a (key, value), evict the keys <= a limit. */
+struct mdx_ta_deque {
+	int cap, head, len, max;
+	int64_t *key;
+	double *val;
+};
+void mdx_ta_deque_init(struct mdx_ta_deque *q, int cap, int max);
+void mdx_ta_deque_push(struct mdx_ta_deque *q, int64_t key, double v);
+void mdx_ta_deque_evict(struct mdx_ta_deque *q, int64_t limit);
+double mdx_ta_deque_top(const struct mdx_ta_deque *q);
+void mdx_ta_deque_free(struct mdx_ta_deque *q);
+
+/* Slow stochastic: out[0] slowk, out[1] slowd (SMA smoothing); lookback
+ * fastk - 1 + slowk - 1 + slowd - 1. */
+struct mdx_ta_stoch {
+	int fastk, pos;
+	int64_t count, hhi, lli;	/* where the extremes are */
+	double hh, ll;
+	double *hr, *lr;		/* the last fastk highs and lows */
+	struct mdx_ta_sma k, d;
+};
+void mdx_ta_stoch_init(struct mdx_ta_stoch *s, int fastk, int slowk,
+    int slowd);
+int mdx_ta_stoch_update(struct mdx_ta_stoch *s, const struct mdx_ta_bar *b,
+    double *out);
+size_t mdx_ta_stoch_run(struct mdx_ta_stoch *s, const double *high,
+    const double *low, const double *close, const double *volume, size_t n,
+    double *const *out);
+void mdx_ta_stoch_free(struct mdx_ta_stoch *s);
+
+/* On-balance volume, starting at the first candle's volume; lookback 0. */
+struct mdx_ta_obv {
+	int64_t count;
+	double pclose, obv;
+};
+void mdx_ta_obv_init(struct mdx_ta_obv *s);
+int mdx_ta_obv_update(struct mdx_ta_obv *s, const struct mdx_ta_bar *b,
+    double *out);
+size_t mdx_ta_obv_run(struct mdx_ta_obv *s, const double *high,
+    const double *low, const double *close, const double *volume, size_t n,
+    double *const *out);
+
+/* Rate of change in per cent, ((x / x[n ago]) - 1) * 100; lookback n. */
+struct mdx_ta_roc {
+	int n, pos;
+	int64_t count;
+	double *ring;
+};
+void mdx_ta_roc_init(struct mdx_ta_roc *s, int n);
+int mdx_ta_roc_update(struct mdx_ta_roc *s, double x, double *out);
+size_t mdx_ta_roc_run(struct mdx_ta_roc *s, const double *x, size_t n,
+    double *const *out);
+void mdx_ta_roc_free(struct mdx_ta_roc *s);
+
+/* Volume-weighted average of the typical price (h + l + c) / 3: per UTC
+ * day (n == 0, restarting at 00:00Z) or over the last n candles.  No value
+ * while the volume summed is zero. */
+struct mdx_ta_vwap {
+	int n, pos, resum;
+	int64_t count, day;
+	double pv, v;
+	double *rpv, *rv;
+};
+void mdx_ta_vwap_init(struct mdx_ta_vwap *s, int n);
+int mdx_ta_vwap_update(struct mdx_ta_vwap *s, const struct mdx_ta_bar *b,
+    double *out);
+void mdx_ta_vwap_free(struct mdx_ta_vwap *s);
+
+/* Statistics over the candles that lie within the 24 hours ending at the
+ * close of the current one: out[0] last, out[1] change, out[2] change_pct,
+ * out[3] high, out[4] low, out[5] volume.  Values start once the series
+ * covers 24 hours.  iv is the series' interval. */
+struct mdx_ta_stats24 {
+	int cap, head, len, resum;
+	int64_t span;		/* interval length in ms (0 for months) */
+	mdx_time first;
+	double vsum;
+	mdx_time *t;
+	double *open, *vol;
+	struct mdx_ta_deque hi, lo;
+};
+void mdx_ta_stats24_init(struct mdx_ta_stats24 *s,
+    const struct mdx_interval *iv);
+int mdx_ta_stats24_update(struct mdx_ta_stats24 *s,
+    const struct mdx_ta_bar *b, double *out);
+void mdx_ta_stats24_free(struct mdx_ta_stats24 *s);
+
+/* Enigma levels: out[0] all-time high, out[1] all-time low (of the series
+ * so far), out[2] the close's position between them in per cent (0 when
+ * they are equal), out[3..9] the levels low + (high - low) * p for p = 0,
+ * 23.6, 38.2, 50, 61.8, 78.6 and 100 %; lookback 0. */
+struct mdx_ta_enigma {
+	int64_t count;
+	double ath, atl;
+};
+void mdx_ta_enigma_init(struct mdx_ta_enigma *s);
+int mdx_ta_enigma_update(struct mdx_ta_enigma *s, const struct mdx_ta_bar *b,
+    double *out);
+
+/*
+ * Indicator specs and instances (lib/ind.c).  A spec list is
+ * "rsi:14,macd:12:26:9,bbands:20:2": names with colon-separated
+ * parameters, missing parameters taking TA-Lib's defaults.
+ */
+#define MDX_IND_MAXOUT 10
+
+enum mdx_ind_kind {
+	MDX_IND_SMA, MDX_IND_EMA, MDX_IND_WMA, MDX_IND_RSI, MDX_IND_MACD,
+	MDX_IND_BBANDS, MDX_IND_ATR, MDX_IND_STOCH, MDX_IND_OBV, MDX_IND_ROC,
+	MDX_IND_VWAP, MDX_IND_STATS24H, MDX_IND_ENIGMA
+};
+
+struct mdx_ind_spec {
+	enum mdx_ind_kind kind;
+	const char *name;	/* "macd" */
+	char params[64];	/* normalised, defaults filled in: "12:26:9" */
+	char field[80];		/* --merge field name: "macd_12_26_9" */
+	int p[3];
+	double d[2];
+	int nout;
+	const char *const *out;	/* value names: "macd", "signal", "hist" */
+};
+
+/*
+ * Parses a spec list into *specs (free() it); returns the number of specs,
+ * or -1 with a reason in err ("unknown indicator 'foo'").
+ */
+int mdx_ind_parse(const char *list, struct mdx_ind_spec **specs,
+    char *err, size_t errsz);
+
+/* One indicator on one series. */
+struct mdx_ind {
+	const struct mdx_ind_spec *spec;
+	const struct mdx_interval *iv;
+	union {
+		struct mdx_ta_sma sma;
+		struct mdx_ta_ema ema;
+		struct mdx_ta_wma wma;
+		struct mdx_ta_rsi rsi;
+		struct mdx_ta_macd macd;
+		struct mdx_ta_bbands bbands;
+		struct mdx_ta_atr atr;
+		struct mdx_ta_stoch stoch;
+		struct mdx_ta_obv obv;
+		struct mdx_ta_roc roc;
+		struct mdx_ta_vwap vwap;
+		struct mdx_ta_stats24 stats24;
+		struct mdx_ta_enigma enigma;
+	} u;
+};
+
+void mdx_ind_init(struct mdx_ind *in, const struct mdx_ind_spec *spec,
+    const struct mdx_interval *iv);
+void mdx_ind_free(struct mdx_ind *in);
+/* Starts the series over (after a gap). */
+void mdx_ind_reset(struct mdx_ind *in);
+/* Feeds one candle; returns 1 with spec->nout values in out, 0 in the
+ * warm-up. */
+int mdx_ind_update(struct mdx_ind *in, const struct mdx_ta_bar *b,
+    double *out);
+/*
+ * The state as text (exact: doubles in hexadecimal), to resume a series
+ * later with identical results; mdx_ind_load() returns 0, or -1 when the
+ * text does not belong to this spec or is damaged.
+ */
+void mdx_ind_save(struct mdx_ind *in, struct mdx_buf *b);
+int mdx_ind_load(struct mdx_ind *in, const char *text);
+
+/*
+ * Formats a double with 17 significant digits, as printf("%.17g") does
+ * (enough for strtod() to give back the same double), but several times
+ * faster; NaN and infinities print as "null".  buf has at least
+ * MDX_DBL_BUFSZ bytes; returns the length.
+ */
+#define MDX_DBL_BUFSZ 32
+int mdx_fmt_double(double v, char *buf);
 
 /* ------------------------------------------------------------------------
  * Canonical records (lib/candle.c): the candle record of HACKING.md
@@ -763,6 +1053,222 @@ void mdx_sha256_final(struct mdx_sha256 *s, unsigned char out[MDX_SHA256_LEN]);
 void mdx_sha256_hex(struct mdx_sha256 *s, char out[MDX_SHA256_HEXLEN + 1]);
 
 /* ------------------------------------------------------------------------
+ * Exchanges (lib/exchange.c): what mdx-extract knows about the public REST
+ * APIs of Binance, Bybit and OKX: base URLs, interval spellings, request
+ * paths, weights and rate limits, and the shapes of answers and error
+ * bodies.  HACKING.md "Raw records" gives the records built from them.
+ */
+enum mdx_kind {
+	MDX_KIND_KLINES,
+	MDX_KIND_DEPTH,
+	MDX_KIND_INSTRUMENTS
+};
+
+/* "klines", "depth", "instruments"; mdx_kind_lookup() returns -1 when the
+ * name is unknown. */
+const char *mdx_kind_name(enum mdx_kind k);
+int mdx_kind_lookup(const char *name);
+
+/*
+ * A rate limit shared by the requests that count against it: Binance's
+ * request weight per minute (spot and USD-M apart, tracked from the
+ * X-MBX-USED-WEIGHT-1M header), Bybit's 600 requests per 5 s, OKX's 20 or
+ * 40 requests per 2 s per endpoint.
+ */
+struct mdx_ratelimit {
+	const char *name;	/* "binance spot", "okx history-candles" */
+	const char *exchange;	/* a pause after a 429 holds for all of an
+				   exchange's limits */
+	int limit;		/* weight or requests per period */
+	int64_t period;		/* ms */
+	int fixed_window;	/* windows aligned to multiples of period
+				   (Binance), else a sliding window */
+	const char *used_header; /* the header giving the weight used */
+	int forbidden_is_limit;	/* HTTP 403 means "too frequent" (Bybit) */
+};
+
+enum mdx_exchange_id { MDX_BINANCE, MDX_BYBIT, MDX_OKX };
+
+struct mdx_market {
+	const char *exchange;	/* binance */
+	const char *market;	/* spot */
+	enum mdx_exchange_id id;
+	const char *url_env;	/* MDX_BINANCE_URL */
+	const char *url_default; /* https://api.binance.com */
+	const char *category;	/* the market as the exchange spells it in
+				   requests: Bybit category, OKX instType */
+	int page;		/* klines rows per request */
+	int newest_first;	/* klines answers come newest first */
+	int depth_default;	/* order book levels asked for by default */
+	int depth_max;
+	const struct mdx_ratelimit *rl_klines, *rl_history, *rl_depth,
+	    *rl_info;
+};
+
+/* The market, or NULL when exchange/market is not one mdx knows. */
+const struct mdx_market *mdx_market_lookup(const char *exchange,
+    const char *market);
+/* Every market, ending with a NULL exchange. */
+extern const struct mdx_market mdx_markets[];
+/* The base URL: the environment variable when set, else the default. */
+const char *mdx_market_url(const struct mdx_market *m);
+/*
+ * The exchange's spelling of an interval ("1m", Bybit "1", OKX "1Dutc"),
+ * or NULL when the exchange has no such interval.  OKX bars of 6h and
+ * longer are asked for in their UTC variants, so that every interval
+ * starts where mdx_interval_floor() says.
+ */
+const char *mdx_market_interval(const struct mdx_market *m,
+    const struct mdx_interval *iv);
+
+/* A request: its path with query (no host), what it costs and against
+ * which limit. */
+struct mdx_request {
+	struct mdx_buf path;
+	const struct mdx_ratelimit *rl;
+	int weight;
+};
+
+/*
+ * The klines request for the candles opening in [lo, hi), at most
+ * m->page of them (the caller keeps hi - lo within a page).  now picks
+ * OKX's recent or history endpoint.
+ */
+void mdx_request_klines(const struct mdx_market *m, const char *symbol,
+    const struct mdx_interval *iv, mdx_time lo, mdx_time hi, mdx_time now,
+    struct mdx_request *r);
+/* The order book request; levels <= 0 asks for m->depth_default. */
+void mdx_request_depth(const struct mdx_market *m, const char *symbol,
+    int levels, struct mdx_request *r);
+/* The instruments request; cursor is Bybit's nextPageCursor or NULL. */
+void mdx_request_instruments(const struct mdx_market *m, const char *cursor,
+    struct mdx_request *r);
+
+/* What an answer turned out to be. */
+enum mdx_answer {
+	MDX_ANSWER_OK = 0,	/* *payload is the data */
+	MDX_ANSWER_BAD,		/* not JSON or not the expected shape: retry */
+	MDX_ANSWER_TRANSIENT,	/* an exchange error that says "try again" */
+	MDX_ANSWER_LIMITED,	/* the exchange says too many requests */
+	MDX_ANSWER_ERROR	/* an exchange error body: give up; *status
+				   is MDX_EX_USAGE for an unknown symbol,
+				   interval or parameter, else
+				   MDX_EX_UNAVAILABLE */
+};
+
+/*
+ * Checks an answer (HTTP status http, body[0..n), already parsed into
+ * root, NULL when it is not JSON) and finds its payload: klines the rows
+ * array, depth the order book object, instruments the list.  On anything
+ * but MDX_ANSWER_OK, why holds the reason, quoting the exchange's own
+ * code and message when it gave one.
+ */
+enum mdx_answer mdx_answer_check(const struct mdx_market *m,
+    enum mdx_kind kind, long http, const struct mdx_json *root,
+    const struct mdx_json **payload, int *status, char *why, size_t whysz);
+
+/*
+ * One klines row: its open time and whether the candle was closed when
+ * fetched.  Returns 0, or -1 with the reason when the row does not have
+ * the exchange's shape.
+ */
+int mdx_kline_row(const struct mdx_market *m, const struct mdx_interval *iv,
+    const struct mdx_json *row, mdx_time fetched, mdx_time *open,
+    int *closed, char *why, size_t whysz);
+/* The time of an order book snapshot: the exchange's timestamp when it
+ * gives one, else fetched. */
+mdx_time mdx_depth_time(const struct mdx_market *m,
+    const struct mdx_json *book, mdx_time fetched);
+/* The symbol of one instrument object, or NULL. */
+const struct mdx_json *mdx_instrument_symbol(const struct mdx_market *m,
+    const struct mdx_json *inst);
+/* Bybit's cursor to the next page of instruments, or NULL at the end. */
+const struct mdx_json *mdx_instruments_cursor(const struct mdx_market *m,
+    const struct mdx_json *root);
+
+/* ------------------------------------------------------------------------
+ * Fetching (lib/fetch.c): many HTTPS GETs at once over libcurl's multi
+ * interface, inside the exchanges' rate limits, retrying what may succeed
+ * on a second try.
+ *
+ * The engine never sends a request that would take a rate limit past its
+ * budget (opts.share of the published limit; for Binance the used weight
+ * the exchange reports counts too).  A 429 or 418 (Bybit: 403 "access too
+ * frequent") pauses every request to that exchange for the Retry-After the
+ * exchange gave; one longer than opts.max_wait ends the request instead.
+ * Transfer errors (timeouts, resets, truncated bodies), 5xx answers and
+ * HTML pages are retried with exponential backoff and full jitter, at most
+ * opts.tries attempts in all.  Certificates are always verified.
+ */
+struct mdx_fetch;
+
+struct mdx_fetch_opts {
+	int connections;	/* transfers at once per exchange */
+	long timeout;		/* ms for one whole transfer */
+	int tries;		/* attempts per request */
+	long max_wait;		/* the longest Retry-After honoured, ms */
+	double share;		/* share of each rate limit to use */
+	long backoff;		/* first backoff ceiling, ms */
+};
+
+struct mdx_fetch_req {
+	/* Set by the caller before mdx_fetch_submit(). */
+	struct mdx_buf url;		/* the whole URL */
+	struct mdx_buf what;		/* "GET /path?query", for messages */
+	const struct mdx_ratelimit *rl;
+	int weight;
+	void *udata;
+	/* Set when mdx_fetch_wait() returns the request. */
+	int ok;			/* an answer came: http, body */
+	long http;
+	struct mdx_buf body;
+	mdx_time fetched_at;
+	int tries;		/* attempts made */
+	int status;		/* !ok: the exit status it calls for */
+	char why[320];		/* !ok: why it was given up */
+	/* Private to the engine. */
+	void *easy;
+	mdx_time ready_at;
+	int limited;
+	long retry_after, used_weight;
+	int html;
+	struct mdx_fetch_req *next;
+};
+
+struct mdx_fetch_stats {
+	unsigned long requests;	/* transfers started */
+	unsigned long retries;	/* of them, repeats */
+	unsigned long limited;	/* 429, 418 and the like received */
+	unsigned long weight;	/* weight spent */
+};
+
+struct mdx_fetch *mdx_fetch_new(const struct mdx_fetch_opts *o);
+void mdx_fetch_free(struct mdx_fetch *f);
+/* Replaces the published limit of rl (for example --weight-limit). */
+void mdx_fetch_set_limit(struct mdx_fetch *f, const struct mdx_ratelimit *rl,
+    int limit);
+/* Initialises and frees the buffers of a request. */
+void mdx_fetch_req_init(struct mdx_fetch_req *r);
+void mdx_fetch_req_free(struct mdx_fetch_req *r);
+/* Queues r; the caller keeps r alive until mdx_fetch_wait() returns it. */
+void mdx_fetch_submit(struct mdx_fetch *f, struct mdx_fetch_req *r);
+/*
+ * Queues r again after its answer proved bad (invalid JSON, an exchange
+ * error that says to try later; limited: the exchange said too many
+ * requests).  Returns 0, or -1 when r has had all its tries (then r->why
+ * and r->status say so and r is not queued).
+ */
+int mdx_fetch_retry(struct mdx_fetch *f, struct mdx_fetch_req *r,
+    const char *why, int limited);
+/* Runs transfers until a request is finished and returns it; NULL when
+ * max_ms passed first or nothing is queued. */
+struct mdx_fetch_req *mdx_fetch_wait(struct mdx_fetch *f, long max_ms);
+/* Requests queued or under way. */
+int mdx_fetch_outstanding(const struct mdx_fetch *f);
+void mdx_fetch_get_stats(const struct mdx_fetch *f,
+    struct mdx_fetch_stats *st);
+
+/* ------------------------------------------------------------------------
  * Rollups (mdx-aggregate).  One engine turns base candles into coarser
  * buckets, finds the missing base intervals and makes synthetic ones; the
  * stream mode feeds it NDJSON lines, the warehouse mode rows read with
@@ -861,5 +1367,93 @@ struct mdx_agg_db {
 
 int mdx_agg_db_run(const struct mdx_agg_db *o);
 int mdx_agg_db_reconcile(const struct mdx_agg_db *o);
+
+/* ------------------------------------------------------------------------
+ * The lake (lib/lake.c, lib/lakestore.c): partitioned, compressed NDJSON
+ * objects in a local directory or an S3 bucket.  mdx-lake(1) documents the
+ * layout, the manifests, archives and consumer marks; HACKING.md "The
+ * lake" the partition path.  Every command returns an exit status (enum
+ * mdx_exit); a failure of the storage itself (I/O, S3 refused) ends the
+ * program with a message naming the object.
+ */
+struct mdx_lake;
+
+/*
+ * Opens the lake at root: a directory, or s3://BUCKET[/PREFIX] (endpoint
+ * MDX_S3_ENDPOINT, MDX_S3_PROTOCOL http|https; credentials from
+ * AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the AWS shared credentials
+ * file, refused when group or others can access it).  root NULL means
+ * MDX_LAKE, else ./var/lake.  Ends the program with MDX_EX_CONFIG when the
+ * configuration is bad.  Secrets never appear in messages.
+ */
+struct mdx_lake *mdx_lake_open(const char *root);
+void mdx_lake_close(struct mdx_lake *l);
+
+/* The partition fields, in path order. */
+enum mdx_lake_field {
+	MDX_LF_EXCHANGE, MDX_LF_MARKET, MDX_LF_KIND, MDX_LF_SYMBOL,
+	MDX_LF_INTERVAL, MDX_LF_DATE, MDX_LF_N
+};
+extern const char *const mdx_lake_field_names[MDX_LF_N];
+
+#define MDX_LAKE_VALUE_MAX 64
+
+/*
+ * Whether s[0..n) may be a path component of the lake (a partition value,
+ * a prefix, a consumer name): 1 to MDX_LAKE_VALUE_MAX bytes of
+ * [A-Za-z0-9._-], not starting with a dot.  Returns NULL when it may, else
+ * the reason ("contains '/'").
+ */
+const char *mdx_lake_check_value(const char *s, size_t n);
+
+struct mdx_lake_put {
+	const char *prefix;	/* first path component: raw, canonical */
+	int level;		/* gzip level 1-9 */
+	uint64_t object_size;	/* start a new object after this many
+				   compressed bytes */
+	int max_open;		/* partitions written at once; the least
+				   recently used one is finished first */
+};
+
+/*
+ * put: copies every byte read from fd to tee unchanged (tee may be NULL)
+ * and stores each record in the object of its partition.  A line that is
+ * not a JSON object with safe partition values is reported with its line
+ * number and not stored.  Returns MDX_EX_OK, or MDX_EX_DATAERR when lines
+ * were rejected (everything else is stored).
+ */
+int mdx_lake_put(struct mdx_lake *l, const struct mdx_lake_put *o, int fd,
+    struct mdx_writer *tee);
+
+/* What cat, ls, stats, verify, archive and prune work on. */
+struct mdx_lake_sel {
+	const char *prefix;		/* NULL: every prefix */
+	const char *value[MDX_LF_N];	/* "a,b": either; NULL: any */
+	mdx_time since, until;		/* records in [since, until) */
+	int has_since, has_until;
+	const char *consumer;		/* cat --new NAME */
+};
+
+void mdx_lake_sel_init(struct mdx_lake_sel *s);
+/* Adds a "field=value[,value...]" argument; 0 ok, -1 with *why set. */
+int mdx_lake_sel_add(struct mdx_lake_sel *s, const char *arg,
+    const char **why);
+
+int mdx_lake_cat(struct mdx_lake *l, const struct mdx_lake_sel *s,
+    struct mdx_writer *out);
+/* Marks what the consumer's last cat --new streamed as read. */
+int mdx_lake_commit(struct mdx_lake *l, const char *consumer);
+int mdx_lake_ls(struct mdx_lake *l, const struct mdx_lake_sel *s, int json,
+    struct mdx_writer *out);
+/* archive and prune work on the partition days that ended before
+ * cutoff. */
+int mdx_lake_archive(struct mdx_lake *l, const struct mdx_lake_sel *s,
+    mdx_time cutoff, int dry_run, struct mdx_writer *out);
+int mdx_lake_prune(struct mdx_lake *l, const struct mdx_lake_sel *s,
+    mdx_time cutoff, int dry_run, struct mdx_writer *out);
+int mdx_lake_stats(struct mdx_lake *l, const struct mdx_lake_sel *s,
+    int json, struct mdx_writer *out);
+int mdx_lake_verify(struct mdx_lake *l, const struct mdx_lake_sel *s,
+    struct mdx_writer *out);
 
 #endif /* MDX_H */

@@ -24,6 +24,21 @@
 /* Changed ranges this close together are checked for gaps in one go. */
 #define GAP_MERGE_MS MDX_MS_DAY
 
+struct ilist {
+	int64_t *v;
+	size_t n, cap;
+};
+
+static void
+ilist_add(struct ilist *l, int64_t v)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		l->v = mdx_realloc(l->v, l->cap * sizeof(*l->v));
+	}
+	l->v[l->n++] = v;
+}
+
 struct ctx {
 	PGconn *c;
 	const struct mdx_agg_db *o;
@@ -31,6 +46,8 @@ struct ctx {
 	char run[24];
 	struct mdx_buf sql, copy;
 	int temp_made;
+	/* The newest source open time read per instrument (in read order). */
+	struct ilist thr_inst, thr_ms;
 	/* Counts for the summary and mdx.run. */
 	uint64_t read, written, deleted, held, buckets, fresh, gaps_found;
 	uint64_t confirmed, filled_gaps, filled_candles;
@@ -155,21 +172,6 @@ cmp_ibucket(const void *a, const void *b)
 	return 0;
 }
 
-struct ilist {
-	int64_t *v;
-	size_t n, cap;
-};
-
-static void
-ilist_add(struct ilist *l, int64_t v)
-{
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 64;
-		l->v = mdx_realloc(l->v, l->cap * sizeof(*l->v));
-	}
-	l->v[l->n++] = v;
-}
-
 /* "{1,2,3}": a bigint[] parameter. */
 static void
 ilist_array(const struct ilist *l, struct mdx_buf *b)
@@ -195,14 +197,15 @@ fresh_instruments(struct ctx *x, const char *iv, const char *job,
 	PGresult *r;
 	int i;
 
-	r = qp(x, "SELECT i.instrument_id FROM mdx.instrument i "
-	    "WHERE NOT EXISTS (SELECT 1 FROM mdx.rollup_watermark w "
-	    "WHERE w.instrument_id = i.instrument_id AND w.interval = $1 "
-	    "AND w.job = $2 AND w.source_interval = $3 "
-	    "AND w.base_interval = $4) "
-	    "AND EXISTS (SELECT 1 FROM mdx.candle c "
-	    "WHERE c.instrument_id = i.instrument_id AND c.interval = $3) "
-	    "ORDER BY 1", 4, p);
+	/* The watermarks first, then one index probe per instrument left. */
+	r = qp(x, "WITH m AS MATERIALIZED (SELECT i.instrument_id "
+	    "FROM mdx.instrument i WHERE NOT EXISTS (SELECT 1 "
+	    "FROM mdx.rollup_watermark w WHERE w.instrument_id = "
+	    "i.instrument_id AND w.interval = $1 AND w.job = $2 AND "
+	    "w.source_interval = $3 AND w.base_interval = $4)) "
+	    "SELECT m.instrument_id FROM m CROSS JOIN LATERAL (SELECT 1 "
+	    "FROM mdx.candle c WHERE c.instrument_id = m.instrument_id AND "
+	    "c.interval = $3 LIMIT 1) c ORDER BY 1", 4, p);
 	for (i = 0; i < PQntuples(r); i++)
 		ilist_add(out, strtoll(PQgetvalue(r, i, 0), NULL, 10));
 	PQclear(r);
@@ -228,17 +231,36 @@ changes(struct ctx *x, const char *iv, const char *job, const char *src,
 	    "ORDER BY 1, 2", 5, p);
 }
 
+/*
+ * Moves the watermarks of the instruments to seq, with the newest source
+ * open time read for each (x->thr_*) as through, where one was read.
+ */
 static void
 set_watermarks(struct ctx *x, const char *iv, const char *job,
     const char *src, int64_t seq, const struct ilist *insts)
 {
-	struct mdx_buf arr = MDX_BUF_INIT;
-	char s[24];
-	const char *p[7];
+	struct mdx_buf arr = MDX_BUF_INIT, thr = MDX_BUF_INIT;
+	char s[24], tb[MDX_TIME_BUFSZ];
+	const char *p[8];
+	size_t i, k;
 
 	if (insts->n == 0)
 		return;
 	ilist_array(insts, &arr);
+	mdx_buf_addch(&thr, '{');
+	for (i = 0; i < insts->n; i++) {
+		for (k = 0; k < x->thr_inst.n; k++)
+			if (x->thr_inst.v[k] == insts->v[i])
+				break;
+		if (i > 0)
+			mdx_buf_addch(&thr, ',');
+		if (k < x->thr_inst.n) {
+			mdx_time_format(x->thr_ms.v[k], tb);
+			mdx_buf_addstr(&thr, tb);
+		} else
+			mdx_buf_addstr(&thr, "NULL");
+	}
+	mdx_buf_addch(&thr, '}');
 	snprintf(s, sizeof(s), "%lld", (long long)seq);
 	p[0] = arr.data;
 	p[1] = iv;
@@ -247,18 +269,21 @@ set_watermarks(struct ctx *x, const char *iv, const char *job,
 	p[4] = x->base->code;
 	p[5] = s;
 	p[6] = x->run;
+	p[7] = thr.data;
 	qqp(x, "INSERT INTO mdx.rollup_watermark AS w (instrument_id, "
 	    "interval, job, source_interval, base_interval, change_seq, "
 	    "through, run_id) "
-	    "SELECT i, $2, $3, $4, $5, $6, (SELECT max(open_time) "
-	    "FROM mdx.candle c WHERE c.instrument_id = i AND c.interval = $4), "
-	    "$7 FROM unnest($1::bigint[]) AS i "
+	    "SELECT i, $2, $3, $4, $5, $6, t, $7 "
+	    "FROM unnest($1::bigint[], $8::timestamptz[]) AS u(i, t) "
 	    "ON CONFLICT (instrument_id, interval, job) DO UPDATE SET "
 	    "source_interval = excluded.source_interval, "
 	    "base_interval = excluded.base_interval, "
-	    "change_seq = excluded.change_seq, through = excluded.through, "
-	    "run_id = excluded.run_id, updated_at = now()", 7, p);
+	    "change_seq = excluded.change_seq, "
+	    "through = greatest(w.through, excluded.through), "
+	    "run_id = excluded.run_id, updated_at = now()", 8, p);
 	mdx_buf_free(&arr);
+	mdx_buf_free(&thr);
+	x->thr_inst.n = x->thr_ms.n = 0;
 }
 
 /* ------------------------------------------------------------------------
@@ -406,6 +431,12 @@ copy_through(struct ctx *x, const char *sql, const struct mdx_interval *src,
 			mdx_die(MDX_EX_FAIL, "instrument %lld: %s",
 			    (long long)inst, why);
 		x->read++;
+		if (x->thr_inst.n == 0 ||
+		    x->thr_inst.v[x->thr_inst.n - 1] != inst) {
+			ilist_add(&x->thr_inst, inst);
+			ilist_add(&x->thr_ms, c.open_time);
+		} else if (c.open_time > x->thr_ms.v[x->thr_ms.n - 1])
+			x->thr_ms.v[x->thr_ms.n - 1] = c.open_time;
 		PQfreemem(row);
 	}
 	if (n == -2)
@@ -501,8 +532,8 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 		mdx_buf_add(&x->copy, x->sql.data, x->sql.len);
 		copy_in(x, "COPY agg_bucket FROM STDIN", &x->copy);
 		mdx_buf_reset(&x->copy);
-		if (nbk > 1000)
-			qq(x, "ANALYZE agg_bucket");
+		/* Statistics make the planner probe the index per bucket. */
+		qq(x, "ANALYZE agg_bucket");
 		copy_through(x, sqlf(x, "COPY (SELECT " SRC_COLS " FROM "
 		    "agg_bucket k JOIN mdx.candle c ON c.instrument_id = "
 		    "k.instrument_id AND c.interval = '%s' AND c.open_time >= "
@@ -522,8 +553,7 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 	mdx_rollup_free(eng);
 
 	copy_in(x, "COPY agg_out FROM STDIN", &x->copy);
-	if (em.n > 1000)
-		qq(x, "ANALYZE agg_out");
+	qq(x, "ANALYZE agg_out");
 	if (em.n > 0) {
 		mdx_time_format(em.lo, tb1);
 		mdx_time_format(em.hi, tb2);
@@ -614,6 +644,25 @@ out:
  * Gaps.
  */
 static void
+add_time_elem(struct mdx_buf *b, mdx_time t, const char *inf)
+{
+	char tb[MDX_TIME_BUFSZ];
+
+	mdx_buf_addch(b, b->len > 1 ? ',' : '{');
+	if (inf != NULL)
+		mdx_buf_addstr(b, inf);
+	else {
+		mdx_time_format(t, tb);
+		mdx_buf_addstr(b, tb);
+	}
+}
+
+/*
+ * Brings the gap table of the base interval up to date: fresh instruments
+ * over their whole series, the others around their changed ranges (ranges
+ * closer than GAP_MERGE_MS merged), all in one statement.
+ */
+static void
 gaps_job(struct ctx *x)
 {
 	struct ilist fresh = { 0 }, done = { 0 }, ri = { 0 }, rlo = { 0 },
@@ -649,37 +698,29 @@ gaps_job(struct ctx *x)
 	PQclear(r);
 	if (ri.n == 0 && fresh.n == 0)
 		goto out;
+	for (i = 0; i < fresh.n; i++) {
+		ilist_add(&done, fresh.v[i]);
+		ilist_add(&ri, fresh.v[i]);
+	}
+	ilist_array(&ri, &a1);
+	for (i = 0; i < ri.n; i++) {
+		add_time_elem(&a2, i < rlo.n ? rlo.v[i] : 0,
+		    i < rlo.n ? NULL : "-infinity");
+		add_time_elem(&a3, i < rhi.n ? rhi.v[i] : 0,
+		    i < rhi.n ? NULL : "infinity");
+	}
+	mdx_buf_addch(&a2, '}');
+	mdx_buf_addch(&a3, '}');
+	p[0] = code;
+	p[1] = a1.data;
+	p[2] = a2.data;
+	p[3] = a3.data;
+	p[4] = x->run;
 	qq(x, "BEGIN");
-	if (fresh.n > 0) {
-		ilist_array(&fresh, &a1);
-		p[0] = code;
-		p[1] = x->run;
-		p[2] = a1.data;
-		r = qp(x, "SELECT coalesce(sum(mdx.detect_gaps(i, $1, "
-		    "'-infinity', 'infinity', $2::bigint)), 0) "
-		    "FROM unnest($3::bigint[]) AS i", 3, p);
-		x->gaps_found += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
-		PQclear(r);
-		for (i = 0; i < fresh.n; i++)
-			ilist_add(&done, fresh.v[i]);
-	}
-	if (ri.n > 0) {
-		ilist_array(&ri, &a1);
-		ilist_array(&rlo, &a2);
-		ilist_array(&rhi, &a3);
-		p[0] = code;
-		p[1] = x->run;
-		p[2] = a1.data;
-		p[3] = a2.data;
-		p[4] = a3.data;
-		r = qp(x, "SELECT coalesce(sum(mdx.detect_gaps(i, $1, "
-		    "'epoch'::timestamptz + lo * interval '1 millisecond', "
-		    "'epoch'::timestamptz + hi * interval '1 millisecond', "
-		    "$2::bigint)), 0) FROM unnest($3::bigint[], $4::bigint[], "
-		    "$5::bigint[]) AS r(i, lo, hi)", 5, p);
-		x->gaps_found += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
-		PQclear(r);
-	}
+	r = qp(x, "SELECT mdx.detect_gaps_many($1, $2::bigint[], "
+	    "$3::timestamptz[], $4::timestamptz[], $5::bigint)", 5, p);
+	x->gaps_found += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
 	set_watermarks(x, code, "gaps", code, seq, &done);
 	qq(x, "COMMIT");
 out:
@@ -980,6 +1021,8 @@ mdx_agg_db_run(const struct mdx_agg_db *o)
 	end_run(&x, 0);
 	mdx_buf_free(&x.sql);
 	mdx_buf_free(&x.copy);
+	free(x.thr_inst.v);
+	free(x.thr_ms.v);
 	mdx_db_close(x.c);
 	return MDX_EX_OK;
 }

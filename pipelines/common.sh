@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # common.sh - sourced by every pipeline: configuration, locking, logging.
 #
 # Configuration, strongest first: the command line of each pipeline, the
@@ -92,11 +93,44 @@ mdx_watchlist() {
 	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$MDX_WATCHLIST"
 }
 
+# mdx_epoch TIME: TIME as seconds since the epoch.  TIME is what the
+# programs accept: RFC 3339, a date, an epoch number (s or ms, told by
+# magnitude), "now", or relative to now ("-2d", "-90m", "+1h", "-1w").
+# "now" is $MDX_NOW when that is set, as for the programs.
+mdx_epoch() {
+	_t=$1
+	if [ "$_t" = now ] || [ -z "$_t" ]; then
+		if [ -n "${MDX_NOW:-}" ]; then mdx_epoch "$MDX_NOW"; else date -u +%s; fi
+		return
+	fi
+	case $_t in
+	[-+][0-9]*[smhdw])
+		_n=${_t%?}; _n=${_n#[-+]}
+		case $_t in
+		*s) _m=1 ;; *m) _m=60 ;; *h) _m=3600 ;; *d) _m=86400 ;;
+		*w) _m=604800 ;;
+		esac
+		_now=$(mdx_epoch now) || return 1
+		case $_t in
+		-*) echo $((_now - _n * _m)) ;;
+		*) echo $((_now + _n * _m)) ;;
+		esac ;;
+	*[!0-9]*) date -u -d "$_t" +%s 2>/dev/null ||
+	    { mdx_log "bad time '$_t'"; return 1; } ;;
+	*) if [ "$_t" -ge 100000000000 ]; then echo $((_t / 1000)); else
+	    echo "$_t"; fi ;;
+	esac
+}
+
+# mdx_rfc3339 EPOCH: the RFC 3339 UTC form of an epoch in seconds.
+mdx_rfc3339() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
+
 mdx_load_config
 MDX_VAR=${MDX_VAR:-./var}
 MDX_LAKE=${MDX_LAKE:-$MDX_VAR/lake}
 MDX_STATE=${MDX_STATE:-$MDX_VAR/state}
 MDX_WATCHLIST=${MDX_WATCHLIST:-$MDX_SRC/pipelines/watchlist}
+export MDX_JOB
 MDX_ROLLUPS=${MDX_ROLLUPS:-1h,1d}
 MDX_INDICATORS=${MDX_INDICATORS:-rsi:14,macd:12:26:9,bbands:20:2,atr:14,ema:50}
 export MDX_VAR MDX_LAKE MDX_STATE MDX_WATCHLIST MDX_ROLLUPS MDX_INDICATORS

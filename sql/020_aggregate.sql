@@ -222,58 +222,72 @@ CREATE INDEX gap_status ON mdx.gap (status, instrument_id)
 COMMENT ON INDEX mdx.gap_status IS
     'Finds the gaps still to repair.';
 
--- Finds the gaps of one instrument and interval again around [lo, hi]
--- (the range changed candles span), widened to the candles present on
--- either side and to the gaps that overlap it.  Gaps found again keep the
--- status and times of the gap row that held them; rows with status filled
--- are never touched.  Returns the number of gaps now in the range.
-CREATE FUNCTION mdx.detect_gaps(p_instrument bigint, p_interval text,
-    p_lo timestamptz, p_hi timestamptz, p_run bigint) RETURNS integer
+-- Finds the gaps of instruments again around ranges of open times
+-- (instrument p_ids[k], from p_los[k] to p_his[k], ranges of one
+-- instrument not overlapping), widened to the candles present on either
+-- side and to the gaps that overlap them, and replaces the rows of mdx.gap
+-- there.  Gaps found again keep the status and times of the gap row that
+-- held them; rows with status filled are never touched.  One statement for
+-- all ranges: an incremental run must not pay a plan per instrument.
+-- Returns the number of gaps now in the ranges.
+CREATE FUNCTION mdx.detect_gaps_many(p_interval text, p_ids bigint[],
+    p_los timestamptz[], p_his timestamptz[], p_run bigint) RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
 	len interval := mdx.interval_length(p_interval);
 	secs numeric := extract(epoch FROM mdx.interval_length(p_interval));
-	a timestamptz;
-	b timestamptz;
-	n integer;
+	n bigint;
 BEGIN
-	SELECT max(open_time) INTO a FROM mdx.candle
-	WHERE instrument_id = p_instrument AND interval = p_interval
-	    AND open_time < p_lo;
-	SELECT min(open_time) INTO b FROM mdx.candle
-	WHERE instrument_id = p_instrument AND interval = p_interval
-	    AND open_time > p_hi;
-	a := coalesce(a, p_lo);
-	b := coalesce(b, p_hi);
-	SELECT least(a, min(from_time)), greatest(b, max(to_time)) INTO a, b
-	FROM mdx.gap
-	WHERE instrument_id = p_instrument AND interval = p_interval
-	    AND status <> 'filled' AND from_time <= b AND to_time > a;
-	WITH old AS (
-		DELETE FROM mdx.gap
-		WHERE instrument_id = p_instrument AND interval = p_interval
-		    AND status <> 'filled' AND from_time <= b AND to_time > a
-		RETURNING *
-	), c AS (
-		SELECT open_time, lead(open_time) OVER (ORDER BY open_time) AS nxt
-		FROM mdx.candle
-		WHERE instrument_id = p_instrument AND interval = p_interval
-		    AND open_time >= a AND open_time <= b
+	WITH d AS MATERIALIZED (
+		SELECT r.i,
+		    least(coalesce(prev.t, r.lo), g.mn) AS a,
+		    greatest(coalesce(nxt.t, r.hi), g.mx) AS b
+		FROM unnest(p_ids, p_los, p_his) AS r(i, lo, hi)
+		LEFT JOIN LATERAL (SELECT c.open_time AS t FROM mdx.candle c
+		    WHERE c.instrument_id = r.i AND c.interval = p_interval
+		    AND c.open_time < r.lo ORDER BY c.open_time DESC LIMIT 1)
+		    prev ON true
+		LEFT JOIN LATERAL (SELECT c.open_time AS t FROM mdx.candle c
+		    WHERE c.instrument_id = r.i AND c.interval = p_interval
+		    AND c.open_time > r.hi ORDER BY c.open_time LIMIT 1)
+		    nxt ON true
+		LEFT JOIN LATERAL (SELECT min(x.from_time) AS mn,
+		    max(x.to_time) AS mx FROM mdx.gap x
+		    WHERE x.instrument_id = r.i AND x.interval = p_interval
+		    AND x.status <> 'filled'
+		    AND x.from_time <= coalesce(nxt.t, r.hi)
+		    AND x.to_time > coalesce(prev.t, r.lo)) g ON true
+	), old AS (
+		DELETE FROM mdx.gap x USING d
+		WHERE x.instrument_id = d.i AND x.interval = p_interval
+		    AND x.status <> 'filled' AND x.from_time <= d.b
+		    AND x.to_time > d.a
+		RETURNING x.*
 	), found AS (
-		SELECT open_time + len AS f, nxt AS t FROM c
-		WHERE nxt > open_time + len
+		SELECT DISTINCT d.i, y.open_time + len AS f, y.nxt AS t
+		FROM d
+		CROSS JOIN LATERAL (
+			SELECT c.open_time,
+			    lead(c.open_time) OVER (ORDER BY c.open_time) AS nxt
+			FROM mdx.candle c
+			WHERE c.instrument_id = d.i AND c.interval = p_interval
+			    AND c.open_time >= d.a AND c.open_time <= d.b
+			OFFSET 0
+		) y
+		WHERE y.nxt > y.open_time + len
 	), ins AS (
 		INSERT INTO mdx.gap (instrument_id, interval, from_time, to_time,
 		    missing, status, detected_at, refetched_at, confirmed_at,
 		    run_id)
-		SELECT p_instrument, p_interval, found.f, found.t,
+		SELECT found.i, p_interval, found.f, found.t,
 		    round(extract(epoch FROM found.t - found.f) / secs)::bigint,
 		    coalesce(o.status, 'open'), coalesce(o.detected_at, now()),
 		    o.refetched_at, o.confirmed_at, p_run
 		FROM found
 		LEFT JOIN LATERAL (
 			SELECT * FROM old
-			WHERE old.from_time <= found.f AND found.t <= old.to_time
+			WHERE old.instrument_id = found.i
+			    AND old.from_time <= found.f AND found.t <= old.to_time
 			ORDER BY old.from_time LIMIT 1
 		) o ON true
 		RETURNING 1
@@ -282,8 +296,18 @@ BEGIN
 	RETURN n;
 END
 $$;
+COMMENT ON FUNCTION mdx.detect_gaps_many(text, bigint[], timestamptz[], timestamptz[], bigint) IS
+    'mdx.detect_gaps() for many instruments and ranges in one statement: finds the gaps again around each range (instrument ids[k], open times los[k] to his[k]) and replaces the rows of mdx.gap there, keeping the status of gaps found again.  Called by mdx-aggregate --db.';
+
+-- One instrument and range: mdx.detect_gaps_many() for one.
+CREATE FUNCTION mdx.detect_gaps(p_instrument bigint, p_interval text,
+    p_lo timestamptz, p_hi timestamptz, p_run bigint) RETURNS integer
+LANGUAGE sql AS $$
+	SELECT mdx.detect_gaps_many(p_interval, ARRAY[p_instrument],
+	    ARRAY[p_lo], ARRAY[p_hi], p_run)::integer
+$$;
 COMMENT ON FUNCTION mdx.detect_gaps(bigint, text, timestamptz, timestamptz, bigint) IS
-    'Finds the gaps of an instrument and interval again around the open times lo to hi and replaces the rows of mdx.gap there, keeping the status of gaps found again; returns how many gaps the range holds.  Called by mdx-aggregate --db.';
+    'Finds the gaps of one instrument and interval again around the open times lo to hi (see mdx.detect_gaps_many); returns how many gaps the range holds.';
 
 GRANT SELECT ON mdx.candle_change, mdx.rollup_watermark, mdx.gap
     TO mdx_reader, mdx_writer;

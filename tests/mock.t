@@ -15,6 +15,7 @@ H=3600000
 
 mock_start --now $NOW
 M=$MOCK_URL
+M1=$M
 
 get() { curl -s "$M$1"; }
 # status URL: the HTTP status of a GET
@@ -182,6 +183,13 @@ is "$(get "/api/v5/public/instruments?instType=SPOT&instId=ETH-USDT" | jq -c '.d
 is "$(get "/api/v5/market/books?instId=BTC-USDT&sz=4" | jq -c '.data[0] | [(.asks|length), (.bids|length), (.asks[0]|length)]')" \
     '[4,4,4]' "okx books"
 
+# ---- Compression, when asked for
+curl -s --compressed -D "$T/h" -o "$T/gz" "$M/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=$T0&limit=50"
+is "$(tr -d '\r' <"$T/h" | grep -i '^content-encoding:' | cut -d' ' -f2)" gzip \
+    "answers are gzipped when the client accepts it"
+is "$(cksum <"$T/gz")" "$(get "/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=$T0&limit=50" | cksum)" \
+    "the gzipped answer holds the same bytes"
+
 # ---- Determinism and rollups
 a=$(get "/api/v3/klines?symbol=ETHUSDT&interval=1m&startTime=$T0&limit=1000" | cksum)
 b=$(get "/api/v3/klines?symbol=ETHUSDT&interval=1m&startTime=$T0&limit=1000" | cksum)
@@ -220,6 +228,13 @@ r=$(get "/api/v3/klines?symbol=BTCUSDT&interval=1h&limit=1")
 is "$(echo "$r" | jq -c '.[0] | [.[0], (.[6] > '$NOWMS')]')" "[$((NOWMS - 30000)),true]" \
     "the forming 1h candle is served"
 
+# OKX's Hong Kong day is the rollup of the hours from 16:00 UTC.
+d=$(get "/api/v5/market/history-candles?instId=ETH-USDT&bar=1D&after=$((T0 - 7 * H))&limit=1")
+h=$(get "/api/v5/market/history-candles?instId=ETH-USDT&bar=1H&after=$((T0 + 16 * H))&before=$((T0 - 8 * H - 1))&limit=100")
+is "$(echo "$d" | jq -c '.data[0] | [.[0], (.[1:5] | map(tonumber))]')" \
+    "$(echo "$h" | jq -c '.data | [.[-1][0], [(.[-1][1]|tonumber), (map(.[2]|tonumber)|max), (map(.[3]|tonumber)|min), (.[0][4]|tonumber)]]')" \
+    "okx 1D (UTC+8) is the rollup of its 24 hours"
+
 # The canonical dump: the control endpoint and the CLI agree, and match the
 # exchange's rows.
 q="exchange=binance&market=spot&symbol=BTCUSDT&interval=1h&from=2024-01-01T00:00:00Z&to=2024-01-01T03:00:00Z"
@@ -237,6 +252,9 @@ is "$(node "$MOCKJS" --dump --now $NOW --exchange okx --market swap --symbol BTC
     --interval 1h --from 2024-01-01T00:00:00Z --to 2024-01-01T01:00:00Z | jq -c '[.volume, .quote_volume]')" \
     "$(get "/api/v5/market/history-candles?instId=BTC-USD-SWAP&bar=1H&after=$((T0 + H))&limit=1" | jq -c '.data[0] | [.[6], .[7]]')" \
     "canonical okx inverse: volume in base, quote_volume in USD"
+is "$(get "/mock/candles?exchange=bybit&market=inverse&symbol=BTCUSD&interval=1m&from=$((NOWMS - 90000))&to=$((NOWMS + 60000))" | jq -s -c 'map([.open_time, .closed, .quote_volume, .volume])')" \
+    "$(get "/v5/market/kline?category=inverse&symbol=BTCUSD&interval=1&start=$((NOWMS - 90000))&end=$NOWMS" | jq -c '.result.list | reverse | map([(.[0]|tonumber/1000|todate), (.[0]|tonumber) + 60000 <= '$NOWMS', .[5], .[6]])')" \
+    "canonical bybit inverse, forming candle too: quote_volume is the contracts, volume the turnover"
 exits 64 "--dump of an unknown symbol exits 64" node "$MOCKJS" --dump --exchange binance \
     --market spot --symbol NOPE --interval 1m --from 2024-01-01 --to 2024-01-02
 
@@ -299,6 +317,26 @@ is "$(curl -s -o "$T/em" -w '%{http_code}' "$M$K") $(wc -c <"$T/em" | tr -d ' ')
     "fault empty: 200 with an empty body"
 fault '{"type":"403","exchange":"bybit"}'
 is "$(status "/v5/market/time")" 403 "fault 403 (Bybit's access too frequent)"
+# Bad rows in well-formed answers.
+KB="/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=$T0&limit=3"
+KY="/v5/market/kline?category=spot&symbol=BTCUSDT&interval=1&start=$T0&end=$((T0 + 120000))"
+KX="/api/v5/market/history-candles?instId=BTC-USDT&before=$((T0 - 1))&after=$((T0 + 180000))"
+fault '{"type":"outside"}'
+is "$(get "$KB" | jq -c 'map(.[0])')" "[$((T0 - 60000)),$T0,$((T0 + 60000)),$((T0 + 120000))]" \
+    "fault outside (binance): a row before the range"
+fault '{"type":"outside"}'
+is "$(get "$KY" | jq -c '.result.list|map(.[0])')" "[\"$((T0 + 120000))\",\"$((T0 + 60000))\",\"$T0\",\"$((T0 - 60000))\"]" \
+    "fault outside (bybit): a row before the range, at the end"
+fault '{"type":"missing_field"}'
+is "$(get "$KX" | jq -c '.data|map(length)')" "[8,9,9]" "fault missing_field"
+fault '{"type":"duplicate"}'
+is "$(get "$KB" | jq -c 'map(.[0])')" "[$T0,$T0,$((T0 + 60000)),$((T0 + 120000))]" "fault duplicate"
+fault '{"type":"unordered"}'
+is "$(get "$KB" | jq -c 'map(.[0])')" "[$((T0 + 120000)),$((T0 + 60000)),$T0]" "fault unordered"
+fault '{"type":"bad_number"}'
+is "$(get "$KB" | jq -c '.[0][1]')" '"abc"' "fault bad_number"
+fault '{"type":"high_low"}'
+is "$(get "$KB" | jq -c '.[0] | (.[2]|tonumber) < (.[3]|tonumber)')" true "fault high_low"
 fault '{"type":"500","count":2,"symbol":"ETHUSDT"}'
 is "$(status "$K") $(status "${K%BTCUSDT*}ETHUSDT&interval=1m") $(status "${K%BTCUSDT*}ETHUSDT&interval=1m") $(status "${K%BTCUSDT*}ETHUSDT&interval=1m")" \
     "200 500 500 200" "a fault for the next N requests of one symbol"
@@ -326,7 +364,10 @@ is "$(echo "$r" | jq -c '[.faults["500"] >= 3, .faults.reset, .faults.truncate, 
     '[true,1,1,2,true]' "stats count the faults and the 429s sent"
 
 # ---- Rate limits, on a mock with small budgets
-mock_start --now $NOW --weight-limit 10 --ban-seconds 2 --ban-after 1 --bybit-limit 3 --okx-candles-limit 3 --okx-history-limit 2
+# (OKX's window is widened to 5 s so that a slow machine still sends the
+# requests of one burst inside it.)
+mock_start --now $NOW --weight-limit 10 --ban-seconds 2 --ban-after 1 --bybit-limit 3 \
+    --okx-candles-limit 3 --okx-history-limit 2 --okx-window 5000
 M3=$MOCK_URL
 M=$M3
 # Stay inside one weight window (a real-clock minute).
@@ -361,7 +402,7 @@ is "$(get "$O")" '{"msg":"Too Many Requests","code":"50011","data":[]}' "okx 429
 OH="/api/v5/market/history-candles?instId=BTC-USDT&limit=1"
 is "$(status "$OH") $(status "$OH") $(status "$OH")" "200 200 429" \
     "okx history-candles has its own, smaller budget"
-sleep 2.1
+sleep 5.1
 is "$(status "$O")" 200 "okx: the window slides"
 is "$(get /mock/stats | jq -c '.rate_limited | [.bybit >= 1, .okx >= 3]')" '[true,true]' \
     "stats: rate-limited answers per exchange"
@@ -380,12 +421,38 @@ b=$(get /mock/clock | jq -c '[.clock, .now_ms]')
 ok "echo '$b' | jq -e '.[0] == \"running\" and .[1] - $a >= 1000 and .[1] - $a < 5000'" \
     "a running clock advances with real time ($b)"
 
+# The forming candle grows with the clock, then closes at its final values
+# (on the first mock, whose OKX budget is not small).
+M=$M1
+post /mock/clock '{"now":"2024-01-01T00:00:30Z"}' >/dev/null
+KO="/api/v5/market/history-candles?instId=BTC-USDT&before=$((T0 - 1))&after=$((T0 + 60000))"
+a=$(get "$KO" | jq -c '.data[0] | [.[0], .[8], (.[5]|tonumber)]')
+post /mock/clock '{"now":"2024-01-01T00:00:45Z"}' >/dev/null
+b=$(get "$KO" | jq -c '.data[0] | [.[0], .[8], (.[5]|tonumber)]')
+post /mock/clock '{"now":"2024-01-01T00:05:00Z"}' >/dev/null
+c=$(get "$KO" | jq -c '.data[0]')
+is "$(jq -n -c --argjson a "$a" --argjson b "$b" '[$a[1], $b[1], $a[2] < $b[2]]')" '["0","0",true]' \
+    "the forming bar is unconfirmed and its volume grows"
+is "$c" "$(curl -s "$M2/api/v5/market/history-candles?instId=BTC-USDT&before=$((T0 - 1))&after=$((T0 + 60000))" | jq -c '.data[0]')" \
+    "once closed it equals the bar served by a mock with a later clock"
+
+# A fault for a span of the mock clock: an outage.
+post /mock/faults '{"type":"503","exchange":"okx","from":"2024-01-01T01:00:00Z","to":"2024-01-01T01:10:00Z"}' >/dev/null
+OT="/api/v5/public/time"
+s1=$(status "$OT")
+post /mock/clock '{"now":"2024-01-01T01:00:00Z"}' >/dev/null
+s2="$(status "$OT") $(status "$OT")"
+post /mock/clock '{"now":"2024-01-01T01:10:00Z"}' >/dev/null
+is "$s1 $s2 $(status "$OT")" "200 503 503 200" "a fault from/to the mock clock"
+curl -s -X DELETE "$M/mock/faults" >/dev/null
+
 # ---- Start options and SIGTERM
 port=$(free_port)
 MDX_NOW=$NOW node "$MOCKJS" --port "$port" --start 2024-01-01T00:00:00Z \
     --latency 300 --fault 'type=502,path=/api/v3/ping,count=1' \
     --holes 'binance:BTCUSDT:2024-01-01T00:00Z/2024-01-01T00:03Z' >"$T/m4.log" 2>&1 &
 pid=$!
+at_exit "kill $pid 2>/dev/null"
 i=0
 until curl -s -o /dev/null "http://127.0.0.1:$port/mock/health" || [ $i -gt 50 ]; do sleep 0.1; i=$((i + 1)); done
 is "$(curl -s "http://127.0.0.1:$port/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=0&limit=1" | jq -c '.[0][0]')" \

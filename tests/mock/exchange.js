@@ -11,6 +11,7 @@
 
 const http = require('http');
 const crypto = require('crypto');
+const zlib = require('zlib');
 
 const MIN = 60000;
 const HOUR = 3600000;
@@ -271,7 +272,7 @@ function buildInstruments() {
 	for (const a of ASSETS)
 		list.push(mkInst('binance', 'spot', a[0] + 'USDT', a));
 	list.push(mkInst('binance', 'spot', 'ETHBTC',
-	    ['ETH', 0.055, 5, 1, 3, 1, 200], { quote: 'BTC', quoteScale: 0 }));
+	    ['ETH', 0.055, 5, 1, 3, 1, 200], { quote: 'BTC' }));
 	list.push(mkInst('binance', 'spot', 'LUNAUSDT',
 	    ['LUNA', 0.8, 4, 1, 2, 1, 50000], { status: 'BREAK' }));
 	for (const a of ASSETS.slice(0, 20))
@@ -411,23 +412,30 @@ function minuteFull(inst, t) {
 	let v = Math.round(inst.vPerMin * act / inst.lotU) * inst.lotU;
 	if (v < inst.lotU)
 		v = inst.lotU;
-	const vwap = BigInt(Math.round((o + h + l + c) / 4));
-	let b, q;
-	if (inst.kind === 'direct') {
-		b = BigInt(v);
-		q = b * vwap;
-	} else if (inst.kind === 'contracts') {
-		b = BigInt(v) * BigInt(inst.ctU);
-		q = b * vwap;
-	} else {
-		q = BigInt(v) * BigInt(inst.ctUsd);
-		b = q * inst.powQ / vwap;
-	}
-	const share = BigInt(300 + (r3 % 401));
-	const tb = b * share / 1000n;
-	const tq = inst.kind === 'inverse' ? tb * vwap / inst.powQ : tb * vwap;
+	const share = 300 + (r3 % 401);
 	const n = 1 + Math.floor(400 * act * (0.5 + unit(r3)));
-	return { o: o, h: h, l: l, c: c, v: v, b: b, q: q, n: n, tb: tb, tq: tq };
+	return amounts(inst, { o: o, h: h, l: l, c: c, v: v, n: n }, share);
+}
+
+// Fills in the base, quote and taker amounts of candle x from its volume v
+// (base quantity or contracts), a typical price, and the taker share in
+// thousandths, as integers.
+function amounts(inst, x, share) {
+	const vwap = BigInt(Math.max(1, Math.round((x.o + x.h + x.l + x.c) / 4)));
+	if (inst.kind === 'direct') {
+		x.b = BigInt(x.v);
+		x.q = x.b * vwap;
+	} else if (inst.kind === 'contracts') {
+		x.b = BigInt(x.v) * BigInt(inst.ctU);
+		x.q = x.b * vwap;
+	} else {
+		x.q = BigInt(x.v) * BigInt(inst.ctUsd);
+		x.b = x.q * inst.powQ / vwap;
+	}
+	x.tb = x.b * BigInt(share) / 1000n;
+	x.tq = inst.kind === 'inverse' ? x.tb * vwap / inst.powQ : x.tb * vwap;
+	x.share = share;
+	return x;
 }
 
 // The forming 1m candle at fraction f of its minute: it has moved part of
@@ -440,14 +448,9 @@ function minutePartial(inst, t, f) {
 	    tk) * tk;
 	const l = Math.min(x.o, c) - Math.floor((Math.min(x.o, x.c) - x.l) * f /
 	    tk) * tk;
-	const num = BigInt(Math.floor(f * 1000));
 	const v = Math.floor(x.v * f / inst.lotU) * inst.lotU;
-	return {
-		o: x.o, h: h, l: Math.max(l, Math.min(tk, x.o)), c: c, v: v,
-		b: x.b * num / 1000n, q: x.q * num / 1000n,
-		n: Math.floor(x.n * f), tb: x.tb * num / 1000n,
-		tq: x.tq * num / 1000n
-	};
+	return amounts(inst, { o: x.o, h: h, l: Math.max(l, Math.min(tk, x.o)),
+	    c: c, v: v, n: Math.floor(x.n * f) }, x.share);
 }
 
 function merge(acc, x) {
@@ -531,7 +534,7 @@ class Market {
 		return minuteFull(inst, t);
 	}
 
-	cached(cache, inst, t, len, fill) {
+	cached(cache, inst, t, fill) {
 		const k = inst.key + '@' + t;
 		let v = cache.get(k);
 		if (v === undefined) {
@@ -546,7 +549,7 @@ class Market {
 
 	// The rollup of the whole closed hour or day at t (t >= start).
 	hourAgg(inst, t) {
-		return this.cached(this.hourCache, inst, t, HOUR, () => {
+		return this.cached(this.hourCache, inst, t, () => {
 			let acc = null;
 			const hs = this.holesOf(inst);
 			for (let x = t; x < t + HOUR; x += MIN)
@@ -557,7 +560,7 @@ class Market {
 	}
 
 	dayAgg(inst, t) {
-		return this.cached(this.dayCache, inst, t, DAY, () => {
+		return this.cached(this.dayCache, inst, t, () => {
 			let acc = null;
 			for (let x = t; x < t + DAY; x += HOUR)
 				acc = merge(acc, this.hourAgg(inst, x));
@@ -905,7 +908,7 @@ const DEFAULTS = {
 	banAfter: 3,
 	bybitLimit: 600, bybitWindow: 5000, bybitBanSeconds: 0,
 	okxCandlesLimit: 40, okxHistoryLimit: 20, okxWindow: 2000,
-	okxCandlesDepth: 1440, rateLimits: true, verbose: false,
+	okxCandlesDepth: 1440, rateLimits: true, verbose: false, gzip: true,
 	dump: false, exchange: null, market: null, symbol: null,
 	interval: null, from: null, to: null, decimals: 'normalized',
 	fetchedAt: null
@@ -916,7 +919,8 @@ const USAGE = `usage: node exchange.js --port PORT [--start TIME] [--now TIME]
        [--weight-limit N] [--fapi-weight-limit N] [--weight-window MS]
        [--ban-seconds S] [--ban-after N] [--bybit-limit N] [--bybit-window MS]
        [--bybit-ban-seconds S] [--okx-candles-limit N] [--okx-history-limit N]
-       [--okx-window MS] [--okx-candles-depth N] [--no-rate-limits] [--verbose]
+       [--okx-window MS] [--okx-candles-depth N] [--no-rate-limits]
+       [--no-gzip] [--verbose]
    or: node exchange.js --dump --exchange EX --market MKT --symbol SYM
        --interval IV --from TIME --to TIME [--now TIME] [--start TIME]
        [--holes SPEC] [--decimals normalized|exchange] [--fetched-at TIME]
@@ -968,7 +972,11 @@ function parseHoles(spec, now) {
 }
 
 const FAULT_TYPES = ['429', '418', '403', '500', '502', '503', '504', 'html',
-	'slow', 'truncate', 'reset', 'badjson', 'empty'];
+	'slow', 'truncate', 'reset', 'badjson', 'empty', 'outside',
+	'missing_field', 'duplicate', 'unordered', 'bad_number', 'high_low'];
+// Faults that let the exchange answer and then alter the answer.
+const ALTERING = ['slow', 'truncate', 'badjson', 'outside', 'missing_field',
+	'duplicate', 'unordered', 'bad_number', 'high_low'];
 
 // A fault rule, from JSON or from "type=500,path=/api/v3/klines,count=2".
 function parseFault(x) {
@@ -1004,7 +1012,15 @@ function parseFault(x) {
 		if (!(r.probability >= 0 && r.probability <= 1))
 			throw new Error('bad fault probability');
 	}
-	if (r.count === undefined && r.probability === undefined)
+	for (const k of ['from', 'to'])
+		if (r[k] !== undefined) {
+			const t = parseTime(r[k], NaN);
+			if (Number.isNaN(t))
+				throw new Error('bad fault ' + k + ' "' + r[k] + '"');
+			r[k + '_ms'] = t;
+		}
+	if (r.count === undefined && r.probability === undefined &&
+	    r.from === undefined && r.to === undefined)
 		r.count = 1;
 	r.seen = 0;
 	r.fired = 0;
@@ -1059,6 +1075,8 @@ function parseArgs(argv) {
 			o.verbose = true;
 		} else if (a === '--no-rate-limits') {
 			o.rateLimits = false;
+		} else if (a === '--no-gzip') {
+			o.gzip = false;
 		} else if (a === '--dump') {
 			o.dump = true;
 		} else if (a === '--holes') {
@@ -1134,7 +1152,7 @@ class Mock {
 			requests: 0, by_endpoint: {}, by_status: {}, by_exchange: {},
 			sent_429: 0, sent_418: 0, sent_403: 0, faults: {},
 			faults_injected: 0, rate_limited: { binance: 0, bybit: 0,
-			    okx: 0 }, rows: 0,
+			    okx: 0 }, rows: 0, gzipped: 0,
 			weight: {
 				spot: { used: 0, limit: this.o.weightLimit, peak: 0,
 				    total: 0 },
@@ -1237,6 +1255,9 @@ class Mock {
 				continue;
 			if (r.count !== undefined && r.fired >= r.count)
 				continue;
+			if ((r.from_ms !== undefined && ctx.now < r.from_ms) ||
+			    (r.to_ms !== undefined && ctx.now >= r.to_ms))
+				continue;
 			r.seen++;
 			if (r.after !== undefined && r.seen <= r.after)
 				continue;
@@ -1267,7 +1288,8 @@ class Mock {
 		const ctx = {
 			path: path, exchange: ex, ip: req.socket.remoteAddress,
 			symbol: q.get('symbol') || q.get('instId') || null,
-			interval: q.get('interval') || q.get('bar') || null
+			interval: q.get('interval') || q.get('bar') || null,
+			now: this.now()
 		};
 		const st = this.stats;
 		st.requests++;
@@ -1286,8 +1308,7 @@ class Mock {
 			if (res.destroyed || req.socket.destroyed)
 				return;
 			let out;
-			if (fault && fault.type !== 'slow' && fault.type !== 'truncate' &&
-			    fault.type !== 'badjson') {
+			if (fault && ALTERING.indexOf(fault.type) < 0) {
 				out = faultAnswer(fault, ex);
 				if (out === null) {
 					req.socket.destroy();
@@ -1306,11 +1327,18 @@ class Mock {
 			if (out.status === 418) st.sent_418++;
 			if (out.status === 403) st.sent_403++;
 			st.by_status[out.status] = (st.by_status[out.status] || 0) + 1;
-			if (fault && fault.type === 'truncate')
-				return sendTruncated(res, req, out);
 			if (fault && fault.type === 'badjson')
 				out.body = breakJson(out.body);
-			send(res, out.status, out.type, out.body, out.headers);
+			else if (fault && out.status === 200)
+				out.body = badRows(fault.type, ex, out.body);
+			// Exchanges compress larger answers when asked to.
+			const gz = this.o.gzip && out.body.length >= 1024 &&
+			    /\bgzip\b/.test(req.headers['accept-encoding'] || '');
+			if (gz)
+				st.gzipped++;
+			if (fault && fault.type === 'truncate')
+				return sendTruncated(res, req, out, gz);
+			send(res, out.status, out.type, out.body, out.headers, gz);
 		};
 		if (delay > 0)
 			setTimeout(go, delay);
@@ -1729,6 +1757,18 @@ class Mock {
 			} catch (e) {
 				out = jsonOut(400, { error: String(e.message || e) });
 			}
+			if (out.stream) {
+				res.writeHead(out.status, { 'Content-Type': out.type });
+				pump(res, out.stream, (e) => {
+					if (e) {
+						process.stderr.write('mock: ' + e.message + '\n');
+						res.destroy();
+					} else {
+						res.end();
+					}
+				});
+				return;
+			}
 			send(res, out.status, out.type, out.body, out.headers);
 		});
 	}
@@ -1843,9 +1883,8 @@ class Mock {
 			for (const k of ['exchange', 'market', 'symbol', 'interval',
 			    'from', 'to', 'decimals', 'fetched_at', 'now'])
 				p[k] = q.get(k);
-			const out = dumpCandles(this.market, p, this.now());
 			return { status: 200, type: 'application/x-ndjson',
-			    body: out };
+			    stream: dumpCandles(this.market, p, this.now()) };
 		}
 		return jsonOut(404, { error: 'no such control endpoint: ' +
 		    method + ' ' + path });
@@ -1877,7 +1916,9 @@ function holeView(h) {
 
 // Canonical NDJSON of the synthetic candles for p = {exchange, market,
 // symbol, interval (mdx code), from, to (open times, to exclusive),
-// decimals, fetched_at}.
+// decimals, fetched_at, now}.  Returns a function giving the text in
+// chunks of up to 10000 records, then null, so that a year of 1m candles
+// never sits in memory at once.
 function dumpCandles(market, p, now) {
 	for (const k of ['exchange', 'market', 'symbol', 'interval', 'from',
 	    'to'])
@@ -1903,12 +1944,40 @@ function dumpCandles(market, p, now) {
 	if (dec !== 'normalized' && dec !== 'exchange')
 		throw new Error('bad decimals "' + dec + '"');
 	const iv = mkiv(p.interval, 0);
-	const out = [];
-	const cs = market.candles(inst, iv, from, to - 1, Infinity, true, now);
-	for (const c of cs)
-		out.push(JSON.stringify(canonical(inst, iv, c, dec === 'normalized',
-		    p.fetched_at || null)));
-	return out.length ? out.join('\n') + '\n' : '';
+	let lo = from;
+	return () => {
+		if (lo >= to)
+			return null;
+		const cs = market.candles(inst, iv, lo, to - 1, 10000, true, now);
+		if (!cs.length) {
+			lo = to;
+			return null;
+		}
+		lo = cs[cs.length - 1].t + 1;
+		let out = '';
+		for (const c of cs)
+			out += JSON.stringify(canonical(inst, iv, c,
+			    dec === 'normalized', p.fetched_at || null)) + '\n';
+		return out;
+	};
+}
+
+// Writes the chunks of next() to a stream, minding back-pressure.
+function pump(stream, next, done) {
+	for (;;) {
+		let chunk;
+		try {
+			chunk = next();
+		} catch (e) {
+			return done(e);
+		}
+		if (chunk === null)
+			return done(null);
+		if (!stream.write(chunk)) {
+			stream.once('drain', () => pump(stream, next, done));
+			return;
+		}
+	}
 }
 
 function notFound() {
@@ -2031,26 +2100,91 @@ function faultAnswer(f, ex) {
 	return { status: 500, type: 'text/plain', body: 'bad fault\n' };
 }
 
+// Bad kline rows in a well-formed answer: a row before the range asked
+// for, a row short of its last field, a row twice, the rows in the wrong
+// order, a price that is not a number, or high below low.  Answers without
+// kline rows are left alone.
+function badRows(type, ex, body) {
+	let doc;
+	try {
+		doc = JSON.parse(body);
+	} catch (e) {
+		return body;
+	}
+	const rows = ex === 'binance' ? doc : ex === 'bybit' ?
+	    doc && doc.result && doc.result.list : doc && doc.data;
+	if (!Array.isArray(rows) || !rows.length || !Array.isArray(rows[0]))
+		return body;
+	const newestFirst = ex !== 'binance';
+	const oldest = newestFirst ? rows.length - 1 : 0;
+	switch (type) {
+	case 'outside': {
+		const r = rows[oldest].slice();
+		const t = Number(r[0]);
+		const step = rows.length > 1 ? Math.abs(Number(rows[1][0]) -
+		    Number(rows[0][0])) : MIN;
+		r[0] = typeof r[0] === 'number' ? t - step : String(t - step);
+		if (ex === 'binance')
+			r[6] = t - 1;
+		if (newestFirst)
+			rows.push(r);
+		else
+			rows.unshift(r);
+		break;
+	}
+	case 'missing_field':
+		rows[0].pop();
+		break;
+	case 'duplicate':
+		rows.splice(1, 0, rows[0].slice());
+		break;
+	case 'unordered':
+		rows.reverse();
+		if (rows.length === 1)
+			rows.push(rows[0].slice());
+		break;
+	case 'bad_number':
+		rows[0][1] = 'abc';
+		break;
+	case 'high_low': {
+		const h = rows[0][2];
+		rows[0][2] = rows[0][3];
+		rows[0][3] = h;
+		break;
+	}
+	}
+	return JSON.stringify(doc);
+}
+
 // Invalid JSON: the answer cut short, with a stray byte at the end.
 function breakJson(body) {
 	const n = Math.max(1, Math.floor(body.length / 2));
 	return body.slice(0, n) + '\u00ff';
 }
 
-function send(res, status, type, body, headers) {
-	const buf = Buffer.from(body, 'utf8');
-	const h = Object.assign({ 'Content-Type': type,
-	    'Content-Length': buf.length }, headers || {});
+function send(res, status, type, body, headers, gz) {
+	let buf = Buffer.from(body, 'utf8');
+	const h = Object.assign({ 'Content-Type': type }, headers || {});
+	if (gz) {
+		buf = zlib.gzipSync(buf, { level: 1 });
+		h['Content-Encoding'] = 'gzip';
+		h['Vary'] = 'Accept-Encoding';
+	}
+	h['Content-Length'] = buf.length;
 	res.writeHead(status, h);
 	res.end(buf);
 }
 
 // A truncated body: the full Content-Length is announced, half of the body
 // is sent, and the connection is closed.
-function sendTruncated(res, req, out) {
-	const buf = Buffer.from(out.body, 'utf8');
-	const h = Object.assign({ 'Content-Type': out.type,
-	    'Content-Length': buf.length }, out.headers || {});
+function sendTruncated(res, req, out, gz) {
+	let buf = Buffer.from(out.body, 'utf8');
+	const h = Object.assign({ 'Content-Type': out.type }, out.headers || {});
+	if (gz) {
+		buf = zlib.gzipSync(buf, { level: 1 });
+		h['Content-Encoding'] = 'gzip';
+	}
+	h['Content-Length'] = buf.length;
 	res.writeHead(out.status, h);
 	res.write(buf.subarray(0, Math.floor(buf.length / 2)), () => {
 		setTimeout(() => req.socket.destroy(), 10);
@@ -2071,17 +2205,30 @@ function main() {
 		if (Number.isNaN(st))
 			usage('bad time "' + o.start + '" for --start');
 		const market = new Market({ start: st });
+		let next;
 		try {
 			market.setHoles(o.holesSpec ? parseHoles(o.holesSpec, now) : []);
-			process.stdout.write(dumpCandles(market, {
+			next = dumpCandles(market, {
 				exchange: o.exchange, market: o.market, symbol: o.symbol,
 				interval: o.interval, from: o.from, to: o.to,
 				decimals: o.decimals, fetched_at: o.fetchedAt
-			}, now));
+			}, now);
 		} catch (e) {
 			process.stderr.write('exchange.js: ' + e.message + '\n');
 			process.exit(64);
 		}
+		process.stdout.on('error', (e) => {
+			if (e.code === 'EPIPE')
+				process.exit(0);
+			process.stderr.write('exchange.js: ' + e.message + '\n');
+			process.exit(74);
+		});
+		pump(process.stdout, next, (e) => {
+			if (e) {
+				process.stderr.write('exchange.js: ' + e.message + '\n');
+				process.exit(1);
+			}
+		});
 		return;
 	}
 	if (!(o.port > 0 && o.port < 65536))

@@ -1,0 +1,2400 @@
+/*
+ * lake.c - the lake's catalog and the commands on it: put, cat, commit, ls,
+ * archive, prune, stats and verify.  The storage itself is lakestore.c.
+ *
+ * What is stored under a partition directory
+ * (PREFIX/exchange=E/market=M/kind=K/symbol=S[/interval=I]/date=D):
+ *
+ *	NAME.ndjson.gz			an object: gzip-compressed NDJSON
+ *	NAME.ndjson.gz.manifest		its manifest (one JSON line)
+ *	archive-NAME.tar.zst		an archive of the day's objects
+ *	archive-NAME.tar.zst.manifest	its manifest, listing the members
+ *	.tmp-*				a write in progress (local only)
+ *
+ * An object or archive is visible only once its manifest exists, and the
+ * manifest is written after the data, so a reader never sees a partial
+ * write.  An object named in an archive manifest of its directory is
+ * "covered": the archive holds it, and the object itself is a leftover the
+ * archive command deletes.  Consumer marks live under _marks/.
+ */
+#include <sys/stat.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "mdx.h"
+#include "lake_int.h"
+
+const char *const mdx_lake_field_names[MDX_LF_N] = {
+	"exchange", "market", "kind", "symbol", "interval", "date"
+};
+
+#define CHUNK (256 * 1024)
+#define MARKS "_marks"
+
+/* ------------------------------------------------------------------------
+ * Opening, names and values.
+ */
+
+struct mdx_lake *
+mdx_lake_open(const char *root)
+{
+	struct mdx_lake *l;
+	int rc;
+
+	if (root == NULL || *root == '\0')
+		root = getenv("MDX_LAKE");
+	if (root == NULL || *root == '\0')
+		root = "./var/lake";
+	l = mdx_calloc(1, sizeof(*l));
+	if (strncmp(root, "s3://", 5) == 0)
+		rc = lake_open_s3(l, root);
+	else if (strstr(root, "://") != NULL)
+		rc = lake_fail(l, MDX_EX_CONFIG, "unknown lake \"%s\": use a "
+		    "directory or s3://bucket/prefix", root);
+	else
+		rc = lake_open_local(l, root);
+	if (rc == -1)
+		lake_die(l);
+	return l;
+}
+
+void
+mdx_lake_close(struct mdx_lake *l)
+{
+	if (l == NULL)
+		return;
+	l->be->close(l);
+	free(l->display);
+	free(l->dir);
+	free(l->bucket);
+	free(l->kprefix);
+	free(l->host);
+	free(l->akid);
+	free(l);
+}
+
+const char *
+mdx_lake_check_value(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0)
+		return "is empty";
+	if (n > MDX_LAKE_VALUE_MAX)
+		return "is longer than 64 bytes";
+	if (s[0] == '.')
+		return "starts with a dot";
+	for (i = 0; i < n; i++) {
+		unsigned char c = s[i];
+
+		if (c == '/')
+			return "contains '/'";
+		if (c == '\0')
+			return "contains NUL";
+		if (c < 0x20 || c == 0x7f)
+			return "contains a control character";
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		    c == '-'))
+			return "contains a character other than "
+			    "A-Z a-z 0-9 . _ -";
+	}
+	return NULL;
+}
+
+/* Appends s[0..n) for a message: printable ASCII as is, anything else as
+ * \xNN, cut after 64 bytes, so hostile data cannot garble a terminal. */
+static void
+add_shown(struct mdx_buf *b, const char *s, size_t n)
+{
+	size_t i;
+
+	mdx_buf_addch(b, '"');
+	for (i = 0; i < n && i < 64; i++) {
+		unsigned char c = s[i];
+
+		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+			mdx_buf_printf(b, "\\x%02x", c);
+		else
+			mdx_buf_addch(b, c);
+	}
+	mdx_buf_addch(b, '"');
+	if (n > 64)
+		mdx_buf_addstr(b, "...");
+}
+
+/*
+ * A test hook: MDX_LAKE_KILL_AT=STEP kills the program with SIGKILL at that
+ * step, the way a crash or kill -9 would, so the tests can show that no
+ * step leaves a partial object visible or loses data.  The steps are
+ * put-object (an object's data is stored, its manifest not yet),
+ * archive-written (an archive is written, not yet committed),
+ * archive-committed, archive-manifest and archive-delete (one original
+ * deleted).
+ */
+static void
+kill_point(const char *step)
+{
+	const char *k = getenv("MDX_LAKE_KILL_AT");
+
+	if (k != NULL && strcmp(k, step) == 0)
+		raise(SIGKILL);
+}
+
+static void
+stamp(char *buf, size_t sz)
+{
+	struct timespec ts;
+	struct mdx_tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	mdx_time_split((mdx_time)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, &tm);
+	snprintf(buf, sz, "%04d%02d%02dT%02d%02d%02d%03dZ", tm.year, tm.month,
+	    tm.day, tm.hour, tm.min, tm.sec, tm.ms);
+}
+
+static void
+fmt_time(mdx_time t, char *buf)
+{
+	mdx_time_format(t, buf);
+}
+
+static int
+ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Selection.
+ */
+
+void
+mdx_lake_sel_init(struct mdx_lake_sel *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->since = INT64_MIN;
+	s->until = INT64_MAX;
+}
+
+int
+mdx_lake_sel_add(struct mdx_lake_sel *s, const char *arg, const char **why)
+{
+	const char *eq = strchr(arg, '='), *p, *c;
+	int f;
+
+	if (eq == NULL) {
+		*why = "not FIELD=VALUE";
+		return -1;
+	}
+	for (f = 0; f < MDX_LF_N; f++)
+		if (strlen(mdx_lake_field_names[f]) == (size_t)(eq - arg) &&
+		    strncmp(arg, mdx_lake_field_names[f], eq - arg) == 0)
+			break;
+	if (f == MDX_LF_N) {
+		*why = "unknown field (exchange, market, kind, symbol, "
+		    "interval, date)";
+		return -1;
+	}
+	for (p = eq + 1;; p = c + 1) {
+		c = strchr(p, ',');
+		if (mdx_lake_check_value(p, c ? (size_t)(c - p) : strlen(p)) !=
+		    NULL) {
+			*why = "not a partition value";
+			return -1;
+		}
+		if (c == NULL)
+			break;
+	}
+	s->value[f] = eq + 1;
+	return 0;
+}
+
+static int
+value_matches(const char *list, const char *v)
+{
+	size_t n = v ? strlen(v) : 0;
+	const char *p, *c;
+
+	if (list == NULL)
+		return 1;
+	if (v == NULL)
+		return 0;
+	for (p = list;; p = c + 1) {
+		c = strchr(p, ',');
+		if ((c ? (size_t)(c - p) : strlen(p)) == n &&
+		    strncmp(p, v, n) == 0)
+			return 1;
+		if (c == NULL)
+			return 0;
+	}
+}
+
+/* ------------------------------------------------------------------------
+ * The catalog: what a listing shows, grouped by object.
+ */
+enum { IT_OBJECT, IT_ARCHIVE, IT_TEMP, IT_OTHER };
+
+struct item {
+	char *dir;		/* PREFIX/exchange=.../date=D */
+	char *name;		/* file name without ".manifest" */
+	char *prefix;
+	char *v[MDX_LF_N];
+	char *series;		/* dir without its date */
+	mdx_time day;		/* the partition date */
+	int type;
+	int has_data, has_man;
+	uint64_t size;		/* of the data */
+	int64_t mtime;
+	json_t *man;
+	int covered;
+	/* from the manifest */
+	int64_t rows;
+	uint64_t bytes;
+	mdx_time tmin, tmax;
+	const char *sha256;
+};
+
+struct catalog {
+	struct item *it;
+	size_t n;
+};
+
+static void
+item_free(struct item *it)
+{
+	int f;
+
+	for (f = 0; f < MDX_LF_N; f++)
+		free(it->v[f]);
+	free(it->dir);
+	free(it->name);
+	free(it->prefix);
+	free(it->series);
+	if (it->man != NULL)
+		json_decref(it->man);
+}
+
+static void
+catalog_free(struct catalog *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		item_free(&c->it[i]);
+	free(c->it);
+	c->it = NULL;
+	c->n = 0;
+}
+
+/*
+ * Splits a key into an item; returns 0, or -1 for keys that are not part
+ * of a partition (marks, files elsewhere).
+ */
+static int
+parse_key(const char *key, struct item *it, int *is_man)
+{
+	char *copy, *comp[16], *p, *slash;
+	int n = 0, f, i, k;
+
+	memset(it, 0, sizeof(*it));
+	if (key[0] == '_' || key[0] == '.')
+		return -1;
+	copy = mdx_strdup(key);
+	for (p = copy; n < 16; p = slash + 1) {
+		comp[n++] = p;
+		if ((slash = strchr(p, '/')) == NULL)
+			break;
+		*slash = '\0';
+	}
+	if (slash != NULL || n < 7 || n > 8) {
+		free(copy);
+		return -1;
+	}
+	it->prefix = mdx_strdup(comp[0]);
+	for (i = 1, f = 0; i < n - 1; i++, f++) {
+		if (f == MDX_LF_INTERVAL && n == 7)
+			f++;
+		k = strlen(mdx_lake_field_names[f]);
+		if (strncmp(comp[i], mdx_lake_field_names[f], k) != 0 ||
+		    comp[i][k] != '=' ||
+		    mdx_lake_check_value(comp[i] + k + 1,
+		    strlen(comp[i] + k + 1)) != NULL)
+			goto bad;
+	}
+	if (mdx_time_parse_rfc3339(strchr(comp[n - 2], '=') + 1, 10,
+	    &it->day) == -1)
+		goto bad;
+	/* Rebuild the directory and keep pointers to the values in it. */
+	{
+		struct mdx_buf b = MDX_BUF_INIT;
+		size_t off[MDX_LF_N];
+
+		for (f = 0; f < MDX_LF_N; f++)
+			off[f] = SIZE_MAX;
+		mdx_buf_addstr(&b, comp[0]);
+		for (i = 1, f = 0; i < n - 1; i++, f++) {
+			if (f == MDX_LF_INTERVAL && n == 7)
+				f++;
+			mdx_buf_addch(&b, '/');
+			if (f == MDX_LF_DATE) {
+				it->series = mdx_strndup(b.data, b.len - 1);
+			}
+			off[f] = b.len + strlen(mdx_lake_field_names[f]) + 1;
+			mdx_buf_addstr(&b, comp[i]);
+		}
+		it->dir = mdx_buf_detach(&b, NULL);
+		/* Values are copied out, NUL-terminated, after the dir. */
+		for (f = 0; f < MDX_LF_N; f++) {
+			const char *s;
+
+			if (off[f] == SIZE_MAX)
+				continue;
+			s = it->dir + off[f];
+			it->v[f] = mdx_strndup(s, strcspn(s, "/"));
+		}
+	}
+	p = comp[n - 1];
+	*is_man = ends_with(p, ".manifest");
+	if (*is_man)
+		p[strlen(p) - 9] = '\0';
+	it->name = mdx_strdup(p);
+	if (strncmp(p, ".tmp-", 5) == 0)
+		it->type = IT_TEMP;
+	else if (ends_with(p, ".ndjson.gz"))
+		it->type = IT_OBJECT;
+	else if (ends_with(p, ".tar.zst") || ends_with(p, ".tar.gz"))
+		it->type = IT_ARCHIVE;
+	else
+		it->type = IT_OTHER;
+	free(copy);
+	return 0;
+bad:
+	free(it->prefix);
+	free(it->series);
+	it->prefix = it->series = NULL;
+	free(copy);
+	return -1;
+}
+
+static int
+item_cmp_key(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+	int c;
+
+	if ((c = strcmp(x->dir, y->dir)) != 0)
+		return c;
+	return strcmp(x->name, y->name);
+}
+
+static int
+sel_matches(const struct mdx_lake_sel *s, const struct item *it)
+{
+	int f;
+
+	if (s == NULL)
+		return 1;
+	if (s->prefix != NULL && strcmp(s->prefix, it->prefix) != 0)
+		return 0;
+	for (f = 0; f < MDX_LF_N; f++)
+		if (!value_matches(s->value[f], it->v[f]))
+			return 0;
+	if (s->has_since && it->day + MDX_MS_DAY <= s->since)
+		return 0;
+	if (s->has_until && it->day >= s->until)
+		return 0;
+	return 1;
+}
+
+/* Reads a whole (small) stored object into b; 0 ok, -1 with l->err. */
+static int
+get_small(struct mdx_lake *l, const char *key, struct mdx_buf *b)
+{
+	char chunk[8192];
+	ssize_t k;
+	int fd;
+
+	mdx_buf_reset(b);
+	if ((fd = l->be->get(l, key)) == -1)
+		return -1;
+	while ((k = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (k == -1) {
+			if (errno == EINTR)
+				continue;
+			close(fd);
+			return lake_fail(l, MDX_EX_IOERR, "cannot read \"%s\": %s",
+			    key, strerror(errno));
+		}
+		mdx_buf_add(b, chunk, k);
+	}
+	close(fd);
+	mdx_buf_addstr(b, "");
+	return 0;
+}
+
+/* Writes data as the whole object key, atomically. */
+static int
+put_small(struct mdx_lake *l, const char *key, const void *data, size_t n)
+{
+	struct lake_file f;
+
+	if (l->be->create(l, key, &f) == -1)
+		return -1;
+	if (lake_write_all(f.fd, data, n) == -1) {
+		lake_fail(l, MDX_EX_IOERR, "cannot write \"%s\": %s", key,
+		    strerror(errno));
+		l->be->discard(l, &f);
+		return -1;
+	}
+	return l->be->commit(l, &f);
+}
+
+static char *
+item_key(const struct item *it, const char *suffix)
+{
+	struct mdx_buf b = MDX_BUF_INIT;
+
+	mdx_buf_printf(&b, "%s/%s%s", it->dir, it->name, suffix);
+	return mdx_buf_detach(&b, NULL);
+}
+
+static mdx_time
+json_time(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	mdx_time t;
+
+	if (s == NULL || mdx_time_parse_rfc3339(s, strlen(s), &t) == -1)
+		return INT64_MIN;
+	return t;
+}
+
+/* Loads and checks the manifest of an item; 0 ok, -1 unreadable or bad
+ * (reason in why). */
+static int
+load_manifest(struct mdx_lake *l, struct item *it, char *why, size_t whysz)
+{
+	struct mdx_buf b = MDX_BUF_INIT;
+	json_error_t je;
+	char *key;
+	json_t *m;
+
+	key = item_key(it, ".manifest");
+	if (get_small(l, key, &b) == -1) {
+		free(key);
+		mdx_buf_free(&b);
+		/* Deleted since the listing (archive or prune at work). */
+		if (l->notfound)
+			return -2;
+		if (l->errstatus != MDX_EX_IOERR)
+			lake_die(l);
+		snprintf(why, whysz, "%s", l->err);
+		return -1;
+	}
+	free(key);
+	m = json_loadb(b.data, b.len, 0, &je);
+	mdx_buf_free(&b);
+	if (m == NULL || !json_is_object(m) ||
+	    !json_is_string(json_object_get(m, "sha256")) ||
+	    !json_is_integer(json_object_get(m, "bytes")) ||
+	    !json_is_integer(json_object_get(m, "rows")) ||
+	    (it->type == IT_ARCHIVE &&
+	    !json_is_array(json_object_get(m, "members")))) {
+		snprintf(why, whysz, "bad manifest");
+		if (m != NULL)
+			json_decref(m);
+		return -1;
+	}
+	it->man = m;
+	it->rows = json_integer_value(json_object_get(m, "rows"));
+	it->bytes = json_integer_value(json_object_get(m, "bytes"));
+	it->sha256 = json_string_value(json_object_get(m, "sha256"));
+	it->tmin = json_time(m, "min_time");
+	it->tmax = json_time(m, "max_time");
+	return 0;
+}
+
+/*
+ * Lists the lake and builds the catalog of the selected items.  With
+ * manifests, loads the manifest of every item that has one and marks the
+ * objects archives cover; a manifest that cannot be read is reported
+ * (and the item left without one) unless quiet.
+ */
+static void
+catalog_load(struct mdx_lake *l, const struct mdx_lake_sel *s,
+    struct catalog *c, int manifests, int *bad)
+{
+	struct lake_ent *e;
+	struct item it, *prev;
+	size_t n, i, j, cap = 0;
+	char why[600];
+	int is_man, rc;
+
+	memset(c, 0, sizeof(*c));
+	if (l->be->list(l, s != NULL && s->prefix != NULL ? s->prefix : "",
+	    &e, &n) == -1)
+		lake_die(l);
+	for (i = 0; i < n; i++) {
+		if (parse_key(e[i].key, &it, &is_man) == -1)
+			continue;
+		if (!sel_matches(s, &it) || it.type == IT_OTHER) {
+			item_free(&it);
+			continue;
+		}
+		if (c->n == cap) {
+			cap = cap ? cap * 2 : 64;
+			c->it = mdx_realloc(c->it, cap * sizeof(*c->it));
+		}
+		if (is_man)
+			it.has_man = 1;
+		else {
+			it.has_data = 1;
+			it.size = e[i].size;
+			it.mtime = e[i].mtime;
+		}
+		c->it[c->n++] = it;
+	}
+	lake_ents_free(e, n);
+	/* Merge each data file with its manifest. */
+	if (c->n > 0)
+		qsort(c->it, c->n, sizeof(*c->it), item_cmp_key);
+	for (i = 0, j = 0; i < c->n; i++) {
+		if (j > 0) {
+			prev = &c->it[j - 1];
+			if (item_cmp_key(prev, &c->it[i]) == 0) {
+				prev->has_man |= c->it[i].has_man;
+				if (c->it[i].has_data) {
+					prev->has_data = 1;
+					prev->size = c->it[i].size;
+					prev->mtime = c->it[i].mtime;
+				}
+				item_free(&c->it[i]);
+				continue;
+			}
+		}
+		c->it[j++] = c->it[i];
+	}
+	c->n = j;
+	if (!manifests)
+		return;
+	for (i = 0; i < c->n; i++) {
+		if (!c->it[i].has_man || c->it[i].type == IT_TEMP)
+			continue;
+		rc = load_manifest(l, &c->it[i], why, sizeof(why));
+		if (rc == -2)
+			c->it[i].has_man = 0;
+		else if (rc == -1) {
+			char *k = item_key(&c->it[i], ".manifest");
+
+			mdx_warn("corrupt manifest \"%s\": %s", k, why);
+			free(k);
+			c->it[i].has_man = 0;
+			if (bad != NULL)
+				(*bad)++;
+		}
+	}
+	/* Objects an archive of their directory holds are covered. */
+	for (i = 0; i < c->n; i++) {
+		json_t *mem, *v;
+		size_t k, a;
+
+		if (c->it[i].type != IT_ARCHIVE || c->it[i].man == NULL)
+			continue;
+		mem = json_object_get(c->it[i].man, "members");
+		json_array_foreach(mem, k, v) {
+			const char *o = json_string_value(json_object_get(v,
+			    "object"));
+
+			if (o == NULL)
+				continue;
+			for (a = 0; a < c->n; a++)
+				if (c->it[a].type == IT_OBJECT &&
+				    strcmp(c->it[a].dir, c->it[i].dir) == 0 &&
+				    strcmp(c->it[a].name, o) == 0)
+					c->it[a].covered = 1;
+		}
+	}
+}
+
+/* Whether an item is shown by cat, ls and stats. */
+static int
+visible(const struct item *it)
+{
+	return (it->type == IT_OBJECT || it->type == IT_ARCHIVE) &&
+	    it->has_data && it->man != NULL && !it->covered;
+}
+
+/* ------------------------------------------------------------------------
+ * Reading objects.  A sink receives decompressed data in pieces.
+ */
+typedef int (*sink_fn)(void *arg, const char *p, size_t n);
+
+struct stream_res {
+	struct mdx_sha256 sha;	/* of the stored bytes */
+	uint64_t bytes;		/* stored bytes */
+	uint64_t data_bytes;	/* decompressed bytes */
+	char why[256];		/* why the data is corrupt */
+};
+
+/*
+ * Decompresses the gzip data read from fd (one or more members) into
+ * sink.  Returns 0, -1 when the data is corrupt or truncated (res->why),
+ * -2 when reading failed, or what the sink returned when it stopped.
+ */
+static int
+gz_stream(int fd, sink_fn sink, void *arg, struct stream_res *res)
+{
+	static unsigned char in[CHUNK], out[CHUNK];
+	z_stream z;
+	ssize_t k;
+	size_t got;
+	int zr, rc = 0, started = 0, ended = 0;
+
+	memset(&z, 0, sizeof(z));
+	mdx_sha256_init(&res->sha);
+	res->bytes = res->data_bytes = 0;
+	res->why[0] = '\0';
+	if (inflateInit2(&z, 15 + 16) != Z_OK)
+		mdx_die(MDX_EX_FAIL, "cannot initialise zlib");
+	while (rc == 0) {
+		k = read(fd, in, sizeof(in));
+		if (k == -1) {
+			if (errno == EINTR)
+				continue;
+			snprintf(res->why, sizeof(res->why), "%s",
+			    strerror(errno));
+			rc = -2;
+			break;
+		}
+		if (k == 0)
+			break;
+		mdx_sha256_update(&res->sha, in, k);
+		res->bytes += k;
+		z.next_in = in;
+		z.avail_in = k;
+		do {
+			if (ended) {
+				if (z.avail_in == 0)
+					break;
+				/* Another gzip member follows. */
+				inflateReset(&z);
+				ended = 0;
+			}
+			started = 1;
+			z.next_out = out;
+			z.avail_out = sizeof(out);
+			zr = inflate(&z, Z_NO_FLUSH);
+			if (zr != Z_OK && zr != Z_STREAM_END &&
+			    zr != Z_BUF_ERROR) {
+				snprintf(res->why, sizeof(res->why),
+				    "bad gzip data: %s", z.msg ? z.msg :
+				    "inflate failed");
+				rc = -1;
+				break;
+			}
+			got = sizeof(out) - z.avail_out;
+			if (got > 0) {
+				res->data_bytes += got;
+				rc = sink(arg, (char *)out, got);
+			}
+			if (zr == Z_STREAM_END)
+				ended = 1;
+		} while (rc == 0 && (z.avail_in > 0 || z.avail_out == 0));
+	}
+	inflateEnd(&z);
+	if (rc == 0 && started && !ended) {
+		snprintf(res->why, sizeof(res->why), "truncated gzip data");
+		rc = -1;
+	}
+	if (rc == 0 && !started) {
+		snprintf(res->why, sizeof(res->why), "empty object");
+		rc = -1;
+	}
+	return rc;
+}
+
+/* ------------------------------------------------------------------------
+ * put.
+ */
+#define PW_INBUF (64 * 1024)
+
+/* One partition being written: its current object. */
+struct pw {
+	char *dir;
+	size_t dirlen;
+	struct lake_file f;
+	int active;		/* an object is in progress */
+	char *name;
+	z_stream z;
+	char *in;
+	size_t inlen;
+	struct mdx_sha256 sha;
+	uint64_t bytes, data_bytes, rows;
+	uint64_t flushed;	/* data_bytes at the last block flush */
+	mdx_time tmin, tmax;
+	uint64_t used;		/* when last written to, for LRU */
+};
+
+struct put {
+	struct mdx_lake *l;
+	const struct mdx_lake_put *o;
+	struct pw *pw;
+	int npw;
+	struct pw *last;
+	uint64_t clock;
+	unsigned seq;
+	char run[32];
+	struct mdx_json_doc *doc;
+	struct mdx_buf dir, val[MDX_LF_N], msg;
+	unsigned long line;
+	uint64_t lines, stored, rejected, objects;
+	unsigned char *out;
+};
+
+static struct put *put_active;	/* for the exit handler */
+
+/* On a failure that ends the program, temporary files go away: nothing
+ * half-written is left behind (a kill -9 leaves dot files prune removes). */
+static void
+put_atexit(void)
+{
+	int i;
+
+	if (put_active == NULL)
+		return;
+	for (i = 0; i < put_active->npw; i++)
+		if (put_active->pw[i].active)
+			put_active->l->be->discard(put_active->l,
+			    &put_active->pw[i].f);
+}
+
+static void
+pw_deflate(struct put *p, struct pw *w, const char *data, size_t len,
+    int flush)
+{
+	size_t got;
+	int zr;
+
+	w->z.next_in = (unsigned char *)data;
+	w->z.avail_in = len;
+	do {
+		w->z.next_out = p->out;
+		w->z.avail_out = CHUNK;
+		zr = deflate(&w->z, flush);
+		if (zr == Z_STREAM_ERROR)
+			mdx_die(MDX_EX_FAIL, "zlib deflate failed");
+		got = CHUNK - w->z.avail_out;
+		if (got > 0) {
+			if (lake_write_all(w->f.fd, p->out, got) == -1)
+				mdx_die(MDX_EX_IOERR, "cannot write object "
+				    "\"%s/%s\": %s", w->dir, w->name,
+				    strerror(errno));
+			mdx_sha256_update(&w->sha, p->out, got);
+			w->bytes += got;
+		}
+	} while (w->z.avail_out == 0 ||
+	    (flush == Z_FINISH && zr != Z_STREAM_END));
+}
+
+/*
+ * deflate keeps a block's worth of input before it writes anything, and a
+ * block of repetitive NDJSON can hold megabytes, so the size of an object
+ * would be known only long after it passed the limit.  Ending a block every
+ * so often (Z_BLOCK costs a few bytes) keeps the count close.
+ */
+static void
+pw_emit(struct put *p, struct pw *w, int flush)
+{
+	uint64_t every = p->o->object_size * 4;
+
+	if (every > 1024 * 1024)
+		every = 1024 * 1024;
+	if (flush == Z_NO_FLUSH && w->data_bytes - w->flushed >= every) {
+		flush = Z_BLOCK;
+		w->flushed = w->data_bytes;
+	}
+	pw_deflate(p, w, w->in, w->inlen, flush);
+	w->inlen = 0;
+}
+
+static void
+pw_start(struct put *p, struct pw *w)
+{
+	struct mdx_buf b = MDX_BUF_INIT;
+
+	mdx_buf_printf(&b, "%s-%ld-%04u.ndjson.gz", p->run, (long)getpid(),
+	    ++p->seq);
+	w->name = mdx_buf_detach(&b, NULL);
+	mdx_buf_printf(&b, "%s/%s", w->dir, w->name);
+	if (p->l->be->create(p->l, b.data, &w->f) == -1)
+		lake_die(p->l);
+	mdx_buf_free(&b);
+	memset(&w->z, 0, sizeof(w->z));
+	if (deflateInit2(&w->z, p->o->level, Z_DEFLATED, 15 + 16, 8,
+	    Z_DEFAULT_STRATEGY) != Z_OK)
+		mdx_die(MDX_EX_FAIL, "cannot initialise zlib");
+	mdx_sha256_init(&w->sha);
+	w->bytes = w->data_bytes = w->rows = w->flushed = 0;
+	w->tmin = INT64_MAX;
+	w->tmax = INT64_MIN;
+	w->active = 1;
+}
+
+static char *
+manifest_object(const char *name, const char *sha, uint64_t bytes,
+    uint64_t rows, uint64_t data_bytes, mdx_time tmin, mdx_time tmax)
+{
+	char t1[MDX_TIME_BUFSZ], t2[MDX_TIME_BUFSZ], now[MDX_TIME_BUFSZ];
+	struct timespec ts;
+	json_t *m;
+	char *s;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	fmt_time((mdx_time)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, now);
+	fmt_time(tmin, t1);
+	fmt_time(tmax, t2);
+	m = json_pack("{s:s, s:i, s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:s}",
+	    "mdx", "lake-manifest", "version", 1, "type", "object",
+	    "object", name, "sha256", sha, "bytes", (json_int_t)bytes,
+	    "rows", (json_int_t)rows, "data_bytes", (json_int_t)data_bytes,
+	    "min_time", t1, "max_time", t2, "created_at", now);
+	s = json_dumps(m, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(m);
+	return s;
+}
+
+/* Finishes the object of a partition: the data, then its manifest. */
+static void
+pw_finish(struct put *p, struct pw *w)
+{
+	char sha[MDX_SHA256_HEXLEN + 1], *man;
+	struct mdx_buf b = MDX_BUF_INIT;
+
+	if (!w->active)
+		return;
+	pw_emit(p, w, Z_FINISH);
+	deflateEnd(&w->z);
+	mdx_sha256_hex(&w->sha, sha);
+	w->f.nodirsync = 1;
+	if (p->l->be->commit(p->l, &w->f) == -1)
+		lake_die(p->l);
+	w->active = 0;
+	kill_point("put-object");
+	man = manifest_object(w->name, sha, w->bytes, w->rows, w->data_bytes,
+	    w->tmin, w->tmax);
+	mdx_buf_addstr(&b, man);
+	mdx_buf_addch(&b, '\n');
+	mdx_buf_reset(&p->msg);
+	mdx_buf_printf(&p->msg, "%s/%s.manifest", w->dir, w->name);
+	if (put_small(p->l, p->msg.data, b.data, b.len) == -1)
+		lake_die(p->l);
+	mdx_debug("stored \"%s/%s\": %llu rows, %llu bytes", w->dir, w->name,
+	    (unsigned long long)w->rows, (unsigned long long)w->bytes);
+	free(man);
+	mdx_buf_free(&b);
+	free(w->name);
+	w->name = NULL;
+	p->objects++;
+}
+
+static void
+reject(struct put *p, const char *fmt, ...) MDX_PRINTF(2, 3);
+
+static void
+reject(struct put *p, const char *fmt, ...)
+{
+	struct mdx_buf b = MDX_BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	mdx_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	mdx_warn("bad record: %s (at stdin:%lu)", b.data, p->line);
+	mdx_buf_free(&b);
+	p->rejected++;
+}
+
+/* The writer of the partition in p->dir, opened (and the least recently
+ * used one finished) as needed. */
+static struct pw *
+pw_get(struct put *p)
+{
+	struct pw *w, *lru = NULL;
+	int i;
+
+	if (p->last != NULL && p->last->dirlen == p->dir.len &&
+	    memcmp(p->last->dir, p->dir.data, p->dir.len) == 0)
+		return p->last;
+	for (i = 0; i < p->npw; i++) {
+		w = &p->pw[i];
+		if (w->dirlen == p->dir.len &&
+		    memcmp(w->dir, p->dir.data, p->dir.len) == 0)
+			return p->last = w;
+		if (lru == NULL || w->used < lru->used)
+			lru = w;
+	}
+	if (p->npw < p->o->max_open) {
+		w = &p->pw[p->npw++];
+		memset(w, 0, sizeof(*w));
+		w->in = mdx_malloc(PW_INBUF);
+	} else {
+		w = lru;
+		pw_finish(p, w);
+		free(w->dir);
+	}
+	w->dir = mdx_strndup(p->dir.data, p->dir.len);
+	w->dirlen = p->dir.len;
+	return p->last = w;
+}
+
+/* A string member as a partition value in p->val[f]: 1 when present and
+ * safe, 0 when absent and optional, -1 when rejected (reported). */
+static int
+field(struct put *p, struct mdx_json *root, int f, int optional)
+{
+	const char *key = mdx_lake_field_names[f], *why;
+	struct mdx_json *v = mdx_json_get(root, key);
+	struct mdx_buf *b = &p->val[f];
+
+	if (v == NULL || v->type == MDX_JSON_NULL) {
+		if (optional)
+			return 0;
+		reject(p, "missing \"%s\"", key);
+		return -1;
+	}
+	if (v->type != MDX_JSON_STRING) {
+		reject(p, "\"%s\" is not a string", key);
+		return -1;
+	}
+	mdx_buf_reset(b);
+	if (v->escaped) {
+		if (mdx_json_str(v, b) == NULL) {
+			reject(p, "\"%s\" has a bad escape", key);
+			return -1;
+		}
+	} else
+		mdx_buf_add(b, v->text, v->len);
+	if ((why = mdx_lake_check_value(b->data, b->len)) != NULL) {
+		mdx_buf_reset(&p->msg);
+		add_shown(&p->msg, b->data, b->len);
+		reject(p, "\"%s\" value %s %s", key, p->msg.data, why);
+		return -1;
+	}
+	return 1;
+}
+
+static void
+put_line(struct put *p, const char *s, size_t n)
+{
+	struct mdx_json *root, *tv;
+	const char *tkey = "time";
+	char date[MDX_TIME_BUFSZ];
+	struct pw *w;
+	mdx_time t;
+	int f, r, has_iv = 0;
+
+	if (n > 0 && s[n - 1] == '\r')
+		n--;
+	for (f = 0; (size_t)f < n && (s[f] == ' ' || s[f] == '\t'); f++)
+		;
+	if ((size_t)f == n)
+		return;
+	p->lines++;
+	if (n > MDX_MAXLINE_DEFAULT) {
+		reject(p, "line longer than %d bytes", MDX_MAXLINE_DEFAULT);
+		return;
+	}
+	if ((root = mdx_json_parse(p->doc, s, n)) == NULL) {
+		reject(p, "bad JSON: %s", mdx_json_error(p->doc));
+		return;
+	}
+	if (root->type != MDX_JSON_OBJECT) {
+		reject(p, "not a JSON object");
+		return;
+	}
+	for (f = 0; f < MDX_LF_DATE; f++) {
+		if ((r = field(p, root, f, f == MDX_LF_INTERVAL)) == -1)
+			return;
+		if (f == MDX_LF_INTERVAL)
+			has_iv = r;
+	}
+	tv = mdx_json_get(root, "time");
+	if (tv == NULL || tv->type == MDX_JSON_NULL) {
+		tkey = "open_time";
+		tv = mdx_json_get(root, tkey);
+	}
+	if (tv == NULL || tv->type == MDX_JSON_NULL) {
+		reject(p, "missing \"time\" or \"open_time\"");
+		return;
+	}
+	if (tv->type != MDX_JSON_STRING || tv->escaped ||
+	    mdx_time_parse_rfc3339(tv->text, tv->len, &t) == -1) {
+		mdx_buf_reset(&p->msg);
+		add_shown(&p->msg, tv->text, tv->len);
+		reject(p, "\"%s\" value %s is not an RFC 3339 time", tkey,
+		    p->msg.data);
+		return;
+	}
+	mdx_time_format_date(t, date);
+	mdx_buf_reset(&p->dir);
+	mdx_buf_addstr(&p->dir, p->o->prefix);
+	for (f = 0; f < MDX_LF_DATE; f++) {
+		if (f == MDX_LF_INTERVAL && !has_iv)
+			continue;
+		mdx_buf_printf(&p->dir, "/%s=%s", mdx_lake_field_names[f],
+		    p->val[f].data);
+	}
+	mdx_buf_printf(&p->dir, "/date=%s", date);
+	w = pw_get(p);
+	if (!w->active)
+		pw_start(p, w);
+	if (w->inlen + n + 1 > PW_INBUF) {
+		pw_emit(p, w, Z_NO_FLUSH);
+		if (n + 1 > PW_INBUF) {
+			pw_deflate(p, w, s, n, Z_NO_FLUSH);
+			pw_deflate(p, w, "\n", 1, Z_NO_FLUSH);
+		}
+	}
+	if (n + 1 <= PW_INBUF) {
+		memcpy(w->in + w->inlen, s, n);
+		w->in[w->inlen + n] = '\n';
+		w->inlen += n + 1;
+	}
+	w->rows++;
+	w->data_bytes += n + 1;
+	if (t < w->tmin)
+		w->tmin = t;
+	if (t > w->tmax)
+		w->tmax = t;
+	w->used = ++p->clock;
+	p->stored++;
+	if (w->bytes >= p->o->object_size)
+		pw_finish(p, w);
+}
+
+int
+mdx_lake_put(struct mdx_lake *l, const struct mdx_lake_put *o, int fd,
+    struct mdx_writer *tee)
+{
+	static char buf[1024 * 1024];
+	struct mdx_buf part = MDX_BUF_INIT;
+	struct put p;
+	char *s, *e, *nl;
+	ssize_t k;
+	int i, over = 0;
+
+	memset(&p, 0, sizeof(p));
+	p.l = l;
+	p.o = o;
+	p.pw = mdx_calloc(o->max_open, sizeof(*p.pw));
+	p.doc = mdx_json_doc_new();
+	p.out = mdx_malloc(CHUNK);
+	stamp(p.run, sizeof(p.run));
+	put_active = &p;
+	atexit(put_atexit);
+	for (;;) {
+		k = read(fd, buf, sizeof(buf));
+		if (k == -1) {
+			if (errno == EINTR)
+				continue;
+			mdx_die(MDX_EX_IOERR, "cannot read stdin: %s",
+			    strerror(errno));
+		}
+		if (k == 0)
+			break;
+		if (tee != NULL)
+			mdx_write(tee, buf, k);
+		for (s = buf, e = buf + k; s < e; s = nl + 1) {
+			if ((nl = memchr(s, '\n', e - s)) == NULL) {
+				if (part.len + (e - s) > MDX_MAXLINE_DEFAULT + 1)
+					over = 1;
+				else
+					mdx_buf_add(&part, s, e - s);
+				break;
+			}
+			p.line++;
+			if (over) {
+				p.lines++;
+				reject(&p, "line longer than %d bytes",
+				    MDX_MAXLINE_DEFAULT);
+				over = 0;
+				mdx_buf_reset(&part);
+			} else if (part.len > 0) {
+				mdx_buf_add(&part, s, nl - s);
+				put_line(&p, part.data, part.len);
+				mdx_buf_reset(&part);
+			} else
+				put_line(&p, s, nl - s);
+		}
+	}
+	if (over || part.len > 0) {
+		p.line++;
+		if (over) {
+			p.lines++;
+			reject(&p, "line longer than %d bytes",
+			    MDX_MAXLINE_DEFAULT);
+		} else
+			put_line(&p, part.data, part.len);
+	}
+	for (i = 0; i < p.npw; i++) {
+		pw_finish(&p, &p.pw[i]);
+		free(p.pw[i].dir);
+		free(p.pw[i].in);
+	}
+	put_active = NULL;
+	if (tee != NULL)
+		mdx_writer_flush(tee);
+	if (p.rejected > 0 || mdx_verbose >= 2 || mdx_stderr_is_tty())
+		mdx_warn("put: %llu records, %llu stored in %llu objects, "
+		    "%llu rejected", (unsigned long long)p.lines,
+		    (unsigned long long)p.stored,
+		    (unsigned long long)p.objects,
+		    (unsigned long long)p.rejected);
+	free(p.pw);
+	free(p.out);
+	mdx_json_doc_free(p.doc);
+	mdx_buf_free(&part);
+	mdx_buf_free(&p.dir);
+	mdx_buf_free(&p.msg);
+	for (i = 0; i < MDX_LF_N; i++)
+		mdx_buf_free(&p.val[i]);
+	return p.rejected > 0 ? MDX_EX_DATAERR : MDX_EX_OK;
+}
+
+/* ------------------------------------------------------------------------
+ * Archives: a tar (zstd-compressed) of the decompressed objects of one
+ * partition day.  A member is named after its object without ".gz".
+ */
+
+/* Called for each member: returns 1 to receive its data, 0 to skip it. */
+typedef int (*member_fn)(void *arg, const char *name, int64_t size);
+
+/*
+ * Reads the archive in fd, member by member.  Returns 0, -1 when the
+ * archive is corrupt or truncated (why), or what a sink returned when it
+ * stopped.
+ */
+static int
+ar_stream(int fd, member_fn member, sink_fn sink, void *arg, char *why,
+    size_t whysz)
+{
+	struct archive_entry *e;
+	struct archive *a;
+	const void *buf;
+	size_t len;
+	int64_t off;
+	int r, rc = 0;
+
+	a = archive_read_new();
+	archive_read_support_filter_all(a);
+	archive_read_support_format_tar(a);
+	if (archive_read_open_fd(a, fd, CHUNK) != ARCHIVE_OK) {
+		snprintf(why, whysz, "bad archive: %s",
+		    archive_error_string(a));
+		archive_read_free(a);
+		return -1;
+	}
+	while (rc == 0) {
+		r = archive_read_next_header(a, &e);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r != ARCHIVE_OK) {
+			snprintf(why, whysz, "bad archive: %s",
+			    archive_error_string(a));
+			rc = -1;
+			break;
+		}
+		if (!member(arg, archive_entry_pathname(e),
+		    archive_entry_size(e))) {
+			if (archive_read_data_skip(a) != ARCHIVE_OK) {
+				snprintf(why, whysz, "bad archive: %s",
+				    archive_error_string(a));
+				rc = -1;
+			}
+			continue;
+		}
+		for (;;) {
+			r = archive_read_data_block(a, &buf, &len, &off);
+			if (r == ARCHIVE_EOF)
+				break;
+			if (r != ARCHIVE_OK) {
+				snprintf(why, whysz, "bad archive: %s",
+				    archive_error_string(a));
+				rc = -1;
+				break;
+			}
+			if (len > 0 && (rc = sink(arg, buf, len)) != 0)
+				break;
+		}
+	}
+	archive_read_free(a);
+	return rc;
+}
+
+/* The key a consumer mark uses for an object: dir/NAME.ndjson.gz, also
+ * when the object now lives in an archive. */
+static char *
+ident(const char *dir, const char *name)
+{
+	struct mdx_buf b = MDX_BUF_INIT;
+
+	mdx_buf_printf(&b, "%s/%s", dir, name);
+	return mdx_buf_detach(&b, NULL);
+}
+
+/* ------------------------------------------------------------------------
+ * cat and commit.
+ */
+struct idset {
+	char **k;
+	size_t n;
+};
+
+static int
+cmpstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Loads a list of keys, one a line, from a stored object; a missing one
+ * is an empty list. */
+static void
+idset_load(struct mdx_lake *l, const char *key, struct idset *s)
+{
+	struct mdx_buf b = MDX_BUF_INIT;
+	char *p, *nl;
+	size_t cap = 0;
+
+	s->k = NULL;
+	s->n = 0;
+	if (get_small(l, key, &b) == -1) {
+		if (!l->notfound)
+			lake_die(l);
+		mdx_buf_free(&b);
+		return;
+	}
+	for (p = b.data; *p != '\0'; p = nl + 1) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			nl = p + strlen(p);
+		if (nl > p) {
+			if (s->n == cap) {
+				cap = cap ? cap * 2 : 256;
+				s->k = mdx_realloc(s->k, cap * sizeof(*s->k));
+			}
+			s->k[s->n++] = mdx_strndup(p, nl - p);
+		}
+		if (*nl == '\0')
+			break;
+	}
+	mdx_buf_free(&b);
+	if (s->n > 0)
+		qsort(s->k, s->n, sizeof(*s->k), cmpstr);
+}
+
+static int
+idset_has(const struct idset *s, const char *k)
+{
+	return s->n > 0 && bsearch(&k, s->k, s->n, sizeof(*s->k), cmpstr) !=
+	    NULL;
+}
+
+static void
+idset_free(struct idset *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->k[i]);
+	free(s->k);
+	s->k = NULL;
+	s->n = 0;
+}
+
+static char *
+mark_key(const char *consumer, const char *what)
+{
+	struct mdx_buf b = MDX_BUF_INIT;
+
+	mdx_buf_printf(&b, "%s/%s.%s", MARKS, consumer, what);
+	return mdx_buf_detach(&b, NULL);
+}
+
+struct catsink {
+	struct mdx_writer *out;
+	const struct mdx_lake_sel *s;
+	int filter;
+	struct mdx_buf carry;
+	struct mdx_json_doc *doc;
+	/* archives: which members to stream */
+	const struct item *it;
+	const struct idset *done;
+	struct mdx_buf *pending;
+	int want;
+};
+
+static void
+cat_line(struct catsink *c, const char *p, size_t n)
+{
+	struct mdx_json *root, *tv;
+	mdx_time t;
+
+	root = mdx_json_parse(c->doc, p, n);
+	if (root != NULL) {
+		tv = mdx_json_get(root, "time");
+		if (tv == NULL || tv->type != MDX_JSON_STRING)
+			tv = mdx_json_get(root, "open_time");
+		if (tv != NULL && tv->type == MDX_JSON_STRING &&
+		    mdx_time_parse_rfc3339(tv->text, tv->len, &t) == 0 &&
+		    (t < c->s->since || t >= c->s->until))
+			return;
+	}
+	mdx_write_line(c->out, p, n);
+}
+
+static int
+cat_sink(void *arg, const char *p, size_t n)
+{
+	struct catsink *c = arg;
+	const char *e = p + n, *nl;
+
+	if (!c->filter) {
+		mdx_write(c->out, p, n);
+		return 0;
+	}
+	for (; p < e; p = nl + 1) {
+		if ((nl = memchr(p, '\n', e - p)) == NULL) {
+			mdx_buf_add(&c->carry, p, e - p);
+			break;
+		}
+		if (c->carry.len > 0) {
+			mdx_buf_add(&c->carry, p, nl - p);
+			cat_line(c, c->carry.data, c->carry.len);
+			mdx_buf_reset(&c->carry);
+		} else
+			cat_line(c, p, nl - p);
+	}
+	return 0;
+}
+
+static int
+cat_member(void *arg, const char *name, int64_t size)
+{
+	struct catsink *c = arg;
+	struct mdx_buf b = MDX_BUF_INIT;
+	char *id;
+
+	mdx_buf_printf(&b, "%s.gz", name);
+	id = ident(c->it->dir, b.data);
+	mdx_buf_free(&b);
+	c->want = c->done == NULL || !idset_has(c->done, id);
+	if (c->want && c->pending != NULL)
+		mdx_buf_printf(c->pending, "%s\n", id);
+	free(id);
+	mdx_buf_reset(&c->carry);
+	return c->want;
+}
+
+static int
+item_cmp_time(const void *a, const void *b)
+{
+	const struct item *x = *(struct item *const *)a;
+	const struct item *y = *(struct item *const *)b;
+	int c;
+
+	if (x->day != y->day)
+		return x->day < y->day ? -1 : 1;
+	if (x->tmin != y->tmin)
+		return x->tmin < y->tmin ? -1 : 1;
+	if ((c = strcmp(x->dir, y->dir)) != 0)
+		return c;
+	return strcmp(x->name, y->name);
+}
+
+/* Whether every object an item holds is in the set. */
+static int
+item_all_done(const struct item *it, const struct idset *done)
+{
+	json_t *mem, *v;
+	size_t i;
+	char *id;
+	int all = 1;
+
+	if (it->type == IT_OBJECT) {
+		id = ident(it->dir, it->name);
+		all = idset_has(done, id);
+		free(id);
+		return all;
+	}
+	mem = json_object_get(it->man, "members");
+	json_array_foreach(mem, i, v) {
+		id = ident(it->dir, json_string_value(json_object_get(v,
+		    "object")));
+		all = all && idset_has(done, id);
+		free(id);
+	}
+	return all;
+}
+
+int
+mdx_lake_cat(struct mdx_lake *l, const struct mdx_lake_sel *s,
+    struct mdx_writer *out)
+{
+	struct mdx_buf pending = MDX_BUF_INIT;
+	struct idset done = { NULL, 0 };
+	struct stream_res res;
+	struct catalog c;
+	struct catsink cs;
+	struct item **v;
+	char why[300], *key, *id;
+	size_t i, n = 0;
+	int fd, rc;
+
+	if (s->consumer != NULL) {
+		/* A stale pending list must not be committed by mistake
+		 * after this run fails. */
+		key = mark_key(s->consumer, "pending");
+		if (l->be->del(l, key) == -1)
+			lake_die(l);
+		free(key);
+		key = mark_key(s->consumer, "done");
+		idset_load(l, key, &done);
+		free(key);
+	}
+	catalog_load(l, s, &c, 1, NULL);
+	v = mdx_calloc(c.n + 1, sizeof(*v));
+	for (i = 0; i < c.n; i++) {
+		if (!visible(&c.it[i]))
+			continue;
+		if (s->has_since && c.it[i].tmax != INT64_MIN &&
+		    c.it[i].tmax < s->since)
+			continue;
+		if (s->has_until && c.it[i].tmin != INT64_MIN &&
+		    c.it[i].tmin >= s->until)
+			continue;
+		if (s->consumer != NULL && item_all_done(&c.it[i], &done))
+			continue;
+		v[n++] = &c.it[i];
+	}
+	qsort(v, n, sizeof(*v), item_cmp_time);
+	memset(&cs, 0, sizeof(cs));
+	cs.out = out;
+	cs.s = s;
+	cs.filter = s->has_since || s->has_until;
+	cs.doc = mdx_json_doc_new();
+	cs.done = s->consumer != NULL ? &done : NULL;
+	cs.pending = s->consumer != NULL ? &pending : NULL;
+	for (i = 0; i < n; i++) {
+		key = item_key(v[i], "");
+		if ((fd = l->be->get(l, key)) == -1)
+			lake_die(l);
+		mdx_buf_reset(&cs.carry);
+		cs.it = v[i];
+		if (v[i]->type == IT_OBJECT) {
+			rc = gz_stream(fd, cat_sink, &cs, &res);
+			snprintf(why, sizeof(why), "%s", res.why);
+			if (rc == 0 && s->consumer != NULL) {
+				id = ident(v[i]->dir, v[i]->name);
+				mdx_buf_printf(&pending, "%s\n", id);
+				free(id);
+			}
+		} else
+			rc = ar_stream(fd, cat_member, cat_sink, &cs, why,
+			    sizeof(why));
+		close(fd);
+		if (rc == -2)
+			mdx_die(MDX_EX_IOERR, "cannot read \"%s\": %s", key, why);
+		if (rc != 0)
+			mdx_die(MDX_EX_DATAERR, "corrupt %s \"%s\": %s (run "
+			    "mdx-lake verify)", v[i]->type == IT_OBJECT ?
+			    "object" : "archive", key, why);
+		if (cs.carry.len > 0) {
+			cat_line(&cs, cs.carry.data, cs.carry.len);
+			mdx_buf_reset(&cs.carry);
+		}
+		free(key);
+	}
+	mdx_writer_flush(out);
+	if (s->consumer != NULL) {
+		key = mark_key(s->consumer, "pending");
+		if (put_small(l, key, pending.data ? pending.data : "",
+		    pending.len) == -1)
+			lake_die(l);
+		free(key);
+	}
+	mdx_json_doc_free(cs.doc);
+	mdx_buf_free(&cs.carry);
+	mdx_buf_free(&pending);
+	idset_free(&done);
+	free(v);
+	catalog_free(&c);
+	return MDX_EX_OK;
+}
+
+int
+mdx_lake_commit(struct mdx_lake *l, const char *consumer)
+{
+	struct idset done, pend;
+	struct mdx_buf b = MDX_BUF_INIT;
+	char *dkey, *pkey;
+	size_t i, j;
+
+	pkey = mark_key(consumer, "pending");
+	dkey = mark_key(consumer, "done");
+	if (get_small(l, pkey, &b) == -1) {
+		if (!l->notfound)
+			lake_die(l);
+		mdx_die(MDX_EX_FAIL, "nothing to commit for consumer \"%s\": "
+		    "no successful cat --new %s since the last commit",
+		    consumer, consumer);
+	}
+	mdx_buf_free(&b);
+	idset_load(l, pkey, &pend);
+	idset_load(l, dkey, &done);
+	/* Both are sorted: merge them without duplicates. */
+	for (i = j = 0; i < done.n || j < pend.n;) {
+		int c = i == done.n ? 1 : j == pend.n ? -1 :
+		    strcmp(done.k[i], pend.k[j]);
+
+		mdx_buf_printf(&b, "%s\n", c <= 0 ? done.k[i] : pend.k[j]);
+		if (c <= 0)
+			i++;
+		if (c >= 0)
+			j++;
+	}
+	if (put_small(l, dkey, b.data ? b.data : "", b.len) == -1 ||
+	    l->be->del(l, pkey) == -1)
+		lake_die(l);
+	if (mdx_verbose >= 2 || mdx_stderr_is_tty())
+		mdx_warn("commit: %zu objects marked read by \"%s\"", pend.n,
+		    consumer);
+	idset_free(&done);
+	idset_free(&pend);
+	mdx_buf_free(&b);
+	free(pkey);
+	free(dkey);
+	return MDX_EX_OK;
+}
+
+/* ------------------------------------------------------------------------
+ * ls.
+ */
+static json_t *
+item_json(const struct item *it)
+{
+	json_t *o;
+	char *key;
+	int f;
+
+	key = item_key(it, "");
+	o = json_pack("{s:s, s:s, s:s}", "key", key, "type",
+	    it->type == IT_OBJECT ? "object" : "archive", "prefix",
+	    it->prefix);
+	free(key);
+	for (f = 0; f < MDX_LF_N; f++)
+		if (it->v[f] != NULL)
+			json_object_set_new(o, mdx_lake_field_names[f],
+			    json_string(it->v[f]));
+	json_object_set(o, "bytes", json_object_get(it->man, "bytes"));
+	json_object_set(o, "rows", json_object_get(it->man, "rows"));
+	json_object_set(o, "data_bytes",
+	    json_object_get(it->man, "data_bytes"));
+	json_object_set(o, "sha256", json_object_get(it->man, "sha256"));
+	json_object_set(o, "min_time", json_object_get(it->man, "min_time"));
+	json_object_set(o, "max_time", json_object_get(it->man, "max_time"));
+	json_object_set(o, "created_at",
+	    json_object_get(it->man, "created_at"));
+	if (it->type == IT_ARCHIVE)
+		json_object_set_new(o, "members", json_integer(json_array_size(
+		    json_object_get(it->man, "members"))));
+	return o;
+}
+
+static void
+write_json(struct mdx_writer *out, json_t *o)
+{
+	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+	mdx_write_line(out, s, strlen(s));
+	free(s);
+	json_decref(o);
+}
+
+int
+mdx_lake_ls(struct mdx_lake *l, const struct mdx_lake_sel *s, int json,
+    struct mdx_writer *out)
+{
+	struct mdx_buf b = MDX_BUF_INIT;
+	struct catalog c;
+	char t1[MDX_TIME_BUFSZ], t2[MDX_TIME_BUFSZ], *key;
+	size_t i;
+	int bad = 0;
+
+	catalog_load(l, s, &c, 1, &bad);
+	for (i = 0; i < c.n; i++) {
+		struct item *it = &c.it[i];
+
+		if (!visible(it))
+			continue;
+		if (s->has_since && it->tmax < s->since)
+			continue;
+		if (s->has_until && it->tmin >= s->until)
+			continue;
+		if (json) {
+			write_json(out, item_json(it));
+			continue;
+		}
+		key = item_key(it, "");
+		fmt_time(it->tmin, t1);
+		fmt_time(it->tmax, t2);
+		mdx_buf_reset(&b);
+		mdx_buf_printf(&b, "%s\t%llu\t%lld\t%s\t%s\t%s", key,
+		    (unsigned long long)it->bytes, (long long)it->rows, t1, t2,
+		    it->sha256);
+		mdx_write_line(out, b.data, b.len);
+		free(key);
+	}
+	mdx_buf_free(&b);
+	catalog_free(&c);
+	return bad ? MDX_EX_DATAERR : MDX_EX_OK;
+}
+
+/* ------------------------------------------------------------------------
+ * verify.
+ */
+
+/* Counts rows and hashes data, for checks of what was stored; also feeds
+ * an archive being written. */
+struct countsink {
+	struct mdx_sha256 sha;
+	uint64_t bytes, rows;
+	struct archive *a;
+	int werr;
+	/* archive members being checked against a manifest */
+	json_t *members;
+	json_t *cur;
+	size_t seen;
+	char why[300];
+	int bad;
+};
+
+static int
+count_sink(void *arg, const char *p, size_t n)
+{
+	struct countsink *c = arg;
+	const char *q = p, *e = p + n;
+
+	mdx_sha256_update(&c->sha, p, n);
+	c->bytes += n;
+	while ((q = memchr(q, '\n', e - q)) != NULL) {
+		c->rows++;
+		q++;
+	}
+	if (c->a != NULL && !c->werr && archive_write_data(c->a, p, n) !=
+	    (la_ssize_t)n)
+		c->werr = 1;
+	return 0;
+}
+
+/* Checks the member just read against its manifest entry. */
+static void
+member_check(struct countsink *c)
+{
+	char sha[MDX_SHA256_HEXLEN + 1];
+	const char *want;
+
+	if (c->cur == NULL)
+		return;
+	mdx_sha256_hex(&c->sha, sha);
+	want = json_string_value(json_object_get(c->cur, "data_sha256"));
+	if (!c->bad && (want == NULL || strcmp(sha, want) != 0)) {
+		snprintf(c->why, sizeof(c->why), "member \"%s\": checksum "
+		    "mismatch", json_string_value(json_object_get(c->cur,
+		    "member")));
+		c->bad = 1;
+	} else if (!c->bad && (int64_t)c->rows != json_integer_value(
+	    json_object_get(c->cur, "rows"))) {
+		snprintf(c->why, sizeof(c->why), "member \"%s\": %llu rows, "
+		    "manifest says %lld", json_string_value(json_object_get(
+		    c->cur, "member")), (unsigned long long)c->rows,
+		    (long long)json_integer_value(json_object_get(c->cur,
+		    "rows")));
+		c->bad = 1;
+	}
+	c->cur = NULL;
+}
+
+static int
+member_next(void *arg, const char *name, int64_t size)
+{
+	struct countsink *c = arg;
+	json_t *v;
+	size_t i;
+
+	member_check(c);
+	json_array_foreach(c->members, i, v) {
+		if (json_is_string(json_object_get(v, "member")) &&
+		    strcmp(json_string_value(json_object_get(v, "member")),
+		    name) == 0) {
+			c->cur = v;
+			break;
+		}
+	}
+	if (c->cur == NULL) {
+		if (!c->bad)
+			snprintf(c->why, sizeof(c->why), "member \"%s\" is "
+			    "not in the manifest", name);
+		c->bad = 1;
+		return 0;
+	}
+	c->seen++;
+	mdx_sha256_init(&c->sha);
+	c->bytes = c->rows = 0;
+	return 1;
+}
+
+/* Hashes a whole stored file from fd's start. */
+static int
+hash_fd(int fd, char sha[MDX_SHA256_HEXLEN + 1], uint64_t *bytes)
+{
+	static char buf[CHUNK];
+	struct mdx_sha256 st;
+	ssize_t k;
+
+	mdx_sha256_init(&st);
+	*bytes = 0;
+	if (lseek(fd, 0, SEEK_SET) == -1)
+		return -1;
+	while ((k = read(fd, buf, sizeof(buf))) != 0) {
+		if (k == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		mdx_sha256_update(&st, buf, k);
+		*bytes += k;
+	}
+	mdx_sha256_hex(&st, sha);
+	return lseek(fd, 0, SEEK_SET) == -1 ? -1 : 0;
+}
+
+/*
+ * Checks an archive in fd against its manifest m: the checksum and size of
+ * the file, then every member's checksum and rows.  0 good, -1 corrupt
+ * (why), -2 unreadable.
+ */
+static int
+archive_check(int fd, json_t *m, char *why, size_t whysz)
+{
+	char sha[MDX_SHA256_HEXLEN + 1];
+	struct countsink c;
+	uint64_t bytes;
+	int rc;
+
+	if (hash_fd(fd, sha, &bytes) == -1) {
+		snprintf(why, whysz, "%s", strerror(errno));
+		return -2;
+	}
+	if (strcmp(sha, json_string_value(json_object_get(m, "sha256"))) != 0) {
+		snprintf(why, whysz, "checksum mismatch (%llu bytes, manifest "
+		    "says %lld)", (unsigned long long)bytes,
+		    (long long)json_integer_value(json_object_get(m, "bytes")));
+		return -1;
+	}
+	memset(&c, 0, sizeof(c));
+	c.members = json_object_get(m, "members");
+	rc = ar_stream(fd, member_next, count_sink, &c, why, whysz);
+	if (rc != 0)
+		return -1;
+	member_check(&c);
+	if (c.bad) {
+		snprintf(why, whysz, "%s", c.why);
+		return -1;
+	}
+	if (c.seen != json_array_size(c.members)) {
+		snprintf(why, whysz, "%zu members, manifest lists %zu", c.seen,
+		    json_array_size(c.members));
+		return -1;
+	}
+	return 0;
+}
+
+/* Checks an object in fd against its manifest.  0, -1 corrupt, -2
+ * unreadable. */
+static int
+object_check(int fd, json_t *m, char *why, size_t whysz)
+{
+	char sha[MDX_SHA256_HEXLEN + 1];
+	struct stream_res res;
+	struct countsink c;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	mdx_sha256_init(&c.sha);
+	rc = gz_stream(fd, count_sink, &c, &res);
+	if (rc != 0) {
+		snprintf(why, whysz, "%s", res.why);
+		return rc;
+	}
+	mdx_sha256_hex(&res.sha, sha);
+	if (strcmp(sha, json_string_value(json_object_get(m, "sha256"))) != 0) {
+		snprintf(why, whysz, "checksum mismatch");
+		return -1;
+	}
+	if ((int64_t)res.bytes != json_integer_value(json_object_get(m,
+	    "bytes"))) {
+		snprintf(why, whysz, "%llu bytes, manifest says %lld",
+		    (unsigned long long)res.bytes, (long long)
+		    json_integer_value(json_object_get(m, "bytes")));
+		return -1;
+	}
+	if ((int64_t)c.rows != json_integer_value(json_object_get(m,
+	    "rows"))) {
+		snprintf(why, whysz, "%llu rows, manifest says %lld",
+		    (unsigned long long)c.rows, (long long)
+		    json_integer_value(json_object_get(m, "rows")));
+		return -1;
+	}
+	return 0;
+}
+
+int
+mdx_lake_verify(struct mdx_lake *l, const struct mdx_lake_sel *s,
+    struct mdx_writer *out)
+{
+	struct mdx_buf b = MDX_BUF_INIT;
+	struct catalog c;
+	char why[600], *key;
+	size_t i, nok = 0, norphan = 0;
+	int bad = 0, fd, rc;
+
+	catalog_load(l, s, &c, 1, &bad);
+	for (i = 0; i < c.n; i++) {
+		struct item *it = &c.it[i];
+		const char *what = it->type == IT_ARCHIVE ? "archive" :
+		    "object";
+
+		if (it->type == IT_TEMP)
+			continue;
+		key = item_key(it, "");
+		mdx_buf_reset(&b);
+		if (it->man == NULL && it->has_data) {
+			/* A write that never finished: not visible. */
+			if (!it->covered) {
+				mdx_buf_printf(&b, "incomplete\t%s", key);
+				mdx_write_line(out, b.data, b.len);
+				norphan++;
+			}
+		} else if (it->man != NULL && !it->has_data) {
+			if (!it->covered) {
+				mdx_warn("corrupt %s \"%s\": missing, its "
+				    "manifest is there", what, key);
+				mdx_buf_printf(&b, "corrupt\t%s\tmissing", key);
+				mdx_write_line(out, b.data, b.len);
+				bad++;
+			}
+		} else if (it->man != NULL) {
+			if ((fd = l->be->get(l, key)) == -1)
+				lake_die(l);
+			rc = it->type == IT_ARCHIVE ?
+			    archive_check(fd, it->man, why, sizeof(why)) :
+			    object_check(fd, it->man, why, sizeof(why));
+			close(fd);
+			if (rc == -2)
+				mdx_die(MDX_EX_IOERR, "cannot read \"%s\": %s",
+				    key, why);
+			if (rc == -1) {
+				mdx_warn("corrupt %s \"%s\": %s", what, key,
+				    why);
+				mdx_buf_printf(&b, "corrupt\t%s\t%s", key, why);
+				bad++;
+			} else {
+				mdx_buf_printf(&b, "ok\t%s", key);
+				nok++;
+			}
+			mdx_write_line(out, b.data, b.len);
+		}
+		free(key);
+	}
+	if (bad > 0 || mdx_verbose >= 2 || mdx_stderr_is_tty())
+		mdx_warn("verify: %zu good, %d corrupt, %zu incomplete", nok,
+		    bad, norphan);
+	mdx_buf_free(&b);
+	catalog_free(&c);
+	return bad > 0 ? MDX_EX_DATAERR : MDX_EX_OK;
+}
+
+/* ------------------------------------------------------------------------
+ * archive.
+ */
+
+/* Deletes a stored item: the manifest first, so that a crash in between
+ * leaves an invisible leftover, never a manifest without its data. */
+static void
+item_delete(struct mdx_lake *l, const struct item *it)
+{
+	char *key;
+
+	if (it->has_man) {
+		key = item_key(it, ".manifest");
+		if (l->be->del(l, key) == -1)
+			lake_die(l);
+		free(key);
+	}
+	if (it->has_data) {
+		key = item_key(it, "");
+		if (l->be->del(l, key) == -1)
+			lake_die(l);
+		free(key);
+	}
+}
+
+static int
+zstd_works(void)
+{
+	struct archive *a = archive_write_new();
+	int ok = archive_write_add_filter_zstd(a) == ARCHIVE_OK;
+
+	archive_write_free(a);
+	return ok;
+}
+
+/*
+ * Bundles the objects v[0..n) of one partition day into one archive,
+ * checks the archive against their manifests, makes it visible and
+ * deletes the objects.  Returns 0, or -1 when an object is corrupt (it is
+ * reported, and nothing changes).
+ */
+static int
+archive_day(struct mdx_lake *l, struct item **v, size_t n,
+    struct mdx_writer *out)
+{
+	char sha[MDX_SHA256_HEXLEN + 1], why[600], name[96], run[32];
+	char t1[MDX_TIME_BUFSZ], t2[MDX_TIME_BUFSZ], now[MDX_TIME_BUFSZ];
+	struct mdx_buf b = MDX_BUF_INIT;
+	struct archive_entry *e;
+	struct stream_res res;
+	struct countsink cs;
+	struct lake_file f;
+	struct archive *a;
+	json_t *members, *m, *mem;
+	uint64_t bytes, rows = 0, data_bytes = 0;
+	mdx_time tmin = INT64_MAX, tmax = INT64_MIN;
+	char *key, *s;
+	size_t i;
+	int fd, rc, zstd = zstd_works();
+
+	stamp(run, sizeof(run));
+	snprintf(name, sizeof(name), "archive-%s-%ld.tar.%s", run,
+	    (long)getpid(), zstd ? "zst" : "gz");
+	mdx_buf_printf(&b, "%s/%s", v[0]->dir, name);
+	if (l->be->create(l, b.data, &f) == -1)
+		lake_die(l);
+	a = archive_write_new();
+	archive_write_set_format_pax_restricted(a);
+	if (zstd)
+		archive_write_add_filter_zstd(a);
+	else
+		archive_write_add_filter_gzip(a);
+	archive_write_set_bytes_in_last_block(a, 1);
+	if (archive_write_open_fd(a, f.fd) != ARCHIVE_OK)
+		mdx_die(MDX_EX_IOERR, "cannot write archive \"%s\": %s",
+		    b.data, archive_error_string(a));
+	members = json_array();
+	for (i = 0; i < n; i++) {
+		key = item_key(v[i], "");
+		if ((fd = l->be->get(l, key)) == -1)
+			lake_die(l);
+		e = archive_entry_new();
+		mdx_buf_reset(&b);
+		mdx_buf_add(&b, v[i]->name, strlen(v[i]->name) - 3);
+		archive_entry_set_pathname(e, b.data);
+		archive_entry_set_size(e, json_integer_value(json_object_get(
+		    v[i]->man, "data_bytes")));
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_perm(e, 0644);
+		archive_entry_set_mtime(e, v[i]->tmax / 1000, 0);
+		if (archive_write_header(a, e) != ARCHIVE_OK)
+			mdx_die(MDX_EX_IOERR, "cannot write archive of \"%s\": "
+			    "%s", v[0]->dir, archive_error_string(a));
+		archive_entry_free(e);
+		memset(&cs, 0, sizeof(cs));
+		mdx_sha256_init(&cs.sha);
+		cs.a = a;
+		rc = gz_stream(fd, count_sink, &cs, &res);
+		close(fd);
+		if (rc == -2)
+			mdx_die(MDX_EX_IOERR, "cannot read \"%s\": %s", key,
+			    res.why);
+		if (rc == 0) {
+			/* The object must be exactly what its manifest says
+			 * before its data is trusted to the archive. */
+			mdx_sha256_hex(&res.sha, sha);
+			if (strcmp(sha, v[i]->sha256) != 0)
+				snprintf(res.why, sizeof(res.why),
+				    "checksum mismatch");
+			else if ((int64_t)cs.rows != v[i]->rows)
+				snprintf(res.why, sizeof(res.why),
+				    "%llu rows, manifest says %lld",
+				    (unsigned long long)cs.rows,
+				    (long long)v[i]->rows);
+			else if ((int64_t)cs.bytes != json_integer_value(
+			    json_object_get(v[i]->man, "data_bytes")))
+				snprintf(res.why, sizeof(res.why),
+				    "%llu data bytes, manifest says %lld",
+				    (unsigned long long)cs.bytes, (long long)
+				    json_integer_value(json_object_get(
+				    v[i]->man, "data_bytes")));
+			else if (cs.werr)
+				mdx_die(MDX_EX_IOERR, "cannot write archive of "
+				    "\"%s\": %s", v[0]->dir,
+				    archive_error_string(a));
+			else
+				res.why[0] = '\0';
+			rc = res.why[0] != '\0' ? -1 : 0;
+		}
+		if (rc != 0) {
+			mdx_warn("corrupt object \"%s\": %s; partition day "
+			    "\"%s\" not archived", key, res.why, v[0]->dir);
+			free(key);
+			archive_write_free(a);
+			l->be->discard(l, &f);
+			json_decref(members);
+			mdx_buf_free(&b);
+			return -1;
+		}
+		mdx_sha256_hex(&cs.sha, sha);
+		fmt_time(v[i]->tmin, t1);
+		fmt_time(v[i]->tmax, t2);
+		mem = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:s}",
+		    "object", v[i]->name, "member", b.data,
+		    "sha256", v[i]->sha256, "bytes", (json_int_t)v[i]->bytes,
+		    "rows", (json_int_t)v[i]->rows,
+		    "data_bytes", (json_int_t)cs.bytes, "data_sha256", sha,
+		    "min_time", t1, "max_time", t2);
+		json_array_append_new(members, mem);
+		rows += v[i]->rows;
+		data_bytes += cs.bytes;
+		if (v[i]->tmin < tmin)
+			tmin = v[i]->tmin;
+		if (v[i]->tmax > tmax)
+			tmax = v[i]->tmax;
+		free(key);
+	}
+	if (archive_write_close(a) != ARCHIVE_OK)
+		mdx_die(MDX_EX_IOERR, "cannot write archive of \"%s\": %s",
+		    v[0]->dir, archive_error_string(a));
+	archive_write_free(a);
+	if (hash_fd(f.fd, sha, &bytes) == -1)
+		mdx_die(MDX_EX_IOERR, "cannot read back the archive of \"%s\": "
+		    "%s", v[0]->dir, strerror(errno));
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		fmt_time((mdx_time)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
+		    now);
+	}
+	fmt_time(tmin, t1);
+	fmt_time(tmax, t2);
+	m = json_pack("{s:s, s:i, s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:s, "
+	    "s:o}", "mdx", "lake-manifest", "version", 1, "type", "archive",
+	    "object", name, "sha256", sha, "bytes", (json_int_t)bytes,
+	    "rows", (json_int_t)rows, "data_bytes", (json_int_t)data_bytes,
+	    "min_time", t1, "max_time", t2, "created_at", now,
+	    "members", members);
+	/* Read the archive back as a reader would, before anything is
+	 * deleted. */
+	if (archive_check(f.fd, m, why, sizeof(why)) != 0)
+		mdx_die(MDX_EX_IOERR, "archive of \"%s\" does not read back: "
+		    "%s; nothing deleted", v[0]->dir, why);
+	kill_point("archive-written");
+	f.nodirsync = 1;
+	if (l->be->commit(l, &f) == -1)
+		lake_die(l);
+	kill_point("archive-committed");
+	s = json_dumps(m, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	mdx_buf_reset(&b);
+	mdx_buf_printf(&b, "%s\n", s);
+	free(s);
+	key = ident(v[0]->dir, name);
+	s = mdx_malloc(strlen(key) + 10);
+	snprintf(s, strlen(key) + 10, "%s.manifest", key);
+	if (put_small(l, s, b.data, b.len) == -1)
+		lake_die(l);
+	free(s);
+	json_decref(m);
+	kill_point("archive-manifest");
+	/* The archive is visible and verified: the objects may go. */
+	for (i = 0; i < n; i++) {
+		item_delete(l, v[i]);
+		kill_point("archive-delete");
+	}
+	mdx_buf_reset(&b);
+	mdx_buf_printf(&b, "archived\t%s\t%zu objects\t%llu rows", key, n,
+	    (unsigned long long)rows);
+	mdx_write_line(out, b.data, b.len);
+	free(key);
+	mdx_buf_free(&b);
+	return 0;
+}
+
+int
+mdx_lake_archive(struct mdx_lake *l, const struct mdx_lake_sel *s,
+    mdx_time cutoff, int dry_run, struct mdx_writer *out)
+{
+	struct mdx_buf b = MDX_BUF_INIT;
+	struct catalog c;
+	struct item **v;
+	char *key;
+	size_t i, j, n;
+	int bad = 0;
+
+	catalog_load(l, s, &c, 1, &bad);
+	v = mdx_calloc(c.n + 1, sizeof(*v));
+	for (i = 0; i < c.n; i = j) {
+		for (j = i; j < c.n && strcmp(c.it[j].dir, c.it[i].dir) == 0;
+		    j++)
+			;
+		if (c.it[i].day + MDX_MS_DAY > cutoff)
+			continue;
+		n = 0;
+		for (size_t k = i; k < j; k++) {
+			struct item *it = &c.it[k];
+
+			if (it->type == IT_OBJECT && it->covered) {
+				/* Left by an archive run that stopped after
+				 * its archive was safe. */
+				key = item_key(it, "");
+				mdx_buf_reset(&b);
+				mdx_buf_printf(&b, "%s\t%s", dry_run ?
+				    "would delete" : "deleted", key);
+				if (!dry_run)
+					item_delete(l, it);
+				mdx_write_line(out, b.data, b.len);
+				free(key);
+			} else if (visible(it) && it->type == IT_OBJECT)
+				v[n++] = it;
+		}
+		if (n == 0)
+			continue;
+		if (dry_run) {
+			mdx_buf_reset(&b);
+			mdx_buf_printf(&b, "would archive\t%s\t%zu objects",
+			    c.it[i].dir, n);
+			mdx_write_line(out, b.data, b.len);
+			continue;
+		}
+		if (archive_day(l, v, n, out) == -1)
+			bad++;
+	}
+	free(v);
+	mdx_buf_free(&b);
+	catalog_free(&c);
+	return bad > 0 ? MDX_EX_DATAERR : MDX_EX_OK;
+}
+
+/* ------------------------------------------------------------------------
+ * prune.
+ */
+int
+mdx_lake_prune(struct mdx_lake *l, const struct mdx_lake_sel *s,
+    mdx_time cutoff, int dry_run, struct mdx_writer *out)
+{
+	struct mdx_buf b = MDX_BUF_INIT;
+	struct catalog c;
+	struct timespec ts;
+	mdx_time wall;
+	size_t i, kept = 0;
+	char *key;
+	int bad = 0;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	wall = (mdx_time)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	catalog_load(l, s, &c, 1, &bad);
+	for (i = 0; i < c.n; i++) {
+		struct item *it = &c.it[i];
+
+		if (it->day + MDX_MS_DAY > cutoff)
+			continue;
+		if (it->type == IT_OBJECT && visible(it)) {
+			kept++;
+			continue;
+		}
+		/* A temporary file, or data whose manifest is not there yet,
+		 * may belong to a put still running. */
+		if ((it->type == IT_TEMP || !it->has_man) &&
+		    it->mtime > wall - MDX_MS_HOUR)
+			continue;
+		key = item_key(it, "");
+		mdx_buf_reset(&b);
+		mdx_buf_printf(&b, "%s\t%s", dry_run ? "would delete" :
+		    "deleted", key);
+		if (!dry_run)
+			item_delete(l, it);
+		mdx_write_line(out, b.data, b.len);
+		free(key);
+	}
+	if (kept > 0)
+		mdx_warn("prune: %zu objects past retention are not archived "
+		    "yet and were kept (run mdx-lake archive)", kept);
+	mdx_buf_free(&b);
+	catalog_free(&c);
+	return bad > 0 ? MDX_EX_DATAERR : MDX_EX_OK;
+}
+
+/* ------------------------------------------------------------------------
+ * stats.
+ */
+int
+mdx_lake_stats(struct mdx_lake *l, const struct mdx_lake_sel *s, int json,
+    struct mdx_writer *out)
+{
+	struct mdx_buf b = MDX_BUF_INIT;
+	struct catalog c;
+	size_t i, j, k;
+	uint64_t tobj = 0, trows = 0, tbytes = 0, obj, rows, bytes;
+	int bad = 0, pass;
+
+	catalog_load(l, s, &c, 1, &bad);
+	/* Pass 0: per series; pass 1: coverage per series and day.  The
+	 * catalog is sorted by directory, so a series is a run of items. */
+	for (pass = 0; pass < 2; pass++) {
+		if (!json && pass == 1) {
+			mdx_write_line(out, "", 0);
+			mdx_buf_reset(&b);
+			mdx_buf_printf(&b, "%-64s %10s %10s %8s %s", "coverage",
+			    "date", "rows", "expected", "percent");
+			mdx_write_line(out, b.data, b.len);
+		} else if (!json) {
+			mdx_buf_reset(&b);
+			mdx_buf_printf(&b, "%-64s %8s %10s %12s %10s %10s",
+			    "partition", "objects", "rows", "bytes", "first",
+			    "last");
+			mdx_write_line(out, b.data, b.len);
+		}
+		for (i = 0; i < c.n; i = j) {
+			const char *first = NULL, *last = NULL;
+
+			for (j = i; j < c.n && strcmp(pass ? c.it[j].dir :
+			    c.it[j].series, pass ? c.it[i].dir :
+			    c.it[i].series) == 0; j++)
+				;
+			obj = rows = bytes = 0;
+			for (k = i; k < j; k++) {
+				if (!visible(&c.it[k]))
+					continue;
+				obj++;
+				rows += c.it[k].rows;
+				bytes += c.it[k].bytes;
+				if (first == NULL)
+					first = c.it[k].v[MDX_LF_DATE];
+				last = c.it[k].v[MDX_LF_DATE];
+			}
+			if (obj == 0)
+				continue;
+			mdx_buf_reset(&b);
+			if (pass == 0) {
+				tobj += obj;
+				trows += rows;
+				tbytes += bytes;
+				if (json) {
+					json_t *o = json_pack("{s:s, s:s, s:I, "
+					    "s:I, s:I, s:s, s:s}", "type",
+					    "partition", "partition",
+					    c.it[i].series, "objects",
+					    (json_int_t)obj, "rows",
+					    (json_int_t)rows, "bytes",
+					    (json_int_t)bytes, "first_date",
+					    first, "last_date", last);
+
+					write_json(out, o);
+				} else {
+					mdx_buf_printf(&b, "%-64s %8llu %10llu "
+					    "%12llu %10s %10s", c.it[i].series,
+					    (unsigned long long)obj,
+					    (unsigned long long)rows,
+					    (unsigned long long)bytes, first,
+					    last);
+					mdx_write_line(out, b.data, b.len);
+				}
+				continue;
+			}
+			{
+				const struct mdx_interval *iv = NULL;
+				int64_t expected = 0;
+
+				if (c.it[i].v[MDX_LF_INTERVAL] != NULL)
+					iv = mdx_interval_lookup(
+					    c.it[i].v[MDX_LF_INTERVAL]);
+				if (iv != NULL)
+					expected = mdx_interval_count(iv,
+					    c.it[i].day, c.it[i].day +
+					    MDX_MS_DAY);
+				if (iv != NULL && expected == 0)
+					expected = 1;
+				if (json) {
+					json_t *o = json_pack("{s:s, s:s, s:s, "
+					    "s:I}", "type", "coverage",
+					    "partition", c.it[i].series,
+					    "date", c.it[i].v[MDX_LF_DATE],
+					    "rows", (json_int_t)rows);
+					if (expected > 0) {
+						json_object_set_new(o,
+						    "expected",
+						    json_integer(expected));
+						json_object_set_new(o,
+						    "percent", json_real(
+						    100.0 * rows / expected));
+					}
+					write_json(out, o);
+				} else {
+					mdx_buf_printf(&b, "%-64s %10s %10llu ",
+					    c.it[i].series,
+					    c.it[i].v[MDX_LF_DATE],
+					    (unsigned long long)rows);
+					if (expected > 0)
+						mdx_buf_printf(&b, "%8lld %.1f%%",
+						    (long long)expected,
+						    100.0 * rows / expected);
+					else
+						mdx_buf_printf(&b, "%8s -", "-");
+					mdx_write_line(out, b.data, b.len);
+				}
+			}
+		}
+		if (pass == 0) {
+			mdx_buf_reset(&b);
+			if (json) {
+				json_t *o = json_pack("{s:s, s:I, s:I, s:I}",
+				    "type", "total", "objects",
+				    (json_int_t)tobj, "rows", (json_int_t)trows,
+				    "bytes", (json_int_t)tbytes);
+
+				write_json(out, o);
+			} else {
+				mdx_buf_printf(&b, "%-64s %8llu %10llu %12llu",
+				    "total", (unsigned long long)tobj,
+				    (unsigned long long)trows,
+				    (unsigned long long)tbytes);
+				mdx_write_line(out, b.data, b.len);
+			}
+		}
+	}
+	mdx_buf_free(&b);
+	catalog_free(&c);
+	return bad > 0 ? MDX_EX_DATAERR : MDX_EX_OK;
+}

@@ -1,0 +1,982 @@
+/*
+ * mdx-indicators - technical indicators over canonical candle streams and
+ * in the warehouse.  See mdx-indicators(1).
+ *
+ * A stream is read once; every series (exchange, market, symbol,
+ * interval) keeps its own indicator states, so series may be interleaved.
+ * In the warehouse (--db) each series is read in time order through a
+ * cursor and the indicator states are saved with the values, so that the
+ * next run resumes where this one stopped.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "mdx.h"
+
+static const char usage_text[] =
+    "usage: mdx-indicators [--merge] [--keep-warmup] specs [file ...]\n"
+    "       mdx-indicators --db [--full] [-x exchange] [-m market]"
+    " [-s symbol]\n"
+    "                      [-i interval] specs\n"
+    "\n"
+    "specs: comma-separated NAME[:PARAM...]: sma:30 ema:30 wma:30 rsi:14\n"
+    "       macd:12:26:9 bbands:5:2:2 atr:14 stoch:5:3:3 obv roc:10\n"
+    "       vwap[:day|:N] stats24h enigma\n"
+    "\n"
+    "  --merge           write the candles with indicator fields added\n"
+    "  --keep-warmup     write null values before an indicator's lookback\n"
+    "  --db              read mdx.candle, write mdx.indicator incrementally\n"
+    "  --full            with --db: recompute from the first candle\n"
+    "  -x, --exchange E  with --db: only this exchange\n"
+    "  -m, --market M    with --db: only this market\n"
+    "  -s, --symbol S    with --db: only this symbol\n"
+    "  -i, --interval I  with --db: only this interval\n"
+    "  -v, --verbose     more messages (twice: debug)\n"
+    "  -h, --help        this help\n"
+    "      --version     the version\n";
+
+static struct {
+	int merge, keep_warmup, db, full;
+	const char *exchange, *market, *symbol, *interval;
+} opt;
+
+static struct mdx_ind_spec *specs;
+static int nspecs;
+static int need_volume;
+
+/* Counts for the summary and the exit status. */
+static struct {
+	uint64_t in, candles, rejected, passed, out, gaps, series;
+} cnt;
+
+/* ------------------------------------------------------------------------
+ * Series.
+ */
+struct series {
+	char exchange[MDX_NAME_MAX], market[MDX_NAME_MAX];
+	char symbol[MDX_SYMBOL_MAX];
+	const struct mdx_interval *iv;
+	int started, filled;
+	mdx_time last;
+	struct mdx_ind *ind;
+	/* --db: per indicator, the last candle already in its state. */
+	mdx_time *resume;
+	int *ifilled;
+	int64_t instrument_id;
+	struct mdx_buf prefix;	/* an indicator record up to open_time */
+	struct series *next;
+};
+
+#define NBUCKET 1024
+static struct series *buckets[NBUCKET];
+static struct series *last_series;
+
+static unsigned
+series_hash(const struct mdx_candle *c)
+{
+	const char *parts[3] = { c->exchange, c->market, c->symbol };
+	uint32_t h = 2166136261u;
+	const char *p;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		for (p = parts[i]; *p != '\0'; p++)
+			h = (h ^ (unsigned char)*p) * 16777619u;
+		h = (h ^ 0xff) * 16777619u;
+	}
+	h ^= (uint32_t)(uintptr_t)c->interval;
+	return h % NBUCKET;
+}
+
+static int
+series_is(const struct series *s, const char *exchange, const char *market,
+    const char *symbol, const struct mdx_interval *iv)
+{
+	return s->iv == iv && strcmp(s->symbol, symbol) == 0 &&
+	    strcmp(s->exchange, exchange) == 0 &&
+	    strcmp(s->market, market) == 0;
+}
+
+static struct series *
+series_new(const char *exchange, const char *market, const char *symbol,
+    const struct mdx_interval *iv)
+{
+	struct series *s;
+	int i;
+
+	s = mdx_calloc(1, sizeof(*s));
+	snprintf(s->exchange, sizeof(s->exchange), "%s", exchange);
+	snprintf(s->market, sizeof(s->market), "%s", market);
+	snprintf(s->symbol, sizeof(s->symbol), "%s", symbol);
+	s->iv = iv;
+	s->ind = mdx_calloc((size_t)nspecs, sizeof(*s->ind));
+	s->resume = mdx_calloc((size_t)nspecs, sizeof(*s->resume));
+	s->ifilled = mdx_calloc((size_t)nspecs, sizeof(*s->ifilled));
+	for (i = 0; i < nspecs; i++) {
+		mdx_ind_init(&s->ind[i], &specs[i], iv);
+		s->resume[i] = INT64_MIN;
+	}
+	mdx_buf_init(&s->prefix);
+	mdx_buf_addstr(&s->prefix, "{\"kind\":\"indicator\"");
+	mdx_buf_add_json_kv(&s->prefix, 0, "exchange", exchange);
+	mdx_buf_add_json_kv(&s->prefix, 0, "market", market);
+	mdx_buf_add_json_kv(&s->prefix, 0, "symbol", symbol);
+	mdx_buf_add_json_kv(&s->prefix, 0, "interval", iv->code);
+	mdx_buf_addstr(&s->prefix, ",\"open_time\":\"");
+	cnt.series++;
+	return s;
+}
+
+static void
+series_free(struct series *s)
+{
+	int i;
+
+	for (i = 0; i < nspecs; i++)
+		mdx_ind_free(&s->ind[i]);
+	free(s->ind);
+	free(s->resume);
+	free(s->ifilled);
+	mdx_buf_free(&s->prefix);
+	free(s);
+}
+
+static struct series *
+series_get(const struct mdx_candle *c)
+{
+	struct series *s;
+	unsigned h;
+
+	if (last_series != NULL && series_is(last_series, c->exchange,
+	    c->market, c->symbol, c->interval))
+		return last_series;
+	h = series_hash(c);
+	for (s = buckets[h]; s != NULL; s = s->next)
+		if (series_is(s, c->exchange, c->market, c->symbol,
+		    c->interval))
+			break;
+	if (s == NULL) {
+		s = series_new(c->exchange, c->market, c->symbol, c->interval);
+		s->next = buckets[h];
+		buckets[h] = s;
+	}
+	last_series = s;
+	return s;
+}
+
+/* The open time a candle after one opening at t should have. */
+static mdx_time
+next_open(const struct mdx_interval *iv, mdx_time t)
+{
+	return iv->ms > 0 ? t + iv->ms : mdx_interval_next(iv, t);
+}
+
+/*
+ * Reports a gap before the candle at t and says whether the indicators
+ * must start over: they do, unless the series was filled upstream (it
+ * holds candles of origin "filled"), in which case the gap is one the
+ * filler chose to leave and the indicators carry on across it.
+ */
+static int
+gap(const struct series *s, mdx_time prev, mdx_time t, int filled,
+    const char *where)
+{
+	char a[MDX_TIME_BUFSZ], b[MDX_TIME_BUFSZ];
+	mdx_time from = next_open(s->iv, prev);
+
+	mdx_time_format(from, a);
+	mdx_time_format(t, b);
+	cnt.gaps++;
+	mdx_warn("gap in '%s/%s/%s/%s': %s to %s (%" PRId64 " candles "
+	    "missing), %s%s", s->exchange, s->market, s->symbol, s->iv->code,
+	    a, b, mdx_interval_count(s->iv, from, t),
+	    filled ? "continuing (the series was filled upstream)" :
+	    "restarting the series", where);
+	return !filled;
+}
+
+/* ------------------------------------------------------------------------
+ * Output.  Records are assembled from pieces made once per spec, into
+ * room reserved once per candle: the output is most of the work.
+ */
+struct piece {
+	char *s;
+	size_t len;
+};
+
+static struct outfmt {
+	struct piece head;	/* ","name":"rsi","params":"14","values":{ */
+	struct piece field;	/* ,"rsi_14": */
+	struct piece key[MDX_IND_MAXOUT];	/* "rsi": then ,"x": */
+	size_t max;		/* the most one record of this spec adds */
+} *fmt;
+
+static void
+piece_set(struct piece *p, struct mdx_buf *b)
+{
+	p->len = b->len;
+	p->s = mdx_buf_detach(b, NULL);
+	if (p->s == NULL)
+		p->s = mdx_strdup("");
+}
+
+static void
+fmt_init(void)
+{
+	struct mdx_buf b = MDX_BUF_INIT;
+	int i, j;
+
+	fmt = mdx_calloc((size_t)nspecs, sizeof(*fmt));
+	for (i = 0; i < nspecs; i++) {
+		mdx_buf_printf(&b, "\",\"name\":\"%s\",\"params\":\"%s\","
+		    "\"values\":{", specs[i].name, specs[i].params);
+		piece_set(&fmt[i].head, &b);
+		mdx_buf_printf(&b, ",\"%s\":", specs[i].field);
+		piece_set(&fmt[i].field, &b);
+		fmt[i].max = fmt[i].head.len + fmt[i].field.len + 8;
+		for (j = 0; j < specs[i].nout; j++) {
+			mdx_buf_printf(&b, "%s\"%s\":", j ? "," : "",
+			    specs[i].out[j]);
+			piece_set(&fmt[i].key[j], &b);
+			fmt[i].max += fmt[i].key[j].len + MDX_DBL_BUFSZ;
+		}
+	}
+}
+
+static void
+fmt_free(void)
+{
+	int i, j;
+
+	for (i = 0; i < nspecs; i++) {
+		free(fmt[i].head.s);
+		free(fmt[i].field.s);
+		for (j = 0; j < specs[i].nout; j++)
+			free(fmt[i].key[j].s);
+	}
+	free(fmt);
+}
+
+static char *
+put(char *p, const struct piece *pc)
+{
+	memcpy(p, pc->s, pc->len);
+	return p + pc->len;
+}
+
+/* "a":1,"b":2 (or nulls) for one spec's values. */
+static char *
+put_values(char *p, int i, const double *v, int have)
+{
+	int j;
+
+	for (j = 0; j < specs[i].nout; j++) {
+		p = put(p, &fmt[i].key[j]);
+		if (have)
+			p += mdx_fmt_double(v[j], p);
+		else {
+			memcpy(p, "null", 4);
+			p += 4;
+		}
+	}
+	return p;
+}
+
+/* The same into a buffer, for the warehouse's COPY rows. */
+static void
+add_values(struct mdx_buf *b, int i, const double *v)
+{
+	char *p;
+
+	mdx_buf_grow(b, fmt[i].max);
+	p = put_values(b->data + b->len, i, v, 1);
+	b->len = (size_t)(p - b->data);
+	b->data[b->len] = '\0';
+}
+
+/* One indicator record per indicator with a value (or all, with
+ * --keep-warmup). */
+static void
+write_records(struct mdx_buf *b, const struct series *s, const char *tbuf,
+    int tlen, double (*val)[MDX_IND_MAXOUT], const int *have)
+{
+	size_t need = 0;
+	char *p;
+	int i;
+
+	for (i = 0; i < nspecs; i++)
+		need += s->prefix.len + (size_t)tlen + fmt[i].max + 4;
+	mdx_buf_grow(b, need);
+	p = b->data + b->len;
+	for (i = 0; i < nspecs; i++) {
+		if (!have[i] && !opt.keep_warmup)
+			continue;
+		memcpy(p, s->prefix.data, s->prefix.len);
+		p += s->prefix.len;
+		memcpy(p, tbuf, (size_t)tlen);
+		p += tlen;
+		p = put(p, &fmt[i].head);
+		p = put_values(p, i, val[i], have[i]);
+		memcpy(p, "}}\n", 3);
+		p += 3;
+		cnt.out++;
+	}
+	b->len = (size_t)(p - b->data);
+	b->data[b->len] = '\0';
+}
+
+/* The candle line with one member per indicator added before its final
+ * brace: a number for one value, an object for several. */
+static void
+write_merged(struct mdx_buf *b, const char *line, size_t len,
+    double (*val)[MDX_IND_MAXOUT], const int *have)
+{
+	size_t need = len + 4;
+	char *p;
+	int i;
+
+	while (len > 0 && line[len - 1] != '}')
+		len--;
+	for (i = 0; i < nspecs; i++)
+		need += fmt[i].max + 4;
+	mdx_buf_grow(b, need);
+	p = b->data + b->len;
+	memcpy(p, line, len - 1);
+	p += len - 1;
+	for (i = 0; i < nspecs; i++) {
+		if (!have[i] && !opt.keep_warmup)
+			continue;
+		p = put(p, &fmt[i].field);
+		if (specs[i].nout == 1) {
+			if (have[i])
+				p += mdx_fmt_double(val[i][0], p);
+			else {
+				memcpy(p, "null", 4);
+				p += 4;
+			}
+		} else {
+			*p++ = '{';
+			p = put_values(p, i, val[i], have[i]);
+			*p++ = '}';
+		}
+	}
+	memcpy(p, "}\n", 2);
+	p += 2;
+	b->len = (size_t)(p - b->data);
+	b->data[b->len] = '\0';
+	cnt.out++;
+}
+
+/* ------------------------------------------------------------------------
+ * The stream.
+ */
+static int
+bar_from_candle(const struct mdx_candle *c, struct mdx_ta_bar *bar,
+    char *err, size_t errsz)
+{
+	bar->t = c->open_time;
+	bar->open = mdx_dec_to_double(&c->open);
+	bar->high = mdx_dec_to_double(&c->high);
+	bar->low = mdx_dec_to_double(&c->low);
+	bar->close = mdx_dec_to_double(&c->close);
+	if (c->has & MDX_C_VOLUME)
+		bar->volume = mdx_dec_to_double(&c->volume);
+	else if (need_volume) {
+		snprintf(err, errsz, "no \"volume\" for %s", "obv, vwap or "
+		    "stats24h");
+		return -1;
+	} else
+		bar->volume = 0;
+	return 0;
+}
+
+static void
+reject(const char *what, const char *reason, struct mdx_pos pos)
+{
+	cnt.rejected++;
+	mdx_warn("bad %s: %s (at %s:%lu)", what, reason, pos.name, pos.line);
+}
+
+static int
+run_stream(char **files, int nfiles)
+{
+	struct mdx_reader *r;
+	struct mdx_json_doc *doc;
+	struct mdx_json *root, *kind;
+	struct mdx_candle c;
+	struct mdx_ta_bar bar;
+	struct mdx_buf out = MDX_BUF_INIT;
+	struct mdx_writer *w = mdx_stdout();
+	struct series *s;
+	struct mdx_pos pos;
+	double (*val)[MDX_IND_MAXOUT];
+	int *have;
+	char err[MDX_ERRSZ], tbuf[MDX_TIME_BUFSZ], where[64 + 32];
+	const char *line;
+	size_t len;
+	int rc, i, tlen;
+
+	val = mdx_calloc((size_t)nspecs, sizeof(*val));
+	have = mdx_calloc((size_t)nspecs, sizeof(*have));
+	doc = mdx_json_doc_new();
+	r = mdx_reader_open(files, nfiles);
+	for (;;) {
+		rc = mdx_reader_next(r, &line, &len);
+		if (rc == MDX_RD_EOF)
+			break;
+		cnt.in++;
+		pos = mdx_reader_pos(r);
+		if (rc == MDX_RD_ERR)
+			mdx_die(mdx_reader_error_status(r), "cannot read: %s "
+			    "(at %s:%lu)", mdx_reader_error(r), pos.name,
+			    pos.line);
+		if (rc == MDX_RD_BAD) {
+			reject("record", mdx_reader_error(r), pos);
+			continue;
+		}
+		if ((root = mdx_json_parse(doc, line, len)) == NULL) {
+			reject("record", mdx_json_error(doc), pos);
+			continue;
+		}
+		kind = root->type == MDX_JSON_OBJECT ?
+		    mdx_json_get(root, "kind") : NULL;
+		if (kind != NULL && !mdx_json_str_eq(kind, "candle")) {
+			/* Depth and instruments pass through a merge. */
+			cnt.passed++;
+			if (opt.merge) {
+				mdx_buf_add(&out, line, len);
+				mdx_buf_addch(&out, '\n');
+			}
+			continue;
+		}
+		if (mdx_candle_from_json(&c, root, err, sizeof(err)) == -1 ||
+		    mdx_candle_check(&c, err, sizeof(err)) == -1 ||
+		    bar_from_candle(&c, &bar, err, sizeof(err)) == -1) {
+			reject("candle", err, pos);
+			continue;
+		}
+		s = series_get(&c);
+		if (s->started && c.open_time <= s->last) {
+			mdx_time_format(s->last, tbuf);
+			snprintf(err, sizeof(err), "\"open_time\" not after the "
+			    "previous candle's (%s) in its series", tbuf);
+			reject("candle", err, pos);
+			continue;
+		}
+		if (c.origin == MDX_ORIGIN_FILLED)
+			s->filled = 1;
+		if (s->started && c.open_time != next_open(s->iv, s->last)) {
+			snprintf(where, sizeof(where), " (at %s:%lu)",
+			    pos.name, pos.line);
+			if (gap(s, s->last, c.open_time, s->filled, where))
+				for (i = 0; i < nspecs; i++)
+					mdx_ind_reset(&s->ind[i]);
+		}
+		s->started = 1;
+		s->last = c.open_time;
+		cnt.candles++;
+		for (i = 0; i < nspecs; i++)
+			have[i] = mdx_ind_update(&s->ind[i], &bar, val[i]);
+		if (opt.merge)
+			write_merged(&out, line, len, val, have);
+		else {
+			tlen = mdx_time_format(c.open_time, tbuf);
+			write_records(&out, s, tbuf, tlen, val, have);
+		}
+		if (out.len >= 60000) {
+			mdx_write(w, out.data, out.len);
+			mdx_buf_reset(&out);
+		}
+	}
+	mdx_write(w, out.data, out.len);
+	mdx_writer_flush(w);
+	mdx_buf_free(&out);
+	mdx_reader_close(r);
+	mdx_json_doc_free(doc);
+	free(val);
+	free(have);
+	return cnt.rejected > 0 ? MDX_EX_DATAERR : MDX_EX_OK;
+}
+
+/* ------------------------------------------------------------------------
+ * The warehouse.
+ */
+static int64_t run_id;
+static struct mdx_buf copybuf = MDX_BUF_INIT;
+static struct mdx_buf argsbuf = MDX_BUF_INIT;
+
+static void
+db_put_copy(PGconn *c, const char *what)
+{
+	PGresult *res;
+
+	if (copybuf.len == 0)
+		return;
+	res = mdx_db_exec(c, "COPY pg_temp.mdx_indicator_in (open_time, name, "
+	    "params, value) FROM STDIN");
+	PQclear(res);
+	if (PQputCopyData(c, copybuf.data, (int)copybuf.len) != 1 ||
+	    PQputCopyEnd(c, NULL) != 1)
+		mdx_die(mdx_db_error_status(c, NULL), "cannot write %s: %s",
+		    what, PQerrorMessage(c));
+	while ((res = PQgetResult(c)) != NULL) {
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			mdx_die(mdx_db_error_status(c, res), "cannot write %s: "
+			    "%s", what, PQresultErrorMessage(res));
+		PQclear(res);
+	}
+	mdx_buf_reset(&copybuf);
+}
+
+/* Moves the copied rows into mdx.indicator (insert or update). */
+static void
+db_flush(PGconn *c, const struct series *s, const char *what)
+{
+	char id[32], rid[32];
+	const char *p[3];
+	PGresult *res;
+
+	if (copybuf.len == 0)
+		return;
+	db_put_copy(c, what);
+	snprintf(id, sizeof(id), "%" PRId64, s->instrument_id);
+	snprintf(rid, sizeof(rid), "%" PRId64, run_id);
+	p[0] = id;
+	p[1] = s->iv->code;
+	p[2] = rid;
+	res = mdx_db_execp(c,
+	    "INSERT INTO mdx.indicator AS t (instrument_id, interval, "
+	    "open_time, name, params, value, run_id) "
+	    "SELECT $1::bigint, $2::text, open_time, name, params, value, "
+	    "$3::bigint FROM pg_temp.mdx_indicator_in "
+	    "ON CONFLICT (instrument_id, interval, name, params, open_time) "
+	    "DO UPDATE SET value = EXCLUDED.value, run_id = EXCLUDED.run_id, "
+	    "updated_at = now() WHERE t.value IS DISTINCT FROM EXCLUDED.value",
+	    3, p);
+	PQclear(res);
+	res = mdx_db_exec(c, "TRUNCATE pg_temp.mdx_indicator_in");
+	PQclear(res);
+}
+
+static int
+spec_index(const char *name, const char *params)
+{
+	int i;
+
+	for (i = 0; i < nspecs; i++)
+		if (strcmp(specs[i].name, name) == 0 &&
+		    strcmp(specs[i].params, params) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * Loads the saved states of a series.  A state is dropped (the indicator
+ * recomputed from the first candle) with --full, when it cannot be read,
+ * or when a candle at or before its last one changed after it was saved
+ * (a late candle, a refetch, a filled gap): resuming would then give
+ * values a full recomputation would not.
+ */
+static void
+db_load_states(PGconn *c, struct series *s, const char *id, const char *name)
+{
+	PGresult *res, *r2;
+	const char *p[4];
+	char last[MDX_TIME_BUFSZ];
+	mdx_time maxlast = INT64_MIN;
+	int i, j, loaded = 0;
+
+	if (opt.full)
+		return;
+	p[0] = id;
+	p[1] = s->iv->code;
+	res = mdx_db_execp(c,
+	    "SELECT name, params, "
+	    "(extract(epoch FROM last_open_time) * 1000)::bigint, filled, "
+	    "state FROM mdx.indicator_state "
+	    "WHERE instrument_id = $1 AND interval = $2", 2, p);
+	for (j = 0; j < PQntuples(res); j++) {
+		i = spec_index(PQgetvalue(res, j, 0), PQgetvalue(res, j, 1));
+		if (i == -1)
+			continue;
+		if (mdx_ind_load(&s->ind[i], PQgetvalue(res, j, 4)) == -1) {
+			mdx_warn("saved state of '%s:%s' for '%s' is damaged, "
+			    "recomputing it", specs[i].name, specs[i].params,
+			    name);
+			continue;
+		}
+		s->resume[i] = strtoll(PQgetvalue(res, j, 2), NULL, 10);
+		s->ifilled[i] = PQgetvalue(res, j, 3)[0] == 't';
+		if (s->resume[i] > maxlast)
+			maxlast = s->resume[i];
+		loaded++;
+	}
+	PQclear(res);
+	if (loaded == 0)
+		return;
+	mdx_time_format(maxlast, last);
+	p[2] = last;
+	r2 = mdx_db_execp(c,
+	    "SELECT EXISTS (SELECT 1 FROM mdx.candle c "
+	    "JOIN mdx.indicator_state st ON st.instrument_id = c.instrument_id "
+	    "AND st.interval = c.interval "
+	    "WHERE c.instrument_id = $1 AND c.interval = $2 "
+	    "AND c.open_time <= st.last_open_time AND c.open_time <= $3 "
+	    "AND c.updated_at >= st.saved_at)", 3, p);
+	if (PQgetvalue(r2, 0, 0)[0] == 't') {
+		if (mdx_verbose >= 1)
+			mdx_warn("candles of '%s' changed since the last run, "
+			    "recomputing its indicators", name);
+		for (i = 0; i < nspecs; i++) {
+			mdx_ind_reset(&s->ind[i]);
+			s->resume[i] = INT64_MIN;
+			s->ifilled[i] = 0;
+		}
+	}
+	PQclear(r2);
+}
+
+static void
+db_save_states(PGconn *c, struct series *s, const char *id,
+    const mdx_time *start)
+{
+	struct mdx_buf st = MDX_BUF_INIT;
+	char last[MDX_TIME_BUFSZ], rid[32];
+	const char *p[8];
+	PGresult *res;
+	int i;
+
+	snprintf(rid, sizeof(rid), "%" PRId64, run_id);
+	for (i = 0; i < nspecs; i++) {
+		if (s->resume[i] == INT64_MIN || s->resume[i] == start[i])
+			continue;
+		mdx_buf_reset(&st);
+		mdx_ind_save(&s->ind[i], &st);
+		mdx_time_format(s->resume[i], last);
+		p[0] = id;
+		p[1] = s->iv->code;
+		p[2] = specs[i].name;
+		p[3] = specs[i].params;
+		p[4] = last;
+		p[5] = s->ifilled[i] ? "true" : "false";
+		p[6] = st.data;
+		p[7] = rid;
+		res = mdx_db_execp(c,
+		    "INSERT INTO mdx.indicator_state AS t (instrument_id, "
+		    "interval, name, params, last_open_time, filled, state, "
+		    "run_id, saved_at) "
+		    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, clock_timestamp()) "
+		    "ON CONFLICT (instrument_id, interval, name, params) DO "
+		    "UPDATE SET last_open_time = EXCLUDED.last_open_time, "
+		    "filled = EXCLUDED.filled, state = EXCLUDED.state, "
+		    "run_id = EXCLUDED.run_id, saved_at = EXCLUDED.saved_at",
+		    8, p);
+		PQclear(res);
+	}
+	mdx_buf_free(&st);
+}
+
+/* Converts a numeric column to a double the way the stream does, so both
+ * paths give the same values. */
+static double
+db_double(PGresult *res, int row, int col)
+{
+	mdx_dec d;
+	const char *v = PQgetvalue(res, row, col);
+
+	if (mdx_dec_parse(&d, v, strlen(v)) != MDX_DEC_OK)
+		mdx_die(MDX_EX_DATAERR, "bad numeric '%s' in mdx.candle", v);
+	return mdx_dec_to_double(&d);
+}
+
+static void
+db_series(PGconn *c, struct series *s)
+{
+	char id[32], from[MDX_TIME_BUFSZ], tbuf[MDX_TIME_BUFSZ], name[256];
+	char where[300];
+	double val[MDX_IND_MAXOUT];
+	mdx_time *start, minres = INT64_MAX, t, warned = INT64_MIN;
+	struct mdx_ta_bar bar;
+	const char *p[3];
+	PGresult *res;
+	int i, j, n, tlen, filled, stop = 0;
+
+	snprintf(id, sizeof(id), "%" PRId64, s->instrument_id);
+	snprintf(name, sizeof(name), "%s/%s/%s/%s", s->exchange, s->market,
+	    s->symbol, s->iv->code);
+	PQclear(mdx_db_exec(c, "BEGIN"));
+	db_load_states(c, s, id, name);
+	start = mdx_calloc((size_t)nspecs, sizeof(*start));
+	for (i = 0; i < nspecs; i++) {
+		start[i] = s->resume[i];
+		if (s->resume[i] < minres)
+			minres = s->resume[i];
+	}
+	if (minres == INT64_MIN)
+		snprintf(from, sizeof(from), "-infinity");
+	else
+		mdx_time_format(minres, from);
+	p[0] = id;
+	p[1] = s->iv->code;
+	p[2] = from;
+	PQclear(mdx_db_execp(c,
+	    "DECLARE mdx_candles NO SCROLL CURSOR FOR "
+	    "SELECT (extract(epoch FROM open_time) * 1000)::bigint, open, high, "
+	    "low, close, volume, origin = 'filled', closed FROM mdx.candle "
+	    "WHERE instrument_id = $1 AND interval = $2 "
+	    "AND open_time > $3::timestamptz ORDER BY open_time", 3, p));
+	while (!stop) {
+		res = mdx_db_exec(c, "FETCH 10000 FROM mdx_candles");
+		n = PQntuples(res);
+		for (j = 0; j < n && !stop; j++) {
+			if (PQgetvalue(res, j, 7)[0] != 't') {
+				stop = 1;	/* resumed once it is closed */
+				break;
+			}
+			t = strtoll(PQgetvalue(res, j, 0), NULL, 10);
+			bar.t = t;
+			bar.open = db_double(res, j, 1);
+			bar.high = db_double(res, j, 2);
+			bar.low = db_double(res, j, 3);
+			bar.close = db_double(res, j, 4);
+			if (!PQgetisnull(res, j, 5))
+				bar.volume = db_double(res, j, 5);
+			else if (need_volume) {
+				mdx_time_format(t, tbuf);
+				mdx_warn("bad candle: no \"volume\" for obv, "
+				    "vwap or stats24h; '%s' stops before it "
+				    "(at mdx.candle %s)", name, tbuf);
+				cnt.rejected++;
+				stop = 1;
+				break;
+			} else
+				bar.volume = 0;
+			filled = PQgetvalue(res, j, 6)[0] == 't';
+			cnt.candles++;
+			tlen = mdx_time_format(t, tbuf);
+			for (i = 0; i < nspecs; i++) {
+				if (t <= s->resume[i])
+					continue;
+				if (filled)
+					s->ifilled[i] = 1;
+				if (s->resume[i] != INT64_MIN &&
+				    t != next_open(s->iv, s->resume[i])) {
+					int restart = !s->ifilled[i];
+
+					if (warned != t) {
+						snprintf(where, sizeof(where),
+						    " (at mdx.candle %s)", tbuf);
+						gap(s, s->resume[i], t,
+						    s->ifilled[i], where);
+						warned = t;
+					}
+					if (restart)
+						mdx_ind_reset(&s->ind[i]);
+				}
+				s->resume[i] = t;
+				if (!mdx_ind_update(&s->ind[i], &bar, val))
+					continue;
+				mdx_buf_add(&copybuf, tbuf, (size_t)tlen);
+				mdx_buf_addch(&copybuf, '\t');
+				mdx_buf_addstr(&copybuf, specs[i].name);
+				mdx_buf_addch(&copybuf, '\t');
+				mdx_buf_addstr(&copybuf, specs[i].params);
+				mdx_buf_addstr(&copybuf, "\t{");
+				add_values(&copybuf, i, val);
+				mdx_buf_addstr(&copybuf, "}\n");
+				cnt.out++;
+			}
+			if (copybuf.len >= 4 * 1024 * 1024)
+				db_flush(c, s, name);
+		}
+		PQclear(res);
+		if (n == 0)
+			break;
+	}
+	PQclear(mdx_db_exec(c, "CLOSE mdx_candles"));
+	db_flush(c, s, name);
+	db_save_states(c, s, id, start);
+	PQclear(mdx_db_exec(c, "COMMIT"));
+	free(start);
+}
+
+static void
+db_run_end(PGconn *c, int status)
+{
+	char st[16], counts[256], rid[32];
+	const char *p[4];
+
+	snprintf(st, sizeof(st), "%d", status);
+	snprintf(rid, sizeof(rid), "%" PRId64, run_id);
+	snprintf(counts, sizeof(counts), "{\"series\":%" PRIu64 ",\"candles\":"
+	    "%" PRIu64 ",\"rows\":%" PRIu64 ",\"gaps\":%" PRIu64 ","
+	    "\"rejected\":%" PRIu64 "}", cnt.series, cnt.candles, cnt.out,
+	    cnt.gaps, cnt.rejected);
+	p[0] = status == 0 ? "ok" : "failed";
+	p[1] = st;
+	p[2] = counts;
+	p[3] = rid;
+	PQclear(mdx_db_execp(c, "UPDATE mdx.run SET finished_at = now(), "
+	    "status = $1, exit_status = $2::int, counts = $3::jsonb "
+	    "WHERE run_id = $4::bigint", 4, p));
+}
+
+static int
+run_db(void)
+{
+	struct mdx_buf codes = MDX_BUF_INIT;
+	const struct mdx_interval *iv;
+	struct series *s;
+	const char *p[6];
+	PGresult *res, *list;
+	PGconn *c;
+	int i, status;
+
+	c = mdx_db_connect();
+	mdx_db_check_schema(c);
+	p[0] = argsbuf.data;
+	p[1] = MDX_VERSION;
+	res = mdx_db_execp(c, "INSERT INTO mdx.run (program, args, version) "
+	    "VALUES ('mdx-indicators', $1, $2) RETURNING run_id", 2, p);
+	run_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	PQclear(mdx_db_exec(c, "CREATE TEMP TABLE mdx_indicator_in ("
+	    "open_time timestamptz, name text, params text, value jsonb)"));
+
+	/* The series: every instrument and interval with candles, probed
+	 * through the primary key rather than by scanning mdx.candle. */
+	mdx_buf_addch(&codes, '{');
+	for (iv = mdx_intervals; iv->code != NULL; iv++)
+		mdx_buf_printf(&codes, "%s\"%s\"", iv == mdx_intervals ? "" :
+		    ",", iv->code);
+	mdx_buf_addch(&codes, '}');
+	p[0] = codes.data;
+	p[1] = opt.exchange;
+	p[2] = opt.market;
+	p[3] = opt.symbol;
+	p[4] = opt.interval;
+	list = mdx_db_execp(c,
+	    "SELECT i.instrument_id, v.code, i.exchange, i.market, i.symbol "
+	    "FROM mdx.instrument i CROSS JOIN unnest($1::text[]) "
+	    "WITH ORDINALITY AS v(code, ord) "
+	    "WHERE ($2::text IS NULL OR i.exchange = $2) "
+	    "AND ($3::text IS NULL OR i.market = $3) "
+	    "AND ($4::text IS NULL OR i.symbol = $4) "
+	    "AND ($5::text IS NULL OR v.code = $5) "
+	    "AND EXISTS (SELECT 1 FROM mdx.candle c WHERE "
+	    "c.instrument_id = i.instrument_id AND c.interval = v.code) "
+	    "ORDER BY i.exchange, i.market, i.symbol, v.ord", 5, p);
+	mdx_buf_free(&codes);
+	for (i = 0; i < PQntuples(list); i++) {
+		iv = mdx_interval_lookup(PQgetvalue(list, i, 1));
+		s = series_new(PQgetvalue(list, i, 2), PQgetvalue(list, i, 3),
+		    PQgetvalue(list, i, 4), iv);
+		s->instrument_id = strtoll(PQgetvalue(list, i, 0), NULL, 10);
+		db_series(c, s);
+		series_free(s);
+	}
+	PQclear(list);
+	status = cnt.rejected > 0 ? MDX_EX_DATAERR : MDX_EX_OK;
+	db_run_end(c, status);
+	mdx_db_close(c);
+	return status;
+}
+
+/* ------------------------------------------------------------------------
+ */
+static void
+usage(int status)
+{
+	fputs(usage_text, status == 0 ? stdout : stderr);
+	exit(status);
+}
+
+static void
+summary(void)
+{
+	if (!mdx_stderr_is_tty() && mdx_verbose < 2)
+		return;
+	mdx_warn("%" PRIu64 " candles in %" PRIu64 " series, %" PRIu64
+	    " records out, %" PRIu64 " rejected, %" PRIu64 " passed through, "
+	    "%" PRIu64 " gaps", cnt.candles, cnt.series, cnt.out,
+	    cnt.rejected, cnt.passed, cnt.gaps);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "merge", no_argument, NULL, 'M' },
+		{ "keep-warmup", no_argument, NULL, 'W' },
+		{ "db", no_argument, NULL, 'D' },
+		{ "full", no_argument, NULL, 'F' },
+		{ "exchange", required_argument, NULL, 'x' },
+		{ "market", required_argument, NULL, 'm' },
+		{ "symbol", required_argument, NULL, 's' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char err[256];
+	int ch, i, status;
+
+	mdx_init(argv[0]);
+	for (i = 1; i < argc; i++)	/* for mdx.run; no secrets on argv */
+		mdx_buf_printf(&argsbuf, "%s%s", i > 1 ? " " : "", argv[i]);
+	while ((ch = getopt_long(argc, argv, "x:m:s:i:vh", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'M': opt.merge = 1; break;
+		case 'W': opt.keep_warmup = 1; break;
+		case 'D': opt.db = 1; break;
+		case 'F': opt.full = 1; break;
+		case 'x': opt.exchange = optarg; break;
+		case 'm': opt.market = optarg; break;
+		case 's': opt.symbol = optarg; break;
+		case 'i': opt.interval = optarg; break;
+		case 'v': mdx_verbose++; break;
+		case 'h': usage(0); break;
+		case 'V': printf("mdx-indicators %s\n", MDX_VERSION); exit(0);
+		default: usage(MDX_EX_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage(MDX_EX_USAGE);
+	if ((nspecs = mdx_ind_parse(argv[0], &specs, err, sizeof(err))) < 0)
+		mdx_die(MDX_EX_USAGE, "bad indicator spec: %s", err);
+	for (i = 0; i < nspecs; i++)
+		if (specs[i].kind == MDX_IND_OBV ||
+		    specs[i].kind == MDX_IND_VWAP ||
+		    specs[i].kind == MDX_IND_STATS24H)
+			need_volume = 1;
+	fmt_init();
+	if (opt.db) {
+		if (argc > 1 || opt.merge || opt.keep_warmup)
+			mdx_die(MDX_EX_USAGE, "--db reads the warehouse: no "
+			    "files, --merge or --keep-warmup with it");
+		if (opt.interval != NULL &&
+		    mdx_interval_lookup(opt.interval) == NULL)
+			mdx_die(MDX_EX_USAGE, "unknown interval '%s'",
+			    opt.interval);
+		status = run_db();
+	} else {
+		if (opt.full || opt.exchange || opt.market || opt.symbol ||
+		    opt.interval)
+			mdx_die(MDX_EX_USAGE, "--full, -x, -m, -s and -i go "
+			    "with --db");
+		status = run_stream(argv + 1, argc - 1);
+	}
+	summary();
+	fmt_free();
+	free(specs);
+	return status;
+}
