@@ -15,8 +15,12 @@
 
 /* Extra wait after a fixed window ends, for clocks that disagree. */
 #define WINDOW_GUARD 250
-/* Extra wait after a sliding window entry expires. */
-#define SLIDE_GUARD 50
+/*
+ * Extra wait after a sliding window entry expires, and one request fewer
+ * than the share allows: the exchange counts requests when they arrive,
+ * and delays on the way can bring requests sent a window apart closer.
+ */
+#define SLIDE_GUARD 200
 /* The longest backoff between two tries. */
 #define BACKOFF_CAP 10000
 /* How many times one request may be told "too many requests". */
@@ -75,6 +79,16 @@ clock_ms(void)
 	return (mdx_time)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static void
+set_limit(struct mdx_fetch *f, struct lim *l, int limit)
+{
+	l->limit = (int)(limit * f->o.share);
+	if (!l->rl->fixed_window)
+		l->limit--;
+	if (l->limit < 1)
+		l->limit = 1;
+}
+
 static struct lim *
 lim_of(struct mdx_fetch *f, const struct mdx_ratelimit *rl)
 {
@@ -89,9 +103,7 @@ lim_of(struct mdx_fetch *f, const struct mdx_ratelimit *rl)
 	l = &f->lims[f->nlim++];
 	memset(l, 0, sizeof(*l));
 	l->rl = rl;
-	l->limit = (int)(rl->limit * f->o.share);
-	if (l->limit < 1)
-		l->limit = 1;
+	set_limit(f, l, rl->limit);
 	return l;
 }
 
@@ -157,11 +169,7 @@ void
 mdx_fetch_set_limit(struct mdx_fetch *f, const struct mdx_ratelimit *rl,
     int limit)
 {
-	struct lim *l = lim_of(f, rl);
-
-	l->limit = (int)(limit * f->o.share);
-	if (l->limit < 1)
-		l->limit = 1;
+	set_limit(f, lim_of(f, rl), limit);
 }
 
 void
