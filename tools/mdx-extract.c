@@ -620,7 +620,9 @@ plan_resume(struct series *s, PGconn **conn)
 		if (next != 0)
 			st = 1;
 	}
-	if (st == 1 && next > s->lo) {
+	/* Without --since the state decides where to go on, however far
+	 * back; with it, the later of the two. */
+	if (st == 1 && (next > s->lo || !opt.have_since)) {
 		s->lo = next < s->hi ? next : s->hi;
 		s->plan = s->written = s->lo;
 	}
@@ -653,8 +655,12 @@ add_series(const struct mdx_market *m, const char *symbol,
 	if (opt.kind == MDX_KIND_KLINES)
 		for (i = 0; i < nivs; i++)
 			add_klines(m, symbol, ivs[i], conn);
-	else
+	else {
+		if (opt.kind == MDX_KIND_DEPTH && opt.depth > m->depth_max)
+			usage("--depth %d: %s %s gives at most %d levels",
+			    opt.depth, m->exchange, m->market, m->depth_max);
 		series_new(m, opt.kind, symbol, NULL);
+	}
 }
 
 static void
