@@ -493,6 +493,7 @@ start(struct mdx_fetch *f, struct mdx_fetch_req *r, mdx_time now)
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	r->easy = c;
+	r->sent_at = now;
 	if (curl_multi_add_handle(f->multi, c) != CURLM_OK)
 		mdx_die(MDX_EX_FAIL, "cannot start a transfer");
 	lim_spend(f, lim_of(f, r->rl), r->weight, now);
@@ -630,10 +631,15 @@ ended(struct mdx_fetch *f, struct mdx_fetch_req *r, CURLcode cc)
 			return;
 		}
 	}
-	/* The exchange's own count of the weight used this window. */
+	/*
+	 * The exchange's own count of the weight used this window.  Only an
+	 * answer to a request sent in this window tells about this window:
+	 * one sent before may have been counted in the window before.
+	 */
 	if (r->used_weight >= 0 && l->rl->fixed_window) {
 		fixed_roll(l, now);
-		if (r->used_weight + l->inflight > l->used)
+		if (r->sent_at >= l->win &&
+		    r->used_weight + l->inflight > l->used)
 			l->used = (int)r->used_weight + l->inflight;
 	}
 	if (http == 429 || http == 418 ||
