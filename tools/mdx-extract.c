@@ -640,7 +640,7 @@ add_klines(const struct mdx_market *m, const char *symbol,
 		exit(MDX_EX_USAGE);
 	}
 	s = series_new(m, MDX_KIND_KLINES, symbol, iv);
-	s->save_state = 1;
+	s->save_state = opt.resume;
 	plan_range(s, opt.have_since, opt.since, opt.have_until, opt.until);
 	if (opt.resume)
 		plan_resume(s, conn);
@@ -1797,7 +1797,8 @@ run_archives(void)
 		}
 		closedir(d);
 	}
-	qsort(z, nz, sizeof(*z), zip_cmp);
+	if (nz > 0)
+		qsort(z, nz, sizeof(*z), zip_cmp);
 	for (i = 0; i < nz; i++) {
 		if (zip_wanted(&z[i]))
 			import_zip(&z[i], &data, fetched);
