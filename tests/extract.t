@@ -191,6 +191,10 @@ mdx-extract -s BTCUSDT -i 1m --since 2024-02-29T00:00:00Z --resume \
 is "$(wc -l <"$T/r1" | tr -d ' ')" 1440 "resume without state: from --since"
 is "$(jq -r .next "$MDX_STATE/extract/binance/spot/BTCUSDT/1m.json")" \
     2024-03-01T00:00:00Z "state: the open time after the last candle"
+mdx-extract -s BTCUSDT -i 1m --since 2024-02-28T00:00:00Z \
+    --until 2024-02-28T01:00:00Z >/dev/null 2>&1
+is "$(jq -r .next "$MDX_STATE/extract/binance/spot/BTCUSDT/1m.json")" \
+    2024-03-01T00:00:00Z "a run without --resume leaves the state alone"
 mdx-extract -s BTCUSDT -i 1m --since 2024-02-29T00:00:00Z --resume \
     >"$T/r2" 2>/dev/null
 is "$?:$(wc -l <"$T/r2" | tr -d ' ')" "0:0" "resume when up to date: nothing"
