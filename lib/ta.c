@@ -651,7 +651,7 @@ mdx_ta_wma_run(struct mdx_ta_wma *s, const double *x, size_t n,
     double *const *out)
 {
 	struct mdx_ta_wma t = *s;
-	double *o = out[0], sum, sub;
+	double *o = out[0], sum, sub, nd, dv;
 	size_t i, k = 0, w = (size_t)t.n;
 	int divider = (t.n * (t.n + 1)) >> 1;
 
@@ -660,11 +660,13 @@ mdx_ta_wma_run(struct mdx_ta_wma *s, const double *x, size_t n,
 	if (i < n) {
 		sum = t.sum;
 		sub = t.sub;
+		nd = t.n;	/* the int to double conversions, done once */
+		dv = divider;
 		for (; i < n; i++) {
 			sub += x[i];
 			sub -= x[i - w];
-			sum += x[i] * t.n;
-			o[k++] = sum / divider;
+			sum += x[i] * nd;
+			o[k++] = sum / dv;
 			sum -= sub;
 		}
 		t.sum = sum;
