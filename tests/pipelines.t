@@ -100,7 +100,7 @@ MDX_NOW=2026-11-01T00:00:00Z MDX_ARCHIVE_URL=http://127.0.0.1:$sport \
     "$P/backfill" binance SOLUSDT 1m 2026-10-01 2026-10-04
 like "$(cat "$T/err")" "0 days loaded" "backfill: a rerun fetches nothing"
 
-# status works on an empty warehouse and names the jobs.
+# status names the jobs and the gaps.
 exits 0 "status runs" "$P/status"
 like "$(cat "$T/out")" "ingest +last run" "status shows the last ingest run"
 like "$(cat "$T/out")" "== gaps" "status shows the gaps"
