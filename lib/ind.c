@@ -619,7 +619,7 @@ mdx_ind_load(struct mdx_ind *in, const char *text)
  *
  * printf("%.17g") is correct but slow (it works with big integers).  Here
  * the 17 significant digits are computed in long double (a 64-bit
- * mantissa on x86): v * 10^k is within a few hundredths of a unit of the
+ * mantissa on x86): v * 10^k is within a few thousandths of a unit of the
  * last digit of the exact product, so the digits are those of %.17g or,
  * when the exact product is that close to a tie, differ by one in the
  * 17th digit -- still well within half an ulp of v (a 17-digit step is at
@@ -631,6 +631,21 @@ mdx_ind_load(struct mdx_ind *in, const char *text)
 #define POW_MAX 340
 static long double pow10tab[POW_MAX - POW_MIN + 1];
 static int pow10init;
+
+/* Rounds to the nearest integer, ties to even, as llrintl() does; the x87
+ * instruction directly where there is one. */
+static inline uint64_t
+round_even(long double r)
+{
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+	int64_t m;
+
+	__asm__("fistpll %0" : "=m"(m) : "t"(r) : "st");
+	return (uint64_t)m;
+#else
+	return (uint64_t)llrintl(r);
+#endif
+}
 
 static void
 init_pow10(void)
@@ -654,7 +669,8 @@ mdx_fmt_double(double v, char *buf)
 	    "6061626364656667686970717273747576777879"
 	    "8081828384858687888990919293949596979899";
 	char dg[20], *p = buf;
-	uint64_t m;
+	uint64_t m, bits;
+	uint32_t hi, lo;
 	int e, k, i, nd;
 	double a;
 
@@ -672,12 +688,13 @@ mdx_fmt_double(double v, char *buf)
 	if (a < 1e-300)		/* subnormal territory: rare, use printf */
 		return snprintf(buf, MDX_DBL_BUFSZ, "%.17g", v);
 	/* log10(2) ~ 78913 / 2^18: an estimate of the decimal exponent
-	 * from the binary one, corrected by the loop. */
-	frexp(a, &e);
-	e = ((e - 1) * 78913) >> 18;
+	 * from the binary one (v is normal here), corrected by the loop. */
+	memcpy(&bits, &a, sizeof(bits));
+	e = (int)((bits >> 52) & 0x7ff) - 1023;
+	e = e >= 0 ? (e * 78913) >> 18 : -((-e * 78913 + (1 << 18) - 1) >> 18);
 	for (;;) {
 		k = 16 - e;
-		m = (uint64_t)llrintl((long double)a * pow10tab[k - POW_MIN]);
+		m = round_even((long double)a * pow10tab[k - POW_MIN]);
 		if (m >= UINT64_C(100000000000000000))
 			e++;
 		else if (m < UINT64_C(10000000000000000))
@@ -685,11 +702,19 @@ mdx_fmt_double(double v, char *buf)
 		else
 			break;
 	}
-	/* The 17 digits, most significant first. */
-	for (i = 16; i > 0; i -= 2) {
-		memcpy(dg + i - 1, digits2 + (m % 100) * 2, 2);
-		m /= 100;
+	/* The 17 digits, most significant first: 9 and 8 of them in 32-bit
+	 * arithmetic. */
+	hi = (uint32_t)(m / 100000000);
+	lo = (uint32_t)(m % 100000000);
+	for (i = 16; i > 8; i -= 2) {
+		memcpy(dg + i - 1, digits2 + (lo % 100) * 2, 2);
+		lo /= 100;
 	}
+	for (i = 8; i > 0; i -= 2) {
+		memcpy(dg + i - 1, digits2 + (hi % 100) * 2, 2);
+		hi /= 100;
+	}
+	m = hi;
 	dg[0] = (char)('0' + m);
 	for (nd = 17; nd > 1 && dg[nd - 1] == '0'; nd--)
 		;

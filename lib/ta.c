@@ -450,7 +450,7 @@ stoch_step(struct mdx_ta_stoch *s, const struct mdx_ta_bar *b, double *out)
 		s->hhi = s->lli = 0;
 	} else {
 		if (s->lli < trail) {
-			slot = (int)(trail % s->fastk);
+			slot = s->pos;	/* the oldest bar, trail */
 			s->ll = s->lr[slot];
 			s->lli = trail;
 			for (j = trail + 1; j <= i; j++) {
@@ -466,7 +466,7 @@ stoch_step(struct mdx_ta_stoch *s, const struct mdx_ta_bar *b, double *out)
 			s->lli = i;
 		}
 		if (s->hhi < trail) {
-			slot = (int)(trail % s->fastk);
+			slot = s->pos;	/* the oldest bar, trail */
 			s->hh = s->hr[slot];
 			s->hhi = trail;
 			for (j = trail + 1; j <= i; j++) {

@@ -488,7 +488,7 @@ run_stream(char **files, int nfiles)
 			tlen = mdx_time_format(c.open_time, tbuf);
 			write_records(&out, s, tbuf, tlen, val, have);
 		}
-		if (out.len >= 60000) {
+		if (out.len >= 256 * 1024) {	/* written without a copy */
 			mdx_write(w, out.data, out.len);
 			mdx_buf_reset(&out);
 		}
