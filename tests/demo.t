@@ -70,6 +70,15 @@ is "$(sql "SELECT count(*) FROM (SELECT open_time, open, high, low, close,
     "every candle of the day equals the exchange's, to the last digit"
 sql "DROP TABLE want"
 
+# The README's ad-hoc SQL runs as written on the demo's warehouse.
+sed -n '/^## Ad-hoc SQL/,/^## /p' "$MDX_SRC/README.md" | sed -n 's/^    //p' \
+    >"$T/readme.sql"
+ok "[ $(grep -c 'SELECT' "$T/readme.sql") -ge 4 ]" "the README has SQL examples"
+psql -X -q -v ON_ERROR_STOP=1 -f "$T/readme.sql" >"$T/readme.out" 2>&1
+is "$?" 0 "the README's SQL examples run"
+like "$(cat "$T/readme.out")" "binance +\| BTCUSDT +\| 2026-10-31 23:00:00\+00 +\| [0-9.]+" \
+    "the README's RSI query finds the latest hourly RSI"
+
 fingerprint() {
 	sql "SELECT md5(string_agg(t::text, ',' ORDER BY t::text))
 	    FROM mdx.candle t"

@@ -26,7 +26,7 @@ fi
 prove -v --merge --timer "$@" >"$log" 2>&1
 status=$?
 # Show the summary and failures, not every passing point.
-grep -v -E '^(ok [0-9]+|[[:space:]]*ok [0-9]+)' "$log" | grep -v '^#' || true
+grep -v -E '^(ok [0-9]+|[[:space:]]*ok [0-9]+)' "$log" || true
 
 awk -v status="$status" '
 /^[[:space:]]*ok [0-9]+/ {

@@ -1,0 +1,72 @@
+#!/bin/sh
+# pipelines.t - the pipelines' own behaviour: shellcheck, locking against
+# overlapping runs, the exit-75 convention, configuration precedence,
+# argument checks and the cron wrapper.
+. "${MDX_SRC:-$(dirname "$0")/..}/tests/lib.sh"
+P=$MDX_SRC/pipelines
+
+out=$(cd "$MDX_SRC" && shellcheck -x -s bash pipelines/* 2>&1)
+is "$out" "" "every pipeline is shellcheck clean"
+
+export MDX_VAR=$T/var
+mkdir -p "$MDX_VAR"
+pg_start
+mdx-load --migrate 2>/dev/null
+
+# An exchange nobody answers for: ingest exits 75 so cron retries.
+port=$(free_port)
+printf 'binance spot BTCUSDT 1m\n' >"$T/wl"
+MDX_BINANCE_URL=http://127.0.0.1:$port MDX_EXTRACT_OPTS="--tries 1" \
+    exits 75 "ingest: an unreachable exchange exits 75" "$P/ingest" "$T/wl"
+like "$(cat "$T/err")" "binance spot BTCUSDT 1m: failed" \
+    "ingest: one summary line names the failed entry"
+
+# Overlapping runs: a second run while the first holds the lock exits 75.
+mkdir -p "$MDX_VAR/lock"
+( exec 9>"$MDX_VAR/lock/ingest.lock"; flock 9; exec sleep 5 ) &
+lp=$!
+sleep 0.5
+exits 75 "ingest: a run overlapping another exits 75 at once" \
+    "$P/ingest" "$T/wl"
+like "$(cat "$T/err")" "another ingest run holds" "ingest: says why"
+kill $lp 2>/dev/null; wait $lp 2>/dev/null
+
+# A watchlist that does not exist is a configuration error.
+exits 78 "ingest: a missing watchlist exits 78" "$P/ingest" "$T/nowhere"
+
+# Configuration: the environment beats the config file, which beats the
+# defaults; anything but MDX_*/PG*/AWS_* keys is refused.
+printf 'MDX_WATCHLIST=%s\nMDX_ROLLUPS=4h\n' "$T/wl" >"$T/mdx.conf"
+MDX_CONFIG=$T/mdx.conf MDX_ROLLUPS=1d bash -c \
+    ". '$P/common.sh'; echo \$MDX_WATCHLIST \$MDX_ROLLUPS" >"$T/cfg" 2>&1
+is "$(cat "$T/cfg")" "$T/wl 1d" "config file fills in, environment wins"
+printf 'PATH=/tmp\n' >"$T/bad.conf"
+MDX_CONFIG=$T/bad.conf exits 78 "a config file may not set PATH" \
+    "$P/status"
+
+# Arguments.
+exits 64 "backfill: missing arguments exit 64" "$P/backfill" binance
+exits 64 "backfill: a week is not backfilled by day" \
+    "$P/backfill" binance BTCUSDT 1w -7d
+exits 64 "embedded: an unknown command exits 64" "$P/embedded" frobnicate
+
+# cron-run: quiet on 0 and 75, loud on other failures, logs always.
+mkdir -p "$T/pl"
+cp "$P/cron-run" "$T/pl/"
+printf '#!/bin/sh\necho working >&2\nexit %s\n' 75 >"$T/pl/j75"
+printf '#!/bin/sh\necho broken >&2\nexit %s\n' 1 >"$T/pl/j1"
+chmod +x "$T/pl/"*
+exits 75 "cron-run keeps the job's 75" "$T/pl/cron-run" j75
+is "$(cat "$T/out")" "" "cron-run says nothing on 75 (no cron mail)"
+like "$(cat "$MDX_VAR/log/j75.log")" "working" "cron-run logs the job"
+exits 1 "cron-run keeps other statuses" "$T/pl/cron-run" j1
+like "$(cat "$T/out")" "mdx j1 failed with exit status 1" \
+    "cron-run reports real failures (cron mails them)"
+MDX_CRON_QUIET_TEMPFAIL=1 exits 0 "MDX_CRON_QUIET_TEMPFAIL turns 75 into 0" \
+    "$T/pl/cron-run" j75
+
+# status works on an empty warehouse and names the jobs.
+exits 0 "status runs" "$P/status"
+like "$(cat "$T/out")" "ingest +last run" "status shows the last ingest run"
+like "$(cat "$T/out")" "== gaps" "status shows the gaps"
+done_testing
