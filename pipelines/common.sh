@@ -129,7 +129,7 @@ mdx_load_config
 MDX_VAR=${MDX_VAR:-./var}
 MDX_LAKE=${MDX_LAKE:-$MDX_VAR/lake}
 MDX_STATE=${MDX_STATE:-$MDX_VAR/state}
-MDX_WATCHLIST=${MDX_WATCHLIST:-$MDX_SRC/pipelines/watchlist}
+MDX_WATCHLIST=${MDX_WATCHLIST:-$MDX_SRC/cron/watchlist}
 export MDX_JOB
 MDX_ROLLUPS=${MDX_ROLLUPS:-1h,1d}
 MDX_INDICATORS=${MDX_INDICATORS:-rsi:14,macd:12:26:9,bbands:20:2,atr:14,ema:50}
