@@ -25,6 +25,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -749,7 +750,158 @@ struct pw {
 	uint64_t used;		/* when last written to, for LRU */
 };
 
+/*
+ * Finished objects are committed by a thread of their own: syncing a file
+ * and its directory waits on the disk (a PUT on the network), and the
+ * compression of the next records need not wait with it.  The queue is
+ * short, so memory stays bounded.  A few threads commit at once, as a
+ * disk and a network serve concurrent requests better than one after the
+ * other; each object's data is still committed before its manifest.
+ */
+#define COMMIT_QUEUE 16
+#define COMMIT_THREADS 4
+
+struct cjob {
+	struct lake_file f;
+	char *mankey;
+	struct mdx_buf man;
+	struct cjob *next;
+};
+
+struct committer {
+	struct mdx_lake tl;	/* the lake, with an error of its own */
+	pthread_t th[COMMIT_THREADS];
+	pthread_mutex_t mu;
+	pthread_cond_t more, room;
+	struct cjob *head, *tail;
+	int n;			/* queued and in progress */
+	int closing, failed;
+};
+
+static void
+cjob_free(struct cjob *j)
+{
+	free(j->mankey);
+	mdx_buf_free(&j->man);
+	free(j);
+}
+
+static void *
+committer_main(void *arg)
+{
+	struct committer *c = arg;
+	struct mdx_lake tl;
+	struct cjob *j;
+	int failed;
+
+	pthread_mutex_lock(&c->mu);
+	tl = c->tl;
+	for (;;) {
+		while (c->head == NULL && !c->closing)
+			pthread_cond_wait(&c->more, &c->mu);
+		if ((j = c->head) == NULL)
+			break;
+		if ((c->head = j->next) == NULL)
+			c->tail = NULL;
+		failed = c->failed;
+		pthread_mutex_unlock(&c->mu);
+		if (failed)
+			tl.be->discard(&tl, &j->f);
+		else if (tl.be->commit(&tl, &j->f) == -1)
+			failed = 1;
+		else {
+			kill_point("put-object");
+			if (put_small(&tl, j->mankey, j->man.data,
+			    j->man.len) == -1)
+				failed = 1;
+		}
+		cjob_free(j);
+		pthread_mutex_lock(&c->mu);
+		c->n--;
+		if (failed && !c->failed) {
+			/* The first failure is the one reported. */
+			c->failed = 1;
+			memcpy(c->tl.err, tl.err, sizeof(tl.err));
+			c->tl.errstatus = tl.errstatus;
+		}
+		pthread_cond_broadcast(&c->room);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return NULL;
+}
+
+static void
+committer_start(struct committer *c, struct mdx_lake *l)
+{
+	int i;
+
+	memset(c, 0, sizeof(*c));
+	c->tl = *l;
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->more, NULL);
+	pthread_cond_init(&c->room, NULL);
+	for (i = 0; i < COMMIT_THREADS; i++)
+		if (pthread_create(&c->th[i], NULL, committer_main, c) != 0)
+			mdx_die(MDX_EX_FAIL, "cannot start a thread");
+}
+
+static void
+committer_add(struct committer *c, struct cjob *j)
+{
+	pthread_mutex_lock(&c->mu);
+	while (c->n >= COMMIT_QUEUE && !c->failed)
+		pthread_cond_wait(&c->room, &c->mu);
+	if (c->failed) {
+		pthread_mutex_unlock(&c->mu);
+		c->tl.be->discard(&c->tl, &j->f);
+		cjob_free(j);
+		lake_die(&c->tl);
+	}
+	j->next = NULL;
+	if (c->tail != NULL)
+		c->tail->next = j;
+	else
+		c->head = j;
+	c->tail = j;
+	c->n++;
+	pthread_cond_signal(&c->more);
+	pthread_mutex_unlock(&c->mu);
+}
+
+/* Waits until everything queued is committed. */
+static void
+committer_finish(struct committer *c)
+{
+	int i;
+
+	pthread_mutex_lock(&c->mu);
+	c->closing = 1;
+	pthread_cond_broadcast(&c->more);
+	pthread_mutex_unlock(&c->mu);
+	for (i = 0; i < COMMIT_THREADS; i++)
+		pthread_join(c->th[i], NULL);
+	if (c->failed)
+		lake_die(&c->tl);
+}
+
+/* At exit after a failure: what is still queued is not committed. */
+static void
+committer_abandon(struct committer *c)
+{
+	struct cjob *j;
+
+	pthread_mutex_lock(&c->mu);
+	while ((j = c->head) != NULL) {
+		c->head = j->next;
+		c->tl.be->discard(&c->tl, &j->f);
+	}
+	c->tail = NULL;
+	c->failed = 1;
+	pthread_mutex_unlock(&c->mu);
+}
+
 struct put {
+	struct committer cm;
 	struct mdx_lake *l;
 	const struct mdx_lake_put *o;
 	struct pw *pw;
@@ -776,6 +928,7 @@ put_atexit(void)
 
 	if (put_active == NULL)
 		return;
+	committer_abandon(&put_active->cm);
 	for (i = 0; i < put_active->npw; i++)
 		if (put_active->pw[i].active)
 			put_active->l->be->discard(put_active->l,
@@ -877,35 +1030,34 @@ manifest_object(const char *name, const char *sha, uint64_t bytes,
 	return s;
 }
 
-/* Finishes the object of a partition: the data, then its manifest. */
+/* Finishes the object of a partition and queues it for its commit: the
+ * data, then its manifest. */
 static void
 pw_finish(struct put *p, struct pw *w)
 {
 	char sha[MDX_SHA256_HEXLEN + 1], *man;
 	struct mdx_buf b = MDX_BUF_INIT;
+	struct cjob *j;
 
 	if (!w->active)
 		return;
 	pw_emit(p, w, Z_FINISH);
 	deflateEnd(&w->z);
 	mdx_sha256_hex(&w->sha, sha);
-	w->f.nodirsync = 1;
-	if (p->l->be->commit(p->l, &w->f) == -1)
-		lake_die(p->l);
+	j = mdx_calloc(1, sizeof(*j));
+	j->f = w->f;
+	j->f.nodirsync = 1;
 	w->active = 0;
-	kill_point("put-object");
 	man = manifest_object(w->name, sha, w->bytes, w->rows, w->data_bytes,
 	    w->tmin, w->tmax);
-	mdx_buf_addstr(&b, man);
-	mdx_buf_addch(&b, '\n');
-	mdx_buf_reset(&p->msg);
-	mdx_buf_printf(&p->msg, "%s/%s.manifest", w->dir, w->name);
-	if (put_small(p->l, p->msg.data, b.data, b.len) == -1)
-		lake_die(p->l);
+	mdx_buf_addstr(&j->man, man);
+	mdx_buf_addch(&j->man, '\n');
+	mdx_buf_printf(&b, "%s/%s.manifest", w->dir, w->name);
+	j->mankey = mdx_buf_detach(&b, NULL);
 	mdx_debug("stored \"%s/%s\": %llu rows, %llu bytes", w->dir, w->name,
 	    (unsigned long long)w->rows, (unsigned long long)w->bytes);
+	committer_add(&p->cm, j);
 	free(man);
-	mdx_buf_free(&b);
 	free(w->name);
 	w->name = NULL;
 	p->objects++;
@@ -1104,6 +1256,7 @@ mdx_lake_put(struct mdx_lake *l, const struct mdx_lake_put *o, int fd,
 	p.doc = mdx_json_doc_new();
 	p.out = mdx_malloc(CHUNK);
 	stamp(p.run, sizeof(p.run));
+	committer_start(&p.cm, l);
 	put_active = &p;
 	atexit(put_atexit);
 	for (;;) {
@@ -1155,6 +1308,7 @@ mdx_lake_put(struct mdx_lake *l, const struct mdx_lake_put *o, int fd,
 		free(p.pw[i].dir);
 		free(p.pw[i].in);
 	}
+	committer_finish(&p.cm);
 	put_active = NULL;
 	if (tee != NULL)
 		mdx_writer_flush(tee);
