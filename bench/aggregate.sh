@@ -25,6 +25,8 @@ NINST=${BENCH_INSTRUMENTS:-10}
 INC_INST=${BENCH_INC_INSTRUMENTS:-100}
 INC_HIST=${BENCH_INC_HISTORY:-"31 365"}
 INC_RUNS=${BENCH_INC_RUNS:-5}
+PARTS=${BENCH_PARTS:-"stream full incremental"}
+part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 # A scratch directory and a private PostgreSQL, through the test helpers.
 _tap_failed=0
@@ -33,7 +35,10 @@ now() { date +%s.%N; }
 secs() { echo "$2 - $1" | bc -l; }
 rate() { printf '%.0f' "$(echo "$1 / $2" | bc -l)"; }
 
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+
 # ------------------------------------------------------------------------
+if part stream; then
 echo "-- stream: $N 1m candles -> 1h"
 per=$(( N / 10 ))
 node "$MDX_SRC/tests/aggregate-gen.js" --count "$per" >"$T/c0.nd"
@@ -71,6 +76,7 @@ printf 'awk one-pass (peer)    %10s candles/s  (%.2f s, %s rollups)\n' \
     "$(rate "$n" "$da")" "$da" "$(wc -l <"$T/awk.out" | tr -d ' ')"
 printf 'ratio mdx/awk          %10.2f\n' "$(echo "$da / $dm" | bc -l)"
 rm -f "$T/in.nd" "$T/c0.nd" "$T/mdx.out" "$T/awk.out"
+fi
 
 # ------------------------------------------------------------------------
 pg_start >/dev/null
@@ -103,10 +109,11 @@ ANALYZE mdx.candle;
 SQL
 }
 
+if part full; then
 echo "-- warehouse full rollup: $DAYS days x $NINST instruments of 1m -> 1h"
 make_history "$NINST" "$DAYS"
 rows=$(psql -A -t -c "SELECT count(*) FROM mdx.candle WHERE interval = '1m'")
-psql -c "CREATE TABLE bench_rollup (LIKE mdx.candle)"
+psql -c "CREATE TABLE bench_rollup (LIKE mdx.candle INCLUDING DEFAULTS)"
 psql -c "DELETE FROM mdx.candle_change"
 t0=$(now)
 mdx-aggregate -q --db --to 1h
@@ -137,12 +144,14 @@ printf 'plain SQL GROUP BY (peer)   %8.2f s  (%s candles/s)\n' "$ds" \
     "$(rate "$rows" "$ds")"
 printf 'ratio SQL/mdx               %8.2f  (rollups differing: %s)\n' \
     "$(echo "$ds / $dm" | bc -l)" "$diff"
+psql -c "DROP TABLE bench_rollup"
+fi
 
 # ------------------------------------------------------------------------
+part incremental || exit 0
 for days in $INC_HIST; do
 	echo "-- incremental: one new hour x $INC_INST instruments after $days days"
-	psql -c "DROP TABLE IF EXISTS bench_rollup" \
-	    -c "TRUNCATE mdx.candle, mdx.gap, mdx.rollup_watermark, mdx.candle_change" \
+	psql -c "TRUNCATE mdx.candle, mdx.gap, mdx.rollup_watermark, mdx.candle_change" \
 	    -c "DELETE FROM mdx.instrument"
 	make_history "$INC_INST" "$days"
 	t0=$(now)
