@@ -1228,7 +1228,7 @@ struct mdx_fetch_req {
 	char why[320];		/* !ok: why it was given up */
 	/* Private to the engine. */
 	void *easy;
-	mdx_time ready_at;
+	mdx_time ready_at, sent_at;
 	int limited;
 	long retry_after, used_weight;
 	int html;

@@ -180,6 +180,8 @@ exits 64 "no symbols" mdx-extract -i 1m
 exits 64 "until before since" mdx-extract -s BTCUSDT --since -1d --until -2d
 exits 64 "bad symbol" mdx-extract -s 'BTC USDT'
 exits 64 "bad number" mdx-extract -s BTCUSDT --connections 0
+exits 64 "more levels than the exchange gives" \
+    mdx-extract -x bybit -k depth -s BTCUSDT --depth 300
 
 # ------------------------------------------------------------------------
 # State and --resume.
@@ -189,6 +191,10 @@ mdx-extract -s BTCUSDT -i 1m --since 2024-02-29T00:00:00Z --resume \
 is "$(wc -l <"$T/r1" | tr -d ' ')" 1440 "resume without state: from --since"
 is "$(jq -r .next "$MDX_STATE/extract/binance/spot/BTCUSDT/1m.json")" \
     2024-03-01T00:00:00Z "state: the open time after the last candle"
+mdx-extract -s BTCUSDT -i 1m --since 2024-02-28T00:00:00Z \
+    --until 2024-02-28T01:00:00Z >/dev/null 2>&1
+is "$(jq -r .next "$MDX_STATE/extract/binance/spot/BTCUSDT/1m.json")" \
+    2024-03-01T00:00:00Z "a run without --resume leaves the state alone"
 mdx-extract -s BTCUSDT -i 1m --since 2024-02-29T00:00:00Z --resume \
     >"$T/r2" 2>/dev/null
 is "$?:$(wc -l <"$T/r2" | tr -d ' ')" "0:0" "resume when up to date: nothing"
@@ -197,6 +203,11 @@ MDX_NOW=2024-03-01T01:00:00Z mdx-extract -s BTCUSDT -i 1m --resume \
     >"$T/r3" 2>/dev/null
 is "$(wc -l <"$T/r3" | tr -d ' '):$(head -1 "$T/r3" | jq -r .time)" \
     "60:2024-03-01T00:00:00Z" "resume an hour later: that hour only"
+curl -s -X POST "$MOCK_URL/mock/clock" -d '{"now":"2024-03-03T01:00:00Z"}' >/dev/null
+MDX_NOW=2024-03-03T01:00:00Z mdx-extract -s BTCUSDT -i 1m --resume \
+    >"$T/r4" 2>/dev/null
+is "$(wc -l <"$T/r4" | tr -d ' '):$(head -1 "$T/r4" | jq -r .time)" \
+    "2880:2024-03-01T01:00:00Z" "resume two days later: all of them, not one page"
 curl -s -X POST "$MOCK_URL/mock/clock" -d "{\"now\":\"$MDX_NOW\"}" >/dev/null
 
 # Resume after an injected failure: no duplicate and no hole.

@@ -620,7 +620,9 @@ plan_resume(struct series *s, PGconn **conn)
 		if (next != 0)
 			st = 1;
 	}
-	if (st == 1 && next > s->lo) {
+	/* Without --since the state decides where to go on, however far
+	 * back; with it, the later of the two. */
+	if (st == 1 && (next > s->lo || !opt.have_since)) {
 		s->lo = next < s->hi ? next : s->hi;
 		s->plan = s->written = s->lo;
 	}
@@ -638,7 +640,7 @@ add_klines(const struct mdx_market *m, const char *symbol,
 		exit(MDX_EX_USAGE);
 	}
 	s = series_new(m, MDX_KIND_KLINES, symbol, iv);
-	s->save_state = 1;
+	s->save_state = opt.resume;
 	plan_range(s, opt.have_since, opt.since, opt.have_until, opt.until);
 	if (opt.resume)
 		plan_resume(s, conn);
@@ -653,8 +655,12 @@ add_series(const struct mdx_market *m, const char *symbol,
 	if (opt.kind == MDX_KIND_KLINES)
 		for (i = 0; i < nivs; i++)
 			add_klines(m, symbol, ivs[i], conn);
-	else
+	else {
+		if (opt.kind == MDX_KIND_DEPTH && opt.depth > m->depth_max)
+			usage("--depth %d: %s %s gives at most %d levels",
+			    opt.depth, m->exchange, m->market, m->depth_max);
 		series_new(m, opt.kind, symbol, NULL);
+	}
 }
 
 static void
@@ -1551,7 +1557,7 @@ fast_time(mdx_time t, char *buf)
 
 struct csvstate {
 	const struct zipname *z;
-	struct mdx_buf pre, mid, out;
+	struct mdx_buf pre, req, mid, out;
 	unsigned long line, rows, rejected, skipped;
 };
 
@@ -1564,7 +1570,8 @@ csv_line(struct csvstate *c, const char *s, size_t n)
 	int64_t v = 0;
 	size_t commas = 0, k;
 	mdx_time t;
-	int tn, nn;
+	int tn, nn, plain = 1;
+	char *o;
 
 	c->line++;
 	if (n > 0 && s[n - 1] == '\r')
@@ -1583,9 +1590,13 @@ csv_line(struct csvstate *c, const char *s, size_t n)
 	}
 	if (p == e || *p != ',')
 		goto bad;
-	for (; p < e; p++)
+	/* One pass: the fields, and whether the line needs JSON escapes. */
+	for (; p < e; p++) {
 		if (*p == ',')
 			commas++;
+		else if ((unsigned char)*p < 0x20 || *p == '"' || *p == '\\')
+			plain = 0;
+	}
 	if (commas != 11)
 		goto bad;
 	t = mdx_time_from_epoch(v);
@@ -1600,17 +1611,36 @@ csv_line(struct csvstate *c, const char *s, size_t n)
 	nn = 0;
 	for (k = c->line; k > 0; k /= 10)
 		num[nn++] = (char)('0' + k % 10);
-	mdx_buf_grow(&c->out, c->pre.len + c->mid.len + tn + nn + n * 2 + 64);
-	mdx_buf_add(&c->out, c->pre.data, c->pre.len);
-	mdx_buf_add(&c->out, ts, tn);
-	mdx_buf_add(&c->out, "\",\"source\":\"archive\",\"request\":\"", 32);
-	mdx_buf_add(&c->out, c->z->base, strlen(c->z->base));
-	mdx_buf_addch(&c->out, ':');
+	/* The constant parts come from buffers made once per file. */
+	mdx_buf_grow(&c->out, c->pre.len + tn + c->req.len + nn +
+	    c->mid.len + n + 4);
+	o = c->out.data + c->out.len;
+	memcpy(o, c->pre.data, c->pre.len);
+	o += c->pre.len;
+	memcpy(o, ts, tn);
+	o += tn;
+	memcpy(o, c->req.data, c->req.len);
+	o += c->req.len;
 	while (nn > 0)
-		mdx_buf_addch(&c->out, num[--nn]);
-	mdx_buf_add(&c->out, c->mid.data, c->mid.len);
-	mdx_buf_add_json_str(&c->out, s, n);
-	mdx_buf_add(&c->out, "}\n", 2);
+		*o++ = num[--nn];
+	memcpy(o, c->mid.data, c->mid.len);
+	o += c->mid.len;
+	if (plain) {
+		*o++ = '"';
+		memcpy(o, s, n);
+		o += n;
+		*o++ = '"';
+		c->out.len = o - c->out.data;
+	} else {
+		c->out.len = o - c->out.data;
+		mdx_buf_add_json_str(&c->out, s, n);
+		mdx_buf_grow(&c->out, 2);
+		o = c->out.data + c->out.len;
+	}
+	*o++ = '}';
+	*o++ = '\n';
+	c->out.len = o - c->out.data;
+	c->out.data[c->out.len] = '\0';
 	c->rows++;
 	if (c->out.len >= 1 << 20) {
 		mdx_write(mdx_stdout(), c->out.data, c->out.len);
@@ -1650,6 +1680,8 @@ import_zip(const struct zipname *z, struct mdx_buf *data, const char *fetched)
 	    "\"market\":\"%s\",\"kind\":\"klines\",\"symbol\":\"%s\","
 	    "\"interval\":\"%s\",\"time\":\"", opt.market, z->symbol,
 	    z->iv->code);
+	mdx_buf_printf(&c.req, "\",\"source\":\"archive\",\"request\":\"%s:",
+	    z->base);
 	mdx_buf_printf(&c.mid, "\",\"fetched_at\":\"%s\",\"closed\":true,"
 	    "\"data\":", fetched);
 	a = archive_read_new();
@@ -1699,6 +1731,7 @@ out:
 		    "the range, %.2f s\n", mdx_progname, z->path, c.rows,
 		    c.rejected, c.skipped, (real_ms() - t0) / 1000.0);
 	mdx_buf_free(&c.pre);
+	mdx_buf_free(&c.req);
 	mdx_buf_free(&c.mid);
 	mdx_buf_free(&c.out);
 	mdx_buf_free(&carry);
@@ -1764,7 +1797,8 @@ run_archives(void)
 		}
 		closedir(d);
 	}
-	qsort(z, nz, sizeof(*z), zip_cmp);
+	if (nz > 0)
+		qsort(z, nz, sizeof(*z), zip_cmp);
 	for (i = 0; i < nz; i++) {
 		if (zip_wanted(&z[i]))
 			import_zip(&z[i], &data, fetched);
