@@ -68,6 +68,21 @@ same_candles okx swap BTC-USDT-SWAP 1d 2023-06-01T00:00:00Z 2024-03-01T00:00:00Z
 like "$(head -1 "$T/raw")" 'bar=1Dutc' "okx: daily bars in their UTC variant"
 same_candles okx spot BTC-USDT 6h 2024-01-01T00:00:00Z 2024-03-01T00:00:00Z
 
+# Through mdx-transform, every market gives exactly the mock's canonical
+# candles (all members but fetched_at, which the mock leaves out).
+for spec in "binance spot BTCUSDT" "binance usdm ETHUSDT" "bybit spot BTCUSDT" \
+    "bybit linear SOLUSDT" "bybit inverse BTCUSD" "okx spot BTC-USDT" \
+    "okx swap BTC-USDT-SWAP" "okx swap ETH-USD-SWAP"; do
+	set -- $spec
+	mdx-extract -x "$1" -m "$2" -s "$3" -i 1h --since 2024-02-27T00:00:00Z \
+	    2>/dev/null | mdx-transform 2>/dev/null | jq -c 'del(.fetched_at)' \
+	    >"$T/got"
+	curl -s "$MOCK_URL/mock/candles?exchange=$1&market=$2&symbol=$3&interval=1h&from=2024-02-27T00:00:00Z&to=2024-03-01T00:00:00Z&decimals=exchange" \
+	    >"$T/want"
+	ok "test -s '$T/want'" "$1 $2 $3: the mock has candles"
+	files_eq "$T/got" "$T/want" "$1 $2 $3: through mdx-transform, the mock's canonical candles"
+done
+
 # ------------------------------------------------------------------------
 # The envelope, and the exchange's row kept byte for byte.
 mdx-extract -s BTCUSDT -i 1m --since 2024-02-29T12:00:00Z \

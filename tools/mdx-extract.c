@@ -1313,9 +1313,9 @@ static void
 run_rest(void)
 {
 	struct mdx_fetch_req *r;
-	struct series *s, *rr = NULL;
+	struct series *s;
 	struct window *w;
-	int ahead, outstanding, progressed;
+	int ahead, progressed, out[3];
 
 	fetcher = mdx_fetch_new(&opt.fo);
 	if (opt.weight_limit > 0) {
@@ -1332,22 +1332,25 @@ run_rest(void)
 		    s->plan >= s->hi)
 			emit(s);
 	}
-	/* Enough requests queued to keep every connection busy, and each
-	 * series at most that far ahead of what it has written. */
+	/*
+	 * Enough windows under way per exchange to keep its connections
+	 * busy, and none of them far ahead of what is written.  Each pass
+	 * gives every series at most one more window, so series share the
+	 * connections, and one slow exchange holds back no other.
+	 */
 	ahead = opt.fo.connections * 2;
 	for (;;) {
-		outstanding = mdx_fetch_outstanding(fetcher);
+		memset(out, 0, sizeof(out));
+		for (s = series_head; s != NULL; s = s->next)
+			out[s->m->id] += s->inflight;
 		do {
 			progressed = 0;
-			for (s = rr != NULL ? rr : series_head;
-			    s != NULL && outstanding < ahead; s = s->next) {
-				if (s->inflight < ahead && plan_next(s)) {
-					outstanding++;
+			for (s = series_head; s != NULL; s = s->next)
+				if (out[s->m->id] < ahead && plan_next(s)) {
+					out[s->m->id]++;
 					progressed = 1;
 				}
-			}
-			rr = NULL;
-		} while (progressed && outstanding < ahead);
+		} while (progressed);
 		if (nfinished >= nseries && mdx_fetch_outstanding(fetcher) == 0)
 			break;
 		r = mdx_fetch_wait(fetcher, 250);
