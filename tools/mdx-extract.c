@@ -1096,7 +1096,9 @@ take_instruments(struct window *w, const struct mdx_json *root,
 			bad_row(w, "instrument without a symbol", i);
 			continue;
 		}
-		if (!wanted(sym, inst_seen))
+		/* A watchlist entry names its one symbol; -s names several. */
+		if (s->symbol != NULL ? !mdx_json_str_eq(sym, s->symbol) :
+		    !wanted(sym, inst_seen))
 			continue;
 		record_start(&w->out, s, sym->text, sym->len,
 		    MDX_KIND_INSTRUMENTS);
