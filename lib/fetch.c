@@ -653,8 +653,8 @@ ended(struct mdx_fetch *f, struct mdx_fetch_req *r, CURLcode cc)
 			pause = l->rl->period + SLIDE_GUARD;
 		snippet(r, snip, sizeof(snip));
 		if (pause > f->o.max_wait) {
-			snprintf(r->why, sizeof(r->why), "%s: HTTP %ld, told to "
-			    "wait %ld s, longer than %ld s: stopping (%s)",
+			snprintf(r->why, sizeof(r->why), "%s: HTTP %ld, told "
+			    "to wait %ld s, longer than %ld s: stopping (%s)",
 			    r->what.data, http, pause / 1000,
 			    f->o.max_wait / 1000, snip);
 			r->status = MDX_EX_TEMPFAIL;
@@ -667,8 +667,8 @@ ended(struct mdx_fetch *f, struct mdx_fetch_req *r, CURLcode cc)
 		}
 		if (e->paused_until < now + pause)
 			e->paused_until = now + pause;
-		snprintf(why, sizeof(why), "HTTP %ld, waiting %.1f s (%s)", http,
-		    pause / 1000.0, snip);
+		snprintf(why, sizeof(why), "HTTP %ld, waiting %.1f s (%s)",
+		    http, pause / 1000.0, snip);
 		if (again(f, r, why, 1) == -1)
 			finish(f, r);
 		return;

@@ -296,6 +296,9 @@ EOF
 mdx-extract --watchlist "$T/watch" --since 2024-02-29T00:00:00Z >"$T/raw" 2>/dev/null
 is "$?:$(jq -r '[.exchange,.interval]|join(" ")' "$T/raw" | sort | uniq -c | tr -s ' ' | tr '\n' ',')" \
     "0: 24 binance 1h, 24 okx 1h, 6 okx 4h," "--watchlist: every entry and interval"
+mdx-extract --watchlist "$T/watch" -k instruments >"$T/raw" 2>/dev/null
+is "$?:$(jq -r '[.exchange,.symbol]|join(" ")' "$T/raw" | tr '\n' ',')" \
+    "0:binance BTCUSDT,okx ETH-USDT," "--watchlist -k instruments: each entry's own"
 
 # ------------------------------------------------------------------------
 # Several symbols and intervals at once, each series in time order.

@@ -261,7 +261,8 @@ parse_options(int argc, char **argv)
 			    3600) * 1000;
 			break;
 		case O_TRIES:
-			opt.fo.tries = (int)number_arg("--tries", optarg, 1, 100);
+			opt.fo.tries = (int)number_arg("--tries", optarg, 1,
+			    100);
 			break;
 		case O_WEIGHT:
 			opt.weight_limit = (int)number_arg("--weight-limit",
@@ -754,9 +755,9 @@ plan_ranges(void)
 		if ((m = mdx_market_lookup(ex, mk)) == NULL ||
 		    (iv = mdx_interval_lookup(ivs)) == NULL ||
 		    mdx_market_interval(m, iv) == NULL || !symbol_ok(sym)) {
-			mdx_warn("bad range: no such market, symbol or interval "
-			    "'%s %s %s %s' (at %s:%lu)", ex, mk, sym, ivs,
-			    pos.name, pos.line);
+			mdx_warn("bad range: no such market, symbol or "
+			    "interval '%s %s %s %s' (at %s:%lu)", ex, mk, sym,
+			    ivs, pos.name, pos.line);
 			bad++;
 			continue;
 		}
@@ -978,18 +979,20 @@ take_klines(struct window *w, const struct mdx_json *rows)
 			continue;
 		}
 		if (t < w->cur_lo || t >= w->cur_hi) {
-			char a[MDX_TIME_BUFSZ], b[MDX_TIME_BUFSZ], ts[MDX_TIME_BUFSZ];
+			char a[MDX_TIME_BUFSZ], b[MDX_TIME_BUFSZ];
+			char ts[MDX_TIME_BUFSZ];
 
 			fmt_time(t, ts);
 			fmt_time(w->cur_lo, a);
 			fmt_time(w->cur_hi, b);
-			snprintf(why, sizeof(why), "row at %s outside the range "
-			    "asked for [%s, %s)", ts, a, b);
+			snprintf(why, sizeof(why), "row at %s outside the "
+			    "range asked for [%s, %s)", ts, a, b);
 			bad_row(w, why, i);
 			continue;
 		}
 		if (t <= newest || t <= w->last) {
-			snprintf(why, sizeof(why), "row repeated or out of order");
+			snprintf(why, sizeof(why),
+			    "row repeated or out of order");
 			bad_row(w, why, i);
 			continue;
 		}
@@ -1093,7 +1096,9 @@ take_instruments(struct window *w, const struct mdx_json *root,
 			bad_row(w, "instrument without a symbol", i);
 			continue;
 		}
-		if (!wanted(sym, inst_seen))
+		/* A watchlist entry names its one symbol; -s names several. */
+		if (s->symbol != NULL ? !mdx_json_str_eq(sym, s->symbol) :
+		    !wanted(sym, inst_seen))
 			continue;
 		record_start(&w->out, s, sym->text, sym->len,
 		    MDX_KIND_INSTRUMENTS);
@@ -1730,9 +1735,9 @@ out:
 	mdx_write(mdx_stdout(), c.out.data, c.out.len);
 	archive_read_free(a);
 	if (mdx_verbose >= 1)
-		fprintf(stderr, "%s: %s: %lu candles, %lu rejected, %lu outside "
-		    "the range, %.2f s\n", mdx_progname, z->path, c.rows,
-		    c.rejected, c.skipped, (real_ms() - t0) / 1000.0);
+		fprintf(stderr, "%s: %s: %lu candles, %lu rejected, %lu "
+		    "outside the range, %.2f s\n", mdx_progname, z->path,
+		    c.rows, c.rejected, c.skipped, (real_ms() - t0) / 1000.0);
 	mdx_buf_free(&c.pre);
 	mdx_buf_free(&c.req);
 	mdx_buf_free(&c.mid);
@@ -1784,7 +1789,8 @@ run_archives(void)
 		}
 		while ((de = readdir(d)) != NULL) {
 			len = strlen(de->d_name);
-			if (len < 5 || strcmp(de->d_name + len - 4, ".zip") != 0)
+			if (len < 5 ||
+			    strcmp(de->d_name + len - 4, ".zip") != 0)
 				continue;
 			z = mdx_realloc(z, (nz + 1) * sizeof(*z));
 			mdx_buf_printf(&data, "%s/%s", opt.archives[k],
@@ -1792,7 +1798,8 @@ run_archives(void)
 			z[nz].path = mdx_buf_detach(&data, NULL);
 			if (zip_parse(&z[nz]) == -1) {
 				mdx_warn("skipping '%s': not named "
-				    "SYMBOL-INTERVAL-YYYY-MM[-DD].zip", z[nz].path);
+				    "SYMBOL-INTERVAL-YYYY-MM[-DD].zip",
+				    z[nz].path);
 				free(z[nz].path);
 				continue;
 			}

@@ -63,7 +63,8 @@ main(void)
 	unsetenv("MDX_BINANCE_FAPI_URL");
 	is_str(mdx_market_url(bu), "https://fapi.binance.com", "default URL");
 	setenv("MDX_BINANCE_FAPI_URL", "http://127.0.0.1:1", 1);
-	is_str(mdx_market_url(bu), "http://127.0.0.1:1", "URL from the environment");
+	is_str(mdx_market_url(bu), "http://127.0.0.1:1",
+	    "URL from the environment");
 
 	mdx_buf_init(&r.path);
 	mdx_request_klines(bn, "BTCUSDT", m1, 1704067200000, 1704127200000,
@@ -119,7 +120,8 @@ main(void)
 	    "okx 51001 is an error");
 	is_int(status, MDX_EX_USAGE, "... of usage");
 	is_int(check("okx", "spot", MDX_KIND_DEPTH, 200,
-	    "{\"code\":\"0\",\"msg\":\"\",\"data\":[{\"bids\":[],\"ts\":\"1\"}]}",
+	    "{\"code\":\"0\",\"msg\":\"\","
+	    "\"data\":[{\"bids\":[],\"ts\":\"1\"}]}",
 	    &status, why), MDX_ANSWER_OK, "okx depth: the first data object");
 	is_int(check("okx", "spot", MDX_KIND_KLINES, 200, "{\"code\":",
 	    &status, why), MDX_ANSWER_BAD, "invalid JSON is bad");
