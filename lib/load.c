@@ -506,7 +506,8 @@ instrument_id(struct mdx_load *l, const char *ex, const char *mk,
 	if ((i = inst_find(l, l->tmp.data, n)) != NULL)
 		return i->iid;
 	for (try = 0; try < 2; try++) {
-		r = execp(l, find_instrument_sql, 3, p, "creating an instrument");
+		r = execp(l, find_instrument_sql, 3, p,
+		    "creating an instrument");
 		if (PQntuples(r) > 0)
 			break;
 		PQclear(r);
@@ -615,7 +616,8 @@ copy_text(struct mdx_buf *b, const char *s, size_t n)
 	for (i = 0; i < n; i += run) {
 		for (run = 0; i + run < n; run++) {
 			char ch = s[i + run];
-			if (ch == '\\' || ch == '\t' || ch == '\n' || ch == '\r')
+			if (ch == '\\' || ch == '\t' || ch == '\n' ||
+			    ch == '\r')
 				break;
 		}
 		mdx_buf_add(b, s + i, run);
@@ -686,8 +688,10 @@ need_month(struct mdx_load *l, mdx_time t)
 	mdx_time_split(t, &tm);
 	m = tm.year * 12 + tm.month - 1;
 	l->b->mlo = mdx_time_join(tm.year, tm.month, 1, 0, 0, 0, 0);
-	l->b->mhi = tm.month == 12 ? mdx_time_join(tm.year + 1, 1, 1, 0, 0, 0, 0) :
-	    mdx_time_join(tm.year, tm.month + 1, 1, 0, 0, 0, 0);
+	if (tm.month == 12)
+		l->b->mhi = mdx_time_join(tm.year + 1, 1, 1, 0, 0, 0, 0);
+	else
+		l->b->mhi = mdx_time_join(tm.year, tm.month + 1, 1, 0, 0, 0, 0);
 	for (i = 0; i < l->b->nneed; i++)
 		if (l->b->need[i] == m)
 			return;
@@ -844,7 +848,8 @@ load_candle(struct mdx_load *l, const struct mdx_json *obj, char *err,
 	e->len = (uint32_t)(l->b->copy.len - e->off);
 	e->next = l->b->bucket[h & l->mask];
 	l->b->bucket[h & l->mask] = (int32_t)l->b->ne;
-	if (l->b->nneed == 0 || c->open_time < l->b->mlo || c->open_time >= l->b->mhi)
+	if (l->b->nneed == 0 || c->open_time < l->b->mlo ||
+	    c->open_time >= l->b->mhi)
 		need_month(l, c->open_time);
 	note_series(l, iid, c->interval, c->open_time);
 	l->b->ne++;
@@ -1137,8 +1142,8 @@ compare_stored(struct mdx_load *l, size_t *nsame)
 		iv = mdx_interval_lookup(PQgetvalue(r, 0, 1));
 		t = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
 		e = NULL;
-		for (j = l->b->bucket[entry_hash(iid, iv, t) & l->mask]; j != -1;
-		    j = l->b->e[j].next)
+		j = l->b->bucket[entry_hash(iid, iv, t) & l->mask];
+		for (; j != -1; j = l->b->e[j].next)
 			if (l->b->e[j].iid == iid && l->b->e[j].iv == iv &&
 			    l->b->e[j].open_time == t) {
 				e = &l->b->e[j];

@@ -315,7 +315,8 @@ klines(const struct env *e, struct mdx_tx_out *o, char *err, size_t errsz)
 		if (e->fetched_at->type != MDX_JSON_STRING ||
 		    mdx_time_parse_rfc3339(e->fetched_at->text,
 		    e->fetched_at->len, &c->fetched_at) != 0)
-			return fail(err, errsz, "bad candle: bad \"fetched_at\"");
+			return fail(err, errsz,
+			    "bad candle: bad \"fetched_at\"");
 		c->has |= MDX_C_FETCHED_AT;
 	}
 	if (e->data == NULL)
@@ -584,7 +585,6 @@ instrument(const struct env *e, struct mdx_tx_out *o, char *err,
 	const struct mdx_json *d, *vb, *vq, *tick, *lot, *csize, *st, *f, *u;
 	const char *status, *dash;
 	struct mdx_buf *b = &o->line;
-	int okb;
 
 	if (identity(e, "instrument", exchange, market, symbol, err, errsz))
 		return -1;
@@ -630,10 +630,11 @@ instrument(const struct env *e, struct mdx_tx_out *o, char *err,
 		}
 	}
 	if (base[0] == '\0') {
-		okb = vb != NULL && mdx_json_strcpy(vb, base, sizeof(base)) == 0;
-		if (!okb)
+		if (vb == NULL ||
+		    mdx_json_strcpy(vb, base, sizeof(base)) != 0)
 			base[0] = '\0';
-		if (vq == NULL || mdx_json_strcpy(vq, quote, sizeof(quote)) != 0)
+		if (vq == NULL ||
+		    mdx_json_strcpy(vq, quote, sizeof(quote)) != 0)
 			quote[0] = '\0';
 	}
 	mdx_buf_reset(b);

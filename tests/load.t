@@ -305,6 +305,40 @@ is "$(sql "SELECT count(*) FROM mdx.candle WHERE interval = '1d'")" "9" \
 is "$(sql "SELECT base || quote FROM mdx.instrument WHERE symbol = 'O''Brien'")" \
     "$(printf "O'BQ\\\\t")" "hostile instrument metadata stored as given"
 
+# The SQL examples of mdx-warehouse(7), taken from the page itself, run
+# against what this test loaded.
+awk '/^\.Sh EXAMPLES/ { ex = 1 } ex && /^\.Bd -literal/ { n++; inb = 1; next }
+    inb && /^\.Ed/ { inb = 0; next }
+    inb { gsub(/\\e/, "\\"); print > (dir "/ex" n ".sql") }' dir="$T" \
+    "$MDX_SRC/man/mdx-warehouse.7"
+nex=0
+for f in "$T"/ex*.sql; do
+	nex=$((nex + 1))
+	psql -X -q -A -t -v ON_ERROR_STOP=1 -f "$f" >"$f.out" 2>&1
+	is "$?" "0" "mdx-warehouse(7) example ${f##*/ex}: runs"
+done
+ok "[ $nex -ge 6 ]" "mdx-warehouse(7): every example found ($nex)"
+is "$(cut -d'|' -f1,5 "$T/ex1.sql.out" | tr '\n' ' ')" \
+    "2024-01-01 00:00:00+00|42285.01000000 2024-01-01 00:01:00+00|42288.88000000 " \
+    "mdx-warehouse(7) example 1: the first hour of BTCUSDT"
+like "$(cat "$T/ex4.sql.out")" "BTCUSDT|1m|2024-01-01 00:01:00\\+00" \
+    "mdx-warehouse(7) example 4: the open candle"
+is "$(cat "$T/ex7.sql.out")" "$(sql "SELECT max(version) FROM mdx.schema_migrations")" \
+    "mdx-warehouse(7) example 7: the schema version"
+
+# The roles, as mdx-warehouse(7) grants them: a loader and an analyst.
+awk '/^\.Sh ROLES/ { r = 1 } r && /^\.Bd -literal/ { inb = 1; next }
+    inb && /^\.Ed/ { exit } inb { print }' "$MDX_SRC/man/mdx-warehouse.7" \
+    >"$T/roles.sql"
+psql -X -q -v ON_ERROR_STOP=1 -f "$T/roles.sql" >/dev/null 2>&1
+is "$?" "0" "mdx-warehouse(7) roles example: runs"
+printf '%s\n' "$o" | sed 's/SOL-USDT/LINK-USDT/' >"$T/etl"
+PGUSER=etl exits 0 "mdx_writer (etl) loads" mdx-load -o etl-object "$T/etl"
+is "$(PGUSER=analyst sql "SELECT count(*) FROM mdx.candles WHERE symbol = 'LINK-USDT'")" \
+    "1" "mdx_reader (analyst) reads"
+PGUSER=analyst exits 1 "mdx_reader (analyst) cannot write" \
+    psql -X -q -v ON_ERROR_STOP=1 -c "DELETE FROM mdx.candle"
+
 # ------------------------------------------------------------------------
 # Bad records: reported with their position, the good ones loaded, 65.
 

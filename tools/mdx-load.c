@@ -105,8 +105,8 @@ main(int argc, char *argv[])
 			batch = strtoul(optarg, &end, 10);
 			if (errno != 0 || *end != '\0' || optarg[0] == '-' ||
 			    batch < 1 || batch > 10000000)
-				mdx_die(MDX_EX_USAGE, "bad batch size '%s': not "
-				    "a number from 1 to 10000000", optarg);
+				mdx_die(MDX_EX_USAGE, "bad batch size '%s': "
+				    "not a number from 1 to 10000000", optarg);
 			break;
 		case 'o':
 			objects[nobj++] = optarg;

@@ -12,7 +12,7 @@
 #include "mdx.h"
 
 #define WINDOW_DEFAULT 16384
-#define SHOW_REJECTS 10		/* reject messages shown at verbosity 1 */
+#define SHOW_REJECTS 10		/* rejects shown at verbosity 1 */
 
 static const char usage_text[] =
     "usage: mdx-transform [-s] [-r file] [-w window] [file ...]\n"
@@ -112,7 +112,8 @@ main(int argc, char *argv[])
 	argv += optind;
 
 	if (rejects != NULL) {
-		if ((fd = open(rejects, O_WRONLY | O_CREAT | O_TRUNC, 0666)) < 0)
+		fd = open(rejects, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+		if (fd < 0)
 			mdx_die(MDX_EX_IOERR, "cannot open '%s': %s", rejects,
 			    strerror(errno));
 		rw = mdx_writer_fd(fd, rejects);
