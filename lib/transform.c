@@ -32,6 +32,7 @@ fail(char *err, size_t errsz, const char *fmt, ...)
 #define KEY(v, k) ((v)->keylen == sizeof(k) - 1 && \
 	memcmp((v)->key, k, sizeof(k) - 1) == 0)
 
+/* One pass over the members, by key length first: this runs per record. */
 static void
 read_env(const struct mdx_json *root, struct env *e)
 {
@@ -39,28 +40,42 @@ read_env(const struct mdx_json *root, struct env *e)
 
 	memset(e, 0, sizeof(*e));
 	for (v = root->child; v != NULL; v = v->next) {
-		if (KEY(v, "mdx"))
-			e->mdx = v;
-		else if (KEY(v, "exchange"))
-			e->exchange = v;
-		else if (KEY(v, "market"))
-			e->market = v;
-		else if (KEY(v, "kind"))
-			e->kind = v;
-		else if (KEY(v, "symbol"))
-			e->symbol = v;
-		else if (KEY(v, "interval"))
-			e->interval = v;
-		else if (KEY(v, "time"))
-			e->time = v;
-		else if (KEY(v, "source"))
-			e->source = v;
-		else if (KEY(v, "fetched_at"))
-			e->fetched_at = v;
-		else if (KEY(v, "closed"))
-			e->closed = v;
-		else if (KEY(v, "data"))
-			e->data = v;
+		switch (v->keylen) {
+		case 3:
+			if (KEY(v, "mdx"))
+				e->mdx = v;
+			break;
+		case 4:
+			if (KEY(v, "kind"))
+				e->kind = v;
+			else if (KEY(v, "time"))
+				e->time = v;
+			else if (KEY(v, "data"))
+				e->data = v;
+			break;
+		case 6:
+			if (KEY(v, "market"))
+				e->market = v;
+			else if (KEY(v, "symbol"))
+				e->symbol = v;
+			else if (KEY(v, "source"))
+				e->source = v;
+			else if (KEY(v, "closed"))
+				e->closed = v;
+			break;
+		case 8:
+			if (KEY(v, "exchange"))
+				e->exchange = v;
+			else if (KEY(v, "interval"))
+				e->interval = v;
+			break;
+		case 10:
+			if (KEY(v, "fetched_at"))
+				e->fetched_at = v;
+			break;
+		default:
+			break;
+		}
 	}
 }
 

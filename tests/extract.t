@@ -301,6 +301,20 @@ is "$?:$(jq -r '[.exchange,.symbol]|join(" ")' "$T/raw" | tr '\n' ',')" \
     "0:binance BTCUSDT,okx ETH-USDT," "--watchlist -k instruments: each entry's own"
 
 # ------------------------------------------------------------------------
+# Progress: a line kept up to date on a terminal, else one summary line
+# per series.
+mdx-extract -s BTCUSDT,ETHUSDT --since 2024-02-29T00:00:00Z >/dev/null \
+    2>"$T/err"
+is "$(cat "$T/err")" "mdx-extract: binance spot BTCUSDT 1m: 1440 candles from 2024-02-29T00:00:00Z to 2024-03-01T00:00:00Z, 2 requests, 0 rejected, $(sed -n 1p "$T/err" | sed 's/.*rejected, //')
+mdx-extract: binance spot ETHUSDT 1m: 1440 candles from 2024-02-29T00:00:00Z to 2024-03-01T00:00:00Z, 2 requests, 0 rejected, $(sed -n 2p "$T/err" | sed 's/.*rejected, //')" \
+    "not a terminal: one summary line per series"
+like "$(sed -n 1p "$T/err")" ' [0-9]+\.[0-9] s$' "... ending with the time taken"
+script -qec "mdx-extract -s BTCUSDT,ETHUSDT --since 2024-02-29T00:00:00Z >/dev/null" \
+    /dev/null </dev/null | tr '\r' '\n' | sed '/^ *$/d' >"$T/tty"
+like "$(tail -1 "$T/tty")" '^mdx-extract: 2/2 series, 2880 rows, 100%' \
+    "a terminal: the progress line, ending at 100%"
+
+# ------------------------------------------------------------------------
 # Several symbols and intervals at once, each series in time order.
 mdx-extract -s BTCUSDT,ETHUSDT,SOLUSDT -i 1m,5m --since 2024-02-28T00:00:00Z \
     >"$T/raw" 2>/dev/null
