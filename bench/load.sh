@@ -77,7 +77,7 @@ reset_table
 run "psql \\copy CSV, empty table" "$N" \
     psql -X -q -c "\\copy mdx.candle ($cols) FROM '$T/in.csv' CSV"
 cs=$secs
-run "psql \\copy CSV, again (conflicts)" "$N" \
+run "psql \\copy CSV, again (fails)" "$N" \
     sh -c "psql -X -q -c \"\\\\copy mdx.candle ($cols) FROM '$T/in.csv' CSV\" 2>/dev/null; true"
 reset_table
 run "mdx-load, empty table" "$N" mdx-load "$T/in.ndjson"

@@ -942,7 +942,7 @@ int mdx_candle_supersedes(const struct mdx_candle *b,
 
 /*
  * Dropping duplicates from a candle stream in bounded memory (lib/dedup.c):
- * the last `window` distinct candles are held (about 450 bytes each); a
+ * the last `window` distinct candles are held (about 500 bytes each); a
  * candle with the key of a held one is a duplicate and replaces it when
  * mdx_candle_supersedes() says so.  Candles come out in the order their
  * keys first appeared, at most `window` candles late.
