@@ -167,14 +167,17 @@ mdx_candle_from_json(struct mdx_candle *c, const struct mdx_json *obj,
 			break;
 		case 6:
 			if (KEY(v, "market")) {
-				if (mdx_json_strcpy(v, c->market, sizeof(c->market)))
+				if (mdx_json_strcpy(v, c->market,
+				    sizeof(c->market)))
 					return fail(err, errsz,
 					    "bad \"market\"");
 				seen |= R_MARKET;
 			} else if (KEY(v, "symbol")) {
-				if (mdx_json_strcpy(v, c->symbol, sizeof(c->symbol)))
-					return fail(err, errsz, "bad \"symbol\": "
-					    "not a string of 1 to %d bytes",
+				if (mdx_json_strcpy(v, c->symbol,
+				    sizeof(c->symbol)))
+					return fail(err, errsz,
+					    "bad \"symbol\": not a string "
+					    "of 1 to %d bytes",
 					    MDX_SYMBOL_MAX - 1);
 				seen |= R_SYMBOL;
 			} else if (KEY(v, "volume")) {
@@ -188,21 +191,23 @@ mdx_candle_from_json(struct mdx_candle *c, const struct mdx_json *obj,
 				if (v->type != MDX_JSON_TRUE &&
 				    v->type != MDX_JSON_FALSE)
 					return fail(err, errsz,
-					    "bad \"closed\": not true or false");
+					    "bad \"closed\": not true or "
+					    "false");
 				c->closed = v->type == MDX_JSON_TRUE;
 				seen |= R_CLOSED;
 			} else if (KEY(v, "origin")) {
 				if (v->type != MDX_JSON_STRING || v->escaped ||
 				    (o = mdx_origin_parse(v->text, v->len)) < 0)
-					return fail(err, errsz, "bad \"origin\": "
-					    "not exchange, archive, rollup or "
-					    "filled");
+					return fail(err, errsz,
+					    "bad \"origin\": not exchange, "
+					    "archive, rollup or filled");
 				c->origin = (enum mdx_origin)o;
 				seen |= R_ORIGIN;
 			} else if (KEY(v, "trades")) {
 				if (v->type == MDX_JSON_NULL)
 					break;
-				if (get_int(v, &c->trades, "trades", err, errsz))
+				if (get_int(v, &c->trades, "trades", err,
+				    errsz))
 					return -1;
 				c->has |= MDX_C_TRADES;
 			}
@@ -213,13 +218,15 @@ mdx_candle_from_json(struct mdx_candle *c, const struct mdx_json *obj,
 					c->has |= MDX_C_PARTIAL;
 				else if (v->type != MDX_JSON_FALSE &&
 				    v->type != MDX_JSON_NULL)
-					return fail(err, errsz, "bad \"partial\": "
-					    "not true or false");
+					return fail(err, errsz,
+					    "bad \"partial\": not true or "
+					    "false");
 			}
 			break;
 		case 8:
 			if (KEY(v, "exchange")) {
-				if (mdx_json_strcpy(v, c->exchange, sizeof(c->exchange)))
+				if (mdx_json_strcpy(v, c->exchange,
+				    sizeof(c->exchange)))
 					return fail(err, errsz,
 					    "bad \"exchange\"");
 				seen |= R_EXCHANGE;
@@ -227,8 +234,9 @@ mdx_candle_from_json(struct mdx_candle *c, const struct mdx_json *obj,
 				if (mdx_json_strcpy(v, code, sizeof(code)) ||
 				    (c->interval = mdx_interval_lookup(code)) ==
 				    NULL)
-					return fail(err, errsz, "bad \"interval\": "
-					    "not a known interval");
+					return fail(err, errsz,
+					    "bad \"interval\": not a known "
+					    "interval");
 				seen |= R_INTERVAL;
 			}
 			break;
@@ -273,7 +281,8 @@ mdx_candle_from_json(struct mdx_candle *c, const struct mdx_json *obj,
 			if (KEY(v, "base_expected")) {
 				if (v->type == MDX_JSON_NULL)
 					break;
-				if (get_int(v, &i, "base_expected", err, errsz) ||
+				if (get_int(v, &i, "base_expected", err,
+				    errsz) ||
 				    i <= 0 || i > INT32_MAX)
 					return fail(err, errsz,
 					    "bad \"base_expected\"");
@@ -310,9 +319,11 @@ mdx_candle_from_json(struct mdx_candle *c, const struct mdx_json *obj,
 		return fail(err, errsz, "missing \"%s\"", required_names[k]);
 	}
 	if ((c->has & MDX_C_BASE_COUNT) != 0 && c->base_expected == 0)
-		return fail(err, errsz, "\"base_count\" without \"base_expected\"");
+		return fail(err, errsz,
+		    "\"base_count\" without \"base_expected\"");
 	if ((c->has & MDX_C_BASE_COUNT) == 0 && c->base_expected != 0)
-		return fail(err, errsz, "\"base_expected\" without \"base_count\"");
+		return fail(err, errsz,
+		    "\"base_expected\" without \"base_count\"");
 	return 0;
 }
 
@@ -374,7 +385,8 @@ mdx_candle_check(const struct mdx_candle *c, char *err, size_t errsz)
  * it writes straight into the buffer after making room once (the longest
  * line is bounded: fixed text, three names, eight decimals, two times).
  */
-#define PUT(p, lit) (memcpy((p), (lit), sizeof(lit) - 1), (p) += sizeof(lit) - 1)
+#define PUT(p, lit) \
+	(memcpy((p), (lit), sizeof(lit) - 1), (p) += sizeof(lit) - 1)
 
 static char *
 put_dec(char *p, const char *key, size_t keylen, const mdx_dec *d)
@@ -423,12 +435,31 @@ put_str(struct mdx_buf *b, char *p, const char *s)
 	return b->data + b->len;
 }
 
+/* Appends a decimal integer (sprintf is a tenth of the writer's time). */
+static char *
+put_int(char *p, int64_t v)
+{
+	char tmp[24], *q = tmp + sizeof(tmp);
+	uint64_t u;
+
+	u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+	do {
+		*--q = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--q = '-';
+	memcpy(p, q, tmp + sizeof(tmp) - q);
+	return p + (tmp + sizeof(tmp) - q);
+}
+
 #define DEC(p, k, d) ((p) = put_dec((p), k, sizeof(k) - 1, (d)))
 #define TIME(p, k, t) ((p) = put_time((p), k, sizeof(k) - 1, (t)))
 
 void
 mdx_candle_to_json(const struct mdx_candle *c, struct mdx_buf *b)
 {
+	const char *o;
 	char *p;
 
 	/* Names are at most 6 bytes per input byte when escaped. */
@@ -457,8 +488,10 @@ mdx_candle_to_json(const struct mdx_candle *c, struct mdx_buf *b)
 		DEC(p, ",\"quote_volume\":", &c->quote_volume);
 	else
 		PUT(p, ",\"quote_volume\":null");
-	if (c->has & MDX_C_TRADES)
-		p += sprintf(p, ",\"trades\":%lld", (long long)c->trades);
+	if (c->has & MDX_C_TRADES) {
+		PUT(p, ",\"trades\":");
+		p = put_int(p, c->trades);
+	}
 	if (c->has & MDX_C_TAKER_BUY_VOLUME)
 		DEC(p, ",\"taker_buy_volume\":", &c->taker_buy_volume);
 	if (c->has & MDX_C_TAKER_BUY_QUOTE_VOLUME)
@@ -468,14 +501,18 @@ mdx_candle_to_json(const struct mdx_candle *c, struct mdx_buf *b)
 		PUT(p, ",\"closed\":true,\"origin\":\"");
 	else
 		PUT(p, ",\"closed\":false,\"origin\":\"");
-	memcpy(p, mdx_origin_name(c->origin), strlen(mdx_origin_name(c->origin)));
-	p += strlen(mdx_origin_name(c->origin));
+	o = mdx_origin_name(c->origin);
+	memcpy(p, o, strlen(o));
+	p += strlen(o);
 	*p++ = '"';
 	if (c->has & MDX_C_FETCHED_AT)
 		TIME(p, ",\"fetched_at\":", c->fetched_at);
-	if (c->has & MDX_C_BASE_COUNT)
-		p += sprintf(p, ",\"base_count\":%d,\"base_expected\":%d",
-		    c->base_count, c->base_expected);
+	if (c->has & MDX_C_BASE_COUNT) {
+		PUT(p, ",\"base_count\":");
+		p = put_int(p, c->base_count);
+		PUT(p, ",\"base_expected\":");
+		p = put_int(p, c->base_expected);
+	}
 	if (c->has & MDX_C_PARTIAL)
 		PUT(p, ",\"partial\":true");
 	*p++ = '}';

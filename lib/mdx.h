@@ -850,7 +850,7 @@ int mdx_fmt_double(double v, char *buf);
  */
 #define MDX_SYMBOL_MAX 128	/* bytes of a symbol, NUL included */
 #define MDX_NAME_MAX 16		/* bytes of an exchange or market code */
-#define MDX_ERRSZ 160		/* room for a reason given by these functions */
+#define MDX_ERRSZ 160		/* room for a reason these functions give */
 
 enum mdx_origin {
 	MDX_ORIGIN_EXCHANGE,	/* an exchange's REST API */
@@ -937,11 +937,12 @@ uint64_t mdx_candle_key_hash(const struct mdx_candle *c);
  * candle wins over an open one; between two closed or two open ones, the
  * later fetched_at wins, and when that does not decide, the later one (b).
  */
-int mdx_candle_supersedes(const struct mdx_candle *b, const struct mdx_candle *a);
+int mdx_candle_supersedes(const struct mdx_candle *b,
+    const struct mdx_candle *a);
 
 /*
  * Dropping duplicates from a candle stream in bounded memory (lib/dedup.c):
- * the last `window` distinct candles are held (about 450 bytes each); a
+ * the last `window` distinct candles are held (about 500 bytes each); a
  * candle with the key of a held one is a duplicate and replaces it when
  * mdx_candle_supersedes() says so.  Candles come out in the order their
  * keys first appeared, at most `window` candles late.
@@ -1228,7 +1229,7 @@ struct mdx_fetch_req {
 	char why[320];		/* !ok: why it was given up */
 	/* Private to the engine. */
 	void *easy;
-	mdx_time ready_at;
+	mdx_time ready_at, sent_at;
 	int limited;
 	long retry_after, used_weight;
 	int html;

@@ -32,6 +32,7 @@ fail(char *err, size_t errsz, const char *fmt, ...)
 #define KEY(v, k) ((v)->keylen == sizeof(k) - 1 && \
 	memcmp((v)->key, k, sizeof(k) - 1) == 0)
 
+/* One pass over the members, by key length first: this runs per record. */
 static void
 read_env(const struct mdx_json *root, struct env *e)
 {
@@ -39,28 +40,42 @@ read_env(const struct mdx_json *root, struct env *e)
 
 	memset(e, 0, sizeof(*e));
 	for (v = root->child; v != NULL; v = v->next) {
-		if (KEY(v, "mdx"))
-			e->mdx = v;
-		else if (KEY(v, "exchange"))
-			e->exchange = v;
-		else if (KEY(v, "market"))
-			e->market = v;
-		else if (KEY(v, "kind"))
-			e->kind = v;
-		else if (KEY(v, "symbol"))
-			e->symbol = v;
-		else if (KEY(v, "interval"))
-			e->interval = v;
-		else if (KEY(v, "time"))
-			e->time = v;
-		else if (KEY(v, "source"))
-			e->source = v;
-		else if (KEY(v, "fetched_at"))
-			e->fetched_at = v;
-		else if (KEY(v, "closed"))
-			e->closed = v;
-		else if (KEY(v, "data"))
-			e->data = v;
+		switch (v->keylen) {
+		case 3:
+			if (KEY(v, "mdx"))
+				e->mdx = v;
+			break;
+		case 4:
+			if (KEY(v, "kind"))
+				e->kind = v;
+			else if (KEY(v, "time"))
+				e->time = v;
+			else if (KEY(v, "data"))
+				e->data = v;
+			break;
+		case 6:
+			if (KEY(v, "market"))
+				e->market = v;
+			else if (KEY(v, "symbol"))
+				e->symbol = v;
+			else if (KEY(v, "source"))
+				e->source = v;
+			else if (KEY(v, "closed"))
+				e->closed = v;
+			break;
+		case 8:
+			if (KEY(v, "exchange"))
+				e->exchange = v;
+			else if (KEY(v, "interval"))
+				e->interval = v;
+			break;
+		case 10:
+			if (KEY(v, "fetched_at"))
+				e->fetched_at = v;
+			break;
+		default:
+			break;
+		}
 	}
 }
 
@@ -315,7 +330,8 @@ klines(const struct env *e, struct mdx_tx_out *o, char *err, size_t errsz)
 		if (e->fetched_at->type != MDX_JSON_STRING ||
 		    mdx_time_parse_rfc3339(e->fetched_at->text,
 		    e->fetched_at->len, &c->fetched_at) != 0)
-			return fail(err, errsz, "bad candle: bad \"fetched_at\"");
+			return fail(err, errsz,
+			    "bad candle: bad \"fetched_at\"");
 		c->has |= MDX_C_FETCHED_AT;
 	}
 	if (e->data == NULL)
@@ -584,7 +600,6 @@ instrument(const struct env *e, struct mdx_tx_out *o, char *err,
 	const struct mdx_json *d, *vb, *vq, *tick, *lot, *csize, *st, *f, *u;
 	const char *status, *dash;
 	struct mdx_buf *b = &o->line;
-	int okb;
 
 	if (identity(e, "instrument", exchange, market, symbol, err, errsz))
 		return -1;
@@ -630,10 +645,11 @@ instrument(const struct env *e, struct mdx_tx_out *o, char *err,
 		}
 	}
 	if (base[0] == '\0') {
-		okb = vb != NULL && mdx_json_strcpy(vb, base, sizeof(base)) == 0;
-		if (!okb)
+		if (vb == NULL ||
+		    mdx_json_strcpy(vb, base, sizeof(base)) != 0)
 			base[0] = '\0';
-		if (vq == NULL || mdx_json_strcpy(vq, quote, sizeof(quote)) != 0)
+		if (vq == NULL ||
+		    mdx_json_strcpy(vq, quote, sizeof(quote)) != 0)
 			quote[0] = '\0';
 	}
 	mdx_buf_reset(b);
