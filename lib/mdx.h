@@ -410,6 +410,10 @@ int mdx_time_format(mdx_time t, char *buf);
 /* "2024-01-01": the UTC date, for lake partitions. */
 int mdx_time_format_date(mdx_time t, char *buf);
 
+/* a / b rounded towards minus infinity (b != 0), for calendar and bucket
+ * arithmetic on times before the epoch. */
+int64_t mdx_floordiv(int64_t a, int64_t b);
+
 /* Breaks t into UTC calendar fields (month 1-12, wday 0 = Sunday). */
 struct mdx_tm {
 	int year, month, day, hour, min, sec, ms, wday;

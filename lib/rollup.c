@@ -24,22 +24,12 @@
  * the gap arithmetic need no calendar.
  */
 static int64_t
-floordiv(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-
-	if ((a % b != 0) && ((a < 0) != (b < 0)))
-		q--;
-	return q;
-}
-
-static int64_t
 slot_of(const struct mdx_interval *iv, mdx_time t)
 {
 	struct mdx_tm tm;
 
 	if (iv->ms > 0)
-		return floordiv(t - mdx_interval_floor(iv, 0), iv->ms);
+		return mdx_floordiv(t - mdx_interval_floor(iv, 0), iv->ms);
 	mdx_time_split(t, &tm);
 	return (int64_t)tm.year * 12 + (tm.month - 1);
 }
@@ -51,7 +41,7 @@ slot_time(const struct mdx_interval *iv, int64_t s)
 
 	if (iv->ms > 0)
 		return s * iv->ms + mdx_interval_floor(iv, 0);
-	y = floordiv(s, 12);
+	y = mdx_floordiv(s, 12);
 	return mdx_time_join((int)y, (int)(s - y * 12) + 1, 1, 0, 0, 0, 0);
 }
 
@@ -434,20 +424,6 @@ int_text(int64_t *out, const char *s, size_t n)
 	return 0;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = floordiv(y, 400);
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 #define D2(p) (((p)[0] - '0') * 10 + ((p)[1] - '0'))
 #define ISD(c) ((c) >= '0' && (c) <= '9')
 
@@ -475,8 +451,7 @@ time_text(mdx_time *t, const char *s, size_t n)
 		return -1;
 	if (d > 28 && mdx_time_parse_rfc3339(s, n, t) != 0)
 		return -1;	/* 2023-02-30 and such */
-	*t = ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * MDX_MS_MINUTE +
-	    (int64_t)se * 1000;
+	*t = mdx_time_join(y, mo, d, h, mi, se, 0);
 	return 0;
 }
 
