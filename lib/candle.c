@@ -32,17 +32,6 @@ mdx_origin_parse(const char *s, size_t n)
 	return -1;
 }
 
-static int
-fail(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 int
 mdx_json_strcpy(const struct mdx_json *v, char *dst, size_t dstsz)
 {
@@ -76,7 +65,7 @@ get_dec(const struct mdx_json *v, mdx_dec *d, const char *name, char *err,
 	int e;
 
 	if ((e = mdx_dec_from_json(d, v)) != MDX_DEC_OK)
-		return fail(err, errsz, "bad \"%s\": %s", name,
+		return mdx_errf(err, errsz, "bad \"%s\": %s", name,
 		    mdx_dec_strerror(e));
 	return 0;
 }
@@ -87,7 +76,7 @@ get_time(const struct mdx_json *v, mdx_time *t, const char *name, char *err,
 {
 	if (v->type != MDX_JSON_STRING || v->escaped ||
 	    mdx_time_parse_rfc3339(v->text, v->len, t) != 0)
-		return fail(err, errsz, "bad \"%s\": not an RFC 3339 time",
+		return mdx_errf(err, errsz, "bad \"%s\": not an RFC 3339 time",
 		    name);
 	return 0;
 }
@@ -97,7 +86,7 @@ get_int(const struct mdx_json *v, int64_t *i, const char *name, char *err,
     size_t errsz)
 {
 	if (v->type != MDX_JSON_NUMBER || mdx_json_int(v, i) != 0)
-		return fail(err, errsz, "bad \"%s\": not an integer", name);
+		return mdx_errf(err, errsz, "bad \"%s\": not an integer", name);
 	return 0;
 }
 
@@ -131,7 +120,7 @@ mdx_candle_from_json(struct mdx_candle *c, const struct mdx_json *obj,
 	int o;
 
 	if (obj == NULL || obj->type != MDX_JSON_OBJECT)
-		return fail(err, errsz, "not a JSON object");
+		return mdx_errf(err, errsz, "not a JSON object");
 	memset(c, 0, sizeof(*c));
 	seen = 0;
 	for (v = obj->child; v != NULL; v = v->next) {
@@ -154,7 +143,7 @@ mdx_candle_from_json(struct mdx_candle *c, const struct mdx_json *obj,
 				seen |= R_HIGH;
 			} else if (KEY(v, "kind")) {
 				if (!mdx_json_str_eq(v, "candle"))
-					return fail(err, errsz,
+					return mdx_errf(err, errsz,
 					    "bad \"kind\": not \"candle\"");
 			}
 			break;
@@ -169,13 +158,13 @@ mdx_candle_from_json(struct mdx_candle *c, const struct mdx_json *obj,
 			if (KEY(v, "market")) {
 				if (mdx_json_strcpy(v, c->market,
 				    sizeof(c->market)))
-					return fail(err, errsz,
+					return mdx_errf(err, errsz,
 					    "bad \"market\"");
 				seen |= R_MARKET;
 			} else if (KEY(v, "symbol")) {
 				if (mdx_json_strcpy(v, c->symbol,
 				    sizeof(c->symbol)))
-					return fail(err, errsz,
+					return mdx_errf(err, errsz,
 					    "bad \"symbol\": not a string "
 					    "of 1 to %d bytes",
 					    MDX_SYMBOL_MAX - 1);
@@ -190,7 +179,7 @@ mdx_candle_from_json(struct mdx_candle *c, const struct mdx_json *obj,
 			} else if (KEY(v, "closed")) {
 				if (v->type != MDX_JSON_TRUE &&
 				    v->type != MDX_JSON_FALSE)
-					return fail(err, errsz,
+					return mdx_errf(err, errsz,
 					    "bad \"closed\": not true or "
 					    "false");
 				c->closed = v->type == MDX_JSON_TRUE;
@@ -198,7 +187,7 @@ mdx_candle_from_json(struct mdx_candle *c, const struct mdx_json *obj,
 			} else if (KEY(v, "origin")) {
 				if (v->type != MDX_JSON_STRING || v->escaped ||
 				    (o = mdx_origin_parse(v->text, v->len)) < 0)
-					return fail(err, errsz,
+					return mdx_errf(err, errsz,
 					    "bad \"origin\": not exchange, "
 					    "archive, rollup or filled");
 				c->origin = (enum mdx_origin)o;
@@ -218,7 +207,7 @@ mdx_candle_from_json(struct mdx_candle *c, const struct mdx_json *obj,
 					c->has |= MDX_C_PARTIAL;
 				else if (v->type != MDX_JSON_FALSE &&
 				    v->type != MDX_JSON_NULL)
-					return fail(err, errsz,
+					return mdx_errf(err, errsz,
 					    "bad \"partial\": not true or "
 					    "false");
 			}
@@ -227,14 +216,14 @@ mdx_candle_from_json(struct mdx_candle *c, const struct mdx_json *obj,
 			if (KEY(v, "exchange")) {
 				if (mdx_json_strcpy(v, c->exchange,
 				    sizeof(c->exchange)))
-					return fail(err, errsz,
+					return mdx_errf(err, errsz,
 					    "bad \"exchange\"");
 				seen |= R_EXCHANGE;
 			} else if (KEY(v, "interval")) {
 				if (mdx_json_strcpy(v, code, sizeof(code)) ||
 				    (c->interval = mdx_interval_lookup(code)) ==
 				    NULL)
-					return fail(err, errsz,
+					return mdx_errf(err, errsz,
 					    "bad \"interval\": not a known "
 					    "interval");
 				seen |= R_INTERVAL;
@@ -261,7 +250,7 @@ mdx_candle_from_json(struct mdx_candle *c, const struct mdx_json *obj,
 					break;
 				if (get_int(v, &i, "base_count", err, errsz) ||
 				    i < 0 || i > INT32_MAX)
-					return fail(err, errsz,
+					return mdx_errf(err, errsz,
 					    "bad \"base_count\"");
 				c->base_count = (int)i;
 				c->has |= MDX_C_BASE_COUNT;
@@ -284,7 +273,7 @@ mdx_candle_from_json(struct mdx_candle *c, const struct mdx_json *obj,
 				if (get_int(v, &i, "base_expected", err,
 				    errsz) ||
 				    i <= 0 || i > INT32_MAX)
-					return fail(err, errsz,
+					return mdx_errf(err, errsz,
 					    "bad \"base_expected\"");
 				c->base_expected = (int)i;
 			}
@@ -316,13 +305,13 @@ mdx_candle_from_json(struct mdx_candle *c, const struct mdx_json *obj,
 	if (seen != R_ALL) {
 		for (k = 0; (seen & (1u << k)) != 0; k++)
 			;
-		return fail(err, errsz, "missing \"%s\"", required_names[k]);
+		return mdx_errf(err, errsz, "missing \"%s\"", required_names[k]);
 	}
 	if ((c->has & MDX_C_BASE_COUNT) != 0 && c->base_expected == 0)
-		return fail(err, errsz,
+		return mdx_errf(err, errsz,
 		    "\"base_count\" without \"base_expected\"");
 	if ((c->has & MDX_C_BASE_COUNT) == 0 && c->base_expected != 0)
-		return fail(err, errsz,
+		return mdx_errf(err, errsz,
 		    "\"base_expected\" without \"base_count\"");
 	return 0;
 }
@@ -349,34 +338,34 @@ mdx_candle_check(const struct mdx_candle *c, char *err, size_t errsz)
 	size_t i;
 
 	if (!mdx_market_known(c->exchange, c->market))
-		return fail(err, errsz, "unknown exchange and market \"%s %s\"",
+		return mdx_errf(err, errsz, "unknown exchange and market \"%s %s\"",
 		    c->exchange, c->market);
 	if (c->interval == NULL)
-		return fail(err, errsz, "unknown interval");
+		return mdx_errf(err, errsz, "unknown interval");
 	if (!mdx_interval_aligned(c->interval, c->open_time))
-		return fail(err, errsz, "open_time not aligned to %s",
+		return mdx_errf(err, errsz, "open_time not aligned to %s",
 		    c->interval->code);
 	if (mdx_dec_sign(&c->open) < 0 || mdx_dec_sign(&c->high) < 0 ||
 	    mdx_dec_sign(&c->low) < 0 || mdx_dec_sign(&c->close) < 0)
-		return fail(err, errsz, "negative price");
+		return mdx_errf(err, errsz, "negative price");
 	if (mdx_dec_cmp(&c->high, &c->open) < 0)
-		return fail(err, errsz, "high < open");
+		return mdx_errf(err, errsz, "high < open");
 	if (mdx_dec_cmp(&c->high, &c->close) < 0)
-		return fail(err, errsz, "high < close");
+		return mdx_errf(err, errsz, "high < close");
 	if (mdx_dec_cmp(&c->low, &c->open) > 0)
-		return fail(err, errsz, "low > open");
+		return mdx_errf(err, errsz, "low > open");
 	if (mdx_dec_cmp(&c->low, &c->close) > 0)
-		return fail(err, errsz, "low > close");
+		return mdx_errf(err, errsz, "low > close");
 	for (i = 0; i < sizeof(vols) / sizeof(vols[0]); i++) {
 		if ((c->has & vols[i].bit) == 0)
 			continue;
 		d = (const mdx_dec *)(const void *)((const char *)c +
 		    vols[i].off);
 		if (mdx_dec_sign(d) < 0)
-			return fail(err, errsz, "negative %s", vols[i].name);
+			return mdx_errf(err, errsz, "negative %s", vols[i].name);
 	}
 	if ((c->has & MDX_C_TRADES) != 0 && c->trades < 0)
-		return fail(err, errsz, "negative trades");
+		return mdx_errf(err, errsz, "negative trades");
 	return 0;
 }
 

@@ -282,17 +282,6 @@ static const char find_instrument_sql[] =
     " SELECT instrument_id, false FROM mdx.instrument"
     " WHERE exchange = $1 AND market = $2 AND symbol = $3";
 
-static int
-fail(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* The first line of the server's message for a failed command. */
 static void
 db_message(PGconn *c, const PGresult *r, char *out, size_t outsz)
@@ -571,21 +560,21 @@ load_instrument(struct mdx_load *l, const struct mdx_json *obj, char *err,
 	if (mdx_json_strcpy(mdx_json_get(obj, "exchange"), ex, sizeof(ex)) ||
 	    mdx_json_strcpy(mdx_json_get(obj, "market"), mk, sizeof(mk)) ||
 	    !mdx_market_known(ex, mk))
-		return fail(err, errsz, "bad instrument: unknown exchange or "
+		return mdx_errf(err, errsz, "bad instrument: unknown exchange or "
 		    "market");
 	if (mdx_json_strcpy(mdx_json_get(obj, "symbol"), sym, sizeof(sym)))
-		return fail(err, errsz, "bad instrument: bad \"symbol\"");
+		return mdx_errf(err, errsz, "bad instrument: bad \"symbol\"");
 	p[0] = ex;
 	p[1] = mk;
 	p[2] = sym;
 	for (i = 0; i < 3; i++)
 		if (param_str(mdx_json_get(obj, strs[i]), sb[i], sizeof(sb[i]),
 		    &p[3 + (i < 2 ? i : 5)]))
-			return fail(err, errsz, "bad instrument: bad \"%s\"",
+			return mdx_errf(err, errsz, "bad instrument: bad \"%s\"",
 			    strs[i]);
 	for (i = 0; i < 3; i++)
 		if (param_dec(mdx_json_get(obj, decs[i]), db[i], &p[5 + i]))
-			return fail(err, errsz, "bad instrument: bad \"%s\"",
+			return mdx_errf(err, errsz, "bad instrument: bad \"%s\"",
 			    decs[i]);
 	r = execp(l, instrument_sql, 9, p, "writing an instrument");
 	l->n.instruments++;
@@ -807,7 +796,7 @@ load_candle(struct mdx_load *l, const struct mdx_json *obj, char *err,
 
 	if (mdx_candle_from_json(c, obj, why, sizeof(why)) != 0 ||
 	    mdx_candle_check(c, why, sizeof(why)) != 0)
-		return fail(err, errsz, "bad candle: %s", why);
+		return mdx_errf(err, errsz, "bad candle: %s", why);
 	iid = instrument_id(l, c->exchange, c->market, c->symbol);
 	h = entry_hash(iid, c->interval, c->open_time);
 	for (i = l->b->bucket[h & l->mask]; i != -1; i = l->b->e[i].next) {
@@ -875,24 +864,24 @@ load_depth(struct mdx_load *l, const struct mdx_json *obj, char *err,
 	if (mdx_json_strcpy(mdx_json_get(obj, "exchange"), ex, sizeof(ex)) ||
 	    mdx_json_strcpy(mdx_json_get(obj, "market"), mk, sizeof(mk)) ||
 	    !mdx_market_known(ex, mk))
-		return fail(err, errsz, "bad depth: unknown exchange or "
+		return mdx_errf(err, errsz, "bad depth: unknown exchange or "
 		    "market");
 	if (mdx_json_strcpy(mdx_json_get(obj, "symbol"), sym, sizeof(sym)))
-		return fail(err, errsz, "bad depth: bad \"symbol\"");
+		return mdx_errf(err, errsz, "bad depth: bad \"symbol\"");
 	v = mdx_json_get(obj, "time");
 	if (v == NULL || v->type != MDX_JSON_STRING ||
 	    mdx_time_parse_rfc3339(v->text, v->len, &t) != 0)
-		return fail(err, errsz, "bad depth: bad \"time\"");
+		return mdx_errf(err, errsz, "bad depth: bad \"time\"");
 	bids = mdx_json_get(obj, "bids");
 	asks = mdx_json_get(obj, "asks");
 	if (bids == NULL || bids->type != MDX_JSON_ARRAY || asks == NULL ||
 	    asks->type != MDX_JSON_ARRAY)
-		return fail(err, errsz, "bad depth: \"bids\" and \"asks\" "
+		return mdx_errf(err, errsz, "bad depth: \"bids\" and \"asks\" "
 		    "must be arrays");
 	v = mdx_json_get(obj, "update_id");
 	has_uid = v != NULL && v->type != MDX_JSON_NULL;
 	if (has_uid && mdx_json_int(v, &uid) != 0)
-		return fail(err, errsz, "bad depth: bad \"update_id\"");
+		return mdx_errf(err, errsz, "bad depth: bad \"update_id\"");
 	iid = instrument_id(l, ex, mk, sym);
 	mdx_buf_printf(&l->b->dcopy, "%zu\t%" PRId64 "\t", l->b->nd, iid);
 	copy_time(&l->b->dcopy, t);
@@ -924,11 +913,11 @@ mdx_load_line(struct mdx_load *l, const char *line, size_t len, char *err,
 
 	l->n.read++;
 	if ((root = mdx_json_parse(l->doc, line, len)) == NULL)
-		r = fail(err, errsz, "bad record: not JSON: %s",
+		r = mdx_errf(err, errsz, "bad record: not JSON: %s",
 		    mdx_json_error(l->doc));
 	else if (root->type != MDX_JSON_OBJECT ||
 	    (kind = mdx_json_get(root, "kind")) == NULL)
-		r = fail(err, errsz, "bad record: no \"kind\"");
+		r = mdx_errf(err, errsz, "bad record: no \"kind\"");
 	else if (mdx_json_str_eq(kind, "candle"))
 		r = load_candle(l, root, err, errsz);
 	else if (mdx_json_str_eq(kind, "depth"))
@@ -936,7 +925,7 @@ mdx_load_line(struct mdx_load *l, const char *line, size_t len, char *err,
 	else if (mdx_json_str_eq(kind, "instrument"))
 		r = load_instrument(l, root, err, errsz);
 	else
-		r = fail(err, errsz, "bad record: \"kind\" is not candle, "
+		r = mdx_errf(err, errsz, "bad record: \"kind\" is not candle, "
 		    "depth or instrument");
 	if (r != 0)
 		l->n.rejected++;

@@ -77,6 +77,12 @@ void mdx_die(int status, const char *fmt, ...) MDX_PRINTF(2, 3) MDX_NORETURN;
 /* Prints only when mdx_verbose >= 2 (-v twice, or MDX_VERBOSE=2). */
 void mdx_debug(const char *fmt, ...) MDX_PRINTF(1, 2);
 
+/*
+ * Formats a reason into err[errsz] and returns -1: the one-line failure
+ * report of functions that leave the wording of an error to their caller.
+ */
+int mdx_errf(char *err, size_t errsz, const char *fmt, ...) MDX_PRINTF(3, 4);
+
 /* Whether stderr is a terminal; progress output is shown only then. */
 int mdx_stderr_is_tty(void);
 
