@@ -592,53 +592,8 @@ load_instrument(struct mdx_load *l, const struct mdx_json *obj, char *err,
 }
 
 /* ------------------------------------------------------------------------
- * The COPY text format: backslash, tab, newline and carriage return are
- * escaped; \N is NULL.
+ * COPY rows (mdx_copy_text, mdx_copy_dec).
  */
-
-static void
-copy_text(struct mdx_buf *b, const char *s, size_t n)
-{
-	size_t i, run;
-
-	mdx_buf_grow(b, n * 2);
-	for (i = 0; i < n; i += run) {
-		for (run = 0; i + run < n; run++) {
-			char ch = s[i + run];
-			if (ch == '\\' || ch == '\t' || ch == '\n' ||
-			    ch == '\r')
-				break;
-		}
-		mdx_buf_add(b, s + i, run);
-		if (i + run < n) {
-			switch (s[i + run]) {
-			case '\\':
-				mdx_buf_add(b, "\\\\", 2);
-				break;
-			case '\t':
-				mdx_buf_add(b, "\\t", 2);
-				break;
-			case '\n':
-				mdx_buf_add(b, "\\n", 2);
-				break;
-			default:
-				mdx_buf_add(b, "\\r", 2);
-				break;
-			}
-			run++;
-		}
-	}
-}
-
-static void
-copy_dec(struct mdx_buf *b, const mdx_dec *d, int present)
-{
-	mdx_buf_addch(b, '\t');
-	if (present)
-		mdx_dec_add_to_buf(b, d);
-	else
-		mdx_buf_add(b, "\\N", 2);
-}
 
 static void
 copy_time(struct mdx_buf *b, mdx_time t)
@@ -726,18 +681,18 @@ candle_line(struct mdx_buf *b, int64_t iid, const struct mdx_candle *c,
 {
 	mdx_buf_printf(b, "%" PRId64 "\t%s\t", iid, c->interval->code);
 	copy_time(b, c->open_time);
-	copy_dec(b, &c->open, 1);
-	copy_dec(b, &c->high, 1);
-	copy_dec(b, &c->low, 1);
-	copy_dec(b, &c->close, 1);
-	copy_dec(b, &c->volume, c->has & MDX_C_VOLUME);
-	copy_dec(b, &c->quote_volume, c->has & MDX_C_QUOTE_VOLUME);
+	mdx_copy_dec(b, &c->open, 1);
+	mdx_copy_dec(b, &c->high, 1);
+	mdx_copy_dec(b, &c->low, 1);
+	mdx_copy_dec(b, &c->close, 1);
+	mdx_copy_dec(b, &c->volume, c->has & MDX_C_VOLUME);
+	mdx_copy_dec(b, &c->quote_volume, c->has & MDX_C_QUOTE_VOLUME);
 	if (c->has & MDX_C_TRADES)
 		mdx_buf_printf(b, "\t%" PRId64, c->trades);
 	else
 		mdx_buf_add(b, "\t\\N", 3);
-	copy_dec(b, &c->taker_buy_volume, c->has & MDX_C_TAKER_BUY_VOLUME);
-	copy_dec(b, &c->taker_buy_quote_volume,
+	mdx_copy_dec(b, &c->taker_buy_volume, c->has & MDX_C_TAKER_BUY_VOLUME);
+	mdx_copy_dec(b, &c->taker_buy_quote_volume,
 	    c->has & MDX_C_TAKER_BUY_QUOTE_VOLUME);
 	mdx_buf_addstr(b, c->closed ? "\tt\t" : "\tf\t");
 	mdx_buf_addstr(b, mdx_origin_name(c->origin));
@@ -888,11 +843,11 @@ load_depth(struct mdx_load *l, const struct mdx_json *obj, char *err,
 	mdx_buf_addch(&l->b->dcopy, '\t');
 	mdx_buf_reset(&l->json);
 	mdx_json_dump(bids, &l->json);
-	copy_text(&l->b->dcopy, l->json.data, l->json.len);
+	mdx_copy_text(&l->b->dcopy, l->json.data, l->json.len);
 	mdx_buf_addch(&l->b->dcopy, '\t');
 	mdx_buf_reset(&l->json);
 	mdx_json_dump(asks, &l->json);
-	copy_text(&l->b->dcopy, l->json.data, l->json.len);
+	mdx_copy_text(&l->b->dcopy, l->json.data, l->json.len);
 	if (has_uid)
 		mdx_buf_printf(&l->b->dcopy, "\t%" PRId64 "\n", uid);
 	else

@@ -526,6 +526,18 @@ extern const struct mdx_migration mdx_migrations[];
 extern const int mdx_nmigrations;
 
 /* ------------------------------------------------------------------------
+ * COPY text rows (lib/copy.c), for bulk loads into the warehouse.  In
+ * COPY's text format backslash, tab, newline and carriage return are
+ * escaped and \N is NULL; fields are separated by tabs, rows end with a
+ * newline.
+ */
+
+/* Appends s[0..n) escaped as the content of one field. */
+void mdx_copy_text(struct mdx_buf *b, const char *s, size_t n);
+/* Appends a tab and the decimal, or a tab and \N when !present. */
+void mdx_copy_dec(struct mdx_buf *b, const mdx_dec *d, int present);
+
+/* ------------------------------------------------------------------------
  * The watchlist.  See mdx-watchlist(5).  One entry per line:
  *
  *	# exchange  market  symbol   intervals

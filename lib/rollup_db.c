@@ -306,16 +306,6 @@ struct emit {
 	uint64_t n;
 };
 
-static void
-add_dec(struct mdx_buf *b, const mdx_dec *d, int have)
-{
-	mdx_buf_addch(b, '\t');
-	if (have)
-		mdx_dec_add_to_buf(b, d);
-	else
-		mdx_buf_add(b, "\\N", 2);
-}
-
 static int
 ilist_has(const struct ilist *l, int64_t v)
 {
@@ -352,18 +342,18 @@ emit_row(void *arg, const struct mdx_candle *c)
 	struct mdx_buf *b = e->b;
 
 	mdx_buf_printf(b, "%s\t%lld", c->symbol, (long long)c->open_time);
-	add_dec(b, &c->open, 1);
-	add_dec(b, &c->high, 1);
-	add_dec(b, &c->low, 1);
-	add_dec(b, &c->close, 1);
-	add_dec(b, &c->volume, c->has & MDX_C_VOLUME);
-	add_dec(b, &c->quote_volume, c->has & MDX_C_QUOTE_VOLUME);
+	mdx_copy_dec(b, &c->open, 1);
+	mdx_copy_dec(b, &c->high, 1);
+	mdx_copy_dec(b, &c->low, 1);
+	mdx_copy_dec(b, &c->close, 1);
+	mdx_copy_dec(b, &c->volume, c->has & MDX_C_VOLUME);
+	mdx_copy_dec(b, &c->quote_volume, c->has & MDX_C_QUOTE_VOLUME);
 	if (c->has & MDX_C_TRADES)
 		mdx_buf_printf(b, "\t%lld", (long long)c->trades);
 	else
 		mdx_buf_add(b, "\t\\N", 3);
-	add_dec(b, &c->taker_buy_volume, c->has & MDX_C_TAKER_BUY_VOLUME);
-	add_dec(b, &c->taker_buy_quote_volume,
+	mdx_copy_dec(b, &c->taker_buy_volume, c->has & MDX_C_TAKER_BUY_VOLUME);
+	mdx_copy_dec(b, &c->taker_buy_quote_volume,
 	    c->has & MDX_C_TAKER_BUY_QUOTE_VOLUME);
 	mdx_buf_printf(b, "\t%s\t%d\t%d\n", c->closed ? "t" : "f",
 	    c->base_count, c->base_expected);
@@ -1167,26 +1157,9 @@ struct recbatch {
 
 /* Appends s and a tab as a field of COPY's text format. */
 static void
-copy_text(struct mdx_buf *b, const char *s)
+copy_field(struct mdx_buf *b, const char *s)
 {
-	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '\\':
-			mdx_buf_add(b, "\\\\", 2);
-			break;
-		case '\t':
-			mdx_buf_add(b, "\\t", 2);
-			break;
-		case '\n':
-			mdx_buf_add(b, "\\n", 2);
-			break;
-		case '\r':
-			mdx_buf_add(b, "\\r", 2);
-			break;
-		default:
-			mdx_buf_addch(b, *s);
-		}
-	}
+	mdx_copy_text(b, s, strlen(s));
 	mdx_buf_addch(b, '\t');
 }
 
@@ -1208,9 +1181,9 @@ rec_flush(struct ctx *x, struct recbatch *rb, uint64_t *differ, uint64_t *missin
 	for (k = 0; k < rb->n; k++) {
 		mdx_time_format(rb->c[k].open_time, tb);
 		mdx_buf_printf(&b, "%zu\t", k);
-		copy_text(&b, rb->c[k].exchange);
-		copy_text(&b, rb->c[k].market);
-		copy_text(&b, rb->c[k].symbol);
+		copy_field(&b, rb->c[k].exchange);
+		copy_field(&b, rb->c[k].market);
+		copy_field(&b, rb->c[k].symbol);
 		mdx_buf_printf(&b, "%s\t%s\n", rb->c[k].interval->code, tb);
 	}
 	qq(x, "TRUNCATE agg_rec");
