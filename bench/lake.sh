@@ -25,8 +25,8 @@ TIME=/usr/bin/time
 gen_raw $((N / 10)) AAAUSDT,BBBUSDT,CCCUSDT,DDDUSDT,EEEUSDT,FFFUSDT,GGGUSDT,HHHUSDT,IIIUSDT,JJJUSDT 1704067200 >"$T/in"
 head -n $((N / 10)) "$T/in" >"$T/tenth"
 bytes=$(wc -c <"$T/in")
-printf '  %d records, %.0f MB (%.0f bytes a record)\n' "$N" \
-    "$(echo "$bytes / 1000000" | bc -l)" "$(echo "$bytes / $N" | bc -l)"
+awk -v n="$N" -v b="$bytes" 'BEGIN {
+	printf "  %d records, %.0f MB (%.0f bytes a record)\n", n, b / 1e6, b / n }'
 printf '  %-34s %8s %8s %8s %9s\n' "" "wall s" "cpu s" "MB/s" "RSS MiB"
 
 # run NAME OUT CMD...: runs CMD with stdout to OUT; sets wall, cpu, rss.
@@ -35,8 +35,8 @@ run() {
 	shift 2
 	"$TIME" -f '%e %U %S %M' -o "$T/time" "$@" >"$_out"
 	read -r wall u s rss <"$T/time"
-	cpu=$(echo "$u + $s" | bc -l)
-	rss=$(echo "$rss / 1024" | bc -l)
+	cpu=$(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')
+	rss=$(awk -v r="$rss" 'BEGIN { print r / 1024 }')
 	awk -v n="$_name" -v w="$wall" -v c="$cpu" -v r="$rss" -v b="${runbytes:-$bytes}" \
 	    'BEGIN { if (w <= 0) w = 0.01
 		printf "  %-34s %8.2f %8.2f %8.0f %9.1f\n", n, w, c, b / w / 1e6, r }'
