@@ -324,7 +324,10 @@ fast_scan(const char *s, size_t n, struct fval *f)
 		k = ++p;
 		if (p == e)
 			return -1;
-		if ((idx = key_match(k, e, &p)) < 0) {
+		idx = key_match(k, e, &p);
+		if (idx >= 0 && f[idx].type != 0)
+			return -1;	/* repeated: the JSON path decides */
+		if (idx < 0) {
 			p = str_end(k, e);
 			if (p == e || *p != '"')
 				return -1;
@@ -617,6 +620,8 @@ mdx_rollup_parse(struct mdx_candle *c, const char *line, size_t len,
 	for (i = 0; i < F_NFIELDS; i++)
 		f[i].type = 0;
 	if (fast_scan(line, len, f) != 0 || fast_candle(f, c) != 0) {
+		/* The fast path may have filled part of c: start afresh. */
+		memset(c, 0, sizeof(*c));
 		if ((root = mdx_json_parse(doc, line, len)) == NULL) {
 			snprintf(why, whysz, "bad JSON: %s",
 			    mdx_json_error(doc));
