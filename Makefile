@@ -134,3 +134,42 @@ bench: all
 
 clean:
 	rm -rf build build-san
+
+# ------------------------------------------------------------------------
+# Fuzzing (tests/fuzz/): libFuzzer targets built with clang, ASan and
+# UBSan into $(O)/fuzz/.  `make fuzz` runs each for FUZZ_SECONDS over its
+# seed corpus (tests/fuzz/corpus/NAME, read only); new inputs go to
+# $(O)/fuzz/corpus/NAME and crashes to $(O)/fuzz/crash-*.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+FUZZ_CFLAGS = -std=c11 -O1 -g $(WARNFLAGS) $(FUZZ_SAN)
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRC))
+FUZZ_LIB_OBJ := $(patsubst lib/%.c,$(O)/fuzz/lib/%.o,$(LIB_SRC))
+
+.PHONY: fuzz fuzz-build
+
+$(O)/fuzz/lib/%.o: lib/%.c $(HDR) Makefile
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(ALL_CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link \
+		-c -o $@ $<
+
+$(O)/fuzz/libmdx.a: $(FUZZ_LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $(FUZZ_LIB_OBJ)
+
+$(O)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/fuzz.h $(O)/fuzz/libmdx.a
+	$(FUZZ_CC) $(ALL_CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+		$(O)/fuzz/libmdx.a $(LIBS) -lz
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: fuzz-build
+	@for f in $(FUZZ_BIN); do n=$${f##*/fuzz-}; \
+	    mkdir -p $(O)/fuzz/corpus/$$n; \
+	    echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
+	    $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		-artifact_prefix=$(O)/fuzz/ $(O)/fuzz/corpus/$$n \
+		tests/fuzz/corpus/$$n || exit 1; done

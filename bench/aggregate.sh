@@ -25,15 +25,21 @@ NINST=${BENCH_INSTRUMENTS:-10}
 INC_INST=${BENCH_INC_INSTRUMENTS:-100}
 INC_HIST=${BENCH_INC_HISTORY:-"31 365"}
 INC_RUNS=${BENCH_INC_RUNS:-5}
+PARTS=${BENCH_PARTS:-"stream full incremental"}
+part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 # A scratch directory and a private PostgreSQL, through the test helpers.
 _tap_failed=0
 . "$MDX_SRC/tests/lib.sh" >/dev/null
 now() { date +%s.%N; }
-secs() { echo "$2 - $1" | bc -l; }
-rate() { printf '%.0f' "$(echo "$1 / $2" | bc -l)"; }
+calc() { awk "BEGIN { printf \"%.6f\", $* }"; }
+secs() { calc "$2 - $1"; }
+rate() { awk "BEGIN { printf \"%.0f\", $1 / $2 }"; }
+
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ------------------------------------------------------------------------
+if part stream; then
 echo "-- stream: $N 1m candles -> 1h"
 per=$(( N / 10 ))
 node "$MDX_SRC/tests/aggregate-gen.js" --count "$per" >"$T/c0.nd"
@@ -44,9 +50,9 @@ done
 n=$(wc -l <"$T/in.nd" | tr -d ' ')
 cat "$T/in.nd" >/dev/null
 t0=$(now)
-mdx-aggregate -q --to 1h "$T/in.nd" >"$T/mdx.out"
+/usr/bin/time -f '%U %S' -o "$T/cpu.mdx" mdx-aggregate -q --to 1h "$T/in.nd" >"$T/mdx.out"
 t1=$(now)
-awk -F'"' '
+/usr/bin/time -f '%U %S' -o "$T/cpu.awk" awk -F'"' '
 function flush() {
 	if (k != "")
 		printf "%s %s %s %s %s %s %.8f %.8f\n", sym, b, o, h, l, c, v, q
@@ -65,12 +71,15 @@ END { flush() }' "$T/in.nd" >"$T/awk.out"
 t2=$(now)
 dm=$(secs "$t0" "$t1")
 da=$(secs "$t1" "$t2")
-printf 'mdx-aggregate --to 1h  %10s candles/s  (%.2f s, %s rollups)\n' \
-    "$(rate "$n" "$dm")" "$dm" "$(wc -l <"$T/mdx.out" | tr -d ' ')"
-printf 'awk one-pass (peer)    %10s candles/s  (%.2f s, %s rollups)\n' \
-    "$(rate "$n" "$da")" "$da" "$(wc -l <"$T/awk.out" | tr -d ' ')"
-printf 'ratio mdx/awk          %10.2f\n' "$(echo "$da / $dm" | bc -l)"
+cm=$(awk '{ print $1 + $2 }' "$T/cpu.mdx")
+ca=$(awk '{ print $1 + $2 }' "$T/cpu.awk")
+printf 'mdx-aggregate --to 1h  %10s candles/s  (%.2f s; %s candles per CPU second; %s rollups)\n' \
+    "$(rate "$n" "$dm")" "$dm" "$(rate "$n" "$cm")" "$(wc -l <"$T/mdx.out" | tr -d ' ')"
+printf 'awk one-pass (peer)    %10s candles/s  (%.2f s; %s candles per CPU second; %s rollups)\n' \
+    "$(rate "$n" "$da")" "$da" "$(rate "$n" "$ca")" "$(wc -l <"$T/awk.out" | tr -d ' ')"
+printf 'ratio mdx/awk          %10.2f  (CPU time: %.2f)\n' "$(calc "$da / $dm")" "$(calc "$ca / $cm")"
 rm -f "$T/in.nd" "$T/c0.nd" "$T/mdx.out" "$T/awk.out"
+fi
 
 # ------------------------------------------------------------------------
 pg_start >/dev/null
@@ -103,10 +112,11 @@ ANALYZE mdx.candle;
 SQL
 }
 
+if part full; then
 echo "-- warehouse full rollup: $DAYS days x $NINST instruments of 1m -> 1h"
 make_history "$NINST" "$DAYS"
 rows=$(psql -A -t -c "SELECT count(*) FROM mdx.candle WHERE interval = '1m'")
-psql -c "CREATE TABLE bench_rollup (LIKE mdx.candle)"
+psql -c "CREATE TABLE bench_rollup (LIKE mdx.candle INCLUDING DEFAULTS)"
 psql -c "DELETE FROM mdx.candle_change"
 t0=$(now)
 mdx-aggregate -q --db --to 1h
@@ -136,13 +146,15 @@ printf 'mdx-aggregate --db --to 1h  %8.2f s  (%s candles, %s candles/s, with gap
 printf 'plain SQL GROUP BY (peer)   %8.2f s  (%s candles/s)\n' "$ds" \
     "$(rate "$rows" "$ds")"
 printf 'ratio SQL/mdx               %8.2f  (rollups differing: %s)\n' \
-    "$(echo "$ds / $dm" | bc -l)" "$diff"
+    "$(calc "$ds / $dm")" "$diff"
+psql -c "DROP TABLE bench_rollup"
+fi
 
 # ------------------------------------------------------------------------
+part incremental || exit 0
 for days in $INC_HIST; do
 	echo "-- incremental: one new hour x $INC_INST instruments after $days days"
-	psql -c "DROP TABLE IF EXISTS bench_rollup" \
-	    -c "TRUNCATE mdx.candle, mdx.gap, mdx.rollup_watermark, mdx.candle_change" \
+	psql -c "TRUNCATE mdx.candle, mdx.gap, mdx.rollup_watermark, mdx.candle_change" \
 	    -c "DELETE FROM mdx.instrument"
 	make_history "$INC_INST" "$days"
 	t0=$(now)
@@ -166,7 +178,7 @@ SQL
 		t0=$(now)
 		mdx-aggregate -q --db --to 1h,1d
 		t1=$(now)
-		ms="$ms $(printf '%.0f' "$(echo "($t1 - $t0) * 1000" | bc -l)")"
+		ms="$ms $(awk "BEGIN { printf \"%.0f\", ($t1 - $t0) * 1000 }")"
 		h=$((h + 1))
 	done
 	med=$(echo "$ms" | tr ' ' '\n' | grep . | sort -n |

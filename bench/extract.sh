@@ -21,7 +21,8 @@
 #     writing the same envelope (no checksum, no validation); candles/s.
 #
 # Scale down for a quick run: BENCH_DAYS=30 BENCH_SYMBOLS=5
-# BENCH_MONTH_DAYS=7 BENCH_ARCHIVE_DAYS=60 sh bench/extract.sh
+# BENCH_MONTH_DAYS=7 BENCH_ARCHIVE_DAYS=60 sh bench/extract.sh; run some
+# parts only with BENCH_PARTS="year month tight archive".
 set -u
 : "${MDX_SRC:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${MDX_BUILD:=$MDX_SRC/build}"
@@ -32,6 +33,7 @@ NSYM=${BENCH_SYMBOLS:-20}
 MDAYS=${BENCH_MONTH_DAYS:-30}
 TIGHT=${BENCH_TIGHT:-1200}
 ADAYS=${BENCH_ARCHIVE_DAYS:-365}
+PARTS=${BENCH_PARTS:-"year month tight archive"}
 export MDX_SRC
 
 _tap_failed=0
@@ -90,11 +92,15 @@ run() {
 	wait "$_mpid" 2>/dev/null
 }
 
-run "one-year 1m backfill" 6000 $((NOW_MS - DAYS * 86400000)) "$NOW_MS" BTCUSDT
-run "one-month 1m backfill of $NSYM symbols" 6000 \
+want() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
+
+want year && run "one-year 1m backfill" 6000 \
+    $((NOW_MS - DAYS * 86400000)) "$NOW_MS" BTCUSDT
+want month && run "one-month 1m backfill of $NSYM symbols" 6000 \
     $((NOW_MS - MDAYS * 86400000)) "$NOW_MS" $syms
-run "the same under a tight budget" "$TIGHT" \
+want tight && run "the same under a tight budget" "$TIGHT" \
     $((NOW_MS - MDAYS * 86400000)) "$NOW_MS" $syms
+want archive || exit 0
 
 # ------------------------------------------------------------------------
 echo "-- archive import: $ADAYS days of 1m klines in monthly zips"

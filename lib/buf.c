@@ -98,15 +98,14 @@ mdx_buf_printf(struct mdx_buf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
-void
-mdx_buf_add_json_str(struct mdx_buf *b, const char *s, size_t n)
+/* Appends valid UTF-8 text without NUL as the inside of a JSON string. */
+static void
+add_json_chars(struct mdx_buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i, start;
 	unsigned char c;
 
-	mdx_buf_grow(b, n + 2);
-	b->data[b->len++] = '"';
 	for (i = start = 0; i < n; i++) {
 		c = (unsigned char)s[i];
 		if (c >= 0x20 && c != '"' && c != '\\')
@@ -127,6 +126,35 @@ mdx_buf_add_json_str(struct mdx_buf *b, const char *s, size_t n)
 		}
 	}
 	mdx_buf_add(b, s + start, n - start);
+}
+
+/*
+ * JSON text must be UTF-8, and a rejects stream quotes lines that are not,
+ * so each invalid byte becomes U+FFFD and a NUL becomes \u0000: the output
+ * is always valid JSON, whatever the input.
+ */
+void
+mdx_buf_add_json_str(struct mdx_buf *b, const char *s, size_t n)
+{
+	long bad;
+	size_t i;
+
+	mdx_buf_grow(b, n + 2);
+	b->data[b->len++] = '"';
+	for (i = 0; i < n; ) {
+		bad = mdx_utf8_check(s + i, n - i);
+		if (bad < 0) {
+			add_json_chars(b, s + i, n - i);
+			break;
+		}
+		add_json_chars(b, s + i, (size_t)bad);
+		i += (size_t)bad;
+		if (s[i] == '\0')
+			mdx_buf_add(b, "\\u0000", 6);
+		else
+			mdx_buf_add(b, "\\ufffd", 6);
+		i++;
+	}
 	mdx_buf_addch(b, '"');
 }
 

@@ -32,17 +32,6 @@ mdx_origin_parse(const char *s, size_t n)
 	return -1;
 }
 
-static int
-fail(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 int
 mdx_json_strcpy(const struct mdx_json *v, char *dst, size_t dstsz)
 {
@@ -76,7 +65,7 @@ get_dec(const struct mdx_json *v, mdx_dec *d, const char *name, char *err,
 	int e;
 
 	if ((e = mdx_dec_from_json(d, v)) != MDX_DEC_OK)
-		return fail(err, errsz, "bad \"%s\": %s", name,
+		return mdx_errf(err, errsz, "bad \"%s\": %s", name,
 		    mdx_dec_strerror(e));
 	return 0;
 }
@@ -87,7 +76,7 @@ get_time(const struct mdx_json *v, mdx_time *t, const char *name, char *err,
 {
 	if (v->type != MDX_JSON_STRING || v->escaped ||
 	    mdx_time_parse_rfc3339(v->text, v->len, t) != 0)
-		return fail(err, errsz, "bad \"%s\": not an RFC 3339 time",
+		return mdx_errf(err, errsz, "bad \"%s\": not an RFC 3339 time",
 		    name);
 	return 0;
 }
@@ -97,7 +86,7 @@ get_int(const struct mdx_json *v, int64_t *i, const char *name, char *err,
     size_t errsz)
 {
 	if (v->type != MDX_JSON_NUMBER || mdx_json_int(v, i) != 0)
-		return fail(err, errsz, "bad \"%s\": not an integer", name);
+		return mdx_errf(err, errsz, "bad \"%s\": not an integer", name);
 	return 0;
 }
 
@@ -131,7 +120,7 @@ mdx_candle_from_json(struct mdx_candle *c, const struct mdx_json *obj,
 	int o;
 
 	if (obj == NULL || obj->type != MDX_JSON_OBJECT)
-		return fail(err, errsz, "not a JSON object");
+		return mdx_errf(err, errsz, "not a JSON object");
 	memset(c, 0, sizeof(*c));
 	seen = 0;
 	for (v = obj->child; v != NULL; v = v->next) {
@@ -154,7 +143,7 @@ mdx_candle_from_json(struct mdx_candle *c, const struct mdx_json *obj,
 				seen |= R_HIGH;
 			} else if (KEY(v, "kind")) {
 				if (!mdx_json_str_eq(v, "candle"))
-					return fail(err, errsz,
+					return mdx_errf(err, errsz,
 					    "bad \"kind\": not \"candle\"");
 			}
 			break;
@@ -167,14 +156,17 @@ mdx_candle_from_json(struct mdx_candle *c, const struct mdx_json *obj,
 			break;
 		case 6:
 			if (KEY(v, "market")) {
-				if (mdx_json_strcpy(v, c->market, sizeof(c->market)))
-					return fail(err, errsz,
+				if (mdx_json_strcpy(v, c->market,
+				    sizeof(c->market)))
+					return mdx_errf(err, errsz,
 					    "bad \"market\"");
 				seen |= R_MARKET;
 			} else if (KEY(v, "symbol")) {
-				if (mdx_json_strcpy(v, c->symbol, sizeof(c->symbol)))
-					return fail(err, errsz, "bad \"symbol\": "
-					    "not a string of 1 to %d bytes",
+				if (mdx_json_strcpy(v, c->symbol,
+				    sizeof(c->symbol)))
+					return mdx_errf(err, errsz,
+					    "bad \"symbol\": not a string "
+					    "of 1 to %d bytes",
 					    MDX_SYMBOL_MAX - 1);
 				seen |= R_SYMBOL;
 			} else if (KEY(v, "volume")) {
@@ -187,22 +179,24 @@ mdx_candle_from_json(struct mdx_candle *c, const struct mdx_json *obj,
 			} else if (KEY(v, "closed")) {
 				if (v->type != MDX_JSON_TRUE &&
 				    v->type != MDX_JSON_FALSE)
-					return fail(err, errsz,
-					    "bad \"closed\": not true or false");
+					return mdx_errf(err, errsz,
+					    "bad \"closed\": not true or "
+					    "false");
 				c->closed = v->type == MDX_JSON_TRUE;
 				seen |= R_CLOSED;
 			} else if (KEY(v, "origin")) {
 				if (v->type != MDX_JSON_STRING || v->escaped ||
 				    (o = mdx_origin_parse(v->text, v->len)) < 0)
-					return fail(err, errsz, "bad \"origin\": "
-					    "not exchange, archive, rollup or "
-					    "filled");
+					return mdx_errf(err, errsz,
+					    "bad \"origin\": not exchange, "
+					    "archive, rollup or filled");
 				c->origin = (enum mdx_origin)o;
 				seen |= R_ORIGIN;
 			} else if (KEY(v, "trades")) {
 				if (v->type == MDX_JSON_NULL)
 					break;
-				if (get_int(v, &c->trades, "trades", err, errsz))
+				if (get_int(v, &c->trades, "trades", err,
+				    errsz))
 					return -1;
 				c->has |= MDX_C_TRADES;
 			}
@@ -213,22 +207,25 @@ mdx_candle_from_json(struct mdx_candle *c, const struct mdx_json *obj,
 					c->has |= MDX_C_PARTIAL;
 				else if (v->type != MDX_JSON_FALSE &&
 				    v->type != MDX_JSON_NULL)
-					return fail(err, errsz, "bad \"partial\": "
-					    "not true or false");
+					return mdx_errf(err, errsz,
+					    "bad \"partial\": not true or "
+					    "false");
 			}
 			break;
 		case 8:
 			if (KEY(v, "exchange")) {
-				if (mdx_json_strcpy(v, c->exchange, sizeof(c->exchange)))
-					return fail(err, errsz,
+				if (mdx_json_strcpy(v, c->exchange,
+				    sizeof(c->exchange)))
+					return mdx_errf(err, errsz,
 					    "bad \"exchange\"");
 				seen |= R_EXCHANGE;
 			} else if (KEY(v, "interval")) {
 				if (mdx_json_strcpy(v, code, sizeof(code)) ||
 				    (c->interval = mdx_interval_lookup(code)) ==
 				    NULL)
-					return fail(err, errsz, "bad \"interval\": "
-					    "not a known interval");
+					return mdx_errf(err, errsz,
+					    "bad \"interval\": not a known "
+					    "interval");
 				seen |= R_INTERVAL;
 			}
 			break;
@@ -253,7 +250,7 @@ mdx_candle_from_json(struct mdx_candle *c, const struct mdx_json *obj,
 					break;
 				if (get_int(v, &i, "base_count", err, errsz) ||
 				    i < 0 || i > INT32_MAX)
-					return fail(err, errsz,
+					return mdx_errf(err, errsz,
 					    "bad \"base_count\"");
 				c->base_count = (int)i;
 				c->has |= MDX_C_BASE_COUNT;
@@ -273,9 +270,10 @@ mdx_candle_from_json(struct mdx_candle *c, const struct mdx_json *obj,
 			if (KEY(v, "base_expected")) {
 				if (v->type == MDX_JSON_NULL)
 					break;
-				if (get_int(v, &i, "base_expected", err, errsz) ||
+				if (get_int(v, &i, "base_expected", err,
+				    errsz) ||
 				    i <= 0 || i > INT32_MAX)
-					return fail(err, errsz,
+					return mdx_errf(err, errsz,
 					    "bad \"base_expected\"");
 				c->base_expected = (int)i;
 			}
@@ -307,12 +305,14 @@ mdx_candle_from_json(struct mdx_candle *c, const struct mdx_json *obj,
 	if (seen != R_ALL) {
 		for (k = 0; (seen & (1u << k)) != 0; k++)
 			;
-		return fail(err, errsz, "missing \"%s\"", required_names[k]);
+		return mdx_errf(err, errsz, "missing \"%s\"", required_names[k]);
 	}
 	if ((c->has & MDX_C_BASE_COUNT) != 0 && c->base_expected == 0)
-		return fail(err, errsz, "\"base_count\" without \"base_expected\"");
+		return mdx_errf(err, errsz,
+		    "\"base_count\" without \"base_expected\"");
 	if ((c->has & MDX_C_BASE_COUNT) == 0 && c->base_expected != 0)
-		return fail(err, errsz, "\"base_expected\" without \"base_count\"");
+		return mdx_errf(err, errsz,
+		    "\"base_expected\" without \"base_count\"");
 	return 0;
 }
 
@@ -338,34 +338,34 @@ mdx_candle_check(const struct mdx_candle *c, char *err, size_t errsz)
 	size_t i;
 
 	if (!mdx_market_known(c->exchange, c->market))
-		return fail(err, errsz, "unknown exchange and market \"%s %s\"",
+		return mdx_errf(err, errsz, "unknown exchange and market \"%s %s\"",
 		    c->exchange, c->market);
 	if (c->interval == NULL)
-		return fail(err, errsz, "unknown interval");
+		return mdx_errf(err, errsz, "unknown interval");
 	if (!mdx_interval_aligned(c->interval, c->open_time))
-		return fail(err, errsz, "open_time not aligned to %s",
+		return mdx_errf(err, errsz, "open_time not aligned to %s",
 		    c->interval->code);
 	if (mdx_dec_sign(&c->open) < 0 || mdx_dec_sign(&c->high) < 0 ||
 	    mdx_dec_sign(&c->low) < 0 || mdx_dec_sign(&c->close) < 0)
-		return fail(err, errsz, "negative price");
+		return mdx_errf(err, errsz, "negative price");
 	if (mdx_dec_cmp(&c->high, &c->open) < 0)
-		return fail(err, errsz, "high < open");
+		return mdx_errf(err, errsz, "high < open");
 	if (mdx_dec_cmp(&c->high, &c->close) < 0)
-		return fail(err, errsz, "high < close");
+		return mdx_errf(err, errsz, "high < close");
 	if (mdx_dec_cmp(&c->low, &c->open) > 0)
-		return fail(err, errsz, "low > open");
+		return mdx_errf(err, errsz, "low > open");
 	if (mdx_dec_cmp(&c->low, &c->close) > 0)
-		return fail(err, errsz, "low > close");
+		return mdx_errf(err, errsz, "low > close");
 	for (i = 0; i < sizeof(vols) / sizeof(vols[0]); i++) {
 		if ((c->has & vols[i].bit) == 0)
 			continue;
 		d = (const mdx_dec *)(const void *)((const char *)c +
 		    vols[i].off);
 		if (mdx_dec_sign(d) < 0)
-			return fail(err, errsz, "negative %s", vols[i].name);
+			return mdx_errf(err, errsz, "negative %s", vols[i].name);
 	}
 	if ((c->has & MDX_C_TRADES) != 0 && c->trades < 0)
-		return fail(err, errsz, "negative trades");
+		return mdx_errf(err, errsz, "negative trades");
 	return 0;
 }
 
@@ -374,7 +374,8 @@ mdx_candle_check(const struct mdx_candle *c, char *err, size_t errsz)
  * it writes straight into the buffer after making room once (the longest
  * line is bounded: fixed text, three names, eight decimals, two times).
  */
-#define PUT(p, lit) (memcpy((p), (lit), sizeof(lit) - 1), (p) += sizeof(lit) - 1)
+#define PUT(p, lit) \
+	(memcpy((p), (lit), sizeof(lit) - 1), (p) += sizeof(lit) - 1)
 
 static char *
 put_dec(char *p, const char *key, size_t keylen, const mdx_dec *d)
@@ -423,12 +424,31 @@ put_str(struct mdx_buf *b, char *p, const char *s)
 	return b->data + b->len;
 }
 
+/* Appends a decimal integer (sprintf is a tenth of the writer's time). */
+static char *
+put_int(char *p, int64_t v)
+{
+	char tmp[24], *q = tmp + sizeof(tmp);
+	uint64_t u;
+
+	u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+	do {
+		*--q = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--q = '-';
+	memcpy(p, q, tmp + sizeof(tmp) - q);
+	return p + (tmp + sizeof(tmp) - q);
+}
+
 #define DEC(p, k, d) ((p) = put_dec((p), k, sizeof(k) - 1, (d)))
 #define TIME(p, k, t) ((p) = put_time((p), k, sizeof(k) - 1, (t)))
 
 void
 mdx_candle_to_json(const struct mdx_candle *c, struct mdx_buf *b)
 {
+	const char *o;
 	char *p;
 
 	/* Names are at most 6 bytes per input byte when escaped. */
@@ -457,8 +477,10 @@ mdx_candle_to_json(const struct mdx_candle *c, struct mdx_buf *b)
 		DEC(p, ",\"quote_volume\":", &c->quote_volume);
 	else
 		PUT(p, ",\"quote_volume\":null");
-	if (c->has & MDX_C_TRADES)
-		p += sprintf(p, ",\"trades\":%lld", (long long)c->trades);
+	if (c->has & MDX_C_TRADES) {
+		PUT(p, ",\"trades\":");
+		p = put_int(p, c->trades);
+	}
 	if (c->has & MDX_C_TAKER_BUY_VOLUME)
 		DEC(p, ",\"taker_buy_volume\":", &c->taker_buy_volume);
 	if (c->has & MDX_C_TAKER_BUY_QUOTE_VOLUME)
@@ -468,14 +490,18 @@ mdx_candle_to_json(const struct mdx_candle *c, struct mdx_buf *b)
 		PUT(p, ",\"closed\":true,\"origin\":\"");
 	else
 		PUT(p, ",\"closed\":false,\"origin\":\"");
-	memcpy(p, mdx_origin_name(c->origin), strlen(mdx_origin_name(c->origin)));
-	p += strlen(mdx_origin_name(c->origin));
+	o = mdx_origin_name(c->origin);
+	memcpy(p, o, strlen(o));
+	p += strlen(o);
 	*p++ = '"';
 	if (c->has & MDX_C_FETCHED_AT)
 		TIME(p, ",\"fetched_at\":", c->fetched_at);
-	if (c->has & MDX_C_BASE_COUNT)
-		p += sprintf(p, ",\"base_count\":%d,\"base_expected\":%d",
-		    c->base_count, c->base_expected);
+	if (c->has & MDX_C_BASE_COUNT) {
+		PUT(p, ",\"base_count\":");
+		p = put_int(p, c->base_count);
+		PUT(p, ",\"base_expected\":");
+		p = put_int(p, c->base_expected);
+	}
 	if (c->has & MDX_C_PARTIAL)
 		PUT(p, ",\"partial\":true");
 	*p++ = '}';

@@ -22,7 +22,7 @@ struct mdx_dedup {
 	size_t head;		/* index of the oldest */
 	struct mdx_candle *ring;
 	uint64_t *hash;		/* per slot: its key's hash */
-	int32_t *next;		/* per slot: next slot in its chain, or -1 */
+	int32_t *next;		/* per slot: next in its chain, or -1 */
 	int32_t *bucket;	/* per bucket: first slot, or -1 */
 	uint64_t mask;
 };

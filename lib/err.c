@@ -148,3 +148,14 @@ mdx_strndup(const char *s, size_t n)
 	p[n] = '\0';
 	return p;
 }
+
+int
+mdx_errf(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
+	return -1;
+}

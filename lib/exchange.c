@@ -120,8 +120,9 @@ mdx_market_interval(const struct mdx_market *m, const struct mdx_interval *iv)
 		{ "1d", "D" }, { "1w", "W" }, { "1M", "M" }, { NULL, NULL }
 	};
 	static const char *okx[][2] = {
-		{ "1m", "1m" }, { "3m", "3m" }, { "5m", "5m" }, { "15m", "15m" },
-		{ "30m", "30m" }, { "1h", "1H" }, { "2h", "2H" }, { "4h", "4H" },
+		{ "1m", "1m" }, { "3m", "3m" }, { "5m", "5m" },
+		{ "15m", "15m" }, { "30m", "30m" }, { "1h", "1H" },
+		{ "2h", "2H" }, { "4h", "4H" },
 		{ "6h", "6Hutc" }, { "12h", "12Hutc" }, { "1d", "1Dutc" },
 		{ "1w", "1Wutc" }, { "1M", "1Mutc" }, { NULL, NULL }
 	};
@@ -130,8 +131,10 @@ mdx_market_interval(const struct mdx_market *m, const struct mdx_interval *iv)
 
 	switch (m->id) {
 	case MDX_BINANCE:
-		/* Binance spells every mdx interval the same; 1s is spot only. */
-		if (strcmp(iv->code, "1s") == 0 && strcmp(m->market, "spot") != 0)
+		/* Binance spells every mdx interval the same; 1s is spot
+		 * only. */
+		if (strcmp(iv->code, "1s") == 0 &&
+		    strcmp(m->market, "spot") != 0)
 			return NULL;
 		return iv->code;
 	case MDX_BYBIT:
@@ -175,7 +178,8 @@ mdx_request_klines(const struct mdx_market *m, const char *symbol,
 	case MDX_BYBIT:
 		mdx_buf_printf(&r->path, "/v5/market/kline?category=%s"
 		    "&symbol=%s&interval=%s&start=%" PRId64 "&end=%" PRId64
-		    "&limit=%d", m->category, symbol, code, lo, hi - 1, m->page);
+		    "&limit=%d", m->category, symbol, code, lo, hi - 1,
+		    m->page);
 		r->rl = m->rl_klines;
 		r->weight = 1;
 		break;
@@ -185,12 +189,13 @@ mdx_request_klines(const struct mdx_market *m, const char *symbol,
 		 * from /market/history-candles, which has the lower limit.
 		 */
 		newest = mdx_interval_floor(iv, now - 1);
-		if (iv->ms > 0 && lo >= newest - (OKX_RECENT_BARS - 2 * m->page) *
-		    iv->ms) {
+		if (iv->ms > 0 && lo >= newest -
+		    (OKX_RECENT_BARS - 2 * m->page) * iv->ms) {
 			mdx_buf_addstr(&r->path, "/api/v5/market/candles");
 			r->rl = m->rl_klines;
 		} else {
-			mdx_buf_addstr(&r->path, "/api/v5/market/history-candles");
+			mdx_buf_addstr(&r->path,
+			    "/api/v5/market/history-candles");
 			r->rl = m->rl_history;
 		}
 		mdx_buf_printf(&r->path, "?instId=%s&bar=%s&after=%" PRId64
@@ -353,7 +358,8 @@ binance_check(enum mdx_kind kind, long http, const struct mdx_json *root,
 		if (root->type != MDX_JSON_OBJECT ||
 		    (*payload = mdx_json_get(root, "symbols")) == NULL ||
 		    (*payload)->type != MDX_JSON_ARRAY)
-			return shape("exchangeInfo without symbols", why, whysz);
+			return shape("exchangeInfo without symbols", why,
+			    whysz);
 		break;
 	}
 	return MDX_ANSWER_OK;
@@ -379,7 +385,8 @@ bybit_check(enum mdx_kind kind, long http, const struct mdx_json *root,
 		msg = mdx_json_get(root, "retMsg");
 		node_text(code, c, sizeof(c));
 		node_text(msg, t, sizeof(t));
-		snprintf(why, whysz, "bybit error %s: %s (HTTP %ld)", c, t, http);
+		snprintf(why, whysz, "bybit error %s: %s (HTTP %ld)", c, t,
+		    http);
 		if (n == 10006 || n == 10018)
 			return MDX_ANSWER_LIMITED;
 		if (n == 10000 || n == 10016 || n == 10002)
@@ -521,7 +528,8 @@ mdx_kline_row(const struct mdx_market *m, const struct mdx_interval *iv,
 		else if (mdx_json_str_eq(confirm, "0"))
 			*closed = 0;
 		else {
-			snprintf(why, whysz, "confirm flag is not \"0\" or \"1\"");
+			snprintf(why, whysz,
+			    "confirm flag is not \"0\" or \"1\"");
 			return -1;
 		}
 	} else

@@ -15,8 +15,12 @@
 
 /* Extra wait after a fixed window ends, for clocks that disagree. */
 #define WINDOW_GUARD 250
-/* Extra wait after a sliding window entry expires. */
-#define SLIDE_GUARD 50
+/*
+ * Extra wait after a sliding window entry expires, and one request fewer
+ * than the share allows: the exchange counts requests when they arrive,
+ * and delays on the way can bring requests sent a window apart closer.
+ */
+#define SLIDE_GUARD 200
 /* The longest backoff between two tries. */
 #define BACKOFF_CAP 10000
 /* How many times one request may be told "too many requests". */
@@ -75,6 +79,16 @@ clock_ms(void)
 	return (mdx_time)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static void
+set_limit(struct mdx_fetch *f, struct lim *l, int limit)
+{
+	l->limit = (int)(limit * f->o.share);
+	if (!l->rl->fixed_window)
+		l->limit--;
+	if (l->limit < 1)
+		l->limit = 1;
+}
+
 static struct lim *
 lim_of(struct mdx_fetch *f, const struct mdx_ratelimit *rl)
 {
@@ -89,9 +103,7 @@ lim_of(struct mdx_fetch *f, const struct mdx_ratelimit *rl)
 	l = &f->lims[f->nlim++];
 	memset(l, 0, sizeof(*l));
 	l->rl = rl;
-	l->limit = (int)(rl->limit * f->o.share);
-	if (l->limit < 1)
-		l->limit = 1;
+	set_limit(f, l, rl->limit);
 	return l;
 }
 
@@ -157,11 +169,7 @@ void
 mdx_fetch_set_limit(struct mdx_fetch *f, const struct mdx_ratelimit *rl,
     int limit)
 {
-	struct lim *l = lim_of(f, rl);
-
-	l->limit = (int)(limit * f->o.share);
-	if (l->limit < 1)
-		l->limit = 1;
+	set_limit(f, lim_of(f, rl), limit);
 }
 
 void
@@ -485,6 +493,7 @@ start(struct mdx_fetch *f, struct mdx_fetch_req *r, mdx_time now)
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	r->easy = c;
+	r->sent_at = now;
 	if (curl_multi_add_handle(f->multi, c) != CURLM_OK)
 		mdx_die(MDX_EX_FAIL, "cannot start a transfer");
 	lim_spend(f, lim_of(f, r->rl), r->weight, now);
@@ -622,10 +631,15 @@ ended(struct mdx_fetch *f, struct mdx_fetch_req *r, CURLcode cc)
 			return;
 		}
 	}
-	/* The exchange's own count of the weight used this window. */
+	/*
+	 * The exchange's own count of the weight used this window.  Only an
+	 * answer to a request sent in this window tells about this window:
+	 * one sent before may have been counted in the window before.
+	 */
 	if (r->used_weight >= 0 && l->rl->fixed_window) {
 		fixed_roll(l, now);
-		if (r->used_weight + l->inflight > l->used)
+		if (r->sent_at >= l->win &&
+		    r->used_weight + l->inflight > l->used)
 			l->used = (int)r->used_weight + l->inflight;
 	}
 	if (http == 429 || http == 418 ||
@@ -639,8 +653,8 @@ ended(struct mdx_fetch *f, struct mdx_fetch_req *r, CURLcode cc)
 			pause = l->rl->period + SLIDE_GUARD;
 		snippet(r, snip, sizeof(snip));
 		if (pause > f->o.max_wait) {
-			snprintf(r->why, sizeof(r->why), "%s: HTTP %ld, told to "
-			    "wait %ld s, longer than %ld s: stopping (%s)",
+			snprintf(r->why, sizeof(r->why), "%s: HTTP %ld, told "
+			    "to wait %ld s, longer than %ld s: stopping (%s)",
 			    r->what.data, http, pause / 1000,
 			    f->o.max_wait / 1000, snip);
 			r->status = MDX_EX_TEMPFAIL;
@@ -653,8 +667,8 @@ ended(struct mdx_fetch *f, struct mdx_fetch_req *r, CURLcode cc)
 		}
 		if (e->paused_until < now + pause)
 			e->paused_until = now + pause;
-		snprintf(why, sizeof(why), "HTTP %ld, waiting %.1f s (%s)", http,
-		    pause / 1000.0, snip);
+		snprintf(why, sizeof(why), "HTTP %ld, waiting %.1f s (%s)",
+		    http, pause / 1000.0, snip);
 		if (again(f, r, why, 1) == -1)
 			finish(f, r);
 		return;

@@ -29,8 +29,12 @@ struct entry {
 	size_t off;
 	uint32_t len;
 	uint8_t closed, has_fetched;
+	uint8_t state;		/* ST_NEW, ST_SAME, ST_DIFFERS */
 	int32_t next;		/* hash chain */
 };
+
+/* What a batch candle is against the stored one (see compare_stored()). */
+enum { ST_NEW, ST_SAME, ST_DIFFERS };
 
 /* The instrument cache: (exchange, market, symbol) -> instrument_id. */
 struct inst {
@@ -42,7 +46,36 @@ struct inst {
 
 #define INST_BUCKETS 1024
 #define MONTHS_MAX 2400
+#define SERIES_MAX 64
 
+/* A batch: the candles and snapshots written in one transaction. */
+struct batch {
+	struct entry *e;	/* the candles */
+	size_t ne;
+	size_t ndead;		/* lines replaced by a later duplicate */
+	int32_t *bucket;	/* hash of the entries by key */
+	struct mdx_buf copy;	/* their COPY lines */
+	int32_t need[MONTHS_MAX]; /* the months (year * 12 + month - 1) */
+	size_t nneed;		/* of the batch's open times */
+	mdx_time mlo, mhi;	/* the last month seen: [mlo, mhi) */
+
+	struct series {		/* the series of the batch and their */
+		int64_t iid;	/* open_time ranges */
+		const struct mdx_interval *iv;
+		mdx_time lo, hi;
+	} series[SERIES_MAX];
+	size_t nseries;
+	int manyseries;		/* more than SERIES_MAX: merge it */
+
+	struct mdx_buf dcopy;	/* the depth snapshots' COPY lines */
+	size_t nd;
+};
+
+/*
+ * Two batches: while the server takes in the COPY of one (pending), the
+ * next is read and parsed into the other, so the program's work overlaps
+ * the server's.
+ */
 struct mdx_load {
 	PGconn *c;
 	int64_t run_id;
@@ -51,18 +84,11 @@ struct mdx_load {
 	size_t batch;
 	struct mdx_load_counts n;
 
-	struct entry *e;	/* the candles of the batch */
-	size_t ne;
-	size_t ndead;
-	int32_t *bucket;
+	struct batch bat[2];
+	struct batch *b;	/* the batch being filled */
+	struct batch *pend;	/* the batch whose COPY is under way */
+	unsigned long pend_ins;	/* the candles it inserts */
 	uint64_t mask;
-	struct mdx_buf copy;	/* their COPY lines */
-	int32_t need[MONTHS_MAX]; /* the months (year * 12 + month - 1) */
-	size_t nneed;		/* of the batch's open times */
-	mdx_time mlo, mhi;	/* the last month seen: [mlo, mhi) */
-
-	struct mdx_buf dcopy;	/* the depth snapshots' COPY lines */
-	size_t nd;
 
 	struct inst *inst[INST_BUCKETS];
 	int32_t months[MONTHS_MAX]; /* months known to have a partition */
@@ -73,7 +99,13 @@ struct mdx_load {
 	struct mdx_buf tmp, json;
 };
 
+/*
+ * The staging tables, temporary, emptied at each commit.  A batch is tens
+ * of megabytes: temp_buffers (which can only be set before the session's
+ * first temporary table) is raised so that it stays in memory.
+ */
 static const char stage_sql[] =
+    "SET temp_buffers = '96MB';"
     "SET client_min_messages TO warning;"
     "CREATE TEMP TABLE IF NOT EXISTS mdx_stage_candle ("
     " instrument_id bigint, interval text, open_time timestamptz,"
@@ -81,7 +113,7 @@ static const char stage_sql[] =
     " volume numeric, quote_volume numeric, trades bigint,"
     " taker_buy_volume numeric, taker_buy_quote_volume numeric,"
     " closed boolean, origin text, base_count integer,"
-    " base_expected integer, fetched_at timestamptz"
+    " base_expected integer, fetched_at timestamptz, run_id bigint"
     ") ON COMMIT DELETE ROWS;"
     "CREATE TEMP TABLE IF NOT EXISTS mdx_stage_depth ("
     " seq integer, instrument_id bigint, time timestamptz, bids jsonb,"
@@ -89,27 +121,104 @@ static const char stage_sql[] =
     ") ON COMMIT DELETE ROWS;"
     "SET client_min_messages TO notice";
 
+/* The columns of a candle COPY line, in order. */
+#define CANDLE_COLS "instrument_id, interval, open_time, open, high, low," \
+	" close, volume, quote_volume, trades, taker_buy_volume," \
+	" taker_buy_quote_volume, closed, origin, base_count, base_expected," \
+	" fetched_at, run_id"
+
 /*
- * The one upsert of a batch.  A stored row is left alone when nothing
- * would change, when it is closed and the new one is open, and when the
- * new one was fetched before it: only a real revision writes.
+ * A batch is written in one of three ways, fastest first:
  *
+ * 1. When its series are few (SERIES_MAX), the stored candles in the
+ *    batch's time ranges are read back first and compared here: the
+ *    unchanged ones are not sent at all.  When nothing else differs, the
+ *    new candles are copied straight into mdx.candle, so a bulk load of
+ *    new data costs what a plain COPY costs and a reload writes nothing.
+ * 2. Otherwise the candles that are new or differ (all of them when the
+ *    series are many) are copied into the staging table and merged by one
+ *    statement: each staged row looks up its key, the new ones are
+ *    inserted and the differing ones updated; rows that would not change
+ *    are not touched (not even locked).  The lookups go through the
+ *    primary key row by row (nested loops), so the cost follows the
+ *    batch, not the table.
+ * 3. When a concurrent load inserted one of the keys first (a unique
+ *    violation in 1 or 2), the batch is rolled back and written again
+ *    with one INSERT ... ON CONFLICT DO UPDATE, which cannot collide.
+ *
+ * In every way, a stored row is left alone when nothing would change,
+ * when it is closed and the new one is open, and when the new one was
+ * fetched before it: only a real revision writes.
+ */
+#define CANDLE_DIFFERS(c, s) \
+    " (" c ".open, " c ".high, " c ".low, " c ".close, " c ".volume," \
+    " " c ".quote_volume, " c ".trades, " c ".taker_buy_volume," \
+    " " c ".taker_buy_quote_volume, " c ".closed, " c ".origin," \
+    " " c ".base_count, " c ".base_expected)" \
+    " IS DISTINCT FROM (" s ".open, " s ".high, " s ".low, " s ".close," \
+    " " s ".volume, " s ".quote_volume, " s ".trades," \
+    " " s ".taker_buy_volume, " s ".taker_buy_quote_volume, " s ".closed," \
+    " " s ".origin, " s ".base_count, " s ".base_expected)" \
+    " AND (" s ".closed OR NOT " c ".closed)" \
+    " AND (" c ".fetched_at IS NULL OR " s ".fetched_at IS NULL" \
+    " OR " s ".fetched_at >= " c ".fetched_at)"
+
+/* The stored candles in the batch's ranges, streamed row by row. */
+static const char stored_sql[] =
+    "SELECT c.instrument_id, c.interval,"
+    " (extract(epoch FROM c.open_time) * 1000)::bigint, c.open, c.high,"
+    " c.low, c.close, c.volume, c.quote_volume, c.trades,"
+    " c.taker_buy_volume, c.taker_buy_quote_volume, c.closed, c.origin,"
+    " c.base_count, c.base_expected,"
+    " (extract(epoch FROM c.fetched_at) * 1000)::bigint"
+    " FROM unnest($1::bigint[], $2::text[], $3::timestamptz[],"
+    " $4::timestamptz[]) AS r(iid, iv, lo, hi)"
+    " JOIN LATERAL (SELECT * FROM mdx.candle c"
+    " WHERE c.instrument_id = r.iid AND c.interval = r.iv"
+    " AND c.open_time >= r.lo AND c.open_time <= r.hi) c ON true";
+
+static const char nested_sql[] =
+    "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off";
+
+/*
+ * The merge: one probe of the primary key per staged row (the LATERAL
+ * subquery with LIMIT 1 is always an index lookup), then the new rows
+ * inserted and the differing ones updated.
+ */
+static const char merge_candle_sql[] =
+    "WITH j AS MATERIALIZED (SELECT s.*, c.instrument_id IS NOT NULL AS found,"
+    " c.instrument_id IS NOT NULL AND" CANDLE_DIFFERS("c", "s") " AS differs"
+    " FROM pg_temp.mdx_stage_candle s LEFT JOIN LATERAL (SELECT"
+    " c.instrument_id, c.open, c.high, c.low, c.close, c.volume,"
+    " c.quote_volume, c.trades, c.taker_buy_volume,"
+    " c.taker_buy_quote_volume, c.closed, c.origin, c.base_count,"
+    " c.base_expected, c.fetched_at FROM mdx.candle c"
+    " WHERE c.instrument_id = s.instrument_id AND c.interval = s.interval"
+    " AND c.open_time = s.open_time LIMIT 1) c ON true),"
+    " ins AS (INSERT INTO mdx.candle (" CANDLE_COLS ", updated_at)"
+    " SELECT " CANDLE_COLS ", now() FROM j WHERE NOT found RETURNING 1),"
+    " upd AS (UPDATE mdx.candle AS c SET open = j.open, high = j.high,"
+    " low = j.low, close = j.close, volume = j.volume,"
+    " quote_volume = j.quote_volume, trades = j.trades,"
+    " taker_buy_volume = j.taker_buy_volume,"
+    " taker_buy_quote_volume = j.taker_buy_quote_volume, closed = j.closed,"
+    " origin = j.origin, base_count = j.base_count,"
+    " base_expected = j.base_expected, fetched_at = j.fetched_at,"
+    " run_id = j.run_id, updated_at = now() FROM j"
+    " WHERE j.differs AND c.instrument_id = j.instrument_id"
+    " AND c.interval = j.interval AND c.open_time = j.open_time RETURNING 1)"
+    " SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM upd)";
+
+/*
  * PostgreSQL cannot return xmax (the usual inserted-or-updated test) from
- * a partitioned table, so the two are told apart by updated_at: an insert
- * sets it to now(), the start of the batch transaction, and a revision to
- * clock_timestamp(), the moment of the update, which is later.
+ * a partitioned table, so the upsert tells the two apart by updated_at: an
+ * insert sets it to now(), the start of the batch transaction, and a
+ * revision to clock_timestamp(), the moment of the update, which is later.
  */
 static const char upsert_candle_sql[] =
     "WITH u AS ("
-    "INSERT INTO mdx.candle AS c (instrument_id, interval, open_time,"
-    " open, high, low, close, volume, quote_volume, trades,"
-    " taker_buy_volume, taker_buy_quote_volume, closed, origin,"
-    " base_count, base_expected, fetched_at, run_id, updated_at)"
-    " SELECT s.instrument_id, s.interval, s.open_time, s.open, s.high,"
-    " s.low, s.close, s.volume, s.quote_volume, s.trades,"
-    " s.taker_buy_volume, s.taker_buy_quote_volume, s.closed, s.origin,"
-    " s.base_count, s.base_expected, s.fetched_at, $1, now()"
-    " FROM pg_temp.mdx_stage_candle s"
+    "INSERT INTO mdx.candle AS c (" CANDLE_COLS ", updated_at)"
+    " SELECT s.*, now() FROM pg_temp.mdx_stage_candle s"
     " ON CONFLICT (instrument_id, interval, open_time) DO UPDATE SET"
     " open = excluded.open, high = excluded.high, low = excluded.low,"
     " close = excluded.close, volume = excluded.volume,"
@@ -121,17 +230,7 @@ static const char upsert_candle_sql[] =
     " base_expected = excluded.base_expected,"
     " fetched_at = excluded.fetched_at, run_id = excluded.run_id,"
     " updated_at = clock_timestamp()"
-    " WHERE (c.open, c.high, c.low, c.close, c.volume, c.quote_volume,"
-    " c.trades, c.taker_buy_volume, c.taker_buy_quote_volume, c.closed,"
-    " c.origin, c.base_count, c.base_expected)"
-    " IS DISTINCT FROM (excluded.open, excluded.high, excluded.low,"
-    " excluded.close, excluded.volume, excluded.quote_volume,"
-    " excluded.trades, excluded.taker_buy_volume,"
-    " excluded.taker_buy_quote_volume, excluded.closed, excluded.origin,"
-    " excluded.base_count, excluded.base_expected)"
-    " AND (excluded.closed OR NOT c.closed)"
-    " AND (c.fetched_at IS NULL OR excluded.fetched_at IS NULL"
-    " OR excluded.fetched_at >= c.fetched_at)"
+    " WHERE" CANDLE_DIFFERS("c", "excluded")
     " RETURNING c.updated_at = now() AS inserted)"
     " SELECT count(*) FILTER (WHERE inserted),"
     " count(*) FILTER (WHERE NOT inserted) FROM u";
@@ -183,17 +282,6 @@ static const char find_instrument_sql[] =
     " SELECT instrument_id, false FROM mdx.instrument"
     " WHERE exchange = $1 AND market = $2 AND symbol = $3";
 
-static int
-fail(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* The first line of the server's message for a failed command. */
 static void
 db_message(PGconn *c, const PGresult *r, char *out, size_t outsz)
@@ -229,13 +317,22 @@ die_db(struct mdx_load *l, PGresult *r, const char *what)
 	st = mdx_db_error_status(l->c, r);
 	if (r != NULL)
 		PQclear(r);
+	l->pend = NULL;
 	if (PQstatus(l->c) == CONNECTION_BAD)
 		mdx_die(st, "lost the connection to the warehouse %s: %s", what,
 		    msg);
+	/* Leave a COPY in progress and read what is left of the command. */
+	while ((r = PQgetResult(l->c)) != NULL) {
+		if (PQresultStatus(r) == PGRES_COPY_IN)
+			PQputCopyEnd(l->c, "mdx-load failed");
+		PQclear(r);
+	}
 	PQclear(PQexec(l->c, "ROLLBACK"));
 	mdx_load_finish(l, st, msg);
 	mdx_die(st, "warehouse error %s: %s", what, msg);
 }
+
+static void complete_pending(struct mdx_load *);
 
 static PGresult *
 check(struct mdx_load *l, PGresult *r, const char *what)
@@ -251,6 +348,7 @@ static PGresult *
 execp(struct mdx_load *l, const char *sql, int n, const char *const *p,
     const char *what)
 {
+	complete_pending(l);
 	return check(l, PQexecParams(l->c, sql, n, NULL, p, NULL, NULL, 0),
 	    what);
 }
@@ -262,15 +360,19 @@ mdx_load_begin(PGconn *c, const char *args, size_t batch)
 	const char *p[2];
 	PGresult *r;
 	size_t nb;
+	int k;
 
 	l = mdx_calloc(1, sizeof(*l));
 	l->c = c;
 	l->batch = batch > 0 ? batch : 1;
 	for (nb = 16; nb < l->batch * 2; nb *= 2)
 		;
-	l->e = mdx_calloc(l->batch, sizeof(*l->e));
-	l->bucket = mdx_calloc(nb, sizeof(*l->bucket));
-	memset(l->bucket, 0xff, nb * sizeof(*l->bucket));
+	for (k = 0; k < 2; k++) {
+		l->bat[k].e = mdx_calloc(l->batch, sizeof(*l->bat[k].e));
+		l->bat[k].bucket = mdx_calloc(nb, sizeof(*l->bat[k].bucket));
+		memset(l->bat[k].bucket, 0xff, nb * sizeof(*l->bat[k].bucket));
+	}
+	l->b = &l->bat[0];
 	l->mask = nb - 1;
 	l->doc = mdx_json_doc_new();
 	mdx_db_check_schema(c);
@@ -393,7 +495,8 @@ instrument_id(struct mdx_load *l, const char *ex, const char *mk,
 	if ((i = inst_find(l, l->tmp.data, n)) != NULL)
 		return i->iid;
 	for (try = 0; try < 2; try++) {
-		r = execp(l, find_instrument_sql, 3, p, "creating an instrument");
+		r = execp(l, find_instrument_sql, 3, p,
+		    "creating an instrument");
 		if (PQntuples(r) > 0)
 			break;
 		PQclear(r);
@@ -457,21 +560,21 @@ load_instrument(struct mdx_load *l, const struct mdx_json *obj, char *err,
 	if (mdx_json_strcpy(mdx_json_get(obj, "exchange"), ex, sizeof(ex)) ||
 	    mdx_json_strcpy(mdx_json_get(obj, "market"), mk, sizeof(mk)) ||
 	    !mdx_market_known(ex, mk))
-		return fail(err, errsz, "bad instrument: unknown exchange or "
+		return mdx_errf(err, errsz, "bad instrument: unknown exchange or "
 		    "market");
 	if (mdx_json_strcpy(mdx_json_get(obj, "symbol"), sym, sizeof(sym)))
-		return fail(err, errsz, "bad instrument: bad \"symbol\"");
+		return mdx_errf(err, errsz, "bad instrument: bad \"symbol\"");
 	p[0] = ex;
 	p[1] = mk;
 	p[2] = sym;
 	for (i = 0; i < 3; i++)
 		if (param_str(mdx_json_get(obj, strs[i]), sb[i], sizeof(sb[i]),
 		    &p[3 + (i < 2 ? i : 5)]))
-			return fail(err, errsz, "bad instrument: bad \"%s\"",
+			return mdx_errf(err, errsz, "bad instrument: bad \"%s\"",
 			    strs[i]);
 	for (i = 0; i < 3; i++)
 		if (param_dec(mdx_json_get(obj, decs[i]), db[i], &p[5 + i]))
-			return fail(err, errsz, "bad instrument: bad \"%s\"",
+			return mdx_errf(err, errsz, "bad instrument: bad \"%s\"",
 			    decs[i]);
 	r = execp(l, instrument_sql, 9, p, "writing an instrument");
 	l->n.instruments++;
@@ -489,52 +592,8 @@ load_instrument(struct mdx_load *l, const struct mdx_json *obj, char *err,
 }
 
 /* ------------------------------------------------------------------------
- * The COPY text format: backslash, tab, newline and carriage return are
- * escaped; \N is NULL.
+ * COPY rows (mdx_copy_text, mdx_copy_dec).
  */
-
-static void
-copy_text(struct mdx_buf *b, const char *s, size_t n)
-{
-	size_t i, run;
-
-	mdx_buf_grow(b, n * 2);
-	for (i = 0; i < n; i += run) {
-		for (run = 0; i + run < n; run++) {
-			char ch = s[i + run];
-			if (ch == '\\' || ch == '\t' || ch == '\n' || ch == '\r')
-				break;
-		}
-		mdx_buf_add(b, s + i, run);
-		if (i + run < n) {
-			switch (s[i + run]) {
-			case '\\':
-				mdx_buf_add(b, "\\\\", 2);
-				break;
-			case '\t':
-				mdx_buf_add(b, "\\t", 2);
-				break;
-			case '\n':
-				mdx_buf_add(b, "\\n", 2);
-				break;
-			default:
-				mdx_buf_add(b, "\\r", 2);
-				break;
-			}
-			run++;
-		}
-	}
-}
-
-static void
-copy_dec(struct mdx_buf *b, const mdx_dec *d, int present)
-{
-	mdx_buf_addch(b, '\t');
-	if (present)
-		mdx_dec_add_to_buf(b, d);
-	else
-		mdx_buf_add(b, "\\N", 2);
-}
 
 static void
 copy_time(struct mdx_buf *b, mdx_time t)
@@ -572,15 +631,17 @@ need_month(struct mdx_load *l, mdx_time t)
 
 	mdx_time_split(t, &tm);
 	m = tm.year * 12 + tm.month - 1;
-	l->mlo = mdx_time_join(tm.year, tm.month, 1, 0, 0, 0, 0);
-	l->mhi = tm.month == 12 ? mdx_time_join(tm.year + 1, 1, 1, 0, 0, 0, 0) :
-	    mdx_time_join(tm.year, tm.month + 1, 1, 0, 0, 0, 0);
-	for (i = 0; i < l->nneed; i++)
-		if (l->need[i] == m)
+	l->b->mlo = mdx_time_join(tm.year, tm.month, 1, 0, 0, 0, 0);
+	if (tm.month == 12)
+		l->b->mhi = mdx_time_join(tm.year + 1, 1, 1, 0, 0, 0, 0);
+	else
+		l->b->mhi = mdx_time_join(tm.year, tm.month + 1, 1, 0, 0, 0, 0);
+	for (i = 0; i < l->b->nneed; i++)
+		if (l->b->need[i] == m)
 			return;
-	if (l->nneed == MONTHS_MAX)
+	if (l->b->nneed == MONTHS_MAX)
 		mdx_load_flush(l);
-	l->need[l->nneed++] = m;
+	l->b->need[l->b->nneed++] = m;
 }
 
 /*
@@ -597,8 +658,8 @@ ensure_partitions(struct mdx_load *l)
 	size_t i, j;
 	int32_t m;
 
-	for (i = 0; i < l->nneed; i++) {
-		m = l->need[i];
+	for (i = 0; i < l->b->nneed; i++) {
+		m = l->b->need[i];
 		for (j = 0; j < l->nmonths; j++)
 			if (l->months[j] == m)
 				break;
@@ -611,26 +672,27 @@ ensure_partitions(struct mdx_load *l)
 		if (l->nmonths < MONTHS_MAX)
 			l->months[l->nmonths++] = m;
 	}
-	l->nneed = 0;
+	l->b->nneed = 0;
 }
 
 static void
-candle_line(struct mdx_buf *b, int64_t iid, const struct mdx_candle *c)
+candle_line(struct mdx_buf *b, int64_t iid, const struct mdx_candle *c,
+    const char *run_id)
 {
 	mdx_buf_printf(b, "%" PRId64 "\t%s\t", iid, c->interval->code);
 	copy_time(b, c->open_time);
-	copy_dec(b, &c->open, 1);
-	copy_dec(b, &c->high, 1);
-	copy_dec(b, &c->low, 1);
-	copy_dec(b, &c->close, 1);
-	copy_dec(b, &c->volume, c->has & MDX_C_VOLUME);
-	copy_dec(b, &c->quote_volume, c->has & MDX_C_QUOTE_VOLUME);
+	mdx_copy_dec(b, &c->open, 1);
+	mdx_copy_dec(b, &c->high, 1);
+	mdx_copy_dec(b, &c->low, 1);
+	mdx_copy_dec(b, &c->close, 1);
+	mdx_copy_dec(b, &c->volume, c->has & MDX_C_VOLUME);
+	mdx_copy_dec(b, &c->quote_volume, c->has & MDX_C_QUOTE_VOLUME);
 	if (c->has & MDX_C_TRADES)
 		mdx_buf_printf(b, "\t%" PRId64, c->trades);
 	else
 		mdx_buf_add(b, "\t\\N", 3);
-	copy_dec(b, &c->taker_buy_volume, c->has & MDX_C_TAKER_BUY_VOLUME);
-	copy_dec(b, &c->taker_buy_quote_volume,
+	mdx_copy_dec(b, &c->taker_buy_volume, c->has & MDX_C_TAKER_BUY_VOLUME);
+	mdx_copy_dec(b, &c->taker_buy_quote_volume,
 	    c->has & MDX_C_TAKER_BUY_QUOTE_VOLUME);
 	mdx_buf_addstr(b, c->closed ? "\tt\t" : "\tf\t");
 	mdx_buf_addstr(b, mdx_origin_name(c->origin));
@@ -643,7 +705,37 @@ candle_line(struct mdx_buf *b, int64_t iid, const struct mdx_candle *c)
 		copy_time(b, c->fetched_at);
 	else
 		mdx_buf_add(b, "\\N", 2);
+	mdx_buf_addch(b, '\t');
+	mdx_buf_addstr(b, run_id);
 	mdx_buf_addch(b, '\n');
+}
+
+/* Widens the open_time range of the candle's series in the batch. */
+static void
+note_series(struct mdx_load *l, int64_t iid, const struct mdx_interval *iv,
+    mdx_time t)
+{
+	struct series *r;
+	size_t i;
+
+	for (i = 0; i < l->b->nseries; i++) {
+		r = &l->b->series[i];
+		if (r->iid == iid && r->iv == iv) {
+			if (t < r->lo)
+				r->lo = t;
+			if (t > r->hi)
+				r->hi = t;
+			return;
+		}
+	}
+	if (l->b->nseries == SERIES_MAX) {
+		l->b->manyseries = 1;
+		return;
+	}
+	r = &l->b->series[l->b->nseries++];
+	r->iid = iid;
+	r->iv = iv;
+	r->lo = r->hi = t;
 }
 
 static int
@@ -659,11 +751,11 @@ load_candle(struct mdx_load *l, const struct mdx_json *obj, char *err,
 
 	if (mdx_candle_from_json(c, obj, why, sizeof(why)) != 0 ||
 	    mdx_candle_check(c, why, sizeof(why)) != 0)
-		return fail(err, errsz, "bad candle: %s", why);
+		return mdx_errf(err, errsz, "bad candle: %s", why);
 	iid = instrument_id(l, c->exchange, c->market, c->symbol);
 	h = entry_hash(iid, c->interval, c->open_time);
-	for (i = l->bucket[h & l->mask]; i != -1; i = l->e[i].next) {
-		e = &l->e[i];
+	for (i = l->b->bucket[h & l->mask]; i != -1; i = l->b->e[i].next) {
+		e = &l->b->e[i];
 		if (e->iid != iid || e->iv != c->interval ||
 		    e->open_time != c->open_time)
 			continue;
@@ -679,31 +771,33 @@ load_candle(struct mdx_load *l, const struct mdx_json *obj, char *err,
 		if (!mdx_candle_supersedes(&b, &a))
 			return 0;
 		/* The newcomer replaces it: its line goes at the end. */
-		e->off = l->copy.len;
-		candle_line(&l->copy, iid, c);
-		e->len = (uint32_t)(l->copy.len - e->off);
+		e->off = l->b->copy.len;
+		candle_line(&l->b->copy, iid, c, l->run_id_s);
+		e->len = (uint32_t)(l->b->copy.len - e->off);
 		e->closed = (uint8_t)c->closed;
 		e->fetched_at = c->fetched_at;
 		e->has_fetched = (c->has & MDX_C_FETCHED_AT) != 0;
-		l->ndead++;
+		l->b->ndead++;
 		return 0;
 	}
-	e = &l->e[l->ne];
+	e = &l->b->e[l->b->ne];
 	e->iid = iid;
 	e->iv = c->interval;
 	e->open_time = c->open_time;
 	e->fetched_at = c->fetched_at;
 	e->has_fetched = (c->has & MDX_C_FETCHED_AT) != 0;
 	e->closed = (uint8_t)c->closed;
-	e->off = l->copy.len;
-	candle_line(&l->copy, iid, c);
-	e->len = (uint32_t)(l->copy.len - e->off);
-	e->next = l->bucket[h & l->mask];
-	l->bucket[h & l->mask] = (int32_t)l->ne;
-	if (l->nneed == 0 || c->open_time < l->mlo || c->open_time >= l->mhi)
+	e->off = l->b->copy.len;
+	candle_line(&l->b->copy, iid, c, l->run_id_s);
+	e->len = (uint32_t)(l->b->copy.len - e->off);
+	e->next = l->b->bucket[h & l->mask];
+	l->b->bucket[h & l->mask] = (int32_t)l->b->ne;
+	if (l->b->nneed == 0 || c->open_time < l->b->mlo ||
+	    c->open_time >= l->b->mhi)
 		need_month(l, c->open_time);
-	l->ne++;
-	if (l->ne == l->batch)
+	note_series(l, iid, c->interval, c->open_time);
+	l->b->ne++;
+	if (l->b->ne == l->batch)
 		mdx_load_flush(l);
 	return 0;
 }
@@ -725,42 +819,42 @@ load_depth(struct mdx_load *l, const struct mdx_json *obj, char *err,
 	if (mdx_json_strcpy(mdx_json_get(obj, "exchange"), ex, sizeof(ex)) ||
 	    mdx_json_strcpy(mdx_json_get(obj, "market"), mk, sizeof(mk)) ||
 	    !mdx_market_known(ex, mk))
-		return fail(err, errsz, "bad depth: unknown exchange or "
+		return mdx_errf(err, errsz, "bad depth: unknown exchange or "
 		    "market");
 	if (mdx_json_strcpy(mdx_json_get(obj, "symbol"), sym, sizeof(sym)))
-		return fail(err, errsz, "bad depth: bad \"symbol\"");
+		return mdx_errf(err, errsz, "bad depth: bad \"symbol\"");
 	v = mdx_json_get(obj, "time");
 	if (v == NULL || v->type != MDX_JSON_STRING ||
 	    mdx_time_parse_rfc3339(v->text, v->len, &t) != 0)
-		return fail(err, errsz, "bad depth: bad \"time\"");
+		return mdx_errf(err, errsz, "bad depth: bad \"time\"");
 	bids = mdx_json_get(obj, "bids");
 	asks = mdx_json_get(obj, "asks");
 	if (bids == NULL || bids->type != MDX_JSON_ARRAY || asks == NULL ||
 	    asks->type != MDX_JSON_ARRAY)
-		return fail(err, errsz, "bad depth: \"bids\" and \"asks\" "
+		return mdx_errf(err, errsz, "bad depth: \"bids\" and \"asks\" "
 		    "must be arrays");
 	v = mdx_json_get(obj, "update_id");
 	has_uid = v != NULL && v->type != MDX_JSON_NULL;
 	if (has_uid && mdx_json_int(v, &uid) != 0)
-		return fail(err, errsz, "bad depth: bad \"update_id\"");
+		return mdx_errf(err, errsz, "bad depth: bad \"update_id\"");
 	iid = instrument_id(l, ex, mk, sym);
-	mdx_buf_printf(&l->dcopy, "%zu\t%" PRId64 "\t", l->nd, iid);
-	copy_time(&l->dcopy, t);
-	mdx_buf_addch(&l->dcopy, '\t');
+	mdx_buf_printf(&l->b->dcopy, "%zu\t%" PRId64 "\t", l->b->nd, iid);
+	copy_time(&l->b->dcopy, t);
+	mdx_buf_addch(&l->b->dcopy, '\t');
 	mdx_buf_reset(&l->json);
 	mdx_json_dump(bids, &l->json);
-	copy_text(&l->dcopy, l->json.data, l->json.len);
-	mdx_buf_addch(&l->dcopy, '\t');
+	mdx_copy_text(&l->b->dcopy, l->json.data, l->json.len);
+	mdx_buf_addch(&l->b->dcopy, '\t');
 	mdx_buf_reset(&l->json);
 	mdx_json_dump(asks, &l->json);
-	copy_text(&l->dcopy, l->json.data, l->json.len);
+	mdx_copy_text(&l->b->dcopy, l->json.data, l->json.len);
 	if (has_uid)
-		mdx_buf_printf(&l->dcopy, "\t%" PRId64 "\n", uid);
+		mdx_buf_printf(&l->b->dcopy, "\t%" PRId64 "\n", uid);
 	else
-		mdx_buf_add(&l->dcopy, "\t\\N\n", 4);
-	l->nd++;
+		mdx_buf_add(&l->b->dcopy, "\t\\N\n", 4);
+	l->b->nd++;
 	l->n.depth++;
-	if (l->nd >= l->batch)
+	if (l->b->nd >= l->batch)
 		mdx_load_flush(l);
 	return 0;
 }
@@ -774,11 +868,11 @@ mdx_load_line(struct mdx_load *l, const char *line, size_t len, char *err,
 
 	l->n.read++;
 	if ((root = mdx_json_parse(l->doc, line, len)) == NULL)
-		r = fail(err, errsz, "bad record: not JSON: %s",
+		r = mdx_errf(err, errsz, "bad record: not JSON: %s",
 		    mdx_json_error(l->doc));
 	else if (root->type != MDX_JSON_OBJECT ||
 	    (kind = mdx_json_get(root, "kind")) == NULL)
-		r = fail(err, errsz, "bad record: no \"kind\"");
+		r = mdx_errf(err, errsz, "bad record: no \"kind\"");
 	else if (mdx_json_str_eq(kind, "candle"))
 		r = load_candle(l, root, err, errsz);
 	else if (mdx_json_str_eq(kind, "depth"))
@@ -786,7 +880,7 @@ mdx_load_line(struct mdx_load *l, const char *line, size_t len, char *err,
 	else if (mdx_json_str_eq(kind, "instrument"))
 		r = load_instrument(l, root, err, errsz);
 	else
-		r = fail(err, errsz, "bad record: \"kind\" is not candle, "
+		r = mdx_errf(err, errsz, "bad record: \"kind\" is not candle, "
 		    "depth or instrument");
 	if (r != 0)
 		l->n.rejected++;
@@ -804,10 +898,24 @@ mdx_load_reject(struct mdx_load *l)
  * Writing a batch.
  */
 
-/* Sends one COPY stream of lines. */
+/* Whether a failed result is a unique violation (a concurrent writer). */
+static int
+unique_violation(const PGresult *r)
+{
+	const char *st;
+
+	st = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	return st != NULL && strcmp(st, "23505") == 0;
+}
+
+/*
+ * Sends one COPY stream of lines: the whole buffer, or, with entries, the
+ * lines of the entries whose state is in the mask (bits 1 << ST_*).  The
+ * result is left for copy_result().
+ */
 static void
-copy_in(struct mdx_load *l, const char *sql, const char *data, size_t len,
-    const struct entry *e, size_t ne)
+copy_send(struct mdx_load *l, const char *sql, const char *data, size_t len,
+    const struct entry *e, size_t ne, unsigned mask)
 {
 	PGresult *r;
 	size_t i, chunk;
@@ -822,77 +930,394 @@ copy_in(struct mdx_load *l, const char *sql, const char *data, size_t len,
 		}
 	} else {
 		for (i = 0; i < ne; i++)
-			if (PQputCopyData(l->c, data + e[i].off,
+			if ((mask & (1u << e[i].state)) != 0 &&
+			    PQputCopyData(l->c, data + e[i].off,
 			    (int)e[i].len) != 1)
 				die_db(l, NULL, "sending COPY data");
 	}
 	if (PQputCopyEnd(l->c, NULL) != 1)
 		die_db(l, NULL, "ending COPY");
-	r = PQgetResult(l->c);
-	check(l, r, "in COPY");
-	PQclear(r);
-	while ((r = PQgetResult(l->c)) != NULL)
-		PQclear(r);
 }
 
+/*
+ * Waits for the result of a COPY.  Returns -1 after a unique violation
+ * when soft is set (the caller rolls back and tries another way); any
+ * other failure ends the program.
+ */
+static int
+copy_result(struct mdx_load *l, int soft)
+{
+	PGresult *r;
+	int ret = 0;
+
+	r = PQgetResult(l->c);
+	if (soft && r != NULL && PQresultStatus(r) == PGRES_FATAL_ERROR &&
+	    unique_violation(r)) {
+		PQclear(r);
+		ret = -1;
+	} else {
+		check(l, r, "in COPY");
+		PQclear(r);
+	}
+	while ((r = PQgetResult(l->c)) != NULL)
+		PQclear(r);
+	return ret;
+}
+
+static int
+copy_in(struct mdx_load *l, const char *sql, const char *data, size_t len,
+    const struct entry *e, size_t ne, unsigned mask, int soft)
+{
+	copy_send(l, sql, data, len, e, ne, mask);
+	return copy_result(l, soft);
+}
+
+/* Runs an upsert that returns (inserted, revised); with the run id as $1
+ * when nparam is 1. */
 static void
-upsert_counts(struct mdx_load *l, const char *sql, unsigned long *ins,
-    unsigned long *rev, const char *what)
+upsert_counts(struct mdx_load *l, const char *sql, int nparam,
+    unsigned long *ins, unsigned long *rev, const char *what)
 {
 	const char *p[1] = { l->run_id_s };
 	PGresult *r;
 
-	r = execp(l, sql, 1, p, what);
+	r = execp(l, sql, nparam, p, what);
 	*ins = strtoul(PQgetvalue(r, 0, 0), NULL, 10);
 	*rev = strtoul(PQgetvalue(r, 0, 1), NULL, 10);
 	PQclear(r);
 }
 
-void
-mdx_load_flush(struct mdx_load *l)
+/* Field i (0-based) of a COPY line, without copying. */
+static const char *
+field(const char *line, int i, size_t *n)
 {
-	unsigned long ins, rev;
-	const char *p[2];
-	size_t i, nb;
+	const char *p = line, *t;
 
-	if (l->ne == 0 && l->nd == 0)
-		return;
-	if (l->ne > 0)
-		ensure_partitions(l);
-	PQclear(check(l, PQexec(l->c, "BEGIN"), "starting a batch"));
-	if (l->ne > 0) {
-		copy_in(l, "COPY pg_temp.mdx_stage_candle FROM STDIN",
-		    l->copy.data, l->copy.len, l->ndead > 0 ? l->e : NULL,
-		    l->ne);
-		upsert_counts(l, upsert_candle_sql, &ins, &rev,
-		    "writing candles");
-		l->n.candles += l->ne;
-		l->n.inserted += ins;
-		l->n.revised += rev;
-		l->n.unchanged += l->ne - ins - rev;
+	while (i-- > 0)
+		p = strchr(p, '\t') + 1;
+	t = p + strcspn(p, "\t\n");
+	*n = t - p;
+	return p;
+}
+
+/* Whether a stored value (PQ text, or NULL) and a COPY field are equal:
+ * numerically for decimals, as text otherwise. */
+static int
+same_value(const PGresult *r, int row, int col, const char *f, size_t n,
+    int decimal)
+{
+	mdx_dec a, b;
+	const char *v;
+
+	if (PQgetisnull(r, row, col))
+		return n == 2 && memcmp(f, "\\N", 2) == 0;
+	if (n == 2 && memcmp(f, "\\N", 2) == 0)
+		return 0;
+	v = PQgetvalue(r, row, col);
+	if (!decimal)
+		return strlen(v) == n && memcmp(v, f, n) == 0;
+	if (mdx_dec_parse(&a, v, strlen(v)) != MDX_DEC_OK ||
+	    mdx_dec_parse(&b, f, n) != MDX_DEC_OK)
+		return 0;
+	return mdx_dec_cmp(&a, &b) == 0;
+}
+
+/*
+ * Reads back the stored candles in the batch's ranges and sets the state
+ * of each batch candle: new (not stored), same (nothing would change, or
+ * the stored one wins: closed against open, or fetched later) or differs.
+ * The rows come one at a time (single-row mode), so memory stays flat.
+ * Returns the number that differ.
+ */
+static size_t
+compare_stored(struct mdx_load *l, size_t *nsame)
+{
+	struct mdx_buf a[4] = { MDX_BUF_INIT, MDX_BUF_INIT, MDX_BUF_INIT,
+	    MDX_BUF_INIT };
+	static const int dec[13] = { 1, 1, 1, 1, 1, 1, 0, 1, 1, 0, 0, 0, 0 };
+	const struct mdx_interval *iv;
+	char tb[MDX_TIME_BUFSZ];
+	const char *p[4], *line, *f;
+	struct entry *e;
+	PGresult *r, *rest;
+	size_t i, n, ndiff = 0;
+	int64_t iid, t, fa;
+	int32_t j;
+	int k, differs, done;
+
+	for (i = 0; i < l->b->ne; i++)
+		l->b->e[i].state = ST_NEW;
+	*nsame = 0;
+	for (k = 0; k < 4; k++)
+		mdx_buf_addch(&a[k], '{');
+	for (i = 0; i < l->b->nseries; i++) {
+		if (i > 0)
+			for (k = 0; k < 4; k++)
+				mdx_buf_addch(&a[k], ',');
+		mdx_buf_printf(&a[0], "%" PRId64, l->b->series[i].iid);
+		mdx_buf_addstr(&a[1], l->b->series[i].iv->code);
+		mdx_time_format(l->b->series[i].lo, tb);
+		mdx_buf_addstr(&a[2], tb);
+		mdx_time_format(l->b->series[i].hi, tb);
+		mdx_buf_addstr(&a[3], tb);
 	}
-	if (l->nd > 0) {
-		copy_in(l, "COPY pg_temp.mdx_stage_depth FROM STDIN",
-		    l->dcopy.data, l->dcopy.len, NULL, 0);
-		upsert_counts(l, upsert_depth_sql, &ins, &rev,
-		    "writing depth snapshots");
-		l->n.depth_inserted += ins;
-		l->n.depth_revised += rev;
+	for (k = 0; k < 4; k++) {
+		mdx_buf_addch(&a[k], '}');
+		p[k] = a[k].data;
 	}
+	if (!PQsendQueryParams(l->c, stored_sql, 4, NULL, p, NULL, NULL, 0) ||
+	    !PQsetSingleRowMode(l->c))
+		die_db(l, NULL, "reading stored candles");
+	for (k = 0; k < 4; k++)
+		mdx_buf_free(&a[k]);
+	done = 0;
+	while ((r = PQgetResult(l->c)) != NULL) {
+		if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+			PQclear(r);
+			done = 1;
+			continue;
+		}
+		if (PQresultStatus(r) != PGRES_SINGLE_TUPLE) {
+			while ((rest = PQgetResult(l->c)) != NULL)
+				PQclear(rest);
+			die_db(l, r, "reading stored candles");
+		}
+		iid = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		iv = mdx_interval_lookup(PQgetvalue(r, 0, 1));
+		t = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
+		e = NULL;
+		j = l->b->bucket[entry_hash(iid, iv, t) & l->mask];
+		for (; j != -1; j = l->b->e[j].next)
+			if (l->b->e[j].iid == iid && l->b->e[j].iv == iv &&
+			    l->b->e[j].open_time == t) {
+				e = &l->b->e[j];
+				break;
+			}
+		if (e == NULL) {
+			PQclear(r);
+			continue;
+		}
+		line = l->b->copy.data + e->off;
+		differs = 0;
+		for (k = 0; k < 13 && !differs; k++) {
+			f = field(line, 3 + k, &n);
+			if (!same_value(r, 0, 3 + k, f, n, dec[k]))
+				differs = 1;
+		}
+		/* The stored one wins: closed against open, or fetched
+		 * later. */
+		if (differs && PQgetvalue(r, 0, 12)[0] == 't' && !e->closed)
+			differs = 0;
+		if (differs && e->has_fetched && !PQgetisnull(r, 0, 16)) {
+			fa = strtoll(PQgetvalue(r, 0, 16), NULL, 10);
+			if (e->fetched_at < fa)
+				differs = 0;
+		}
+		e->state = differs ? ST_DIFFERS : ST_SAME;
+		if (differs)
+			ndiff++;
+		else
+			(*nsame)++;
+		PQclear(r);
+	}
+	if (!done)
+		die_db(l, NULL, "reading stored candles");
+	return ndiff;
+}
+
+enum way { WAY_COMPARE, WAY_MERGE, WAY_UPSERT };
+
+#define M_ALL ((1u << ST_NEW) | (1u << ST_SAME) | (1u << ST_DIFFERS))
+#define M_NEW (1u << ST_NEW)
+#define M_CHANGED ((1u << ST_NEW) | (1u << ST_DIFFERS))
+
+/* Merges the staged candles (see above): sets the inserted and revised
+ * counts, or returns -1 after a unique violation. */
+static int
+merge_staged(struct mdx_load *l, unsigned long *ins, unsigned long *rev)
+{
+	PGresult *r;
+
+	PQclear(check(l, PQexec(l->c, nested_sql), "planning a batch"));
+	r = PQexec(l->c, merge_candle_sql);
+	if (r != NULL && PQresultStatus(r) == PGRES_FATAL_ERROR &&
+	    unique_violation(r)) {
+		PQclear(r);
+		return -1;
+	}
+	check(l, r, "writing candles");
+	*ins = strtoul(PQgetvalue(r, 0, 0), NULL, 10);
+	*rev = strtoul(PQgetvalue(r, 0, 1), NULL, 10);
+	PQclear(r);
+	return 0;
+}
+
+/* Empties a batch for the next candles. */
+static void
+reset_batch(struct mdx_load *l, struct batch *b)
+{
+	size_t i;
+
+	for (i = 0; i <= l->mask; i++)
+		b->bucket[i] = -1;
+	b->ne = 0;
+	b->ndead = 0;
+	b->nd = 0;
+	b->nseries = 0;
+	b->manyseries = 0;
+	mdx_buf_reset(&b->copy);
+	mdx_buf_reset(&b->dcopy);
+}
+
+/* Ends the batch's transaction: the counts go to the run row and are kept
+ * only when the commit succeeds. */
+static void
+finish_batch(struct mdx_load *l, unsigned long ins, unsigned long rev,
+    unsigned long dins, unsigned long drev)
+{
+	struct mdx_load_counts save;
+	const char *p[2];
+	PGresult *r;
+
+	save = l->n;
+	l->n.candles += l->b->ne;
+	l->n.inserted += ins;
+	l->n.revised += rev;
+	l->n.unchanged += l->b->ne - ins - rev;
+	l->n.depth_inserted += dins;
+	l->n.depth_revised += drev;
 	l->n.batches++;
 	counts_json(l, &l->json);
 	p[0] = l->run_id_s;
 	p[1] = l->json.data;
 	PQclear(execp(l, "UPDATE mdx.run SET counts = $2::jsonb"
 	    " WHERE run_id = $1", 2, p, "updating the run"));
-	PQclear(check(l, PQexec(l->c, "COMMIT"), "committing a batch"));
-	for (nb = l->mask + 1, i = 0; i < nb; i++)
-		l->bucket[i] = -1;
-	l->ne = 0;
-	l->ndead = 0;
-	l->nd = 0;
-	mdx_buf_reset(&l->copy);
-	mdx_buf_reset(&l->dcopy);
+	r = PQexec(l->c, "COMMIT");
+	if (r == NULL || PQresultStatus(r) != PGRES_COMMAND_OK) {
+		l->n = save;
+		die_db(l, r, "committing a batch");
+	}
+	PQclear(r);
+}
+
+/*
+ * Writes the batch l->b in one transaction, the candles the given way (see
+ * above).  Returns 0 when it is committed; 1 when its COPY is under way
+ * (a batch of new candles only: the program goes on reading while the
+ * server takes it in, and complete_pending() finishes it); -1, rolled
+ * back, when a concurrent writer's key got in the way.
+ */
+static int
+write_batch(struct mdx_load *l, enum way way)
+{
+	unsigned long ins = 0, rev = 0, dins = 0, drev = 0;
+	size_t i, ndiff, nsame;
+
+	PQclear(check(l, PQexec(l->c, "BEGIN"), "starting a batch"));
+	if (l->b->ne > 0 && way == WAY_COMPARE) {
+		ndiff = compare_stored(l, &nsame);
+		if (ndiff == 0 && nsame < l->b->ne && l->b->nd == 0) {
+			copy_send(l, "COPY mdx.candle (" CANDLE_COLS
+			    ") FROM STDIN", l->b->copy.data, l->b->copy.len,
+			    l->b->e, l->b->ne, M_NEW);
+			l->pend = l->b;
+			l->pend_ins = l->b->ne - nsame;
+			return 1;
+		} else if (ndiff == 0 && nsame < l->b->ne) {
+			if (copy_in(l, "COPY mdx.candle (" CANDLE_COLS
+			    ") FROM STDIN", l->b->copy.data, l->b->copy.len,
+			    l->b->e, l->b->ne, M_NEW, 1) != 0)
+				goto collided;
+			ins = l->b->ne - nsame;
+		} else if (ndiff > 0) {
+			copy_in(l, "COPY pg_temp.mdx_stage_candle FROM STDIN",
+			    l->b->copy.data, l->b->copy.len, l->b->e, l->b->ne,
+			    M_CHANGED, 0);
+			if (merge_staged(l, &ins, &rev) != 0)
+				goto collided;
+		}
+	} else if (l->b->ne > 0) {
+		for (i = 0; i < l->b->ne; i++)
+			l->b->e[i].state = ST_NEW;
+		copy_in(l, "COPY pg_temp.mdx_stage_candle FROM STDIN",
+		    l->b->copy.data, l->b->copy.len,
+		    l->b->ndead > 0 ? l->b->e : NULL, l->b->ne, M_ALL, 0);
+		if (way == WAY_MERGE) {
+			if (merge_staged(l, &ins, &rev) != 0)
+				goto collided;
+		} else
+			upsert_counts(l, upsert_candle_sql, 0, &ins, &rev,
+			    "writing candles");
+	}
+	if (l->b->nd > 0) {
+		copy_in(l, "COPY pg_temp.mdx_stage_depth FROM STDIN",
+		    l->b->dcopy.data, l->b->dcopy.len, NULL, 0, M_ALL, 0);
+		upsert_counts(l, upsert_depth_sql, 1, &dins, &drev,
+		    "writing depth snapshots");
+	}
+	finish_batch(l, ins, rev, dins, drev);
+	return 0;
+
+collided:
+	PQclear(check(l, PQexec(l->c, "ROLLBACK"), "rolling back a batch"));
+	mdx_debug("batch met a concurrent writer's key; writing it again");
+	return -1;
+}
+
+/*
+ * Finishes the batch whose COPY is under way, if any: waits for the
+ * server, then commits, or, when a concurrent writer's key got in the
+ * way, rolls back and writes it again with the upsert.  Called before
+ * anything else is sent on the connection.
+ */
+static void
+complete_pending(struct mdx_load *l)
+{
+	struct batch *cur;
+
+	if (l->pend == NULL)
+		return;
+	cur = l->b;
+	l->b = l->pend;
+	l->pend = NULL;
+	if (copy_result(l, 1) == 0)
+		finish_batch(l, l->pend_ins, 0, 0, 0);
+	else {
+		PQclear(check(l, PQexec(l->c, "ROLLBACK"),
+		    "rolling back a batch"));
+		mdx_debug("batch met a concurrent writer's key; writing it "
+		    "again");
+		if (write_batch(l, WAY_UPSERT) != 0)
+			mdx_die(MDX_EX_FAIL, "cannot write a batch");
+	}
+	reset_batch(l, l->b);
+	l->b = cur;
+}
+
+void
+mdx_load_flush(struct mdx_load *l)
+{
+	enum way way;
+	int r;
+
+	complete_pending(l);
+	if (l->b->ne == 0 && l->b->nd == 0)
+		return;
+	way = WAY_MERGE;
+	if (l->b->ne > 0) {
+		ensure_partitions(l);
+		if (!l->b->manyseries)
+			way = WAY_COMPARE;
+	}
+	while ((r = write_batch(l, way)) < 0) {
+		if (way == WAY_UPSERT)
+			mdx_die(MDX_EX_FAIL, "cannot write a batch");
+		way = WAY_UPSERT;
+	}
+	if (r == 1)
+		l->b = l->b == &l->bat[0] ? &l->bat[1] : &l->bat[0];
+	else
+		reset_batch(l, l->b);
 }
 
 /*
@@ -911,6 +1336,7 @@ mdx_load_finish(struct mdx_load *l, int status, const char *message)
 	    PQstatus(l->c) != CONNECTION_OK)
 		return;
 	l->finished = 1;
+	complete_pending(l);
 	counts_json(l, &l->json);
 	snprintf(st, sizeof(st), "%d", status);
 	p[0] = l->run_id_s;
@@ -964,10 +1390,12 @@ mdx_load_free(struct mdx_load *l)
 			free(i->key);
 			free(i);
 		}
-	free(l->e);
-	free(l->bucket);
-	mdx_buf_free(&l->copy);
-	mdx_buf_free(&l->dcopy);
+	for (b = 0; b < 2; b++) {
+		free(l->bat[b].e);
+		free(l->bat[b].bucket);
+		mdx_buf_free(&l->bat[b].copy);
+		mdx_buf_free(&l->bat[b].dcopy);
+	}
 	mdx_buf_free(&l->tmp);
 	mdx_buf_free(&l->json);
 	mdx_json_doc_free(l->doc);

@@ -77,6 +77,12 @@ void mdx_die(int status, const char *fmt, ...) MDX_PRINTF(2, 3) MDX_NORETURN;
 /* Prints only when mdx_verbose >= 2 (-v twice, or MDX_VERBOSE=2). */
 void mdx_debug(const char *fmt, ...) MDX_PRINTF(1, 2);
 
+/*
+ * Formats a reason into err[errsz] and returns -1: the one-line failure
+ * report of functions that leave the wording of an error to their caller.
+ */
+int mdx_errf(char *err, size_t errsz, const char *fmt, ...) MDX_PRINTF(3, 4);
+
 /* Whether stderr is a terminal; progress output is shown only then. */
 int mdx_stderr_is_tty(void);
 
@@ -143,7 +149,9 @@ char *mdx_buf_detach(struct mdx_buf *b, size_t *len);
  * Bad-line reasons: "line too long (more than N bytes)", "invalid UTF-8 at
  * column C", "NUL byte at column C" (C counts bytes from 1).  Input errors
  * name the input: "cannot open 'F': ...", "read error on 'F': ...",
- * "cannot read 'F': truncated gzip input".
+ * "cannot read 'F': truncated gzip input", and for bytes after the last
+ * compressed member that are not a whole member (a cut or garbage):
+ * "cannot read 'F': truncated or corrupt compressed data after byte N".
  *
  * After MDX_RD_ERR the rest of that input is skipped, and the next call
  * goes on with the next input; a program that must not lose data ends with
@@ -385,7 +393,8 @@ typedef int64_t mdx_time;
 mdx_time mdx_now(void);
 
 /* RFC 3339: "2024-01-01T00:00:00Z", "2024-01-01T00:00:00.123Z",
- * "2024-01-01T02:00:00+02:00", "2024-01-01" (midnight).  0 ok, -1 bad. */
+ * "2024-01-01T02:00:00+02:00", "2024-01-01" (midnight).  0 ok, -1 bad
+ * (also an offset that moves the instant out of the years 0000-9999). */
 int mdx_time_parse_rfc3339(const char *s, size_t n, mdx_time *t);
 
 /*
@@ -409,6 +418,10 @@ int mdx_time_parse(const char *s, mdx_time *t);
 int mdx_time_format(mdx_time t, char *buf);
 /* "2024-01-01": the UTC date, for lake partitions. */
 int mdx_time_format_date(mdx_time t, char *buf);
+
+/* a / b rounded towards minus infinity (b != 0), for calendar and bucket
+ * arithmetic on times before the epoch. */
+int64_t mdx_floordiv(int64_t a, int64_t b);
 
 /* Breaks t into UTC calendar fields (month 1-12, wday 0 = Sunday). */
 struct mdx_tm {
@@ -514,6 +527,18 @@ struct mdx_migration {
 };
 extern const struct mdx_migration mdx_migrations[];
 extern const int mdx_nmigrations;
+
+/* ------------------------------------------------------------------------
+ * COPY text rows (lib/copy.c), for bulk loads into the warehouse.  In
+ * COPY's text format backslash, tab, newline and carriage return are
+ * escaped and \N is NULL; fields are separated by tabs, rows end with a
+ * newline.
+ */
+
+/* Appends s[0..n) escaped as the content of one field. */
+void mdx_copy_text(struct mdx_buf *b, const char *s, size_t n);
+/* Appends a tab and the decimal, or a tab and \N when !present. */
+void mdx_copy_dec(struct mdx_buf *b, const mdx_dec *d, int present);
 
 /* ------------------------------------------------------------------------
  * The watchlist.  See mdx-watchlist(5).  One entry per line:
@@ -850,7 +875,7 @@ int mdx_fmt_double(double v, char *buf);
  */
 #define MDX_SYMBOL_MAX 128	/* bytes of a symbol, NUL included */
 #define MDX_NAME_MAX 16		/* bytes of an exchange or market code */
-#define MDX_ERRSZ 160		/* room for a reason given by these functions */
+#define MDX_ERRSZ 160		/* room for a reason these functions give */
 
 enum mdx_origin {
 	MDX_ORIGIN_EXCHANGE,	/* an exchange's REST API */
@@ -937,11 +962,12 @@ uint64_t mdx_candle_key_hash(const struct mdx_candle *c);
  * candle wins over an open one; between two closed or two open ones, the
  * later fetched_at wins, and when that does not decide, the later one (b).
  */
-int mdx_candle_supersedes(const struct mdx_candle *b, const struct mdx_candle *a);
+int mdx_candle_supersedes(const struct mdx_candle *b,
+    const struct mdx_candle *a);
 
 /*
  * Dropping duplicates from a candle stream in bounded memory (lib/dedup.c):
- * the last `window` distinct candles are held (about 450 bytes each); a
+ * the last `window` distinct candles are held (about 500 bytes each); a
  * candle with the key of a held one is a duplicate and replaces it when
  * mdx_candle_supersedes() says so.  Candles come out in the order their
  * keys first appeared, at most `window` candles late.
@@ -1228,7 +1254,7 @@ struct mdx_fetch_req {
 	char why[320];		/* !ok: why it was given up */
 	/* Private to the engine. */
 	void *easy;
-	mdx_time ready_at;
+	mdx_time ready_at, sent_at;
 	int limited;
 	long retry_after, used_weight;
 	int html;

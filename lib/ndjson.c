@@ -46,6 +46,7 @@ struct mdx_reader {
 	size_t npre;		/* libarchive must be given first */
 	int pre_given;
 	char *arbuf;		/* libarchive's input buffer */
+	int64_t fed;		/* bytes handed to libarchive */
 	int rd_errno;		/* errno of a failed read under libarchive */
 	int eof;		/* no more bytes in this input */
 
@@ -219,6 +220,7 @@ ar_read(struct archive *a, void *arg, const void **p)
 	if (!r->pre_given) {
 		r->pre_given = 1;
 		*p = r->pre;
+		r->fed += r->npre;
 		return r->npre;
 	}
 	if ((n = xread(r->fd, r->arbuf, RD_CHUNK)) < 0) {
@@ -227,6 +229,7 @@ ar_read(struct archive *a, void *arg, const void **p)
 		return -1;
 	}
 	*p = r->arbuf;
+	r->fed += n;
 	return n;
 }
 
@@ -246,6 +249,32 @@ ar_err(struct mdx_reader *r)
 	first = *m >= 'A' && *m <= 'Z' ? *m - 'A' + 'a' : *m;
 	return set_err(r, r->rd_errno ? MDX_EX_IOERR : MDX_EX_DATAERR,
 	    "cannot read '%s': %c%s", r->name, first, m + 1);
+}
+
+/*
+ * At the end of the decompressed data: libarchive ends quietly at bytes
+ * that do not start another member, such as a gzip cut inside the header
+ * of its second member, or garbage after the last one, and the rest of
+ * the input would be lost unseen.  Any byte the decompressor did not use
+ * is an error.
+ */
+static int
+ar_check_end(struct mdx_reader *r)
+{
+	int64_t used = archive_filter_bytes(r->ar, -1);
+	ssize_t n;
+	char c;
+
+	if (used == r->fed) {
+		if ((n = xread(r->fd, &c, 1)) < 0)
+			return set_err(r, MDX_EX_IOERR, "read error on '%s': %s",
+			    r->name, strerror(errno));
+		if (n == 0)
+			return 0;
+	}
+	return set_err(r, MDX_EX_DATAERR, "cannot read '%s': truncated or "
+	    "corrupt compressed data after byte %lld", r->name,
+	    (long long)used);
 }
 
 /* The magic numbers of the compressed formats read. */
@@ -306,6 +335,7 @@ input_open(struct mdx_reader *r)
 	r->rd_errno = 0;
 	r->npre = 0;
 	r->pre_given = 0;
+	r->fed = 0;
 	r->start = r->end = r->scan = 0;
 	r->skipping = 0;
 	if (strcmp(path, "-") == 0) {
@@ -373,9 +403,13 @@ input_open(struct mdx_reader *r)
 		return MDX_RD_ERR;
 	}
 	rc = archive_read_next_header(r->ar, &ent);
-	if (rc == ARCHIVE_EOF)
+	if (rc == ARCHIVE_EOF) {
 		r->eof = 1;	/* empty once decompressed */
-	else if (rc < ARCHIVE_WARN)
+		if (ar_check_end(r) != 0) {
+			input_close(r);
+			return MDX_RD_ERR;
+		}
+	} else if (rc < ARCHIVE_WARN)
 		goto bad;
 	return 1;
 bad:
@@ -418,6 +452,8 @@ fill(struct mdx_reader *r)
 	    space < RD_CHUNK ? space : RD_CHUNK);
 	if (an < 0)
 		return ar_err(r);
+	if (an == 0 && ar_check_end(r) != 0)
+		return MDX_RD_ERR;
 	r->end += an;
 	return an;
 }

@@ -24,22 +24,12 @@
  * the gap arithmetic need no calendar.
  */
 static int64_t
-floordiv(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-
-	if ((a % b != 0) && ((a < 0) != (b < 0)))
-		q--;
-	return q;
-}
-
-static int64_t
 slot_of(const struct mdx_interval *iv, mdx_time t)
 {
 	struct mdx_tm tm;
 
 	if (iv->ms > 0)
-		return floordiv(t - mdx_interval_floor(iv, 0), iv->ms);
+		return mdx_floordiv(t - mdx_interval_floor(iv, 0), iv->ms);
 	mdx_time_split(t, &tm);
 	return (int64_t)tm.year * 12 + (tm.month - 1);
 }
@@ -51,7 +41,7 @@ slot_time(const struct mdx_interval *iv, int64_t s)
 
 	if (iv->ms > 0)
 		return s * iv->ms + mdx_interval_floor(iv, 0);
-	y = floordiv(s, 12);
+	y = mdx_floordiv(s, 12);
 	return mdx_time_join((int)y, (int)(s - y * 12) + 1, 1, 0, 0, 0, 0);
 }
 
@@ -73,6 +63,8 @@ struct fval {
 	const char *p;
 	size_t n;
 	int type;
+	int ok;		/* d holds the decimal, parsed while scanning */
+	mdx_dec d;
 };
 
 #define IS(k, lit) (memcmp((k), (lit), sizeof(lit) - 1) == 0)
@@ -163,11 +155,163 @@ str_end(const char *p, const char *e)
 	return p;
 }
 
+#define KEY(lit, id) do {						\
+	if ((size_t)(e - p) > sizeof(lit) - 1 &&			\
+	    memcmp(p, lit "\"", sizeof(lit)) == 0) {			\
+		*pp = p + sizeof(lit);					\
+		return (id);						\
+	}								\
+} while (0)
+
+/*
+ * The member the key at p names, matched against the known keys with their
+ * closing quote, so that the key needs no scan; *pp is set past the quote.
+ * -1 for another key (*pp unchanged).
+ */
+static int
+key_match(const char *p, const char *e, const char **pp)
+{
+	switch (*p) {
+	case 'b':
+		KEY("base_count", F_BASE_COUNT);
+		KEY("base_expected", F_BASE_EXPECTED);
+		break;
+	case 'c':
+		KEY("close", F_CLOSE);
+		KEY("closed", F_CLOSED);
+		break;
+	case 'e':
+		KEY("exchange", F_EXCHANGE);
+		break;
+	case 'f':
+		KEY("fetched_at", F_FETCHED_AT);
+		break;
+	case 'h':
+		KEY("high", F_HIGH);
+		break;
+	case 'i':
+		KEY("interval", F_INTERVAL);
+		break;
+	case 'k':
+		KEY("kind", F_KIND);
+		break;
+	case 'l':
+		KEY("low", F_LOW);
+		break;
+	case 'm':
+		KEY("market", F_MARKET);
+		break;
+	case 'o':
+		KEY("open", F_OPEN);
+		KEY("open_time", F_OPEN_TIME);
+		KEY("origin", F_ORIGIN);
+		break;
+	case 'p':
+		KEY("partial", F_PARTIAL);
+		break;
+	case 'q':
+		KEY("quote_volume", F_QVOLUME);
+		break;
+	case 's':
+		KEY("symbol", F_SYMBOL);
+		break;
+	case 't':
+		KEY("trades", F_TRADES);
+		KEY("taker_buy_volume", F_TBV);
+		KEY("taker_buy_quote_volume", F_TBQV);
+		break;
+	case 'v':
+		KEY("volume", F_VOLUME);
+		break;
+	default:
+		break;
+	}
+	return -1;
+}
+
+/* Members whose string values are decimals or times: their characters
+ * are scanned in a tight loop rather than by str_end(). */
+#define NUMERIC_FIELD(i) (((i) >= F_OPEN && (i) <= F_TBQV && (i) != F_TRADES) \
+    || (i) == F_OPEN_TIME || (i) == F_FETCHED_AT)
+
+#define DECIMAL_FIELD(i) ((i) >= F_OPEN && (i) <= F_TBQV && (i) != F_TRADES)
+
+/*
+ * Scans and parses a plain decimal string value ("42283.58", at most 18
+ * digits) in one pass; returns the end.  f->ok tells whether f->d holds
+ * it (the caller checks that the end is the closing quote).
+ */
+static const char *
+scan_dec(const char *p, const char *e, struct fval *f)
+{
+	const char *dot = NULL, *start;
+	int64_t v = 0;
+	int neg = 0, nd = 0;
+
+	f->ok = 0;
+	if (p < e && *p == '-') {
+		neg = 1;
+		p++;
+	}
+	start = p;
+	for (; p < e; p++) {
+		if (*p >= '0' && *p <= '9') {
+			if (++nd > 18)
+				return p;
+			v = v * 10 + (*p - '0');
+		} else if (*p == '.' && dot == NULL)
+			dot = p;
+		else
+			break;
+	}
+	if (nd == 0 || start[0] == '.' || (dot != NULL && dot + 1 == p))
+		return p;
+	f->d.coef = neg ? -(__int128)v : (__int128)v;
+	f->d.scale = dot != NULL ? (int)(p - dot - 1) : 0;
+	f->ok = 1;
+	return p;
+}
+
+#define DIGIT(c) ((c) >= '0' && (c) <= '9')
+
+/*
+ * The end of the JSON number at p, or NULL when it is not one (RFC 8259:
+ * no leading zeros, digits after the point and in the exponent), so that
+ * the scan accepts no number mdx_json would reject ("04", "1-2").
+ */
+static const char *
+num_end(const char *p, const char *e)
+{
+	if (p < e && *p == '-')
+		p++;
+	if (p == e || !DIGIT(*p))
+		return NULL;
+	if (*p == '0')
+		p++;
+	else
+		while (p < e && DIGIT(*p))
+			p++;
+	if (p < e && *p == '.') {
+		if (++p == e || !DIGIT(*p))
+			return NULL;
+		while (p < e && DIGIT(*p))
+			p++;
+	}
+	if (p < e && (*p == 'e' || *p == 'E')) {
+		if (++p < e && (*p == '+' || *p == '-'))
+			p++;
+		if (p == e || !DIGIT(*p))
+			return NULL;
+		while (p < e && DIGIT(*p))
+			p++;
+	}
+	return p;
+}
+
 static int
 fast_scan(const char *s, size_t n, struct fval *f)
 {
 	const char *p = s, *e = s + n, *k, *v;
-	size_t kn;
 	int idx, type;
 
 	while (p < e && (*p == ' ' || *p == '\t'))
@@ -178,11 +322,19 @@ fast_scan(const char *s, size_t n, struct fval *f)
 		if (p == e || *p != '"')
 			return -1;
 		k = ++p;
-		p = str_end(p, e);
-		if (p == e || *p != '"')
+		if (p == e)
 			return -1;
-		kn = (size_t)(p - k);
-		p++;
+		idx = key_match(k, e, &p);
+		if (idx >= 0 && f[idx].type != 0)
+			return -1;	/* repeated: the JSON path decides */
+		if (idx < 0) {
+			p = str_end(k, e);
+			if (p == e || *p != '"')
+				return -1;
+			p++;
+			if (field_index(k, (size_t)(p - 1 - k)) >= 0)
+				return -1;	/* a known key with escapes */
+		}
 		if (p == e || *p++ != ':')
 			return -1;
 		if (p == e)
@@ -191,11 +343,22 @@ fast_scan(const char *s, size_t n, struct fval *f)
 		switch (*p) {
 		case '"':
 			v = ++p;
-			p = str_end(p, e);
+			if (idx >= 0 && DECIMAL_FIELD(idx)) {
+				p = scan_dec(p, e, &f[idx]);
+				if (p == e || *p != '"') {
+					f[idx].ok = 0;
+					p = str_end(v, e);
+				}
+			} else if (idx >= 0 && NUMERIC_FIELD(idx))
+				while (p < e && ((*p >= '0' && *p <= ':') ||
+				    *p == '.' || *p == '-' || *p == 'T' ||
+				    *p == 'Z'))
+					p++;
+			else
+				p = str_end(p, e);
 			if (p == e || *p != '"')
 				return -1;
 			type = 's';
-			idx = field_index(k, kn);
 			if (idx >= 0) {
 				f[idx].p = v;
 				f[idx].n = (size_t)(p - v);
@@ -222,14 +385,10 @@ fast_scan(const char *s, size_t n, struct fval *f)
 			type = 'z';
 			goto lit;
 		default:
-			if (*p != '-' && (*p < '0' || *p > '9'))
+			if ((p = num_end(p, e)) == NULL)
 				return -1;
-			while (p < e && ((*p >= '0' && *p <= '9') || *p == '.' ||
-			    *p == '-' || *p == '+' || *p == 'e' || *p == 'E'))
-				p++;
 			type = 'n';
 		lit:
-			idx = field_index(k, kn);
 			if (idx >= 0) {
 				f[idx].p = v;
 				f[idx].n = (size_t)(p - v);
@@ -301,20 +460,6 @@ int_text(int64_t *out, const char *s, size_t n)
 	return 0;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = floordiv(y, 400);
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 #define D2(p) (((p)[0] - '0') * 10 + ((p)[1] - '0'))
 #define ISD(c) ((c) >= '0' && (c) <= '9')
 
@@ -342,8 +487,7 @@ time_text(mdx_time *t, const char *s, size_t n)
 		return -1;
 	if (d > 28 && mdx_time_parse_rfc3339(s, n, t) != 0)
 		return -1;	/* 2023-02-30 and such */
-	*t = ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * MDX_MS_MINUTE +
-	    (int64_t)se * 1000;
+	*t = mdx_time_join(y, mo, d, h, mi, se, 0);
 	return 0;
 }
 
@@ -362,7 +506,11 @@ fast_dec(const struct fval *f, mdx_dec *d, unsigned bit, unsigned *has)
 {
 	if (bit != 0 && (f->type == 0 || f->type == 'z'))
 		return 0;
-	if (f->type != 's' || dec_text(d, f->p, f->n) != MDX_DEC_OK)
+	if (f->type != 's')
+		return -1;
+	if (f->ok)
+		*d = f->d;
+	else if (dec_text(d, f->p, f->n) != MDX_DEC_OK)
 		return -1;
 	*has |= bit;
 	return 0;
@@ -393,7 +541,13 @@ fast_candle(const struct fval *f, struct mdx_candle *c)
 	unsigned bh = 0;
 	int o;
 
-	memset(c, 0, sizeof(*c));
+	/* Only what may stay unset: this runs for every line. */
+	c->has = 0;
+	c->trades = 0;
+	c->base_count = c->base_expected = 0;
+	c->fetched_at = 0;
+	c->volume = c->quote_volume = c->taker_buy_volume =
+	    c->taker_buy_quote_volume = mdx_dec_from_int(0);
 	if (f[F_KIND].type != 0 && !(f[F_KIND].type == 's' &&
 	    f[F_KIND].n == 6 && memcmp(f[F_KIND].p, "candle", 6) == 0))
 		return -1;
@@ -461,9 +615,13 @@ mdx_rollup_parse(struct mdx_candle *c, const char *line, size_t len,
 {
 	struct fval f[F_NFIELDS];
 	struct mdx_json *root;
+	int i;
 
-	memset(f, 0, sizeof(f));
+	for (i = 0; i < F_NFIELDS; i++)
+		f[i].type = 0;
 	if (fast_scan(line, len, f) != 0 || fast_candle(f, c) != 0) {
+		/* The fast path may have filled part of c: start afresh. */
+		memset(c, 0, sizeof(*c));
 		if ((root = mdx_json_parse(doc, line, len)) == NULL) {
 			snprintf(why, whysz, "bad JSON: %s",
 			    mdx_json_error(doc));

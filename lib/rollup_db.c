@@ -48,6 +48,14 @@ struct ctx {
 	int temp_made;
 	/* The newest source open time read per instrument (in read order). */
 	struct ilist thr_inst, thr_ms;
+	/*
+	 * Instruments new to both the gap table and the first rollup from
+	 * the base interval: their gaps are found by the engine while it
+	 * rolls them up, which saves a scan of their whole series.
+	 */
+	struct ilist defer;
+	struct mdx_buf gapcopy;
+	uint64_t ngapcopy;
 	/* Counts for the summary and mdx.run. */
 	uint64_t read, written, deleted, held, buckets, fresh, gaps_found;
 	uint64_t confirmed, filled_gaps, filled_candles;
@@ -298,14 +306,33 @@ struct emit {
 	uint64_t n;
 };
 
-static void
-add_dec(struct mdx_buf *b, const mdx_dec *d, int have)
+static int
+ilist_has(const struct ilist *l, int64_t v)
 {
-	mdx_buf_addch(b, '\t');
-	if (have)
-		mdx_dec_add_to_buf(b, d);
-	else
-		mdx_buf_add(b, "\\N", 2);
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->v[i] == v)
+			return 1;
+	return 0;
+}
+
+/* A gap the engine found, as a COPY row for agg_gap, when it is wanted. */
+static void
+emit_gap(void *arg, const struct mdx_candle *s, mdx_time from, mdx_time to,
+    int64_t count)
+{
+	struct emit *e = arg;
+	int64_t inst = strtoll(s->symbol, NULL, 10);
+	char t1[MDX_TIME_BUFSZ], t2[MDX_TIME_BUFSZ];
+
+	if (!ilist_has(&e->x->defer, inst))
+		return;
+	mdx_time_format(from, t1);
+	mdx_time_format(to, t2);
+	mdx_buf_printf(&e->x->gapcopy, "%lld\t%s\t%s\t%lld\n",
+	    (long long)inst, t1, t2, (long long)count);
+	e->x->ngapcopy++;
 }
 
 static void
@@ -315,18 +342,18 @@ emit_row(void *arg, const struct mdx_candle *c)
 	struct mdx_buf *b = e->b;
 
 	mdx_buf_printf(b, "%s\t%lld", c->symbol, (long long)c->open_time);
-	add_dec(b, &c->open, 1);
-	add_dec(b, &c->high, 1);
-	add_dec(b, &c->low, 1);
-	add_dec(b, &c->close, 1);
-	add_dec(b, &c->volume, c->has & MDX_C_VOLUME);
-	add_dec(b, &c->quote_volume, c->has & MDX_C_QUOTE_VOLUME);
+	mdx_copy_dec(b, &c->open, 1);
+	mdx_copy_dec(b, &c->high, 1);
+	mdx_copy_dec(b, &c->low, 1);
+	mdx_copy_dec(b, &c->close, 1);
+	mdx_copy_dec(b, &c->volume, c->has & MDX_C_VOLUME);
+	mdx_copy_dec(b, &c->quote_volume, c->has & MDX_C_QUOTE_VOLUME);
 	if (c->has & MDX_C_TRADES)
 		mdx_buf_printf(b, "\t%lld", (long long)c->trades);
 	else
 		mdx_buf_add(b, "\t\\N", 3);
-	add_dec(b, &c->taker_buy_volume, c->has & MDX_C_TAKER_BUY_VOLUME);
-	add_dec(b, &c->taker_buy_quote_volume,
+	mdx_copy_dec(b, &c->taker_buy_volume, c->has & MDX_C_TAKER_BUY_VOLUME);
+	mdx_copy_dec(b, &c->taker_buy_quote_volume,
 	    c->has & MDX_C_TAKER_BUY_QUOTE_VOLUME);
 	mdx_buf_printf(b, "\t%s\t%d\t%d\n", c->closed ? "t" : "f",
 	    c->base_count, c->base_expected);
@@ -450,10 +477,49 @@ copy_through(struct ctx *x, const char *sql, const struct mdx_interval *src,
 	}
 }
 
-#define SRC_COLS "c.instrument_id, (extract(epoch FROM c.open_time) * 1000)" \
+#define SRC_COLS "c.instrument_id, round(date_part('epoch', c.open_time) * 1000)" \
     "::int8, c.open, c.high, c.low, c.close, c.volume, c.quote_volume, " \
     "c.trades, c.taker_buy_volume, c.taker_buy_quote_volume, c.closed, " \
     "c.base_count"
+
+/*
+ * Replaces the gap rows of the deferred instruments with the gaps the
+ * engine found, keeping the status of gaps found again (as
+ * mdx.detect_gaps_many does), and moves their gap watermarks.
+ */
+static void
+write_deferred_gaps(struct ctx *x, int64_t seq)
+{
+	struct mdx_buf arr = MDX_BUF_INIT;
+	const char *p[3];
+	PGresult *r;
+
+	qq(x, "CREATE TEMP TABLE IF NOT EXISTS agg_gap (i bigint, "
+	    "f timestamptz, t timestamptz, n bigint)");
+	qq(x, "TRUNCATE agg_gap");
+	copy_in(x, "COPY agg_gap FROM STDIN", &x->gapcopy);
+	ilist_array(&x->defer, &arr);
+	p[0] = arr.data;
+	p[1] = x->base->code;
+	p[2] = x->run;
+	r = qp(x, "WITH old AS (DELETE FROM mdx.gap x WHERE x.instrument_id = "
+	    "ANY($1::bigint[]) AND x.interval = $2 AND x.status <> 'filled' "
+	    "RETURNING x.*), ins AS (INSERT INTO mdx.gap (instrument_id, "
+	    "interval, from_time, to_time, missing, status, detected_at, "
+	    "refetched_at, confirmed_at, run_id) SELECT g.i, $2, g.f, g.t, "
+	    "g.n, coalesce(o.status, 'open'), coalesce(o.detected_at, now()), "
+	    "o.refetched_at, o.confirmed_at, $3::bigint FROM agg_gap g "
+	    "LEFT JOIN LATERAL (SELECT * FROM old WHERE old.instrument_id = "
+	    "g.i AND old.from_time <= g.f AND g.t <= old.to_time "
+	    "ORDER BY old.from_time LIMIT 1) o ON true RETURNING 1) "
+	    "SELECT count(*) FROM ins", 3, p);
+	x->gaps_found += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	set_watermarks(x, x->base->code, "gaps", x->base->code, seq,
+	    &x->defer);
+	x->defer.n = 0;
+	mdx_buf_free(&arr);
+}
 
 /*
  * Rolls up target interval t from source interval src for the fresh
@@ -496,7 +562,8 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 		}
 	}
 	PQclear(r);
-	qsort(bk, nbk, sizeof(*bk), cmp_ibucket);
+	if (nbk > 1)
+		qsort(bk, nbk, sizeof(*bk), cmp_ibucket);
 	for (i = k = 0; i < nbk; i++)
 		if (k == 0 || cmp_ibucket(&bk[k - 1], &bk[i]) != 0)
 			bk[k++] = bk[i];
@@ -512,6 +579,12 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 	ro.nto = 1;
 	ro.unit = x->base;
 	ro.candle = emit_row;
+	if (src == x->base && x->defer.n > 0) {
+		ro.gaps = 1;
+		ro.gap = emit_gap;
+		mdx_buf_reset(&x->gapcopy);
+		x->ngapcopy = 0;
+	}
 	memset(&em, 0, sizeof(em));
 	em.x = x;
 	em.b = &x->copy;
@@ -627,6 +700,8 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 		PQclear(r);
 	}
 	set_watermarks(x, t->code, "rollup", src->code, seq, &done);
+	if (ro.gaps)
+		write_deferred_gaps(x, seq);
 	qq(x, "COMMIT");
 	snprintf(s1, sizeof(s1), "%zu", nbk);
 	snprintf(s2, sizeof(s2), "%zu", fresh.n);
@@ -663,10 +738,10 @@ add_time_elem(struct mdx_buf *b, mdx_time t, const char *inf)
  * closer than GAP_MERGE_MS merged), all in one statement.
  */
 static void
-gaps_job(struct ctx *x)
+gaps_job(struct ctx *x, const struct mdx_interval *first_rollup)
 {
 	struct ilist fresh = { 0 }, done = { 0 }, ri = { 0 }, rlo = { 0 },
-	    rhi = { 0 };
+	    rhi = { 0 }, later = { 0 };
 	struct mdx_buf a1 = MDX_BUF_INIT, a2 = MDX_BUF_INIT,
 	    a3 = MDX_BUF_INIT;
 	const char *code = x->base->code;
@@ -678,6 +753,18 @@ gaps_job(struct ctx *x)
 
 	seq = snapshot_seq(x);
 	fresh_instruments(x, code, "gaps", code, &fresh);
+	if (first_rollup != NULL) {
+		/* Left to the first rollup from the base (see ctx.defer). */
+		fresh_instruments(x, first_rollup->code, "rollup", code,
+		    &later);
+		for (i = j = 0; i < fresh.n; i++) {
+			if (ilist_has(&later, fresh.v[i]))
+				ilist_add(&x->defer, fresh.v[i]);
+			else
+				fresh.v[j++] = fresh.v[i];
+		}
+		fresh.n = (size_t)j;
+	}
 	r = changes(x, code, "gaps", code, seq);
 	for (j = 0; j < PQntuples(r); j++) {
 		inst = strtoll(PQgetvalue(r, j, 0), NULL, 10);
@@ -725,6 +812,7 @@ gaps_job(struct ctx *x)
 	qq(x, "COMMIT");
 out:
 	free(fresh.v);
+	free(later.v);
 	free(done.v);
 	free(ri.v);
 	free(rlo.v);
@@ -984,7 +1072,7 @@ mdx_agg_db_run(const struct mdx_agg_db *o)
 		qq(&x, "DELETE FROM mdx.rollup_watermark");
 		qq(&x, "DELETE FROM mdx.candle_change");
 	}
-	gaps_job(&x);
+	gaps_job(&x, o->gaps || o->confirm || o->fill ? NULL : to[0]);
 	if (o->gaps) {
 		print_gaps(&x);
 		end_run(&x, 0);
@@ -995,7 +1083,7 @@ mdx_agg_db_run(const struct mdx_agg_db *o)
 		confirm_gaps(&x);
 	if (o->fill) {
 		fill_gaps(&x);
-		gaps_job(&x);
+		gaps_job(&x, NULL);
 	}
 	for (i = 0; i < nto; i++) {
 		/* The finest finer interval of the run that divides it. */
@@ -1023,6 +1111,8 @@ mdx_agg_db_run(const struct mdx_agg_db *o)
 	mdx_buf_free(&x.copy);
 	free(x.thr_inst.v);
 	free(x.thr_ms.v);
+	free(x.defer.v);
+	mdx_buf_free(&x.gapcopy);
 	mdx_db_close(x.c);
 	return MDX_EX_OK;
 }
@@ -1067,26 +1157,9 @@ struct recbatch {
 
 /* Appends s and a tab as a field of COPY's text format. */
 static void
-copy_text(struct mdx_buf *b, const char *s)
+copy_field(struct mdx_buf *b, const char *s)
 {
-	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '\\':
-			mdx_buf_add(b, "\\\\", 2);
-			break;
-		case '\t':
-			mdx_buf_add(b, "\\t", 2);
-			break;
-		case '\n':
-			mdx_buf_add(b, "\\n", 2);
-			break;
-		case '\r':
-			mdx_buf_add(b, "\\r", 2);
-			break;
-		default:
-			mdx_buf_addch(b, *s);
-		}
-	}
+	mdx_copy_text(b, s, strlen(s));
 	mdx_buf_addch(b, '\t');
 }
 
@@ -1108,9 +1181,9 @@ rec_flush(struct ctx *x, struct recbatch *rb, uint64_t *differ, uint64_t *missin
 	for (k = 0; k < rb->n; k++) {
 		mdx_time_format(rb->c[k].open_time, tb);
 		mdx_buf_printf(&b, "%zu\t", k);
-		copy_text(&b, rb->c[k].exchange);
-		copy_text(&b, rb->c[k].market);
-		copy_text(&b, rb->c[k].symbol);
+		copy_field(&b, rb->c[k].exchange);
+		copy_field(&b, rb->c[k].market);
+		copy_field(&b, rb->c[k].symbol);
 		mdx_buf_printf(&b, "%s\t%s\n", rb->c[k].interval->code, tb);
 	}
 	qq(x, "TRUNCATE agg_rec");

@@ -15,6 +15,14 @@
 
 #include "mdx.h"
 
+/* The steps are inlined into both the per-value and the array forms; the
+ * array loops are only fast when the state stays in registers. */
+#if defined(__GNUC__)
+#define STEP static inline __attribute__((always_inline)) int
+#else
+#define STEP static inline int
+#endif
+
 /* TA-Lib's TA_IS_ZERO and TA_IS_ZERO_OR_NEG threshold (ta_utility.h). */
 #define TA_EPSILON 0.00000000000001
 
@@ -37,7 +45,7 @@ mdx_ta_sma_init(struct mdx_ta_sma *s, int n)
 	s->ring = ring_new(n);
 }
 
-static inline int
+STEP
 sma_step(struct mdx_ta_sma *s, double x, double *out)
 {
 	double t;
@@ -75,7 +83,7 @@ mdx_ta_ema_init(struct mdx_ta_ema *s, int n)
 	s->k = (double)2.0 / ((double)(n + 1));
 }
 
-static inline int
+STEP
 ema_step(struct mdx_ta_ema *s, double x, double *out)
 {
 	if (s->count < s->n) {
@@ -105,7 +113,7 @@ mdx_ta_wma_init(struct mdx_ta_wma *s, int n)
 	s->ring = ring_new(n);
 }
 
-static inline int
+STEP
 wma_step(struct mdx_ta_wma *s, double x, double *out)
 {
 	int divider = (s->n * (s->n + 1)) >> 1;
@@ -147,7 +155,7 @@ mdx_ta_rsi_init(struct mdx_ta_rsi *s, int n)
 	s->n = n;
 }
 
-static inline int
+STEP
 rsi_step(struct mdx_ta_rsi *s, double x, double *out)
 {
 	double d, t;
@@ -209,7 +217,7 @@ mdx_ta_macd_init(struct mdx_ta_macd *s, int fast, int slow, int signal)
 	mdx_ta_ema_init(&s->sig, signal);
 }
 
-static inline int
+STEP
 macd_step(struct mdx_ta_macd *s, double x, double *out)
 {
 	double m, sig;
@@ -251,7 +259,7 @@ mdx_ta_bbands_init(struct mdx_ta_bbands *s, int n, double up, double dn)
 	s->ring = ring_new(n);
 }
 
-static inline int
+STEP
 bbands_step(struct mdx_ta_bbands *s, double x, double *out)
 {
 	double t, mean, m2, old, sd;
@@ -298,7 +306,7 @@ mdx_ta_atr_init(struct mdx_ta_atr *s, int n)
 	s->n = n;
 }
 
-static inline int
+STEP
 atr_step(struct mdx_ta_atr *s, const struct mdx_ta_bar *b,
     double *out)
 {
@@ -433,7 +441,7 @@ mdx_ta_stoch_init(struct mdx_ta_stoch *s, int fastk, int slowk, int slowd)
 	mdx_ta_sma_init(&s->d, slowd);
 }
 
-static inline int
+STEP
 stoch_step(struct mdx_ta_stoch *s, const struct mdx_ta_bar *b, double *out)
 {
 	double diff, raw, k, d;
@@ -514,7 +522,7 @@ mdx_ta_obv_init(struct mdx_ta_obv *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static inline int
+STEP
 obv_step(struct mdx_ta_obv *s, const struct mdx_ta_bar *b,
     double *out)
 {
@@ -541,7 +549,7 @@ mdx_ta_roc_init(struct mdx_ta_roc *s, int n)
 	s->ring = ring_new(n);
 }
 
-static inline int
+STEP
 roc_step(struct mdx_ta_roc *s, double x, double *out)
 {
 	double old = s->ring[s->pos];
@@ -575,9 +583,9 @@ mdx_ta_sma_update(struct mdx_ta_sma *s, double x, double *out)
 }
 
 /*
- * Once a whole window lies inside the array, the oldest value is read from
- * the array rather than the ring (fewer stores in the loop), and at the end
- * the ring is refilled from the array's last n values.
+ * The array forms of SMA, WMA and ROC: once a whole window lies inside the
+ * array, the oldest value is read from the array rather than the ring, and
+ * at the end the ring is refilled from the array's last n values.
  */
 size_t
 mdx_ta_sma_run(struct mdx_ta_sma *s, const double *x, size_t n,
@@ -643,16 +651,30 @@ mdx_ta_wma_run(struct mdx_ta_wma *s, const double *x, size_t n,
     double *const *out)
 {
 	struct mdx_ta_wma t = *s;
-	double v[1];
-	size_t i, k = 0;
-	int j;
+	double *o = out[0], sum, sub, nd, dv;
+	size_t i, k = 0, w = (size_t)t.n;
+	int divider = (t.n * (t.n + 1)) >> 1;
 
-	for (i = 0; i < n; i++) {
-		if (!wma_step(&t, x[i], v))
-			continue;
-		for (j = 0; j < 1; j++)
-			out[j][k] = v[j];
-		k++;
+	for (i = 0; i < n && i < w; i++)
+		k += wma_step(&t, x[i], o + k);
+	if (i < n) {
+		sum = t.sum;
+		sub = t.sub;
+		nd = t.n;	/* the int to double conversions, done once */
+		dv = divider;
+		for (; i < n; i++) {
+			sub += x[i];
+			sub -= x[i - w];
+			sum += x[i] * nd;
+			o[k++] = sum / dv;
+			sum -= sub;
+		}
+		t.sum = sum;
+		t.sub = sub;
+		t.trail = x[n - w];
+		t.count += (int64_t)(n - w);
+		memcpy(t.ring, x + n - w, w * sizeof(double));
+		t.pos = 0;
 	}
 	*s = t;
 	return k;
@@ -664,22 +686,43 @@ mdx_ta_rsi_update(struct mdx_ta_rsi *s, double x, double *out)
 	return rsi_step(s, x, out);
 }
 
+/* Past its seeding RSI is one tight loop: Wilder's smoothing of both
+ * averages, with the step's operations in the step's order. */
 size_t
 mdx_ta_rsi_run(struct mdx_ta_rsi *s, const double *x, size_t n,
     double *const *out)
 {
 	struct mdx_ta_rsi t = *s;
-	double v[1];
-	size_t i, k = 0;
-	int j;
+	double *o = out[0], n1, nn, prev, gain, loss, d, sum;
+	size_t i, i0, k = 0;
 
-	for (i = 0; i < n; i++) {
-		if (!rsi_step(&t, x[i], v))
-			continue;
-		for (j = 0; j < 1; j++)
-			out[j][k] = v[j];
-		k++;
+	for (i = 0; i < n && t.count < (int64_t)t.n + 1; i++)
+		k += rsi_step(&t, x[i], o + k);
+	i0 = i;
+	n1 = t.n - 1;
+	nn = t.n;
+	prev = t.prev;
+	gain = t.gain;
+	loss = t.loss;
+	for (; i < n; i++) {
+		d = x[i] - prev;
+		prev = x[i];
+		loss *= n1;
+		gain *= n1;
+		if (d < 0)
+			loss -= d;
+		else
+			gain += d;
+		loss /= nn;
+		gain /= nn;
+		sum = gain + loss;
+		o[k++] = !((-TA_EPSILON) < sum && sum < TA_EPSILON) ?
+		    100.0 * (gain / sum) : 0.0;
 	}
+	t.count += (int64_t)(n - i0);
+	t.prev = prev;
+	t.gain = gain;
+	t.loss = loss;
 	*s = t;
 	return k;
 }

@@ -17,9 +17,8 @@
 /* 1970-01-05, the first Monday after the epoch (which was a Thursday). */
 #define WEEK_ORIGIN (4 * MDX_MS_DAY)
 
-/* Division rounding towards minus infinity. */
-static int64_t
-floordiv(int64_t a, int64_t b)
+int64_t
+mdx_floordiv(int64_t a, int64_t b)
 {
 	int64_t q = a / b;
 
@@ -31,7 +30,7 @@ floordiv(int64_t a, int64_t b)
 static int64_t
 floormod(int64_t a, int64_t b)
 {
-	return a - floordiv(a, b) * b;
+	return a - mdx_floordiv(a, b) * b;
 }
 
 /*
@@ -45,7 +44,7 @@ days_from_civil(int64_t y, int m, int d)
 	int64_t era, yoe, doy, doe;
 
 	y -= m <= 2;
-	era = floordiv(y, 400);
+	era = mdx_floordiv(y, 400);
 	yoe = y - era * 400;
 	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
 	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
@@ -59,7 +58,7 @@ civil_from_days(int64_t z, int *year, int *month, int *day)
 	int64_t era, doe, yoe, y, doy, mp;
 
 	z += 719468;
-	era = floordiv(z, 146097);
+	era = mdx_floordiv(z, 146097);
 	doe = z - era * 146097;
 	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
 	y = yoe + era * 400;
@@ -89,7 +88,7 @@ days_in_month(int y, int m)
 void
 mdx_time_split(mdx_time t, struct mdx_tm *tm)
 {
-	int64_t days = floordiv(t, MDX_MS_DAY);
+	int64_t days = mdx_floordiv(t, MDX_MS_DAY);
 	int64_t rem = t - days * MDX_MS_DAY;
 
 	civil_from_days(days, &tm->year, &tm->month, &tm->day);
@@ -136,7 +135,7 @@ mdx_time_parse_rfc3339(const char *s, size_t n, mdx_time *t)
 {
 	const char *p, *end = s + n;
 	int y, mo, d, h, mi, sec, ms = 0, oh, om, i;
-	int64_t off = 0;
+	int64_t off = 0, v;
 
 	if (n < 10 || digits(s, 4, &y) == -1 || s[4] != '-' ||
 	    digits(s + 5, 2, &mo) == -1 || s[7] != '-' ||
@@ -183,8 +182,18 @@ mdx_time_parse_rfc3339(const char *s, size_t n, mdx_time *t)
 			off = -off;
 	} else
 		return -1;
-	*t = days_from_civil(y, mo, d) * MDX_MS_DAY + h * MDX_MS_HOUR +
+	v = days_from_civil(y, mo, d) * MDX_MS_DAY + h * MDX_MS_HOUR +
 	    mi * MDX_MS_MINUTE + sec * MS_SECOND + ms + off;
+	/*
+	 * An offset can carry the instant out of the years 0000 to 9999
+	 * ("0000-01-01T00:00:00+01:00"), where mdx_time_format() cannot
+	 * write it in a form read here; reject it rather than let a record
+	 * be written that no program reads back.
+	 */
+	if (v < days_from_civil(0, 1, 1) * MDX_MS_DAY ||
+	    v >= days_from_civil(10000, 1, 1) * MDX_MS_DAY)
+		return -1;
+	*t = v;
 	return 0;
 }
 
@@ -197,8 +206,8 @@ mdx_time_from_epoch(int64_t v)
 		return v;
 	if (v > -INT64_C(100000000000000000) &&
 	    v < INT64_C(100000000000000000))
-		return floordiv(v, 1000);
-	return floordiv(v, 1000000);
+		return mdx_floordiv(v, 1000);
+	return mdx_floordiv(v, 1000000);
 }
 
 /* An optional '-' and digits that fit in int64_t, nothing else; 0 ok, -1
@@ -418,14 +427,14 @@ month_index(mdx_time t)
 {
 	int y, m, d;
 
-	civil_from_days(floordiv(t, MDX_MS_DAY), &y, &m, &d);
+	civil_from_days(mdx_floordiv(t, MDX_MS_DAY), &y, &m, &d);
 	return (int64_t)y * 12 + (m - 1);
 }
 
 static mdx_time
 month_start(int64_t idx)
 {
-	return days_from_civil(floordiv(idx, 12), (int)floormod(idx, 12) + 1,
+	return days_from_civil(mdx_floordiv(idx, 12), (int)floormod(idx, 12) + 1,
 	    1) * MDX_MS_DAY;
 }
 
@@ -437,7 +446,7 @@ mdx_interval_floor(const struct mdx_interval *iv, mdx_time t)
 	if (iv->months)
 		return month_start(month_index(t));
 	o = origin(iv);
-	return floordiv(t - o, iv->ms) * iv->ms + o;
+	return mdx_floordiv(t - o, iv->ms) * iv->ms + o;
 }
 
 mdx_time
@@ -464,7 +473,7 @@ starts_before(const struct mdx_interval *iv, mdx_time t)
 		return month_index(t) + !mdx_interval_aligned(iv, t);
 	o = origin(iv);
 	/* ceil((t - o) / ms) */
-	return -floordiv(o - t, iv->ms);
+	return -mdx_floordiv(o - t, iv->ms);
 }
 
 int64_t

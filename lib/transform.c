@@ -18,20 +18,10 @@ struct env {
 	const struct mdx_json *data;
 };
 
-static int
-fail(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 #define KEY(v, k) ((v)->keylen == sizeof(k) - 1 && \
 	memcmp((v)->key, k, sizeof(k) - 1) == 0)
 
+/* One pass over the members, by key length first: this runs per record. */
 static void
 read_env(const struct mdx_json *root, struct env *e)
 {
@@ -39,28 +29,42 @@ read_env(const struct mdx_json *root, struct env *e)
 
 	memset(e, 0, sizeof(*e));
 	for (v = root->child; v != NULL; v = v->next) {
-		if (KEY(v, "mdx"))
-			e->mdx = v;
-		else if (KEY(v, "exchange"))
-			e->exchange = v;
-		else if (KEY(v, "market"))
-			e->market = v;
-		else if (KEY(v, "kind"))
-			e->kind = v;
-		else if (KEY(v, "symbol"))
-			e->symbol = v;
-		else if (KEY(v, "interval"))
-			e->interval = v;
-		else if (KEY(v, "time"))
-			e->time = v;
-		else if (KEY(v, "source"))
-			e->source = v;
-		else if (KEY(v, "fetched_at"))
-			e->fetched_at = v;
-		else if (KEY(v, "closed"))
-			e->closed = v;
-		else if (KEY(v, "data"))
-			e->data = v;
+		switch (v->keylen) {
+		case 3:
+			if (KEY(v, "mdx"))
+				e->mdx = v;
+			break;
+		case 4:
+			if (KEY(v, "kind"))
+				e->kind = v;
+			else if (KEY(v, "time"))
+				e->time = v;
+			else if (KEY(v, "data"))
+				e->data = v;
+			break;
+		case 6:
+			if (KEY(v, "market"))
+				e->market = v;
+			else if (KEY(v, "symbol"))
+				e->symbol = v;
+			else if (KEY(v, "source"))
+				e->source = v;
+			else if (KEY(v, "closed"))
+				e->closed = v;
+			break;
+		case 8:
+			if (KEY(v, "exchange"))
+				e->exchange = v;
+			else if (KEY(v, "interval"))
+				e->interval = v;
+			break;
+		case 10:
+			if (KEY(v, "fetched_at"))
+				e->fetched_at = v;
+			break;
+		default:
+			break;
+		}
 	}
 }
 
@@ -71,18 +75,18 @@ identity(const struct env *e, const char *what, char *exchange, char *market,
 {
 	if (e->exchange == NULL ||
 	    mdx_json_strcpy(e->exchange, exchange, MDX_NAME_MAX) != 0)
-		return fail(err, errsz, "bad %s: bad or missing \"exchange\"",
+		return mdx_errf(err, errsz, "bad %s: bad or missing \"exchange\"",
 		    what);
 	if (e->market == NULL ||
 	    mdx_json_strcpy(e->market, market, MDX_NAME_MAX) != 0)
-		return fail(err, errsz, "bad %s: bad or missing \"market\"",
+		return mdx_errf(err, errsz, "bad %s: bad or missing \"market\"",
 		    what);
 	if (!mdx_market_known(exchange, market))
-		return fail(err, errsz, "bad %s: unknown exchange and market "
+		return mdx_errf(err, errsz, "bad %s: unknown exchange and market "
 		    "\"%s %s\"", what, exchange, market);
 	if (e->symbol == NULL ||
 	    mdx_json_strcpy(e->symbol, symbol, MDX_SYMBOL_MAX) != 0)
-		return fail(err, errsz, "bad %s: bad or missing \"symbol\"",
+		return mdx_errf(err, errsz, "bad %s: bad or missing \"symbol\"",
 		    what);
 	return 0;
 }
@@ -115,10 +119,10 @@ el_dec(const struct row *a, unsigned i, const char *name, mdx_dec *d,
 	int r;
 
 	if (i >= a->n)
-		return fail(err, errsz, "bad candle: no \"%s\" (data[%u])",
+		return mdx_errf(err, errsz, "bad candle: no \"%s\" (data[%u])",
 		    name, i);
 	if ((r = mdx_dec_from_json(d, a->el[i])) != MDX_DEC_OK)
-		return fail(err, errsz, "bad candle: bad \"%s\" (data[%u]): %s",
+		return mdx_errf(err, errsz, "bad candle: bad \"%s\" (data[%u]): %s",
 		    name, i, mdx_dec_strerror(r));
 	return 0;
 }
@@ -130,7 +134,7 @@ el_time(const struct row *a, unsigned i, mdx_time *t, char *err,
 	int64_t n;
 
 	if (i >= a->n || mdx_json_int(a->el[i], &n) != 0 || n < 0)
-		return fail(err, errsz, "bad candle: bad open time (data[%u])",
+		return mdx_errf(err, errsz, "bad candle: bad open time (data[%u])",
 		    i);
 	*t = mdx_time_from_epoch(n);
 	return 0;
@@ -151,7 +155,7 @@ binance_kline(const struct mdx_json *arr, struct mdx_candle *c,
 
 	index_row(arr, a);
 	if (a->n < 11)
-		return fail(err, errsz, "bad candle: %u fields, Binance "
+		return mdx_errf(err, errsz, "bad candle: %u fields, Binance "
 		    "klines have 12", a->n);
 	if (el_time(a, 0, &c->open_time, err, errsz) ||
 	    el_dec(a, 1, "open", &c->open, err, errsz) ||
@@ -166,10 +170,10 @@ binance_kline(const struct mdx_json *arr, struct mdx_candle *c,
 	    err, errsz))
 		return -1;
 	if (mdx_json_int(a->el[6], &n) != 0 || n < 0)
-		return fail(err, errsz, "bad candle: bad close time (data[6])");
+		return mdx_errf(err, errsz, "bad candle: bad close time (data[6])");
 	*close = mdx_time_from_epoch(n);
 	if (mdx_json_int(a->el[8], &c->trades) != 0)
-		return fail(err, errsz, "bad candle: bad \"trades\" (data[8])");
+		return mdx_errf(err, errsz, "bad candle: bad \"trades\" (data[8])");
 	c->has |= MDX_C_VOLUME | MDX_C_QUOTE_VOLUME | MDX_C_TRADES |
 	    MDX_C_TAKER_BUY_VOLUME | MDX_C_TAKER_BUY_QUOTE_VOLUME;
 	return 0;
@@ -190,7 +194,7 @@ binance_csv(const struct mdx_json *v, struct mdx_tx_out *o, mdx_time *close,
 	const char *s, *p, *end, *comma;
 
 	if (mdx_json_str(v, &o->tmp) == NULL)
-		return fail(err, errsz, "bad candle: bad CSV string in "
+		return mdx_errf(err, errsz, "bad candle: bad CSV string in "
 		    "\"data\"");
 	s = o->tmp.data;
 	end = s + o->tmp.len;
@@ -213,7 +217,7 @@ binance_csv(const struct mdx_json *v, struct mdx_tx_out *o, mdx_time *close,
 	if (doc == NULL)
 		doc = mdx_json_doc_new();
 	if ((a = mdx_json_parse(doc, o->line.data, o->line.len)) == NULL)
-		return fail(err, errsz, "bad candle: bad CSV line");
+		return mdx_errf(err, errsz, "bad candle: bad CSV line");
 	return binance_kline(a, &o->candle, close, err, errsz);
 }
 
@@ -231,7 +235,7 @@ bybit_kline(const struct mdx_json *arr, int inverse, struct mdx_candle *c,
 
 	index_row(arr, a);
 	if (a->n < 7)
-		return fail(err, errsz, "bad candle: %u fields, Bybit klines "
+		return mdx_errf(err, errsz, "bad candle: %u fields, Bybit klines "
 		    "have 7", a->n);
 	if (el_time(a, 0, &c->open_time, err, errsz) ||
 	    el_dec(a, 1, "open", &c->open, err, errsz) ||
@@ -262,7 +266,7 @@ okx_kline(const struct mdx_json *arr, int swap, struct mdx_candle *c,
 
 	index_row(arr, a);
 	if (a->n < 7)
-		return fail(err, errsz, "bad candle: %u fields, OKX candles "
+		return mdx_errf(err, errsz, "bad candle: %u fields, OKX candles "
 		    "have 9", a->n);
 	if (el_time(a, 0, &c->open_time, err, errsz) ||
 	    el_dec(a, 1, "open", &c->open, err, errsz) ||
@@ -289,7 +293,7 @@ okx_kline(const struct mdx_json *arr, int swap, struct mdx_candle *c,
 		else if (mdx_json_str_eq(v, "0"))
 			*confirm = 0;
 		else
-			return fail(err, errsz, "bad candle: bad \"confirm\" "
+			return mdx_errf(err, errsz, "bad candle: bad \"confirm\" "
 			    "(data[8]): not \"0\" or \"1\"");
 	}
 	return 0;
@@ -310,16 +314,17 @@ klines(const struct env *e, struct mdx_tx_out *o, char *err, size_t errsz)
 	if (e->interval == NULL || mdx_json_strcpy(e->interval, code,
 	    sizeof(code)) != 0 || (c->interval = mdx_interval_lookup(code)) ==
 	    NULL)
-		return fail(err, errsz, "bad candle: unknown interval");
+		return mdx_errf(err, errsz, "bad candle: unknown interval");
 	if (e->fetched_at != NULL && e->fetched_at->type != MDX_JSON_NULL) {
 		if (e->fetched_at->type != MDX_JSON_STRING ||
 		    mdx_time_parse_rfc3339(e->fetched_at->text,
 		    e->fetched_at->len, &c->fetched_at) != 0)
-			return fail(err, errsz, "bad candle: bad \"fetched_at\"");
+			return mdx_errf(err, errsz,
+			    "bad candle: bad \"fetched_at\"");
 		c->has |= MDX_C_FETCHED_AT;
 	}
 	if (e->data == NULL)
-		return fail(err, errsz, "bad candle: no \"data\"");
+		return mdx_errf(err, errsz, "bad candle: no \"data\"");
 	archive = e->data->type == MDX_JSON_STRING ||
 	    (e->source != NULL && mdx_json_str_eq(e->source, "archive"));
 	close = -1;
@@ -327,7 +332,7 @@ klines(const struct env *e, struct mdx_tx_out *o, char *err, size_t errsz)
 	if (archive) {
 		if (strcmp(c->exchange, "binance") != 0 ||
 		    e->data->type != MDX_JSON_STRING)
-			return fail(err, errsz, "bad candle: archive rows are "
+			return mdx_errf(err, errsz, "bad candle: archive rows are "
 			    "Binance CSV lines");
 		if ((r = binance_csv(e->data, o, &close, err, errsz)) != 0)
 			return r < 0 ? -1 : MDX_TX_HEADER;
@@ -335,7 +340,7 @@ klines(const struct env *e, struct mdx_tx_out *o, char *err, size_t errsz)
 		c->closed = 1;
 	} else {
 		if (e->data->type != MDX_JSON_ARRAY)
-			return fail(err, errsz, "bad candle: \"data\" is not "
+			return mdx_errf(err, errsz, "bad candle: \"data\" is not "
 			    "an array");
 		c->origin = MDX_ORIGIN_EXCHANGE;
 		if (strcmp(c->exchange, "binance") == 0)
@@ -363,11 +368,11 @@ klines(const struct env *e, struct mdx_tx_out *o, char *err, size_t errsz)
 			    mdx_interval_next(c->interval, c->open_time);
 			c->closed = c->fetched_at >= t;
 		} else
-			return fail(err, errsz, "bad candle: no \"closed\" and "
+			return mdx_errf(err, errsz, "bad candle: no \"closed\" and "
 			    "no \"fetched_at\"");
 	}
 	if (mdx_candle_check(c, o->tmp_err, sizeof(o->tmp_err)) != 0)
-		return fail(err, errsz, "bad candle: %s", o->tmp_err);
+		return mdx_errf(err, errsz, "bad candle: %s", o->tmp_err);
 	return MDX_TX_CANDLE;
 }
 
@@ -436,16 +441,16 @@ book_side(struct mdx_buf *b, const struct mdx_json *side, const char *name,
 	unsigned i;
 
 	if (side == NULL || side->type != MDX_JSON_ARRAY)
-		return fail(err, errsz, "bad depth: no \"%s\" array", name);
+		return mdx_errf(err, errsz, "bad depth: no \"%s\" array", name);
 	mdx_buf_addch(b, '[');
 	for (i = 0, lv = side->child; lv != NULL; lv = lv->next, i++) {
 		if (lv->type != MDX_JSON_ARRAY || lv->nchild < 2 ||
 		    mdx_dec_from_json(&p, lv->child) != MDX_DEC_OK ||
 		    mdx_dec_from_json(&q, lv->child->next) != MDX_DEC_OK)
-			return fail(err, errsz, "bad depth: bad level %s[%u]",
+			return mdx_errf(err, errsz, "bad depth: bad level %s[%u]",
 			    name, i);
 		if (mdx_dec_sign(&p) <= 0 || mdx_dec_sign(&q) < 0)
-			return fail(err, errsz, "bad depth: negative or zero "
+			return mdx_errf(err, errsz, "bad depth: negative or zero "
 			    "price or negative quantity at %s[%u]", name, i);
 		if (i > 0)
 			mdx_buf_addch(b, ',');
@@ -480,7 +485,7 @@ depth(const struct env *e, struct mdx_tx_out *o, char *err, size_t errsz)
 	if (d != NULL && d->type == MDX_JSON_ARRAY && d->nchild == 1)
 		d = d->child;
 	if (d == NULL || d->type != MDX_JSON_OBJECT)
-		return fail(err, errsz, "bad depth: \"data\" is not an object");
+		return mdx_errf(err, errsz, "bad depth: \"data\" is not an object");
 	if (strcmp(exchange, "bybit") == 0) {
 		bids = mdx_json_get(d, "b");
 		asks = mdx_json_get(d, "a");
@@ -505,7 +510,7 @@ depth(const struct env *e, struct mdx_tx_out *o, char *err, size_t errsz)
 	    mdx_time_parse_rfc3339(e->time->text, e->time->len, &t) == 0)
 		have = 1;
 	if (!have)
-		return fail(err, errsz, "bad depth: no snapshot time");
+		return mdx_errf(err, errsz, "bad depth: no snapshot time");
 	mdx_buf_reset(&o->line);
 	add_identity(&o->line, "depth", exchange, market, symbol);
 	mdx_time_format(t, tb);
@@ -584,13 +589,12 @@ instrument(const struct env *e, struct mdx_tx_out *o, char *err,
 	const struct mdx_json *d, *vb, *vq, *tick, *lot, *csize, *st, *f, *u;
 	const char *status, *dash;
 	struct mdx_buf *b = &o->line;
-	int okb;
 
 	if (identity(e, "instrument", exchange, market, symbol, err, errsz))
 		return -1;
 	d = e->data;
 	if (d == NULL || d->type != MDX_JSON_OBJECT)
-		return fail(err, errsz, "bad instrument: \"data\" is not an "
+		return mdx_errf(err, errsz, "bad instrument: \"data\" is not an "
 		    "object");
 	csize = NULL;
 	base[0] = quote[0] = '\0';
@@ -630,10 +634,11 @@ instrument(const struct env *e, struct mdx_tx_out *o, char *err,
 		}
 	}
 	if (base[0] == '\0') {
-		okb = vb != NULL && mdx_json_strcpy(vb, base, sizeof(base)) == 0;
-		if (!okb)
+		if (vb == NULL ||
+		    mdx_json_strcpy(vb, base, sizeof(base)) != 0)
 			base[0] = '\0';
-		if (vq == NULL || mdx_json_strcpy(vq, quote, sizeof(quote)) != 0)
+		if (vq == NULL ||
+		    mdx_json_strcpy(vq, quote, sizeof(quote)) != 0)
 			quote[0] = '\0';
 	}
 	mdx_buf_reset(b);
@@ -649,13 +654,13 @@ instrument(const struct env *e, struct mdx_tx_out *o, char *err,
 	else
 		mdx_buf_addstr(b, "null");
 	if (add_opt_dec(b, ",\"tick_size\":", tick, 1))
-		return fail(err, errsz, "bad instrument: bad tick size");
+		return mdx_errf(err, errsz, "bad instrument: bad tick size");
 	if (add_opt_dec(b, ",\"lot_size\":", lot, 1))
-		return fail(err, errsz, "bad instrument: bad lot size");
+		return mdx_errf(err, errsz, "bad instrument: bad lot size");
 	if (strcmp(exchange, "bybit") == 0 && strcmp(market, "inverse") == 0)
 		mdx_buf_addstr(b, ",\"contract_size\":\"1\"");
 	else if (add_opt_dec(b, ",\"contract_size\":", csize, 1))
-		return fail(err, errsz, "bad instrument: bad contract size");
+		return mdx_errf(err, errsz, "bad instrument: bad contract size");
 	if ((status = norm_status(st)) != NULL)
 		mdx_buf_printf(b, ",\"status\":\"%s\"", status);
 	else
@@ -677,7 +682,7 @@ canonical(const struct mdx_json *root, const struct env *e,
 		    sizeof(o->tmp_err)) != 0 ||
 		    mdx_candle_check(&o->candle, o->tmp_err,
 		    sizeof(o->tmp_err)) != 0)
-			return fail(err, errsz, "bad candle: %s", o->tmp_err);
+			return mdx_errf(err, errsz, "bad candle: %s", o->tmp_err);
 		return MDX_TX_CANDLE;
 	}
 	if (mdx_json_str_eq(e->kind, "depth") ||
@@ -686,7 +691,7 @@ canonical(const struct mdx_json *root, const struct env *e,
 		mdx_json_dump(root, &o->line);
 		return MDX_TX_LINE;
 	}
-	return fail(err, errsz, "bad record: unknown \"kind\"");
+	return mdx_errf(err, errsz, "bad record: unknown \"kind\"");
 }
 
 int
@@ -696,21 +701,21 @@ mdx_transform(const struct mdx_json *root, struct mdx_tx_out *o, char *err,
 	struct env e;
 
 	if (root == NULL || root->type != MDX_JSON_OBJECT)
-		return fail(err, errsz, "bad record: not a JSON object");
+		return mdx_errf(err, errsz, "bad record: not a JSON object");
 	read_env(root, &e);
 	if (e.mdx == NULL)
 		return canonical(root, &e, o, err, errsz);
 	if (!mdx_json_str_eq(e.mdx, "raw"))
-		return fail(err, errsz, "bad record: \"mdx\" is not \"raw\"");
+		return mdx_errf(err, errsz, "bad record: \"mdx\" is not \"raw\"");
 	if (e.kind == NULL)
-		return fail(err, errsz, "bad record: no \"kind\"");
+		return mdx_errf(err, errsz, "bad record: no \"kind\"");
 	if (mdx_json_str_eq(e.kind, "klines"))
 		return klines(&e, o, err, errsz);
 	if (mdx_json_str_eq(e.kind, "depth"))
 		return depth(&e, o, err, errsz);
 	if (mdx_json_str_eq(e.kind, "instruments"))
 		return instrument(&e, o, err, errsz);
-	return fail(err, errsz, "bad record: unknown \"kind\"");
+	return mdx_errf(err, errsz, "bad record: unknown \"kind\"");
 }
 
 void

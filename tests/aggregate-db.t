@@ -256,6 +256,8 @@ sql "DELETE FROM mdx.candle WHERE interval = '1h' AND open_time = '2024-03-02T03
 load "$T/x.nd"
 exits 0 "a run with an exchange 1h candle present" $A --db --to $TO --rebuild
 like "$(cat "$T/err")" "1 held by exchange candles" "the held bucket is counted"
+is "$(sql "SELECT status || ' ' || count(*) FROM mdx.gap GROUP BY status")" \
+    "filled 10" "--rebuild keeps the status of the gaps"
 is "$(sql "SELECT origin || ' ' || volume FROM mdx.candle c JOIN mdx.instrument i USING (instrument_id) WHERE symbol = 'BTCUSDT' AND interval = '1h' AND open_time = '2024-03-02T03:00Z'")" \
     "exchange 1.5" "the exchange candle is not overwritten"
 

@@ -7,11 +7,11 @@
 # The warehouse it builds must equal one built by a single clean backfill
 # of the same period: candles, rollups, gaps and indicators.
 #
-# MDX_CRONDAY_HOURS sets the simulated length: 6 hours under make check
-# (360 ingest runs), 24 for the whole day.
+# MDX_CRONDAY_HOURS sets the simulated length (default 24: 1440 ingest
+# runs; .ci/run shortens it for the slower sanitizer build).
 . "${MDX_SRC:-$(dirname "$0")/..}/tests/lib.sh"
 
-H=${MDX_CRONDAY_HOURS:-6}
+H=${MDX_CRONDAY_HOURS:-24}
 P=$MDX_SRC/pipelines
 T0=2026-11-02T00:00:00Z
 t0=$(date -u -d "$T0" +%s)

@@ -86,6 +86,53 @@ mdx-extract -x bybit -m linear -s BTCUSDT,ETHUSDT,SOLUSDT -i 1m \
 is "$?:$(stats | jq -c '[.by_endpoint["/v5/market/kline"], .sent_403, .rate_limited.bybit]')" \
     "0:[135,0,0]" "bybit: 135 requests, zero 403"
 
+# ------------------------------------------------------------------------
+# Bad data from an exchange: a small server answering with crafted rows.
+# Each is reported with the request and the row, and never written.
+bport=$(free_port)
+cat >"$T/bad.js" <<'EOF'
+const http = require('http');
+const M = 60000, T0 = 1709164800000;	// 2024-02-29T00:00:00Z
+const row = (t) => [t, "1.0", "2.0", "0.5", "1.5", "10", t + M - 1, "15", 3,
+    "5", "7.5", "0"];
+http.createServer((req, res) => {
+	const u = new URL(req.url, 'http://x');
+	const sym = u.searchParams.get('symbol');
+	let body;
+	if (sym === 'OUTSIDE')		// a row before the range asked for
+		body = [row(T0 - M), row(T0), row(T0 + M)];
+	else if (sym === 'SHORT')	// a row with 5 fields
+		body = [row(T0), [T0 + M, "1", "2", "3", "4"], row(T0 + 2 * M)];
+	else if (sym === 'REPEAT')	// the same minute twice
+		body = [row(T0), row(T0), row(T0 + M)];
+	else if (sym === 'SHAPE')	// not an array of rows
+		body = { rows: [] };
+	else
+		body = [row(T0), row(T0 + M), row(T0 + 2 * M)];
+	res.writeHead(200, { 'Content-Type': 'application/json' });
+	res.end(JSON.stringify(body));
+}).listen(+process.argv[2], '127.0.0.1');
+EOF
+node "$T/bad.js" "$bport" &
+bpid=$!
+at_exit "kill $bpid 2>/dev/null"
+until curl -s "http://127.0.0.1:$bport/" >/dev/null; do sleep 0.1; done
+for c in "OUTSIDE:outside the range asked for:2" "SHORT:row is not an array of 12 fields:2" \
+    "REPEAT:row repeated or out of order:2"; do
+	sym=${c%%:*} rest=${c#*:}
+	why=${rest%:*} n=${rest##*:}
+	MDX_BINANCE_URL=http://127.0.0.1:$bport exits 65 "$sym: exit 65" \
+	    mdx-extract -s "$sym" -i 1m --since 2024-02-29T00:00:00Z \
+	    --until 2024-02-29T00:03:00Z
+	is "$(wc -l <"$T/out" | tr -d ' ')" "$n" "$sym: the good rows written"
+	like "$(cat "$T/err")" "bad data from binance: .*$why.*\\(row [0-9] of GET /api/v3/klines\\?symbol=$sym" \
+	    "$sym: reported with the row and the request"
+done
+MDX_BINANCE_URL=http://127.0.0.1:$bport exits 75 "an answer of the wrong shape is retried, then exit 75" \
+    mdx-extract -s SHAPE -i 1m --since 2024-02-29T00:00:00Z \
+    --until 2024-02-29T00:03:00Z --tries 2
+like "$(cat "$T/err")" "unexpected answer: klines are not an array" "... and says why"
+
 wait $wpid
 is "$?:$(wc -l <"$T/w.out" | tr -d ' ')" "0:60000" \
     "binance: 60 requests over a budget of 100 weight a minute"

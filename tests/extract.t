@@ -68,6 +68,21 @@ same_candles okx swap BTC-USDT-SWAP 1d 2023-06-01T00:00:00Z 2024-03-01T00:00:00Z
 like "$(head -1 "$T/raw")" 'bar=1Dutc' "okx: daily bars in their UTC variant"
 same_candles okx spot BTC-USDT 6h 2024-01-01T00:00:00Z 2024-03-01T00:00:00Z
 
+# Through mdx-transform, every market gives exactly the mock's canonical
+# candles (all members but fetched_at, which the mock leaves out).
+for spec in "binance spot BTCUSDT" "binance usdm ETHUSDT" "bybit spot BTCUSDT" \
+    "bybit linear SOLUSDT" "bybit inverse BTCUSD" "okx spot BTC-USDT" \
+    "okx swap BTC-USDT-SWAP" "okx swap ETH-USD-SWAP"; do
+	set -- $spec
+	mdx-extract -x "$1" -m "$2" -s "$3" -i 1h --since 2024-02-27T00:00:00Z \
+	    2>/dev/null | mdx-transform 2>/dev/null | jq -c 'del(.fetched_at)' \
+	    >"$T/got"
+	curl -s "$MOCK_URL/mock/candles?exchange=$1&market=$2&symbol=$3&interval=1h&from=2024-02-27T00:00:00Z&to=2024-03-01T00:00:00Z&decimals=exchange" \
+	    >"$T/want"
+	ok "test -s '$T/want'" "$1 $2 $3: the mock has candles"
+	files_eq "$T/got" "$T/want" "$1 $2 $3: through mdx-transform, the mock's canonical candles"
+done
+
 # ------------------------------------------------------------------------
 # The envelope, and the exchange's row kept byte for byte.
 mdx-extract -s BTCUSDT -i 1m --since 2024-02-29T12:00:00Z \
@@ -180,6 +195,8 @@ exits 64 "no symbols" mdx-extract -i 1m
 exits 64 "until before since" mdx-extract -s BTCUSDT --since -1d --until -2d
 exits 64 "bad symbol" mdx-extract -s 'BTC USDT'
 exits 64 "bad number" mdx-extract -s BTCUSDT --connections 0
+exits 64 "more levels than the exchange gives" \
+    mdx-extract -x bybit -k depth -s BTCUSDT --depth 300
 
 # ------------------------------------------------------------------------
 # State and --resume.
@@ -189,6 +206,10 @@ mdx-extract -s BTCUSDT -i 1m --since 2024-02-29T00:00:00Z --resume \
 is "$(wc -l <"$T/r1" | tr -d ' ')" 1440 "resume without state: from --since"
 is "$(jq -r .next "$MDX_STATE/extract/binance/spot/BTCUSDT/1m.json")" \
     2024-03-01T00:00:00Z "state: the open time after the last candle"
+mdx-extract -s BTCUSDT -i 1m --since 2024-02-28T00:00:00Z \
+    --until 2024-02-28T01:00:00Z >/dev/null 2>&1
+is "$(jq -r .next "$MDX_STATE/extract/binance/spot/BTCUSDT/1m.json")" \
+    2024-03-01T00:00:00Z "a run without --resume leaves the state alone"
 mdx-extract -s BTCUSDT -i 1m --since 2024-02-29T00:00:00Z --resume \
     >"$T/r2" 2>/dev/null
 is "$?:$(wc -l <"$T/r2" | tr -d ' ')" "0:0" "resume when up to date: nothing"
@@ -197,6 +218,11 @@ MDX_NOW=2024-03-01T01:00:00Z mdx-extract -s BTCUSDT -i 1m --resume \
     >"$T/r3" 2>/dev/null
 is "$(wc -l <"$T/r3" | tr -d ' '):$(head -1 "$T/r3" | jq -r .time)" \
     "60:2024-03-01T00:00:00Z" "resume an hour later: that hour only"
+curl -s -X POST "$MOCK_URL/mock/clock" -d '{"now":"2024-03-03T01:00:00Z"}' >/dev/null
+MDX_NOW=2024-03-03T01:00:00Z mdx-extract -s BTCUSDT -i 1m --resume \
+    >"$T/r4" 2>/dev/null
+is "$(wc -l <"$T/r4" | tr -d ' '):$(head -1 "$T/r4" | jq -r .time)" \
+    "2880:2024-03-01T01:00:00Z" "resume two days later: all of them, not one page"
 curl -s -X POST "$MOCK_URL/mock/clock" -d "{\"now\":\"$MDX_NOW\"}" >/dev/null
 
 # Resume after an injected failure: no duplicate and no hole.
@@ -270,6 +296,23 @@ EOF
 mdx-extract --watchlist "$T/watch" --since 2024-02-29T00:00:00Z >"$T/raw" 2>/dev/null
 is "$?:$(jq -r '[.exchange,.interval]|join(" ")' "$T/raw" | sort | uniq -c | tr -s ' ' | tr '\n' ',')" \
     "0: 24 binance 1h, 24 okx 1h, 6 okx 4h," "--watchlist: every entry and interval"
+mdx-extract --watchlist "$T/watch" -k instruments >"$T/raw" 2>/dev/null
+is "$?:$(jq -r '[.exchange,.symbol]|join(" ")' "$T/raw" | tr '\n' ',')" \
+    "0:binance BTCUSDT,okx ETH-USDT," "--watchlist -k instruments: each entry's own"
+
+# ------------------------------------------------------------------------
+# Progress: a line kept up to date on a terminal, else one summary line
+# per series.
+mdx-extract -s BTCUSDT,ETHUSDT --since 2024-02-29T00:00:00Z >/dev/null \
+    2>"$T/err"
+is "$(cat "$T/err")" "mdx-extract: binance spot BTCUSDT 1m: 1440 candles from 2024-02-29T00:00:00Z to 2024-03-01T00:00:00Z, 2 requests, 0 rejected, $(sed -n 1p "$T/err" | sed 's/.*rejected, //')
+mdx-extract: binance spot ETHUSDT 1m: 1440 candles from 2024-02-29T00:00:00Z to 2024-03-01T00:00:00Z, 2 requests, 0 rejected, $(sed -n 2p "$T/err" | sed 's/.*rejected, //')" \
+    "not a terminal: one summary line per series"
+like "$(sed -n 1p "$T/err")" ' [0-9]+\.[0-9] s$' "... ending with the time taken"
+script -qec "mdx-extract -s BTCUSDT,ETHUSDT --since 2024-02-29T00:00:00Z >/dev/null" \
+    /dev/null </dev/null | tr '\r' '\n' | sed '/^ *$/d' >"$T/tty"
+like "$(tail -1 "$T/tty")" '^mdx-extract: 2/2 series, 2880 rows, 100%' \
+    "a terminal: the progress line, ending at 100%"
 
 # ------------------------------------------------------------------------
 # Several symbols and intervals at once, each series in time order.

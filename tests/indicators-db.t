@@ -164,4 +164,11 @@ exits 0 "a damaged state: exit 0" mdx-indicators --db -s BTCUSDT rsi
 like "$(cat "$T/err")" "saved state of 'rsi:14' for 'binance/spot/BTCUSDT/1m' is damaged, recomputing it" \
     "a damaged state: reported"
 
+# The man page's warehouse example, as printed there.
+exits 0 "man page: the --db example" mdx-indicators --db rsi:14,macd:12:26:9,bbands:20:2
+q=$(sed -n '/^\$ psql -c "SELECT open_time/,/LIMIT 5"$/p' "$MDX_SRC/man/mdx-indicators.1" |
+    sed -e 's/^\$ psql -c "//' -e 's/"$//' | tr '\n' ' ')
+like "$q" "^SELECT open_time, .*LIMIT 5 $" "man page: the query found"
+is "$(psql -X -q -A -t -c "$q" | wc -l | tr -d ' ')" 5 "man page: the query gives 5 rows"
+
 done_testing

@@ -224,6 +224,10 @@ like "$(sed -n 2p "$T/err")" "^mdx-indicators: bad candle: .*high.* \(at $T/bad.
     "high below low: reported"
 like "$(sed -n 4p "$T/err")" "^mdx-indicators: bad candle: \"open_time\" not after the previous candle's \(2024-01-01T00:01:00Z\) in its series \(at $T/bad.ndjson:6\)$" \
     "a repeated candle: reported"
+cat "$T/depth" >>"$T/bad.ndjson"
+MDX_VERBOSE=2 mdx-indicators obv "$T/bad.ndjson" 2>&1 >/dev/null | tail -1 >"$T/sum"
+is "$(cat "$T/sum")" "mdx-indicators: 8 records in: 3 candles, 4 rejected, 1 other records; 3 records out; 1 series, 0 gaps" \
+    "the summary accounts for every record"
 printf '{"kind":"candle","exchange":"binance","market":"spot","symbol":"BTCUSDT","interval":"1m","open_time":"2024-01-01T00:00:00Z","open":"1","high":"1","low":"1","close":"1","volume":null,"closed":true,"origin":"exchange"}\n' >"$T/novol"
 exits 65 "obv without volume: exit 65" mdx-indicators obv "$T/novol"
 exits 0 "rsi without volume: fine" mdx-indicators rsi "$T/novol"

@@ -198,6 +198,65 @@ like "$(cat "$T/err")" "read 3, candles 1 \\(inserted 1, revised 0, unchanged 0\
 is "$(sql "SELECT close FROM mdx.candles WHERE symbol = 'ADA-USDT'")" "100.6" \
     "duplicates in a batch: the closed one is stored"
 
+# A concurrent writer: a key of the batch inserted (uncommitted) by another
+# session before mdx-load copies; mdx-load waits for it, meets the unique
+# key, rolls the batch back and writes it again with the upsert.
+for i in 0 1 2 3 4; do
+	printf '%s\n' "$o" | sed "s/SOL-USDT/DOT-USDT/; s/00:00:00Z/0$i:00:00Z/;
+	    s/\"closed\":false/\"closed\":true/"
+done >"$T/conc"
+head -1 "$T/conc" | sed 's/2024-04-01T00/2024-03-31T23/' | mdx-load >/dev/null 2>&1
+iid=$(sql "SELECT instrument_id FROM mdx.instrument WHERE symbol = 'DOT-USDT'")
+{
+	echo "BEGIN;"
+	echo "INSERT INTO mdx.candle (instrument_id, interval, open_time, open,
+	    high, low, close, closed, origin) VALUES ($iid, '1m',
+	    '2024-04-01T02:00:00Z', 100, 101, 99, 100.1, true, 'exchange');"
+	echo "SELECT 'inserted';"
+	# Commit once mdx-load waits for this row (at most 60 s).
+	echo "DO \$\$ DECLARE i int := 0; BEGIN
+	    WHILE i < 1200 AND NOT EXISTS (SELECT 1 FROM pg_stat_activity
+		WHERE application_name = 'mdx-load' AND wait_event_type = 'Lock')
+	    LOOP PERFORM pg_sleep(0.05); PERFORM pg_stat_clear_snapshot();
+		i := i + 1; END LOOP; END \$\$;"
+	echo "COMMIT;"
+} | psql -X -q -A -t >"$T/conc.out" 2>&1 &
+cpid=$!
+i=0
+until grep -q inserted "$T/conc.out" 2>/dev/null || [ $i -gt 600 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+MDX_VERBOSE=2 mdx-load "$T/conc" >/dev/null 2>"$T/err"
+is "$?" "0" "concurrent writer: exit 0"
+wait $cpid
+like "$(cat "$T/err")" "met a concurrent writer's key" \
+    "concurrent writer: the batch is written again"
+like "$(cat "$T/err")" "candles 5 \\(inserted 4, revised 1, unchanged 0\\)" \
+    "concurrent writer: the other's row revised, the rest inserted"
+is "$(sql "SELECT count(*) || ' ' || min(close) FROM mdx.candles WHERE symbol = 'DOT-USDT'
+    AND open_time >= '2024-04-01'")" "5 100.5" "concurrent writer: every row as loaded"
+
+# A batch of many series (more than mdx-load compares itself) goes through
+# the staging table and the merge statement: same outcomes.
+awk 'BEGIN {
+	for (s = 0; s < 80; s++)
+		for (i = 0; i < 3; i++)
+			printf "{\"kind\":\"candle\",\"exchange\":\"okx\",\"market\":\"swap\",\"symbol\":\"S%02d-USDT-SWAP\",\"interval\":\"1h\",\"open_time\":\"2024-06-01T0%d:00:00Z\",\"open\":\"1\",\"high\":\"2\",\"low\":\"0.5\",\"close\":\"1.5\",\"volume\":\"%d\",\"quote_volume\":\"3\",\"closed\":true,\"origin\":\"exchange\",\"fetched_at\":\"2024-06-02T00:00:00Z\"}\n", s, i, s + 1
+}' >"$T/many"
+exits 0 "80 series: exit 0" mdx-load "$T/many"
+like "$(cat "$T/err")" "candles 240 \\(inserted 240, revised 0, unchanged 0\\)" \
+    "80 series: inserted"
+exits 0 "80 series again: exit 0" mdx-load "$T/many"
+like "$(cat "$T/err")" "candles 240 \\(inserted 0, revised 0, unchanged 240\\)" \
+    "80 series again: unchanged"
+sed 's/"volume":"7"/"volume":"7.5"/; s/2024-06-02T00/2024-06-03T00/' "$T/many" |
+    mdx-load >/dev/null 2>"$T/err"
+like "$(cat "$T/err")" "candles 240 \\(inserted 0, revised 3, unchanged 237\\)" \
+    "80 series with one revised: 3 candles revised"
+is "$(sql "SELECT count(*) FROM mdx.candles WHERE symbol = 'S06-USDT-SWAP'
+    AND volume = 7.5")" "3" "80 series: the revision stored"
+
 # ------------------------------------------------------------------------
 # Runs and lineage.
 
@@ -245,6 +304,40 @@ is "$(sql "SELECT count(*) FROM mdx.candle WHERE interval = '1d'")" "9" \
     "hostile symbols: the candle table is still there"
 is "$(sql "SELECT base || quote FROM mdx.instrument WHERE symbol = 'O''Brien'")" \
     "$(printf "O'BQ\\\\t")" "hostile instrument metadata stored as given"
+
+# The SQL examples of mdx-warehouse(7), taken from the page itself, run
+# against what this test loaded.
+awk '/^\.Sh EXAMPLES/ { ex = 1 } ex && /^\.Bd -literal/ { n++; inb = 1; next }
+    inb && /^\.Ed/ { inb = 0; next }
+    inb { gsub(/\\e/, "\\"); print > (dir "/ex" n ".sql") }' dir="$T" \
+    "$MDX_SRC/man/mdx-warehouse.7"
+nex=0
+for f in "$T"/ex*.sql; do
+	nex=$((nex + 1))
+	psql -X -q -A -t -v ON_ERROR_STOP=1 -f "$f" >"$f.out" 2>&1
+	is "$?" "0" "mdx-warehouse(7) example ${f##*/ex}: runs"
+done
+ok "[ $nex -ge 6 ]" "mdx-warehouse(7): every example found ($nex)"
+is "$(cut -d'|' -f1,5 "$T/ex1.sql.out" | tr '\n' ' ')" \
+    "2024-01-01 00:00:00+00|42285.01000000 2024-01-01 00:01:00+00|42288.88000000 " \
+    "mdx-warehouse(7) example 1: the first hour of BTCUSDT"
+like "$(cat "$T/ex4.sql.out")" "BTCUSDT|1m|2024-01-01 00:01:00\\+00" \
+    "mdx-warehouse(7) example 4: the open candle"
+is "$(cat "$T/ex7.sql.out")" "$(sql "SELECT max(version) FROM mdx.schema_migrations")" \
+    "mdx-warehouse(7) example 7: the schema version"
+
+# The roles, as mdx-warehouse(7) grants them: a loader and an analyst.
+awk '/^\.Sh ROLES/ { r = 1 } r && /^\.Bd -literal/ { inb = 1; next }
+    inb && /^\.Ed/ { exit } inb { print }' "$MDX_SRC/man/mdx-warehouse.7" \
+    >"$T/roles.sql"
+psql -X -q -v ON_ERROR_STOP=1 -f "$T/roles.sql" >/dev/null 2>&1
+is "$?" "0" "mdx-warehouse(7) roles example: runs"
+printf '%s\n' "$o" | sed 's/SOL-USDT/LINK-USDT/' >"$T/etl"
+PGUSER=etl exits 0 "mdx_writer (etl) loads" mdx-load -o etl-object "$T/etl"
+is "$(PGUSER=analyst sql "SELECT count(*) FROM mdx.candles WHERE symbol = 'LINK-USDT'")" \
+    "1" "mdx_reader (analyst) reads"
+PGUSER=analyst exits 1 "mdx_reader (analyst) cannot write" \
+    psql -X -q -v ON_ERROR_STOP=1 -c "DELETE FROM mdx.candle"
 
 # ------------------------------------------------------------------------
 # Bad records: reported with their position, the good ones loaded, 65.

@@ -255,6 +255,10 @@ is "$(node "$MOCKJS" --dump --now $NOW --exchange okx --market swap --symbol BTC
 is "$(get "/mock/candles?exchange=bybit&market=inverse&symbol=BTCUSD&interval=1m&from=$((NOWMS - 90000))&to=$((NOWMS + 60000))" | jq -s -c 'map([.open_time, .closed, .quote_volume, .volume])')" \
     "$(get "/v5/market/kline?category=inverse&symbol=BTCUSD&interval=1&start=$((NOWMS - 90000))&end=$NOWMS" | jq -c '.result.list | reverse | map([(.[0]|tonumber/1000|todate), (.[0]|tonumber) + 60000 <= '$NOWMS', .[5], .[6]])')" \
     "canonical bybit inverse, forming candle too: quote_volume is the contracts, volume the turnover"
+exits 0 "--help exits 0" node "$MOCKJS" --help
+like "$(cat "$T/out")" '^usage: node exchange.js --port PORT' "--help prints the usage"
+exits 64 "an unknown option exits 64" node "$MOCKJS" --port 1 --frobnicate
+exits 64 "a bad hole exits 64" node "$MOCKJS" --port 1 --holes 'binance:BTCUSDT:2024-01-02/2024-01-01'
 exits 64 "--dump of an unknown symbol exits 64" node "$MOCKJS" --dump --exchange binance \
     --market spot --symbol NOPE --interval 1m --from 2024-01-01 --to 2024-01-02
 

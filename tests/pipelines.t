@@ -65,7 +65,42 @@ like "$(cat "$T/out")" "mdx j1 failed with exit status 1" \
 MDX_CRON_QUIET_TEMPFAIL=1 exits 0 "MDX_CRON_QUIET_TEMPFAIL turns 75 into 0" \
     "$T/pl/cron-run" j75
 
-# status works on an empty warehouse and names the jobs.
+# backfill downloads public-data archives where the site has them, in
+# data.binance.vision's layout, and takes the REST API for the rest.
+mock_start --now 2026-11-01T00:00:00Z
+site=$T/site/data/spot/daily/klines/SOLUSDT/1m
+mkdir -p "$site"
+node "$MDX_SRC/tests/mock/make-archive.js" --symbol SOLUSDT --interval 1m \
+    --from 2026-10-01 --to 2026-10-02 --out "$site" >/dev/null
+sport=$(free_port)
+node -e '
+const http = require("http"), fs = require("fs"), path = require("path");
+const root = process.argv[1];
+http.createServer((q, r) => {
+	const f = path.join(root, decodeURIComponent(q.url.split("?")[0]));
+	if (!f.startsWith(root) || !fs.existsSync(f) || fs.statSync(f).isDirectory()) {
+		r.writeHead(404); r.end("not found"); return;
+	}
+	r.writeHead(200); fs.createReadStream(f).pipe(r);
+}).listen(+process.argv[2], "127.0.0.1");' "$T/site" "$sport" &
+spid=$!
+at_exit "kill $spid 2>/dev/null"
+sleep 0.5
+MDX_NOW=2026-11-01T00:00:00Z MDX_ARCHIVE_URL=http://127.0.0.1:$sport \
+    exits 0 "backfill: 3 days from downloaded archives and REST" \
+    "$P/backfill" binance SOLUSDT 1m 2026-10-01 2026-10-04
+like "$(cat "$T/err")" "3 days loaded, 2 from archives, 1 from the REST API" \
+    "backfill: 2 days came from the archive site, 1 from REST"
+ok "[ -f '$MDX_VAR/archives/SOLUSDT-1m-2026-10-01.zip.CHECKSUM' ]" \
+    "backfill: keeps the downloaded archives with their checksums"
+is "$(sql "SELECT count(*), count(*) FILTER (WHERE origin = 'archive')
+	FROM mdx.candle")" "4320|2880" "backfill: every minute of the 3 days"
+MDX_NOW=2026-11-01T00:00:00Z MDX_ARCHIVE_URL=http://127.0.0.1:$sport \
+    exits 0 "backfill: a rerun succeeds" \
+    "$P/backfill" binance SOLUSDT 1m 2026-10-01 2026-10-04
+like "$(cat "$T/err")" "0 days loaded" "backfill: a rerun fetches nothing"
+
+# status names the jobs and the gaps.
 exits 0 "status runs" "$P/status"
 like "$(cat "$T/out")" "ingest +last run" "status shows the last ingest run"
 like "$(cat "$T/out")" "== gaps" "status shows the gaps"

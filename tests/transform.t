@@ -214,4 +214,8 @@ is "$?" "0" "man page example: strict run over two files"
 is "$(jq -r 'select(.market == "inverse") | .volume + " " + .quote_volume' "$T/out")" \
     "15.74462667 268611" "man page example: Bybit inverse volume in coin, quote in USD"
 
+printf '%s\n%s\n%s\n' "$bad" "$good" "$bad" | mdx-transform -r "$T/rej" >/dev/null 2>&1
+is "$(jq -r .reason "$T/rej" | sort | uniq -c | sed 's/^ *//')" \
+    "2 bad candle: high < open" "man page example: rejects counted by reason"
+
 done_testing

@@ -261,7 +261,8 @@ parse_options(int argc, char **argv)
 			    3600) * 1000;
 			break;
 		case O_TRIES:
-			opt.fo.tries = (int)number_arg("--tries", optarg, 1, 100);
+			opt.fo.tries = (int)number_arg("--tries", optarg, 1,
+			    100);
 			break;
 		case O_WEIGHT:
 			opt.weight_limit = (int)number_arg("--weight-limit",
@@ -620,7 +621,9 @@ plan_resume(struct series *s, PGconn **conn)
 		if (next != 0)
 			st = 1;
 	}
-	if (st == 1 && next > s->lo) {
+	/* Without --since the state decides where to go on, however far
+	 * back; with it, the later of the two. */
+	if (st == 1 && (next > s->lo || !opt.have_since)) {
 		s->lo = next < s->hi ? next : s->hi;
 		s->plan = s->written = s->lo;
 	}
@@ -638,7 +641,7 @@ add_klines(const struct mdx_market *m, const char *symbol,
 		exit(MDX_EX_USAGE);
 	}
 	s = series_new(m, MDX_KIND_KLINES, symbol, iv);
-	s->save_state = 1;
+	s->save_state = opt.resume;
 	plan_range(s, opt.have_since, opt.since, opt.have_until, opt.until);
 	if (opt.resume)
 		plan_resume(s, conn);
@@ -653,8 +656,12 @@ add_series(const struct mdx_market *m, const char *symbol,
 	if (opt.kind == MDX_KIND_KLINES)
 		for (i = 0; i < nivs; i++)
 			add_klines(m, symbol, ivs[i], conn);
-	else
+	else {
+		if (opt.kind == MDX_KIND_DEPTH && opt.depth > m->depth_max)
+			usage("--depth %d: %s %s gives at most %d levels",
+			    opt.depth, m->exchange, m->market, m->depth_max);
 		series_new(m, opt.kind, symbol, NULL);
+	}
 }
 
 static void
@@ -748,9 +755,9 @@ plan_ranges(void)
 		if ((m = mdx_market_lookup(ex, mk)) == NULL ||
 		    (iv = mdx_interval_lookup(ivs)) == NULL ||
 		    mdx_market_interval(m, iv) == NULL || !symbol_ok(sym)) {
-			mdx_warn("bad range: no such market, symbol or interval "
-			    "'%s %s %s %s' (at %s:%lu)", ex, mk, sym, ivs,
-			    pos.name, pos.line);
+			mdx_warn("bad range: no such market, symbol or "
+			    "interval '%s %s %s %s' (at %s:%lu)", ex, mk, sym,
+			    ivs, pos.name, pos.line);
 			bad++;
 			continue;
 		}
@@ -972,18 +979,20 @@ take_klines(struct window *w, const struct mdx_json *rows)
 			continue;
 		}
 		if (t < w->cur_lo || t >= w->cur_hi) {
-			char a[MDX_TIME_BUFSZ], b[MDX_TIME_BUFSZ], ts[MDX_TIME_BUFSZ];
+			char a[MDX_TIME_BUFSZ], b[MDX_TIME_BUFSZ];
+			char ts[MDX_TIME_BUFSZ];
 
 			fmt_time(t, ts);
 			fmt_time(w->cur_lo, a);
 			fmt_time(w->cur_hi, b);
-			snprintf(why, sizeof(why), "row at %s outside the range "
-			    "asked for [%s, %s)", ts, a, b);
+			snprintf(why, sizeof(why), "row at %s outside the "
+			    "range asked for [%s, %s)", ts, a, b);
 			bad_row(w, why, i);
 			continue;
 		}
 		if (t <= newest || t <= w->last) {
-			snprintf(why, sizeof(why), "row repeated or out of order");
+			snprintf(why, sizeof(why),
+			    "row repeated or out of order");
 			bad_row(w, why, i);
 			continue;
 		}
@@ -1087,7 +1096,9 @@ take_instruments(struct window *w, const struct mdx_json *root,
 			bad_row(w, "instrument without a symbol", i);
 			continue;
 		}
-		if (!wanted(sym, inst_seen))
+		/* A watchlist entry names its one symbol; -s names several. */
+		if (s->symbol != NULL ? !mdx_json_str_eq(sym, s->symbol) :
+		    !wanted(sym, inst_seen))
 			continue;
 		record_start(&w->out, s, sym->text, sym->len,
 		    MDX_KIND_INSTRUMENTS);
@@ -1307,9 +1318,9 @@ static void
 run_rest(void)
 {
 	struct mdx_fetch_req *r;
-	struct series *s, *rr = NULL;
+	struct series *s;
 	struct window *w;
-	int ahead, outstanding, progressed;
+	int ahead, progressed, out[3];
 
 	fetcher = mdx_fetch_new(&opt.fo);
 	if (opt.weight_limit > 0) {
@@ -1326,22 +1337,25 @@ run_rest(void)
 		    s->plan >= s->hi)
 			emit(s);
 	}
-	/* Enough requests queued to keep every connection busy, and each
-	 * series at most that far ahead of what it has written. */
+	/*
+	 * Enough windows under way per exchange to keep its connections
+	 * busy, and none of them far ahead of what is written.  Each pass
+	 * gives every series at most one more window, so series share the
+	 * connections, and one slow exchange holds back no other.
+	 */
 	ahead = opt.fo.connections * 2;
 	for (;;) {
-		outstanding = mdx_fetch_outstanding(fetcher);
+		memset(out, 0, sizeof(out));
+		for (s = series_head; s != NULL; s = s->next)
+			out[s->m->id] += s->inflight;
 		do {
 			progressed = 0;
-			for (s = rr != NULL ? rr : series_head;
-			    s != NULL && outstanding < ahead; s = s->next) {
-				if (s->inflight < ahead && plan_next(s)) {
-					outstanding++;
+			for (s = series_head; s != NULL; s = s->next)
+				if (out[s->m->id] < ahead && plan_next(s)) {
+					out[s->m->id]++;
 					progressed = 1;
 				}
-			}
-			rr = NULL;
-		} while (progressed && outstanding < ahead);
+		} while (progressed);
 		if (nfinished >= nseries && mdx_fetch_outstanding(fetcher) == 0)
 			break;
 		r = mdx_fetch_wait(fetcher, 250);
@@ -1551,7 +1565,7 @@ fast_time(mdx_time t, char *buf)
 
 struct csvstate {
 	const struct zipname *z;
-	struct mdx_buf pre, mid, out;
+	struct mdx_buf pre, req, mid, out;
 	unsigned long line, rows, rejected, skipped;
 };
 
@@ -1564,7 +1578,8 @@ csv_line(struct csvstate *c, const char *s, size_t n)
 	int64_t v = 0;
 	size_t commas = 0, k;
 	mdx_time t;
-	int tn, nn;
+	int tn, nn, plain = 1;
+	char *o;
 
 	c->line++;
 	if (n > 0 && s[n - 1] == '\r')
@@ -1583,9 +1598,13 @@ csv_line(struct csvstate *c, const char *s, size_t n)
 	}
 	if (p == e || *p != ',')
 		goto bad;
-	for (; p < e; p++)
+	/* One pass: the fields, and whether the line needs JSON escapes. */
+	for (; p < e; p++) {
 		if (*p == ',')
 			commas++;
+		else if ((unsigned char)*p < 0x20 || *p == '"' || *p == '\\')
+			plain = 0;
+	}
 	if (commas != 11)
 		goto bad;
 	t = mdx_time_from_epoch(v);
@@ -1600,17 +1619,36 @@ csv_line(struct csvstate *c, const char *s, size_t n)
 	nn = 0;
 	for (k = c->line; k > 0; k /= 10)
 		num[nn++] = (char)('0' + k % 10);
-	mdx_buf_grow(&c->out, c->pre.len + c->mid.len + tn + nn + n * 2 + 64);
-	mdx_buf_add(&c->out, c->pre.data, c->pre.len);
-	mdx_buf_add(&c->out, ts, tn);
-	mdx_buf_add(&c->out, "\",\"source\":\"archive\",\"request\":\"", 32);
-	mdx_buf_add(&c->out, c->z->base, strlen(c->z->base));
-	mdx_buf_addch(&c->out, ':');
+	/* The constant parts come from buffers made once per file. */
+	mdx_buf_grow(&c->out, c->pre.len + tn + c->req.len + nn +
+	    c->mid.len + n + 4);
+	o = c->out.data + c->out.len;
+	memcpy(o, c->pre.data, c->pre.len);
+	o += c->pre.len;
+	memcpy(o, ts, tn);
+	o += tn;
+	memcpy(o, c->req.data, c->req.len);
+	o += c->req.len;
 	while (nn > 0)
-		mdx_buf_addch(&c->out, num[--nn]);
-	mdx_buf_add(&c->out, c->mid.data, c->mid.len);
-	mdx_buf_add_json_str(&c->out, s, n);
-	mdx_buf_add(&c->out, "}\n", 2);
+		*o++ = num[--nn];
+	memcpy(o, c->mid.data, c->mid.len);
+	o += c->mid.len;
+	if (plain) {
+		*o++ = '"';
+		memcpy(o, s, n);
+		o += n;
+		*o++ = '"';
+		c->out.len = o - c->out.data;
+	} else {
+		c->out.len = o - c->out.data;
+		mdx_buf_add_json_str(&c->out, s, n);
+		mdx_buf_grow(&c->out, 2);
+		o = c->out.data + c->out.len;
+	}
+	*o++ = '}';
+	*o++ = '\n';
+	c->out.len = o - c->out.data;
+	c->out.data[c->out.len] = '\0';
 	c->rows++;
 	if (c->out.len >= 1 << 20) {
 		mdx_write(mdx_stdout(), c->out.data, c->out.len);
@@ -1650,6 +1688,8 @@ import_zip(const struct zipname *z, struct mdx_buf *data, const char *fetched)
 	    "\"market\":\"%s\",\"kind\":\"klines\",\"symbol\":\"%s\","
 	    "\"interval\":\"%s\",\"time\":\"", opt.market, z->symbol,
 	    z->iv->code);
+	mdx_buf_printf(&c.req, "\",\"source\":\"archive\",\"request\":\"%s:",
+	    z->base);
 	mdx_buf_printf(&c.mid, "\",\"fetched_at\":\"%s\",\"closed\":true,"
 	    "\"data\":", fetched);
 	a = archive_read_new();
@@ -1695,10 +1735,11 @@ out:
 	mdx_write(mdx_stdout(), c.out.data, c.out.len);
 	archive_read_free(a);
 	if (mdx_verbose >= 1)
-		fprintf(stderr, "%s: %s: %lu candles, %lu rejected, %lu outside "
-		    "the range, %.2f s\n", mdx_progname, z->path, c.rows,
-		    c.rejected, c.skipped, (real_ms() - t0) / 1000.0);
+		fprintf(stderr, "%s: %s: %lu candles, %lu rejected, %lu "
+		    "outside the range, %.2f s\n", mdx_progname, z->path,
+		    c.rows, c.rejected, c.skipped, (real_ms() - t0) / 1000.0);
 	mdx_buf_free(&c.pre);
+	mdx_buf_free(&c.req);
 	mdx_buf_free(&c.mid);
 	mdx_buf_free(&c.out);
 	mdx_buf_free(&carry);
@@ -1748,7 +1789,8 @@ run_archives(void)
 		}
 		while ((de = readdir(d)) != NULL) {
 			len = strlen(de->d_name);
-			if (len < 5 || strcmp(de->d_name + len - 4, ".zip") != 0)
+			if (len < 5 ||
+			    strcmp(de->d_name + len - 4, ".zip") != 0)
 				continue;
 			z = mdx_realloc(z, (nz + 1) * sizeof(*z));
 			mdx_buf_printf(&data, "%s/%s", opt.archives[k],
@@ -1756,7 +1798,8 @@ run_archives(void)
 			z[nz].path = mdx_buf_detach(&data, NULL);
 			if (zip_parse(&z[nz]) == -1) {
 				mdx_warn("skipping '%s': not named "
-				    "SYMBOL-INTERVAL-YYYY-MM[-DD].zip", z[nz].path);
+				    "SYMBOL-INTERVAL-YYYY-MM[-DD].zip",
+				    z[nz].path);
 				free(z[nz].path);
 				continue;
 			}
@@ -1764,7 +1807,8 @@ run_archives(void)
 		}
 		closedir(d);
 	}
-	qsort(z, nz, sizeof(*z), zip_cmp);
+	if (nz > 0)
+		qsort(z, nz, sizeof(*z), zip_cmp);
 	for (i = 0; i < nz; i++) {
 		if (zip_wanted(&z[i]))
 			import_zip(&z[i], &data, fetched);

@@ -901,10 +901,16 @@ summary(void)
 {
 	if (!mdx_stderr_is_tty() && mdx_verbose < 2)
 		return;
-	mdx_warn("%" PRIu64 " candles in %" PRIu64 " series, %" PRIu64
-	    " records out, %" PRIu64 " rejected, %" PRIu64 " passed through, "
-	    "%" PRIu64 " gaps", cnt.candles, cnt.series, cnt.out,
-	    cnt.rejected, cnt.passed, cnt.gaps);
+	if (opt.db)
+		mdx_warn("%" PRIu64 " series, %" PRIu64 " candles read, %" PRIu64
+		    " rows written, %" PRIu64 " gaps, %" PRIu64 " bad candles",
+		    cnt.series, cnt.candles, cnt.out, cnt.gaps, cnt.rejected);
+	else
+		mdx_warn("%" PRIu64 " records in: %" PRIu64 " candles, %" PRIu64
+		    " rejected, %" PRIu64 " other records; %" PRIu64
+		    " records out; %" PRIu64 " series, %" PRIu64 " gaps",
+		    cnt.in, cnt.candles, cnt.rejected, cnt.passed, cnt.out,
+		    cnt.series, cnt.gaps);
 }
 
 int

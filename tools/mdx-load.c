@@ -73,68 +73,21 @@ summary(const struct mdx_load *l)
 	    n->depth, n->instruments, n->rejected);
 }
 
-int
-main(int argc, char *argv[])
+/*
+ * Offers every input line to the load; bad records are reported (the
+ * first ten) and counted.  Returns the reader's last status: MDX_RD_EOF,
+ * or MDX_RD_ERR when an input could not be read to its end.
+ */
+static int
+load_all(struct mdx_load *l, struct mdx_reader *rd)
 {
-	static const struct option longopts[] = {
-		{ "batch", required_argument, NULL, 'b' },
-		{ "object", required_argument, NULL, 'o' },
-		{ "migrate", no_argument, NULL, 'M' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
-	char **objects, *args, *end, err[MDX_ERRSZ + 64], msg[64];
-	unsigned long batch = BATCH_DEFAULT, shown = 0;
-	int ch, nobj = 0, domigrate = 0, r, st;
-	const struct mdx_load_counts *n;
-	struct mdx_reader *rd;
-	struct mdx_load *l;
+	char err[MDX_ERRSZ + 64];
+	unsigned long shown = 0;
 	struct mdx_pos pos;
 	const char *line;
-	PGconn *c;
 	size_t len;
+	int r;
 
-	mdx_init(argv[0]);
-	args = join_args(argc, argv);
-	objects = mdx_calloc((size_t)argc, sizeof(*objects));
-	while ((ch = getopt_long(argc, argv, "b:o:h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'b':
-			errno = 0;
-			batch = strtoul(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || optarg[0] == '-' ||
-			    batch < 1 || batch > 10000000)
-				mdx_die(MDX_EX_USAGE, "bad batch size '%s': not "
-				    "a number from 1 to 10000000", optarg);
-			break;
-		case 'o':
-			objects[nobj++] = optarg;
-			break;
-		case 'M':
-			domigrate = 1;
-			break;
-		case 'h':
-			usage(0);
-			break;
-		case 'V':
-			printf("mdx-load %s\n", MDX_VERSION);
-			return 0;
-		default:
-			usage(MDX_EX_USAGE);
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (domigrate) {
-		if (argc > 0 || nobj > 0)
-			usage(MDX_EX_USAGE);
-		migrate();
-	}
-
-	c = mdx_db_connect();
-	l = mdx_load_begin(c, args, batch);
-	rd = mdx_reader_open(argv, argc);
 	while ((r = mdx_reader_next(rd, &line, &len)) != MDX_RD_EOF &&
 	    r != MDX_RD_ERR) {
 		if (r == MDX_RD_BAD) {
@@ -152,29 +105,95 @@ main(int argc, char *argv[])
 			mdx_warn("more bad records not shown");
 	}
 	mdx_load_flush(l);
-	n = mdx_load_counts(l);
+	return r;
+}
+
+/* Parses the options; returns the index of the first operand. */
+static int
+options(int argc, char *argv[], unsigned long *batch, char **objects,
+    int *nobj, int *domigrate)
+{
+	static const struct option longopts[] = {
+		{ "batch", required_argument, NULL, 'b' },
+		{ "object", required_argument, NULL, 'o' },
+		{ "migrate", no_argument, NULL, 'M' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char *end;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "b:o:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'b':
+			errno = 0;
+			*batch = strtoul(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || optarg[0] == '-' ||
+			    *batch < 1 || *batch > 10000000)
+				mdx_die(MDX_EX_USAGE, "bad batch size '%s': "
+				    "not a number from 1 to 10000000", optarg);
+			break;
+		case 'o':
+			objects[(*nobj)++] = optarg;
+			break;
+		case 'M':
+			*domigrate = 1;
+			break;
+		case 'h':
+			usage(0);
+			break;
+		case 'V':
+			printf("mdx-load %s\n", MDX_VERSION);
+			exit(0);
+		default:
+			usage(MDX_EX_USAGE);
+		}
+	}
+	return optind;
+}
+
+int
+main(int argc, char *argv[])
+{
+	unsigned long batch = BATCH_DEFAULT;
+	char **objects, *args, err[MDX_ERRSZ + 64];
+	int i, nobj = 0, domigrate = 0, r, st;
+	struct mdx_reader *rd;
+	struct mdx_load *l;
+	struct mdx_pos pos;
+	PGconn *c;
+
+	mdx_init(argv[0]);
+	args = join_args(argc, argv);
+	objects = mdx_calloc((size_t)argc, sizeof(*objects));
+	i = options(argc, argv, &batch, objects, &nobj, &domigrate);
+	if (domigrate) {
+		if (i < argc || nobj > 0)
+			usage(MDX_EX_USAGE);
+		migrate();
+	}
+	c = mdx_db_connect();
+	l = mdx_load_begin(c, args, batch);
+	rd = mdx_reader_open(argv + i, argc - i);
+	r = load_all(l, rd);
+	st = MDX_EX_OK;
 	if (r == MDX_RD_ERR) {
 		pos = mdx_reader_pos(rd);
 		st = mdx_reader_error_status(rd);
 		snprintf(err, sizeof(err), "cannot read '%s': %s", pos.name,
 		    mdx_reader_error(rd));
-		mdx_load_finish(l, st, err);
-		if (mdx_verbose >= 1)
-			summary(l);
-		mdx_die(st, "%s", err);
-	}
-	if (n->rejected > 0) {
-		snprintf(msg, sizeof(msg), "%lu bad records not loaded",
-		    n->rejected);
-		mdx_load_finish(l, MDX_EX_DATAERR, msg);
+	} else if (mdx_load_counts(l)->rejected > 0) {
 		st = MDX_EX_DATAERR;
-	} else {
+		snprintf(err, sizeof(err), "%lu bad records not loaded",
+		    mdx_load_counts(l)->rejected);
+	} else
 		mdx_load_objects(l, objects, nobj);
-		mdx_load_finish(l, MDX_EX_OK, NULL);
-		st = MDX_EX_OK;
-	}
+	mdx_load_finish(l, st, st == MDX_EX_OK ? NULL : err);
 	if (mdx_verbose >= 1)
 		summary(l);
+	if (r == MDX_RD_ERR)
+		mdx_die(st, "%s", err);
 	mdx_reader_close(rd);
 	mdx_load_free(l);
 	mdx_db_close(c);

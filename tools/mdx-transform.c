@@ -12,7 +12,7 @@
 #include "mdx.h"
 
 #define WINDOW_DEFAULT 16384
-#define SHOW_REJECTS 10		/* reject messages shown at verbosity 1 */
+#define SHOW_REJECTS 10		/* rejects shown at verbosity 1 */
 
 static const char usage_text[] =
     "usage: mdx-transform [-s] [-r file] [-w window] [file ...]\n"
@@ -55,8 +55,91 @@ reject(struct mdx_writer *rw, struct mdx_buf *b, struct mdx_pos pos,
 	mdx_write_line(rw, b->data, b->len);
 }
 
-int
-main(int argc, char *argv[])
+/* The state of a run. */
+struct run {
+	struct mdx_writer *w;		/* standard output */
+	struct mdx_writer *rw;		/* the rejects file, or NULL */
+	struct mdx_dedup *dd;		/* NULL with --window 0 */
+	struct mdx_buf out, rb;
+	struct counts n;
+};
+
+static void
+write_candle(struct run *t, const struct mdx_candle *c)
+{
+	mdx_buf_reset(&t->out);
+	mdx_candle_to_json(c, &t->out);
+	mdx_write_line(t->w, t->out.data, t->out.len);
+	t->n.written++;
+}
+
+/*
+ * Reads every input line, writes what it becomes and rejects the rest.
+ * Returns the reader's last status: MDX_RD_EOF, or MDX_RD_ERR when an
+ * input could not be read to its end.
+ */
+static int
+transform_all(struct run *t, struct mdx_reader *rd)
+{
+	struct mdx_tx_out o = { .line = MDX_BUF_INIT, .tmp = MDX_BUF_INIT };
+	struct mdx_json_doc *doc;
+	const struct mdx_candle *ev;
+	struct mdx_json *root;
+	const char *line;
+	char err[MDX_ERRSZ + 64];
+	size_t len;
+	int r, k;
+
+	doc = mdx_json_doc_new();
+	while ((r = mdx_reader_next(rd, &line, &len)) != MDX_RD_EOF &&
+	    r != MDX_RD_ERR) {
+		t->n.read++;
+		if (r == MDX_RD_BAD) {
+			snprintf(err, sizeof(err), "bad record: %s",
+			    mdx_reader_error(rd));
+			k = -1;
+		} else if ((root = mdx_json_parse(doc, line, len)) == NULL) {
+			snprintf(err, sizeof(err), "bad record: not JSON: %s",
+			    mdx_json_error(doc));
+			k = -1;
+		} else
+			k = mdx_transform(root, &o, err, sizeof(err));
+		switch (k) {
+		case MDX_TX_CANDLE:
+			ev = &o.candle;
+			if (t->dd != NULL && mdx_dedup_put(t->dd, &o.candle,
+			    &ev)) {
+				t->n.duplicates++;
+				break;
+			}
+			if (ev != NULL)
+				write_candle(t, ev);
+			break;
+		case MDX_TX_LINE:
+			mdx_write_line(t->w, o.line.data, o.line.len);
+			t->n.written++;
+			break;
+		case MDX_TX_HEADER:
+			t->n.read--;
+			t->n.headers++;
+			break;
+		default:
+			reject(t->rw, &t->rb, mdx_reader_pos(rd), err, line,
+			    len, ++t->n.rejected);
+			break;
+		}
+	}
+	while (t->dd != NULL && (ev = mdx_dedup_pop(t->dd)) != NULL)
+		write_candle(t, ev);
+	mdx_json_doc_free(doc);
+	mdx_tx_out_free(&o);
+	return r;
+}
+
+/* Parses the options; returns the index of the first operand. */
+static int
+options(int argc, char *argv[], int *strict, const char **rejects,
+    unsigned long *window)
 {
 	static const struct option longopts[] = {
 		{ "strict", no_argument, NULL, 's' },
@@ -66,35 +149,22 @@ main(int argc, char *argv[])
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct mdx_tx_out o = { .line = MDX_BUF_INIT, .tmp = MDX_BUF_INIT };
-	struct mdx_buf out = MDX_BUF_INIT, rb = MDX_BUF_INIT;
-	const struct mdx_candle *ev;
-	struct mdx_writer *w, *rw = NULL;
-	struct mdx_json_doc *doc;
-	struct mdx_reader *rd;
-	struct mdx_dedup *dd = NULL;
-	struct mdx_json *root;
-	struct counts n = { 0, 0, 0, 0, 0 };
-	const char *rejects = NULL, *line;
-	char err[MDX_ERRSZ + 64], *end;
-	unsigned long window = WINDOW_DEFAULT;
-	size_t len;
-	int ch, strict = 0, r, k, fd;
+	char *end;
+	int ch;
 
-	mdx_init(argv[0]);
 	while ((ch = getopt_long(argc, argv, "sr:w:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
-			strict = 1;
+			*strict = 1;
 			break;
 		case 'r':
-			rejects = optarg;
+			*rejects = optarg;
 			break;
 		case 'w':
 			errno = 0;
-			window = strtoul(optarg, &end, 10);
+			*window = strtoul(optarg, &end, 10);
 			if (errno != 0 || *end != '\0' || optarg[0] == '-' ||
-			    window > 10000000)
+			    *window > 10000000)
 				mdx_die(MDX_EX_USAGE, "bad window '%s': not a "
 				    "number from 0 to 10000000", optarg);
 			break;
@@ -103,97 +173,57 @@ main(int argc, char *argv[])
 			break;
 		case 'V':
 			printf("mdx-transform %s\n", MDX_VERSION);
-			return 0;
+			exit(0);
 		default:
 			usage(MDX_EX_USAGE);
 		}
 	}
-	argc -= optind;
-	argv += optind;
+	return optind;
+}
 
+int
+main(int argc, char *argv[])
+{
+	struct run t = { NULL, NULL, NULL, MDX_BUF_INIT, MDX_BUF_INIT,
+	    { 0, 0, 0, 0, 0 } };
+	const char *rejects = NULL;
+	unsigned long window = WINDOW_DEFAULT;
+	struct mdx_reader *rd;
+	struct mdx_pos pos;
+	int i, fd, r, strict = 0;
+
+	mdx_init(argv[0]);
+	i = options(argc, argv, &strict, &rejects, &window);
 	if (rejects != NULL) {
-		if ((fd = open(rejects, O_WRONLY | O_CREAT | O_TRUNC, 0666)) < 0)
+		fd = open(rejects, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+		if (fd < 0)
 			mdx_die(MDX_EX_IOERR, "cannot open '%s': %s", rejects,
 			    strerror(errno));
-		rw = mdx_writer_fd(fd, rejects);
+		t.rw = mdx_writer_fd(fd, rejects);
 	}
 	if (window > 0)
-		dd = mdx_dedup_new(window);
-	w = mdx_stdout();
-	doc = mdx_json_doc_new();
-	rd = mdx_reader_open(argv, argc);
-	while ((r = mdx_reader_next(rd, &line, &len)) != MDX_RD_EOF) {
-		if (r == MDX_RD_ERR)
-			break;
-		n.read++;
-		if (r == MDX_RD_BAD) {
-			snprintf(err, sizeof(err), "bad record: %s",
-			    mdx_reader_error(rd));
-			reject(rw, &rb, mdx_reader_pos(rd), err, line, len,
-			    ++n.rejected);
-			continue;
-		}
-		if ((root = mdx_json_parse(doc, line, len)) == NULL) {
-			snprintf(err, sizeof(err), "bad record: not JSON: %s",
-			    mdx_json_error(doc));
-			k = -1;
-		} else
-			k = mdx_transform(root, &o, err, sizeof(err));
-		switch (k) {
-		case MDX_TX_CANDLE:
-			if (dd == NULL) {
-				ev = &o.candle;
-			} else if (mdx_dedup_put(dd, &o.candle, &ev)) {
-				n.duplicates++;
-				break;
-			}
-			if (ev != NULL) {
-				mdx_buf_reset(&out);
-				mdx_candle_to_json(ev, &out);
-				mdx_write_line(w, out.data, out.len);
-				n.written++;
-			}
-			break;
-		case MDX_TX_LINE:
-			mdx_write_line(w, o.line.data, o.line.len);
-			n.written++;
-			break;
-		case MDX_TX_HEADER:
-			n.read--;
-			n.headers++;
-			break;
-		default:
-			reject(rw, &rb, mdx_reader_pos(rd), err, line, len,
-			    ++n.rejected);
-			break;
-		}
-	}
-	while (dd != NULL && (ev = mdx_dedup_pop(dd)) != NULL) {
-		mdx_buf_reset(&out);
-		mdx_candle_to_json(ev, &out);
-		mdx_write_line(w, out.data, out.len);
-		n.written++;
-	}
-	mdx_writer_flush(w);
-	if (rw != NULL)
-		mdx_writer_close(rw);
+		t.dd = mdx_dedup_new(window);
+	t.w = mdx_stdout();
+	rd = mdx_reader_open(argv + i, argc - i);
+	r = transform_all(&t, rd);
+	mdx_writer_flush(t.w);
+	if (t.rw != NULL)
+		mdx_writer_close(t.rw);
 	if (mdx_verbose >= 1) {
 		mdx_warn("read %lu, written %lu, rejected %lu, duplicates %lu",
-		    n.read, n.written, n.rejected, n.duplicates);
-		if (n.headers > 0)
-			mdx_warn("skipped %lu archive header rows", n.headers);
+		    t.n.read, t.n.written, t.n.rejected, t.n.duplicates);
+		if (t.n.headers > 0)
+			mdx_warn("skipped %lu archive header rows",
+			    t.n.headers);
 	}
 	if (r == MDX_RD_ERR) {
-		struct mdx_pos pos = mdx_reader_pos(rd);
-
+		pos = mdx_reader_pos(rd);
 		mdx_die(mdx_reader_error_status(rd), "cannot read '%s': %s",
 		    pos.name, mdx_reader_error(rd));
 	}
 	mdx_reader_close(rd);
-	mdx_json_doc_free(doc);
-	mdx_dedup_free(dd);
-	mdx_tx_out_free(&o);
-	mdx_buf_free(&out);
-	mdx_buf_free(&rb);
-	return strict && n.rejected > 0 ? MDX_EX_DATAERR : MDX_EX_OK;
+	mdx_dedup_free(t.dd);
+	mdx_buf_free(&t.out);
+	mdx_buf_free(&t.rb);
+	return strict && t.n.rejected > 0 ? MDX_EX_DATAERR : MDX_EX_OK;
 }

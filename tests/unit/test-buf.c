@@ -73,6 +73,14 @@ main(int argc, char *argv[])
 	is_str(b.data, "\"a\\\"b\\\\c\\n\\t\\u0001\xc3\xa9\"",
 	    "JSON string escapes quotes, backslashes, controls; keeps UTF-8");
 	mdx_buf_reset(&b);
+	mdx_buf_add_json_str(&b, "a\xff\xc3(b\0c\xe2\x82", 9);
+	is_str(b.data, "\"a\\ufffd\\ufffd(b\\u0000c\\ufffd\\ufffd\"",
+	    "JSON string: invalid UTF-8 becomes U+FFFD, NUL \\u0000");
+	mdx_buf_reset(&b);
+	mdx_buf_add_json_str(&b, "\xe2\x82\xac\xf0\x9f\x98\x80", 7);
+	is_str(b.data, "\"\xe2\x82\xac\xf0\x9f\x98\x80\"",
+	    "JSON string: valid multi-byte UTF-8 kept as it is");
+	mdx_buf_reset(&b);
 	mdx_buf_addch(&b, '{');
 	mdx_buf_add_json_kv(&b, 1, "k", "v");
 	mdx_buf_add_json_kv(&b, 0, "x\"", "y");

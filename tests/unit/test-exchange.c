@@ -1,0 +1,155 @@
+/*
+ * test-exchange.c - what lib/exchange.c knows of each exchange: markets,
+ * interval spellings, request paths and weights, answers and error
+ * bodies, rows.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mdx.h"
+#include "tap.h"
+
+static struct mdx_json_doc *doc;
+
+static const struct mdx_json *
+parse(const char *s)
+{
+	return mdx_json_parse(doc, s, strlen(s));
+}
+
+static enum mdx_answer
+check(const char *ex, const char *mk, enum mdx_kind k, long http,
+    const char *body, int *status, char *why)
+{
+	const struct mdx_json *payload;
+
+	return mdx_answer_check(mdx_market_lookup(ex, mk), k, http,
+	    parse(body), &payload, status, why, 200);
+}
+
+int
+main(void)
+{
+	const struct mdx_market *bn, *bu, *by, *ok;
+	const struct mdx_interval *m1, *h6, *d1, *mo;
+	struct mdx_request r;
+	char why[200];
+	mdx_time t;
+	int status, closed;
+
+	doc = mdx_json_doc_new();
+	bn = mdx_market_lookup("binance", "spot");
+	bu = mdx_market_lookup("binance", "usdm");
+	by = mdx_market_lookup("bybit", "inverse");
+	ok = mdx_market_lookup("okx", "swap");
+	ok(bn && bu && by && ok, "the markets of HACKING.md");
+	ok(mdx_market_lookup("binance", "linear") == NULL, "no binance linear");
+	ok(mdx_market_lookup("kraken", "spot") == NULL, "no kraken");
+
+	m1 = mdx_interval_lookup("1m");
+	h6 = mdx_interval_lookup("6h");
+	d1 = mdx_interval_lookup("1d");
+	mo = mdx_interval_lookup("1M");
+	is_str(mdx_market_interval(bn, mo), "1M", "binance 1M");
+	is_str(mdx_market_interval(by, d1), "D", "bybit 1d is D");
+	is_str(mdx_market_interval(by, m1), "1", "bybit 1m is 1");
+	is_str(mdx_market_interval(ok, h6), "6Hutc", "okx 6h is 6Hutc");
+	is_str(mdx_market_interval(ok, mo), "1Mutc", "okx 1M is 1Mutc");
+	ok(mdx_market_interval(ok, mdx_interval_lookup("8h")) == NULL,
+	    "okx has no 8h");
+	ok(mdx_market_interval(bu, mdx_interval_lookup("1s")) == NULL,
+	    "binance usdm has no 1s");
+
+	unsetenv("MDX_BINANCE_FAPI_URL");
+	is_str(mdx_market_url(bu), "https://fapi.binance.com", "default URL");
+	setenv("MDX_BINANCE_FAPI_URL", "http://127.0.0.1:1", 1);
+	is_str(mdx_market_url(bu), "http://127.0.0.1:1",
+	    "URL from the environment");
+
+	mdx_buf_init(&r.path);
+	mdx_request_klines(bn, "BTCUSDT", m1, 1704067200000, 1704127200000,
+	    1709251200000, &r);
+	is_str(r.path.data, "/api/v3/klines?symbol=BTCUSDT&interval=1m"
+	    "&startTime=1704067200000&endTime=1704127199999&limit=1000",
+	    "binance klines: forward from startTime, endTime inclusive");
+	is_int(r.weight, 2, "binance spot klines weigh 2");
+	mdx_request_klines(bu, "BTCUSDT", m1, 0, 60000, 1709251200000, &r);
+	is_int(r.weight, 5, "binance usdm klines of 1000 weigh 5");
+	mdx_request_klines(by, "BTCUSD", d1, 1704067200000, 1704153600000,
+	    1709251200000, &r);
+	is_str(r.path.data, "/v5/market/kline?category=inverse&symbol=BTCUSD"
+	    "&interval=D&start=1704067200000&end=1704153599999&limit=1000",
+	    "bybit kline: start and end inclusive");
+	mdx_request_klines(ok, "BTC-USDT-SWAP", m1, 1704067200000,
+	    1704073200000, 1709251200000, &r);
+	is_str(r.path.data, "/api/v5/market/history-candles"
+	    "?instId=BTC-USDT-SWAP&bar=1m&after=1704073200000"
+	    "&before=1704067199999&limit=100",
+	    "okx: old bars from history-candles, cursors exclusive");
+	ok(strcmp(r.rl->name, "okx history-candles") == 0,
+	    "okx history has its own limit");
+	mdx_request_klines(ok, "BTC-USDT-SWAP", m1, 1709250000000,
+	    1709251200000, 1709251200000, &r);
+	ok(strncmp(r.path.data, "/api/v5/market/candles?", 23) == 0,
+	    "okx: the latest bars from candles");
+	mdx_request_depth(bn, "BTCUSDT", 500, &r);
+	is_int(r.weight, 25, "binance spot depth 500 weighs 25");
+	mdx_request_instruments(by, "a=b/c", &r);
+	is_str(r.path.data, "/v5/market/instruments-info?category=inverse"
+	    "&limit=1000&cursor=a%3Db%2Fc", "bybit cursor percent-encoded");
+	mdx_buf_free(&r.path);
+
+	is_int(check("binance", "spot", MDX_KIND_KLINES, 400,
+	    "{\"code\":-1121,\"msg\":\"Invalid symbol.\"}", &status, why),
+	    MDX_ANSWER_ERROR, "binance -1121 is an error");
+	is_int(status, MDX_EX_USAGE, "... of usage");
+	is_str(why, "binance error -1121: Invalid symbol. (HTTP 400)",
+	    "... in binance's words");
+	is_int(check("binance", "spot", MDX_KIND_KLINES, 503,
+	    "{\"code\":-1001,\"msg\":\"Internal error\"}", &status, why),
+	    MDX_ANSWER_TRANSIENT, "binance -1001 is transient");
+	is_int(check("bybit", "spot", MDX_KIND_KLINES, 200,
+	    "{\"retCode\":10006,\"retMsg\":\"Too many visits!\"}", &status,
+	    why), MDX_ANSWER_LIMITED, "bybit 10006 is a rate limit");
+	is_int(check("bybit", "spot", MDX_KIND_KLINES, 200,
+	    "{\"retCode\":0,\"retMsg\":\"OK\",\"result\":{}}", &status, why),
+	    MDX_ANSWER_BAD, "bybit without a list is bad");
+	is_int(check("okx", "spot", MDX_KIND_KLINES, 200,
+	    "{\"code\":\"51001\",\"msg\":\"Instrument ID does not exist\","
+	    "\"data\":[]}", &status, why), MDX_ANSWER_ERROR,
+	    "okx 51001 is an error");
+	is_int(status, MDX_EX_USAGE, "... of usage");
+	is_int(check("okx", "spot", MDX_KIND_DEPTH, 200,
+	    "{\"code\":\"0\",\"msg\":\"\","
+	    "\"data\":[{\"bids\":[],\"ts\":\"1\"}]}",
+	    &status, why), MDX_ANSWER_OK, "okx depth: the first data object");
+	is_int(check("okx", "spot", MDX_KIND_KLINES, 200, "{\"code\":",
+	    &status, why), MDX_ANSWER_BAD, "invalid JSON is bad");
+
+	ok(mdx_kline_row(bn, m1, parse("[1704067200000,\"1\",\"2\",\"0.5\","
+	    "\"1.5\",\"10\",1704067259999,\"15\",3,\"5\",\"7.5\",\"0\"]"),
+	    1704067260000, &t, &closed, why, sizeof(why)) == 0 &&
+	    t == 1704067200000 && closed, "binance row: closed at its end");
+	ok(mdx_kline_row(bn, m1, parse("[1704067200000,\"1\",\"2\",\"0.5\","
+	    "\"1.5\",\"10\",1704067259999,\"15\",3,\"5\",\"7.5\",\"0\"]"),
+	    1704067259999, &t, &closed, why, sizeof(why)) == 0 && !closed,
+	    "binance row: open before its end");
+	ok(mdx_kline_row(bn, m1, parse("[1704067200001,\"1\",\"2\",\"0.5\","
+	    "\"1.5\",\"10\",1704067259999,\"15\",3,\"5\",\"7.5\",\"0\"]"),
+	    1709251200000, &t, &closed, why, sizeof(why)) == -1,
+	    "a row off the interval is bad");
+	ok(mdx_kline_row(ok, m1, parse("[\"1704067200000\",\"1\",\"2\","
+	    "\"0.5\",\"1.5\",\"10\",\"15\",\"15\",\"0\"]"), 1709251200000, &t,
+	    &closed, why, sizeof(why)) == 0 && !closed,
+	    "okx row: confirm 0 is open, whatever the time");
+	ok(mdx_kline_row(mdx_market_lookup("bybit", "spot"), m1,
+	    parse("[\"1704067200000\",\"1\",\"2\"]"), 0, &t, &closed, why,
+	    sizeof(why)) == -1, "a short bybit row is bad");
+	is_int(mdx_depth_time(bu, parse("{\"E\":1704067200123,"
+	    "\"T\":1704067200120,\"bids\":[]}"), 5), 1704067200120,
+	    "binance usdm depth: its T");
+	is_int(mdx_depth_time(bn, parse("{\"bids\":[]}"), 5), 5,
+	    "binance spot depth: the fetch time");
+	mdx_json_doc_free(doc);
+	return done_testing();
+}

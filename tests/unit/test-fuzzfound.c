@@ -1,0 +1,178 @@
+/*
+ * test-fuzzfound.c - regression tests for the bugs the fuzzers in
+ * tests/fuzz/ found in lib/.  Each test names the target that found the
+ * bug and holds the input it saved (reduced by hand where that reads
+ * better).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mdx.h"
+#include "tap.h"
+
+/* fuzz-time: an offset carried the instant before 0000-01-01 or after
+ * 9999-12-31, which formats as "-001-12-31T23:00:00Z" or
+ * "10000-01-01T00:59:59Z" and then no longer parses. */
+static void
+time_offset_out_of_range(void)
+{
+	char buf[MDX_TIME_BUFSZ];
+	mdx_time t, u;
+	const char *s;
+
+	s = "0000-01-01T00:00:00+01:00";
+	ok(mdx_time_parse_rfc3339(s, strlen(s), &t) == -1,
+	    "time: offset before year 0000 rejected");
+	s = "9999-12-31T23:59:59-01:00";
+	ok(mdx_time_parse_rfc3339(s, strlen(s), &t) == -1,
+	    "time: offset after year 9999 rejected");
+	s = "0000-01-01T01:00:00+01:00";
+	ok(mdx_time_parse_rfc3339(s, strlen(s), &t) == 0,
+	    "time: offset to the first instant of 0000 accepted");
+	mdx_time_format(t, buf);
+	is_str(buf, "0000-01-01T00:00:00Z", "time: ... and formatted");
+	s = "9999-12-31T23:59:59.999Z";
+	ok(mdx_time_parse_rfc3339(s, strlen(s), &t) == 0,
+	    "time: the last instant of 9999 accepted");
+	mdx_time_format(t, buf);
+	ok(mdx_time_parse_rfc3339(buf, strlen(buf), &u) == 0 && u == t,
+	    "time: ... and read back after formatting");
+}
+
+/* gzip members of '{"n":1}\n{"n":2}\n', '{"n":3}\n' and '' (mtime 0). */
+static const unsigned char gz12[] = {
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0xab, 0x56,
+	0xca, 0x53, 0xb2, 0x32, 0xac, 0xe5, 0xaa, 0x06, 0xd1, 0x46, 0xb5, 0x5c,
+	0x00, 0x45, 0xc6, 0x98, 0xbe, 0x10, 0x00, 0x00, 0x00
+};
+static const unsigned char gz3[] = {
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0xab, 0x56,
+	0xca, 0x53, 0xb2, 0x32, 0xae, 0xe5, 0x02, 0x00, 0xfd, 0xc5, 0x3a, 0x86,
+	0x08, 0x00, 0x00, 0x00
+};
+static const unsigned char gz0[] = {
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0x03, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00
+};
+
+/*
+ * Reads the file made of a[0..na) and b[0..nb) and returns a transcript:
+ * the good lines, then "E<status> <reason>" for an error.
+ */
+static char *
+read_gz(const void *a, size_t na, const void *b, size_t nb)
+{
+	static struct mdx_buf out = MDX_BUF_INIT;
+	char path[] = "/tmp/test-fuzzfound.XXXXXX";
+	struct mdx_reader *r;
+	const char *line;
+	char *paths[1];
+	size_t len;
+	int fd, rc;
+
+	if ((fd = mkstemp(path)) == -1 || write(fd, a, na) != (ssize_t)na ||
+	    write(fd, b, nb) != (ssize_t)nb || close(fd) == -1) {
+		printf("Bail out! cannot write %s\n", path);
+		exit(1);
+	}
+	mdx_buf_reset(&out);
+	paths[0] = path;
+	r = mdx_reader_open(paths, 1);
+	while ((rc = mdx_reader_next(r, &line, &len)) != MDX_RD_EOF) {
+		if (rc == MDX_RD_ERR) {
+			mdx_buf_printf(&out, "E%d %s", mdx_reader_error_status(r),
+			    strstr(mdx_reader_error(r), ": ") + 2);
+			continue;
+		}
+		mdx_buf_add(&out, line, len);
+		mdx_buf_addch(&out, ' ');
+	}
+	mdx_reader_close(r);
+	unlink(path);
+	return out.data != NULL ? out.data : "";
+}
+
+/*
+ * fuzz-ndjson: libarchive ends quietly at bytes that do not start another
+ * gzip member, so a gzip cut inside the header of its second member, or
+ * with garbage after the last member, lost the rest without an error.
+ */
+static void
+gzip_trailing_bytes(void)
+{
+	is_str(read_gz(gz12, sizeof(gz12), gz3, sizeof(gz3)),
+	    "{\"n\":1} {\"n\":2} {\"n\":3} ",
+	    "gzip: two members read whole");
+	is_str(read_gz(gz12, sizeof(gz12), gz3, 5),
+	    "{\"n\":1} {\"n\":2} E65 truncated or corrupt compressed data "
+	    "after byte 33", "gzip: cut in the second header is an error");
+	is_str(read_gz(gz12, sizeof(gz12), "junk\n", 5),
+	    "{\"n\":1} {\"n\":2} E65 truncated or corrupt compressed data "
+	    "after byte 33", "gzip: garbage after the last member is an error");
+	is_str(read_gz(gz0, sizeof(gz0), gz12, sizeof(gz12)),
+	    "{\"n\":1} {\"n\":2} ", "gzip: an empty member, then one");
+	is_str(read_gz(gz0, sizeof(gz0), gz3, 7),
+	    "E65 truncated or corrupt compressed data after byte 20",
+	    "gzip: an empty member, then a cut header is an error");
+	is_str(read_gz(gz0, sizeof(gz0), "", 0), "",
+	    "gzip: one empty member is an empty input");
+}
+
+/* mdx_rollup_parse() on a line: "ok", or the reason it gave. */
+static const char *
+rollup_parse(const char *line)
+{
+	static struct mdx_json_doc *doc;
+	static char why[MDX_ERRSZ];
+	struct mdx_candle c;
+
+	if (doc == NULL)
+		doc = mdx_json_doc_new();
+	if (mdx_rollup_parse(&c, line, strlen(line), doc, why,
+	    sizeof(why)) == 0)
+		return "ok";
+	return why;
+}
+
+#define CANDLE_HEAD "{\"kind\":\"candle\",\"exchange\":\"binance\"," \
+	"\"market\":\"spot\",\"symbol\":\"BTCUSDT\",\"interval\":\"1h\","
+#define CANDLE_TAIL "\"open\":\"1\",\"high\":\"2\",\"low\":\"0.5\"," \
+	"\"close\":\"1.5\",\"volume\":\"3\",\"quote_volume\":null," \
+	"\"closed\":true,\"origin\":\"rollup\""
+
+/*
+ * fuzz-candle: the fast scanner of mdx_rollup_parse() accepted lines that
+ * mdx_candle_from_json() rejects: a repeated member whose first value is
+ * bad (the scan kept the last), and numbers that are not JSON ("04",
+ * "1-2").
+ */
+static void
+rollup_scan_strict(void)
+{
+	is_str(rollup_parse(CANDLE_HEAD "\"open_time\":\"2024-01-01T00:00:00Z\","
+	    CANDLE_TAIL ",\"base_count\":4,\"base_expected\":60}"), "ok",
+	    "rollup scan: a good candle");
+	is_str(rollup_parse(CANDLE_HEAD "\"open_time\":\"2024-01-01T00:00:00ZX\","
+	    "\"open_time\":\"2024-01-01T00:00:00Z\"," CANDLE_TAIL "}"),
+	    "bad \"open_time\": not an RFC 3339 time",
+	    "rollup scan: a repeated member is read as mdx_json reads it");
+	is_str(rollup_parse(CANDLE_HEAD "\"open_time\":\"2024-01-01T00:00:00Z\","
+	    CANDLE_TAIL ",\"base_count\":04,\"base_expected\":60}"),
+	    "bad JSON: invalid number (leading zero) at column 251",
+	    "rollup scan: a leading zero is not JSON");
+	is_str(rollup_parse(CANDLE_HEAD "\"open_time\":\"2024-01-01T00:00:00Z\","
+	    CANDLE_TAIL ",\"x\":1-2}"),
+	    "bad JSON: unexpected character '-' at column 243",
+	    "rollup scan: 1-2 is not a JSON number");
+}
+
+int
+main(void)
+{
+	mdx_init("test-fuzzfound");
+	time_offset_out_of_range();
+	gzip_trailing_bytes();
+	rollup_scan_strict();
+	return done_testing();
+}
