@@ -100,25 +100,6 @@ local_path(struct mdx_lake *l, const char *key)
 	return mdx_buf_detach(&b, NULL);
 }
 
-/* Creates the directories of path up to its last slash. */
-static int
-mkdirs(char *path)
-{
-	char *p;
-
-	for (p = path + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0777) == -1 && errno != EEXIST) {
-			*p = '/';
-			return -1;
-		}
-		*p = '/';
-	}
-	return 0;
-}
-
 static int
 local_create(struct mdx_lake *l, const char *key, struct lake_file *f)
 {
@@ -126,7 +107,7 @@ local_create(struct mdx_lake *l, const char *key, struct lake_file *f)
 	char *path, *slash;
 
 	path = local_path(l, key);
-	if (mkdirs(path) == -1) {
+	if (mdx_mkdirs(path) == -1) {
 		lake_fail(l, MDX_EX_IOERR, "cannot create directory for \"%s\": %s",
 		    path, strerror(errno));
 		free(path);

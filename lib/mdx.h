@@ -83,6 +83,10 @@ void mdx_debug(const char *fmt, ...) MDX_PRINTF(1, 2);
  */
 int mdx_errf(char *err, size_t errsz, const char *fmt, ...) MDX_PRINTF(3, 4);
 
+/* Creates the directories of path up to its last slash (path is changed
+ * and restored); 0 ok, -1 with errno set. */
+int mdx_mkdirs(char *path);
+
 /* Whether stderr is a terminal; progress output is shown only then. */
 int mdx_stderr_is_tty(void);
 

@@ -440,24 +440,6 @@ state_path(const struct series *s)
 	return mdx_buf_detach(&b, NULL);
 }
 
-static int
-mkdirs(char *path)
-{
-	char *p;
-
-	for (p = path + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0777) == -1 && errno != EEXIST) {
-			*p = '/';
-			return -1;
-		}
-		*p = '/';
-	}
-	return 0;
-}
-
 /* Reads a state file: 1 and *next when there is one, 0 when there is
  * none, -1 after a message when it is unreadable. */
 static int
@@ -513,7 +495,7 @@ state_write(const struct series *s)
 	mdx_buf_add_json_kv(&b, 0, "updated_at", u);
 	mdx_buf_addstr(&b, "}\n");
 	mdx_buf_printf(&tmp, "%s.tmp%ld", path, (long)getpid());
-	if (mkdirs(path) == -1 ||
+	if (mdx_mkdirs(path) == -1 ||
 	    (fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC, 0666)) == -1)
 		mdx_die(MDX_EX_IOERR, "cannot write state '%s': %s", path,
 		    strerror(errno));
