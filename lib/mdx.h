@@ -942,6 +942,17 @@ int mdx_candle_from_json(struct mdx_candle *c, const struct mdx_json *obj,
     char *err, size_t errsz);
 
 /*
+ * Parses one canonical candle line into c (lib/candlescan.c) and
+ * checks it with mdx_candle_check().  A fast scanner reads the flat
+ * objects mdx-transform writes without building a tree; anything else
+ * goes through mdx_json and mdx_candle_from_json(), which also word the
+ * reasons.  Returns 0, or -1 with a reason in why.  doc is reused line
+ * after line.
+ */
+int mdx_candle_parse(struct mdx_candle *c, const char *line, size_t len,
+    struct mdx_json_doc *doc, char *why, size_t whysz);
+
+/*
  * The validation rules of a candle: a known exchange and market, open_time
  * aligned to the interval, high >= max(open, close), low <= min(open,
  * close), no negative price, volume, trade count or base count.  Returns 0,
@@ -1305,17 +1316,6 @@ void mdx_fetch_get_stats(const struct mdx_fetch *f,
  * COPY, so both modes share one definition of the results.
  */
 #define MDX_ROLLUP_MAXTO 16
-
-/*
- * Parses one canonical candle line into c (lib/candle.c's struct) and
- * checks it with mdx_candle_check().  A fast scanner reads the flat
- * objects mdx-transform writes without building a tree; anything else
- * goes through mdx_json and mdx_candle_from_json(), which also word the
- * reasons.  Returns 0, or -1 with a reason in why.  doc is reused line
- * after line.
- */
-int mdx_rollup_parse(struct mdx_candle *c, const char *line, size_t len,
-    struct mdx_json_doc *doc, char *why, size_t whysz);
 
 /* Appends a gap record (HACKING.md "Gap range") to b, no newline. */
 void mdx_rollup_format_gap(struct mdx_buf *b, const struct mdx_candle *series,

@@ -1294,7 +1294,7 @@ mdx_agg_db_reconcile(const struct mdx_agg_db *o)
 			rb.cap = rb.cap ? rb.cap * 2 : 1024;
 			rb.c = mdx_realloc(rb.c, rb.cap * sizeof(*rb.c));
 		}
-		if (mdx_rollup_parse(&rb.c[rb.n], line, len, doc, why,
+		if (mdx_candle_parse(&rb.c[rb.n], line, len, doc, why,
 		    sizeof(why)) != 0) {
 			mdx_warn("bad candle: %s (at %s:%lu)", why, pos.name,
 			    pos.line);

@@ -114,7 +114,7 @@ run_stream(struct mdx_rollup_opts *ro, struct out *o, char **files,
 			bad++;
 			continue;
 		}
-		if (mdx_rollup_parse(&c, line, len, doc, why,
+		if (mdx_candle_parse(&c, line, len, doc, why,
 		    sizeof(why)) != 0) {
 			pos = mdx_reader_pos(rd);
 			mdx_warn("bad candle: %s (at %s:%lu)", why, pos.name,

@@ -1,6 +1,6 @@
 /*
  * fuzz-candle.c - the canonical candle record (lib/candle.c), the fast
- * candle scanner of mdx-aggregate (mdx_rollup_parse() in lib/rollup.c)
+ * candle scanner (mdx_candle_parse() in lib/candlescan.c)
  * and the raw-to-canonical mapping (mdx_transform() in lib/transform.c).
  *
  * The input is one line.  Checked:
@@ -8,7 +8,7 @@
  *   reason;
  * - a candle they accept is written by mdx_candle_to_json() as a line
  *   that is read back to the same candle and written the same again;
- * - mdx_rollup_parse() agrees with them: it accepts exactly the valid
+ * - mdx_candle_parse() agrees with them: it accepts exactly the valid
  *   JSON lines they accept, as the same candle, and gives a reason when
  *   it rejects;
  * - mdx_transform() returns a candle that passes the check and writes a
@@ -127,7 +127,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The fast scanner, on the lines the reader lets through. */
 	if (mdx_utf8_check(s, size) == -1) {
 		memset(why, 0, sizeof(why));
-		r = mdx_rollup_parse(&rc, s, size, doc3, why, sizeof(why));
+		r = mdx_candle_parse(&rc, s, size, doc3, why, sizeof(why));
 		FUZZ_CHECK(r == 0 || r == -1, "rollup_parse returned %d", r);
 		if (r != 0)
 			FUZZ_CHECK(why[0] != '\0', "rollup_parse: no reason");

@@ -119,7 +119,7 @@ gzip_trailing_bytes(void)
 	    "gzip: one empty member is an empty input");
 }
 
-/* mdx_rollup_parse() on a line: "ok", or the reason it gave. */
+/* mdx_candle_parse() on a line: "ok", or the reason it gave. */
 static const char *
 rollup_parse(const char *line)
 {
@@ -129,7 +129,7 @@ rollup_parse(const char *line)
 
 	if (doc == NULL)
 		doc = mdx_json_doc_new();
-	if (mdx_rollup_parse(&c, line, strlen(line), doc, why,
+	if (mdx_candle_parse(&c, line, strlen(line), doc, why,
 	    sizeof(why)) == 0)
 		return "ok";
 	return why;
@@ -142,7 +142,7 @@ rollup_parse(const char *line)
 	"\"closed\":true,\"origin\":\"rollup\""
 
 /*
- * fuzz-candle: the fast scanner of mdx_rollup_parse() accepted lines that
+ * fuzz-candle: the fast scanner of mdx_candle_parse() accepted lines that
  * mdx_candle_from_json() rejects: a repeated member whose first value is
  * bad (the scan kept the last), and numbers that are not JSON ("04",
  * "1-2").
@@ -167,6 +167,30 @@ rollup_scan_strict(void)
 	    "rollup scan: 1-2 is not a JSON number");
 }
 
+/*
+ * fuzz-candle: "closed":false left c->closed as the line before had set
+ * it, so after a closed candle an open one was read as closed.
+ */
+static void
+rollup_scan_reused(void)
+{
+	struct mdx_json_doc *doc = mdx_json_doc_new();
+	struct mdx_candle c;
+	char why[MDX_ERRSZ];
+	const char *closed = CANDLE_HEAD "\"open_time\":\"2024-01-01T00:00:00Z\","
+	    CANDLE_TAIL "}";
+	const char *open = CANDLE_HEAD "\"open_time\":\"2024-01-01T01:00:00Z\","
+	    "\"open\":\"1\",\"high\":\"2\",\"low\":\"0.5\",\"close\":\"1.5\","
+	    "\"closed\":false,\"origin\":\"exchange\"}";
+
+	ok(mdx_candle_parse(&c, closed, strlen(closed), doc, why,
+	    sizeof(why)) == 0 && c.closed == 1, "candle scan: closed:true");
+	ok(mdx_candle_parse(&c, open, strlen(open), doc, why,
+	    sizeof(why)) == 0 && c.closed == 0,
+	    "candle scan: closed:false after a closed candle is open");
+	mdx_json_doc_free(doc);
+}
+
 int
 main(void)
 {
@@ -174,5 +198,6 @@ main(void)
 	time_offset_out_of_range();
 	gzip_trailing_bytes();
 	rollup_scan_strict();
+	rollup_scan_reused();
 	return done_testing();
 }

@@ -1,0 +1,601 @@
+/*
+ * candlescan.c - mdx_candle_parse(): one canonical candle line into a
+ * struct mdx_candle.  mdx-aggregate, mdx-indicators and mdx-load read the
+ * flat objects mdx-transform writes millions of times per run, so a fast
+ * scanner reads those without building a tree; anything unusual goes
+ * through mdx_json and mdx_candle_from_json(), which also word the
+ * reasons, so both paths accept and reject exactly the same lines.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mdx.h"
+
+/* ------------------------------------------------------------------------
+ * Parsing.  The fast path reads the flat objects mdx-transform writes in a
+ * single pass with no allocation; it gives up (returns -1) on anything
+ * unusual, and the mdx_json path then parses the line and words the error.
+ */
+enum {
+	F_KIND, F_EXCHANGE, F_MARKET, F_SYMBOL, F_INTERVAL, F_OPEN_TIME,
+	F_OPEN, F_HIGH, F_LOW, F_CLOSE, F_VOLUME, F_QVOLUME, F_TRADES,
+	F_TBV, F_TBQV, F_CLOSED, F_ORIGIN, F_BASE_COUNT, F_BASE_EXPECTED,
+	F_PARTIAL, F_FETCHED_AT, F_NFIELDS
+};
+
+/* A value as text: type 's' string (raw, between the quotes), 'n' number,
+ * 't' true, 'f' false, 'z' null, 0 absent. */
+struct fval {
+	const char *p;
+	size_t n;
+	int type;
+	int ok;		/* d holds the decimal, parsed while scanning */
+	mdx_dec d;
+};
+
+#define IS(k, lit) (memcmp((k), (lit), sizeof(lit) - 1) == 0)
+
+/* The member a key names, by length first: this runs for every member of
+ * every line. */
+static int
+field_index(const char *k, size_t n)
+{
+	switch (n) {
+	case 3:
+		return IS(k, "low") ? F_LOW : -1;
+	case 4:
+		return IS(k, "open") ? F_OPEN : IS(k, "high") ? F_HIGH :
+		    IS(k, "kind") ? F_KIND : -1;
+	case 5:
+		return IS(k, "close") ? F_CLOSE : -1;
+	case 6:
+		switch (k[0]) {
+		case 'm':
+			return IS(k, "market") ? F_MARKET : -1;
+		case 's':
+			return IS(k, "symbol") ? F_SYMBOL : -1;
+		case 'v':
+			return IS(k, "volume") ? F_VOLUME : -1;
+		case 't':
+			return IS(k, "trades") ? F_TRADES : -1;
+		case 'c':
+			return IS(k, "closed") ? F_CLOSED : -1;
+		case 'o':
+			return IS(k, "origin") ? F_ORIGIN : -1;
+		default:
+			return -1;
+		}
+	case 7:
+		return IS(k, "partial") ? F_PARTIAL : -1;
+	case 8:
+		return IS(k, "exchange") ? F_EXCHANGE :
+		    IS(k, "interval") ? F_INTERVAL : -1;
+	case 9:
+		return IS(k, "open_time") ? F_OPEN_TIME : -1;
+	case 10:
+		return IS(k, "fetched_at") ? F_FETCHED_AT :
+		    IS(k, "base_count") ? F_BASE_COUNT : -1;
+	case 12:
+		return IS(k, "quote_volume") ? F_QVOLUME : -1;
+	case 13:
+		return IS(k, "base_expected") ? F_BASE_EXPECTED : -1;
+	case 16:
+		return IS(k, "taker_buy_volume") ? F_TBV : -1;
+	case 22:
+		return IS(k, "taker_buy_quote_volume") ? F_TBQV : -1;
+	default:
+		return -1;
+	}
+}
+
+/*
+ * The first quote, backslash or control character at or after p, eight
+ * bytes at a time: string scanning is most of the parsing time.
+ */
+#define SWAR_ONES UINT64_C(0x0101010101010101)
+#define SWAR_HIGH UINT64_C(0x8080808080808080)
+
+static const char *
+str_end(const char *p, const char *e)
+{
+	uint64_t w, q, b, c;
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	while (e - p >= 8) {
+		memcpy(&w, p, 8);
+		q = w ^ (SWAR_ONES * '"');
+		b = w ^ (SWAR_ONES * '\\');
+		q = (q - SWAR_ONES) & ~q;
+		b = (b - SWAR_ONES) & ~b;
+		c = (w - SWAR_ONES * 0x20) & ~w;
+		/* The lowest flagged byte is exact (borrows only go up). */
+		if ((q = (q | b | c) & SWAR_HIGH) != 0)
+			return p + (__builtin_ctzll(q) >> 3);
+		p += 8;
+	}
+#else
+	(void)w; (void)q; (void)b; (void)c;
+#endif
+	while (p < e && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20)
+		p++;
+	return p;
+}
+
+#define KEY(lit, id) do {						\
+	if ((size_t)(e - p) > sizeof(lit) - 1 &&			\
+	    memcmp(p, lit "\"", sizeof(lit)) == 0) {			\
+		*pp = p + sizeof(lit);					\
+		return (id);						\
+	}								\
+} while (0)
+
+/*
+ * The member the key at p names, matched against the known keys with their
+ * closing quote, so that the key needs no scan; *pp is set past the quote.
+ * -1 for another key (*pp unchanged).
+ */
+static int
+key_match(const char *p, const char *e, const char **pp)
+{
+	switch (*p) {
+	case 'b':
+		KEY("base_count", F_BASE_COUNT);
+		KEY("base_expected", F_BASE_EXPECTED);
+		break;
+	case 'c':
+		KEY("close", F_CLOSE);
+		KEY("closed", F_CLOSED);
+		break;
+	case 'e':
+		KEY("exchange", F_EXCHANGE);
+		break;
+	case 'f':
+		KEY("fetched_at", F_FETCHED_AT);
+		break;
+	case 'h':
+		KEY("high", F_HIGH);
+		break;
+	case 'i':
+		KEY("interval", F_INTERVAL);
+		break;
+	case 'k':
+		KEY("kind", F_KIND);
+		break;
+	case 'l':
+		KEY("low", F_LOW);
+		break;
+	case 'm':
+		KEY("market", F_MARKET);
+		break;
+	case 'o':
+		KEY("open", F_OPEN);
+		KEY("open_time", F_OPEN_TIME);
+		KEY("origin", F_ORIGIN);
+		break;
+	case 'p':
+		KEY("partial", F_PARTIAL);
+		break;
+	case 'q':
+		KEY("quote_volume", F_QVOLUME);
+		break;
+	case 's':
+		KEY("symbol", F_SYMBOL);
+		break;
+	case 't':
+		KEY("trades", F_TRADES);
+		KEY("taker_buy_volume", F_TBV);
+		KEY("taker_buy_quote_volume", F_TBQV);
+		break;
+	case 'v':
+		KEY("volume", F_VOLUME);
+		break;
+	default:
+		break;
+	}
+	return -1;
+}
+
+/* Members whose string values are decimals or times: their characters
+ * are scanned in a tight loop rather than by str_end(). */
+#define NUMERIC_FIELD(i) (((i) >= F_OPEN && (i) <= F_TBQV && (i) != F_TRADES) \
+    || (i) == F_OPEN_TIME || (i) == F_FETCHED_AT)
+
+#define DECIMAL_FIELD(i) ((i) >= F_OPEN && (i) <= F_TBQV && (i) != F_TRADES)
+
+/*
+ * Scans and parses a plain decimal string value ("42283.58", at most 18
+ * digits) in one pass; returns the end.  f->ok tells whether f->d holds
+ * it (the caller checks that the end is the closing quote).
+ */
+static const char *
+scan_dec(const char *p, const char *e, struct fval *f)
+{
+	const char *dot = NULL, *start;
+	int64_t v = 0;
+	int neg = 0, nd = 0;
+
+	f->ok = 0;
+	if (p < e && *p == '-') {
+		neg = 1;
+		p++;
+	}
+	start = p;
+	for (; p < e; p++) {
+		if (*p >= '0' && *p <= '9') {
+			if (++nd > 18)
+				return p;
+			v = v * 10 + (*p - '0');
+		} else if (*p == '.' && dot == NULL)
+			dot = p;
+		else
+			break;
+	}
+	if (nd == 0 || start[0] == '.' || (dot != NULL && dot + 1 == p))
+		return p;
+	f->d.coef = neg ? -(__int128)v : (__int128)v;
+	f->d.scale = dot != NULL ? (int)(p - dot - 1) : 0;
+	f->ok = 1;
+	return p;
+}
+
+#define DIGIT(c) ((c) >= '0' && (c) <= '9')
+
+/*
+ * The end of the JSON number at p, or NULL when it is not one (RFC 8259:
+ * no leading zeros, digits after the point and in the exponent), so that
+ * the scan accepts no number mdx_json would reject ("04", "1-2").
+ */
+static const char *
+num_end(const char *p, const char *e)
+{
+	if (p < e && *p == '-')
+		p++;
+	if (p == e || !DIGIT(*p))
+		return NULL;
+	if (*p == '0')
+		p++;
+	else
+		while (p < e && DIGIT(*p))
+			p++;
+	if (p < e && *p == '.') {
+		if (++p == e || !DIGIT(*p))
+			return NULL;
+		while (p < e && DIGIT(*p))
+			p++;
+	}
+	if (p < e && (*p == 'e' || *p == 'E')) {
+		if (++p < e && (*p == '+' || *p == '-'))
+			p++;
+		if (p == e || !DIGIT(*p))
+			return NULL;
+		while (p < e && DIGIT(*p))
+			p++;
+	}
+	return p;
+}
+
+static int
+fast_scan(const char *s, size_t n, struct fval *f)
+{
+	const char *p = s, *e = s + n, *k, *v;
+	int idx, type;
+
+	while (p < e && (*p == ' ' || *p == '\t'))
+		p++;
+	if (p == e || *p++ != '{')
+		return -1;
+	for (;;) {
+		if (p == e || *p != '"')
+			return -1;
+		k = ++p;
+		if (p == e)
+			return -1;
+		idx = key_match(k, e, &p);
+		if (idx >= 0 && f[idx].type != 0)
+			return -1;	/* repeated: the JSON path decides */
+		if (idx < 0) {
+			p = str_end(k, e);
+			if (p == e || *p != '"')
+				return -1;
+			p++;
+			if (field_index(k, (size_t)(p - 1 - k)) >= 0)
+				return -1;	/* a known key with escapes */
+		}
+		if (p == e || *p++ != ':')
+			return -1;
+		if (p == e)
+			return -1;
+		v = p;
+		switch (*p) {
+		case '"':
+			v = ++p;
+			if (idx >= 0 && DECIMAL_FIELD(idx)) {
+				p = scan_dec(p, e, &f[idx]);
+				if (p == e || *p != '"') {
+					f[idx].ok = 0;
+					p = str_end(v, e);
+				}
+			} else if (idx >= 0 && NUMERIC_FIELD(idx))
+				while (p < e && ((*p >= '0' && *p <= ':') ||
+				    *p == '.' || *p == '-' || *p == 'T' ||
+				    *p == 'Z'))
+					p++;
+			else
+				p = str_end(p, e);
+			if (p == e || *p != '"')
+				return -1;
+			type = 's';
+			if (idx >= 0) {
+				f[idx].p = v;
+				f[idx].n = (size_t)(p - v);
+				f[idx].type = type;
+			}
+			p++;
+			break;
+		case 't':
+			if (e - p < 4 || memcmp(p, "true", 4) != 0)
+				return -1;
+			p += 4;
+			type = 't';
+			goto lit;
+		case 'f':
+			if (e - p < 5 || memcmp(p, "false", 5) != 0)
+				return -1;
+			p += 5;
+			type = 'f';
+			goto lit;
+		case 'n':
+			if (e - p < 4 || memcmp(p, "null", 4) != 0)
+				return -1;
+			p += 4;
+			type = 'z';
+			goto lit;
+		default:
+			if ((p = num_end(p, e)) == NULL)
+				return -1;
+			type = 'n';
+		lit:
+			if (idx >= 0) {
+				f[idx].p = v;
+				f[idx].n = (size_t)(p - v);
+				f[idx].type = type;
+			}
+			break;
+		}
+		if (p == e)
+			return -1;
+		if (*p == ',') {
+			p++;
+			continue;
+		}
+		if (*p++ != '}')
+			return -1;
+		while (p < e && (*p == ' ' || *p == '\t'))
+			p++;
+		return p == e ? 0 : -1;
+	}
+}
+
+/*
+ * Plain decimals ("42283.58", "-1", "0.00100000") with at most 18 digits
+ * are most of the input and parse here without a call; everything else
+ * (exponents, long numbers) goes to mdx_dec_parse.
+ */
+static int
+dec_text(mdx_dec *d, const char *s, size_t n)
+{
+	const char *p = s, *e = s + n, *dot = NULL;
+	int64_t v = 0;
+	int neg = 0, nd = 0;
+
+	if (p < e && *p == '-') {
+		neg = 1;
+		p++;
+	}
+	if (p == e || *p < '0' || *p > '9')
+		return mdx_dec_parse(d, s, n);
+	for (; p < e; p++) {
+		if (*p >= '0' && *p <= '9') {
+			if (++nd > 18)
+				return mdx_dec_parse(d, s, n);
+			v = v * 10 + (*p - '0');
+		} else if (*p == '.' && dot == NULL && p + 1 < e)
+			dot = p;
+		else
+			return mdx_dec_parse(d, s, n);
+	}
+	d->coef = neg ? -(__int128)v : (__int128)v;
+	d->scale = dot != NULL ? (int)(e - dot - 1) : 0;
+	return MDX_DEC_OK;
+}
+
+static int
+int_text(int64_t *out, const char *s, size_t n)
+{
+	int64_t v = 0;
+	size_t i;
+
+	if (n == 0 || n > 18)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+#define D2(p) (((p)[0] - '0') * 10 + ((p)[1] - '0'))
+#define ISD(c) ((c) >= '0' && (c) <= '9')
+
+/* "2024-01-01T00:00:00Z" quickly; any other form through mdx_time. */
+static int
+time_text(mdx_time *t, const char *s, size_t n)
+{
+	int i, y, mo, d, h, mi, se;
+
+	if (n != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+	    s[13] != ':' || s[16] != ':' || s[19] != 'Z')
+		return mdx_time_parse_rfc3339(s, n, t);
+	for (i = 0; i < 19; i++)
+		if (i != 4 && i != 7 && i != 10 && i != 13 && i != 16 &&
+		    !ISD(s[i]))
+			return -1;
+	y = D2(s) * 100 + D2(s + 2);
+	mo = D2(s + 5);
+	d = D2(s + 8);
+	h = D2(s + 11);
+	mi = D2(s + 14);
+	se = D2(s + 17);
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+	    se > 59)
+		return -1;
+	if (d > 28 && mdx_time_parse_rfc3339(s, n, t) != 0)
+		return -1;	/* 2023-02-30 and such */
+	*t = mdx_time_join(y, mo, d, h, mi, se, 0);
+	return 0;
+}
+
+static int
+copy_name(char *dst, size_t dstsz, const struct fval *f)
+{
+	if (f->type != 's' || f->n == 0 || f->n >= dstsz)
+		return -1;
+	memcpy(dst, f->p, f->n);
+	dst[f->n] = '\0';
+	return 0;
+}
+
+static int
+fast_dec(const struct fval *f, mdx_dec *d, unsigned bit, unsigned *has)
+{
+	if (bit != 0 && (f->type == 0 || f->type == 'z'))
+		return 0;
+	if (f->type != 's')
+		return -1;
+	if (f->ok)
+		*d = f->d;
+	else if (dec_text(d, f->p, f->n) != MDX_DEC_OK)
+		return -1;
+	*has |= bit;
+	return 0;
+}
+
+static int
+fast_int(const struct fval *f, int64_t *v, unsigned bit, unsigned *has)
+{
+	if (f->type == 0 || f->type == 'z')
+		return 0;
+	if (f->type != 'n' || int_text(v, f->p, f->n) != 0)
+		return -1;
+	*has |= bit;
+	return 0;
+}
+
+/*
+ * The scanned members into c, by the rules of mdx_candle_from_json().
+ * Anything it does not accept (or words differently) returns -1, and the
+ * caller parses the line again through mdx_candle_from_json() for the
+ * reason.
+ */
+static int
+fast_candle(const struct fval *f, struct mdx_candle *c)
+{
+	char code[8];
+	int64_t bc, be;
+	unsigned bh = 0;
+	int o;
+
+	/* Only what may stay unset: this runs for every line. */
+	c->has = 0;
+	c->closed = 0;
+	c->trades = 0;
+	c->base_count = c->base_expected = 0;
+	c->fetched_at = 0;
+	c->volume = c->quote_volume = c->taker_buy_volume =
+	    c->taker_buy_quote_volume = mdx_dec_from_int(0);
+	if (f[F_KIND].type != 0 && !(f[F_KIND].type == 's' &&
+	    f[F_KIND].n == 6 && memcmp(f[F_KIND].p, "candle", 6) == 0))
+		return -1;
+	if (copy_name(c->exchange, sizeof(c->exchange), &f[F_EXCHANGE]) ||
+	    copy_name(c->market, sizeof(c->market), &f[F_MARKET]) ||
+	    copy_name(c->symbol, sizeof(c->symbol), &f[F_SYMBOL]) ||
+	    copy_name(code, sizeof(code), &f[F_INTERVAL]) ||
+	    (c->interval = mdx_interval_lookup(code)) == NULL)
+		return -1;
+	if (f[F_OPEN_TIME].type != 's' ||
+	    time_text(&c->open_time, f[F_OPEN_TIME].p, f[F_OPEN_TIME].n) != 0)
+		return -1;
+	if (fast_dec(&f[F_OPEN], &c->open, 0, &c->has) ||
+	    fast_dec(&f[F_HIGH], &c->high, 0, &c->has) ||
+	    fast_dec(&f[F_LOW], &c->low, 0, &c->has) ||
+	    fast_dec(&f[F_CLOSE], &c->close, 0, &c->has) ||
+	    fast_dec(&f[F_VOLUME], &c->volume, MDX_C_VOLUME, &c->has) ||
+	    fast_dec(&f[F_QVOLUME], &c->quote_volume, MDX_C_QUOTE_VOLUME,
+	    &c->has) ||
+	    fast_dec(&f[F_TBV], &c->taker_buy_volume, MDX_C_TAKER_BUY_VOLUME,
+	    &c->has) ||
+	    fast_dec(&f[F_TBQV], &c->taker_buy_quote_volume,
+	    MDX_C_TAKER_BUY_QUOTE_VOLUME, &c->has) ||
+	    fast_int(&f[F_TRADES], &c->trades, MDX_C_TRADES, &c->has))
+		return -1;
+	if (f[F_CLOSED].type == 't')
+		c->closed = 1;
+	else if (f[F_CLOSED].type != 'f')
+		return -1;
+	if (f[F_ORIGIN].type != 's' ||
+	    (o = mdx_origin_parse(f[F_ORIGIN].p, f[F_ORIGIN].n)) < 0)
+		return -1;
+	c->origin = (enum mdx_origin)o;
+	bc = be = 0;
+	if (fast_int(&f[F_BASE_COUNT], &bc, MDX_C_BASE_COUNT, &bh) ||
+	    fast_int(&f[F_BASE_EXPECTED], &be, MDX_C_BASE_COUNT, &bh))
+		return -1;
+	if (bh != 0) {
+		if (f[F_BASE_COUNT].type != 'n' ||
+		    f[F_BASE_EXPECTED].type != 'n' || be <= 0 ||
+		    bc > INT32_MAX || be > INT32_MAX)
+			return -1;
+		c->base_count = (int)bc;
+		c->base_expected = (int)be;
+		c->has |= MDX_C_BASE_COUNT;
+	}
+	if (f[F_PARTIAL].type == 't')
+		c->has |= MDX_C_PARTIAL;
+	else if (f[F_PARTIAL].type != 0 && f[F_PARTIAL].type != 'f' &&
+	    f[F_PARTIAL].type != 'z')
+		return -1;
+	if (f[F_FETCHED_AT].type == 's') {
+		if (time_text(&c->fetched_at, f[F_FETCHED_AT].p,
+		    f[F_FETCHED_AT].n) != 0)
+			return -1;
+		c->has |= MDX_C_FETCHED_AT;
+	} else if (f[F_FETCHED_AT].type != 0 && f[F_FETCHED_AT].type != 'z')
+		return -1;
+	return 0;
+}
+
+int
+mdx_candle_parse(struct mdx_candle *c, const char *line, size_t len,
+    struct mdx_json_doc *doc, char *why, size_t whysz)
+{
+	struct fval f[F_NFIELDS];
+	struct mdx_json *root;
+	int i;
+
+	for (i = 0; i < F_NFIELDS; i++)
+		f[i].type = 0;
+	if (fast_scan(line, len, f) != 0 || fast_candle(f, c) != 0) {
+		/* The fast path may have filled part of c: start afresh. */
+		memset(c, 0, sizeof(*c));
+		if ((root = mdx_json_parse(doc, line, len)) == NULL) {
+			snprintf(why, whysz, "bad JSON: %s",
+			    mdx_json_error(doc));
+			return -1;
+		}
+		if (mdx_candle_from_json(c, root, why, whysz) != 0)
+			return -1;
+	}
+	return mdx_candle_check(c, why, whysz);
+}
