@@ -417,76 +417,212 @@ emit_row(void *arg, const struct mdx_candle *c)
 	e->n++;
 }
 
-static int
-field_dec(const char *s, size_t n, mdx_dec *d, unsigned bit, unsigned *has)
+/* ------------------------------------------------------------------------
+ * Source rows in COPY's binary format: the server sends numerics as their
+ * base-10000 digits instead of formatting them, and nothing here has to
+ * parse text.
+ */
+static uint32_t
+be32(const unsigned char *p)
 {
-	if (n == 2 && s[0] == '\\' && s[1] == 'N')
-		return 0;
-	if (mdx_dec_parse(d, s, n) != MDX_DEC_OK)
-		return -1;
-	*has |= bit;
-	return 0;
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static int64_t
+be64(const unsigned char *p)
+{
+	return (int64_t)((uint64_t)be32(p) << 32 | be32(p + 4));
+}
+
+/* PostgreSQL's epoch, 2000-01-01, in Unix milliseconds. */
+#define PG_EPOCH_MS INT64_C(946684800000)
+#define NUMERIC_POS 0x0000
+#define NUMERIC_NEG 0x4000
+
+static int
+numeric_group(const unsigned char *d, int ndig, int i)
+{
+	return i >= 0 && i < ndig ? d[2 * i] << 8 | d[2 * i + 1] : 0;
 }
 
 /*
- * One COPY row of source candles (instrument_id, open_ms, open, high, low,
- * close, volume, quote_volume, trades, taker_buy_volume,
- * taker_buy_quote_volume, closed, base_count) into c.
+ * Appends the text PostgreSQL prints for a numeric of ndig base-10000
+ * digits d (weight: the power of 10000 of d[0]) with dscale fractional
+ * digits.
  */
-static int
-parse_row(const char *row, size_t len, const struct mdx_interval *iv,
-    struct mdx_candle *c, int64_t *inst)
+static void
+numeric_text(struct mdx_buf *b, int neg, const unsigned char *d, int ndig,
+    int weight, int dscale)
 {
-	const char *f[13], *p = row, *e = row + len;
-	size_t fl[13];
-	int i;
-	unsigned dummy = 0;
+	size_t start;
+	int i, k, m, g;
 
-	if (len > 0 && row[len - 1] == '\n')
-		e--;
-	for (i = 0; i < 13; i++) {
-		f[i] = p;
-		while (p < e && *p != '\t')
-			p++;
-		fl[i] = (size_t)(p - f[i]);
-		if (i < 12) {
-			if (p == e)
-				return -1;
-			p++;
+	if (neg)
+		mdx_buf_addch(b, '-');
+	start = b->len;
+	for (i = 0; i <= weight; i++) {
+		g = numeric_group(d, ndig, i);
+		for (m = 1000; m > 0; m /= 10)
+			if (b->len > start || g / m % 10 != 0)
+				mdx_buf_addch(b, (char)('0' + g / m % 10));
+	}
+	if (b->len == start)
+		mdx_buf_addch(b, '0');
+	if (dscale > 0) {
+		mdx_buf_addch(b, '.');
+		for (i = weight + 1, k = 0; k < dscale; i++) {
+			g = numeric_group(d, ndig, i);
+			for (m = 1000; m > 0 && k < dscale; m /= 10, k++)
+				mdx_buf_addch(b, (char)('0' + g / m % 10));
 		}
 	}
-	memset(c, 0, sizeof(*c));
-	if (fl[0] == 0 || fl[0] >= sizeof(c->symbol))
+}
+
+/*
+ * A numeric in binary form (p, len bytes) as an mdx_dec: exactly what
+ * mdx_dec_parse() makes of the numeric's text, scale included.  Values of
+ * up to 34 digits and scale 38 are converted here; anything else goes
+ * through its text and mdx_dec_parse(), which has the rules for those.
+ * Returns 0, or -1 for bytes that are not a numeric mdx_dec can hold.
+ */
+static int
+numeric_dec(const unsigned char *p, size_t len, mdx_dec *out)
+{
+	static const unsigned p10[4] = { 1, 10, 100, 1000 };
+	/* Below 10^34, acc * 10000 + 9999 stays below 10^38. */
+	const unsigned __int128 lim = (unsigned __int128)
+	    UINT64_C(10000000000000000) * UINT64_C(1000000000000000000);
+	unsigned __int128 acc = 0;
+	struct mdx_buf b = MDX_BUF_INIT;
+	unsigned mul, add, g, sign;
+	int ndig, weight, dscale, i, e, rc;
+
+	if (len < 8)
 		return -1;
-	memcpy(c->symbol, f[0], fl[0]);
-	c->symbol[fl[0]] = '\0';
-	*inst = strtoll(c->symbol, NULL, 10);
-	c->exchange[0] = c->market[0] = '-';
-	c->interval = iv;
-	c->open_time = strtoll(f[1], NULL, 10);
-	if (field_dec(f[2], fl[2], &c->open, 0, &dummy) ||
-	    field_dec(f[3], fl[3], &c->high, 0, &dummy) ||
-	    field_dec(f[4], fl[4], &c->low, 0, &dummy) ||
-	    field_dec(f[5], fl[5], &c->close, 0, &dummy) ||
-	    field_dec(f[6], fl[6], &c->volume, MDX_C_VOLUME, &c->has) ||
-	    field_dec(f[7], fl[7], &c->quote_volume, MDX_C_QUOTE_VOLUME,
-	    &c->has) ||
-	    field_dec(f[9], fl[9], &c->taker_buy_volume,
-	    MDX_C_TAKER_BUY_VOLUME, &c->has) ||
-	    field_dec(f[10], fl[10], &c->taker_buy_quote_volume,
-	    MDX_C_TAKER_BUY_QUOTE_VOLUME, &c->has))
+	ndig = p[0] << 8 | p[1];
+	weight = (int16_t)(p[2] << 8 | p[3]);
+	sign = (unsigned)(p[4] << 8 | p[5]);
+	dscale = p[6] << 8 | p[7];
+	if (len != 8 + 2 * (size_t)ndig ||
+	    (sign != NUMERIC_POS && sign != NUMERIC_NEG))
 		return -1;
-	if (!(fl[8] == 2 && f[8][0] == '\\')) {
-		c->trades = strtoll(f[8], NULL, 10);
-		c->has |= MDX_C_TRADES;
+	p += 8;
+	if (dscale > MDX_DEC_MAXSCALE)
+		goto text;
+	for (i = 0; i < ndig; i++) {
+		g = (unsigned)(p[2 * i] << 8 | p[2 * i + 1]);
+		if (g > 9999)
+			return -1;
+		/* The power of ten of the group's last digit in the result. */
+		e = 4 * (weight - i) + dscale;
+		if (e >= 0) {
+			mul = 10000;
+			add = g;
+		} else if (e > -4 && g % p10[-e] == 0) {
+			mul = 10000 / p10[-e];
+			add = g / p10[-e];
+		} else if (e <= -4 && g == 0)
+			continue;
+		else
+			goto text;
+		if (acc >= lim)
+			goto text;
+		acc = acc * mul + add;
 	}
-	c->closed = f[11][0] == 't';
-	c->origin = MDX_ORIGIN_EXCHANGE;
-	if (!(fl[12] == 2 && f[12][0] == '\\')) {
-		c->base_count = atoi(f[12]);
-		c->has |= MDX_C_BASE_COUNT;
+	/* Trailing zero groups are not sent. */
+	for (e = ndig > 0 ? 4 * (weight - ndig + 1) + dscale : 0; e > 0; e--) {
+		if (acc >= lim)
+			goto text;
+		acc *= 10;
 	}
+	out->coef = sign == NUMERIC_NEG ? -(__int128)acc : (__int128)acc;
+	out->scale = dscale;
 	return 0;
+text:
+	numeric_text(&b, sign == NUMERIC_NEG, p, ndig, weight, dscale);
+	rc = mdx_dec_parse(out, b.data, b.len);
+	mdx_buf_free(&b);
+	return rc == MDX_DEC_OK ? 0 : -1;
+}
+
+/*
+ * One binary COPY row of source candles (instrument_id, open_time, open,
+ * high, low, close, volume, quote_volume, trades, taker_buy_volume,
+ * taker_buy_quote_volume, closed, base_count) into c.  The first row of a
+ * stream carries the header in front.  Returns 1 for a row, 0 for the
+ * trailer, -1 for anything else.
+ */
+static int
+parse_row(const unsigned char *p, size_t len, const struct mdx_interval *iv,
+    struct mdx_candle *c, int64_t *inst)
+{
+	static const unsigned char sig[11] = "PGCOPY\n\377\r\n";
+	static const unsigned bit[13] = { 0, 0, 0, 0, 0, 0, MDX_C_VOLUME,
+	    MDX_C_QUOTE_VOLUME, MDX_C_TRADES, MDX_C_TAKER_BUY_VOLUME,
+	    MDX_C_TAKER_BUY_QUOTE_VOLUME, 0, MDX_C_BASE_COUNT };
+	mdx_dec *dec[13] = { NULL, NULL, &c->open, &c->high, &c->low,
+	    &c->close, &c->volume, &c->quote_volume, NULL,
+	    &c->taker_buy_volume, &c->taker_buy_quote_volume, NULL, NULL };
+	const unsigned char *e = p + len;
+	size_t fl;
+	int32_t n;
+	int i;
+
+	if (len >= 19 && memcmp(p, sig, sizeof(sig)) == 0) {
+		n = (int32_t)be32(p + 15);
+		if (n < 0 || (size_t)n > len - 19)
+			return -1;
+		p += 19 + n;
+	}
+	if (e - p < 2)
+		return -1;
+	n = (int16_t)(p[0] << 8 | p[1]);
+	p += 2;
+	if (n == -1)
+		return p == e ? 0 : -1;
+	if (n != 13)
+		return -1;
+	c->has = 0;
+	c->trades = 0;
+	c->base_count = 0;
+	for (i = 0; i < 13; i++) {
+		if (e - p < 4)
+			return -1;
+		n = (int32_t)be32(p);
+		p += 4;
+		if (n == -1) {
+			if (bit[i] == 0)
+				return -1;
+			continue;
+		}
+		fl = (size_t)n;
+		if (n < 0 || fl > (size_t)(e - p))
+			return -1;
+		if (dec[i] != NULL) {
+			if (numeric_dec(p, fl, dec[i]) != 0)
+				return -1;
+		} else if (i == 0 && fl == 8)
+			*inst = be64(p);
+		else if (i == 1 && fl == 8)
+			c->open_time = mdx_floordiv(be64(p), 1000) +
+			    PG_EPOCH_MS;
+		else if (i == 8 && fl == 8)
+			c->trades = be64(p);
+		else if (i == 11 && fl == 1)
+			c->closed = p[0] != 0;
+		else if (i == 12 && fl == 4)
+			c->base_count = (int32_t)be32(p);
+		else
+			return -1;
+		c->has |= bit[i];
+		p += fl;
+	}
+	if (p != e)
+		return -1;
+	c->interval = iv;
+	c->origin = MDX_ORIGIN_EXCHANGE;
+	return 1;
 }
 
 /*
@@ -496,6 +632,7 @@ parse_row(const char *row, size_t len, const struct mdx_interval *iv,
  */
 struct rstream {
 	PGconn *c;
+	struct mdx_candle cd;	/* the row being read */
 	int64_t inst;
 	mdx_time thr;
 	int has, active;
@@ -515,27 +652,31 @@ static void
 stream_row(struct ctx *x, struct rstream *s, const char *row, int n,
     const struct mdx_interval *src, struct mdx_rollup *eng)
 {
-	struct mdx_candle c;
+	struct mdx_candle *c = &s->cd;
 	char why[128];
-	int64_t inst;
+	int64_t inst = 0;
+	int rc;
 
-	if (parse_row(row, (size_t)n, src, &c, &inst) != 0)
-		mdx_die(MDX_EX_FAIL, "unexpected row from the warehouse: %.60s",
-		    row);
-	if (mdx_rollup_add(eng, &c, NULL, 0, why, sizeof(why)) ==
+	rc = parse_row((const unsigned char *)row, (size_t)n, src, c, &inst);
+	if (rc == 0)
+		return;
+	if (rc < 0)
+		mdx_die(MDX_EX_FAIL, "unexpected row from the warehouse "
+		    "(%d bytes)", n);
+	if (!s->has || s->inst != inst) {
+		stream_thr(x, s);
+		snprintf(c->symbol, sizeof(c->symbol), "%lld",
+		    (long long)inst);
+		s->inst = inst;
+		s->thr = c->open_time;
+		s->has = 1;
+	} else if (c->open_time > s->thr)
+		s->thr = c->open_time;
+	if (mdx_rollup_add(eng, c, NULL, 0, why, sizeof(why)) ==
 	    MDX_ROLLUP_REJECT)
 		mdx_die(MDX_EX_FAIL, "instrument %lld: %s", (long long)inst,
 		    why);
 	x->read++;
-	if (s->has && s->inst == inst) {
-		if (c.open_time > s->thr)
-			s->thr = c.open_time;
-		return;
-	}
-	stream_thr(x, s);
-	s->inst = inst;
-	s->thr = c.open_time;
-	s->has = 1;
 }
 
 static void
@@ -575,6 +716,7 @@ copy_through(struct ctx *x, PGconn **c, const char **sql, int n,
 	memset(s, 0, sizeof(s));
 	for (i = 0; i < n; i++) {
 		s[i].c = c[i];
+		s[i].cd.exchange[0] = s[i].cd.market[0] = '-';
 		if (PQsendQuery(c[i], sql[i]) != 1)
 			mdx_die(mdx_db_error_status(c[i], NULL),
 			    "warehouse error: %s", PQerrorMessage(c[i]));
@@ -631,9 +773,8 @@ copy_through(struct ctx *x, PGconn **c, const char **sql, int n,
 	}
 }
 
-#define SRC_COLS "c.instrument_id, round(date_part('epoch', c.open_time) * 1000)" \
-    "::int8, c.open, c.high, c.low, c.close, c.volume, c.quote_volume, " \
-    "c.trades, c.taker_buy_volume, c.taker_buy_quote_volume, c.closed, " \
+#define SRC_COLS "c.instrument_id, c.open_time, c.open, c.high, c.low, " \
+    "c.close, c.volume, c.quote_volume, c.trades, c.taker_buy_volume, c.taker_buy_quote_volume, c.closed, " \
     "c.base_count"
 
 /*
@@ -679,7 +820,8 @@ read_fresh(struct ctx *x, const struct ilist *fresh,
 		mdx_buf_printf(&sql[k], "COPY (SELECT " SRC_COLS " FROM "
 		    "mdx.candle c WHERE c.instrument_id = ANY('%s'::bigint[]) "
 		    "AND c.interval = '%s' ORDER BY c.instrument_id, "
-		    "c.open_time) TO STDOUT", arr.data, src->code);
+		    "c.open_time) TO STDOUT (FORMAT binary)", arr.data,
+		    src->code);
 		sqlp[k] = sql[k].data;
 	}
 	copy_through(x, c, sqlp, n, src, eng);
@@ -859,7 +1001,8 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 		sqlp = sqlf(x, "COPY (SELECT " SRC_COLS " FROM "
 		    "agg_bucket k JOIN mdx.candle c ON c.instrument_id = "
 		    "k.instrument_id AND c.interval = '%s' AND c.open_time >= "
-		    "k.b AND c.open_time < k.e ORDER BY 1, 2) TO STDOUT",
+		    "k.b AND c.open_time < k.e ORDER BY 1, 2) TO STDOUT "
+		    "(FORMAT binary)",
 		    src->code);
 		copy_through(x, &x->c, &sqlp, 1, src, eng);
 		x->buckets += nbk;
