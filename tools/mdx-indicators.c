@@ -395,6 +395,35 @@ bar_from_candle(const struct mdx_candle *c, struct mdx_ta_bar *bar,
 	return 0;
 }
 
+enum { LINE_CANDLE, LINE_BAD, LINE_OTHER, LINE_BAD_CANDLE };
+
+/*
+ * A line mdx_candle_parse() did not take, parsed again through mdx_json to
+ * tell what it is: not JSON (err says why), a record of another kind, a
+ * bad candle (err says why) or, should the two readers ever disagree, a
+ * good candle in c.  Such lines are rare, and this keeps their reasons
+ * worded as they always were.
+ */
+static int
+not_candle(struct mdx_json_doc *doc, const char *line, size_t len,
+    struct mdx_candle *c, char *err, size_t errsz)
+{
+	struct mdx_json *root, *kind;
+
+	if ((root = mdx_json_parse(doc, line, len)) == NULL) {
+		snprintf(err, errsz, "%s", mdx_json_error(doc));
+		return LINE_BAD;
+	}
+	kind = root->type == MDX_JSON_OBJECT ?
+	    mdx_json_get(root, "kind") : NULL;
+	if (kind != NULL && !mdx_json_str_eq(kind, "candle"))
+		return LINE_OTHER;
+	if (mdx_candle_from_json(c, root, err, errsz) == -1 ||
+	    mdx_candle_check(c, err, errsz) == -1)
+		return LINE_BAD_CANDLE;
+	return LINE_CANDLE;
+}
+
 static void
 reject(const char *what, const char *reason, struct mdx_pos pos)
 {
@@ -407,7 +436,6 @@ run_stream(char **files, int nfiles)
 {
 	struct mdx_reader *r;
 	struct mdx_json_doc *doc;
-	struct mdx_json *root, *kind;
 	struct mdx_candle c;
 	struct mdx_ta_bar bar;
 	struct mdx_buf out = MDX_BUF_INIT;
@@ -439,24 +467,30 @@ run_stream(char **files, int nfiles)
 			reject("record", mdx_reader_error(r), pos);
 			continue;
 		}
-		if ((root = mdx_json_parse(doc, line, len)) == NULL) {
-			reject("record", mdx_json_error(doc), pos);
-			continue;
-		}
-		kind = root->type == MDX_JSON_OBJECT ?
-		    mdx_json_get(root, "kind") : NULL;
-		if (kind != NULL && !mdx_json_str_eq(kind, "candle")) {
-			/* Depth and instruments pass through a merge. */
-			cnt.passed++;
-			if (opt.merge) {
-				mdx_buf_add(&out, line, len);
-				mdx_buf_addch(&out, '\n');
+		if (mdx_candle_parse(&c, line, len, doc, err,
+		    sizeof(err)) != 0) {
+			switch (not_candle(doc, line, len, &c, err,
+			    sizeof(err))) {
+			case LINE_BAD:
+				reject("record", err, pos);
+				continue;
+			case LINE_OTHER:
+				/* Depth and instruments pass through a
+				 * merge. */
+				cnt.passed++;
+				if (opt.merge) {
+					mdx_buf_add(&out, line, len);
+					mdx_buf_addch(&out, '\n');
+				}
+				continue;
+			case LINE_BAD_CANDLE:
+				reject("candle", err, pos);
+				continue;
+			default:
+				break;
 			}
-			continue;
 		}
-		if (mdx_candle_from_json(&c, root, err, sizeof(err)) == -1 ||
-		    mdx_candle_check(&c, err, sizeof(err)) == -1 ||
-		    bar_from_candle(&c, &bar, err, sizeof(err)) == -1) {
+		if (bar_from_candle(&c, &bar, err, sizeof(err)) == -1) {
 			reject("candle", err, pos);
 			continue;
 		}
