@@ -364,6 +364,65 @@ test_runs(void)
 	RUNTEST("obv", struct mdx_ta_obv, mdx_ta_obv_init(&s),
 	    mdx_ta_obv_update(&s, &b, u[nu]),
 	    mdx_ta_obv_run(&s, B), (void)0, 1);
+
+	/* Prices on a coarse grid, with flat stretches and zeros: ties for
+	 * the stochastic's extremes, zero differences for RSI, zero
+	 * divisors for ROC (the array forms take other paths there). */
+	for (i = 0; i < NRUN; i++) {
+		rc[i] = (i / 40) % 3 == 1 ? 7 : floor(rnd() * 4);
+		if (i % 17 == 0)
+			rc[i] = i % 2 ? -0.0 : 0.0;
+		rh[i] = rc[i] + floor(rnd() * 2);
+		rl[i] = rc[i] - floor(rnd() * 2);
+		rv[i] = floor(rnd() * 3);
+	}
+	RUNTEST("rsi:3, flat and ties", struct mdx_ta_rsi,
+	    mdx_ta_rsi_init(&s, 3), mdx_ta_rsi_update(&s, rc[i], u[nu]),
+	    mdx_ta_rsi_run(&s, V(rc)), (void)0, 1);
+	RUNTEST("roc:2, zero divisors", struct mdx_ta_roc,
+	    mdx_ta_roc_init(&s, 2), mdx_ta_roc_update(&s, rc[i], u[nu]),
+	    mdx_ta_roc_run(&s, V(rc)), mdx_ta_roc_free(&s), 1);
+	RUNTEST("roc:1, zero divisors", struct mdx_ta_roc,
+	    mdx_ta_roc_init(&s, 1), mdx_ta_roc_update(&s, rc[i], u[nu]),
+	    mdx_ta_roc_run(&s, V(rc)), mdx_ta_roc_free(&s), 1);
+	RUNTEST("stoch:5:3:3, ties", struct mdx_ta_stoch,
+	    mdx_ta_stoch_init(&s, 5, 3, 3), mdx_ta_stoch_update(&s, &b, u[nu]),
+	    mdx_ta_stoch_run(&s, B), mdx_ta_stoch_free(&s), 2);
+	RUNTEST("stoch:1:1:1, ties", struct mdx_ta_stoch,
+	    mdx_ta_stoch_init(&s, 1, 1, 1), mdx_ta_stoch_update(&s, &b, u[nu]),
+	    mdx_ta_stoch_run(&s, B), mdx_ta_stoch_free(&s), 2);
+	RUNTEST("stoch:14:1:4, ties", struct mdx_ta_stoch,
+	    mdx_ta_stoch_init(&s, 14, 1, 4), mdx_ta_stoch_update(&s, &b, u[nu]),
+	    mdx_ta_stoch_run(&s, B), mdx_ta_stoch_free(&s), 2);
+	/* The array form leaves the extremes where the updates leave them
+	 * (their positions decide when the window is scanned again), after
+	 * any number of bars. */
+	{
+		struct mdx_ta_stoch a, c;
+		struct mdx_ta_bar bar;
+		double *o[2], o0[NRUN], o1[NRUN], v[2];
+		int same = 1;
+
+		o[0] = o0;
+		o[1] = o1;
+		mdx_ta_stoch_init(&c, 5, 3, 3);
+		for (i = 0; i < NRUN; i++) {
+			bar.t = i;
+			bar.open = bar.close = rc[i];
+			bar.high = rh[i];
+			bar.low = rl[i];
+			bar.volume = rv[i];
+			mdx_ta_stoch_update(&c, &bar, v);
+			mdx_ta_stoch_init(&a, 5, 3, 3);
+			mdx_ta_stoch_run(&a, rh, rl, rc, rv, (size_t)i + 1, o);
+			if (a.count != c.count || a.hhi != c.hhi ||
+			    a.lli != c.lli || a.hh != c.hh || a.ll != c.ll)
+				same = 0;
+			mdx_ta_stoch_free(&a);
+		}
+		ok(same, "stoch: the array form's extremes are the updates'");
+		mdx_ta_stoch_free(&c);
+	}
 #undef V
 #undef B
 }
