@@ -427,6 +427,66 @@ test_runs(void)
 #undef B
 }
 
+/* mdx_fmt_doubles() prints what mdx_fmt_double() prints, value for value,
+ * in batches of every size, whatever the mix of special values. */
+static void
+test_fmt_batch(void)
+{
+	static double v[1000];
+	static char txt[1000 * MDX_DBL_BUFSZ];
+	static int len[1000];
+	char one[MDX_DBL_BUFSZ];
+	uint64_t bits;
+	int i, k, n, l, same = 1;
+
+	for (i = 0; i < 1000; i++) {
+		switch (i % 9) {
+		case 0:
+			bits = ((uint64_t)(rnd() * 4294967296.0) << 32) ^
+			    (uint64_t)(rnd() * 4294967296.0);
+			memcpy(&v[i], &bits, sizeof(bits));
+			break;
+		case 1:
+			v[i] = pow(10, floor(rnd() * 600) - 300);
+			break;
+		case 2:
+			v[i] = nextafter(pow(10, floor(rnd() * 40) - 20), 0);
+			break;
+		case 3:
+			v[i] = floor(rnd() * 1e8) / 100;
+			break;
+		case 4:
+			v[i] = -rnd() * 1e-3;
+			break;
+		case 5:
+			v[i] = i % 2 ? 0.0 : -0.0;
+			break;
+		case 6:
+			v[i] = i % 4 == 0 ? NAN : i % 4 == 1 ? INFINITY :
+			    i % 4 == 2 ? 5e-324 : 1e-300;
+			break;
+		case 7:
+			v[i] = (rnd() - 0.5) * 1e22;
+			break;
+		default:
+			v[i] = 50 + rnd();
+			break;
+		}
+	}
+	for (n = 1; n <= 40; n++) {
+		for (k = 0; k + n <= 1000; k += n) {
+			mdx_fmt_doubles(v + k, n, txt, len);
+			for (i = 0; i < n; i++) {
+				l = mdx_fmt_double(v[k + i], one);
+				if (l != len[i] || strcmp(one, txt + (size_t)i *
+				    MDX_DBL_BUFSZ) != 0)
+					same = 0;
+			}
+		}
+	}
+	ok(same, "fmt: in batches as one by one");
+}
+
 static void
 test_fmt(void)
 {
@@ -470,6 +530,7 @@ test_fmt(void)
 	 * read back as v, which is what matters. */
 	ok(same >= n - n / 100, "fmt: the very digits of %.17g but near ties");
 	printf("# %d of %d as %%.17g\n", same, n);
+	test_fmt_batch();
 }
 
 int
