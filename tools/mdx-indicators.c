@@ -390,12 +390,11 @@ static int
 series_time(struct series *s, mdx_time t)
 {
 	char *q = s->prefix.data + s->prefix.len;
-	mdx_time ms = t - s->tday;
 	int n, sec;
 
-	if (s->tday != INT64_MIN && ms >= 0 && ms < MDX_MS_DAY &&
-	    ms % 1000 == 0) {
-		sec = (int)(ms / 1000);
+	if (s->tday != INT64_MIN && t >= s->tday && t - s->tday < MDX_MS_DAY &&
+	    (t - s->tday) % 1000 == 0) {
+		sec = (int)((t - s->tday) / 1000);
 		put2(q + 11, sec / 3600);
 		put2(q + 14, sec / 60 % 60);
 		put2(q + 17, sec % 60);
