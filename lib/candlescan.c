@@ -576,6 +576,291 @@ fast_candle(const struct fval *f, struct mdx_candle *c)
 	return 0;
 }
 
+/* ------------------------------------------------------------------------
+ * The writer's layout.  Nearly every line a program reads was written by
+ * mdx_candle_to_json() (mdx-transform, mdx-aggregate), so this path
+ * expects each member where the writer puts it and parses its value in
+ * place: no key matching, no table of members, one pass.  Anything else
+ * (another order, spaces, an unknown member, escapes, long numbers, a
+ * value the writer would not write) returns -1 and the general scan above
+ * decides, so this path accepts a subset of what that one does, as the
+ * same candle.
+ */
+
+/* The literal lit at p, or return -1. */
+#define WANT(lit) do {							\
+	if ((size_t)(e - p) < sizeof(lit) - 1 ||			\
+	    memcmp(p, lit, sizeof(lit) - 1) != 0)			\
+		return -1;						\
+	p += sizeof(lit) - 1;						\
+} while (0)
+
+/* Whether the literal lit is at p; if so, p moves past it. */
+#define TAKE(lit) ((size_t)(e - p) >= sizeof(lit) - 1 &&		\
+    memcmp(p, lit, sizeof(lit) - 1) == 0 ? (p += sizeof(lit) - 1, 1) : 0)
+
+/*
+ * A plain decimal string value and its closing quote at p, by the rules
+ * of scan_dec() (an optional '-', at most 18 digits with at most one point
+ * between two of them).  Returns the end past the quote, or NULL.
+ */
+static const char *
+canon_dec(const char *p, const char *e, mdx_dec *d)
+{
+	const char *q, *dot;
+	uint64_t v = 0;
+	int neg;
+
+	neg = p < e && *p == '-';
+	p += neg;
+	q = p;
+	while (p < e && DIGIT(*p))
+		v = v * 10 + (unsigned)(*p++ - '0');
+	if (p == q)
+		return NULL;
+	dot = p;
+	if (p < e && *p == '.') {
+		p++;
+		while (p < e && DIGIT(*p))
+			v = v * 10 + (unsigned)(*p++ - '0');
+		if (p == dot + 1)
+			return NULL;
+	}
+	if (p == e || *p != '"' || (p - q) - (p != dot) > 18)
+		return NULL;
+	d->coef = neg ? -(__int128)v : (__int128)v;
+	d->scale = p != dot ? (int)(p - dot - 1) : 0;
+	return p + 1;
+}
+
+/* A JSON integer the writer writes (no sign, no leading zero, at most 18
+ * digits) at p; returns its end, or NULL. */
+static const char *
+canon_int(const char *p, const char *e, int64_t *out)
+{
+	const char *q = p;
+	int64_t v = 0;
+
+	while (p < e && DIGIT(*p))
+		v = v * 10 + (*p++ - '0');
+	if (p == q || p - q > 18 || (*q == '0' && p - q > 1))
+		return NULL;
+	*out = v;
+	return p;
+}
+
+/* A name (exchange, market, symbol) and its closing quote at p, into dst;
+ * returns the end past the quote, or NULL. */
+static const char *
+canon_name(const char *p, const char *e, char *dst, size_t dstsz)
+{
+	const char *q;
+
+	q = str_end(p, e);
+	if (q == e || *q != '"' || q == p || (size_t)(q - p) >= dstsz)
+		return NULL;
+	memcpy(dst, p, (size_t)(q - p));
+	dst[q - p] = '\0';
+	return q + 1;
+}
+
+/* An interval code and its closing quote at p; returns the end past the
+ * quote, or NULL. */
+static const char *
+canon_interval(const char *p, const char *e, const struct mdx_interval **ivp)
+{
+	const struct mdx_interval *iv;
+	const char *q;
+	size_t n;
+
+	for (q = p; q < e && q - p < 8 && *q != '"'; q++)
+		;
+	if (q == e || *q != '"' || q == p)
+		return NULL;
+	n = (size_t)(q - p);
+	for (iv = mdx_intervals; iv->code != NULL; iv++)
+		if (memcmp(iv->code, p, n) == 0 && iv->code[n] == '\0') {
+			*ivp = iv;
+			return q + 1;
+		}
+	return NULL;
+}
+
+/* A time string value and its closing quote at p; returns the end past
+ * the quote, or NULL. */
+static const char *
+canon_time(const char *p, const char *e, mdx_time *t)
+{
+	const char *q;
+
+	if (e - p > 20 && p[20] == '"')
+		q = p + 20;
+	else if ((q = str_end(p, e)) == e || *q != '"')
+		return NULL;
+	if (time_text(t, p, (size_t)(q - p)) != 0)
+		return NULL;
+	return q + 1;
+}
+
+static int
+canon_scan(const char *s, size_t n, struct mdx_candle *c)
+{
+	const char *p = s, *e = s + n;
+	int64_t bc, be;
+
+	WANT("{\"kind\":\"candle\",\"exchange\":\"");
+	if ((p = canon_name(p, e, c->exchange, sizeof(c->exchange))) == NULL)
+		return -1;
+	WANT(",\"market\":\"");
+	if ((p = canon_name(p, e, c->market, sizeof(c->market))) == NULL)
+		return -1;
+	WANT(",\"symbol\":\"");
+	if ((p = canon_name(p, e, c->symbol, sizeof(c->symbol))) == NULL)
+		return -1;
+	WANT(",\"interval\":\"");
+	if ((p = canon_interval(p, e, &c->interval)) == NULL)
+		return -1;
+	WANT(",\"open_time\":\"");
+	if ((p = canon_time(p, e, &c->open_time)) == NULL)
+		return -1;
+	WANT(",\"open\":\"");
+	if ((p = canon_dec(p, e, &c->open)) == NULL)
+		return -1;
+	WANT(",\"high\":\"");
+	if ((p = canon_dec(p, e, &c->high)) == NULL)
+		return -1;
+	WANT(",\"low\":\"");
+	if ((p = canon_dec(p, e, &c->low)) == NULL)
+		return -1;
+	WANT(",\"close\":\"");
+	if ((p = canon_dec(p, e, &c->close)) == NULL)
+		return -1;
+	c->has = 0;
+	c->volume = c->quote_volume = c->taker_buy_volume =
+	    c->taker_buy_quote_volume = mdx_dec_from_int(0);
+	c->trades = 0;
+	WANT(",\"volume\":");
+	if (TAKE("\"")) {
+		if ((p = canon_dec(p, e, &c->volume)) == NULL)
+			return -1;
+		c->has |= MDX_C_VOLUME;
+	} else
+		WANT("null");
+	WANT(",\"quote_volume\":");
+	if (TAKE("\"")) {
+		if ((p = canon_dec(p, e, &c->quote_volume)) == NULL)
+			return -1;
+		c->has |= MDX_C_QUOTE_VOLUME;
+	} else
+		WANT("null");
+	if (TAKE(",\"trades\":")) {
+		if ((p = canon_int(p, e, &c->trades)) == NULL)
+			return -1;
+		c->has |= MDX_C_TRADES;
+	}
+	if (TAKE(",\"taker_buy_volume\":\"")) {
+		if ((p = canon_dec(p, e, &c->taker_buy_volume)) == NULL)
+			return -1;
+		c->has |= MDX_C_TAKER_BUY_VOLUME;
+	}
+	if (TAKE(",\"taker_buy_quote_volume\":\"")) {
+		if ((p = canon_dec(p, e, &c->taker_buy_quote_volume)) == NULL)
+			return -1;
+		c->has |= MDX_C_TAKER_BUY_QUOTE_VOLUME;
+	}
+	if (TAKE(",\"closed\":true"))
+		c->closed = 1;
+	else {
+		WANT(",\"closed\":false");
+		c->closed = 0;
+	}
+	WANT(",\"origin\":\"");
+	if (TAKE("exchange\""))
+		c->origin = MDX_ORIGIN_EXCHANGE;
+	else if (TAKE("archive\""))
+		c->origin = MDX_ORIGIN_ARCHIVE;
+	else if (TAKE("rollup\""))
+		c->origin = MDX_ORIGIN_ROLLUP;
+	else {
+		WANT("filled\"");
+		c->origin = MDX_ORIGIN_FILLED;
+	}
+	c->fetched_at = 0;
+	if (TAKE(",\"fetched_at\":\"")) {
+		if ((p = canon_time(p, e, &c->fetched_at)) == NULL)
+			return -1;
+		c->has |= MDX_C_FETCHED_AT;
+	}
+	c->base_count = c->base_expected = 0;
+	if (TAKE(",\"base_count\":")) {
+		if ((p = canon_int(p, e, &bc)) == NULL)
+			return -1;
+		WANT(",\"base_expected\":");
+		if ((p = canon_int(p, e, &be)) == NULL || be <= 0 ||
+		    bc > INT32_MAX || be > INT32_MAX)
+			return -1;
+		c->base_count = (int)bc;
+		c->base_expected = (int)be;
+		c->has |= MDX_C_BASE_COUNT;
+	}
+	if (TAKE(",\"partial\":true"))
+		c->has |= MDX_C_PARTIAL;
+	WANT("}");
+	return p == e ? 0 : -1;
+}
+
+/* mdx_dec_cmp(), without the call when the scales agree (as the prices of
+ * one candle nearly always do). */
+static int
+dec_cmp(const mdx_dec *a, const mdx_dec *b)
+{
+	if (a->scale == b->scale)
+		return (a->coef > b->coef) - (a->coef < b->coef);
+	return mdx_dec_cmp(a, b);
+}
+
+/* mdx_interval_aligned(), with constant divisors for the common intervals
+ * (whose buckets start at the epoch): a division by a variable is slow. */
+static int
+aligned(const struct mdx_interval *iv, mdx_time t)
+{
+	switch (iv->ms) {
+	case MDX_MS_MINUTE:
+		return t % MDX_MS_MINUTE == 0;
+	case MDX_MS_HOUR:
+		return t % MDX_MS_HOUR == 0;
+	case MDX_MS_DAY:
+		return t % MDX_MS_DAY == 0;
+	default:
+		return mdx_interval_aligned(iv, t);
+	}
+}
+
+/*
+ * Whether mdx_candle_check() passes c, answered without its calls for the
+ * candles canon_scan() reads (which have no negative trade count).  0 is
+ * certain; -1 sends c through mdx_candle_check() for the verdict and the
+ * reason.
+ */
+static int
+quick_check(const struct mdx_candle *c)
+{
+	if (c->open.coef < 0 || c->high.coef < 0 || c->low.coef < 0 ||
+	    c->close.coef < 0 || c->volume.coef < 0 ||
+	    c->quote_volume.coef < 0 || c->taker_buy_volume.coef < 0 ||
+	    c->taker_buy_quote_volume.coef < 0)
+		return -1;
+	if (dec_cmp(&c->high, &c->open) < 0 ||
+	    dec_cmp(&c->high, &c->close) < 0 ||
+	    dec_cmp(&c->low, &c->open) > 0 ||
+	    dec_cmp(&c->low, &c->close) > 0)
+		return -1;
+	if (!aligned(c->interval, c->open_time) ||
+	    !mdx_market_known(c->exchange, c->market))
+		return -1;
+	return 0;
+}
+
 int
 mdx_candle_parse(struct mdx_candle *c, const char *line, size_t len,
     struct mdx_json_doc *doc, char *why, size_t whysz)
@@ -584,6 +869,9 @@ mdx_candle_parse(struct mdx_candle *c, const char *line, size_t len,
 	struct mdx_json *root;
 	int i;
 
+	if (canon_scan(line, len, c) == 0)
+		return quick_check(c) == 0 ? 0 :
+		    mdx_candle_check(c, why, whysz);
 	for (i = 0; i < F_NFIELDS; i++)
 		f[i].type = 0;
 	if (fast_scan(line, len, f) != 0 || fast_candle(f, c) != 0) {
