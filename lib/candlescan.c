@@ -8,6 +8,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "mdx.h"
 
@@ -429,6 +432,25 @@ int_text(int64_t *out, const char *s, size_t n)
 #define D2(p) (((p)[0] - '0') * 10 + ((p)[1] - '0'))
 #define ISD(c) ((c) >= '0' && (c) <= '9')
 
+/* The end of the fixed form at s, "HH:MM:SSZ", as milliseconds into the
+ * day, or -1. */
+static int64_t
+clock_text(const char *s)
+{
+	int h, mi, se;
+
+	if (s[2] != ':' || s[5] != ':' || s[8] != 'Z' || !ISD(s[0]) ||
+	    !ISD(s[1]) || !ISD(s[3]) || !ISD(s[4]) || !ISD(s[6]) ||
+	    !ISD(s[7]))
+		return -1;
+	h = D2(s);
+	mi = D2(s + 3);
+	se = D2(s + 6);
+	if (h > 23 || mi > 59 || se > 59)
+		return -1;
+	return h * MDX_MS_HOUR + mi * MDX_MS_MINUTE + se * INT64_C(1000);
+}
+
 /* "2024-01-01T00:00:00Z" quickly; any other form through mdx_time. */
 static int
 time_text(mdx_time *t, const char *s, size_t n)
@@ -600,12 +622,35 @@ fast_candle(const struct fval *f, struct mdx_candle *c)
     memcmp(p, lit, sizeof(lit) - 1) == 0 ? (p += sizeof(lit) - 1, 1) : 0)
 
 /*
+ * What a stream scanner remembers of the lines before (NULL for a single
+ * line): the head of the last line read in the writer's layout, up to the
+ * value of open_time, with the names and interval it gave, and the date
+ * of the last open_time.  Consecutive candles of a series share both, so
+ * a line that starts with the same bytes takes them as they are, which
+ * gives the same candle as reading them again.
+ */
+#define HEAD_MAX 256
+
+struct canon_cache {
+	char head[HEAD_MAX];
+	size_t nhead;			/* 0: nothing remembered */
+	char exchange[MDX_NAME_MAX];
+	char market[MDX_NAME_MAX];
+	char symbol[MDX_SYMBOL_MAX];
+	const struct mdx_interval *interval;
+	int known;			/* mdx_market_known() of the names */
+	char day[11];			/* "2024-01-01T" */
+	int hasday;
+	mdx_time daystart;
+};
+
+/*
  * A plain decimal string value and its closing quote at p, by the rules
  * of scan_dec() (an optional '-', at most 18 digits with at most one point
  * between two of them).  Returns the end past the quote, or NULL.
  */
 static const char *
-canon_dec(const char *p, const char *e, mdx_dec *d)
+canon_dec_scalar(const char *p, const char *e, mdx_dec *d)
 {
 	const char *q, *dot;
 	uint64_t v = 0;
@@ -632,6 +677,101 @@ canon_dec(const char *p, const char *e, mdx_dec *d)
 	d->scale = p != dot ? (int)(p - dot - 1) : 0;
 	return p + 1;
 }
+
+#if defined(__SSE2__) && defined(__BYTE_ORDER__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/*
+ * Eight ASCII digits, the first at the lowest address, as a number; bytes
+ * that are 0 count as leading zeros.  Three multiplications instead of a
+ * loop whose end the branch predictor cannot know.
+ */
+static uint64_t
+eight_digits(uint64_t v)
+{
+	v = (v & UINT64_C(0x0f0f0f0f0f0f0f0f)) * 2561 >> 8;
+	v = (v & UINT64_C(0x00ff00ff00ff00ff)) * 6553601 >> 16;
+	return (v & UINT64_C(0x0000ffff0000ffff)) * UINT64_C(42949672960001) >>
+	    32;
+}
+
+/* The n digits (0 <= n <= 16) that end at q, whose 16 bytes before are
+ * readable, as a number. */
+static uint64_t
+digits_before(const char *q, int n)
+{
+	uint64_t lo, hi;
+
+	if (n == 0)
+		return 0;
+	memcpy(&lo, q - 8, 8);
+	if (n <= 8)
+		return eight_digits(lo & (~UINT64_C(0) << (8 * (8 - n))));
+	memcpy(&hi, q - 16, 8);
+	return eight_digits(hi & (~UINT64_C(0) << (8 * (16 - n)))) *
+	    100000000 + eight_digits(lo);
+}
+
+static const uint64_t pow10_15[16] = {
+	1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
+	1000000000, 10000000000, 100000000000, 1000000000000,
+	10000000000000, 100000000000000, 1000000000000000
+};
+
+/*
+ * canon_dec_scalar() for values of at most 15 characters with 16 bytes
+ * readable at p and 16 before it (s is the start of the line): the
+ * closing quote, the point and the digits are found in one SSE2 compare
+ * each, and the digits become a number without a loop.  Anything else is
+ * left to canon_dec_scalar().
+ */
+static const char *
+canon_dec(const char *s, const char *p, const char *e, mdx_dec *d)
+{
+	const char *v = p;
+	__m128i x, t;
+	unsigned qm, dm, dg, mask;
+	int neg, n, k;
+
+	neg = p < e && *p == '-';
+	p += neg;
+	if (e - p < 16 || p - s < 16)
+		return canon_dec_scalar(v, e, d);
+	x = _mm_loadu_si128((const __m128i *)(const void *)p);
+	qm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x,
+	    _mm_set1_epi8('"')));
+	if (qm == 0 || (n = __builtin_ctz(qm)) == 0)
+		return canon_dec_scalar(v, e, d);
+	mask = (1u << n) - 1;
+	dm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x,
+	    _mm_set1_epi8('.'))) & mask;
+	t = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+	dg = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(t,
+	    _mm_set1_epi8(9)), t)) & mask;
+	if ((dg | dm) != mask || (dm & (dm - 1)) != 0)
+		return canon_dec_scalar(v, e, d);
+	if (dm == 0) {
+		d->coef = (__int128)digits_before(p + n, n);
+		d->scale = 0;
+	} else {
+		k = __builtin_ctz(dm);
+		if (k == 0 || k == n - 1)
+			return canon_dec_scalar(v, e, d);
+		d->coef = (__int128)(digits_before(p + k, k) *
+		    pow10_15[n - k - 1] + digits_before(p + n, n - k - 1));
+		d->scale = n - k - 1;
+	}
+	if (neg)
+		d->coef = -d->coef;
+	return p + n + 1;
+}
+#else
+static const char *
+canon_dec(const char *s, const char *p, const char *e, mdx_dec *d)
+{
+	(void)s;
+	return canon_dec_scalar(p, e, d);
+}
+#endif
 
 /* A JSON integer the writer writes (no sign, no leading zero, at most 18
  * digits) at p; returns its end, or NULL. */
@@ -687,27 +827,57 @@ canon_interval(const char *p, const char *e, const struct mdx_interval **ivp)
 }
 
 /* A time string value and its closing quote at p; returns the end past
- * the quote, or NULL. */
+ * the quote, or NULL.  With k, a date like the one before is not read
+ * again. */
 static const char *
-canon_time(const char *p, const char *e, mdx_time *t)
+canon_time(const char *p, const char *e, mdx_time *t, struct canon_cache *k)
 {
 	const char *q;
+	int64_t ms;
 
-	if (e - p > 20 && p[20] == '"')
+	if (e - p > 20 && p[20] == '"') {
 		q = p + 20;
-	else if ((q = str_end(p, e)) == e || *q != '"')
+		if (k != NULL && k->hasday && memcmp(p, k->day, 11) == 0 &&
+		    (ms = clock_text(p + 11)) >= 0) {
+			*t = k->daystart + ms;
+			return q + 1;
+		}
+	} else if ((q = str_end(p, e)) == e || *q != '"')
 		return NULL;
 	if (time_text(t, p, (size_t)(q - p)) != 0)
 		return NULL;
+	/* A valid time in the fixed form: its date is worth remembering. */
+	if (k != NULL && q - p == 20 && p[4] == '-' && p[7] == '-' &&
+	    p[10] == 'T' && (ms = clock_text(p + 11)) >= 0) {
+		memcpy(k->day, p, 11);
+		k->daystart = *t - ms;
+		k->hasday = 1;
+	}
 	return q + 1;
 }
 
+/*
+ * Reads line s[0..n) into c, or returns -1.  *known is what
+ * mdx_market_known() says of the names when k remembers it, else -1.
+ */
 static int
-canon_scan(const char *s, size_t n, struct mdx_candle *c)
+canon_scan(const char *s, size_t n, struct mdx_candle *c,
+    struct canon_cache *k, int *known)
 {
 	const char *p = s, *e = s + n;
 	int64_t bc, be;
 
+	*known = -1;
+	if (k != NULL && k->nhead != 0 && n > k->nhead &&
+	    memcmp(s, k->head, k->nhead) == 0) {
+		memcpy(c->exchange, k->exchange, sizeof(c->exchange));
+		memcpy(c->market, k->market, sizeof(c->market));
+		memcpy(c->symbol, k->symbol, sizeof(c->symbol));
+		c->interval = k->interval;
+		*known = k->known;
+		p += k->nhead;
+		goto open_time;
+	}
 	WANT("{\"kind\":\"candle\",\"exchange\":\"");
 	if ((p = canon_name(p, e, c->exchange, sizeof(c->exchange))) == NULL)
 		return -1;
@@ -721,19 +891,33 @@ canon_scan(const char *s, size_t n, struct mdx_candle *c)
 	if ((p = canon_interval(p, e, &c->interval)) == NULL)
 		return -1;
 	WANT(",\"open_time\":\"");
-	if ((p = canon_time(p, e, &c->open_time)) == NULL)
+	if (k != NULL) {
+		k->nhead = 0;
+		if ((size_t)(p - s) <= sizeof(k->head)) {
+			memcpy(k->head, s, (size_t)(p - s));
+			k->nhead = (size_t)(p - s);
+			memcpy(k->exchange, c->exchange, sizeof(k->exchange));
+			memcpy(k->market, c->market, sizeof(k->market));
+			memcpy(k->symbol, c->symbol, sizeof(k->symbol));
+			k->interval = c->interval;
+			k->known = mdx_market_known(c->exchange, c->market);
+			*known = k->known;
+		}
+	}
+open_time:
+	if ((p = canon_time(p, e, &c->open_time, k)) == NULL)
 		return -1;
 	WANT(",\"open\":\"");
-	if ((p = canon_dec(p, e, &c->open)) == NULL)
+	if ((p = canon_dec(s, p, e, &c->open)) == NULL)
 		return -1;
 	WANT(",\"high\":\"");
-	if ((p = canon_dec(p, e, &c->high)) == NULL)
+	if ((p = canon_dec(s, p, e, &c->high)) == NULL)
 		return -1;
 	WANT(",\"low\":\"");
-	if ((p = canon_dec(p, e, &c->low)) == NULL)
+	if ((p = canon_dec(s, p, e, &c->low)) == NULL)
 		return -1;
 	WANT(",\"close\":\"");
-	if ((p = canon_dec(p, e, &c->close)) == NULL)
+	if ((p = canon_dec(s, p, e, &c->close)) == NULL)
 		return -1;
 	c->has = 0;
 	c->volume = c->quote_volume = c->taker_buy_volume =
@@ -741,14 +925,14 @@ canon_scan(const char *s, size_t n, struct mdx_candle *c)
 	c->trades = 0;
 	WANT(",\"volume\":");
 	if (TAKE("\"")) {
-		if ((p = canon_dec(p, e, &c->volume)) == NULL)
+		if ((p = canon_dec(s, p, e, &c->volume)) == NULL)
 			return -1;
 		c->has |= MDX_C_VOLUME;
 	} else
 		WANT("null");
 	WANT(",\"quote_volume\":");
 	if (TAKE("\"")) {
-		if ((p = canon_dec(p, e, &c->quote_volume)) == NULL)
+		if ((p = canon_dec(s, p, e, &c->quote_volume)) == NULL)
 			return -1;
 		c->has |= MDX_C_QUOTE_VOLUME;
 	} else
@@ -759,12 +943,12 @@ canon_scan(const char *s, size_t n, struct mdx_candle *c)
 		c->has |= MDX_C_TRADES;
 	}
 	if (TAKE(",\"taker_buy_volume\":\"")) {
-		if ((p = canon_dec(p, e, &c->taker_buy_volume)) == NULL)
+		if ((p = canon_dec(s, p, e, &c->taker_buy_volume)) == NULL)
 			return -1;
 		c->has |= MDX_C_TAKER_BUY_VOLUME;
 	}
 	if (TAKE(",\"taker_buy_quote_volume\":\"")) {
-		if ((p = canon_dec(p, e, &c->taker_buy_quote_volume)) == NULL)
+		if ((p = canon_dec(s, p, e, &c->taker_buy_quote_volume)) == NULL)
 			return -1;
 		c->has |= MDX_C_TAKER_BUY_QUOTE_VOLUME;
 	}
@@ -787,7 +971,7 @@ canon_scan(const char *s, size_t n, struct mdx_candle *c)
 	}
 	c->fetched_at = 0;
 	if (TAKE(",\"fetched_at\":\"")) {
-		if ((p = canon_time(p, e, &c->fetched_at)) == NULL)
+		if ((p = canon_time(p, e, &c->fetched_at, NULL)) == NULL)
 			return -1;
 		c->has |= MDX_C_FETCHED_AT;
 	}
@@ -843,7 +1027,7 @@ aligned(const struct mdx_interval *iv, mdx_time t)
  * reason.
  */
 static int
-quick_check(const struct mdx_candle *c)
+quick_check(const struct mdx_candle *c, int known)
 {
 	if (c->open.coef < 0 || c->high.coef < 0 || c->low.coef < 0 ||
 	    c->close.coef < 0 || c->volume.coef < 0 ||
@@ -855,22 +1039,25 @@ quick_check(const struct mdx_candle *c)
 	    dec_cmp(&c->low, &c->open) > 0 ||
 	    dec_cmp(&c->low, &c->close) > 0)
 		return -1;
-	if (!aligned(c->interval, c->open_time) ||
-	    !mdx_market_known(c->exchange, c->market))
+	if (!aligned(c->interval, c->open_time))
 		return -1;
-	return 0;
+	if (known < 0)
+		known = mdx_market_known(c->exchange, c->market);
+	return known ? 0 : -1;
 }
 
-int
-mdx_candle_parse(struct mdx_candle *c, const char *line, size_t len,
-    struct mdx_json_doc *doc, char *why, size_t whysz)
+/* mdx_candle_parse(), remembering in k (when not NULL) what the next line
+ * may share with this one. */
+static int
+parse(struct canon_cache *k, struct mdx_candle *c, const char *line,
+    size_t len, struct mdx_json_doc *doc, char *why, size_t whysz)
 {
 	struct fval f[F_NFIELDS];
 	struct mdx_json *root;
-	int i;
+	int i, known;
 
-	if (canon_scan(line, len, c) == 0)
-		return quick_check(c) == 0 ? 0 :
+	if (canon_scan(line, len, c, k, &known) == 0)
+		return quick_check(c, known) == 0 ? 0 :
 		    mdx_candle_check(c, why, whysz);
 	for (i = 0; i < F_NFIELDS; i++)
 		f[i].type = 0;
@@ -886,4 +1073,42 @@ mdx_candle_parse(struct mdx_candle *c, const char *line, size_t len,
 			return -1;
 	}
 	return mdx_candle_check(c, why, whysz);
+}
+
+int
+mdx_candle_parse(struct mdx_candle *c, const char *line, size_t len,
+    struct mdx_json_doc *doc, char *why, size_t whysz)
+{
+	return parse(NULL, c, line, len, doc, why, whysz);
+}
+
+struct mdx_candle_scan {
+	struct canon_cache k;
+	struct mdx_json_doc *doc;
+};
+
+struct mdx_candle_scan *
+mdx_candle_scan_new(void)
+{
+	struct mdx_candle_scan *sc;
+
+	sc = mdx_calloc(1, sizeof(*sc));
+	sc->doc = mdx_json_doc_new();
+	return sc;
+}
+
+int
+mdx_candle_scan(struct mdx_candle_scan *sc, struct mdx_candle *c,
+    const char *line, size_t len, char *why, size_t whysz)
+{
+	return parse(&sc->k, c, line, len, sc->doc, why, whysz);
+}
+
+void
+mdx_candle_scan_free(struct mdx_candle_scan *sc)
+{
+	if (sc == NULL)
+		return;
+	mdx_json_doc_free(sc->doc);
+	free(sc);
 }

@@ -2,9 +2,10 @@
  * test-candlescan.c - mdx_candle_parse() (lib/candlescan.c) against the
  * slow path it stands for: mdx_json_parse(), mdx_candle_from_json() and
  * mdx_candle_check().  Its fast paths (the writer's layout read in place,
- * the general member scan, the quick check) must accept exactly the lines
- * the slow path accepts, as the same candle, and reject the others with
- * the same reason.  Every line below is tried as it is and with every
+ * the general member scan, the quick check, and the stream scanner's
+ * memory of the line before) must accept exactly the lines the slow path
+ * accepts, as the same candle, and reject the others with the same
+ * reason.  Every line below is tried as it is and with every
  * byte deleted, replaced and preceded by each of a set of characters
  * chosen to break the fast paths' assumptions (quotes, escapes, digits,
  * points, signs, separators, control characters).
@@ -16,6 +17,7 @@
 #include "tap.h"
 
 static struct mdx_json_doc *doc_fast, *doc_slow;
+static struct mdx_candle_scan *scan;
 
 struct result {
 	int rc;
@@ -39,14 +41,19 @@ slow(const char *s, size_t n, struct result *r)
 		r->rc = -1;
 }
 
+/* mdx_candle_parse(), or with sc the stream scanner. */
 static void
-fast(const char *s, size_t n, struct result *r)
+fast(struct mdx_candle_scan *sc, const char *s, size_t n, struct result *r)
 {
 	memset(r, 0, sizeof(*r));
 	/* Stale values, as a caller's candle holds from the line before. */
 	memset(&r->c, 0x5a, sizeof(r->c));
-	r->rc = mdx_candle_parse(&r->c, s, n, doc_fast, r->why,
-	    sizeof(r->why));
+	if (sc != NULL)
+		r->rc = mdx_candle_scan(sc, &r->c, s, n, r->why,
+		    sizeof(r->why));
+	else
+		r->rc = mdx_candle_parse(&r->c, s, n, doc_fast, r->why,
+		    sizeof(r->why));
 }
 
 static int
@@ -80,24 +87,44 @@ candle_same(const struct mdx_candle *a, const struct mdx_candle *b)
 
 static int shown;
 
-/* Whether both paths agree on s[0..n); shows the first disagreements. */
 static int
-agree(const char *s, size_t n)
+same_result(const struct result *a, const struct result *b, const char *s,
+    size_t n, const char *how)
+{
+	int same;
+
+	if (a->rc != b->rc)
+		same = 0;
+	else if (a->rc == 0)
+		same = candle_same(&a->c, &b->c);
+	else
+		same = strcmp(a->why, b->why) == 0;
+	if (!same && shown++ < 5)
+		printf("#   %.*s\n#   slow: %d %s\n#   %s: %d %s\n", (int)n,
+		    s, a->rc, a->why, how, b->rc, b->why);
+	return same;
+}
+
+/*
+ * Whether the fast paths agree with the slow path on s[0..n): alone, in a
+ * stream after the line prev (when not NULL), and after itself.  Shows the
+ * first disagreements.
+ */
+static int
+agree(const char *s, size_t n, const char *prev)
 {
 	struct result a, b;
 	int same;
 
 	slow(s, n, &a);
-	fast(s, n, &b);
-	if (a.rc != b.rc)
-		same = 0;
-	else if (a.rc == 0)
-		same = candle_same(&a.c, &b.c);
-	else
-		same = strcmp(a.why, b.why) == 0;
-	if (!same && shown++ < 5)
-		printf("#   %.*s\n#   slow: %d %s\n#   fast: %d %s\n", (int)n,
-		    s, a.rc, a.why, b.rc, b.why);
+	fast(NULL, s, n, &b);
+	same = same_result(&a, &b, s, n, "fast");
+	if (prev != NULL)
+		fast(scan, prev, strlen(prev), &b);
+	fast(scan, s, n, &b);
+	same &= same_result(&a, &b, s, n, "stream");
+	fast(scan, s, n, &b);
+	same &= same_result(&a, &b, s, n, "again");
 	return same;
 }
 
@@ -111,22 +138,22 @@ mutate(const char *line)
 	size_t n = strlen(line), i, k;
 	int bad = 0;
 
-	bad += !agree(line, n);
+	bad += !agree(line, n, NULL);
 	for (i = 0; i < n; i++) {
 		/* Deleted. */
 		memcpy(buf, line, i);
 		memcpy(buf + i, line + i + 1, n - i - 1);
-		bad += !agree(buf, n - 1);
+		bad += !agree(buf, n - 1, line);
 		for (k = 0; k < sizeof(mutants) - 1; k++) {
 			/* Replaced. */
 			memcpy(buf, line, n);
 			buf[i] = mutants[k];
-			bad += !agree(buf, n);
+			bad += !agree(buf, n, line);
 			/* Inserted. */
 			memcpy(buf, line, i);
 			buf[i] = mutants[k];
 			memcpy(buf + i + 1, line + i, n - i);
-			bad += !agree(buf, n + 1);
+			bad += !agree(buf, n + 1, line);
 		}
 	}
 	return bad;
@@ -240,8 +267,8 @@ round_trips(void)
 		c.fetched_at = c.open_time + i;
 		mdx_buf_reset(&b);
 		mdx_candle_to_json(&c, &b);
-		bad += !agree(b.data, b.len);
-		fast(b.data, b.len, &r);
+		bad += !agree(b.data, b.len, NULL);
+		fast(NULL, b.data, b.len, &r);
 		bad += r.rc != 0;
 	}
 	ok(bad == 0, "written candles read back the same by both paths");
@@ -257,6 +284,7 @@ main(void)
 	mdx_init("test-candlescan");
 	doc_fast = mdx_json_doc_new();
 	doc_slow = mdx_json_doc_new();
+	scan = mdx_candle_scan_new();
 	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
 		snprintf(name, sizeof(name), "line %zu and its mutants: both "
 		    "paths agree", i + 1);
@@ -265,5 +293,6 @@ main(void)
 	round_trips();
 	mdx_json_doc_free(doc_fast);
 	mdx_json_doc_free(doc_slow);
+	mdx_candle_scan_free(scan);
 	return done_testing();
 }
