@@ -819,7 +819,7 @@ canon_interval(const char *p, const char *e, const struct mdx_interval **ivp)
 		return NULL;
 	n = (size_t)(q - p);
 	for (iv = mdx_intervals; iv->code != NULL; iv++)
-		if (memcmp(iv->code, p, n) == 0 && iv->code[n] == '\0') {
+		if (strncmp(iv->code, p, n) == 0 && iv->code[n] == '\0') {
 			*ivp = iv;
 			return q + 1;
 		}
