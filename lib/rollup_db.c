@@ -1002,8 +1002,8 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 		em.direct = &direct;
 		em.dbuf = &dbuf;
 		for (i = 0; i < fresh.n; i++)
-			if (bsearch(&fresh.v[i], direct.v, direct.n,
-			    sizeof(int64_t), cmp_int64) == NULL)
+			if (direct.n == 0 || bsearch(&fresh.v[i], direct.v,
+			    direct.n, sizeof(int64_t), cmp_int64) == NULL)
 				ilist_add(&redo, fresh.v[i]);
 	}
 	ro.arg = &em;
