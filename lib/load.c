@@ -28,6 +28,7 @@ struct entry {
 	mdx_time fetched_at;
 	size_t off;
 	uint32_t len;
+	int32_t month;		/* year * 12 + month - 1 of open_time */
 	uint8_t closed, has_fetched;
 	uint8_t state;		/* ST_NEW, ST_SAME, ST_DIFFERS */
 	int32_t next;		/* hash chain */
@@ -35,6 +36,19 @@ struct entry {
 
 /* What a batch candle is against the stored one (see compare_stored()). */
 enum { ST_NEW, ST_SAME, ST_DIFFERS };
+
+#define M_ALL ((1u << ST_NEW) | (1u << ST_SAME) | (1u << ST_DIFFERS))
+#define M_CHANGED ((1u << ST_NEW) | (1u << ST_DIFFERS))
+
+/* A new candle of a batch, sorted by month, series and time for the COPYs
+ * into the partitions and the change log (see copy_new()). */
+struct newrow {
+	int32_t month;
+	int32_t ix;		/* its entry */
+	int64_t iid;
+	const struct mdx_interval *iv;
+	mdx_time t;
+};
 
 /* The instrument cache: (exchange, market, symbol) -> instrument_id. */
 struct inst {
@@ -58,6 +72,7 @@ struct batch {
 	int32_t need[MONTHS_MAX]; /* the months (year * 12 + month - 1) */
 	size_t nneed;		/* of the batch's open times */
 	mdx_time mlo, mhi;	/* the last month seen: [mlo, mhi) */
+	int32_t mcur;		/* and its number */
 
 	struct series {		/* the series of the batch and their */
 		int64_t iid;	/* open_time ranges */
@@ -92,7 +107,11 @@ struct mdx_load {
 
 	struct inst *inst[INST_BUCKETS];
 	int32_t months[MONTHS_MAX]; /* months known to have a partition */
+	uint8_t direct[MONTHS_MAX]; /* and whether it is mdx.candle_YYYYMM */
 	size_t nmonths;
+
+	struct newrow *nr;	/* the new candles of a batch, sorted */
+	struct mdx_buf log;	/* their change log lines */
 
 	struct mdx_json_doc *doc;
 	struct mdx_candle cd;
@@ -372,6 +391,7 @@ mdx_load_begin(PGconn *c, const char *args, size_t batch)
 		l->bat[k].bucket = mdx_calloc(nb, sizeof(*l->bat[k].bucket));
 		memset(l->bat[k].bucket, 0xff, nb * sizeof(*l->bat[k].bucket));
 	}
+	l->nr = mdx_calloc(l->batch, sizeof(*l->nr));
 	l->b = &l->bat[0];
 	l->mask = nb - 1;
 	l->doc = mdx_json_doc_new();
@@ -621,6 +641,8 @@ entry_hash(int64_t iid, const struct mdx_interval *iv, mdx_time t)
 /*
  * Notes the month of t as needed by the batch.  The month last noted is
  * kept as a range, so that a run of candles in one month costs a compare.
+ * Called before the candle joins the batch: a batch that has as many
+ * months as it can hold is written first.
  */
 static void
 need_month(struct mdx_load *l, mdx_time t)
@@ -631,17 +653,29 @@ need_month(struct mdx_load *l, mdx_time t)
 
 	mdx_time_split(t, &tm);
 	m = tm.year * 12 + tm.month - 1;
+	for (i = 0; i < l->b->nneed; i++)
+		if (l->b->need[i] == m)
+			break;
+	if (i == l->b->nneed) {
+		if (l->b->nneed == MONTHS_MAX)
+			mdx_load_flush(l);
+		l->b->need[l->b->nneed++] = m;
+	}
+	l->b->mcur = m;
 	l->b->mlo = mdx_time_join(tm.year, tm.month, 1, 0, 0, 0, 0);
 	if (tm.month == 12)
 		l->b->mhi = mdx_time_join(tm.year + 1, 1, 1, 0, 0, 0, 0);
 	else
 		l->b->mhi = mdx_time_join(tm.year, tm.month + 1, 1, 0, 0, 0, 0);
-	for (i = 0; i < l->b->nneed; i++)
-		if (l->b->need[i] == m)
-			return;
-	if (l->b->nneed == MONTHS_MAX)
-		mdx_load_flush(l);
-	l->b->need[l->b->nneed++] = m;
+}
+
+/* The name of month m's partition, as mdx.ensure_candle_partitions()
+ * makes it. */
+static void
+partition_name(int32_t m, char *buf, size_t bufsz)
+{
+	snprintf(buf, bufsz, "mdx.candle_%04d%02d", (int)(m / 12),
+	    (int)(m % 12 + 1));
 }
 
 /*
@@ -653,8 +687,9 @@ need_month(struct mdx_load *l, mdx_time t)
 static void
 ensure_partitions(struct mdx_load *l)
 {
-	char from[MDX_TIME_BUFSZ];
-	const char *p[2] = { from, from };
+	char from[MDX_TIME_BUFSZ], part[32];
+	const char *p[2] = { from, from }, *q[1] = { part };
+	PGresult *r;
 	size_t i, j;
 	int32_t m;
 
@@ -669,10 +704,30 @@ ensure_partitions(struct mdx_load *l)
 		    0), from);
 		PQclear(execp(l, "SELECT mdx.ensure_candle_partitions($1, $2)",
 		    2, p, "creating candle partitions"));
-		if (l->nmonths < MONTHS_MAX)
+		partition_name(m, part, sizeof(part));
+		r = execp(l, "SELECT EXISTS (SELECT 1 FROM pg_inherits"
+		    " WHERE inhrelid = to_regclass($1)"
+		    " AND inhparent = 'mdx.candle'::regclass)", 1, q,
+		    "finding candle partitions");
+		if (l->nmonths < MONTHS_MAX) {
+			l->direct[l->nmonths] = PQgetvalue(r, 0, 0)[0] == 't';
 			l->months[l->nmonths++] = m;
+		}
+		PQclear(r);
 	}
 	l->b->nneed = 0;
+}
+
+/* Whether the candles of month m go straight into mdx.candle_YYYYMM. */
+static int
+month_direct(const struct mdx_load *l, int32_t m)
+{
+	size_t j;
+
+	for (j = 0; j < l->nmonths; j++)
+		if (l->months[j] == m)
+			return l->direct[j];
+	return 0;
 }
 
 static void
@@ -780,7 +835,11 @@ load_candle(struct mdx_load *l, const struct mdx_json *obj, char *err,
 		l->b->ndead++;
 		return 0;
 	}
+	if (l->b->nneed == 0 || c->open_time < l->b->mlo ||
+	    c->open_time >= l->b->mhi)
+		need_month(l, c->open_time);
 	e = &l->b->e[l->b->ne];
+	e->month = l->b->mcur;
 	e->iid = iid;
 	e->iv = c->interval;
 	e->open_time = c->open_time;
@@ -792,9 +851,6 @@ load_candle(struct mdx_load *l, const struct mdx_json *obj, char *err,
 	e->len = (uint32_t)(l->b->copy.len - e->off);
 	e->next = l->b->bucket[h & l->mask];
 	l->b->bucket[h & l->mask] = (int32_t)l->b->ne;
-	if (l->b->nneed == 0 || c->open_time < l->b->mlo ||
-	    c->open_time >= l->b->mhi)
-		need_month(l, c->open_time);
 	note_series(l, iid, c->interval, c->open_time);
 	l->b->ne++;
 	if (l->b->ne == l->batch)
@@ -909,6 +965,22 @@ unique_violation(const PGresult *r)
 }
 
 /*
+ * Whether a failed COPY of new candles should be tried again through the
+ * upsert: a unique violation (a concurrent writer), or a check violation,
+ * which a row outside its partition's bounds raises (a partition made by
+ * hand).  A candle that breaks a real constraint fails the upsert too.
+ */
+static int
+soft_failure(const PGresult *r)
+{
+	const char *st;
+
+	st = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	return st != NULL && (strcmp(st, "23505") == 0 ||
+	    strcmp(st, "23514") == 0);
+}
+
+/*
  * Sends one COPY stream of lines: the whole buffer, or, with entries, the
  * lines of the entries whose state is in the mask (bits 1 << ST_*).  The
  * result is left for copy_result().
@@ -952,7 +1024,7 @@ copy_result(struct mdx_load *l, int soft)
 
 	r = PQgetResult(l->c);
 	if (soft && r != NULL && PQresultStatus(r) == PGRES_FATAL_ERROR &&
-	    unique_violation(r)) {
+	    soft_failure(r)) {
 		PQclear(r);
 		ret = -1;
 	} else {
@@ -1125,11 +1197,138 @@ compare_stored(struct mdx_load *l, size_t *nsame)
 	return ndiff;
 }
 
+static int
+newrow_cmp(const void *a, const void *b)
+{
+	const struct newrow *x = a, *y = b;
+
+	if (x->month != y->month)
+		return x->month < y->month ? -1 : 1;
+	if (x->iid != y->iid)
+		return x->iid < y->iid ? -1 : 1;
+	if (x->iv != y->iv)
+		return (uintptr_t)x->iv < (uintptr_t)y->iv ? -1 : 1;
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return 0;
+}
+
+/* Sends the COPY lines of the new candles nr[0..n). */
+static void
+copy_send_new(struct mdx_load *l, const char *sql, const struct newrow *nr,
+    size_t n)
+{
+	const struct entry *e;
+	size_t i;
+
+	PQclear(check(l, PQexec(l->c, sql), "starting COPY"));
+	for (i = 0; i < n; i++) {
+		e = &l->b->e[nr[i].ix];
+		if (PQputCopyData(l->c, l->b->copy.data + e->off,
+		    (int)e->len) != 1)
+			die_db(l, NULL, "sending COPY data");
+	}
+	if (PQputCopyEnd(l->c, NULL) != 1)
+		die_db(l, NULL, "ending COPY");
+}
+
+/*
+ * The change log lines of the new candles nr[0..n), all of one month: one
+ * line per instrument, interval and hour, as the statement triggers of
+ * mdx.candle write them (sql/020_aggregate.sql).
+ */
+static void
+log_lines(struct mdx_buf *b, const struct newrow *nr, size_t n)
+{
+	char tb[MDX_TIME_BUFSZ];
+	int64_t hour;
+	size_t i, j;
+
+	for (i = 0; i < n; i = j) {
+		hour = mdx_floordiv(nr[i].t, MDX_MS_HOUR);
+		for (j = i + 1; j < n && nr[j].iid == nr[i].iid &&
+		    nr[j].iv == nr[i].iv &&
+		    mdx_floordiv(nr[j].t, MDX_MS_HOUR) == hour; j++)
+			;
+		mdx_buf_printf(b, "%" PRId64 "\t%s\t", nr[i].iid,
+		    nr[i].iv->code);
+		mdx_buf_add(b, tb, (size_t)mdx_time_format(nr[i].t, tb));
+		mdx_buf_addch(b, '\t');
+		mdx_buf_add(b, tb, (size_t)mdx_time_format(nr[j - 1].t, tb));
+		mdx_buf_printf(b, "\t%zu\n", j - i);
+	}
+}
+
+/*
+ * Writes the new candles of the batch (state ST_NEW) with COPY straight
+ * into their monthly partitions, and their entries of the change log
+ * mdx.candle_change.  Statement triggers on the partitioned mdx.candle
+ * would log them too, but only at a high price: with transition tables on
+ * a partitioned table, PostgreSQL inserts row by row (no multi-insert) and
+ * keeps every row a second time for the trigger.  A COPY into a partition
+ * fires no trigger of mdx.candle, so the program writes the same log
+ * entries itself, in the same transaction.  A month whose partition is not
+ * mdx.candle_YYYYMM goes through mdx.candle and its triggers.
+ *
+ * The log is written first and the last COPY is left under way when
+ * may_pend is set (returns 1; complete_pending() finishes it).  Returns 0
+ * when done, -1 when a COPY failed softly (see soft_failure()).
+ */
+static int
+copy_new(struct mdx_load *l, int may_pend)
+{
+	struct newrow *nr = l->nr;
+	struct entry *e;
+	char part[32], sql[sizeof(CANDLE_COLS) + 64];
+	size_t i, j, n = 0;
+	int sorted = 1;
+
+	for (i = 0; i < l->b->ne; i++) {
+		e = &l->b->e[i];
+		if (e->state != ST_NEW)
+			continue;
+		nr[n].month = e->month;
+		nr[n].ix = (int32_t)i;
+		nr[n].iid = e->iid;
+		nr[n].iv = e->iv;
+		nr[n].t = e->open_time;
+		if (n > 0 && sorted && newrow_cmp(&nr[n - 1], &nr[n]) > 0)
+			sorted = 0;
+		n++;
+	}
+	if (!sorted)
+		qsort(nr, n, sizeof(*nr), newrow_cmp);
+	mdx_buf_reset(&l->log);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && nr[j].month == nr[i].month; j++)
+			;
+		if (month_direct(l, nr[i].month))
+			log_lines(&l->log, nr + i, j - i);
+	}
+	if (l->log.len > 0)
+		copy_in(l, "COPY mdx.candle_change (instrument_id, interval,"
+		    " from_time, to_time, rows) FROM STDIN", l->log.data,
+		    l->log.len, NULL, 0, M_ALL, 0);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && nr[j].month == nr[i].month; j++)
+			;
+		if (month_direct(l, nr[i].month))
+			partition_name(nr[i].month, part, sizeof(part));
+		else
+			snprintf(part, sizeof(part), "mdx.candle");
+		snprintf(sql, sizeof(sql), "COPY %s (" CANDLE_COLS
+		    ") FROM STDIN", part);
+		copy_send_new(l, sql, nr + i, j - i);
+		if (j == n && may_pend)
+			return 1;
+		if (copy_result(l, 1) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 enum way { WAY_COMPARE, WAY_MERGE, WAY_UPSERT };
 
-#define M_ALL ((1u << ST_NEW) | (1u << ST_SAME) | (1u << ST_DIFFERS))
-#define M_NEW (1u << ST_NEW)
-#define M_CHANGED ((1u << ST_NEW) | (1u << ST_DIFFERS))
 
 /* Merges the staged candles (see above): sets the inserted and revised
  * counts, or returns -1 after a unique violation. */
@@ -1216,18 +1415,15 @@ write_batch(struct mdx_load *l, enum way way)
 	PQclear(check(l, PQexec(l->c, "BEGIN"), "starting a batch"));
 	if (l->b->ne > 0 && way == WAY_COMPARE) {
 		ndiff = compare_stored(l, &nsame);
-		if (ndiff == 0 && nsame < l->b->ne && l->b->nd == 0) {
-			copy_send(l, "COPY mdx.candle (" CANDLE_COLS
-			    ") FROM STDIN", l->b->copy.data, l->b->copy.len,
-			    l->b->e, l->b->ne, M_NEW);
-			l->pend = l->b;
-			l->pend_ins = l->b->ne - nsame;
-			return 1;
-		} else if (ndiff == 0 && nsame < l->b->ne) {
-			if (copy_in(l, "COPY mdx.candle (" CANDLE_COLS
-			    ") FROM STDIN", l->b->copy.data, l->b->copy.len,
-			    l->b->e, l->b->ne, M_NEW, 1) != 0)
+		if (ndiff == 0 && nsame < l->b->ne) {
+			switch (copy_new(l, l->b->nd == 0)) {
+			case 1:
+				l->pend = l->b;
+				l->pend_ins = l->b->ne - nsame;
+				return 1;
+			case -1:
 				goto collided;
+			}
 			ins = l->b->ne - nsame;
 		} else if (ndiff > 0) {
 			copy_in(l, "COPY pg_temp.mdx_stage_candle FROM STDIN",
@@ -1396,6 +1592,8 @@ mdx_load_free(struct mdx_load *l)
 		mdx_buf_free(&l->bat[b].copy);
 		mdx_buf_free(&l->bat[b].dcopy);
 	}
+	free(l->nr);
+	mdx_buf_free(&l->log);
 	mdx_buf_free(&l->tmp);
 	mdx_buf_free(&l->json);
 	mdx_json_doc_free(l->doc);
