@@ -145,6 +145,7 @@ static const char stage_sql[] =
 	" close, volume, quote_volume, trades, taker_buy_volume," \
 	" taker_buy_quote_volume, closed, origin, base_count, base_expected," \
 	" fetched_at, run_id"
+#define CANDLE_NCOLS 18
 
 /*
  * A batch is written in one of three ways, fastest first:
@@ -182,14 +183,13 @@ static const char stage_sql[] =
     " AND (" c ".fetched_at IS NULL OR " s ".fetched_at IS NULL" \
     " OR " s ".fetched_at >= " c ".fetched_at)"
 
-/* The stored candles in the batch's ranges, streamed row by row. */
+/* The stored candles in the batch's ranges, streamed row by row, in
+ * binary: the columns of a COPY row, in its order, up to fetched_at. */
 static const char stored_sql[] =
-    "SELECT c.instrument_id, c.interval,"
-    " (extract(epoch FROM c.open_time) * 1000)::bigint, c.open, c.high,"
+    "SELECT c.instrument_id, c.interval, c.open_time, c.open, c.high,"
     " c.low, c.close, c.volume, c.quote_volume, c.trades,"
     " c.taker_buy_volume, c.taker_buy_quote_volume, c.closed, c.origin,"
-    " c.base_count, c.base_expected,"
-    " (extract(epoch FROM c.fetched_at) * 1000)::bigint"
+    " c.base_count, c.base_expected, c.fetched_at"
     " FROM unnest($1::bigint[], $2::text[], $3::timestamptz[],"
     " $4::timestamptz[]) AS r(iid, iv, lo, hi)"
     " JOIN LATERAL (SELECT * FROM mdx.candle c"
@@ -730,39 +730,53 @@ month_direct(const struct mdx_load *l, int32_t m)
 	return 0;
 }
 
+/* A decimal field that may be absent. */
 static void
-candle_line(struct mdx_buf *b, int64_t iid, const struct mdx_candle *c,
-    const char *run_id)
+bin_dec(struct mdx_buf *b, const mdx_dec *d, int present)
 {
-	mdx_buf_printf(b, "%" PRId64 "\t%s\t", iid, c->interval->code);
-	copy_time(b, c->open_time);
-	mdx_copy_dec(b, &c->open, 1);
-	mdx_copy_dec(b, &c->high, 1);
-	mdx_copy_dec(b, &c->low, 1);
-	mdx_copy_dec(b, &c->close, 1);
-	mdx_copy_dec(b, &c->volume, c->has & MDX_C_VOLUME);
-	mdx_copy_dec(b, &c->quote_volume, c->has & MDX_C_QUOTE_VOLUME);
+	if (present)
+		mdx_copy_bin_dec(b, d);
+	else
+		mdx_copy_bin_null(b);
+}
+
+/* The candle's COPY row, binary, in the order of CANDLE_COLS. */
+static void
+candle_row(struct mdx_buf *b, int64_t iid, const struct mdx_candle *c,
+    int64_t run_id)
+{
+	mdx_copy_bin_row(b, CANDLE_NCOLS);
+	mdx_copy_bin_int8(b, iid);
+	mdx_copy_bin_text(b, c->interval->code, strlen(c->interval->code));
+	mdx_copy_bin_time(b, c->open_time);
+	mdx_copy_bin_dec(b, &c->open);
+	mdx_copy_bin_dec(b, &c->high);
+	mdx_copy_bin_dec(b, &c->low);
+	mdx_copy_bin_dec(b, &c->close);
+	bin_dec(b, &c->volume, c->has & MDX_C_VOLUME);
+	bin_dec(b, &c->quote_volume, c->has & MDX_C_QUOTE_VOLUME);
 	if (c->has & MDX_C_TRADES)
-		mdx_buf_printf(b, "\t%" PRId64, c->trades);
+		mdx_copy_bin_int8(b, c->trades);
 	else
-		mdx_buf_add(b, "\t\\N", 3);
-	mdx_copy_dec(b, &c->taker_buy_volume, c->has & MDX_C_TAKER_BUY_VOLUME);
-	mdx_copy_dec(b, &c->taker_buy_quote_volume,
+		mdx_copy_bin_null(b);
+	bin_dec(b, &c->taker_buy_volume, c->has & MDX_C_TAKER_BUY_VOLUME);
+	bin_dec(b, &c->taker_buy_quote_volume,
 	    c->has & MDX_C_TAKER_BUY_QUOTE_VOLUME);
-	mdx_buf_addstr(b, c->closed ? "\tt\t" : "\tf\t");
-	mdx_buf_addstr(b, mdx_origin_name(c->origin));
-	if (c->has & MDX_C_BASE_COUNT)
-		mdx_buf_printf(b, "\t%d\t%d\t", c->base_count,
-		    c->base_expected);
-	else
-		mdx_buf_add(b, "\t\\N\t\\N\t", 7);
+	mdx_copy_bin_bool(b, c->closed);
+	mdx_copy_bin_text(b, mdx_origin_name(c->origin),
+	    strlen(mdx_origin_name(c->origin)));
+	if (c->has & MDX_C_BASE_COUNT) {
+		mdx_copy_bin_int4(b, c->base_count);
+		mdx_copy_bin_int4(b, c->base_expected);
+	} else {
+		mdx_copy_bin_null(b);
+		mdx_copy_bin_null(b);
+	}
 	if (c->has & MDX_C_FETCHED_AT)
-		copy_time(b, c->fetched_at);
+		mdx_copy_bin_time(b, c->fetched_at);
 	else
-		mdx_buf_add(b, "\\N", 2);
-	mdx_buf_addch(b, '\t');
-	mdx_buf_addstr(b, run_id);
-	mdx_buf_addch(b, '\n');
+		mdx_copy_bin_null(b);
+	mdx_copy_bin_int8(b, run_id);
 }
 
 /* Widens the open_time range of the candle's series in the batch. */
@@ -827,7 +841,7 @@ load_candle(struct mdx_load *l, const struct mdx_json *obj, char *err,
 			return 0;
 		/* The newcomer replaces it: its line goes at the end. */
 		e->off = l->b->copy.len;
-		candle_line(&l->b->copy, iid, c, l->run_id_s);
+		candle_row(&l->b->copy, iid, c, l->run_id);
 		e->len = (uint32_t)(l->b->copy.len - e->off);
 		e->closed = (uint8_t)c->closed;
 		e->fetched_at = c->fetched_at;
@@ -847,7 +861,7 @@ load_candle(struct mdx_load *l, const struct mdx_json *obj, char *err,
 	e->has_fetched = (c->has & MDX_C_FETCHED_AT) != 0;
 	e->closed = (uint8_t)c->closed;
 	e->off = l->b->copy.len;
-	candle_line(&l->b->copy, iid, c, l->run_id_s);
+	candle_row(&l->b->copy, iid, c, l->run_id);
 	e->len = (uint32_t)(l->b->copy.len - e->off);
 	e->next = l->b->bucket[h & l->mask];
 	l->b->bucket[h & l->mask] = (int32_t)l->b->ne;
@@ -980,20 +994,40 @@ soft_failure(const PGresult *r)
 	    strcmp(st, "23514") == 0);
 }
 
+/* Starts a COPY; a binary one (bin) gets its header. */
+static void
+copy_start(struct mdx_load *l, const char *sql, int bin)
+{
+	PQclear(check(l, PQexec(l->c, sql), "starting COPY"));
+	if (bin && PQputCopyData(l->c, MDX_COPY_BIN_HEADER,
+	    MDX_COPY_BIN_HEADER_LEN) != 1)
+		die_db(l, NULL, "sending COPY data");
+}
+
+/* Ends a COPY; a binary one (bin) gets its trailer. */
+static void
+copy_end(struct mdx_load *l, int bin)
+{
+	if (bin && PQputCopyData(l->c, MDX_COPY_BIN_TRAILER,
+	    MDX_COPY_BIN_TRAILER_LEN) != 1)
+		die_db(l, NULL, "sending COPY data");
+	if (PQputCopyEnd(l->c, NULL) != 1)
+		die_db(l, NULL, "ending COPY");
+}
+
 /*
- * Sends one COPY stream of lines: the whole buffer, or, with entries, the
- * lines of the entries whose state is in the mask (bits 1 << ST_*).  The
- * result is left for copy_result().
+ * Sends one COPY stream of rows: the whole buffer, or, with entries, the
+ * rows of the entries whose state is in the mask (bits 1 << ST_*); binary
+ * rows (candles) when bin is set, else text lines.  The result is left
+ * for copy_result().
  */
 static void
-copy_send(struct mdx_load *l, const char *sql, const char *data, size_t len,
-    const struct entry *e, size_t ne, unsigned mask)
+copy_send(struct mdx_load *l, const char *sql, int bin, const char *data,
+    size_t len, const struct entry *e, size_t ne, unsigned mask)
 {
-	PGresult *r;
 	size_t i, chunk;
 
-	r = check(l, PQexec(l->c, sql), "starting COPY");
-	PQclear(r);
+	copy_start(l, sql, bin);
 	if (e == NULL) {
 		for (i = 0; i < len; i += chunk) {
 			chunk = len - i < 1048576 ? len - i : 1048576;
@@ -1007,8 +1041,7 @@ copy_send(struct mdx_load *l, const char *sql, const char *data, size_t len,
 			    (int)e[i].len) != 1)
 				die_db(l, NULL, "sending COPY data");
 	}
-	if (PQputCopyEnd(l->c, NULL) != 1)
-		die_db(l, NULL, "ending COPY");
+	copy_end(l, bin);
 }
 
 /*
@@ -1037,10 +1070,10 @@ copy_result(struct mdx_load *l, int soft)
 }
 
 static int
-copy_in(struct mdx_load *l, const char *sql, const char *data, size_t len,
-    const struct entry *e, size_t ne, unsigned mask, int soft)
+copy_in(struct mdx_load *l, const char *sql, int bin, const char *data,
+    size_t len, const struct entry *e, size_t ne, unsigned mask, int soft)
 {
-	copy_send(l, sql, data, len, e, ne, mask);
+	copy_send(l, sql, bin, data, len, e, ne, mask);
 	return copy_result(l, soft);
 }
 
@@ -1059,39 +1092,65 @@ upsert_counts(struct mdx_load *l, const char *sql, int nparam,
 	PQclear(r);
 }
 
-/* Field i (0-based) of a COPY line, without copying. */
-static const char *
-field(const char *line, int i, size_t *n)
+static uint64_t
+get_be(const unsigned char *p, int n)
 {
-	const char *p = line, *t;
+	uint64_t v = 0;
 
-	while (i-- > 0)
-		p = strchr(p, '\t') + 1;
-	t = p + strcspn(p, "\t\n");
-	*n = t - p;
-	return p;
+	while (n-- > 0)
+		v = v << 8 | *p++;
+	return v;
 }
 
-/* Whether a stored value (PQ text, or NULL) and a COPY field are equal:
- * numerically for decimals, as text otherwise. */
-static int
-same_value(const PGresult *r, int row, int col, const char *f, size_t n,
-    int decimal)
+/* A timestamptz in binary as Unix milliseconds. */
+static mdx_time
+bin_time(const char *p)
 {
-	mdx_dec a, b;
+	return mdx_floordiv((int64_t)get_be((const unsigned char *)p, 8),
+	    1000) + INT64_C(946684800000);
+}
+
+/* Field i (0-based) of a binary COPY row, without copying: its value, and
+ * its length in *n (-1 for NULL). */
+static const char *
+field(const char *row, int i, int32_t *n)
+{
+	const unsigned char *p = (const unsigned char *)row + 2;
+
+	for (;;) {
+		*n = (int32_t)get_be(p, 4);
+		p += 4;
+		if (i-- == 0)
+			return (const char *)p;
+		if (*n > 0)
+			p += *n;
+	}
+}
+
+/*
+ * Whether a stored value (binary, or NULL) and a COPY row's field are
+ * equal: numerically for numerics, byte for byte otherwise.  Both sides
+ * write a numeric's digits without leading or trailing zero digits, so
+ * two equal numbers differ at most in their display scale (the 16 bits
+ * after ndigits, weight and sign).
+ */
+static int
+same_value(const PGresult *r, int row, int col, const char *f, int32_t n,
+    int numeric)
+{
 	const char *v;
+	int len;
 
 	if (PQgetisnull(r, row, col))
-		return n == 2 && memcmp(f, "\\N", 2) == 0;
-	if (n == 2 && memcmp(f, "\\N", 2) == 0)
+		return n == -1;
+	len = PQgetlength(r, row, col);
+	if (n != len)
 		return 0;
 	v = PQgetvalue(r, row, col);
-	if (!decimal)
-		return strlen(v) == n && memcmp(v, f, n) == 0;
-	if (mdx_dec_parse(&a, v, strlen(v)) != MDX_DEC_OK ||
-	    mdx_dec_parse(&b, f, n) != MDX_DEC_OK)
-		return 0;
-	return mdx_dec_cmp(&a, &b) == 0;
+	if (!numeric)
+		return memcmp(v, f, len) == 0;
+	return len >= 8 && memcmp(v, f, 6) == 0 &&
+	    memcmp(v + 8, f + 8, len - 8) == 0;
 }
 
 /*
@@ -1108,13 +1167,13 @@ compare_stored(struct mdx_load *l, size_t *nsame)
 	    MDX_BUF_INIT };
 	static const int dec[13] = { 1, 1, 1, 1, 1, 1, 0, 1, 1, 0, 0, 0, 0 };
 	const struct mdx_interval *iv;
-	char tb[MDX_TIME_BUFSZ];
-	const char *p[4], *line, *f;
+	char tb[MDX_TIME_BUFSZ], code[8];
+	const char *p[4], *row, *f;
 	struct entry *e;
 	PGresult *r, *rest;
-	size_t i, n, ndiff = 0;
-	int64_t iid, t, fa;
-	int32_t j;
+	size_t i, ndiff = 0;
+	int64_t iid, t;
+	int32_t j, n;
 	int k, differs, done;
 
 	for (i = 0; i < l->b->ne; i++)
@@ -1137,7 +1196,7 @@ compare_stored(struct mdx_load *l, size_t *nsame)
 		mdx_buf_addch(&a[k], '}');
 		p[k] = a[k].data;
 	}
-	if (!PQsendQueryParams(l->c, stored_sql, 4, NULL, p, NULL, NULL, 0) ||
+	if (!PQsendQueryParams(l->c, stored_sql, 4, NULL, p, NULL, NULL, 1) ||
 	    !PQsetSingleRowMode(l->c))
 		die_db(l, NULL, "reading stored candles");
 	for (k = 0; k < 4; k++)
@@ -1154,9 +1213,12 @@ compare_stored(struct mdx_load *l, size_t *nsame)
 				PQclear(rest);
 			die_db(l, r, "reading stored candles");
 		}
-		iid = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-		iv = mdx_interval_lookup(PQgetvalue(r, 0, 1));
-		t = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
+		iid = (int64_t)get_be((const unsigned char *)PQgetvalue(r, 0,
+		    0), 8);
+		snprintf(code, sizeof(code), "%.*s", PQgetlength(r, 0, 1),
+		    PQgetvalue(r, 0, 1));
+		iv = mdx_interval_lookup(code);
+		t = bin_time(PQgetvalue(r, 0, 2));
 		e = NULL;
 		j = l->b->bucket[entry_hash(iid, iv, t) & l->mask];
 		for (; j != -1; j = l->b->e[j].next)
@@ -1169,22 +1231,23 @@ compare_stored(struct mdx_load *l, size_t *nsame)
 			PQclear(r);
 			continue;
 		}
-		line = l->b->copy.data + e->off;
+		row = l->b->copy.data + e->off;
 		differs = 0;
+		f = field(row, 3, &n);
 		for (k = 0; k < 13 && !differs; k++) {
-			f = field(line, 3 + k, &n);
 			if (!same_value(r, 0, 3 + k, f, n, dec[k]))
 				differs = 1;
+			f += n > 0 ? n : 0;
+			n = (int32_t)get_be((const unsigned char *)f, 4);
+			f += 4;
 		}
 		/* The stored one wins: closed against open, or fetched
 		 * later. */
-		if (differs && PQgetvalue(r, 0, 12)[0] == 't' && !e->closed)
+		if (differs && PQgetvalue(r, 0, 12)[0] == 1 && !e->closed)
 			differs = 0;
-		if (differs && e->has_fetched && !PQgetisnull(r, 0, 16)) {
-			fa = strtoll(PQgetvalue(r, 0, 16), NULL, 10);
-			if (e->fetched_at < fa)
-				differs = 0;
-		}
+		if (differs && e->has_fetched && !PQgetisnull(r, 0, 16) &&
+		    e->fetched_at < bin_time(PQgetvalue(r, 0, 16)))
+			differs = 0;
 		e->state = differs ? ST_DIFFERS : ST_SAME;
 		if (differs)
 			ndiff++;
@@ -1221,15 +1284,14 @@ copy_send_new(struct mdx_load *l, const char *sql, const struct newrow *nr,
 	const struct entry *e;
 	size_t i;
 
-	PQclear(check(l, PQexec(l->c, sql), "starting COPY"));
+	copy_start(l, sql, 1);
 	for (i = 0; i < n; i++) {
 		e = &l->b->e[nr[i].ix];
 		if (PQputCopyData(l->c, l->b->copy.data + e->off,
 		    (int)e->len) != 1)
 			die_db(l, NULL, "sending COPY data");
 	}
-	if (PQputCopyEnd(l->c, NULL) != 1)
-		die_db(l, NULL, "ending COPY");
+	copy_end(l, 1);
 }
 
 /*
@@ -1279,7 +1341,7 @@ copy_new(struct mdx_load *l, int may_pend)
 {
 	struct newrow *nr = l->nr;
 	struct entry *e;
-	char part[32], sql[sizeof(CANDLE_COLS) + 64];
+	char part[32], sql[sizeof(CANDLE_COLS) + 96];
 	size_t i, j, n = 0;
 	int sorted = 1;
 
@@ -1307,7 +1369,7 @@ copy_new(struct mdx_load *l, int may_pend)
 	}
 	if (l->log.len > 0)
 		copy_in(l, "COPY mdx.candle_change (instrument_id, interval,"
-		    " from_time, to_time, rows) FROM STDIN", l->log.data,
+		    " from_time, to_time, rows) FROM STDIN", 0, l->log.data,
 		    l->log.len, NULL, 0, M_ALL, 0);
 	for (i = 0; i < n; i = j) {
 		for (j = i + 1; j < n && nr[j].month == nr[i].month; j++)
@@ -1317,7 +1379,7 @@ copy_new(struct mdx_load *l, int may_pend)
 		else
 			snprintf(part, sizeof(part), "mdx.candle");
 		snprintf(sql, sizeof(sql), "COPY %s (" CANDLE_COLS
-		    ") FROM STDIN", part);
+		    ") FROM STDIN (FORMAT binary)", part);
 		copy_send_new(l, sql, nr + i, j - i);
 		if (j == n && may_pend)
 			return 1;
@@ -1426,17 +1488,17 @@ write_batch(struct mdx_load *l, enum way way)
 			}
 			ins = l->b->ne - nsame;
 		} else if (ndiff > 0) {
-			copy_in(l, "COPY pg_temp.mdx_stage_candle FROM STDIN",
-			    l->b->copy.data, l->b->copy.len, l->b->e, l->b->ne,
-			    M_CHANGED, 0);
+			copy_in(l, "COPY pg_temp.mdx_stage_candle FROM STDIN"
+			    " (FORMAT binary)", 1, l->b->copy.data,
+			    l->b->copy.len, l->b->e, l->b->ne, M_CHANGED, 0);
 			if (merge_staged(l, &ins, &rev) != 0)
 				goto collided;
 		}
 	} else if (l->b->ne > 0) {
 		for (i = 0; i < l->b->ne; i++)
 			l->b->e[i].state = ST_NEW;
-		copy_in(l, "COPY pg_temp.mdx_stage_candle FROM STDIN",
-		    l->b->copy.data, l->b->copy.len,
+		copy_in(l, "COPY pg_temp.mdx_stage_candle FROM STDIN"
+		    " (FORMAT binary)", 1, l->b->copy.data, l->b->copy.len,
 		    l->b->ndead > 0 ? l->b->e : NULL, l->b->ne, M_ALL, 0);
 		if (way == WAY_MERGE) {
 			if (merge_staged(l, &ins, &rev) != 0)
@@ -1446,7 +1508,7 @@ write_batch(struct mdx_load *l, enum way way)
 			    "writing candles");
 	}
 	if (l->b->nd > 0) {
-		copy_in(l, "COPY pg_temp.mdx_stage_depth FROM STDIN",
+		copy_in(l, "COPY pg_temp.mdx_stage_depth FROM STDIN", 0,
 		    l->b->dcopy.data, l->b->dcopy.len, NULL, 0, M_ALL, 0);
 		upsert_counts(l, upsert_depth_sql, 1, &dins, &drev,
 		    "writing depth snapshots");
