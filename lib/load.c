@@ -10,6 +10,7 @@
  * text format and everything else goes as parameters.
  */
 #include <inttypes.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,6 +104,8 @@ struct mdx_load {
 	struct batch *b;	/* the batch being filled */
 	struct batch *pend;	/* the batch whose COPY is under way */
 	unsigned long pend_ins;	/* the candles it inserts */
+	size_t pend_i, pend_n;	/* its rows nr[pend_i..pend_n) not yet sent */
+	unsigned tick;		/* candles read since the last pump() */
 	uint64_t mask;
 
 	struct inst *inst[INST_BUCKETS];
@@ -352,6 +355,7 @@ die_db(struct mdx_load *l, PGresult *r, const char *what)
 }
 
 static void complete_pending(struct mdx_load *);
+static void pump(struct mdx_load *);
 
 static PGresult *
 check(struct mdx_load *l, PGresult *r, const char *what)
@@ -867,6 +871,8 @@ load_candle(struct mdx_load *l, const struct mdx_json *obj, char *err,
 	l->b->bucket[h & l->mask] = (int32_t)l->b->ne;
 	note_series(l, iid, c->interval, c->open_time);
 	l->b->ne++;
+	if (l->pend != NULL && ++l->tick % 64 == 0)
+		pump(l);
 	if (l->b->ne == l->batch)
 		mdx_load_flush(l);
 	return 0;
@@ -1322,6 +1328,37 @@ log_lines(struct mdx_buf *b, const struct newrow *nr, size_t n)
 }
 
 /*
+ * Sends more rows of the COPY under way, as much as the connection takes
+ * without waiting (the rows go 64 kB at a time).  Called as candles are
+ * read, so the server works on one batch while the next is parsed: sent
+ * all at once, a batch would fill the socket and the program would wait
+ * until the server had taken in nearly all of it.
+ */
+static void
+pump(struct mdx_load *l)
+{
+	struct pollfd pfd;
+	const struct entry *e;
+	size_t sent;
+
+	while (l->pend != NULL && l->pend_i < l->pend_n) {
+		pfd.fd = PQsocket(l->c);
+		pfd.events = POLLOUT;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, 0) != 1 || (pfd.revents & POLLOUT) == 0)
+			return;
+		for (sent = 0; sent < 65536 && l->pend_i < l->pend_n;
+		    l->pend_i++) {
+			e = &l->pend->e[l->nr[l->pend_i].ix];
+			if (PQputCopyData(l->c, l->pend->copy.data + e->off,
+			    (int)e->len) != 1)
+				die_db(l, NULL, "sending COPY data");
+			sent += e->len;
+		}
+	}
+}
+
+/*
  * Writes the new candles of the batch (state ST_NEW) with COPY straight
  * into their monthly partitions, and their entries of the change log
  * mdx.candle_change.  Statement triggers on the partitioned mdx.candle
@@ -1380,9 +1417,15 @@ copy_new(struct mdx_load *l, int may_pend)
 			snprintf(part, sizeof(part), "mdx.candle");
 		snprintf(sql, sizeof(sql), "COPY %s (" CANDLE_COLS
 		    ") FROM STDIN (FORMAT binary)", part);
-		copy_send_new(l, sql, nr + i, j - i);
-		if (j == n && may_pend)
+		if (j == n && may_pend) {
+			copy_start(l, sql, 1);
+			l->pend = l->b;
+			l->pend_i = i;
+			l->pend_n = n;
+			pump(l);
 			return 1;
+		}
+		copy_send_new(l, sql, nr + i, j - i);
 		if (copy_result(l, 1) != 0)
 			return -1;
 	}
@@ -1531,12 +1574,20 @@ collided:
 static void
 complete_pending(struct mdx_load *l)
 {
+	const struct entry *e;
 	struct batch *cur;
 
 	if (l->pend == NULL)
 		return;
 	cur = l->b;
 	l->b = l->pend;
+	for (; l->pend_i < l->pend_n; l->pend_i++) {
+		e = &l->b->e[l->nr[l->pend_i].ix];
+		if (PQputCopyData(l->c, l->b->copy.data + e->off,
+		    (int)e->len) != 1)
+			die_db(l, NULL, "sending COPY data");
+	}
+	copy_end(l, 1);
 	l->pend = NULL;
 	if (copy_result(l, 1) == 0)
 		finish_batch(l, l->pend_ins, 0, 0, 0);
