@@ -150,14 +150,24 @@ static int64_t
 snapshot_seq(struct ctx *x)
 {
 	PGresult *r;
-	int64_t seq;
+	int64_t seq = -1;
 
-	qq(x, "BEGIN");
-	qq(x, "LOCK TABLE mdx.candle_change IN SHARE MODE");
-	r = q(x, "SELECT coalesce(max(seq), 0) FROM mdx.candle_change");
-	seq = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-	PQclear(r);
-	qq(x, "COMMIT");
+	/* One round trip: an incremental run does this once per job. */
+	if (PQsendQuery(x->c, "BEGIN; LOCK TABLE mdx.candle_change IN SHARE "
+	    "MODE; SELECT coalesce(max(seq), 0) FROM mdx.candle_change; "
+	    "COMMIT") != 1)
+		mdx_die(mdx_db_error_status(x->c, NULL), "warehouse error: %s",
+		    PQerrorMessage(x->c));
+	while ((r = PQgetResult(x->c)) != NULL) {
+		if (PQresultStatus(r) == PGRES_TUPLES_OK)
+			seq = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		else if (PQresultStatus(r) != PGRES_COMMAND_OK)
+			mdx_die(mdx_db_error_status(x->c, r),
+			    "warehouse error: %s", PQresultErrorMessage(r));
+		PQclear(r);
+	}
+	if (seq < 0)
+		mdx_die(MDX_EX_FAIL, "warehouse error: no change log position");
 	return seq;
 }
 
@@ -992,8 +1002,8 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 		em.direct = &direct;
 		em.dbuf = &dbuf;
 		for (i = 0; i < fresh.n; i++)
-			if (bsearch(&fresh.v[i], direct.v, direct.n,
-			    sizeof(int64_t), cmp_int64) == NULL)
+			if (direct.n == 0 || bsearch(&fresh.v[i], direct.v,
+			    direct.n, sizeof(int64_t), cmp_int64) == NULL)
 				ilist_add(&redo, fresh.v[i]);
 	}
 	ro.arg = &em;
