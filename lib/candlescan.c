@@ -769,6 +769,15 @@ canon_dec(const char *s, const char *p, const char *e, mdx_dec *d)
 			iw = (iw & (~UINT64_C(0) << (8 * (8 - k)))) >> (8 * f);
 			fw &= ~UINT64_C(0) << (8 * (8 - f));
 			d->coef = (__int128)eight_digits(iw | fw);
+		} else if (k <= 8 && f <= 8) {
+			/* Up to eight digits each side (volumes): one
+			 * conversion each. */
+			memcpy(&iw, p + k - 8, 8);
+			memcpy(&fw, p + n - 8, 8);
+			iw &= ~UINT64_C(0) << (8 * (8 - k));
+			fw &= ~UINT64_C(0) << (8 * (8 - f));
+			d->coef = (__int128)(eight_digits(iw) * pow10_15[f] +
+			    eight_digits(fw));
 		} else
 			d->coef = (__int128)(digits_before(p + k, k) *
 			    pow10_15[f] + digits_before(p + n, f));

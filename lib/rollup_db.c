@@ -150,14 +150,24 @@ static int64_t
 snapshot_seq(struct ctx *x)
 {
 	PGresult *r;
-	int64_t seq;
+	int64_t seq = -1;
 
-	qq(x, "BEGIN");
-	qq(x, "LOCK TABLE mdx.candle_change IN SHARE MODE");
-	r = q(x, "SELECT coalesce(max(seq), 0) FROM mdx.candle_change");
-	seq = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-	PQclear(r);
-	qq(x, "COMMIT");
+	/* One round trip: an incremental run does this once per job. */
+	if (PQsendQuery(x->c, "BEGIN; LOCK TABLE mdx.candle_change IN SHARE "
+	    "MODE; SELECT coalesce(max(seq), 0) FROM mdx.candle_change; "
+	    "COMMIT") != 1)
+		mdx_die(mdx_db_error_status(x->c, NULL), "warehouse error: %s",
+		    PQerrorMessage(x->c));
+	while ((r = PQgetResult(x->c)) != NULL) {
+		if (PQresultStatus(r) == PGRES_TUPLES_OK)
+			seq = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		else if (PQresultStatus(r) != PGRES_COMMAND_OK)
+			mdx_die(mdx_db_error_status(x->c, r),
+			    "warehouse error: %s", PQresultErrorMessage(r));
+		PQclear(r);
+	}
+	if (seq < 0)
+		mdx_die(MDX_EX_FAIL, "warehouse error: no change log position");
 	return seq;
 }
 
@@ -219,21 +229,37 @@ fresh_instruments(struct ctx *x, const char *iv, const char *job,
     const char *src, struct ilist *out)
 {
 	const char *p[4] = { iv, job, src, x->base->code };
+	struct mdx_buf arr = MDX_BUF_INIT;
 	PGresult *r;
-	int i;
+	int i, n;
 
-	/* The watermarks first, then one index probe per instrument left. */
-	r = qp(x, "WITH m AS MATERIALIZED (SELECT i.instrument_id "
+	/*
+	 * The instruments without a watermark first, then one index probe
+	 * per instrument left, in a statement of its own: planning a probe
+	 * of mdx.candle costs in proportion to its partitions, that is to
+	 * the history, and an incremental run usually has no instrument
+	 * left to probe.
+	 */
+	r = qp(x, "SELECT coalesce(array_agg(i.instrument_id), '{}') "
 	    "FROM mdx.instrument i WHERE NOT EXISTS (SELECT 1 "
 	    "FROM mdx.rollup_watermark w WHERE w.instrument_id = "
 	    "i.instrument_id AND w.interval = $1 AND w.job = $2 AND "
-	    "w.source_interval = $3 AND w.base_interval = $4)) "
-	    "SELECT m.instrument_id FROM m CROSS JOIN LATERAL (SELECT 1 "
-	    "FROM mdx.candle c WHERE c.instrument_id = m.instrument_id AND "
-	    "c.interval = $3 LIMIT 1) c ORDER BY 1", 4, p);
-	for (i = 0; i < PQntuples(r); i++)
-		ilist_add(out, strtoll(PQgetvalue(r, i, 0), NULL, 10));
+	    "w.source_interval = $3 AND w.base_interval = $4)", 4, p);
+	n = strcmp(PQgetvalue(r, 0, 0), "{}") != 0;
+	mdx_buf_addstr(&arr, PQgetvalue(r, 0, 0));
 	PQclear(r);
+	if (n) {
+		p[0] = arr.data;
+		p[1] = src;
+		r = qp(x, "SELECT m.i FROM unnest($1::bigint[]) AS m(i) "
+		    "WHERE EXISTS (SELECT 1 FROM mdx.candle c WHERE "
+		    "c.instrument_id = m.i AND c.interval = $2) ORDER BY 1",
+		    2, p);
+		for (i = 0; i < PQntuples(r); i++)
+			ilist_add(out, strtoll(PQgetvalue(r, i, 0), NULL, 10));
+		PQclear(r);
+	}
+	mdx_buf_free(&arr);
 }
 
 /* The changed ranges after the watermarks, up to seq, sorted. */
@@ -918,10 +944,11 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 	struct emit em;
 	struct mdx_buf arr = MDX_BUF_INIT;
 	char tb1[MDX_TIME_BUFSZ], tb2[MDX_TIME_BUFSZ], s1[24], s2[24];
+	char tmin_s[MDX_TIME_BUFSZ], tmax_s[MDX_TIME_BUFSZ];
 	const char *p[4], *sqlp;
 	PGresult *r;
 	int64_t seq, inst;
-	mdx_time from, to, b;
+	mdx_time from, to, b, tmin = 0, tmax = 0;
 	int j;
 
 	seq = snapshot_seq(x);
@@ -975,8 +1002,8 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 		em.direct = &direct;
 		em.dbuf = &dbuf;
 		for (i = 0; i < fresh.n; i++)
-			if (bsearch(&fresh.v[i], direct.v, direct.n,
-			    sizeof(int64_t), cmp_int64) == NULL)
+			if (direct.n == 0 || bsearch(&fresh.v[i], direct.v,
+			    direct.n, sizeof(int64_t), cmp_int64) == NULL)
 				ilist_add(&redo, fresh.v[i]);
 	}
 	ro.arg = &em;
@@ -998,12 +1025,25 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 		mdx_buf_reset(&x->copy);
 		/* Statistics make the planner probe the index per bucket. */
 		qq(x, "ANALYZE agg_bucket");
+		/*
+		 * The bounds of all buckets, as constants, let the planner
+		 * leave out the partitions outside them: planning every
+		 * partition would cost in proportion to the history.
+		 */
+		for (i = 0; i < nbk; i++) {
+			if (i == 0 || bk[i].b < tmin)
+				tmin = bk[i].b;
+			if (i == 0 || mdx_interval_next(t, bk[i].b) > tmax)
+				tmax = mdx_interval_next(t, bk[i].b);
+		}
+		mdx_time_format(tmin, tmin_s);
+		mdx_time_format(tmax, tmax_s);
 		sqlp = sqlf(x, "COPY (SELECT " SRC_COLS " FROM "
 		    "agg_bucket k JOIN mdx.candle c ON c.instrument_id = "
 		    "k.instrument_id AND c.interval = '%s' AND c.open_time >= "
-		    "k.b AND c.open_time < k.e ORDER BY 1, 2) TO STDOUT "
-		    "(FORMAT binary)",
-		    src->code);
+		    "k.b AND c.open_time < k.e WHERE c.open_time >= '%s' AND "
+		    "c.open_time < '%s' ORDER BY 1, 2) TO STDOUT "
+		    "(FORMAT binary)", src->code, tmin_s, tmax_s);
 		copy_through(x, &x->c, &sqlp, 1, src, eng);
 		x->buckets += nbk;
 	}
@@ -1038,7 +1078,8 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 		    "mdx.candle c ON c.instrument_id = o.instrument_id AND "
 		    "c.interval = '%s' AND c.open_time = 'epoch'::timestamptz "
 		    "+ o.open_ms * interval '1 millisecond' AND "
-		    "c.origin <> 'rollup'", t->code));
+		    "c.origin <> 'rollup' WHERE c.open_time >= '%s' AND "
+		    "c.open_time <= '%s'", t->code, tb1, tb2));
 		x->held += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
 		PQclear(r);
 		p[0] = t->code;
@@ -1081,9 +1122,10 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 		r = q(x, sqlf(x, "DELETE FROM mdx.candle c USING agg_bucket k "
 		    "WHERE c.instrument_id = k.instrument_id AND c.interval = "
 		    "'%s' AND c.open_time = k.b AND c.origin = 'rollup' AND "
+		    "c.open_time >= '%s' AND c.open_time < '%s' AND "
 		    "NOT EXISTS (SELECT 1 FROM agg_out o WHERE o.instrument_id "
 		    "= k.instrument_id AND o.open_ms = (extract(epoch FROM "
-		    "k.b) * 1000)::int8)", t->code));
+		    "k.b) * 1000)::int8)", t->code, tmin_s, tmax_s));
 		x->deleted += strtoull(PQcmdTuples(r), NULL, 10);
 		PQclear(r);
 	}
