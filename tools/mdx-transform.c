@@ -94,7 +94,10 @@ transform_all(struct run *t, struct mdx_reader *rd)
 	while ((r = mdx_reader_next(rd, &line, &len)) != MDX_RD_EOF &&
 	    r != MDX_RD_ERR) {
 		t->n.read++;
-		if (r == MDX_RD_BAD) {
+		if (r == MDX_RD_LINE && (k = mdx_transform_fast(line, len,
+		    &o)) != 0)
+			;
+		else if (r == MDX_RD_BAD) {
 			snprintf(err, sizeof(err), "bad record: %s",
 			    mdx_reader_error(rd));
 			k = -1;
