@@ -242,6 +242,28 @@ utoa64_back(uint64_t v, char *end)
 	return p;
 }
 
+/*
+ * Writes the eight digits of v < 10^8, leading zeros included, at p: v is
+ * split into two halves of four digits, each into two of two, each into
+ * two digits, all the halves of a step in one multiplication (x / 100 is
+ * (x * 10486) >> 20 below 10^4, x / 10 is (x * 103) >> 10 below 100).
+ * The first digit lands in the lowest byte, so this is for little-endian
+ * machines.
+ */
+static inline void
+put8(char *p, uint32_t v)
+{
+	uint64_t m, q;
+
+	m = v / 10000 | (uint64_t)(v % 10000) << 32;
+	q = (m * 10486) >> 20 & UINT64_C(0x0000007f0000007f);
+	m = q | (m - q * 100) << 16;
+	q = (m * 103) >> 10 & UINT64_C(0x000f000f000f000f);
+	m = q | (m - q * 10) << 8;
+	m += UINT64_C(0x3030303030303030);
+	memcpy(p, &m, 8);
+}
+
 int
 mdx_dec_format(const mdx_dec *d, char *buf)
 {
@@ -249,6 +271,40 @@ mdx_dec_format(const mdx_dec *d, char *buf)
 	u128 mag = uabs(d->coef);
 	int ndig, ip;
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/*
+	 * The common case, fewer than 17 digits and a scale below 16: all
+	 * sixteen digits with leading zeros at once, then the ones needed.
+	 */
+	if (mag < p10_64[16] && d->scale < 16) {
+		uint64_t m = (uint64_t)mag;
+		int bits = 64 - __builtin_clzll(m | 1);
+
+		put8(tmp, (uint32_t)(m / p10_64[8]));
+		put8(tmp + 8, (uint32_t)(m % p10_64[8]));
+		/* The copies below take sixteen bytes whatever is needed
+		 * (buf has room), which is cheaper than copying exactly. */
+		memset(tmp + 16, '0', 16);
+		/* The number of digits of m (0 for zero). */
+		ndig = (bits * 1233) >> 12;
+		ndig += m >= p10_64[ndig];
+		if (ndig <= d->scale)
+			ndig = d->scale + 1;
+		p = tmp + 16 - ndig;
+		if (d->coef < 0)
+			*o++ = '-';
+		ip = ndig - d->scale;
+		memcpy(o, p, 16);
+		o += ip;
+		if (d->scale > 0) {
+			*o++ = '.';
+			memcpy(o, p + ip, 16);
+			o += d->scale;
+		}
+		*o = '\0';
+		return o - buf;
+	}
+#endif
 	if (mag <= UINT64_MAX)
 		p = utoa64_back((uint64_t)mag, end);
 	else {
