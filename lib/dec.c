@@ -243,15 +243,15 @@ utoa64_back(uint64_t v, char *end)
 }
 
 /*
- * Writes the eight digits of v < 10^8, leading zeros included, at p: v is
- * split into two halves of four digits, each into two of two, each into
- * two digits, all the halves of a step in one multiplication (x / 100 is
- * (x * 10486) >> 20 below 10^4, x / 10 is (x * 103) >> 10 below 100).
- * The first digit lands in the lowest byte, so this is for little-endian
- * machines.
+ * The eight digits of v < 10^8, leading zeros included, as eight bytes of
+ * text in a word, the first digit in the lowest byte (so this is for
+ * little-endian machines): v is split into two halves of four digits, each
+ * into two of two, each into two digits, all the halves of a step in one
+ * multiplication (x / 100 is (x * 10486) >> 20 below 10^4, x / 10 is
+ * (x * 103) >> 10 below 100).
  */
-static inline void
-put8(char *p, uint32_t v)
+static inline uint64_t
+text8(uint32_t v)
 {
 	uint64_t m, q;
 
@@ -260,8 +260,7 @@ put8(char *p, uint32_t v)
 	m = q | (m - q * 100) << 16;
 	q = (m * 103) >> 10 & UINT64_C(0x000f000f000f000f);
 	m = q | (m - q * 10) << 8;
-	m += UINT64_C(0x3030303030303030);
-	memcpy(p, &m, 8);
+	return m + UINT64_C(0x3030303030303030);
 }
 
 int
@@ -273,32 +272,34 @@ mdx_dec_format(const mdx_dec *d, char *buf)
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	/*
-	 * The common case, fewer than 17 digits and a scale below 16: all
-	 * sixteen digits with leading zeros at once, then the ones needed.
+	 * The common case, fewer than 17 digits and a scale below 16: the
+	 * sixteen digits with leading zeros, as text in a 128-bit integer,
+	 * are shifted to the ones needed and stored sixteen bytes at a time
+	 * (buf has room).  Nothing is stored and loaded back, which would
+	 * stall the processor.
 	 */
 	if (mag < p10_64[16] && d->scale < 16) {
 		uint64_t m = (uint64_t)mag;
 		int bits = 64 - __builtin_clzll(m | 1);
+		u128 text, t;
 
-		put8(tmp, (uint32_t)(m / p10_64[8]));
-		put8(tmp + 8, (uint32_t)(m % p10_64[8]));
-		/* The copies below take sixteen bytes whatever is needed
-		 * (buf has room), which is cheaper than copying exactly. */
-		memset(tmp + 16, '0', 16);
+		text = (u128)text8((uint32_t)(m % p10_64[8])) << 64 |
+		    text8((uint32_t)(m / p10_64[8]));
 		/* The number of digits of m (0 for zero). */
 		ndig = (bits * 1233) >> 12;
 		ndig += m >= p10_64[ndig];
 		if (ndig <= d->scale)
 			ndig = d->scale + 1;
-		p = tmp + 16 - ndig;
 		if (d->coef < 0)
 			*o++ = '-';
 		ip = ndig - d->scale;
-		memcpy(o, p, 16);
+		t = text >> (8 * (16 - ndig));
+		memcpy(o, &t, 16);
 		o += ip;
 		if (d->scale > 0) {
 			*o++ = '.';
-			memcpy(o, p + ip, 16);
+			t = text >> (8 * (16 - d->scale));
+			memcpy(o, &t, 16);
 			o += d->scale;
 		}
 		*o = '\0';
