@@ -1023,6 +1023,10 @@ struct mdx_tx_out {
 	struct mdx_buf line;
 	struct mdx_buf tmp;
 	char tmp_err[MDX_ERRSZ];
+	/* mdx_transform_fast(): the last "fetched_at" text and its time. */
+	char fetched_text[MDX_TIME_BUFSZ];
+	size_t fetched_len;
+	mdx_time fetched_time;
 };
 
 /*
