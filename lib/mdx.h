@@ -1018,15 +1018,14 @@ enum mdx_tx {
 	MDX_TX_HEADER = 3	/* an archive CSV header row: no record */
 };
 
+struct mdx_tx_memo;
+
 struct mdx_tx_out {
 	struct mdx_candle candle;
 	struct mdx_buf line;
 	struct mdx_buf tmp;
 	char tmp_err[MDX_ERRSZ];
-	/* mdx_transform_fast(): the last "fetched_at" text and its time. */
-	char fetched_text[MDX_TIME_BUFSZ];
-	size_t fetched_len;
-	mdx_time fetched_time;
+	struct mdx_tx_memo *memo;	/* mdx_transform_fast()'s own */
 };
 
 /*

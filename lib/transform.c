@@ -7,6 +7,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -1006,16 +1007,115 @@ fdec(mdx_dec *d, const struct fv *v)
 	d->scale = v->scale;
 }
 
+/*
+ * The envelopes of the lines of one fetch are the same but for members the
+ * mapping does not read ("time", "request").  After a line whose "data"
+ * came last, its envelope (the bytes before the data array) is kept with
+ * what the mapping made of it; a next line with the same bytes there, but
+ * for plain printable ASCII inside the strings of unread members, has the
+ * same members with the same values, so it needs no scan of its envelope.
+ */
+#define MEMO_MAX 1024
+#define MEMO_SPANS 16
+
+struct mdx_tx_memo {
+	size_t len;			/* bytes of envelope; 0: none */
+	char text[MEMO_MAX];
+	unsigned char free[MEMO_MAX];	/* 0xff inside unread strings */
+	/* What the envelope gave. */
+	char exchange[MDX_NAME_MAX];
+	char market[MDX_NAME_MAX];
+	char symbol[MDX_SYMBOL_MAX];
+	const struct mdx_interval *interval;
+	mdx_time fetched_at;
+	unsigned has;
+	int closed;			/* the FV_* type of "closed" */
+};
+
+/* Whether s[0..n) starts with the kept envelope, as above. */
+static int
+memo_match(const struct mdx_tx_memo *m, const char *s, size_t n)
+{
+	size_t i;
+
+	if (m == NULL || m->len == 0 || n <= m->len)
+		return 0;
+#if defined(__SSE2__)
+	{
+		const __m128i quote = _mm_set1_epi8('"');
+		const __m128i bslash = _mm_set1_epi8('\\');
+		const __m128i space = _mm_set1_epi8(0x20);
+		__m128i a, b, fr;
+		unsigned diff, bad;
+
+		/* The last block overlaps the one before (len >= 16). */
+		for (i = 0;; i += 16) {
+			if (i + 16 > m->len)
+				i = m->len - 16;
+			a = _mm_loadu_si128((const __m128i *)(const void *)
+			    (s + i));
+			b = _mm_loadu_si128((const __m128i *)(const void *)
+			    (m->text + i));
+			diff = ~(unsigned)_mm_movemask_epi8(
+			    _mm_cmpeq_epi8(a, b)) & 0xffff;
+			if (diff != 0) {
+				fr = _mm_loadu_si128((const __m128i *)
+				    (const void *)(m->free + i));
+				bad = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+				    _mm_or_si128(_mm_cmpeq_epi8(a, quote),
+				    _mm_cmpeq_epi8(a, bslash)),
+				    _mm_cmplt_epi8(a, space)));
+				if ((diff & (~(unsigned)_mm_movemask_epi8(fr) |
+				    bad)) != 0)
+					return 0;
+			}
+			if (i + 16 == m->len)
+				return 1;
+		}
+	}
+#else
+	for (i = 0; i < m->len; i++)
+		if (s[i] != m->text[i] && (m->free[i] == 0 ||
+		    (unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x80 ||
+		    s[i] == '"' || s[i] == '\\'))
+			return 0;
+	return 1;
+#endif
+}
+
 int
 mdx_transform_fast(const char *line, size_t len, struct mdx_tx_out *o)
 {
 	static const unsigned decs[] = { 1, 2, 3, 4, 5, 7, 9, 10 };
 	struct mdx_candle *c = &o->candle;
-	const char *p = line, *end = line + len, *k, *q;
+	struct mdx_tx_memo *m = o->memo;
+	const char *p = line, *end = line + len, *k, *q, *data = NULL;
+	const char *span[MEMO_SPANS];
+	size_t spanlen[MEMO_SPANS];
 	struct fv env[FE_N], el[MAXEL], skip, *v;
 	char code[8];
-	unsigned nel = 0, i;
-	int f;
+	unsigned nel = 0, nspan = 0, i;
+	int f, closed, last = -1;
+
+	if (memo_match(m, line, len)) {
+		/* The envelope is the kept one: the data array follows. */
+		p = line + m->len;
+		if (*p != '[' || (p = farray(p, end, el, &nel)) == NULL)
+			return 0;
+		p = fws(p, end);
+		if (p >= end || *p != '}' || fws(p + 1, end) != end ||
+		    nel < 11)
+			return 0;
+		memcpy(c->exchange, m->exchange, sizeof(c->exchange));
+		memcpy(c->market, m->market, sizeof(c->market));
+		memcpy(c->symbol, m->symbol, sizeof(c->symbol));
+		c->interval = m->interval;
+		c->fetched_at = m->fetched_at;
+		c->has = m->has;
+		closed = m->closed;
+		m = NULL;	/* nothing new to keep */
+		goto row;
+	}
 
 	for (f = 0; f < FE_N; f++)
 		env[f].type = FV_NONE;
@@ -1034,17 +1134,25 @@ mdx_transform_fast(const char *line, size_t len, struct mdx_tx_out *o)
 		if (p >= end || *p != ':')
 			return 0;
 		p = fws(p + 1, end);
-		f = fkey(k, q - k);
+		last = f = fkey(k, q - k);
 		v = f >= 0 ? &env[f] : &skip;
 		if (f >= 0 && v->type != FV_NONE)
 			return 0;	/* a member twice */
 		if (f == FE_DATA) {
+			data = p;
 			if (p >= end || *p != '[' ||
 			    (p = farray(p, end, el, &nel)) == NULL)
 				return 0;
 			v->type = FV_ARRAY;
 		} else if ((p = fscalar(p, end, v, 0)) == NULL)
 			return 0;
+		if (f < 0 && v->type == FV_STR) {
+			if (nspan < MEMO_SPANS) {
+				span[nspan] = v->p;
+				spanlen[nspan] = v->n;
+			}
+			nspan++;
+		}
 		p = fws(p, end);
 		if (p < end && *p == ',') {
 			p = fws(p + 1, end);
@@ -1064,8 +1172,8 @@ mdx_transform_fast(const char *line, size_t len, struct mdx_tx_out *o)
 	    nel < 11)
 		return 0;
 	/*
-	 * Every member of the candle is set below; the bytes after the
-	 * names' NULs are left as they are (nothing reads them), which
+	 * Every member of the candle is set here or below; the bytes after
+	 * the names' NULs are left as they are (nothing reads them), which
 	 * saves clearing the whole candle.
 	 */
 	if (fcopy(&env[FE_EXCHANGE], c->exchange, sizeof(c->exchange)) ||
@@ -1076,32 +1184,22 @@ mdx_transform_fast(const char *line, size_t len, struct mdx_tx_out *o)
 		return 0;
 	c->has = 0;
 	c->fetched_at = 0;
-	c->base_count = c->base_expected = 0;
-	/* The records of one fetch share their fetch time: its last text
-	 * and time are kept. */
 	v = &env[FE_FETCHED_AT];
 	if (v->type == FV_STR) {
-		if (v->n == o->fetched_len &&
-		    memcmp(v->p, o->fetched_text, v->n) == 0)
-			c->fetched_at = o->fetched_time;
-		else {
-			if (mdx_time_parse_rfc3339(v->p, v->n,
-			    &c->fetched_at) != 0)
-				return 0;
-			if (v->n <= sizeof(o->fetched_text)) {
-				memcpy(o->fetched_text, v->p, v->n);
-				o->fetched_len = v->n;
-				o->fetched_time = c->fetched_at;
-			}
-		}
+		if (mdx_time_parse_rfc3339(v->p, v->n, &c->fetched_at) != 0)
+			return 0;
 		c->has |= MDX_C_FETCHED_AT;
 	} else if (v->type != FV_NONE && v->type != FV_NULL)
 		return 0;
+	closed = env[FE_CLOSED].type;
+
+row:
 	if (!el[0].isint || !el[6].isint || !el[8].isint)
 		return 0;
 	for (i = 0; i < sizeof(decs) / sizeof(decs[0]); i++)
 		if (!el[decs[i]].isdec)
 			return 0;
+	c->base_count = c->base_expected = 0;
 	c->origin = MDX_ORIGIN_EXCHANGE;
 	c->open_time = mdx_time_from_epoch((int64_t)el[0].u);
 	fdec(&c->open, &el[1]);
@@ -1115,10 +1213,8 @@ mdx_transform_fast(const char *line, size_t len, struct mdx_tx_out *o)
 	fdec(&c->taker_buy_quote_volume, &el[10]);
 	c->has |= MDX_C_VOLUME | MDX_C_QUOTE_VOLUME | MDX_C_TRADES |
 	    MDX_C_TAKER_BUY_VOLUME | MDX_C_TAKER_BUY_QUOTE_VOLUME;
-	v = &env[FE_CLOSED];
-	c->closed = 0;
-	if (v->type == FV_TRUE || v->type == FV_FALSE)
-		c->closed = v->type == FV_TRUE;
+	if (closed == FV_TRUE || closed == FV_FALSE)
+		c->closed = closed == FV_TRUE;
 	else if (c->has & MDX_C_FETCHED_AT)
 		c->closed = c->fetched_at >=
 		    mdx_time_from_epoch((int64_t)el[6].u) + 1;
@@ -1126,12 +1222,33 @@ mdx_transform_fast(const char *line, size_t len, struct mdx_tx_out *o)
 		return 0;
 	if (mdx_candle_check(c, o->tmp_err, sizeof(o->tmp_err)) != 0)
 		return 0;
+
+	/* Keeps the envelope of a good line whose data came last. */
+	if (last == FE_DATA && nspan <= MEMO_SPANS &&
+	    (size_t)(data - line) >= 16 && (size_t)(data - line) <= MEMO_MAX) {
+		if ((m = o->memo) == NULL)
+			m = o->memo = mdx_calloc(1, sizeof(*m));
+		m->len = data - line;
+		memcpy(m->text, line, m->len);
+		memset(m->free, 0, m->len);
+		for (i = 0; i < nspan; i++)
+			memset(m->free + (span[i] - line), 0xff, spanlen[i]);
+		memcpy(m->exchange, c->exchange, sizeof(m->exchange));
+		memcpy(m->market, c->market, sizeof(m->market));
+		memcpy(m->symbol, c->symbol, sizeof(m->symbol));
+		m->interval = c->interval;
+		m->fetched_at = c->fetched_at;
+		m->has = c->has & MDX_C_FETCHED_AT;
+		m->closed = closed;
+	}
 	return MDX_TX_CANDLE;
 }
 
 void
 mdx_tx_out_free(struct mdx_tx_out *o)
 {
+	free(o->memo);
+	o->memo = NULL;
 	mdx_buf_free(&o->line);
 	mdx_buf_free(&o->tmp);
 }
