@@ -757,6 +757,13 @@ fws(const char *p, const char *end)
 	return p;
 }
 
+/* The scanner's small steps run for every byte; they must be inlined. */
+#if defined(__GNUC__)
+#define HOT static inline __attribute__((always_inline))
+#else
+#define HOT static inline
+#endif
+
 static const uint64_t fp10[] = {
 	1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
 	10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL,
@@ -774,7 +781,7 @@ static const uint64_t fp10[] = {
  * (a borrow from them only runs upwards), and the eight digit values are
  * combined in three multiplications.
  */
-static inline uint64_t
+HOT uint64_t
 digits8(const char *s, size_t n)
 {
 	uint64_t w;
@@ -791,7 +798,7 @@ digits8(const char *s, size_t n)
 }
 
 /* The value of the n <= 19 digits at s, 24 bytes at s readable. */
-static inline uint64_t
+HOT uint64_t
 digits19(const char *s, size_t n)
 {
 	if (n <= 8)
@@ -812,7 +819,7 @@ digits19(const char *s, size_t n)
  * eight at a time; near the end of the line, and for longer runs of
  * digits, a byte at a time.
  */
-static inline const char *
+HOT const char *
 fdigits(const char *p, const char *end, struct fv *v)
 {
 	const char *s = p, *f;
