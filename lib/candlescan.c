@@ -8,6 +8,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "mdx.h"
 
@@ -429,6 +432,25 @@ int_text(int64_t *out, const char *s, size_t n)
 #define D2(p) (((p)[0] - '0') * 10 + ((p)[1] - '0'))
 #define ISD(c) ((c) >= '0' && (c) <= '9')
 
+/* The end of the fixed form at s, "HH:MM:SSZ", as milliseconds into the
+ * day, or -1. */
+static int64_t
+clock_text(const char *s)
+{
+	int h, mi, se;
+
+	if (s[2] != ':' || s[5] != ':' || s[8] != 'Z' || !ISD(s[0]) ||
+	    !ISD(s[1]) || !ISD(s[3]) || !ISD(s[4]) || !ISD(s[6]) ||
+	    !ISD(s[7]))
+		return -1;
+	h = D2(s);
+	mi = D2(s + 3);
+	se = D2(s + 6);
+	if (h > 23 || mi > 59 || se > 59)
+		return -1;
+	return h * MDX_MS_HOUR + mi * MDX_MS_MINUTE + se * INT64_C(1000);
+}
+
 /* "2024-01-01T00:00:00Z" quickly; any other form through mdx_time. */
 static int
 time_text(mdx_time *t, const char *s, size_t n)
@@ -576,14 +598,467 @@ fast_candle(const struct fval *f, struct mdx_candle *c)
 	return 0;
 }
 
-int
-mdx_candle_parse(struct mdx_candle *c, const char *line, size_t len,
-    struct mdx_json_doc *doc, char *why, size_t whysz)
+/* ------------------------------------------------------------------------
+ * The writer's layout.  Nearly every line a program reads was written by
+ * mdx_candle_to_json() (mdx-transform, mdx-aggregate), so this path
+ * expects each member where the writer puts it and parses its value in
+ * place: no key matching, no table of members, one pass.  Anything else
+ * (another order, spaces, an unknown member, escapes, long numbers, a
+ * value the writer would not write) returns -1 and the general scan above
+ * decides, so this path accepts a subset of what that one does, as the
+ * same candle.
+ */
+
+/* The literal lit at p, or return -1. */
+#define WANT(lit) do {							\
+	if ((size_t)(e - p) < sizeof(lit) - 1 ||			\
+	    memcmp(p, lit, sizeof(lit) - 1) != 0)			\
+		return -1;						\
+	p += sizeof(lit) - 1;						\
+} while (0)
+
+/* Whether the literal lit is at p; if so, p moves past it. */
+#define TAKE(lit) ((size_t)(e - p) >= sizeof(lit) - 1 &&		\
+    memcmp(p, lit, sizeof(lit) - 1) == 0 ? (p += sizeof(lit) - 1, 1) : 0)
+
+/*
+ * What a stream scanner remembers of the lines before (NULL for a single
+ * line): the head of the last line read in the writer's layout, up to the
+ * value of open_time, with the names and interval it gave, and the date
+ * of the last open_time.  Consecutive candles of a series share both, so
+ * a line that starts with the same bytes takes them as they are, which
+ * gives the same candle as reading them again.
+ */
+#define HEAD_MAX 256
+
+struct canon_cache {
+	char head[HEAD_MAX];
+	size_t nhead;			/* 0: nothing remembered */
+	char exchange[MDX_NAME_MAX];
+	char market[MDX_NAME_MAX];
+	char symbol[MDX_SYMBOL_MAX];
+	const struct mdx_interval *interval;
+	int known;			/* mdx_market_known() of the names */
+	char day[11];			/* "2024-01-01T" */
+	int hasday;
+	mdx_time daystart;
+};
+
+/*
+ * A plain decimal string value and its closing quote at p, by the rules
+ * of scan_dec() (an optional '-', at most 18 digits with at most one point
+ * between two of them).  Returns the end past the quote, or NULL.
+ */
+static const char *
+canon_dec_scalar(const char *p, const char *e, mdx_dec *d)
+{
+	const char *q, *dot;
+	uint64_t v = 0;
+	int neg;
+
+	neg = p < e && *p == '-';
+	p += neg;
+	q = p;
+	while (p < e && DIGIT(*p))
+		v = v * 10 + (unsigned)(*p++ - '0');
+	if (p == q)
+		return NULL;
+	dot = p;
+	if (p < e && *p == '.') {
+		p++;
+		while (p < e && DIGIT(*p))
+			v = v * 10 + (unsigned)(*p++ - '0');
+		if (p == dot + 1)
+			return NULL;
+	}
+	if (p == e || *p != '"' || (p - q) - (p != dot) > 18)
+		return NULL;
+	d->coef = neg ? -(__int128)v : (__int128)v;
+	d->scale = p != dot ? (int)(p - dot - 1) : 0;
+	return p + 1;
+}
+
+#if defined(__SSE2__) && defined(__BYTE_ORDER__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/*
+ * Eight ASCII digits, the first at the lowest address, as a number; bytes
+ * that are 0 count as leading zeros.  Three multiplications instead of a
+ * loop whose end the branch predictor cannot know.
+ */
+static uint64_t
+eight_digits(uint64_t v)
+{
+	v = (v & UINT64_C(0x0f0f0f0f0f0f0f0f)) * 2561 >> 8;
+	v = (v & UINT64_C(0x00ff00ff00ff00ff)) * 6553601 >> 16;
+	return (v & UINT64_C(0x0000ffff0000ffff)) * UINT64_C(42949672960001) >>
+	    32;
+}
+
+/* The n digits (0 <= n <= 16) that end at q, whose 16 bytes before are
+ * readable, as a number. */
+static uint64_t
+digits_before(const char *q, int n)
+{
+	uint64_t lo, hi;
+
+	if (n == 0)
+		return 0;
+	memcpy(&lo, q - 8, 8);
+	if (n <= 8)
+		return eight_digits(lo & (~UINT64_C(0) << (8 * (8 - n))));
+	memcpy(&hi, q - 16, 8);
+	return eight_digits(hi & (~UINT64_C(0) << (8 * (16 - n)))) *
+	    100000000 + eight_digits(lo);
+}
+
+static const uint64_t pow10_15[16] = {
+	1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
+	1000000000, 10000000000, 100000000000, 1000000000000,
+	10000000000000, 100000000000000, 1000000000000000
+};
+
+/*
+ * canon_dec_scalar() for values of at most 15 characters with 16 bytes
+ * readable at p and 16 before it (s is the start of the line): the
+ * closing quote, the point and the digits are found in one SSE2 compare
+ * each, and the digits become a number without a loop.  Anything else is
+ * left to canon_dec_scalar().
+ */
+static const char *
+canon_dec(const char *s, const char *p, const char *e, mdx_dec *d)
+{
+	const char *v = p;
+	__m128i x, t;
+	unsigned qm, dm, dg, mask;
+	int neg, n, k;
+
+	neg = p < e && *p == '-';
+	p += neg;
+	if (e - p < 16 || p - s < 16)
+		return canon_dec_scalar(v, e, d);
+	x = _mm_loadu_si128((const __m128i *)(const void *)p);
+	qm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x,
+	    _mm_set1_epi8('"')));
+	if (qm == 0 || (n = __builtin_ctz(qm)) == 0)
+		return canon_dec_scalar(v, e, d);
+	mask = (1u << n) - 1;
+	dm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x,
+	    _mm_set1_epi8('.'))) & mask;
+	t = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+	dg = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(t,
+	    _mm_set1_epi8(9)), t)) & mask;
+	if ((dg | dm) != mask || (dm & (dm - 1)) != 0)
+		return canon_dec_scalar(v, e, d);
+	if (dm == 0) {
+		d->coef = (__int128)digits_before(p + n, n);
+		d->scale = 0;
+	} else {
+		k = __builtin_ctz(dm);
+		if (k == 0 || k == n - 1)
+			return canon_dec_scalar(v, e, d);
+		d->coef = (__int128)(digits_before(p + k, k) *
+		    pow10_15[n - k - 1] + digits_before(p + n, n - k - 1));
+		d->scale = n - k - 1;
+	}
+	if (neg)
+		d->coef = -d->coef;
+	return p + n + 1;
+}
+#else
+static const char *
+canon_dec(const char *s, const char *p, const char *e, mdx_dec *d)
+{
+	(void)s;
+	return canon_dec_scalar(p, e, d);
+}
+#endif
+
+/* A JSON integer the writer writes (no sign, no leading zero, at most 18
+ * digits) at p; returns its end, or NULL. */
+static const char *
+canon_int(const char *p, const char *e, int64_t *out)
+{
+	const char *q = p;
+	int64_t v = 0;
+
+	while (p < e && DIGIT(*p))
+		v = v * 10 + (*p++ - '0');
+	if (p == q || p - q > 18 || (*q == '0' && p - q > 1))
+		return NULL;
+	*out = v;
+	return p;
+}
+
+/* A name (exchange, market, symbol) and its closing quote at p, into dst;
+ * returns the end past the quote, or NULL. */
+static const char *
+canon_name(const char *p, const char *e, char *dst, size_t dstsz)
+{
+	const char *q;
+
+	q = str_end(p, e);
+	if (q == e || *q != '"' || q == p || (size_t)(q - p) >= dstsz)
+		return NULL;
+	memcpy(dst, p, (size_t)(q - p));
+	dst[q - p] = '\0';
+	return q + 1;
+}
+
+/* An interval code and its closing quote at p; returns the end past the
+ * quote, or NULL. */
+static const char *
+canon_interval(const char *p, const char *e, const struct mdx_interval **ivp)
+{
+	const struct mdx_interval *iv;
+	const char *q;
+	size_t n;
+
+	for (q = p; q < e && q - p < 8 && *q != '"'; q++)
+		;
+	if (q == e || *q != '"' || q == p)
+		return NULL;
+	n = (size_t)(q - p);
+	for (iv = mdx_intervals; iv->code != NULL; iv++)
+		if (strncmp(iv->code, p, n) == 0 && iv->code[n] == '\0') {
+			*ivp = iv;
+			return q + 1;
+		}
+	return NULL;
+}
+
+/* A time string value and its closing quote at p; returns the end past
+ * the quote, or NULL.  With k, a date like the one before is not read
+ * again. */
+static const char *
+canon_time(const char *p, const char *e, mdx_time *t, struct canon_cache *k)
+{
+	const char *q;
+	int64_t ms;
+
+	if (e - p > 20 && p[20] == '"') {
+		q = p + 20;
+		if (k != NULL && k->hasday && memcmp(p, k->day, 11) == 0 &&
+		    (ms = clock_text(p + 11)) >= 0) {
+			*t = k->daystart + ms;
+			return q + 1;
+		}
+	} else if ((q = str_end(p, e)) == e || *q != '"')
+		return NULL;
+	if (time_text(t, p, (size_t)(q - p)) != 0)
+		return NULL;
+	/* A valid time in the fixed form: its date is worth remembering. */
+	if (k != NULL && q - p == 20 && p[4] == '-' && p[7] == '-' &&
+	    p[10] == 'T' && (ms = clock_text(p + 11)) >= 0) {
+		memcpy(k->day, p, 11);
+		k->daystart = *t - ms;
+		k->hasday = 1;
+	}
+	return q + 1;
+}
+
+/*
+ * Reads line s[0..n) into c, or returns -1.  *known is what
+ * mdx_market_known() says of the names when k remembers it, else -1.
+ */
+static int
+canon_scan(const char *s, size_t n, struct mdx_candle *c,
+    struct canon_cache *k, int *known)
+{
+	const char *p = s, *e = s + n;
+	int64_t bc, be;
+
+	*known = -1;
+	if (k != NULL && k->nhead != 0 && n > k->nhead &&
+	    memcmp(s, k->head, k->nhead) == 0) {
+		memcpy(c->exchange, k->exchange, sizeof(c->exchange));
+		memcpy(c->market, k->market, sizeof(c->market));
+		memcpy(c->symbol, k->symbol, sizeof(c->symbol));
+		c->interval = k->interval;
+		*known = k->known;
+		p += k->nhead;
+		goto open_time;
+	}
+	WANT("{\"kind\":\"candle\",\"exchange\":\"");
+	if ((p = canon_name(p, e, c->exchange, sizeof(c->exchange))) == NULL)
+		return -1;
+	WANT(",\"market\":\"");
+	if ((p = canon_name(p, e, c->market, sizeof(c->market))) == NULL)
+		return -1;
+	WANT(",\"symbol\":\"");
+	if ((p = canon_name(p, e, c->symbol, sizeof(c->symbol))) == NULL)
+		return -1;
+	WANT(",\"interval\":\"");
+	if ((p = canon_interval(p, e, &c->interval)) == NULL)
+		return -1;
+	WANT(",\"open_time\":\"");
+	if (k != NULL) {
+		k->nhead = 0;
+		if ((size_t)(p - s) <= sizeof(k->head)) {
+			memcpy(k->head, s, (size_t)(p - s));
+			k->nhead = (size_t)(p - s);
+			memcpy(k->exchange, c->exchange, sizeof(k->exchange));
+			memcpy(k->market, c->market, sizeof(k->market));
+			memcpy(k->symbol, c->symbol, sizeof(k->symbol));
+			k->interval = c->interval;
+			k->known = mdx_market_known(c->exchange, c->market);
+			*known = k->known;
+		}
+	}
+open_time:
+	if ((p = canon_time(p, e, &c->open_time, k)) == NULL)
+		return -1;
+	WANT(",\"open\":\"");
+	if ((p = canon_dec(s, p, e, &c->open)) == NULL)
+		return -1;
+	WANT(",\"high\":\"");
+	if ((p = canon_dec(s, p, e, &c->high)) == NULL)
+		return -1;
+	WANT(",\"low\":\"");
+	if ((p = canon_dec(s, p, e, &c->low)) == NULL)
+		return -1;
+	WANT(",\"close\":\"");
+	if ((p = canon_dec(s, p, e, &c->close)) == NULL)
+		return -1;
+	c->has = 0;
+	c->volume = c->quote_volume = c->taker_buy_volume =
+	    c->taker_buy_quote_volume = mdx_dec_from_int(0);
+	c->trades = 0;
+	WANT(",\"volume\":");
+	if (TAKE("\"")) {
+		if ((p = canon_dec(s, p, e, &c->volume)) == NULL)
+			return -1;
+		c->has |= MDX_C_VOLUME;
+	} else
+		WANT("null");
+	WANT(",\"quote_volume\":");
+	if (TAKE("\"")) {
+		if ((p = canon_dec(s, p, e, &c->quote_volume)) == NULL)
+			return -1;
+		c->has |= MDX_C_QUOTE_VOLUME;
+	} else
+		WANT("null");
+	if (TAKE(",\"trades\":")) {
+		if ((p = canon_int(p, e, &c->trades)) == NULL)
+			return -1;
+		c->has |= MDX_C_TRADES;
+	}
+	if (TAKE(",\"taker_buy_volume\":\"")) {
+		if ((p = canon_dec(s, p, e, &c->taker_buy_volume)) == NULL)
+			return -1;
+		c->has |= MDX_C_TAKER_BUY_VOLUME;
+	}
+	if (TAKE(",\"taker_buy_quote_volume\":\"")) {
+		if ((p = canon_dec(s, p, e, &c->taker_buy_quote_volume)) == NULL)
+			return -1;
+		c->has |= MDX_C_TAKER_BUY_QUOTE_VOLUME;
+	}
+	if (TAKE(",\"closed\":true"))
+		c->closed = 1;
+	else {
+		WANT(",\"closed\":false");
+		c->closed = 0;
+	}
+	WANT(",\"origin\":\"");
+	if (TAKE("exchange\""))
+		c->origin = MDX_ORIGIN_EXCHANGE;
+	else if (TAKE("archive\""))
+		c->origin = MDX_ORIGIN_ARCHIVE;
+	else if (TAKE("rollup\""))
+		c->origin = MDX_ORIGIN_ROLLUP;
+	else {
+		WANT("filled\"");
+		c->origin = MDX_ORIGIN_FILLED;
+	}
+	c->fetched_at = 0;
+	if (TAKE(",\"fetched_at\":\"")) {
+		if ((p = canon_time(p, e, &c->fetched_at, NULL)) == NULL)
+			return -1;
+		c->has |= MDX_C_FETCHED_AT;
+	}
+	c->base_count = c->base_expected = 0;
+	if (TAKE(",\"base_count\":")) {
+		if ((p = canon_int(p, e, &bc)) == NULL)
+			return -1;
+		WANT(",\"base_expected\":");
+		if ((p = canon_int(p, e, &be)) == NULL || be <= 0 ||
+		    bc > INT32_MAX || be > INT32_MAX)
+			return -1;
+		c->base_count = (int)bc;
+		c->base_expected = (int)be;
+		c->has |= MDX_C_BASE_COUNT;
+	}
+	if (TAKE(",\"partial\":true"))
+		c->has |= MDX_C_PARTIAL;
+	WANT("}");
+	return p == e ? 0 : -1;
+}
+
+/* mdx_dec_cmp(), without the call when the scales agree (as the prices of
+ * one candle nearly always do). */
+static int
+dec_cmp(const mdx_dec *a, const mdx_dec *b)
+{
+	if (a->scale == b->scale)
+		return (a->coef > b->coef) - (a->coef < b->coef);
+	return mdx_dec_cmp(a, b);
+}
+
+/* mdx_interval_aligned(), with constant divisors for the common intervals
+ * (whose buckets start at the epoch): a division by a variable is slow. */
+static int
+aligned(const struct mdx_interval *iv, mdx_time t)
+{
+	switch (iv->ms) {
+	case MDX_MS_MINUTE:
+		return t % MDX_MS_MINUTE == 0;
+	case MDX_MS_HOUR:
+		return t % MDX_MS_HOUR == 0;
+	case MDX_MS_DAY:
+		return t % MDX_MS_DAY == 0;
+	default:
+		return mdx_interval_aligned(iv, t);
+	}
+}
+
+/*
+ * Whether mdx_candle_check() passes c, answered without its calls for the
+ * candles canon_scan() reads (which have no negative trade count).  0 is
+ * certain; -1 sends c through mdx_candle_check() for the verdict and the
+ * reason.
+ */
+static int
+quick_check(const struct mdx_candle *c, int known)
+{
+	if (c->open.coef < 0 || c->high.coef < 0 || c->low.coef < 0 ||
+	    c->close.coef < 0 || c->volume.coef < 0 ||
+	    c->quote_volume.coef < 0 || c->taker_buy_volume.coef < 0 ||
+	    c->taker_buy_quote_volume.coef < 0)
+		return -1;
+	if (dec_cmp(&c->high, &c->open) < 0 ||
+	    dec_cmp(&c->high, &c->close) < 0 ||
+	    dec_cmp(&c->low, &c->open) > 0 ||
+	    dec_cmp(&c->low, &c->close) > 0)
+		return -1;
+	if (!aligned(c->interval, c->open_time))
+		return -1;
+	if (known < 0)
+		known = mdx_market_known(c->exchange, c->market);
+	return known ? 0 : -1;
+}
+
+/* mdx_candle_parse(), remembering in k (when not NULL) what the next line
+ * may share with this one. */
+static int
+parse(struct canon_cache *k, struct mdx_candle *c, const char *line,
+    size_t len, struct mdx_json_doc *doc, char *why, size_t whysz)
 {
 	struct fval f[F_NFIELDS];
 	struct mdx_json *root;
-	int i;
+	int i, known;
 
+	if (canon_scan(line, len, c, k, &known) == 0)
+		return quick_check(c, known) == 0 ? 0 :
+		    mdx_candle_check(c, why, whysz);
 	for (i = 0; i < F_NFIELDS; i++)
 		f[i].type = 0;
 	if (fast_scan(line, len, f) != 0 || fast_candle(f, c) != 0) {
@@ -598,4 +1073,42 @@ mdx_candle_parse(struct mdx_candle *c, const char *line, size_t len,
 			return -1;
 	}
 	return mdx_candle_check(c, why, whysz);
+}
+
+int
+mdx_candle_parse(struct mdx_candle *c, const char *line, size_t len,
+    struct mdx_json_doc *doc, char *why, size_t whysz)
+{
+	return parse(NULL, c, line, len, doc, why, whysz);
+}
+
+struct mdx_candle_scan {
+	struct canon_cache k;
+	struct mdx_json_doc *doc;
+};
+
+struct mdx_candle_scan *
+mdx_candle_scan_new(void)
+{
+	struct mdx_candle_scan *sc;
+
+	sc = mdx_calloc(1, sizeof(*sc));
+	sc->doc = mdx_json_doc_new();
+	return sc;
+}
+
+int
+mdx_candle_scan(struct mdx_candle_scan *sc, struct mdx_candle *c,
+    const char *line, size_t len, char *why, size_t whysz)
+{
+	return parse(&sc->k, c, line, len, sc->doc, why, whysz);
+}
+
+void
+mdx_candle_scan_free(struct mdx_candle_scan *sc)
+{
+	if (sc == NULL)
+		return;
+	mdx_json_doc_free(sc->doc);
+	free(sc);
 }

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <float.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -623,14 +624,25 @@ mdx_ind_load(struct mdx_ind *in, const char *text)
  * last digit of the exact product, so the digits are those of %.17g or,
  * when the exact product is that close to a tie, differ by one in the
  * 17th digit -- still well within half an ulp of v (a 17-digit step is at
- * most 0.9 ulp), so strtod() gives v back either way.  Without a 64-bit long double
- * the printf path is used.
+ * most 0.9 ulp), so strtod() gives v back either way.  Without a 64-bit
+ * long double the printf path is used.
+ *
+ * Each value is a long chain of dependent steps (the product, then the
+ * digits), so mdx_fmt_doubles() takes several at once and runs each step
+ * over all of them: the processor overlaps the chains.  The digits are
+ * made eight at a time in a 64-bit word and the text is put together in
+ * three such words, with masks for the decimal point, and stored once:
+ * no byte-by-byte string is copied afterwards (narrow stores read back by
+ * wide loads stall) and no copy has a variable length (a library call).
  */
 #if LDBL_MANT_DIG >= 64
 #define POW_MIN (-360)
 #define POW_MAX 340
 static long double pow10tab[POW_MAX - POW_MIN + 1];
+static double pow10up[POW_MAX - POW_MIN + 1];
 static int pow10init;
+
+#define ONES UINT64_C(0x0101010101010101)
 
 /* Rounds to the nearest integer, ties to even, as llrintl() does; the x87
  * instruction directly where there is one. */
@@ -647,51 +659,105 @@ round_even(long double r)
 #endif
 }
 
+/*
+ * pow10up[i] is a double just above 10^i: a at or above it certainly has
+ * a * 10^(16 - (i - 1)) of 18 digits, so that the decimal exponent is i.
+ * Below it the search starts from i - 1, as it always did, which keeps
+ * the digits the same in the cases where both would fit.
+ */
 static void
 init_pow10(void)
 {
 	int i;
 
-	for (i = POW_MIN; i <= POW_MAX; i++)
+	for (i = POW_MIN; i <= POW_MAX; i++) {
 		pow10tab[i - POW_MIN] = powl(10.0L, (long double)i);
+		pow10up[i - POW_MIN] = nextafter((double)pow10tab[i - POW_MIN],
+		    INFINITY);
+	}
 	pow10init = 1;
 }
-#endif
 
-int
-mdx_fmt_double(double v, char *buf)
+/* The eight decimal digits of v < 10^8 as ASCII, the first in the lowest
+ * byte: halves, quarters and digits split in all lanes at once (the
+ * multiplications by 10486 / 2^20 and 103 / 2^10 divide exactly by 100
+ * and 10 in this range). */
+static inline uint64_t
+digits8(uint32_t v)
 {
-#if LDBL_MANT_DIG >= 64
-	static const char digits2[] =
-	    "0001020304050607080910111213141516171819"
-	    "2021222324252627282930313233343536373839"
-	    "4041424344454647484950515253545556575859"
-	    "6061626364656667686970717273747576777879"
-	    "8081828384858687888990919293949596979899";
-	char dg[20], *p = buf;
-	uint64_t m, bits;
-	uint32_t hi, lo;
-	int e, k, i, nd;
-	double a;
+	uint64_t x, q;
 
-	if (!isfinite(v)) {
-		memcpy(buf, "null", 5);
-		return 4;
+	x = (v / 10000) | ((uint64_t)(v % 10000) << 32);
+	q = ((x * 10486) >> 20) & UINT64_C(0x0000007f0000007f);
+	x = q | ((x - q * 100) << 16);
+	q = ((x * 103) >> 10) & UINT64_C(0x000f000f000f000f);
+	x = q | ((x - q * 10) << 8);
+	return x | (ONES * '0');
+}
+
+/* Bytes 0 .. n-1 of a word set (none for n <= 0, all for n >= 8). */
+static inline uint64_t
+low_bytes(int n)
+{
+	return n <= 0 ? 0 : n >= 8 ? ~UINT64_C(0) :
+	    (UINT64_C(1) << (8 * n)) - 1;
+}
+
+static inline void
+store64(char *p, uint64_t x)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	memcpy(p, &x, 8);
+#else
+	int i;
+
+	for (i = 0; i < 8; i++)
+		p[i] = (char)(x >> (8 * i));
+#endif
+}
+
+/* The digits of a word that are '0', counted from its top byte down. */
+static inline int
+top_zeros(uint64_t w)
+{
+	uint64_t z = w ^ (ONES * '0');
+	int n = 0;
+
+	if (z == 0)
+		return 8;
+#if defined(__GNUC__)
+	n = __builtin_clzll(z) >> 3;
+#else
+	while ((z >> 56) == 0) {
+		z <<= 8;
+		n++;
 	}
-	if (v == 0) {
-		memcpy(buf, "0", 2);
-		return 1;
-	}
-	if (!pow10init)
-		init_pow10();
-	a = fabs(v);
-	if (a < 1e-300)		/* subnormal territory: rare, use printf */
-		return snprintf(buf, MDX_DBL_BUFSZ, "%.17g", v);
-	/* log10(2) ~ 78913 / 2^18: an estimate of the decimal exponent
-	 * from the binary one (v is normal here), corrected by the loop. */
+#endif
+	return n;
+}
+
+/*
+ * The first step: the 17 digits of |v| as an integer m, 10^16 <= m <
+ * 10^17, and the decimal exponent e.  Returns -1 for the values printed
+ * otherwise (not finite, zero, subnormal).
+ */
+static inline int
+fmt_digits(double v, uint64_t *mp, int *ep)
+{
+	uint64_t m, bits;
+	double a = fabs(v);
+	int e, k;
+
+	if (!isfinite(v) || v == 0 || a < 1e-300)
+		return -1;
+	/* log10(2) ~ 78913 / 2^18: an estimate of the decimal exponent from
+	 * the binary one (v is normal here), one short or right; the table
+	 * settles most of the first case, the loop the rest. */
 	memcpy(&bits, &a, sizeof(bits));
 	e = (int)((bits >> 52) & 0x7ff) - 1023;
 	e = e >= 0 ? (e * 78913) >> 18 : -((-e * 78913 + (1 << 18) - 1) >> 18);
+	if (a >= pow10up[e + 1 - POW_MIN])
+		e++;
 	for (;;) {
 		k = 16 - e;
 		m = round_even((long double)a * pow10tab[k - POW_MIN]);
@@ -702,31 +768,74 @@ mdx_fmt_double(double v, char *buf)
 		else
 			break;
 	}
-	/* The 17 digits, most significant first: 9 and 8 of them in 32-bit
-	 * arithmetic. */
-	hi = (uint32_t)(m / 100000000);
-	lo = (uint32_t)(m % 100000000);
-	for (i = 16; i > 8; i -= 2) {
-		memcpy(dg + i - 1, digits2 + (lo % 100) * 2, 2);
-		lo /= 100;
-	}
-	for (i = 8; i > 0; i -= 2) {
-		memcpy(dg + i - 1, digits2 + (hi % 100) * 2, 2);
-		hi /= 100;
-	}
-	m = hi;
-	dg[0] = (char)('0' + m);
-	for (nd = 17; nd > 1 && dg[nd - 1] == '0'; nd--)
-		;
-	if (v < 0)
+	*mp = m;
+	*ep = e;
+	return 0;
+}
+
+/* The second step: the text of the value with digits m and exponent e
+ * at buf (MDX_DBL_BUFSZ bytes); returns its length. */
+static inline int
+fmt_text(char *buf, int neg, uint64_t m, int e)
+{
+	static const char digits2[] =
+	    "0001020304050607080910111213141516171819"
+	    "2021222324252627282930313233343536373839"
+	    "4041424344454647484950515253545556575859"
+	    "6061626364656667686970717273747576777879"
+	    "8081828384858687888990919293949596979899";
+	uint64_t hi, c0, a8, b8, u0, u1, u2, v0, v1, v2, mk, dot;
+	char *p = buf;
+	int nd, l, s;
+
+	/* The 17 digits as bytes 0..16 of u0, u1, u2: the first, then two
+	 * words of eight; nd of them up to the last nonzero one. */
+	hi = m / 100000000;
+	a8 = digits8((uint32_t)(hi % 100000000));
+	b8 = digits8((uint32_t)(m % 100000000));
+	c0 = '0' + hi / 100000000;
+	u0 = c0 | a8 << 8;
+	u1 = a8 >> 56 | b8 << 8;
+	u2 = b8 >> 56;
+	nd = 17 - top_zeros(b8);
+	if (nd == 9)
+		nd = 9 - top_zeros(a8);
+	if (neg)
 		*p++ = '-';
-	if (e < -4 || e >= 17) {
-		*p++ = dg[0];
-		if (nd > 1) {
-			*p++ = '.';
-			memcpy(p, dg + 1, (size_t)nd - 1);
-			p += nd - 1;
-		}
+	if (e >= 0 && e < 17) {
+		/* d.ddd: the first l = e + 1 digits, the point, the rest
+		 * one byte further on (v: the digits moved up a byte).  An
+		 * integer's missing digits are the zeros trimmed. */
+		l = e + 1;
+		v0 = u0 << 8;
+		v1 = u1 << 8 | u0 >> 56;
+		v2 = u2 << 8 | u1 >> 56;
+		mk = low_bytes(l);
+		dot = low_bytes(l + 1) ^ mk;
+		store64(p, (u0 & mk) | (v0 & ~mk & ~dot) | (dot & ONES * '.'));
+		mk = low_bytes(l - 8);
+		dot = low_bytes(l - 7) ^ mk;
+		store64(p + 8, (u1 & mk) | (v1 & ~mk & ~dot) |
+		    (dot & ONES * '.'));
+		mk = low_bytes(l - 16);
+		dot = low_bytes(l - 15) ^ mk;
+		store64(p + 16, (u2 & mk) | (v2 & ~mk & ~dot) |
+		    (dot & ONES * '.'));
+		p += nd <= l ? l : nd + 1;
+	} else if (e < 0 && e >= -4) {
+		/* 0.000ddd: the digits s = 1 - e (2 to 5) bytes on. */
+		s = 8 * (1 - e);
+		store64(p, (UINT64_C(0x303030302e30) & low_bytes(1 - e)) |
+		    u0 << s);
+		store64(p + 8, u0 >> (64 - s) | u1 << s);
+		store64(p + 16, u1 >> (64 - s) | u2 << s);
+		p += 1 - e + nd;
+	} else {
+		/* d.ddde+NN */
+		store64(p, c0 | ((uint64_t)'.' << 8) | a8 << 16);
+		store64(p + 8, a8 >> 48 | b8 << 16);
+		store64(p + 16, b8 >> 48);
+		p += nd > 1 ? nd + 1 : 1;
 		*p++ = 'e';
 		*p++ = e < 0 ? '-' : '+';
 		if (e < 0)
@@ -735,36 +844,70 @@ mdx_fmt_double(double v, char *buf)
 			*p++ = (char)('0' + e / 100);
 			e %= 100;
 		}
-		*p++ = (char)('0' + e / 10);
-		*p++ = (char)('0' + e % 10);
-	} else if (e < 0) {
-		*p++ = '0';
-		*p++ = '.';
-		for (i = -1; i > e; i--)
-			*p++ = '0';
-		memcpy(p, dg, (size_t)nd);
-		p += nd;
-	} else {
-		if (nd <= e + 1) {
-			memcpy(p, dg, (size_t)nd);
-			p += nd;
-			for (i = nd; i <= e; i++)
-				*p++ = '0';
-		} else {
-			memcpy(p, dg, (size_t)e + 1);
-			p += e + 1;
-			*p++ = '.';
-			memcpy(p, dg + e + 1, (size_t)(nd - e - 1));
-			p += nd - e - 1;
-		}
+		memcpy(p, digits2 + e * 2, 2);
+		p += 2;
 	}
 	*p = '\0';
 	return (int)(p - buf);
-#else
+}
+#endif
+
+/* The values fmt_digits() leaves out. */
+static int
+fmt_other(double v, char *buf)
+{
 	if (!isfinite(v)) {
 		memcpy(buf, "null", 5);
 		return 4;
 	}
+	if (v == 0) {
+		memcpy(buf, "0", 2);
+		return 1;
+	}
 	return snprintf(buf, MDX_DBL_BUFSZ, "%.17g", v);
+}
+
+int
+mdx_fmt_double(double v, char *buf)
+{
+#if LDBL_MANT_DIG >= 64
+	uint64_t m;
+	int e;
+
+	if (!pow10init)
+		init_pow10();
+	if (fmt_digits(v, &m, &e) == -1)
+		return fmt_other(v, buf);
+	return fmt_text(buf, v < 0, m, e);
+#else
+	return fmt_other(v, buf);
+#endif
+}
+
+void
+mdx_fmt_doubles(const double *v, int n, char *buf, int *len)
+{
+#if LDBL_MANT_DIG >= 64
+	uint64_t m[MDX_FMT_BATCH];
+	int e[MDX_FMT_BATCH], i, j, k;
+
+	if (!pow10init)
+		init_pow10();
+	for (i = 0; i < n; i += k) {
+		k = n - i < MDX_FMT_BATCH ? n - i : MDX_FMT_BATCH;
+		for (j = 0; j < k; j++)
+			if (fmt_digits(v[i + j], &m[j], &e[j]) == -1)
+				e[j] = INT_MIN;
+		for (j = 0; j < k; j++)
+			len[i + j] = e[j] == INT_MIN ?
+			    fmt_other(v[i + j], buf + (i + j) * MDX_DBL_BUFSZ) :
+			    fmt_text(buf + (i + j) * MDX_DBL_BUFSZ, v[i + j] < 0,
+			    m[j], e[j]);
+	}
+#else
+	int i;
+
+	for (i = 0; i < n; i++)
+		len[i] = fmt_other(v[i], buf + i * MDX_DBL_BUFSZ);
 #endif
 }

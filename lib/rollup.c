@@ -164,6 +164,8 @@ struct series {
 	uint64_t hash;
 	struct mdx_candle name;	/* exchange, market, symbol, interval */
 	const struct mdx_interval *unit;
+	int64_t ms;		/* the interval's length, 0 for months */
+	mdx_time origin;	/* the start of slot 0 when ms > 0 */
 	int started;
 	int64_t hi;		/* newest slot */
 	int64_t resolved;	/* slots below are final and resolved */
@@ -225,13 +227,27 @@ candle_hash(const struct mdx_candle *c)
 	return hash_str(c->interval->code, h);
 }
 
+/* strcmp(a, b) == 0 inline: the names are short, and this runs for every
+ * candle. */
+static int
+name_eq(const char *a, const char *b)
+{
+	while (*a == *b) {
+		if (*a == '\0')
+			return 1;
+		a++;
+		b++;
+	}
+	return 0;
+}
+
 static int
 series_is(const struct series *s, const struct mdx_candle *c)
 {
 	return s->name.interval == c->interval &&
-	    strcmp(s->name.symbol, c->symbol) == 0 &&
-	    strcmp(s->name.market, c->market) == 0 &&
-	    strcmp(s->name.exchange, c->exchange) == 0;
+	    name_eq(s->name.symbol, c->symbol) &&
+	    name_eq(s->name.market, c->market) &&
+	    name_eq(s->name.exchange, c->exchange);
 }
 
 static void
@@ -266,6 +282,9 @@ series_new(struct mdx_rollup *r, const struct mdx_candle *c, uint64_t h)
 	memcpy(s->name.market, c->market, sizeof(s->name.market));
 	memcpy(s->name.symbol, c->symbol, sizeof(s->name.symbol));
 	s->name.interval = c->interval;
+	s->ms = c->interval->ms;
+	if (s->ms > 0)
+		s->origin = mdx_interval_floor(c->interval, 0);
 	s->unit = r->o.unit != NULL ? r->o.unit : c->interval;
 	for (rs = 64; rs < r->o.window + 2; rs *= 2)
 		;
@@ -370,12 +389,35 @@ drop_bucket(struct mdx_rollup *r, struct target *t, size_t i)
 	r->open_buckets--;
 }
 
+/* Whether -2^122 <= v < 2^122, so that two such add up below 10^38. */
+#define SMALL(v) ((unsigned __int128)(v) + ((unsigned __int128)1 << 122) < \
+    ((unsigned __int128)1 << 123))
+
 static void
 sum(mdx_dec *acc, const mdx_dec *v, const struct series *s)
 {
+	/*
+	 * Volumes of one series come at one scale: then a sum that stays
+	 * well below 10^38 is the plain sum of the coefficients, which is
+	 * what mdx_dec_add() gives, without its calls.
+	 */
+	if (acc->scale == v->scale && SMALL(acc->coef) && SMALL(v->coef)) {
+		acc->coef += v->coef;
+		return;
+	}
 	if (mdx_dec_add(acc, acc, v) != MDX_DEC_OK)
 		mdx_die(MDX_EX_DATAERR, "a sum overflows 38 digits in \"%s\"",
 		    s->name.symbol);
+}
+
+/* mdx_dec_cmp(), without the call when the scales agree (as the prices of
+ * one series nearly always do). */
+static int
+dec_cmp(const mdx_dec *a, const mdx_dec *b)
+{
+	if (a->scale == b->scale)
+		return (a->coef > b->coef) - (a->coef < b->coef);
+	return mdx_dec_cmp(a, b);
 }
 
 /* The base candles c stands for, in the unit of the series. */
@@ -443,9 +485,9 @@ update:
 		b->last_t = c->open_time;
 		b->close = c->close;
 	}
-	if (mdx_dec_cmp(&c->high, &b->high) > 0)
+	if (dec_cmp(&c->high, &b->high) > 0)
 		b->high = c->high;
-	if (mdx_dec_cmp(&c->low, &b->low) < 0)
+	if (dec_cmp(&c->low, &b->low) < 0)
 		b->low = c->low;
 	if (c->has & MDX_C_VOLUME)
 		sum(&b->vol, &c->volume, s);
@@ -625,7 +667,12 @@ mdx_rollup_add(struct mdx_rollup *r, const struct mdx_candle *c,
 		r->st.rejected++;
 		return MDX_ROLLUP_REJECT;
 	}
-	x = slot_of(c->interval, c->open_time);
+	/* The next slot needs no division (slow for a variable divisor). */
+	if (s->started && s->ms > 0 &&
+	    c->open_time == (s->hi + 1) * s->ms + s->origin)
+		x = s->hi + 1;
+	else
+		x = slot_of(c->interval, c->open_time);
 	if (!s->started) {
 		s->started = 1;
 		s->hi = x;
@@ -668,7 +715,8 @@ mdx_rollup_add(struct mdx_rollup *r, const struct mdx_candle *c,
 	if (r->o.nto > 0) {
 		if (!r->o.fill)
 			add_to_targets(r, s, c);
-		finalize(r, s, slot_time(c->interval, s->resolved));
+		finalize(r, s, s->ms > 0 ? s->resolved * s->ms + s->origin :
+		    slot_time(c->interval, s->resolved));
 	}
 	return MDX_ROLLUP_USED;
 }

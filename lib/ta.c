@@ -12,6 +12,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "mdx.h"
 
@@ -693,7 +696,7 @@ mdx_ta_rsi_run(struct mdx_ta_rsi *s, const double *x, size_t n,
     double *const *out)
 {
 	struct mdx_ta_rsi t = *s;
-	double *o = out[0], n1, nn, prev, gain, loss, d, sum;
+	double *o = out[0], n1, nn, prev, gain, loss, d, dl, dg, sum;
 	size_t i, i0, k = 0;
 
 	for (i = 0; i < n && t.count < (int64_t)t.n + 1; i++)
@@ -707,12 +710,12 @@ mdx_ta_rsi_run(struct mdx_ta_rsi *s, const double *x, size_t n,
 	for (; i < n; i++) {
 		d = x[i] - prev;
 		prev = x[i];
-		loss *= n1;
-		gain *= n1;
-		if (d < 0)
-			loss -= d;
-		else
-			gain += d;
+		/* Without a branch: the sum not given d is given 0, which
+		 * leaves it as it is (neither can be -0). */
+		dl = d < 0 ? d : 0.0;
+		dg = d < 0 ? 0.0 : d;
+		loss = loss * n1 - dl;
+		gain = gain * n1 + dg;
 		loss /= nn;
 		gain /= nn;
 		sum = gain + loss;
@@ -796,6 +799,21 @@ mdx_ta_roc_run(struct mdx_ta_roc *s, const double *x, size_t n,
 	for (i = 0; i < n && i < w; i++)
 		k += roc_step(&t, x[i], o + k);
 	if (i < n) {
+#if defined(__SSE2__)
+		/* Two at a time: both quotients are computed and a zero
+		 * divisor's lane is masked to 0 afterwards, as the branch
+		 * below gives it. */
+		for (; i + 2 <= n; i += 2) {
+			__m128d xv = _mm_loadu_pd(x + i);
+			__m128d ov = _mm_loadu_pd(x + i - w);
+			__m128d r = _mm_mul_pd(_mm_sub_pd(_mm_div_pd(xv, ov),
+			    _mm_set1_pd(1.0)), _mm_set1_pd(100.0));
+
+			r = _mm_andnot_pd(_mm_cmpeq_pd(ov, _mm_setzero_pd()), r);
+			_mm_storeu_pd(o + k, r);
+			k += 2;
+		}
+#endif
 		for (; i < n; i++) {
 			old = x[i - w];
 			o[k++] = old != 0.0 ? ((x[i] / old) - 1.0) * 100.0 : 0.0;
@@ -848,6 +866,12 @@ mdx_ta_stoch_update(struct mdx_ta_stoch *s, const struct mdx_ta_bar *b,
 	return stoch_step(s, b, out);
 }
 
+/*
+ * The array form of the stochastic: once the window lies inside the
+ * arrays, the highs and lows are read from them rather than from the
+ * rings (refilled at the end, as for SMA), the two smoothing SMAs run on
+ * locals, and the extremes are tracked exactly as the step does.
+ */
 size_t
 mdx_ta_stoch_run(struct mdx_ta_stoch *s, const double *high,
     const double *low, const double *close, const double *volume, size_t n,
@@ -855,21 +879,112 @@ mdx_ta_stoch_run(struct mdx_ta_stoch *s, const double *high,
 {
 	struct mdx_ta_stoch t = *s;
 	struct mdx_ta_bar b = { 0, 0, 0, 0, 0, 0 };
-	double v[2];
-	size_t i, k = 0;
-	int j;
+	double v[2], *ok = out[0], *od = out[1], hh, ll, raw, diff, x;
+	double ksum, dsum, nk, nd, *kr, *dr;
+	const double *lp, *hp;
+	size_t i, k = 0, w = (size_t)t.fastk, j;
+	int64_t g, trail, hhi, lli, kcount, dcount;
+	int kpos, dpos, kn, dn;
 
-	for (i = 0; i < n; i++) {
+	/* The step until the window is inside the arrays and the first bar
+	 * (which seeds the extremes) is behind. */
+	for (i = 0; i < n && (i + 1 < w || t.count == 0); i++) {
 		b.high = high[i];
 		b.low = low[i];
 		b.close = close[i];
 		b.volume = volume != NULL ? volume[i] : 0;
-		if (!stoch_step(&t, &b, v))
-			continue;
-		for (j = 0; j < 2; j++)
-			out[j][k] = v[j];
-		k++;
+		if (stoch_step(&t, &b, v)) {
+			ok[k] = v[0];
+			od[k] = v[1];
+			k++;
+		}
 	}
+	if (i == n) {
+		*s = t;
+		return k;
+	}
+	hh = t.hh;
+	ll = t.ll;
+	hhi = t.hhi;
+	lli = t.lli;
+	ksum = t.k.sum;
+	kpos = t.k.pos;
+	kcount = t.k.count;
+	kn = t.k.n;
+	nk = kn;
+	kr = t.k.ring;
+	dsum = t.d.sum;
+	dpos = t.d.pos;
+	dcount = t.d.count;
+	dn = t.d.n;
+	nd = dn;
+	dr = t.d.ring;
+	g = t.count - (int64_t)i;	/* the bar index of array slot 0 */
+	for (; i < n; i++) {
+		trail = g + (int64_t)i - (int64_t)w + 1;
+		if (lli < trail) {
+			lp = low + i + 1 - w;
+			ll = lp[0];
+			lli = trail;
+			for (j = 1; j < w; j++)
+				if (lp[j] < ll) {
+					ll = lp[j];
+					lli = trail + (int64_t)j;
+				}
+		} else if (low[i] <= ll) {
+			ll = low[i];
+			lli = g + (int64_t)i;
+		}
+		if (hhi < trail) {
+			hp = high + i + 1 - w;
+			hh = hp[0];
+			hhi = trail;
+			for (j = 1; j < w; j++)
+				if (hp[j] > hh) {
+					hh = hp[j];
+					hhi = trail + (int64_t)j;
+				}
+		} else if (high[i] >= hh) {
+			hh = high[i];
+			hhi = g + (int64_t)i;
+		}
+		diff = (hh - ll) / 100.0;
+		raw = diff != 0.0 ? (close[i] - ll) / diff : 0.0;
+		/* sma_step() twice. */
+		kr[kpos] = raw;
+		if (++kpos == kn)
+			kpos = 0;
+		ksum += raw;
+		if (++kcount < kn)
+			continue;
+		x = ksum;
+		ksum -= kr[kpos];
+		x /= nk;
+		dr[dpos] = x;
+		if (++dpos == dn)
+			dpos = 0;
+		dsum += x;
+		if (++dcount < dn)
+			continue;
+		ok[k] = x;
+		x = dsum;
+		dsum -= dr[dpos];
+		od[k++] = x / nd;
+	}
+	t.count = g + (int64_t)n;
+	t.hh = hh;
+	t.ll = ll;
+	t.hhi = hhi;
+	t.lli = lli;
+	t.k.sum = ksum;
+	t.k.pos = kpos;
+	t.k.count = kcount;
+	t.d.sum = dsum;
+	t.d.pos = dpos;
+	t.d.count = dcount;
+	memcpy(t.hr, high + n - w, w * sizeof(double));
+	memcpy(t.lr, low + n - w, w * sizeof(double));
+	t.pos = 0;
 	*s = t;
 	return k;
 }

@@ -182,6 +182,30 @@ grep -h '"ETHUSDT"' "$T/both.out" >"$T/both.eth"
 files_eq "$T/both.btc" "$T/btc.out" "interleaved: BTCUSDT as alone"
 files_eq "$T/both.eth" "$T/eth.out" "interleaved: ETHUSDT as alone"
 
+# The open times of the records are the candles', across midnights, a
+# month's end and interleaved series of other intervals (each series keeps
+# its date between candles).
+{
+	candle 2024-01-31T23:58:00Z 1 1 1 1 1
+	candle 2024-01-31T23:59:00Z 1 1 1 1 1
+	candle 2024-01-31T23:59:00Z 1 1 1 1 1 exchange BTCUSDT 1s
+	candle 2024-02-01T00:00:00Z 1 1 1 1 1
+	candle 2024-01-31T23:59:01Z 1 1 1 1 1 exchange BTCUSDT 1s
+	candle 2024-02-01T00:00:00Z 1 1 1 1 1 exchange ETHUSDT 1h
+	candle 2024-02-01T00:01:00Z 1 1 1 1 1
+	candle 2024-02-01T01:00:00Z 1 1 1 1 1 exchange ETHUSDT 1h
+	candle 2024-02-02T00:00:00Z 1 1 1 1 1 exchange ETHUSDT 1h
+	candle 2024-02-01T00:02:00Z 1 1 1 1 1
+	candle 1999-12-31T23:59:00Z 1 1 1 1 1 exchange XRPUSDT
+	candle 2000-01-01T00:00:00Z 1 1 1 1 1 exchange XRPUSDT
+} >"$T/times.ndjson"
+mdx-indicators obv "$T/times.ndjson" 2>/dev/null | jq -r .open_time >"$T/times.out"
+jq -r .open_time "$T/times.ndjson" >"$T/times.in"
+files_eq "$T/times.out" "$T/times.in" "records: open_time as in each candle"
+head -500 "$T/real.ndjson" | mdx-indicators obv | jq -r .open_time >"$T/times.out"
+head -500 "$T/real.ndjson" | jq -r .open_time >"$T/times.in"
+files_eq "$T/times.out" "$T/times.in" "records: open_time of 500 candles"
+
 # ------------------------------------------------------------------------
 # Gaps.
 head -500 "$T/real.ndjson" | sed '101,105d' >"$T/gap.ndjson"

@@ -82,7 +82,7 @@ run_stream(struct mdx_rollup_opts *ro, struct out *o, char **files,
     int nfiles)
 {
 	struct mdx_reader *rd;
-	struct mdx_json_doc *doc;
+	struct mdx_candle_scan *sc;
 	struct mdx_rollup *r;
 	const struct mdx_rollup_stats *st;
 	struct mdx_candle c;
@@ -98,7 +98,7 @@ run_stream(struct mdx_rollup_opts *ro, struct out *o, char **files,
 	ro->gap = put_gap;
 	ro->arg = o;
 	r = mdx_rollup_new(ro);
-	doc = mdx_json_doc_new();
+	sc = mdx_candle_scan_new();
 	rd = mdx_reader_open(files, nfiles);
 	while ((rc = mdx_reader_next(rd, &line, &len)) != MDX_RD_EOF) {
 		if (rc == MDX_RD_ERR) {
@@ -114,7 +114,7 @@ run_stream(struct mdx_rollup_opts *ro, struct out *o, char **files,
 			bad++;
 			continue;
 		}
-		if (mdx_candle_parse(&c, line, len, doc, why,
+		if (mdx_candle_scan(sc, &c, line, len, why,
 		    sizeof(why)) != 0) {
 			pos = mdx_reader_pos(rd);
 			mdx_warn("bad candle: %s (at %s:%lu)", why, pos.name,
@@ -155,7 +155,7 @@ run_stream(struct mdx_rollup_opts *ro, struct out *o, char **files,
 	}
 	rc = st->rejected + bad > 0 ? MDX_EX_DATAERR : MDX_EX_OK;
 	mdx_reader_close(rd);
-	mdx_json_doc_free(doc);
+	mdx_candle_scan_free(sc);
 	mdx_rollup_free(r);
 	mdx_buf_free(&o->b);
 	return rc;

@@ -54,6 +54,9 @@ static struct {
 	uint64_t in, candles, rejected, passed, out, gaps, series;
 } cnt;
 
+/* Slack after the sources and destinations of put_block(). */
+#define PAD 16
+
 /* ------------------------------------------------------------------------
  * Series.
  */
@@ -68,7 +71,11 @@ struct series {
 	mdx_time *resume;
 	int *ifilled;
 	int64_t instrument_id;
-	struct mdx_buf prefix;	/* an indicator record up to open_time */
+	/* An indicator record up to open_time, then room for the time:
+	 * the text of tday's date stays there for the next candles of the
+	 * same day (INT64_MIN: none). */
+	struct mdx_buf prefix;
+	mdx_time tday;
 	struct series *next;
 };
 
@@ -128,6 +135,8 @@ series_new(const char *exchange, const char *market, const char *symbol,
 	mdx_buf_add_json_kv(&s->prefix, 0, "symbol", symbol);
 	mdx_buf_add_json_kv(&s->prefix, 0, "interval", iv->code);
 	mdx_buf_addstr(&s->prefix, ",\"open_time\":\"");
+	mdx_buf_grow(&s->prefix, MDX_TIME_BUFSZ + PAD);
+	s->tday = INT64_MIN;
 	cnt.series++;
 	return s;
 }
@@ -202,10 +211,15 @@ gap(const struct series *s, mdx_time prev, mdx_time t, int filled,
 
 /* ------------------------------------------------------------------------
  * Output.  Records are assembled from pieces made once per spec, into
- * room reserved once per candle: the output is most of the work.
+ * room reserved once per candle: the output is most of the work.  The
+ * pieces are short and copied in whole blocks of PAD bytes, with PAD bytes
+ * of slack after every source and destination, which compiles to a few
+ * moves where a copy of variable length is a library call; the values of
+ * a candle are printed all together by mdx_fmt_doubles(), and each is
+ * copied from its slot in one fixed-size move.
  */
 struct piece {
-	char *s;
+	char *s;		/* len bytes and PAD of slack */
 	size_t len;
 };
 
@@ -213,23 +227,33 @@ static struct outfmt {
 	struct piece head;	/* ","name":"rsi","params":"14","values":{ */
 	struct piece field;	/* ,"rsi_14": */
 	struct piece key[MDX_IND_MAXOUT];	/* "rsi": then ,"x": */
-	size_t max;		/* the most one record of this spec adds */
+	size_t vals;		/* the most put_values() adds */
+	size_t rec;		/* the most a record adds after open_time */
+	size_t merged;		/* the most a merged member adds */
 } *fmt;
+
+/* The printed values of a candle: slot k of txt holds the k-th value
+ * printed, len[k] its length; first[i] is spec i's first slot. */
+static struct {
+	double *v;
+	char *txt;
+	int *len, *first;
+} pv;
 
 static void
 piece_set(struct piece *p, struct mdx_buf *b)
 {
 	p->len = b->len;
-	p->s = mdx_buf_detach(b, NULL);
-	if (p->s == NULL)
-		p->s = mdx_strdup("");
+	p->s = mdx_calloc(b->len + PAD, 1);
+	memcpy(p->s, b->data, b->len);
+	mdx_buf_reset(b);
 }
 
 static void
 fmt_init(void)
 {
 	struct mdx_buf b = MDX_BUF_INIT;
-	int i, j;
+	int i, j, n = 0;
 
 	fmt = mdx_calloc((size_t)nspecs, sizeof(*fmt));
 	for (i = 0; i < nspecs; i++) {
@@ -238,14 +262,23 @@ fmt_init(void)
 		piece_set(&fmt[i].head, &b);
 		mdx_buf_printf(&b, ",\"%s\":", specs[i].field);
 		piece_set(&fmt[i].field, &b);
-		fmt[i].max = fmt[i].head.len + fmt[i].field.len + 8;
+		fmt[i].vals = 0;
 		for (j = 0; j < specs[i].nout; j++) {
 			mdx_buf_printf(&b, "%s\"%s\":", j ? "," : "",
 			    specs[i].out[j]);
 			piece_set(&fmt[i].key[j], &b);
-			fmt[i].max += fmt[i].key[j].len + MDX_DBL_BUFSZ;
+			fmt[i].vals += fmt[i].key[j].len + PAD + MDX_DBL_BUFSZ;
 		}
+		fmt[i].rec = fmt[i].head.len + PAD + fmt[i].vals + 4;
+		fmt[i].merged = fmt[i].field.len + PAD + fmt[i].vals +
+		    MDX_DBL_BUFSZ + 4;
+		n += specs[i].nout;
 	}
+	mdx_buf_free(&b);
+	pv.v = mdx_calloc((size_t)n, sizeof(*pv.v));
+	pv.txt = mdx_calloc((size_t)n, MDX_DBL_BUFSZ);
+	pv.len = mdx_calloc((size_t)n, sizeof(*pv.len));
+	pv.first = mdx_calloc((size_t)nspecs, sizeof(*pv.first));
 }
 
 static void
@@ -260,25 +293,64 @@ fmt_free(void)
 			free(fmt[i].key[j].s);
 	}
 	free(fmt);
+	free(pv.v);
+	free(pv.txt);
+	free(pv.len);
+	free(pv.first);
 }
 
-static char *
+/* n bytes of s at p, in blocks of PAD: s is readable and p writable PAD
+ * bytes beyond n. */
+static inline char *
+put_block(char *p, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i += PAD)
+		memcpy(p + i, s + i, PAD);
+	return p + n;
+}
+
+static inline char *
 put(char *p, const struct piece *pc)
 {
-	memcpy(p, pc->s, pc->len);
-	return p + pc->len;
+	return put_block(p, pc->s, pc->len);
 }
 
-/* "a":1,"b":2 (or nulls) for one spec's values. */
+/* Prints the values of the specs that have them (have NULL: all). */
+static void
+print_values(double (*val)[MDX_IND_MAXOUT], const int *have)
+{
+	int i, j, n = 0;
+
+	for (i = 0; i < nspecs; i++) {
+		pv.first[i] = n;
+		if (have != NULL && !have[i])
+			continue;
+		for (j = 0; j < specs[i].nout; j++)
+			pv.v[n++] = val[i][j];
+	}
+	mdx_fmt_doubles(pv.v, n, pv.txt, pv.len);
+}
+
+/* The printed value in slot k at p (one move of the whole slot). */
+static inline char *
+put_value(char *p, int k)
+{
+	memcpy(p, pv.txt + (size_t)k * MDX_DBL_BUFSZ, MDX_DBL_BUFSZ);
+	return p + pv.len[k];
+}
+
+/* "a":1,"b":2 (or nulls) for spec i's values; fmt[i].vals bytes of room. */
 static char *
-put_values(char *p, int i, const double *v, int have)
+put_values(char *p, int i, int have)
 {
 	int j;
 
 	for (j = 0; j < specs[i].nout; j++) {
 		p = put(p, &fmt[i].key[j]);
 		if (have)
-			p += mdx_fmt_double(v[j], p);
+			p = put_value(p, pv.first[i] + j);
 		else {
 			memcpy(p, "null", 4);
 			p += 4;
@@ -293,35 +365,70 @@ add_values(struct mdx_buf *b, int i, const double *v)
 {
 	char *p;
 
-	mdx_buf_grow(b, fmt[i].max);
-	p = put_values(b->data + b->len, i, v, 1);
+	pv.first[i] = 0;
+	mdx_fmt_doubles(v, specs[i].nout, pv.txt, pv.len);
+	mdx_buf_grow(b, fmt[i].vals);
+	p = put_values(b->data + b->len, i, 1);
 	b->len = (size_t)(p - b->data);
 	b->data[b->len] = '\0';
+}
+
+static inline char *
+put2(char *p, int v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+	return p + 2;
+}
+
+/*
+ * Writes the open time t after the series' record prefix and returns its
+ * length.  Within a day only the time of day changes: the date written
+ * for an earlier candle stays, and the time of day is put over it.
+ */
+static int
+series_time(struct series *s, mdx_time t)
+{
+	char *q = s->prefix.data + s->prefix.len;
+	int n, sec;
+
+	if (s->tday != INT64_MIN && t >= s->tday && t - s->tday < MDX_MS_DAY &&
+	    (t - s->tday) % 1000 == 0) {
+		sec = (int)((t - s->tday) / 1000);
+		put2(q + 11, sec / 3600);
+		put2(q + 14, sec / 60 % 60);
+		put2(q + 17, sec % 60);
+		return 20;
+	}
+	/* The plain form YYYY-MM-DDTHH:MM:SSZ is the one kept. */
+	n = mdx_time_format(t, q);
+	s->tday = n == 20 ? t - ((t % MDX_MS_DAY) + MDX_MS_DAY) % MDX_MS_DAY :
+	    INT64_MIN;
+	return n;
 }
 
 /* One indicator record per indicator with a value (or all, with
  * --keep-warmup). */
 static void
-write_records(struct mdx_buf *b, const struct series *s, const char *tbuf,
-    int tlen, double (*val)[MDX_IND_MAXOUT], const int *have)
+write_records(struct mdx_buf *b, struct series *s, mdx_time t,
+    double (*val)[MDX_IND_MAXOUT], const int *have)
 {
-	size_t need = 0;
+	size_t need = 0, hlen;
 	char *p;
 	int i;
 
+	hlen = s->prefix.len + (size_t)series_time(s, t);
+	print_values(val, have);
 	for (i = 0; i < nspecs; i++)
-		need += s->prefix.len + (size_t)tlen + fmt[i].max + 4;
+		need += hlen + PAD + fmt[i].rec;
 	mdx_buf_grow(b, need);
 	p = b->data + b->len;
 	for (i = 0; i < nspecs; i++) {
 		if (!have[i] && !opt.keep_warmup)
 			continue;
-		memcpy(p, s->prefix.data, s->prefix.len);
-		p += s->prefix.len;
-		memcpy(p, tbuf, (size_t)tlen);
-		p += tlen;
+		p = put_block(p, s->prefix.data, hlen);
 		p = put(p, &fmt[i].head);
-		p = put_values(p, i, val[i], have[i]);
+		p = put_values(p, i, have[i]);
 		memcpy(p, "}}\n", 3);
 		p += 3;
 		cnt.out++;
@@ -342,8 +449,9 @@ write_merged(struct mdx_buf *b, const char *line, size_t len,
 
 	while (len > 0 && line[len - 1] != '}')
 		len--;
+	print_values(val, have);
 	for (i = 0; i < nspecs; i++)
-		need += fmt[i].max + 4;
+		need += fmt[i].merged;
 	mdx_buf_grow(b, need);
 	p = b->data + b->len;
 	memcpy(p, line, len - 1);
@@ -354,14 +462,14 @@ write_merged(struct mdx_buf *b, const char *line, size_t len,
 		p = put(p, &fmt[i].field);
 		if (specs[i].nout == 1) {
 			if (have[i])
-				p += mdx_fmt_double(val[i][0], p);
+				p = put_value(p, pv.first[i]);
 			else {
 				memcpy(p, "null", 4);
 				p += 4;
 			}
 		} else {
 			*p++ = '{';
-			p = put_values(p, i, val[i], have[i]);
+			p = put_values(p, i, have[i]);
 			*p++ = '}';
 		}
 	}
@@ -395,6 +503,35 @@ bar_from_candle(const struct mdx_candle *c, struct mdx_ta_bar *bar,
 	return 0;
 }
 
+enum { LINE_CANDLE, LINE_BAD, LINE_OTHER, LINE_BAD_CANDLE };
+
+/*
+ * A line mdx_candle_parse() did not take, parsed again through mdx_json to
+ * tell what it is: not JSON (err says why), a record of another kind, a
+ * bad candle (err says why) or, should the two readers ever disagree, a
+ * good candle in c.  Such lines are rare, and this keeps their reasons
+ * worded as they always were.
+ */
+static int
+not_candle(struct mdx_json_doc *doc, const char *line, size_t len,
+    struct mdx_candle *c, char *err, size_t errsz)
+{
+	struct mdx_json *root, *kind;
+
+	if ((root = mdx_json_parse(doc, line, len)) == NULL) {
+		snprintf(err, errsz, "%s", mdx_json_error(doc));
+		return LINE_BAD;
+	}
+	kind = root->type == MDX_JSON_OBJECT ?
+	    mdx_json_get(root, "kind") : NULL;
+	if (kind != NULL && !mdx_json_str_eq(kind, "candle"))
+		return LINE_OTHER;
+	if (mdx_candle_from_json(c, root, err, errsz) == -1 ||
+	    mdx_candle_check(c, err, errsz) == -1)
+		return LINE_BAD_CANDLE;
+	return LINE_CANDLE;
+}
+
 static void
 reject(const char *what, const char *reason, struct mdx_pos pos)
 {
@@ -407,7 +544,6 @@ run_stream(char **files, int nfiles)
 {
 	struct mdx_reader *r;
 	struct mdx_json_doc *doc;
-	struct mdx_json *root, *kind;
 	struct mdx_candle c;
 	struct mdx_ta_bar bar;
 	struct mdx_buf out = MDX_BUF_INIT;
@@ -419,7 +555,7 @@ run_stream(char **files, int nfiles)
 	char err[MDX_ERRSZ], tbuf[MDX_TIME_BUFSZ], where[64 + 32];
 	const char *line;
 	size_t len;
-	int rc, i, tlen;
+	int rc, i;
 
 	val = mdx_calloc((size_t)nspecs, sizeof(*val));
 	have = mdx_calloc((size_t)nspecs, sizeof(*have));
@@ -439,24 +575,30 @@ run_stream(char **files, int nfiles)
 			reject("record", mdx_reader_error(r), pos);
 			continue;
 		}
-		if ((root = mdx_json_parse(doc, line, len)) == NULL) {
-			reject("record", mdx_json_error(doc), pos);
-			continue;
-		}
-		kind = root->type == MDX_JSON_OBJECT ?
-		    mdx_json_get(root, "kind") : NULL;
-		if (kind != NULL && !mdx_json_str_eq(kind, "candle")) {
-			/* Depth and instruments pass through a merge. */
-			cnt.passed++;
-			if (opt.merge) {
-				mdx_buf_add(&out, line, len);
-				mdx_buf_addch(&out, '\n');
+		if (mdx_candle_parse(&c, line, len, doc, err,
+		    sizeof(err)) != 0) {
+			switch (not_candle(doc, line, len, &c, err,
+			    sizeof(err))) {
+			case LINE_BAD:
+				reject("record", err, pos);
+				continue;
+			case LINE_OTHER:
+				/* Depth and instruments pass through a
+				 * merge. */
+				cnt.passed++;
+				if (opt.merge) {
+					mdx_buf_add(&out, line, len);
+					mdx_buf_addch(&out, '\n');
+				}
+				continue;
+			case LINE_BAD_CANDLE:
+				reject("candle", err, pos);
+				continue;
+			default:
+				break;
 			}
-			continue;
 		}
-		if (mdx_candle_from_json(&c, root, err, sizeof(err)) == -1 ||
-		    mdx_candle_check(&c, err, sizeof(err)) == -1 ||
-		    bar_from_candle(&c, &bar, err, sizeof(err)) == -1) {
+		if (bar_from_candle(&c, &bar, err, sizeof(err)) == -1) {
 			reject("candle", err, pos);
 			continue;
 		}
@@ -484,10 +626,8 @@ run_stream(char **files, int nfiles)
 			have[i] = mdx_ind_update(&s->ind[i], &bar, val[i]);
 		if (opt.merge)
 			write_merged(&out, line, len, val, have);
-		else {
-			tlen = mdx_time_format(c.open_time, tbuf);
-			write_records(&out, s, tbuf, tlen, val, have);
-		}
+		else
+			write_records(&out, s, c.open_time, val, have);
 		if (out.len >= 256 * 1024) {	/* written without a copy */
 			mdx_write(w, out.data, out.len);
 			mdx_buf_reset(&out);

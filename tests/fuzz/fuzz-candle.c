@@ -10,7 +10,8 @@
  *   that is read back to the same candle and written the same again;
  * - mdx_candle_parse() agrees with them: it accepts exactly the valid
  *   JSON lines they accept, as the same candle, and gives a reason when
- *   it rejects;
+ *   it rejects; so does the stream scanner mdx_candle_scan(), after the
+ *   line before and after the line itself;
  * - mdx_transform() returns a candle that passes the check and writes a
  *   line that reads back, or a canonical line that is valid JSON, or a
  *   reason.
@@ -20,6 +21,7 @@
 #include "fuzz.h"
 
 static struct mdx_json_doc *doc, *doc2, *doc3;
+static struct mdx_candle_scan *scan;
 static struct mdx_buf out1, out2;
 
 int
@@ -29,6 +31,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	doc = mdx_json_doc_new();
 	doc2 = mdx_json_doc_new();
 	doc3 = mdx_json_doc_new();
+	scan = mdx_candle_scan_new();
 	return 0;
 }
 
@@ -103,11 +106,11 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *s = (const char *)data;
-	struct mdx_candle c, rc;
+	struct mdx_candle c, rc, sc;
 	struct mdx_tx_out tx;
 	struct mdx_json *root;
-	char err[MDX_ERRSZ], why[MDX_ERRSZ];
-	int ok = 0, r, t;
+	char err[MDX_ERRSZ], why[MDX_ERRSZ], why2[MDX_ERRSZ];
+	int ok = 0, r, t, i;
 
 	if (size > 8192)
 		return 0;
@@ -140,6 +143,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(0, "rollup_parse accepts a line the candle "
 			    "parser rejects (%s)", root == NULL ?
 			    mdx_json_error(doc) : err);
+		for (i = 0; i < 2; i++) {
+			memset(why2, 0, sizeof(why2));
+			FUZZ_CHECK(mdx_candle_scan(scan, &sc, s, size, why2,
+			    sizeof(why2)) == r, "candle_scan: another verdict");
+			FUZZ_CHECK(r != 0 || candle_same(&rc, &sc),
+			    "candle_scan reads another candle");
+			FUZZ_CHECK(r == 0 || strcmp(why, why2) == 0,
+			    "candle_scan: another reason");
+		}
 	}
 
 	/* The raw-to-canonical mapping. */

@@ -364,8 +364,127 @@ test_runs(void)
 	RUNTEST("obv", struct mdx_ta_obv, mdx_ta_obv_init(&s),
 	    mdx_ta_obv_update(&s, &b, u[nu]),
 	    mdx_ta_obv_run(&s, B), (void)0, 1);
+
+	/* Prices on a coarse grid, with flat stretches and zeros: ties for
+	 * the stochastic's extremes, zero differences for RSI, zero
+	 * divisors for ROC (the array forms take other paths there). */
+	for (i = 0; i < NRUN; i++) {
+		rc[i] = (i / 40) % 3 == 1 ? 7 : floor(rnd() * 4);
+		if (i % 17 == 0)
+			rc[i] = i % 2 ? -0.0 : 0.0;
+		rh[i] = rc[i] + floor(rnd() * 2);
+		rl[i] = rc[i] - floor(rnd() * 2);
+		rv[i] = floor(rnd() * 3);
+	}
+	RUNTEST("rsi:3, flat and ties", struct mdx_ta_rsi,
+	    mdx_ta_rsi_init(&s, 3), mdx_ta_rsi_update(&s, rc[i], u[nu]),
+	    mdx_ta_rsi_run(&s, V(rc)), (void)0, 1);
+	RUNTEST("roc:2, zero divisors", struct mdx_ta_roc,
+	    mdx_ta_roc_init(&s, 2), mdx_ta_roc_update(&s, rc[i], u[nu]),
+	    mdx_ta_roc_run(&s, V(rc)), mdx_ta_roc_free(&s), 1);
+	RUNTEST("roc:1, zero divisors", struct mdx_ta_roc,
+	    mdx_ta_roc_init(&s, 1), mdx_ta_roc_update(&s, rc[i], u[nu]),
+	    mdx_ta_roc_run(&s, V(rc)), mdx_ta_roc_free(&s), 1);
+	RUNTEST("stoch:5:3:3, ties", struct mdx_ta_stoch,
+	    mdx_ta_stoch_init(&s, 5, 3, 3), mdx_ta_stoch_update(&s, &b, u[nu]),
+	    mdx_ta_stoch_run(&s, B), mdx_ta_stoch_free(&s), 2);
+	RUNTEST("stoch:1:1:1, ties", struct mdx_ta_stoch,
+	    mdx_ta_stoch_init(&s, 1, 1, 1), mdx_ta_stoch_update(&s, &b, u[nu]),
+	    mdx_ta_stoch_run(&s, B), mdx_ta_stoch_free(&s), 2);
+	RUNTEST("stoch:14:1:4, ties", struct mdx_ta_stoch,
+	    mdx_ta_stoch_init(&s, 14, 1, 4), mdx_ta_stoch_update(&s, &b, u[nu]),
+	    mdx_ta_stoch_run(&s, B), mdx_ta_stoch_free(&s), 2);
+	/* The array form leaves the extremes where the updates leave them
+	 * (their positions decide when the window is scanned again), after
+	 * any number of bars. */
+	{
+		struct mdx_ta_stoch a, c;
+		struct mdx_ta_bar bar;
+		double *o[2], o0[NRUN], o1[NRUN], v[2];
+		int same = 1;
+
+		o[0] = o0;
+		o[1] = o1;
+		mdx_ta_stoch_init(&c, 5, 3, 3);
+		for (i = 0; i < NRUN; i++) {
+			bar.t = i;
+			bar.open = bar.close = rc[i];
+			bar.high = rh[i];
+			bar.low = rl[i];
+			bar.volume = rv[i];
+			mdx_ta_stoch_update(&c, &bar, v);
+			mdx_ta_stoch_init(&a, 5, 3, 3);
+			mdx_ta_stoch_run(&a, rh, rl, rc, rv, (size_t)i + 1, o);
+			if (a.count != c.count || a.hhi != c.hhi ||
+			    a.lli != c.lli || a.hh != c.hh || a.ll != c.ll)
+				same = 0;
+			mdx_ta_stoch_free(&a);
+		}
+		ok(same, "stoch: the array form's extremes are the updates'");
+		mdx_ta_stoch_free(&c);
+	}
 #undef V
 #undef B
+}
+
+/* mdx_fmt_doubles() prints what mdx_fmt_double() prints, value for value,
+ * in batches of every size, whatever the mix of special values. */
+static void
+test_fmt_batch(void)
+{
+	static double v[1000];
+	static char txt[1000 * MDX_DBL_BUFSZ];
+	static int len[1000];
+	char one[MDX_DBL_BUFSZ];
+	uint64_t bits;
+	int i, k, n, l, same = 1;
+
+	for (i = 0; i < 1000; i++) {
+		switch (i % 9) {
+		case 0:
+			bits = ((uint64_t)(rnd() * 4294967296.0) << 32) ^
+			    (uint64_t)(rnd() * 4294967296.0);
+			memcpy(&v[i], &bits, sizeof(bits));
+			break;
+		case 1:
+			v[i] = pow(10, floor(rnd() * 600) - 300);
+			break;
+		case 2:
+			v[i] = nextafter(pow(10, floor(rnd() * 40) - 20), 0);
+			break;
+		case 3:
+			v[i] = floor(rnd() * 1e8) / 100;
+			break;
+		case 4:
+			v[i] = -rnd() * 1e-3;
+			break;
+		case 5:
+			v[i] = i % 2 ? 0.0 : -0.0;
+			break;
+		case 6:
+			v[i] = i % 4 == 0 ? NAN : i % 4 == 1 ? INFINITY :
+			    i % 4 == 2 ? 5e-324 : 1e-300;
+			break;
+		case 7:
+			v[i] = (rnd() - 0.5) * 1e22;
+			break;
+		default:
+			v[i] = 50 + rnd();
+			break;
+		}
+	}
+	for (n = 1; n <= 40; n++) {
+		for (k = 0; k + n <= 1000; k += n) {
+			mdx_fmt_doubles(v + k, n, txt, len);
+			for (i = 0; i < n; i++) {
+				l = mdx_fmt_double(v[k + i], one);
+				if (l != len[i] || strcmp(one, txt + (size_t)i *
+				    MDX_DBL_BUFSZ) != 0)
+					same = 0;
+			}
+		}
+	}
+	ok(same, "fmt: in batches as one by one");
 }
 
 static void
@@ -411,6 +530,7 @@ test_fmt(void)
 	 * read back as v, which is what matters. */
 	ok(same >= n - n / 100, "fmt: the very digits of %.17g but near ties");
 	printf("# %d of %d as %%.17g\n", same, n);
+	test_fmt_batch();
 }
 
 int
