@@ -362,7 +362,8 @@ int mdx_dec_from_json(mdx_dec *d, const struct mdx_json *v);
 /* A readable reason for an mdx_dec_err. */
 const char *mdx_dec_strerror(int err);
 mdx_dec mdx_dec_from_int(int64_t v);
-/* Formats into buf (at least MDX_DEC_BUFSZ bytes); returns the length. */
+/* Formats into buf (at least MDX_DEC_BUFSZ bytes, all of which it may
+ * write); returns the length. */
 int mdx_dec_format(const mdx_dec *d, char *buf);
 /* Appends the formatted decimal to b. */
 void mdx_dec_add_to_buf(struct mdx_buf *b, const mdx_dec *d);

@@ -94,14 +94,13 @@ transform_all(struct run *t, struct mdx_reader *rd)
 	while ((r = mdx_reader_next(rd, &line, &len)) != MDX_RD_EOF &&
 	    r != MDX_RD_ERR) {
 		t->n.read++;
-		if (r == MDX_RD_LINE && (k = mdx_transform_fast(line, len,
-		    &o)) != 0)
-			;
-		else if (r == MDX_RD_BAD) {
+		if (r == MDX_RD_BAD) {
 			snprintf(err, sizeof(err), "bad record: %s",
 			    mdx_reader_error(rd));
 			k = -1;
-		} else if ((root = mdx_json_parse(doc, line, len)) == NULL) {
+		} else if ((k = mdx_transform_fast(line, len, &o)) != 0)
+			;	/* raw Binance klines, mostly */
+		else if ((root = mdx_json_parse(doc, line, len)) == NULL) {
 			snprintf(err, sizeof(err), "bad record: not JSON: %s",
 			    mdx_json_error(doc));
 			k = -1;
