@@ -764,6 +764,9 @@ fws(const char *p, const char *end)
 #define HOT static inline
 #endif
 
+#if defined(__SSE2__) && defined(__BYTE_ORDER__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define FAST_DIGITS 1
 static const uint64_t fp10[] = {
 	1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
 	10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL,
@@ -772,9 +775,6 @@ static const uint64_t fp10[] = {
 	100000000000000000ULL, 1000000000000000000ULL
 };
 
-#if defined(__SSE2__) && defined(__BYTE_ORDER__) && \
-    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define FAST_DIGITS 1
 /*
  * The value of the n digits at s (n <= 8), eight bytes at s readable:
  * the digits go to the top of a word, the bytes after them are shifted out
