@@ -80,6 +80,8 @@ printf 'awk one-pass (peer)    %10s candles/s  (%.2f s; %s candles per CPU secon
 printf 'ratio mdx/awk          %10.2f  (CPU time: %.2f)\n' "$(calc "$da / $dm")" "$(calc "$ca / $cm")"
 rm -f "$T/in.nd" "$T/c0.nd" "$T/mdx.out" "$T/awk.out"
 fi
+# The stream part alone needs no PostgreSQL.
+part full || part incremental || exit 0
 
 # ------------------------------------------------------------------------
 pg_start >/dev/null

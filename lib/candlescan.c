@@ -729,8 +729,9 @@ canon_dec(const char *s, const char *p, const char *e, mdx_dec *d)
 {
 	const char *v = p;
 	__m128i x, t;
+	uint64_t iw, fw;
 	unsigned qm, dm, dg, mask;
-	int neg, n, k;
+	int neg, n, k, f;
 
 	neg = p < e && *p == '-';
 	p += neg;
@@ -756,9 +757,31 @@ canon_dec(const char *s, const char *p, const char *e, mdx_dec *d)
 		k = __builtin_ctz(dm);
 		if (k == 0 || k == n - 1)
 			return canon_dec_scalar(v, e, d);
-		d->coef = (__int128)(digits_before(p + k, k) *
-		    pow10_15[n - k - 1] + digits_before(p + n, n - k - 1));
-		d->scale = n - k - 1;
+		f = n - k - 1;
+		if (n <= 9) {
+			/*
+			 * Eight digits or fewer: the integer digits move
+			 * down next to the fraction's in one word, and one
+			 * conversion makes the number.
+			 */
+			memcpy(&iw, p + k - 8, 8);
+			memcpy(&fw, p + n - 8, 8);
+			iw = (iw & (~UINT64_C(0) << (8 * (8 - k)))) >> (8 * f);
+			fw &= ~UINT64_C(0) << (8 * (8 - f));
+			d->coef = (__int128)eight_digits(iw | fw);
+		} else if (k <= 8 && f <= 8) {
+			/* Up to eight digits each side (volumes): one
+			 * conversion each. */
+			memcpy(&iw, p + k - 8, 8);
+			memcpy(&fw, p + n - 8, 8);
+			iw &= ~UINT64_C(0) << (8 * (8 - k));
+			fw &= ~UINT64_C(0) << (8 * (8 - f));
+			d->coef = (__int128)(eight_digits(iw) * pow10_15[f] +
+			    eight_digits(fw));
+		} else
+			d->coef = (__int128)(digits_before(p + k, k) *
+			    pow10_15[f] + digits_before(p + n, f));
+		d->scale = f;
 	}
 	if (neg)
 		d->coef = -d->coef;

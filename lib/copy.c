@@ -1,7 +1,9 @@
 /*
- * copy.c - fields of PostgreSQL's COPY text format, for the programs that
- * bulk-load the warehouse (mdx-load, mdx-aggregate, mdx-indicators).
+ * copy.c - fields of PostgreSQL's COPY text and binary formats, for the
+ * programs that bulk-load the warehouse (mdx-load, mdx-aggregate,
+ * mdx-indicators).
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "mdx.h"
@@ -48,4 +50,136 @@ mdx_copy_dec(struct mdx_buf *b, const mdx_dec *d, int present)
 		mdx_dec_add_to_buf(b, d);
 	else
 		mdx_buf_add(b, "\\N", 2);
+}
+
+/*
+ * The binary fields are written in place: room() makes space for a whole
+ * field at once, and the helpers store its bytes big-endian.
+ */
+static unsigned char *
+room(struct mdx_buf *b, size_t n)
+{
+	unsigned char *p;
+
+	mdx_buf_grow(b, n);
+	p = (unsigned char *)b->data + b->len;
+	b->len += n;
+	return p;
+}
+
+static unsigned char *
+be16(unsigned char *p, uint16_t v)
+{
+	p[0] = (unsigned char)(v >> 8);
+	p[1] = (unsigned char)v;
+	return p + 2;
+}
+
+static unsigned char *
+be32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+	return p + 4;
+}
+
+static unsigned char *
+be64(unsigned char *p, uint64_t v)
+{
+	p = be32(p, (uint32_t)(v >> 32));
+	return be32(p, (uint32_t)v);
+}
+
+void
+mdx_copy_bin_row(struct mdx_buf *b, int nfields)
+{
+	be16(room(b, 2), (uint16_t)nfields);
+}
+
+void
+mdx_copy_bin_null(struct mdx_buf *b)
+{
+	be32(room(b, 4), UINT32_MAX);
+}
+
+void
+mdx_copy_bin_int8(struct mdx_buf *b, int64_t v)
+{
+	be64(be32(room(b, 12), 8), (uint64_t)v);
+}
+
+void
+mdx_copy_bin_int4(struct mdx_buf *b, int32_t v)
+{
+	be32(be32(room(b, 8), 4), (uint32_t)v);
+}
+
+void
+mdx_copy_bin_bool(struct mdx_buf *b, int v)
+{
+	*be32(room(b, 5), 1) = v ? 1 : 0;
+}
+
+void
+mdx_copy_bin_text(struct mdx_buf *b, const char *s, size_t n)
+{
+	memcpy(be32(room(b, 4 + n), (uint32_t)n), s, n);
+}
+
+/* PostgreSQL's epoch, 2000-01-01T00:00:00Z, in Unix milliseconds; a
+ * timestamptz counts microseconds from it. */
+#define PG_EPOCH_MS INT64_C(946684800000)
+
+void
+mdx_copy_bin_time(struct mdx_buf *b, mdx_time t)
+{
+	be64(be32(room(b, 12), 8), (uint64_t)((t - PG_EPOCH_MS) * 1000));
+}
+
+/*
+ * The numeric's digits are base 10000, the first one weighing
+ * 10000^weight, grouped from the decimal point.  The coefficient is split
+ * into those groups from its low end: the lowest group takes the digits
+ * below the first multiple of 4 fractional places, scaled up, so that the
+ * coefficient itself never has to grow.  Most coefficients fit in 64 bits,
+ * where division is cheap.
+ */
+void
+mdx_copy_bin_dec(struct mdx_buf *b, const mdx_dec *d)
+{
+	static const uint16_t p10[4] = { 1, 10, 100, 1000 };
+	unsigned __int128 mag;
+	uint64_t m64;
+	uint16_t g[16];
+	unsigned char *p;
+	int n = 0, lo, fg, pad, i;
+
+	mag = d->coef < 0 ? -(unsigned __int128)d->coef :
+	    (unsigned __int128)d->coef;
+	pad = (4 - d->scale % 4) % 4;
+	fg = (d->scale + pad) / 4;
+	if (pad > 0) {
+		g[n++] = (uint16_t)(mag % p10[4 - pad] * p10[pad]);
+		mag /= p10[4 - pad];
+	}
+	while (mag > UINT64_MAX) {
+		g[n++] = (uint16_t)(mag % 10000);
+		mag /= 10000;
+	}
+	for (m64 = (uint64_t)mag; m64 > 0 || n < fg; m64 /= 10000)
+		g[n++] = (uint16_t)(m64 % 10000);
+	while (n > 0 && g[n - 1] == 0)
+		n--;
+	for (lo = 0; lo < n && g[lo] == 0; lo++)
+		;
+	p = room(b, 12 + 2 * (size_t)(n - lo));
+	p = be32(p, (uint32_t)(8 + 2 * (n - lo)));
+	p = be16(p, (uint16_t)(n - lo));
+	p = be16(p, (uint16_t)(int16_t)(n > lo ? n - 1 - fg : 0));
+	p = be16(p, n > lo && d->coef < 0 ? 0x4000 : 0);
+	p = be16(p, (uint16_t)d->scale);
+	for (i = n - 1; i >= lo; i--)
+		p = be16(p, g[i]);
 }

@@ -10,6 +10,7 @@
  * text format and everything else goes as parameters.
  */
 #include <inttypes.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@ struct entry {
 	mdx_time fetched_at;
 	size_t off;
 	uint32_t len;
+	int32_t month;		/* year * 12 + month - 1 of open_time */
 	uint8_t closed, has_fetched;
 	uint8_t state;		/* ST_NEW, ST_SAME, ST_DIFFERS */
 	int32_t next;		/* hash chain */
@@ -35,6 +37,19 @@ struct entry {
 
 /* What a batch candle is against the stored one (see compare_stored()). */
 enum { ST_NEW, ST_SAME, ST_DIFFERS };
+
+#define M_ALL ((1u << ST_NEW) | (1u << ST_SAME) | (1u << ST_DIFFERS))
+#define M_CHANGED ((1u << ST_NEW) | (1u << ST_DIFFERS))
+
+/* A new candle of a batch, sorted by month, series and time for the COPYs
+ * into the partitions and the change log (see copy_new()). */
+struct newrow {
+	int32_t month;
+	int32_t ix;		/* its entry */
+	int64_t iid;
+	const struct mdx_interval *iv;
+	mdx_time t;
+};
 
 /* The instrument cache: (exchange, market, symbol) -> instrument_id. */
 struct inst {
@@ -58,6 +73,7 @@ struct batch {
 	int32_t need[MONTHS_MAX]; /* the months (year * 12 + month - 1) */
 	size_t nneed;		/* of the batch's open times */
 	mdx_time mlo, mhi;	/* the last month seen: [mlo, mhi) */
+	int32_t mcur;		/* and its number */
 
 	struct series {		/* the series of the batch and their */
 		int64_t iid;	/* open_time ranges */
@@ -88,11 +104,17 @@ struct mdx_load {
 	struct batch *b;	/* the batch being filled */
 	struct batch *pend;	/* the batch whose COPY is under way */
 	unsigned long pend_ins;	/* the candles it inserts */
+	size_t pend_i, pend_n;	/* its rows nr[pend_i..pend_n) not yet sent */
+	unsigned tick;		/* candles read since the last pump() */
 	uint64_t mask;
 
 	struct inst *inst[INST_BUCKETS];
 	int32_t months[MONTHS_MAX]; /* months known to have a partition */
+	uint8_t direct[MONTHS_MAX]; /* and whether it is mdx.candle_YYYYMM */
 	size_t nmonths;
+
+	struct newrow *nr;	/* the new candles of a batch, sorted */
+	struct mdx_buf log;	/* their change log lines */
 
 	struct mdx_json_doc *doc;
 	struct mdx_candle cd;
@@ -126,6 +148,7 @@ static const char stage_sql[] =
 	" close, volume, quote_volume, trades, taker_buy_volume," \
 	" taker_buy_quote_volume, closed, origin, base_count, base_expected," \
 	" fetched_at, run_id"
+#define CANDLE_NCOLS 18
 
 /*
  * A batch is written in one of three ways, fastest first:
@@ -163,14 +186,13 @@ static const char stage_sql[] =
     " AND (" c ".fetched_at IS NULL OR " s ".fetched_at IS NULL" \
     " OR " s ".fetched_at >= " c ".fetched_at)"
 
-/* The stored candles in the batch's ranges, streamed row by row. */
+/* The stored candles in the batch's ranges, streamed row by row, in
+ * binary: the columns of a COPY row, in its order, up to fetched_at. */
 static const char stored_sql[] =
-    "SELECT c.instrument_id, c.interval,"
-    " (extract(epoch FROM c.open_time) * 1000)::bigint, c.open, c.high,"
+    "SELECT c.instrument_id, c.interval, c.open_time, c.open, c.high,"
     " c.low, c.close, c.volume, c.quote_volume, c.trades,"
     " c.taker_buy_volume, c.taker_buy_quote_volume, c.closed, c.origin,"
-    " c.base_count, c.base_expected,"
-    " (extract(epoch FROM c.fetched_at) * 1000)::bigint"
+    " c.base_count, c.base_expected, c.fetched_at"
     " FROM unnest($1::bigint[], $2::text[], $3::timestamptz[],"
     " $4::timestamptz[]) AS r(iid, iv, lo, hi)"
     " JOIN LATERAL (SELECT * FROM mdx.candle c"
@@ -333,6 +355,7 @@ die_db(struct mdx_load *l, PGresult *r, const char *what)
 }
 
 static void complete_pending(struct mdx_load *);
+static void pump(struct mdx_load *);
 
 static PGresult *
 check(struct mdx_load *l, PGresult *r, const char *what)
@@ -372,6 +395,7 @@ mdx_load_begin(PGconn *c, const char *args, size_t batch)
 		l->bat[k].bucket = mdx_calloc(nb, sizeof(*l->bat[k].bucket));
 		memset(l->bat[k].bucket, 0xff, nb * sizeof(*l->bat[k].bucket));
 	}
+	l->nr = mdx_calloc(l->batch, sizeof(*l->nr));
 	l->b = &l->bat[0];
 	l->mask = nb - 1;
 	l->doc = mdx_json_doc_new();
@@ -621,6 +645,8 @@ entry_hash(int64_t iid, const struct mdx_interval *iv, mdx_time t)
 /*
  * Notes the month of t as needed by the batch.  The month last noted is
  * kept as a range, so that a run of candles in one month costs a compare.
+ * Called before the candle joins the batch: a batch that has as many
+ * months as it can hold is written first.
  */
 static void
 need_month(struct mdx_load *l, mdx_time t)
@@ -631,17 +657,29 @@ need_month(struct mdx_load *l, mdx_time t)
 
 	mdx_time_split(t, &tm);
 	m = tm.year * 12 + tm.month - 1;
+	for (i = 0; i < l->b->nneed; i++)
+		if (l->b->need[i] == m)
+			break;
+	if (i == l->b->nneed) {
+		if (l->b->nneed == MONTHS_MAX)
+			mdx_load_flush(l);
+		l->b->need[l->b->nneed++] = m;
+	}
+	l->b->mcur = m;
 	l->b->mlo = mdx_time_join(tm.year, tm.month, 1, 0, 0, 0, 0);
 	if (tm.month == 12)
 		l->b->mhi = mdx_time_join(tm.year + 1, 1, 1, 0, 0, 0, 0);
 	else
 		l->b->mhi = mdx_time_join(tm.year, tm.month + 1, 1, 0, 0, 0, 0);
-	for (i = 0; i < l->b->nneed; i++)
-		if (l->b->need[i] == m)
-			return;
-	if (l->b->nneed == MONTHS_MAX)
-		mdx_load_flush(l);
-	l->b->need[l->b->nneed++] = m;
+}
+
+/* The name of month m's partition, as mdx.ensure_candle_partitions()
+ * makes it. */
+static void
+partition_name(int32_t m, char *buf, size_t bufsz)
+{
+	snprintf(buf, bufsz, "mdx.candle_%04d%02d", (int)(m / 12),
+	    (int)(m % 12 + 1));
 }
 
 /*
@@ -653,8 +691,9 @@ need_month(struct mdx_load *l, mdx_time t)
 static void
 ensure_partitions(struct mdx_load *l)
 {
-	char from[MDX_TIME_BUFSZ];
-	const char *p[2] = { from, from };
+	char from[MDX_TIME_BUFSZ], part[32];
+	const char *p[2] = { from, from }, *q[1] = { part };
+	PGresult *r;
 	size_t i, j;
 	int32_t m;
 
@@ -669,45 +708,79 @@ ensure_partitions(struct mdx_load *l)
 		    0), from);
 		PQclear(execp(l, "SELECT mdx.ensure_candle_partitions($1, $2)",
 		    2, p, "creating candle partitions"));
-		if (l->nmonths < MONTHS_MAX)
+		partition_name(m, part, sizeof(part));
+		r = execp(l, "SELECT EXISTS (SELECT 1 FROM pg_inherits"
+		    " WHERE inhrelid = to_regclass($1)"
+		    " AND inhparent = 'mdx.candle'::regclass)", 1, q,
+		    "finding candle partitions");
+		if (l->nmonths < MONTHS_MAX) {
+			l->direct[l->nmonths] = PQgetvalue(r, 0, 0)[0] == 't';
 			l->months[l->nmonths++] = m;
+		}
+		PQclear(r);
 	}
 	l->b->nneed = 0;
 }
 
-static void
-candle_line(struct mdx_buf *b, int64_t iid, const struct mdx_candle *c,
-    const char *run_id)
+/* Whether the candles of month m go straight into mdx.candle_YYYYMM. */
+static int
+month_direct(const struct mdx_load *l, int32_t m)
 {
-	mdx_buf_printf(b, "%" PRId64 "\t%s\t", iid, c->interval->code);
-	copy_time(b, c->open_time);
-	mdx_copy_dec(b, &c->open, 1);
-	mdx_copy_dec(b, &c->high, 1);
-	mdx_copy_dec(b, &c->low, 1);
-	mdx_copy_dec(b, &c->close, 1);
-	mdx_copy_dec(b, &c->volume, c->has & MDX_C_VOLUME);
-	mdx_copy_dec(b, &c->quote_volume, c->has & MDX_C_QUOTE_VOLUME);
+	size_t j;
+
+	for (j = 0; j < l->nmonths; j++)
+		if (l->months[j] == m)
+			return l->direct[j];
+	return 0;
+}
+
+/* A decimal field that may be absent. */
+static void
+bin_dec(struct mdx_buf *b, const mdx_dec *d, int present)
+{
+	if (present)
+		mdx_copy_bin_dec(b, d);
+	else
+		mdx_copy_bin_null(b);
+}
+
+/* The candle's COPY row, binary, in the order of CANDLE_COLS. */
+static void
+candle_row(struct mdx_buf *b, int64_t iid, const struct mdx_candle *c,
+    int64_t run_id)
+{
+	mdx_copy_bin_row(b, CANDLE_NCOLS);
+	mdx_copy_bin_int8(b, iid);
+	mdx_copy_bin_text(b, c->interval->code, strlen(c->interval->code));
+	mdx_copy_bin_time(b, c->open_time);
+	mdx_copy_bin_dec(b, &c->open);
+	mdx_copy_bin_dec(b, &c->high);
+	mdx_copy_bin_dec(b, &c->low);
+	mdx_copy_bin_dec(b, &c->close);
+	bin_dec(b, &c->volume, c->has & MDX_C_VOLUME);
+	bin_dec(b, &c->quote_volume, c->has & MDX_C_QUOTE_VOLUME);
 	if (c->has & MDX_C_TRADES)
-		mdx_buf_printf(b, "\t%" PRId64, c->trades);
+		mdx_copy_bin_int8(b, c->trades);
 	else
-		mdx_buf_add(b, "\t\\N", 3);
-	mdx_copy_dec(b, &c->taker_buy_volume, c->has & MDX_C_TAKER_BUY_VOLUME);
-	mdx_copy_dec(b, &c->taker_buy_quote_volume,
+		mdx_copy_bin_null(b);
+	bin_dec(b, &c->taker_buy_volume, c->has & MDX_C_TAKER_BUY_VOLUME);
+	bin_dec(b, &c->taker_buy_quote_volume,
 	    c->has & MDX_C_TAKER_BUY_QUOTE_VOLUME);
-	mdx_buf_addstr(b, c->closed ? "\tt\t" : "\tf\t");
-	mdx_buf_addstr(b, mdx_origin_name(c->origin));
-	if (c->has & MDX_C_BASE_COUNT)
-		mdx_buf_printf(b, "\t%d\t%d\t", c->base_count,
-		    c->base_expected);
-	else
-		mdx_buf_add(b, "\t\\N\t\\N\t", 7);
+	mdx_copy_bin_bool(b, c->closed);
+	mdx_copy_bin_text(b, mdx_origin_name(c->origin),
+	    strlen(mdx_origin_name(c->origin)));
+	if (c->has & MDX_C_BASE_COUNT) {
+		mdx_copy_bin_int4(b, c->base_count);
+		mdx_copy_bin_int4(b, c->base_expected);
+	} else {
+		mdx_copy_bin_null(b);
+		mdx_copy_bin_null(b);
+	}
 	if (c->has & MDX_C_FETCHED_AT)
-		copy_time(b, c->fetched_at);
+		mdx_copy_bin_time(b, c->fetched_at);
 	else
-		mdx_buf_add(b, "\\N", 2);
-	mdx_buf_addch(b, '\t');
-	mdx_buf_addstr(b, run_id);
-	mdx_buf_addch(b, '\n');
+		mdx_copy_bin_null(b);
+	mdx_copy_bin_int8(b, run_id);
 }
 
 /* Widens the open_time range of the candle's series in the batch. */
@@ -772,7 +845,7 @@ load_candle(struct mdx_load *l, const struct mdx_json *obj, char *err,
 			return 0;
 		/* The newcomer replaces it: its line goes at the end. */
 		e->off = l->b->copy.len;
-		candle_line(&l->b->copy, iid, c, l->run_id_s);
+		candle_row(&l->b->copy, iid, c, l->run_id);
 		e->len = (uint32_t)(l->b->copy.len - e->off);
 		e->closed = (uint8_t)c->closed;
 		e->fetched_at = c->fetched_at;
@@ -780,7 +853,11 @@ load_candle(struct mdx_load *l, const struct mdx_json *obj, char *err,
 		l->b->ndead++;
 		return 0;
 	}
+	if (l->b->nneed == 0 || c->open_time < l->b->mlo ||
+	    c->open_time >= l->b->mhi)
+		need_month(l, c->open_time);
 	e = &l->b->e[l->b->ne];
+	e->month = l->b->mcur;
 	e->iid = iid;
 	e->iv = c->interval;
 	e->open_time = c->open_time;
@@ -788,15 +865,14 @@ load_candle(struct mdx_load *l, const struct mdx_json *obj, char *err,
 	e->has_fetched = (c->has & MDX_C_FETCHED_AT) != 0;
 	e->closed = (uint8_t)c->closed;
 	e->off = l->b->copy.len;
-	candle_line(&l->b->copy, iid, c, l->run_id_s);
+	candle_row(&l->b->copy, iid, c, l->run_id);
 	e->len = (uint32_t)(l->b->copy.len - e->off);
 	e->next = l->b->bucket[h & l->mask];
 	l->b->bucket[h & l->mask] = (int32_t)l->b->ne;
-	if (l->b->nneed == 0 || c->open_time < l->b->mlo ||
-	    c->open_time >= l->b->mhi)
-		need_month(l, c->open_time);
 	note_series(l, iid, c->interval, c->open_time);
 	l->b->ne++;
+	if (l->pend != NULL && ++l->tick % 64 == 0)
+		pump(l);
 	if (l->b->ne == l->batch)
 		mdx_load_flush(l);
 	return 0;
@@ -909,19 +985,55 @@ unique_violation(const PGresult *r)
 }
 
 /*
- * Sends one COPY stream of lines: the whole buffer, or, with entries, the
- * lines of the entries whose state is in the mask (bits 1 << ST_*).  The
- * result is left for copy_result().
+ * Whether a failed COPY of new candles should be tried again through the
+ * upsert: a unique violation (a concurrent writer), or a check violation,
+ * which a row outside its partition's bounds raises (a partition made by
+ * hand).  A candle that breaks a real constraint fails the upsert too.
+ */
+static int
+soft_failure(const PGresult *r)
+{
+	const char *st;
+
+	st = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	return st != NULL && (strcmp(st, "23505") == 0 ||
+	    strcmp(st, "23514") == 0);
+}
+
+/* Starts a COPY; a binary one (bin) gets its header. */
+static void
+copy_start(struct mdx_load *l, const char *sql, int bin)
+{
+	PQclear(check(l, PQexec(l->c, sql), "starting COPY"));
+	if (bin && PQputCopyData(l->c, MDX_COPY_BIN_HEADER,
+	    MDX_COPY_BIN_HEADER_LEN) != 1)
+		die_db(l, NULL, "sending COPY data");
+}
+
+/* Ends a COPY; a binary one (bin) gets its trailer. */
+static void
+copy_end(struct mdx_load *l, int bin)
+{
+	if (bin && PQputCopyData(l->c, MDX_COPY_BIN_TRAILER,
+	    MDX_COPY_BIN_TRAILER_LEN) != 1)
+		die_db(l, NULL, "sending COPY data");
+	if (PQputCopyEnd(l->c, NULL) != 1)
+		die_db(l, NULL, "ending COPY");
+}
+
+/*
+ * Sends one COPY stream of rows: the whole buffer, or, with entries, the
+ * rows of the entries whose state is in the mask (bits 1 << ST_*); binary
+ * rows (candles) when bin is set, else text lines.  The result is left
+ * for copy_result().
  */
 static void
-copy_send(struct mdx_load *l, const char *sql, const char *data, size_t len,
-    const struct entry *e, size_t ne, unsigned mask)
+copy_send(struct mdx_load *l, const char *sql, int bin, const char *data,
+    size_t len, const struct entry *e, size_t ne, unsigned mask)
 {
-	PGresult *r;
 	size_t i, chunk;
 
-	r = check(l, PQexec(l->c, sql), "starting COPY");
-	PQclear(r);
+	copy_start(l, sql, bin);
 	if (e == NULL) {
 		for (i = 0; i < len; i += chunk) {
 			chunk = len - i < 1048576 ? len - i : 1048576;
@@ -935,8 +1047,7 @@ copy_send(struct mdx_load *l, const char *sql, const char *data, size_t len,
 			    (int)e[i].len) != 1)
 				die_db(l, NULL, "sending COPY data");
 	}
-	if (PQputCopyEnd(l->c, NULL) != 1)
-		die_db(l, NULL, "ending COPY");
+	copy_end(l, bin);
 }
 
 /*
@@ -952,7 +1063,7 @@ copy_result(struct mdx_load *l, int soft)
 
 	r = PQgetResult(l->c);
 	if (soft && r != NULL && PQresultStatus(r) == PGRES_FATAL_ERROR &&
-	    unique_violation(r)) {
+	    soft_failure(r)) {
 		PQclear(r);
 		ret = -1;
 	} else {
@@ -965,10 +1076,10 @@ copy_result(struct mdx_load *l, int soft)
 }
 
 static int
-copy_in(struct mdx_load *l, const char *sql, const char *data, size_t len,
-    const struct entry *e, size_t ne, unsigned mask, int soft)
+copy_in(struct mdx_load *l, const char *sql, int bin, const char *data,
+    size_t len, const struct entry *e, size_t ne, unsigned mask, int soft)
 {
-	copy_send(l, sql, data, len, e, ne, mask);
+	copy_send(l, sql, bin, data, len, e, ne, mask);
 	return copy_result(l, soft);
 }
 
@@ -987,39 +1098,65 @@ upsert_counts(struct mdx_load *l, const char *sql, int nparam,
 	PQclear(r);
 }
 
-/* Field i (0-based) of a COPY line, without copying. */
-static const char *
-field(const char *line, int i, size_t *n)
+static uint64_t
+get_be(const unsigned char *p, int n)
 {
-	const char *p = line, *t;
+	uint64_t v = 0;
 
-	while (i-- > 0)
-		p = strchr(p, '\t') + 1;
-	t = p + strcspn(p, "\t\n");
-	*n = t - p;
-	return p;
+	while (n-- > 0)
+		v = v << 8 | *p++;
+	return v;
 }
 
-/* Whether a stored value (PQ text, or NULL) and a COPY field are equal:
- * numerically for decimals, as text otherwise. */
-static int
-same_value(const PGresult *r, int row, int col, const char *f, size_t n,
-    int decimal)
+/* A timestamptz in binary as Unix milliseconds. */
+static mdx_time
+bin_time(const char *p)
 {
-	mdx_dec a, b;
+	return mdx_floordiv((int64_t)get_be((const unsigned char *)p, 8),
+	    1000) + INT64_C(946684800000);
+}
+
+/* Field i (0-based) of a binary COPY row, without copying: its value, and
+ * its length in *n (-1 for NULL). */
+static const char *
+field(const char *row, int i, int32_t *n)
+{
+	const unsigned char *p = (const unsigned char *)row + 2;
+
+	for (;;) {
+		*n = (int32_t)get_be(p, 4);
+		p += 4;
+		if (i-- == 0)
+			return (const char *)p;
+		if (*n > 0)
+			p += *n;
+	}
+}
+
+/*
+ * Whether a stored value (binary, or NULL) and a COPY row's field are
+ * equal: numerically for numerics, byte for byte otherwise.  Both sides
+ * write a numeric's digits without leading or trailing zero digits, so
+ * two equal numbers differ at most in their display scale (the 16 bits
+ * after ndigits, weight and sign).
+ */
+static int
+same_value(const PGresult *r, int row, int col, const char *f, int32_t n,
+    int numeric)
+{
 	const char *v;
+	int len;
 
 	if (PQgetisnull(r, row, col))
-		return n == 2 && memcmp(f, "\\N", 2) == 0;
-	if (n == 2 && memcmp(f, "\\N", 2) == 0)
+		return n == -1;
+	len = PQgetlength(r, row, col);
+	if (n != len)
 		return 0;
 	v = PQgetvalue(r, row, col);
-	if (!decimal)
-		return strlen(v) == n && memcmp(v, f, n) == 0;
-	if (mdx_dec_parse(&a, v, strlen(v)) != MDX_DEC_OK ||
-	    mdx_dec_parse(&b, f, n) != MDX_DEC_OK)
-		return 0;
-	return mdx_dec_cmp(&a, &b) == 0;
+	if (!numeric)
+		return memcmp(v, f, len) == 0;
+	return len >= 8 && memcmp(v, f, 6) == 0 &&
+	    memcmp(v + 8, f + 8, len - 8) == 0;
 }
 
 /*
@@ -1036,13 +1173,13 @@ compare_stored(struct mdx_load *l, size_t *nsame)
 	    MDX_BUF_INIT };
 	static const int dec[13] = { 1, 1, 1, 1, 1, 1, 0, 1, 1, 0, 0, 0, 0 };
 	const struct mdx_interval *iv;
-	char tb[MDX_TIME_BUFSZ];
-	const char *p[4], *line, *f;
+	char tb[MDX_TIME_BUFSZ], code[8];
+	const char *p[4], *row, *f;
 	struct entry *e;
 	PGresult *r, *rest;
-	size_t i, n, ndiff = 0;
-	int64_t iid, t, fa;
-	int32_t j;
+	size_t i, ndiff = 0;
+	int64_t iid, t;
+	int32_t j, n;
 	int k, differs, done;
 
 	for (i = 0; i < l->b->ne; i++)
@@ -1065,7 +1202,7 @@ compare_stored(struct mdx_load *l, size_t *nsame)
 		mdx_buf_addch(&a[k], '}');
 		p[k] = a[k].data;
 	}
-	if (!PQsendQueryParams(l->c, stored_sql, 4, NULL, p, NULL, NULL, 0) ||
+	if (!PQsendQueryParams(l->c, stored_sql, 4, NULL, p, NULL, NULL, 1) ||
 	    !PQsetSingleRowMode(l->c))
 		die_db(l, NULL, "reading stored candles");
 	for (k = 0; k < 4; k++)
@@ -1082,9 +1219,12 @@ compare_stored(struct mdx_load *l, size_t *nsame)
 				PQclear(rest);
 			die_db(l, r, "reading stored candles");
 		}
-		iid = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-		iv = mdx_interval_lookup(PQgetvalue(r, 0, 1));
-		t = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
+		iid = (int64_t)get_be((const unsigned char *)PQgetvalue(r, 0,
+		    0), 8);
+		snprintf(code, sizeof(code), "%.*s", PQgetlength(r, 0, 1),
+		    PQgetvalue(r, 0, 1));
+		iv = mdx_interval_lookup(code);
+		t = bin_time(PQgetvalue(r, 0, 2));
 		e = NULL;
 		j = l->b->bucket[entry_hash(iid, iv, t) & l->mask];
 		for (; j != -1; j = l->b->e[j].next)
@@ -1097,22 +1237,23 @@ compare_stored(struct mdx_load *l, size_t *nsame)
 			PQclear(r);
 			continue;
 		}
-		line = l->b->copy.data + e->off;
+		row = l->b->copy.data + e->off;
 		differs = 0;
+		f = field(row, 3, &n);
 		for (k = 0; k < 13 && !differs; k++) {
-			f = field(line, 3 + k, &n);
 			if (!same_value(r, 0, 3 + k, f, n, dec[k]))
 				differs = 1;
+			f += n > 0 ? n : 0;
+			n = (int32_t)get_be((const unsigned char *)f, 4);
+			f += 4;
 		}
 		/* The stored one wins: closed against open, or fetched
 		 * later. */
-		if (differs && PQgetvalue(r, 0, 12)[0] == 't' && !e->closed)
+		if (differs && PQgetvalue(r, 0, 12)[0] == 1 && !e->closed)
 			differs = 0;
-		if (differs && e->has_fetched && !PQgetisnull(r, 0, 16)) {
-			fa = strtoll(PQgetvalue(r, 0, 16), NULL, 10);
-			if (e->fetched_at < fa)
-				differs = 0;
-		}
+		if (differs && e->has_fetched && !PQgetisnull(r, 0, 16) &&
+		    e->fetched_at < bin_time(PQgetvalue(r, 0, 16)))
+			differs = 0;
 		e->state = differs ? ST_DIFFERS : ST_SAME;
 		if (differs)
 			ndiff++;
@@ -1125,11 +1266,174 @@ compare_stored(struct mdx_load *l, size_t *nsame)
 	return ndiff;
 }
 
+static int
+newrow_cmp(const void *a, const void *b)
+{
+	const struct newrow *x = a, *y = b;
+
+	if (x->month != y->month)
+		return x->month < y->month ? -1 : 1;
+	if (x->iid != y->iid)
+		return x->iid < y->iid ? -1 : 1;
+	if (x->iv != y->iv)
+		return (uintptr_t)x->iv < (uintptr_t)y->iv ? -1 : 1;
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return 0;
+}
+
+/* Sends the COPY lines of the new candles nr[0..n). */
+static void
+copy_send_new(struct mdx_load *l, const char *sql, const struct newrow *nr,
+    size_t n)
+{
+	const struct entry *e;
+	size_t i;
+
+	copy_start(l, sql, 1);
+	for (i = 0; i < n; i++) {
+		e = &l->b->e[nr[i].ix];
+		if (PQputCopyData(l->c, l->b->copy.data + e->off,
+		    (int)e->len) != 1)
+			die_db(l, NULL, "sending COPY data");
+	}
+	copy_end(l, 1);
+}
+
+/*
+ * The change log lines of the new candles nr[0..n), all of one month: one
+ * line per instrument, interval and hour, as the statement triggers of
+ * mdx.candle write them (sql/020_aggregate.sql).
+ */
+static void
+log_lines(struct mdx_buf *b, const struct newrow *nr, size_t n)
+{
+	char tb[MDX_TIME_BUFSZ];
+	int64_t hour;
+	size_t i, j;
+
+	for (i = 0; i < n; i = j) {
+		hour = mdx_floordiv(nr[i].t, MDX_MS_HOUR);
+		for (j = i + 1; j < n && nr[j].iid == nr[i].iid &&
+		    nr[j].iv == nr[i].iv &&
+		    mdx_floordiv(nr[j].t, MDX_MS_HOUR) == hour; j++)
+			;
+		mdx_buf_printf(b, "%" PRId64 "\t%s\t", nr[i].iid,
+		    nr[i].iv->code);
+		mdx_buf_add(b, tb, (size_t)mdx_time_format(nr[i].t, tb));
+		mdx_buf_addch(b, '\t');
+		mdx_buf_add(b, tb, (size_t)mdx_time_format(nr[j - 1].t, tb));
+		mdx_buf_printf(b, "\t%zu\n", j - i);
+	}
+}
+
+/*
+ * Sends more rows of the COPY under way, as much as the connection takes
+ * without waiting (the rows go 64 kB at a time).  Called as candles are
+ * read, so the server works on one batch while the next is parsed: sent
+ * all at once, a batch would fill the socket and the program would wait
+ * until the server had taken in nearly all of it.
+ */
+static void
+pump(struct mdx_load *l)
+{
+	struct pollfd pfd;
+	const struct entry *e;
+	size_t sent;
+
+	while (l->pend != NULL && l->pend_i < l->pend_n) {
+		pfd.fd = PQsocket(l->c);
+		pfd.events = POLLOUT;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, 0) != 1 || (pfd.revents & POLLOUT) == 0)
+			return;
+		for (sent = 0; sent < 65536 && l->pend_i < l->pend_n;
+		    l->pend_i++) {
+			e = &l->pend->e[l->nr[l->pend_i].ix];
+			if (PQputCopyData(l->c, l->pend->copy.data + e->off,
+			    (int)e->len) != 1)
+				die_db(l, NULL, "sending COPY data");
+			sent += e->len;
+		}
+	}
+}
+
+/*
+ * Writes the new candles of the batch (state ST_NEW) with COPY straight
+ * into their monthly partitions, and their entries of the change log
+ * mdx.candle_change.  Statement triggers on the partitioned mdx.candle
+ * would log them too, but only at a high price: with transition tables on
+ * a partitioned table, PostgreSQL inserts row by row (no multi-insert) and
+ * keeps every row a second time for the trigger.  A COPY into a partition
+ * fires no trigger of mdx.candle, so the program writes the same log
+ * entries itself, in the same transaction.  A month whose partition is not
+ * mdx.candle_YYYYMM goes through mdx.candle and its triggers.
+ *
+ * The log is written first and the last COPY is left under way when
+ * may_pend is set (returns 1; complete_pending() finishes it).  Returns 0
+ * when done, -1 when a COPY failed softly (see soft_failure()).
+ */
+static int
+copy_new(struct mdx_load *l, int may_pend)
+{
+	struct newrow *nr = l->nr;
+	struct entry *e;
+	char part[32], sql[sizeof(CANDLE_COLS) + 96];
+	size_t i, j, n = 0;
+	int sorted = 1;
+
+	for (i = 0; i < l->b->ne; i++) {
+		e = &l->b->e[i];
+		if (e->state != ST_NEW)
+			continue;
+		nr[n].month = e->month;
+		nr[n].ix = (int32_t)i;
+		nr[n].iid = e->iid;
+		nr[n].iv = e->iv;
+		nr[n].t = e->open_time;
+		if (n > 0 && sorted && newrow_cmp(&nr[n - 1], &nr[n]) > 0)
+			sorted = 0;
+		n++;
+	}
+	if (!sorted)
+		qsort(nr, n, sizeof(*nr), newrow_cmp);
+	mdx_buf_reset(&l->log);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && nr[j].month == nr[i].month; j++)
+			;
+		if (month_direct(l, nr[i].month))
+			log_lines(&l->log, nr + i, j - i);
+	}
+	if (l->log.len > 0)
+		copy_in(l, "COPY mdx.candle_change (instrument_id, interval,"
+		    " from_time, to_time, rows) FROM STDIN", 0, l->log.data,
+		    l->log.len, NULL, 0, M_ALL, 0);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && nr[j].month == nr[i].month; j++)
+			;
+		if (month_direct(l, nr[i].month))
+			partition_name(nr[i].month, part, sizeof(part));
+		else
+			snprintf(part, sizeof(part), "mdx.candle");
+		snprintf(sql, sizeof(sql), "COPY %s (" CANDLE_COLS
+		    ") FROM STDIN (FORMAT binary)", part);
+		if (j == n && may_pend) {
+			copy_start(l, sql, 1);
+			l->pend = l->b;
+			l->pend_i = i;
+			l->pend_n = n;
+			pump(l);
+			return 1;
+		}
+		copy_send_new(l, sql, nr + i, j - i);
+		if (copy_result(l, 1) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 enum way { WAY_COMPARE, WAY_MERGE, WAY_UPSERT };
 
-#define M_ALL ((1u << ST_NEW) | (1u << ST_SAME) | (1u << ST_DIFFERS))
-#define M_NEW (1u << ST_NEW)
-#define M_CHANGED ((1u << ST_NEW) | (1u << ST_DIFFERS))
 
 /* Merges the staged candles (see above): sets the inserted and revised
  * counts, or returns -1 after a unique violation. */
@@ -1216,31 +1520,28 @@ write_batch(struct mdx_load *l, enum way way)
 	PQclear(check(l, PQexec(l->c, "BEGIN"), "starting a batch"));
 	if (l->b->ne > 0 && way == WAY_COMPARE) {
 		ndiff = compare_stored(l, &nsame);
-		if (ndiff == 0 && nsame < l->b->ne && l->b->nd == 0) {
-			copy_send(l, "COPY mdx.candle (" CANDLE_COLS
-			    ") FROM STDIN", l->b->copy.data, l->b->copy.len,
-			    l->b->e, l->b->ne, M_NEW);
-			l->pend = l->b;
-			l->pend_ins = l->b->ne - nsame;
-			return 1;
-		} else if (ndiff == 0 && nsame < l->b->ne) {
-			if (copy_in(l, "COPY mdx.candle (" CANDLE_COLS
-			    ") FROM STDIN", l->b->copy.data, l->b->copy.len,
-			    l->b->e, l->b->ne, M_NEW, 1) != 0)
+		if (ndiff == 0 && nsame < l->b->ne) {
+			switch (copy_new(l, l->b->nd == 0)) {
+			case 1:
+				l->pend = l->b;
+				l->pend_ins = l->b->ne - nsame;
+				return 1;
+			case -1:
 				goto collided;
+			}
 			ins = l->b->ne - nsame;
 		} else if (ndiff > 0) {
-			copy_in(l, "COPY pg_temp.mdx_stage_candle FROM STDIN",
-			    l->b->copy.data, l->b->copy.len, l->b->e, l->b->ne,
-			    M_CHANGED, 0);
+			copy_in(l, "COPY pg_temp.mdx_stage_candle FROM STDIN"
+			    " (FORMAT binary)", 1, l->b->copy.data,
+			    l->b->copy.len, l->b->e, l->b->ne, M_CHANGED, 0);
 			if (merge_staged(l, &ins, &rev) != 0)
 				goto collided;
 		}
 	} else if (l->b->ne > 0) {
 		for (i = 0; i < l->b->ne; i++)
 			l->b->e[i].state = ST_NEW;
-		copy_in(l, "COPY pg_temp.mdx_stage_candle FROM STDIN",
-		    l->b->copy.data, l->b->copy.len,
+		copy_in(l, "COPY pg_temp.mdx_stage_candle FROM STDIN"
+		    " (FORMAT binary)", 1, l->b->copy.data, l->b->copy.len,
 		    l->b->ndead > 0 ? l->b->e : NULL, l->b->ne, M_ALL, 0);
 		if (way == WAY_MERGE) {
 			if (merge_staged(l, &ins, &rev) != 0)
@@ -1250,7 +1551,7 @@ write_batch(struct mdx_load *l, enum way way)
 			    "writing candles");
 	}
 	if (l->b->nd > 0) {
-		copy_in(l, "COPY pg_temp.mdx_stage_depth FROM STDIN",
+		copy_in(l, "COPY pg_temp.mdx_stage_depth FROM STDIN", 0,
 		    l->b->dcopy.data, l->b->dcopy.len, NULL, 0, M_ALL, 0);
 		upsert_counts(l, upsert_depth_sql, 1, &dins, &drev,
 		    "writing depth snapshots");
@@ -1273,12 +1574,20 @@ collided:
 static void
 complete_pending(struct mdx_load *l)
 {
+	const struct entry *e;
 	struct batch *cur;
 
 	if (l->pend == NULL)
 		return;
 	cur = l->b;
 	l->b = l->pend;
+	for (; l->pend_i < l->pend_n; l->pend_i++) {
+		e = &l->b->e[l->nr[l->pend_i].ix];
+		if (PQputCopyData(l->c, l->b->copy.data + e->off,
+		    (int)e->len) != 1)
+			die_db(l, NULL, "sending COPY data");
+	}
+	copy_end(l, 1);
 	l->pend = NULL;
 	if (copy_result(l, 1) == 0)
 		finish_batch(l, l->pend_ins, 0, 0, 0);
@@ -1396,6 +1705,8 @@ mdx_load_free(struct mdx_load *l)
 		mdx_buf_free(&l->bat[b].copy);
 		mdx_buf_free(&l->bat[b].dcopy);
 	}
+	free(l->nr);
+	mdx_buf_free(&l->log);
 	mdx_buf_free(&l->tmp);
 	mdx_buf_free(&l->json);
 	mdx_json_doc_free(l->doc);

@@ -394,6 +394,14 @@ drop_bucket(struct mdx_rollup *r, struct target *t, size_t i)
     ((unsigned __int128)1 << 123))
 
 static void
+sum_dec(mdx_dec *acc, const mdx_dec *v, const struct series *s)
+{
+	if (mdx_dec_add(acc, acc, v) != MDX_DEC_OK)
+		mdx_die(MDX_EX_DATAERR, "a sum overflows 38 digits in \"%s\"",
+		    s->name.symbol);
+}
+
+static inline void
 sum(mdx_dec *acc, const mdx_dec *v, const struct series *s)
 {
 	/*
@@ -401,13 +409,10 @@ sum(mdx_dec *acc, const mdx_dec *v, const struct series *s)
 	 * well below 10^38 is the plain sum of the coefficients, which is
 	 * what mdx_dec_add() gives, without its calls.
 	 */
-	if (acc->scale == v->scale && SMALL(acc->coef) && SMALL(v->coef)) {
+	if (acc->scale == v->scale && SMALL(acc->coef) && SMALL(v->coef))
 		acc->coef += v->coef;
-		return;
-	}
-	if (mdx_dec_add(acc, acc, v) != MDX_DEC_OK)
-		mdx_die(MDX_EX_DATAERR, "a sum overflows 38 digits in \"%s\"",
-		    s->name.symbol);
+	else
+		sum_dec(acc, v, s);
 }
 
 /* mdx_dec_cmp(), without the call when the scales agree (as the prices of
@@ -691,7 +696,8 @@ mdx_rollup_add(struct mdx_rollup *r, const struct mdx_candle *c,
 			return MDX_ROLLUP_DUP;
 		}
 	} else {
-		resolve_upto(r, s, x - r->o.window);
+		if (x - r->o.window > s->resolved)
+			resolve_upto(r, s, x - r->o.window);
 		if (x - s->hi > s->rmask)
 			memset(s->ring, 0, (size_t)(s->rmask + 1) / 8);
 		else

@@ -11,6 +11,9 @@
  * themselves come from the engine of the stream mode (lib/rollup.c), fed
  * with COPY, so both modes compute the same thing the same way.
  */
+#include <sys/select.h>
+
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +24,12 @@
 
 /* The advisory lock that lets one mdx-aggregate --db run at a time. */
 #define AGG_LOCK_KEY "74519824"
+/*
+ * The reader connection reads in index order only (see read_fresh); it
+ * runs nothing else.
+ */
+#define INDEX_ORDER_SET "SET enable_seqscan = off; " \
+    "SET enable_bitmapscan = off; SET enable_sort = off"
 /* Changed ranges this close together are checked for gaps in one go. */
 #define GAP_MERGE_MS MDX_MS_DAY
 
@@ -41,6 +50,8 @@ ilist_add(struct ilist *l, int64_t v)
 
 struct ctx {
 	PGconn *c;
+	/* A second connection that reads source rows (see read_fresh). */
+	PGconn *c2;
 	const struct mdx_agg_db *o;
 	const struct mdx_interval *base;
 	char run[24];
@@ -71,6 +82,12 @@ static void
 qq(struct ctx *x, const char *sql)
 {
 	PQclear(mdx_db_exec(x->c, sql));
+}
+
+static void
+qq2(struct ctx *x, const char *sql)
+{
+	PQclear(mdx_db_exec(x->c2, sql));
 }
 
 static PGresult *
@@ -133,14 +150,24 @@ static int64_t
 snapshot_seq(struct ctx *x)
 {
 	PGresult *r;
-	int64_t seq;
+	int64_t seq = -1;
 
-	qq(x, "BEGIN");
-	qq(x, "LOCK TABLE mdx.candle_change IN SHARE MODE");
-	r = q(x, "SELECT coalesce(max(seq), 0) FROM mdx.candle_change");
-	seq = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-	PQclear(r);
-	qq(x, "COMMIT");
+	/* One round trip: an incremental run does this once per job. */
+	if (PQsendQuery(x->c, "BEGIN; LOCK TABLE mdx.candle_change IN SHARE "
+	    "MODE; SELECT coalesce(max(seq), 0) FROM mdx.candle_change; "
+	    "COMMIT") != 1)
+		mdx_die(mdx_db_error_status(x->c, NULL), "warehouse error: %s",
+		    PQerrorMessage(x->c));
+	while ((r = PQgetResult(x->c)) != NULL) {
+		if (PQresultStatus(r) == PGRES_TUPLES_OK)
+			seq = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		else if (PQresultStatus(r) != PGRES_COMMAND_OK)
+			mdx_die(mdx_db_error_status(x->c, r),
+			    "warehouse error: %s", PQresultErrorMessage(r));
+		PQclear(r);
+	}
+	if (seq < 0)
+		mdx_die(MDX_EX_FAIL, "warehouse error: no change log position");
 	return seq;
 }
 
@@ -202,21 +229,37 @@ fresh_instruments(struct ctx *x, const char *iv, const char *job,
     const char *src, struct ilist *out)
 {
 	const char *p[4] = { iv, job, src, x->base->code };
+	struct mdx_buf arr = MDX_BUF_INIT;
 	PGresult *r;
-	int i;
+	int i, n;
 
-	/* The watermarks first, then one index probe per instrument left. */
-	r = qp(x, "WITH m AS MATERIALIZED (SELECT i.instrument_id "
+	/*
+	 * The instruments without a watermark first, then one index probe
+	 * per instrument left, in a statement of its own: planning a probe
+	 * of mdx.candle costs in proportion to its partitions, that is to
+	 * the history, and an incremental run usually has no instrument
+	 * left to probe.
+	 */
+	r = qp(x, "SELECT coalesce(array_agg(i.instrument_id), '{}') "
 	    "FROM mdx.instrument i WHERE NOT EXISTS (SELECT 1 "
 	    "FROM mdx.rollup_watermark w WHERE w.instrument_id = "
 	    "i.instrument_id AND w.interval = $1 AND w.job = $2 AND "
-	    "w.source_interval = $3 AND w.base_interval = $4)) "
-	    "SELECT m.instrument_id FROM m CROSS JOIN LATERAL (SELECT 1 "
-	    "FROM mdx.candle c WHERE c.instrument_id = m.instrument_id AND "
-	    "c.interval = $3 LIMIT 1) c ORDER BY 1", 4, p);
-	for (i = 0; i < PQntuples(r); i++)
-		ilist_add(out, strtoll(PQgetvalue(r, i, 0), NULL, 10));
+	    "w.source_interval = $3 AND w.base_interval = $4)", 4, p);
+	n = strcmp(PQgetvalue(r, 0, 0), "{}") != 0;
+	mdx_buf_addstr(&arr, PQgetvalue(r, 0, 0));
 	PQclear(r);
+	if (n) {
+		p[0] = arr.data;
+		p[1] = src;
+		r = qp(x, "SELECT m.i FROM unnest($1::bigint[]) AS m(i) "
+		    "WHERE EXISTS (SELECT 1 FROM mdx.candle c WHERE "
+		    "c.instrument_id = m.i AND c.interval = $2) ORDER BY 1",
+		    2, p);
+		for (i = 0; i < PQntuples(r); i++)
+			ilist_add(out, strtoll(PQgetvalue(r, i, 0), NULL, 10));
+		PQclear(r);
+	}
+	mdx_buf_free(&arr);
 }
 
 /* The changed ranges after the watermarks, up to seq, sorted. */
@@ -304,7 +347,23 @@ struct emit {
 	struct mdx_buf *b;
 	mdx_time lo, hi;
 	uint64_t n;
+	/*
+	 * Instruments without any candle of the target interval (sorted):
+	 * their rollups go straight into mdx.candle, as COPY rows in dbuf.
+	 */
+	const struct ilist *direct;
+	const char *iv, *run;
+	struct mdx_buf *dbuf;
+	uint64_t ndirect;
 };
+
+static int
+cmp_int64(const void *a, const void *b)
+{
+	int64_t p = *(const int64_t *)a, q = *(const int64_t *)b;
+
+	return p < q ? -1 : p > q;
+}
 
 static int
 ilist_has(const struct ilist *l, int64_t v)
@@ -340,8 +399,23 @@ emit_row(void *arg, const struct mdx_candle *c)
 {
 	struct emit *e = arg;
 	struct mdx_buf *b = e->b;
+	char tb[MDX_TIME_BUFSZ];
+	int64_t inst;
+	int direct = 0;
 
-	mdx_buf_printf(b, "%s\t%lld", c->symbol, (long long)c->open_time);
+	if (e->direct != NULL && e->direct->n > 0) {
+		inst = strtoll(c->symbol, NULL, 10);
+		direct = bsearch(&inst, e->direct->v, e->direct->n,
+		    sizeof(inst), cmp_int64) != NULL;
+	}
+	if (direct) {
+		b = e->dbuf;
+		mdx_time_format(c->open_time, tb);
+		mdx_buf_printf(b, "%s\t%s\t%s", c->symbol, e->iv, tb);
+		e->ndirect++;
+	} else
+		mdx_buf_printf(b, "%s\t%lld", c->symbol,
+		    (long long)c->open_time);
 	mdx_copy_dec(b, &c->open, 1);
 	mdx_copy_dec(b, &c->high, 1);
 	mdx_copy_dec(b, &c->low, 1);
@@ -355,8 +429,13 @@ emit_row(void *arg, const struct mdx_candle *c)
 	mdx_copy_dec(b, &c->taker_buy_volume, c->has & MDX_C_TAKER_BUY_VOLUME);
 	mdx_copy_dec(b, &c->taker_buy_quote_volume,
 	    c->has & MDX_C_TAKER_BUY_QUOTE_VOLUME);
-	mdx_buf_printf(b, "\t%s\t%d\t%d\n", c->closed ? "t" : "f",
-	    c->base_count, c->base_expected);
+	if (direct)
+		mdx_buf_printf(b, "\t%s\trollup\t%d\t%d\t%s\n",
+		    c->closed ? "t" : "f", c->base_count, c->base_expected,
+		    e->run);
+	else
+		mdx_buf_printf(b, "\t%s\t%d\t%d\n", c->closed ? "t" : "f",
+		    c->base_count, c->base_expected);
 	if (e->n == 0 || c->open_time < e->lo)
 		e->lo = c->open_time;
 	if (e->n == 0 || c->open_time > e->hi)
@@ -364,123 +443,423 @@ emit_row(void *arg, const struct mdx_candle *c)
 	e->n++;
 }
 
-static int
-field_dec(const char *s, size_t n, mdx_dec *d, unsigned bit, unsigned *has)
+/* ------------------------------------------------------------------------
+ * Source rows in COPY's binary format: the server sends numerics as their
+ * base-10000 digits instead of formatting them, and nothing here has to
+ * parse text.
+ */
+static uint32_t
+be32(const unsigned char *p)
 {
-	if (n == 2 && s[0] == '\\' && s[1] == 'N')
-		return 0;
-	if (mdx_dec_parse(d, s, n) != MDX_DEC_OK)
-		return -1;
-	*has |= bit;
-	return 0;
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static int64_t
+be64(const unsigned char *p)
+{
+	return (int64_t)((uint64_t)be32(p) << 32 | be32(p + 4));
+}
+
+/* PostgreSQL's epoch, 2000-01-01, in Unix milliseconds. */
+#define PG_EPOCH_MS INT64_C(946684800000)
+#define NUMERIC_POS 0x0000
+#define NUMERIC_NEG 0x4000
+
+static int
+numeric_group(const unsigned char *d, int ndig, int i)
+{
+	return i >= 0 && i < ndig ? d[2 * i] << 8 | d[2 * i + 1] : 0;
 }
 
 /*
- * One COPY row of source candles (instrument_id, open_ms, open, high, low,
- * close, volume, quote_volume, trades, taker_buy_volume,
- * taker_buy_quote_volume, closed, base_count) into c.
+ * Appends the text PostgreSQL prints for a numeric of ndig base-10000
+ * digits d (weight: the power of 10000 of d[0]) with dscale fractional
+ * digits.
  */
-static int
-parse_row(const char *row, size_t len, const struct mdx_interval *iv,
-    struct mdx_candle *c, int64_t *inst)
+static void
+numeric_text(struct mdx_buf *b, int neg, const unsigned char *d, int ndig,
+    int weight, int dscale)
 {
-	const char *f[13], *p = row, *e = row + len;
-	size_t fl[13];
-	int i;
-	unsigned dummy = 0;
+	size_t start;
+	int i, k, m, g;
 
-	if (len > 0 && row[len - 1] == '\n')
-		e--;
-	for (i = 0; i < 13; i++) {
-		f[i] = p;
-		while (p < e && *p != '\t')
-			p++;
-		fl[i] = (size_t)(p - f[i]);
-		if (i < 12) {
-			if (p == e)
-				return -1;
-			p++;
+	if (neg)
+		mdx_buf_addch(b, '-');
+	start = b->len;
+	for (i = 0; i <= weight; i++) {
+		g = numeric_group(d, ndig, i);
+		for (m = 1000; m > 0; m /= 10)
+			if (b->len > start || g / m % 10 != 0)
+				mdx_buf_addch(b, (char)('0' + g / m % 10));
+	}
+	if (b->len == start)
+		mdx_buf_addch(b, '0');
+	if (dscale > 0) {
+		mdx_buf_addch(b, '.');
+		for (i = weight + 1, k = 0; k < dscale; i++) {
+			g = numeric_group(d, ndig, i);
+			for (m = 1000; m > 0 && k < dscale; m /= 10, k++)
+				mdx_buf_addch(b, (char)('0' + g / m % 10));
 		}
 	}
-	memset(c, 0, sizeof(*c));
-	if (fl[0] == 0 || fl[0] >= sizeof(c->symbol))
-		return -1;
-	memcpy(c->symbol, f[0], fl[0]);
-	c->symbol[fl[0]] = '\0';
-	*inst = strtoll(c->symbol, NULL, 10);
-	c->exchange[0] = c->market[0] = '-';
-	c->interval = iv;
-	c->open_time = strtoll(f[1], NULL, 10);
-	if (field_dec(f[2], fl[2], &c->open, 0, &dummy) ||
-	    field_dec(f[3], fl[3], &c->high, 0, &dummy) ||
-	    field_dec(f[4], fl[4], &c->low, 0, &dummy) ||
-	    field_dec(f[5], fl[5], &c->close, 0, &dummy) ||
-	    field_dec(f[6], fl[6], &c->volume, MDX_C_VOLUME, &c->has) ||
-	    field_dec(f[7], fl[7], &c->quote_volume, MDX_C_QUOTE_VOLUME,
-	    &c->has) ||
-	    field_dec(f[9], fl[9], &c->taker_buy_volume,
-	    MDX_C_TAKER_BUY_VOLUME, &c->has) ||
-	    field_dec(f[10], fl[10], &c->taker_buy_quote_volume,
-	    MDX_C_TAKER_BUY_QUOTE_VOLUME, &c->has))
-		return -1;
-	if (!(fl[8] == 2 && f[8][0] == '\\')) {
-		c->trades = strtoll(f[8], NULL, 10);
-		c->has |= MDX_C_TRADES;
-	}
-	c->closed = f[11][0] == 't';
-	c->origin = MDX_ORIGIN_EXCHANGE;
-	if (!(fl[12] == 2 && f[12][0] == '\\')) {
-		c->base_count = atoi(f[12]);
-		c->has |= MDX_C_BASE_COUNT;
-	}
-	return 0;
 }
 
-/* Runs a COPY ... TO STDOUT of source rows through the engine. */
+/*
+ * A numeric in binary form (p, len bytes) as an mdx_dec: exactly what
+ * mdx_dec_parse() makes of the numeric's text, scale included.  Values of
+ * up to 34 digits and scale 38 are converted here; anything else goes
+ * through its text and mdx_dec_parse(), which has the rules for those.
+ * Returns 0, or -1 for bytes that are not a numeric mdx_dec can hold.
+ */
+static int
+numeric_dec(const unsigned char *p, size_t len, mdx_dec *out)
+{
+	static const unsigned p10[4] = { 1, 10, 100, 1000 };
+	/* Below 10^34, acc * 10000 + 9999 stays below 10^38. */
+	const unsigned __int128 lim = (unsigned __int128)
+	    UINT64_C(10000000000000000) * UINT64_C(1000000000000000000);
+	unsigned __int128 acc = 0;
+	struct mdx_buf b = MDX_BUF_INIT;
+	unsigned mul, add, g, sign;
+	int ndig, weight, dscale, i, e, rc;
+
+	if (len < 8)
+		return -1;
+	ndig = p[0] << 8 | p[1];
+	weight = (int16_t)(p[2] << 8 | p[3]);
+	sign = (unsigned)(p[4] << 8 | p[5]);
+	dscale = p[6] << 8 | p[7];
+	if (len != 8 + 2 * (size_t)ndig ||
+	    (sign != NUMERIC_POS && sign != NUMERIC_NEG))
+		return -1;
+	p += 8;
+	if (dscale > MDX_DEC_MAXSCALE)
+		goto text;
+	for (i = 0; i < ndig; i++) {
+		g = (unsigned)(p[2 * i] << 8 | p[2 * i + 1]);
+		if (g > 9999)
+			return -1;
+		/* The power of ten of the group's last digit in the result. */
+		e = 4 * (weight - i) + dscale;
+		if (e >= 0) {
+			mul = 10000;
+			add = g;
+		} else if (e > -4 && g % p10[-e] == 0) {
+			mul = 10000 / p10[-e];
+			add = g / p10[-e];
+		} else if (e <= -4 && g == 0)
+			continue;
+		else
+			goto text;
+		if (acc >= lim)
+			goto text;
+		acc = acc * mul + add;
+	}
+	/* Trailing zero groups are not sent. */
+	for (e = ndig > 0 ? 4 * (weight - ndig + 1) + dscale : 0; e > 0; e--) {
+		if (acc >= lim)
+			goto text;
+		acc *= 10;
+	}
+	out->coef = sign == NUMERIC_NEG ? -(__int128)acc : (__int128)acc;
+	out->scale = dscale;
+	return 0;
+text:
+	numeric_text(&b, sign == NUMERIC_NEG, p, ndig, weight, dscale);
+	rc = mdx_dec_parse(out, b.data, b.len);
+	mdx_buf_free(&b);
+	return rc == MDX_DEC_OK ? 0 : -1;
+}
+
+/*
+ * One binary COPY row of source candles (instrument_id, open_time, open,
+ * high, low, close, volume, quote_volume, trades, taker_buy_volume,
+ * taker_buy_quote_volume, closed, base_count) into c.  The first row of a
+ * stream carries the header in front.  Returns 1 for a row, 0 for the
+ * trailer, -1 for anything else.
+ */
+static int
+parse_row(const unsigned char *p, size_t len, const struct mdx_interval *iv,
+    struct mdx_candle *c, int64_t *inst)
+{
+	static const unsigned char sig[11] = "PGCOPY\n\377\r\n";
+	static const unsigned bit[13] = { 0, 0, 0, 0, 0, 0, MDX_C_VOLUME,
+	    MDX_C_QUOTE_VOLUME, MDX_C_TRADES, MDX_C_TAKER_BUY_VOLUME,
+	    MDX_C_TAKER_BUY_QUOTE_VOLUME, 0, MDX_C_BASE_COUNT };
+	mdx_dec *dec[13] = { NULL, NULL, &c->open, &c->high, &c->low,
+	    &c->close, &c->volume, &c->quote_volume, NULL,
+	    &c->taker_buy_volume, &c->taker_buy_quote_volume, NULL, NULL };
+	const unsigned char *e = p + len;
+	size_t fl;
+	int32_t n;
+	int i;
+
+	if (len >= 19 && memcmp(p, sig, sizeof(sig)) == 0) {
+		n = (int32_t)be32(p + 15);
+		if (n < 0 || (size_t)n > len - 19)
+			return -1;
+		p += 19 + n;
+	}
+	if (e - p < 2)
+		return -1;
+	n = (int16_t)(p[0] << 8 | p[1]);
+	p += 2;
+	if (n == -1)
+		return p == e ? 0 : -1;
+	if (n != 13)
+		return -1;
+	c->has = 0;
+	c->trades = 0;
+	c->base_count = 0;
+	for (i = 0; i < 13; i++) {
+		if (e - p < 4)
+			return -1;
+		n = (int32_t)be32(p);
+		p += 4;
+		if (n == -1) {
+			if (bit[i] == 0)
+				return -1;
+			continue;
+		}
+		fl = (size_t)n;
+		if (n < 0 || fl > (size_t)(e - p))
+			return -1;
+		if (dec[i] != NULL) {
+			if (numeric_dec(p, fl, dec[i]) != 0)
+				return -1;
+		} else if (i == 0 && fl == 8)
+			*inst = be64(p);
+		else if (i == 1 && fl == 8)
+			c->open_time = mdx_floordiv(be64(p), 1000) +
+			    PG_EPOCH_MS;
+		else if (i == 8 && fl == 8)
+			c->trades = be64(p);
+		else if (i == 11 && fl == 1)
+			c->closed = p[0] != 0;
+		else if (i == 12 && fl == 4)
+			c->base_count = (int32_t)be32(p);
+		else
+			return -1;
+		c->has |= bit[i];
+		p += fl;
+	}
+	if (p != e)
+		return -1;
+	c->interval = iv;
+	c->origin = MDX_ORIGIN_EXCHANGE;
+	return 1;
+}
+
+/*
+ * One COPY ... TO STDOUT of source rows under way on a connection.  Each
+ * stream is ordered by instrument and open time, so the newest open time
+ * of an instrument is known when the stream moves to the next one.
+ */
+struct rstream {
+	PGconn *c;
+	struct mdx_candle cd;	/* the row being read */
+	int64_t inst;
+	mdx_time thr;
+	int has, active;
+};
+
 static void
-copy_through(struct ctx *x, const char *sql, const struct mdx_interval *src,
-    struct mdx_rollup *eng)
+stream_thr(struct ctx *x, struct rstream *s)
+{
+	if (!s->has)
+		return;
+	ilist_add(&x->thr_inst, s->inst);
+	ilist_add(&x->thr_ms, s->thr);
+	s->has = 0;
+}
+
+static void
+stream_row(struct ctx *x, struct rstream *s, const char *row, int n,
+    const struct mdx_interval *src, struct mdx_rollup *eng)
+{
+	struct mdx_candle *c = &s->cd;
+	char why[128];
+	int64_t inst = 0;
+	int rc;
+
+	rc = parse_row((const unsigned char *)row, (size_t)n, src, c, &inst);
+	if (rc == 0)
+		return;
+	if (rc < 0)
+		mdx_die(MDX_EX_FAIL, "unexpected row from the warehouse "
+		    "(%d bytes)", n);
+	if (!s->has || s->inst != inst) {
+		stream_thr(x, s);
+		snprintf(c->symbol, sizeof(c->symbol), "%lld",
+		    (long long)inst);
+		s->inst = inst;
+		s->thr = c->open_time;
+		s->has = 1;
+	} else if (c->open_time > s->thr)
+		s->thr = c->open_time;
+	if (mdx_rollup_add(eng, c, NULL, 0, why, sizeof(why)) ==
+	    MDX_ROLLUP_REJECT)
+		mdx_die(MDX_EX_FAIL, "instrument %lld: %s", (long long)inst,
+		    why);
+	x->read++;
+}
+
+static void
+stream_end(struct ctx *x, struct rstream *s)
 {
 	PGresult *r;
-	struct mdx_candle c;
-	char *row, why[128];
-	int n;
-	int64_t inst;
 
-	r = q(x, sql);
-	PQclear(r);
-	while ((n = PQgetCopyData(x->c, &row, 0)) > 0) {
-		if (parse_row(row, (size_t)n, src, &c, &inst) != 0)
-			mdx_die(MDX_EX_FAIL, "unexpected row from the "
-			    "warehouse: %.60s", row);
-		if (mdx_rollup_add(eng, &c, NULL, 0, why, sizeof(why)) ==
-		    MDX_ROLLUP_REJECT)
-			mdx_die(MDX_EX_FAIL, "instrument %lld: %s",
-			    (long long)inst, why);
-		x->read++;
-		if (x->thr_inst.n == 0 ||
-		    x->thr_inst.v[x->thr_inst.n - 1] != inst) {
-			ilist_add(&x->thr_inst, inst);
-			ilist_add(&x->thr_ms, c.open_time);
-		} else if (c.open_time > x->thr_ms.v[x->thr_ms.n - 1])
-			x->thr_ms.v[x->thr_ms.n - 1] = c.open_time;
-		PQfreemem(row);
-	}
-	if (n == -2)
-		mdx_die(mdx_db_error_status(x->c, NULL), "warehouse error: %s",
-		    PQerrorMessage(x->c));
-	while ((r = PQgetResult(x->c)) != NULL) {
+	while ((r = PQgetResult(s->c)) != NULL) {
 		if (PQresultStatus(r) != PGRES_COMMAND_OK)
-			mdx_die(mdx_db_error_status(x->c, r),
+			mdx_die(mdx_db_error_status(s->c, r),
 			    "warehouse error: %s", PQresultErrorMessage(r));
 		PQclear(r);
 	}
+	stream_thr(x, s);
+	s->active = 0;
 }
 
-#define SRC_COLS "c.instrument_id, round(date_part('epoch', c.open_time) * 1000)" \
-    "::int8, c.open, c.high, c.low, c.close, c.volume, c.quote_volume, " \
-    "c.trades, c.taker_buy_volume, c.taker_buy_quote_volume, c.closed, " \
+/*
+ * Runs COPY ... TO STDOUT statements sql[i] on connections c[i] at the
+ * same time and feeds their rows to the engine as they come.  The streams
+ * hold disjoint instruments, and the engine keeps its state per series,
+ * so the interleaving does not change the result; the server converts the
+ * rows of one stream while the engine rolls up those of the other.
+ */
+static void
+copy_through(struct ctx *x, PGconn **c, const char **sql, int n,
+    const struct mdx_interval *src, struct mdx_rollup *eng)
+{
+	struct rstream s[2];
+	PGresult *r;
+	fd_set rfds;
+	char *row;
+	int i, k, active, progress, maxfd;
+
+	if (n > 2)
+		n = 2;
+	memset(s, 0, sizeof(s));
+	for (i = 0; i < n; i++) {
+		s[i].c = c[i];
+		s[i].cd.exchange[0] = s[i].cd.market[0] = '-';
+		if (PQsendQuery(c[i], sql[i]) != 1)
+			mdx_die(mdx_db_error_status(c[i], NULL),
+			    "warehouse error: %s", PQerrorMessage(c[i]));
+	}
+	for (i = 0; i < n; i++) {
+		r = PQgetResult(c[i]);
+		if (r == NULL || PQresultStatus(r) != PGRES_COPY_OUT)
+			mdx_die(mdx_db_error_status(c[i], r),
+			    "warehouse error: %s", r != NULL ?
+			    PQresultErrorMessage(r) : PQerrorMessage(c[i]));
+		PQclear(r);
+		s[i].active = 1;
+	}
+	active = n;
+	while (active > 0) {
+		progress = 0;
+		for (i = 0; i < n; i++) {
+			if (!s[i].active)
+				continue;
+			while ((k = PQgetCopyData(c[i], &row, 1)) > 0) {
+				stream_row(x, &s[i], row, k, src, eng);
+				PQfreemem(row);
+				progress = 1;
+			}
+			if (k == -2)
+				mdx_die(mdx_db_error_status(c[i], NULL),
+				    "warehouse error: %s",
+				    PQerrorMessage(c[i]));
+			if (k == -1) {
+				stream_end(x, &s[i]);
+				active--;
+				progress = 1;
+			}
+		}
+		if (progress || active == 0)
+			continue;
+		FD_ZERO(&rfds);
+		maxfd = -1;
+		for (i = 0; i < n; i++) {
+			if (!s[i].active)
+				continue;
+			FD_SET(PQsocket(c[i]), &rfds);
+			if (PQsocket(c[i]) > maxfd)
+				maxfd = PQsocket(c[i]);
+		}
+		if (select(maxfd + 1, &rfds, NULL, NULL, NULL) == -1 &&
+		    errno != EINTR)
+			mdx_die(MDX_EX_FAIL, "select: %s", strerror(errno));
+		for (i = 0; i < n; i++)
+			if (s[i].active && PQconsumeInput(c[i]) != 1)
+				mdx_die(mdx_db_error_status(c[i], NULL),
+				    "warehouse error: %s",
+				    PQerrorMessage(c[i]));
+	}
+}
+
+#define SRC_COLS "c.instrument_id, c.open_time, c.open, c.high, c.low, " \
+    "c.close, c.volume, c.quote_volume, c.trades, c.taker_buy_volume, c.taker_buy_quote_volume, c.closed, " \
     "c.base_count"
+
+/*
+ * Reads the whole source series of the fresh instruments through the
+ * engine.  One statement per connection reads its instruments in the
+ * order of the primary key, instrument by instrument: the planner would
+ * otherwise scan and sort the whole table once per instrument, or sort
+ * everything on disk, where the index gives the order for free.  The
+ * instruments are dealt to two connections (the main one, inside the
+ * job's transaction, and a reader), so that two server processes convert
+ * rows while this one rolls them up.  The reader sees a snapshot taken a
+ * little later than the main one; that only means it may read changes
+ * after the job's change log position, which the next run rolls up
+ * again anyway.
+ */
+static void
+read_fresh(struct ctx *x, const struct ilist *fresh,
+    const struct mdx_interval *src, struct mdx_rollup *eng)
+{
+	struct ilist part[2] = { { 0 }, { 0 } };
+	struct mdx_buf arr = MDX_BUF_INIT, sql[2] = { MDX_BUF_INIT,
+	    MDX_BUF_INIT };
+	const char *sqlp[2];
+	PGconn *c[2];
+	size_t i;
+	int n, k;
+
+	n = fresh->n > 1 ? 2 : 1;
+	for (i = 0; i < fresh->n; i++)
+		ilist_add(&part[i % (size_t)n], fresh->v[i]);
+	if (n == 2 && x->c2 == NULL) {
+		x->c2 = mdx_db_connect();
+		qq2(x, "SET jit = off");
+		qq2(x, INDEX_ORDER_SET);
+	}
+	qq(x, "SET LOCAL enable_seqscan = off");
+	qq(x, "SET LOCAL enable_bitmapscan = off");
+	qq(x, "SET LOCAL enable_sort = off");
+	c[0] = x->c;
+	c[1] = x->c2;
+	for (k = 0; k < n; k++) {
+		ilist_array(&part[k], &arr);
+		mdx_buf_printf(&sql[k], "COPY (SELECT " SRC_COLS " FROM "
+		    "mdx.candle c WHERE c.instrument_id = ANY('%s'::bigint[]) "
+		    "AND c.interval = '%s' ORDER BY c.instrument_id, "
+		    "c.open_time) TO STDOUT (FORMAT binary)", arr.data,
+		    src->code);
+		sqlp[k] = sql[k].data;
+	}
+	copy_through(x, c, sqlp, n, src, eng);
+	qq(x, "RESET enable_seqscan");
+	qq(x, "RESET enable_bitmapscan");
+	qq(x, "RESET enable_sort");
+	for (k = 0; k < 2; k++) {
+		free(part[k].v);
+		mdx_buf_free(&sql[k]);
+	}
+	mdx_buf_free(&arr);
+}
 
 /*
  * Replaces the gap rows of the deferred instruments with the gaps the
@@ -522,6 +901,32 @@ write_deferred_gaps(struct ctx *x, int64_t seq)
 }
 
 /*
+ * The instruments of list that have no candle of interval t at all,
+ * sorted: nothing of theirs can be held, updated or deleted, so their
+ * rollups are copied into mdx.candle without the upsert.
+ */
+static void
+no_rows_yet(struct ctx *x, const struct ilist *list,
+    const struct mdx_interval *t, struct ilist *out)
+{
+	struct mdx_buf arr = MDX_BUF_INIT;
+	const char *p[2];
+	PGresult *r;
+	int i;
+
+	ilist_array(list, &arr);
+	p[0] = arr.data;
+	p[1] = t->code;
+	r = qp(x, "SELECT u.i FROM unnest($1::bigint[]) AS u(i) WHERE NOT "
+	    "EXISTS (SELECT 1 FROM mdx.candle c WHERE c.instrument_id = u.i "
+	    "AND c.interval = $2) ORDER BY 1", 2, p);
+	for (i = 0; i < PQntuples(r); i++)
+		ilist_add(out, strtoll(PQgetvalue(r, i, 0), NULL, 10));
+	PQclear(r);
+	mdx_buf_free(&arr);
+}
+
+/*
  * Rolls up target interval t from source interval src for the fresh
  * instruments (all their buckets) and the changed buckets of the others,
  * in one transaction, then moves the watermarks.
@@ -530,7 +935,8 @@ static void
 rollup_job(struct ctx *x, const struct mdx_interval *t,
     const struct mdx_interval *src)
 {
-	struct ilist fresh = { 0 }, done = { 0 };
+	struct ilist fresh = { 0 }, done = { 0 }, direct = { 0 }, redo = { 0 };
+	struct mdx_buf dbuf = MDX_BUF_INIT;
 	struct ibucket *bk = NULL;
 	size_t nbk = 0, cap = 0, i, k;
 	struct mdx_rollup_opts ro;
@@ -538,10 +944,11 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 	struct emit em;
 	struct mdx_buf arr = MDX_BUF_INIT;
 	char tb1[MDX_TIME_BUFSZ], tb2[MDX_TIME_BUFSZ], s1[24], s2[24];
-	const char *p[4];
+	char tmin_s[MDX_TIME_BUFSZ], tmax_s[MDX_TIME_BUFSZ];
+	const char *p[4], *sqlp;
 	PGresult *r;
 	int64_t seq, inst;
-	mdx_time from, to, b;
+	mdx_time from, to, b, tmin = 0, tmax = 0;
 	int j;
 
 	seq = snapshot_seq(x);
@@ -588,6 +995,17 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 	memset(&em, 0, sizeof(em));
 	em.x = x;
 	em.b = &x->copy;
+	em.iv = t->code;
+	em.run = x->run;
+	if (fresh.n > 0) {
+		no_rows_yet(x, &fresh, t, &direct);
+		em.direct = &direct;
+		em.dbuf = &dbuf;
+		for (i = 0; i < fresh.n; i++)
+			if (direct.n == 0 || bsearch(&fresh.v[i], direct.v,
+			    direct.n, sizeof(int64_t), cmp_int64) == NULL)
+				ilist_add(&redo, fresh.v[i]);
+	}
 	ro.arg = &em;
 	eng = mdx_rollup_new(&ro);
 	mdx_buf_reset(&x->copy);
@@ -607,38 +1025,61 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 		mdx_buf_reset(&x->copy);
 		/* Statistics make the planner probe the index per bucket. */
 		qq(x, "ANALYZE agg_bucket");
-		copy_through(x, sqlf(x, "COPY (SELECT " SRC_COLS " FROM "
+		/*
+		 * The bounds of all buckets, as constants, let the planner
+		 * leave out the partitions outside them: planning every
+		 * partition would cost in proportion to the history.
+		 */
+		for (i = 0; i < nbk; i++) {
+			if (i == 0 || bk[i].b < tmin)
+				tmin = bk[i].b;
+			if (i == 0 || mdx_interval_next(t, bk[i].b) > tmax)
+				tmax = mdx_interval_next(t, bk[i].b);
+		}
+		mdx_time_format(tmin, tmin_s);
+		mdx_time_format(tmax, tmax_s);
+		sqlp = sqlf(x, "COPY (SELECT " SRC_COLS " FROM "
 		    "agg_bucket k JOIN mdx.candle c ON c.instrument_id = "
 		    "k.instrument_id AND c.interval = '%s' AND c.open_time >= "
-		    "k.b AND c.open_time < k.e ORDER BY 1, 2) TO STDOUT",
-		    src->code), src, eng);
+		    "k.b AND c.open_time < k.e WHERE c.open_time >= '%s' AND "
+		    "c.open_time < '%s' ORDER BY 1, 2) TO STDOUT "
+		    "(FORMAT binary)", src->code, tmin_s, tmax_s);
+		copy_through(x, &x->c, &sqlp, 1, src, eng);
 		x->buckets += nbk;
 	}
-	for (i = 0; i < fresh.n; i++) {
-		copy_through(x, sqlf(x, "COPY (SELECT " SRC_COLS " FROM "
-		    "mdx.candle c WHERE c.instrument_id = %lld AND "
-		    "c.interval = '%s' ORDER BY c.open_time) TO STDOUT",
-		    (long long)fresh.v[i], src->code), src, eng);
+	if (fresh.n > 0)
+		read_fresh(x, &fresh, src, eng);
+	for (i = 0; i < fresh.n; i++)
 		ilist_add(&done, fresh.v[i]);
-	}
 	x->fresh += fresh.n;
 	mdx_rollup_finish(eng);
 	mdx_rollup_free(eng);
 
-	copy_in(x, "COPY agg_out FROM STDIN", &x->copy);
-	qq(x, "ANALYZE agg_out");
 	if (em.n > 0) {
 		mdx_time_format(em.lo, tb1);
 		mdx_time_format(em.hi, tb2);
 		p[0] = tb1;
 		p[1] = tb2;
 		qqp(x, "SELECT mdx.ensure_candle_partitions($1, $2)", 2, p);
+	}
+	if (em.ndirect > 0) {
+		copy_in(x, "COPY mdx.candle (instrument_id, interval, "
+		    "open_time, open, high, low, close, volume, quote_volume, "
+		    "trades, taker_buy_volume, taker_buy_quote_volume, closed, "
+		    "origin, base_count, base_expected, run_id) FROM STDIN",
+		    &dbuf);
+		x->written += em.ndirect;
+	}
+	if (em.n > em.ndirect) {
+		copy_in(x, "COPY agg_out FROM STDIN", &x->copy);
+		qq(x, "ANALYZE agg_out");
 		/* Rows held by exchange candles of the same key stay. */
 		r = q(x, sqlf(x, "SELECT count(*) FROM agg_out o JOIN "
 		    "mdx.candle c ON c.instrument_id = o.instrument_id AND "
 		    "c.interval = '%s' AND c.open_time = 'epoch'::timestamptz "
 		    "+ o.open_ms * interval '1 millisecond' AND "
-		    "c.origin <> 'rollup'", t->code));
+		    "c.origin <> 'rollup' WHERE c.open_time >= '%s' AND "
+		    "c.open_time <= '%s'", t->code, tb1, tb2));
 		x->held += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
 		PQclear(r);
 		p[0] = t->code;
@@ -681,14 +1122,15 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 		r = q(x, sqlf(x, "DELETE FROM mdx.candle c USING agg_bucket k "
 		    "WHERE c.instrument_id = k.instrument_id AND c.interval = "
 		    "'%s' AND c.open_time = k.b AND c.origin = 'rollup' AND "
+		    "c.open_time >= '%s' AND c.open_time < '%s' AND "
 		    "NOT EXISTS (SELECT 1 FROM agg_out o WHERE o.instrument_id "
 		    "= k.instrument_id AND o.open_ms = (extract(epoch FROM "
-		    "k.b) * 1000)::int8)", t->code));
+		    "k.b) * 1000)::int8)", t->code, tmin_s, tmax_s));
 		x->deleted += strtoull(PQcmdTuples(r), NULL, 10);
 		PQclear(r);
 	}
-	if (fresh.n > 0) {
-		ilist_array(&fresh, &arr);
+	if (redo.n > 0) {
+		ilist_array(&redo, &arr);
 		p[0] = arr.data;
 		p[1] = t->code;
 		r = qp(x, "DELETE FROM mdx.candle c WHERE c.instrument_id = "
@@ -712,6 +1154,9 @@ out:
 	free(bk);
 	free(fresh.v);
 	free(done.v);
+	free(direct.v);
+	free(redo.v);
+	mdx_buf_free(&dbuf);
 	mdx_buf_free(&arr);
 }
 
@@ -1039,6 +1484,12 @@ connect_ctx(struct ctx *x, const struct mdx_agg_db *o)
 	x->o = o;
 	x->base = o->base != NULL ? o->base : mdx_interval_lookup("1m");
 	x->c = mdx_db_connect();
+	/*
+	 * Compiling a plan costs more than half a second, more than any
+	 * statement of an incremental run takes, and the big reads are
+	 * spent converting rows to text, which JIT does not speed up.
+	 */
+	qq(x, "SET jit = off");
 	mdx_db_check_schema(x->c);
 	r = q(x, "SELECT pg_try_advisory_lock(" AGG_LOCK_KEY ")");
 	if (strcmp(PQgetvalue(r, 0, 0), "t") != 0)
@@ -1113,6 +1564,7 @@ mdx_agg_db_run(const struct mdx_agg_db *o)
 	free(x.thr_ms.v);
 	free(x.defer.v);
 	mdx_buf_free(&x.gapcopy);
+	mdx_db_close(x.c2);
 	mdx_db_close(x.c);
 	return MDX_EX_OK;
 }

@@ -261,6 +261,43 @@ is "$(sql "SELECT status || ' ' || count(*) FROM mdx.gap GROUP BY status")" \
 is "$(sql "SELECT origin || ' ' || volume FROM mdx.candle c JOIN mdx.instrument i USING (instrument_id) WHERE symbol = 'BTCUSDT' AND interval = '1h' AND open_time = '2024-03-02T03:00Z'")" \
     "exchange 1.5" "the exchange candle is not overwritten"
 
+# ---- numerics: the warehouse reads them in binary form (base-10000
+# digits); every kind of digit group, scale and size must come out exactly
+# as the text the stream mode parses.
+sql "TRUNCATE mdx.candle, mdx.gap, mdx.rollup_watermark, mdx.candle_change"
+numx() {	# TIME OPEN HIGH LOW CLOSE VOLUME QUOTE_VOLUME TBV TBQV
+	printf '{"kind":"candle","exchange":"binance","market":"spot","symbol":"NUMX","interval":"1m","open_time":"2024-05-01T%s:00Z","open":"%s","high":"%s","low":"%s","close":"%s","volume":%s,"quote_volume":%s,"trades":7,"taker_buy_volume":%s,"taker_buy_quote_volume":%s,"closed":true,"origin":"exchange"}\n' "$@"
+}
+{
+	numx 00:00 42283.58000000 42298.62 42261.02 42285.01 '"35.92"' '"1518922.1"' '"0.00000001"' '"0"'
+	numx 00:01 42285.01 100000000 0.0001 10000 '"0.00000000"' '"100000000"' '"0.0001"' '"0.00012345"'
+	numx 00:02 10000.0001 20000.00010000 1000.1 10000.0001 '"1E-8"' '"0.10000"' '"9999.9999"' '"1"'
+	numx 01:00 1.5 2.0000 1 1.25 '"99999999999999999999999999999999999999"' '"9999999999999999999999999999999999"' '"1.0000000000000000000000000000000000000000"' '"12345678901234567890.123456789012345678"'
+	numx 02:00 0.000000000000000000000000000000000001 1 0 0.5 '"0"' '"0.00000000000000000000000000000000000000"' '"99999999999999999999999999999999.9"' '"1234567890123456789012345678901234.5"'
+	numx 03:00 1234567890123456789012345678.1234 1234567890123456789012345678.1234 1234567890123456789012345678.1234 1234567890123456789012345678.1234 null null null null
+} >"$T/numx.nd"
+load "$T/numx.nd"
+# Negative prices are not candles an exchange sends, but numerics all the
+# same.
+sql "INSERT INTO mdx.candle (instrument_id, interval, open_time, open, high,
+    low, close, volume, closed, origin) SELECT instrument_id, '1m',
+    '2024-05-01T04:00Z', -2.50, -1.0000, -3.25, -2.0, 0.5, true, 'exchange'
+    FROM mdx.instrument WHERE symbol = 'NUMX'"
+exits 0 "tricky numerics: a run from scratch" $A --db --to 1h
+wh_candles 1h >"$T/got"
+groupby 1h >"$T/want"
+files_eq "$T/got" "$T/want" "tricky numerics: rollups equal PostgreSQL's GROUP BY"
+sql "DELETE FROM mdx.candle WHERE open_time = '2024-05-01T04:00Z'"
+exits 0 "tricky numerics: a run after a deletion" $A --db --to 1h
+raw_1h="to_char(open_time, 'HH24:MI'), open, high, low, close, volume,
+    quote_volume, trades, taker_buy_volume, taker_buy_quote_volume, base_count"
+psql -X -q -A -t -F '	' -v ON_ERROR_STOP=1 -c "SELECT $raw_1h
+    FROM mdx.candle WHERE interval = '1h' ORDER BY open_time" >"$T/got"
+$A -q --to 1h "$T/numx.nd" | jq -r '[(.open_time | .[11:16]), .open, .high,
+    .low, .close, .volume, .quote_volume, .trades, .taker_buy_volume,
+    .taker_buy_quote_volume, .base_count] | map(. // "") | @tsv' >"$T/want"
+files_eq "$T/got" "$T/want" "tricky numerics: the same digits and scales as the stream mode"
+
 # ---- usage and the run lock
 exits 64 "--to not a multiple of the base: exit 64" $A --db --to 1h --base 1h
 exits 64 "--db with files: exit 64" $A --db --to 1h "$T/all.nd"

@@ -506,7 +506,7 @@ bar_from_candle(const struct mdx_candle *c, struct mdx_ta_bar *bar,
 enum { LINE_CANDLE, LINE_BAD, LINE_OTHER, LINE_BAD_CANDLE };
 
 /*
- * A line mdx_candle_parse() did not take, parsed again through mdx_json to
+ * A line mdx_candle_scan() did not take, parsed again through mdx_json to
  * tell what it is: not JSON (err says why), a record of another kind, a
  * bad candle (err says why) or, should the two readers ever disagree, a
  * good candle in c.  Such lines are rare, and this keeps their reasons
@@ -544,6 +544,7 @@ run_stream(char **files, int nfiles)
 {
 	struct mdx_reader *r;
 	struct mdx_json_doc *doc;
+	struct mdx_candle_scan *sc;
 	struct mdx_candle c;
 	struct mdx_ta_bar bar;
 	struct mdx_buf out = MDX_BUF_INIT;
@@ -560,6 +561,7 @@ run_stream(char **files, int nfiles)
 	val = mdx_calloc((size_t)nspecs, sizeof(*val));
 	have = mdx_calloc((size_t)nspecs, sizeof(*have));
 	doc = mdx_json_doc_new();
+	sc = mdx_candle_scan_new();
 	r = mdx_reader_open(files, nfiles);
 	for (;;) {
 		rc = mdx_reader_next(r, &line, &len);
@@ -575,7 +577,7 @@ run_stream(char **files, int nfiles)
 			reject("record", mdx_reader_error(r), pos);
 			continue;
 		}
-		if (mdx_candle_parse(&c, line, len, doc, err,
+		if (mdx_candle_scan(sc, &c, line, len, err,
 		    sizeof(err)) != 0) {
 			switch (not_candle(doc, line, len, &c, err,
 			    sizeof(err))) {
@@ -638,6 +640,7 @@ run_stream(char **files, int nfiles)
 	mdx_buf_free(&out);
 	mdx_reader_close(r);
 	mdx_json_doc_free(doc);
+	mdx_candle_scan_free(sc);
 	free(val);
 	free(have);
 	return cnt.rejected > 0 ? MDX_EX_DATAERR : MDX_EX_OK;
