@@ -799,9 +799,10 @@ copy_through(struct ctx *x, PGconn **c, const char **sql, int n,
 	}
 }
 
+/* The columns of source rows, in the order parse_row() reads them. */
 #define SRC_COLS "c.instrument_id, c.open_time, c.open, c.high, c.low, " \
-    "c.close, c.volume, c.quote_volume, c.trades, c.taker_buy_volume, c.taker_buy_quote_volume, c.closed, " \
-    "c.base_count"
+    "c.close, c.volume, c.quote_volume, c.trades, c.taker_buy_volume, " \
+    "c.taker_buy_quote_volume, c.closed, c.base_count"
 
 /*
  * Reads the whole source series of the fresh instruments through the
