@@ -388,13 +388,70 @@ put_dec(char *p, const char *key, size_t keylen, const mdx_dec *d)
 	return p;
 }
 
+/*
+ * mdx_time_format() works out the calendar date every time, which costs
+ * more than the rest of a time; a stream's times mostly fall on the day of
+ * the time before, so each time member keeps the date text of the day it
+ * last wrote (thread-local, as the writer may run in several threads), and
+ * only the time of day is written when the day is the same.  The date is
+ * everything up to the 'T'.
+ */
+#define TIME_MAX_CACHED INT64_C(253402300800000)	/* 10000-01-01 */
+
+struct day_cache {
+	mdx_time start;		/* the day's first millisecond */
+	int len;		/* bytes of date, 'T' included; 0 none */
+	char date[MDX_TIME_BUFSZ];
+};
+
 static char *
-put_time(char *p, const char *key, size_t keylen, mdx_time t)
+put2(char *p, int v)
 {
+	*p++ = (char)('0' + v / 10);
+	*p++ = (char)('0' + v % 10);
+	return p;
+}
+
+static char *
+put_time(char *p, const char *key, size_t keylen, mdx_time t,
+    struct day_cache *dc)
+{
+	const char *tee;
+	int64_t rem;
+	int n;
+
 	memcpy(p, key, keylen);
 	p += keylen;
 	*p++ = '"';
-	p += mdx_time_format(t, p);
+	if (dc->len == 0 || t < dc->start ||
+	    (uint64_t)t - (uint64_t)dc->start >= (uint64_t)MDX_MS_DAY) {
+		n = mdx_time_format(t, p);
+		/* Kept for the years 1970 to 9999 alone, where nothing
+		 * overflows. */
+		if (t >= 0 && t < TIME_MAX_CACHED &&
+		    (tee = memchr(p, 'T', n)) != NULL) {
+			dc->len = (int)(tee + 1 - p);
+			memcpy(dc->date, p, dc->len);
+			dc->start = mdx_floordiv(t, MDX_MS_DAY) * MDX_MS_DAY;
+		}
+		p += n;
+		*p++ = '"';
+		return p;
+	}
+	memcpy(p, dc->date, dc->len);
+	p += dc->len;
+	rem = t - dc->start;
+	p = put2(p, (int)(rem / MDX_MS_HOUR));
+	*p++ = ':';
+	p = put2(p, (int)(rem / MDX_MS_MINUTE % 60));
+	*p++ = ':';
+	p = put2(p, (int)(rem / 1000 % 60));
+	if (rem % 1000 != 0) {
+		*p++ = '.';
+		*p++ = (char)('0' + rem % 1000 / 100);
+		p = put2(p, (int)(rem % 100));
+	}
+	*p++ = 'Z';
 	*p++ = '"';
 	return p;
 }
@@ -404,14 +461,17 @@ put_time(char *p, const char *key, size_t keylen, mdx_time t)
 static char *
 put_str(struct mdx_buf *b, char *p, const char *s)
 {
-	const unsigned char *u;
+	const char *end, *q;
 	size_t n;
 
-	for (u = (const unsigned char *)s; *u != '\0'; u++)
-		if (*u < 0x20 || *u == '"' || *u == '\\')
+	n = strlen(s);
+	end = s + n;
+	/* Non-ASCII bytes need no escape; the rest of what stops the
+	 * skip does. */
+	for (q = mdx_json_skip_plain(s, end); q < end; q++)
+		if ((unsigned char)*q < 0x20 || *q == '"' || *q == '\\')
 			break;
-	n = (const char *)u - s;
-	if (*u == '\0') {
+	if (q == end) {
 		*p++ = '"';
 		memcpy(p, s, n);
 		p += n;
@@ -419,7 +479,7 @@ put_str(struct mdx_buf *b, char *p, const char *s)
 		return p;
 	}
 	b->len = p - b->data;
-	mdx_buf_add_json_str(b, s, strlen(s));
+	mdx_buf_add_json_str(b, s, n);
 	mdx_buf_grow(b, 1024 + 6 * (MDX_SYMBOL_MAX + 2 * MDX_NAME_MAX));
 	return b->data + b->len;
 }
@@ -428,7 +488,7 @@ put_str(struct mdx_buf *b, char *p, const char *s)
 static char *
 put_int(char *p, int64_t v)
 {
-	char tmp[24], *q = tmp + sizeof(tmp);
+	char tmp[48], *q = tmp + 24;
 	uint64_t u;
 
 	u = v < 0 ? -(uint64_t)v : (uint64_t)v;
@@ -438,16 +498,19 @@ put_int(char *p, int64_t v)
 	} while (u != 0);
 	if (v < 0)
 		*--q = '-';
-	memcpy(p, q, tmp + sizeof(tmp) - q);
-	return p + (tmp + sizeof(tmp) - q);
+	/* Twenty bytes whatever the length: p has room, and a copy of a
+	 * fixed size is cheaper. */
+	memcpy(p, q, 20);
+	return p + (tmp + 24 - q);
 }
 
 #define DEC(p, k, d) ((p) = put_dec((p), k, sizeof(k) - 1, (d)))
-#define TIME(p, k, t) ((p) = put_time((p), k, sizeof(k) - 1, (t)))
+#define TIME(p, k, t, dc) ((p) = put_time((p), k, sizeof(k) - 1, (t), (dc)))
 
 void
 mdx_candle_to_json(const struct mdx_candle *c, struct mdx_buf *b)
 {
+	static _Thread_local struct day_cache open_day, fetched_day;
 	const char *o;
 	char *p;
 
@@ -464,7 +527,7 @@ mdx_candle_to_json(const struct mdx_candle *c, struct mdx_buf *b)
 	memcpy(p, c->interval->code, strlen(c->interval->code));
 	p += strlen(c->interval->code);
 	*p++ = '"';
-	TIME(p, ",\"open_time\":", c->open_time);
+	TIME(p, ",\"open_time\":", c->open_time, &open_day);
 	DEC(p, ",\"open\":", &c->open);
 	DEC(p, ",\"high\":", &c->high);
 	DEC(p, ",\"low\":", &c->low);
@@ -495,7 +558,7 @@ mdx_candle_to_json(const struct mdx_candle *c, struct mdx_buf *b)
 	p += strlen(o);
 	*p++ = '"';
 	if (c->has & MDX_C_FETCHED_AT)
-		TIME(p, ",\"fetched_at\":", c->fetched_at);
+		TIME(p, ",\"fetched_at\":", c->fetched_at, &fetched_day);
 	if (c->has & MDX_C_BASE_COUNT) {
 		PUT(p, ",\"base_count\":");
 		p = put_int(p, c->base_count);

@@ -242,6 +242,27 @@ utoa64_back(uint64_t v, char *end)
 	return p;
 }
 
+/*
+ * The eight digits of v < 10^8, leading zeros included, as eight bytes of
+ * text in a word, the first digit in the lowest byte (so this is for
+ * little-endian machines): v is split into two halves of four digits, each
+ * into two of two, each into two digits, all the halves of a step in one
+ * multiplication (x / 100 is (x * 10486) >> 20 below 10^4, x / 10 is
+ * (x * 103) >> 10 below 100).
+ */
+static inline uint64_t
+text8(uint32_t v)
+{
+	uint64_t m, q;
+
+	m = v / 10000 | (uint64_t)(v % 10000) << 32;
+	q = (m * 10486) >> 20 & UINT64_C(0x0000007f0000007f);
+	m = q | (m - q * 100) << 16;
+	q = (m * 103) >> 10 & UINT64_C(0x000f000f000f000f);
+	m = q | (m - q * 10) << 8;
+	return m + UINT64_C(0x3030303030303030);
+}
+
 int
 mdx_dec_format(const mdx_dec *d, char *buf)
 {
@@ -249,6 +270,42 @@ mdx_dec_format(const mdx_dec *d, char *buf)
 	u128 mag = uabs(d->coef);
 	int ndig, ip;
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/*
+	 * The common case, fewer than 17 digits and a scale below 16: the
+	 * sixteen digits with leading zeros, as text in a 128-bit integer,
+	 * are shifted to the ones needed and stored sixteen bytes at a time
+	 * (buf has room).  Nothing is stored and loaded back, which would
+	 * stall the processor.
+	 */
+	if (mag < p10_64[16] && d->scale < 16) {
+		uint64_t m = (uint64_t)mag;
+		int bits = 64 - __builtin_clzll(m | 1);
+		u128 text, t;
+
+		text = (u128)text8((uint32_t)(m % p10_64[8])) << 64 |
+		    text8((uint32_t)(m / p10_64[8]));
+		/* The number of digits of m (0 for zero). */
+		ndig = (bits * 1233) >> 12;
+		ndig += m >= p10_64[ndig];
+		if (ndig <= d->scale)
+			ndig = d->scale + 1;
+		if (d->coef < 0)
+			*o++ = '-';
+		ip = ndig - d->scale;
+		t = text >> (8 * (16 - ndig));
+		memcpy(o, &t, 16);
+		o += ip;
+		if (d->scale > 0) {
+			*o++ = '.';
+			t = text >> (8 * (16 - d->scale));
+			memcpy(o, &t, 16);
+			o += d->scale;
+		}
+		*o = '\0';
+		return o - buf;
+	}
+#endif
 	if (mag <= UINT64_MAX)
 		p = utoa64_back((uint64_t)mag, end);
 	else {

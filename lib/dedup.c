@@ -9,6 +9,11 @@
  * written.  Output order is the order of first appearance.  The ring has
  * one slot more than the window, so the candle handed back stays in place
  * (no copy) until the next call.
+ *
+ * The hash runs for every candle, so it is made to be cheap and kind to the
+ * cache: the names are hashed a word at a time, and the open time enters
+ * about in seconds, not scrambled, so that the candles of a stream, which
+ * come in time order, fall into buckets near each other.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +69,63 @@ mdx_dedup_free(struct mdx_dedup *d)
 	free(d);
 }
 
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+/*
+ * Mixes the C string in s (an array of n bytes, n a multiple of eight,
+ * holding a NUL) into h a word at a time, up to its NUL; the bytes after
+ * the NUL are masked off, as they need not be set.
+ */
+static uint64_t
+mix_str(uint64_t h, const char *s, size_t n)
+{
+	uint64_t w, z;
+	size_t i;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		z = (w - ONES) & ~w & HIGHS;
+		if (z != 0) {
+			/* Keeps the bytes below the first NUL. */
+			w &= (z ^ (z - 1)) >> 8;
+			return (h ^ w) * UINT64_C(0x9e3779b97f4a7c15) + i;
+		}
+#else
+		{
+			size_t k;
+
+			for (k = 0; k < 8 && s[i + k] != '\0'; k++)
+				;
+			if (k < 8) {
+				w = 0;
+				memcpy(&w, s + i, k);
+				return (h ^ w) * UINT64_C(0x9e3779b97f4a7c15) +
+				    i + k;
+			}
+		}
+#endif
+		h = (h ^ w) * UINT64_C(0x9e3779b97f4a7c15);
+		h ^= h >> 29;
+	}
+	return h;
+}
+
+static uint64_t
+key_hash(const struct mdx_candle *c)
+{
+	uint64_t h = 0;
+
+	h = mix_str(h, c->exchange, sizeof(c->exchange));
+	h = mix_str(h, c->market, sizeof(c->market));
+	h = mix_str(h, c->symbol, sizeof(c->symbol));
+	h ^= (uint64_t)(uintptr_t)c->interval;
+	h *= UINT64_C(0xff51afd7ed558ccd);
+	h ^= h >> 32;
+	return h + ((uint64_t)c->open_time >> 10);
+}
+
 /* Removes slot i from its hash chain. */
 static void
 unlink_slot(struct mdx_dedup *d, int32_t i)
@@ -87,7 +149,7 @@ mdx_dedup_put(struct mdx_dedup *d, const struct mdx_candle *c,
 	size_t slot;
 
 	*evicted = NULL;
-	h = mdx_candle_key_hash(c);
+	h = key_hash(c);
 	for (i = d->bucket[h & d->mask]; i != -1; i = d->next[i])
 		if (d->hash[i] == h && mdx_candle_same_key(&d->ring[i], c)) {
 			if (mdx_candle_supersedes(c, &d->ring[i]))
@@ -98,10 +160,13 @@ mdx_dedup_put(struct mdx_dedup *d, const struct mdx_candle *c,
 		slot = d->head;
 		*evicted = &d->ring[slot];
 		unlink_slot(d, (int32_t)slot);
-		d->head = (d->head + 1) % d->size;
+		if (++d->head == d->size)
+			d->head = 0;
 		d->count--;
 	}
-	slot = (d->head + d->count) % d->size;
+	/* No division: it would cost more than the rest of the call. */
+	if ((slot = d->head + d->count) >= d->size)
+		slot -= d->size;
 	d->ring[slot] = *c;
 	d->hash[slot] = h;
 	d->next[slot] = d->bucket[h & d->mask];
@@ -119,7 +184,8 @@ mdx_dedup_pop(struct mdx_dedup *d)
 		return NULL;
 	slot = d->head;
 	unlink_slot(d, (int32_t)slot);
-	d->head = (d->head + 1) % d->size;
+	if (++d->head == d->size)
+		d->head = 0;
 	d->count--;
 	return &d->ring[slot];
 }

@@ -802,7 +802,17 @@ fmt_text(char *buf, int neg, uint64_t m, int e)
 		nd = 9 - top_zeros(a8);
 	if (neg)
 		*p++ = '-';
-	if (e >= 0 && e < 17) {
+	if (e >= 0 && e < 7) {
+		/* The usual values, as below with the point in the first
+		 * word: the other two are the digits moved up a byte. */
+		l = e + 1;
+		mk = (UINT64_C(1) << (8 * l)) - 1;
+		store64(p, (u0 & mk) | ((u0 & ~mk) << 8) |
+		    ((uint64_t)'.' << (8 * l)));
+		store64(p + 8, u1 << 8 | u0 >> 56);
+		store64(p + 16, u2 << 8 | u1 >> 56);
+		p += nd <= l ? l : nd + 1;
+	} else if (e >= 0 && e < 17) {
 		/* d.ddd: the first l = e + 1 digits, the point, the rest
 		 * one byte further on (v: the digits moved up a byte).  An
 		 * integer's missing digits are the zeros trimmed. */

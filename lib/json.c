@@ -16,6 +16,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "mdx.h"
 
@@ -234,16 +237,36 @@ utf8_put(char *o, long cp)
 
 /*
  * Skips the bytes of a string that need no attention: printable ASCII but
- * the quote and the backslash.  Eight bytes are tested at a time: each
- * term below sets the high bit of a byte that is a quote, a backslash, a
- * control character or non-ASCII.  A term may also mark bytes after a
- * marked one (borrows run upwards), never before, so the lowest marked
- * byte is the first that needs attention.
+ * the quote and the backslash.  With SSE2 (always there on x86-64) sixteen
+ * bytes are tested at a time: a signed comparison with 0x20 catches the
+ * control characters and the non-ASCII bytes (negative as signed) at once.
+ * Elsewhere eight bytes are tested at a time: each term below sets the
+ * high bit of a byte that is a quote, a backslash, a control character or
+ * non-ASCII.  A term may also mark bytes after a marked one (borrows run
+ * upwards), never before, so the lowest marked byte is the first that
+ * needs attention.  The tail is tested byte by byte, so nothing past end
+ * is ever read.
  */
-static const char *
-skip_plain(const char *p, const char *end)
+const char *
+mdx_json_skip_plain(const char *p, const char *end)
 {
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
+#if defined(__SSE2__)
+	const __m128i quote = _mm_set1_epi8('"');
+	const __m128i bslash = _mm_set1_epi8('\\');
+	const __m128i space = _mm_set1_epi8(0x20);
+	__m128i v;
+	unsigned m;
+
+	while (end - p >= 16) {
+		v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_or_si128(_mm_cmpeq_epi8(v, quote),
+		    _mm_cmpeq_epi8(v, bslash)), _mm_cmplt_epi8(v, space)));
+		if (m != 0)
+			return p + __builtin_ctz(m);
+		p += 16;
+	}
+#elif defined(__GNUC__) && defined(__BYTE_ORDER__) && \
     __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	uint64_t v, q, b, t;
 
@@ -279,7 +302,7 @@ scan_string(struct mdx_json_doc *d, const char *q, const char **text,
 	int esc = 0;
 
 	for (;;) {
-		p = skip_plain(p, end);
+		p = mdx_json_skip_plain(p, end);
 		if (p >= end)
 			return fail(d, q, "unterminated string");
 		c = (unsigned char)*p;

@@ -294,6 +294,12 @@ void mdx_json_doc_free(struct mdx_json_doc *d);
 struct mdx_json *mdx_json_parse(struct mdx_json_doc *d, const char *s,
     size_t n);
 const char *mdx_json_error(const struct mdx_json_doc *d);
+/*
+ * The first byte in p[0..end) that a JSON string scanner must look at: a
+ * quote, a backslash, a control character or a non-ASCII byte; end when
+ * there is none.  Never reads past end.
+ */
+const char *mdx_json_skip_plain(const char *p, const char *end);
 
 /* The member named key of an object, or NULL. */
 struct mdx_json *mdx_json_get(const struct mdx_json *obj, const char *key);
@@ -356,7 +362,8 @@ int mdx_dec_from_json(mdx_dec *d, const struct mdx_json *v);
 /* A readable reason for an mdx_dec_err. */
 const char *mdx_dec_strerror(int err);
 mdx_dec mdx_dec_from_int(int64_t v);
-/* Formats into buf (at least MDX_DEC_BUFSZ bytes); returns the length. */
+/* Formats into buf (at least MDX_DEC_BUFSZ bytes, all of which it may
+ * write); returns the length. */
 int mdx_dec_format(const mdx_dec *d, char *buf);
 /* Appends the formatted decimal to b. */
 void mdx_dec_add_to_buf(struct mdx_buf *b, const mdx_dec *d);
@@ -1056,11 +1063,14 @@ enum mdx_tx {
 	MDX_TX_HEADER = 3	/* an archive CSV header row: no record */
 };
 
+struct mdx_tx_memo;
+
 struct mdx_tx_out {
 	struct mdx_candle candle;
 	struct mdx_buf line;
 	struct mdx_buf tmp;
 	char tmp_err[MDX_ERRSZ];
+	struct mdx_tx_memo *memo;	/* mdx_transform_fast()'s own */
 };
 
 /*
@@ -1074,6 +1084,14 @@ struct mdx_tx_out {
 int mdx_transform(const struct mdx_json *root, struct mdx_tx_out *out,
     char *err, size_t errsz);
 void mdx_tx_out_free(struct mdx_tx_out *out);
+/*
+ * The fast path for the bulk of raw records, raw Binance klines: turns the
+ * line into out->candle without a parse tree and returns MDX_TX_CANDLE, or
+ * returns 0 for anything it does not take, good or bad; then
+ * mdx_json_parse() and mdx_transform() must decide, which give the same
+ * candle for every line taken here.
+ */
+int mdx_transform_fast(const char *line, size_t len, struct mdx_tx_out *out);
 
 /* ------------------------------------------------------------------------
  * Canonical records into the warehouse (lib/load.c): the work of

@@ -7,7 +7,11 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "mdx.h"
 
@@ -718,9 +722,540 @@ mdx_transform(const struct mdx_json *root, struct mdx_tx_out *o, char *err,
 	return mdx_errf(err, errsz, "bad record: unknown \"kind\"");
 }
 
+/* ------------------------------------------------------------------------
+ * The fast path.  Raw Binance klines from the REST API are nearly all that
+ * mdx-transform reads in volume, so they are scanned in one pass straight
+ * into a candle, without a tree and with the decimals parsed while their
+ * digits are read.  The scanner takes only a plain subset of JSON (strings
+ * of printable ASCII without escapes, unsigned integers and fractions, the
+ * three literals, no nesting but the data array, each envelope member at
+ * most once) and gives up on anything else, valid or not; so does the
+ * mapping on anything unusual, and on every record that would be rejected.
+ * The caller then runs mdx_json_parse() and mdx_transform(), which decide
+ * and word the reason, so both paths accept exactly the same records and
+ * make the same candles of them (tests/unit/test-transform.c compares
+ * them).
+ */
+enum { FV_NONE, FV_STR, FV_NUM, FV_TRUE, FV_FALSE, FV_NULL, FV_ARRAY };
+
+struct fv {
+	const char *p;		/* string content or number text */
+	size_t n;
+	int type;		/* FV_* */
+	int isdec;		/* digits, maybe a fraction, in u and scale */
+	int isint;		/* digits alone, in u as an int64_t */
+	uint64_t u;
+	int scale;
+};
+
+static inline const char *
+fws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' ||
+	    *p == '\t'))
+		p++;
+	return p;
+}
+
+/* The scanner's small steps run for every byte; they must be inlined. */
+#if defined(__GNUC__)
+#define HOT static inline __attribute__((always_inline))
+#else
+#define HOT static inline
+#endif
+
+#if defined(__SSE2__) && defined(__BYTE_ORDER__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define FAST_DIGITS 1
+static const uint64_t fp10[] = {
+	1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
+	10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL,
+	100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+	100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
+	100000000000000000ULL, 1000000000000000000ULL
+};
+
+/*
+ * The value of the n digits at s (n <= 8), eight bytes at s readable:
+ * the digits go to the top of a word, the bytes after them are shifted out
+ * (a borrow from them only runs upwards), and the eight digit values are
+ * combined in three multiplications.
+ */
+HOT uint64_t
+digits8(const char *s, size_t n)
+{
+	uint64_t w;
+
+	if (n == 0)
+		return 0;
+	memcpy(&w, s, 8);
+	w = (w - UINT64_C(0x3030303030303030)) << (8 * (8 - n));
+	w = w * 10 + (w >> 8);
+	return ((w & UINT64_C(0x000000ff000000ff)) *
+	    (100 + (UINT64_C(1000000) << 32)) +
+	    ((w >> 16) & UINT64_C(0x000000ff000000ff)) *
+	    (1 + (UINT64_C(10000) << 32))) >> 32;
+}
+
+/* The value of the n <= 19 digits at s, 24 bytes at s readable. */
+HOT uint64_t
+digits19(const char *s, size_t n)
+{
+	if (n <= 8)
+		return digits8(s, n);
+	if (n <= 16)
+		return digits8(s, 8) * fp10[n - 8] + digits8(s + 8, n - 8);
+	return (digits8(s, 8) * fp10[8] + digits8(s + 8, 8)) * fp10[n - 16] +
+	    digits8(s + 16, n - 16);
+}
+#endif
+
+/*
+ * Reads digits with an optional fraction at p into v and returns the byte
+ * after them (the point, when no digit follows it).  A coefficient of up
+ * to 19 digits fits in 64 bits; longer ones are left to mdx_dec_parse().
+ * Integers get 18 digits at most, so that they fit in an int64_t.  With
+ * SSE2, the digits of the next 32 bytes are found in one go and converted
+ * eight at a time; near the end of the line, and for longer runs of
+ * digits, a byte at a time.
+ */
+HOT const char *
+fdigits(const char *p, const char *end, struct fv *v)
+{
+	const char *s = p, *f;
+	uint64_t u = 0;
+	size_t ni, nf = 0;
+
+#ifdef FAST_DIGITS
+	if (end - p >= 32) {
+		const __m128i lo = _mm_set1_epi8('0' - 1);
+		const __m128i hi = _mm_set1_epi8('9' + 1);
+		__m128i a, b;
+		uint32_t nd, rest;
+
+		a = _mm_loadu_si128((const __m128i *)(const void *)p);
+		b = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
+		a = _mm_and_si128(_mm_cmpgt_epi8(a, lo), _mm_cmplt_epi8(a, hi));
+		b = _mm_and_si128(_mm_cmpgt_epi8(b, lo), _mm_cmplt_epi8(b, hi));
+		/* The bytes that are not digits. */
+		nd = ~((uint32_t)_mm_movemask_epi8(a) |
+		    (uint32_t)_mm_movemask_epi8(b) << 16);
+		if (nd != 0) {
+			ni = __builtin_ctz(nd);
+			if (ni == 0)
+				return p;
+			if (p[ni] != '.') {
+				v->u = ni <= 19 ? digits19(p, ni) : 0;
+				v->scale = 0;
+				v->isdec = ni <= 19;
+				v->isint = ni <= 18;
+				return p + ni;
+			}
+			rest = ni + 1 < 32 ? nd >> (ni + 1) : 0;
+			if (rest != 0) {
+				nf = __builtin_ctz(rest);
+				if (nf == 0)
+					return p + ni;
+				if (ni + nf <= 19) {
+					v->u = digits19(p, ni) * fp10[nf] +
+					    digits19(p + ni + 1, nf);
+					v->isdec = 1;
+				}
+				v->scale = (int)nf;
+				return p + ni + 1 + nf;
+			}
+		}
+	}
+#endif
+	while (p < end && (unsigned)(*p - '0') <= 9)
+		u = u * 10 + (unsigned)(*p++ - '0');
+	if ((ni = p - s) == 0)
+		return p;
+	if (p < end && *p == '.') {
+		f = ++p;
+		while (p < end && (unsigned)(*p - '0') <= 9)
+			u = u * 10 + (unsigned)(*p++ - '0');
+		if ((nf = p - f) == 0)
+			return f - 1;	/* "1." is no number: stop at '.' */
+	}
+	v->u = u;
+	v->scale = (int)nf;
+	v->isdec = ni + nf <= 19;
+	v->isint = nf == 0 && ni <= 18;
+	return p;
+}
+
+/* A scalar value at p into v; returns the byte after it, or NULL. */
+static const char *
+fscalar(const char *p, const char *end, struct fv *v, int digits)
+{
+	const char *q;
+
+	v->isdec = v->isint = 0;
+	if (p >= end)
+		return NULL;
+	switch (*p) {
+	case '"':
+		v->type = FV_STR;
+		v->p = ++p;
+		if (digits && (q = fdigits(p, end, v)) < end && *q == '"') {
+			v->n = q - p;
+			return q + 1;
+		}
+		v->isdec = v->isint = 0;
+		q = mdx_json_skip_plain(p, end);
+		if (q >= end || *q != '"')
+			return NULL;
+		v->n = q - p;
+		return q + 1;
+	case 't':
+		v->type = FV_TRUE;
+		return end - p >= 4 && memcmp(p, "true", 4) == 0 ? p + 4 : NULL;
+	case 'f':
+		v->type = FV_FALSE;
+		return end - p >= 5 && memcmp(p, "false", 5) == 0 ? p + 5 :
+		    NULL;
+	case 'n':
+		v->type = FV_NULL;
+		return end - p >= 4 && memcmp(p, "null", 4) == 0 ? p + 4 : NULL;
+	default:
+		/* JSON numbers: no sign here, no exponent, no leading zero. */
+		if ((unsigned)(*p - '0') > 9 || (*p == '0' && end - p > 1 &&
+		    (unsigned)(p[1] - '0') <= 9))
+			return NULL;
+		v->type = FV_NUM;
+		v->p = p;
+		q = fdigits(p, end, v);
+		if (q < end && (*q == '.' || *q == 'e' || *q == 'E'))
+			return NULL;
+		v->n = q - p;
+		return q;
+	}
+}
+
+#define FEQ(v, lit) ((v)->type == FV_STR && (v)->n == sizeof(lit) - 1 && \
+	memcmp((v)->p, lit, sizeof(lit) - 1) == 0)
+
+/* The envelope members the fast path reads. */
+enum {
+	FE_MDX, FE_KIND, FE_EXCHANGE, FE_MARKET, FE_SYMBOL, FE_INTERVAL,
+	FE_FETCHED_AT, FE_SOURCE, FE_CLOSED, FE_DATA, FE_N
+};
+
+static int
+fkey(const char *k, size_t n)
+{
+	switch (n) {
+	case 3:
+		return memcmp(k, "mdx", 3) == 0 ? FE_MDX : -1;
+	case 4:
+		return memcmp(k, "kind", 4) == 0 ? FE_KIND :
+		    memcmp(k, "data", 4) == 0 ? FE_DATA : -1;
+	case 6:
+		return memcmp(k, "market", 6) == 0 ? FE_MARKET :
+		    memcmp(k, "symbol", 6) == 0 ? FE_SYMBOL :
+		    memcmp(k, "source", 6) == 0 ? FE_SOURCE :
+		    memcmp(k, "closed", 6) == 0 ? FE_CLOSED : -1;
+	case 8:
+		return memcmp(k, "exchange", 8) == 0 ? FE_EXCHANGE :
+		    memcmp(k, "interval", 8) == 0 ? FE_INTERVAL : -1;
+	case 10:
+		return memcmp(k, "fetched_at", 10) == 0 ? FE_FETCHED_AT : -1;
+	default:
+		return -1;
+	}
+}
+
+/* The data array at p (its '['): the first MAXEL elements into el. */
+static const char *
+farray(const char *p, const char *end, struct fv *el, unsigned *nel)
+{
+	struct fv skip;
+	unsigned n = 0;
+
+	p = fws(p + 1, end);
+	if (p < end && *p == ']') {
+		*nel = 0;
+		return p + 1;
+	}
+	for (;;) {
+		if ((p = fscalar(p, end, n < MAXEL ? &el[n] : &skip, 1)) ==
+		    NULL)
+			return NULL;
+		n++;
+		p = fws(p, end);
+		if (p < end && *p == ',') {
+			p = fws(p + 1, end);
+			continue;
+		}
+		if (p < end && *p == ']') {
+			*nel = n < MAXEL ? n : MAXEL;
+			return p + 1;
+		}
+		return NULL;
+	}
+}
+
+/* Copies a string member into dst of dstsz bytes; -1 when it cannot. */
+static int
+fcopy(const struct fv *v, char *dst, size_t dstsz)
+{
+	if (v->type != FV_STR || v->n == 0 || v->n >= dstsz)
+		return -1;
+	memcpy(dst, v->p, v->n);
+	dst[v->n] = '\0';
+	return 0;
+}
+
+static void
+fdec(mdx_dec *d, const struct fv *v)
+{
+	d->coef = (__int128)v->u;
+	d->scale = v->scale;
+}
+
+/*
+ * The envelopes of the lines of one fetch are the same but for members the
+ * mapping does not read ("time", "request").  After a line whose "data"
+ * came last, its envelope (the bytes before the data array) is kept with
+ * what the mapping made of it; a next line with the same bytes there, but
+ * for plain printable ASCII inside the strings of unread members, has the
+ * same members with the same values, so it needs no scan of its envelope.
+ */
+#define MEMO_MAX 1024
+#define MEMO_SPANS 16
+
+struct mdx_tx_memo {
+	size_t len;			/* bytes of envelope; 0: none */
+	char text[MEMO_MAX];
+	unsigned char free[MEMO_MAX];	/* 0xff inside unread strings */
+	/* What the envelope gave. */
+	char exchange[MDX_NAME_MAX];
+	char market[MDX_NAME_MAX];
+	char symbol[MDX_SYMBOL_MAX];
+	const struct mdx_interval *interval;
+	mdx_time fetched_at;
+	unsigned has;
+	int closed;			/* the FV_* type of "closed" */
+};
+
+/* Whether s[0..n) starts with the kept envelope, as above. */
+static int
+memo_match(const struct mdx_tx_memo *m, const char *s, size_t n)
+{
+	size_t i;
+
+	if (m == NULL || m->len == 0 || n <= m->len)
+		return 0;
+#if defined(__SSE2__)
+	{
+		const __m128i quote = _mm_set1_epi8('"');
+		const __m128i bslash = _mm_set1_epi8('\\');
+		const __m128i space = _mm_set1_epi8(0x20);
+		__m128i a, b, fr;
+		unsigned diff, bad;
+
+		/* The last block overlaps the one before (len >= 16). */
+		for (i = 0;; i += 16) {
+			if (i + 16 > m->len)
+				i = m->len - 16;
+			a = _mm_loadu_si128((const __m128i *)(const void *)
+			    (s + i));
+			b = _mm_loadu_si128((const __m128i *)(const void *)
+			    (m->text + i));
+			diff = ~(unsigned)_mm_movemask_epi8(
+			    _mm_cmpeq_epi8(a, b)) & 0xffff;
+			if (diff != 0) {
+				fr = _mm_loadu_si128((const __m128i *)
+				    (const void *)(m->free + i));
+				bad = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+				    _mm_or_si128(_mm_cmpeq_epi8(a, quote),
+				    _mm_cmpeq_epi8(a, bslash)),
+				    _mm_cmplt_epi8(a, space)));
+				if ((diff & (~(unsigned)_mm_movemask_epi8(fr) |
+				    bad)) != 0)
+					return 0;
+			}
+			if (i + 16 == m->len)
+				return 1;
+		}
+	}
+#else
+	for (i = 0; i < m->len; i++)
+		if (s[i] != m->text[i] && (m->free[i] == 0 ||
+		    (unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x80 ||
+		    s[i] == '"' || s[i] == '\\'))
+			return 0;
+	return 1;
+#endif
+}
+
+int
+mdx_transform_fast(const char *line, size_t len, struct mdx_tx_out *o)
+{
+	static const unsigned decs[] = { 1, 2, 3, 4, 5, 7, 9, 10 };
+	struct mdx_candle *c = &o->candle;
+	struct mdx_tx_memo *m = o->memo;
+	const char *p = line, *end = line + len, *k, *q, *data = NULL;
+	const char *span[MEMO_SPANS];
+	size_t spanlen[MEMO_SPANS];
+	struct fv env[FE_N], el[MAXEL], skip, *v;
+	char code[8];
+	unsigned nel = 0, nspan = 0, i;
+	int f, closed, last = -1;
+
+	if (memo_match(m, line, len)) {
+		/* The envelope is the kept one: the data array follows. */
+		p = line + m->len;
+		if (*p != '[' || (p = farray(p, end, el, &nel)) == NULL)
+			return 0;
+		p = fws(p, end);
+		if (p >= end || *p != '}' || fws(p + 1, end) != end ||
+		    nel < 11)
+			return 0;
+		memcpy(c->exchange, m->exchange, sizeof(c->exchange));
+		memcpy(c->market, m->market, sizeof(c->market));
+		memcpy(c->symbol, m->symbol, sizeof(c->symbol));
+		c->interval = m->interval;
+		c->fetched_at = m->fetched_at;
+		c->has = m->has;
+		closed = m->closed;
+		m = NULL;	/* nothing new to keep */
+		goto row;
+	}
+
+	for (f = 0; f < FE_N; f++)
+		env[f].type = FV_NONE;
+	p = fws(p, end);
+	if (p >= end || *p != '{')
+		return 0;
+	p = fws(p + 1, end);
+	for (;;) {
+		if (p >= end || *p != '"')
+			return 0;
+		k = p + 1;
+		q = mdx_json_skip_plain(k, end);
+		if (q >= end || *q != '"')
+			return 0;
+		p = fws(q + 1, end);
+		if (p >= end || *p != ':')
+			return 0;
+		p = fws(p + 1, end);
+		last = f = fkey(k, q - k);
+		v = f >= 0 ? &env[f] : &skip;
+		if (f >= 0 && v->type != FV_NONE)
+			return 0;	/* a member twice */
+		if (f == FE_DATA) {
+			data = p;
+			if (p >= end || *p != '[' ||
+			    (p = farray(p, end, el, &nel)) == NULL)
+				return 0;
+			v->type = FV_ARRAY;
+		} else if ((p = fscalar(p, end, v, 0)) == NULL)
+			return 0;
+		if (f < 0 && v->type == FV_STR) {
+			if (nspan < MEMO_SPANS) {
+				span[nspan] = v->p;
+				spanlen[nspan] = v->n;
+			}
+			nspan++;
+		}
+		p = fws(p, end);
+		if (p < end && *p == ',') {
+			p = fws(p + 1, end);
+			continue;
+		}
+		if (p < end && *p == '}')
+			break;
+		return 0;
+	}
+	if (fws(p + 1, end) != end)
+		return 0;
+
+	/* The mapping of klines() and binance_kline(), for good rows. */
+	if (!FEQ(&env[FE_MDX], "raw") || !FEQ(&env[FE_KIND], "klines") ||
+	    !FEQ(&env[FE_EXCHANGE], "binance") ||
+	    env[FE_DATA].type == FV_NONE || FEQ(&env[FE_SOURCE], "archive") ||
+	    nel < 11)
+		return 0;
+	/*
+	 * Every member of the candle is set here or below; the bytes after
+	 * the names' NULs are left as they are (nothing reads them), which
+	 * saves clearing the whole candle.
+	 */
+	if (fcopy(&env[FE_EXCHANGE], c->exchange, sizeof(c->exchange)) ||
+	    fcopy(&env[FE_MARKET], c->market, sizeof(c->market)) ||
+	    fcopy(&env[FE_SYMBOL], c->symbol, sizeof(c->symbol)) ||
+	    fcopy(&env[FE_INTERVAL], code, sizeof(code)) ||
+	    (c->interval = mdx_interval_lookup(code)) == NULL)
+		return 0;
+	c->has = 0;
+	c->fetched_at = 0;
+	v = &env[FE_FETCHED_AT];
+	if (v->type == FV_STR) {
+		if (mdx_time_parse_rfc3339(v->p, v->n, &c->fetched_at) != 0)
+			return 0;
+		c->has |= MDX_C_FETCHED_AT;
+	} else if (v->type != FV_NONE && v->type != FV_NULL)
+		return 0;
+	closed = env[FE_CLOSED].type;
+
+row:
+	if (!el[0].isint || !el[6].isint || !el[8].isint)
+		return 0;
+	for (i = 0; i < sizeof(decs) / sizeof(decs[0]); i++)
+		if (!el[decs[i]].isdec)
+			return 0;
+	c->base_count = c->base_expected = 0;
+	c->origin = MDX_ORIGIN_EXCHANGE;
+	c->open_time = mdx_time_from_epoch((int64_t)el[0].u);
+	fdec(&c->open, &el[1]);
+	fdec(&c->high, &el[2]);
+	fdec(&c->low, &el[3]);
+	fdec(&c->close, &el[4]);
+	fdec(&c->volume, &el[5]);
+	fdec(&c->quote_volume, &el[7]);
+	c->trades = (int64_t)el[8].u;
+	fdec(&c->taker_buy_volume, &el[9]);
+	fdec(&c->taker_buy_quote_volume, &el[10]);
+	c->has |= MDX_C_VOLUME | MDX_C_QUOTE_VOLUME | MDX_C_TRADES |
+	    MDX_C_TAKER_BUY_VOLUME | MDX_C_TAKER_BUY_QUOTE_VOLUME;
+	if (closed == FV_TRUE || closed == FV_FALSE)
+		c->closed = closed == FV_TRUE;
+	else if (c->has & MDX_C_FETCHED_AT)
+		c->closed = c->fetched_at >=
+		    mdx_time_from_epoch((int64_t)el[6].u) + 1;
+	else
+		return 0;
+	if (mdx_candle_check(c, o->tmp_err, sizeof(o->tmp_err)) != 0)
+		return 0;
+
+	/* Keeps the envelope of a good line whose data came last. */
+	if (last == FE_DATA && nspan <= MEMO_SPANS &&
+	    (size_t)(data - line) >= 16 && (size_t)(data - line) <= MEMO_MAX) {
+		if ((m = o->memo) == NULL)
+			m = o->memo = mdx_calloc(1, sizeof(*m));
+		m->len = data - line;
+		memcpy(m->text, line, m->len);
+		memset(m->free, 0, m->len);
+		for (i = 0; i < nspan; i++)
+			memset(m->free + (span[i] - line), 0xff, spanlen[i]);
+		memcpy(m->exchange, c->exchange, sizeof(m->exchange));
+		memcpy(m->market, c->market, sizeof(m->market));
+		memcpy(m->symbol, c->symbol, sizeof(m->symbol));
+		m->interval = c->interval;
+		m->fetched_at = c->fetched_at;
+		m->has = c->has & MDX_C_FETCHED_AT;
+		m->closed = closed;
+	}
+	return MDX_TX_CANDLE;
+}
+
 void
 mdx_tx_out_free(struct mdx_tx_out *o)
 {
+	free(o->memo);
+	o->memo = NULL;
 	mdx_buf_free(&o->line);
 	mdx_buf_free(&o->tmp);
 }

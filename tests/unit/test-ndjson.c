@@ -193,6 +193,57 @@ test_utf8(void)
 	    "utf8: control characters other than NUL are valid UTF-8");
 }
 
+/*
+ * The reader finds newlines and tells plain ASCII lines in one pass, and
+ * mdx_utf8_check() skips sixteen plain bytes at a time: a bad byte at any
+ * place of a long line, just before or just after a newline, must still be
+ * found at its column.
+ */
+static void
+test_scan(void)
+{
+	static const char badbytes[] = { '\xff', '\0', '\xc3' };
+	char text[128], want[512], name[16];
+	size_t b;
+	int i, wrong;
+
+	for (b = 0; b < sizeof(badbytes); b++) {
+		wrong = 0;
+		for (i = 0; i < 100; i++) {
+			if (i == 60)
+				continue;	/* the newline */
+			memset(text, 'a', 60);
+			text[60] = '\n';
+			memset(text + 61, 'b', 39);
+			text[100] = '\n';
+			text[i] = badbytes[b];
+			snprintf(name, sizeof(name), "scan%zu-%d", b, i);
+			put(name, text, 101);
+			if (i < 60)
+				snprintf(want, sizeof(want),
+				    "B D/%s:1 60 %s at column %d\n"
+				    "L D/%s:2 %.39s\n", name,
+				    badbytes[b] == '\0' ? "NUL byte" :
+				    "invalid UTF-8", i + 1, name, text + 61);
+			else
+				snprintf(want, sizeof(want),
+				    "L D/%s:1 %.60s\n"
+				    "B D/%s:2 39 %s at column %d\n", name, text,
+				    name, badbytes[b] == '\0' ? "NUL byte" :
+				    "invalid UTF-8", i - 60);
+			if (strcmp(rel(one(name, 0)), want) != 0) {
+				printf("# %s: %s", name, rel(one(name, 0)));
+				wrong++;
+			}
+			if (mdx_utf8_check(text + (i < 60 ? 0 : 61),
+			    i < 60 ? 60 : 39) != (i < 60 ? i : i - 61))
+				wrong++;
+		}
+		ok(wrong == 0, "a bad byte is found at every column, before "
+		    "and after a newline");
+	}
+}
+
 static void
 test_plain(void)
 {
@@ -866,6 +917,7 @@ main(int argc, char **argv)
 	}
 	test_utf8();
 	test_plain();
+	test_scan();
 	test_maxline();
 	test_compressed();
 	test_stdin();
