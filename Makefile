@@ -73,6 +73,10 @@ $(O)/lib/%.o: lib/%.c $(HDR) Makefile
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
+# The schema version is a -D flag taken from the newest migration: a new
+# migration must rebuild the code that compares versions.
+$(O)/lib/db.o: $(MIGRATIONS)
+
 # The migrations in sql/ are compiled into every program.
 $(O)/lib/migrations.c: $(MIGRATIONS) lib/gen-migrations.sh
 	@mkdir -p $(@D)
