@@ -1016,16 +1016,6 @@ open_time:
 	return p == e ? 0 : -1;
 }
 
-/* mdx_dec_cmp(), without the call when the scales agree (as the prices of
- * one candle nearly always do). */
-static int
-dec_cmp(const mdx_dec *a, const mdx_dec *b)
-{
-	if (a->scale == b->scale)
-		return (a->coef > b->coef) - (a->coef < b->coef);
-	return mdx_dec_cmp(a, b);
-}
-
 /* mdx_interval_aligned(), with constant divisors for the common intervals
  * (whose buckets start at the epoch): a division by a variable is slow. */
 static int
@@ -1057,10 +1047,10 @@ quick_check(const struct mdx_candle *c, int known)
 	    c->quote_volume.coef < 0 || c->taker_buy_volume.coef < 0 ||
 	    c->taker_buy_quote_volume.coef < 0)
 		return -1;
-	if (dec_cmp(&c->high, &c->open) < 0 ||
-	    dec_cmp(&c->high, &c->close) < 0 ||
-	    dec_cmp(&c->low, &c->open) > 0 ||
-	    dec_cmp(&c->low, &c->close) > 0)
+	if (mdx_dec_cmp_fast(&c->high, &c->open) < 0 ||
+	    mdx_dec_cmp_fast(&c->high, &c->close) < 0 ||
+	    mdx_dec_cmp_fast(&c->low, &c->open) > 0 ||
+	    mdx_dec_cmp_fast(&c->low, &c->close) > 0)
 		return -1;
 	if (!aligned(c->interval, c->open_time))
 		return -1;

@@ -369,6 +369,18 @@ int mdx_dec_format(const mdx_dec *d, char *buf);
 void mdx_dec_add_to_buf(struct mdx_buf *b, const mdx_dec *d);
 /* Compares numerically: <0, 0, >0. "1.0" equals "1". */
 int mdx_dec_cmp(const mdx_dec *a, const mdx_dec *b);
+/*
+ * mdx_dec_cmp() for hot loops: when the scales agree, as the prices of one
+ * candle or one series nearly always do, the coefficients are compared
+ * without a call.
+ */
+static inline int
+mdx_dec_cmp_fast(const mdx_dec *a, const mdx_dec *b)
+{
+	if (a->scale == b->scale)
+		return (a->coef > b->coef) - (a->coef < b->coef);
+	return mdx_dec_cmp(a, b);
+}
 /* *r = a + b; returns MDX_DEC_OK or MDX_DEC_OVERFLOW (then *r unchanged). */
 int mdx_dec_add(mdx_dec *r, const mdx_dec *a, const mdx_dec *b);
 int mdx_dec_sub(mdx_dec *r, const mdx_dec *a, const mdx_dec *b);

@@ -415,16 +415,6 @@ sum(mdx_dec *acc, const mdx_dec *v, const struct series *s)
 		sum_dec(acc, v, s);
 }
 
-/* mdx_dec_cmp(), without the call when the scales agree (as the prices of
- * one series nearly always do). */
-static int
-dec_cmp(const mdx_dec *a, const mdx_dec *b)
-{
-	if (a->scale == b->scale)
-		return (a->coef > b->coef) - (a->coef < b->coef);
-	return mdx_dec_cmp(a, b);
-}
-
 /* The base candles c stands for, in the unit of the series. */
 static int64_t
 weight(const struct series *s, const struct mdx_candle *c)
@@ -490,9 +480,9 @@ update:
 		b->last_t = c->open_time;
 		b->close = c->close;
 	}
-	if (dec_cmp(&c->high, &b->high) > 0)
+	if (mdx_dec_cmp_fast(&c->high, &b->high) > 0)
 		b->high = c->high;
-	if (dec_cmp(&c->low, &b->low) < 0)
+	if (mdx_dec_cmp_fast(&c->low, &b->low) < 0)
 		b->low = c->low;
 	if (c->has & MDX_C_VOLUME)
 		sum(&b->vol, &c->volume, s);
