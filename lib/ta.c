@@ -654,7 +654,7 @@ mdx_ta_wma_run(struct mdx_ta_wma *s, const double *x, size_t n,
     double *const *out)
 {
 	struct mdx_ta_wma t = *s;
-	double *o = out[0], sum, sub, nd, dv;
+	double *o = out[0], sum, sub, trail, v, nd, dv;
 	size_t i, k = 0, w = (size_t)t.n;
 	int divider = (t.n * (t.n + 1)) >> 1;
 
@@ -663,18 +663,21 @@ mdx_ta_wma_run(struct mdx_ta_wma *s, const double *x, size_t n,
 	if (i < n) {
 		sum = t.sum;
 		sub = t.sub;
+		trail = t.trail;	/* x[i - w], loaded a step ahead */
 		nd = t.n;	/* the int to double conversions, done once */
 		dv = divider;
 		for (; i < n; i++) {
-			sub += x[i];
-			sub -= x[i - w];
-			sum += x[i] * nd;
+			v = x[i];
+			sub += v;
+			sub -= trail;
+			sum += v * nd;
+			trail = x[i - w + 1];
 			o[k++] = sum / dv;
 			sum -= sub;
 		}
 		t.sum = sum;
 		t.sub = sub;
-		t.trail = x[n - w];
+		t.trail = trail;
 		t.count += (int64_t)(n - w);
 		memcpy(t.ring, x + n - w, w * sizeof(double));
 		t.pos = 0;
