@@ -699,7 +699,7 @@ mdx_ta_rsi_run(struct mdx_ta_rsi *s, const double *x, size_t n,
     double *const *out)
 {
 	struct mdx_ta_rsi t = *s;
-	double *o = out[0], n1, nn, prev, gain, loss, d, dl, dg, sum;
+	double *o = out[0], n1, nn, prev, gain, loss, d, sum;
 	size_t i, i0, k = 0;
 
 	for (i = 0; i < n && t.count < (int64_t)t.n + 1; i++)
@@ -713,12 +713,14 @@ mdx_ta_rsi_run(struct mdx_ta_rsi *s, const double *x, size_t n,
 	for (; i < n; i++) {
 		d = x[i] - prev;
 		prev = x[i];
-		/* Without a branch: the sum not given d is given 0, which
-		 * leaves it as it is (neither can be -0). */
-		dl = d < 0 ? d : 0.0;
-		dg = d < 0 ? 0.0 : d;
-		loss = loss * n1 - dl;
-		gain = gain * n1 + dg;
+		/* TA-Lib's order: the branch leaves the other sum's chain
+		 * one addition shorter, which a branchless form cannot. */
+		loss *= n1;
+		gain *= n1;
+		if (d < 0)
+			loss -= d;
+		else
+			gain += d;
 		loss /= nn;
 		gain /= nn;
 		sum = gain + loss;
