@@ -1098,24 +1098,6 @@ upsert_counts(struct mdx_load *l, const char *sql, int nparam,
 	PQclear(r);
 }
 
-static uint64_t
-get_be(const unsigned char *p, int n)
-{
-	uint64_t v = 0;
-
-	while (n-- > 0)
-		v = v << 8 | *p++;
-	return v;
-}
-
-/* A timestamptz in binary as Unix milliseconds. */
-static mdx_time
-bin_time(const char *p)
-{
-	return mdx_floordiv((int64_t)get_be((const unsigned char *)p, 8),
-	    1000) + INT64_C(946684800000);
-}
-
 /* Field i (0-based) of a binary COPY row, without copying: its value, and
  * its length in *n (-1 for NULL). */
 static const char *
@@ -1124,7 +1106,7 @@ field(const char *row, int i, int32_t *n)
 	const unsigned char *p = (const unsigned char *)row + 2;
 
 	for (;;) {
-		*n = (int32_t)get_be(p, 4);
+		*n = (int32_t)mdx_copy_bin_get(p, 4);
 		p += 4;
 		if (i-- == 0)
 			return (const char *)p;
@@ -1219,12 +1201,12 @@ compare_stored(struct mdx_load *l, size_t *nsame)
 				PQclear(rest);
 			die_db(l, r, "reading stored candles");
 		}
-		iid = (int64_t)get_be((const unsigned char *)PQgetvalue(r, 0,
+		iid = (int64_t)mdx_copy_bin_get(PQgetvalue(r, 0,
 		    0), 8);
 		snprintf(code, sizeof(code), "%.*s", PQgetlength(r, 0, 1),
 		    PQgetvalue(r, 0, 1));
 		iv = mdx_interval_lookup(code);
-		t = bin_time(PQgetvalue(r, 0, 2));
+		t = mdx_copy_bin_get_time(PQgetvalue(r, 0, 2));
 		e = NULL;
 		j = l->b->bucket[entry_hash(iid, iv, t) & l->mask];
 		for (; j != -1; j = l->b->e[j].next)
@@ -1244,7 +1226,7 @@ compare_stored(struct mdx_load *l, size_t *nsame)
 			if (!same_value(r, 0, 3 + k, f, n, dec[k]))
 				differs = 1;
 			f += n > 0 ? n : 0;
-			n = (int32_t)get_be((const unsigned char *)f, 4);
+			n = (int32_t)mdx_copy_bin_get(f, 4);
 			f += 4;
 		}
 		/* The stored one wins: closed against open, or fetched
@@ -1252,7 +1234,7 @@ compare_stored(struct mdx_load *l, size_t *nsame)
 		if (differs && PQgetvalue(r, 0, 12)[0] == 1 && !e->closed)
 			differs = 0;
 		if (differs && e->has_fetched && !PQgetisnull(r, 0, 16) &&
-		    e->fetched_at < bin_time(PQgetvalue(r, 0, 16)))
+		    e->fetched_at < mdx_copy_bin_get_time(PQgetvalue(r, 0, 16)))
 			differs = 0;
 		e->state = differs ? ST_DIFFERS : ST_SAME;
 		if (differs)

@@ -588,6 +588,15 @@ void mdx_copy_bin_time(struct mdx_buf *b, mdx_time t);
  * display scale, its base-10000 digits without leading or trailing zero
  * digits (the form PostgreSQL stores and sends). */
 void mdx_copy_bin_dec(struct mdx_buf *b, const mdx_dec *d);
+/* Reading binary COPY fields (COPY TO in binary, or binary results):
+ * an n-byte big-endian integer (cast it to the signed type of the field);
+ * a timestamptz as Unix milliseconds (microseconds floored); a numeric of
+ * len bytes as an mdx_dec, exactly what mdx_dec_parse() makes of its text,
+ * scale included: returns 0, or -1 for bytes that are not a numeric an
+ * mdx_dec can hold. */
+uint64_t mdx_copy_bin_get(const void *p, size_t n);
+mdx_time mdx_copy_bin_get_time(const void *p);
+int mdx_copy_bin_get_dec(const void *p, size_t len, mdx_dec *out);
 
 /* ------------------------------------------------------------------------
  * The watchlist.  See mdx-watchlist(5).  One entry per line:

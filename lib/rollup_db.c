@@ -445,132 +445,9 @@ emit_row(void *arg, const struct mdx_candle *c)
 
 /* ------------------------------------------------------------------------
  * Source rows in COPY's binary format: the server sends numerics as their
- * base-10000 digits instead of formatting them, and nothing here has to
- * parse text.
+ * base-10000 digits instead of formatting them, and lib/copy.c's readers
+ * turn the fields into values without parsing text.
  */
-static uint32_t
-be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
-static int64_t
-be64(const unsigned char *p)
-{
-	return (int64_t)((uint64_t)be32(p) << 32 | be32(p + 4));
-}
-
-/* PostgreSQL's epoch, 2000-01-01, in Unix milliseconds. */
-#define PG_EPOCH_MS INT64_C(946684800000)
-#define NUMERIC_POS 0x0000
-#define NUMERIC_NEG 0x4000
-
-static int
-numeric_group(const unsigned char *d, int ndig, int i)
-{
-	return i >= 0 && i < ndig ? d[2 * i] << 8 | d[2 * i + 1] : 0;
-}
-
-/*
- * Appends the text PostgreSQL prints for a numeric of ndig base-10000
- * digits d (weight: the power of 10000 of d[0]) with dscale fractional
- * digits.
- */
-static void
-numeric_text(struct mdx_buf *b, int neg, const unsigned char *d, int ndig,
-    int weight, int dscale)
-{
-	size_t start;
-	int i, k, m, g;
-
-	if (neg)
-		mdx_buf_addch(b, '-');
-	start = b->len;
-	for (i = 0; i <= weight; i++) {
-		g = numeric_group(d, ndig, i);
-		for (m = 1000; m > 0; m /= 10)
-			if (b->len > start || g / m % 10 != 0)
-				mdx_buf_addch(b, (char)('0' + g / m % 10));
-	}
-	if (b->len == start)
-		mdx_buf_addch(b, '0');
-	if (dscale > 0) {
-		mdx_buf_addch(b, '.');
-		for (i = weight + 1, k = 0; k < dscale; i++) {
-			g = numeric_group(d, ndig, i);
-			for (m = 1000; m > 0 && k < dscale; m /= 10, k++)
-				mdx_buf_addch(b, (char)('0' + g / m % 10));
-		}
-	}
-}
-
-/*
- * A numeric in binary form (p, len bytes) as an mdx_dec: exactly what
- * mdx_dec_parse() makes of the numeric's text, scale included.  Values of
- * up to 34 digits and scale 38 are converted here; anything else goes
- * through its text and mdx_dec_parse(), which has the rules for those.
- * Returns 0, or -1 for bytes that are not a numeric mdx_dec can hold.
- */
-static int
-numeric_dec(const unsigned char *p, size_t len, mdx_dec *out)
-{
-	static const unsigned p10[4] = { 1, 10, 100, 1000 };
-	/* Below 10^34, acc * 10000 + 9999 stays below 10^38. */
-	const unsigned __int128 lim = (unsigned __int128)
-	    UINT64_C(10000000000000000) * UINT64_C(1000000000000000000);
-	unsigned __int128 acc = 0;
-	struct mdx_buf b = MDX_BUF_INIT;
-	unsigned mul, add, g, sign;
-	int ndig, weight, dscale, i, e, rc;
-
-	if (len < 8)
-		return -1;
-	ndig = p[0] << 8 | p[1];
-	weight = (int16_t)(p[2] << 8 | p[3]);
-	sign = (unsigned)(p[4] << 8 | p[5]);
-	dscale = p[6] << 8 | p[7];
-	if (len != 8 + 2 * (size_t)ndig ||
-	    (sign != NUMERIC_POS && sign != NUMERIC_NEG))
-		return -1;
-	p += 8;
-	if (dscale > MDX_DEC_MAXSCALE)
-		goto text;
-	for (i = 0; i < ndig; i++) {
-		g = (unsigned)(p[2 * i] << 8 | p[2 * i + 1]);
-		if (g > 9999)
-			return -1;
-		/* The power of ten of the group's last digit in the result. */
-		e = 4 * (weight - i) + dscale;
-		if (e >= 0) {
-			mul = 10000;
-			add = g;
-		} else if (e > -4 && g % p10[-e] == 0) {
-			mul = 10000 / p10[-e];
-			add = g / p10[-e];
-		} else if (e <= -4 && g == 0)
-			continue;
-		else
-			goto text;
-		if (acc >= lim)
-			goto text;
-		acc = acc * mul + add;
-	}
-	/* Trailing zero groups are not sent. */
-	for (e = ndig > 0 ? 4 * (weight - ndig + 1) + dscale : 0; e > 0; e--) {
-		if (acc >= lim)
-			goto text;
-		acc *= 10;
-	}
-	out->coef = sign == NUMERIC_NEG ? -(__int128)acc : (__int128)acc;
-	out->scale = dscale;
-	return 0;
-text:
-	numeric_text(&b, sign == NUMERIC_NEG, p, ndig, weight, dscale);
-	rc = mdx_dec_parse(out, b.data, b.len);
-	mdx_buf_free(&b);
-	return rc == MDX_DEC_OK ? 0 : -1;
-}
 
 /*
  * One binary COPY row of source candles (instrument_id, open_time, open,
@@ -596,7 +473,7 @@ parse_row(const unsigned char *p, size_t len, const struct mdx_interval *iv,
 	int i;
 
 	if (len >= 19 && memcmp(p, sig, sizeof(sig)) == 0) {
-		n = (int32_t)be32(p + 15);
+		n = (int32_t)mdx_copy_bin_get(p + 15, 4);
 		if (n < 0 || (size_t)n > len - 19)
 			return -1;
 		p += 19 + n;
@@ -615,7 +492,7 @@ parse_row(const unsigned char *p, size_t len, const struct mdx_interval *iv,
 	for (i = 0; i < 13; i++) {
 		if (e - p < 4)
 			return -1;
-		n = (int32_t)be32(p);
+		n = (int32_t)mdx_copy_bin_get(p, 4);
 		p += 4;
 		if (n == -1) {
 			if (bit[i] == 0)
@@ -626,19 +503,18 @@ parse_row(const unsigned char *p, size_t len, const struct mdx_interval *iv,
 		if (n < 0 || fl > (size_t)(e - p))
 			return -1;
 		if (dec[i] != NULL) {
-			if (numeric_dec(p, fl, dec[i]) != 0)
+			if (mdx_copy_bin_get_dec(p, fl, dec[i]) != 0)
 				return -1;
 		} else if (i == 0 && fl == 8)
-			*inst = be64(p);
+			*inst = (int64_t)mdx_copy_bin_get(p, 8);
 		else if (i == 1 && fl == 8)
-			c->open_time = mdx_floordiv(be64(p), 1000) +
-			    PG_EPOCH_MS;
+			c->open_time = mdx_copy_bin_get_time(p);
 		else if (i == 8 && fl == 8)
-			c->trades = be64(p);
+			c->trades = (int64_t)mdx_copy_bin_get(p, 8);
 		else if (i == 11 && fl == 1)
 			c->closed = p[0] != 0;
 		else if (i == 12 && fl == 4)
-			c->base_count = (int32_t)be32(p);
+			c->base_count = (int32_t)mdx_copy_bin_get(p, 4);
 		else
 			return -1;
 		c->has |= bit[i];
