@@ -32,6 +32,8 @@
     "SET enable_bitmapscan = off; SET enable_sort = off"
 /* Changed ranges this close together are checked for gaps in one go. */
 #define GAP_MERGE_MS MDX_MS_DAY
+/* How far before a changed range gaps_unchanged() looks for a candle. */
+#define GAP_NEAR_MS MDX_MS_DAY
 
 struct ilist {
 	int64_t *v;
@@ -59,6 +61,8 @@ struct ctx {
 	int temp_made;
 	/* The newest source open time read per instrument (in read order). */
 	struct ilist thr_inst, thr_ms;
+	/* Months known to have (pdirect) or lack their own partition. */
+	struct ilist pmonth, pdirect;
 	/*
 	 * Instruments new to both the gap table and the first rollup from
 	 * the base interval: their gaps are found by the engine while it
@@ -177,8 +181,8 @@ make_temp(struct ctx *x)
 	if (x->temp_made)
 		return;
 	qq(x, "CREATE TEMP TABLE agg_bucket (instrument_id bigint, "
-	    "b timestamptz, e timestamptz)");
-	qq(x, "CREATE TEMP TABLE agg_out (instrument_id bigint, "
+	    "b timestamptz, e timestamptz); "
+	    "CREATE TEMP TABLE agg_out (instrument_id bigint, "
 	    "open_ms bigint, open numeric, high numeric, low numeric, "
 	    "close numeric, volume numeric, quote_volume numeric, "
 	    "trades bigint, taker_buy_volume numeric, "
@@ -262,7 +266,12 @@ fresh_instruments(struct ctx *x, const char *iv, const char *job,
 	mdx_buf_free(&arr);
 }
 
-/* The changed ranges after the watermarks, up to seq, sorted. */
+/*
+ * The changed ranges after the watermarks, up to seq, sorted.  The log is
+ * read once from the oldest watermark of the job on, each entry checked
+ * against its instrument's watermark by key: matching every watermark
+ * against the whole log costs instruments times entries.
+ */
 static PGresult *
 changes(struct ctx *x, const char *iv, const char *job, const char *src,
     int64_t seq)
@@ -274,11 +283,15 @@ changes(struct ctx *x, const char *iv, const char *job, const char *src,
 	return qp(x, "SELECT c.instrument_id, "
 	    "(extract(epoch FROM c.from_time) * 1000)::int8, "
 	    "(extract(epoch FROM c.to_time) * 1000)::int8 "
-	    "FROM mdx.candle_change c JOIN mdx.rollup_watermark w "
-	    "ON w.instrument_id = c.instrument_id AND w.interval = $1 "
-	    "AND w.job = $2 AND w.source_interval = $3 "
-	    "AND w.base_interval = $4 "
-	    "WHERE c.interval = $3 AND c.seq > w.change_seq AND c.seq <= $5 "
+	    "FROM mdx.candle_change c CROSS JOIN LATERAL (SELECT 1 "
+	    "FROM mdx.rollup_watermark w WHERE w.instrument_id = "
+	    "c.instrument_id AND w.interval = $1 AND w.job = $2 "
+	    "AND w.source_interval = $3 AND w.base_interval = $4 "
+	    "AND w.change_seq < c.seq) w "
+	    "WHERE c.interval = $3 AND c.seq <= $5 AND c.seq > "
+	    "(SELECT coalesce(min(m.change_seq), $5) FROM "
+	    "mdx.rollup_watermark m WHERE m.interval = $1 AND m.job = $2 "
+	    "AND m.source_interval = $3 AND m.base_interval = $4) "
 	    "ORDER BY 1, 2", 5, p);
 }
 
@@ -355,6 +368,8 @@ struct emit {
 	const char *iv, *run;
 	struct mdx_buf *dbuf;
 	uint64_t ndirect;
+	/* The months (their starts) of the rows in b, in no order. */
+	struct ilist months;
 };
 
 static int
@@ -399,8 +414,10 @@ emit_row(void *arg, const struct mdx_candle *c)
 {
 	struct emit *e = arg;
 	struct mdx_buf *b = e->b;
+	const struct mdx_interval *month = mdx_interval_lookup("1M");
 	char tb[MDX_TIME_BUFSZ];
 	int64_t inst;
+	mdx_time m;
 	int direct = 0;
 
 	if (e->direct != NULL && e->direct->n > 0) {
@@ -413,9 +430,14 @@ emit_row(void *arg, const struct mdx_candle *c)
 		mdx_time_format(c->open_time, tb);
 		mdx_buf_printf(b, "%s\t%s\t%s", c->symbol, e->iv, tb);
 		e->ndirect++;
-	} else
+	} else {
 		mdx_buf_printf(b, "%s\t%lld", c->symbol,
 		    (long long)c->open_time);
+		m = mdx_interval_floor(month, c->open_time);
+		if (e->months.n == 0 || (e->months.v[e->months.n - 1] != m &&
+		    !ilist_has(&e->months, m)))
+			ilist_add(&e->months, m);
+	}
 	mdx_copy_dec(b, &c->open, 1);
 	mdx_copy_dec(b, &c->high, 1);
 	mdx_copy_dec(b, &c->low, 1);
@@ -799,6 +821,152 @@ no_rows_yet(struct ctx *x, const struct ilist *list,
 	mdx_buf_free(&arr);
 }
 
+/* The columns an upsert of rollups sets, from agg_out. */
+#define UPSERT_SQL "(instrument_id, interval, open_time, open, high, " \
+    "low, close, volume, quote_volume, trades, taker_buy_volume, " \
+    "taker_buy_quote_volume, closed, origin, base_count, base_expected, " \
+    "run_id) SELECT instrument_id, $1, 'epoch'::timestamptz + open_ms * " \
+    "interval '1 millisecond', open, high, low, close, volume, " \
+    "quote_volume, trades, taker_buy_volume, taker_buy_quote_volume, " \
+    "closed, 'rollup', base_count, base_expected, $2::bigint FROM agg_out " \
+    "WHERE open_ms >= $3::int8 AND open_ms < $4::int8 " \
+    "ON CONFLICT (instrument_id, interval, open_time) DO UPDATE " \
+    "SET open = excluded.open, high = excluded.high, " \
+    "low = excluded.low, close = excluded.close, " \
+    "volume = excluded.volume, quote_volume = excluded.quote_volume, " \
+    "trades = excluded.trades, " \
+    "taker_buy_volume = excluded.taker_buy_volume, " \
+    "taker_buy_quote_volume = excluded.taker_buy_quote_volume, " \
+    "closed = excluded.closed, base_count = excluded.base_count, " \
+    "base_expected = excluded.base_expected, " \
+    "run_id = excluded.run_id, updated_at = now() " \
+    "WHERE c.origin = 'rollup' AND (c.open, c.high, c.low, " \
+    "c.close, c.volume, c.quote_volume, c.trades, " \
+    "c.taker_buy_volume, c.taker_buy_quote_volume, c.closed, " \
+    "c.base_count, c.base_expected) IS DISTINCT FROM " \
+    "(excluded.open, excluded.high, excluded.low, " \
+    "excluded.close, excluded.volume, excluded.quote_volume, " \
+    "excluded.trades, excluded.taker_buy_volume, " \
+    "excluded.taker_buy_quote_volume, excluded.closed, " \
+    "excluded.base_count, excluded.base_expected)"
+
+/*
+ * Whether the month starting at m has its partition mdx.candle_YYYYMM, as
+ * mdx.ensure_candle_partitions() makes them (name and bounds), whose name
+ * goes to name when it is not NULL; the answer is kept for the run.
+ */
+static int
+month_partition(struct ctx *x, mdx_time m, char *name, size_t namesz)
+{
+	const struct mdx_interval *month = mdx_interval_lookup("1M");
+	struct mdx_tm a, b;
+	char bound[128], pname[40];
+	const char *p[2] = { pname, bound };
+	PGresult *r;
+	size_t i;
+	int yes;
+
+	mdx_time_split(m, &a);
+	mdx_time_split(mdx_interval_next(month, m), &b);
+	snprintf(pname, sizeof(pname), "mdx.candle_%04d%02d", a.year,
+	    a.month);
+	if (name != NULL)
+		snprintf(name, namesz, "%s", pname);
+	for (i = 0; i < x->pmonth.n; i++)
+		if (x->pmonth.v[i] == m)
+			return x->pdirect.v[i] != 0;
+	snprintf(bound, sizeof(bound), "FOR VALUES FROM ('%04d-%02d-01 "
+	    "00:00:00+00') TO ('%04d-%02d-01 00:00:00+00')", a.year, a.month,
+	    b.year, b.month);
+	r = qp(x, "SELECT EXISTS (SELECT 1 FROM pg_inherits i JOIN pg_class "
+	    "c ON c.oid = i.inhrelid WHERE i.inhparent = "
+	    "'mdx.candle'::regclass AND c.oid = to_regclass($1) AND "
+	    "pg_get_expr(c.relpartbound, c.oid) = $2)", 2, p);
+	yes = PQgetvalue(r, 0, 0)[0] == 't';
+	PQclear(r);
+	ilist_add(&x->pmonth, m);
+	ilist_add(&x->pdirect, yes);
+	return yes;
+}
+
+/* Asks again about the months that had no partition of their own. */
+static void
+forget_missing_partitions(struct ctx *x)
+{
+	size_t i, k;
+
+	for (i = k = 0; i < x->pmonth.n; i++)
+		if (x->pdirect.v[i]) {
+			x->pmonth.v[k] = x->pmonth.v[i];
+			x->pdirect.v[k++] = 1;
+		}
+	x->pmonth.n = x->pdirect.n = k;
+}
+
+/*
+ * Upserts the rollups of agg_out that open in the month starting at m,
+ * counting those held by candles of other origins under the same key.
+ * Rows go straight into the month's partition, and the change log
+ * entries the statement triggers of mdx.candle would write for them (one
+ * per instrument and hour of the rows inserted or changed) are written by
+ * the same statement: on mdx.candle itself, the triggers cost more than
+ * the upsert, most of it to compile their PL/pgSQL in each new session.
+ * A month whose partition mdx.ensure_candle_partitions() did not make
+ * goes through mdx.candle and its triggers.
+ */
+static void
+upsert_month(struct ctx *x, const struct mdx_interval *t, mdx_time m)
+{
+	const struct mdx_interval *month = mdx_interval_lookup("1M");
+	char part[40], s3[24], s4[24], tb1[MDX_TIME_BUFSZ],
+	    tb2[MDX_TIME_BUFSZ];
+	const char *p[4] = { t->code, x->run, s3, s4 };
+	PGresult *r;
+
+	snprintf(s3, sizeof(s3), "%lld", (long long)m);
+	snprintf(s4, sizeof(s4), "%lld",
+	    (long long)mdx_interval_next(month, m));
+	if (month_partition(x, m, part, sizeof(part))) {
+		/*
+		 * OFFSET 0 keeps one probe of the primary key per rollup,
+		 * whatever the statistics of agg_out say.
+		 */
+		r = qp(x, sqlf(x, "WITH h AS (SELECT count(*) AS n FROM "
+		    "agg_out o CROSS JOIN LATERAL (SELECT 1 FROM %s c WHERE "
+		    "c.instrument_id = o.instrument_id AND c.interval = $1 AND "
+		    "c.open_time = 'epoch'::timestamptz + o.open_ms * "
+		    "interval '1 millisecond' AND c.origin <> 'rollup' "
+		    "OFFSET 0) c WHERE o.open_ms >= $3::int8 AND "
+		    "o.open_ms < $4::int8), w AS (INSERT INTO %s AS c "
+		    UPSERT_SQL " RETURNING c.instrument_id, c.open_time), "
+		    "l AS (INSERT INTO mdx.candle_change (instrument_id, "
+		    "interval, from_time, to_time, rows) SELECT instrument_id, "
+		    "$1, min(open_time), max(open_time), count(*) FROM w "
+		    "GROUP BY instrument_id, floor(extract(epoch FROM "
+		    "open_time) / 3600)) SELECT (SELECT n FROM h), "
+		    "(SELECT count(*) FROM w)", part, part), 4, p);
+		x->held += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+		x->written += strtoull(PQgetvalue(r, 0, 1), NULL, 10);
+		PQclear(r);
+		return;
+	}
+	mdx_time_format(m, tb1);
+	mdx_time_format(mdx_interval_next(month, m), tb2);
+	r = qp(x, sqlf(x, "SELECT count(*) FROM agg_out o CROSS JOIN "
+	    "LATERAL (SELECT 1 FROM mdx.candle c WHERE "
+	    "c.instrument_id = o.instrument_id AND c.interval = $1 "
+	    "AND c.open_time = 'epoch'::timestamptz + o.open_ms * "
+	    "interval '1 millisecond' AND c.origin <> 'rollup' AND "
+	    "c.open_time >= '%s' AND c.open_time < '%s' OFFSET 0) c "
+	    "WHERE o.open_ms >= $2::int8 AND o.open_ms < $3::int8", tb1, tb2),
+	    3, (const char *const[]){ t->code, s3, s4 });
+	x->held += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	r = qp(x, "INSERT INTO mdx.candle AS c " UPSERT_SQL, 4, p);
+	x->written += strtoull(PQcmdTuples(r), NULL, 10);
+	PQclear(r);
+}
+
 /*
  * Rolls up target interval t from source interval src for the fresh
  * instruments (all their buckets) and the changed buckets of the others,
@@ -822,7 +990,7 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 	PGresult *r, *r2;
 	int64_t seq, inst;
 	mdx_time from, to, b, tmin = 0, tmax = 0;
-	int j;
+	int j, ensure;
 
 	seq = snapshot_seq(x);
 	fresh_instruments(x, t->code, "rollup", src->code, &fresh);
@@ -934,12 +1102,21 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 	mdx_rollup_finish(eng);
 	mdx_rollup_free(eng);
 
-	if (em.n > 0) {
+	/*
+	 * The partitions for the rollups, unless all of them go to months
+	 * known to have theirs: the PL/pgSQL function costs a compile in
+	 * each new session.
+	 */
+	ensure = em.ndirect > 0;
+	for (i = 0; i < em.months.n && !ensure; i++)
+		ensure = !month_partition(x, em.months.v[i], NULL, 0);
+	if (ensure) {
 		mdx_time_format(em.lo, tb1);
 		mdx_time_format(em.hi, tb2);
 		p[0] = tb1;
 		p[1] = tb2;
 		qqp(x, "SELECT mdx.ensure_candle_partitions($1, $2)", 2, p);
+		forget_missing_partitions(x);
 	}
 	if (em.ndirect > 0) {
 		copy_in(x, "COPY mdx.candle (instrument_id, interval, "
@@ -951,51 +1128,8 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 	}
 	if (em.n > em.ndirect) {
 		copy_in(x, "COPY agg_out FROM STDIN", &x->copy);
-		qq(x, "ANALYZE agg_out");
-		/* Rows held by exchange candles of the same key stay. */
-		r = q(x, sqlf(x, "SELECT count(*) FROM agg_out o CROSS JOIN "
-		    "LATERAL (SELECT 1 FROM mdx.candle c WHERE "
-		    "c.instrument_id = o.instrument_id AND c.interval = '%s' "
-		    "AND c.open_time = 'epoch'::timestamptz + o.open_ms * "
-		    "interval '1 millisecond' AND c.origin <> 'rollup' AND "
-		    "c.open_time >= '%s' AND c.open_time <= '%s' OFFSET 0) c",
-		    t->code, tb1, tb2));
-		x->held += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
-		PQclear(r);
-		p[0] = t->code;
-		p[1] = x->run;
-		r = qp(x, "INSERT INTO mdx.candle AS c (instrument_id, "
-		    "interval, open_time, open, high, low, close, volume, "
-		    "quote_volume, trades, taker_buy_volume, "
-		    "taker_buy_quote_volume, closed, origin, base_count, "
-		    "base_expected, run_id) "
-		    "SELECT instrument_id, $1, 'epoch'::timestamptz + open_ms * "
-		    "interval '1 millisecond', open, high, low, close, volume, "
-		    "quote_volume, trades, taker_buy_volume, "
-		    "taker_buy_quote_volume, closed, 'rollup', base_count, "
-		    "base_expected, $2::bigint FROM agg_out "
-		    "ON CONFLICT (instrument_id, interval, open_time) DO UPDATE "
-		    "SET open = excluded.open, high = excluded.high, "
-		    "low = excluded.low, close = excluded.close, "
-		    "volume = excluded.volume, "
-		    "quote_volume = excluded.quote_volume, "
-		    "trades = excluded.trades, "
-		    "taker_buy_volume = excluded.taker_buy_volume, "
-		    "taker_buy_quote_volume = excluded.taker_buy_quote_volume, "
-		    "closed = excluded.closed, base_count = excluded.base_count, "
-		    "base_expected = excluded.base_expected, "
-		    "run_id = excluded.run_id, updated_at = now() "
-		    "WHERE c.origin = 'rollup' AND (c.open, c.high, c.low, "
-		    "c.close, c.volume, c.quote_volume, c.trades, "
-		    "c.taker_buy_volume, c.taker_buy_quote_volume, c.closed, "
-		    "c.base_count, c.base_expected) IS DISTINCT FROM "
-		    "(excluded.open, excluded.high, excluded.low, "
-		    "excluded.close, excluded.volume, excluded.quote_volume, "
-		    "excluded.trades, excluded.taker_buy_volume, "
-		    "excluded.taker_buy_quote_volume, excluded.closed, "
-		    "excluded.base_count, excluded.base_expected)", 2, p);
-		x->written += strtoull(PQcmdTuples(r), NULL, 10);
-		PQclear(r);
+		for (i = 0; i < em.months.n; i++)
+			upsert_month(x, t, em.months.v[i]);
 	}
 	/*
 	 * Buckets whose source candles are all gone lose their rollup.  The
@@ -1050,6 +1184,7 @@ out:
 	free(done.v);
 	free(direct.v);
 	free(redo.v);
+	free(em.months.v);
 	mdx_buf_free(&dbuf);
 	mdx_buf_free(&arr);
 }
@@ -1072,21 +1207,126 @@ add_time_elem(struct mdx_buf *b, mdx_time t, const char *inf)
 }
 
 /*
+ * Whether the gaps around changed ranges can be left as they are, range by
+ * range, without mdx.detect_gaps_many().  That function finds the gaps
+ * again between the candle before a range and the one after it, widened
+ * to the gaps of the table that overlap; it changes nothing when that
+ * stretch is a run of aligned candles one interval apart and no gap of
+ * the table (other than a filled one) overlaps it.  This is checked here
+ * with one statement whose partitions are known when it is planned: the
+ * candle before a range is looked for only within GAP_NEAR_MS before it,
+ * and a range whose candle before lies further back (or is missing) is
+ * left to mdx.detect_gaps_many(), as are ranges whose stretch has a gap.
+ * Planning and running detect_gaps_many() costs in proportion to the
+ * partitions, that is to the history, and reads every candle of the
+ * stretch through a window function; an incremental run usually appends
+ * to series without gaps.  Sets ok[k] for the ranges that need nothing.
+ */
+static void
+gaps_unchanged(struct ctx *x, const struct ilist *ri, const struct ilist *rlo,
+    const struct ilist *rhi, char *ok)
+{
+	struct mdx_buf a1 = MDX_BUF_INIT, a2 = MDX_BUF_INIT,
+	    a3 = MDX_BUF_INIT;
+	char near[32], lo_s[MDX_TIME_BUFSZ], hi_s[MDX_TIME_BUFSZ];
+	char stride[32], org[MDX_TIME_BUFSZ], len[24];
+	const char *p[10];
+	const struct mdx_interval *iv = x->base;
+	PGresult *r;
+	mdx_time lo = 0, hi = 0;
+	size_t i;
+	int j;
+
+	memset(ok, 0, ri->n);
+	if (iv->months)
+		return;
+	for (i = 0; i < ri->n; i++) {
+		if (i == 0 || rlo->v[i] < lo)
+			lo = rlo->v[i];
+		if (i == 0 || rhi->v[i] < hi)
+			hi = rhi->v[i];
+		add_time_elem(&a2, rlo->v[i], NULL);
+		add_time_elem(&a3, rhi->v[i], NULL);
+	}
+	mdx_buf_addch(&a2, '}');
+	mdx_buf_addch(&a3, '}');
+	ilist_array(ri, &a1);
+	snprintf(near, sizeof(near), "%lld milliseconds",
+	    (long long)GAP_NEAR_MS);
+	mdx_time_format(lo - GAP_NEAR_MS, lo_s);
+	mdx_time_format(hi, hi_s);
+	snprintf(stride, sizeof(stride), "%lld milliseconds",
+	    (long long)iv->ms);
+	mdx_time_format(mdx_interval_floor(iv, 0), org);
+	snprintf(len, sizeof(len), "%lld", (long long)iv->ms);
+	p[0] = a1.data;
+	p[1] = a2.data;
+	p[2] = a3.data;
+	p[3] = iv->code;
+	p[4] = near;
+	p[5] = lo_s;
+	p[6] = hi_s;
+	p[7] = stride;
+	p[8] = org;
+	p[9] = len;
+	/*
+	 * The bounds $6 and $7 are constants for the planner (one-off
+	 * statements are planned with their parameters): partitions before
+	 * the earliest range less GAP_NEAR_MS are left out.  date_bin()
+	 * tells aligned open times apart.
+	 */
+	r = qp(x, "SELECT r.k FROM unnest($1::bigint[], $2::timestamptz[], "
+	    "$3::timestamptz[]) WITH ORDINALITY AS r(i, lo, hi, k) "
+	    "LEFT JOIN LATERAL (SELECT c.open_time AS t FROM mdx.candle c "
+	    "WHERE c.instrument_id = r.i AND c.interval = $4 AND "
+	    "c.open_time < r.lo AND c.open_time >= r.lo - $5::interval AND "
+	    "c.open_time >= $6::timestamptz ORDER BY c.open_time DESC "
+	    "LIMIT 1) p ON true "
+	    "LEFT JOIN LATERAL (SELECT c.open_time AS t FROM mdx.candle c "
+	    "WHERE c.instrument_id = r.i AND c.interval = $4 AND "
+	    "c.open_time > r.hi AND c.open_time > $7::timestamptz "
+	    "ORDER BY c.open_time LIMIT 1) n ON true "
+	    "LEFT JOIN LATERAL (SELECT count(*) AS n, max(c.open_time) AS l, "
+	    "bool_and(date_bin($8::interval, c.open_time, $9::timestamptz) = "
+	    "c.open_time) AS al FROM mdx.candle c WHERE c.instrument_id = r.i "
+	    "AND c.interval = $4 AND c.open_time >= p.t AND "
+	    "c.open_time <= coalesce(n.t, r.hi) AND "
+	    "c.open_time >= $6::timestamptz) y ON true "
+	    "WHERE p.t IS NOT NULL AND y.al AND "
+	    "(extract(epoch FROM y.l - p.t) * 1000)::int8 = "
+	    "(y.n - 1) * $10::int8 AND NOT EXISTS (SELECT 1 FROM mdx.gap g "
+	    "WHERE g.instrument_id = r.i AND g.interval = $4 AND "
+	    "g.status <> 'filled' AND g.from_time <= coalesce(n.t, r.hi) AND "
+	    "g.to_time > p.t)", 10, p);
+	for (j = 0; j < PQntuples(r); j++) {
+		i = strtoull(PQgetvalue(r, j, 0), NULL, 10);
+		if (i >= 1 && i <= ri->n)
+			ok[i - 1] = 1;
+	}
+	PQclear(r);
+	mdx_buf_free(&a1);
+	mdx_buf_free(&a2);
+	mdx_buf_free(&a3);
+}
+
+/*
  * Brings the gap table of the base interval up to date: fresh instruments
  * over their whole series, the others around their changed ranges (ranges
- * closer than GAP_MERGE_MS merged), all in one statement.
+ * closer than GAP_MERGE_MS merged), all in one statement, but for the
+ * ranges gaps_unchanged() finds nothing to do about.
  */
 static void
 gaps_job(struct ctx *x, const struct mdx_interval *first_rollup)
 {
 	struct ilist fresh = { 0 }, done = { 0 }, ri = { 0 }, rlo = { 0 },
-	    rhi = { 0 }, later = { 0 };
+	    rhi = { 0 }, later = { 0 }, si = { 0 }, slo = { 0 }, shi = { 0 };
 	struct mdx_buf a1 = MDX_BUF_INIT, a2 = MDX_BUF_INIT,
 	    a3 = MDX_BUF_INIT;
 	const char *code = x->base->code;
 	const char *p[5];
 	PGresult *r;
 	int64_t seq, inst, lo, hi;
+	char *ok = NULL;
 	size_t i;
 	int j;
 
@@ -1124,38 +1364,57 @@ gaps_job(struct ctx *x, const struct mdx_interval *first_rollup)
 	PQclear(r);
 	if (ri.n == 0 && fresh.n == 0)
 		goto out;
+	qq(x, "BEGIN");
+	if (ri.n > 0) {
+		ok = mdx_malloc(ri.n);
+		gaps_unchanged(x, &ri, &rlo, &rhi, ok);
+	}
+	for (i = 0; i < ri.n; i++) {
+		if (ok[i])
+			continue;
+		ilist_add(&si, ri.v[i]);
+		ilist_add(&slo, rlo.v[i]);
+		ilist_add(&shi, rhi.v[i]);
+	}
 	for (i = 0; i < fresh.n; i++) {
 		ilist_add(&done, fresh.v[i]);
-		ilist_add(&ri, fresh.v[i]);
+		ilist_add(&si, fresh.v[i]);
 	}
-	ilist_array(&ri, &a1);
-	for (i = 0; i < ri.n; i++) {
-		add_time_elem(&a2, i < rlo.n ? rlo.v[i] : 0,
-		    i < rlo.n ? NULL : "-infinity");
-		add_time_elem(&a3, i < rhi.n ? rhi.v[i] : 0,
-		    i < rhi.n ? NULL : "infinity");
+	if (si.n > 0) {
+		ilist_array(&si, &a1);
+		for (i = 0; i < si.n; i++) {
+			add_time_elem(&a2, i < slo.n ? slo.v[i] : 0,
+			    i < slo.n ? NULL : "-infinity");
+			add_time_elem(&a3, i < shi.n ? shi.v[i] : 0,
+			    i < shi.n ? NULL : "infinity");
+		}
+		mdx_buf_addch(&a2, '}');
+		mdx_buf_addch(&a3, '}');
+		p[0] = code;
+		p[1] = a1.data;
+		p[2] = a2.data;
+		p[3] = a3.data;
+		p[4] = x->run;
+		r = qp(x, "SELECT mdx.detect_gaps_many($1, $2::bigint[], "
+		    "$3::timestamptz[], $4::timestamptz[], $5::bigint)", 5, p);
+		x->gaps_found += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+		PQclear(r);
 	}
-	mdx_buf_addch(&a2, '}');
-	mdx_buf_addch(&a3, '}');
-	p[0] = code;
-	p[1] = a1.data;
-	p[2] = a2.data;
-	p[3] = a3.data;
-	p[4] = x->run;
-	qq(x, "BEGIN");
-	r = qp(x, "SELECT mdx.detect_gaps_many($1, $2::bigint[], "
-	    "$3::timestamptz[], $4::timestamptz[], $5::bigint)", 5, p);
-	x->gaps_found += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
-	PQclear(r);
 	set_watermarks(x, code, "gaps", code, seq, &done);
 	qq(x, "COMMIT");
+	mdx_debug("gaps: %zu changed ranges, %zu of them and %zu instruments "
+	    "from scratch searched again", ri.n, si.n - fresh.n, fresh.n);
 out:
+	free(ok);
 	free(fresh.v);
 	free(later.v);
 	free(done.v);
 	free(ri.v);
 	free(rlo.v);
 	free(rhi.v);
+	free(si.v);
+	free(slo.v);
+	free(shi.v);
 	mdx_buf_free(&a1);
 	mdx_buf_free(&a2);
 	mdx_buf_free(&a3);
@@ -1466,6 +1725,8 @@ mdx_agg_db_run(const struct mdx_agg_db *o)
 	mdx_buf_free(&x.copy);
 	free(x.thr_inst.v);
 	free(x.thr_ms.v);
+	free(x.pmonth.v);
+	free(x.pdirect.v);
 	free(x.defer.v);
 	mdx_buf_free(&x.gapcopy);
 	mdx_db_close(x.c2);
