@@ -370,6 +370,10 @@ struct emit {
 	uint64_t ndirect;
 	/* The months (their starts) of the rows in b, in no order. */
 	struct ilist months;
+	/* The keys of the rows in b, when keep_keys is set. */
+	int keep_keys;
+	struct ibucket *keys;
+	size_t nkeys, capkeys;
 };
 
 static int
@@ -437,6 +441,15 @@ emit_row(void *arg, const struct mdx_candle *c)
 		if (e->months.n == 0 || (e->months.v[e->months.n - 1] != m &&
 		    !ilist_has(&e->months, m)))
 			ilist_add(&e->months, m);
+		if (e->keep_keys) {
+			if (e->nkeys == e->capkeys) {
+				e->capkeys = e->capkeys ? e->capkeys * 2 : 256;
+				e->keys = mdx_realloc(e->keys,
+				    e->capkeys * sizeof(*e->keys));
+			}
+			e->keys[e->nkeys].inst = strtoll(c->symbol, NULL, 10);
+			e->keys[e->nkeys++].b = c->open_time;
+		}
 	}
 	mdx_copy_dec(b, &c->open, 1);
 	mdx_copy_dec(b, &c->high, 1);
@@ -987,7 +1000,7 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 	char tb1[MDX_TIME_BUFSZ], tb2[MDX_TIME_BUFSZ], s1[24], s2[24];
 	char tmin_s[MDX_TIME_BUFSZ], tmax_s[MDX_TIME_BUFSZ];
 	const char *p[4], *sqlp;
-	PGresult *r, *r2;
+	PGresult *r;
 	int64_t seq, inst;
 	mdx_time from, to, b, tmin = 0, tmax = 0;
 	int j, ensure;
@@ -1038,6 +1051,7 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 	em.b = &x->copy;
 	em.iv = t->code;
 	em.run = x->run;
+	em.keep_keys = nbk > 0;
 	if (fresh.n > 0) {
 		no_rows_yet(x, &fresh, t, &direct);
 		em.direct = &direct;
@@ -1064,8 +1078,6 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 		mdx_buf_add(&x->copy, x->sql.data, x->sql.len);
 		copy_in(x, "COPY agg_bucket FROM STDIN", &x->copy);
 		mdx_buf_reset(&x->copy);
-		/* Statistics make the planner probe the index per bucket. */
-		qq(x, "ANALYZE agg_bucket");
 		/*
 		 * The bounds of all buckets, as constants, let the planner
 		 * leave out the partitions outside them: planning every
@@ -1132,30 +1144,38 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 			upsert_month(x, t, em.months.v[i]);
 	}
 	/*
-	 * Buckets whose source candles are all gone lose their rollup.  The
-	 * buckets are found among the temporary tables first, and deleted
-	 * by key, so that the plan cannot depend on the statistics of
-	 * mdx.candle.
+	 * Buckets whose source candles are all gone lose their rollup: the
+	 * changed buckets the engine emitted nothing for.
 	 */
 	if (nbk > 0) {
-		r = q(x, "SELECT coalesce(array_agg(k.instrument_id), '{}'), "
-		    "coalesce(array_agg(k.b), '{}') FROM agg_bucket k WHERE "
-		    "NOT EXISTS (SELECT 1 FROM agg_out o WHERE o.instrument_id "
-		    "= k.instrument_id AND o.open_ms = (extract(epoch FROM "
-		    "k.b) * 1000)::int8)");
-		if (strcmp(PQgetvalue(r, 0, 0), "{}") != 0) {
-			p[0] = PQgetvalue(r, 0, 0);
-			p[1] = PQgetvalue(r, 0, 1);
+		if (em.nkeys > 1)
+			qsort(em.keys, em.nkeys, sizeof(*em.keys), cmp_ibucket);
+		mdx_buf_reset(&arr);
+		mdx_buf_reset(&x->sql);
+		for (i = 0; i < nbk; i++) {
+			if (em.nkeys > 0 && bsearch(&bk[i], em.keys, em.nkeys,
+			    sizeof(*em.keys), cmp_ibucket) != NULL)
+				continue;
+			mdx_buf_printf(&arr, "%c%lld", arr.len ? ',' : '{',
+			    (long long)bk[i].inst);
+			mdx_time_format(bk[i].b, tb1);
+			mdx_buf_printf(&x->sql, "%c%s", x->sql.len ? ',' : '{',
+			    tb1);
+		}
+		if (arr.len > 0) {
+			mdx_buf_addch(&arr, '}');
+			mdx_buf_addch(&x->sql, '}');
+			p[0] = arr.data;
+			p[1] = x->sql.data;
 			p[2] = t->code;
-			r2 = qp(x, "DELETE FROM mdx.candle c USING "
+			r = qp(x, "DELETE FROM mdx.candle c USING "
 			    "unnest($1::bigint[], $2::timestamptz[]) AS d(i, b) "
 			    "WHERE c.instrument_id = d.i AND c.interval = $3 "
 			    "AND c.open_time = d.b AND c.origin = 'rollup'",
 			    3, p);
-			x->deleted += strtoull(PQcmdTuples(r2), NULL, 10);
-			PQclear(r2);
+			x->deleted += strtoull(PQcmdTuples(r), NULL, 10);
+			PQclear(r);
 		}
-		PQclear(r);
 	}
 	if (redo.n > 0) {
 		ilist_array(&redo, &arr);
@@ -1185,6 +1205,7 @@ out:
 	free(direct.v);
 	free(redo.v);
 	free(em.months.v);
+	free(em.keys);
 	mdx_buf_free(&dbuf);
 	mdx_buf_free(&arr);
 }
