@@ -1013,6 +1013,7 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 	mdx_time from, to, b, tmin = 0, tmax = 0;
 	int j, ensure;
 
+	memset(&em, 0, sizeof(em));
 	seq = snapshot_seq(x);
 	fresh_instruments(x, t->code, "rollup", src->code, &fresh);
 	r = changes(x, t->code, "rollup", src->code, seq);
@@ -1052,7 +1053,6 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 		mdx_buf_reset(&x->gapcopy);
 		x->ngapcopy = 0;
 	}
-	memset(&em, 0, sizeof(em));
 	em.x = x;
 	em.b = &x->copy;
 	em.iv = t->code;
