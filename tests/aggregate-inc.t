@@ -33,7 +33,7 @@ bucket_sql() {
 	esac
 }
 # gb_sql IV: PostgreSQL's own rollup of the 1m rows to IV, as text rows of
-# wh_sql.
+# wh_sql; the 1m rows come from GB_1M when it is set.
 gb_sql() {
 	_b=$(bucket_sql "$1")
 	echo "SELECT symbol, '$1', b::text, trim_scale((array_agg(open ORDER BY
@@ -45,7 +45,7 @@ gb_sql() {
 	    trim_scale(sum(taker_buy_quote_volume))::text, count(*)::text,
 	    ((extract(epoch FROM (b + mdx.interval_length('$1')) - b) /
 	    60)::int)::text, 'rollup'
-	    FROM (SELECT i.symbol, c.*, $_b AS b FROM mdx.candle c
+	    FROM (SELECT i.symbol, c.*, $_b AS b FROM ${GB_1M:-mdx.candle} c
 		JOIN mdx.instrument i USING (instrument_id)
 		WHERE c.interval = '1m') x
 	    GROUP BY symbol, b"
@@ -95,14 +95,16 @@ gaps() {
 	sql "SELECT i.symbol, to_char(g.from_time, 'MM-DD HH24:MI:SS'),
 	    to_char(g.to_time, 'MM-DD HH24:MI:SS'), g.missing, g.status
 	    FROM mdx.gap g JOIN mdx.instrument i USING (instrument_id)
-	    ORDER BY 1, 2"
+	    ORDER BY 1, g.from_time, g.to_time, g.status"
 }
 
+# fork: copies the warehouse to the database "fork" and prints the time
+# (the cut of snap).
 fork() {
-	psql -X -q -d postgres -c "SET client_min_messages = warning" \
+	psql -X -q -A -t -d postgres -c "SET client_min_messages = warning" \
 	    -c "DROP DATABASE IF EXISTS fork" \
-	    -c "CREATE DATABASE fork TEMPLATE mdx" >/dev/null ||
-	    bail "cannot copy the warehouse"
+	    -c "CREATE DATABASE fork TEMPLATE mdx" \
+	    -c "SELECT clock_timestamp()" || bail "cannot copy the warehouse"
 }
 
 # step NAME TO [OPTIONS...]: the central assertion.  Copies the warehouse,
@@ -110,18 +112,23 @@ fork() {
 # the copy, and compares the two; then compares every rollup interval of
 # TO with PostgreSQL's GROUP BY.
 step() {
-	_name=$1 _to=$2
+	_sn=$1 _to=$2
 	shift 2
-	fork
-	_cut=$(sql "SELECT clock_timestamp()")
-	exits 0 "$_name: incremental run" $A --db --to "$_to" "$@"
-	PGDATABASE=fork $A -q --db --to "$_to" --rebuild "$@" ||
-	    echo "# the rebuild failed"
+	_cut=$(fork)
+	# The two databases are apart: the runs may overlap, as may the
+	# snapshots.
+	PGDATABASE=fork $A -q --db --to "$_to" --rebuild "$@" \
+	    >"$T/rebuild.out" 2>&1 &
+	_pid=$!
+	exits 0 "$_sn: incremental run" $A --db --to "$_to" "$@"
+	wait $_pid || { echo "# the rebuild failed:"; sed 's/^/#   /' "$T/rebuild.out"; }
+	snap fork "$_cut" >"$T/scratch" &
+	_pid=$!
 	snap mdx "$_cut" >"$T/inc"
-	snap fork "$_cut" >"$T/scratch"
+	wait $_pid
 	files_eq "$T/inc" "$T/scratch" \
-	    "$_name: incremental equals a rebuild (rollups, gaps, statuses)"
-	gb_check "$_name" "$_to"
+	    "$_sn: incremental equals a rebuild (rollups, gaps, statuses)"
+	gb_check "$_sn" "$_to"
 }
 
 # gb_check NAME TO: the rollups of TO equal PostgreSQL's GROUP BY (one
@@ -173,19 +180,19 @@ S3=AAA,BBB,CCC
 # ---- a. the live edge: hour after hour, contiguous, a run after each
 # (the shape of the incremental benchmark), across a day and a month end.
 fresh
-add $S3 2024-03-31T00:00:00Z 2024-03-31T21:00:00Z
+add $S3 2024-03-31T18:00:00Z 2024-03-31T22:00:00Z
 step "a: first run" $TO2
-for h in 2024-03-31T21 2024-03-31T22 2024-03-31T23 2024-04-01T00 2024-04-01T01; do
+for h in 2024-03-31T22 2024-03-31T23 2024-04-01T00; do
 	nxt=$(date -u -d "${h}:00:00Z + 1 hour" +%Y-%m-%dT%H)
 	add $S3 "${h}:00:00Z" "${nxt}:00:00Z" 3
 	step "a: hour $h appended" $TO2
 done
 # Half an hour, then the rest: the partial bucket at the edge is redone.
-add $S3 2024-04-01T02:00:00Z 2024-04-01T02:30:00Z 4
+add $S3 2024-04-01T01:00:00Z 2024-04-01T01:30:00Z 4
 step "a: half an hour appended" $TO2
-add $S3 2024-04-01T02:30:00Z 2024-04-01T03:00:00Z 5
+add $S3 2024-04-01T01:30:00Z 2024-04-01T02:00:00Z 5
 step "a: the rest of the hour appended" $TO2
-add $S3 2024-04-01T03:00:00Z 2024-04-01T04:00:00Z 6
+add $S3 2024-04-01T02:00:00Z 2024-04-01T03:00:00Z 6
 step "a: an hour with all intervals" $TO5
 is "$(gaps)" "" "a: contiguous appends leave no gap"
 
@@ -321,23 +328,280 @@ gaps >"$T/got"
 files_eq "$T/got" "$T/want" "e: gaps next to filled ones, filled rows untouched"
 
 # ---- f. deletions: in the middle, the last candle, the first candle, a
-# whole hour and a whole day, with every interval.
+# whole hour and a whole day (and month), with every interval.
 fresh
-add $S3 2024-10-30T00:00:00Z 2024-11-01T02:00:00Z
+add $S3 2024-10-31T20:00:00Z 2024-11-01T02:00:00Z
 step "f: first run" $TO5
-del AAA 2024-10-31T12:00:00Z 2024-10-31T12:03:00Z
+del AAA 2024-10-31T22:00:00Z 2024-10-31T22:03:00Z
 step "f: deletion in the middle" $TO5
 del AAA 2024-11-01T01:59:00Z 2024-11-01T02:00:00Z
 step "f: the last candle deleted" $TO5
-del BBB 2024-10-30T00:00:00Z 2024-10-30T00:01:00Z
+del BBB 2024-10-31T20:00:00Z 2024-10-31T20:01:00Z
 step "f: the first candle deleted" $TO5
 del CCC 2024-11-01T01:00:00Z 2024-11-01T02:00:00Z
-del BBB 2024-10-31T05:00:00Z 2024-10-31T06:00:00Z
+del BBB 2024-10-31T22:00:00Z 2024-10-31T23:00:00Z
 step "f: the last hour and an hour in the middle deleted" $TO5
-del CCC 2024-11-01T00:00:00Z 2024-11-01T01:00:00Z
-del AAA 2024-10-30T00:00:00Z 2024-10-31T00:00:00Z
-step "f: the last day and the first day deleted" $TO5
-is "$(sql "SELECT count(*) FROM mdx.candle c JOIN mdx.instrument i USING (instrument_id) WHERE i.symbol = 'CCC' AND c.interval IN ('1d', '1M') AND c.open_time >= '2024-11-01'")" \
+del CCC 2024-10-31T20:00:00Z 2024-11-01T00:00:00Z
+step "f: the first day (and month) deleted" $TO5
+is "$(sql "SELECT count(*) FROM mdx.candle c JOIN mdx.instrument i USING (instrument_id) WHERE i.symbol = 'CCC' AND c.interval IN ('1d', '1M') AND c.open_time < '2024-11-01'")" \
     "0" "f: rollups of buckets left empty are deleted"
+
+# ---- g. misaligned 1m candles inserted with plain SQL (nothing stops
+# them: mdx.candle does not check alignment).  This pins what happens
+# today, which is not all consistent: the engine puts a candle into the
+# slot its open time falls in (12:03:30 counts as 12:03, and one at 12:02:30
+# next to 12:02 is a duplicate and dropped), so the rollups of an
+# incremental run and a rebuild agree; but the gap table around a changed
+# range comes from mdx.detect_gaps_many(), which measures from the
+# misaligned open time itself (a gap 12:03 to 12:03:30 of "1" candle, and
+# one of round(2.5) = 3), while a rebuild takes the gaps from the engine.
+fresh
+add AAA,BBB 2025-01-06T10:00:00Z 2025-01-06T12:05:00Z
+step "g: first run" $TO2
+misaligned() {	# SYMBOL TIME CLOSE
+	sql "INSERT INTO mdx.candle (instrument_id, interval, open_time, open,
+	    high, low, close, volume, quote_volume, trades, taker_buy_volume,
+	    taker_buy_quote_volume, closed, origin) SELECT instrument_id,
+	    '1m', '$2', $3, $3, $3, $3, 1, $3, 1, 0.5, $3 / 2, true, 'exchange'
+	    FROM mdx.instrument WHERE symbol = '$1'"
+}
+# The 1m rows as the engine sees them: misaligned ones in the slot of
+# their minute, the first row of a slot kept.
+GB_1M="(SELECT DISTINCT ON (instrument_id, date_trunc('minute', open_time))
+    * FROM mdx.candle WHERE interval = '1m'
+    ORDER BY instrument_id, date_trunc('minute', open_time), open_time)"
+# misaligned_step NAME GAPS-INCREMENTAL GAPS-REBUILD: the incremental run
+# and a rebuild in a copy; rollups equal, gap tables as pinned.
+misaligned_step() {
+	_cut=$(fork)
+	exits 0 "$1: incremental run: exit 0" $A --db --to $TO2
+	exits 0 "$1: a rebuild: exit 0" env PGDATABASE=fork $A --db --to $TO2 --rebuild
+	snap mdx "$_cut" | grep -v '^gap' >"$T/inc"
+	snap fork "$_cut" | grep -v '^gap' >"$T/scratch"
+	files_eq "$T/inc" "$T/scratch" "$1: incremental rollups equal a rebuild"
+	gb_check "$1" $TO2
+	is "$(gaps)" "$2" "$1: the gaps of the incremental run"
+	is "$(PGDATABASE=fork gaps)" "$3" "$1: the gaps of a rebuild"
+}
+del AAA 2025-01-06T12:03:00Z 2025-01-06T12:04:00Z
+misaligned AAA 2025-01-06T12:03:30Z 40000.5
+misaligned BBB 2025-01-06T12:02:30Z 50000.5
+misaligned_step "g: misaligned candles in the middle" \
+    "AAA|01-06 12:03:00|01-06 12:03:30|1|open" ""
+close_at() {	# SYMBOL TIME
+	sql "SELECT c.close FROM mdx.candle c JOIN mdx.instrument i
+	    USING (instrument_id) WHERE i.symbol = '$1'
+	    AND c.interval = '1m' AND c.open_time = '$2'"
+}
+is "$(sql "SELECT i.symbol || ' ' || c.base_count || ' ' || c.close FROM mdx.candle c JOIN mdx.instrument i USING (instrument_id) WHERE c.interval = '1h' AND c.open_time = '2025-01-06T12:00Z' ORDER BY 1")" \
+    "$(printf 'AAA 5 %s\nBBB 5 %s' "$(close_at AAA 2025-01-06T12:04Z)" \
+    "$(close_at BBB 2025-01-06T12:04Z)")" \
+    "g: a misaligned candle fills its minute, a second one in a minute is dropped"
+misaligned AAA 2025-01-06T12:07:30Z 40001.5
+misaligned_step "g: a misaligned candle at the live edge" \
+    "$(printf 'AAA|01-06 12:03:00|01-06 12:03:30|1|open\nAAA|01-06 12:05:00|01-06 12:07:30|3|open')" \
+    "AAA|01-06 12:05:00|01-06 12:07:00|2|open"
+is "$(sql "SELECT c.base_count || ' ' || c.close FROM mdx.candle c JOIN mdx.instrument i USING (instrument_id) WHERE i.symbol = 'AAA' AND c.interval = '1h' AND c.open_time = '2025-01-06T12:00Z'")" \
+    "6 40001.5" "g: the misaligned candle at the edge closes the hour"
+unset GB_1M
+
+# ---- h. two changed ranges of one instrument more than a day apart in
+# one run, one of them next to a gap that was marked refetched.
+fresh
+gen --symbols AAA,BBB --from 2025-02-03T00:00:00Z --to 2025-02-05T12:00:00Z \
+    --skip 2025-02-05T10:00:00Z/2025-02-05T11:00:00Z >"$T/h.nd"
+load "$T/h.nd"
+step "h: first run" $TO2
+$A -q --db --gaps --mark >/dev/null 2>&1
+add AAA,BBB 2025-02-03T05:00:00Z 2025-02-03T05:10:00Z 7
+add AAA 2025-02-05T10:00:00Z 2025-02-05T10:05:00Z 8
+del BBB 2025-02-05T11:00:00Z 2025-02-05T11:01:00Z
+step "h: two ranges two days apart, one at a refetched gap" $TO2
+is "$(gaps)" "$(printf 'AAA|02-05 10:05:00|02-05 11:00:00|55|refetched\nBBB|02-05 10:00:00|02-05 11:01:00|61|open')" \
+    "h: the gap shrunk stays refetched, the one grown is open"
+add BBB 2025-02-03T23:00:00Z 2025-02-03T23:10:00Z 9
+del AAA 2025-02-05T11:30:00Z 2025-02-05T11:31:00Z
+add BBB 2025-02-05T10:00:00Z 2025-02-05T11:01:00Z 10
+step "h: a revision, a new gap and a whole gap filled, a day and more apart" $TO2
+is "$(gaps)" "$(printf 'AAA|02-05 10:05:00|02-05 11:00:00|55|refetched\nAAA|02-05 11:30:00|02-05 11:31:00|1|open')" \
+    "h: the gaps after the second run"
+
+# ---- i. user-made partitions of mdx.candle not named mdx.candle_YYYYMM.
+# A partition of another name for a month today stops every write of that
+# month: mdx.ensure_candle_partitions() tries to create mdx.candle_YYYYMM
+# for the month and PostgreSQL refuses the overlap.  This pins that (it
+# is a limitation, not a promise).
+fresh
+sql "CREATE TABLE mdx.user_2025_06 PARTITION OF mdx.candle
+    FOR VALUES FROM ('2025-06-01T00:00Z') TO ('2025-07-01T00:00Z')"
+# load_plain FILE: load without mdx.ensure_candle_partitions().
+load_plain() {
+	jq -r '[.symbol, .open_time, .open, .high, .low, .close, .volume,
+	    .quote_volume, .trades, .taker_buy_volume,
+	    .taker_buy_quote_volume] | @tsv' "$1" >"$T/plain.tsv"
+	psql -X -q -v ON_ERROR_STOP=1 >/dev/null <<SQL
+CREATE TEMP TABLE l (symbol text, open_time timestamptz, open numeric,
+    high numeric, low numeric, close numeric, volume numeric,
+    quote_volume numeric, trades bigint, taker_buy_volume numeric,
+    taker_buy_quote_volume numeric);
+\copy l FROM '$T/plain.tsv'
+INSERT INTO mdx.candle (instrument_id, interval, open_time, open, high, low,
+    close, volume, quote_volume, trades, taker_buy_volume,
+    taker_buy_quote_volume, closed, origin)
+SELECT i.instrument_id, '1m', l.open_time, l.open, l.high, l.low, l.close,
+    l.volume, l.quote_volume, l.trades, l.taker_buy_volume,
+    l.taker_buy_quote_volume, true, 'exchange'
+FROM l JOIN mdx.instrument i USING (symbol);
+SQL
+}
+gen --symbols AAA,BBB --from 2025-06-02T00:00:00Z --to 2025-06-02T03:00:00Z >"$T/i.nd"
+load_plain "$T/i.nd"
+is "$(sql "SELECT count(*) FROM mdx.user_2025_06")" "360" \
+    "i: the candles of June are in the user's partition"
+exits 1 "i: a run with rollups for that month fails (exit 1)" $A --db --to $TO2
+like "$(cat "$T/err")" 'warehouse error: partition "candle_202506" would overlap partition "user_2025_06"' \
+    "i: ... on the partition mdx.ensure_candle_partitions() cannot make"
+is "$(sql "SELECT count(*) FROM mdx.candle WHERE interval <> '1m'")" "0" \
+    "i: ... and writes no rollup"
+# With mdx.candle_YYYYMM taken by a table that is not (or no longer) a
+# partition, for instance the month's partition detached and replaced by
+# the user's own, everything works through mdx.candle: loads and rollups
+# land in the user's partition.  A writer that took mdx.candle_YYYYMM by
+# its name would write into the detached table instead.
+fresh
+sql "DROP TABLE mdx.user_2025_06"
+sql "SELECT mdx.ensure_candle_partitions('2025-04-01T00:00Z', '2025-04-01T00:00Z');
+    ALTER TABLE mdx.candle DETACH PARTITION mdx.candle_202504;
+    CREATE TABLE mdx.user_2025_04 PARTITION OF mdx.candle
+    FOR VALUES FROM ('2025-04-01T00:00Z') TO ('2025-05-01T00:00Z')" >/dev/null
+add AAA,BBB 2025-03-31T20:00:00Z 2025-04-01T02:00:00Z
+step "i: first run" $TO5
+add AAA,BBB 2025-04-01T02:00:00Z 2025-04-01T03:00:00Z 2
+step "i: an hour appended in the user's partition" $TO5
+add AAA 2025-04-01T00:30:00Z 2025-04-01T00:40:00Z 3
+del BBB 2025-04-01T01:00:00Z 2025-04-01T02:00:00Z
+step "i: a revision and an hour deleted in the user's partition" $TO5
+is "$(sql "SELECT count(*) FROM mdx.candle_202504")" "0" \
+    "i: the detached mdx.candle_202504 stays empty"
+is "$(sql "SELECT interval || ' ' || count(*) FROM mdx.user_2025_04 GROUP BY interval ORDER BY interval")" \
+    "$(printf '1M 2\n1d 2\n1h 5\n1m 300\n5m 60')" "i: the rollups of April are in the user's partition"
+
+# ---- j. idempotence: a run with nothing new writes nothing, not even a
+# dead tuple.  A backend flushes its statistics before it leaves
+# pg_stat_activity, so waiting for the runs' backends to be gone is enough.
+quiet() {
+	_i=0
+	while [ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE
+	    backend_type = 'client backend' AND pid <> pg_backend_pid()")" != 0 ]; do
+		_i=$((_i + 1))
+		[ $_i -gt 100 ] && break
+		sleep 0.05
+	done
+}
+tupstats() {
+	quiet
+	sql "SELECT sum(n_tup_ins) || ' ' || sum(n_tup_upd) || ' ' ||
+	    sum(n_tup_del) FROM pg_stat_user_tables WHERE relid IN (SELECT
+	    inhrelid FROM pg_inherits WHERE inhparent = 'mdx.candle'::regclass)"
+}
+before=$(tupstats)
+exits 0 "j: a run with nothing new" $A --db --to $TO5
+is "$(sql "SELECT counts->>'read' || ' ' || (counts->>'written') || ' ' || (counts->>'deleted') FROM mdx.run ORDER BY run_id DESC LIMIT 1")" \
+    "0 0 0" "j: ... reads, writes and deletes nothing (mdx.run)"
+is "$(sql "SELECT count(*) FROM mdx.candle_change")" "0" \
+    "j: ... and leaves the change log empty"
+is "$(tupstats)" "$before" "j: ... and no row of mdx.candle is inserted, updated or deleted"
+# The same candles loaded again change nothing either.
+gen --symbols AAA,BBB --from 2025-04-01T02:00:00Z --to 2025-04-01T03:00:00Z \
+    --seed 2 >"$T/j.nd"
+load "$T/j.nd"
+before=$(tupstats)
+exits 0 "j: a run after the same candles were loaded again" $A --db --to $TO5
+is "$(sql "SELECT counts->>'read' || ' ' || (counts->>'written') || ' ' || (counts->>'deleted') FROM mdx.run ORDER BY run_id DESC LIMIT 1")" \
+    "0 0 0" "j: ... reads, writes and deletes nothing"
+is "$(tupstats)" "$before" "j: ... and touches no row of mdx.candle"
+# A change of 1m candles that leaves their rollups as they were (the
+# origin is no member of a rollup): the buckets are read again, and no
+# rollup row is written.
+sql "UPDATE mdx.candle SET origin = 'archive' WHERE interval = '1m'
+    AND open_time >= '2025-04-01T01:00Z' AND open_time < '2025-04-01T01:05Z'"
+before=$(tupstats)
+exits 0 "j: a run after a change that leaves the rollups as they were" $A --db --to $TO5
+is "$(sql "SELECT counts->>'read' || ' ' || (counts->>'written') || ' ' || (counts->>'deleted') FROM mdx.run ORDER BY run_id DESC LIMIT 1")" \
+    "5 0 0" "j: ... reads the 5m bucket again, writes and deletes nothing"
+is "$(tupstats)" "$before" "j: ... and touches no row of mdx.candle"
+
+# ---- k. the change log entries of the rollups (read by the jobs of
+# coarser intervals) are those the triggers of mdx.candle write for a
+# plain INSERT ... ON CONFLICT and DELETE of the same rows.  A trigger of
+# the test's own copies every entry as it is inserted, since the run
+# prunes the entries of intervals no job reads.
+fresh
+sql "CREATE TABLE log_copy (LIKE mdx.candle_change);
+    CREATE FUNCTION log_copy() RETURNS trigger LANGUAGE plpgsql AS
+    \$\$ BEGIN INSERT INTO log_copy SELECT NEW.*; RETURN NULL; END \$\$;
+    CREATE TRIGGER log_copy AFTER INSERT ON mdx.candle_change
+    FOR EACH ROW EXECUTE FUNCTION log_copy()"
+gen --symbols AAA,BBB --from 2025-05-05T00:00:00Z --to 2025-05-05T06:00:00Z >"$T/k.nd"
+load "$T/k.nd"
+$A -q --db --to $TO2
+# A revision, an appended hour, a deleted hour, and the same candles
+# loaded again (which changes nothing).
+add AAA 2025-05-05T02:00:00Z 2025-05-05T02:10:00Z 9
+add AAA,BBB 2025-05-05T06:00:00Z 2025-05-05T07:00:00Z 2
+del BBB 2025-05-05T03:00:00Z 2025-05-05T04:00:00Z
+jq -c 'select(.symbol == "BBB" and .open_time < "2025-05-05T01:30:00Z")' \
+    "$T/k.nd" >"$T/k2.nd"
+load "$T/k2.nd"
+sql "TRUNCATE log_copy"
+fork >/dev/null
+exits 0 "k: an incremental run" $A --db --to $TO2
+logged() {	# DB: the copied entries of the rollup intervals
+	psql -X -q -A -t -d "$1" -c "SELECT i.symbol, l.interval,
+	    l.from_time, l.to_time, l.rows FROM log_copy l
+	    JOIN mdx.instrument i USING (instrument_id)
+	    WHERE l.interval <> '1m' ORDER BY 1, 2, 3, 4, 5"
+}
+logged mdx >"$T/got"
+# The same rows written by plain statements in the copy taken before the
+# run: per interval an upsert of every rollup and a delete of those gone,
+# as the run does.
+psql -X -q -A -t -v ON_ERROR_STOP=1 -c "COPY (SELECT * FROM mdx.candle
+    WHERE interval <> '1m') TO STDOUT" >"$T/k.rows"
+upsert_sql() {	# IV
+	cat <<SQL
+INSERT INTO mdx.candle SELECT * FROM r WHERE interval = '$1'
+ON CONFLICT (instrument_id, interval, open_time) DO UPDATE SET
+    open = excluded.open, high = excluded.high, low = excluded.low,
+    close = excluded.close, volume = excluded.volume,
+    quote_volume = excluded.quote_volume, trades = excluded.trades,
+    taker_buy_volume = excluded.taker_buy_volume,
+    taker_buy_quote_volume = excluded.taker_buy_quote_volume,
+    closed = excluded.closed, base_count = excluded.base_count,
+    base_expected = excluded.base_expected;
+DELETE FROM mdx.candle c WHERE c.interval = '$1' AND NOT EXISTS (SELECT 1
+    FROM r WHERE r.instrument_id = c.instrument_id AND r.interval = '$1'
+    AND r.open_time = c.open_time);
+SQL
+}
+{
+	echo "CREATE TEMP TABLE r AS SELECT * FROM mdx.candle LIMIT 0;"
+	printf '\\copy r FROM %s\n' "'$T/k.rows'"
+	upsert_sql 1h
+	upsert_sql 1d
+} | psql -X -q -v ON_ERROR_STOP=1 -d fork >/dev/null
+logged fork >"$T/want"
+files_eq "$T/got" "$T/want" "k: the run logs its rollups as the triggers log plain statements"
+cat >"$T/want" <<'EOF'
+AAA|1d|2025-05-05 00:00:00+00|2025-05-05 00:00:00+00|1
+AAA|1h|2025-05-05 02:00:00+00|2025-05-05 02:00:00+00|1
+AAA|1h|2025-05-05 06:00:00+00|2025-05-05 06:00:00+00|1
+BBB|1d|2025-05-05 00:00:00+00|2025-05-05 00:00:00+00|1
+BBB|1h|2025-05-05 03:00:00+00|2025-05-05 03:00:00+00|1
+BBB|1h|2025-05-05 06:00:00+00|2025-05-05 06:00:00+00|1
+EOF
+files_eq "$T/got" "$T/want" "k: ... one entry per rollup changed, new or deleted, none for one unchanged"
+sql "DROP TRIGGER log_copy ON mdx.candle_change; DROP FUNCTION log_copy();
+    DROP TABLE log_copy"
 
 done_testing
