@@ -86,7 +86,7 @@ SELECT 'gap', i.symbol, g.interval, g.from_time, g.to_time, g.missing,
     g.status, pg_temp.ts(g.detected_at), pg_temp.ts(g.refetched_at),
     pg_temp.ts(g.confirmed_at), pg_temp.ts(g.filled_at)
 FROM mdx.gap g JOIN mdx.instrument i USING (instrument_id)
-ORDER BY 2, 3, 4, 7;
+ORDER BY 2, 3, 4, 5, 7;
 SQL
 }
 
@@ -182,10 +182,10 @@ S3=AAA,BBB,CCC
 fresh
 add $S3 2024-03-31T18:00:00Z 2024-03-31T22:00:00Z
 step "a: first run" $TO2
-for h in 2024-03-31T22 2024-03-31T23 2024-04-01T00; do
-	nxt=$(date -u -d "${h}:00:00Z + 1 hour" +%Y-%m-%dT%H)
-	add $S3 "${h}:00:00Z" "${nxt}:00:00Z" 3
-	step "a: hour $h appended" $TO2
+for h in 2024-03-31T22/2024-03-31T23 2024-03-31T23/2024-04-01T00 \
+    2024-04-01T00/2024-04-01T01; do
+	add $S3 "${h%/*}:00:00Z" "${h#*/}:00:00Z" 3
+	step "a: hour ${h%/*} appended" $TO2
 done
 # Half an hour, then the rest: the partial bucket at the edge is redone.
 add $S3 2024-04-01T01:00:00Z 2024-04-01T01:30:00Z 4
@@ -205,12 +205,17 @@ add $S3 2024-05-28T18:00:00Z 2024-05-28T19:00:00Z 2
 step "b: an hour after a 6-hour hole" $TO5
 add AAA,BBB 2024-06-02T05:00:00Z 2024-06-02T06:00:00Z 3
 step "b: an hour after a hole of days into the next month" $TO5
+# A week that starts in a month without a partition yet (2026-06-29, a
+# Monday; the candles open on Wednesday 2026-07-01).
+add CCC 2026-07-01T00:00:00Z 2026-07-01T01:00:00Z 4
+step "b: an hour years later, its week in a month without a partition" $TO5
 cat >"$T/want" <<'EOF'
 AAA|05-28 12:00:00|05-28 18:00:00|360|open
 AAA|05-28 19:00:00|06-02 05:00:00|6360|open
 BBB|05-28 12:00:00|05-28 18:00:00|360|open
 BBB|05-28 19:00:00|06-02 05:00:00|6360|open
 CCC|05-28 12:00:00|05-28 18:00:00|360|open
+CCC|05-28 19:00:00|07-01 00:00:00|1099020|open
 EOF
 gaps >"$T/got"
 files_eq "$T/got" "$T/want" "b: the holes are gaps"
@@ -544,7 +549,7 @@ sql "CREATE TABLE log_copy (LIKE mdx.candle_change);
     FOR EACH ROW EXECUTE FUNCTION log_copy()"
 gen --symbols AAA,BBB --from 2025-05-05T00:00:00Z --to 2025-05-05T06:00:00Z >"$T/k.nd"
 load "$T/k.nd"
-$A -q --db --to $TO2
+$A -q --db --to $TO5
 # A revision, an appended hour, a deleted hour, and the same candles
 # loaded again (which changes nothing).
 add AAA 2025-05-05T02:00:00Z 2025-05-05T02:10:00Z 9
@@ -555,7 +560,7 @@ jq -c 'select(.symbol == "BBB" and .open_time < "2025-05-05T01:30:00Z")' \
 load "$T/k2.nd"
 sql "TRUNCATE log_copy"
 fork >/dev/null
-exits 0 "k: an incremental run" $A --db --to $TO2
+exits 0 "k: an incremental run" $A --db --to $TO5
 logged() {	# DB: the copied entries of the rollup intervals
 	psql -X -q -A -t -d "$1" -c "SELECT i.symbol, l.interval,
 	    l.from_time, l.to_time, l.rows FROM log_copy l
@@ -587,8 +592,7 @@ SQL
 {
 	echo "CREATE TEMP TABLE r AS SELECT * FROM mdx.candle LIMIT 0;"
 	printf '\\copy r FROM %s\n' "'$T/k.rows'"
-	upsert_sql 1h
-	upsert_sql 1d
+	for iv in 5m 1h 1d 1w 1M; do upsert_sql $iv; done
 } | psql -X -q -v ON_ERROR_STOP=1 -d fork >/dev/null
 logged fork >"$T/want"
 files_eq "$T/got" "$T/want" "k: the run logs its rollups as the triggers log plain statements"
@@ -600,7 +604,8 @@ BBB|1d|2025-05-05 00:00:00+00|2025-05-05 00:00:00+00|1
 BBB|1h|2025-05-05 03:00:00+00|2025-05-05 03:00:00+00|1
 BBB|1h|2025-05-05 06:00:00+00|2025-05-05 06:00:00+00|1
 EOF
-files_eq "$T/got" "$T/want" "k: ... one entry per rollup changed, new or deleted, none for one unchanged"
+grep '|1[hd]|' "$T/got" >"$T/got.hd"
+files_eq "$T/got.hd" "$T/want" "k: ... one entry per rollup changed, new or deleted, none for one unchanged"
 sql "DROP TRIGGER log_copy ON mdx.candle_change; DROP FUNCTION log_copy();
     DROP TABLE log_copy"
 
