@@ -942,6 +942,7 @@ upsert_month(struct ctx *x, const struct mdx_interval *t, mdx_time m)
 	char part[40], s3[24], s4[24], tb1[MDX_TIME_BUFSZ],
 	    tb2[MDX_TIME_BUFSZ];
 	const char *p[4] = { t->code, x->run, s3, s4 };
+	const char *hp[3] = { t->code, s3, s4 };
 	PGresult *r;
 
 	snprintf(s3, sizeof(s3), "%lld", (long long)m);
@@ -980,7 +981,7 @@ upsert_month(struct ctx *x, const struct mdx_interval *t, mdx_time m)
 	    "interval '1 millisecond' AND c.origin <> 'rollup' AND "
 	    "c.open_time >= '%s' AND c.open_time < '%s' OFFSET 0) c "
 	    "WHERE o.open_ms >= $2::int8 AND o.open_ms < $3::int8", tb1, tb2),
-	    3, (const char *const[]){ t->code, s3, s4 });
+	    3, hp);
 	x->held += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
 	PQclear(r);
 	r = qp(x, "INSERT INTO mdx.candle AS c " UPSERT_SQL, 4, p);
