@@ -13,10 +13,12 @@ mkdir "$T/ex"
 cd "$T/ex" || bail "cd"
 MDX_LAKE=$T/ex/lake
 export MDX_LAKE
-# A day of one symbol a week ago, and one from 2024.
+# A day of one symbol from 2024, and an hour of the day before yesterday:
+# from its noon, so that the hour stays inside that day whenever the test
+# runs (from now less two days, it crossed midnight late in the evening).
 now=$(date -u +%s)
 gen_raw 1440 BTCUSDT 1704067200 >klines.ndjson
-gen_raw 60 BTCUSDT $(( (now - 86400 * 2) / 60 * 60 )) >>klines.ndjson
+gen_raw 60 BTCUSDT $(( (now - 86400 * 2) / 86400 * 86400 + 43200 )) >>klines.ndjson
 while IFS= read -r cmd; do
 	sh -c "$cmd" >"$T/out" 2>"$T/err"
 	st=$?
