@@ -71,6 +71,8 @@ struct ctx {
 	struct ilist defer;
 	struct mdx_buf gapcopy;
 	uint64_t ngapcopy;
+	/* The oldest watermark when the run began (see prune()). */
+	int64_t low;
 	/* Counts for the summary and mdx.run. */
 	uint64_t read, written, deleted, held, buckets, fresh, gaps_found;
 	uint64_t confirmed, filled_gaps, filled_candles;
@@ -1592,15 +1594,30 @@ fill_gaps(struct ctx *x)
  * Deletes the change log entries every consumer has read: an entry is
  * kept while a watermark of its instrument reading its interval is
  * behind it.  Without any such watermark nobody needs it (a new job
- * starts from scratch).
+ * starts from scratch).  The entries up to the oldest watermark at the
+ * start of the run were deleted by the run before; after a run that built
+ * nothing from scratch only the entries after it are looked at, since the
+ * index entries of deleted rows stay until a vacuum, and walking through
+ * them (millions after a first rollup) would cost more than the run.
  */
 static void
 prune(struct ctx *x)
 {
-	qq(x, "DELETE FROM mdx.candle_change c WHERE NOT EXISTS (SELECT 1 "
-	    "FROM mdx.rollup_watermark w WHERE w.instrument_id = "
-	    "c.instrument_id AND w.source_interval = c.interval AND "
-	    "w.change_seq < c.seq)");
+	char s[24];
+	const char *p[1] = { s };
+
+	if (x->fresh > 0 || x->o->rebuild) {
+		qq(x, "DELETE FROM mdx.candle_change c WHERE NOT EXISTS "
+		    "(SELECT 1 FROM mdx.rollup_watermark w WHERE "
+		    "w.instrument_id = c.instrument_id AND "
+		    "w.source_interval = c.interval AND w.change_seq < c.seq)");
+		return;
+	}
+	snprintf(s, sizeof(s), "%lld", (long long)x->low);
+	qqp(x, "DELETE FROM mdx.candle_change c WHERE c.seq > $1::bigint AND "
+	    "NOT EXISTS (SELECT 1 FROM mdx.rollup_watermark w WHERE "
+	    "w.instrument_id = c.instrument_id AND "
+	    "w.source_interval = c.interval AND w.change_seq < c.seq)", 1, p);
 }
 
 /* ------------------------------------------------------------------------
@@ -1622,8 +1639,10 @@ begin_run(struct ctx *x, int argc, char **argv)
 	p[0] = args.data != NULL ? args.data : "";
 	p[1] = MDX_VERSION;
 	r = qp(x, "INSERT INTO mdx.run (program, args, version) VALUES "
-	    "('mdx-aggregate', $1, $2) RETURNING run_id", 2, p);
+	    "('mdx-aggregate', $1, $2) RETURNING run_id, (SELECT "
+	    "coalesce(min(change_seq), 0) FROM mdx.rollup_watermark)", 2, p);
 	snprintf(x->run, sizeof(x->run), "%s", PQgetvalue(r, 0, 0));
+	x->low = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
 	PQclear(r);
 	mdx_buf_free(&args);
 }
