@@ -280,7 +280,9 @@ fresh_instruments(struct ctx *x, const char *iv, const char *job,
  * The changed ranges after the watermarks, up to seq, sorted.  The log is
  * read once from the oldest watermark of the job on, each entry checked
  * against its instrument's watermark by key: matching every watermark
- * against the whole log costs instruments times entries.
+ * against the whole log costs instruments times entries.  OFFSET 0 keeps
+ * that order whatever the statistics say (with fresh ones the planner
+ * turned it round, and took 5 ms for an hour of 100 instruments).
  */
 static PGresult *
 changes(struct ctx *x, const char *iv, const char *job, const char *src,
@@ -297,7 +299,7 @@ changes(struct ctx *x, const char *iv, const char *job, const char *src,
 	    "FROM mdx.rollup_watermark w WHERE w.instrument_id = "
 	    "c.instrument_id AND w.interval = $1 AND w.job = $2 "
 	    "AND w.source_interval = $3 AND w.base_interval = $4 "
-	    "AND w.change_seq < c.seq) w "
+	    "AND w.change_seq < c.seq OFFSET 0) w "
 	    "WHERE c.interval = $3 AND c.seq <= $5 AND c.seq > "
 	    "(SELECT coalesce(min(m.change_seq), $5) FROM "
 	    "mdx.rollup_watermark m WHERE m.interval = $1 AND m.job = $2 "
