@@ -71,8 +71,11 @@ struct ctx {
 	struct ilist defer;
 	struct mdx_buf gapcopy;
 	uint64_t ngapcopy;
-	/* The oldest watermark when the run began (see prune()). */
-	int64_t low;
+	/*
+	 * When the run began: the oldest watermark reading each interval
+	 * (-1 for none), and the newest watermark of all (see prune()).
+	 */
+	int64_t ivlow[32], newest;
 	/* Counts for the summary and mdx.run. */
 	uint64_t read, written, deleted, held, buckets, fresh, gaps_found;
 	uint64_t confirmed, filled_gaps, filled_candles;
@@ -1596,17 +1599,24 @@ fill_gaps(struct ctx *x)
  * Deletes the change log entries every consumer has read: an entry is
  * kept while a watermark of its instrument reading its interval is
  * behind it.  Without any such watermark nobody needs it (a new job
- * starts from scratch).  The entries up to the oldest watermark at the
- * start of the run were deleted by the run before; after a run that built
- * nothing from scratch only the entries after it are looked at, since the
- * index entries of deleted rows stay until a vacuum, and walking through
- * them (millions after a first rollup) would cost more than the run.
+ * starts from scratch).
+ *
+ * The index entries of deleted rows stay until a vacuum, and walking
+ * through them costs: after a first rollup there are millions.  So after
+ * a run that built nothing from scratch only the entries that can be
+ * left are looked at, interval by interval: those after the oldest
+ * watermark reading the interval when the run began (the run before
+ * deleted the others), or, for an interval nobody reads, after the
+ * newest watermark (every entry up to it existed when the run that set
+ * it pruned, and was deleted then).
  */
 static void
 prune(struct ctx *x)
 {
-	char s[24];
-	const char *p[1] = { s };
+	struct mdx_buf codes = MDX_BUF_INIT, lows = MDX_BUF_INIT;
+	const char *p[2];
+	PGresult *r;
+	size_t i;
 
 	if (x->fresh > 0 || x->o->rebuild) {
 		qq(x, "DELETE FROM mdx.candle_change c WHERE NOT EXISTS "
@@ -1615,11 +1625,33 @@ prune(struct ctx *x)
 		    "w.source_interval = c.interval AND w.change_seq < c.seq)");
 		return;
 	}
-	snprintf(s, sizeof(s), "%lld", (long long)x->low);
-	qqp(x, "DELETE FROM mdx.candle_change c WHERE c.seq > $1::bigint AND "
-	    "NOT EXISTS (SELECT 1 FROM mdx.rollup_watermark w WHERE "
-	    "w.instrument_id = c.instrument_id AND "
-	    "w.source_interval = c.interval AND w.change_seq < c.seq)", 1, p);
+	for (i = 0; mdx_intervals[i].code != NULL &&
+	    i < sizeof(x->ivlow) / sizeof(x->ivlow[0]); i++) {
+		mdx_buf_printf(&codes, "%c%s", i ? ',' : '{',
+		    mdx_intervals[i].code);
+		mdx_buf_printf(&lows, "%c%lld", i ? ',' : '{', (long long)
+		    (x->ivlow[i] >= 0 ? x->ivlow[i] : x->newest));
+	}
+	mdx_buf_addch(&codes, '}');
+	mdx_buf_addch(&lows, '}');
+	p[0] = codes.data;
+	p[1] = lows.data;
+	/* OFFSET 0: one range of the (interval, seq) index per interval. */
+	r = qp(x, "SELECT coalesce(array_agg(x.seq), '{}') FROM "
+	    "unnest($1::text[], $2::bigint[]) AS l(iv, low) CROSS JOIN "
+	    "LATERAL (SELECT c.seq FROM mdx.candle_change c WHERE "
+	    "c.interval = l.iv AND c.seq > l.low AND NOT EXISTS (SELECT 1 "
+	    "FROM mdx.rollup_watermark w WHERE w.instrument_id = "
+	    "c.instrument_id AND w.source_interval = c.interval AND "
+	    "w.change_seq < c.seq) OFFSET 0) x", 2, p);
+	if (strcmp(PQgetvalue(r, 0, 0), "{}") != 0) {
+		p[0] = PQgetvalue(r, 0, 0);
+		qqp(x, "DELETE FROM mdx.candle_change WHERE seq = "
+		    "ANY($1::bigint[])", 1, p);
+	}
+	PQclear(r);
+	mdx_buf_free(&codes);
+	mdx_buf_free(&lows);
 }
 
 /* ------------------------------------------------------------------------
@@ -1629,7 +1661,9 @@ static void
 begin_run(struct ctx *x, int argc, char **argv)
 {
 	struct mdx_buf args = MDX_BUF_INIT;
+	const struct mdx_interval *iv;
 	const char *p[3];
+	char *w, *save;
 	PGresult *r;
 	int i;
 
@@ -1642,9 +1676,24 @@ begin_run(struct ctx *x, int argc, char **argv)
 	p[1] = MDX_VERSION;
 	r = qp(x, "INSERT INTO mdx.run (program, args, version) VALUES "
 	    "('mdx-aggregate', $1, $2) RETURNING run_id, (SELECT "
-	    "coalesce(min(change_seq), 0) FROM mdx.rollup_watermark)", 2, p);
+	    "coalesce(max(change_seq), 0) FROM mdx.rollup_watermark), "
+	    "(SELECT coalesce(string_agg(v || ' ' || m, ' '), '') FROM "
+	    "(SELECT source_interval AS v, min(change_seq) AS m FROM "
+	    "mdx.rollup_watermark GROUP BY 1) l)", 2, p);
 	snprintf(x->run, sizeof(x->run), "%s", PQgetvalue(r, 0, 0));
-	x->low = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+	x->newest = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+	for (i = 0; i < (int)(sizeof(x->ivlow) / sizeof(x->ivlow[0])); i++)
+		x->ivlow[i] = -1;
+	mdx_buf_reset(&args);
+	mdx_buf_addstr(&args, PQgetvalue(r, 0, 2));
+	for (w = strtok_r(args.data, " ", &save); w != NULL;
+	    w = strtok_r(NULL, " ", &save)) {
+		iv = mdx_interval_lookup(w);
+		if ((w = strtok_r(NULL, " ", &save)) == NULL)
+			break;
+		if (iv != NULL)
+			x->ivlow[iv - mdx_intervals] = strtoll(w, NULL, 10);
+	}
 	PQclear(r);
 	mdx_buf_free(&args);
 }
@@ -1739,6 +1788,7 @@ mdx_agg_db_run(const struct mdx_agg_db *o)
 	gaps_job(&x, o->gaps || o->confirm || o->fill ? NULL : to[0]);
 	if (o->gaps) {
 		print_gaps(&x);
+		prune(&x);
 		end_run(&x, 0);
 		mdx_db_close(x.c);
 		return MDX_EX_OK;
