@@ -164,14 +164,16 @@ for days in $INC_HIST; do
 	mdx-aggregate -q --db --to 1h,1d
 	t1=$(now)
 	printf 'initial rollup of %s days: %.1f s\n' "$days" "$(secs "$t0" "$t1")"
-	# The history of a warehouse in use was vacuumed long ago: vacuum
-	# it here (and the change log the first rollup emptied), so that
-	# autovacuum does not work through it beside the refreshes measured
-	# (on 2 cores).
+	# The history of a warehouse in use was vacuumed and written to disk
+	# long ago: vacuum it here (and the change log the first rollup
+	# emptied), so that autovacuum does not work through it beside the
+	# refreshes measured (on 2 cores).
+	# The same for the gigabytes the kernel still has to write back.
 	t0=$(now)
 	psql -c "VACUUM (ANALYZE)"
+	sync
 	t1=$(now)
-	printf 'vacuum of the history: %.1f s\n' "$(secs "$t0" "$t1")"
+	printf 'vacuum and sync of the history: %.1f s\n' "$(secs "$t0" "$t1")"
 	ms=""
 	h=0
 	while [ $h -lt "$INC_RUNS" ]; do
