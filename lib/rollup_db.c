@@ -384,6 +384,7 @@ struct emit {
 	struct mdx_buf *dbuf;
 	uint64_t ndirect;
 	/* The months (their starts) of the rows in b, in no order. */
+	const struct mdx_interval *month;
 	struct ilist months;
 	/* The keys of the rows in b, when keep_keys is set. */
 	int keep_keys;
@@ -433,7 +434,6 @@ emit_row(void *arg, const struct mdx_candle *c)
 {
 	struct emit *e = arg;
 	struct mdx_buf *b = e->b;
-	const struct mdx_interval *month = mdx_interval_lookup("1M");
 	char tb[MDX_TIME_BUFSZ];
 	int64_t inst;
 	mdx_time m;
@@ -452,7 +452,7 @@ emit_row(void *arg, const struct mdx_candle *c)
 	} else {
 		mdx_buf_printf(b, "%s\t%lld", c->symbol,
 		    (long long)c->open_time);
-		m = mdx_interval_floor(month, c->open_time);
+		m = mdx_interval_floor(e->month, c->open_time);
 		if (e->months.n == 0 || (e->months.v[e->months.n - 1] != m &&
 		    !ilist_has(&e->months, m)))
 			ilist_add(&e->months, m);
@@ -1066,6 +1066,7 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 	em.iv = t->code;
 	em.run = x->run;
 	em.keep_keys = nbk > 0;
+	em.month = mdx_interval_lookup("1M");
 	if (fresh.n > 0) {
 		no_rows_yet(x, &fresh, t, &direct);
 		em.direct = &direct;

@@ -16,14 +16,6 @@ pg_start
 agg_migrate || bail "migrations failed"
 
 # PostgreSQL's own rollup of the 1m rows, in the format of wh_candles.
-bucket_sql() {
-	case $1 in
-	1d) echo "date_trunc('day', open_time)" ;;
-	1w) echo "date_trunc('week', open_time)" ;;
-	1M) echo "date_trunc('month', open_time)" ;;
-	*) echo "date_bin(mdx.interval_length('$1'), open_time, 'epoch')" ;;
-	esac
-}
 groupby() {
 	b=$(bucket_sql "$1")
 	psql -X -q -A -t -F '	' -v ON_ERROR_STOP=1 -c "SELECT symbol,

@@ -24,14 +24,6 @@ agg_migrate || bail "migrations failed"
 
 # ---- helpers
 
-bucket_sql() {
-	case $1 in
-	1d) echo "date_trunc('day', open_time)" ;;
-	1w) echo "date_trunc('week', open_time)" ;;
-	1M) echo "date_trunc('month', open_time)" ;;
-	*) echo "date_bin(mdx.interval_length('$1'), open_time, 'epoch')" ;;
-	esac
-}
 # gb_sql IV: PostgreSQL's own rollup of the 1m rows to IV, as text rows of
 # wh_sql; the 1m rows come from GB_1M when it is set.
 gb_sql() {

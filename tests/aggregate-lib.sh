@@ -5,6 +5,16 @@
 # gen ARGS...: canonical candles on stdout (see tests/aggregate-gen.js).
 gen() { node "$MDX_SRC/tests/aggregate-gen.js" "$@"; }
 
+# bucket_sql IV: the SQL expression of the IV bucket of open_time.
+bucket_sql() {
+	case $1 in
+	1d) echo "date_trunc('day', open_time)" ;;
+	1w) echo "date_trunc('week', open_time)" ;;
+	1M) echo "date_trunc('month', open_time)" ;;
+	*) echo "date_bin(mdx.interval_length('$1'), open_time, 'epoch')" ;;
+	esac
+}
+
 # agg_migrate: the schema, through libmdx's mdx_db_migrate().
 agg_migrate() { "$MDX_BUILD/tests/pg-db" migrate >/dev/null; }
 
