@@ -45,31 +45,35 @@ MIGRATIONS := $(sort $(wildcard sql/[0-9][0-9][0-9]_*.sql))
 SCHEMA_VERSION := $(or $(lastword $(patsubst sql/%,%,$(foreach m,$(MIGRATIONS),$(firstword $(subst _, ,$(m)))))),0)
 SCHEMA_VERSION_NUM := $(shell expr $(SCHEMA_VERSION) + 0)
 
-ALL_CPPFLAGS = -Ilib -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
+ALL_CPPFLAGS = -iquote lib -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
 	-DMDX_SCHEMA_VERSION=$(SCHEMA_VERSION_NUM) \
 	$(CURL_CFLAGS) $(JANSSON_CFLAGS) $(PQ_CFLAGS) $(ARCHIVE_CFLAGS) \
 	$(S3_CFLAGS) $(ZLIB_CFLAGS) $(CPPFLAGS)
-ALL_CFLAGS = -std=c11 $(WARNFLAGS) $(SANFLAGS) $(CFLAGS)
+# -MMD -MP: each object's header dependencies, read back below.
+ALL_CFLAGS = -std=c11 -MMD -MP $(WARNFLAGS) $(SANFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 LIBS = $(CURL_LIBS) $(JANSSON_LIBS) $(PQ_LIBS) $(ARCHIVE_LIBS) $(S3_LIBS) \
 	$(ZLIB_LIBS) -lm
 
+# lib/: the library every program links (libmdx.a).  tools/NAME/: the
+# program mdx-NAME, its main.c and its engine; the engine's objects also
+# form $(O)/tools/NAME/engine.a, which the unit tests link.
+PROGRAMS := aggregate extract indicators lake load transform
 LIB_SRC := $(sort $(wildcard lib/*.c))
 LIB_OBJ := $(patsubst lib/%.c,$(O)/lib/%.o,$(LIB_SRC)) $(O)/lib/migrations.o
-TOOL_SRC := $(sort $(wildcard tools/mdx-*.c))
-TOOLS := $(patsubst tools/%.c,$(O)/%,$(TOOL_SRC))
+TOOLS := $(patsubst %,$(O)/mdx-%,$(PROGRAMS))
+ENGINES := $(patsubst %,$(O)/tools/%/engine.a,$(PROGRAMS))
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 UNITS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
 MAN1 := $(sort $(wildcard man/*.1))
 MAN5 := $(sort $(wildcard man/*.5))
 MAN7 := $(sort $(wildcard man/*.7))
-HDR := lib/mdx.h $(wildcard lib/*_int.h)
 
 .PHONY: all check unit install uninstall clean demo bench deps lint-man
 
 all: $(TOOLS)
 
-$(O)/lib/%.o: lib/%.c $(HDR) Makefile
+$(O)/lib/%.o: lib/%.c Makefile
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -82,24 +86,42 @@ $(O)/lib/migrations.c: $(MIGRATIONS) lib/gen-migrations.sh
 	@mkdir -p $(@D)
 	sh lib/gen-migrations.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
 
-$(O)/lib/migrations.o: $(O)/lib/migrations.c lib/mdx.h
+$(O)/lib/migrations.o: $(O)/lib/migrations.c
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(O)/libmdx.a: $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $(LIB_OBJ)
 
-$(O)/tools/%.o: tools/%.c $(HDR) Makefile
+# A program's own headers are found beside its sources (quote includes
+# search the including file's directory first).
+$(O)/tools/%.o: tools/%.c Makefile
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
-$(O)/mdx-%: $(O)/tools/mdx-%.o $(O)/libmdx.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(O)/libmdx.a $(LIBS)
+# One rule per program: mdx-NAME is main.o, its engine and libmdx.a.
+define program
+$(O)/tools/$(1)/engine.a: $$(patsubst %.c,$(O)/%.o,$$(filter-out \
+    tools/$(1)/main.c,$$(wildcard tools/$(1)/*.c)))
+	rm -f $$@
+	$$(AR) rcs $$@ $$^
 
-$(O)/tests/%: tests/unit/%.c tests/unit/tap.h $(O)/libmdx.a
+$(O)/mdx-$(1): $(O)/tools/$(1)/main.o $(O)/tools/$(1)/engine.a $(O)/libmdx.a
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$(LIBS)
+endef
+$(foreach p,$(PROGRAMS),$(eval $(call program,$(p))))
+
+# Unit tests may test any engine: they see every program's headers and
+# link every engine before the library.
+UNIT_CPPFLAGS = $(ALL_CPPFLAGS) -iquote tests/unit \
+	$(patsubst %,-iquote tools/%,$(PROGRAMS))
+
+$(O)/tests/%: tests/unit/%.c $(ENGINES) $(O)/libmdx.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CPPFLAGS) -Itests/unit $(ALL_CFLAGS) $(ALL_LDFLAGS) \
-		-o $@ $< $(O)/libmdx.a $(LIBS)
+	$(CC) $(UNIT_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) \
+		-o $@ $< $(ENGINES) $(O)/libmdx.a $(LIBS)
+
+-include $(wildcard $(O)/lib/*.d $(O)/tools/*/*.d $(O)/tests/*.d)
 
 unit: $(UNITS)
 
@@ -136,8 +158,9 @@ demo: deps
 bench: all
 	MDX_BUILD=$(abspath $(O)) sh bench/run.sh $(BENCH)
 
+# O= names the build directory (default build, build-san with SANITIZE=1).
 clean:
-	rm -rf build build-san
+	rm -rf $(O)
 
 # ------------------------------------------------------------------------
 # Fuzzing (tests/fuzz/): libFuzzer targets built with clang, ASan and
@@ -151,13 +174,14 @@ FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all \
 FUZZ_CFLAGS = -std=c11 -O1 -g $(WARNFLAGS) $(FUZZ_SAN)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz-*.c))
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRC))
-FUZZ_LIB_OBJ := $(patsubst lib/%.c,$(O)/fuzz/lib/%.o,$(LIB_SRC))
+# The fuzzers reach into the library and the engines of mdx-transform and
+# mdx-indicators, so they get every engine's sources and headers.
+FUZZ_LIB_SRC := $(LIB_SRC) $(filter-out %/main.c,$(wildcard tools/*/*.c))
+FUZZ_LIB_OBJ := $(patsubst %.c,$(O)/fuzz/%.o,$(FUZZ_LIB_SRC))
 
-.PHONY: fuzz fuzz-build
-
-$(O)/fuzz/lib/%.o: lib/%.c $(HDR) Makefile
+$(O)/fuzz/%.o: %.c Makefile
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(ALL_CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link \
+	$(FUZZ_CC) $(UNIT_CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link \
 		-c -o $@ $<
 
 $(O)/fuzz/libmdx.a: $(FUZZ_LIB_OBJ)
@@ -165,7 +189,7 @@ $(O)/fuzz/libmdx.a: $(FUZZ_LIB_OBJ)
 	$(AR) rcs $@ $(FUZZ_LIB_OBJ)
 
 $(O)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/fuzz.h $(O)/fuzz/libmdx.a
-	$(FUZZ_CC) $(ALL_CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+	$(FUZZ_CC) $(UNIT_CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
 		$(O)/fuzz/libmdx.a $(LIBS) -lz
 
 fuzz-build: $(FUZZ_BIN)

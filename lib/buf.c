@@ -1,11 +1,14 @@
 /*
  * buf.c - the growable buffer.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "mdx.h"
+#include "err.h"
+#include "utf8.h"
+#include "buf.h"
 
 void
 mdx_buf_init(struct mdx_buf *b)

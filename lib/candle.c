@@ -6,7 +6,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "mdx.h"
+#include "err.h"
+#include "buf.h"
+#include "json.h"
+#include "dec.h"
+#include "utc.h"
+#include "watch.h"
+#include "candle.h"
 
 static const char *const origin_names[] = {
 	"exchange", "archive", "rollup", "filled"

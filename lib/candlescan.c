@@ -6,13 +6,19 @@
  * through mdx_json and mdx_candle_from_json(), which also word the
  * reasons, so both paths accept and reject exactly the same lines.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
 
-#include "mdx.h"
+#include "err.h"
+#include "json.h"
+#include "dec.h"
+#include "utc.h"
+#include "watch.h"
+#include "candle.h"
 
 /* ------------------------------------------------------------------------
  * Parsing.  The fast path reads the flat objects mdx-transform writes in a

@@ -6,7 +6,10 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "mdx.h"
+#include "buf.h"
+#include "dec.h"
+#include "utc.h"
+#include "copy.h"
 
 void
 mdx_copy_text(struct mdx_buf *b, const char *s, size_t n)

@@ -7,7 +7,8 @@
 
 #include <libpq-fe.h>
 
-#include "mdx.h"
+#include "err.h"
+#include "db.h"
 
 /* An arbitrary constant: the advisory lock that serialises migrations. */
 #define MIGRATE_LOCK_KEY "74519823"

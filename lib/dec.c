@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mdx.h"
+#include "buf.h"
+#include "json.h"
+#include "dec.h"
 
 typedef unsigned __int128 u128;
 

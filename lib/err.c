@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "mdx.h"
+#include "err.h"
 
 const char *mdx_progname = "mdx";
 int mdx_verbose = 1;

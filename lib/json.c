@@ -14,13 +14,17 @@
  * chunks are large enough.
  */
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
-#include "mdx.h"
+#include "err.h"
+#include "utf8.h"
+#include "buf.h"
+#include "json.h"
 
 #define JSON_MAXDEPTH 64
 #define CHUNK_FIRST 64

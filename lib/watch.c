@@ -2,10 +2,13 @@
  * watch.c - the watchlist reader (see mdx-watchlist(5)).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "mdx.h"
+#include "err.h"
+#include "utc.h"
+#include "watch.h"
 
 static const struct {
 	const char *exchange;

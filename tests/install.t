@@ -7,9 +7,9 @@ d=$T/dest
 make -s -C "$MDX_SRC" O="$MDX_BUILD" DESTDIR="$d" PREFIX=/usr install \
     >"$T/log" 2>&1
 is "$?" 0 "make install DESTDIR=... succeeds"
-for src in "$MDX_SRC"/tools/mdx-*.c; do
+for src in "$MDX_SRC"/tools/*/main.c; do
 	[ -e "$src" ] || continue
-	p=$(basename "$src" .c)
+	p=mdx-$(basename "$(dirname "$src")")
 	ok "test -x '$d/usr/bin/$p'" "installed $p"
 done
 for m in "$MDX_SRC"/man/*.[0-9]; do

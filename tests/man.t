@@ -9,9 +9,9 @@ for m in "$MDX_SRC"/man/*.[0-9]; do
 	is "$out" "" "mandoc -Tlint: ${m##*/}"
 done
 
-for src in "$MDX_SRC"/tools/mdx-*.c; do
+for src in "$MDX_SRC"/tools/*/main.c; do
 	[ -e "$src" ] || continue
-	prog=$(basename "$src" .c)
+	prog=mdx-$(basename "$(dirname "$src")")
 	exits 0 "$prog --help exits 0" "$prog" --help
 	cp "$T/out" "$T/help"
 	like "$(head -1 "$T/help")" "^usage: $prog" "$prog --help starts with usage"

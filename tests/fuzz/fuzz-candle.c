@@ -1,7 +1,7 @@
 /*
  * fuzz-candle.c - the canonical candle record (lib/candle.c), the fast
  * candle scanner (mdx_candle_parse() in lib/candlescan.c)
- * and the raw-to-canonical mapping (mdx_transform() in lib/transform.c).
+ * and the raw-to-canonical mapping (mdx_transform() in tools/transform/transform.c).
  *
  * The input is one line.  Checked:
  * - mdx_candle_from_json() and mdx_candle_check() accept it or give a
@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "transform.h"
 
 static struct mdx_json_doc *doc, *doc2, *doc3;
 static struct mdx_candle_scan *scan;

@@ -1,5 +1,5 @@
 /*
- * fuzz-fmt.c - the double printer of mdx-indicators (lib/ind.c).
+ * fuzz-fmt.c - the double printer of mdx-indicators (tools/indicators/ind.c).
  *
  * The input is read as doubles, eight bytes each (the last ones padded
  * with zeros), any bit pattern.  Checked:
@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "ind.h"
 
 #define MAXV 256
 

@@ -1,5 +1,5 @@
 /*
- * fuzz-time.c - UTC time and intervals (lib/time.c).
+ * fuzz-time.c - UTC time and intervals (lib/utc.c).
  *
  * The input is taken two ways:
  * - as text: mdx_time_parse_rfc3339() must accept exactly what an

@@ -1,6 +1,6 @@
 /*
  * fuzz-transform.c - mdx_transform_fast(), the one-pass path for raw
- * Binance klines (lib/transform.c), against mdx_json_parse() and
+ * Binance klines (tools/transform/transform.c), against mdx_json_parse() and
  * mdx_transform().
  *
  * The input is one or more lines, given to the fast path in turn, so that
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "transform.h"
 
 static struct mdx_json_doc *doc;
 static struct mdx_buf fast_json, slow_json;

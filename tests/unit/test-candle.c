@@ -1,11 +1,12 @@
 /*
  * test-candle.c - the canonical candle record (lib/candle.c) and the
- * stream dedup (lib/dedup.c): parse, write back, the checks, the key and
+ * stream dedup (tools/transform/dedup.c): parse, write back, the checks, the key and
  * the duplicate rule.
  */
 #include <string.h>
 
 #include "mdx.h"
+#include "dedup.h"
 #include "tap.h"
 
 static const char full[] =

@@ -1,5 +1,5 @@
 /*
- * test-exchange.c - what lib/exchange.c knows of each exchange: markets,
+ * test-exchange.c - what tools/extract/exchange.c knows of each exchange: markets,
  * interval spellings, request paths and weights, answers and error
  * bodies, rows.
  */
@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "mdx.h"
+#include "exchange.h"
 #include "tap.h"
 
 static struct mdx_json_doc *doc;

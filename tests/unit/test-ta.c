@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "mdx.h"
+#include "ta.h"
+#include "ind.h"
 #include "tap.h"
 
 static uint64_t seed = 88172645463325252ULL;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "mdx.h"
+#include "transform.h"
 #include "tap.h"
 
 static const char base[] =

@@ -18,12 +18,16 @@
 #include <fcntl.h>
 #include <libs3.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "mdx.h"
+#include "err.h"
+#include "buf.h"
+
+#include "lake.h"
 #include "lake_int.h"
 
 int

@@ -18,7 +18,17 @@
 
 #include <libpq-fe.h>
 
-#include "mdx.h"
+#include "err.h"
+#include "buf.h"
+#include "json.h"
+#include "dec.h"
+#include "utc.h"
+#include "db.h"
+#include "copy.h"
+#include "watch.h"
+#include "candle.h"
+
+#include "load.h"
 
 /* A candle of the current batch: its key, what decides between duplicates,
  * and where its COPY line is in the batch buffer. */

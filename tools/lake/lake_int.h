@@ -1,14 +1,16 @@
 /*
  * lake_int.h - what the lake's modules share: the storage backends
- * (lib/lakestore.c, a local directory and S3) and the commands built on
- * them (lib/lake.c).  Private to libmdx; programs use lib/mdx.h.
+ * (lakestore.c, a local directory and S3) and the commands built on
+ * them (lake.c).  Private to the lake's modules;
+ * main.c uses lake.h.
  */
 #ifndef MDX_LAKE_INT_H
 #define MDX_LAKE_INT_H
 
 #include <stdint.h>
 
-#include "mdx.h"
+#include "buf.h"
+#include "lake.h"
 
 /* A new object being written: a temporary file that becomes key when it is
  * committed, or vanishes when it is discarded. */

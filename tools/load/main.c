@@ -9,7 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mdx.h"
+#include "err.h"
+#include "buf.h"
+#include "ndjson.h"
+#include "db.h"
+#include "candle.h"
+
+#include "load.h"
 
 #define BATCH_DEFAULT 50000
 #define SHOW_REJECTS 10

@@ -8,7 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mdx.h"
+#include "err.h"
+#include "buf.h"
+#include "json.h"
+#include "utc.h"
+
+#include "exchange.h"
 
 /*
  * The published limits.  Binance counts request weight per IP in fixed

@@ -22,7 +22,17 @@
 #include <archive_entry.h>
 #include <libpq-fe.h>
 
-#include "mdx.h"
+#include "err.h"
+#include "buf.h"
+#include "ndjson.h"
+#include "json.h"
+#include "utc.h"
+#include "db.h"
+#include "watch.h"
+#include "sha256.h"
+
+#include "exchange.h"
+#include "fetch.h"
 
 #define USAGE \
 "usage: mdx-extract [-v] [-x exchange] [-m market] [-k kind] [-s symbols]\n" \

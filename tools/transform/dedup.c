@@ -18,7 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mdx.h"
+#include "err.h"
+#include "candle.h"
+
+#include "dedup.h"
 
 struct mdx_dedup {
 	size_t window;		/* candles held at most */

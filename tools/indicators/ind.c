@@ -9,10 +9,16 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "mdx.h"
+#include "err.h"
+#include "buf.h"
+#include "utc.h"
+
+#include "ta.h"
+#include "ind.h"
 
 static const char *const out_one_sma[] = { "sma" };
 static const char *const out_one_ema[] = { "ema" };

@@ -13,7 +13,15 @@
 #include <emmintrin.h>
 #endif
 
-#include "mdx.h"
+#include "err.h"
+#include "buf.h"
+#include "json.h"
+#include "dec.h"
+#include "utc.h"
+#include "watch.h"
+#include "candle.h"
+
+#include "transform.h"
 
 /* The envelope members of a raw record. */
 struct env {

@@ -16,7 +16,17 @@
 
 #include <libpq-fe.h>
 
-#include "mdx.h"
+#include "err.h"
+#include "buf.h"
+#include "ndjson.h"
+#include "json.h"
+#include "dec.h"
+#include "utc.h"
+#include "db.h"
+#include "candle.h"
+
+#include "ta.h"
+#include "ind.h"
 
 static const char usage_text[] =
     "usage: mdx-indicators [--merge] [--keep-warmup] specs [file ...]\n"

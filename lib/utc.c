@@ -1,16 +1,18 @@
 /*
- * time.c - UTC time as milliseconds since the epoch, and interval codes.
+ * utc.c - UTC time as milliseconds since the epoch, and interval codes.
  *
  * Calendar arithmetic is done here with the days-from-civil algorithm
  * rather than timegm()/gmtime_r(): it is exact over the whole proleptic
  * Gregorian calendar, does not depend on TZ, and is fast enough for the
  * millions of timestamps mdx-transform parses and formats.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "mdx.h"
+#include "err.h"
+#include "utc.h"
 
 #define MS_SECOND INT64_C(1000)
 #define MS_WEEK (7 * MDX_MS_DAY)

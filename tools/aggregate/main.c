@@ -1,14 +1,21 @@
 /*
  * mdx-aggregate - rollups to coarser intervals, gap detection and gap
  * filling, as a filter on canonical candle NDJSON and in the warehouse.
- * See mdx-aggregate(1).  The rollup engine is lib/rollup.c, the warehouse
- * mode lib/rollup_db.c.
+ * See mdx-aggregate(1).  The rollup engine is rollup.c, the warehouse
+ * mode rollup_db.c.
  */
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "mdx.h"
+#include "err.h"
+#include "buf.h"
+#include "ndjson.h"
+#include "utc.h"
+#include "candle.h"
+
+#include "rollup.h"
 
 #define DEFAULT_WINDOW 60
 

@@ -14,10 +14,17 @@
  * incomplete).  Memory is in proportion to the series and the buckets
  * still open, never to the input.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "mdx.h"
+#include "err.h"
+#include "buf.h"
+#include "dec.h"
+#include "utc.h"
+#include "candle.h"
+
+#include "rollup.h"
 
 /* ------------------------------------------------------------------------
  * Slots: an open time as a whole number of intervals, so that the ring and

@@ -9,7 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mdx.h"
+#include "err.h"
+#include "buf.h"
+#include "ndjson.h"
+#include "json.h"
+#include "candle.h"
+
+#include "dedup.h"
+#include "transform.h"
 
 #define WINDOW_DEFAULT 16384
 #define SHOW_REJECTS 10		/* rejects shown at verbosity 1 */

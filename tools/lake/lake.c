@@ -33,7 +33,14 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "mdx.h"
+#include "err.h"
+#include "buf.h"
+#include "ndjson.h"
+#include "json.h"
+#include "utc.h"
+#include "sha256.h"
+
+#include "lake.h"
 #include "lake_int.h"
 
 const char *const mdx_lake_field_names[MDX_LF_N] = {

@@ -8,7 +8,7 @@
  * run takes the newest log entry that is committed, re-rolls the buckets
  * the entries after the watermark touch, and moves the watermark.  An
  * instrument without a watermark is built from scratch.  The rollups
- * themselves come from the engine of the stream mode (lib/rollup.c), fed
+ * themselves come from the engine of the stream mode (rollup.c), fed
  * with COPY, so both modes compute the same thing the same way.
  */
 #include <sys/select.h>
@@ -20,7 +20,17 @@
 
 #include <libpq-fe.h>
 
-#include "mdx.h"
+#include "err.h"
+#include "buf.h"
+#include "ndjson.h"
+#include "json.h"
+#include "dec.h"
+#include "utc.h"
+#include "db.h"
+#include "copy.h"
+#include "candle.h"
+
+#include "rollup.h"
 
 /* The advisory lock that lets one mdx-aggregate --db run at a time. */
 #define AGG_LOCK_KEY "74519824"

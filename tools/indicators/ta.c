@@ -16,7 +16,10 @@
 #include <emmintrin.h>
 #endif
 
-#include "mdx.h"
+#include "err.h"
+#include "utc.h"
+
+#include "ta.h"
 
 /* The steps are inlined into both the per-value and the array forms; the
  * array loops are only fast when the state stays in registers. */

@@ -1,7 +1,7 @@
 /*
  * mdx-lake - the data lake: put (tee a stream into partitioned objects),
  * cat, commit, ls, archive, prune, stats, verify.  See mdx-lake(1); the
- * work is done in lib/lake.c.
+ * work is done in lake.c and lakestore.c.
  */
 #include <ctype.h>
 #include <getopt.h>
@@ -10,7 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "mdx.h"
+#include "err.h"
+#include "ndjson.h"
+#include "utc.h"
+
+#include "lake.h"
 
 static const char usage_text[] =
 "usage: mdx-lake [-v] [-L lake] put [-l level] [-s size] [-o max-open]\n"

@@ -11,7 +11,12 @@
 
 #include <curl/curl.h>
 
-#include "mdx.h"
+#include "err.h"
+#include "buf.h"
+#include "utc.h"
+
+#include "exchange.h"
+#include "fetch.h"
 
 /* Extra wait after a fixed window ends, for clocks that disagree. */
 #define WINDOW_GUARD 250

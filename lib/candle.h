@@ -1,0 +1,131 @@
+/*
+ * candle.h - canonical records (candle.c): the candle record of HACKING.md
+ * "Canonical records", parsed into a fixed-size struct (no allocation per
+ * record), validated and written back as one JSON line.  mdx-transform
+ * writes them; mdx-load, mdx-aggregate and mdx-indicators read them.
+ */
+#ifndef MDX_CANDLE_H
+#define MDX_CANDLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "json.h"
+#include "dec.h"
+#include "utc.h"
+
+#define MDX_SYMBOL_MAX 128	/* bytes of a symbol, NUL included */
+#define MDX_NAME_MAX 16		/* bytes of an exchange or market code */
+#define MDX_ERRSZ 160		/* room for a reason these functions give */
+
+enum mdx_origin {
+	MDX_ORIGIN_EXCHANGE,	/* an exchange's REST API */
+	MDX_ORIGIN_ARCHIVE,	/* an exchange's public-data archive */
+	MDX_ORIGIN_ROLLUP,	/* built from finer candles */
+	MDX_ORIGIN_FILLED	/* a gap filled by mdx-aggregate */
+};
+
+/* Bits of mdx_candle.has: the optional members that are present (not
+ * absent and not null). */
+#define MDX_C_VOLUME		0x01
+#define MDX_C_QUOTE_VOLUME	0x02
+#define MDX_C_TRADES		0x04
+#define MDX_C_TAKER_BUY_VOLUME	0x08
+#define MDX_C_TAKER_BUY_QUOTE_VOLUME 0x10
+#define MDX_C_FETCHED_AT	0x20
+#define MDX_C_BASE_COUNT	0x40	/* base_count and base_expected */
+#define MDX_C_PARTIAL		0x80	/* "partial":true */
+
+struct mdx_candle {
+	char exchange[MDX_NAME_MAX];
+	char market[MDX_NAME_MAX];
+	char symbol[MDX_SYMBOL_MAX];
+	const struct mdx_interval *interval;
+	mdx_time open_time;
+	mdx_dec open, high, low, close;
+	mdx_dec volume;			/* base units */
+	mdx_dec quote_volume;		/* quote units */
+	int64_t trades;
+	mdx_dec taker_buy_volume;
+	mdx_dec taker_buy_quote_volume;
+	int closed;
+	enum mdx_origin origin;
+	mdx_time fetched_at;
+	int base_count, base_expected;
+	unsigned has;			/* MDX_C_* bits */
+};
+
+/*
+ * Copies a JSON string node into dst (dstsz bytes, NUL included), escapes
+ * undone.  Returns -1 for a non-string, an empty string, one that does not
+ * fit and one holding a NUL (which no C string and no PostgreSQL text can
+ * carry).
+ */
+int mdx_json_strcpy(const struct mdx_json *v, char *dst, size_t dstsz);
+
+/* "exchange", "archive", "rollup", "filled". */
+const char *mdx_origin_name(enum mdx_origin o);
+/* The origin named s[0..n), or -1. */
+int mdx_origin_parse(const char *s, size_t n);
+
+/*
+ * Fills c from a parsed canonical candle record (an object whose "kind",
+ * when present, is "candle").  Unknown members are ignored.  Returns 0, or
+ * -1 with a reason naming the member in err (MDX_ERRSZ bytes), such as
+ * "bad \"high\": not a decimal number".  Only the syntax is checked here;
+ * mdx_candle_check() applies the rules.
+ */
+int mdx_candle_from_json(struct mdx_candle *c, const struct mdx_json *obj,
+    char *err, size_t errsz);
+
+/*
+ * Parses one canonical candle line into c (candlescan.c) and
+ * checks it with mdx_candle_check().  A fast scanner reads the flat
+ * objects mdx-transform writes without building a tree; anything else
+ * goes through mdx_json and mdx_candle_from_json(), which also word the
+ * reasons.  Returns 0, or -1 with a reason in why.  doc is reused line
+ * after line.
+ */
+int mdx_candle_parse(struct mdx_candle *c, const char *line, size_t len,
+    struct mdx_json_doc *doc, char *why, size_t whysz);
+/*
+ * mdx_candle_parse() for a stream of lines (candlescan.c): the
+ * scanner remembers the names, interval and date of the line before, so
+ * that a line of the same series and day does not read them again.  The
+ * same results, line for line, as mdx_candle_parse().
+ */
+struct mdx_candle_scan *mdx_candle_scan_new(void);
+int mdx_candle_scan(struct mdx_candle_scan *sc, struct mdx_candle *c,
+    const char *line, size_t len, char *why, size_t whysz);
+void mdx_candle_scan_free(struct mdx_candle_scan *sc);
+
+/*
+ * The validation rules of a candle: a known exchange and market, open_time
+ * aligned to the interval, high >= max(open, close), low <= min(open,
+ * close), no negative price, volume, trade count or base count.  Returns 0,
+ * or -1 with the reason ("high < close") in err.
+ */
+int mdx_candle_check(const struct mdx_candle *c, char *err, size_t errsz);
+
+/* Appends c as one canonical JSON line, without the newline, to b.  Absent
+ * volume and quote_volume are written as null; other absent optional
+ * members are left out. */
+void mdx_candle_to_json(const struct mdx_candle *c, struct mdx_buf *b);
+
+/* Whether a and b are the same candle: exchange, market, symbol, interval
+ * and open_time equal. */
+int mdx_candle_same_key(const struct mdx_candle *a, const struct mdx_candle *b);
+/* A hash of that key, for hash tables. */
+uint64_t mdx_candle_key_hash(const struct mdx_candle *c);
+
+/*
+ * The duplicate rule, shared by every program that drops duplicates: whether
+ * the candle b, seen after a with the same key, replaces a.  A closed
+ * candle wins over an open one; between two closed or two open ones, the
+ * later fetched_at wins, and when that does not decide, the later one (b).
+ */
+int mdx_candle_supersedes(const struct mdx_candle *b,
+    const struct mdx_candle *a);
+
+#endif /* MDX_CANDLE_H */

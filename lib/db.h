@@ -1,0 +1,78 @@
+/*
+ * db.h - the warehouse connection.
+ *
+ * mdx_db_connect() connects with MDX_DB as a libpq conninfo string or URI
+ * when set, else with libpq's own PG* variables and service files.  It sets
+ * the session time zone to UTC and application_name to the program name.
+ * When the server is down or unreachable it ends the program with a clear
+ * message and MDX_EX_UNAVAILABLE, or MDX_EX_TEMPFAIL when the server said
+ * it is starting up, shutting down or out of connections; authentication
+ * and unknown databases exit MDX_EX_CONFIG.  Passwords never appear in
+ * messages.
+ */
+#ifndef MDX_DB_H
+#define MDX_DB_H
+
+typedef struct pg_conn PGconn;
+typedef struct pg_result PGresult;
+
+PGconn *mdx_db_connect(void);
+void mdx_db_close(PGconn *c);
+
+/*
+ * The exit status for a failed command: MDX_EX_TEMPFAIL when the
+ * connection was lost or the error is transient (SQLSTATE classes 08, 40,
+ * 53, 57), MDX_EX_DATAERR for data exceptions (class 22, 23), else
+ * MDX_EX_FAIL.  res may be NULL.
+ */
+int mdx_db_error_status(PGconn *c, const PGresult *res);
+
+/* Runs a command without parameters; on failure ends the program with the
+ * server's message and mdx_db_error_status().  Returns the result (the
+ * caller PQclear()s it). */
+PGresult *mdx_db_exec(PGconn *c, const char *sql);
+/* The same with text parameters ($1..$n); never paste data into SQL. */
+PGresult *mdx_db_execp(PGconn *c, const char *sql, int n,
+    const char *const *params);
+
+/*
+ * The schema version of the warehouse: the highest version in
+ * mdx.schema_migrations, 0 when the schema does not exist yet.
+ */
+int mdx_db_schema_version(PGconn *c);
+
+/*
+ * Called by every program before it writes: ends the program with
+ * MDX_EX_CONFIG and a message naming both versions when the warehouse is
+ * older than MDX_SCHEMA_VERSION (run `mdx-load --migrate`) or newer (a
+ * newer mdx migrated it).
+ */
+void mdx_db_check_schema(PGconn *c);
+
+/*
+ * Applies the migrations built into the program (sql/NNN_name.sql, in
+ * order), each in its own transaction, recording each in
+ * mdx.schema_migrations.  Concurrent runs are serialised with an advisory
+ * lock.  Returns the number applied.
+ */
+int mdx_db_migrate(PGconn *c);
+
+/* The migrations built in from sql/ by the Makefile. */
+struct mdx_migration {
+	int version;
+	const char *name;
+	const char *sql;
+};
+extern const struct mdx_migration mdx_migrations[];
+extern const int mdx_nmigrations;
+
+/*
+ * The schema version of the warehouse this build was made for.  The Makefile
+ * defines it as the number of the newest migration in sql/, so a program
+ * and the migrations it carries can never disagree.
+ */
+#ifndef MDX_SCHEMA_VERSION
+#define MDX_SCHEMA_VERSION 0
+#endif
+
+#endif /* MDX_DB_H */
