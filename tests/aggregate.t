@@ -14,7 +14,7 @@ brief() { jq -r '[.interval, .open_time, .base_count, .base_expected,
 
 # ---- usage
 exits 0 "--help exits 0" $A --help
-like "$(cat "$T/out")" "^usage: mdx-aggregate --to intervals" "--help prints the usage"
+like "$(cat "$T/out")" "^usage: mdx-aggregate \\[-qv\\] --to intervals" "--help prints the usage"
 exits 0 "--version exits 0" $A --version
 is "$(cat "$T/out")" "mdx-aggregate $(sed -n 's/^#define MDX_VERSION "\(.*\)"/\1/p' "$MDX_SRC"/lib/*.h)" "--version prints the version"
 exits 64 "nothing to do: exit 64" $A

@@ -187,7 +187,7 @@ is "$?:$(wc -l <"$T/raw" | tr -d ' ')" "64:120" \
 # Bad options.
 exits 64 "unknown option" mdx-extract --no-such-option
 exits 64 "bad time" mdx-extract -s BTCUSDT --since yesterday
-like "$(cat "$T/err")" "bad time 'yesterday' for --since" "bad time: named"
+like "$(cat "$T/err")" 'bad --since "yesterday": not a time' "bad time: named"
 exits 64 "unknown interval" mdx-extract -s BTCUSDT -i 7m
 exits 64 "unknown market" mdx-extract -x bybit -m usdm -s BTCUSDT
 exits 64 "unknown kind" mdx-extract -k trades -s BTCUSDT

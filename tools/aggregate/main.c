@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "opt.h"
 #include "buf.h"
 #include "ndjson.h"
 #include "utc.h"
@@ -20,7 +21,8 @@
 #define DEFAULT_WINDOW 60
 
 static const char usage_text[] =
-    "usage: mdx-aggregate --to intervals [--fill] [--window n] [file ...]\n"
+    "usage: mdx-aggregate [-qv] --to intervals [--fill] [--window n]"
+    " [file ...]\n"
     "       mdx-aggregate --fill [--window n] [file ...]\n"
     "       mdx-aggregate --gaps [--window n] [--since time] [--until time]"
     " [file ...]\n"
@@ -30,14 +32,8 @@ static const char usage_text[] =
     "       mdx-aggregate --db --gaps [--mark] [--since time]"
     " [--until time]\n"
     "       mdx-aggregate --db --reconcile [file ...]\n"
-    "       mdx-aggregate -h | --help | --version\n";
-
-static void
-usage(int status)
-{
-	fputs(usage_text, status == 0 ? stdout : stderr);
-	exit(status);
-}
+    "       mdx-aggregate -h | -V\n"
+    MDX_OPT_HELP;
 
 /* What a stream run prints, for the callbacks. */
 struct out {
@@ -168,21 +164,9 @@ run_stream(struct mdx_rollup_opts *ro, struct out *o, char **files,
 	return rc;
 }
 
-static mdx_time
-time_arg(const char *opt, const char *s)
-{
-	mdx_time t;
-
-	if (mdx_time_parse(s, &t) != 0) {
-		mdx_warn("bad %s: \"%s\" is not a time", opt, s);
-		usage(MDX_EX_USAGE);
-	}
-	return t;
-}
-
 enum {
 	O_TO = 256, O_FILL, O_GAPS, O_WINDOW, O_DB, O_BASE, O_CONFIRM,
-	O_REBUILD, O_MARK, O_SINCE, O_UNTIL, O_RECONCILE, O_VERSION
+	O_REBUILD, O_MARK, O_SINCE, O_UNTIL, O_RECONCILE
 };
 
 int
@@ -201,33 +185,29 @@ main(int argc, char **argv)
 		{ "since", required_argument, NULL, O_SINCE },
 		{ "until", required_argument, NULL, O_UNTIL },
 		{ "reconcile", no_argument, NULL, O_RECONCILE },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, O_VERSION },
+		MDX_OPT_LONG,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct mdx_rollup_opts ro;
 	struct mdx_agg_db dbo;
 	struct out o;
-	char why[128], *end;
+	char why[128];
 	int ch, db = 0, gaps = 0, fill = 0, recon = 0, hasto = 0, n;
 
 	mdx_init(argv[0]);
+	mdx_opt_usage(usage_text);
 	memset(&ro, 0, sizeof(ro));
 	memset(&dbo, 0, sizeof(dbo));
 	memset(&o, 0, sizeof(o));
 	ro.window = DEFAULT_WINDOW;
 	o.since = dbo.since = INT64_MIN;
 	o.until = dbo.until = INT64_MAX;
-	while ((ch = getopt_long(argc, argv, "hqv", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, MDX_OPT_SHORT, longopts, NULL)) != -1) {
 		switch (ch) {
 		case O_TO:
 			if ((n = mdx_rollup_parse_intervals(optarg, ro.to, why,
-			    sizeof(why))) < 0) {
-				mdx_warn("bad --to: %s is not an interval", why);
-				usage(MDX_EX_USAGE);
-			}
+			    sizeof(why))) < 0)
+				mdx_usage("bad --to \"%s\": %s", optarg, why);
 			ro.nto = n;
 			hasto = 1;
 			break;
@@ -238,22 +218,14 @@ main(int argc, char **argv)
 			gaps = 1;
 			break;
 		case O_WINDOW:
-			ro.window = strtoll(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || ro.window < 0 ||
-			    ro.window > 10000000) {
-				mdx_warn("bad --window: \"%s\"", optarg);
-				usage(MDX_EX_USAGE);
-			}
+			ro.window = mdx_opt_num("--window", optarg, 0,
+			    10000000);
 			break;
 		case O_DB:
 			db = 1;
 			break;
 		case O_BASE:
-			if ((dbo.base = mdx_interval_lookup(optarg)) == NULL ||
-			    dbo.base->months) {
-				mdx_warn("bad --base: \"%s\"", optarg);
-				usage(MDX_EX_USAGE);
-			}
+			dbo.base = mdx_opt_interval("--base", optarg, 1);
 			break;
 		case O_CONFIRM:
 			dbo.confirm = 1;
@@ -265,42 +237,30 @@ main(int argc, char **argv)
 			dbo.mark = 1;
 			break;
 		case O_SINCE:
-			o.since = dbo.since = time_arg("--since", optarg);
+			o.since = dbo.since = mdx_opt_time("--since", optarg);
 			break;
 		case O_UNTIL:
-			o.until = dbo.until = time_arg("--until", optarg);
+			o.until = dbo.until = mdx_opt_time("--until", optarg);
 			break;
 		case O_RECONCILE:
 			recon = 1;
 			break;
-		case 'v':
-			mdx_verbose++;
-			break;
-		case 'q':
-			mdx_verbose = 0;
-			break;
-		case 'h':
-			usage(MDX_EX_OK);
-			break;
-		case O_VERSION:
-			printf("mdx-aggregate %s\n", MDX_VERSION);
-			return MDX_EX_OK;
 		default:
-			usage(MDX_EX_USAGE);
+			mdx_opt_common(ch);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (gaps + recon + (hasto || fill) > 1 && !(db && fill && hasto))
-		mdx_die(MDX_EX_USAGE, "--gaps, --reconcile and --to or --fill "
+		mdx_usage("--gaps, --reconcile and --to or --fill "
 		    "exclude each other");
 	if (!db) {
 		if (!gaps && !fill && !hasto)
-			mdx_die(MDX_EX_USAGE, "say what to do: --to, --fill, "
+			mdx_usage("say what to do: --to, --fill, "
 			    "--gaps or --db");
 		if (recon || dbo.base || dbo.confirm || dbo.rebuild ||
 		    dbo.mark)
-			mdx_die(MDX_EX_USAGE, "--reconcile, --base, --confirm, "
+			mdx_usage("--reconcile, --base, --confirm, "
 			    "--rebuild and --mark need --db");
 		ro.gaps = gaps;
 		ro.fill = fill;
@@ -308,10 +268,10 @@ main(int argc, char **argv)
 		return run_stream(&ro, &o, argv, argc);
 	}
 	if (argc > 0 && !recon)
-		mdx_die(MDX_EX_USAGE, "--db reads no files except with "
+		mdx_usage("--db reads no files except with "
 		    "--reconcile");
 	if (dbo.mark && !gaps)
-		mdx_die(MDX_EX_USAGE, "--mark goes with --gaps");
+		mdx_usage("--mark goes with --gaps");
 	memcpy(dbo.to, ro.to, sizeof(dbo.to));
 	dbo.nto = ro.nto;
 	dbo.fill = fill;

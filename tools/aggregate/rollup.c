@@ -110,14 +110,15 @@ mdx_rollup_parse_intervals(const char *s, const struct mdx_interval **out,
 		q = strchr(p, ',');
 		n = q != NULL ? (size_t)(q - p) : strlen(p);
 		if (n == 0 || n >= sizeof(code)) {
-			snprintf(why, whysz, "\"%.*s\"", (int)(n > 20 ? 20 : n),
-			    p);
+			snprintf(why, whysz, "\"%.*s\" is not an interval",
+			    (int)(n > 20 ? 20 : n), p);
 			return -1;
 		}
 		memcpy(code, p, n);
 		code[n] = '\0';
 		if ((iv = mdx_interval_lookup(code)) == NULL) {
-			snprintf(why, whysz, "\"%s\"", code);
+			snprintf(why, whysz, "\"%s\" is not an interval",
+			    code);
 			return -1;
 		}
 		for (dup = 0, i = 0; i < cnt; i++)
@@ -136,7 +137,7 @@ mdx_rollup_parse_intervals(const char *s, const struct mdx_interval **out,
 			p++;
 	}
 	if (cnt == 0) {
-		snprintf(why, whysz, "an empty list");
+		snprintf(why, whysz, "no interval");
 		return -1;
 	}
 	for (i = 1; i < cnt; i++)

@@ -67,7 +67,7 @@ void mdx_rollup_free(struct mdx_rollup *r);
 /*
  * Parses a comma-separated interval list ("1h,1d,1w") into out (at most
  * MDX_ROLLUP_MAXTO), sorted shortest first without repeats.  Returns the
- * count, or -1 with the bad item in why.
+ * count, or -1 with the reason in why ("\"7m\" is not an interval").
  */
 int mdx_rollup_parse_intervals(const char *s,
     const struct mdx_interval **out, char *why, size_t whysz);

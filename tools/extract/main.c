@@ -23,6 +23,7 @@
 #include <libpq-fe.h>
 
 #include "err.h"
+#include "opt.h"
 #include "buf.h"
 #include "ndjson.h"
 #include "json.h"
@@ -34,15 +35,16 @@
 #include "exchange.h"
 #include "fetch.h"
 
-#define USAGE \
-"usage: mdx-extract [-v] [-x exchange] [-m market] [-k kind] [-s symbols]\n" \
-"                   [-i intervals] [--since time] [--until time]\n" \
-"                   [--include-open] [--resume] [--db] [--watchlist file]\n" \
-"                   [--ranges file] [--depth levels] [--connections n]\n" \
-"                   [--timeout seconds] [--tries n] [--weight-limit n]\n" \
-"       mdx-extract --archive path [-m market] [-s symbols] [-i intervals]\n" \
-"                   [--since time] [--until time]\n" \
-"       mdx-extract -h | --help | --version\n"
+static const char usage_text[] =
+"usage: mdx-extract [-qv] [-x exchange] [-m market] [-k kind] [-s symbols]\n"
+"                   [-i intervals] [--since time] [--until time]\n"
+"                   [--include-open] [--resume] [--db] [--watchlist file]\n"
+"                   [--ranges file] [--depth levels] [--connections n]\n"
+"                   [--timeout seconds] [--tries n] [--weight-limit n]\n"
+"       mdx-extract --archive path [-m market] [-s symbols] [-i intervals]\n"
+"                   [--since time] [--until time]\n"
+"       mdx-extract -h | -V\n"
+MDX_OPT_HELP;
 
 /* ------------------------------------------------------------------------
  * Options and the outcome of the run.
@@ -92,24 +94,6 @@ fail(int status)
 		exit_status = status;
 }
 
-static void usage(const char *fmt, ...) MDX_PRINTF(1, 2) MDX_NORETURN;
-
-static void
-usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (fmt != NULL) {
-		fprintf(stderr, "%s: ", mdx_progname);
-		va_start(ap, fmt);
-		vfprintf(stderr, fmt, ap);
-		va_end(ap);
-		fputc('\n', stderr);
-	}
-	fputs(USAGE, stderr);
-	exit(MDX_EX_USAGE);
-}
-
 /* Symbols are the exchange's own spelling: letters, digits and - _ . */
 static int
 symbol_ok(const char *s)
@@ -126,22 +110,6 @@ symbol_ok(const char *s)
 	return 1;
 }
 
-static long
-number_arg(const char *name, const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *s == '\0' || *end != '\0' || v < min || v > max) {
-		fprintf(stderr, "%s: bad %s '%s' (want %ld to %ld)\n",
-		    mdx_progname, name, s, min, max);
-		exit(MDX_EX_USAGE);
-	}
-	return v;
-}
-
 static void
 split_list(char *s, void (*add)(const char *))
 {
@@ -156,7 +124,7 @@ static void
 add_symbol(const char *s)
 {
 	if (!symbol_ok(s))
-		usage("bad symbol '%s'", s);
+		mdx_usage("bad symbol '%s'", s);
 	opt.symbols = mdx_realloc(opt.symbols, (opt.nsymbols + 1) *
 	    sizeof(char *));
 	opt.symbols[opt.nsymbols++] = mdx_strdup(s);
@@ -167,21 +135,10 @@ add_interval(const char *s)
 {
 	const struct mdx_interval *iv;
 
-	if ((iv = mdx_interval_lookup(s)) == NULL)
-		usage("unknown interval '%s'", s);
+	iv = mdx_opt_interval("-i", s, 0);
 	if (opt.nivs == (int)(sizeof(opt.ivs) / sizeof(opt.ivs[0])))
-		usage("too many intervals at '%s'", s);
+		mdx_usage("too many intervals at '%s'", s);
 	opt.ivs[opt.nivs++] = iv;
-}
-
-static void
-time_arg(const char *name, const char *s, mdx_time *t)
-{
-	if (mdx_time_parse(s, t) == -1) {
-		fprintf(stderr, "%s: bad time '%s' for %s (RFC 3339, epoch or "
-		    "relative like -7d)\n", mdx_progname, s, name);
-		exit(MDX_EX_USAGE);
-	}
 }
 
 static void
@@ -189,7 +146,7 @@ parse_options(int argc, char **argv)
 {
 	enum { O_SINCE = 256, O_UNTIL, O_WATCH, O_RESUME, O_DB, O_RANGES,
 	    O_OPEN, O_ARCHIVE, O_DEPTH, O_CONN, O_TIMEOUT, O_TRIES,
-	    O_WEIGHT, O_VERSION };
+	    O_WEIGHT };
 	static const struct option lo[] = {
 		{ "exchange", required_argument, NULL, 'x' },
 		{ "market", required_argument, NULL, 'm' },
@@ -209,9 +166,7 @@ parse_options(int argc, char **argv)
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "tries", required_argument, NULL, O_TRIES },
 		{ "weight-limit", required_argument, NULL, O_WEIGHT },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, O_VERSION },
+		MDX_OPT_LONG,
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *kind = "klines", *v;
@@ -225,7 +180,8 @@ parse_options(int argc, char **argv)
 	opt.fo.share = 0.95;
 	opt.fo.backoff = 500;
 	opt.depth = 0;
-	while ((c = getopt_long(argc, argv, "x:m:s:i:k:vh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "x:m:s:i:k:" MDX_OPT_SHORT, lo,
+	    NULL)) != -1) {
 		switch (c) {
 		case 'x': opt.exchange = optarg; break;
 		case 'm': opt.market = optarg; break;
@@ -242,11 +198,11 @@ parse_options(int argc, char **argv)
 			break;
 		case 'k': kind = optarg; break;
 		case O_SINCE:
-			time_arg("--since", optarg, &opt.since);
+			opt.since = mdx_opt_time("--since", optarg);
 			opt.have_since = 1;
 			break;
 		case O_UNTIL:
-			time_arg("--until", optarg, &opt.until);
+			opt.until = mdx_opt_time("--until", optarg);
 			opt.have_until = 1;
 			break;
 		case O_WATCH: opt.watchlist = optarg; break;
@@ -260,58 +216,53 @@ parse_options(int argc, char **argv)
 			opt.archives[opt.narchives++] = optarg;
 			break;
 		case O_DEPTH:
-			opt.depth = (int)number_arg("--depth", optarg, 1, 5000);
+			opt.depth = (int)mdx_opt_num("--depth", optarg, 1, 5000);
 			break;
 		case O_CONN:
-			opt.fo.connections = (int)number_arg("--connections",
+			opt.fo.connections = (int)mdx_opt_num("--connections",
 			    optarg, 1, 64);
 			break;
 		case O_TIMEOUT:
-			opt.fo.timeout = number_arg("--timeout", optarg, 1,
+			opt.fo.timeout = mdx_opt_num("--timeout", optarg, 1,
 			    3600) * 1000;
 			break;
 		case O_TRIES:
-			opt.fo.tries = (int)number_arg("--tries", optarg, 1,
+			opt.fo.tries = (int)mdx_opt_num("--tries", optarg, 1,
 			    100);
 			break;
 		case O_WEIGHT:
-			opt.weight_limit = (int)number_arg("--weight-limit",
+			opt.weight_limit = (int)mdx_opt_num("--weight-limit",
 			    optarg, 1, 1000000);
 			break;
-		case 'v': mdx_verbose++; break;
-		case 'h': fputs(USAGE, stdout); exit(0);
-		case O_VERSION:
-			printf("mdx-extract %s\n", MDX_VERSION);
-			exit(0);
-		default: usage(NULL);
+		default: mdx_opt_common(c);
 		}
 	}
 	if (optind < argc)
-		usage("unexpected argument '%s'", argv[optind]);
+		mdx_usage("unexpected argument '%s'", argv[optind]);
 	if ((opt.kind = mdx_kind_lookup(kind)) == -1)
-		usage("unknown kind '%s' (klines, depth or instruments)", kind);
+		mdx_usage("unknown kind '%s' (klines, depth or instruments)", kind);
 	if (opt.exchange == NULL)
 		opt.exchange = "binance";
 	if (opt.market == NULL)
 		opt.market = "spot";
 	if (mdx_market_lookup(opt.exchange, opt.market) == NULL)
-		usage("unknown exchange and market '%s %s' (binance "
+		mdx_usage("unknown exchange and market '%s %s' (binance "
 		    "spot|usdm, bybit spot|linear|inverse, okx spot|swap)",
 		    opt.exchange, opt.market);
 	if (opt.nivs == 0)
 		add_interval("1m");
 	if (opt.have_since && opt.have_until && opt.until <= opt.since)
-		usage("--until must be after --since");
+		mdx_usage("--until must be after --since");
 	if (opt.narchives > 0 && (opt.ranges != NULL ||
 	    opt.watchlist != NULL || opt.resume || opt.kind != MDX_KIND_KLINES))
-		usage("--archive reads klines only, without --ranges, "
+		mdx_usage("--archive reads klines only, without --ranges, "
 		    "--watchlist or --resume");
 	if (opt.ranges != NULL && opt.watchlist != NULL)
-		usage("--ranges and --watchlist exclude each other");
+		mdx_usage("--ranges and --watchlist exclude each other");
 	if (opt.narchives == 0 && opt.ranges == NULL &&
 	    opt.watchlist == NULL && opt.nsymbols == 0 &&
 	    opt.kind != MDX_KIND_INSTRUMENTS)
-		usage("no symbols: give -s, --watchlist, --ranges or "
+		mdx_usage("no symbols: give -s, --watchlist, --ranges or "
 		    "--archive");
 	if ((v = getenv("MDX_STATE")) != NULL && *v != '\0')
 		opt.state_dir = v;
@@ -650,7 +601,7 @@ add_series(const struct mdx_market *m, const char *symbol,
 			add_klines(m, symbol, ivs[i], conn);
 	else {
 		if (opt.kind == MDX_KIND_DEPTH && opt.depth > m->depth_max)
-			usage("--depth %d: %s %s gives at most %d levels",
+			mdx_usage("--depth %d: %s %s gives at most %d levels",
 			    opt.depth, m->exchange, m->market, m->depth_max);
 		series_new(m, opt.kind, symbol, NULL);
 	}
@@ -1750,7 +1701,7 @@ run_archives(void)
 	int k;
 
 	if (strcmp(opt.exchange, "binance") != 0)
-		usage("--archive reads Binance public-data archives only");
+		mdx_usage("--archive reads Binance public-data archives only");
 	fmt_time(now_ms, fetched);
 	for (k = 0; k < opt.narchives; k++) {
 		if (stat(opt.archives[k], &st) == -1) {
@@ -1841,6 +1792,7 @@ int
 main(int argc, char **argv)
 {
 	mdx_init(argv[0]);
+	mdx_opt_usage(usage_text);
 	parse_options(argc, argv);
 	now_ms = mdx_now();
 	doc = mdx_json_doc_new();

@@ -17,6 +17,7 @@
 #include <libpq-fe.h>
 
 #include "err.h"
+#include "opt.h"
 #include "buf.h"
 #include "ndjson.h"
 #include "json.h"
@@ -29,26 +30,24 @@
 #include "ind.h"
 
 static const char usage_text[] =
-    "usage: mdx-indicators [--merge] [--keep-warmup] specs [file ...]\n"
-    "       mdx-indicators --db [--full] [-x exchange] [-m market]"
-    " [-s symbol]\n"
-    "                      [-i interval] specs\n"
+    "usage: mdx-indicators [-qv] [--merge] [--keep-warmup] specs [file ...]\n"
+    "       mdx-indicators [-qv] --db [--full] [-x exchange] [-m market]\n"
+    "                      [-s symbol] [-i interval] specs\n"
+    "       mdx-indicators -h | -V\n"
     "\n"
     "specs: comma-separated NAME[:PARAM...]: sma:30 ema:30 wma:30 rsi:14\n"
     "       macd:12:26:9 bbands:5:2:2 atr:14 stoch:5:3:3 obv roc:10\n"
     "       vwap[:day|:N] stats24h enigma\n"
     "\n"
-    "  --merge           write the candles with indicator fields added\n"
-    "  --keep-warmup     write null values before an indicator's lookback\n"
-    "  --db              read mdx.candle, write mdx.indicator incrementally\n"
-    "  --full            with --db: recompute from the first candle\n"
-    "  -x, --exchange E  with --db: only this exchange\n"
-    "  -m, --market M    with --db: only this market\n"
-    "  -s, --symbol S    with --db: only this symbol\n"
-    "  -i, --interval I  with --db: only this interval\n"
-    "  -v, --verbose     more messages (twice: debug)\n"
-    "  -h, --help        this help\n"
-    "      --version     the version\n";
+    "      --merge         write the candles with indicator fields added\n"
+    "      --keep-warmup   write null values before an indicator's lookback\n"
+    "      --db            read mdx.candle, write mdx.indicator incrementally\n"
+    "      --full          with --db: recompute from the first candle\n"
+    "  -x, --exchange E    with --db: only this exchange\n"
+    "  -m, --market M      with --db: only this market\n"
+    "  -s, --symbol S      with --db: only this symbol\n"
+    "  -i, --interval I    with --db: only this interval\n"
+    MDX_OPT_HELP;
 
 static struct {
 	int merge, keep_warmup, db, full;
@@ -1040,15 +1039,6 @@ run_db(void)
 	return status;
 }
 
-/* ------------------------------------------------------------------------
- */
-static void
-usage(int status)
-{
-	fputs(usage_text, status == 0 ? stdout : stderr);
-	exit(status);
-}
-
 static void
 summary(void)
 {
@@ -1078,18 +1068,17 @@ main(int argc, char *argv[])
 		{ "market", required_argument, NULL, 'm' },
 		{ "symbol", required_argument, NULL, 's' },
 		{ "interval", required_argument, NULL, 'i' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		MDX_OPT_LONG,
 		{ NULL, 0, NULL, 0 }
 	};
 	char err[256];
 	int ch, i, status;
 
 	mdx_init(argv[0]);
+	mdx_opt_usage(usage_text);
 	for (i = 1; i < argc; i++)	/* for mdx.run; no secrets on argv */
 		mdx_buf_printf(&argsbuf, "%s%s", i > 1 ? " " : "", argv[i]);
-	while ((ch = getopt_long(argc, argv, "x:m:s:i:vh", longopts,
+	while ((ch = getopt_long(argc, argv, "x:m:s:i:" MDX_OPT_SHORT, longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'M': opt.merge = 1; break;
@@ -1100,18 +1089,15 @@ main(int argc, char *argv[])
 		case 'm': opt.market = optarg; break;
 		case 's': opt.symbol = optarg; break;
 		case 'i': opt.interval = optarg; break;
-		case 'v': mdx_verbose++; break;
-		case 'h': usage(0); break;
-		case 'V': printf("mdx-indicators %s\n", MDX_VERSION); exit(0);
-		default: usage(MDX_EX_USAGE);
+		default: mdx_opt_common(ch);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc < 1)
-		usage(MDX_EX_USAGE);
+		mdx_usage(NULL);
 	if ((nspecs = mdx_ind_parse(argv[0], &specs, err, sizeof(err))) < 0)
-		mdx_die(MDX_EX_USAGE, "bad indicator spec: %s", err);
+		mdx_usage("bad indicator spec: %s", err);
 	for (i = 0; i < nspecs; i++)
 		if (specs[i].kind == MDX_IND_OBV ||
 		    specs[i].kind == MDX_IND_VWAP ||
@@ -1120,17 +1106,15 @@ main(int argc, char *argv[])
 	fmt_init();
 	if (opt.db) {
 		if (argc > 1 || opt.merge || opt.keep_warmup)
-			mdx_die(MDX_EX_USAGE, "--db reads the warehouse: no "
+			mdx_usage("--db reads the warehouse: no "
 			    "files, --merge or --keep-warmup with it");
-		if (opt.interval != NULL &&
-		    mdx_interval_lookup(opt.interval) == NULL)
-			mdx_die(MDX_EX_USAGE, "unknown interval '%s'",
-			    opt.interval);
+		if (opt.interval != NULL)
+			mdx_opt_interval("-i", opt.interval, 0);
 		status = run_db();
 	} else {
 		if (opt.full || opt.exchange || opt.market || opt.symbol ||
 		    opt.interval)
-			mdx_die(MDX_EX_USAGE, "--full, -x, -m, -s and -i go "
+			mdx_usage("--full, -x, -m, -s and -i go "
 			    "with --db");
 		status = run_stream(argv + 1, argc - 1);
 	}

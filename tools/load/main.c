@@ -2,7 +2,6 @@
  * mdx-load - canonical NDJSON into the PostgreSQL warehouse, idempotent,
  * with lineage.  See mdx-load(1).
  */
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -10,6 +9,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "opt.h"
 #include "buf.h"
 #include "ndjson.h"
 #include "db.h"
@@ -21,20 +21,14 @@
 #define SHOW_REJECTS 10
 
 static const char usage_text[] =
-    "usage: mdx-load [-b batch] [-o object] [file ...]\n"
-    "       mdx-load --migrate\n"
+    "usage: mdx-load [-qv] [-b batch] [-o object] [file ...]\n"
+    "       mdx-load [-qv] --migrate\n"
+    "       mdx-load -h | -V\n"
     "  -b, --batch n       candles per transaction (default 50000)\n"
     "  -o, --object uri    record a lake object as loaded by this run\n"
     "                      (repeatable)\n"
     "      --migrate       apply the warehouse migrations and exit\n"
-    "  -h, --help          this text; --version: the version\n";
-
-static void
-usage(int status)
-{
-	fputs(usage_text, status == 0 ? stdout : stderr);
-	exit(status);
-}
+    MDX_OPT_HELP;
 
 static void
 migrate(void)
@@ -123,22 +117,16 @@ options(int argc, char *argv[], unsigned long *batch, char **objects,
 		{ "batch", required_argument, NULL, 'b' },
 		{ "object", required_argument, NULL, 'o' },
 		{ "migrate", no_argument, NULL, 'M' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		MDX_OPT_LONG,
 		{ NULL, 0, NULL, 0 }
 	};
-	char *end;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "b:o:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "b:o:" MDX_OPT_SHORT, longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'b':
-			errno = 0;
-			*batch = strtoul(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || optarg[0] == '-' ||
-			    *batch < 1 || *batch > 10000000)
-				mdx_die(MDX_EX_USAGE, "bad batch size '%s': "
-				    "not a number from 1 to 10000000", optarg);
+			*batch = mdx_opt_num("--batch", optarg, 1, 10000000);
 			break;
 		case 'o':
 			objects[(*nobj)++] = optarg;
@@ -146,14 +134,8 @@ options(int argc, char *argv[], unsigned long *batch, char **objects,
 		case 'M':
 			*domigrate = 1;
 			break;
-		case 'h':
-			usage(0);
-			break;
-		case 'V':
-			printf("mdx-load %s\n", MDX_VERSION);
-			exit(0);
 		default:
-			usage(MDX_EX_USAGE);
+			mdx_opt_common(ch);
 		}
 	}
 	return optind;
@@ -171,12 +153,13 @@ main(int argc, char *argv[])
 	PGconn *c;
 
 	mdx_init(argv[0]);
+	mdx_opt_usage(usage_text);
 	args = join_args(argc, argv);
 	objects = mdx_calloc((size_t)argc, sizeof(*objects));
 	i = options(argc, argv, &batch, objects, &nobj, &domigrate);
 	if (domigrate) {
 		if (i < argc || nobj > 0)
-			usage(MDX_EX_USAGE);
+			mdx_usage(NULL);
 		migrate();
 	}
 	c = mdx_db_connect();

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "opt.h"
 #include "buf.h"
 #include "ndjson.h"
 #include "json.h"
@@ -22,23 +23,17 @@
 #define SHOW_REJECTS 10		/* rejects shown at verbosity 1 */
 
 static const char usage_text[] =
-    "usage: mdx-transform [-s] [-r file] [-w window] [file ...]\n"
+    "usage: mdx-transform [-qsv] [-r file] [-w window] [file ...]\n"
+    "       mdx-transform -h | -V\n"
     "  -r, --rejects file  write rejected records to file (NDJSON)\n"
     "  -s, --strict        exit 65 when any record is rejected\n"
     "  -w, --window n      candles held to drop duplicates (default 16384;\n"
     "                      0 keeps duplicates)\n"
-    "  -h, --help          this text; --version: the version\n";
+    MDX_OPT_HELP;
 
 struct counts {
 	unsigned long read, written, rejected, duplicates, headers;
 };
-
-static void
-usage(int status)
-{
-	fputs(usage_text, status == 0 ? stdout : stderr);
-	exit(status);
-}
 
 /* Writes one reject: a message on stderr and a record in the rejects file. */
 static void
@@ -154,14 +149,13 @@ options(int argc, char *argv[], int *strict, const char **rejects,
 		{ "strict", no_argument, NULL, 's' },
 		{ "rejects", required_argument, NULL, 'r' },
 		{ "window", required_argument, NULL, 'w' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		MDX_OPT_LONG,
 		{ NULL, 0, NULL, 0 }
 	};
-	char *end;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "sr:w:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "sr:w:" MDX_OPT_SHORT, longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			*strict = 1;
@@ -170,21 +164,10 @@ options(int argc, char *argv[], int *strict, const char **rejects,
 			*rejects = optarg;
 			break;
 		case 'w':
-			errno = 0;
-			*window = strtoul(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || optarg[0] == '-' ||
-			    *window > 10000000)
-				mdx_die(MDX_EX_USAGE, "bad window '%s': not a "
-				    "number from 0 to 10000000", optarg);
+			*window = mdx_opt_num("--window", optarg, 0, 10000000);
 			break;
-		case 'h':
-			usage(0);
-			break;
-		case 'V':
-			printf("mdx-transform %s\n", MDX_VERSION);
-			exit(0);
 		default:
-			usage(MDX_EX_USAGE);
+			mdx_opt_common(ch);
 		}
 	}
 	return optind;
@@ -202,6 +185,7 @@ main(int argc, char *argv[])
 	int i, fd, r, strict = 0;
 
 	mdx_init(argv[0]);
+	mdx_opt_usage(usage_text);
 	i = options(argc, argv, &strict, &rejects, &window);
 	if (rejects != NULL) {
 		fd = open(rejects, O_WRONLY | O_CREAT | O_TRUNC, 0666);
