@@ -20,6 +20,7 @@
 #define MDX_H
 
 #include "err.h"	/* exit statuses, messages, allocation */
+#include "opt.h"	/* the command line: common options, values */
 #include "utf8.h"	/* UTF-8 validation */
 #include "buf.h"	/* the growable buffer */
 #include "ndjson.h"	/* the NDJSON reader and the checked writer */
