@@ -181,29 +181,126 @@ mdx_db_schema_version(PGconn *c)
 	return v;
 }
 
+/*
+ * The migrations applied to the warehouse (version, name), in version
+ * order; NULL when it has no schema_migrations table yet.
+ */
+static PGresult *
+applied_migrations(PGconn *c)
+{
+	PGresult *r;
+	int have;
+
+	r = mdx_db_exec(c, "SELECT to_regclass('mdx.schema_migrations') "
+	    "IS NOT NULL");
+	have = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	if (!have)
+		return NULL;
+	return mdx_db_exec(c, "SELECT version, name "
+	    "FROM mdx.schema_migrations ORDER BY version");
+}
+
+/* The highest applied version, 0 when none. */
+static int
+applied_max(const PGresult *r)
+{
+	if (r == NULL || PQntuples(r) == 0)
+		return 0;
+	return atoi(PQgetvalue(r, PQntuples(r) - 1, 0));
+}
+
+static int
+is_applied(const PGresult *r, int version)
+{
+	int i;
+
+	if (r == NULL)
+		return 0;
+	for (i = 0; i < PQntuples(r); i++)
+		if (atoi(PQgetvalue(r, i, 0)) == version)
+			return 1;
+	return 0;
+}
+
+static int
+is_builtin(int version)
+{
+	const struct mdx_migration *m;
+
+	for (m = mdx_migrations; m->name != NULL; m++)
+		if (m->version == version)
+			return 1;
+	return 0;
+}
+
+/*
+ * Ends the program when the warehouse has a migration this build does not
+ * carry: a newer mdx migrated it, and neither checking nor migrating with
+ * an older set of migrations can make this build fit its schema.
+ */
+static void
+refuse_unknown(PGresult *r)
+{
+	char name[256];
+	int i, max;
+
+	max = applied_max(r);
+	if (max > MDX_SCHEMA_VERSION) {
+		PQclear(r);
+		mdx_die(MDX_EX_CONFIG, "the warehouse schema is at version %d, "
+		    "newer than version %d of this mdx: upgrade mdx", max,
+		    MDX_SCHEMA_VERSION);
+	}
+	for (i = 0; r != NULL && i < PQntuples(r); i++) {
+		if (is_builtin(atoi(PQgetvalue(r, i, 0))))
+			continue;
+		snprintf(name, sizeof(name), "%s", PQgetvalue(r, i, 1));
+		PQclear(r);
+		mdx_die(MDX_EX_CONFIG, "the warehouse has migration '%s', "
+		    "which version %d of this mdx does not know: upgrade mdx",
+		    name, MDX_SCHEMA_VERSION);
+	}
+}
+
+/*
+ * Migration numbers were once given by area, so a warehouse at the newest
+ * version may still lack a lower-numbered migration: the check compares
+ * the whole set of applied migrations with the built-in one, not maxima.
+ */
 void
 mdx_db_check_schema(PGconn *c)
 {
-	int v;
+	const struct mdx_migration *m;
+	PGresult *r;
+	int cur;
 
-	v = mdx_db_schema_version(c);
-	if (v < MDX_SCHEMA_VERSION)
+	r = applied_migrations(c);
+	refuse_unknown(r);
+	cur = applied_max(r);
+	for (m = mdx_migrations; m->name != NULL; m++) {
+		if (is_applied(r, m->version))
+			continue;
+		PQclear(r);
+		if (m->version > cur)
+			mdx_die(MDX_EX_CONFIG, "the warehouse schema is at "
+			    "version %d but this mdx needs version %d, from "
+			    "migration '%s' on: run 'mdx-load --migrate'", cur,
+			    MDX_SCHEMA_VERSION, m->name);
 		mdx_die(MDX_EX_CONFIG, "the warehouse schema is at version %d "
-		    "but this mdx needs version %d: run 'mdx-load --migrate'",
-		    v, MDX_SCHEMA_VERSION);
-	if (v > MDX_SCHEMA_VERSION)
-		mdx_die(MDX_EX_CONFIG, "the warehouse schema is at version %d, "
-		    "newer than version %d of this mdx: upgrade mdx", v,
-		    MDX_SCHEMA_VERSION);
+		    "but lacks migration '%s': run 'mdx-load --migrate'", cur,
+		    m->name);
+	}
+	PQclear(r);
 }
 
 int
 mdx_db_migrate(PGconn *c)
 {
 	const struct mdx_migration *m;
-	char ver[16], line[512];
+	char ver[16], line[512], curname[256];
 	const char *params[2];
-	PGresult *r;
+	PGresult *done, *r;
 	int applied, cur;
 
 	PQclear(mdx_db_exec(c, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY
@@ -225,15 +322,27 @@ mdx_db_migrate(PGconn *c)
 	    " 'The migration file name without .sql.';"
 	    "COMMENT ON COLUMN mdx.schema_migrations.applied_at IS "
 	    " 'When the migration was applied.';"));
-	cur = mdx_db_schema_version(c);
-	if (cur > MDX_SCHEMA_VERSION)
-		mdx_die(MDX_EX_CONFIG, "the warehouse schema is at version %d, "
-		    "newer than version %d of this mdx: upgrade mdx", cur,
-		    MDX_SCHEMA_VERSION);
+	done = applied_migrations(c);
+	refuse_unknown(done);
+	cur = applied_max(done);
+	curname[0] = '\0';
+	if (cur > 0)
+		snprintf(curname, sizeof(curname), "%s",
+		    PQgetvalue(done, PQntuples(done) - 1, 1));
+	/*
+	 * Every built-in migration the warehouse lacks is applied, whatever
+	 * its number: one numbered below the newest applied (from the days
+	 * of numbering by area) would otherwise be skipped for good.  The
+	 * Makefile hands lib/gen-migrations.sh the files sorted by their
+	 * three-digit number, so mdx_migrations is in version order.
+	 */
 	applied = 0;
 	for (m = mdx_migrations; m->name != NULL; m++) {
-		if (m->version <= cur)
+		if (is_applied(done, m->version))
 			continue;
+		if (m->version < cur)
+			mdx_warn("applying migration '%s' out of order: the "
+			    "warehouse already has '%s'", m->name, curname);
 		PQclear(mdx_db_exec(c, "BEGIN"));
 		r = PQexec(c, m->sql);
 		if (r == NULL || (PQresultStatus(r) != PGRES_COMMAND_OK &&
@@ -253,6 +362,7 @@ mdx_db_migrate(PGconn *c)
 		mdx_debug("applied migration %s", m->name);
 		applied++;
 	}
+	PQclear(done);
 	PQclear(mdx_db_exec(c, "SELECT pg_advisory_unlock(" MIGRATE_LOCK_KEY
 	    ")"));
 	return applied;

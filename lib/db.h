@@ -37,23 +37,28 @@ PGresult *mdx_db_execp(PGconn *c, const char *sql, int n,
 
 /*
  * The schema version of the warehouse: the highest version in
- * mdx.schema_migrations, 0 when the schema does not exist yet.
+ * mdx.schema_migrations, 0 when the schema does not exist yet.  A
+ * warehouse at the newest version may still lack a lower-numbered
+ * migration; mdx_db_check_schema compares the whole sets.
  */
 int mdx_db_schema_version(PGconn *c);
 
 /*
  * Called by every program before it writes: ends the program with
- * MDX_EX_CONFIG and a message naming both versions when the warehouse is
- * older than MDX_SCHEMA_VERSION (run `mdx-load --migrate`) or newer (a
- * newer mdx migrated it).
+ * MDX_EX_CONFIG when a migration built into it is missing from
+ * mdx.schema_migrations, whatever its number (the message names the first
+ * missing one: run `mdx-load --migrate`), or when the warehouse has a
+ * migration this build does not know (a newer mdx migrated it).
  */
 void mdx_db_check_schema(PGconn *c);
 
 /*
- * Applies the migrations built into the program (sql/NNN_name.sql, in
- * order), each in its own transaction, recording each in
- * mdx.schema_migrations.  Concurrent runs are serialised with an advisory
- * lock.  Returns the number applied.
+ * Applies every migration built into the program (sql/NNN_name.sql) that
+ * mdx.schema_migrations lacks, in version order, each in its own
+ * transaction, recording each there; one numbered below the newest
+ * applied is applied too, with a warning.  Refuses (MDX_EX_CONFIG) a
+ * warehouse with a migration this build does not know.  Concurrent runs
+ * are serialised with an advisory lock.  Returns the number applied.
  */
 int mdx_db_migrate(PGconn *c);
 
