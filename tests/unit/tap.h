@@ -25,20 +25,77 @@ tap_ok(int cond, const char *file, int line, const char *name)
 
 #define ok(cond, name) tap_ok(!!(cond), __FILE__, __LINE__, (name))
 
+static inline int
+tap_is_str(const char *g, const char *w, const char *file, int line,
+    const char *name)
+{
+	if (tap_ok(g != NULL && w != NULL && strcmp(g, w) == 0, file, line,
+	    name))
+		return 1;
+	printf("#   got:  '%s'\n#   want: '%s'\n", g ? g : "(null)",
+	    w ? w : "(null)");
+	return 0;
+}
+
+static inline int
+tap_is_int(long long g, long long w, const char *file, int line,
+    const char *name)
+{
+	if (tap_ok(g == w, file, line, name))
+		return 1;
+	printf("#   got:  %lld\n#   want: %lld\n", g, w);
+	return 0;
+}
+
 /* is_str(got, want, name): compares C strings and shows both on failure. */
 #define is_str(got, want, name) do {					\
 	const char *g_ = (got), *w_ = (want);				\
-	if (!tap_ok(g_ != NULL && w_ != NULL && strcmp(g_, w_) == 0,	\
-	    __FILE__, __LINE__, (name)))				\
-		printf("#   got:  '%s'\n#   want: '%s'\n",		\
-		    g_ ? g_ : "(null)", w_ ? w_ : "(null)");		\
+	tap_is_str(g_, w_, __FILE__, __LINE__, (name));			\
 } while (0)
 
 #define is_int(got, want, name) do {					\
 	long long g_ = (long long)(got), w_ = (long long)(want);	\
-	if (!tap_ok(g_ == w_, __FILE__, __LINE__, (name)))		\
-		printf("#   got:  %lld\n#   want: %lld\n", g_, w_);	\
+	tap_is_int(g_, w_, __FILE__, __LINE__, (name));			\
 } while (0)
+
+/*
+ * Table-driven tests: rows is an array of structs with the members in (or
+ * a and b), want and name, for instance of the types below; each row is
+ * one test point, is_str(fn(in), want, name) or its is_int twin, in the
+ * order of the table.  A failure names the row besides the line.
+ */
+struct tap_str_row {
+	const char *in, *want, *name;
+};
+
+struct tap_str2_row {
+	const char *a, *b, *want, *name;
+};
+
+struct tap_int_row {
+	const char *in;
+	long long want;
+	const char *name;
+};
+
+#define TAP_NROWS(rows) (sizeof(rows) / sizeof((rows)[0]))
+
+#define TAP_ROWS(rows, check) do {					\
+	size_t r_;							\
+	for (r_ = 0; r_ < TAP_NROWS(rows); r_++)			\
+		if (!(check))						\
+			printf("#   row %zu of %s\n", r_, #rows);	\
+} while (0)
+
+#define is_str_rows(fn, rows)						\
+	TAP_ROWS(rows, tap_is_str(fn((rows)[r_].in), (rows)[r_].want,	\
+	    __FILE__, __LINE__, (rows)[r_].name))
+#define is_str_rows2(fn, rows)						\
+	TAP_ROWS(rows, tap_is_str(fn((rows)[r_].a, (rows)[r_].b),	\
+	    (rows)[r_].want, __FILE__, __LINE__, (rows)[r_].name))
+#define is_int_rows(fn, rows)						\
+	TAP_ROWS(rows, tap_is_int(fn((rows)[r_].in), (rows)[r_].want,	\
+	    __FILE__, __LINE__, (rows)[r_].name))
 
 static int
 done_testing(void)
