@@ -6,6 +6,7 @@
 #ifndef MDX_TAP_H
 #define MDX_TAP_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -96,6 +97,17 @@ struct tap_int_row {
 #define is_int_rows(fn, rows)						\
 	TAP_ROWS(rows, tap_is_int(fn((rows)[r_].in), (rows)[r_].want,	\
 	    __FILE__, __LINE__, (rows)[r_].name))
+
+/* xorshift64: the reproducible numbers of the randomised tests; the state
+ * *x must not start at 0. */
+static inline uint64_t
+tap_xorshift(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
 
 static int
 done_testing(void)

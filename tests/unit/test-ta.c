@@ -18,10 +18,7 @@ static uint64_t seed = 88172645463325252ULL;
 static double
 rnd(void)
 {
-	seed ^= seed << 13;
-	seed ^= seed >> 7;
-	seed ^= seed << 17;
-	return (double)(seed >> 11) / 9007199254740992.0;
+	return (double)(tap_xorshift(&seed) >> 11) / 9007199254740992.0;
 }
 
 static int

@@ -413,12 +413,9 @@ test_random(void)
 	time_t s;
 
 	for (i = 0; i < 200000; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
 		/* 1900-01-01 .. about 2200 */
 		t = INT64_C(-2208988800000) +
-		    (mdx_time)(x % UINT64_C(9500000000000));
+		    (mdx_time)(tap_xorshift(&x) % UINT64_C(9500000000000));
 		if (i % 4 == 0)
 			t -= t % 1000;
 		mdx_time_split(t, &tm);
@@ -458,7 +455,7 @@ test_random_text(void)
 	mdx_time want, got;
 	time_t tt;
 
-#define R(n) (x ^= x << 13, x ^= x >> 7, x ^= x << 17, (int)(x % (n)))
+#define R(n) ((int)(tap_xorshift(&x) % (n)))
 	for (i = 0; i < 100000; i++) {
 		y = 1900 + R(300);
 		mo = R(14);

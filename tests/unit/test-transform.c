@@ -175,10 +175,7 @@ static uint64_t rng = UINT64_C(0x9e3779b97f4a7c15);
 static unsigned
 rnd(unsigned n)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (unsigned)(rng % n);
+	return (unsigned)(tap_xorshift(&rng) % n);
 }
 
 /*
