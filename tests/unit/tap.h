@@ -6,9 +6,13 @@
 #ifndef MDX_TAP_H
 #define MDX_TAP_H
 
+#include <sys/types.h>
+#include <sys/wait.h>
+
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static int tap_n, tap_failed;
 
@@ -107,6 +111,34 @@ tap_xorshift(uint64_t *x)
 	*x ^= *x >> 7;
 	*x ^= *x << 17;
 	return *x;
+}
+
+/*
+ * Runs fn(arg) in a child process with its stderr on a pipe; returns the
+ * child's exit status (0 when fn returns; -1 when it did not exit or there
+ * was no pipe) with what it wrote to stderr, as a string, in msg.
+ */
+static inline int
+tap_stderr_of(void (*fn)(void *), void *arg, char *msg, size_t msgsz)
+{
+	int fd[2], st;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(fd) == -1)
+		return -1;
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		dup2(fd[1], 2);
+		fn(arg);
+		_exit(0);
+	}
+	close(fd[1]);
+	n = read(fd[0], msg, msgsz - 1);
+	msg[n > 0 ? n : 0] = '\0';
+	close(fd[0]);
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 static int

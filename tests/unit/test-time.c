@@ -7,9 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "mdx.h"
 #include "tap.h"
@@ -225,28 +223,11 @@ test_epoch(void)
 	is_int_rows(mdx_time_from_epoch, epochs);
 }
 
-/* Runs mdx_now() in a child with stderr on a pipe; returns the status. */
-static int
-now_in_child(char *msg, size_t msgsz)
+/* mdx_now(), for tap_stderr_of(). */
+static void
+now(void *arg)
 {
-	int fd[2], st;
-	ssize_t n;
-	pid_t pid;
-
-	if (pipe(fd) == -1)
-		return -1;
-	fflush(stdout);
-	if ((pid = fork()) == 0) {
-		dup2(fd[1], 2);
-		mdx_now();
-		_exit(0);
-	}
-	close(fd[1]);
-	n = read(fd[0], msg, msgsz - 1);
-	msg[n > 0 ? n : 0] = '\0';
-	close(fd[0]);
-	waitpid(pid, &st, 0);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	mdx_now();
 }
 
 static void
@@ -329,12 +310,12 @@ test_parse_now(void)
 	is_int(tp("-1d"), INT64_C(1703980800000), "MDX_NOW as epoch seconds");
 
 	setenv("MDX_NOW", "-2d", 1);
-	is_int(now_in_child(msg, sizeof(msg)), MDX_EX_CONFIG,
+	is_int(tap_stderr_of(now, NULL, msg, sizeof(msg)), MDX_EX_CONFIG,
 	    "relative MDX_NOW is a configuration error");
 	ok(strstr(msg, "MDX_NOW") != NULL && strstr(msg, "-2d") != NULL,
 	    "the message names MDX_NOW and its value");
 	setenv("MDX_NOW", "2023-02-29", 1);
-	is_int(now_in_child(msg, sizeof(msg)), MDX_EX_CONFIG,
+	is_int(tap_stderr_of(now, NULL, msg, sizeof(msg)), MDX_EX_CONFIG,
 	    "bad MDX_NOW date");
 	unsetenv("MDX_NOW");
 }
