@@ -478,13 +478,8 @@ test_random_text(void)
 			snprintf(s + strlen(s), 8, "%c%02d:%02d",
 			    kind == 1 ? '+' : '-', oh, om);
 
-		memset(&g, 0, sizeof(g));
-		g.tm_year = y - 1900;
-		g.tm_mon = mo - 1;
-		g.tm_mday = d;
-		g.tm_hour = h;
-		g.tm_min = mi;
-		g.tm_sec = se;
+		g = (struct tm){ .tm_year = y - 1900, .tm_mon = mo - 1,
+		    .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = se };
 		tt = timegm(&g);
 		gmtime_r(&tt, &back);
 		valid = back.tm_year == y - 1900 && back.tm_mon == mo - 1 &&
