@@ -66,19 +66,22 @@ tap_is_int(long long g, long long w, const char *file, int line,
 /*
  * Table-driven tests: rows is an array of structs with the members in (or
  * a and b), want and name, for instance of the types below; each row is
- * one test point, is_str(fn(in), want, name) or its is_int twin, in the
- * order of the table.  A failure names the row besides the line.
+ * one test point, is_str(fn(in), want, name), is_int(fn(in), want, name)
+ * or is_int(fn(a, b), want, name), in the order of the table.  A failure
+ * names the row besides the line.
  */
 struct tap_str_row {
 	const char *in, *want, *name;
 };
 
-struct tap_str2_row {
-	const char *a, *b, *want, *name;
-};
-
 struct tap_int_row {
 	const char *in;
+	long long want;
+	const char *name;
+};
+
+struct tap_pair_row {
+	const char *a, *b;
 	long long want;
 	const char *name;
 };
@@ -95,12 +98,12 @@ struct tap_int_row {
 #define is_str_rows(fn, rows)						\
 	TAP_ROWS(rows, tap_is_str(fn((rows)[r_].in), (rows)[r_].want,	\
 	    __FILE__, __LINE__, (rows)[r_].name))
-#define is_str_rows2(fn, rows)						\
-	TAP_ROWS(rows, tap_is_str(fn((rows)[r_].a, (rows)[r_].b),	\
-	    (rows)[r_].want, __FILE__, __LINE__, (rows)[r_].name))
 #define is_int_rows(fn, rows)						\
 	TAP_ROWS(rows, tap_is_int(fn((rows)[r_].in), (rows)[r_].want,	\
 	    __FILE__, __LINE__, (rows)[r_].name))
+#define is_int_rows2(fn, rows)						\
+	TAP_ROWS(rows, tap_is_int(fn((rows)[r_].a, (rows)[r_].b),	\
+	    (rows)[r_].want, __FILE__, __LINE__, (rows)[r_].name))
 
 /* xorshift64: the reproducible numbers of the randomised tests; the state
  * *x must not start at 0. */

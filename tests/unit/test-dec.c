@@ -304,9 +304,10 @@ test_arith(void)
 		{ "9999999999999999999999999999999999999 + 1.000",
 		    "10000000000000000000000000000000000000",
 		    "trailing zeros dropped rather than overflow" },
-		{ "10000000000000000000000000000000000000" " - 9999999999999999999999999999999999999.5",
-		    "0.5",
-		    "an operand scaled beyond 38 digits, the difference " "within" },
+		{ "10000000000000000000000000000000000000"
+		    " - 9999999999999999999999999999999999999.5", "0.5",
+		    "an operand scaled beyond 38 digits, the difference "
+		    "within" },
 		{ "0." NINES38 " + " E_38,
 		    "1.0000000000000000000000000000000000000",
 		    "carry into a 39th digit: one trailing zero dropped" },
@@ -332,10 +333,12 @@ test_arith(void)
 		{ "1.00000000000000000000 * 1.00000000000000000000",
 		    "1.0000000000000000000000000000000000000",
 		    "only the trailing zeros in the way are dropped" },
-		{ "0.00088817841970012523233890533447265625" " * 115292150.4606846976",
+		{ "0.00088817841970012523233890533447265625"
+		    " * 115292150.4606846976",
 		    "102400.00000000000000000000000000000000",
 		    "5^50 * 2^60 beyond 128 bits, exact after dropping zeros" },
-		{ "0.00088817841970012523233890533447265625" " * 115292150.4606846977",
+		{ "0.00088817841970012523233890533447265625"
+		    " * 115292150.4606846977",
 		    "OVERFLOW",
 		    "the same plus one unit does not fit" },
 		{ "10000000000000000000 * 10000000000000000000", "OVERFLOW",
@@ -371,11 +374,7 @@ test_arith(void)
 static void
 test_cmp(void)
 {
-	static const struct {
-		const char *a, *b;
-		int sign;
-		const char *name;
-	} cmps[] = {
+	static const struct tap_pair_row cmps[] = {
 		{ "1.0", "1", 0,
 		    "1.0 == 1" },
 		{ "1", "1.000000", 0,
@@ -425,10 +424,8 @@ test_cmp(void)
 		    "normalize a wide number" },
 	};
 	mdx_dec a, b;
-	size_t i;
 
-	for (i = 0; i < TAP_NROWS(cmps); i++)
-		is_int(cmp(cmps[i].a, cmps[i].b), cmps[i].sign, cmps[i].name);
+	is_int_rows2(cmp, cmps);
 
 	a = D("1.50");
 	b = D("1.5");
