@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -142,6 +143,26 @@ tap_stderr_of(void (*fn)(void *), void *arg, char *msg, size_t msgsz)
 	close(fd[0]);
 	waitpid(pid, &st, 0);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Makes the scratch directory dir, a mkdtemp() template, or bails out. */
+static inline void
+tap_scratch(char *dir)
+{
+	if (mkdtemp(dir) == NULL) {
+		printf("Bail out! mkdtemp\n");
+		exit(1);
+	}
+}
+
+/* Removes the scratch directory and all in it. */
+static inline void
+tap_scratch_remove(const char *dir)
+{
+	char cmd[400];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	(void)!system(cmd);
 }
 
 static int

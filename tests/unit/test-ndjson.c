@@ -905,16 +905,11 @@ test_random(void)
 int
 main(int argc, char **argv)
 {
-	char cmd[300];
-
 	if (argc > 1 && strcmp(argv[1], "cat") == 0) {
 		mdx_init(argv[0]);
 		return cat(argv + 2, argc - 2);
 	}
-	if (mkdtemp(dir) == NULL) {
-		printf("Bail out! mkdtemp\n");
-		return 1;
-	}
+	tap_scratch(dir);
 	test_utf8();
 	test_plain();
 	test_scan();
@@ -923,7 +918,6 @@ main(int argc, char **argv)
 	test_stdin();
 	test_random();
 	test_writer();
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	(void)!system(cmd);
+	tap_scratch_remove(dir);
 	return done_testing();
 }
