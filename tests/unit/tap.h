@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mdx.h"
+
 static int tap_n, tap_failed;
 
 static int
@@ -163,6 +165,43 @@ tap_scratch_remove(const char *dir)
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	(void)!system(cmd);
+}
+
+/*
+ * For the test programs' filter modes (test-json parse, test-ndjson cat):
+ * reads r to its end, handing each good line with its place to fn;
+ * reports a bad line on stderr, "bad line: REASON (at NAME:LINE)"; ends
+ * the program with the reader's status when an input cannot be read.
+ * Returns the number of bad lines, counting those fn refused (returned
+ * nonzero for); *nlines, unless NULL, counts all the lines.
+ */
+static inline unsigned long
+tap_each_line(struct mdx_reader *r,
+    int (*fn)(const char *line, size_t len, struct mdx_pos pos, void *arg),
+    void *arg, unsigned long *nlines)
+{
+	struct mdx_pos pos;
+	const char *line;
+	unsigned long bad = 0;
+	size_t len;
+	int rc;
+
+	while ((rc = mdx_reader_next(r, &line, &len)) != MDX_RD_EOF) {
+		if (rc == MDX_RD_ERR)
+			mdx_die(mdx_reader_error_status(r), "%s",
+			    mdx_reader_error(r));
+		pos = mdx_reader_pos(r);
+		if (nlines != NULL)
+			++*nlines;
+		if (rc == MDX_RD_LINE)
+			bad += fn(line, len, pos, arg) != 0;
+		else {
+			mdx_warn("bad line: %s (at %s:%lu)",
+			    mdx_reader_error(r), pos.name, pos.line);
+			bad++;
+		}
+	}
+	return bad;
 }
 
 static int

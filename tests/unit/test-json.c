@@ -381,38 +381,28 @@ bench(int n)
 	return 0;
 }
 
+/* Parses one line for parse(), adding its nodes to *nodes. */
+static int
+parse_line(const char *line, size_t len, struct mdx_pos pos, void *nodes)
+{
+	struct mdx_json *v;
+
+	if ((v = mdx_json_parse(doc, line, len)) == NULL) {
+		mdx_warn("bad JSON: %s (at %s:%lu)", mdx_json_error(doc),
+		    pos.name, pos.line);
+		return -1;
+	}
+	*(unsigned long *)nodes += v->nchild + 1;
+	return 0;
+}
+
 static int
 parse(char **paths, int n)
 {
-	struct mdx_reader *r;
-	struct mdx_json *v;
-	struct mdx_pos pos;
-	const char *line;
-	size_t len;
-	unsigned long lines = 0, nodes = 0, bad = 0;
-	int rc;
+	struct mdx_reader *r = mdx_reader_open(paths, n);
+	unsigned long lines = 0, nodes = 0, bad;
 
-	r = mdx_reader_open(paths, n);
-	while ((rc = mdx_reader_next(r, &line, &len)) != MDX_RD_EOF) {
-		if (rc == MDX_RD_ERR)
-			mdx_die(mdx_reader_error_status(r), "%s",
-			    mdx_reader_error(r));
-		lines++;
-		pos = mdx_reader_pos(r);
-		if (rc == MDX_RD_BAD) {
-			mdx_warn("bad line: %s (at %s:%lu)",
-			    mdx_reader_error(r), pos.name, pos.line);
-			bad++;
-			continue;
-		}
-		if ((v = mdx_json_parse(doc, line, len)) == NULL) {
-			mdx_warn("bad JSON: %s (at %s:%lu)",
-			    mdx_json_error(doc), pos.name, pos.line);
-			bad++;
-			continue;
-		}
-		nodes += v->nchild + 1;
-	}
+	bad = tap_each_line(r, parse_line, &nodes, &lines);
 	mdx_reader_close(r);
 	printf("lines %lu nodes %lu bad %lu\n", lines, nodes, bad);
 	return bad > 0 ? MDX_EX_DATAERR : 0;
