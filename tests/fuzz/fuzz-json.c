@@ -23,13 +23,11 @@
 static struct mdx_json_doc *doc1, *doc2;
 static struct mdx_buf dump1, dump2, sbuf, kbuf;
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
+static void
+fuzz_setup(void)
 {
-	mdx_init("fuzz-json");
 	doc1 = mdx_json_doc_new();
 	doc2 = mdx_json_doc_new();
-	return 0;
 }
 
 /* The input without the white space outside strings: what the dump of a
