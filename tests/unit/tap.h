@@ -2,6 +2,10 @@
  * tap.h - a minimal TAP producer for the C unit tests.  Each test program
  * prints "1..N" at the end (done_testing) and exits non-zero if any test
  * failed, so prove reports it.
+ *
+ * Beside the checks, what several tests share: tables of cases (the _rows
+ * checks), their random numbers, a child's stderr, a scratch directory
+ * and the reading loop of the filter modes.
  */
 #ifndef MDX_TAP_H
 #define MDX_TAP_H
