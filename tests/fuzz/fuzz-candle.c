@@ -25,15 +25,13 @@ static struct mdx_json_doc *doc, *doc2, *doc3;
 static struct mdx_candle_scan *scan;
 static struct mdx_buf out1, out2;
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
+static void
+fuzz_setup(void)
 {
-	mdx_init("fuzz-candle");
 	doc = mdx_json_doc_new();
 	doc2 = mdx_json_doc_new();
 	doc3 = mdx_json_doc_new();
 	scan = mdx_candle_scan_new();
-	return 0;
 }
 
 static int

@@ -354,11 +354,9 @@ result(const char *op, int rc, const mdx_dec *r, const struct cn *want,
 	    "%ld", op, r->scale, want_scale(want, scale));
 }
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
+static void
+fuzz_setup(void)
 {
-	mdx_init("fuzz-dec");
-	return 0;
 }
 
 int

@@ -314,12 +314,10 @@ is_magic(const char *s, size_t n)
 	    (n >= 3 && memcmp(s, "BZh", 3) == 0);
 }
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
+static void
+fuzz_setup(void)
 {
-	mdx_init("fuzz-ndjson");
 	signal(SIGPIPE, SIG_IGN);
-	return 0;
 }
 
 int

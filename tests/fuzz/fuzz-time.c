@@ -217,12 +217,10 @@ check_intervals(mdx_time t)
 	}
 }
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
+static void
+fuzz_setup(void)
 {
-	mdx_init("fuzz-time");
 	setenv("MDX_NOW", "2024-03-01T12:00:00Z", 1);
-	return 0;
 }
 
 int

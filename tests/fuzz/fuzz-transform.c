@@ -17,12 +17,10 @@
 static struct mdx_json_doc *doc;
 static struct mdx_buf fast_json, slow_json;
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
+static void
+fuzz_setup(void)
 {
-	mdx_init("fuzz-transform");
 	doc = mdx_json_doc_new();
-	return 0;
 }
 
 static void

@@ -18,6 +18,20 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
+/* What a target keeps between inputs, set up once; each target defines
+ * it, empty when there is nothing to set up. */
+static void fuzz_setup(void);
+
+/* Before the first input: the program is named after the target (its
+ * argv[0]), then set up. */
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	mdx_init((*argv)[0]);
+	fuzz_setup();
+	return 0;
+}
+
 /* Prints a buffer so that control bytes and non-ASCII stay readable. */
 static inline void
 fuzz_show(const char *what, const void *p, size_t n)

@@ -3,35 +3,16 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "mdx.h"
 #include "tap.h"
 
-/* Runs mdx_die in a child with stderr on a pipe; returns the status and
- * the message. */
-static int
-die_in_child(int status, char *msg, size_t msgsz)
+/* mdx_die() with the status *status, for tap_stderr_of(). */
+static void
+die(void *status)
 {
-	int fd[2], st;
-	ssize_t n;
-	pid_t pid;
-
-	if (pipe(fd) == -1)
-		return -1;
-	fflush(stdout);
-	if ((pid = fork()) == 0) {
-		dup2(fd[1], 2);
-		mdx_die(status, "bad candle: high < low (at %s:%d)", "stdin",
-		    42);
-	}
-	close(fd[1]);
-	n = read(fd[0], msg, msgsz - 1);
-	msg[n > 0 ? n : 0] = '\0';
-	close(fd[0]);
-	waitpid(pid, &st, 0);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	mdx_die(*(int *)status, "bad candle: high < low (at %s:%d)", "stdin",
+	    42);
 }
 
 int
@@ -40,7 +21,7 @@ main(int argc, char *argv[])
 	struct mdx_buf b = MDX_BUF_INIT;
 	char msg[256], *p;
 	size_t len;
-	int i;
+	int i, status = MDX_EX_DATAERR;
 
 	mdx_init(argv[0]);
 	is_str(mdx_progname, "test-buf", "progname is the basename");
@@ -100,7 +81,7 @@ main(int argc, char *argv[])
 	is_int(MDX_EX_IOERR, 74, "i/o error is 74");
 	is_int(MDX_EX_TEMPFAIL, 75, "temporary failure is 75");
 	is_int(MDX_EX_CONFIG, 78, "config is 78");
-	is_int(die_in_child(MDX_EX_DATAERR, msg, sizeof(msg)), 65,
+	is_int(tap_stderr_of(die, &status, msg, sizeof(msg)), 65,
 	    "mdx_die exits with its status");
 	is_str(msg, "test-buf: bad candle: high < low (at stdin:42)\n",
 	    "mdx_die prefixes the program name");

@@ -74,6 +74,53 @@ check_reason(struct mdx_json_doc *d, const char *text, const char *want,
 int
 main(void)
 {
+	/* The full record with from replaced by to: rejected for want. */
+	static const struct {
+		const char *from, *to, *want, *name;
+	} reasons[] = {
+		/* Syntax. */
+		{ ",\"high\":\"42298.62\"", "", "missing \"high\"",
+		    "a missing member is named" },
+		{ "\"42298.62\"", "\"NaN\"",
+		    "bad \"high\": not a decimal number",
+		    "NaN" },
+		{ "\"1m\"", "\"7m\"", "bad \"interval\": not a known interval",
+		    "unknown interval" },
+		{ "\"exchange\",", "\"guess\",",
+		    "bad \"origin\": not exchange, archive, rollup or filled",
+		    "unknown origin" },
+		{ "\"symbol\":\"BTCUSDT\"", "\"symbol\":\"\"",
+		    "bad \"symbol\": not a string of 1 to 127 bytes",
+		    "empty symbol" },
+		{ "\"symbol\":\"BTCUSDT\"", "\"symbol\":\"a\\u0000b\"",
+		    "bad \"symbol\": not a string of 1 to 127 bytes",
+		    "NUL in symbol" },
+		{ "\"2024-01-01T00:00:00Z\"", "\"yesterday\"",
+		    "bad \"open_time\": not an RFC 3339 time",
+		    "bad time" },
+		{ "\"kind\":\"candle\"", "\"kind\":\"depth\"",
+		    "bad \"kind\": not \"candle\"",
+		    "another kind" },
+		/* The checks. */
+		{ "\"42298.62\"", "\"42283.57\"", "high < open",
+		    "high < open" },
+		{ "\"42298.62\"", "\"42285.00\"", "high < close",
+		    "high < close" },
+		{ "\"42261.02\"", "\"42283.59\"", "low > open",
+		    "low > open" },
+		{ "\"42285.01\"", "\"42261.01\"", "low > close",
+		    "low > close" },
+		{ "\"35.92\"", "\"-0.01\"", "negative volume",
+		    "negative volume" },
+		{ "\"765432.1\"", "\"-1\"", "negative taker_buy_quote_volume",
+		    "negative taker quote volume" },
+		{ "00:00:00Z\",\"open\"", "00:00:30Z\",\"open\"",
+		    "open_time not aligned to 1m",
+		    "not aligned" },
+		{ "\"spot\"", "\"coinm\"",
+		    "unknown exchange and market \"binance coinm\"",
+		    "unknown market" },
+	}, *r;
 	struct mdx_json_doc *d = mdx_json_doc_new();
 	struct mdx_buf b = MDX_BUF_INIT;
 	struct mdx_candle c, a, x;
@@ -113,42 +160,9 @@ main(void)
 	ok(strstr(b.data, "\"symbol\":\"a\\\"b\\\\c\\td\xc3\xa9\"") != NULL,
 	    "and escaped again when written");
 
-	/* Syntax. */
-	check_reason(d, with(",\"high\":\"42298.62\"", ""), "missing \"high\"",
-	    "a missing member is named");
-	check_reason(d, with("\"42298.62\"", "\"NaN\""),
-	    "bad \"high\": not a decimal number", "NaN");
-	check_reason(d, with("\"1m\"", "\"7m\""),
-	    "bad \"interval\": not a known interval", "unknown interval");
-	check_reason(d, with("\"exchange\",", "\"guess\","),
-	    "bad \"origin\": not exchange, archive, rollup or filled",
-	    "unknown origin");
-	check_reason(d, with("\"symbol\":\"BTCUSDT\"", "\"symbol\":\"\""),
-	    "bad \"symbol\": not a string of 1 to 127 bytes", "empty symbol");
-	check_reason(d, with("\"symbol\":\"BTCUSDT\"", "\"symbol\":\"a\\u0000b\""),
-	    "bad \"symbol\": not a string of 1 to 127 bytes", "NUL in symbol");
-	check_reason(d, with("\"2024-01-01T00:00:00Z\"", "\"yesterday\""),
-	    "bad \"open_time\": not an RFC 3339 time", "bad time");
-	check_reason(d, with("\"kind\":\"candle\"", "\"kind\":\"depth\""),
-	    "bad \"kind\": not \"candle\"", "another kind");
-
-	/* The checks. */
-	check_reason(d, with("\"42298.62\"", "\"42283.57\""), "high < open",
-	    "high < open");
-	check_reason(d, with("\"42298.62\"", "\"42285.00\""), "high < close",
-	    "high < close");
-	check_reason(d, with("\"42261.02\"", "\"42283.59\""), "low > open",
-	    "low > open");
-	check_reason(d, with("\"42285.01\"", "\"42261.01\""), "low > close",
-	    "low > close");
-	check_reason(d, with("\"35.92\"", "\"-0.01\""), "negative volume",
-	    "negative volume");
-	check_reason(d, with("\"765432.1\"", "\"-1\""),
-	    "negative taker_buy_quote_volume", "negative taker quote volume");
-	check_reason(d, with("00:00:00Z\",\"open\"", "00:00:30Z\",\"open\""),
-	    "open_time not aligned to 1m", "not aligned");
-	check_reason(d, with("\"spot\"", "\"coinm\""),
-	    "unknown exchange and market \"binance coinm\"", "unknown market");
+	/* Syntax and the checks. */
+	for (r = reasons; r < reasons + TAP_NROWS(reasons); r++)
+		check_reason(d, with(r->from, r->to), r->want, r->name);
 	ok(parse(d, with("\"42298.62\"", "\"42285.01000\""), &c, err) == 0 &&
 	    mdx_candle_check(&c, err, sizeof(err)) == 0,
 	    "high equal to close with more zeros passes");

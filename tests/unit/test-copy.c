@@ -119,15 +119,6 @@ decode(const unsigned char *p, size_t len, char *out, size_t outsz)
 
 static uint64_t rng = 88172645463325252ULL;
 
-static uint64_t
-next(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-
 int
 main(void)
 {
@@ -156,16 +147,16 @@ main(void)
 
 	/* Random decimals of 1 to 38 digits at every scale. */
 	for (i = 0; i < 200000; i++) {
-		ndig = (int)(next() % 38) + 1;
+		ndig = (int)(tap_xorshift(&rng) % 38) + 1;
 		c = 0;
 		for (k = 0; k < ndig; k++)
-			c = c * 10 + next() % 10;
-		if (next() % 4 == 0)
+			c = c * 10 + tap_xorshift(&rng) % 10;
+		if (tap_xorshift(&rng) % 4 == 0)
 			c = c / 1000 * 1000;
 		d.coef = (__int128)c;
-		if (next() % 3 == 0)
+		if (tap_xorshift(&rng) % 3 == 0)
 			d.coef = -d.coef;
-		d.scale = (int)(next() % (MDX_DEC_MAXSCALE + 1));
+		d.scale = (int)(tap_xorshift(&rng) % (MDX_DEC_MAXSCALE + 1));
 		mdx_dec_format(&d, want);
 		if (d.coef == 0 && want[0] == '-')
 			memmove(want, want + 1, strlen(want));

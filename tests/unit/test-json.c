@@ -48,128 +48,140 @@ dump(const char *s)
 	return b.data;
 }
 
+/* Good texts come back from dump() without their white space, bad ones
+ * give their error with its column. */
 static void
-test_valid(void)
+test_dump(void)
 {
-	is_str(dump("{}"), "{}", "empty object");
-	is_str(dump("[]"), "[]", "empty array");
-	is_str(dump(" \t\r\n[ 1 , 2 ,\n3 ] \r\n"), "[1,2,3]",
-	    "white space everywhere allowed is dropped by dump");
-	is_str(dump("null"), "null", "scalar root null");
-	is_str(dump("true"), "true", "scalar root true");
-	is_str(dump("\"s\""), "\"s\"", "scalar root string");
-	is_str(dump("-0"), "-0", "-0 kept as text");
-	is_str(dump("[0,-1,1.5,-0.0,1e5,1E+5,2.5e-8,123456789012345678901234567890]"),
-	    "[0,-1,1.5,-0.0,1e5,1E+5,2.5e-8,123456789012345678901234567890]",
-	    "numbers kept byte-exact, big ones too");
-	is_str(dump("99999999999.99999999"), "99999999999.99999999",
-	    "99999999999.99999999 exact");
-	is_str(dump("{\"a\":{\"b\":[{\"c\":null}]},\"d\":\"\\u00e9\\n\"}"),
-	    "{\"a\":{\"b\":[{\"c\":null}]},\"d\":\"\\u00e9\\n\"}",
-	    "nested; escapes re-emitted raw");
-	is_str(dump("[\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"]"),
-	    "[\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"]", "all simple escapes");
-	is_str(dump("\"\\ud83d\\ude00\""), "\"\\ud83d\\ude00\"",
-	    "surrogate pair");
-	is_str(dump("\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\""),
-	    "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"", "raw UTF-8");
-	is_str(dump("{\"a\":1,\"a\":2}"), "{\"a\":1,\"a\":2}",
-	    "duplicate keys kept (RFC 8259 allows them)");
-	is_str(dump(kline), kline, "a Binance kline envelope round-trips");
-}
+	static const struct tap_str_row valid[] = {
+		{ "{}", "{}",
+		    "empty object" },
+		{ "[]", "[]",
+		    "empty array" },
+		{ " \t\r\n[ 1 , 2 ,\n3 ] \r\n", "[1,2,3]",
+		    "white space everywhere allowed is dropped by dump" },
+		{ "null", "null",
+		    "scalar root null" },
+		{ "true", "true",
+		    "scalar root true" },
+		{ "\"s\"", "\"s\"",
+		    "scalar root string" },
+		{ "-0", "-0",
+		    "-0 kept as text" },
+		{ "[0,-1,1.5,-0.0,1e5,1E+5,2.5e-8,"
+		    "123456789012345678901234567890]",
+		    "[0,-1,1.5,-0.0,1e5,1E+5,2.5e-8,"
+		    "123456789012345678901234567890]",
+		    "numbers kept byte-exact, big ones too" },
+		{ "99999999999.99999999", "99999999999.99999999",
+		    "99999999999.99999999 exact" },
+		{ "{\"a\":{\"b\":[{\"c\":null}]},\"d\":\"\\u00e9\\n\"}",
+		    "{\"a\":{\"b\":[{\"c\":null}]},\"d\":\"\\u00e9\\n\"}",
+		    "nested; escapes re-emitted raw" },
+		{ "[\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"]",
+		    "[\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"]",
+		    "all simple escapes" },
+		{ "\"\\ud83d\\ude00\"", "\"\\ud83d\\ude00\"",
+		    "surrogate pair" },
+		{ "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"",
+		    "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"",
+		    "raw UTF-8" },
+		{ "{\"a\":1,\"a\":2}", "{\"a\":1,\"a\":2}",
+		    "duplicate keys kept (RFC 8259 allows them)" },
+		{ kline, kline,
+		    "a Binance kline envelope round-trips" },
+	}, invalid[] = {
+		{ "", "ERR: empty JSON text",
+		    "empty text" },
+		{ "   ", "ERR: empty JSON text",
+		    "blank text" },
+		{ "[1,2,]", "ERR: unexpected character ']' at column 6",
+		    "trailing comma in array" },
+		{ "{\"a\":1,}", "ERR: unexpected character '}' at column 8",
+		    "trailing comma in object" },
+		{ "[,1]", "ERR: unexpected character ',' at column 2",
+		    "leading comma" },
+		{ "[1 2]", "ERR: unexpected character '2' at column 4",
+		    "missing comma" },
+		{ "{\"a\" 1}", "ERR: unexpected character '1' at column 6",
+		    "missing colon" },
+		{ "{a:1}", "ERR: unexpected character 'a' at column 2",
+		    "unquoted key" },
+		{ "{1:1}", "ERR: unexpected character '1' at column 2",
+		    "number key" },
+		{ "[NaN]", "ERR: unexpected character 'N' at column 2",
+		    "NaN" },
+		{ "[Infinity]", "ERR: unexpected character 'I' at column 2",
+		    "Infinity" },
+		{ "[-Infinity]", "ERR: invalid number at column 2",
+		    "-Infinity" },
+		{ "[01]", "ERR: invalid number (leading zero) at column 2",
+		    "leading zero" },
+		{ "[-01]", "ERR: invalid number (leading zero) at column 2",
+		    "negative leading zero" },
+		{ "[1.]", "ERR: invalid number at column 2",
+		    "no digit after the point" },
+		{ "[.5]", "ERR: unexpected character '.' at column 2",
+		    "no digit before the point" },
+		{ "[1e]", "ERR: invalid number at column 2",
+		    "empty exponent" },
+		{ "[+1]", "ERR: unexpected character '+' at column 2",
+		    "plus sign" },
+		{ "[-]", "ERR: invalid number at column 2",
+		    "lone minus" },
+		{ "[0x10]", "ERR: unexpected character 'x' at column 3",
+		    "hex" },
+		{ "[tru]", "ERR: unexpected character ']' at column 5",
+		    "truncated literal" },
+		{ "[True]", "ERR: unexpected character 'T' at column 2",
+		    "capitalised literal" },
+		{ "nul", "ERR: unexpected end of input at column 4",
+		    "literal cut by the end" },
+		{ "[1,2", "ERR: unexpected end of input at column 5",
+		    "unclosed array" },
+		{ "{\"a\":", "ERR: unexpected end of input at column 6",
+		    "value missing at the end" },
+		{ "[\"abc", "ERR: unterminated string at column 2",
+		    "unterminated string" },
+		{ "[\"abc\\", "ERR: unterminated string at column 2",
+		    "unterminated string ending in a backslash" },
+		{ "[\"a\tb\"]", "ERR: control character in string at column 4",
+		    "raw tab in a string" },
+		{ "[\"a\nb\"]", "ERR: control character in string at column 4",
+		    "raw newline in a string" },
+		{ "[\"\\x\"]", "ERR: invalid escape at column 3",
+		    "unknown escape" },
+		{ "[\"\\u12\"]", "ERR: invalid escape at column 3",
+		    "short \\u escape" },
+		{ "[\"\\u12G4\"]", "ERR: invalid escape at column 3",
+		    "bad hex digit" },
+		{ "[\"\\ud83d\"]", "ERR: invalid escape at column 3",
+		    "lone high surrogate" },
+		{ "[\"\\ud83dx\"]", "ERR: invalid escape at column 3",
+		    "high surrogate followed by text" },
+		{ "[\"\\ud83d\\u0041\"]", "ERR: invalid escape at column 3",
+		    "high surrogate followed by a non-surrogate" },
+		{ "[\"\\ude00\"]", "ERR: invalid escape at column 3",
+		    "lone low surrogate" },
+		{ "[\"\xc0\xaf\"]", "ERR: invalid UTF-8 in string at column 3",
+		    "overlong in string" },
+		{ "[\"\xed\xa0\x80\"]",
+		    "ERR: invalid UTF-8 in string at column 3",
+		    "UTF-8 surrogate in string" },
+		{ "[\"\xe2\x82\"]", "ERR: invalid UTF-8 in string at column 3",
+		    "truncated UTF-8 in string" },
+		{ "{} x", "ERR: trailing characters at column 4",
+		    "trailing characters" },
+		{ "{}{}", "ERR: trailing characters at column 3",
+		    "two texts on a line" },
+		{ "[1]]", "ERR: trailing characters at column 4",
+		    "extra bracket" },
+		{ "[\x01]", "ERR: unexpected byte 0x01 at column 2",
+		    "control byte outside strings" },
+	};
 
-static void
-test_invalid(void)
-{
-	is_str(dump(""), "ERR: empty JSON text", "empty text");
-	is_str(dump("   "), "ERR: empty JSON text", "blank text");
-	is_str(dump("[1,2,]"), "ERR: unexpected character ']' at column 6",
-	    "trailing comma in array");
-	is_str(dump("{\"a\":1,}"), "ERR: unexpected character '}' at column 8",
-	    "trailing comma in object");
-	is_str(dump("[,1]"), "ERR: unexpected character ',' at column 2",
-	    "leading comma");
-	is_str(dump("[1 2]"), "ERR: unexpected character '2' at column 4",
-	    "missing comma");
-	is_str(dump("{\"a\" 1}"), "ERR: unexpected character '1' at column 6",
-	    "missing colon");
-	is_str(dump("{a:1}"), "ERR: unexpected character 'a' at column 2",
-	    "unquoted key");
-	is_str(dump("{1:1}"), "ERR: unexpected character '1' at column 2",
-	    "number key");
-	is_str(dump("[NaN]"), "ERR: unexpected character 'N' at column 2",
-	    "NaN");
-	is_str(dump("[Infinity]"),
-	    "ERR: unexpected character 'I' at column 2", "Infinity");
-	is_str(dump("[-Infinity]"), "ERR: invalid number at column 2",
-	    "-Infinity");
-	is_str(dump("[01]"), "ERR: invalid number (leading zero) at column 2",
-	    "leading zero");
-	is_str(dump("[-01]"),
-	    "ERR: invalid number (leading zero) at column 2",
-	    "negative leading zero");
-	is_str(dump("[1.]"), "ERR: invalid number at column 2",
-	    "no digit after the point");
-	is_str(dump("[.5]"), "ERR: unexpected character '.' at column 2",
-	    "no digit before the point");
-	is_str(dump("[1e]"), "ERR: invalid number at column 2",
-	    "empty exponent");
-	is_str(dump("[+1]"), "ERR: unexpected character '+' at column 2",
-	    "plus sign");
-	is_str(dump("[-]"), "ERR: invalid number at column 2", "lone minus");
-	is_str(dump("[0x10]"), "ERR: unexpected character 'x' at column 3",
-	    "hex");
-	is_str(dump("[tru]"), "ERR: unexpected character ']' at column 5",
-	    "truncated literal");
-	is_str(dump("[True]"), "ERR: unexpected character 'T' at column 2",
-	    "capitalised literal");
-	is_str(dump("nul"), "ERR: unexpected end of input at column 4",
-	    "literal cut by the end");
-	is_str(dump("[1,2"), "ERR: unexpected end of input at column 5",
-	    "unclosed array");
-	is_str(dump("{\"a\":"), "ERR: unexpected end of input at column 6",
-	    "value missing at the end");
-	is_str(dump("[\"abc"), "ERR: unterminated string at column 2",
-	    "unterminated string");
-	is_str(dump("[\"abc\\"),
-	    "ERR: unterminated string at column 2",
-	    "unterminated string ending in a backslash");
-	is_str(dump("[\"a\tb\"]"),
-	    "ERR: control character in string at column 4",
-	    "raw tab in a string");
-	is_str(dump("[\"a\nb\"]"),
-	    "ERR: control character in string at column 4",
-	    "raw newline in a string");
-	is_str(dump("[\"\\x\"]"), "ERR: invalid escape at column 3",
-	    "unknown escape");
-	is_str(dump("[\"\\u12\"]"), "ERR: invalid escape at column 3",
-	    "short \\u escape");
-	is_str(dump("[\"\\u12G4\"]"), "ERR: invalid escape at column 3",
-	    "bad hex digit");
-	is_str(dump("[\"\\ud83d\"]"), "ERR: invalid escape at column 3",
-	    "lone high surrogate");
-	is_str(dump("[\"\\ud83dx\"]"), "ERR: invalid escape at column 3",
-	    "high surrogate followed by text");
-	is_str(dump("[\"\\ud83d\\u0041\"]"), "ERR: invalid escape at column 3",
-	    "high surrogate followed by a non-surrogate");
-	is_str(dump("[\"\\ude00\"]"), "ERR: invalid escape at column 3",
-	    "lone low surrogate");
-	is_str(dump("[\"\xc0\xaf\"]"),
-	    "ERR: invalid UTF-8 in string at column 3", "overlong in string");
-	is_str(dump("[\"\xed\xa0\x80\"]"),
-	    "ERR: invalid UTF-8 in string at column 3",
-	    "UTF-8 surrogate in string");
-	is_str(dump("[\"\xe2\x82\"]"),
-	    "ERR: invalid UTF-8 in string at column 3",
-	    "truncated UTF-8 in string");
-	is_str(dump("{} x"), "ERR: trailing characters at column 4",
-	    "trailing characters");
-	is_str(dump("{}{}"), "ERR: trailing characters at column 3",
-	    "two texts on a line");
-	is_str(dump("[1]]"), "ERR: trailing characters at column 4",
-	    "extra bracket");
-	is_str(dump("[\x01]"), "ERR: unexpected byte 0x01 at column 2",
-	    "control byte outside strings");
+	is_str_rows(dump, valid);
+	is_str_rows(dump, invalid);
 	{
 		/* An embedded NUL: the length, not the NUL, ends the text. */
 		struct mdx_json *v = mdx_json_parse(doc, "[1,\0]", 5);
@@ -371,38 +383,28 @@ bench(int n)
 	return 0;
 }
 
+/* Parses one line for parse(), adding its nodes to *nodes. */
+static int
+parse_line(const char *line, size_t len, struct mdx_pos pos, void *nodes)
+{
+	struct mdx_json *v;
+
+	if ((v = mdx_json_parse(doc, line, len)) == NULL) {
+		mdx_warn("bad JSON: %s (at %s:%lu)", mdx_json_error(doc),
+		    pos.name, pos.line);
+		return -1;
+	}
+	*(unsigned long *)nodes += v->nchild + 1;
+	return 0;
+}
+
 static int
 parse(char **paths, int n)
 {
-	struct mdx_reader *r;
-	struct mdx_json *v;
-	struct mdx_pos pos;
-	const char *line;
-	size_t len;
-	unsigned long lines = 0, nodes = 0, bad = 0;
-	int rc;
+	struct mdx_reader *r = mdx_reader_open(paths, n);
+	unsigned long lines = 0, nodes = 0, bad;
 
-	r = mdx_reader_open(paths, n);
-	while ((rc = mdx_reader_next(r, &line, &len)) != MDX_RD_EOF) {
-		if (rc == MDX_RD_ERR)
-			mdx_die(mdx_reader_error_status(r), "%s",
-			    mdx_reader_error(r));
-		lines++;
-		pos = mdx_reader_pos(r);
-		if (rc == MDX_RD_BAD) {
-			mdx_warn("bad line: %s (at %s:%lu)",
-			    mdx_reader_error(r), pos.name, pos.line);
-			bad++;
-			continue;
-		}
-		if ((v = mdx_json_parse(doc, line, len)) == NULL) {
-			mdx_warn("bad JSON: %s (at %s:%lu)",
-			    mdx_json_error(doc), pos.name, pos.line);
-			bad++;
-			continue;
-		}
-		nodes += v->nchild + 1;
-	}
+	bad = tap_each_line(r, parse_line, &nodes, &lines);
 	mdx_reader_close(r);
 	printf("lines %lu nodes %lu bad %lu\n", lines, nodes, bad);
 	return bad > 0 ? MDX_EX_DATAERR : 0;
@@ -418,8 +420,7 @@ main(int argc, char **argv)
 	}
 	if (argc > 1 && strcmp(argv[1], "bench") == 0)
 		return bench(argc > 2 ? atoi(argv[2]) : 2000000);
-	test_valid();
-	test_invalid();
+	test_dump();
 	test_depth();
 	test_access();
 	test_growth();

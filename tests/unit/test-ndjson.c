@@ -719,31 +719,24 @@ test_writer(void)
 	close(fd);
 }
 
+/* Writes one good line for cat(). */
+static int
+cat_line(const char *line, size_t len, struct mdx_pos pos, void *arg)
+{
+	mdx_write_line(mdx_stdout(), line, len);
+	return 0;
+}
+
 static int
 cat(char **paths, int n)
 {
-	struct mdx_reader *r;
-	struct mdx_pos pos;
-	const char *line, *max;
-	size_t len;
-	int rc, nbad = 0;
+	struct mdx_reader *r = mdx_reader_open(paths, n);
+	const char *max;
+	unsigned long nbad;
 
-	r = mdx_reader_open(paths, n);
 	if ((max = getenv("MAXLINE")) != NULL)
 		mdx_reader_set_maxline(r, strtoul(max, NULL, 10));
-	while ((rc = mdx_reader_next(r, &line, &len)) != MDX_RD_EOF) {
-		if (rc == MDX_RD_ERR)
-			mdx_die(mdx_reader_error_status(r), "%s",
-			    mdx_reader_error(r));
-		if (rc == MDX_RD_BAD) {
-			pos = mdx_reader_pos(r);
-			mdx_warn("bad line: %s (at %s:%lu)",
-			    mdx_reader_error(r), pos.name, pos.line);
-			nbad++;
-			continue;
-		}
-		mdx_write_line(mdx_stdout(), line, len);
-	}
+	nbad = tap_each_line(r, cat_line, NULL, NULL);
 	mdx_reader_close(r);
 	mdx_writer_close(mdx_stdout());
 	return nbad > 0 ? MDX_EX_DATAERR : 0;
@@ -905,16 +898,11 @@ test_random(void)
 int
 main(int argc, char **argv)
 {
-	char cmd[300];
-
 	if (argc > 1 && strcmp(argv[1], "cat") == 0) {
 		mdx_init(argv[0]);
 		return cat(argv + 2, argc - 2);
 	}
-	if (mkdtemp(dir) == NULL) {
-		printf("Bail out! mkdtemp\n");
-		return 1;
-	}
+	tap_scratch(dir);
 	test_utf8();
 	test_plain();
 	test_scan();
@@ -923,7 +911,6 @@ main(int argc, char **argv)
 	test_stdin();
 	test_random();
 	test_writer();
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	(void)!system(cmd);
+	tap_scratch_remove(dir);
 	return done_testing();
 }

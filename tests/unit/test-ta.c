@@ -18,10 +18,7 @@ static uint64_t seed = 88172645463325252ULL;
 static double
 rnd(void)
 {
-	seed ^= seed << 13;
-	seed ^= seed >> 7;
-	seed ^= seed << 17;
-	return (double)(seed >> 11) / 9007199254740992.0;
+	return (double)(tap_xorshift(&seed) >> 11) / 9007199254740992.0;
 }
 
 static int
@@ -320,6 +317,18 @@ cmp_runs(double (*u)[3], int nu, double *const *o, size_t no, int nout)
 	ok(good, NAME ": array form equals the updates, in pieces too"); \
 } while (0)
 
+/* RUNTEST for the kernel mdx_ta_K of closes, or of bars (RUNBAR), set up
+ * by mdx_ta_K_init ARGS and put away by FREE. */
+#define RUNCLOSE(NAME, K, ARGS, FREE, NOUT)				\
+	RUNTEST(NAME, struct mdx_ta_##K, mdx_ta_##K##_init ARGS,	\
+	    mdx_ta_##K##_update(&s, rc[i], u[nu]),			\
+	    mdx_ta_##K##_run(&s, rc + from, to - from, op), FREE, NOUT)
+#define RUNBAR(NAME, K, ARGS, FREE, NOUT)				\
+	RUNTEST(NAME, struct mdx_ta_##K, mdx_ta_##K##_init ARGS,	\
+	    mdx_ta_##K##_update(&s, &b, u[nu]),				\
+	    mdx_ta_##K##_run(&s, rh + from, rl + from, rc + from,	\
+	    rv + from, to - from, op), FREE, NOUT)
+
 static void
 test_runs(void)
 {
@@ -333,39 +342,17 @@ test_runs(void)
 		rl[i] = p * (1 - rnd() * 0.01);
 		rv[i] = floor(rnd() * 100);
 	}
-#define V(x) (x + from), to - from, op
-#define B (rh + from), (rl + from), (rc + from), (rv + from), to - from, op
-	RUNTEST("sma:30", struct mdx_ta_sma, mdx_ta_sma_init(&s, 30),
-	    mdx_ta_sma_update(&s, rc[i], u[nu]),
-	    mdx_ta_sma_run(&s, V(rc)), mdx_ta_sma_free(&s), 1);
-	RUNTEST("ema:10", struct mdx_ta_ema, mdx_ta_ema_init(&s, 10),
-	    mdx_ta_ema_update(&s, rc[i], u[nu]),
-	    mdx_ta_ema_run(&s, V(rc)), (void)0, 1);
-	RUNTEST("wma:7", struct mdx_ta_wma, mdx_ta_wma_init(&s, 7),
-	    mdx_ta_wma_update(&s, rc[i], u[nu]),
-	    mdx_ta_wma_run(&s, V(rc)), mdx_ta_wma_free(&s), 1);
-	RUNTEST("rsi:14", struct mdx_ta_rsi, mdx_ta_rsi_init(&s, 14),
-	    mdx_ta_rsi_update(&s, rc[i], u[nu]),
-	    mdx_ta_rsi_run(&s, V(rc)), (void)0, 1);
-	RUNTEST("macd", struct mdx_ta_macd, mdx_ta_macd_init(&s, 12, 26, 9),
-	    mdx_ta_macd_update(&s, rc[i], u[nu]),
-	    mdx_ta_macd_run(&s, V(rc)), (void)0, 3);
-	RUNTEST("bbands:20:2", struct mdx_ta_bbands,
-	    mdx_ta_bbands_init(&s, 20, 2, 2),
-	    mdx_ta_bbands_update(&s, rc[i], u[nu]),
-	    mdx_ta_bbands_run(&s, V(rc)), mdx_ta_bbands_free(&s), 3);
-	RUNTEST("roc:10", struct mdx_ta_roc, mdx_ta_roc_init(&s, 10),
-	    mdx_ta_roc_update(&s, rc[i], u[nu]),
-	    mdx_ta_roc_run(&s, V(rc)), mdx_ta_roc_free(&s), 1);
-	RUNTEST("atr:14", struct mdx_ta_atr, mdx_ta_atr_init(&s, 14),
-	    mdx_ta_atr_update(&s, &b, u[nu]),
-	    mdx_ta_atr_run(&s, B), (void)0, 1);
-	RUNTEST("stoch", struct mdx_ta_stoch, mdx_ta_stoch_init(&s, 5, 3, 3),
-	    mdx_ta_stoch_update(&s, &b, u[nu]),
-	    mdx_ta_stoch_run(&s, B), mdx_ta_stoch_free(&s), 2);
-	RUNTEST("obv", struct mdx_ta_obv, mdx_ta_obv_init(&s),
-	    mdx_ta_obv_update(&s, &b, u[nu]),
-	    mdx_ta_obv_run(&s, B), (void)0, 1);
+	RUNCLOSE("sma:30", sma, (&s, 30), mdx_ta_sma_free(&s), 1);
+	RUNCLOSE("ema:10", ema, (&s, 10), (void)0, 1);
+	RUNCLOSE("wma:7", wma, (&s, 7), mdx_ta_wma_free(&s), 1);
+	RUNCLOSE("rsi:14", rsi, (&s, 14), (void)0, 1);
+	RUNCLOSE("macd", macd, (&s, 12, 26, 9), (void)0, 3);
+	RUNCLOSE("bbands:20:2", bbands, (&s, 20, 2, 2), mdx_ta_bbands_free(&s),
+	    3);
+	RUNCLOSE("roc:10", roc, (&s, 10), mdx_ta_roc_free(&s), 1);
+	RUNBAR("atr:14", atr, (&s, 14), (void)0, 1);
+	RUNBAR("stoch", stoch, (&s, 5, 3, 3), mdx_ta_stoch_free(&s), 2);
+	RUNBAR("obv", obv, (&s), (void)0, 1);
 
 	/* Prices on a coarse grid, with flat stretches and zeros: ties for
 	 * the stochastic's extremes, zero differences for RSI, zero
@@ -378,24 +365,15 @@ test_runs(void)
 		rl[i] = rc[i] - floor(rnd() * 2);
 		rv[i] = floor(rnd() * 3);
 	}
-	RUNTEST("rsi:3, flat and ties", struct mdx_ta_rsi,
-	    mdx_ta_rsi_init(&s, 3), mdx_ta_rsi_update(&s, rc[i], u[nu]),
-	    mdx_ta_rsi_run(&s, V(rc)), (void)0, 1);
-	RUNTEST("roc:2, zero divisors", struct mdx_ta_roc,
-	    mdx_ta_roc_init(&s, 2), mdx_ta_roc_update(&s, rc[i], u[nu]),
-	    mdx_ta_roc_run(&s, V(rc)), mdx_ta_roc_free(&s), 1);
-	RUNTEST("roc:1, zero divisors", struct mdx_ta_roc,
-	    mdx_ta_roc_init(&s, 1), mdx_ta_roc_update(&s, rc[i], u[nu]),
-	    mdx_ta_roc_run(&s, V(rc)), mdx_ta_roc_free(&s), 1);
-	RUNTEST("stoch:5:3:3, ties", struct mdx_ta_stoch,
-	    mdx_ta_stoch_init(&s, 5, 3, 3), mdx_ta_stoch_update(&s, &b, u[nu]),
-	    mdx_ta_stoch_run(&s, B), mdx_ta_stoch_free(&s), 2);
-	RUNTEST("stoch:1:1:1, ties", struct mdx_ta_stoch,
-	    mdx_ta_stoch_init(&s, 1, 1, 1), mdx_ta_stoch_update(&s, &b, u[nu]),
-	    mdx_ta_stoch_run(&s, B), mdx_ta_stoch_free(&s), 2);
-	RUNTEST("stoch:14:1:4, ties", struct mdx_ta_stoch,
-	    mdx_ta_stoch_init(&s, 14, 1, 4), mdx_ta_stoch_update(&s, &b, u[nu]),
-	    mdx_ta_stoch_run(&s, B), mdx_ta_stoch_free(&s), 2);
+	RUNCLOSE("rsi:3, flat and ties", rsi, (&s, 3), (void)0, 1);
+	RUNCLOSE("roc:2, zero divisors", roc, (&s, 2), mdx_ta_roc_free(&s), 1);
+	RUNCLOSE("roc:1, zero divisors", roc, (&s, 1), mdx_ta_roc_free(&s), 1);
+	RUNBAR("stoch:5:3:3, ties", stoch, (&s, 5, 3, 3),
+	    mdx_ta_stoch_free(&s), 2);
+	RUNBAR("stoch:1:1:1, ties", stoch, (&s, 1, 1, 1),
+	    mdx_ta_stoch_free(&s), 2);
+	RUNBAR("stoch:14:1:4, ties", stoch, (&s, 14, 1, 4),
+	    mdx_ta_stoch_free(&s), 2);
 	/* The array form leaves the extremes where the updates leave them
 	 * (their positions decide when the window is scanned again), after
 	 * any number of bars. */
@@ -425,8 +403,6 @@ test_runs(void)
 		ok(same, "stoch: the array form's extremes are the updates'");
 		mdx_ta_stoch_free(&c);
 	}
-#undef V
-#undef B
 }
 
 /* mdx_fmt_doubles() prints what mdx_fmt_double() prints, value for value,

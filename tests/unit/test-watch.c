@@ -268,22 +268,16 @@ print_list(const char *path)
 int
 main(int argc, char **argv)
 {
-	char cmd[400];
-
 	mdx_init(argv[0]);
 	if (argc == 3 && strcmp(argv[1], "read") == 0)
 		return print_list(argv[2]);
-	if (mkdtemp(dir) == NULL) {
-		printf("Bail out! mkdtemp\n");
-		return 1;
-	}
+	tap_scratch(dir);
 	snprintf(file, sizeof(file), "%s/watchlist", dir);
 	snprintf(errfile, sizeof(errfile), "%s/stderr", dir);
 	test_good();
 	test_bad();
 	test_nul();
 	test_market();
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	(void)!system(cmd);
+	tap_scratch_remove(dir);
 	return done_testing();
 }
