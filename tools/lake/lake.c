@@ -1994,6 +1994,22 @@ archive_check(int fd, json_t *m, char *why, size_t whysz)
 	return 0;
 }
 
+/* Checks the count n found in an object against the member name of its
+ * manifest m ("bytes" or "rows", which also names what is counted): 0
+ * when they agree, else -1 with why saying both. */
+static int
+manifest_count(json_t *m, const char *name, uint64_t n, char *why,
+    size_t whysz)
+{
+	json_int_t want = json_integer_value(json_object_get(m, name));
+
+	if ((int64_t)n == want)
+		return 0;
+	snprintf(why, whysz, "%llu %s, manifest says %lld",
+	    (unsigned long long)n, name, (long long)want);
+	return -1;
+}
+
 /* Checks an object in fd against its manifest.  0, -1 corrupt, -2
  * unreadable. */
 static int
@@ -2016,20 +2032,9 @@ object_check(int fd, json_t *m, char *why, size_t whysz)
 		snprintf(why, whysz, "checksum mismatch");
 		return -1;
 	}
-	if ((int64_t)res.bytes != json_integer_value(json_object_get(m,
-	    "bytes"))) {
-		snprintf(why, whysz, "%llu bytes, manifest says %lld",
-		    (unsigned long long)res.bytes, (long long)
-		    json_integer_value(json_object_get(m, "bytes")));
+	if (manifest_count(m, "bytes", res.bytes, why, whysz) == -1 ||
+	    manifest_count(m, "rows", c.rows, why, whysz) == -1)
 		return -1;
-	}
-	if ((int64_t)c.rows != json_integer_value(json_object_get(m,
-	    "rows"))) {
-		snprintf(why, whysz, "%llu rows, manifest says %lld",
-		    (unsigned long long)c.rows, (long long)
-		    json_integer_value(json_object_get(m, "rows")));
-		return -1;
-	}
 	return 0;
 }
 
