@@ -319,18 +319,11 @@ static void
 db_message(PGconn *c, const PGresult *r, char *out, size_t outsz)
 {
 	const char *m;
-	size_t n;
 
 	m = r != NULL ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 	if (m == NULL)
 		m = PQerrorMessage(c);
-	if (strncmp(m, "FATAL:  ", 8) == 0 || strncmp(m, "ERROR:  ", 8) == 0)
-		m += 8;
-	n = strcspn(m, "\n");
-	if (n >= outsz)
-		n = outsz - 1;
-	memcpy(out, m, n);
-	out[n] = '\0';
+	mdx_db_first_line(m, out, outsz);
 }
 
 /*
