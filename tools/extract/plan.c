@@ -98,11 +98,8 @@ extract_series_new(const struct mdx_market *m, int kind, const char *symbol,
 static char *
 state_path(const struct series *s)
 {
-	struct mdx_buf b = MDX_BUF_INIT;
-
-	mdx_buf_printf(&b, "%s/extract/%s/%s/%s/%s.json", opt.state_dir,
+	return mdx_strfmt("%s/extract/%s/%s/%s/%s.json", opt.state_dir,
 	    s->m->exchange, s->m->market, s->symbol, s->iv->code);
-	return mdx_buf_detach(&b, NULL);
 }
 
 /* Reads a state file: 1 and *next when there is one, 0 when there is

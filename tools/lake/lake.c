@@ -474,10 +474,7 @@ put_small(struct mdx_lake *l, const char *key, const void *data, size_t n)
 static char *
 item_key(const struct item *it, const char *suffix)
 {
-	struct mdx_buf b = MDX_BUF_INIT;
-
-	mdx_buf_printf(&b, "%s/%s%s", it->dir, it->name, suffix);
-	return mdx_buf_detach(&b, NULL);
+	return mdx_strfmt("%s/%s%s", it->dir, it->name, suffix);
 }
 
 static mdx_time
@@ -1412,10 +1409,7 @@ ar_stream(int fd, member_fn member, sink_fn sink, void *arg, char *why,
 static char *
 ident(const char *dir, const char *name)
 {
-	struct mdx_buf b = MDX_BUF_INIT;
-
-	mdx_buf_printf(&b, "%s/%s", dir, name);
-	return mdx_buf_detach(&b, NULL);
+	return mdx_strfmt("%s/%s", dir, name);
 }
 
 /* ------------------------------------------------------------------------
@@ -1489,10 +1483,7 @@ idset_free(struct idset *s)
 static char *
 mark_key(const char *consumer, const char *what)
 {
-	struct mdx_buf b = MDX_BUF_INIT;
-
-	mdx_buf_printf(&b, "%s/%s.%s", MARKS, consumer, what);
-	return mdx_buf_detach(&b, NULL);
+	return mdx_strfmt("%s/%s.%s", MARKS, consumer, what);
 }
 
 struct catsink {
