@@ -607,6 +607,7 @@ ended(struct mdx_fetch *f, struct mdx_fetch_req *r, CURLcode cc)
 	char why[300], snip[128];
 	mdx_time now = clock_ms();
 	long http = 0, pause;
+	int status;
 
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &http);
 	curl_multi_remove_handle(f->multi, r->easy);
@@ -624,24 +625,23 @@ ended(struct mdx_fetch *f, struct mdx_fetch_req *r, CURLcode cc)
 		switch (cc) {
 		case CURLE_UNSUPPORTED_PROTOCOL:
 		case CURLE_URL_MALFORMAT:
-			snprintf(r->why, sizeof(r->why), "%s: %s", r->what.data,
-			    why);
-			r->status = MDX_EX_CONFIG;
-			finish(f, r);
-			return;
+			status = MDX_EX_CONFIG;
+			break;
 		case CURLE_PEER_FAILED_VERIFICATION:
 		case CURLE_SSL_CACERT_BADFILE:
 		case CURLE_SSL_CERTPROBLEM:
-			snprintf(r->why, sizeof(r->why), "%s: %s", r->what.data,
-			    why);
-			r->status = MDX_EX_UNAVAILABLE;
-			finish(f, r);
-			return;
+			status = MDX_EX_UNAVAILABLE;
+			break;
 		default:
 			if (again(f, r, why, 0) == -1)
 				finish(f, r);
 			return;
 		}
+		/* A bad URL or certificate: no second try would mend it. */
+		snprintf(r->why, sizeof(r->why), "%s: %s", r->what.data, why);
+		r->status = status;
+		finish(f, r);
+		return;
 	}
 	/*
 	 * The exchange's own count of the weight used this window.  Only an
