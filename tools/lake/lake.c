@@ -1361,47 +1361,36 @@ ar_stream(int fd, member_fn member, sink_fn sink, void *arg, char *why,
 	a = archive_read_new();
 	archive_read_support_filter_all(a);
 	archive_read_support_format_tar(a);
-	if (archive_read_open_fd(a, fd, CHUNK) != ARCHIVE_OK) {
-		snprintf(why, whysz, "bad archive: %s",
-		    archive_error_string(a));
-		archive_read_free(a);
-		return -1;
-	}
+	if (archive_read_open_fd(a, fd, CHUNK) != ARCHIVE_OK)
+		goto bad;
 	while (rc == 0) {
 		r = archive_read_next_header(a, &e);
 		if (r == ARCHIVE_EOF)
 			break;
-		if (r != ARCHIVE_OK) {
-			snprintf(why, whysz, "bad archive: %s",
-			    archive_error_string(a));
-			rc = -1;
-			break;
-		}
+		if (r != ARCHIVE_OK)
+			goto bad;
 		if (!member(arg, archive_entry_pathname(e),
 		    archive_entry_size(e))) {
-			if (archive_read_data_skip(a) != ARCHIVE_OK) {
-				snprintf(why, whysz, "bad archive: %s",
-				    archive_error_string(a));
-				rc = -1;
-			}
+			if (archive_read_data_skip(a) != ARCHIVE_OK)
+				goto bad;
 			continue;
 		}
 		for (;;) {
 			r = archive_read_data_block(a, &buf, &len, &off);
 			if (r == ARCHIVE_EOF)
 				break;
-			if (r != ARCHIVE_OK) {
-				snprintf(why, whysz, "bad archive: %s",
-				    archive_error_string(a));
-				rc = -1;
-				break;
-			}
+			if (r != ARCHIVE_OK)
+				goto bad;
 			if (len > 0 && (rc = sink(arg, buf, len)) != 0)
 				break;
 		}
 	}
 	archive_read_free(a);
 	return rc;
+bad:
+	snprintf(why, whysz, "bad archive: %s", archive_error_string(a));
+	archive_read_free(a);
+	return -1;
 }
 
 /* The key a consumer mark uses for an object: dir/NAME.ndjson.gz, also
