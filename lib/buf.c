@@ -185,3 +185,15 @@ mdx_buf_detach(struct mdx_buf *b, size_t *len)
 	mdx_buf_init(b);
 	return p;
 }
+
+char *
+mdx_strfmt(const char *fmt, ...)
+{
+	struct mdx_buf b = MDX_BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	mdx_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	return mdx_buf_detach(&b, NULL);
+}

@@ -38,5 +38,8 @@ void mdx_buf_add_json_kv(struct mdx_buf *b, int first, const char *key,
     const char *val);
 /* Detaches the data (the caller frees it) and leaves the buffer empty. */
 char *mdx_buf_detach(struct mdx_buf *b, size_t *len);
+/* Returns a new string formatted as by printf(3), which the caller frees:
+ * what a buffer printed into and detached at once holds. */
+char *mdx_strfmt(const char *fmt, ...) MDX_PRINTF(1, 2);
 
 #endif /* MDX_BUF_H */

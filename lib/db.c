@@ -13,9 +13,8 @@
 /* An arbitrary constant: the advisory lock that serialises migrations. */
 #define MIGRATE_LOCK_KEY "74519823"
 
-/* The first line of a libpq message, without "FATAL:  " and such. */
-static void
-first_line(const char *msg, char *out, size_t outsz)
+void
+mdx_db_first_line(const char *msg, char *out, size_t outsz)
 {
 	const char *p;
 	size_t n;
@@ -87,7 +86,7 @@ mdx_db_connect(void)
 	if (c == NULL)
 		mdx_die(MDX_EX_FAIL, "out of memory");
 	if (PQstatus(c) != CONNECTION_OK) {
-		first_line(PQerrorMessage(c), line, sizeof(line));
+		mdx_db_first_line(PQerrorMessage(c), line, sizeof(line));
 		PQfinish(c);
 		mdx_die(connect_status(line),
 		    "cannot connect to the warehouse: %s", line);
@@ -141,9 +140,9 @@ check(PGconn *c, PGresult *r)
 		default:
 			break;
 		}
-		first_line(PQresultErrorMessage(r), line, sizeof(line));
+		mdx_db_first_line(PQresultErrorMessage(r), line, sizeof(line));
 	} else
-		first_line(PQerrorMessage(c), line, sizeof(line));
+		mdx_db_first_line(PQerrorMessage(c), line, sizeof(line));
 	st = mdx_db_error_status(c, r);
 	if (PQstatus(c) == CONNECTION_BAD)
 		mdx_die(st, "lost the connection to the warehouse: %s", line);
@@ -347,7 +346,7 @@ mdx_db_migrate(PGconn *c)
 		r = PQexec(c, m->sql);
 		if (r == NULL || (PQresultStatus(r) != PGRES_COMMAND_OK &&
 		    PQresultStatus(r) != PGRES_TUPLES_OK)) {
-			first_line(r ? PQresultErrorMessage(r) :
+			mdx_db_first_line(r ? PQresultErrorMessage(r) :
 			    PQerrorMessage(c), line, sizeof(line));
 			mdx_die(mdx_db_error_status(c, r),
 			    "migration '%s' failed: %s", m->name, line);

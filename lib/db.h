@@ -13,6 +13,8 @@
 #ifndef MDX_DB_H
 #define MDX_DB_H
 
+#include <stddef.h>
+
 typedef struct pg_conn PGconn;
 typedef struct pg_result PGresult;
 
@@ -26,6 +28,15 @@ void mdx_db_close(PGconn *c);
  * MDX_EX_FAIL.  res may be NULL.
  */
 int mdx_db_error_status(PGconn *c, const PGresult *res);
+
+/*
+ * Copies the first line of msg, a message from libpq or the server (NULL
+ * counts as empty), into out, which holds outsz bytes: the part worth
+ * showing.  The "FATAL:  " or "ERROR:  " before it goes, and so does the
+ * "connection to server ... failed: " before why a connection failed.  A
+ * line longer than out holds is cut short.
+ */
+void mdx_db_first_line(const char *msg, char *out, size_t outsz);
 
 /* Runs a command without parameters; on failure ends the program with the
  * server's message and mdx_db_error_status().  Returns the result (the

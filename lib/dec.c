@@ -67,6 +67,31 @@ mdx_dec_strerror(int err)
 }
 
 /*
+ * Takes the significant digit c of a number that has 19 already, more
+ * than lo holds: the first time, *mag takes over from lo (*big says it
+ * has).  A zero past 38 digits only counts in *pend, to come off the
+ * scale; any other digit there, or after such a zero, sets *over, and the
+ * caller goes on only to check the grammar.
+ */
+static void
+big_digit(int c, uint64_t lo, u128 *mag, int *big, int *ndig, int *pend,
+    int *over)
+{
+	if (!*big) {
+		*mag = lo;
+		*big = 1;
+	}
+	if (c == 0 && *ndig == MDX_DEC_MAXDIGITS)
+		(*pend)++;
+	else if (*ndig == MDX_DEC_MAXDIGITS || *pend > 0)
+		*over = 1;
+	else {
+		*mag = *mag * 10 + c;
+		(*ndig)++;
+	}
+}
+
+/*
  * The grammar is JSON's number grammar, except that leading zeros in the
  * integer part are allowed ("007.5"): an optional '-', one or more digits,
  * optionally '.' and one or more digits, optionally 'e' or 'E', an optional
@@ -101,20 +126,8 @@ mdx_dec_parse(mdx_dec *d, const char *s, size_t n)
 		if (ndig < 19) {
 			lo = lo * 10 + c;
 			ndig++;
-		} else {
-			if (!big) {
-				mag = lo;
-				big = 1;
-			}
-			if (c == 0 && ndig == MDX_DEC_MAXDIGITS)
-				pend++;
-			else if (ndig == MDX_DEC_MAXDIGITS || pend > 0)
-				over = 1;	/* the grammar is checked on */
-			else {
-				mag = mag * 10 + c;
-				ndig++;
-			}
-		}
+		} else
+			big_digit(c, lo, &mag, &big, &ndig, &pend, &over);
 		p++;
 	}
 	if (p < end && *p == '.') {
@@ -131,18 +144,7 @@ mdx_dec_parse(mdx_dec *d, const char *s, size_t n)
 				ndig++;
 				continue;
 			}
-			if (!big) {
-				mag = lo;
-				big = 1;
-			}
-			if (c == 0 && ndig == MDX_DEC_MAXDIGITS)
-				pend++;
-			else if (ndig == MDX_DEC_MAXDIGITS || pend > 0)
-				over = 1;	/* the grammar is checked on */
-			else {
-				mag = mag * 10 + c;
-				ndig++;
-			}
+			big_digit(c, lo, &mag, &big, &ndig, &pend, &over);
 		}
 	}
 	if (p < end && (*p == 'e' || *p == 'E')) {

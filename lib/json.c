@@ -375,53 +375,36 @@ scan_number(struct mdx_json_doc *d, const char *p)
 static const char *parse_value(struct mdx_json_doc *, const char *,
     struct mdx_json **, int);
 
+/*
+ * Parses the members of the array or object v, whose opening bracket is
+ * at p, and returns the position after its closing one.  An object's
+ * members are an array's with a key and a colon before each value.
+ */
 static const char *
-parse_array(struct mdx_json_doc *d, const char *p, struct mdx_json *v,
+parse_members(struct mdx_json_doc *d, const char *p, struct mdx_json *v,
     int depth)
 {
 	struct mdx_json *c, **tail = &v->child;
+	const char *key = NULL;
+	size_t keylen = 0;
+	int esc, object = v->type == MDX_JSON_OBJECT;
+	char close = object ? '}' : ']';
 
 	p = skip_ws(p + 1, d->end);
-	if (p < d->end && *p == ']')
+	if (p < d->end && *p == close)
 		return p + 1;
 	for (;;) {
-		if ((p = parse_value(d, p, &c, depth)) == NULL)
-			return NULL;
-		*tail = c;
-		tail = &c->next;
-		v->nchild++;
-		p = skip_ws(p, d->end);
-		if (p < d->end && *p == ',') {
+		if (object) {
+			if (p >= d->end || *p != '"')
+				return unexpected(d, p);
+			if ((p = scan_string(d, p, &key, &keylen,
+			    &esc)) == NULL)
+				return NULL;
+			p = skip_ws(p, d->end);
+			if (p >= d->end || *p != ':')
+				return unexpected(d, p);
 			p = skip_ws(p + 1, d->end);
-			continue;
 		}
-		if (p < d->end && *p == ']')
-			return p + 1;
-		return unexpected(d, p);
-	}
-}
-
-static const char *
-parse_object(struct mdx_json_doc *d, const char *p, struct mdx_json *v,
-    int depth)
-{
-	struct mdx_json *c, **tail = &v->child;
-	const char *key;
-	size_t keylen;
-	int esc;
-
-	p = skip_ws(p + 1, d->end);
-	if (p < d->end && *p == '}')
-		return p + 1;
-	for (;;) {
-		if (p >= d->end || *p != '"')
-			return unexpected(d, p);
-		if ((p = scan_string(d, p, &key, &keylen, &esc)) == NULL)
-			return NULL;
-		p = skip_ws(p, d->end);
-		if (p >= d->end || *p != ':')
-			return unexpected(d, p);
-		p = skip_ws(p + 1, d->end);
 		if ((p = parse_value(d, p, &c, depth)) == NULL)
 			return NULL;
 		c->key = key;
@@ -434,7 +417,7 @@ parse_object(struct mdx_json_doc *d, const char *p, struct mdx_json *v,
 			p = skip_ws(p + 1, d->end);
 			continue;
 		}
-		if (p < d->end && *p == '}')
+		if (p < d->end && *p == close)
 			return p + 1;
 		return unexpected(d, p);
 	}
@@ -476,9 +459,7 @@ parse_value(struct mdx_json_doc *d, const char *p, struct mdx_json **out,
 			    JSON_MAXDEPTH);
 		v = node_new(d, *p == '{' ? MDX_JSON_OBJECT : MDX_JSON_ARRAY);
 		v->text = p;
-		e = *p == '{' ? parse_object(d, p, v, depth + 1) :
-		    parse_array(d, p, v, depth + 1);
-		if (e == NULL)
+		if ((e = parse_members(d, p, v, depth + 1)) == NULL)
 			return NULL;
 		v->len = e - p;
 		break;

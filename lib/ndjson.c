@@ -463,6 +463,24 @@ fill(struct mdx_reader *r)
 	return an;
 }
 
+/*
+ * Reads more of the current input, as fill() does.  Returns 0, with r->eof
+ * set when the input has ended, or MDX_RD_ERR after closing the input.
+ */
+static int
+read_more(struct mdx_reader *r)
+{
+	long got;
+
+	if ((got = fill(r)) < 0) {
+		input_close(r);
+		return MDX_RD_ERR;
+	}
+	if (got == 0)
+		r->eof = 1;
+	return 0;
+}
+
 static int
 bad_line(struct mdx_reader *r, const char *fmt, ...) MDX_PRINTF(2, 3);
 
@@ -576,12 +594,8 @@ mdx_reader_next(struct mdx_reader *r, const char **line, size_t *len)
 				input_close(r);
 				continue;
 			}
-			if ((got = fill(r)) < 0) {
-				input_close(r);
+			if (read_more(r) == MDX_RD_ERR)
 				return MDX_RD_ERR;
-			}
-			if (got == 0)
-				r->eof = 1;
 			continue;
 		}
 
@@ -611,12 +625,8 @@ mdx_reader_next(struct mdx_reader *r, const char **line, size_t *len)
 			    r->maxline);
 		} else if (!r->eof) {
 			r->scan = r->end;
-			if ((got = fill(r)) < 0) {
-				input_close(r);
+			if (read_more(r) == MDX_RD_ERR)
 				return MDX_RD_ERR;
-			}
-			if (got == 0)
-				r->eof = 1;
 			continue;
 		} else if (r->end > r->start) {
 			/* The last line has no newline. */

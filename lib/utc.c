@@ -332,10 +332,12 @@ put2(char *p, int v)
 	return p + 2;
 }
 
-/* Writes the date of tm as YYYY-MM-DD; returns the end. */
+/* Splits t into *tm and writes its date at p as YYYY-MM-DD; returns the
+ * end. */
 static char *
-put_date(char *p, const struct mdx_tm *tm)
+put_date(char *p, mdx_time t, struct mdx_tm *tm)
 {
+	mdx_time_split(t, tm);
 	if (tm->year < 0 || tm->year > 9999)
 		return p + snprintf(p, MDX_TIME_BUFSZ, "%04d-%02d-%02d",
 		    tm->year, tm->month, tm->day);
@@ -351,10 +353,8 @@ int
 mdx_time_format_date(mdx_time t, char *buf)
 {
 	struct mdx_tm tm;
-	char *p;
+	char *p = put_date(buf, t, &tm);
 
-	mdx_time_split(t, &tm);
-	p = put_date(buf, &tm);
 	*p = '\0';
 	return p - buf;
 }
@@ -363,10 +363,8 @@ int
 mdx_time_format(mdx_time t, char *buf)
 {
 	struct mdx_tm tm;
-	char *p;
+	char *p = put_date(buf, t, &tm);
 
-	mdx_time_split(t, &tm);
-	p = put_date(buf, &tm);
 	*p++ = 'T';
 	p = put2(p, tm.hour);
 	*p++ = ':';

@@ -194,27 +194,46 @@ mdx_fetch_req_free(struct mdx_fetch_req *r)
 	mdx_buf_free(&r->body);
 }
 
+/* Appends r to the list *head starts and *tail ends. */
+static void
+append(struct mdx_fetch_req **head, struct mdx_fetch_req **tail,
+    struct mdx_fetch_req *r)
+{
+	r->next = NULL;
+	if (*tail != NULL)
+		(*tail)->next = r;
+	else
+		*head = r;
+	*tail = r;
+}
+
+/* Queues r to be sent. */
 static void
 enqueue(struct mdx_fetch *f, struct mdx_fetch_req *r)
 {
-	r->next = NULL;
-	if (f->qtail != NULL)
-		f->qtail->next = r;
-	else
-		f->queue = r;
-	f->qtail = r;
+	append(&f->queue, &f->qtail, r);
 	f->queued++;
 }
 
+/* Takes r out of the queue, where it follows prev (NULL: r is first). */
+static void
+dequeue(struct mdx_fetch *f, struct mdx_fetch_req *prev,
+    struct mdx_fetch_req *r)
+{
+	if (prev != NULL)
+		prev->next = r->next;
+	else
+		f->queue = r->next;
+	if (f->qtail == r)
+		f->qtail = prev;
+	f->queued--;
+}
+
+/* Puts r among the finished requests, for mdx_fetch_wait() to return. */
 static void
 finish(struct mdx_fetch *f, struct mdx_fetch_req *r)
 {
-	r->next = NULL;
-	if (f->dtail != NULL)
-		f->dtail->next = r;
-	else
-		f->done = r;
-	f->dtail = r;
+	append(&f->done, &f->dtail, r);
 }
 
 void
@@ -521,13 +540,7 @@ start_ready(struct mdx_fetch *f)
 		e = exch_of(f, r->rl->exchange);
 		if (e->banned != NULL) {
 			/* Told to stay away longer than we may wait. */
-			if (prev != NULL)
-				prev->next = next;
-			else
-				f->queue = next;
-			if (f->qtail == r)
-				f->qtail = prev;
-			f->queued--;
+			dequeue(f, prev, r);
 			snprintf(r->why, sizeof(r->why), "%s: not sent: %s",
 			    r->what.data, e->banned);
 			r->ok = 0;
@@ -552,13 +565,7 @@ start_ready(struct mdx_fetch *f)
 			prev = r;
 			continue;
 		}
-		if (prev != NULL)
-			prev->next = next;
-		else
-			f->queue = next;
-		if (f->qtail == r)
-			f->qtail = prev;
-		f->queued--;
+		dequeue(f, prev, r);
 		start(f, r, now);
 	}
 	return wake;
@@ -600,6 +607,7 @@ ended(struct mdx_fetch *f, struct mdx_fetch_req *r, CURLcode cc)
 	char why[300], snip[128];
 	mdx_time now = clock_ms();
 	long http = 0, pause;
+	int status;
 
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &http);
 	curl_multi_remove_handle(f->multi, r->easy);
@@ -617,24 +625,23 @@ ended(struct mdx_fetch *f, struct mdx_fetch_req *r, CURLcode cc)
 		switch (cc) {
 		case CURLE_UNSUPPORTED_PROTOCOL:
 		case CURLE_URL_MALFORMAT:
-			snprintf(r->why, sizeof(r->why), "%s: %s", r->what.data,
-			    why);
-			r->status = MDX_EX_CONFIG;
-			finish(f, r);
-			return;
+			status = MDX_EX_CONFIG;
+			break;
 		case CURLE_PEER_FAILED_VERIFICATION:
 		case CURLE_SSL_CACERT_BADFILE:
 		case CURLE_SSL_CERTPROBLEM:
-			snprintf(r->why, sizeof(r->why), "%s: %s", r->what.data,
-			    why);
-			r->status = MDX_EX_UNAVAILABLE;
-			finish(f, r);
-			return;
+			status = MDX_EX_UNAVAILABLE;
+			break;
 		default:
 			if (again(f, r, why, 0) == -1)
 				finish(f, r);
 			return;
 		}
+		/* A bad URL or certificate: no second try would mend it. */
+		snprintf(r->why, sizeof(r->why), "%s: %s", r->what.data, why);
+		r->status = status;
+		finish(f, r);
+		return;
 	}
 	/*
 	 * The exchange's own count of the weight used this window.  Only an

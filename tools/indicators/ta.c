@@ -582,6 +582,60 @@ mdx_ta_roc_free(struct mdx_ta_roc *s)
  * compiler keeps in registers.
  */
 
+/*
+ * The array form named run of a kernel with no faster one of its own:
+ * step, which gives nout values, over each input in turn, on a local copy
+ * of the state (of type type).  VALUE_RUN defines the form fed values,
+ * BAR_RUN the form fed candles.  Each is a macro, not a function taking
+ * the step, so that every kernel keeps its step inlined.
+ */
+#define VALUE_RUN(run, type, step, nout)				\
+size_t									\
+run(type *s, const double *x, size_t n, double *const *out)		\
+{									\
+	type t = *s;							\
+	double v[nout];							\
+	size_t i, k = 0;						\
+	int j;								\
+									\
+	for (i = 0; i < n; i++) {					\
+		if (!step(&t, x[i], v))					\
+			continue;					\
+		for (j = 0; j < nout; j++)				\
+			out[j][k] = v[j];				\
+		k++;							\
+	}								\
+	*s = t;								\
+	return k;							\
+}
+
+#define BAR_RUN(run, type, step, nout)					\
+size_t									\
+run(type *s, const double *high, const double *low,			\
+    const double *close, const double *volume, size_t n,		\
+    double *const *out)							\
+{									\
+	type t = *s;							\
+	struct mdx_ta_bar b = { 0, 0, 0, 0, 0, 0 };			\
+	double v[nout];							\
+	size_t i, k = 0;						\
+	int j;								\
+									\
+	for (i = 0; i < n; i++) {					\
+		b.high = high[i];					\
+		b.low = low[i];						\
+		b.close = close[i];					\
+		b.volume = volume != NULL ? volume[i] : 0;		\
+		if (!step(&t, &b, v))					\
+			continue;					\
+		for (j = 0; j < nout; j++)				\
+			out[j][k] = v[j];				\
+		k++;							\
+	}								\
+	*s = t;								\
+	return k;							\
+}
+
 int
 mdx_ta_sma_update(struct mdx_ta_sma *s, double x, double *out)
 {
@@ -626,25 +680,7 @@ mdx_ta_ema_update(struct mdx_ta_ema *s, double x, double *out)
 	return ema_step(s, x, out);
 }
 
-size_t
-mdx_ta_ema_run(struct mdx_ta_ema *s, const double *x, size_t n,
-    double *const *out)
-{
-	struct mdx_ta_ema t = *s;
-	double v[1];
-	size_t i, k = 0;
-	int j;
-
-	for (i = 0; i < n; i++) {
-		if (!ema_step(&t, x[i], v))
-			continue;
-		for (j = 0; j < 1; j++)
-			out[j][k] = v[j];
-		k++;
-	}
-	*s = t;
-	return k;
-}
+VALUE_RUN(mdx_ta_ema_run, struct mdx_ta_ema, ema_step, 1)
 
 int
 mdx_ta_wma_update(struct mdx_ta_wma *s, double x, double *out)
@@ -744,25 +780,7 @@ mdx_ta_macd_update(struct mdx_ta_macd *s, double x, double *out)
 	return macd_step(s, x, out);
 }
 
-size_t
-mdx_ta_macd_run(struct mdx_ta_macd *s, const double *x, size_t n,
-    double *const *out)
-{
-	struct mdx_ta_macd t = *s;
-	double v[3];
-	size_t i, k = 0;
-	int j;
-
-	for (i = 0; i < n; i++) {
-		if (!macd_step(&t, x[i], v))
-			continue;
-		for (j = 0; j < 3; j++)
-			out[j][k] = v[j];
-		k++;
-	}
-	*s = t;
-	return k;
-}
+VALUE_RUN(mdx_ta_macd_run, struct mdx_ta_macd, macd_step, 3)
 
 int
 mdx_ta_bbands_update(struct mdx_ta_bbands *s, double x, double *out)
@@ -770,25 +788,7 @@ mdx_ta_bbands_update(struct mdx_ta_bbands *s, double x, double *out)
 	return bbands_step(s, x, out);
 }
 
-size_t
-mdx_ta_bbands_run(struct mdx_ta_bbands *s, const double *x, size_t n,
-    double *const *out)
-{
-	struct mdx_ta_bbands t = *s;
-	double v[3];
-	size_t i, k = 0;
-	int j;
-
-	for (i = 0; i < n; i++) {
-		if (!bbands_step(&t, x[i], v))
-			continue;
-		for (j = 0; j < 3; j++)
-			out[j][k] = v[j];
-		k++;
-	}
-	*s = t;
-	return k;
-}
+VALUE_RUN(mdx_ta_bbands_run, struct mdx_ta_bbands, bbands_step, 3)
 
 int
 mdx_ta_roc_update(struct mdx_ta_roc *s, double x, double *out)
@@ -841,31 +841,7 @@ mdx_ta_atr_update(struct mdx_ta_atr *s, const struct mdx_ta_bar *b,
 	return atr_step(s, b, out);
 }
 
-size_t
-mdx_ta_atr_run(struct mdx_ta_atr *s, const double *high,
-    const double *low, const double *close, const double *volume, size_t n,
-    double *const *out)
-{
-	struct mdx_ta_atr t = *s;
-	struct mdx_ta_bar b = { 0, 0, 0, 0, 0, 0 };
-	double v[1];
-	size_t i, k = 0;
-	int j;
-
-	for (i = 0; i < n; i++) {
-		b.high = high[i];
-		b.low = low[i];
-		b.close = close[i];
-		b.volume = volume != NULL ? volume[i] : 0;
-		if (!atr_step(&t, &b, v))
-			continue;
-		for (j = 0; j < 1; j++)
-			out[j][k] = v[j];
-		k++;
-	}
-	*s = t;
-	return k;
-}
+BAR_RUN(mdx_ta_atr_run, struct mdx_ta_atr, atr_step, 1)
 
 int
 mdx_ta_stoch_update(struct mdx_ta_stoch *s, const struct mdx_ta_bar *b,
@@ -1004,31 +980,7 @@ mdx_ta_obv_update(struct mdx_ta_obv *s, const struct mdx_ta_bar *b,
 	return obv_step(s, b, out);
 }
 
-size_t
-mdx_ta_obv_run(struct mdx_ta_obv *s, const double *high,
-    const double *low, const double *close, const double *volume, size_t n,
-    double *const *out)
-{
-	struct mdx_ta_obv t = *s;
-	struct mdx_ta_bar b = { 0, 0, 0, 0, 0, 0 };
-	double v[1];
-	size_t i, k = 0;
-	int j;
-
-	for (i = 0; i < n; i++) {
-		b.high = high[i];
-		b.low = low[i];
-		b.close = close[i];
-		b.volume = volume != NULL ? volume[i] : 0;
-		if (!obv_step(&t, &b, v))
-			continue;
-		for (j = 0; j < 1; j++)
-			out[j][k] = v[j];
-		k++;
-	}
-	*s = t;
-	return k;
-}
+BAR_RUN(mdx_ta_obv_run, struct mdx_ta_obv, obv_step, 1)
 
 /* ------------------------------------------------------------------------
  * VWAP.  The rolling form keeps its two sums by adding the new candle and

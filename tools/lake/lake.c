@@ -474,10 +474,7 @@ put_small(struct mdx_lake *l, const char *key, const void *data, size_t n)
 static char *
 item_key(const struct item *it, const char *suffix)
 {
-	struct mdx_buf b = MDX_BUF_INIT;
-
-	mdx_buf_printf(&b, "%s/%s%s", it->dir, it->name, suffix);
-	return mdx_buf_detach(&b, NULL);
+	return mdx_strfmt("%s/%s%s", it->dir, it->name, suffix);
 }
 
 static mdx_time
@@ -1364,47 +1361,36 @@ ar_stream(int fd, member_fn member, sink_fn sink, void *arg, char *why,
 	a = archive_read_new();
 	archive_read_support_filter_all(a);
 	archive_read_support_format_tar(a);
-	if (archive_read_open_fd(a, fd, CHUNK) != ARCHIVE_OK) {
-		snprintf(why, whysz, "bad archive: %s",
-		    archive_error_string(a));
-		archive_read_free(a);
-		return -1;
-	}
+	if (archive_read_open_fd(a, fd, CHUNK) != ARCHIVE_OK)
+		goto bad;
 	while (rc == 0) {
 		r = archive_read_next_header(a, &e);
 		if (r == ARCHIVE_EOF)
 			break;
-		if (r != ARCHIVE_OK) {
-			snprintf(why, whysz, "bad archive: %s",
-			    archive_error_string(a));
-			rc = -1;
-			break;
-		}
+		if (r != ARCHIVE_OK)
+			goto bad;
 		if (!member(arg, archive_entry_pathname(e),
 		    archive_entry_size(e))) {
-			if (archive_read_data_skip(a) != ARCHIVE_OK) {
-				snprintf(why, whysz, "bad archive: %s",
-				    archive_error_string(a));
-				rc = -1;
-			}
+			if (archive_read_data_skip(a) != ARCHIVE_OK)
+				goto bad;
 			continue;
 		}
 		for (;;) {
 			r = archive_read_data_block(a, &buf, &len, &off);
 			if (r == ARCHIVE_EOF)
 				break;
-			if (r != ARCHIVE_OK) {
-				snprintf(why, whysz, "bad archive: %s",
-				    archive_error_string(a));
-				rc = -1;
-				break;
-			}
+			if (r != ARCHIVE_OK)
+				goto bad;
 			if (len > 0 && (rc = sink(arg, buf, len)) != 0)
 				break;
 		}
 	}
 	archive_read_free(a);
 	return rc;
+bad:
+	snprintf(why, whysz, "bad archive: %s", archive_error_string(a));
+	archive_read_free(a);
+	return -1;
 }
 
 /* The key a consumer mark uses for an object: dir/NAME.ndjson.gz, also
@@ -1412,10 +1398,7 @@ ar_stream(int fd, member_fn member, sink_fn sink, void *arg, char *why,
 static char *
 ident(const char *dir, const char *name)
 {
-	struct mdx_buf b = MDX_BUF_INIT;
-
-	mdx_buf_printf(&b, "%s/%s", dir, name);
-	return mdx_buf_detach(&b, NULL);
+	return mdx_strfmt("%s/%s", dir, name);
 }
 
 /* ------------------------------------------------------------------------
@@ -1489,10 +1472,7 @@ idset_free(struct idset *s)
 static char *
 mark_key(const char *consumer, const char *what)
 {
-	struct mdx_buf b = MDX_BUF_INIT;
-
-	mdx_buf_printf(&b, "%s/%s.%s", MARKS, consumer, what);
-	return mdx_buf_detach(&b, NULL);
+	return mdx_strfmt("%s/%s.%s", MARKS, consumer, what);
 }
 
 struct catsink {
@@ -1994,6 +1974,22 @@ archive_check(int fd, json_t *m, char *why, size_t whysz)
 	return 0;
 }
 
+/* Checks the count n found in an object against the member name of its
+ * manifest m ("bytes" or "rows", which also names what is counted): 0
+ * when they agree, else -1 with why saying both. */
+static int
+manifest_count(json_t *m, const char *name, uint64_t n, char *why,
+    size_t whysz)
+{
+	json_int_t want = json_integer_value(json_object_get(m, name));
+
+	if ((int64_t)n == want)
+		return 0;
+	snprintf(why, whysz, "%llu %s, manifest says %lld",
+	    (unsigned long long)n, name, (long long)want);
+	return -1;
+}
+
 /* Checks an object in fd against its manifest.  0, -1 corrupt, -2
  * unreadable. */
 static int
@@ -2016,20 +2012,9 @@ object_check(int fd, json_t *m, char *why, size_t whysz)
 		snprintf(why, whysz, "checksum mismatch");
 		return -1;
 	}
-	if ((int64_t)res.bytes != json_integer_value(json_object_get(m,
-	    "bytes"))) {
-		snprintf(why, whysz, "%llu bytes, manifest says %lld",
-		    (unsigned long long)res.bytes, (long long)
-		    json_integer_value(json_object_get(m, "bytes")));
+	if (manifest_count(m, "bytes", res.bytes, why, whysz) == -1 ||
+	    manifest_count(m, "rows", c.rows, why, whysz) == -1)
 		return -1;
-	}
-	if ((int64_t)c.rows != json_integer_value(json_object_get(m,
-	    "rows"))) {
-		snprintf(why, whysz, "%llu rows, manifest says %lld",
-		    (unsigned long long)c.rows, (long long)
-		    json_integer_value(json_object_get(m, "rows")));
-		return -1;
-	}
 	return 0;
 }
 

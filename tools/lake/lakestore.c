@@ -98,10 +98,7 @@ ents_add(struct lake_ent **e, size_t *n, size_t *cap, const char *key,
 static char *
 local_path(struct mdx_lake *l, const char *key)
 {
-	struct mdx_buf b = MDX_BUF_INIT;
-
-	mdx_buf_printf(&b, "%s/%s", l->dir, key);
-	return mdx_buf_detach(&b, NULL);
+	return mdx_strfmt("%s/%s", l->dir, key);
 }
 
 static int
@@ -385,10 +382,7 @@ s3_context(struct mdx_lake *l, S3BucketContext *c)
 static char *
 s3_key(struct mdx_lake *l, const char *key)
 {
-	struct mdx_buf b = MDX_BUF_INIT;
-
-	mdx_buf_printf(&b, "%s%s", l->kprefix, key);
-	return mdx_buf_detach(&b, NULL);
+	return mdx_strfmt("%s%s", l->kprefix, key);
 }
 
 /* Turns a failed request into lake->err with the exit status it calls

@@ -319,18 +319,11 @@ static void
 db_message(PGconn *c, const PGresult *r, char *out, size_t outsz)
 {
 	const char *m;
-	size_t n;
 
 	m = r != NULL ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 	if (m == NULL)
 		m = PQerrorMessage(c);
-	if (strncmp(m, "FATAL:  ", 8) == 0 || strncmp(m, "ERROR:  ", 8) == 0)
-		m += 8;
-	n = strcspn(m, "\n");
-	if (n >= outsz)
-		n = outsz - 1;
-	memcpy(out, m, n);
-	out[n] = '\0';
+	mdx_db_first_line(m, out, outsz);
 }
 
 /*
@@ -564,6 +557,26 @@ param_dec(const struct mdx_json *v, char *buf, const char **out)
 	return 0;
 }
 
+/*
+ * Reads the "exchange", "market" and "symbol" of a record of the kind what
+ * names into ex, mk and sym, of MDX_NAME_MAX, MDX_NAME_MAX and
+ * MDX_SYMBOL_MAX bytes.  Returns 0, or -1 with err saying what is wrong:
+ * an exchange and market mdx does not know are as wrong as missing ones.
+ */
+static int
+record_names(const struct mdx_json *obj, const char *what, char *ex,
+    char *mk, char *sym, char *err, size_t errsz)
+{
+	if (mdx_json_strcpy(mdx_json_get(obj, "exchange"), ex, MDX_NAME_MAX) ||
+	    mdx_json_strcpy(mdx_json_get(obj, "market"), mk, MDX_NAME_MAX) ||
+	    !mdx_market_known(ex, mk))
+		return mdx_errf(err, errsz, "bad %s: unknown exchange or "
+		    "market", what);
+	if (mdx_json_strcpy(mdx_json_get(obj, "symbol"), sym, MDX_SYMBOL_MAX))
+		return mdx_errf(err, errsz, "bad %s: bad \"symbol\"", what);
+	return 0;
+}
+
 /* A nullable string member as a parameter. */
 static int
 param_str(const struct mdx_json *v, char *buf, size_t bufsz, const char **out)
@@ -591,13 +604,8 @@ load_instrument(struct mdx_load *l, const struct mdx_json *obj, char *err,
 	size_t n;
 	int i;
 
-	if (mdx_json_strcpy(mdx_json_get(obj, "exchange"), ex, sizeof(ex)) ||
-	    mdx_json_strcpy(mdx_json_get(obj, "market"), mk, sizeof(mk)) ||
-	    !mdx_market_known(ex, mk))
-		return mdx_errf(err, errsz, "bad instrument: unknown exchange or "
-		    "market");
-	if (mdx_json_strcpy(mdx_json_get(obj, "symbol"), sym, sizeof(sym)))
-		return mdx_errf(err, errsz, "bad instrument: bad \"symbol\"");
+	if (record_names(obj, "instrument", ex, mk, sym, err, errsz) == -1)
+		return -1;
 	p[0] = ex;
 	p[1] = mk;
 	p[2] = sym;
@@ -902,13 +910,8 @@ load_depth(struct mdx_load *l, const struct mdx_json *obj, char *err,
 	int64_t iid, uid;
 	int has_uid;
 
-	if (mdx_json_strcpy(mdx_json_get(obj, "exchange"), ex, sizeof(ex)) ||
-	    mdx_json_strcpy(mdx_json_get(obj, "market"), mk, sizeof(mk)) ||
-	    !mdx_market_known(ex, mk))
-		return mdx_errf(err, errsz, "bad depth: unknown exchange or "
-		    "market");
-	if (mdx_json_strcpy(mdx_json_get(obj, "symbol"), sym, sizeof(sym)))
-		return mdx_errf(err, errsz, "bad depth: bad \"symbol\"");
+	if (record_names(obj, "depth", ex, mk, sym, err, errsz) == -1)
+		return -1;
 	v = mdx_json_get(obj, "time");
 	if (v == NULL || v->type != MDX_JSON_STRING ||
 	    mdx_time_parse_rfc3339(v->text, v->len, &t) != 0)

@@ -1,0 +1,465 @@
+/*
+ * archive.c - mdx-extract --archive: Binance public-data archives read
+ * from files instead of fetched, written as the same raw records.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "err.h"
+#include "opt.h"
+#include "buf.h"
+#include "ndjson.h"
+#include "utc.h"
+#include "sha256.h"
+
+#include "exchange.h"
+#include "extract.h"
+
+/* ------------------------------------------------------------------------
+ * Binance public-data archives: SYMBOL-INTERVAL-YYYY-MM[-DD].zip, each a
+ * zip holding one CSV of klines, with a SHA-256 in NAME.zip.CHECKSUM.
+ */
+struct zipname {
+	char *path;
+	const char *base;
+	char symbol[65];
+	const struct mdx_interval *iv;
+	char date[11];		/* YYYY-MM or YYYY-MM-DD */
+};
+
+/* Splits an archive name; -1 when it is not SYMBOL-INTERVAL-DATE.zip. */
+static int
+zip_parse(struct zipname *z)
+{
+	char name[256], *p, *dash[4];
+	const char *ivc;
+	int n = 0;
+	size_t len;
+
+	z->base = strrchr(z->path, '/') ? strrchr(z->path, '/') + 1 : z->path;
+	len = strlen(z->base);
+	if (len < 5 || len >= sizeof(name) ||
+	    strcmp(z->base + len - 4, ".zip") != 0)
+		return -1;
+	memcpy(name, z->base, len - 4);
+	name[len - 4] = '\0';
+	/* The date has one or two dashes; the symbol none. */
+	for (p = name; *p != '\0'; p++)
+		if (*p == '-') {
+			if (n == 4)
+				return -1;
+			dash[n++] = p;
+		}
+	if (n < 3)
+		return -1;
+	*dash[0] = *dash[1] = '\0';
+	if (!extract_symbol_ok(name) || strlen(name) >= sizeof(z->symbol))
+		return -1;
+	strcpy(z->symbol, name);
+	ivc = strcmp(dash[0] + 1, "1mo") == 0 ? "1M" : dash[0] + 1;
+	if ((z->iv = mdx_interval_lookup(ivc)) == NULL)
+		return -1;
+	if (strlen(dash[1] + 1) >= sizeof(z->date))
+		return -1;
+	strcpy(z->date, dash[1] + 1);
+	return 0;
+}
+
+static int
+zip_cmp(const void *a, const void *b)
+{
+	const struct zipname *x = a, *y = b;
+	int c;
+
+	if ((c = strcmp(x->symbol, y->symbol)) != 0)
+		return c;
+	if (x->iv != y->iv)
+		return x->iv->ms < y->iv->ms ? -1 : 1;
+	/* A month before its days: "2024-01" sorts first. */
+	return strcmp(x->date, y->date);
+}
+
+static int
+zip_wanted(const struct zipname *z)
+{
+	int i, ok = opt.nsymbols == 0;
+
+	for (i = 0; i < opt.nsymbols; i++)
+		if (strcmp(opt.symbols[i], z->symbol) == 0)
+			ok = 1;
+	if (!ok)
+		return 0;
+	if (!opt.ivs_given)
+		return 1;	/* without -i: every interval */
+	for (i = 0; i < opt.nivs; i++)
+		if (opt.ivs[i] == z->iv)
+			return 1;
+	return 0;
+}
+
+static int
+read_file(const char *path, struct mdx_buf *b)
+{
+	char tmp[65536];
+	ssize_t n;
+	int fd;
+
+	mdx_buf_reset(b);
+	if ((fd = open(path, O_RDONLY)) == -1)
+		return -1;
+	while ((n = read(fd, tmp, sizeof(tmp))) > 0)
+		mdx_buf_add(b, tmp, (size_t)n);
+	close(fd);
+	return n < 0 ? -1 : 0;
+}
+
+/* Checks NAME.zip against NAME.zip.CHECKSUM when there is one: 0 good or
+ * absent, -1 after a message. */
+static int
+zip_checksum(const struct zipname *z, const struct mdx_buf *data)
+{
+	struct mdx_buf path = MDX_BUF_INIT, sum = MDX_BUF_INIT;
+	struct mdx_sha256 sh;
+	char hex[MDX_SHA256_HEXLEN + 1];
+	size_t i;
+	int rv = 0;
+
+	mdx_buf_printf(&path, "%s.CHECKSUM", z->path);
+	if (read_file(path.data, &sum) == -1) {
+		if (errno != ENOENT) {
+			mdx_warn("cannot read '%s': %s", path.data,
+			    strerror(errno));
+			extract_fail(MDX_EX_IOERR);
+			rv = -1;
+		} else
+			mdx_debug("%s: no checksum file", z->path);
+		goto out;
+	}
+	for (i = 0; i < sum.len && i < MDX_SHA256_HEXLEN; i++)
+		if (!((sum.data[i] >= '0' && sum.data[i] <= '9') ||
+		    (sum.data[i] >= 'a' && sum.data[i] <= 'f') ||
+		    (sum.data[i] >= 'A' && sum.data[i] <= 'F')))
+			break;
+	if (i != MDX_SHA256_HEXLEN) {
+		mdx_warn("bad checksum file '%s': no SHA-256 at its start "
+		    "(at %s:1)", path.data, path.data);
+		extract_fail(MDX_EX_DATAERR);
+		rv = -1;
+		goto out;
+	}
+	mdx_sha256_init(&sh);
+	mdx_sha256_update(&sh, data->data, data->len);
+	mdx_sha256_hex(&sh, hex);
+	if (strncasecmp(hex, sum.data, MDX_SHA256_HEXLEN) != 0) {
+		mdx_warn("checksum mismatch for '%s': SHA-256 %s, '%s' says "
+		    "%.64s", z->path, hex, path.data, sum.data);
+		extract_fail(MDX_EX_DATAERR);
+		rv = -1;
+	}
+out:
+	mdx_buf_free(&path);
+	mdx_buf_free(&sum);
+	return rv;
+}
+
+/* RFC 3339 for open times, computing the date once per day. */
+static int
+fast_time(mdx_time t, char *buf)
+{
+	static mdx_time day = INT64_MIN;
+	static char date[16];
+	mdx_time d, ms;
+	int h, m, sec, n;
+
+	if (t < 0)
+		return mdx_time_format(t, buf);
+	d = t - t % MDX_MS_DAY;
+	if (d != day) {
+		mdx_time_format_date(d, date);
+		day = d;
+	}
+	ms = t - d;
+	h = (int)(ms / MDX_MS_HOUR);
+	m = (int)(ms / MDX_MS_MINUTE % 60);
+	sec = (int)(ms / 1000 % 60);
+	memcpy(buf, date, 10);
+	buf[10] = 'T';
+	buf[11] = '0' + h / 10; buf[12] = '0' + h % 10; buf[13] = ':';
+	buf[14] = '0' + m / 10; buf[15] = '0' + m % 10; buf[16] = ':';
+	buf[17] = '0' + sec / 10; buf[18] = '0' + sec % 10;
+	n = 19;
+	if (ms % 1000 != 0)
+		n += sprintf(buf + n, ".%03d", (int)(ms % 1000));
+	buf[n++] = 'Z';
+	buf[n] = '\0';
+	return n;
+}
+
+struct csvstate {
+	const struct zipname *z;
+	struct mdx_buf pre, req, mid, out;
+	unsigned long line, rows, rejected, skipped;
+};
+
+/* One CSV line of an archive. */
+static void
+csv_line(struct csvstate *c, const char *s, size_t n)
+{
+	char ts[MDX_TIME_BUFSZ], num[24];
+	const char *p = s, *e = s + n;
+	int64_t v = 0;
+	size_t commas = 0, k;
+	mdx_time t;
+	int tn, nn, plain = 1;
+	char *o;
+
+	c->line++;
+	if (n > 0 && s[n - 1] == '\r')
+		e = s + --n;
+	if (n == 0)
+		return;
+	if (*p < '0' || *p > '9') {
+		if (c->line == 1)
+			return;	/* the header row */
+		goto bad;
+	}
+	for (; p < e && *p >= '0' && *p <= '9'; p++) {
+		if (v > (INT64_MAX - 9) / 10)
+			goto bad;
+		v = v * 10 + (*p - '0');
+	}
+	if (p == e || *p != ',')
+		goto bad;
+	/* One pass: the fields, and whether the line needs JSON escapes. */
+	for (; p < e; p++) {
+		if (*p == ',')
+			commas++;
+		else if ((unsigned char)*p < 0x20 || *p == '"' || *p == '\\')
+			plain = 0;
+	}
+	if (commas != 11)
+		goto bad;
+	t = mdx_time_from_epoch(v);
+	if (!mdx_interval_aligned(c->z->iv, t))
+		goto bad;
+	if ((opt.have_since && t < opt.since) ||
+	    (opt.have_until && t >= opt.until)) {
+		c->skipped++;
+		return;
+	}
+	tn = fast_time(t, ts);
+	nn = 0;
+	for (k = c->line; k > 0; k /= 10)
+		num[nn++] = (char)('0' + k % 10);
+	/* The constant parts come from buffers made once per file. */
+	mdx_buf_grow(&c->out, c->pre.len + tn + c->req.len + nn +
+	    c->mid.len + n + 4);
+	o = c->out.data + c->out.len;
+	memcpy(o, c->pre.data, c->pre.len);
+	o += c->pre.len;
+	memcpy(o, ts, tn);
+	o += tn;
+	memcpy(o, c->req.data, c->req.len);
+	o += c->req.len;
+	while (nn > 0)
+		*o++ = num[--nn];
+	memcpy(o, c->mid.data, c->mid.len);
+	o += c->mid.len;
+	if (plain) {
+		*o++ = '"';
+		memcpy(o, s, n);
+		o += n;
+		*o++ = '"';
+		c->out.len = o - c->out.data;
+	} else {
+		c->out.len = o - c->out.data;
+		mdx_buf_add_json_str(&c->out, s, n);
+		mdx_buf_grow(&c->out, 2);
+		o = c->out.data + c->out.len;
+	}
+	*o++ = '}';
+	*o++ = '\n';
+	c->out.len = o - c->out.data;
+	c->out.data[c->out.len] = '\0';
+	c->rows++;
+	if (c->out.len >= 1 << 20) {
+		mdx_write(mdx_stdout(), c->out.data, c->out.len);
+		mdx_buf_reset(&c->out);
+	}
+	return;
+bad:
+	mdx_warn("bad archive row: not a %s kline (at %s:%lu)",
+	    c->z->iv->code, c->z->base, c->line);
+	c->rejected++;
+	extract_fail(MDX_EX_DATAERR);
+}
+
+static void
+import_zip(const struct zipname *z, struct mdx_buf *data, const char *fetched)
+{
+	struct archive *a;
+	struct archive_entry *e;
+	struct csvstate c;
+	struct mdx_buf carry = MDX_BUF_INIT;
+	const char *nl, *p;
+	char buf[1 << 16];
+	la_ssize_t n;
+	int rc, entries = 0;
+	mdx_time t0 = extract_real_ms();
+
+	if (read_file(z->path, data) == -1) {
+		mdx_warn("cannot read '%s': %s", z->path, strerror(errno));
+		extract_fail(MDX_EX_IOERR);
+		return;
+	}
+	if (zip_checksum(z, data) == -1)
+		return;
+	memset(&c, 0, sizeof(c));
+	c.z = z;
+	mdx_buf_printf(&c.pre, "{\"mdx\":\"raw\",\"exchange\":\"binance\","
+	    "\"market\":\"%s\",\"kind\":\"klines\",\"symbol\":\"%s\","
+	    "\"interval\":\"%s\",\"time\":\"", opt.market, z->symbol,
+	    z->iv->code);
+	mdx_buf_printf(&c.req, "\",\"source\":\"archive\",\"request\":\"%s:",
+	    z->base);
+	mdx_buf_printf(&c.mid, "\",\"fetched_at\":\"%s\",\"closed\":true,"
+	    "\"data\":", fetched);
+	a = archive_read_new();
+	archive_read_support_format_zip(a);
+	archive_read_support_filter_all(a);
+	if (archive_read_open_memory(a, data->data, data->len) != ARCHIVE_OK)
+		goto corrupt;
+	while ((rc = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		entries++;
+		c.line = 0;
+		mdx_buf_reset(&carry);
+		while ((n = archive_read_data(a, buf, sizeof(buf))) > 0) {
+			p = buf;
+			while ((nl = memchr(p, '\n', buf + n - p)) != NULL) {
+				if (carry.len > 0) {
+					mdx_buf_add(&carry, p, nl - p);
+					csv_line(&c, carry.data, carry.len);
+					mdx_buf_reset(&carry);
+				} else
+					csv_line(&c, p, nl - p);
+				p = nl + 1;
+			}
+			mdx_buf_add(&carry, p, buf + n - p);
+		}
+		if (n < 0)
+			goto corrupt;
+		if (carry.len > 0)
+			csv_line(&c, carry.data, carry.len);
+	}
+	if (rc != ARCHIVE_EOF)
+		goto corrupt;
+	if (entries == 0) {
+		mdx_warn("bad archive '%s': no CSV inside", z->path);
+		extract_fail(MDX_EX_DATAERR);
+	}
+	goto out;
+corrupt:
+	mdx_warn("corrupt archive '%s': %s (at %s:%lu)", z->path,
+	    archive_error_string(a) ? archive_error_string(a) : "unreadable",
+	    z->base, c.line);
+	extract_fail(MDX_EX_DATAERR);
+out:
+	mdx_write(mdx_stdout(), c.out.data, c.out.len);
+	archive_read_free(a);
+	if (mdx_verbose >= 1)
+		fprintf(stderr, "%s: %s: %lu candles, %lu rejected, %lu "
+		    "outside the range, %.2f s\n", mdx_progname, z->path,
+		    c.rows, c.rejected, c.skipped,
+		    (extract_real_ms() - t0) / 1000.0);
+	mdx_buf_free(&c.pre);
+	mdx_buf_free(&c.req);
+	mdx_buf_free(&c.mid);
+	mdx_buf_free(&c.out);
+	mdx_buf_free(&carry);
+}
+
+void
+extract_run_archives(void)
+{
+	struct zipname *z = NULL;
+	struct mdx_buf data = MDX_BUF_INIT;
+	struct dirent *de;
+	struct stat st;
+	char fetched[MDX_TIME_BUFSZ];
+	size_t nz = 0, i, len;
+	DIR *d;
+	int k;
+
+	if (strcmp(opt.exchange, "binance") != 0)
+		mdx_usage("--archive reads Binance public-data archives only");
+	extract_fmt_time(extract_now_ms, fetched);
+	for (k = 0; k < opt.narchives; k++) {
+		if (stat(opt.archives[k], &st) == -1) {
+			mdx_warn("cannot read '%s': %s", opt.archives[k],
+			    strerror(errno));
+			extract_fail(MDX_EX_IOERR);
+			continue;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			z = mdx_realloc(z, (nz + 1) * sizeof(*z));
+			z[nz].path = mdx_strdup(opt.archives[k]);
+			if (zip_parse(&z[nz]) == -1) {
+				mdx_warn("bad archive name '%s' (want "
+				    "SYMBOL-INTERVAL-YYYY-MM[-DD].zip)",
+				    z[nz].path);
+				free(z[nz].path);
+				extract_fail(MDX_EX_USAGE);
+				continue;
+			}
+			nz++;
+			continue;
+		}
+		if ((d = opendir(opt.archives[k])) == NULL) {
+			mdx_warn("cannot read '%s': %s", opt.archives[k],
+			    strerror(errno));
+			extract_fail(MDX_EX_IOERR);
+			continue;
+		}
+		while ((de = readdir(d)) != NULL) {
+			len = strlen(de->d_name);
+			if (len < 5 ||
+			    strcmp(de->d_name + len - 4, ".zip") != 0)
+				continue;
+			z = mdx_realloc(z, (nz + 1) * sizeof(*z));
+			mdx_buf_printf(&data, "%s/%s", opt.archives[k],
+			    de->d_name);
+			z[nz].path = mdx_buf_detach(&data, NULL);
+			if (zip_parse(&z[nz]) == -1) {
+				mdx_warn("skipping '%s': not named "
+				    "SYMBOL-INTERVAL-YYYY-MM[-DD].zip",
+				    z[nz].path);
+				free(z[nz].path);
+				continue;
+			}
+			nz++;
+		}
+		closedir(d);
+	}
+	if (nz > 0)
+		qsort(z, nz, sizeof(*z), zip_cmp);
+	for (i = 0; i < nz; i++) {
+		if (zip_wanted(&z[i]))
+			import_zip(&z[i], &data, fetched);
+		free(z[i].path);
+	}
+	free(z);
+	mdx_buf_free(&data);
+	mdx_writer_flush(mdx_stdout());
+}

@@ -1,0 +1,186 @@
+/*
+ * extract.h - what the files of mdx-extract share: main.c (the options
+ * and the outcome of the run), plan.c (series, windows, state files and
+ * planning), rest.c (fetching the series over the exchanges' REST APIs)
+ * and archive.c (reading Binance public-data archives).  Private to
+ * mdx-extract; nothing else includes it.
+ */
+#ifndef MDX_EXTRACT_H
+#define MDX_EXTRACT_H
+
+#include <libpq-fe.h>
+
+#include "buf.h"
+#include "err.h"
+#include "json.h"
+#include "utc.h"
+#include "exchange.h"
+#include "fetch.h"
+
+/*
+ * Options and the outcome of the run (main.c).
+ */
+
+/*
+ * The command line, as parse_options() in main.c leaves it: every other
+ * file only reads it.  The symbols and intervals are those of -s and -i
+ * (ivs_given tells whether -i was given at all, as 1m is the default);
+ * since and until hold only when have_since and have_until say so.
+ */
+struct opts {
+	const char *exchange, *market;
+	int kind;
+	char **symbols;
+	int nsymbols;
+	const struct mdx_interval *ivs[32];
+	int nivs, ivs_given;
+	int have_since, have_until;
+	mdx_time since, until;
+	int include_open, resume, db;
+	const char *watchlist, *ranges;
+	char **archives;
+	int narchives;
+	int depth;
+	struct mdx_fetch_opts fo;
+	int weight_limit;
+	const char *state_dir;
+};
+
+/* The options of the run. */
+extern struct opts opt;
+
+/* The time at the start of the run (mdx_now()), which every range, state
+ * and fetched_at of the run is measured against. */
+extern mdx_time extract_now_ms;
+
+/*
+ * Records status as an outcome of the run.  The program's exit status is
+ * the most telling of all the statuses recorded: a usage or data error,
+ * which needs a person, outranks a temporary failure, which needs only a
+ * rerun.
+ */
+void extract_fail(int status);
+
+/* Returns whether s is a symbol in an exchange's own spelling: 1 to 64
+ * letters, digits and "-", "_" or ".". */
+int extract_symbol_ok(const char *s);
+
+/*
+ * Series and windows (plan.c).
+ *
+ * A series is what one exchange serves for one market, kind, symbol and
+ * interval over [lo, hi).  Klines ranges are cut into windows of one page
+ * each (page intervals), fetched several at a time, and written strictly
+ * in order: a window is written, and the state advanced past it, only
+ * when every window before it has been.  A failure therefore leaves the
+ * output and the state ending at the same place, and --resume continues
+ * from there with no duplicate and no hole.
+ */
+struct window {
+	struct series *s;
+	mdx_time lo, hi;	/* the window */
+	mdx_time cur_lo, cur_hi; /* the part still to fetch */
+	struct mdx_fetch_req req;
+	struct mdx_buf out;	/* its records, ready to write */
+	unsigned long rows, rejected;
+	mdx_time last;		/* open time of the newest row taken */
+	mdx_time stop_at;	/* a candle not yet closed: stop here */
+	char *cursor;		/* instruments: the next page */
+	int done, failed;
+	struct window *next;
+};
+
+struct series {
+	const struct mdx_market *m;
+	int kind;
+	char *symbol;		/* NULL: every instrument */
+	const struct mdx_interval *iv;
+	mdx_time lo, hi;	/* klines: the range asked for, aligned */
+	mdx_time plan;		/* start of the next window to plan */
+	mdx_time written;	/* everything before it is written */
+	int save_state;
+	struct window *head, *tail;
+	int inflight;
+	int finished, failed, stopped, errored;
+	unsigned long rows, rejected, requests;
+	mdx_time started;
+	struct series *next;
+};
+
+/* Every series of the run, in the order they were planned, linked by
+ * their next member. */
+extern struct series *extract_series_head;
+
+/* The number of series planned, and of those that are finished. */
+extern int extract_nseries, extract_nfinished;
+
+/* The document every JSON text of the run is parsed into: state files,
+ * --ranges records and the exchanges' answers.  main() makes it. */
+extern struct mdx_json_doc *extract_doc;
+
+/* Returns a monotonic clock in milliseconds, for the real elapsed time in
+ * summaries and progress (mdx_now() stands still under MDX_NOW). */
+mdx_time extract_real_ms(void);
+
+/* Writes t in RFC 3339 into buf, which holds MDX_TIME_BUFSZ bytes. */
+void extract_fmt_time(mdx_time t, char *buf);
+
+/* Adds a series of kind for symbol (NULL: every instrument) and interval
+ * (NULL unless klines) of market m at the end of the list, and returns it
+ * with everything else zero. */
+struct series *extract_series_new(const struct mdx_market *m, int kind,
+    const char *symbol, const struct mdx_interval *iv);
+
+/*
+ * State files (plan.c).
+ */
+
+/* Replaces the state file of the klines series s with one saying that
+ * everything before s->written is written.  Ends the program when the
+ * file cannot be written. */
+void extract_state_write(const struct series *s);
+
+/*
+ * Planning (plan.c).
+ */
+
+/*
+ * Adds the series of symbol on market m: one per interval of ivs[0..nivs)
+ * for klines, each with its range planned from the options (and, with
+ * --resume, from its state file or the warehouse), else one for the kind
+ * of the options.  *conn is the warehouse connection, opened on first need
+ * when it is NULL; the caller closes it.
+ */
+void extract_add_series(const struct mdx_market *m, const char *symbol,
+    const struct mdx_interval *const *ivs, int nivs, PGconn **conn);
+
+/* Adds the series of every entry of the --watchlist file, as
+ * extract_add_series() does. */
+void extract_plan_watchlist(PGconn **conn);
+
+/* Adds a klines series for every gap record of the --ranges file, each
+ * over its own range and outside the state files. */
+void extract_plan_ranges(void);
+
+/*
+ * The REST fetching (rest.c).
+ */
+
+/* With -k instruments and -s, which of the symbols asked for have been
+ * seen among the instruments: one byte each, set by the caller before
+ * extract_run_rest() (NULL: -s was not given). */
+extern unsigned char *extract_inst_seen;
+
+/* Fetches every series planned and writes its records to standard output,
+ * in order within each series. */
+void extract_run_rest(void);
+
+/*
+ * Binance public-data archives (archive.c).
+ */
+
+/* Reads the archives of --archive, files or directories of them, and
+ * writes the klines wanted to standard output. */
+void extract_run_archives(void);
+
+#endif

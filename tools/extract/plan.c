@@ -1,0 +1,426 @@
+/*
+ * plan.c - mdx-extract's series and windows, its state files and its
+ * planning: which series the run fetches, over which ranges, and where
+ * --resume goes on from.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "err.h"
+#include "opt.h"
+#include "buf.h"
+#include "ndjson.h"
+#include "json.h"
+#include "utc.h"
+#include "db.h"
+#include "watch.h"
+
+#include "exchange.h"
+#include "fetch.h"
+#include "extract.h"
+
+/* ------------------------------------------------------------------------
+ * Series and windows (struct series and struct window: extract.h).
+ */
+struct series *extract_series_head;
+static struct series *series_tail;
+int extract_nseries, extract_nfinished;
+struct mdx_json_doc *extract_doc;
+
+/* Real elapsed time for summaries and progress (MDX_NOW stands still). */
+mdx_time
+extract_real_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (mdx_time)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+extract_fmt_time(mdx_time t, char *buf)
+{
+	mdx_time_format(t, buf);
+}
+
+/* The first interval start at or after t. */
+static mdx_time
+ceil_iv(const struct mdx_interval *iv, mdx_time t)
+{
+	mdx_time f = mdx_interval_floor(iv, t);
+
+	return f == t ? t : mdx_interval_next(iv, f);
+}
+
+static mdx_time
+sub_iv(const struct mdx_interval *iv, mdx_time t, int64_t n)
+{
+	struct mdx_tm tm;
+	int64_t mon;
+
+	if (iv->ms > 0)
+		return t - n * iv->ms;
+	mdx_time_split(t, &tm);
+	mon = (int64_t)tm.year * 12 + (tm.month - 1) - n;
+	return mdx_time_join((int)(mon / 12), (int)(mon % 12) + 1, 1, 0, 0, 0,
+	    0);
+}
+
+struct series *
+extract_series_new(const struct mdx_market *m, int kind, const char *symbol,
+    const struct mdx_interval *iv)
+{
+	struct series *s = mdx_calloc(1, sizeof(*s));
+
+	s->m = m;
+	s->kind = kind;
+	s->symbol = symbol != NULL ? mdx_strdup(symbol) : NULL;
+	s->iv = iv;
+	if (series_tail != NULL)
+		series_tail->next = s;
+	else
+		extract_series_head = s;
+	series_tail = s;
+	extract_nseries++;
+	return s;
+}
+
+/* ------------------------------------------------------------------------
+ * State files: one per exchange, market, symbol and interval, holding the
+ * open time just after the last candle written, replaced atomically.
+ */
+static char *
+state_path(const struct series *s)
+{
+	return mdx_strfmt("%s/extract/%s/%s/%s/%s.json", opt.state_dir,
+	    s->m->exchange, s->m->market, s->symbol, s->iv->code);
+}
+
+/* Reads a state file: 1 and *next when there is one, 0 when there is
+ * none, -1 after a message when it is unreadable. */
+static int
+state_read(const struct series *s, mdx_time *next)
+{
+	char *path = state_path(s), buf[1024], t[64];
+	const struct mdx_json *root, *v;
+	FILE *fp;
+	size_t n;
+	int rv = -1;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT)
+			rv = 0;
+		else
+			mdx_warn("cannot read state '%s': %s", path,
+			    strerror(errno));
+		free(path);
+		return rv;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	if ((root = mdx_json_parse(extract_doc, buf, n)) == NULL ||
+	    (v = mdx_json_get(root, "next")) == NULL ||
+	    v->type != MDX_JSON_STRING || v->len >= sizeof(t) ||
+	    mdx_time_parse_rfc3339(v->text, v->len, next) == -1)
+		mdx_warn("bad state file '%s': no \"next\" time (at %s:1)",
+		    path, path);
+	else
+		rv = 1;
+	free(path);
+	return rv;
+}
+
+void
+extract_state_write(const struct series *s)
+{
+	char *path = state_path(s), t[MDX_TIME_BUFSZ], u[MDX_TIME_BUFSZ];
+	struct mdx_buf b = MDX_BUF_INIT, tmp = MDX_BUF_INIT;
+	int fd;
+
+	extract_fmt_time(s->written, t);
+	extract_fmt_time(mdx_now(), u);
+	mdx_buf_addch(&b, '{');
+	mdx_buf_add_json_kv(&b, 1, "exchange", s->m->exchange);
+	mdx_buf_add_json_kv(&b, 0, "market", s->m->market);
+	mdx_buf_add_json_kv(&b, 0, "symbol", s->symbol);
+	mdx_buf_add_json_kv(&b, 0, "interval", s->iv->code);
+	mdx_buf_add_json_kv(&b, 0, "next", t);
+	mdx_buf_add_json_kv(&b, 0, "updated_at", u);
+	mdx_buf_addstr(&b, "}\n");
+	mdx_buf_printf(&tmp, "%s.tmp%ld", path, (long)getpid());
+	if (mdx_mkdirs(path) == -1 ||
+	    (fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC, 0666)) == -1)
+		mdx_die(MDX_EX_IOERR, "cannot write state '%s': %s", path,
+		    strerror(errno));
+	if (write(fd, b.data, b.len) != (ssize_t)b.len || close(fd) == -1 ||
+	    rename(tmp.data, path) == -1)
+		mdx_die(MDX_EX_IOERR, "cannot write state '%s': %s", path,
+		    strerror(errno));
+	mdx_buf_free(&b);
+	mdx_buf_free(&tmp);
+	free(path);
+}
+
+/* Whether a warehouse is configured (MDX_DB, or libpq's variables). */
+static int
+db_configured(void)
+{
+	static const char *vars[] = { "MDX_DB", "PGDATABASE", "PGHOST",
+	    "PGSERVICE", NULL };
+	const char *v;
+	int i;
+
+	for (i = 0; vars[i] != NULL; i++)
+		if ((v = getenv(vars[i])) != NULL && *v != '\0')
+			return 1;
+	return 0;
+}
+
+/*
+ * The warehouse's high-water mark for a series: the open time after the
+ * newest closed candle that came from the exchange or an archive.  0 when
+ * there is none.
+ */
+static mdx_time
+db_next(PGconn *c, const struct series *s)
+{
+	static const char q[] =
+	    "SELECT (extract(epoch FROM max(c.open_time)) * 1000)::bigint "
+	    "FROM mdx.candle c JOIN mdx.instrument i "
+	    "ON i.instrument_id = c.instrument_id "
+	    "WHERE i.exchange = $1 AND i.market = $2 AND i.symbol = $3 "
+	    "AND c.interval = $4 AND c.closed "
+	    "AND c.origin IN ('exchange', 'archive')";
+	const char *p[4];
+	PGresult *res;
+	mdx_time t = 0;
+
+	p[0] = s->m->exchange;
+	p[1] = s->m->market;
+	p[2] = s->symbol;
+	p[3] = s->iv->code;
+	res = mdx_db_execp(c, q, 4, p);
+	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
+		t = mdx_interval_next(s->iv, strtoll(PQgetvalue(res, 0, 0),
+		    NULL, 10));
+	PQclear(res);
+	return t;
+}
+
+/* ------------------------------------------------------------------------
+ * Planning: the range of every klines series.
+ */
+static void
+plan_range(struct series *s, int have_since, mdx_time since, int have_until,
+    mdx_time until)
+{
+	const struct mdx_interval *iv = s->iv;
+	mdx_time cap;
+
+	if (!have_until)
+		until = extract_now_ms;
+	s->hi = ceil_iv(iv, until);
+	/* Closed candles only, unless the forming one is wanted too. */
+	cap = mdx_interval_floor(iv, extract_now_ms);
+	if (opt.include_open)
+		cap = mdx_interval_next(iv, cap);
+	if (s->hi > cap)
+		s->hi = cap;
+	s->lo = have_since ? ceil_iv(iv, since) : sub_iv(iv, s->hi,
+	    s->m->page);
+	if (s->lo > s->hi)
+		s->lo = s->hi;
+	s->plan = s->written = s->lo;
+}
+
+static void
+plan_resume(struct series *s, PGconn **conn)
+{
+	mdx_time next = 0, t;
+	int st = 0;
+
+	if (!opt.db)
+		st = state_read(s, &next);
+	if (st == -1) {
+		extract_fail(MDX_EX_DATAERR);
+		s->finished = 1;
+		extract_nfinished++;
+		return;
+	}
+	if (opt.db || (st == 0 && db_configured())) {
+		if (*conn == NULL)
+			*conn = mdx_db_connect();
+		if (mdx_db_schema_version(*conn) > 0 &&
+		    (t = db_next(*conn, s)) > next)
+			next = t;
+		if (next != 0)
+			st = 1;
+	}
+	/* Without --since the state decides where to go on, however far
+	 * back; with it, the later of the two. */
+	if (st == 1 && (next > s->lo || !opt.have_since)) {
+		s->lo = next < s->hi ? next : s->hi;
+		s->plan = s->written = s->lo;
+	}
+}
+
+static void
+add_klines(const struct mdx_market *m, const char *symbol,
+    const struct mdx_interval *iv, PGconn **conn)
+{
+	struct series *s;
+
+	if (mdx_market_interval(m, iv) == NULL) {
+		mdx_warn("interval '%s' is not offered by %s %s", iv->code,
+		    m->exchange, m->market);
+		exit(MDX_EX_USAGE);
+	}
+	s = extract_series_new(m, MDX_KIND_KLINES, symbol, iv);
+	s->save_state = opt.resume;
+	plan_range(s, opt.have_since, opt.since, opt.have_until, opt.until);
+	if (opt.resume)
+		plan_resume(s, conn);
+}
+
+void
+extract_add_series(const struct mdx_market *m, const char *symbol,
+    const struct mdx_interval *const *ivs, int nivs, PGconn **conn)
+{
+	int i;
+
+	if (opt.kind == MDX_KIND_KLINES)
+		for (i = 0; i < nivs; i++)
+			add_klines(m, symbol, ivs[i], conn);
+	else {
+		if (opt.kind == MDX_KIND_DEPTH && opt.depth > m->depth_max)
+			mdx_usage("--depth %d: %s %s gives at most %d levels",
+			    opt.depth, m->exchange, m->market, m->depth_max);
+		extract_series_new(m, opt.kind, symbol, NULL);
+	}
+}
+
+void
+extract_plan_watchlist(PGconn **conn)
+{
+	struct mdx_watch *w;
+	const struct mdx_market *m;
+	int n, i;
+
+	if ((n = mdx_watchlist_read(opt.watchlist, &w)) == -1)
+		exit(MDX_EX_DATAERR);
+	for (i = 0; i < n; i++) {
+		if ((m = mdx_market_lookup(w[i].exchange, w[i].market)) ==
+		    NULL) {
+			mdx_warn("unknown market '%s %s' (at %s:%lu)",
+			    w[i].exchange, w[i].market, w[i].pos.name,
+			    w[i].pos.line);
+			exit(MDX_EX_DATAERR);
+		}
+		extract_add_series(m, w[i].symbol, w[i].ninterval > 0 ?
+		    w[i].interval : opt.ivs, w[i].ninterval > 0 ?
+		    w[i].ninterval : opt.nivs, conn);
+	}
+	free(w);
+}
+
+/* Reads one member of a gap record as a C string into buf. */
+static const char *
+gap_str(const struct mdx_json *root, const char *key, struct mdx_buf *buf)
+{
+	const struct mdx_json *v = mdx_json_get(root, key);
+
+	return v != NULL && v->type == MDX_JSON_STRING ?
+	    mdx_json_str(v, buf) : NULL;
+}
+
+/* Reads the gap records of --ranges: each becomes a series of its own,
+ * outside the state files. */
+void
+extract_plan_ranges(void)
+{
+	struct mdx_reader *r;
+	struct mdx_buf b[6];
+	const struct mdx_json *root;
+	const struct mdx_market *m;
+	const struct mdx_interval *iv;
+	const char *ln, *ex, *mk, *sym, *ivs, *from, *to;
+	char *path = (char *)opt.ranges;
+	struct mdx_pos pos;
+	struct series *s;
+	mdx_time a, z;
+	size_t len;
+	int rc, i, bad = 0;
+
+	for (i = 0; i < 6; i++)
+		mdx_buf_init(&b[i]);
+	r = mdx_reader_open(&path, 1);
+	while ((rc = mdx_reader_next(r, &ln, &len)) != MDX_RD_EOF) {
+		pos = mdx_reader_pos(r);
+		if (rc == MDX_RD_ERR) {
+			mdx_warn("cannot read ranges: %s (at %s:%lu)",
+			    mdx_reader_error(r), pos.name, pos.line);
+			exit(mdx_reader_error_status(r));
+		}
+		if (rc == MDX_RD_BAD) {
+			mdx_warn("bad range: %s (at %s:%lu)",
+			    mdx_reader_error(r), pos.name, pos.line);
+			bad++;
+			continue;
+		}
+		if ((root = mdx_json_parse(extract_doc, ln, len)) == NULL) {
+			mdx_warn("bad range: %s (at %s:%lu)",
+			    mdx_json_error(extract_doc), pos.name, pos.line);
+			bad++;
+			continue;
+		}
+		ex = gap_str(root, "exchange", &b[0]);
+		mk = gap_str(root, "market", &b[1]);
+		sym = gap_str(root, "symbol", &b[2]);
+		ivs = gap_str(root, "interval", &b[3]);
+		from = gap_str(root, "from", &b[4]);
+		to = gap_str(root, "to", &b[5]);
+		if (ex == NULL || mk == NULL || sym == NULL || ivs == NULL ||
+		    from == NULL || to == NULL) {
+			mdx_warn("bad range: needs exchange, market, symbol, "
+			    "interval, from and to (at %s:%lu)", pos.name,
+			    pos.line);
+			bad++;
+			continue;
+		}
+		if ((m = mdx_market_lookup(ex, mk)) == NULL ||
+		    (iv = mdx_interval_lookup(ivs)) == NULL ||
+		    mdx_market_interval(m, iv) == NULL ||
+		    !extract_symbol_ok(sym)) {
+			mdx_warn("bad range: no such market, symbol or "
+			    "interval '%s %s %s %s' (at %s:%lu)", ex, mk, sym,
+			    ivs, pos.name, pos.line);
+			bad++;
+			continue;
+		}
+		if (mdx_time_parse_rfc3339(from, strlen(from), &a) == -1 ||
+		    mdx_time_parse_rfc3339(to, strlen(to), &z) == -1 ||
+		    z <= a) {
+			mdx_warn("bad range: bad from '%s' or to '%s' (at "
+			    "%s:%lu)", from, to, pos.name, pos.line);
+			bad++;
+			continue;
+		}
+		s = extract_series_new(m, MDX_KIND_KLINES, sym, iv);
+		plan_range(s, 1, a, 1, z);
+	}
+	mdx_reader_close(r);
+	for (i = 0; i < 6; i++)
+		mdx_buf_free(&b[i]);
+	if (bad > 0)
+		extract_fail(MDX_EX_DATAERR);
+}
