@@ -31,5 +31,6 @@
 #include "db.h"		/* the warehouse connection and migrations */
 #include "copy.h"	/* COPY rows, text and binary */
 #include "sha256.h"	/* SHA-256 checksums */
+#include "hash.h"	/* FNV-1a for in-memory tables */
 
 #endif /* MDX_H */
