@@ -26,6 +26,7 @@
 #include "json.h"	/* the JSON line parser */
 #include "dec.h"	/* exact decimals */
 #include "utc.h"	/* UTC time and interval codes */
+#include "market.h"	/* the exchanges and markets mdx knows */
 #include "candle.h"	/* the canonical candle record */
 #include "watch.h"	/* the watchlist */
 #include "db.h"		/* the warehouse connection and migrations */
