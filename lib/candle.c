@@ -8,6 +8,7 @@
 
 #include "err.h"
 #include "buf.h"
+#include "hash.h"
 #include "json.h"
 #include "dec.h"
 #include "utc.h"
@@ -587,31 +588,20 @@ mdx_candle_same_key(const struct mdx_candle *a, const struct mdx_candle *b)
 	    strcmp(a->exchange, b->exchange) == 0;
 }
 
-/* FNV-1a over the key's bytes; the interval is identified by its table
- * entry, so hashing its code is enough. */
-static uint64_t
-fnv(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *s = p;
-
-	while (n-- > 0) {
-		h ^= *s++;
-		h *= UINT64_C(1099511628211);
-	}
-	return h;
-}
-
+/* The interval is identified by its table entry, so hashing its code is
+ * enough. */
 uint64_t
 mdx_candle_key_hash(const struct mdx_candle *c)
 {
-	uint64_t h = UINT64_C(14695981039346656037);
+	uint64_t h = MDX_FNV1A_BASIS;
 
-	h = fnv(h, c->exchange, strlen(c->exchange) + 1);
-	h = fnv(h, c->market, strlen(c->market) + 1);
-	h = fnv(h, c->symbol, strlen(c->symbol) + 1);
+	h = mdx_fnv1a(h, c->exchange, strlen(c->exchange) + 1);
+	h = mdx_fnv1a(h, c->market, strlen(c->market) + 1);
+	h = mdx_fnv1a(h, c->symbol, strlen(c->symbol) + 1);
 	if (c->interval != NULL)
-		h = fnv(h, c->interval->code, strlen(c->interval->code) + 1);
-	h = fnv(h, &c->open_time, sizeof(c->open_time));
+		h = mdx_fnv1a(h, c->interval->code,
+		    strlen(c->interval->code) + 1);
+	h = mdx_fnv1a(h, &c->open_time, sizeof(c->open_time));
 	return h;
 }
 

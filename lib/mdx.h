@@ -27,10 +27,12 @@
 #include "json.h"	/* the JSON line parser */
 #include "dec.h"	/* exact decimals */
 #include "utc.h"	/* UTC time and interval codes */
+#include "market.h"	/* the exchanges and markets mdx knows */
 #include "candle.h"	/* the canonical candle record */
 #include "watch.h"	/* the watchlist */
 #include "db.h"		/* the warehouse connection and migrations */
 #include "copy.h"	/* COPY rows, text and binary */
 #include "sha256.h"	/* SHA-256 checksums */
+#include "hash.h"	/* FNV-1a for in-memory tables */
 
 #endif /* MDX_H */

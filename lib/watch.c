@@ -7,32 +7,20 @@
 #include <string.h>
 
 #include "err.h"
+#include "market.h"
 #include "utc.h"
 #include "watch.h"
-
-static const struct {
-	const char *exchange;
-	const char *market;
-} markets[] = {
-	{ "binance", "spot" },
-	{ "binance", "usdm" },
-	{ "bybit", "spot" },
-	{ "bybit", "linear" },
-	{ "bybit", "inverse" },
-	{ "okx", "spot" },
-	{ "okx", "swap" },
-};
 
 int
 mdx_market_known(const char *exchange, const char *market)
 {
-	size_t i;
+	const struct mdx_market_info *m;
 
 	if (exchange == NULL || market == NULL)
 		return 0;
-	for (i = 0; i < sizeof(markets) / sizeof(markets[0]); i++)
-		if (strcmp(markets[i].exchange, exchange) == 0 &&
-		    strcmp(markets[i].market, market) == 0)
+	for (m = mdx_market_list; m->exchange != NULL; m++)
+		if (strcmp(m->exchange, exchange) == 0 &&
+		    strcmp(m->market, market) == 0)
 			return 1;
 	return 0;
 }
@@ -40,10 +28,10 @@ mdx_market_known(const char *exchange, const char *market)
 static int
 exchange_known(const char *exchange)
 {
-	size_t i;
+	const struct mdx_exchange_info *e;
 
-	for (i = 0; i < sizeof(markets) / sizeof(markets[0]); i++)
-		if (strcmp(markets[i].exchange, exchange) == 0)
+	for (e = mdx_exchange_list; e->exchange != NULL; e++)
+		if (strcmp(e->exchange, exchange) == 0)
 			return 1;
 	return 0;
 }

@@ -36,8 +36,8 @@ struct mdx_watch {
  */
 int mdx_watchlist_read(const char *path, struct mdx_watch **out);
 
-/* Whether exchange/market is a combination mdx knows (binance spot|usdm,
- * bybit spot|linear|inverse, okx spot|swap). */
+/* Whether exchange/market is a combination mdx knows: one of
+ * mdx_market_list (market.h). */
 int mdx_market_known(const char *exchange, const char *market);
 
 #endif /* MDX_WATCH_H */

@@ -10,7 +10,7 @@ set -eu
 
 PKGS="gcc make pkg-config perl
 libcurl4-openssl-dev libjansson-dev libpq-dev libarchive-dev libs3-dev
-zlib1g-dev ca-certificates curl
+zlib1g-dev libssl-dev ca-certificates curl
 postgresql-15 postgresql-client-15 postgresql-15-pgtap
 libtap-parser-sourcehandler-pgtap-perl
 mandoc jq nodejs libarchive-tools time shellcheck util-linux

@@ -31,12 +31,13 @@ check(const char *ex, const char *mk, enum mdx_kind k, long http,
 int
 main(void)
 {
-	const struct mdx_market *bn, *bu, *by, *ok;
+	const struct mdx_market *bn, *bu, *by, *ok, *m;
+	const struct mdx_market_info *known;
 	const struct mdx_interval *m1, *h6, *d1, *mo;
 	struct mdx_request r;
 	char why[200];
 	mdx_time t;
-	int status, closed;
+	int status, closed, good, n;
 
 	doc = mdx_json_doc_new();
 	bn = mdx_market_lookup("binance", "spot");
@@ -46,6 +47,18 @@ main(void)
 	ok(bn && bu && by && ok, "the markets of HACKING.md");
 	ok(mdx_market_lookup("binance", "linear") == NULL, "no binance linear");
 	ok(mdx_market_lookup("kraken", "spot") == NULL, "no kraken");
+
+	/* The REST specifics cover the markets mdx knows, each once, and no
+	 * other. */
+	good = 1;
+	n = 0;
+	for (known = mdx_market_list; known->exchange != NULL; known++, n++)
+		good &= mdx_market_lookup(known->exchange, known->market) !=
+		    NULL;
+	for (m = mdx_markets; m->exchange != NULL; m++, n--)
+		good &= mdx_market_known(m->exchange, m->market) &&
+		    mdx_market_lookup(m->exchange, m->market) == m;
+	ok(good && n == 0, "the markets of lib/market.c, no more, no fewer");
 
 	m1 = mdx_interval_lookup("1m");
 	h6 = mdx_interval_lookup("6h");

@@ -24,6 +24,7 @@ hash(const char *s, size_t n, size_t piece, char *out)
 int
 main(void)
 {
+	struct mdx_sha256 st;
 	char out[MDX_SHA256_HEXLEN + 1], *m;
 	const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
 	size_t piece;
@@ -45,5 +46,22 @@ main(void)
 	is_str(out, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0",
 	    "a million a");
 	free(m);
+
+	/* A computation given up half way, then a new one in the same
+	 * state: release() ends the first (twice is harmless), and the
+	 * second does not see its data. */
+	mdx_sha256_init(&st);
+	mdx_sha256_update(&st, "xyz", 3);
+	mdx_sha256_release(&st);
+	mdx_sha256_release(&st);
+	ok(st.ctx == NULL, "release ends a computation");
+	mdx_sha256_init(&st);
+	mdx_sha256_update(&st, "abc", 3);
+	mdx_sha256_hex(&st, out);
+	is_str(out, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+	    "a state reused after release");
+	ok(st.ctx == NULL, "hex ends a computation");
+	mdx_sha256_release(&st);
+	ok(st.ctx == NULL, "release after hex does nothing");
 	return done_testing();
 }

@@ -22,6 +22,7 @@
 #include "buf.h"
 #include "dec.h"
 #include "utc.h"
+#include "hash.h"
 #include "candle.h"
 
 #include "rollup.h"
@@ -213,21 +214,18 @@ mdx_rollup_new(const struct mdx_rollup_opts *o)
 	return r;
 }
 
+/* A name and the unit separator after it. */
 static uint64_t
 hash_str(const char *p, uint64_t h)
 {
-	for (; *p != '\0'; p++) {
-		h ^= (unsigned char)*p;
-		h *= UINT64_C(1099511628211);
-	}
-	h ^= 0x1f;
-	return h * UINT64_C(1099511628211);
+	h = mdx_fnv1a(h, p, strlen(p));
+	return mdx_fnv1a(h, "\x1f", 1);
 }
 
 static uint64_t
 candle_hash(const struct mdx_candle *c)
 {
-	uint64_t h = UINT64_C(14695981039346656037);
+	uint64_t h = MDX_FNV1A_BASIS;
 
 	h = hash_str(c->exchange, h);
 	h = hash_str(c->market, h);

@@ -42,6 +42,9 @@ static const struct mdx_ratelimit rl_okx_instruments = {
 	"okx instruments", "okx", 20, 2000, 0, NULL, 0
 };
 
+/* The markets mdx knows (lib/market.c), each once, with what their REST
+ * APIs need: test-exchange checks that the two lists hold the same
+ * markets. */
 const struct mdx_market mdx_markets[] = {
 	{ "binance", "spot", MDX_BINANCE, "MDX_BINANCE_URL",
 	    "https://api.binance.com", NULL, 1000, 0, 100, 5000,

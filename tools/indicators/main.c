@@ -24,6 +24,7 @@
 #include "dec.h"
 #include "utc.h"
 #include "db.h"
+#include "hash.h"
 #include "candle.h"
 
 #include "ta.h"
@@ -92,20 +93,19 @@ struct series {
 static struct series *buckets[NBUCKET];
 static struct series *last_series;
 
+/* The names with their NULs, and the interval's table entry.  The table
+ * is only ever searched, never walked, so nothing printed depends on the
+ * hash. */
 static unsigned
 series_hash(const struct mdx_candle *c)
 {
 	const char *parts[3] = { c->exchange, c->market, c->symbol };
-	uint32_t h = 2166136261u;
-	const char *p;
+	uint64_t h = MDX_FNV1A_BASIS;
 	int i;
 
-	for (i = 0; i < 3; i++) {
-		for (p = parts[i]; *p != '\0'; p++)
-			h = (h ^ (unsigned char)*p) * 16777619u;
-		h = (h ^ 0xff) * 16777619u;
-	}
-	h ^= (uint32_t)(uintptr_t)c->interval;
+	for (i = 0; i < 3; i++)
+		h = mdx_fnv1a(h, parts[i], strlen(parts[i]) + 1);
+	h ^= (uintptr_t)c->interval;
 	return h % NBUCKET;
 }
 

@@ -650,7 +650,7 @@ visible(const struct item *it)
 typedef int (*sink_fn)(void *arg, const char *p, size_t n);
 
 struct stream_res {
-	struct mdx_sha256 sha;	/* of the stored bytes */
+	struct mdx_sha256 sha;	/* of the stored bytes; the caller ends it */
 	uint64_t bytes;		/* stored bytes */
 	uint64_t data_bytes;	/* decompressed bytes */
 	char why[256];		/* why the data is corrupt */
@@ -1647,6 +1647,7 @@ mdx_lake_cat(struct mdx_lake *l, const struct mdx_lake_sel *s,
 		cs.it = v[i];
 		if (v[i]->type == IT_OBJECT) {
 			rc = gz_stream(fd, cat_sink, &cs, &res);
+			mdx_sha256_release(&res.sha);
 			snprintf(why, sizeof(why), "%s", res.why);
 			if (rc == 0 && s->consumer != NULL) {
 				id = ident(v[i]->dir, v[i]->name);
@@ -1916,14 +1917,15 @@ hash_fd(int fd, char sha[MDX_SHA256_HEXLEN + 1], uint64_t *bytes)
 	struct mdx_sha256 st;
 	ssize_t k;
 
-	mdx_sha256_init(&st);
 	*bytes = 0;
 	if (lseek(fd, 0, SEEK_SET) == -1)
 		return -1;
+	mdx_sha256_init(&st);
 	while ((k = read(fd, buf, sizeof(buf))) != 0) {
 		if (k == -1) {
 			if (errno == EINTR)
 				continue;
+			mdx_sha256_release(&st);
 			return -1;
 		}
 		mdx_sha256_update(&st, buf, k);
@@ -1959,8 +1961,10 @@ archive_check(int fd, json_t *m, char *why, size_t whysz)
 	memset(&c, 0, sizeof(c));
 	c.members = json_object_get(m, "members");
 	rc = ar_stream(fd, member_next, count_sink, &c, why, whysz);
-	if (rc != 0)
+	if (rc != 0) {
+		mdx_sha256_release(&c.sha);
 		return -1;
+	}
 	member_check(&c);
 	if (c.bad) {
 		snprintf(why, whysz, "%s", c.why);
@@ -2003,7 +2007,10 @@ object_check(int fd, json_t *m, char *why, size_t whysz)
 	memset(&c, 0, sizeof(c));
 	mdx_sha256_init(&c.sha);
 	rc = gz_stream(fd, count_sink, &c, &res);
+	/* Only the rows of the data are checked here. */
+	mdx_sha256_release(&c.sha);
 	if (rc != 0) {
+		mdx_sha256_release(&res.sha);
 		snprintf(why, whysz, "%s", res.why);
 		return rc;
 	}
@@ -2214,6 +2221,8 @@ archive_day(struct mdx_lake *l, struct item **v, size_t n,
 			rc = res.why[0] != '\0' ? -1 : 0;
 		}
 		if (rc != 0) {
+			mdx_sha256_release(&res.sha);
+			mdx_sha256_release(&cs.sha);
 			mdx_warn("corrupt object \"%s\": %s; partition day "
 			    "\"%s\" not archived", key, res.why, v[0]->dir);
 			free(key);

@@ -25,6 +25,7 @@
 #include "utc.h"
 #include "db.h"
 #include "copy.h"
+#include "hash.h"
 #include "watch.h"
 #include "candle.h"
 
@@ -447,19 +448,6 @@ counts_json(const struct mdx_load *l, struct mdx_buf *b)
  * Instruments.
  */
 
-static uint64_t
-fnv(const void *p, size_t n)
-{
-	const unsigned char *s = p;
-	uint64_t h = UINT64_C(14695981039346656037);
-
-	while (n-- > 0) {
-		h ^= *s++;
-		h *= UINT64_C(1099511628211);
-	}
-	return h;
-}
-
 static size_t
 inst_key(struct mdx_buf *b, const char *ex, const char *mk, const char *sym)
 {
@@ -475,7 +463,8 @@ inst_find(struct mdx_load *l, const char *key, size_t n)
 {
 	struct inst *i;
 
-	for (i = l->inst[fnv(key, n) % INST_BUCKETS]; i != NULL; i = i->next)
+	for (i = l->inst[mdx_fnv1a(MDX_FNV1A_BASIS, key, n) % INST_BUCKETS];
+	    i != NULL; i = i->next)
 		if (i->keylen == n && memcmp(i->key, key, n) == 0)
 			return i;
 	return NULL;
@@ -496,7 +485,7 @@ inst_add(struct mdx_load *l, const char *key, size_t n, int64_t iid)
 	memcpy(i->key, key, n);
 	i->keylen = n;
 	i->iid = iid;
-	b = fnv(key, n) % INST_BUCKETS;
+	b = mdx_fnv1a(MDX_FNV1A_BASIS, key, n) % INST_BUCKETS;
 	i->next = l->inst[b];
 	l->inst[b] = i;
 }

@@ -1,0 +1,32 @@
+/*
+ * market.h - the exchanges and markets mdx knows, the one list of them in
+ * C.  The warehouse holds the same rows in mdx.exchange and mdx.market;
+ * tests/markets.t checks that they agree, and test-exchange that
+ * mdx-extract's REST specifics (tools/extract/exchange.c) cover exactly
+ * these markets.  A new market takes a row here, a migration inserting
+ * its row, and its REST specifics.
+ *
+ * mdx_market_known() (watch.h) says whether a name pair is in the list.
+ */
+#ifndef MDX_MARKET_H
+#define MDX_MARKET_H
+
+struct mdx_exchange_info {
+	const char *exchange;	/* the code mdx uses everywhere: binance */
+	const char *name;	/* the display name: Binance */
+	const char *url;	/* the public REST API base URL */
+};
+
+struct mdx_market_info {
+	const char *exchange;	/* binance */
+	const char *market;	/* the market code: usdm */
+	const char *contract;	/* spot, linear or inverse */
+	const char *description; /* what the market is, in words */
+};
+
+/* The exchanges and the markets, each list ending with an entry whose
+ * exchange is NULL. */
+extern const struct mdx_exchange_info mdx_exchange_list[];
+extern const struct mdx_market_info mdx_market_list[];
+
+#endif /* MDX_MARKET_H */
