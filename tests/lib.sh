@@ -7,6 +7,8 @@
 #	pg_start	# private PostgreSQL cluster; PGHOST etc. exported
 #	s3_start	# s3rver on loopback; MDX_S3_ENDPOINT etc. exported
 #	mock_start	# the mock exchange; MDX_BINANCE_URL etc. exported
+#	mock_fault '{"type":"500","count":1}'	# and mock_post, mock_clear,
+#			# mock_reset, mock_stats: its control endpoints
 #
 # Everything started here is stopped by an EXIT trap, also when a test fails
 # or is interrupted.  Programs are found on PATH (tests/run.sh puts the
@@ -241,3 +243,26 @@ mock_start() {
 	MDX_OKX_URL=$MOCK_URL
 	export MOCK_URL MDX_BINANCE_URL MDX_BINANCE_FAPI_URL MDX_BYBIT_URL MDX_OKX_URL
 }
+
+# The mock's control endpoints (tests/mock/README, "Control endpoints").
+# These talk to the mock at $MOCK_URL: the one mock_start started last,
+# unless the script points MOCK_URL at another.  They fail (curl -f) when
+# the mock refuses the request.
+
+# mock_post ENDPOINT BODY: POST BODY to /mock/ENDPOINT (faults, holes,
+# clock, ...); the mock's answer on stdout.
+mock_post() { curl -sf -X POST -d "$2" "$MOCK_URL/mock/$1"; }
+
+# mock_fault RULE: add a fault rule (JSON, or key=value,key=value).
+mock_fault() { mock_post faults "$1" >/dev/null; }
+
+# mock_clear ENDPOINT: remove every fault rule (faults) or hole (holes).
+mock_clear() { curl -sf -X DELETE "$MOCK_URL/mock/$1" >/dev/null; }
+
+# mock_reset: stats, weights, bans, faults, holes and clock back to the
+# start-up state.
+mock_reset() { curl -sf -X POST "$MOCK_URL/mock/reset" >/dev/null; }
+
+# mock_stats: the mock's counters (requests, weights, faults, 429s...) as
+# JSON on stdout.
+mock_stats() { curl -sf "$MOCK_URL/mock/stats"; }

@@ -14,19 +14,17 @@ T0=1704067200000	# 2024-01-01T00:00:00Z
 H=3600000
 
 mock_start --now $NOW
-M=$MOCK_URL
-M1=$M
+M1=$MOCK_URL
 
-get() { curl -s "$M$1"; }
+get() { curl -s "$MOCK_URL$1"; }
 # status URL: the HTTP status of a GET
-status() { curl -s -o /dev/null -w '%{http_code}' "$M$1"; }
+status() { curl -s -o /dev/null -w '%{http_code}' "$MOCK_URL$1"; }
 # header NAME URL: one response header's value
 header() {
-	curl -s -D - -o /dev/null "$M$2" | tr -d '\r' |
+	curl -s -D - -o /dev/null "$MOCK_URL$2" | tr -d '\r' |
 	    awk -v h="$1" 'BEGIN { h = tolower(h) } { n = index($0, ":");
 	    if (tolower(substr($0, 1, n - 1)) == h) print substr($0, n + 2) }'
 }
-post() { curl -s -X POST -d "$2" "$M$1"; }
 
 # ---- Binance spot klines
 r=$(get "/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=$T0&limit=3")
@@ -75,7 +73,7 @@ is "$(get "/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=5&endTime=4" | jq
     -1023 "startTime after endTime: -1023"
 
 # Weight: spot klines 2, usdm klines by limit, depth by limit.
-curl -s -X POST "$M/mock/reset" >/dev/null
+mock_reset
 w1=$(header X-MBX-USED-WEIGHT-1M "/api/v3/klines?symbol=BTCUSDT&interval=1m&limit=1")
 w2=$(header X-MBX-USED-WEIGHT-1M "/api/v3/klines?symbol=BTCUSDT&interval=1m&limit=1000")
 w3=$(header X-MBX-USED-WEIGHT-1M "/api/v3/depth?symbol=BTCUSDT&limit=500")
@@ -85,7 +83,7 @@ f2=$(header X-MBX-USED-WEIGHT-1M "/fapi/v1/klines?symbol=BTCUSDT&interval=1m&lim
 f3=$(header X-MBX-USED-WEIGHT-1M "/fapi/v1/klines?symbol=BTCUSDT&interval=1m&limit=1000")
 f4=$(header X-MBX-USED-WEIGHT-1M "/fapi/v1/klines?symbol=BTCUSDT&interval=1m&limit=1500")
 is "$f1 $f2 $f3 $f4" "1 3 8 18" "usdm klines weight by limit 1/2/5/10, own budget"
-is "$(get /mock/stats | jq -c '[.weight.spot.total, .weight.fapi.total, .requests]')" \
+is "$(mock_stats | jq -c '[.weight.spot.total, .weight.fapi.total, .requests]')" \
     "[29,18,7]" "stats: weight and requests counted"
 
 # ---- Binance depth, exchangeInfo, ping, time
@@ -184,7 +182,7 @@ is "$(get "/api/v5/market/books?instId=BTC-USDT&sz=4" | jq -c '.data[0] | [(.ask
     '[4,4,4]' "okx books"
 
 # ---- Compression, when asked for
-curl -s --compressed -D "$T/h" -o "$T/gz" "$M/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=$T0&limit=50"
+curl -s --compressed -D "$T/h" -o "$T/gz" "$MOCK_URL/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=$T0&limit=50"
 is "$(tr -d '\r' <"$T/h" | grep -i '^content-encoding:' | cut -d' ' -f2)" gzip \
     "answers are gzipped when the client accepts it"
 is "$(cksum <"$T/gz")" "$(get "/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=$T0&limit=50" | cksum)" \
@@ -196,6 +194,7 @@ b=$(get "/api/v3/klines?symbol=ETHUSDT&interval=1m&startTime=$T0&limit=1000" | c
 is "$a" "$b" "the same query twice gives the same bytes"
 mock_start --now 2024-06-01T00:00:00Z
 M2=$MOCK_URL
+MOCK_URL=$M1	# the tests go on against the first mock
 c=$(curl -s "$M2/api/v3/klines?symbol=ETHUSDT&interval=1m&startTime=$T0&limit=1000" | cksum)
 is "$c" "$a" "another mock with another clock serves the same closed candles"
 
@@ -263,7 +262,7 @@ exits 64 "--dump of an unknown symbol exits 64" node "$MOCKJS" --dump --exchange
     --market spot --symbol NOPE --interval 1m --from 2024-01-01 --to 2024-01-02
 
 # ---- Holes
-post /mock/holes 'binance:spot:BTCUSDT:2024-01-01T10:00Z/2024-01-01T10:05Z' >/dev/null
+mock_post holes 'binance:spot:BTCUSDT:2024-01-01T10:00Z/2024-01-01T10:05Z' >/dev/null
 r=$(get "/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=$((T0 + 10 * H - 120000))&limit=5")
 is "$(echo "$r" | jq -c 'map(.[0])')" \
     "[$((T0 + 10 * H - 120000)),$((T0 + 10 * H - 60000)),$((T0 + 10 * H + 300000)),$((T0 + 10 * H + 360000)),$((T0 + 10 * H + 420000))]" \
@@ -277,93 +276,92 @@ is "$(echo "$m" | roll)" "$(echo "$h" | one)" "its 1h candle is the rollup of th
 is "$(get /mock/holes | jq -c '.[0]')" \
     '{"exchange":"binance","market":"spot","symbol":"BTCUSDT","from":"2024-01-01T10:00:00Z","to":"2024-01-01T10:05:00Z"}' \
     "GET /mock/holes"
-curl -s -X DELETE "$M/mock/holes" >/dev/null
+mock_clear holes
 is "$(get "/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=$((T0 + 10 * H))&limit=1" | jq -c '.[0][0]')" \
     "$((T0 + 10 * H))" "DELETE /mock/holes fills them again"
-post /mock/holes '{"exchange":"okx","symbol":"BTC-USDT","from":"2024-01-01T00:01:00Z","to":"2024-01-01T00:02:00Z"}' >/dev/null
+mock_post holes '{"exchange":"okx","symbol":"BTC-USDT","from":"2024-01-01T00:01:00Z","to":"2024-01-01T00:02:00Z"}' >/dev/null
 is "$(get "/api/v5/market/history-candles?instId=BTC-USDT&bar=1m&before=$((T0 - 1))&after=$((T0 + 180000))" | jq -c '.data|map(.[0]|tonumber)')" \
     "[$((T0 + 120000)),$T0]" "holes on okx, given as an object"
 is "$(get "/mock/candles?exchange=okx&market=spot&symbol=BTC-USDT&interval=1m&from=$T0&to=$((T0 + 180000))" | jq -s -c 'map(.open_time)')" \
     '["2024-01-01T00:00:00Z","2024-01-01T00:02:00Z"]' "the canonical dump leaves the holes out too"
-curl -s -X DELETE "$M/mock/holes" >/dev/null
+mock_clear holes
 
 # ---- Faults
 K="/api/v3/klines?symbol=BTCUSDT&interval=1m&limit=1"
-fault() { post /mock/faults "$1" >/dev/null; }
-fault '{"type":"429","path":"/api/v3/klines","retry_after":3}'
+mock_fault '{"type":"429","path":"/api/v3/klines","retry_after":3}'
 is "$(status "$K") $(status "$K")" "429 200" "fault 429 for the next request only"
-fault '{"type":"429","retry_after":3}'
+mock_fault '{"type":"429","retry_after":3}'
 is "$(header Retry-After "$K")" 3 "fault 429 carries Retry-After"
-fault '{"type":"418","exchange":"binance"}'
+mock_fault '{"type":"418","exchange":"binance"}'
 is "$(get "$K" | jq -c '[.code, (.msg|test("banned"))]')" '[-1003,true]' "fault 418"
 for s in 500 502 503 504; do
-	fault "{\"type\":\"$s\"}"
+	mock_fault "{\"type\":\"$s\"}"
 	is "$(status "$K")" "$s" "fault $s"
 done
-fault '{"type":"html"}'
-r=$(curl -s -w ' %{http_code} %{content_type}' "$M$K" | tr -d '\n')
+mock_fault '{"type":"html"}'
+r=$(curl -s -w ' %{http_code} %{content_type}' "$MOCK_URL$K" | tr -d '\n')
 like "$r" 'Cloudflare.* 502 text/html' "fault html: a Cloudflare-style 502 page"
-fault '{"type":"slow","latency":700}'
-t=$(curl -s -o /dev/null -w '%{time_total}' "$M$K")
+mock_fault '{"type":"slow","latency":700}'
+t=$(curl -s -o /dev/null -w '%{time_total}' "$MOCK_URL$K")
 ok "awk 'BEGIN { exit !($t >= 0.65) }'" "fault slow: the answer comes late ($t s)"
-fault '{"type":"truncate"}'
-curl -s -o /dev/null "$M$K"
+mock_fault '{"type":"truncate"}'
+curl -s -o /dev/null "$MOCK_URL$K"
 is "$?" 18 "fault truncate: curl sees a partial body (exit 18)"
-fault '{"type":"reset"}'
-curl -s -o /dev/null "$M$K"
+mock_fault '{"type":"reset"}'
+curl -s -o /dev/null "$MOCK_URL$K"
 rc=$?
 ok "[ $rc -eq 52 ] || [ $rc -eq 56 ]" "fault reset: the connection is dropped (curl exit $rc)"
-fault '{"type":"badjson"}'
-is "$(curl -s -o "$T/bj" -w '%{http_code}' "$M$K")" 200 "fault badjson: status 200"
+mock_fault '{"type":"badjson"}'
+is "$(curl -s -o "$T/bj" -w '%{http_code}' "$MOCK_URL$K")" 200 "fault badjson: status 200"
 ok "! jq . '$T/bj'" "fault badjson: the body is not JSON"
-fault '{"type":"empty"}'
-is "$(curl -s -o "$T/em" -w '%{http_code}' "$M$K") $(wc -c <"$T/em" | tr -d ' ')" "200 0" \
+mock_fault '{"type":"empty"}'
+is "$(curl -s -o "$T/em" -w '%{http_code}' "$MOCK_URL$K") $(wc -c <"$T/em" | tr -d ' ')" "200 0" \
     "fault empty: 200 with an empty body"
-fault '{"type":"403","exchange":"bybit"}'
+mock_fault '{"type":"403","exchange":"bybit"}'
 is "$(status "/v5/market/time")" 403 "fault 403 (Bybit's access too frequent)"
 # Bad rows in well-formed answers.
 KB="/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=$T0&limit=3"
 KY="/v5/market/kline?category=spot&symbol=BTCUSDT&interval=1&start=$T0&end=$((T0 + 120000))"
 KX="/api/v5/market/history-candles?instId=BTC-USDT&before=$((T0 - 1))&after=$((T0 + 180000))"
-fault '{"type":"outside"}'
+mock_fault '{"type":"outside"}'
 is "$(get "$KB" | jq -c 'map(.[0])')" "[$((T0 - 60000)),$T0,$((T0 + 60000)),$((T0 + 120000))]" \
     "fault outside (binance): a row before the range"
-fault '{"type":"outside"}'
+mock_fault '{"type":"outside"}'
 is "$(get "$KY" | jq -c '.result.list|map(.[0])')" "[\"$((T0 + 120000))\",\"$((T0 + 60000))\",\"$T0\",\"$((T0 - 60000))\"]" \
     "fault outside (bybit): a row before the range, at the end"
-fault '{"type":"missing_field"}'
+mock_fault '{"type":"missing_field"}'
 is "$(get "$KX" | jq -c '.data|map(length)')" "[8,9,9]" "fault missing_field"
-fault '{"type":"duplicate"}'
+mock_fault '{"type":"duplicate"}'
 is "$(get "$KB" | jq -c 'map(.[0])')" "[$T0,$T0,$((T0 + 60000)),$((T0 + 120000))]" "fault duplicate"
-fault '{"type":"unordered"}'
+mock_fault '{"type":"unordered"}'
 is "$(get "$KB" | jq -c 'map(.[0])')" "[$((T0 + 120000)),$((T0 + 60000)),$T0]" "fault unordered"
-fault '{"type":"bad_number"}'
+mock_fault '{"type":"bad_number"}'
 is "$(get "$KB" | jq -c '.[0][1]')" '"abc"' "fault bad_number"
-fault '{"type":"high_low"}'
+mock_fault '{"type":"high_low"}'
 is "$(get "$KB" | jq -c '.[0] | (.[2]|tonumber) < (.[3]|tonumber)')" true "fault high_low"
-fault '{"type":"500","count":2,"symbol":"ETHUSDT"}'
+mock_fault '{"type":"500","count":2,"symbol":"ETHUSDT"}'
 is "$(status "$K") $(status "${K%BTCUSDT*}ETHUSDT&interval=1m") $(status "${K%BTCUSDT*}ETHUSDT&interval=1m") $(status "${K%BTCUSDT*}ETHUSDT&interval=1m")" \
     "200 500 500 200" "a fault for the next N requests of one symbol"
-fault '{"type":"503","after":2,"count":1,"exchange":"okx"}'
+mock_fault '{"type":"503","after":2,"count":1,"exchange":"okx"}'
 O="/api/v5/market/history-candles?instId=BTC-USDT&limit=1"
 is "$(status "$O") $(status "$O") $(status "$O") $(status "$O")" "200 200 503 200" \
     "a fault after N requests"
 is "$(get /mock/faults | jq -c '.[0] | [.type, .seen, .fired, .count]')" '["429",1,1,1]' \
     "GET /mock/faults lists the rules with their counters"
 seq_statuses() { i=0; out=; while [ $i -lt 20 ]; do out="$out$(status "$K" | cut -c1)"; i=$((i + 1)); done; echo "$out"; }
-curl -s -X DELETE "$M/mock/faults" >/dev/null
-fault '{"type":"502","probability":0.3,"seed":42}'
+mock_clear faults
+mock_fault '{"type":"502","probability":0.3,"seed":42}'
 s1=$(seq_statuses)
-curl -s -X DELETE "$M/mock/faults" >/dev/null
-fault '{"type":"502","probability":0.3,"seed":42}'
+mock_clear faults
+mock_fault '{"type":"502","probability":0.3,"seed":42}'
 s2=$(seq_statuses)
 is "$s1" "$s2" "a probabilistic fault is the same with the same seed"
 like "$s1" '^[25]*5[25]*2[25]*$|^[25]*2[25]*5[25]*$' "it fires sometimes, not always ($s1)"
-curl -s -X DELETE "$M/mock/faults" >/dev/null
-fault 'type=503,path=/v5/*,count=1'
+mock_clear faults
+mock_fault 'type=503,path=/v5/*,count=1'
 is "$(status "/v5/market/time") $(status "/v5/market/time")" "503 200" \
     "key=value rules and path prefixes"
-r=$(get /mock/stats)
+r=$(mock_stats)
 is "$(echo "$r" | jq -c '[.faults["500"] >= 3, .faults.reset, .faults.truncate, .sent_429, .faults_injected > 10]')" \
     '[true,1,1,2,true]' "stats count the faults and the 429s sent"
 
@@ -373,24 +371,23 @@ is "$(echo "$r" | jq -c '[.faults["500"] >= 3, .faults.reset, .faults.truncate, 
 mock_start --now $NOW --weight-limit 10 --ban-seconds 2 --ban-after 1 --bybit-limit 3 \
     --okx-candles-limit 3 --okx-history-limit 2 --okx-window 5000
 M3=$MOCK_URL
-M=$M3
 # Stay inside one weight window (a real-clock minute).
 while [ "$(date -u +%S)" -gt 50 ]; do sleep 1; done
 for i in 1 2 3 4 5; do status "$K" >/dev/null; done
 is "$(header X-MBX-USED-WEIGHT-1M "$K")" 12 "weight counted up to the budget"
 is "$(status "$K") $(status "$K")" "429 418" \
     "requests before Retry-After: 429 again, then (--ban-after 1) 418"
-r=$(curl -s -D "$T/h" "$M$K")
+r=$(curl -s -D "$T/h" "$MOCK_URL$K")
 is "$(echo "$r" | jq -c '.code')" -1003 "418 body: -1003"
 like "$(tr -d '\r' <"$T/h" | grep -i '^retry-after:')" '^[Rr]etry-[Aa]fter: [12]$' \
     "418 carries the remaining ban in Retry-After"
-is "$(get /mock/stats | jq -c '[.sent_429, .sent_418, .weight.spot.peak, (.weight.spot.windows|length)]')" \
+is "$(mock_stats | jq -c '[.sent_429, .sent_418, .weight.spot.peak, (.weight.spot.windows|length)]')" \
     '[2,2,12,1]' "stats: 429 and 418 counted, the peak weight, one window"
 sleep 2.2
-curl -s -X POST "$M/mock/reset" >/dev/null
+mock_reset
 while [ "$(date -u +%S)" -gt 50 ]; do sleep 1; done
 for i in 1 2 3 4 5; do status "$K" >/dev/null; done
-r=$(curl -s -D "$T/h" "$M$K")
+r=$(curl -s -D "$T/h" "$MOCK_URL$K")
 is "$(echo "$r" | jq -c .code)" -1003 "over the weight budget: 429 body -1003"
 like "$(tr -d '\r' <"$T/h" | head -1)" ' 429 ' "over the weight budget: HTTP 429"
 ra=$(tr -d '\r' <"$T/h" | awk -F': ' 'tolower($1) == "retry-after" { print $2 }')
@@ -408,18 +405,18 @@ is "$(status "$OH") $(status "$OH") $(status "$OH")" "200 200 429" \
     "okx history-candles has its own, smaller budget"
 sleep 5.1
 is "$(status "$O")" 200 "okx: the window slides"
-is "$(get /mock/stats | jq -c '.rate_limited | [.bybit >= 1, .okx >= 3]')" '[true,true]' \
+is "$(mock_stats | jq -c '.rate_limited | [.bybit >= 1, .okx >= 3]')" '[true,true]' \
     "stats: rate-limited answers per exchange"
 
 # ---- Clock control
-M=$M3
-is "$(post /mock/clock '{"now":"2024-01-01T00:10:00Z"}' | jq -c '[.now, .clock]')" \
+MOCK_URL=$M3
+is "$(mock_post clock '{"now":"2024-01-01T00:10:00Z"}' | jq -c '[.now, .clock]')" \
     '["2024-01-01T00:10:00Z","fixed"]' "POST /mock/clock sets the clock"
 is "$(get "/api/v5/market/history-candles?instId=BTC-USDT&limit=1" | jq -r '.data[0][0]')" \
     "$((T0 + 540000))" "the newest candle follows the clock"
-is "$(post /mock/clock '{"advance":"5m"}' | jq -r .now)" "2024-01-01T00:15:00Z" \
+is "$(mock_post clock '{"advance":"5m"}' | jq -r .now)" "2024-01-01T00:15:00Z" \
     "POST /mock/clock advances it"
-a=$(post /mock/clock '{"now":"2024-01-01T00:00:00Z","clock":"running"}' | jq .now_ms)
+a=$(mock_post clock '{"now":"2024-01-01T00:00:00Z","clock":"running"}' | jq .now_ms)
 sleep 1.1
 b=$(get /mock/clock | jq -c '[.clock, .now_ms]')
 ok "echo '$b' | jq -e '.[0] == \"running\" and .[1] - $a >= 1000 and .[1] - $a < 5000'" \
@@ -427,13 +424,13 @@ ok "echo '$b' | jq -e '.[0] == \"running\" and .[1] - $a >= 1000 and .[1] - $a <
 
 # The forming candle grows with the clock, then closes at its final values
 # (on the first mock, whose OKX budget is not small).
-M=$M1
-post /mock/clock '{"now":"2024-01-01T00:00:30Z"}' >/dev/null
+MOCK_URL=$M1
+mock_post clock '{"now":"2024-01-01T00:00:30Z"}' >/dev/null
 KO="/api/v5/market/history-candles?instId=BTC-USDT&before=$((T0 - 1))&after=$((T0 + 60000))"
 a=$(get "$KO" | jq -c '.data[0] | [.[0], .[8], (.[5]|tonumber)]')
-post /mock/clock '{"now":"2024-01-01T00:00:45Z"}' >/dev/null
+mock_post clock '{"now":"2024-01-01T00:00:45Z"}' >/dev/null
 b=$(get "$KO" | jq -c '.data[0] | [.[0], .[8], (.[5]|tonumber)]')
-post /mock/clock '{"now":"2024-01-01T00:05:00Z"}' >/dev/null
+mock_post clock '{"now":"2024-01-01T00:05:00Z"}' >/dev/null
 c=$(get "$KO" | jq -c '.data[0]')
 is "$(jq -n -c --argjson a "$a" --argjson b "$b" '[$a[1], $b[1], $a[2] < $b[2]]')" '["0","0",true]' \
     "the forming bar is unconfirmed and its volume grows"
@@ -441,14 +438,14 @@ is "$c" "$(curl -s "$M2/api/v5/market/history-candles?instId=BTC-USDT&before=$((
     "once closed it equals the bar served by a mock with a later clock"
 
 # A fault for a span of the mock clock: an outage.
-post /mock/faults '{"type":"503","exchange":"okx","from":"2024-01-01T01:00:00Z","to":"2024-01-01T01:10:00Z"}' >/dev/null
+mock_fault '{"type":"503","exchange":"okx","from":"2024-01-01T01:00:00Z","to":"2024-01-01T01:10:00Z"}'
 OT="/api/v5/public/time"
 s1=$(status "$OT")
-post /mock/clock '{"now":"2024-01-01T01:00:00Z"}' >/dev/null
+mock_post clock '{"now":"2024-01-01T01:00:00Z"}' >/dev/null
 s2="$(status "$OT") $(status "$OT")"
-post /mock/clock '{"now":"2024-01-01T01:10:00Z"}' >/dev/null
+mock_post clock '{"now":"2024-01-01T01:10:00Z"}' >/dev/null
 is "$s1 $s2 $(status "$OT")" "200 503 503 200" "a fault from/to the mock clock"
-curl -s -X DELETE "$M/mock/faults" >/dev/null
+mock_clear faults
 
 # ---- Start options and SIGTERM
 port=$(free_port)
