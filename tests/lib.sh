@@ -127,6 +127,18 @@ free_port() {
 	node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
 }
 
+# _wait_port PORT LOG NAME: wait until a server listens on loopback PORT
+# (10 s at most); if none does, show LOG and bail, saying NAME did not
+# start.
+_wait_port() {
+	_i=0
+	until node -e 'require("net").connect(+process.argv[1],"127.0.0.1").on("connect",()=>process.exit(0)).on("error",()=>process.exit(1))' "$1" 2>/dev/null; do
+		_i=$((_i + 1))
+		[ $_i -gt 100 ] && { cat "$2"; bail "$3 did not start"; }
+		sleep 0.1
+	done
+}
+
 # ------------------------------------------------------------------------
 # PostgreSQL: a private cluster in $T/pg, Unix socket only, trust auth,
 # superuser "mdx", database "mdx".  As root the server runs as the postgres
@@ -205,12 +217,7 @@ s3_start() {
 	    --configure-bucket "$S3_BUCKET" >"$T/s3.log" 2>&1 &
 	_s3pid=$!
 	at_exit "kill $_s3pid 2>/dev/null; wait $_s3pid 2>/dev/null"
-	_i=0
-	until node -e 'require("net").connect(+process.argv[1],"127.0.0.1").on("connect",()=>process.exit(0)).on("error",()=>process.exit(1))' "$_s3port" 2>/dev/null; do
-		_i=$((_i + 1))
-		[ $_i -gt 100 ] && { cat "$T/s3.log"; bail "s3rver did not start"; }
-		sleep 0.1
-	done
+	_wait_port "$_s3port" "$T/s3.log" s3rver
 	MDX_S3_ENDPOINT=127.0.0.1:$_s3port
 	AWS_ACCESS_KEY_ID=S3RVER
 	AWS_SECRET_ACCESS_KEY=S3RVER
@@ -230,12 +237,7 @@ mock_start() {
 	    >"$T/mock.log" 2>&1 &
 	_mpid=$!
 	at_exit "kill $_mpid 2>/dev/null; wait $_mpid 2>/dev/null"
-	_i=0
-	until node -e 'require("net").connect(+process.argv[1],"127.0.0.1").on("connect",()=>process.exit(0)).on("error",()=>process.exit(1))' "$_mport" 2>/dev/null; do
-		_i=$((_i + 1))
-		[ $_i -gt 100 ] && { cat "$T/mock.log"; bail "mock exchange did not start"; }
-		sleep 0.1
-	done
+	_wait_port "$_mport" "$T/mock.log" "mock exchange"
 	MOCK_URL=http://127.0.0.1:$_mport
 	MDX_BINANCE_URL=$MOCK_URL
 	MDX_BINANCE_FAPI_URL=$MOCK_URL
