@@ -39,17 +39,9 @@ TIMEF=/usr/bin/time
 [ -x "$TIMEF" ] || { echo "bench: /usr/bin/time (GNU time) is needed" >&2; exit 1; }
 
 # N one-minute candles over two years, canonical (made by mdx-transform).
-awk -v n="$N" 'BEGIN {
-	srand(1)
-	for (i = 0; i < n; i++) {
-		t = 1672531200000 + i * 60000
-		o = 20000 + int(rand() * 20000) + rand()
-		printf "{\"mdx\":\"raw\",\"exchange\":\"binance\",\"market\":\"spot\",\"kind\":\"klines\",\"symbol\":\"BTCUSDT\",\"interval\":\"1m\",\"fetched_at\":\"2025-12-02T00:00:03.120Z\",\"closed\":true,\"data\":[%.0f,\"%.8f\",\"%.8f\",\"%.8f\",\"%.8f\",\"%.8f\",%.0f,\"%.8f\",%d,\"%.8f\",\"%.8f\",\"0\"]}\n", \
-		    t, o, o + 60, o - 60, o + rand() * 20 - 10, rand() * 100, \
-		    t + 59999, rand() * 4e6, int(rand() * 5000), rand() * 50, \
-		    rand() * 2e6
-	}
-}' | mdx-transform --strict >"$T/in.ndjson" 2>/dev/null
+. "$MDX_SRC/tests/lake-data.sh"
+gen_raw_random "$N" 1672531200000 20000 20000 2025-12-02T00:00:03.120Z |
+    mdx-transform --strict >"$T/in.ndjson" 2>/dev/null
 
 pg_start >/dev/null
 pg_stop

@@ -17,21 +17,10 @@ JN=${BENCH_JQ_N:-$N}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mdx-bench-transform.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
-gen() {
-	awk -v n="$1" 'BEGIN {
-		srand(1)
-		for (i = 0; i < n; i++) {
-			t = 1704067200000 + i * 60000
-			o = 40000 + int(rand() * 5000) + rand()
-			printf "{\"mdx\":\"raw\",\"exchange\":\"binance\",\"market\":\"spot\",\"kind\":\"klines\",\"symbol\":\"BTCUSDT\",\"interval\":\"1m\",\"time\":\"2024-01-01T00:00:00Z\",\"source\":\"rest\",\"request\":\"GET /api/v3/klines?symbol=BTCUSDT&interval=1m\",\"fetched_at\":\"2024-12-02T00:00:03.120Z\",\"closed\":true,\"data\":[%.0f,\"%.8f\",\"%.8f\",\"%.8f\",\"%.8f\",\"%.8f\",%.0f,\"%.8f\",%d,\"%.8f\",\"%.8f\",\"0\"]}\n", \
-			    t, o, o + 60, o - 60, o + rand() * 20 - 10, rand() * 100, \
-			    t + 59999, rand() * 4e6, int(rand() * 5000), rand() * 50, \
-			    rand() * 2e6
-		}
-	}'
-}
-
-gen "$N" >"$tmp/in.ndjson"
+. "$MDX_SRC/tests/lake-data.sh"
+gen_raw_random "$N" 1704067200000 40000 5000 2024-12-02T00:00:03.120Z \
+    '"time":"2024-01-01T00:00:00Z","source":"rest","request":"GET /api/v3/klines?symbol=BTCUSDT&interval=1m",' \
+    >"$tmp/in.ndjson"
 head -n "$JN" "$tmp/in.ndjson" >"$tmp/jq.ndjson"
 
 TIMEF=/usr/bin/time

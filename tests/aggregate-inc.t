@@ -90,6 +90,13 @@ gaps() {
 	    ORDER BY 1, g.from_time, g.to_time, g.status"
 }
 
+# gaps_are NAME <WANT: the gap table in short (gaps) is WANT.
+gaps_are() {
+	cat >"$T/want"
+	gaps >"$T/got"
+	files_eq "$T/got" "$T/want" "$1"
+}
+
 # fork: copies the warehouse to the database "fork" and prints the time
 # (the cut of snap).
 fork() {
@@ -201,7 +208,7 @@ step "b: an hour after a hole of days into the next month" $TO5
 # Monday; the candles open on Wednesday 2026-07-01).
 add CCC 2026-07-01T00:00:00Z 2026-07-01T01:00:00Z 4
 step "b: an hour years later, its week in a month without a partition" $TO5
-cat >"$T/want" <<'EOF'
+gaps_are "b: the holes are gaps" <<'EOF'
 AAA|05-28 12:00:00|05-28 18:00:00|360|open
 AAA|05-28 19:00:00|06-02 05:00:00|6360|open
 BBB|05-28 12:00:00|05-28 18:00:00|360|open
@@ -209,8 +216,6 @@ BBB|05-28 19:00:00|06-02 05:00:00|6360|open
 CCC|05-28 12:00:00|05-28 18:00:00|360|open
 CCC|05-28 19:00:00|07-01 00:00:00|1099020|open
 EOF
-gaps >"$T/got"
-files_eq "$T/got" "$T/want" "b: the holes are gaps"
 
 # ---- c. backfills before the first candle: adjacent, and with a hole.
 fresh
@@ -223,13 +228,11 @@ add CCC 2024-07-09T23:30:00Z 2024-07-09T23:50:00Z 3
 step "c: backfills with a hole" $TO2
 add BBB 2024-06-30T23:00:00Z 2024-07-01T00:10:00Z 4
 step "c: a backfill days back into the month before" $TO5
-cat >"$T/want" <<'EOF'
+gaps_are "c: the holes before the old first candles are gaps" <<'EOF'
 AAA|07-08 11:30:00|07-09 22:00:00|2070|open
 BBB|07-01 00:10:00|07-09 22:00:00|12830|open
 CCC|07-09 23:50:00|07-10 00:00:00|10|open
 EOF
-gaps >"$T/got"
-files_eq "$T/got" "$T/want" "c: the holes before the old first candles are gaps"
 
 # ---- d. refetched and confirmed gaps partly filled: a gap shrinks, one is
 # split in two.  The parts found again keep status and times.
@@ -254,7 +257,7 @@ add AAA,BBB 2024-08-05T10:00:00Z 2024-08-05T10:10:00Z 2
 add AAA,BBB 2024-08-05T14:10:00Z 2024-08-05T14:15:00Z 3
 add CCC 2024-08-05T18:15:00Z 2024-08-05T18:20:00Z 4
 step "d: parts of refetched and confirmed gaps filled" $TO5
-cat >"$T/want" <<'EOF'
+gaps_are "d: shrunk and split gaps keep their status" <<'EOF'
 AAA|08-05 10:10:00|08-05 11:00:00|50|confirmed_empty
 AAA|08-05 14:00:00|08-05 14:10:00|10|refetched
 AAA|08-05 14:15:00|08-05 14:30:00|15|refetched
@@ -267,8 +270,6 @@ CCC|08-05 10:00:00|08-05 11:00:00|60|confirmed_empty
 CCC|08-05 14:00:00|08-05 14:30:00|30|refetched
 CCC|08-05 18:00:00|08-05 18:15:00|15|refetched
 EOF
-gaps >"$T/got"
-files_eq "$T/got" "$T/want" "d: shrunk and split gaps keep their status"
 # Every gap row now lies inside a gap row of before, whose detected,
 # refetched and confirmed times it keeps.
 is "$(sql "SELECT count(*) FROM mdx.gap g WHERE NOT EXISTS (SELECT 1
@@ -311,7 +312,7 @@ del BBB 2024-09-02T01:58:00Z 2024-09-02T02:00:00Z
 del CCC 2024-09-02T02:00:00Z 2024-09-02T02:01:00Z
 add AAA 2024-09-02T03:00:00Z 2024-09-02T03:10:00Z 3
 step "e: gaps next to filled gaps" $TO2
-cat >"$T/want" <<'EOF'
+gaps_are "e: gaps next to filled ones, filled rows untouched" <<'EOF'
 AAA|09-02 02:00:00|09-02 02:05:00|5|filled
 AAA|09-02 02:05:00|09-02 02:07:00|2|open
 BBB|09-02 01:58:00|09-02 02:00:00|2|open
@@ -321,8 +322,6 @@ CCC|09-02 02:00:00|09-02 02:01:00|1|open
 CCC|09-02 02:00:00|09-02 02:05:00|5|filled
 CCC|09-02 03:00:00|09-02 03:10:00|10|open
 EOF
-gaps >"$T/got"
-files_eq "$T/got" "$T/want" "e: gaps next to filled ones, filled rows untouched"
 
 # ---- f. deletions: in the middle, the last candle, the first candle, a
 # whole hour and a whole day (and month), with every interval.
@@ -574,12 +573,7 @@ upsert_sql() {	# IV
 	cat <<SQL
 INSERT INTO mdx.candle SELECT * FROM r WHERE interval = '$1'
 ON CONFLICT (instrument_id, interval, open_time) DO UPDATE SET
-    open = excluded.open, high = excluded.high, low = excluded.low,
-    close = excluded.close, volume = excluded.volume,
-    quote_volume = excluded.quote_volume, trades = excluded.trades,
-    taker_buy_volume = excluded.taker_buy_volume,
-    taker_buy_quote_volume = excluded.taker_buy_quote_volume,
-    closed = excluded.closed, base_count = excluded.base_count,
+    $CANDLE_SET, base_count = excluded.base_count,
     base_expected = excluded.base_expected;
 DELETE FROM mdx.candle c WHERE c.interval = '$1' AND NOT EXISTS (SELECT 1
     FROM r WHERE r.instrument_id = c.instrument_id AND r.interval = '$1'

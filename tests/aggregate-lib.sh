@@ -18,6 +18,15 @@ bucket_sql() {
 # agg_migrate: the schema, through libmdx's mdx_db_migrate().
 agg_migrate() { "$MDX_BUILD/tests/pg-db" migrate >/dev/null; }
 
+# CANDLE_SET: what an upsert of a candle replaces (ON CONFLICT ... DO UPDATE
+# SET $CANDLE_SET, ...): the values and closed.
+CANDLE_SET="open = excluded.open, high = excluded.high, low = excluded.low,
+    close = excluded.close, volume = excluded.volume,
+    quote_volume = excluded.quote_volume, trades = excluded.trades,
+    taker_buy_volume = excluded.taker_buy_volume,
+    taker_buy_quote_volume = excluded.taker_buy_quote_volume,
+    closed = excluded.closed"
+
 # load FILE: upserts the canonical candles of FILE into mdx.candle, as a
 # loader would (a revised candle replaces the old one).
 load() {
@@ -45,12 +54,7 @@ SELECT i.instrument_id, l.interval, l.open_time, l.open, l.high, l.low,
     l.taker_buy_quote_volume, l.closed, l.origin
 FROM l JOIN mdx.instrument i USING (exchange, market, symbol)
 ON CONFLICT (instrument_id, interval, open_time) DO UPDATE SET
-    open = excluded.open, high = excluded.high, low = excluded.low,
-    close = excluded.close, volume = excluded.volume,
-    quote_volume = excluded.quote_volume, trades = excluded.trades,
-    taker_buy_volume = excluded.taker_buy_volume,
-    taker_buy_quote_volume = excluded.taker_buy_quote_volume,
-    closed = excluded.closed, origin = excluded.origin, updated_at = now();
+    $CANDLE_SET, origin = excluded.origin, updated_at = now();
 SQL
 }
 

@@ -8,6 +8,18 @@
 
 A=mdx-aggregate
 ref() { node "$MDX_SRC/tests/aggregate-ref.js" "$@"; }
+# vs_ref FILE FROM NAME IV...: for each IV, mdx-aggregate --to IV of the
+# FROM candles of FILE equals the reference; NAME is a printf format of IV.
+vs_ref() {
+	_f=$1 _from=$2 _name=$3
+	shift 3
+	for _iv; do
+		$A -q --to "$_iv" <"$_f" | nd_candles "$_iv" >"$T/got"
+		ref "$_iv" "$_from" <"$_f" >"$T/want"
+		# shellcheck disable=SC2059
+		files_eq "$T/got" "$T/want" "$(printf "$_name" "$_iv")"
+	done
+}
 # brief: interval, open_time, base_count, base_expected, partial.
 brief() { jq -r '[.interval, .open_time, .base_count, .base_expected,
     (.partial // false)] | @tsv'; }
@@ -26,11 +38,7 @@ exits 64 "--mark without --db: exit 64" $A --mark --to 1h
 # ---- rollups equal the reference, for every interval, two instruments
 # interleaved
 gen --symbols BTCUSDT,ETHUSDT --count 3000 >"$T/r.nd"
-for iv in 5m 15m 1h 4h 1d 1w 1M; do
-	$A -q --to $iv <"$T/r.nd" | nd_candles $iv >"$T/got"
-	ref $iv <"$T/r.nd" >"$T/want"
-	files_eq "$T/got" "$T/want" "1m -> $iv equals the exact reference"
-done
+vs_ref "$T/r.nd" 1m "1m -> %s equals the exact reference" 5m 15m 1h 4h 1d 1w 1M
 $A -q --to 5m,1h,1d <"$T/r.nd" >"$T/multi"
 for iv in 5m 1h 1d; do
 	nd_candles $iv <"$T/multi" >"$T/got"
@@ -63,11 +71,7 @@ cat >"$T/want" <<'EOF'
 1w	2024-03-04T00:00:00Z	24	168	true
 EOF
 files_eq "$T/got" "$T/want" "leap year: 2024-02-29 is a day, February has 696 hours, weeks start Monday"
-for iv in 1d 1w 1M; do
-	$A -q --to $iv <"$T/leap.nd" | nd_candles $iv >"$T/got"
-	ref $iv 1h <"$T/leap.nd" >"$T/want"
-	files_eq "$T/got" "$T/want" "1h -> $iv across the leap day equals the reference"
-done
+vs_ref "$T/leap.nd" 1h "1h -> %s across the leap day equals the reference" 1d 1w 1M
 gen --from 2023-12-31T22:00:00Z --to 2024-01-01T02:00:00Z >"$T/ye.nd"
 $A -q --to 1h,1d,1w,1M <"$T/ye.nd" | brief | LC_ALL=C sort >"$T/got"
 cat >"$T/want" <<'EOF'
@@ -83,11 +87,7 @@ cat >"$T/want" <<'EOF'
 1w	2024-01-01T00:00:00Z	120	10080	true
 EOF
 files_eq "$T/got" "$T/want" "year end: buckets close at 2024-01-01T00:00Z; 2024-01-01 is a Monday"
-for iv in 1d 1w 1M; do
-	$A -q --to $iv <"$T/ye.nd" | nd_candles $iv >"$T/got"
-	ref $iv <"$T/ye.nd" >"$T/want"
-	files_eq "$T/got" "$T/want" "year end: $iv equals the reference"
-done
+vs_ref "$T/ye.nd" 1m "year end: %s equals the reference" 1d 1w 1M
 
 # ---- partial buckets
 gen --from 2024-01-01T00:00:00Z --count 150 >"$T/p.nd"

@@ -31,37 +31,35 @@ export MDX_ROLLUPS=1h MDX_INDICATORS=rsi:14,ema:20,macd:12:26:9
 export MDX_EXTRACT_OPTS="--tries 3"
 mdx-load --migrate 2>/dev/null
 
-post() { curl -sf -X POST -d "$2" "$MOCK_URL/mock/$1" >/dev/null; }
-
 # The exchange's troubles, in simulated minutes of the day.
 m_hole=$((H * 60 / 4))		# 10 minutes missing, filled in later
 m_maint=$((H * 60 / 2))		# 20 minutes of maintenance, never filled
 m_outage=$((H * 60 / 3))	# binance unreachable for 2 minutes
-post holes "binance:spot:BTCUSDT:$(at $m_hole)/$(at $((m_hole + 10)))"
-post holes "okx:spot:BTC-USDT:$(at $m_maint)/$(at $((m_maint + 20)))"
+mock_post holes "binance:spot:BTCUSDT:$(at $m_hole)/$(at $((m_hole + 10)))" >/dev/null
+mock_post holes "okx:spot:BTC-USDT:$(at $m_maint)/$(at $((m_maint + 20)))" >/dev/null
 
 bad=0 temp=0 runs=0
 m=1
 while [ $m -le $((H * 60)) ]; do
 	now=$(at $m)
 	export MDX_NOW="$now"
-	post clock "{\"now\":\"$now\"}"
+	mock_post clock "{\"now\":\"$now\"}" >/dev/null
 	case $((m % 53)) in
-	0) post faults '{"type":"500","exchange":"binance","count":2}' ;;
-	17) post faults '{"type":"reset","exchange":"okx","count":1}' ;;
-	29) post faults '{"type":"429","exchange":"binance","count":1,"retry_after":1}' ;;
-	41) post faults '{"type":"truncate","exchange":"okx","count":1}' ;;
+	0) mock_fault '{"type":"500","exchange":"binance","count":2}' ;;
+	17) mock_fault '{"type":"reset","exchange":"okx","count":1}' ;;
+	29) mock_fault '{"type":"429","exchange":"binance","count":1,"retry_after":1}' ;;
+	41) mock_fault '{"type":"truncate","exchange":"okx","count":1}' ;;
 	esac
 	if [ $m -eq $m_outage ]; then
-		post faults '{"type":"503","exchange":"binance","count":1000}'
+		mock_fault '{"type":"503","exchange":"binance","count":1000}'
 	fi
 	if [ $m -eq $((m_outage + 2)) ]; then
-		curl -sf -X DELETE "$MOCK_URL/mock/faults" >/dev/null
+		mock_clear faults
 	fi
 	if [ $m -eq $((m_hole + 60)) ]; then
 		# The exchange recovers the candles it had lost.
-		curl -sf -X DELETE "$MOCK_URL/mock/holes" >/dev/null
-		post holes "okx:spot:BTC-USDT:$(at $m_maint)/$(at $((m_maint + 20)))"
+		mock_clear holes
+		mock_post holes "okx:spot:BTC-USDT:$(at $m_maint)/$(at $((m_maint + 20)))" >/dev/null
 	fi
 	"$P/ingest" 2>>"$T/ingest.log"
 	st=$?
@@ -77,7 +75,7 @@ while [ $m -le $((H * 60)) ]; do
 	fi
 	m=$((m + 1))
 done
-curl -sf -X DELETE "$MOCK_URL/mock/faults" >/dev/null
+mock_clear faults
 is "$bad" 0 "$runs ingest runs and $H rollups: none failed for good"
 ok "[ $temp -ge 1 ]" "the outage made ingest exit 75 ($temp times), for cron to retry"
 

@@ -19,9 +19,6 @@ MDX_BINANCE_URL=$WURL mdx-extract -s BTCUSDT -i 1m --weight-limit 100 \
 wpid=$!
 
 mock_start --now "$MDX_NOW"
-stats() { curl -s "$MOCK_URL/mock/stats"; }
-reset() { curl -s -X POST "$MOCK_URL/mock/reset" >/dev/null; }
-fault() { curl -s -X POST "$MOCK_URL/mock/faults" -d "$1" >/dev/null; }
 
 # ------------------------------------------------------------------------
 # Each fault, once, on each exchange: the run retries and completes.
@@ -30,20 +27,20 @@ for ex in "binance BTCUSDT" "bybit BTCUSDT" "okx BTC-USDT"; do
 	for f in 429 418 500 502 503 504 html slow truncate reset badjson \
 	    empty 403; do
 		[ "$f" = 403 ] && [ "$1" != bybit ] && continue
-		reset
-		fault "{\"type\":\"$f\",\"exchange\":\"$1\",\"count\":1,\"latency\":3000}"
+		mock_reset
+		mock_fault "{\"type\":\"$f\",\"exchange\":\"$1\",\"count\":1,\"latency\":3000}"
 		mdx-extract -x "$1" -s "$2" -i 1h --since 2024-02-20T00:00:00Z \
 		    --timeout 1 >"$T/raw" 2>"$T/err"
 		rc=$?
-		is "$rc:$(wc -l <"$T/raw" | tr -d ' '):$(stats | jq .faults_injected)" \
+		is "$rc:$(wc -l <"$T/raw" | tr -d ' '):$(mock_stats | jq .faults_injected)" \
 		    "0:240:1" "$1: fault $f retried, every candle written"
 	done
 done
 like "$(cat "$T/err")" 'trying again \(2 of 6\)' "retries are reported"
 
 # Retry-After is honoured.
-reset
-fault '{"type":"429","exchange":"binance","retry_after":2}'
+mock_reset
+mock_fault '{"type":"429","exchange":"binance","retry_after":2}'
 start=$(date +%s%N)
 mdx-extract -s BTCUSDT -i 1h --since -1d >/dev/null 2>"$T/err"
 el=$((($(date +%s%N) - start) / 1000000))
@@ -51,39 +48,39 @@ ok "test $el -ge 2000" "429 with Retry-After 2: waited ${el} ms"
 like "$(cat "$T/err")" 'HTTP 429, waiting 2\.[0-9] s' "... and said so"
 
 # A Retry-After beyond the longest wait: stop, exit 75, never go on.
-reset
-fault '{"type":"418","exchange":"binance","retry_after":3600}'
+mock_reset
+mock_fault '{"type":"418","exchange":"binance","retry_after":3600}'
 exits 75 "418 banned for an hour: exit 75" \
     mdx-extract -s BTCUSDT,ETHUSDT -i 1m --since -2d --connections 1
 like "$(cat "$T/err")" 'HTTP 418, told to wait 3600 s' "... saying why"
-is "$(stats | jq '.by_exchange.binance')" 1 "no request after the ban"
-reset
-fault '{"type":"418","exchange":"binance","retry_after":3600}'
+is "$(mock_stats | jq '.by_exchange.binance')" 1 "no request after the ban"
+mock_reset
+mock_fault '{"type":"418","exchange":"binance","retry_after":3600}'
 exits 75 "the same with 8 connections" \
     mdx-extract -s BTCUSDT,ETHUSDT -i 1m --since -2d
-ok "test $(stats | jq '.by_exchange.binance') -le 8" \
+ok "test $(mock_stats | jq '.by_exchange.binance') -le 8" \
     "only the requests already under way reached the exchange"
 
 # Exhausted retries of every transient kind: exit 75.
 for f in 503 truncate reset html badjson; do
-	reset
-	fault "{\"type\":\"$f\",\"exchange\":\"okx\",\"count\":100}"
+	mock_reset
+	mock_fault "{\"type\":\"$f\",\"exchange\":\"okx\",\"count\":100}"
 	exits 75 "okx: $f every time: exit 75" \
 	    mdx-extract -x okx -s BTC-USDT -i 1h --since -1d --tries 3
 done
 
 # ------------------------------------------------------------------------
 # Rate limits: backfills that press against them get no 429.
-reset
+mock_reset
 mdx-extract -x okx -s BTC-USDT,ETH-USDT -i 1m --since 2024-02-27T00:00:00Z \
     --until 2024-02-28T12:00:00Z >"$T/raw" 2>/dev/null
 is "$?:$(wc -l <"$T/raw" | tr -d ' ')" "0:4320" "okx: 44 history requests"
-is "$(stats | jq -c '[.sent_429, .rate_limited.okx]')" "[0,0]" \
+is "$(mock_stats | jq -c '[.sent_429, .rate_limited.okx]')" "[0,0]" \
     "okx: 20 requests per 2 s kept, zero 429"
-reset
+mock_reset
 mdx-extract -x bybit -m linear -s BTCUSDT,ETHUSDT,SOLUSDT -i 1m \
     --since 2024-01-01T00:00:00Z --until 2024-02-01T00:00:00Z >/dev/null 2>&1
-is "$?:$(stats | jq -c '[.by_endpoint["/v5/market/kline"], .sent_403, .rate_limited.bybit]')" \
+is "$?:$(mock_stats | jq -c '[.by_endpoint["/v5/market/kline"], .sent_403, .rate_limited.bybit]')" \
     "0:[135,0,0]" "bybit: 135 requests, zero 403"
 
 # ------------------------------------------------------------------------
@@ -136,9 +133,10 @@ like "$(cat "$T/err")" "unexpected answer: klines are not an array" "... and say
 wait $wpid
 is "$?:$(wc -l <"$T/w.out" | tr -d ' ')" "0:60000" \
     "binance: 60 requests over a budget of 100 weight a minute"
-is "$(curl -s "$WURL/mock/stats" | jq -c '[.sent_429, .sent_418, .weight.spot.total]')" \
+MOCK_URL=$WURL	# the counters of the first mock, the one with the budget
+is "$(mock_stats | jq -c '[.sent_429, .sent_418, .weight.spot.total]')" \
     "[0,0,120]" "binance: zero 429 and 418"
-ok "test $(curl -s "$WURL/mock/stats" | jq .weight.spot.peak) -le 100" \
+ok "test $(mock_stats | jq .weight.spot.peak) -le 100" \
     "binance: never above the budget in any minute"
 
 done_testing

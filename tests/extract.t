@@ -40,29 +40,26 @@ same_candles() {
 	files_eq "$T/got" "$T/want" "$1 $2 $3 $4: exactly the mock's candles"
 }
 
-stats() { curl -s "$MOCK_URL/mock/stats"; }
-reset() { curl -s -X POST "$MOCK_URL/mock/reset" >/dev/null; }
-
 # ------------------------------------------------------------------------
 # Every source, paging forward (Binance) and backward (Bybit, OKX).
 same_candles binance spot BTCUSDT 1m 2024-02-27T12:00:00Z 2024-02-29T13:00:00Z
-is "$(stats | jq '.by_endpoint["/api/v3/klines"]')" 3 \
+is "$(mock_stats | jq '.by_endpoint["/api/v3/klines"]')" 3 \
     "binance spot: 2940 candles in 3 requests of 1000"
 same_candles binance usdm ETHUSDT 1h 2023-11-01T00:00:00Z 2024-02-01T00:00:00Z
 same_candles binance spot ETHBTC 1M 2020-01-01T00:00:00Z 2024-02-01T00:00:00Z
-reset
+mock_reset
 same_candles bybit spot BTCUSDT 1m 2024-02-27T00:00:00Z 2024-02-29T10:00:00Z
-is "$(stats | jq '.by_endpoint["/v5/market/kline"]')" 4 \
+is "$(mock_stats | jq '.by_endpoint["/v5/market/kline"]')" 4 \
     "bybit spot: 3480 candles in 4 requests of 1000"
 same_candles bybit linear SOLUSDT 5m 2024-01-01T00:00:00Z 2024-01-08T00:00:00Z
 same_candles bybit inverse BTCUSD 1d 2023-01-01T00:00:00Z 2024-02-01T00:00:00Z vol6
 same_candles bybit spot BTCUSDT 1w 2023-01-02T00:00:00Z 2024-02-26T00:00:00Z
-reset
+mock_reset
 same_candles okx spot BTC-USDT 1m 2024-02-20T00:00:00Z 2024-02-20T08:20:00Z
-is "$(stats | jq '.by_endpoint["/api/v5/market/history-candles"]')" 5 \
+is "$(mock_stats | jq '.by_endpoint["/api/v5/market/history-candles"]')" 5 \
     "okx: old bars from history-candles, 100 a request"
 same_candles okx spot ETH-USDT 1m 2024-02-29T20:00:00Z 2024-03-01T00:00:00Z
-is "$(stats | jq '.by_endpoint["/api/v5/market/candles"]')" 3 \
+is "$(mock_stats | jq '.by_endpoint["/api/v5/market/candles"]')" 3 \
     "okx: the latest bars from candles"
 same_candles okx swap BTC-USDT-SWAP 1d 2023-06-01T00:00:00Z 2024-03-01T00:00:00Z vol6
 like "$(head -1 "$T/raw")" 'bar=1Dutc' "okx: daily bars in their UTC variant"
@@ -114,7 +111,7 @@ mdx-extract -s BTCUSDT -i 1h --since -3h 2>/dev/null >"$T/raw"
 is "$(jq -r '.closed' "$T/raw" | sort -u)" true "closed candles only by default"
 is "$(tail -1 "$T/raw" | jq -r .time)" 2024-02-29T23:00:00Z \
     "the last closed hour"
-curl -s -X POST "$MOCK_URL/mock/clock" -d '{"now":"2024-03-01T00:30:00Z"}' >/dev/null
+mock_post clock '{"now":"2024-03-01T00:30:00Z"}' >/dev/null
 MDX_NOW=2024-03-01T00:30:00Z mdx-extract -s BTCUSDT -i 1h --since -3h \
     --include-open 2>/dev/null >"$T/raw"
 is "$(tail -1 "$T/raw" | jq -c '[.time,.closed]')" '["2024-03-01T00:00:00Z",false]' \
@@ -126,17 +123,17 @@ is "$(tail -1 "$T/raw" | jq -c '[.time,.closed,.data[8]]')" \
 MDX_NOW=2024-03-01T00:30:00Z mdx-extract -x okx -s BTC-USDT -i 1h \
     --since -3h 2>/dev/null >"$T/raw"
 is "$(jq -r .closed "$T/raw" | sort -u)" true "okx: closed bars only by default"
-curl -s -X POST "$MOCK_URL/mock/clock" -d "{\"now\":\"$MDX_NOW\"}" >/dev/null
+mock_post clock "{\"now\":\"$MDX_NOW\"}" >/dev/null
 
 # ------------------------------------------------------------------------
 # Holes: minutes with no candle are simply absent, never invented.
-curl -s -X POST "$MOCK_URL/mock/holes" \
-    -d 'binance:spot:BTCUSDT:2024-02-28T10:00:00Z/2024-02-28T10:30:00Z,bybit:linear:BTCUSDT:2024-02-28T09:00:00Z/2024-02-28T09:10:00Z' >/dev/null
+mock_post holes \
+    'binance:spot:BTCUSDT:2024-02-28T10:00:00Z/2024-02-28T10:30:00Z,bybit:linear:BTCUSDT:2024-02-28T09:00:00Z/2024-02-28T09:10:00Z' >/dev/null
 same_candles binance spot BTCUSDT 1m 2024-02-28T00:00:00Z 2024-02-28T20:00:00Z
 is "$(wc -l <"$T/raw" | tr -d ' ')" 1170 "binance: 30 minutes missing"
 same_candles bybit linear BTCUSDT 1m 2024-02-28T00:00:00Z 2024-02-28T20:00:00Z
 is "$(wc -l <"$T/raw" | tr -d ' ')" 1190 "bybit: 10 minutes missing"
-curl -s -X DELETE "$MOCK_URL/mock/holes" >/dev/null
+mock_clear holes
 
 # ------------------------------------------------------------------------
 # Order books and instruments.
@@ -213,23 +210,22 @@ is "$(jq -r .next "$MDX_STATE/extract/binance/spot/BTCUSDT/1m.json")" \
 mdx-extract -s BTCUSDT -i 1m --since 2024-02-29T00:00:00Z --resume \
     >"$T/r2" 2>/dev/null
 is "$?:$(wc -l <"$T/r2" | tr -d ' ')" "0:0" "resume when up to date: nothing"
-curl -s -X POST "$MOCK_URL/mock/clock" -d '{"now":"2024-03-01T01:00:00Z"}' >/dev/null
+mock_post clock '{"now":"2024-03-01T01:00:00Z"}' >/dev/null
 MDX_NOW=2024-03-01T01:00:00Z mdx-extract -s BTCUSDT -i 1m --resume \
     >"$T/r3" 2>/dev/null
 is "$(wc -l <"$T/r3" | tr -d ' '):$(head -1 "$T/r3" | jq -r .time)" \
     "60:2024-03-01T00:00:00Z" "resume an hour later: that hour only"
-curl -s -X POST "$MOCK_URL/mock/clock" -d '{"now":"2024-03-03T01:00:00Z"}' >/dev/null
+mock_post clock '{"now":"2024-03-03T01:00:00Z"}' >/dev/null
 MDX_NOW=2024-03-03T01:00:00Z mdx-extract -s BTCUSDT -i 1m --resume \
     >"$T/r4" 2>/dev/null
 is "$(wc -l <"$T/r4" | tr -d ' '):$(head -1 "$T/r4" | jq -r .time)" \
     "2880:2024-03-01T01:00:00Z" "resume two days later: all of them, not one page"
-curl -s -X POST "$MOCK_URL/mock/clock" -d "{\"now\":\"$MDX_NOW\"}" >/dev/null
+mock_post clock "{\"now\":\"$MDX_NOW\"}" >/dev/null
 
 # Resume after an injected failure: no duplicate and no hole.
 rm -rf "$MDX_STATE"
-reset
-curl -s -X POST "$MOCK_URL/mock/faults" \
-    -d '{"type":"500","path":"/api/v3/klines","after":2,"count":1000}' >/dev/null
+mock_reset
+mock_fault '{"type":"500","path":"/api/v3/klines","after":2,"count":1000}'
 exits 75 "retries exhausted: exit 75" \
     mdx-extract -s ETHUSDT -i 1m --since 2024-02-25T00:00:00Z --resume --tries 2
 cp "$T/out" "$T/part1"
@@ -240,7 +236,7 @@ is "$n1" 2000 "everything before the failure was written"
 is "$(jq -r .next "$MDX_STATE/extract/binance/spot/ETHUSDT/1m.json")" \
     "$(tail -1 "$T/part1" | jq -r '.data[0] + 60000 | ./1000 | todate')" \
     "state ends where the output ends"
-curl -s -X DELETE "$MOCK_URL/mock/faults" >/dev/null
+mock_clear faults
 mdx-extract -s ETHUSDT -i 1m --since 2024-02-25T00:00:00Z --resume \
     >"$T/part2" 2>/dev/null
 cat "$T/part1" "$T/part2" | jq -r .time >"$T/times"

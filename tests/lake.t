@@ -13,8 +13,11 @@ obj_path() { printf '%s/%s\n' "$MDX_LAKE" "$1"; }
 newlake local
 mdx-lake put raw <"$T/one" >/dev/null
 ok "test -z \"\$(find '$MDX_LAKE' -name '.tmp-*')\"" "no temporary file is left after put"
-ok "test -d '$MDX_LAKE/_marks' || true" "marks live inside the lake"
 key=$(mdx-lake ls | head -1 | cut -f1)
+# A consumer's marks are files in the lake, under _marks/ (mdx-lake(1));
+# once committed, they name the objects it read.
+mdx-lake cat --new probe raw >/dev/null && mdx-lake commit probe
+ok "grep -qxF '$key' '$MDX_LAKE/_marks/probe.done'" "marks live inside the lake"
 sha=$(sha256sum "$MDX_LAKE/$key" | cut -d' ' -f1)
 is "$(mdx-lake ls | head -1 | cut -f6)" "$sha" "the manifest checksum is the object's SHA-256"
 is "$(zcat "$MDX_LAKE/$key" | wc -l | tr -d ' ')" 1440 "objects are plain gzip NDJSON"

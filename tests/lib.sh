@@ -7,6 +7,8 @@
 #	pg_start	# private PostgreSQL cluster; PGHOST etc. exported
 #	s3_start	# s3rver on loopback; MDX_S3_ENDPOINT etc. exported
 #	mock_start	# the mock exchange; MDX_BINANCE_URL etc. exported
+#	mock_fault '{"type":"500","count":1}'	# and mock_post, mock_clear,
+#			# mock_reset, mock_stats: its control endpoints
 #
 # Everything started here is stopped by an EXIT trap, also when a test fails
 # or is interrupted.  Programs are found on PATH (tests/run.sh puts the
@@ -125,6 +127,18 @@ free_port() {
 	node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
 }
 
+# _wait_port PORT LOG NAME: wait until a server listens on loopback PORT
+# (10 s at most); if none does, show LOG and bail, saying NAME did not
+# start.
+_wait_port() {
+	_i=0
+	until node -e 'require("net").connect(+process.argv[1],"127.0.0.1").on("connect",()=>process.exit(0)).on("error",()=>process.exit(1))' "$1" 2>/dev/null; do
+		_i=$((_i + 1))
+		[ $_i -gt 100 ] && { cat "$2"; bail "$3 did not start"; }
+		sleep 0.1
+	done
+}
+
 # ------------------------------------------------------------------------
 # PostgreSQL: a private cluster in $T/pg, Unix socket only, trust auth,
 # superuser "mdx", database "mdx".  As root the server runs as the postgres
@@ -203,12 +217,7 @@ s3_start() {
 	    --configure-bucket "$S3_BUCKET" >"$T/s3.log" 2>&1 &
 	_s3pid=$!
 	at_exit "kill $_s3pid 2>/dev/null; wait $_s3pid 2>/dev/null"
-	_i=0
-	until node -e 'require("net").connect(+process.argv[1],"127.0.0.1").on("connect",()=>process.exit(0)).on("error",()=>process.exit(1))' "$_s3port" 2>/dev/null; do
-		_i=$((_i + 1))
-		[ $_i -gt 100 ] && { cat "$T/s3.log"; bail "s3rver did not start"; }
-		sleep 0.1
-	done
+	_wait_port "$_s3port" "$T/s3.log" s3rver
 	MDX_S3_ENDPOINT=127.0.0.1:$_s3port
 	AWS_ACCESS_KEY_ID=S3RVER
 	AWS_SECRET_ACCESS_KEY=S3RVER
@@ -228,12 +237,7 @@ mock_start() {
 	    >"$T/mock.log" 2>&1 &
 	_mpid=$!
 	at_exit "kill $_mpid 2>/dev/null; wait $_mpid 2>/dev/null"
-	_i=0
-	until node -e 'require("net").connect(+process.argv[1],"127.0.0.1").on("connect",()=>process.exit(0)).on("error",()=>process.exit(1))' "$_mport" 2>/dev/null; do
-		_i=$((_i + 1))
-		[ $_i -gt 100 ] && { cat "$T/mock.log"; bail "mock exchange did not start"; }
-		sleep 0.1
-	done
+	_wait_port "$_mport" "$T/mock.log" "mock exchange"
 	MOCK_URL=http://127.0.0.1:$_mport
 	MDX_BINANCE_URL=$MOCK_URL
 	MDX_BINANCE_FAPI_URL=$MOCK_URL
@@ -241,3 +245,26 @@ mock_start() {
 	MDX_OKX_URL=$MOCK_URL
 	export MOCK_URL MDX_BINANCE_URL MDX_BINANCE_FAPI_URL MDX_BYBIT_URL MDX_OKX_URL
 }
+
+# The mock's control endpoints (tests/mock/README, "Control endpoints").
+# These talk to the mock at $MOCK_URL: the one mock_start started last,
+# unless the script points MOCK_URL at another.  They fail (curl -f) when
+# the mock refuses the request.
+
+# mock_post ENDPOINT BODY: POST BODY to /mock/ENDPOINT (faults, holes,
+# clock, ...); the mock's answer on stdout.
+mock_post() { curl -sf -X POST -d "$2" "$MOCK_URL/mock/$1"; }
+
+# mock_fault RULE: add a fault rule (JSON, or key=value,key=value).
+mock_fault() { mock_post faults "$1" >/dev/null; }
+
+# mock_clear ENDPOINT: remove every fault rule (faults) or hole (holes).
+mock_clear() { curl -sf -X DELETE "$MOCK_URL/mock/$1" >/dev/null; }
+
+# mock_reset: stats, weights, bans, faults, holes and clock back to the
+# start-up state.
+mock_reset() { curl -sf -X POST "$MOCK_URL/mock/reset" >/dev/null; }
+
+# mock_stats: the mock's counters (requests, weights, faults, 429s...) as
+# JSON on stdout.
+mock_stats() { curl -sf "$MOCK_URL/mock/stats"; }

@@ -14,19 +14,19 @@ T0=1704067200000	# 2024-01-01T00:00:00Z
 H=3600000
 
 mock_start --now $NOW
-M=$MOCK_URL
-M1=$M
+M1=$MOCK_URL
 
-get() { curl -s "$M$1"; }
+get() { curl -s "$MOCK_URL$1"; }
 # status URL: the HTTP status of a GET
-status() { curl -s -o /dev/null -w '%{http_code}' "$M$1"; }
+status() { curl -s -o /dev/null -w '%{http_code}' "$MOCK_URL$1"; }
+# jget URL FILTER: the answer to a GET, through jq -c FILTER
+jget() { get "$1" | jq -c "$2"; }
 # header NAME URL: one response header's value
 header() {
-	curl -s -D - -o /dev/null "$M$2" | tr -d '\r' |
+	curl -s -D - -o /dev/null "$MOCK_URL$2" | tr -d '\r' |
 	    awk -v h="$1" 'BEGIN { h = tolower(h) } { n = index($0, ":");
 	    if (tolower(substr($0, 1, n - 1)) == h) print substr($0, n + 2) }'
 }
-post() { curl -s -X POST -d "$2" "$M$1"; }
 
 # ---- Binance spot klines
 r=$(get "/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=$T0&limit=3")
@@ -44,25 +44,24 @@ is "$(get "/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=$T0&limit=5000" |
     "binance spot klines: limit is capped at 1000"
 is "$(get "/fapi/v1/klines?symbol=BTCUSDT&interval=1m&startTime=$((T0 - 86400000))&limit=5000" | jq length)" 1500 \
     "binance usdm klines: limit is capped at 1500"
-r=$(get "/api/v3/klines?symbol=BTCUSDT&interval=1h&endTime=$((T0 + 5 * H))&limit=3")
-is "$(echo "$r" | jq -c 'map(.[0])')" "[$((T0 + 3 * H)),$((T0 + 4 * H)),$((T0 + 5 * H))]" \
+is "$(jget "/api/v3/klines?symbol=BTCUSDT&interval=1h&endTime=$((T0 + 5 * H))&limit=3" 'map(.[0])')" \
+    "[$((T0 + 3 * H)),$((T0 + 4 * H)),$((T0 + 5 * H))]" \
     "binance klines with endTime only: the newest up to endTime"
-r=$(get "/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=$((T0 + 120000))&endTime=$((T0 + 300000))&limit=100")
-is "$(echo "$r" | jq -c '[length, .[0][0], .[-1][0]]')" "[4,$((T0 + 120000)),$((T0 + 300000))]" \
+is "$(jget "/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=$((T0 + 120000))&endTime=$((T0 + 300000))&limit=100" '[length, .[0][0], .[-1][0]]')" \
+    "[4,$((T0 + 120000)),$((T0 + 300000))]" \
     "binance klines: startTime and endTime inclusive"
-r=$(get "/api/v3/klines?symbol=BTCUSDT&interval=1m&limit=2")
-is "$(echo "$r" | jq -c '[.[-1][0], .[-1][6] > '$NOWMS', .[0][6] < '$NOWMS']')" \
+is "$(jget "/api/v3/klines?symbol=BTCUSDT&interval=1m&limit=2" '[.[-1][0], .[-1][6] > '$NOWMS', .[0][6] < '$NOWMS']')" \
     "[$((NOWMS - 30000)),true,true]" \
     "binance klines without times: the newest, forming candle last"
-is "$(get "/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=$((NOWMS + H))" | jq -c .)" \
+is "$(jget "/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=$((NOWMS + H))" .)" \
     "[]" "no candle after the clock"
-is "$(get "/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=1000000000000&limit=1" | jq -c '.[0][0]')" \
+is "$(jget "/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=1000000000000&limit=1" '.[0][0]')" \
     1502928000000 "no candle before the market start (2017-08-17)"
-r=$(get "/api/v3/klines?symbol=BTCUSDT&interval=1w&startTime=$((T0 - 10 * 86400000))&limit=2")
-is "$(echo "$r" | jq -c 'map(.[0])')" "[$((T0 - 7 * 86400000)),$T0]" \
+is "$(jget "/api/v3/klines?symbol=BTCUSDT&interval=1w&startTime=$((T0 - 10 * 86400000))&limit=2" 'map(.[0])')" \
+    "[$((T0 - 7 * 86400000)),$T0]" \
     "1w candles start on Monday (2024-01-01 is a Monday)"
-r=$(get "/api/v3/klines?symbol=BTCUSDT&interval=1M&startTime=1698796800000&limit=2")
-is "$(echo "$r" | jq -c 'map([.[0], .[6]])')" "[[1698796800000,1701388799999],[1701388800000,$((T0 - 1))]]" \
+is "$(jget "/api/v3/klines?symbol=BTCUSDT&interval=1M&startTime=1698796800000&limit=2" 'map([.[0], .[6]])')" \
+    "[[1698796800000,1701388799999],[1701388800000,$((T0 - 1))]]" \
     "1M candles are calendar months"
 
 is "$(status "/api/v3/klines?symbol=NOPEUSDT&interval=1m")" 400 "unknown symbol: 400"
@@ -75,7 +74,7 @@ is "$(get "/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=5&endTime=4" | jq
     -1023 "startTime after endTime: -1023"
 
 # Weight: spot klines 2, usdm klines by limit, depth by limit.
-curl -s -X POST "$M/mock/reset" >/dev/null
+mock_reset
 w1=$(header X-MBX-USED-WEIGHT-1M "/api/v3/klines?symbol=BTCUSDT&interval=1m&limit=1")
 w2=$(header X-MBX-USED-WEIGHT-1M "/api/v3/klines?symbol=BTCUSDT&interval=1m&limit=1000")
 w3=$(header X-MBX-USED-WEIGHT-1M "/api/v3/depth?symbol=BTCUSDT&limit=500")
@@ -85,106 +84,96 @@ f2=$(header X-MBX-USED-WEIGHT-1M "/fapi/v1/klines?symbol=BTCUSDT&interval=1m&lim
 f3=$(header X-MBX-USED-WEIGHT-1M "/fapi/v1/klines?symbol=BTCUSDT&interval=1m&limit=1000")
 f4=$(header X-MBX-USED-WEIGHT-1M "/fapi/v1/klines?symbol=BTCUSDT&interval=1m&limit=1500")
 is "$f1 $f2 $f3 $f4" "1 3 8 18" "usdm klines weight by limit 1/2/5/10, own budget"
-is "$(get /mock/stats | jq -c '[.weight.spot.total, .weight.fapi.total, .requests]')" \
+is "$(mock_stats | jq -c '[.weight.spot.total, .weight.fapi.total, .requests]')" \
     "[29,18,7]" "stats: weight and requests counted"
 
 # ---- Binance depth, exchangeInfo, ping, time
-r=$(get "/api/v3/depth?symbol=BTCUSDT&limit=5")
-is "$(echo "$r" | jq -c '[(.bids|length), (.asks|length), (.lastUpdateId|type),
+is "$(jget "/api/v3/depth?symbol=BTCUSDT&limit=5" '[(.bids|length), (.asks|length), (.lastUpdateId|type),
     ([.bids[][0]|tonumber] | . == (sort|reverse)), ([.asks[][0]|tonumber] | . == sort),
     ((.bids[0][0]|tonumber) < (.asks[0][0]|tonumber))]')" \
     '[5,5,"number",true,true,true]' "depth: bids descending, asks ascending, no cross"
-is "$(get "/fapi/v1/depth?symbol=BTCUSDT&limit=10" | jq -c '[(.bids|length), has("E"), has("T")]')" \
+is "$(jget "/fapi/v1/depth?symbol=BTCUSDT&limit=10" '[(.bids|length), has("E"), has("T")]')" \
     '[10,true,true]' "usdm depth has E and T"
-r=$(get "/api/v3/exchangeInfo?symbol=BTCUSDT")
-is "$(echo "$r" | jq -c '.symbols[0] | [.symbol, .status, .baseAsset, .quoteAsset,
+is "$(jget "/api/v3/exchangeInfo?symbol=BTCUSDT" '.symbols[0] | [.symbol, .status, .baseAsset, .quoteAsset,
     (.filters[] | select(.filterType=="PRICE_FILTER") | .tickSize),
     (.filters[] | select(.filterType=="LOT_SIZE") | .stepSize)]')" \
     '["BTCUSDT","TRADING","BTC","USDT","0.01000000","0.00001000"]' \
     "exchangeInfo: status, assets, PRICE_FILTER tickSize, LOT_SIZE stepSize"
-is "$(get "/api/v3/exchangeInfo" | jq -c '[(.symbols|length), (.symbols[]|select(.symbol=="LUNAUSDT")|.status), .rateLimits[0].limit]')" \
+is "$(jget "/api/v3/exchangeInfo" '[(.symbols|length), (.symbols[]|select(.symbol=="LUNAUSDT")|.status), .rateLimits[0].limit]')" \
     '[26,"BREAK",6000]' "exchangeInfo: all symbols, one not trading, weight limit"
-is "$(get "/api/v3/exchangeInfo?symbols=%5B%22BTCUSDT%22,%22ETHUSDT%22%5D" | jq -c '[.symbols[].symbol]')" \
+is "$(jget "/api/v3/exchangeInfo?symbols=%5B%22BTCUSDT%22,%22ETHUSDT%22%5D" '[.symbols[].symbol]')" \
     '["BTCUSDT","ETHUSDT"]' "exchangeInfo: symbols=[...]"
-is "$(get "/fapi/v1/exchangeInfo?symbol=ETHUSDT" | jq -c '.symbols[0] | [.contractType, .marginAsset]')" \
+is "$(jget "/fapi/v1/exchangeInfo?symbol=ETHUSDT" '.symbols[0] | [.contractType, .marginAsset]')" \
     '["PERPETUAL","USDT"]' "usdm exchangeInfo"
 is "$(get /api/v3/ping)$(get /api/v3/time)" "{}{\"serverTime\":$NOWMS}" \
     "ping and time (the mock clock)"
 
 # ---- Bybit
-r=$(get "/v5/market/kline?category=spot&symbol=BTCUSDT&interval=1&start=$T0&end=$((T0 + 600000))&limit=3")
-is "$(echo "$r" | jq -c '[.retCode, .retMsg, .result.category, .result.symbol, (.result.list|length),
+is "$(jget "/v5/market/kline?category=spot&symbol=BTCUSDT&interval=1&start=$T0&end=$((T0 + 600000))&limit=3" '[.retCode, .retMsg, .result.category, .result.symbol, (.result.list|length),
     (.result.list[0]|length), (.result.list|map(.[0]|tonumber)), (.result.list[0]|map(type)|unique), (.time|type)]')" \
     "[0,\"OK\",\"spot\",\"BTCUSDT\",3,7,[$((T0 + 600000)),$((T0 + 540000)),$((T0 + 480000))],[\"string\"],\"number\"]" \
     "bybit kline: envelope, 7 strings, newest first, the newest in [start,end]"
 is "$(get "/v5/market/kline?category=linear&symbol=BTCUSDT&interval=1&start=$T0&end=$NOWMS" | jq '.result.list|length')" \
     200 "bybit kline: limit defaults to 200"
-is "$(get "/v5/market/kline?category=linear&symbol=BTCUSDT&interval=1&start=$T0&limit=3" | jq -c '.result.list|map(.[0]|tonumber)')" \
+is "$(jget "/v5/market/kline?category=linear&symbol=BTCUSDT&interval=1&start=$T0&limit=3" '.result.list|map(.[0]|tonumber)')" \
     "[$((T0 + 120000)),$((T0 + 60000)),$T0]" "bybit kline with only start: the oldest from start"
 is "$(get "/v5/market/kline?category=linear&symbol=BTCUSDT&interval=1&limit=5000" | jq '.result.list|length')" \
     1000 "bybit kline: limit capped at 1000"
-r=$(get "/v5/market/kline?category=inverse&symbol=BTCUSD&interval=60&end=$((T0 + H))&limit=2")
-is "$(echo "$r" | jq -c '.result.list[0] | [(.[5]|test("^[0-9]+$")),
+is "$(jget "/v5/market/kline?category=inverse&symbol=BTCUSD&interval=60&end=$((T0 + H))&limit=2" '.result.list[0] | [(.[5]|test("^[0-9]+$")),
     ((.[5]|tonumber) / (.[6]|tonumber) >= (.[3]|tonumber) * 0.999),
     ((.[5]|tonumber) / (.[6]|tonumber) <= (.[2]|tonumber) * 1.001)]')" \
     '[true,true,true]' "bybit inverse: volume in USD contracts, turnover in base coin"
-is "$(get "/v5/market/kline?category=linear&symbol=BTCUSDT&interval=D&start=$T0&end=$T0" | jq -c '.result.list|map(.[0])')" \
+is "$(jget "/v5/market/kline?category=linear&symbol=BTCUSDT&interval=D&start=$T0&end=$T0" '.result.list|map(.[0])')" \
     "[\"$T0\"]" "bybit D interval"
-is "$(get "/v5/market/kline?category=spot&symbol=NOPE&interval=1" | jq -c '[.retCode, .retMsg]')" \
+is "$(jget "/v5/market/kline?category=spot&symbol=NOPE&interval=1" '[.retCode, .retMsg]')" \
     '[10001,"Not supported symbols"]' "bybit unknown symbol: retCode 10001"
-is "$(get "/v5/market/kline?category=spot&symbol=BTCUSDT&interval=2" | jq -c '.retCode')" \
+is "$(jget "/v5/market/kline?category=spot&symbol=BTCUSDT&interval=2" '.retCode')" \
     10001 "bybit bad interval: retCode 10001"
-r=$(get "/v5/market/instruments-info?category=linear&symbol=BTCUSDT")
-is "$(echo "$r" | jq -c '.result.list[0] | [.status, .baseCoin, .quoteCoin, .priceFilter.tickSize, .lotSizeFilter.qtyStep, .contractType]')" \
+is "$(jget "/v5/market/instruments-info?category=linear&symbol=BTCUSDT" '.result.list[0] | [.status, .baseCoin, .quoteCoin, .priceFilter.tickSize, .lotSizeFilter.qtyStep, .contractType]')" \
     '["Trading","BTC","USDT","0.01","0.00001","LinearPerpetual"]' "bybit instruments-info"
-is "$(get "/v5/market/instruments-info?category=inverse" | jq -c '[.result.list[].symbol]')" \
+is "$(jget "/v5/market/instruments-info?category=inverse" '[.result.list[].symbol]')" \
     '["BTCUSD","ETHUSD","XRPUSD"]' "bybit inverse instruments"
-is "$(get "/v5/market/instruments-info?category=option" | jq -c '[.retCode, .result.list]')" \
+is "$(jget "/v5/market/instruments-info?category=option" '[.retCode, .result.list]')" \
     '[0,[]]' "bybit options: an empty list"
-is "$(get "/dapi/v1/exchangeInfo" | jq -c '.symbols')" '[]' "binance coin-m: no symbols"
-is "$(get "/v5/market/orderbook?category=linear&symbol=BTCUSDT&limit=7" | jq -c '.result | [(.b|length), (.a|length), .s, (.ts|type)]')" \
+is "$(jget "/dapi/v1/exchangeInfo" '.symbols')" '[]' "binance coin-m: no symbols"
+is "$(jget "/v5/market/orderbook?category=linear&symbol=BTCUSDT&limit=7" '.result | [(.b|length), (.a|length), .s, (.ts|type)]')" \
     '[7,7,"BTCUSDT","number"]' "bybit orderbook"
 
 # ---- OKX
-r=$(get "/api/v5/market/candles?instId=BTC-USDT&bar=1m&limit=3")
-is "$(echo "$r" | jq -c '[.code, .msg, (.data|length), (.data[0]|length), (.data|map(.[8])),
+is "$(jget "/api/v5/market/candles?instId=BTC-USDT&bar=1m&limit=3" '[.code, .msg, (.data|length), (.data[0]|length), (.data|map(.[8])),
     (.data|map(.[0]|tonumber)), (.data[0]|map(type)|unique)]')" \
     "[\"0\",\"\",3,9,[\"0\",\"1\",\"1\"],[$((NOWMS - 30000)),$((NOWMS - 90000)),$((NOWMS - 150000))],[\"string\"]]" \
     "okx candles: 9 strings, newest first, forming bar confirm 0"
-r=$(get "/api/v5/market/history-candles?instId=BTC-USDT&bar=1m&after=$((T0 + 600000))&limit=500")
-is "$(echo "$r" | jq -c '[(.data|length), .data[0][0], .data[-1][0]]')" \
+is "$(jget "/api/v5/market/history-candles?instId=BTC-USDT&bar=1m&after=$((T0 + 600000))&limit=500" '[(.data|length), .data[0][0], .data[-1][0]]')" \
     "[100,\"$((T0 + 540000))\",\"$((T0 + 600000 - 6000000))\"]" \
     "okx history-candles: after gives older bars, limit capped at 100"
-r=$(get "/api/v5/market/history-candles?instId=BTC-USDT&bar=1m&before=$T0&after=$((T0 + 300000))")
-is "$(echo "$r" | jq -c '.data|map(.[0]|tonumber)')" \
+is "$(jget "/api/v5/market/history-candles?instId=BTC-USDT&bar=1m&before=$T0&after=$((T0 + 300000))" '.data|map(.[0]|tonumber)')" \
     "[$((T0 + 240000)),$((T0 + 180000)),$((T0 + 120000)),$((T0 + 60000))]" \
     "okx: before and after are exclusive bounds"
-is "$(get "/api/v5/market/candles?instId=BTC-USDT&bar=1m&after=$T0" | jq -c '.data|length')" \
+is "$(jget "/api/v5/market/candles?instId=BTC-USDT&bar=1m&after=$T0" '.data|length')" \
     0 "okx candles: only the latest 1440 bars"
-is "$(get "/api/v5/market/candles?instId=BTC-USDT&bar=1m&limit=1000" | jq -c '.data|length')" \
+is "$(jget "/api/v5/market/candles?instId=BTC-USDT&bar=1m&limit=1000" '.data|length')" \
     300 "okx candles: limit capped at 300"
 is "$(get "/api/v5/market/history-candles?instId=BTC-USDT&bar=1D&after=$((T0 + 86400000))&limit=1" | jq -r '.data[0][0]')" \
     "$((T0 + 16 * H))" "okx 1D opens at 16:00 UTC (Hong Kong midnight)"
 is "$(get "/api/v5/market/history-candles?instId=BTC-USDT&bar=1Dutc&after=$((T0 + 86400000))&limit=1" | jq -r '.data[0][0]')" \
     "$T0" "okx 1Dutc opens at 00:00 UTC"
-r=$(get "/api/v5/market/history-candles?instId=BTC-USDT-SWAP&bar=1H&after=$((T0 + H))&limit=1")
-is "$(echo "$r" | jq -c '.data[0] | [((.[5]|tonumber) * 0.01 - (.[6]|tonumber) | fabs < 1e-9),
+is "$(jget "/api/v5/market/history-candles?instId=BTC-USDT-SWAP&bar=1H&after=$((T0 + H))&limit=1" '.data[0] | [((.[5]|tonumber) * 0.01 - (.[6]|tonumber) | fabs < 1e-9),
     ((.[7]|tonumber) / (.[6]|tonumber) >= (.[3]|tonumber)), ((.[7]|tonumber) / (.[6]|tonumber) <= (.[2]|tonumber))]')" \
     '[true,true,true]' "okx swap: vol in contracts (ctVal 0.01), volCcy base, volCcyQuote quote"
-is "$(get "/api/v5/market/candles?instId=NOPE-USDT" | jq -c .)" \
+is "$(jget "/api/v5/market/candles?instId=NOPE-USDT" .)" \
     '{"code":"51001","data":[],"msg":"Instrument ID does not exist"}' "okx unknown instId: 51001"
-is "$(get "/api/v5/market/candles?instId=BTC-USDT&bar=1h" | jq -c .code)" '"51000"' \
+is "$(jget "/api/v5/market/candles?instId=BTC-USDT&bar=1h" .code)" '"51000"' \
     "okx bad bar: 51000"
-r=$(get "/api/v5/public/instruments?instType=SWAP&instId=BTC-USD-SWAP")
-is "$(echo "$r" | jq -c '.data[0] | [.instType, .ctType, .ctVal, .ctValCcy, .settleCcy, .tickSz, .lotSz, .state, .uly]')" \
+is "$(jget "/api/v5/public/instruments?instType=SWAP&instId=BTC-USD-SWAP" '.data[0] | [.instType, .ctType, .ctVal, .ctValCcy, .settleCcy, .tickSz, .lotSz, .state, .uly]')" \
     '["SWAP","inverse","100","USD","BTC","0.1","1","live","BTC-USD"]' "okx instruments: inverse swap"
-is "$(get "/api/v5/public/instruments?instType=SPOT&instId=ETH-USDT" | jq -c '.data[0] | [.baseCcy, .quoteCcy, .tickSz, .lotSz]')" \
+is "$(jget "/api/v5/public/instruments?instType=SPOT&instId=ETH-USDT" '.data[0] | [.baseCcy, .quoteCcy, .tickSz, .lotSz]')" \
     '["ETH","USDT","0.01","0.0001"]' "okx instruments: spot"
-is "$(get "/api/v5/market/books?instId=BTC-USDT&sz=4" | jq -c '.data[0] | [(.asks|length), (.bids|length), (.asks[0]|length)]')" \
+is "$(jget "/api/v5/market/books?instId=BTC-USDT&sz=4" '.data[0] | [(.asks|length), (.bids|length), (.asks[0]|length)]')" \
     '[4,4,4]' "okx books"
 
 # ---- Compression, when asked for
-curl -s --compressed -D "$T/h" -o "$T/gz" "$M/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=$T0&limit=50"
+curl -s --compressed -D "$T/h" -o "$T/gz" "$MOCK_URL/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=$T0&limit=50"
 is "$(tr -d '\r' <"$T/h" | grep -i '^content-encoding:' | cut -d' ' -f2)" gzip \
     "answers are gzipped when the client accepts it"
 is "$(cksum <"$T/gz")" "$(get "/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=$T0&limit=50" | cksum)" \
@@ -196,6 +185,7 @@ b=$(get "/api/v3/klines?symbol=ETHUSDT&interval=1m&startTime=$T0&limit=1000" | c
 is "$a" "$b" "the same query twice gives the same bytes"
 mock_start --now 2024-06-01T00:00:00Z
 M2=$MOCK_URL
+MOCK_URL=$M1	# the tests go on against the first mock
 c=$(curl -s "$M2/api/v3/klines?symbol=ETHUSDT&interval=1m&startTime=$T0&limit=1000" | cksum)
 is "$c" "$a" "another mock with another clock serves the same closed candles"
 
@@ -219,13 +209,13 @@ is "$(echo "$m" | roll)" "$(echo "$d" | one)" "a 1d candle is the exact rollup o
 m=$(get "/api/v3/klines?symbol=SOLUSDT&interval=1d&startTime=$T0&endTime=$((T0 + 30 * 86400000))&limit=1000")
 d=$(get "/api/v3/klines?symbol=SOLUSDT&interval=1M&startTime=$T0&limit=1")
 is "$(echo "$m" | roll)" "$(echo "$d" | one)" "a 1M candle is the exact rollup of its 1d candles"
-r=$(get "/api/v3/klines?symbol=DOGEUSDT&interval=1m&startTime=$T0&limit=1000")
-is "$(echo "$r" | jq -c 'map((.[1:5]|map(tonumber)) as [$o,$h,$l,$c] |
+# shellcheck disable=SC2016 # jq's own variables
+is "$(jget "/api/v3/klines?symbol=DOGEUSDT&interval=1m&startTime=$T0&limit=1000" 'map((.[1:5]|map(tonumber)) as [$o,$h,$l,$c] |
     $l > 0 and $h >= ([$o,$c]|max) and $l <= ([$o,$c]|min) and (.[5]|tonumber) > 0) | all')" \
     true "prices are sane: low > 0, high >= max(open, close), low <= min(open, close)"
 # The forming candle: a rollup of the closed minutes and the partial one.
-r=$(get "/api/v3/klines?symbol=BTCUSDT&interval=1h&limit=1")
-is "$(echo "$r" | jq -c '.[0] | [.[0], (.[6] > '$NOWMS')]')" "[$((NOWMS - 30000)),true]" \
+is "$(jget "/api/v3/klines?symbol=BTCUSDT&interval=1h&limit=1" '.[0] | [.[0], (.[6] > '$NOWMS')]')" \
+    "[$((NOWMS - 30000)),true]" \
     "the forming 1h candle is served"
 
 # OKX's Hong Kong day is the rollup of the hours from 16:00 UTC.
@@ -246,14 +236,14 @@ is "$(jq -c '[.kind, .exchange, .market, .symbol, .interval, .open_time, .closed
     '["candle","binance","spot","BTCUSDT","1h","2024-01-01T00:00:00Z",true,"exchange"]' \
     "canonical candle record"
 is "$(jq -s -c 'map(.open)' "$T/ep.ndjson")" \
-    "$(get "/api/v3/klines?symbol=BTCUSDT&interval=1h&startTime=$T0&limit=3" | jq -c 'map(.[1] | sub("0+$"; "") | sub("\\.$"; ""))')" \
+    "$(jget "/api/v3/klines?symbol=BTCUSDT&interval=1h&startTime=$T0&limit=3" 'map(.[1] | sub("0+$"; "") | sub("\\.$"; ""))')" \
     "canonical opens equal the exchange's, trailing zeros dropped"
 is "$(node "$MOCKJS" --dump --now $NOW --exchange okx --market swap --symbol BTC-USD-SWAP \
     --interval 1h --from 2024-01-01T00:00:00Z --to 2024-01-01T01:00:00Z | jq -c '[.volume, .quote_volume]')" \
-    "$(get "/api/v5/market/history-candles?instId=BTC-USD-SWAP&bar=1H&after=$((T0 + H))&limit=1" | jq -c '.data[0] | [.[6], .[7]]')" \
+    "$(jget "/api/v5/market/history-candles?instId=BTC-USD-SWAP&bar=1H&after=$((T0 + H))&limit=1" '.data[0] | [.[6], .[7]]')" \
     "canonical okx inverse: volume in base, quote_volume in USD"
 is "$(get "/mock/candles?exchange=bybit&market=inverse&symbol=BTCUSD&interval=1m&from=$((NOWMS - 90000))&to=$((NOWMS + 60000))" | jq -s -c 'map([.open_time, .closed, .quote_volume, .volume])')" \
-    "$(get "/v5/market/kline?category=inverse&symbol=BTCUSD&interval=1&start=$((NOWMS - 90000))&end=$NOWMS" | jq -c '.result.list | reverse | map([(.[0]|tonumber/1000|todate), (.[0]|tonumber) + 60000 <= '$NOWMS', .[5], .[6]])')" \
+    "$(jget "/v5/market/kline?category=inverse&symbol=BTCUSD&interval=1&start=$((NOWMS - 90000))&end=$NOWMS" '.result.list | reverse | map([(.[0]|tonumber/1000|todate), (.[0]|tonumber) + 60000 <= '$NOWMS', .[5], .[6]])')" \
     "canonical bybit inverse, forming candle too: quote_volume is the contracts, volume the turnover"
 exits 0 "--help exits 0" node "$MOCKJS" --help
 like "$(cat "$T/out")" '^usage: node exchange.js --port PORT' "--help prints the usage"
@@ -263,12 +253,11 @@ exits 64 "--dump of an unknown symbol exits 64" node "$MOCKJS" --dump --exchange
     --market spot --symbol NOPE --interval 1m --from 2024-01-01 --to 2024-01-02
 
 # ---- Holes
-post /mock/holes 'binance:spot:BTCUSDT:2024-01-01T10:00Z/2024-01-01T10:05Z' >/dev/null
-r=$(get "/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=$((T0 + 10 * H - 120000))&limit=5")
-is "$(echo "$r" | jq -c 'map(.[0])')" \
+mock_post holes 'binance:spot:BTCUSDT:2024-01-01T10:00Z/2024-01-01T10:05Z' >/dev/null
+is "$(jget "/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=$((T0 + 10 * H - 120000))&limit=5" 'map(.[0])')" \
     "[$((T0 + 10 * H - 120000)),$((T0 + 10 * H - 60000)),$((T0 + 10 * H + 300000)),$((T0 + 10 * H + 360000)),$((T0 + 10 * H + 420000))]" \
     "a hole: its minutes are skipped"
-is "$(get "/api/v3/klines?symbol=ETHUSDT&interval=1m&startTime=$((T0 + 10 * H))&limit=1" | jq -c '.[0][0]')" \
+is "$(jget "/api/v3/klines?symbol=ETHUSDT&interval=1m&startTime=$((T0 + 10 * H))&limit=1" '.[0][0]')" \
     "$((T0 + 10 * H))" "a hole is per symbol"
 m=$(get "/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=$((T0 + 10 * H))&endTime=$((T0 + 11 * H - 1))&limit=1000")
 h=$(get "/api/v3/klines?symbol=BTCUSDT&interval=1h&startTime=$((T0 + 10 * H))&limit=1")
@@ -277,93 +266,93 @@ is "$(echo "$m" | roll)" "$(echo "$h" | one)" "its 1h candle is the rollup of th
 is "$(get /mock/holes | jq -c '.[0]')" \
     '{"exchange":"binance","market":"spot","symbol":"BTCUSDT","from":"2024-01-01T10:00:00Z","to":"2024-01-01T10:05:00Z"}' \
     "GET /mock/holes"
-curl -s -X DELETE "$M/mock/holes" >/dev/null
-is "$(get "/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=$((T0 + 10 * H))&limit=1" | jq -c '.[0][0]')" \
+mock_clear holes
+is "$(jget "/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=$((T0 + 10 * H))&limit=1" '.[0][0]')" \
     "$((T0 + 10 * H))" "DELETE /mock/holes fills them again"
-post /mock/holes '{"exchange":"okx","symbol":"BTC-USDT","from":"2024-01-01T00:01:00Z","to":"2024-01-01T00:02:00Z"}' >/dev/null
-is "$(get "/api/v5/market/history-candles?instId=BTC-USDT&bar=1m&before=$((T0 - 1))&after=$((T0 + 180000))" | jq -c '.data|map(.[0]|tonumber)')" \
+mock_post holes '{"exchange":"okx","symbol":"BTC-USDT","from":"2024-01-01T00:01:00Z","to":"2024-01-01T00:02:00Z"}' >/dev/null
+is "$(jget "/api/v5/market/history-candles?instId=BTC-USDT&bar=1m&before=$((T0 - 1))&after=$((T0 + 180000))" '.data|map(.[0]|tonumber)')" \
     "[$((T0 + 120000)),$T0]" "holes on okx, given as an object"
 is "$(get "/mock/candles?exchange=okx&market=spot&symbol=BTC-USDT&interval=1m&from=$T0&to=$((T0 + 180000))" | jq -s -c 'map(.open_time)')" \
     '["2024-01-01T00:00:00Z","2024-01-01T00:02:00Z"]' "the canonical dump leaves the holes out too"
-curl -s -X DELETE "$M/mock/holes" >/dev/null
+mock_clear holes
 
 # ---- Faults
 K="/api/v3/klines?symbol=BTCUSDT&interval=1m&limit=1"
-fault() { post /mock/faults "$1" >/dev/null; }
-fault '{"type":"429","path":"/api/v3/klines","retry_after":3}'
+mock_fault '{"type":"429","path":"/api/v3/klines","retry_after":3}'
 is "$(status "$K") $(status "$K")" "429 200" "fault 429 for the next request only"
-fault '{"type":"429","retry_after":3}'
+mock_fault '{"type":"429","retry_after":3}'
 is "$(header Retry-After "$K")" 3 "fault 429 carries Retry-After"
-fault '{"type":"418","exchange":"binance"}'
-is "$(get "$K" | jq -c '[.code, (.msg|test("banned"))]')" '[-1003,true]' "fault 418"
+mock_fault '{"type":"418","exchange":"binance"}'
+is "$(jget "$K" '[.code, (.msg|test("banned"))]')" '[-1003,true]' "fault 418"
 for s in 500 502 503 504; do
-	fault "{\"type\":\"$s\"}"
+	mock_fault "{\"type\":\"$s\"}"
 	is "$(status "$K")" "$s" "fault $s"
 done
-fault '{"type":"html"}'
-r=$(curl -s -w ' %{http_code} %{content_type}' "$M$K" | tr -d '\n')
+mock_fault '{"type":"html"}'
+r=$(curl -s -w ' %{http_code} %{content_type}' "$MOCK_URL$K" | tr -d '\n')
 like "$r" 'Cloudflare.* 502 text/html' "fault html: a Cloudflare-style 502 page"
-fault '{"type":"slow","latency":700}'
-t=$(curl -s -o /dev/null -w '%{time_total}' "$M$K")
+mock_fault '{"type":"slow","latency":700}'
+t=$(curl -s -o /dev/null -w '%{time_total}' "$MOCK_URL$K")
 ok "awk 'BEGIN { exit !($t >= 0.65) }'" "fault slow: the answer comes late ($t s)"
-fault '{"type":"truncate"}'
-curl -s -o /dev/null "$M$K"
+mock_fault '{"type":"truncate"}'
+curl -s -o /dev/null "$MOCK_URL$K"
 is "$?" 18 "fault truncate: curl sees a partial body (exit 18)"
-fault '{"type":"reset"}'
-curl -s -o /dev/null "$M$K"
+mock_fault '{"type":"reset"}'
+curl -s -o /dev/null "$MOCK_URL$K"
 rc=$?
 ok "[ $rc -eq 52 ] || [ $rc -eq 56 ]" "fault reset: the connection is dropped (curl exit $rc)"
-fault '{"type":"badjson"}'
-is "$(curl -s -o "$T/bj" -w '%{http_code}' "$M$K")" 200 "fault badjson: status 200"
+mock_fault '{"type":"badjson"}'
+is "$(curl -s -o "$T/bj" -w '%{http_code}' "$MOCK_URL$K")" 200 "fault badjson: status 200"
 ok "! jq . '$T/bj'" "fault badjson: the body is not JSON"
-fault '{"type":"empty"}'
-is "$(curl -s -o "$T/em" -w '%{http_code}' "$M$K") $(wc -c <"$T/em" | tr -d ' ')" "200 0" \
+mock_fault '{"type":"empty"}'
+is "$(curl -s -o "$T/em" -w '%{http_code}' "$MOCK_URL$K") $(wc -c <"$T/em" | tr -d ' ')" "200 0" \
     "fault empty: 200 with an empty body"
-fault '{"type":"403","exchange":"bybit"}'
+mock_fault '{"type":"403","exchange":"bybit"}'
 is "$(status "/v5/market/time")" 403 "fault 403 (Bybit's access too frequent)"
 # Bad rows in well-formed answers.
 KB="/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=$T0&limit=3"
 KY="/v5/market/kline?category=spot&symbol=BTCUSDT&interval=1&start=$T0&end=$((T0 + 120000))"
 KX="/api/v5/market/history-candles?instId=BTC-USDT&before=$((T0 - 1))&after=$((T0 + 180000))"
-fault '{"type":"outside"}'
-is "$(get "$KB" | jq -c 'map(.[0])')" "[$((T0 - 60000)),$T0,$((T0 + 60000)),$((T0 + 120000))]" \
+mock_fault '{"type":"outside"}'
+is "$(jget "$KB" 'map(.[0])')" "[$((T0 - 60000)),$T0,$((T0 + 60000)),$((T0 + 120000))]" \
     "fault outside (binance): a row before the range"
-fault '{"type":"outside"}'
-is "$(get "$KY" | jq -c '.result.list|map(.[0])')" "[\"$((T0 + 120000))\",\"$((T0 + 60000))\",\"$T0\",\"$((T0 - 60000))\"]" \
+mock_fault '{"type":"outside"}'
+is "$(jget "$KY" '.result.list|map(.[0])')" \
+    "[\"$((T0 + 120000))\",\"$((T0 + 60000))\",\"$T0\",\"$((T0 - 60000))\"]" \
     "fault outside (bybit): a row before the range, at the end"
-fault '{"type":"missing_field"}'
-is "$(get "$KX" | jq -c '.data|map(length)')" "[8,9,9]" "fault missing_field"
-fault '{"type":"duplicate"}'
-is "$(get "$KB" | jq -c 'map(.[0])')" "[$T0,$T0,$((T0 + 60000)),$((T0 + 120000))]" "fault duplicate"
-fault '{"type":"unordered"}'
-is "$(get "$KB" | jq -c 'map(.[0])')" "[$((T0 + 120000)),$((T0 + 60000)),$T0]" "fault unordered"
-fault '{"type":"bad_number"}'
-is "$(get "$KB" | jq -c '.[0][1]')" '"abc"' "fault bad_number"
-fault '{"type":"high_low"}'
-is "$(get "$KB" | jq -c '.[0] | (.[2]|tonumber) < (.[3]|tonumber)')" true "fault high_low"
-fault '{"type":"500","count":2,"symbol":"ETHUSDT"}'
+mock_fault '{"type":"missing_field"}'
+is "$(jget "$KX" '.data|map(length)')" "[8,9,9]" "fault missing_field"
+mock_fault '{"type":"duplicate"}'
+is "$(jget "$KB" 'map(.[0])')" "[$T0,$T0,$((T0 + 60000)),$((T0 + 120000))]" "fault duplicate"
+mock_fault '{"type":"unordered"}'
+is "$(jget "$KB" 'map(.[0])')" "[$((T0 + 120000)),$((T0 + 60000)),$T0]" "fault unordered"
+mock_fault '{"type":"bad_number"}'
+is "$(jget "$KB" '.[0][1]')" '"abc"' "fault bad_number"
+mock_fault '{"type":"high_low"}'
+is "$(jget "$KB" '.[0] | (.[2]|tonumber) < (.[3]|tonumber)')" true "fault high_low"
+mock_fault '{"type":"500","count":2,"symbol":"ETHUSDT"}'
 is "$(status "$K") $(status "${K%BTCUSDT*}ETHUSDT&interval=1m") $(status "${K%BTCUSDT*}ETHUSDT&interval=1m") $(status "${K%BTCUSDT*}ETHUSDT&interval=1m")" \
     "200 500 500 200" "a fault for the next N requests of one symbol"
-fault '{"type":"503","after":2,"count":1,"exchange":"okx"}'
+mock_fault '{"type":"503","after":2,"count":1,"exchange":"okx"}'
 O="/api/v5/market/history-candles?instId=BTC-USDT&limit=1"
 is "$(status "$O") $(status "$O") $(status "$O") $(status "$O")" "200 200 503 200" \
     "a fault after N requests"
 is "$(get /mock/faults | jq -c '.[0] | [.type, .seen, .fired, .count]')" '["429",1,1,1]' \
     "GET /mock/faults lists the rules with their counters"
 seq_statuses() { i=0; out=; while [ $i -lt 20 ]; do out="$out$(status "$K" | cut -c1)"; i=$((i + 1)); done; echo "$out"; }
-curl -s -X DELETE "$M/mock/faults" >/dev/null
-fault '{"type":"502","probability":0.3,"seed":42}'
+mock_clear faults
+mock_fault '{"type":"502","probability":0.3,"seed":42}'
 s1=$(seq_statuses)
-curl -s -X DELETE "$M/mock/faults" >/dev/null
-fault '{"type":"502","probability":0.3,"seed":42}'
+mock_clear faults
+mock_fault '{"type":"502","probability":0.3,"seed":42}'
 s2=$(seq_statuses)
 is "$s1" "$s2" "a probabilistic fault is the same with the same seed"
 like "$s1" '^[25]*5[25]*2[25]*$|^[25]*2[25]*5[25]*$' "it fires sometimes, not always ($s1)"
-curl -s -X DELETE "$M/mock/faults" >/dev/null
-fault 'type=503,path=/v5/*,count=1'
+mock_clear faults
+mock_fault 'type=503,path=/v5/*,count=1'
 is "$(status "/v5/market/time") $(status "/v5/market/time")" "503 200" \
     "key=value rules and path prefixes"
-r=$(get /mock/stats)
+r=$(mock_stats)
 is "$(echo "$r" | jq -c '[.faults["500"] >= 3, .faults.reset, .faults.truncate, .sent_429, .faults_injected > 10]')" \
     '[true,1,1,2,true]' "stats count the faults and the 429s sent"
 
@@ -373,24 +362,23 @@ is "$(echo "$r" | jq -c '[.faults["500"] >= 3, .faults.reset, .faults.truncate, 
 mock_start --now $NOW --weight-limit 10 --ban-seconds 2 --ban-after 1 --bybit-limit 3 \
     --okx-candles-limit 3 --okx-history-limit 2 --okx-window 5000
 M3=$MOCK_URL
-M=$M3
 # Stay inside one weight window (a real-clock minute).
 while [ "$(date -u +%S)" -gt 50 ]; do sleep 1; done
 for i in 1 2 3 4 5; do status "$K" >/dev/null; done
 is "$(header X-MBX-USED-WEIGHT-1M "$K")" 12 "weight counted up to the budget"
 is "$(status "$K") $(status "$K")" "429 418" \
     "requests before Retry-After: 429 again, then (--ban-after 1) 418"
-r=$(curl -s -D "$T/h" "$M$K")
+r=$(curl -s -D "$T/h" "$MOCK_URL$K")
 is "$(echo "$r" | jq -c '.code')" -1003 "418 body: -1003"
 like "$(tr -d '\r' <"$T/h" | grep -i '^retry-after:')" '^[Rr]etry-[Aa]fter: [12]$' \
     "418 carries the remaining ban in Retry-After"
-is "$(get /mock/stats | jq -c '[.sent_429, .sent_418, .weight.spot.peak, (.weight.spot.windows|length)]')" \
+is "$(mock_stats | jq -c '[.sent_429, .sent_418, .weight.spot.peak, (.weight.spot.windows|length)]')" \
     '[2,2,12,1]' "stats: 429 and 418 counted, the peak weight, one window"
 sleep 2.2
-curl -s -X POST "$M/mock/reset" >/dev/null
+mock_reset
 while [ "$(date -u +%S)" -gt 50 ]; do sleep 1; done
 for i in 1 2 3 4 5; do status "$K" >/dev/null; done
-r=$(curl -s -D "$T/h" "$M$K")
+r=$(curl -s -D "$T/h" "$MOCK_URL$K")
 is "$(echo "$r" | jq -c .code)" -1003 "over the weight budget: 429 body -1003"
 like "$(tr -d '\r' <"$T/h" | head -1)" ' 429 ' "over the weight budget: HTTP 429"
 ra=$(tr -d '\r' <"$T/h" | awk -F': ' 'tolower($1) == "retry-after" { print $2 }')
@@ -408,18 +396,18 @@ is "$(status "$OH") $(status "$OH") $(status "$OH")" "200 200 429" \
     "okx history-candles has its own, smaller budget"
 sleep 5.1
 is "$(status "$O")" 200 "okx: the window slides"
-is "$(get /mock/stats | jq -c '.rate_limited | [.bybit >= 1, .okx >= 3]')" '[true,true]' \
+is "$(mock_stats | jq -c '.rate_limited | [.bybit >= 1, .okx >= 3]')" '[true,true]' \
     "stats: rate-limited answers per exchange"
 
 # ---- Clock control
-M=$M3
-is "$(post /mock/clock '{"now":"2024-01-01T00:10:00Z"}' | jq -c '[.now, .clock]')" \
+MOCK_URL=$M3
+is "$(mock_post clock '{"now":"2024-01-01T00:10:00Z"}' | jq -c '[.now, .clock]')" \
     '["2024-01-01T00:10:00Z","fixed"]' "POST /mock/clock sets the clock"
 is "$(get "/api/v5/market/history-candles?instId=BTC-USDT&limit=1" | jq -r '.data[0][0]')" \
     "$((T0 + 540000))" "the newest candle follows the clock"
-is "$(post /mock/clock '{"advance":"5m"}' | jq -r .now)" "2024-01-01T00:15:00Z" \
+is "$(mock_post clock '{"advance":"5m"}' | jq -r .now)" "2024-01-01T00:15:00Z" \
     "POST /mock/clock advances it"
-a=$(post /mock/clock '{"now":"2024-01-01T00:00:00Z","clock":"running"}' | jq .now_ms)
+a=$(mock_post clock '{"now":"2024-01-01T00:00:00Z","clock":"running"}' | jq .now_ms)
 sleep 1.1
 b=$(get /mock/clock | jq -c '[.clock, .now_ms]')
 ok "echo '$b' | jq -e '.[0] == \"running\" and .[1] - $a >= 1000 and .[1] - $a < 5000'" \
@@ -427,28 +415,28 @@ ok "echo '$b' | jq -e '.[0] == \"running\" and .[1] - $a >= 1000 and .[1] - $a <
 
 # The forming candle grows with the clock, then closes at its final values
 # (on the first mock, whose OKX budget is not small).
-M=$M1
-post /mock/clock '{"now":"2024-01-01T00:00:30Z"}' >/dev/null
+MOCK_URL=$M1
+mock_post clock '{"now":"2024-01-01T00:00:30Z"}' >/dev/null
 KO="/api/v5/market/history-candles?instId=BTC-USDT&before=$((T0 - 1))&after=$((T0 + 60000))"
-a=$(get "$KO" | jq -c '.data[0] | [.[0], .[8], (.[5]|tonumber)]')
-post /mock/clock '{"now":"2024-01-01T00:00:45Z"}' >/dev/null
-b=$(get "$KO" | jq -c '.data[0] | [.[0], .[8], (.[5]|tonumber)]')
-post /mock/clock '{"now":"2024-01-01T00:05:00Z"}' >/dev/null
-c=$(get "$KO" | jq -c '.data[0]')
+a=$(jget "$KO" '.data[0] | [.[0], .[8], (.[5]|tonumber)]')
+mock_post clock '{"now":"2024-01-01T00:00:45Z"}' >/dev/null
+b=$(jget "$KO" '.data[0] | [.[0], .[8], (.[5]|tonumber)]')
+mock_post clock '{"now":"2024-01-01T00:05:00Z"}' >/dev/null
+c=$(jget "$KO" '.data[0]')
 is "$(jq -n -c --argjson a "$a" --argjson b "$b" '[$a[1], $b[1], $a[2] < $b[2]]')" '["0","0",true]' \
     "the forming bar is unconfirmed and its volume grows"
 is "$c" "$(curl -s "$M2/api/v5/market/history-candles?instId=BTC-USDT&before=$((T0 - 1))&after=$((T0 + 60000))" | jq -c '.data[0]')" \
     "once closed it equals the bar served by a mock with a later clock"
 
 # A fault for a span of the mock clock: an outage.
-post /mock/faults '{"type":"503","exchange":"okx","from":"2024-01-01T01:00:00Z","to":"2024-01-01T01:10:00Z"}' >/dev/null
+mock_fault '{"type":"503","exchange":"okx","from":"2024-01-01T01:00:00Z","to":"2024-01-01T01:10:00Z"}'
 OT="/api/v5/public/time"
 s1=$(status "$OT")
-post /mock/clock '{"now":"2024-01-01T01:00:00Z"}' >/dev/null
+mock_post clock '{"now":"2024-01-01T01:00:00Z"}' >/dev/null
 s2="$(status "$OT") $(status "$OT")"
-post /mock/clock '{"now":"2024-01-01T01:10:00Z"}' >/dev/null
+mock_post clock '{"now":"2024-01-01T01:10:00Z"}' >/dev/null
 is "$s1 $s2 $(status "$OT")" "200 503 503 200" "a fault from/to the mock clock"
-curl -s -X DELETE "$M/mock/faults" >/dev/null
+mock_clear faults
 
 # ---- Start options and SIGTERM
 port=$(free_port)

@@ -51,37 +51,29 @@ printf '%s\n' "$good" >"$T/good"
 exits 0 "a good row passes" mdx-transform "$T/good"
 is "$(jq -r .close "$T/out")" "105" "a good row: close"
 
-check_reject "high < open" 'bad candle: high < open' \
-    "$(k '"100"' '"99"' '"90"' '"95"' '"2"' '"200"')"
-check_reject "high < close" 'bad candle: high < close' \
-    "$(k '"100"' '"110"' '"90"' '"111"' '"2"' '"200"')"
-check_reject "low > open" 'bad candle: low > open' \
-    "$(k '"100"' '"110"' '"101"' '"105"' '"2"' '"200"')"
-check_reject "low > close" 'bad candle: low > close' \
-    "$(k '"100"' '"110"' '"90"' '"89"' '"2"' '"200"')"
-check_reject "negative volume" 'bad candle: negative volume' \
-    "$(k '"100"' '"110"' '"90"' '"105"' '"-2"' '"200"')"
-check_reject "negative quote volume" 'bad candle: negative quote_volume' \
-    "$(k '"100"' '"110"' '"90"' '"105"' '"2"' '"-200"')"
-check_reject "negative price" 'bad candle: negative price' \
-    "$(k '"-100"' '"110"' '"-190"' '"105"' '"2"' '"200"')"
-check_reject "open_time not aligned" 'bad candle: open_time not aligned to 1m' \
-    "$(k '"100"' '"110"' '"90"' '"105"' '"2"' '"200"' 1704067201000)"
-check_reject "open_time not aligned to 1h" \
-    'bad candle: open_time not aligned to 1h' \
-    "$(k '"100"' '"110"' '"90"' '"105"' '"2"' '"200"' 1704067260000 1h)"
-check_reject "unknown interval" 'bad candle: unknown interval' \
-    "$(k '"100"' '"110"' '"90"' '"105"' '"2"' '"200"' 1704067200000 7m)"
-check_reject "NaN" 'bad candle: bad "open" \(data\[1\]\)' \
-    "$(k '"NaN"' '"110"' '"90"' '"105"' '"2"' '"200"')"
-check_reject "Infinity" 'bad candle: bad "high" \(data\[2\]\)' \
-    "$(k '"100"' '"Infinity"' '"90"' '"105"' '"2"' '"200"')"
-check_reject "malformed decimal" 'bad candle: bad "low" \(data\[3\]\)' \
-    "$(k '"100"' '"110"' '"9.0.0"' '"105"' '"2"' '"200"')"
-check_reject "decimal with blanks" 'bad candle: bad "close" \(data\[4\]\)' \
-    "$(k '"100"' '"110"' '"90"' '" 105"' '"2"' '"200"')"
-check_reject "too many digits" 'bad candle: bad "volume" \(data\[5\]\)' \
-    "$(k '"100"' '"110"' '"90"' '"105"' '"123456789012345678901234567890123456789012"' '"200"')"
+# Rows of k that are rejected, one a line: NAME|REASON-REGEX|the arguments
+# of k (OPEN HIGH LOW CLOSE VOLUME QUOTE [OPEN_TIME] [INTERVAL]; empty
+# ones take k's default).
+while IFS='|' read -r name reason o h l c v q t iv; do
+	check_reject "$name" "$reason" \
+	    "$(k "$o" "$h" "$l" "$c" "$v" "$q" "$t" "$iv")" </dev/null
+done <<'EOF'
+high < open|bad candle: high < open|"100"|"99"|"90"|"95"|"2"|"200"||
+high < close|bad candle: high < close|"100"|"110"|"90"|"111"|"2"|"200"||
+low > open|bad candle: low > open|"100"|"110"|"101"|"105"|"2"|"200"||
+low > close|bad candle: low > close|"100"|"110"|"90"|"89"|"2"|"200"||
+negative volume|bad candle: negative volume|"100"|"110"|"90"|"105"|"-2"|"200"||
+negative quote volume|bad candle: negative quote_volume|"100"|"110"|"90"|"105"|"2"|"-200"||
+negative price|bad candle: negative price|"-100"|"110"|"-190"|"105"|"2"|"200"||
+open_time not aligned|bad candle: open_time not aligned to 1m|"100"|"110"|"90"|"105"|"2"|"200"|1704067201000|
+open_time not aligned to 1h|bad candle: open_time not aligned to 1h|"100"|"110"|"90"|"105"|"2"|"200"|1704067260000|1h
+unknown interval|bad candle: unknown interval|"100"|"110"|"90"|"105"|"2"|"200"|1704067200000|7m
+NaN|bad candle: bad "open" \(data\[1\]\)|"NaN"|"110"|"90"|"105"|"2"|"200"||
+Infinity|bad candle: bad "high" \(data\[2\]\)|"100"|"Infinity"|"90"|"105"|"2"|"200"||
+malformed decimal|bad candle: bad "low" \(data\[3\]\)|"100"|"110"|"9.0.0"|"105"|"2"|"200"||
+decimal with blanks|bad candle: bad "close" \(data\[4\]\)|"100"|"110"|"90"|" 105"|"2"|"200"||
+too many digits|bad candle: bad "volume" \(data\[5\]\)|"100"|"110"|"90"|"105"|"123456789012345678901234567890123456789012"|"200"||
+EOF
 check_reject "short row" 'bad candle: 3 fields, Binance klines have 12' \
     '{"mdx":"raw","exchange":"binance","market":"spot","kind":"klines","symbol":"BTCUSDT","interval":"1m","closed":true,"data":[1704067200000,"1","1"]}'
 check_reject "unknown market" 'bad candle: unknown exchange and market "binance coinm"' \
@@ -124,27 +116,28 @@ row() {
 	    "$3" "$2" "${4:-1704067200000}" "$1"
 }
 
+# winner ROW ROW: the close mdx-transform keeps of two records of one
+# candle (each ROW is the three arguments CLOSE CLOSED FETCHED_AT of row).
+winner() {
+	{ row "$1" "$2" "$3"; row "$4" "$5" "$6"; } >"$T/in"
+	mdx-transform "$T/in" >"$T/out" 2>/dev/null
+	jq -r .close "$T/out"
+}
+
 { row '"101"' false 2024-01-01T00:00:30Z; row '"102"' true 2024-01-01T00:01:05Z; } >"$T/in"
 exits 0 "open then closed: exit 0" mdx-transform "$T/in"
 is "$(jq -r .close "$T/out")" "102" "open then closed: the closed one wins"
 like "$(cat "$T/err")" "read 2, written 1, rejected 0, duplicates 1" \
     "open then closed: one duplicate"
 
-{ row '"102"' true 2024-01-01T00:01:05Z; row '"101"' false 2024-01-01T00:02:00Z; } >"$T/in"
-mdx-transform "$T/in" >"$T/out" 2>/dev/null
-is "$(jq -r .close "$T/out")" "102" "closed then a later open: closed still wins"
-
-{ row '"103"' true 2024-01-02T00:00:00Z; row '"102"' true 2024-01-01T00:01:05Z; } >"$T/in"
-mdx-transform "$T/in" >"$T/out" 2>/dev/null
-is "$(jq -r .close "$T/out")" "103" "two closed: the later fetch wins though read first"
-
-{ row '"102"' true 2024-01-01T00:01:05Z; row '"103"' true 2024-01-02T00:00:00Z; } >"$T/in"
-mdx-transform "$T/in" >"$T/out" 2>/dev/null
-is "$(jq -r .close "$T/out")" "103" "two closed: the later fetch wins when read last"
-
-{ row '"102"' true 2024-01-01T00:01:05Z; row '"104"' true 2024-01-01T00:01:05Z; } >"$T/in"
-mdx-transform "$T/in" >"$T/out" 2>/dev/null
-is "$(jq -r .close "$T/out")" "104" "same fetch time: the later record wins"
+is "$(winner '"102"' true 2024-01-01T00:01:05Z '"101"' false 2024-01-01T00:02:00Z)" \
+    "102" "closed then a later open: closed still wins"
+is "$(winner '"103"' true 2024-01-02T00:00:00Z '"102"' true 2024-01-01T00:01:05Z)" \
+    "103" "two closed: the later fetch wins though read first"
+is "$(winner '"102"' true 2024-01-01T00:01:05Z '"103"' true 2024-01-02T00:00:00Z)" \
+    "103" "two closed: the later fetch wins when read last"
+is "$(winner '"102"' true 2024-01-01T00:01:05Z '"104"' true 2024-01-01T00:01:05Z)" \
+    "104" "same fetch time: the later record wins"
 
 # Another interval or symbol is not a duplicate.
 { row '"102"' true 2024-01-01T00:01:05Z; row '"102"' true 2024-01-01T00:01:05Z |
