@@ -45,6 +45,7 @@ cat >"$tmp/kb.c" <<'EOF'
 #include <time.h>
 #include "ta_libc.h"
 #include "mdx.h"
+#include "ta.h"
 
 static double
 now(void)
@@ -155,8 +156,11 @@ main(int argc, char **argv)
 	return 0;
 }
 EOF
-$CC -O2 -I"$TA/include" -I"$MDX_SRC/lib" "$tmp/kb.c" "$MDX_BUILD/libmdx.a" \
-    "$tmp/libta.a" -lcurl -ljansson -lpq -larchive -ls3 -lm -o "$tmp/kb"
+$CC -O2 -I"$TA/include" -iquote "$MDX_SRC/lib" \
+    -iquote "$MDX_SRC/tools/indicators" "$tmp/kb.c" \
+    "$MDX_BUILD/tools/indicators/engine.a" "$MDX_BUILD/libmdx.a" \
+    "$tmp/libta.a" -lcurl -ljansson -lpq -larchive -ls3 -lcrypto -lm \
+    -o "$tmp/kb"
 
 echo "kernels over $N values (best of $REP, in turns):"
 "$tmp/kb" "$N" "$REP"
