@@ -46,7 +46,7 @@ mdx_json_strcpy(const struct mdx_json *v, char *dst, size_t dstsz)
 	const char *s;
 	size_t n;
 
-	if (v->type != MDX_JSON_STRING)
+	if (v == NULL || v->type != MDX_JSON_STRING)
 		return -1;
 	if (v->escaped) {
 		if ((s = mdx_json_str(v, &tmp)) == NULL)
@@ -349,6 +349,13 @@ mdx_candle_check(const struct mdx_candle *c, char *err, size_t errsz)
 		    c->exchange, c->market);
 	if (c->interval == NULL)
 		return mdx_errf(err, errsz, "unknown interval");
+	if (!MDX_TIME_STORABLE(c->open_time))
+		return mdx_errf(err, errsz, "open_time out of range (years "
+		    "1970 to 9999)");
+	if ((c->has & MDX_C_FETCHED_AT) != 0 &&
+	    !MDX_TIME_STORABLE(c->fetched_at))
+		return mdx_errf(err, errsz, "fetched_at out of range (years "
+		    "1970 to 9999)");
 	if (!mdx_interval_aligned(c->interval, c->open_time))
 		return mdx_errf(err, errsz, "open_time not aligned to %s",
 		    c->interval->code);
@@ -373,6 +380,135 @@ mdx_candle_check(const struct mdx_candle *c, char *err, size_t errsz)
 	}
 	if ((c->has & MDX_C_TRADES) != 0 && c->trades < 0)
 		return mdx_errf(err, errsz, "negative trades");
+	return 0;
+}
+
+int
+mdx_record_names(const struct mdx_json *obj, char *ex, char *mk, char *sym,
+    char *err, size_t errsz)
+{
+	if (mdx_json_strcpy(mdx_json_get(obj, "exchange"), ex,
+	    MDX_NAME_MAX) != 0)
+		return mdx_errf(err, errsz, "bad or missing \"exchange\"");
+	if (mdx_json_strcpy(mdx_json_get(obj, "market"), mk,
+	    MDX_NAME_MAX) != 0)
+		return mdx_errf(err, errsz, "bad or missing \"market\"");
+	if (!mdx_market_known(ex, mk))
+		return mdx_errf(err, errsz, "unknown exchange and market "
+		    "\"%s %s\"", ex, mk);
+	if (mdx_json_strcpy(mdx_json_get(obj, "symbol"), sym,
+	    MDX_SYMBOL_MAX) != 0)
+		return mdx_errf(err, errsz, "bad or missing \"symbol\"");
+	return 0;
+}
+
+int
+mdx_depth_level(const struct mdx_json *lv, int canonical, mdx_dec *price,
+    mdx_dec *qty)
+{
+	const struct mdx_json *p, *q;
+
+	if (lv == NULL || lv->type != MDX_JSON_ARRAY || lv->nchild < 2 ||
+	    (canonical && lv->nchild != 2))
+		return -1;
+	p = lv->child;
+	q = p->next;
+	if (canonical && (p->type != MDX_JSON_STRING ||
+	    q->type != MDX_JSON_STRING))
+		return -1;
+	if (mdx_dec_from_json(price, p) != MDX_DEC_OK ||
+	    mdx_dec_from_json(qty, q) != MDX_DEC_OK)
+		return -1;
+	if (mdx_dec_sign(price) <= 0 || mdx_dec_sign(qty) <= 0)
+		return -1;
+	return 0;
+}
+
+/* One side of a canonical book, every level checked. */
+static int
+depth_side(const struct mdx_json *side, const char *name, char *err,
+    size_t errsz)
+{
+	const struct mdx_json *lv;
+	mdx_dec p, q;
+	unsigned i;
+
+	if (side == NULL || side->type != MDX_JSON_ARRAY)
+		return mdx_errf(err, errsz, "\"%s\" is not an array", name);
+	for (i = 0, lv = side->child; lv != NULL; lv = lv->next, i++)
+		if (mdx_depth_level(lv, 1, &p, &q) != 0)
+			return mdx_errf(err, errsz, "bad level %s[%u]: not "
+			    "[price, quantity] of two positive decimal "
+			    "strings", name, i);
+	return 0;
+}
+
+int
+mdx_depth_from_json(struct mdx_depth *d, const struct mdx_json *obj,
+    char *err, size_t errsz)
+{
+	const struct mdx_json *v;
+
+	memset(d, 0, sizeof(*d));
+	if (obj == NULL || obj->type != MDX_JSON_OBJECT)
+		return mdx_errf(err, errsz, "not a JSON object");
+	if (mdx_record_names(obj, d->exchange, d->market, d->symbol, err,
+	    errsz) != 0)
+		return -1;
+	v = mdx_json_get(obj, "time");
+	if (v == NULL || get_time(v, &d->time, "time", err, errsz) != 0)
+		return mdx_errf(err, errsz, "bad or missing \"time\"");
+	if (!MDX_TIME_STORABLE(d->time))
+		return mdx_errf(err, errsz, "time out of range (years 1970 "
+		    "to 9999)");
+	d->bids = mdx_json_get(obj, "bids");
+	d->asks = mdx_json_get(obj, "asks");
+	if (depth_side(d->bids, "bids", err, errsz) != 0 ||
+	    depth_side(d->asks, "asks", err, errsz) != 0)
+		return -1;
+	v = mdx_json_get(obj, "update_id");
+	if (v != NULL && v->type != MDX_JSON_NULL) {
+		if (v->type != MDX_JSON_NUMBER ||
+		    mdx_json_int(v, &d->update_id) != 0 || d->update_id < 0)
+			return mdx_errf(err, errsz, "bad \"update_id\": not "
+			    "an integer of 0 to 2^63-1");
+		d->has_update_id = 1;
+	}
+	return 0;
+}
+
+int
+mdx_instrument_check(const struct mdx_json *obj, char *ex, char *mk,
+    char *sym, char *err, size_t errsz)
+{
+	static const char *const decs[] = { "tick_size", "lot_size",
+	    "contract_size" };
+	static const char *const strs[] = { "base", "quote", "status" };
+	const struct mdx_json *v;
+	char tmp[MDX_SYMBOL_MAX];
+	mdx_dec d;
+	size_t i;
+
+	if (obj == NULL || obj->type != MDX_JSON_OBJECT)
+		return mdx_errf(err, errsz, "not a JSON object");
+	if (mdx_record_names(obj, ex, mk, sym, err, errsz) != 0)
+		return -1;
+	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+		v = mdx_json_get(obj, strs[i]);
+		if (v != NULL && v->type != MDX_JSON_NULL &&
+		    mdx_json_strcpy(v, tmp, sizeof(tmp)) != 0)
+			return mdx_errf(err, errsz, "bad \"%s\": not null or "
+			    "a string of 1 to %d bytes", strs[i],
+			    MDX_SYMBOL_MAX - 1);
+	}
+	for (i = 0; i < sizeof(decs) / sizeof(decs[0]); i++) {
+		v = mdx_json_get(obj, decs[i]);
+		if (v != NULL && v->type != MDX_JSON_NULL &&
+		    (mdx_dec_from_json(&d, v) != MDX_DEC_OK ||
+		    mdx_dec_sign(&d) <= 0))
+			return mdx_errf(err, errsz, "bad \"%s\": not null or "
+			    "a positive decimal", decs[i]);
+	}
 	return 0;
 }
 
@@ -403,7 +539,7 @@ put_dec(char *p, const char *key, size_t keylen, const mdx_dec *d)
  * only the time of day is written when the day is the same.  The date is
  * everything up to the 'T'.
  */
-#define TIME_MAX_CACHED INT64_C(253402300800000)	/* 10000-01-01 */
+#define TIME_MAX_CACHED MDX_TIME_END
 
 struct day_cache {
 	mdx_time start;		/* the day's first millisecond */

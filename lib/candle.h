@@ -58,7 +58,7 @@ struct mdx_candle {
 
 /*
  * Copies a JSON string node into dst (dstsz bytes, NUL included), escapes
- * undone.  Returns -1 for a non-string, an empty string, one that does not
+ * undone.  Returns -1 for NULL (a missing member), a non-string, an empty string, one that does not
  * fit and one holding a NUL (which no C string and no PostgreSQL text can
  * carry).
  */
@@ -102,11 +102,63 @@ void mdx_candle_scan_free(struct mdx_candle_scan *sc);
 
 /*
  * The validation rules of a candle: a known exchange and market, open_time
- * aligned to the interval, high >= max(open, close), low <= min(open,
+ * and fetched_at within MDX_TIME_STORABLE, open_time aligned to the
+ * interval, high >= max(open, close), low <= min(open,
  * close), no negative price, volume, trade count or base count.  Returns 0,
  * or -1 with the reason ("high < close") in err.
  */
 int mdx_candle_check(const struct mdx_candle *c, char *err, size_t errsz);
+
+/*
+ * The identity of a depth or instrument record: "exchange" and "market"
+ * (a pair mdx knows) and "symbol", into ex and mk (MDX_NAME_MAX bytes) and
+ * sym (MDX_SYMBOL_MAX).  Returns 0, or -1 with the reason in err, such as
+ * "bad or missing \"symbol\"".
+ */
+int mdx_record_names(const struct mdx_json *obj, char *ex, char *mk,
+    char *sym, char *err, size_t errsz);
+
+/*
+ * One order book level: an array whose first two elements are the price
+ * and the quantity, both decimals greater than zero, into price and qty.
+ * With canonical, the level must be exactly two JSON strings (the
+ * canonical form); without, numbers and more elements (OKX sends four)
+ * are allowed, as the exchanges send them.  Returns 0 or -1.
+ */
+int mdx_depth_level(const struct mdx_json *lv, int canonical, mdx_dec *price,
+    mdx_dec *qty);
+
+/* A canonical depth snapshot, checked; bids and asks point into the
+ * parsed document. */
+struct mdx_depth {
+	char exchange[MDX_NAME_MAX];
+	char market[MDX_NAME_MAX];
+	char symbol[MDX_SYMBOL_MAX];
+	mdx_time time;
+	const struct mdx_json *bids, *asks;
+	int64_t update_id;
+	int has_update_id;
+};
+
+/*
+ * Fills d from a canonical depth record and checks it: the identity as
+ * mdx_record_names() wants it, "time" an RFC 3339 time within
+ * MDX_TIME_STORABLE, "bids" and "asks" arrays of levels that
+ * mdx_depth_level() accepts in canonical form, "update_id" absent, null or
+ * an integer of 0 to 2^63-1.  Returns 0, or -1 with the reason in err.
+ */
+int mdx_depth_from_json(struct mdx_depth *d, const struct mdx_json *obj,
+    char *err, size_t errsz);
+
+/*
+ * Checks a canonical instrument record: the identity (into ex, mk, sym as
+ * mdx_record_names() does), "base", "quote" and "status" absent, null or
+ * strings of 1 to MDX_SYMBOL_MAX - 1 bytes, "tick_size", "lot_size" and
+ * "contract_size" absent, null or decimals greater than zero.  Returns 0,
+ * or -1 with the reason in err.
+ */
+int mdx_instrument_check(const struct mdx_json *obj, char *ex, char *mk,
+    char *sym, char *err, size_t errsz);
 
 /* Appends c as one canonical JSON line, without the newline, to b.  Absent
  * volume and quote_volume are written as null; other absent optional

@@ -810,9 +810,11 @@ canon_int(const char *p, const char *e, int64_t *out)
 	const char *q = p;
 	int64_t v = 0;
 
-	while (p < e && DIGIT(*p))
+	/* At most 18 digits, which fit in an int64_t: a longer number
+	 * goes to the general scan, which words the reason. */
+	while (p < e && DIGIT(*p) && p - q < 18)
 		v = v * 10 + (*p++ - '0');
-	if (p == q || p - q > 18 || (*q == '0' && p - q > 1))
+	if (p == q || (p < e && DIGIT(*p)) || (*q == '0' && p - q > 1))
 		return NULL;
 	*out = v;
 	return p;
@@ -1059,6 +1061,10 @@ quick_check(const struct mdx_candle *c, int known)
 	    mdx_dec_cmp_fast(&c->low, &c->close) > 0)
 		return -1;
 	if (!aligned(c->interval, c->open_time))
+		return -1;
+	if (!MDX_TIME_STORABLE(c->open_time) ||
+	    ((c->has & MDX_C_FETCHED_AT) != 0 &&
+	    !MDX_TIME_STORABLE(c->fetched_at)))
 		return -1;
 	if (known < 0)
 		known = mdx_market_known(c->exchange, c->market);

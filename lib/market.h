@@ -24,6 +24,16 @@ struct mdx_market_info {
 	const char *description; /* what the market is, in words */
 };
 
+/*
+ * The header row some of Binance's public-data kline CSV files start with
+ * (the others have none).  mdx-extract --archive skips it when it is the
+ * first line, and mdx-transform when a raw archive record holds it; any
+ * other line that is not a kline is a bad row.
+ */
+#define MDX_BINANCE_CSV_HEADER "open_time,open,high,low,close,volume," \
+	"close_time,quote_volume,count,taker_buy_volume," \
+	"taker_buy_quote_volume,ignore"
+
 /* The exchanges and the markets, each list ending with an entry whose
  * exchange is NULL. */
 extern const struct mdx_exchange_info mdx_exchange_list[];

@@ -5,8 +5,11 @@
  * other.  Plain input is read with read(2) into one buffer and lines are
  * found with memchr(), so the common case costs a memchr, a UTF-8 check and
  * no copy.  Compressed input (gzip, zstd, xz, bzip2) is recognised by its
- * first bytes and decompressed through libarchive's "raw" format into the
- * same buffer.
+ * first bytes and decompressed into the same buffer: gzip through zlib,
+ * the others through libarchive's "raw" format.  libarchive's gzip filter
+ * does not check a member's trailer (its CRC-32 and length), so a gzip
+ * file whose data was altered would be read without a word; zlib checks
+ * both.
  *
  * The writer buffers output and checks every write(2): a reader that went
  * away (EPIPE) ends the program quietly with status 141, as SIGPIPE would;
@@ -14,6 +17,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -25,6 +29,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <zlib.h>
 
 #include "err.h"
 #include "utf8.h"
@@ -54,6 +59,12 @@ struct mdx_reader {
 	int64_t fed;		/* bytes handed to libarchive */
 	int rd_errno;		/* errno of a failed read under libarchive */
 	int eof;		/* no more bytes in this input */
+	int gz;			/* gzip input, read through zs */
+	int gz_ended;		/* zs is at the end of a member */
+	int gz_in_eof;		/* no more compressed bytes */
+	int gz_later;		/* in a member after the first */
+	int64_t gz_used;	/* bytes up to the end of the last member */
+	z_stream zs;
 
 	/*
 	 * The line buffer: unconsumed bytes are buf[start..end); scan is
@@ -111,6 +122,10 @@ input_close(struct mdx_reader *r)
 	if (r->ar != NULL) {
 		archive_read_free(r->ar);
 		r->ar = NULL;
+	}
+	if (r->gz) {
+		inflateEnd(&r->zs);
+		r->gz = 0;
 	}
 	if (r->own_fd)
 		close(r->fd);
@@ -386,6 +401,18 @@ input_open(struct mdx_reader *r)
 	if (r->arbuf == NULL)
 		r->arbuf = mdx_malloc(RD_CHUNK);
 	r->eof = 0;
+	if ((unsigned char)r->pre[0] == 0x1f) {
+		/* gzip (the only magic starting so), members one after
+		 * the other, as cat(1) makes them. */
+		memset(&r->zs, 0, sizeof(r->zs));
+		if (inflateInit2(&r->zs, 15 + 16) != Z_OK)
+			mdx_die(MDX_EX_FAIL, "out of memory");
+		r->gz = 1;
+		r->gz_ended = 0;
+		r->gz_in_eof = 0;
+		r->gz_later = 0;
+		return 1;
+	}
 	if ((r->ar = archive_read_new()) == NULL)
 		mdx_die(MDX_EX_FAIL, "out of memory");
 	archive_read_support_filter_gzip(r->ar);
@@ -424,6 +451,74 @@ bad:
 }
 
 /*
+ * Decompresses gzip input into dst (space bytes).  Returns the bytes
+ * written, 0 at the end of the input, or MDX_RD_ERR: a member that does not
+ * inflate, whose CRC-32 or length does not match its data, that is cut
+ * short, or bytes after the last member that do not start another one.
+ */
+static long
+gz_fill(struct mdx_reader *r, char *dst, size_t space)
+{
+	ssize_t n;
+	int zr;
+
+	r->zs.next_out = (unsigned char *)dst;
+	r->zs.avail_out = space > UINT_MAX ? UINT_MAX : (unsigned)space;
+	while (r->zs.avail_out > 0 && (char *)r->zs.next_out == dst) {
+		if (r->zs.avail_in == 0 && !r->gz_in_eof) {
+			if (!r->pre_given) {
+				r->pre_given = 1;
+				memcpy(r->arbuf, r->pre, r->npre);
+				n = (ssize_t)r->npre;
+			} else if ((n = xread(r->fd, r->arbuf,
+			    RD_CHUNK)) < 0)
+				return set_err(r, MDX_EX_IOERR, "read error on "
+				    "'%s': %s", r->name, strerror(errno));
+			if (n == 0)
+				r->gz_in_eof = 1;
+			r->zs.next_in = (unsigned char *)r->arbuf;
+			r->zs.avail_in = (unsigned)n;
+			r->fed += n;
+		}
+		if (r->zs.avail_in == 0 && r->gz_in_eof) {
+			if (r->gz_ended)
+				return 0;
+			if (r->gz_later && r->zs.total_out == 0)
+				goto after;
+			return set_err(r, MDX_EX_DATAERR, "cannot read '%s': "
+			    "truncated %s", r->name, r->fed < 10 ?
+			    "compressed data" : "gzip input");
+		}
+		if (r->gz_ended) {
+			/* More bytes: they must be another member. */
+			inflateReset(&r->zs);
+			r->gz_ended = 0;
+			r->gz_later = 1;
+		}
+		zr = inflate(&r->zs, Z_NO_FLUSH);
+		if (zr == Z_STREAM_END) {
+			r->gz_ended = 1;
+			r->gz_used = r->fed - r->zs.avail_in;
+		} else if (zr != Z_OK && !(zr == Z_BUF_ERROR &&
+		    r->zs.avail_in == 0)) {
+			if (r->gz_later && r->zs.total_out == 0)
+				goto after;
+			return set_err(r, MDX_EX_DATAERR, "cannot read '%s': "
+			    "corrupt gzip data after byte %lld: %s", r->name,
+			    (long long)(r->fed - r->zs.avail_in),
+			    r->zs.msg != NULL ? r->zs.msg : "bad data");
+		}
+	}
+	return (long)((char *)r->zs.next_out - dst);
+after:
+	/* Bytes after a member that are not a whole member: a cut, or
+	 * garbage; worded as for the other formats. */
+	return set_err(r, MDX_EX_DATAERR, "cannot read '%s': truncated or "
+	    "corrupt compressed data after byte %lld", r->name,
+	    (long long)r->gz_used);
+}
+
+/*
  * Reads more of the current input into the buffer.  Returns the number of
  * bytes read, 0 at the end of the input, or MDX_RD_ERR.
  */
@@ -442,6 +537,13 @@ fill(struct mdx_reader *r)
 	}
 	/* At most maxline + 1 bytes are pending here, so there is room. */
 	space = r->cap - 1 - r->end;
+	if (r->gz) {
+		if ((n = gz_fill(r, r->buf + r->end,
+		    space < RD_CHUNK ? space : RD_CHUNK)) < 0)
+			return MDX_RD_ERR;
+		r->end += n;
+		return n;
+	}
 	if (r->ar == NULL) {
 		if ((n = xread(r->fd, r->buf + r->end, space)) < 0)
 			return set_err(r, MDX_EX_IOERR, "read error on '%s': %s",

@@ -13,7 +13,10 @@
  * Bad-line reasons: "line too long (more than N bytes)", "invalid UTF-8 at
  * column C", "NUL byte at column C" (C counts bytes from 1).  Input errors
  * name the input: "cannot open 'F': ...", "read error on 'F': ...",
- * "cannot read 'F': truncated gzip input", and for bytes after the last
+ * "cannot read 'F': truncated gzip input", for a gzip member whose data
+ * does not match its CRC-32 or length (or does not inflate)
+ * "cannot read 'F': corrupt gzip data after byte N: incorrect data check",
+ * and for bytes after the last
  * compressed member that are not a whole member (a cut or garbage):
  * "cannot read 'F': truncated or corrupt compressed data after byte N".
  *

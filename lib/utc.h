@@ -18,6 +18,17 @@ typedef int64_t mdx_time;
 #define MDX_MS_DAY INT64_C(86400000)
 
 /*
+ * The times a record may carry: from 1970-01-01T00:00:00Z up to, not
+ * including, 10000-01-01T00:00:00Z.  Every program checks a record's times
+ * against this one range (mdx-records(5)), so that whatever mdx-transform
+ * passes, mdx-load can store: the warehouse's timestamptz, the lake's
+ * date partitions and the monthly candle partitions all hold these years.
+ */
+#define MDX_TIME_FIRST INT64_C(0)
+#define MDX_TIME_END INT64_C(253402300800000)
+#define MDX_TIME_STORABLE(t) ((t) >= MDX_TIME_FIRST && (t) < MDX_TIME_END)
+
+/*
  * The current time.  MDX_NOW in the environment (any form mdx_time_parse
  * accepts but relative ones) overrides the clock, so tests and the
  * simulated cron day run on a clock of their own.

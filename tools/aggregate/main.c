@@ -94,7 +94,7 @@ run_stream(struct mdx_rollup_opts *ro, struct out *o, char **files,
 	char why[256];
 	size_t len;
 	uint64_t nread = 0, bad = 0;
-	int rc;
+	int rc, rdst = MDX_EX_OK;
 
 	ro->candle = put_candle;
 	ro->line = put_line;
@@ -105,9 +105,15 @@ run_stream(struct mdx_rollup_opts *ro, struct out *o, char **files,
 	rd = mdx_reader_open(files, nfiles);
 	while ((rc = mdx_reader_next(rd, &line, &len)) != MDX_RD_EOF) {
 		if (rc == MDX_RD_ERR) {
+			/* The input cannot be read on: what was read is
+			 * rolled up (an incomplete bucket says so), the
+			 * summary printed, and the reader's status is the
+			 * exit status. */
 			pos = mdx_reader_pos(rd);
-			mdx_die(mdx_reader_error_status(rd), "%s (at %s:%lu)",
-			    mdx_reader_error(rd), pos.name, pos.line);
+			mdx_warn("%s (at %s:%lu)", mdx_reader_error(rd),
+			    pos.name, pos.line);
+			rdst = mdx_reader_error_status(rd);
+			break;
 		}
 		nread++;
 		if (rc == MDX_RD_BAD) {
@@ -128,8 +134,9 @@ run_stream(struct mdx_rollup_opts *ro, struct out *o, char **files,
 		switch (mdx_rollup_add(r, &c, line, len, why, sizeof(why))) {
 		case MDX_ROLLUP_REJECT:
 			pos = mdx_reader_pos(rd);
-			mdx_warn("rejected candle: %s (at %s:%lu)", why,
-			    pos.name, pos.line);
+			if (why[0] != '\0')
+				mdx_warn("rejected candle: %s (at %s:%lu)", why,
+				    pos.name, pos.line);
 			break;
 		case MDX_ROLLUP_DUP:
 			pos = mdx_reader_pos(rd);
@@ -146,7 +153,8 @@ run_stream(struct mdx_rollup_opts *ro, struct out *o, char **files,
 	if (mdx_verbose >= 1) {
 		mdx_warn("%llu read = %llu used + %llu duplicate + %llu "
 		    "rejected; %llu out (%llu partial), %llu gaps "
-		    "(%llu candles), %llu filled",
+		    "(%llu candles), %llu filled; %llu buckets rejected, "
+		    "%llu targets skipped",
 		    (unsigned long long)nread, (unsigned long long)st->used,
 		    (unsigned long long)st->dup,
 		    (unsigned long long)(st->rejected + bad),
@@ -154,9 +162,14 @@ run_stream(struct mdx_rollup_opts *ro, struct out *o, char **files,
 		    (unsigned long long)st->partial,
 		    (unsigned long long)st->gaps,
 		    (unsigned long long)st->gap_candles,
-		    (unsigned long long)st->filled);
+		    (unsigned long long)st->filled,
+		    (unsigned long long)st->bad_buckets,
+		    (unsigned long long)st->skipped_targets);
 	}
-	rc = st->rejected + bad > 0 ? MDX_EX_DATAERR : MDX_EX_OK;
+	rc = st->rejected + bad + st->bad_buckets + st->skipped_targets > 0 ?
+	    MDX_EX_DATAERR : MDX_EX_OK;
+	if (rdst != MDX_EX_OK)
+		rc = rdst;
 	mdx_reader_close(rd);
 	mdx_candle_scan_free(sc);
 	mdx_rollup_free(r);
@@ -264,6 +277,8 @@ main(int argc, char **argv)
 			    "--rebuild and --mark need --db");
 		ro.gaps = gaps;
 		ro.fill = fill;
+		/* No candle opens in the future; a day allows for clocks. */
+		ro.latest = mdx_now() + MDX_MS_DAY;
 		o.w = mdx_stdout();
 		return run_stream(&ro, &o, argv, argc);
 	}

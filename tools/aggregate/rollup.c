@@ -161,10 +161,12 @@ struct bucket {
 	mdx_dec open, high, low, close, vol, qv, tbv, tbqv;
 	int64_t trades;
 	int64_t ncandles, nvol, nqv, ntrades, ntbv, ntbqv, nclosed;
+	const char *overflow;	/* the member whose sum overflowed */
 };
 
 struct target {
 	const struct mdx_interval *iv;
+	int skip;		/* the series' interval does not divide it */
 	struct bucket *b;	/* open buckets, by start */
 	size_t nb, cap;
 };
@@ -188,7 +190,7 @@ struct series {
 	struct mdx_candle *keep;	/* candles in the ring (fill) */
 	struct mdx_buf *lines;		/* input lines in the ring (fill) */
 	struct target tg[MDX_ROLLUP_MAXTO];
-	int bad_target;		/* index of a target the interval misses */
+	int ntargets;		/* targets not skipped */
 };
 
 struct mdx_rollup {
@@ -301,12 +303,19 @@ series_new(struct mdx_rollup *r, const struct mdx_candle *c, uint64_t h)
 		if (r->o.nto == 0)
 			s->lines = mdx_calloc((size_t)rs, sizeof(*s->lines));
 	}
-	s->bad_target = -1;
 	for (i = 0; i < r->o.nto; i++) {
 		s->tg[i].iv = r->o.to[i];
-		if (s->bad_target < 0 &&
-		    !mdx_interval_divides(c->interval, r->o.to[i]))
-			s->bad_target = i;
+		if (mdx_interval_divides(c->interval, r->o.to[i])) {
+			s->ntargets++;
+			continue;
+		}
+		/* Said once per series and target, not once per candle. */
+		s->tg[i].skip = 1;
+		r->st.skipped_targets++;
+		mdx_warn("skipped target %s for %s %s %s %s: interval \"%s\" "
+		    "does not divide \"%s\"", r->o.to[i]->code, c->exchange,
+		    c->market, c->symbol, c->interval->code, c->interval->code,
+		    r->o.to[i]->code);
 	}
 	return s;
 }
@@ -347,7 +356,17 @@ emit_bucket(struct mdx_rollup *r, struct series *s, struct target *t,
     const struct bucket *b, int at_end)
 {
 	struct mdx_candle c;
+	char tb[MDX_TIME_BUFSZ];
 
+	if (b->overflow != NULL) {
+		/* The bucket cannot be written; the others go on. */
+		mdx_time_format(b->start, tb);
+		mdx_warn("rejected bucket %s %s %s %s %s: the sum of \"%s\" "
+		    "overflows", s->name.exchange, s->name.market,
+		    s->name.symbol, t->iv->code, tb, b->overflow);
+		r->st.bad_buckets++;
+		return;
+	}
 	memcpy(c.exchange, s->name.exchange, sizeof(c.exchange));
 	memcpy(c.market, s->name.market, sizeof(c.market));
 	memcpy(c.symbol, s->name.symbol, sizeof(c.symbol));
@@ -399,16 +418,16 @@ drop_bucket(struct mdx_rollup *r, struct target *t, size_t i)
 #define SMALL(v) ((unsigned __int128)(v) + ((unsigned __int128)1 << 122) < \
     ((unsigned __int128)1 << 123))
 
+/* A sum past 38 digits marks the bucket, which is then not emitted. */
 static void
-sum_dec(mdx_dec *acc, const mdx_dec *v, const struct series *s)
+sum_dec(mdx_dec *acc, const mdx_dec *v, struct bucket *b, const char *name)
 {
-	if (mdx_dec_add(acc, acc, v) != MDX_DEC_OK)
-		mdx_die(MDX_EX_DATAERR, "a sum overflows 38 digits in \"%s\"",
-		    s->name.symbol);
+	if (mdx_dec_add(acc, acc, v) != MDX_DEC_OK && b->overflow == NULL)
+		b->overflow = name;
 }
 
 static inline void
-sum(mdx_dec *acc, const mdx_dec *v, const struct series *s)
+sum(mdx_dec *acc, const mdx_dec *v, struct bucket *b, const char *name)
 {
 	/*
 	 * Volumes of one series come at one scale: then a sum that stays
@@ -418,7 +437,7 @@ sum(mdx_dec *acc, const mdx_dec *v, const struct series *s)
 	if (acc->scale == v->scale && SMALL(acc->coef) && SMALL(v->coef))
 		acc->coef += v->coef;
 	else
-		sum_dec(acc, v, s);
+		sum_dec(acc, v, b, name);
 }
 
 /* The base candles c stands for, in the unit of the series. */
@@ -491,15 +510,18 @@ update:
 	if (mdx_dec_cmp_fast(&c->low, &b->low) < 0)
 		b->low = c->low;
 	if (c->has & MDX_C_VOLUME)
-		sum(&b->vol, &c->volume, s);
+		sum(&b->vol, &c->volume, b, "volume");
 	if (c->has & MDX_C_QUOTE_VOLUME)
-		sum(&b->qv, &c->quote_volume, s);
+		sum(&b->qv, &c->quote_volume, b, "quote_volume");
 	if (c->has & MDX_C_TAKER_BUY_VOLUME)
-		sum(&b->tbv, &c->taker_buy_volume, s);
+		sum(&b->tbv, &c->taker_buy_volume, b, "taker_buy_volume");
 	if (c->has & MDX_C_TAKER_BUY_QUOTE_VOLUME)
-		sum(&b->tbqv, &c->taker_buy_quote_volume, s);
-	if (c->has & MDX_C_TRADES)
-		b->trades += c->trades;
+		sum(&b->tbqv, &c->taker_buy_quote_volume, b,
+		    "taker_buy_quote_volume");
+	if ((c->has & MDX_C_TRADES) &&
+	    __builtin_add_overflow(b->trades, c->trades, &b->trades) &&
+	    b->overflow == NULL)
+		b->overflow = "trades";
 counts:
 	b->ncandles++;
 	b->nvol += (c->has & MDX_C_VOLUME) != 0;
@@ -523,7 +545,8 @@ add_to_targets(struct mdx_rollup *r, struct series *s,
 	int i;
 
 	for (i = 0; i < r->o.nto; i++)
-		bucket_add(r, s, &s->tg[i], c);
+		if (!s->tg[i].skip)
+			bucket_add(r, s, &s->tg[i], c);
 }
 
 /* Emits the buckets of every target that end at or before time h. */
@@ -661,10 +684,19 @@ mdx_rollup_add(struct mdx_rollup *r, const struct mdx_candle *c,
 	char t1[MDX_TIME_BUFSZ], t2[MDX_TIME_BUFSZ];
 	int64_t x, y;
 
+	if (r->o.latest != 0 && c->open_time > r->o.latest) {
+		mdx_time_format(c->open_time, t1);
+		mdx_time_format(r->o.latest, t2);
+		snprintf(why, whysz, "candle at %s opens after %s (now and a "
+		    "day)", t1, t2);
+		r->st.rejected++;
+		return MDX_ROLLUP_REJECT;
+	}
 	s = series_get(r, c);
-	if (s->bad_target >= 0) {
-		snprintf(why, whysz, "interval \"%s\" does not divide \"%s\"",
-		    c->interval->code, r->o.to[s->bad_target]->code);
+	if (r->o.nto > 0 && s->ntargets == 0) {
+		/* Every target skipped, and said so once. */
+		if (whysz > 0)
+			why[0] = '\0';
 		r->st.rejected++;
 		return MDX_ROLLUP_REJECT;
 	}

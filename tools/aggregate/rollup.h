@@ -29,6 +29,13 @@ struct mdx_rollup_opts {
 	 * so a 1d rollup built from 1h rollups counts 1m candles.
 	 */
 	const struct mdx_interval *unit;
+	/*
+	 * When not 0, a candle opening after this time is rejected: one
+	 * candle dated far ahead (2100) would otherwise move its series'
+	 * window there, and every later real candle would be "older than
+	 * the window".  The stream mode sets it to now plus a day.
+	 */
+	mdx_time latest;
 	/* Output.  line gets input lines passed through (--fill alone). */
 	void (*candle)(void *arg, const struct mdx_candle *c);
 	void (*line)(void *arg, const char *line, size_t len);
@@ -40,6 +47,10 @@ struct mdx_rollup_opts {
 struct mdx_rollup_stats {
 	uint64_t used, dup, rejected;	/* input candles */
 	uint64_t out, partial, gaps, gap_candles, filled;
+	/* Buckets not emitted because a sum overflows (38 digits, or 2^63-1
+	 * trades), and targets skipped for a series because its interval
+	 * does not divide them; each reported once on standard error. */
+	uint64_t bad_buckets, skipped_targets;
 };
 
 enum mdx_rollup_res {
@@ -53,7 +64,11 @@ struct mdx_rollup;
 struct mdx_rollup *mdx_rollup_new(const struct mdx_rollup_opts *o);
 /*
  * Adds one candle (line, len: its input text, kept only for --fill alone).
- * Returns an mdx_rollup_res; on MDX_ROLLUP_REJECT the reason is in why.
+ * Returns an mdx_rollup_res; on MDX_ROLLUP_REJECT the reason is in why, or
+ * why is empty when the reason was given once already (a series whose
+ * interval divides none of the targets: said when the series was first
+ * seen).  A target the series' interval does not divide is skipped for
+ * that series, with one message, and the others are built.
  */
 int mdx_rollup_add(struct mdx_rollup *r, const struct mdx_candle *c,
     const char *line, size_t len, char *why, size_t whysz);

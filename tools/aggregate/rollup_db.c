@@ -89,6 +89,7 @@ struct ctx {
 	/* Counts for the summary and mdx.run. */
 	uint64_t read, written, deleted, held, buckets, fresh, gaps_found;
 	uint64_t confirmed, filled_gaps, filled_candles;
+	uint64_t bad_buckets;	/* left out: a sum overflows */
 };
 
 static PGresult *
@@ -1137,6 +1138,9 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 		ilist_add(&done, fresh.v[i]);
 	x->fresh += fresh.n;
 	mdx_rollup_finish(eng);
+	/* Buckets whose sums overflow were said and left out; the run
+	 * ends with 65 for them. */
+	x->bad_buckets += mdx_rollup_stats(eng)->bad_buckets;
 	mdx_rollup_free(eng);
 
 	/*
@@ -1727,6 +1731,8 @@ end_run(struct ctx *x, int status)
 	    (unsigned long long)x->confirmed,
 	    (unsigned long long)x->filled_gaps,
 	    (unsigned long long)x->filled_candles);
+	if (x->bad_buckets > 0 && status == 0)
+		status = MDX_EX_DATAERR;
 	snprintf(st, sizeof(st), "%d", status);
 	p[0] = x->run;
 	p[1] = status == 0 ? "ok" : "failed";
@@ -1778,7 +1784,7 @@ mdx_agg_db_run(const struct mdx_agg_db *o)
 	const struct mdx_interval *to[MDX_ROLLUP_MAXTO], *src;
 	struct ctx x;
 	char why[64];
-	int nto, i, j;
+	int nto, i, j, st;
 
 	if (o->nto > 0) {
 		memcpy(to, o->to, sizeof(to));
@@ -1832,6 +1838,7 @@ mdx_agg_db_run(const struct mdx_agg_db *o)
 		    (unsigned long long)x.filled_gaps,
 		    (unsigned long long)x.filled_candles);
 	end_run(&x, 0);
+	st = x.bad_buckets > 0 ? MDX_EX_DATAERR : MDX_EX_OK;
 	mdx_buf_free(&x.sql);
 	mdx_buf_free(&x.copy);
 	free(x.thr_inst.v);
@@ -1842,7 +1849,7 @@ mdx_agg_db_run(const struct mdx_agg_db *o)
 	mdx_buf_free(&x.gapcopy);
 	mdx_db_close(x.c2);
 	mdx_db_close(x.c);
-	return MDX_EX_OK;
+	return st;
 }
 
 /* ------------------------------------------------------------------------

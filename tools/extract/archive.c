@@ -23,6 +23,7 @@
 #include "ndjson.h"
 #include "utc.h"
 #include "sha256.h"
+#include "market.h"
 
 #include "exchange.h"
 #include "extract.h"
@@ -231,8 +232,11 @@ csv_line(struct csvstate *c, const char *s, size_t n)
 	if (n == 0)
 		return;
 	if (*p < '0' || *p > '9') {
-		if (c->line == 1)
-			return;	/* the header row */
+		/* Only the first line may be the header, and only the
+		 * known one: anything else is a row that is not a kline. */
+		if (c->line == 1 && n == sizeof(MDX_BINANCE_CSV_HEADER) - 1 &&
+		    memcmp(s, MDX_BINANCE_CSV_HEADER, n) == 0)
+			return;
 		goto bad;
 	}
 	for (; p < e && *p >= '0' && *p <= '9'; p++) {

@@ -367,7 +367,7 @@ extract_plan_ranges(void)
 	while ((rc = mdx_reader_next(r, &ln, &len)) != MDX_RD_EOF) {
 		pos = mdx_reader_pos(r);
 		if (rc == MDX_RD_ERR) {
-			mdx_warn("cannot read ranges: %s (at %s:%lu)",
+			mdx_warn("%s (at %s:%lu)",
 			    mdx_reader_error(r), pos.name, pos.line);
 			exit(mdx_reader_error_status(r));
 		}

@@ -565,7 +565,7 @@ run_stream(char **files, int nfiles)
 	char err[MDX_ERRSZ], tbuf[MDX_TIME_BUFSZ], where[64 + 32];
 	const char *line;
 	size_t len;
-	int rc, i;
+	int rc, i, status = MDX_EX_OK;
 
 	val = mdx_calloc((size_t)nspecs, sizeof(*val));
 	have = mdx_calloc((size_t)nspecs, sizeof(*have));
@@ -576,12 +576,16 @@ run_stream(char **files, int nfiles)
 		rc = mdx_reader_next(r, &line, &len);
 		if (rc == MDX_RD_EOF)
 			break;
-		cnt.in++;
 		pos = mdx_reader_pos(r);
-		if (rc == MDX_RD_ERR)
-			mdx_die(mdx_reader_error_status(r), "cannot read: %s "
-			    "(at %s:%lu)", mdx_reader_error(r), pos.name,
-			    pos.line);
+		if (rc == MDX_RD_ERR) {
+			/* What was read stands; the summary still comes
+			 * (from main), then the reader's status. */
+			mdx_warn("%s (at %s:%lu)", mdx_reader_error(r),
+			    pos.name, pos.line);
+			status = mdx_reader_error_status(r);
+			break;
+		}
+		cnt.in++;
 		if (rc == MDX_RD_BAD) {
 			reject("record", mdx_reader_error(r), pos);
 			continue;
@@ -652,6 +656,8 @@ run_stream(char **files, int nfiles)
 	mdx_candle_scan_free(sc);
 	free(val);
 	free(have);
+	if (status != MDX_EX_OK)
+		return status;
 	return cnt.rejected > 0 ? MDX_EX_DATAERR : MDX_EX_OK;
 }
 

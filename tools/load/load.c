@@ -546,26 +546,6 @@ param_dec(const struct mdx_json *v, char *buf, const char **out)
 	return 0;
 }
 
-/*
- * Reads the "exchange", "market" and "symbol" of a record of the kind what
- * names into ex, mk and sym, of MDX_NAME_MAX, MDX_NAME_MAX and
- * MDX_SYMBOL_MAX bytes.  Returns 0, or -1 with err saying what is wrong:
- * an exchange and market mdx does not know are as wrong as missing ones.
- */
-static int
-record_names(const struct mdx_json *obj, const char *what, char *ex,
-    char *mk, char *sym, char *err, size_t errsz)
-{
-	if (mdx_json_strcpy(mdx_json_get(obj, "exchange"), ex, MDX_NAME_MAX) ||
-	    mdx_json_strcpy(mdx_json_get(obj, "market"), mk, MDX_NAME_MAX) ||
-	    !mdx_market_known(ex, mk))
-		return mdx_errf(err, errsz, "bad %s: unknown exchange or "
-		    "market", what);
-	if (mdx_json_strcpy(mdx_json_get(obj, "symbol"), sym, MDX_SYMBOL_MAX))
-		return mdx_errf(err, errsz, "bad %s: bad \"symbol\"", what);
-	return 0;
-}
-
 /* A nullable string member as a parameter. */
 static int
 param_str(const struct mdx_json *v, char *buf, size_t bufsz, const char **out)
@@ -587,14 +567,14 @@ load_instrument(struct mdx_load *l, const struct mdx_json *obj, char *err,
 	    "contract_size" };
 	static const char *const strs[] = { "base", "quote", "status" };
 	char ex[MDX_NAME_MAX], mk[MDX_NAME_MAX], sym[MDX_SYMBOL_MAX];
-	char sb[3][MDX_SYMBOL_MAX], db[3][MDX_DEC_BUFSZ];
+	char sb[3][MDX_SYMBOL_MAX], db[3][MDX_DEC_BUFSZ], why[MDX_ERRSZ];
 	const char *p[9];
 	PGresult *r;
 	size_t n;
 	int i;
 
-	if (record_names(obj, "instrument", ex, mk, sym, err, errsz) == -1)
-		return -1;
+	if (mdx_instrument_check(obj, ex, mk, sym, why, sizeof(why)) != 0)
+		return mdx_errf(err, errsz, "bad instrument: %s", why);
 	p[0] = ex;
 	p[1] = mk;
 	p[2] = sym;
@@ -893,41 +873,25 @@ static int
 load_depth(struct mdx_load *l, const struct mdx_json *obj, char *err,
     size_t errsz)
 {
-	char ex[MDX_NAME_MAX], mk[MDX_NAME_MAX], sym[MDX_SYMBOL_MAX];
-	const struct mdx_json *v, *bids, *asks;
-	mdx_time t;
-	int64_t iid, uid;
-	int has_uid;
+	struct mdx_depth d;
+	int64_t iid;
+	char why[MDX_ERRSZ];
 
-	if (record_names(obj, "depth", ex, mk, sym, err, errsz) == -1)
-		return -1;
-	v = mdx_json_get(obj, "time");
-	if (v == NULL || v->type != MDX_JSON_STRING ||
-	    mdx_time_parse_rfc3339(v->text, v->len, &t) != 0)
-		return mdx_errf(err, errsz, "bad depth: bad \"time\"");
-	bids = mdx_json_get(obj, "bids");
-	asks = mdx_json_get(obj, "asks");
-	if (bids == NULL || bids->type != MDX_JSON_ARRAY || asks == NULL ||
-	    asks->type != MDX_JSON_ARRAY)
-		return mdx_errf(err, errsz, "bad depth: \"bids\" and \"asks\" "
-		    "must be arrays");
-	v = mdx_json_get(obj, "update_id");
-	has_uid = v != NULL && v->type != MDX_JSON_NULL;
-	if (has_uid && mdx_json_int(v, &uid) != 0)
-		return mdx_errf(err, errsz, "bad depth: bad \"update_id\"");
-	iid = instrument_id(l, ex, mk, sym);
+	if (mdx_depth_from_json(&d, obj, why, sizeof(why)) != 0)
+		return mdx_errf(err, errsz, "bad depth: %s", why);
+	iid = instrument_id(l, d.exchange, d.market, d.symbol);
 	mdx_buf_printf(&l->b->dcopy, "%zu\t%" PRId64 "\t", l->b->nd, iid);
-	copy_time(&l->b->dcopy, t);
+	copy_time(&l->b->dcopy, d.time);
 	mdx_buf_addch(&l->b->dcopy, '\t');
 	mdx_buf_reset(&l->json);
-	mdx_json_dump(bids, &l->json);
+	mdx_json_dump(d.bids, &l->json);
 	mdx_copy_text(&l->b->dcopy, l->json.data, l->json.len);
 	mdx_buf_addch(&l->b->dcopy, '\t');
 	mdx_buf_reset(&l->json);
-	mdx_json_dump(asks, &l->json);
+	mdx_json_dump(d.asks, &l->json);
 	mdx_copy_text(&l->b->dcopy, l->json.data, l->json.len);
-	if (has_uid)
-		mdx_buf_printf(&l->b->dcopy, "\t%" PRId64 "\n", uid);
+	if (d.has_update_id)
+		mdx_buf_printf(&l->b->dcopy, "\t%" PRId64 "\n", d.update_id);
 	else
 		mdx_buf_add(&l->b->dcopy, "\t\\N\n", 4);
 	l->b->nd++;

@@ -170,8 +170,8 @@ main(int argc, char *argv[])
 	if (r == MDX_RD_ERR) {
 		pos = mdx_reader_pos(rd);
 		st = mdx_reader_error_status(rd);
-		snprintf(err, sizeof(err), "cannot read '%s': %s", pos.name,
-		    mdx_reader_error(rd));
+		snprintf(err, sizeof(err), "%s (at %s:%lu)",
+		    mdx_reader_error(rd), pos.name, pos.line);
 	} else if (mdx_load_counts(l)->rejected > 0) {
 		st = MDX_EX_DATAERR;
 		snprintf(err, sizeof(err), "%lu bad records not loaded",

@@ -211,8 +211,8 @@ main(int argc, char *argv[])
 	}
 	if (r == MDX_RD_ERR) {
 		pos = mdx_reader_pos(rd);
-		mdx_die(mdx_reader_error_status(rd), "cannot read '%s': %s",
-		    pos.name, mdx_reader_error(rd));
+		mdx_die(mdx_reader_error_status(rd), "%s (at %s:%lu)",
+		    mdx_reader_error(rd), pos.name, pos.line);
 	}
 	mdx_reader_close(rd);
 	mdx_dedup_free(t.dd);

@@ -19,6 +19,7 @@
 #include "dec.h"
 #include "utc.h"
 #include "watch.h"
+#include "market.h"
 #include "candle.h"
 
 #include "transform.h"
@@ -212,7 +213,8 @@ binance_csv(const struct mdx_json *v, struct mdx_tx_out *o, mdx_time *close,
 	end = s + o->tmp.len;
 	while (end > s && (end[-1] == '\r' || end[-1] == '\n'))
 		end--;
-	if (o->tmp.len > 0 && (s[0] < '0' || s[0] > '9'))
+	if ((size_t)(end - s) == sizeof(MDX_BINANCE_CSV_HEADER) - 1 &&
+	    memcmp(s, MDX_BINANCE_CSV_HEADER, end - s) == 0)
 		return 1;
 	mdx_buf_reset(&o->line);
 	mdx_buf_addch(&o->line, '[');
@@ -441,8 +443,7 @@ add_identity(struct mdx_buf *b, const char *kind, const char *exchange,
 /*
  * One side of a book: an array of levels, each an array whose first two
  * elements are price and quantity (OKX adds two more).  Written back as
- * [["price","quantity"],...], every decimal checked: price > 0,
- * quantity >= 0.
+ * [["price","quantity"],...], every level checked by mdx_depth_level().
  */
 static int
 book_side(struct mdx_buf *b, const struct mdx_json *side, const char *name,
@@ -456,14 +457,9 @@ book_side(struct mdx_buf *b, const struct mdx_json *side, const char *name,
 		return mdx_errf(err, errsz, "bad depth: no \"%s\" array", name);
 	mdx_buf_addch(b, '[');
 	for (i = 0, lv = side->child; lv != NULL; lv = lv->next, i++) {
-		if (lv->type != MDX_JSON_ARRAY || lv->nchild < 2 ||
-		    mdx_dec_from_json(&p, lv->child) != MDX_DEC_OK ||
-		    mdx_dec_from_json(&q, lv->child->next) != MDX_DEC_OK)
-			return mdx_errf(err, errsz, "bad depth: bad level %s[%u]",
-			    name, i);
-		if (mdx_dec_sign(&p) <= 0 || mdx_dec_sign(&q) < 0)
-			return mdx_errf(err, errsz, "bad depth: negative or zero "
-			    "price or negative quantity at %s[%u]", name, i);
+		if (mdx_depth_level(lv, 0, &p, &q) != 0)
+			return mdx_errf(err, errsz, "bad depth: bad level %s[%u]: "
+			    "not a positive price and quantity", name, i);
 		if (i > 0)
 			mdx_buf_addch(b, ',');
 		mdx_buf_addstr(b, "[\"");
@@ -523,6 +519,9 @@ depth(const struct env *e, struct mdx_tx_out *o, char *err, size_t errsz)
 		have = 1;
 	if (!have)
 		return mdx_errf(err, errsz, "bad depth: no snapshot time");
+	if (!MDX_TIME_STORABLE(t))
+		return mdx_errf(err, errsz, "bad depth: time out of range "
+		    "(years 1970 to 9999)");
 	mdx_buf_reset(&o->line);
 	add_identity(&o->line, "depth", exchange, market, symbol);
 	mdx_time_format(t, tb);
@@ -683,7 +682,8 @@ instrument(const struct env *e, struct mdx_tx_out *o, char *err,
 
 /*
  * A record that is already canonical passes through: a candle is parsed
- * and checked again, depth and instrument records are copied as they are.
+ * and checked again, depth and instrument records are checked by the
+ * rules mdx-load applies (candle.h) and copied as they are.
  */
 static int
 canonical(const struct mdx_json *root, const struct env *e,
@@ -699,6 +699,15 @@ canonical(const struct mdx_json *root, const struct env *e,
 	}
 	if (mdx_json_str_eq(e->kind, "depth") ||
 	    mdx_json_str_eq(e->kind, "instrument")) {
+		if (mdx_json_str_eq(e->kind, "depth") ?
+		    mdx_depth_from_json(&o->depth, root, o->tmp_err,
+		    sizeof(o->tmp_err)) != 0 :
+		    mdx_instrument_check(root, o->depth.exchange,
+		    o->depth.market, o->depth.symbol, o->tmp_err,
+		    sizeof(o->tmp_err)) != 0)
+			return mdx_errf(err, errsz, "bad %s: %s",
+			    mdx_json_str_eq(e->kind, "depth") ? "depth" :
+			    "instrument", o->tmp_err);
 		mdx_buf_reset(&o->line);
 		mdx_json_dump(root, &o->line);
 		return MDX_TX_LINE;

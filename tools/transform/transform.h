@@ -20,6 +20,7 @@ struct mdx_tx_memo;
 
 struct mdx_tx_out {
 	struct mdx_candle candle;
+	struct mdx_depth depth;		/* a canonical depth record, checked */
 	struct mdx_buf line;
 	struct mdx_buf tmp;
 	char tmp_err[MDX_ERRSZ];
