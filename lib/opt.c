@@ -148,9 +148,10 @@ mdx_opt_age(const char *opt, const char *s)
 		snprintf(buf, sizeof(buf), "-%s", s);
 		if (mdx_time_parse(buf, &t) == 0)
 			return t;
-	} else if (mdx_time_parse(s, &t) == 0)
+	} else if (mdx_time_parse(s, &t) == 0 && t <= mdx_now())
 		return t;
-	mdx_usage("bad %s \"%s\": not an age (7d, 12h, 2w) or a time", opt, s);
+	mdx_usage("bad %s \"%s\": not an age (7d, 12h, 2w) or a past time",
+	    opt, s);
 }
 
 const struct mdx_interval *

@@ -101,7 +101,8 @@ mdx_time mdx_opt_time(const char *opt, const char *s);
 /*
  * An age as a cutoff: a number with one of the units s m h d w ("7d",
  * "12h") means that long before now; anything else is read as a time, as
- * mdx_opt_time() does.
+ * mdx_opt_time() does, and must not be in the future: a cutoff after now
+ * would make "older than" mean everything (prune would empty the lake).
  */
 mdx_time mdx_opt_age(const char *opt, const char *s);
 

@@ -33,8 +33,11 @@ bad 'bad --since "yesterday": not a time \(RFC 3339, an epoch number, or relativ
 bad 'bad --until "2024-13-01": not a time ' \
     mdx-extract -s BTCUSDT --until 2024-13-01
 bad 'bad --since "yesterday": not a time ' mdx-lake --since yesterday cat
-bad 'bad --older-than "7x": not an age \(7d, 12h, 2w\) or a time$' \
+bad 'bad --older-than "7x": not an age \(7d, 12h, 2w\) or a past time$' \
     mdx-lake --older-than 7x archive
+bad 'bad --older-than "\+1d": not an age ' mdx-lake --older-than +1d prune
+bad 'bad --older-than "2999-01-01": not an age ' \
+    mdx-lake --older-than 2999-01-01 prune
 # Numbers: no sign, no space, no trailing text, and the range named.
 bad 'bad --batch "0": not a whole number from 1 to 10000000$' mdx-load -b 0
 bad 'bad --window "\+12": not a whole number from 0 to 10000000$' \
