@@ -131,7 +131,7 @@ unit: $(UNITS)
 # "N passed, N failed".
 check: deps
 	@$(MAKE) --no-print-directory all unit
-	@MDX_BUILD=$(abspath $(O)) sh tests/run.sh
+	@MDX_BUILD=$(abspath $(O)) tests/run.sh
 
 lint-man:
 	mandoc -Tlint -Wwarning $(MAN1) $(MAN5) $(MAN7)
@@ -151,14 +151,14 @@ uninstall:
 	for m in $(notdir $(MAN7)); do rm -f $(DESTDIR)$(MANDIR)/man7/$$m; done
 
 deps:
-	@sh tools/deps.sh
+	@tools/deps.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all
-	MDX_BUILD=$(abspath $(O)) sh pipelines/demo
+	MDX_BUILD=$(abspath $(O)) pipelines/demo
 
 bench: all
-	MDX_BUILD=$(abspath $(O)) sh bench/run.sh $(BENCH)
+	MDX_BUILD=$(abspath $(O)) bench/run.sh $(BENCH)
 
 # O= names the build directory (default build, build-san with SANITIZE=1).
 clean:
