@@ -57,8 +57,8 @@ cron_sh() {
 now=$T0
 exits 1 "the programs are not on cron's PATH ($cronpath)" \
     cron_sh "command -v mdx-load || exit 1"
-exits 0 "mdx load --migrate runs mdx-load" cron_sh \
-    "MDX_DB='host=$PGHOST port=$PGPORT dbname=mdx user=mdx' $I/bin/mdx load --migrate"
+exits 0 "mdx load --migrate runs mdx-load, on the configured warehouse" \
+    cron_sh "$I/bin/mdx load --migrate"
 
 # An hour and a minute of cron, 02:00 to 03:00: each crontab entry whose
 # minute and hour match runs; what it prints is what cron would mail.
@@ -98,6 +98,8 @@ done
 is "$(grep -c 'binance spot BTCUSDT 1m' "$V/log/ingest.log")" 61 \
     "cron-run logged the 61 ingest runs in $V/log"
 ok "test -d '$V/lake/raw'" "the lake is under $V"
+cron_sh "$I/bin/mdx lake ls raw" >"$T/ls" 2>&1
+like "$(cat "$T/ls")" "symbol=BTCUSDT" "mdx lake ls lists the jobs' lake"
 now=$(at 61)
 cron_sh "$I/bin/mdx status" >"$T/status" 2>&1
 is "$?" 0 "mdx status runs in cron's environment"

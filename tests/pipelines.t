@@ -95,6 +95,16 @@ for bad in "MDX_ROLLUPS=1h 4h" "MDX_DB='host=x" 'MDX_DB="a$b"' \
 	like "$(cat "$T/err")" "\(at $T/bad.conf:3\)" \
 	    "... naming the file and line"
 done
+# The keys the pipelines know are the ones mdx-pipelines(7) and mdx(7)
+# document.
+keys=$(sh -c ". '$P/common.sh' >/dev/null 2>&1; echo \$mdx_known_keys")
+undoc=""
+for k in $keys; do
+	grep -E -q "^\.(It )?Ev (.* )?$k( |$)" "$MDX_SRC/man/mdx-pipelines.7" \
+	    "$MDX_SRC/man/mdx.7" || undoc="$undoc $k"
+done
+ok "[ -n '$keys' ]" "common.sh lists the known keys"
+is "$undoc" "" "every known config key is documented"
 # A key the pipelines do not know is a warning (a misspelling), not an
 # error.
 printf 'MDX_ROLUPS=4h\n' >"$T/typo.conf"
