@@ -83,26 +83,19 @@ mdx_load_config() {
 		esac
 		case $_v in
 		*\\*)	mdx_fail 78 "bad config value of $_k: a backslash $_at" ;;
-		\'*)	_r=${_v#?}
+		[\'\"]*)
+			_q=${_v%"${_v#?}"}
+			_r=${_v#?}
 			case $_r in
-			*\'*) ;;
+			*"$_q"*) ;;
 			*) mdx_fail 78 "bad config value of $_k: no closing" \
 			    "quote $_at" ;;
 			esac
-			_v=${_r%%\'*}
-			[ "$_r" = "$_v'" ] || mdx_fail 78 "bad config value" \
-			    "of $_k: text after the closing quote $_at" ;;
-		\"*)	_r=${_v#?}
-			case $_r in
-			*\"*) ;;
-			*) mdx_fail 78 "bad config value of $_k: no closing" \
-			    "quote $_at" ;;
-			esac
-			_v=${_r%%\"*}
-			[ "$_r" = "$_v\"" ] || mdx_fail 78 "bad config value" \
+			_v=${_r%%"$_q"*}
+			[ "$_r" = "$_v$_q" ] || mdx_fail 78 "bad config value" \
 			    "of $_k: text after the closing quote $_at"
-			case $_v in
-			*[\$\`]*) mdx_fail 78 "bad config value of $_k:" \
+			case $_q$_v in
+			\"*[\$\`]*) mdx_fail 78 "bad config value of $_k:" \
 			    "\$ or \` in double quotes (use single quotes) $_at"
 			esac ;;
 		*[[:space:]\'\"\$\`\;\&\|\<\>\(\)~]*)
