@@ -5,7 +5,18 @@
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
-MANDIR ?= $(PREFIX)/share/man
+LIBEXECDIR ?= $(PREFIX)/libexec
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+# The configuration and the jobs' state: /etc and /var for the system's
+# prefixes, else under the prefix.
+ifneq ($(filter /usr /usr/local,$(PREFIX)),)
+SYSCONFDIR ?= /etc
+LOCALSTATEDIR ?= /var
+else
+SYSCONFDIR ?= $(PREFIX)/etc
+LOCALSTATEDIR ?= $(PREFIX)/var
+endif
 DESTDIR ?=
 
 PKG_CONFIG ?= pkg-config
@@ -131,34 +142,79 @@ unit: $(UNITS)
 # "N passed, N failed".
 check: deps
 	@$(MAKE) --no-print-directory all unit
-	@MDX_BUILD=$(abspath $(O)) sh tests/run.sh
+	@MDX_BUILD=$(abspath $(O)) tests/run.sh
 
 lint-man:
 	mandoc -Tlint -Wwarning $(MAN1) $(MAN5) $(MAN7)
 
+# make install: the programs and the front command mdx in BINDIR, the
+# pipelines in LIBEXECDIR/mdx (mdx runs them), the man pages, the crontab,
+# the systemd units and the configuration as examples in DATADIR/mdx/
+# examples, and the configuration and the watchlist in SYSCONFDIR/mdx
+# unless they are there already.  The scripts and examples get the
+# installed paths (SUBST); the paths never include DESTDIR.
+MDX_LIBEXEC = $(LIBEXECDIR)/mdx
+MDX_CONFDIR = $(SYSCONFDIR)/mdx
+MDX_VARDIR = $(LOCALSTATEDIR)/lib/mdx
+MDX_EXAMPLES = $(DATADIR)/mdx/examples
+PIPELINES := backfill common.sh cron-run embedded ingest maintain repair \
+	rollup status
+EXAMPLES := crontab mdx.conf watchlist $(notdir $(wildcard cron/mdx-*.service \
+	cron/mdx-*.timer))
+CONFIG := mdx.conf watchlist
+SUBST = sed -e 's|@MDX_BINDIR@|$(BINDIR)|g' \
+	-e 's|@MDX_LIBEXEC@|$(MDX_LIBEXEC)|g' \
+	-e 's|@MDX_CONFDIR@|$(MDX_CONFDIR)|g' \
+	-e 's|@MDX_VARDIR@|$(MDX_VARDIR)|g' \
+	-e 's|@MDX_EXAMPLES@|$(MDX_EXAMPLES)|g'
+
 install: all
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MDX_LIBEXEC) \
+		$(DESTDIR)$(MDX_EXAMPLES) $(DESTDIR)$(MDX_CONFDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man7
 	for t in $(TOOLS); do install -m 755 $$t $(DESTDIR)$(BINDIR)/; done
+	$(SUBST) pipelines/mdx >$(DESTDIR)$(BINDIR)/mdx
+	chmod 755 $(DESTDIR)$(BINDIR)/mdx
+	for p in $(PIPELINES); do \
+		$(SUBST) pipelines/$$p >$(DESTDIR)$(MDX_LIBEXEC)/$$p && \
+		chmod 755 $(DESTDIR)$(MDX_LIBEXEC)/$$p || exit 1; done
+	chmod 644 $(DESTDIR)$(MDX_LIBEXEC)/common.sh
+	for e in $(EXAMPLES); do \
+		$(SUBST) cron/$$e >$(DESTDIR)$(MDX_EXAMPLES)/$$e && \
+		chmod 644 $(DESTDIR)$(MDX_EXAMPLES)/$$e || exit 1; done
+	for c in $(CONFIG); do f=$(DESTDIR)$(MDX_CONFDIR)/$$c; \
+		if [ -e $$f ]; then echo "kept $$f"; else \
+		$(SUBST) cron/$$c >$$f && chmod 644 $$f || exit 1; fi; done
 	for m in $(MAN1); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/; done
 	for m in $(MAN5); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man5/; done
 	for m in $(MAN7); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man7/; done
 
+# make uninstall removes what install put in place; the configuration
+# only when it is still as installed (an edited one is kept, and named).
 uninstall:
-	for t in $(notdir $(TOOLS)); do rm -f $(DESTDIR)$(BINDIR)/$$t; done
+	for t in $(notdir $(TOOLS)) mdx; do rm -f $(DESTDIR)$(BINDIR)/$$t; done
+	for p in $(PIPELINES); do rm -f $(DESTDIR)$(MDX_LIBEXEC)/$$p; done
+	for e in $(EXAMPLES); do rm -f $(DESTDIR)$(MDX_EXAMPLES)/$$e; done
+	for c in $(CONFIG); do f=$(DESTDIR)$(MDX_CONFDIR)/$$c; \
+		[ -e $$f ] || continue; \
+		if $(SUBST) cron/$$c | cmp -s - $$f; then rm -f $$f; \
+		else echo "kept $$f: it was changed"; fi; done
+	-rmdir $(DESTDIR)$(MDX_LIBEXEC) $(DESTDIR)$(MDX_EXAMPLES) \
+		$(DESTDIR)$(DATADIR)/mdx $(DESTDIR)$(MDX_CONFDIR) 2>/dev/null
 	for m in $(notdir $(MAN1)); do rm -f $(DESTDIR)$(MANDIR)/man1/$$m; done
 	for m in $(notdir $(MAN5)); do rm -f $(DESTDIR)$(MANDIR)/man5/$$m; done
 	for m in $(notdir $(MAN7)); do rm -f $(DESTDIR)$(MANDIR)/man7/$$m; done
 
 deps:
-	@sh tools/deps.sh
+	@tools/deps.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all
-	MDX_BUILD=$(abspath $(O)) sh pipelines/demo
+	MDX_BUILD=$(abspath $(O)) pipelines/demo
 
 bench: all
-	MDX_BUILD=$(abspath $(O)) sh bench/run.sh $(BENCH)
+	MDX_BUILD=$(abspath $(O)) bench/run.sh $(BENCH)
 
 # O= names the build directory (default build, build-san with SANITIZE=1).
 clean:

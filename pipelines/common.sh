@@ -1,39 +1,115 @@
-# shellcheck shell=bash
+# shellcheck shell=sh
 # common.sh - sourced by every pipeline: configuration, locking, logging.
+# POSIX sh, since cron-run and the front command mdx, run by /bin/sh,
+# source it too.
 #
 # Configuration, strongest first: the command line of each pipeline, the
-# environment, then the config file ($MDX_CONFIG, else ./mdx.conf when it
-# exists).  The config file holds KEY=VALUE lines (no shell code is run
-# from it); a key already set in the environment is left alone.
+# environment, then the config file: $MDX_CONFIG, else (installed) the
+# mdx.conf of the installed configuration directory, else (in a checkout)
+# ./mdx.conf, when it exists.  A key already set in the environment is
+# left alone.  The file's syntax is the subset of assignments that a shell
+# and systemd's EnvironmentFile= read alike (mdx-pipelines(7)); no shell
+# code is run from it.
 
 MDX_PIPELINES=$(cd "$(dirname "$0")" && pwd)
 MDX_SRC=${MDX_SRC:-$(cd "$MDX_PIPELINES/.." && pwd)}
 
-mdx_load_config() {
-	_cf=${MDX_CONFIG:-}
-	if [ -z "$_cf" ] && [ -f ./mdx.conf ]; then
-		_cf=./mdx.conf
+# The installed directories, filled in by make install.  A checkout keeps
+# the placeholders and finds everything relative to itself.
+mdx_bindir='@MDX_BINDIR@'
+mdx_confdir='@MDX_CONFDIR@'
+mdx_vardir='@MDX_VARDIR@'
+case $mdx_bindir in
+@*@) mdx_installed=0 ;;
+*) mdx_installed=1 ;;
+esac
+
+# The keys the pipelines and programs read (mdx-pipelines(7) lists them);
+# a config file may set any MDX_*, PG* or AWS_* key, and gets a warning
+# for one not listed here (a misspelt key would otherwise be ignored).
+mdx_known_keys=" MDX_ARCHIVE_DIR MDX_ARCHIVE_URL MDX_BINANCE_FAPI_URL
+ MDX_BINANCE_URL MDX_BYBIT_URL MDX_CRON_QUIET_TEMPFAIL MDX_DB
+ MDX_DB_RETENTION MDX_EXTRACT_OPTS MDX_INDICATORS MDX_INGEST_SINCE MDX_LAKE
+ MDX_LAKE_ARCHIVE_AFTER MDX_LAKE_RETENTION MDX_OKX_URL MDX_REPAIR_SINCE
+ MDX_ROLLUPS MDX_S3_ENDPOINT MDX_S3_PROTOCOL MDX_STATE MDX_VAR MDX_VERBOSE
+ MDX_WATCHLIST PGAPPNAME PGCONNECT_TIMEOUT PGDATABASE PGHOST PGHOSTADDR
+ PGOPTIONS PGPASSFILE PGPASSWORD PGPORT PGSERVICE PGSERVICEFILE PGSSLCERT
+ PGSSLKEY PGSSLMODE PGSSLROOTCERT PGUSER PG_BINDIR AWS_ACCESS_KEY_ID
+ AWS_PROFILE AWS_SECRET_ACCESS_KEY AWS_SHARED_CREDENTIALS_FILE "
+
+# mdx_config_file: the config file to read, or nothing.
+mdx_config_file() {
+	if [ -n "${MDX_CONFIG:-}" ]; then
+		echo "$MDX_CONFIG"
+	elif [ "$mdx_installed" = 1 ]; then
+		[ -f "$mdx_confdir/mdx.conf" ] && echo "$mdx_confdir/mdx.conf"
+	elif [ -f ./mdx.conf ]; then
+		echo ./mdx.conf
 	fi
+	return 0
+}
+
+# mdx_load_config: read the config file into the environment.  Each line
+# is blank, a comment (# first), or KEY=VALUE with VALUE unquoted (no
+# blanks, quotes or characters a shell would expand), in single quotes
+# (anything but ' and backslash), or in double quotes (no ", backslash, $
+# or backquote); the quotes are removed.  Anything else exits 78, naming
+# the file and line.
+mdx_load_config() {
+	_cf=$(mdx_config_file)
 	[ -n "$_cf" ] || return 0
-	[ -r "$_cf" ] || mdx_fail 78 "cannot read config file '$_cf'"
+	if ! [ -f "$_cf" ] || ! [ -r "$_cf" ]; then
+		mdx_fail 78 "cannot read config file '$_cf'"
+	fi
 	_ln=0
 	while IFS= read -r _l || [ -n "$_l" ]; do
 		_ln=$((_ln + 1))
+		_at="(at $_cf:$_ln)"
+		_l=${_l#"${_l%%[![:space:]]*}"}
 		case $_l in
 		''|'#'*) continue ;;
+		[A-Za-z_]*=*) ;;
+		*) mdx_fail 78 "bad config line: not KEY=VALUE $_at" ;;
 		esac
 		_k=${_l%%=*}
 		_v=${_l#*=}
+		_v=${_v%"${_v##*[![:space:]]}"}
 		case $_k in
+		*[!A-Za-z0-9_]*)
+			mdx_fail 78 "bad config key '$_k' $_at" ;;
 		MDX_*|PG*|AWS_*) ;;
-		*) mdx_fail 78 "bad config line: '$_l' (at $_cf:$_ln)" ;;
+		*)	mdx_fail 78 "config key '$_k' may not be set: only" \
+			    "MDX_*, PG* and AWS_* keys $_at" ;;
 		esac
-		case $_k in
-		*[!A-Za-z0-9_]*) mdx_fail 78 "bad config key '$_k' (at $_cf:$_ln)" ;;
+		case $_v in
+		*\\*)	mdx_fail 78 "bad config value of $_k: a backslash $_at" ;;
+		[\'\"]*)
+			_q=${_v%"${_v#?}"}
+			_r=${_v#?}
+			case $_r in
+			*"$_q"*) ;;
+			*) mdx_fail 78 "bad config value of $_k: no closing" \
+			    "quote $_at" ;;
+			esac
+			_v=${_r%%"$_q"*}
+			[ "$_r" = "$_v$_q" ] || mdx_fail 78 "bad config value" \
+			    "of $_k: text after the closing quote $_at"
+			case $_q$_v in
+			\"*[\$\`]*) mdx_fail 78 "bad config value of $_k:" \
+			    "\$ or \` in double quotes (use single quotes) $_at"
+			esac ;;
+		*[[:space:]\'\"\$\`\;\&\|\<\>\(\)~]*)
+			mdx_fail 78 "bad config value of $_k: blanks, quotes" \
+			    "or shell characters need single quotes $_at" ;;
 		esac
-		if eval "[ -z \"\${$_k+set}\" ]"; then
-			export "$_k=$_v"
-		fi
+		case $mdx_known_keys in
+		*[[:space:]]"$_k"[[:space:]]*) ;;
+		*) mdx_log "warning: unknown config key '$_k' $_at" ;;
+		esac
+		# The key is a checked name: this eval runs no text of the
+		# file.
+		eval "_set=\${$_k+1}"
+		[ -n "$_set" ] || export "$_k=$_v"
 	done <"$_cf"
 }
 
@@ -126,10 +202,18 @@ mdx_epoch() {
 mdx_rfc3339() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
 
 mdx_load_config
-MDX_VAR=${MDX_VAR:-./var}
+if [ "$mdx_installed" = 1 ]; then
+	MDX_VAR=${MDX_VAR:-$mdx_vardir}
+	MDX_WATCHLIST=${MDX_WATCHLIST:-$mdx_confdir/watchlist}
+	# The installed programs, whatever PATH cron or systemd gave.
+	PATH=$mdx_bindir:$PATH
+	export PATH
+else
+	MDX_VAR=${MDX_VAR:-./var}
+	MDX_WATCHLIST=${MDX_WATCHLIST:-$MDX_SRC/cron/watchlist}
+fi
 MDX_LAKE=${MDX_LAKE:-$MDX_VAR/lake}
 MDX_STATE=${MDX_STATE:-$MDX_VAR/state}
-MDX_WATCHLIST=${MDX_WATCHLIST:-$MDX_SRC/cron/watchlist}
 export MDX_JOB
 MDX_ROLLUPS=${MDX_ROLLUPS:-1h,1d}
 MDX_INDICATORS=${MDX_INDICATORS:-rsi:14,macd:12:26:9,bbands:20:2,atr:14,ema:50}

@@ -301,4 +301,19 @@ like "$(cat "$T/err")" "another mdx-aggregate --db is running" "... and says so"
 wait $lockpid
 MDX_DB="host=$T/nowhere" exits 69 "no warehouse: exit 69" $A --db
 
+# The run lock is released by the run itself before it exits.  Left to the
+# server, a session lock outlives the client by as long as its backend
+# takes to drop the run's temporary tables, and the next run started at
+# once (repair runs --confirm, --fill and the rollup back to back) found
+# it taken and exited 75.  The statement log shows the explicit unlock.
+sql "ALTER DATABASE mdx SET log_statement = 'all'"
+n0=$(wc -l <"$T/pg/server.log")
+exits 0 "a run with the statement log on" $A --db --to 1h
+is "$(tail -n +"$((n0 + 1))" "$T/pg/server.log" |
+    grep -c 'pg_advisory_unlock(74519824)')" 1 \
+    "the run releases its lock before it exits"
+is "$(sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'
+    AND objid = 74519824")" 0 "... and nobody holds it after the run"
+sql "ALTER DATABASE mdx RESET log_statement"
+
 done_testing

@@ -5,8 +5,26 @@
 . "${MDX_SRC:-$(dirname "$0")/..}/tests/lib.sh"
 P=$MDX_SRC/pipelines
 
-out=$(cd "$MDX_SRC" && shellcheck -x -s bash pipelines/* 2>&1)
-is "$out" "" "every pipeline is shellcheck clean"
+# Each script is checked as the shell its shebang (or its shellcheck
+# directive, for common.sh) names: the bash pipelines as bash, cron-run,
+# mdx and common.sh, which /bin/sh runs, as POSIX sh.
+out=$(cd "$MDX_SRC" && shellcheck -x pipelines/* 2>&1)
+is "$out" "" "every pipeline is shellcheck clean under its own shell"
+for f in cron-run mdx common.sh; do
+	is "$(cd "$MDX_SRC" && shellcheck -x -s sh -f gcc "pipelines/$f" 2>&1)" "" \
+	    "pipelines/$f is POSIX sh (dash runs it)"
+done
+# Every script that /bin/sh runs, anywhere in the tree, uses no bash-isms
+# (shellcheck's SC3xxx): on Debian /bin/sh is dash.
+shs=$(cd "$MDX_SRC" && grep -l -r '^#!/bin/sh' pipelines tests bench tools \
+    lib .ci 2>/dev/null | grep -v node_modules)
+is "$(cd "$MDX_SRC" && shellcheck -s sh -f gcc $shs tests/*.sh 2>&1 |
+    grep 'SC3[0-9][0-9][0-9]')" "" "no #!/bin/sh script uses bash-isms"
+# Nothing runs a bash script through sh: the Makefile and CI run scripts
+# by their shebangs.
+is "$(cd "$MDX_SRC" && grep -n -E '(^|[[:space:]@;])(ba)?sh [^-]' Makefile \
+    .ci/run | grep -v 'lib/gen-migrations.sh')" "" \
+    "the Makefile and .ci/run run scripts by their shebangs"
 
 export MDX_VAR=$T/var
 mkdir -p "$MDX_VAR"
@@ -44,6 +62,56 @@ printf 'PATH=/tmp\n' >"$T/bad.conf"
 MDX_CONFIG=$T/bad.conf exits 78 "a config file may not set PATH" \
     "$P/status"
 
+# The config file is read as a shell and systemd read assignments: quotes
+# are removed, comments and blank lines skipped.  A quoted connection
+# string reaches libpq without its quotes (PGHOST is cleared, so only
+# MDX_DB can find the warehouse).
+cat >"$T/q.conf" <<EOF
+# the warehouse
+
+  # an indented comment
+MDX_DB='host=$PGHOST dbname=mdx user=mdx'
+MDX_ROLLUPS="1h"
+MDX_INDICATORS=rsi:14
+MDX_EXTRACT_OPTS='--tries 1 \$HOME'
+EOF
+for sh in sh bash; do
+	MDX_CONFIG=$T/q.conf $sh -c ". '$P/common.sh'; printf '%s|' \
+	    \"\$MDX_DB\" \"\$MDX_ROLLUPS\" \"\$MDX_EXTRACT_OPTS\"" >"$T/cfg" 2>&1
+	is "$(cat "$T/cfg")" "host=$PGHOST dbname=mdx user=mdx|1h|--tries 1 \$HOME|" \
+	    "$sh: quotes are removed, and nothing in them is expanded"
+done
+PGHOST='' MDX_CONFIG=$T/q.conf exits 0 "rollup connects with a quoted MDX_DB" \
+    "$P/rollup"
+like "$(cat "$T/err")" "rolled up to 1h" "... and rolls up to the configured 1h"
+
+# A line that a shell and systemd would not read alike is an error that
+# names the file and line, exit status 78.
+for bad in "MDX_ROLLUPS=1h 4h" "MDX_DB='host=x" 'MDX_DB="a$b"' \
+    "MDX_DB='x'y" 'MDX_DB=a\b' 'export MDX_DB=x' 'MDX_DB =x' 'junk'; do
+	printf '# ok\nMDX_ROLLUPS=1h\n%s\n' "$bad" >"$T/bad.conf"
+	MDX_CONFIG=$T/bad.conf exits 78 "a bad line exits 78: $bad" \
+	    "$P/rollup"
+	like "$(cat "$T/err")" "\(at $T/bad.conf:3\)" \
+	    "... naming the file and line"
+done
+# The keys the pipelines know are the ones mdx-pipelines(7) and mdx(7)
+# document.
+keys=$(sh -c ". '$P/common.sh' >/dev/null 2>&1; echo \$mdx_known_keys")
+undoc=""
+for k in $keys; do
+	grep -E -q "^\.(It )?Ev (.* )?$k( |$)" "$MDX_SRC/man/mdx-pipelines.7" \
+	    "$MDX_SRC/man/mdx.7" || undoc="$undoc $k"
+done
+ok "[ -n '$keys' ]" "common.sh lists the known keys"
+is "$undoc" "" "every known config key is documented"
+# A key the pipelines do not know is a warning (a misspelling), not an
+# error.
+printf 'MDX_ROLUPS=4h\n' >"$T/typo.conf"
+MDX_CONFIG=$T/typo.conf exits 0 "an unknown key is no error" "$P/rollup"
+like "$(cat "$T/err")" "warning: unknown config key 'MDX_ROLUPS' \(at $T/typo.conf:1\)" \
+    "... but warned about, with the file and line"
+
 # Arguments.
 exits 64 "backfill: missing arguments exit 64" "$P/backfill" binance
 exits 64 "backfill: a week is not backfilled by day" \
@@ -52,7 +120,7 @@ exits 64 "embedded: an unknown command exits 64" "$P/embedded" frobnicate
 
 # cron-run: quiet on 0 and 75, loud on other failures, logs always.
 mkdir -p "$T/pl"
-cp "$P/cron-run" "$T/pl/"
+cp "$P/cron-run" "$P/common.sh" "$T/pl/"
 printf '#!/bin/sh\necho working >&2\nexit %s\n' 75 >"$T/pl/j75"
 printf '#!/bin/sh\necho broken >&2\nexit %s\n' 1 >"$T/pl/j1"
 chmod +x "$T/pl/"*

@@ -1777,6 +1777,21 @@ connect_ctx(struct ctx *x, const struct mdx_agg_db *o)
 	PQclear(r);
 }
 
+/*
+ * Releases the run lock and closes the connections.  The lock is released
+ * by a statement, not left to the disconnect: the server frees a session's
+ * locks only after its backend has dropped the run's temporary tables,
+ * after this process has exited, and a run started at once (repair runs
+ * --confirm, --fill and the rollup back to back) would find it taken.
+ */
+static void
+disconnect_ctx(struct ctx *x)
+{
+	qq(x, "SELECT pg_advisory_unlock(" AGG_LOCK_KEY ")");
+	mdx_db_close(x->c2);
+	mdx_db_close(x->c);
+}
+
 int
 mdx_agg_db_run(const struct mdx_agg_db *o)
 {
@@ -1807,7 +1822,7 @@ mdx_agg_db_run(const struct mdx_agg_db *o)
 		print_gaps(&x);
 		prune(&x);
 		end_run(&x, 0);
-		mdx_db_close(x.c);
+		disconnect_ctx(&x);
 		return MDX_EX_OK;
 	}
 	if (o->confirm)
@@ -1847,8 +1862,7 @@ mdx_agg_db_run(const struct mdx_agg_db *o)
 	free(x.pdirect.v);
 	free(x.defer.v);
 	mdx_buf_free(&x.gapcopy);
-	mdx_db_close(x.c2);
-	mdx_db_close(x.c);
+	disconnect_ctx(&x);
 	return st;
 }
 
@@ -2050,7 +2064,7 @@ mdx_agg_db_reconcile(const struct mdx_agg_db *o)
 	mdx_reader_close(rd);
 	mdx_json_doc_free(doc);
 	free(rb.c);
-	mdx_db_close(x.c);
+	disconnect_ctx(&x);
 	if (bad > 0)
 		return MDX_EX_DATAERR;
 	return differ + missing > 0 ? MDX_EX_FAIL : MDX_EX_OK;
