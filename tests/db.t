@@ -10,6 +10,25 @@ PGDB=$MDX_BUILD/tests/pg-db
 MDX_DB="host=$T/nowhere dbname=x" exits 69 "no server: exit 69" "$PGDB" connect
 like "$(cat "$T/err")" "^pg-db: cannot connect to the warehouse: " \
     "no server: the message says so"
+# The message keeps what libpq said about the target, as psql prints it
+# (the socket path, the host), and never the password.
+like "$(cat "$T/err")" "socket \"$T/nowhere/\.s\.PGSQL\.[0-9]*\"" \
+    "no server: the message names the socket libpq tried"
+MDX_DB="host=$T/nowhere dbname=x password=secret" exits 69 \
+    "no server, password in conninfo: exit 69" "$PGDB" connect
+like "$(cat "$T/err")" "$T/nowhere" "conninfo with a password: socket named"
+ok "! grep -q secret '$T/err'" "conninfo with a password: the password is not shown"
+MDX_DB="postgresql://user:secret@/x?host=$T/nowhere" exits 69 \
+    "no server, password in a URI: exit 69" "$PGDB" connect
+like "$(cat "$T/err")" "$T/nowhere" "URI with a password: socket named"
+ok "! grep -q secret '$T/err'" "URI with a password: the password is not shown"
+MDX_DB="postgresql://user:secret@no-such-host.invalid/x" exits 69 \
+    "unknown host in a URI: exit 69" "$PGDB" connect
+like "$(cat "$T/err")" 'no-such-host\.invalid' "URI: the host is named"
+ok "! grep -q secret '$T/err'" "URI with an unknown host: the password is not shown"
+MDX_DB="postgresql://user:secret@[::1/x" exits 78 \
+    "malformed URI: exit 78" "$PGDB" connect
+ok "! grep -q secret '$T/err'" "a malformed URI quoted: the password is not shown"
 
 pg_start
 
