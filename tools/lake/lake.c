@@ -55,7 +55,7 @@ const char *const mdx_lake_field_names[MDX_LF_N] = {
  */
 
 struct mdx_lake *
-mdx_lake_open(const char *root)
+mdx_lake_open(const char *root, int must_exist)
 {
 	struct mdx_lake *l;
 	int rc;
@@ -71,7 +71,7 @@ mdx_lake_open(const char *root)
 		rc = lake_fail(l, MDX_EX_CONFIG, "unknown lake \"%s\": use a "
 		    "directory or s3://bucket/prefix", root);
 	else
-		rc = lake_open_local(l, root);
+		rc = lake_open_local(l, root, must_exist);
 	if (rc == -1)
 		lake_die(l);
 	return l;

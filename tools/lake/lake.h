@@ -20,9 +20,11 @@ struct mdx_lake;
  * AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the AWS shared credentials
  * file, refused when group or others can access it).  root NULL means
  * MDX_LAKE, else ./var/lake.  Ends the program with MDX_EX_CONFIG when the
- * configuration is bad.  Secrets never appear in messages.
+ * configuration is bad, or, when must_exist is set, when a local root is
+ * not an existing directory (only put creates a lake: a misspelt root must
+ * not read as an empty lake).  Secrets never appear in messages.
  */
-struct mdx_lake *mdx_lake_open(const char *root);
+struct mdx_lake *mdx_lake_open(const char *root, int must_exist);
 void mdx_lake_close(struct mdx_lake *l);
 
 /* The partition fields, in path order. */

@@ -149,7 +149,7 @@ main(int argc, char **argv)
 	if ((strcmp(cmd, "archive") == 0 || strcmp(cmd, "prune") == 0) &&
 	    !older)
 		mdx_usage("%s needs --older-than", cmd);
-	l = mdx_lake_open(root);
+	l = mdx_lake_open(root, strcmp(cmd, "put") != 0);
 	if (strcmp(cmd, "put") == 0) {
 		po.prefix = argv[optind];
 		st = mdx_lake_put(l, &po, 0, mdx_stdout());
