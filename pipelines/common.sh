@@ -126,7 +126,10 @@ mdx_epoch() {
 mdx_rfc3339() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
 
 mdx_load_config
-MDX_VAR=${MDX_VAR:-./var}
+# var is beside pipelines/ (in the checkout or install directory), not in
+# the caller's working directory: every job, status and cron-run find the
+# same lake and state wherever they are started from.
+MDX_VAR=${MDX_VAR:-$(cd "$MDX_PIPELINES/.." && pwd)/var}
 MDX_LAKE=${MDX_LAKE:-$MDX_VAR/lake}
 MDX_STATE=${MDX_STATE:-$MDX_VAR/state}
 MDX_WATCHLIST=${MDX_WATCHLIST:-$MDX_SRC/cron/watchlist}
