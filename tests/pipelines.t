@@ -179,6 +179,25 @@ MDX_NOW=2026-11-01T00:00:00Z MDX_ARCHIVE_URL=http://127.0.0.1:$sport \
     "$P/backfill" binance SOLUSDT 1m 2026-10-01 2026-10-04
 like "$(cat "$T/err")" "0 days loaded" "backfill: a rerun fetches nothing"
 
+# Lineage: each mdx-load run is linked to the lake objects it loaded.
+mdx-lake -L "$MDX_VAR/lake" ls raw | cut -f1 | sort >"$T/keys"
+is "$(wc -l <"$T/keys" | tr -d ' ')" 3 "backfill: one lake object per day"
+sql "SELECT uri FROM mdx.lake_object ORDER BY 1" >"$T/uris"
+files_eq "$T/uris" "$T/keys" \
+    "backfill: mdx.lake_object holds exactly the lake's objects"
+is "$(sql "SELECT count(DISTINCT run_id) FROM mdx.run_lake_object")" 3 \
+    "backfill: each day's run is linked to its object"
+# The lineage query of mdx-warehouse(7), for a candle of each day: the
+# object is the one of the candle's partition day.
+for d in 2026-10-01 2026-10-02 2026-10-03; do
+	is "$(sql "SELECT o.uri FROM mdx.candles c JOIN mdx.run r USING (run_id)
+	    LEFT JOIN mdx.run_lake_object ro USING (run_id)
+	    LEFT JOIN mdx.lake_object o USING (object_id)
+	    WHERE c.symbol = 'SOLUSDT' AND c.interval = '1m'
+	    AND c.open_time = '${d}T12:00:00Z'")" "$(grep "/date=$d/" "$T/keys")" \
+	    "lineage of a candle of $d: its day's lake object"
+done
+
 # status names the jobs and the gaps.
 exits 0 "status runs" "$P/status"
 like "$(cat "$T/out")" "ingest +last run" "status shows the last ingest run"

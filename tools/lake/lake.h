@@ -51,14 +51,19 @@ struct mdx_lake_put {
 				   compressed bytes */
 	int max_open;		/* partitions written at once; the least
 				   recently used one is finished first */
+	const char *keys;	/* when not NULL, the file that receives
+				   the keys of the objects written */
 };
 
 /*
  * put: copies every byte read from fd to tee unchanged (tee may be NULL)
  * and stores each record in the object of its partition.  A line that is
  * not a JSON object with safe partition values is reported with its line
- * number and not stored.  Returns MDX_EX_OK, or MDX_EX_DATAERR when lines
- * were rejected (everything else is stored).
+ * number and not stored.  Once every object is committed, the keys of the
+ * objects written (as ls names them, one a line) go to the file o->keys
+ * when that is set, so that a loader can record the lineage of what it
+ * loads.  Returns MDX_EX_OK, or MDX_EX_DATAERR when lines were rejected
+ * (everything else is stored).
  */
 int mdx_lake_put(struct mdx_lake *l, const struct mdx_lake_put *o, int fd,
     struct mdx_writer *tee);
