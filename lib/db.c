@@ -52,6 +52,7 @@ connect_status(const char *msg)
 	static const char *const config[] = {
 		"authentication failed", "does not exist", "no pg_hba.conf",
 		"invalid connection option", "missing \"=\"", "invalid URI",
+		"in URI",
 		"invalid integer value", "definition of service",
 		"password", "invalid sslmode", "unrecognized", NULL
 	};
@@ -66,6 +67,61 @@ connect_status(const char *msg)
 	return MDX_EX_UNAVAILABLE;
 }
 
+/*
+ * Replaces every occurrence of secret (when it is at least one byte) in
+ * line by asterisks, in place.
+ */
+static void
+hide(char *line, const char *secret)
+{
+	size_t n;
+	char *p;
+
+	if (secret == NULL || (n = strlen(secret)) == 0)
+		return;
+	for (p = line; (p = strstr(p, secret)) != NULL; p += n)
+		memset(p, '*', n);
+}
+
+/*
+ * Hides the password of a connection string in a message about it.
+ * libpq's messages name the target (host, socket path, URI), and a
+ * message that quotes a malformed connection string may quote its
+ * password too.  The password is found by parsing the string; when it
+ * does not parse, whatever follows "password=" or the colon of a URI's
+ * "user:password@" is hidden instead.
+ */
+static void
+hide_password(char *line, const char *ci)
+{
+	PQconninfoOption *o, *p;
+	char *s, *e, *at;
+
+	if ((o = PQconninfoParse(ci, NULL)) != NULL) {
+		for (p = o; p->keyword != NULL; p++)
+			if (strcmp(p->keyword, "password") == 0)
+				hide(line, p->val);
+		PQconninfoFree(o);
+	}
+	hide(line, getenv("PGPASSWORD"));
+	for (s = line; (s = strstr(s, "password=")) != NULL; s = e) {
+		s += 9;
+		e = s + strcspn(s, " '\"&");
+		memset(s, '*', e - s);
+	}
+	for (s = line; (s = strstr(s, "://")) != NULL; s = at) {
+		s += 3;
+		e = s + strcspn(s, "/?@ \"");
+		if (*e != '@') {
+			at = e;
+			continue;
+		}
+		at = e + 1;
+		if ((s = memchr(s, ':', e - s)) != NULL)
+			memset(s + 1, '*', e - s - 1);
+	}
+}
+
 PGconn *
 mdx_db_connect(void)
 {
@@ -75,7 +131,9 @@ mdx_db_connect(void)
 	char line[512];
 	PGconn *c;
 	PGresult *r;
-	const char *ci;
+	const char *ci, *m;
+	size_t n;
+	int st;
 
 	ci = getenv("MDX_DB");
 	vals[0] = ci != NULL ? ci : "";
@@ -86,10 +144,21 @@ mdx_db_connect(void)
 	if (c == NULL)
 		mdx_die(MDX_EX_FAIL, "out of memory");
 	if (PQstatus(c) != CONNECTION_OK) {
-		mdx_db_first_line(PQerrorMessage(c), line, sizeof(line));
+		/*
+		 * libpq's whole first line, which names the host or the
+		 * socket path it tried, as psql prints it.
+		 */
+		m = PQerrorMessage(c);
+		mdx_db_first_line(m, line, sizeof(line));
+		st = connect_status(line);
+		n = strcspn(m, "\n");
+		if (n >= sizeof(line))
+			n = sizeof(line) - 1;
+		memcpy(line, m, n);
+		line[n] = '\0';
+		hide_password(line, vals[0]);
 		PQfinish(c);
-		mdx_die(connect_status(line),
-		    "cannot connect to the warehouse: %s", line);
+		mdx_die(st, "cannot connect to the warehouse: %s", line);
 	}
 	r = mdx_db_exec(c, "SET TIME ZONE 'UTC'");
 	PQclear(r);

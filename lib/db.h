@@ -7,8 +7,9 @@
  * When the server is down or unreachable it ends the program with a clear
  * message and MDX_EX_UNAVAILABLE, or MDX_EX_TEMPFAIL when the server said
  * it is starting up, shutting down or out of connections; authentication
- * and unknown databases exit MDX_EX_CONFIG.  Passwords never appear in
- * messages.
+ * and unknown databases exit MDX_EX_CONFIG.  The message keeps libpq's
+ * whole first line, which names the host or socket path tried; passwords
+ * never appear in it.
  */
 #ifndef MDX_DB_H
 #define MDX_DB_H

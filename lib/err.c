@@ -15,6 +15,15 @@
 const char *mdx_progname = "mdx";
 int mdx_verbose = 1;
 
+/* Whether a progress line (no newline yet) is on the terminal. */
+static int progress_shown;
+
+void
+mdx_progress_line(int shown)
+{
+	progress_shown = shown;
+}
+
 const char *
 mdx_exit_name(int status)
 {
@@ -57,7 +66,9 @@ vmsg(const char *fmt, va_list ap)
 
 	/* One write per message, so messages of concurrent programs do not
 	 * interleave within a line. */
-	n = snprintf(line, sizeof(line), "%s: ", mdx_progname);
+	n = snprintf(line, sizeof(line), "%s%s: ",
+	    progress_shown ? "\r\033[K" : "", mdx_progname);
+	progress_shown = 0;
 	if (n < 0 || (size_t)n >= sizeof(line))
 		n = 0;
 	vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);

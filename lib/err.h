@@ -71,6 +71,16 @@ int mdx_mkdirs(char *path);
 /* Whether stderr is a terminal; progress output is shown only then. */
 int mdx_stderr_is_tty(void);
 
+/*
+ * A progress line is drawn on the terminal with "\r" and no newline.  A
+ * program that leaves one there calls mdx_progress_line(1), and
+ * mdx_progress_line(0) once it has ended the line; the next message
+ * (mdx_warn, mdx_die, mdx_debug) while one is there first clears it
+ * ("\r\033[K"), so that the message starts on a line of its own and the
+ * next progress line is drawn below it.
+ */
+void mdx_progress_line(int shown);
+
 /* Allocation that ends the program (exit 1) when memory is exhausted. */
 void *mdx_malloc(size_t n);
 void *mdx_calloc(size_t n, size_t size);

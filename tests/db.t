@@ -10,6 +10,25 @@ PGDB=$MDX_BUILD/tests/pg-db
 MDX_DB="host=$T/nowhere dbname=x" exits 69 "no server: exit 69" "$PGDB" connect
 like "$(cat "$T/err")" "^pg-db: cannot connect to the warehouse: " \
     "no server: the message says so"
+# The message keeps what libpq said about the target, as psql prints it
+# (the socket path, the host), and never the password.
+like "$(cat "$T/err")" "socket \"$T/nowhere/\.s\.PGSQL\.[0-9]*\"" \
+    "no server: the message names the socket libpq tried"
+# hidden CONNINFO STATUS TARGET WHAT: a failed connection with a password
+# in CONNINFO exits STATUS, names TARGET (a regex) and hides the password.
+hidden() {
+	MDX_DB=$1 exits "$2" "$4: exit $2" "$PGDB" connect
+	like "$(cat "$T/err")" "$3" "$4: the target is named"
+	ok "! grep -q secret '$T/err'" "$4: the password is not shown"
+}
+hidden "host=$T/nowhere dbname=x password=secret" 69 "$T/nowhere" \
+    "no server, password in conninfo"
+hidden "postgresql://user:secret@/x?host=$T/nowhere" 69 "$T/nowhere" \
+    "no server, password in a URI"
+hidden "postgresql://user:secret@no-such-host.invalid/x" 69 \
+    'no-such-host\.invalid' "unknown host in a URI"
+hidden "postgresql://user:secret@[::1/x" 78 'in URI' \
+    "a malformed URI, quoted by libpq"
 
 pg_start
 

@@ -30,6 +30,25 @@ files_eq "$T/tee" "$T/crlf" "CRLF input is copied unchanged"
 head -3 "$T/one" >"$T/lf"
 mdx-lake cat raw >"$T/back"
 files_eq "$T/back" "$T/lf" "and stored without the CR"
+mdx-lake -L "$T/lake-other" put raw <"$T/lf" >/dev/null
 exits 0 "-L overrides MDX_LAKE" mdx-lake -L "$T/lake-other" ls
-exits 0 "a lake that does not exist yet is empty" mdx-lake -L "$T/nothing" verify
+is "$(cut -f3 "$T/out")" 3 "-L: ls lists the lake named, not MDX_LAKE's"
+
+# A root that does not exist is a configuration error for every command
+# but put, which creates it: a misspelt root must not read as an empty lake.
+for c in verify cat ls stats "commit probe" "archive --older-than 1d" \
+    "prune --older-than 1d"; do
+	# shellcheck disable=SC2086
+	exits 78 "$c on a lake that does not exist: exit 78" \
+	    mdx-lake -L "$T/nothing" $c
+	is "$(cat "$T/err")" "mdx-lake: lake \"$T/nothing\" does not exist (only put creates a lake)" \
+	    "$c on a lake that does not exist: the root is named"
+	is "$(wc -c <"$T/out" | tr -d ' ')" 0 "$c on a lake that does not exist: no output"
+done
+: >"$T/afile"
+exits 78 "a root that is a file: exit 78" mdx-lake -L "$T/afile" ls
+like "$(cat "$T/err")" "lake \"$T/afile\" is not a directory" \
+    "a root that is a file: said so"
+exits 0 "put creates a lake that does not exist" mdx-lake -L "$T/new/lake" put raw <"$T/lf"
+exits 0 "then verify finds it" mdx-lake -L "$T/new/lake" verify
 done_testing

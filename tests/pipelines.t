@@ -118,20 +118,99 @@ exits 64 "backfill: a week is not backfilled by day" \
     "$P/backfill" binance BTCUSDT 1w -7d
 exits 64 "embedded: an unknown command exits 64" "$P/embedded" frobnicate
 
-# cron-run: quiet on 0 and 75, loud on other failures, logs always.
+# cron-run: quiet on 0, and on 69 and 75 while they are temporary; loud on
+# other failures, on a 69 or 75 that persists (MDX_CRON_PERSISTENT runs in
+# a row, default 3), and on recovery; logs always.
 mkdir -p "$T/pl"
 cp "$P/cron-run" "$P/common.sh" "$T/pl/"
 printf '#!/bin/sh\necho working >&2\nexit %s\n' 75 >"$T/pl/j75"
 printf '#!/bin/sh\necho broken >&2\nexit %s\n' 1 >"$T/pl/j1"
+printf '#!/bin/sh\necho "run $(cat %s)" >&2\nexit $(cat %s)\n' \
+    "$T/jst" "$T/jst" >"$T/pl/jx"
 chmod +x "$T/pl/"*
 exits 75 "cron-run keeps the job's 75" "$T/pl/cron-run" j75
-is "$(cat "$T/out")" "" "cron-run says nothing on 75 (no cron mail)"
+is "$(cat "$T/out")" "" "cron-run says nothing on a first 75 (no cron mail)"
 like "$(cat "$MDX_VAR/log/j75.log")" "working" "cron-run logs the job"
 exits 1 "cron-run keeps other statuses" "$T/pl/cron-run" j1
 like "$(cat "$T/out")" "mdx j1 failed with exit status 1" \
     "cron-run reports real failures (cron mails them)"
-MDX_CRON_QUIET_TEMPFAIL=1 exits 0 "MDX_CRON_QUIET_TEMPFAIL turns 75 into 0" \
+MDX_CRON_QUIET_TEMPFAIL=1 exits 0 "MDX_CRON_QUIET_TEMPFAIL turns a second 75 into 0" \
     "$T/pl/cron-run" j75
+is "$(cat "$T/out")" "" "a second 75 in a row: still quiet"
+MDX_CRON_QUIET_TEMPFAIL=1 exits 75 "a third 75 in a row is persistent: kept, even with MDX_CRON_QUIET_TEMPFAIL" \
+    "$T/pl/cron-run" j75
+like "$(cat "$T/out")" "mdx j75 failed with exit status 75 for 3 runs in a row" \
+    "a third 75 in a row is reported (cron mails it)"
+like "$(cat "$T/out")" "working" "the report shows the job's output"
+is "$(sed -n 's/^streak=//p' "$MDX_VAR/status/j75.cron")" 3 \
+    "the streak is kept in \$MDX_VAR/status/JOB.cron"
+exits 75 "a fourth 75" "$T/pl/cron-run" j75
+is "$(cat "$T/out")" "" "a fourth 75 is not reported again"
+exits 75 "a fifth 75" "$T/pl/cron-run" j75
+exits 75 "a sixth 75" "$T/pl/cron-run" j75
+like "$(cat "$T/out")" "for 6 runs in a row" "reported again at twice the count"
+
+# 69 (unavailable) is temporary too, until it persists; a change of
+# status starts a new streak; a configuration error is reported at once;
+# the first success after a reported failure says so.
+for i in 1 2; do
+	echo 69 >"$T/jst"
+	MDX_CRON_PERSISTENT=2 "$T/pl/cron-run" jx >"$T/out$i" 2>&1
+	echo 75 >"$T/jst"
+	MDX_CRON_PERSISTENT=2 "$T/pl/cron-run" jx >>"$T/out$i" 2>&1
+done
+is "$(cat "$T/out1" "$T/out2")" "" "alternating 69 and 75: no streak, quiet"
+echo 69 >"$T/jst"
+MDX_CRON_PERSISTENT=2 "$T/pl/cron-run" jx >/dev/null 2>&1
+MDX_CRON_PERSISTENT=2 exits 69 "a second 69 in a row (MDX_CRON_PERSISTENT=2)" \
+    "$T/pl/cron-run" jx
+like "$(cat "$T/out")" "mdx jx failed with exit status 69 for 2 runs in a row" \
+    "a persistent 69 is reported"
+echo 78 >"$T/jst"
+exits 78 "a configuration error: exit 78" "$T/pl/cron-run" jx
+like "$(cat "$T/out")" "mdx jx failed with exit status 78" \
+    "a configuration error is reported at its first run"
+echo 0 >"$T/jst"
+exits 0 "a success" "$T/pl/cron-run" jx
+like "$(cat "$T/out")" "mdx jx recovered" "the success after a reported failure is reported"
+exits 0 "another success" "$T/pl/cron-run" jx
+is "$(cat "$T/out")" "" "and then cron-run is quiet again"
+MDX_CRON_PERSISTENT=x exits 78 "a bad MDX_CRON_PERSISTENT: exit 78" \
+    "$T/pl/cron-run" jx
+
+# An unreachable warehouse: ingest exits 69 (not hidden as 75); cron-run
+# stays quiet twice, then mails libpq's message, socket path included;
+# status shows the streak and the last failure.
+MDX_WATCHLIST=$T/wl MDX_DB="host=$T/nowhere dbname=x" \
+    exits 69 "ingest: an unreachable warehouse exits 69" "$P/ingest"
+for i in 1 2 3; do
+	MDX_WATCHLIST=$T/wl MDX_DB="host=$T/nowhere dbname=x" \
+	    "$P/cron-run" ingest >"$T/cron$i" 2>&1
+	echo $? >>"$T/cronst"
+done
+is "$(tr '\n' ' ' <"$T/cronst")" "69 69 69 " "cron-run ingest: 69 each time"
+is "$(cat "$T/cron1" "$T/cron2")" "" "cron-run ingest: quiet for 2 runs"
+like "$(cat "$T/cron3")" "mdx ingest failed with exit status 69 for 3 runs in a row" \
+    "cron-run ingest: the third run is reported"
+like "$(cat "$T/cron3")" "socket \"$T/nowhere/\.s\.PGSQL" \
+    "cron-run ingest: the report names the warehouse's socket"
+MDX_DB="host=$T/nowhere dbname=x" "$P/status" >"$T/st" 2>&1
+like "$(cat "$T/st")" "FAILING: exit 69 for 3 runs in a row since" \
+    "status shows the failing streak"
+like "$(cat "$T/st")" "last failure .*, exit 69: .*failed" \
+    "status shows the last failure and its message"
+
+# status from another directory finds the lake and state of its own
+# configuration (var beside pipelines/), not the caller's ./var.
+mkdir -p "$T/inst"
+cp -r "$P" "$T/inst/pipelines"
+. "$MDX_SRC/tests/lake-data.sh"
+gen_raw 3 BTCUSDT 1704067200 | mdx-lake -L "$T/inst/var/lake" put raw >/dev/null
+(cd / && env -u MDX_VAR -u MDX_LAKE "$T/inst/pipelines/status") >"$T/st" 2>&1
+like "$(cat "$T/st")" "== lake \($T/inst/var/lake\)" \
+    "status from another directory: the lake beside its pipelines"
+like "$(cat "$T/st")" "^total +1 +3 " \
+    "status from another directory: the lake's objects are counted"
 
 # backfill downloads public-data archives where the site has them, in
 # data.binance.vision's layout, and takes the REST API for the rest.
@@ -167,6 +246,25 @@ MDX_NOW=2026-11-01T00:00:00Z MDX_ARCHIVE_URL=http://127.0.0.1:$sport \
     exits 0 "backfill: a rerun succeeds" \
     "$P/backfill" binance SOLUSDT 1m 2026-10-01 2026-10-04
 like "$(cat "$T/err")" "0 days loaded" "backfill: a rerun fetches nothing"
+
+# Lineage: each mdx-load run is linked to the lake objects it loaded.
+mdx-lake -L "$MDX_VAR/lake" ls raw | cut -f1 | sort >"$T/keys"
+is "$(wc -l <"$T/keys" | tr -d ' ')" 3 "backfill: one lake object per day"
+sql "SELECT uri FROM mdx.lake_object ORDER BY 1" >"$T/uris"
+files_eq "$T/uris" "$T/keys" \
+    "backfill: mdx.lake_object holds exactly the lake's objects"
+is "$(sql "SELECT count(DISTINCT run_id) FROM mdx.run_lake_object")" 3 \
+    "backfill: each day's run is linked to its object"
+# The lineage query of mdx-warehouse(7), for a candle of each day: the
+# object is the one of the candle's partition day.
+for d in 2026-10-01 2026-10-02 2026-10-03; do
+	is "$(sql "SELECT o.uri FROM mdx.candles c JOIN mdx.run r USING (run_id)
+	    LEFT JOIN mdx.run_lake_object ro USING (run_id)
+	    LEFT JOIN mdx.lake_object o USING (object_id)
+	    WHERE c.symbol = 'SOLUSDT' AND c.interval = '1m'
+	    AND c.open_time = '${d}T12:00:00Z'")" "$(grep "/date=$d/" "$T/keys")" \
+	    "lineage of a candle of $d: its day's lake object"
+done
 
 # status names the jobs and the gaps.
 exits 0 "status runs" "$P/status"

@@ -508,6 +508,7 @@ progress(int last)
 		    total_rows, frac * 100);
 	if (last)
 		fputc('\n', stderr);
+	mdx_progress_line(!last);
 }
 
 /* Whether every window of s has been planned. */

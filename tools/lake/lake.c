@@ -55,7 +55,7 @@ const char *const mdx_lake_field_names[MDX_LF_N] = {
  */
 
 struct mdx_lake *
-mdx_lake_open(const char *root)
+mdx_lake_open(const char *root, int must_exist)
 {
 	struct mdx_lake *l;
 	int rc;
@@ -71,7 +71,7 @@ mdx_lake_open(const char *root)
 		rc = lake_fail(l, MDX_EX_CONFIG, "unknown lake \"%s\": use a "
 		    "directory or s3://bucket/prefix", root);
 	else
-		rc = lake_open_local(l, root);
+		rc = lake_open_local(l, root, must_exist);
 	if (rc == -1)
 		lake_die(l);
 	return l;
@@ -917,6 +917,7 @@ struct put {
 	char run[32];
 	struct mdx_json_doc *doc;
 	struct mdx_buf dir, val[MDX_LF_N], msg;
+	struct mdx_buf keys;		/* the keys of the objects written */
 	unsigned long line;
 	uint64_t lines, stored, rejected, objects;
 	unsigned char *out;
@@ -1059,6 +1060,7 @@ pw_finish(struct put *p, struct pw *w)
 	mdx_buf_addch(&j->man, '\n');
 	mdx_buf_printf(&b, "%s/%s.manifest", w->dir, w->name);
 	j->mankey = mdx_buf_detach(&b, NULL);
+	mdx_buf_printf(&p->keys, "%s/%s\n", w->dir, w->name);
 	mdx_debug("stored \"%s/%s\": %llu rows, %llu bytes", w->dir, w->name,
 	    (unsigned long long)w->rows, (unsigned long long)w->bytes);
 	committer_add(&p->cm, j);
@@ -1243,6 +1245,23 @@ put_line(struct put *p, const char *s, size_t n)
 		pw_finish(p, w);
 }
 
+/* Writes the keys of the objects put stored to path, one a line. */
+static void
+write_keys(const char *path, const struct mdx_buf *keys)
+{
+	FILE *f;
+	int bad;
+
+	if ((f = fopen(path, "w")) == NULL)
+		mdx_die(MDX_EX_IOERR, "cannot write \"%s\": %s", path,
+		    strerror(errno));
+	bad = keys->len > 0 &&
+	    fwrite(keys->data, 1, keys->len, f) != keys->len;
+	if (fclose(f) == EOF || bad)
+		mdx_die(MDX_EX_IOERR, "cannot write \"%s\": %s", path,
+		    strerror(errno));
+}
+
 int
 mdx_lake_put(struct mdx_lake *l, const struct mdx_lake_put *o, int fd,
     struct mdx_writer *tee)
@@ -1315,6 +1334,8 @@ mdx_lake_put(struct mdx_lake *l, const struct mdx_lake_put *o, int fd,
 	}
 	committer_finish(&p.cm);
 	put_active = NULL;
+	if (o->keys != NULL)
+		write_keys(o->keys, &p.keys);
 	if (tee != NULL)
 		mdx_writer_flush(tee);
 	if (p.rejected > 0 || mdx_verbose >= 2 || mdx_stderr_is_tty())
@@ -1329,6 +1350,7 @@ mdx_lake_put(struct mdx_lake *l, const struct mdx_lake_put *o, int fd,
 	mdx_buf_free(&part);
 	mdx_buf_free(&p.dir);
 	mdx_buf_free(&p.msg);
+	mdx_buf_free(&p.keys);
 	for (i = 0; i < MDX_LF_N; i++)
 		mdx_buf_free(&p.val[i]);
 	return p.rejected > 0 ? MDX_EX_DATAERR : MDX_EX_OK;

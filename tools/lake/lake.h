@@ -20,9 +20,11 @@ struct mdx_lake;
  * AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the AWS shared credentials
  * file, refused when group or others can access it).  root NULL means
  * MDX_LAKE, else ./var/lake.  Ends the program with MDX_EX_CONFIG when the
- * configuration is bad.  Secrets never appear in messages.
+ * configuration is bad, or, when must_exist is set, when a local root is
+ * not an existing directory (only put creates a lake: a misspelt root must
+ * not read as an empty lake).  Secrets never appear in messages.
  */
-struct mdx_lake *mdx_lake_open(const char *root);
+struct mdx_lake *mdx_lake_open(const char *root, int must_exist);
 void mdx_lake_close(struct mdx_lake *l);
 
 /* The partition fields, in path order. */
@@ -49,14 +51,19 @@ struct mdx_lake_put {
 				   compressed bytes */
 	int max_open;		/* partitions written at once; the least
 				   recently used one is finished first */
+	const char *keys;	/* when not NULL, the file that receives
+				   the keys of the objects written */
 };
 
 /*
  * put: copies every byte read from fd to tee unchanged (tee may be NULL)
  * and stores each record in the object of its partition.  A line that is
  * not a JSON object with safe partition values is reported with its line
- * number and not stored.  Returns MDX_EX_OK, or MDX_EX_DATAERR when lines
- * were rejected (everything else is stored).
+ * number and not stored.  Once every object is committed, the keys of the
+ * objects written (as ls names them, one a line) go to the file o->keys
+ * when that is set, so that a loader can record the lineage of what it
+ * loads.  Returns MDX_EX_OK, or MDX_EX_DATAERR when lines were rejected
+ * (everything else is stored).
  */
 int mdx_lake_put(struct mdx_lake *l, const struct mdx_lake_put *o, int fd,
     struct mdx_writer *tee);

@@ -70,7 +70,7 @@ void lake_die(struct mdx_lake *l) MDX_NORETURN;
 /* Writes all of p[0..n) to fd; 0 ok, -1 with errno. */
 int lake_write_all(int fd, const void *p, size_t n);
 
-int lake_open_local(struct mdx_lake *l, const char *dir);
+int lake_open_local(struct mdx_lake *l, const char *dir, int must_exist);
 int lake_open_s3(struct mdx_lake *l, const char *uri);
 
 void lake_ents_free(struct lake_ent *e, size_t n);

@@ -312,15 +312,28 @@ static const struct lake_backend local_backend = {
 };
 
 int
-lake_open_local(struct mdx_lake *l, const char *dir)
+lake_open_local(struct mdx_lake *l, const char *dir, int must_exist)
 {
 	size_t n = strlen(dir);
+	struct stat sb;
 
 	while (n > 1 && dir[n - 1] == '/')
 		n--;
 	l->be = &local_backend;
 	l->dir = mdx_strndup(dir, n);
 	l->display = mdx_strdup(l->dir);
+	if (!must_exist)
+		return 0;
+	if (stat(l->dir, &sb) == -1) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return lake_fail(l, MDX_EX_CONFIG, "lake \"%s\" does "
+			    "not exist (only put creates a lake)", l->dir);
+		return lake_fail(l, MDX_EX_IOERR, "cannot open lake \"%s\": "
+		    "%s", l->dir, strerror(errno));
+	}
+	if (!S_ISDIR(sb.st_mode))
+		return lake_fail(l, MDX_EX_CONFIG, "lake \"%s\" is not a "
+		    "directory", l->dir);
 	return 0;
 }
 

@@ -19,7 +19,7 @@
 
 static const char usage_text[] =
 "usage: mdx-lake [-qv] [-L lake] put [-l level] [-s size] [-o max-open]\n"
-"                prefix\n"
+"                [-k file] prefix\n"
 "       mdx-lake [-qv] [-L lake] cat [--since time] [--until time]\n"
 "                [--new name] [prefix] [field=value[,value...] ...]\n"
 "       mdx-lake [-qv] [-L lake] commit name\n"
@@ -38,6 +38,7 @@ static const char usage_text[] =
 "                      start a new object after size compressed bytes\n"
 "                      (k, M, G; default 64M)\n"
 "  -o, --max-open n    partitions put writes at once (default 32)\n"
+"  -k, --keys file     put: write the keys of the objects stored to file\n"
 "      --since time, --until time\n"
 "                      cat records in [since, until)\n"
 "      --new name      cat what consumer name has not committed\n"
@@ -58,6 +59,7 @@ main(int argc, char **argv)
 		{ "level", required_argument, NULL, 'l' },
 		{ "object-size", required_argument, NULL, 's' },
 		{ "max-open", required_argument, NULL, 'o' },
+		{ "keys", required_argument, NULL, 'k' },
 		{ "since", required_argument, NULL, O_SINCE },
 		{ "until", required_argument, NULL, O_UNTIL },
 		{ "new", required_argument, NULL, O_NEW },
@@ -67,7 +69,7 @@ main(int argc, char **argv)
 		MDX_OPT_LONG,
 		{ NULL, 0, NULL, 0 }
 	};
-	struct mdx_lake_put po = { NULL, 3, 64 << 20, 32 };
+	struct mdx_lake_put po = { NULL, 3, 64 << 20, 32, NULL };
 	struct mdx_lake_sel sel;
 	struct mdx_lake *l;
 	const char *root = NULL, *cmd, *why;
@@ -77,7 +79,7 @@ main(int argc, char **argv)
 	mdx_init(argv[0]);
 	mdx_opt_usage(usage_text);
 	mdx_lake_sel_init(&sel);
-	while ((c = getopt_long(argc, argv, "L:l:s:o:n" MDX_OPT_SHORT, lopts, NULL)) !=
+	while ((c = getopt_long(argc, argv, "L:l:s:o:k:n" MDX_OPT_SHORT, lopts, NULL)) !=
 	    -1) {
 		switch (c) {
 		case 'L':
@@ -89,6 +91,9 @@ main(int argc, char **argv)
 		case 's':
 			po.object_size = mdx_opt_size("--object-size", optarg,
 			    1, UINT64_C(1) << 40);
+			break;
+		case 'k':
+			po.keys = optarg;
 			break;
 		case 'o':
 			po.max_open = mdx_opt_num("--max-open", optarg, 1,
@@ -149,7 +154,7 @@ main(int argc, char **argv)
 	if ((strcmp(cmd, "archive") == 0 || strcmp(cmd, "prune") == 0) &&
 	    !older)
 		mdx_usage("%s needs --older-than", cmd);
-	l = mdx_lake_open(root);
+	l = mdx_lake_open(root, strcmp(cmd, "put") != 0);
 	if (strcmp(cmd, "put") == 0) {
 		po.prefix = argv[optind];
 		st = mdx_lake_put(l, &po, 0, mdx_stdout());
