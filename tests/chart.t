@@ -118,6 +118,16 @@ is "$(grep -o 'class="cell [a-z]*"' "$T/map.svg" | sort | uniq -c | awk '{ print
     'complete"=21 empty"=1 filled"=1 none"=3 open"=3 partial"=3 ' \
     "the number of cells of each state"
 
+# The day in progress holds the candles up to now: ETHUSDT's 03-03 is
+# complete at noon; a later --until is cut at now.
+exits 0 "map at noon of 03-03" env MDX_NOW=2024-03-03T12:00:00Z "$C" map \
+    -i 1m --since 2024-03-01 --until 2024-03-10
+is "$(cells "$T/out" | tr '\n' ',')" \
+    "binance spot BTCUSDT 1m 2024-03-01 complete,binance spot BTCUSDT 1m 2024-03-02 filled,binance spot BTCUSDT 1m 2024-03-03 empty,binance spot ETHUSDT 1m 2024-03-01 open,binance spot ETHUSDT 1m 2024-03-02 open,binance spot ETHUSDT 1m 2024-03-03 complete," \
+    "the day in progress is complete when it holds every candle up to now"
+like "$(grep 'ETHUSDT 1m" data-day="2024-03-03"' "$T/out")" '720 of 720 candles' \
+    "... 720 of 720"
+
 # A range before the data: an empty picture, still valid, and a word why.
 exits 0 "map of an empty range" "$C" map --since 2023-01-01 --until 2023-02-01
 ok "xmllint --noout '$T/out'" "... is valid XML"
