@@ -203,6 +203,18 @@ ok "[ $n -ge 3 ] && [ $n -le 8 ]" "a few time labels ($n)"
 like "$(grep '<text class="time"' "$T/c2.svg" | head -1)" '>03-04 11:15<' \
     "time labels at round times"
 
+# A rollup's chart shows the gaps of its base interval.
+exits 0 "candles of a 1h rollup" "$C" candles -x binance -m spot -s BTCUSDT \
+    -i 1h --since 2024-03-02T00:00:00Z --until 2024-03-03T00:00:00Z \
+    -o "$T/c4.svg"
+ok "xmllint --noout '$T/c4.svg'" "... valid XML"
+is "$(count "$T/c4.svg" '<rect class="body ')" 24 "24 hourly bodies"
+like "$(grep '<rect class="gap ' "$T/c4.svg")" \
+    'class="gap filled" data-from="2024-03-02T10:00:00Z" data-to="2024-03-02T10:30:00Z"' \
+    "the filled 1m gap is marked on the 1h chart"
+ok "band_between '$T/c4.svg' 2024-03-02T09:00:00Z 2024-03-02T11:00:00Z" \
+    "... inside the 10:00 hour"
+
 # Hours missing without a gap row: no band.
 exits 0 "candles of a 1h series" "$C" candles -x binance -m spot -s SOLUSDT \
     -i 1h --since 2024-03-01T12:00:00Z --until 2024-03-03T00:00:00Z \
@@ -232,7 +244,8 @@ exits 64 "more candles than the limit: 64" \
 like "$(cat "$T/err")" "more than 50 candles" "... says so"
 ok "[ ! -e '$T/big.svg' ] && [ ! -e '$T/big.svg.tmp' ]" "... and no file written"
 exits 69 "an unreachable warehouse: 69" env PGHOST="$T/nowhere" "$C" map
-like "$(cat "$T/err")" "cannot reach the warehouse" "... says so"
+like "$(cat "$T/err")" "cannot reach the warehouse: .*$T/nowhere" \
+    "... says so, naming the socket psql tried"
 
 # ---- status --svg
 exits 0 "status --svg" env MDX_NOW=2024-03-05T00:00:00Z \
