@@ -227,6 +227,8 @@ is "$(count "$T/c3.svg" '<rect class="body up"') $(count "$T/c3.svg" '<rect clas
     "up and down bodies as close against open says"
 
 # ---- errors
+exits 0 "-h: 0" "$C" -h
+like "$(cat "$T/out")" "^usage: chart map" "... the synopsis on standard output"
 exits 64 "candles without a symbol: 64" "$C" candles -x binance -m spot -i 1h
 exits 64 "an unknown picture: 64" "$C" pie
 exits 64 "an unknown interval: 64" "$C" candles -x binance -m spot \
