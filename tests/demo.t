@@ -55,6 +55,21 @@ is "$(sql "SELECT count(DISTINCT (instrument_id, name))
     "5 indicators on the hourly candles of the 4 series"
 like "$(cat "$T/demo1")" 'psql "host=' "the report ends with the psql line"
 
+# The pictures it prints the paths of (pipelines/chart; tests/chart.t
+# checks the drawing in detail).
+C=$MDX_VAR/charts
+like "$(cat "$T/demo1")" "== pictures.*
+  $C/coverage.svg
+  $C/binance-spot-BTCUSDT-1m-maintenance.svg
+  $C/binance-spot-BTCUSDT-1h-week.svg" "the demo prints where its pictures are"
+ok "xmllint --noout '$C/coverage.svg' '$C/binance-spot-BTCUSDT-1m-maintenance.svg' '$C/binance-spot-BTCUSDT-1h-week.svg'" \
+    "they are valid SVG"
+is "$(grep -o 'class="cell [a-z]*" data-series="binance spot BTCUSDT 1m"' "$C/coverage.svg" | sed 's/class="cell \([a-z]*\)".*/\1/' | sort | uniq -c | awk '{ printf "%s %s ", $2, $1 }')" \
+    'complete 29 filled 1 ' \
+    "the map shows BTCUSDT 1m's 30 days complete but for the filled one"
+is "$(grep -c 'class="body filled"' "$C/binance-spot-BTCUSDT-1m-maintenance.svg") $(grep -c 'class="body ' "$C/binance-spot-BTCUSDT-1m-maintenance.svg") $(grep -c 'class="gap filled"' "$C/binance-spot-BTCUSDT-1m-maintenance.svg")" \
+    "30 90 1" "the maintenance chart: 90 candles, 30 filled, one filled band"
+
 # The candles are exactly what the exchange serves: compare one day of
 # ETHUSDT, the repaired one, with the mock's own rendering of its market.
 day=$(sql "SELECT to_char(from_time, 'YYYY-MM-DD') FROM mdx.gap") # BTCUSDT

@@ -13,7 +13,7 @@ libcurl4-openssl-dev libjansson-dev libpq-dev libarchive-dev libs3-dev
 zlib1g-dev libssl-dev ca-certificates curl
 postgresql-15 postgresql-client-15 postgresql-15-pgtap
 libtap-parser-sourcehandler-pgtap-perl
-mandoc jq nodejs libarchive-tools time shellcheck util-linux
+mandoc jq nodejs libarchive-tools time shellcheck util-linux libxml2-utils
 clang libclang-rt-14-dev"
 
 cd "$(dirname "$0")/.."
