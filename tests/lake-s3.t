@@ -64,6 +64,19 @@ mdx-lake put raw <"$T/one" >/dev/null
 exits 0 "objects whose keys need encoding (=) are stored and listed" mdx-lake ls
 is "$(mdx-lake cat raw | wc -l | tr -d ' ')" "$(wc -l <"$T/one" | tr -d ' ')" "and read back"
 
+# A key the lake did not write, with bytes S3 escapes in its listings
+# (&amp; &lt; &gt;), does not break the listing of the lake's own.  curl's
+# own --aws-sigv4 signs the PUT.
+printf 'not a lake object\n' >"$T/foreign"
+fsha=$(sha256sum "$T/foreign" | cut -d' ' -f1)
+curl -sS -f --aws-sigv4 aws:amz:us-east-1:s3 --user S3RVER:S3RVER \
+    -H "x-amz-content-sha256: $fsha" -T "$T/foreign" \
+    "http://$MDX_S3_ENDPOINT/$S3_BUCKET/signed/raw/a%26b%3Cc%3E%22d%27.txt" >/dev/null 2>"$T/curlerr"
+is "$?" 0 "a foreign object is stored beside the lake's"
+nobj=$(find "$T/s3/$S3_BUCKET/signed" -name '*.ndjson.gz._S3rver_object' | wc -l | tr -d ' ')
+exits 0 "the listing reads escaped keys" mdx-lake ls
+is "$(wc -l <"$T/out" | tr -d ' ')" "$nobj" "and lists every object of the lake's"
+
 # The region is part of the signature: a server in another region refuses.
 s3_front euw1 --region eu-west-1
 exits 78 "a request signed for another region is refused" \
