@@ -31,6 +31,9 @@ chmod 755 "$T"
 
 _run_cleanup() {
 	_st=$?
+	# Under set -e (bench/), a stopped server's wait status (143) would
+	# end the cleanup there, with that status.
+	set +e
 	eval "$_cleanup_cmds"
 	rm -rf "$T"
 	exit "$_st"
