@@ -649,17 +649,12 @@ s3_seek(void *data, curl_off_t off, int origin)
 	    CURL_SEEKFUNC_OK;
 }
 
-/* Whether a failed try may pass when tried again. */
+/* Whether libcurl's error is a timeout or a connection lost in the middle
+ * of a transfer. */
 static int
-s3_retryable(const struct s3req *r)
+s3_cut(CURLcode cc)
 {
-	if (r->ioerr != 0)
-		return 0;
-	switch (r->cc) {
-	case CURLE_OK:
-		break;
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_CONNECT:
+	switch (cc) {
 	case CURLE_OPERATION_TIMEDOUT:
 	case CURLE_SEND_ERROR:
 	case CURLE_RECV_ERROR:
@@ -671,6 +666,17 @@ s3_retryable(const struct s3req *r)
 	default:
 		return 0;
 	}
+}
+
+/* Whether a failed try may pass when tried again. */
+static int
+s3_retryable(const struct s3req *r)
+{
+	if (r->ioerr != 0)
+		return 0;
+	if (r->cc != CURLE_OK)
+		return r->cc == CURLE_COULDNT_RESOLVE_HOST ||
+		    r->cc == CURLE_COULDNT_CONNECT || s3_cut(r->cc);
 	return r->status >= 500 || r->status == 408 || r->status == 429 ||
 	    strcmp(r->code, "RequestTimeout") == 0 ||
 	    strcmp(r->code, "SlowDown") == 0;
@@ -736,20 +742,8 @@ s3_error(struct mdx_lake *l, struct s3req *r, int tries)
 		return lake_fail(l, MDX_EX_IOERR, "s3 %s \"s3://%s/%s%s\": %s",
 		    r->op, l->bucket, l->kprefix, r->key, strerror(r->ioerr));
 	if (r->cc != CURLE_OK) {
-		switch (r->cc) {
-		case CURLE_OPERATION_TIMEDOUT:
-		case CURLE_SEND_ERROR:
-		case CURLE_RECV_ERROR:
-		case CURLE_GOT_NOTHING:
-		case CURLE_PARTIAL_FILE:
-		case CURLE_HTTP2:
-		case CURLE_HTTP2_STREAM:
-			st = MDX_EX_TEMPFAIL;
-			break;
-		default:
-			/* No such host, nobody listening, TLS refused. */
-			st = MDX_EX_UNAVAILABLE;
-		}
+		/* Else no such host, nobody listening, TLS refused. */
+		st = s3_cut(r->cc) ? MDX_EX_TEMPFAIL : MDX_EX_UNAVAILABLE;
 		why = r->curlerr[0] != '\0' ? r->curlerr :
 		    curl_easy_strerror(r->cc);
 		return lake_fail(l, st, "s3 %s \"s3://%s/%s%s\" at %s: %s%s",
@@ -863,6 +857,55 @@ s3_ok(const struct s3req *r)
 	    r->status < 300;
 }
 
+static void
+s3req_init(struct s3req *r, const char *op, const char *key, int infd,
+    int outfd)
+{
+	memset(r, 0, sizeof(*r));
+	mdx_buf_init(&r->body);
+	r->op = op;
+	r->key = key;
+	r->infd = infd;
+	r->outfd = outfd;
+}
+
+/*
+ * A request, tried again while it fails in a way a second try may mend,
+ * S3_TRIES times at most; each try starts the body (r->infd) and the
+ * destination (r->outfd) over.  The outcome is in r; returns the number
+ * of tries, for the message.
+ */
+static int
+s3_run(struct mdx_lake *l, struct s3req *r, const char *method,
+    const char *url, off_t size, const char *payhash)
+{
+	int try;
+
+	for (try = 1; try <= S3_TRIES; try++) {
+		if (try > 1)
+			s3_backoff(try - 2);
+		if ((r->infd != -1 && lseek(r->infd, 0, SEEK_SET) == -1) ||
+		    (r->outfd != -1 && (ftruncate(r->outfd, 0) == -1 ||
+		    lseek(r->outfd, 0, SEEK_SET) == -1))) {
+			r->ioerr = errno;
+			break;
+		}
+		s3_try(l, r, method, url, size, payhash);
+		if (s3_ok(r) || !s3_retryable(r))
+			break;
+	}
+	return try <= S3_TRIES ? try : S3_TRIES;
+}
+
+/* Whether r failed because the key is not there. */
+static int
+s3_notfound(const struct s3req *r)
+{
+	return r->ioerr == 0 && r->cc == CURLE_OK &&
+	    (strcmp(r->code, "NoSuchKey") == 0 ||
+	    (r->status == 404 && r->code[0] == '\0'));
+}
+
 static int
 anon_tmp(struct mdx_lake *l)
 {
@@ -930,31 +973,17 @@ s3_commit(struct mdx_lake *l, struct lake_file *f)
 	char hex[MDX_SHA256_HEXLEN + 1], *k, *url;
 	struct s3req r;
 	off_t size;
-	int try, rc = 0;
+	int tries = 1, rc = 0;
 
-	memset(&r, 0, sizeof(r));
-	mdx_buf_init(&r.body);
-	r.op = "PUT";
-	r.key = f->key;
-	r.infd = f->fd;
-	r.outfd = -1;
+	s3req_init(&r, "PUT", f->key, f->fd, -1);
 	k = mdx_strfmt("%s%s", l->kprefix, f->key);
 	url = s3_url(l, k, NULL);
 	if (fd_sha256(f->fd, hex, &size) == -1)
 		r.ioerr = errno;
-	for (try = 0; r.ioerr == 0 && try < S3_TRIES; try++) {
-		if (try > 0)
-			s3_backoff(try - 1);
-		if (lseek(f->fd, 0, SEEK_SET) == -1) {
-			r.ioerr = errno;
-			break;
-		}
-		s3_try(l, &r, "PUT", url, size, hex);
-		if (s3_ok(&r) || !s3_retryable(&r))
-			break;
-	}
+	else
+		tries = s3_run(l, &r, "PUT", url, size, hex);
 	if (!s3_ok(&r))
-		rc = s3_error(l, &r, try < S3_TRIES ? try + 1 : try);
+		rc = s3_error(l, &r, tries);
 	mdx_buf_free(&r.body);
 	close(f->fd);
 	f->fd = -1;
@@ -980,37 +1009,20 @@ s3_get(struct mdx_lake *l, const char *key)
 {
 	struct s3req r;
 	char *k, *url;
-	int fd, try;
+	int fd, tries;
 
 	l->notfound = 0;
 	if ((fd = anon_tmp(l)) == -1)
 		return -1;
-	memset(&r, 0, sizeof(r));
-	mdx_buf_init(&r.body);
-	r.op = "GET";
-	r.key = key;
-	r.infd = -1;
-	r.outfd = fd;
+	s3req_init(&r, "GET", key, -1, fd);
 	k = mdx_strfmt("%s%s", l->kprefix, key);
 	url = s3_url(l, k, NULL);
-	for (try = 0; try < S3_TRIES; try++) {
-		if (try > 0)
-			s3_backoff(try - 1);
-		if (ftruncate(fd, 0) == -1 || lseek(fd, 0, SEEK_SET) == -1) {
-			r.ioerr = errno;
-			break;
-		}
-		s3_try(l, &r, "GET", url, 0, s3_empty_sha256);
-		if (s3_ok(&r) || !s3_retryable(&r))
-			break;
-	}
+	tries = s3_run(l, &r, "GET", url, 0, s3_empty_sha256);
 	free(url);
 	free(k);
 	if (!s3_ok(&r)) {
-		l->notfound = r.ioerr == 0 && r.cc == CURLE_OK &&
-		    (strcmp(r.code, "NoSuchKey") == 0 ||
-		    (r.status == 404 && r.code[0] == '\0'));
-		s3_error(l, &r, try < S3_TRIES ? try + 1 : try);
+		l->notfound = s3_notfound(&r);
+		s3_error(l, &r, tries);
 		mdx_buf_free(&r.body);
 		close(fd);
 		return -1;
@@ -1030,27 +1042,15 @@ s3_del(struct mdx_lake *l, const char *key)
 {
 	struct s3req r;
 	char *k, *url;
-	int try, rc = 0;
+	int tries, rc = 0;
 
-	memset(&r, 0, sizeof(r));
-	mdx_buf_init(&r.body);
-	r.op = "DELETE";
-	r.key = key;
-	r.infd = r.outfd = -1;
+	s3req_init(&r, "DELETE", key, -1, -1);
 	k = mdx_strfmt("%s%s", l->kprefix, key);
 	url = s3_url(l, k, NULL);
-	for (try = 0; try < S3_TRIES; try++) {
-		if (try > 0)
-			s3_backoff(try - 1);
-		s3_try(l, &r, "DELETE", url, 0, s3_empty_sha256);
-		if (s3_ok(&r) || !s3_retryable(&r))
-			break;
-	}
+	tries = s3_run(l, &r, "DELETE", url, 0, s3_empty_sha256);
 	/* S3 answers 204 for a key that is not there; others say 404. */
-	if (!s3_ok(&r) && !(r.ioerr == 0 && r.cc == CURLE_OK &&
-	    (strcmp(r.code, "NoSuchKey") == 0 ||
-	    (r.status == 404 && r.code[0] == '\0'))))
-		rc = s3_error(l, &r, try < S3_TRIES ? try + 1 : try);
+	if (!s3_ok(&r) && !s3_notfound(&r))
+		rc = s3_error(l, &r, tries);
 	mdx_buf_free(&r.body);
 	free(url);
 	free(k);
@@ -1134,15 +1134,11 @@ s3_list(struct mdx_lake *l, const char *prefix, struct lake_ent **e,
 	struct s3req r;
 	char *k, *url, *token = NULL, *next;
 	size_t cap = 0;
-	int try, rc = 0;
+	int tries, rc = 0;
 
 	*e = NULL;
 	*n = 0;
-	memset(&r, 0, sizeof(r));
-	mdx_buf_init(&r.body);
-	r.op = "LIST";
-	r.key = prefix;
-	r.infd = r.outfd = -1;
+	s3req_init(&r, "LIST", prefix, -1, -1);
 	k = mdx_strfmt("%s%s", l->kprefix, prefix);
 	for (;;) {
 		/* The parameters sorted and encoded: canonical, as signed. */
@@ -1155,16 +1151,10 @@ s3_list(struct mdx_lake *l, const char *prefix, struct lake_ent **e,
 		mdx_buf_addstr(&q, "list-type=2&prefix=");
 		s3_encode(&q, k, 0);
 		url = s3_url(l, NULL, q.data);
-		for (try = 0; try < S3_TRIES; try++) {
-			if (try > 0)
-				s3_backoff(try - 1);
-			s3_try(l, &r, "GET", url, 0, s3_empty_sha256);
-			if (s3_ok(&r) || !s3_retryable(&r))
-				break;
-		}
+		tries = s3_run(l, &r, "GET", url, 0, s3_empty_sha256);
 		free(url);
 		if (!s3_ok(&r)) {
-			rc = s3_error(l, &r, try < S3_TRIES ? try + 1 : try);
+			rc = s3_error(l, &r, tries);
 			break;
 		}
 		if (s3_list_page(l, &r.body, e, n, &cap, &next) == -1) {
