@@ -66,6 +66,9 @@ MDX_LAKE=s3://$S3_BUCKET/sec
 export MDX_S3_PROTOCOL MDX_LAKE
 unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
 SECRET=sekrit-7d1c9a44e2b05f3e
+# A front that takes this secret for s3rver's key, so that the secret
+# signs for real and the runs below pass its check.
+s3_front MDX_S3_ENDPOINT --secret "$SECRET"
 HOME=$T/home
 export HOME
 mkdir -p "$HOME"
@@ -98,9 +101,12 @@ run env MDX_LAKE=s3://no-such-bucket/x mdx-lake -v -v ls
 run env MDX_S3_ENDPOINT=127.0.0.1:1 mdx-lake -v -v ls
 run env AWS_ACCESS_KEY_ID=WRONG AWS_SECRET_ACCESS_KEY=$SECRET mdx-lake -v -v ls
 run env AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=$SECRET mdx-lake -v -v put raw <"$T/one"
+run env AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=x$SECRET mdx-lake -v -v put raw <"$T/one"
+run env AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=$SECRET AWS_SESSION_TOKEN=tok-$SECRET mdx-lake -v -v ls
 chmod 644 "$creds"
 run mdx-lake -v -v ls
 ok "test -s '$T/all'" "the runs printed something"
 ok "! grep -q '$SECRET' '$T/all'" "the secret never appears in stdout or stderr"
 like "$(cat "$T/all")" 'InvalidAccessKeyId' "a refused key is reported"
+like "$(cat "$T/all")" 'SignatureDoesNotMatch' "a refused signature is reported"
 done_testing

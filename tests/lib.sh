@@ -5,7 +5,8 @@
 #	ok 'true' "true is true"
 #	is "$(echo a)" "a" "echo works"
 #	pg_start	# private PostgreSQL cluster; PGHOST etc. exported
-#	s3_start	# s3rver on loopback; MDX_S3_ENDPOINT etc. exported
+#	s3_start	# s3rver on loopback, signatures checked; MDX_S3_ENDPOINT
+#			# etc. exported; s3_front for another region or token
 #	mock_start	# the mock exchange; MDX_BINANCE_URL etc. exported
 #	mock_fault '{"type":"500","count":1}'	# and mock_post, mock_clear,
 #			# mock_reset, mock_stats: its control endpoints
@@ -30,6 +31,9 @@ chmod 755 "$T"
 
 _run_cleanup() {
 	_st=$?
+	# Under set -e (bench/), a stopped server's wait status (143) would
+	# end the cleanup there, with that status.
+	set +e
 	eval "$_cleanup_cmds"
 	rm -rf "$T"
 	exit "$_st"
@@ -196,32 +200,53 @@ pg_restart() {
 sql() { psql -X -q -A -t -v ON_ERROR_STOP=1 -c "$1"; }
 
 # ------------------------------------------------------------------------
-# S3: npm s3rver on a free loopback port, data in $T/s3, bucket "mdx-test".
-# Exports MDX_S3_ENDPOINT (host:port), AWS_ACCESS_KEY_ID and
-# AWS_SECRET_ACCESS_KEY (s3rver's well-known test keys), and S3_BUCKET.
-# --allow-mismatched-signatures: libs3 2.0 signs with AWS signature
-# version 2, and s3rver computes a different string to sign for requests
-# with a query (LIST with prefix and marker), so it would refuse them.  The
-# access key is still checked (a wrong one gets InvalidAccessKeyId).
+# S3: npm s3rver on a free loopback port, data in $T/s3, bucket "mdx-test",
+# behind tests/mock/s3auth.js, which checks every request's AWS Signature
+# Version 4 as S3 does (s3rver checks Version 2 only and lets any Version 4
+# signature pass).  Exports MDX_S3_ENDPOINT (host:port of the checking
+# front), AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (s3rver's well-known
+# test keys), and S3_BUCKET.  s3rver answers virtual-hosted requests for
+# BUCKET.s3.localhost:PORT too.
+# NODE_OPTIONS=--openssl-legacy-provider: s3rver makes ListObjectsV2's
+# continuation tokens with DES, which OpenSSL 3 keeps in its legacy
+# provider; without it every listing of more than 1000 keys fails with
+# InternalError.
 
 S3RVER=$MDX_SRC/tests/node/node_modules/.bin/s3rver
 
 s3_start() {
 	[ -x "$S3RVER" ] || bail "s3rver not installed (run make deps)"
+	[ -d "$MDX_SRC/tests/node/node_modules/aws4" ] ||
+	    bail "aws4 not installed (run make deps)"
 	_s3port=$(free_port)
 	mkdir -p "$T/s3"
 	S3_BUCKET=mdx-test
-	mkdir -p "$T/s3conf"
-	"$S3RVER" -d "$T/s3" -a 127.0.0.1 -p "$_s3port" --silent \
-	    --allow-mismatched-signatures \
+	NODE_OPTIONS=--openssl-legacy-provider "$S3RVER" -d "$T/s3" \
+	    -a 127.0.0.1 -p "$_s3port" --silent --service-endpoint localhost \
 	    --configure-bucket "$S3_BUCKET" >"$T/s3.log" 2>&1 &
 	_s3pid=$!
 	at_exit "kill $_s3pid 2>/dev/null; wait $_s3pid 2>/dev/null"
 	_wait_port "$_s3port" "$T/s3.log" s3rver
-	MDX_S3_ENDPOINT=127.0.0.1:$_s3port
 	AWS_ACCESS_KEY_ID=S3RVER
 	AWS_SECRET_ACCESS_KEY=S3RVER
+	s3_front MDX_S3_ENDPOINT
 	export MDX_S3_ENDPOINT AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY S3_BUCKET
+}
+
+# s3_front VAR [OPTIONS...]: one more signature-checking front to the same
+# s3rver, with tests/mock/s3auth.js's OPTIONS (--region REGION,
+# --session-token TOKEN); sets VAR to its host:port.
+s3_front() {
+	_s3var=$1
+	shift
+	_s3fport=$(free_port)
+	node "$MDX_SRC/tests/mock/s3auth.js" --port "$_s3fport" \
+	    --upstream "$_s3port" --access-key S3RVER --secret S3RVER "$@" \
+	    >"$T/s3auth.$_s3fport.log" 2>&1 &
+	_s3fpid=$!
+	at_exit "kill $_s3fpid 2>/dev/null; wait $_s3fpid 2>/dev/null"
+	_wait_port "$_s3fport" "$T/s3auth.$_s3fport.log" "s3auth.js"
+	eval "$_s3var=127.0.0.1:$_s3fport"
 }
 
 # ------------------------------------------------------------------------

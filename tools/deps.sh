@@ -1,15 +1,16 @@
 #!/bin/sh
 # deps.sh - install everything mdx needs to build, test and run its demo on
 # Debian 12: the -dev libraries, PostgreSQL 15 with pgTAP, the tools the
-# tests use, and the npm packages of the test-only servers (s3rver, the
-# talib oracle, ccxt for the benchmark).
+# tests use, and the npm packages of the test-only servers (s3rver and
+# aws4, which checks its signatures; the talib oracle; ccxt for the
+# benchmark).
 #
 # As root it installs with apt-get; otherwise it prints the exact apt-get
 # line and stops with status 1 if anything is missing.
 set -eu
 
 PKGS="gcc make pkg-config perl
-libcurl4-openssl-dev libjansson-dev libpq-dev libarchive-dev libs3-dev
+libcurl4-openssl-dev libjansson-dev libpq-dev libarchive-dev
 zlib1g-dev libssl-dev ca-certificates curl
 postgresql-15 postgresql-client-15 postgresql-15-pgtap
 libtap-parser-sourcehandler-pgtap-perl
@@ -46,6 +47,7 @@ fi
 # The test-only servers and oracles.  node-gyp builds talib's TA-Lib C
 # sources against the headers of Debian's nodejs, offline.
 if [ ! -d tests/node/node_modules/s3rver ] ||
+    [ ! -d tests/node/node_modules/aws4 ] ||
     [ ! -d tests/node/node_modules/talib/build ] ||
     [ ! -d tests/node/node_modules/ccxt ]; then
 	echo "deps: installing the npm packages of tests/node"

@@ -52,10 +52,14 @@ struct mdx_lake {
 	char *bucket;		/* S3 */
 	char *kprefix;		/* S3: key prefix inside the bucket, "" or
 				   ending in "/" */
-	char *host;
+	char *host;		/* S3: the endpoint, host[:port] */
 	int https;
+	int vhost;		/* S3: virtual-hosted style, else path */
+	char *region;		/* S3: the region requests are signed for */
+	char *sigv4;		/* S3: "aws:amz:REGION:s3" for libcurl */
 	char *akid;
 	char *secret;
+	char *token;		/* S3: the session token, or NULL */
 	char err[512];		/* the reason of the last failure */
 	int errstatus;		/* its enum mdx_exit */
 	int notfound;
