@@ -154,8 +154,8 @@ MDX_LIBEXEC = $(LIBEXECDIR)/mdx
 MDX_CONFDIR = $(SYSCONFDIR)/mdx
 MDX_VARDIR = $(LOCALSTATEDIR)/lib/mdx
 MDX_EXAMPLES = $(DATADIR)/mdx/examples
-PIPELINES := backfill common.sh cron-run embedded ingest maintain repair \
-	rollup status
+PIPELINES := backfill chart common.sh cron-run embedded etl.sh ingest \
+	maintain repair rollup status
 EXAMPLES := crontab mdx.conf watchlist $(notdir $(wildcard cron/mdx-*.service \
 	cron/mdx-*.timer))
 CONFIG := mdx.conf watchlist
@@ -176,7 +176,7 @@ install: all
 	for p in $(PIPELINES); do \
 		$(SUBST) pipelines/$$p >$(DESTDIR)$(MDX_LIBEXEC)/$$p && \
 		chmod 755 $(DESTDIR)$(MDX_LIBEXEC)/$$p || exit 1; done
-	chmod 644 $(DESTDIR)$(MDX_LIBEXEC)/common.sh
+	chmod 644 $(DESTDIR)$(MDX_LIBEXEC)/common.sh $(DESTDIR)$(MDX_LIBEXEC)/etl.sh
 	for e in $(EXAMPLES); do \
 		$(SUBST) cron/$$e >$(DESTDIR)$(MDX_EXAMPLES)/$$e && \
 		chmod 644 $(DESTDIR)$(MDX_EXAMPLES)/$$e || exit 1; done
