@@ -36,7 +36,7 @@ while IFS= read -r cmd; do
 	*"archive --older-than 7d")
 		like "$(cat "$T/out")" '^archived.*date=2024-01-01' "the old day is archived" ;;
 	*"--dry-run")
-		like "$(cat "$T/out")" '^would delete.*date=2024-01-01/archive-' "prune would drop the old archive" ;;
+		like "$(cat "$T/out")" '^would delete.*date=2024-01-01/compact-' "prune would drop the old compacted object" ;;
 	*"mdx-lake verify")
 		like "$(cat "$T/out")" '^ok' "verify checks the lake" ;;
 	*"stats --json")
