@@ -2543,10 +2543,14 @@ compact_day(struct mdx_lake *l, struct item **v, size_t n, const char *verb,
 /*
  * Deletes the leftovers of the partition directory c->it[i..j): objects a
  * compacted object holds and tar archives it replaces, left by a run that
- * stopped after the compacted object was safe.
+ * stopped after the compacted object was safe, and compacted objects
+ * without a manifest, left by a run that stopped before (their sources
+ * are all still there).  Engines that read the data files without the
+ * manifests would count either twice.  Only archive and migrate write
+ * compacted objects, one run at a time (mdx-lake(1)).
  */
 static void
-delete_covered(struct mdx_lake *l, struct catalog *c, size_t i, size_t j,
+delete_leftovers(struct mdx_lake *l, struct catalog *c, size_t i, size_t j,
     int dry_run, struct mdx_writer *out)
 {
 	struct mdx_buf b = MDX_BUF_INIT;
@@ -2555,7 +2559,8 @@ delete_covered(struct mdx_lake *l, struct catalog *c, size_t i, size_t j,
 	for (; i < j; i++) {
 		struct item *it = &c->it[i];
 
-		if (!it->covered || it->type == IT_TEMP)
+		if (it->type == IT_TEMP || !(it->covered ||
+		    (it->type == IT_COMPACT && it->has_data && !it->has_man)))
 			continue;
 		key = item_key(it, "");
 		mdx_buf_printf(&b, "%s\t%s", dry_run ? "would delete" :
@@ -2591,7 +2596,7 @@ compact_days(struct mdx_lake *l, const struct mdx_lake_sel *s,
 			;
 		if (archive && c->it[i].day + MDX_MS_DAY > cutoff)
 			continue;
-		delete_covered(l, c, i, j, dry_run, out);
+		delete_leftovers(l, c, i, j, dry_run, out);
 		n = 0;
 		for (k = i; k < j; k++)
 			if (visible(&c->it[k]) && ((archive &&
