@@ -580,6 +580,23 @@ load_manifest(struct mdx_lake *l, struct item *it, char *why, size_t whysz)
 	return 0;
 }
 
+/* Marks the item dir/name of the given type covered, if the catalog
+ * (sorted by directory and name) has it. */
+static void
+cover(struct catalog *c, char *dir, const char *name, int type)
+{
+	struct item want, *hit;
+
+	if (name == NULL)
+		return;
+	want.dir = dir;
+	want.name = (char *)name;
+	want.in_man = 0;
+	hit = bsearch(&want, c->it, c->n, sizeof(*c->it), item_cmp_key);
+	if (hit != NULL && hit->type == type)
+		hit->covered = 1;
+}
+
 /*
  * Lists the lake and builds the catalog of the selected items.  With
  * manifests, loads the manifest of every item that has one and marks the
@@ -669,41 +686,23 @@ catalog_load(struct mdx_lake *l, const struct mdx_lake_sel *s,
 				(*bad)++;
 		}
 	}
-	/* Objects an archive of their directory holds are covered.  The
-	 * catalog is sorted by directory and name: look them up. */
+	/* Objects an archive of their directory holds are covered, and
+	 * so are tar archives a compacted object replaces. */
 	for (i = 0; i < c->n; i++) {
-		struct item want, *hit;
-		json_t *mem, *v;
+		json_t *v;
 		size_t k;
 
 		if ((c->it[i].type != IT_ARCHIVE &&
 		    c->it[i].type != IT_COMPACT) || c->it[i].man == NULL)
 			continue;
-		mem = json_object_get(c->it[i].man, "members");
-		want.in_man = 0;
-		json_array_foreach(mem, k, v) {
-			want.dir = c->it[i].dir;
-			want.name = (char *)json_string_value(json_object_get(v,
-			    "object"));
-			if (want.name == NULL)
-				continue;
-			hit = bsearch(&want, c->it, c->n, sizeof(*c->it),
-			    item_cmp_key);
-			if (hit != NULL && hit->type == IT_OBJECT)
-				hit->covered = 1;
-		}
-		/* A compacted object made of a tar archive replaces it. */
-		mem = json_object_get(c->it[i].man, "replaces");
-		json_array_foreach(mem, k, v) {
-			want.dir = c->it[i].dir;
-			want.name = (char *)json_string_value(v);
-			if (want.name == NULL)
-				continue;
-			hit = bsearch(&want, c->it, c->n, sizeof(*c->it),
-			    item_cmp_key);
-			if (hit != NULL && hit->type == IT_ARCHIVE)
-				hit->covered = 1;
-		}
+		json_array_foreach(json_object_get(c->it[i].man, "members"),
+		    k, v)
+			cover(c, c->it[i].dir, json_string_value(
+			    json_object_get(v, "object")), IT_OBJECT);
+		json_array_foreach(json_object_get(c->it[i].man, "replaces"),
+		    k, v)
+			cover(c, c->it[i].dir, json_string_value(v),
+			    IT_ARCHIVE);
 	}
 }
 
