@@ -98,6 +98,20 @@ is "$(duck_count "$T/old/raw/**/*")" 80 "DuckDB reads the migrated lake whole"
 exits 0 "a second migrate" mdx-lake migrate
 is "$(wc -l <"$T/out" | tr -d ' ')" 0 "... has nothing to do"
 
+# archive on a day of the old layout that got new objects: one compacted
+# object, the archive's records first, as they were written.
+rm -rf "$T/old"
+cp -R "$MDX_SRC/tests/golden/lake-v1/lake" "$T/old"
+gen_raw 2 BTCUSDT $((EPOCH + 30)) >"$T/late"
+mdx-lake put raw <"$T/late" >/dev/null
+MDX_NOW=2024-01-10T00:00:00Z mdx-lake archive --older-than 1d >"$T/out"
+like "$(grep 'symbol=BTCUSDT.*date=2024-01-01' "$T/out")" '^archived.*/compact-.*	2 objects	26 rows' \
+    "archive compacts the tar archive and the late object of a day together"
+mdx-lake cat symbol=BTCUSDT date=2024-01-01 >"$T/got"
+{ head -24 "$MDX_SRC/tests/golden/lake-v1/input.ndjson"; cat "$T/late"; } >"$T/want"
+files_eq "$T/got" "$T/want" "... in the order they were written"
+is "$(find "$T/old/raw" -name 'archive-*' | wc -l | tr -d ' ')" 0 "no tar archive is left"
+
 # A migration killed at each step loses and doubles nothing.
 for step in archive-committed archive-manifest archive-delete; do
 	rm -rf "$T/old"

@@ -2596,11 +2596,14 @@ compact_days(struct mdx_lake *l, const struct mdx_lake_sel *s,
 		if (archive && c->it[i].day + MDX_MS_DAY > cutoff)
 			continue;
 		delete_leftovers(l, c, i, j, dry_run, out);
+		/* Tar archives first: they hold the older records, and a
+		 * partition replays in the order it was written. */
 		n = 0;
 		for (k = i; k < j; k++)
-			if (visible(&c->it[k]) && ((archive &&
-			    c->it[k].type == IT_OBJECT) ||
-			    c->it[k].type == IT_ARCHIVE))
+			if (visible(&c->it[k]) && c->it[k].type == IT_ARCHIVE)
+				v[n++] = &c->it[k];
+		for (k = i; k < j && archive; k++)
+			if (visible(&c->it[k]) && c->it[k].type == IT_OBJECT)
 				v[n++] = &c->it[k];
 		if (n == 0)
 			continue;
