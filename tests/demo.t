@@ -163,4 +163,26 @@ ok "[ $took -lt 60 ]" "a second run is quick (${took}s)"
 fingerprint >"$T/fp2"
 files_eq "$T/fp1" "$T/fp2" \
     "a second run changes nothing: candles, indicators, gaps, instruments, lake"
+
+# The lake as an outside engine reads it, after maintain has archived the
+# days older than a week (issue 14, finding 6): DuckDB over raw/**/* with
+# hive_partitioning sees exactly the candles the warehouse has from the
+# exchange and the archives, and data has one JSON type.
+MDX_NOW=2026-11-01T00:00:00Z "$P/maintain" >"$T/maintain.log" 2>&1
+is "$?" 0 "maintain archives the demo's lake"
+[ -d "$MDX_SRC/tests/node/node_modules/@duckdb/node-api" ] ||
+    bail "@duckdb/node-api not installed (run make deps)"
+duck() { node "$MDX_SRC/tests/duckdb.js" "$@"; }
+ok "test $(mdx-lake -L "$MDX_VAR/lake" ls | grep -c '/compact-') -gt 0" "maintain made compacted objects"
+raw="read_json('$MDX_VAR/lake/raw/**/*', format = 'newline_delimited',
+    hive_partitioning = true)"
+is "$(duck "SELECT count(*) FROM $raw WHERE kind = 'klines'")" \
+    "$(sql "SELECT count(*) FROM mdx.candle WHERE interval = '1m'
+	AND origin IN ('exchange', 'archive')")" \
+    "DuckDB reads as many klines from the lake as the warehouse has candles"
+is "$(duck "SELECT count(DISTINCT (exchange, symbol, time)) FROM $raw
+    WHERE kind = 'klines'")" 172770 "... each once: 4 x 30 days less the 30-minute hole"
+is "$(duck "SELECT DISTINCT json_type(to_json(data)) FROM $raw
+    WHERE kind = 'klines'")" ARRAY \
+    "data is an array in REST and archive klines alike"
 done_testing

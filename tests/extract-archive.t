@@ -49,8 +49,19 @@ mkzip ETHUSDT-1d-2024-01.zip "$T/m.csv"
 # One file without a header, with a checksum.
 mdx-extract --archive "$A/BTCUSDT-1m-2024-01-01.zip" >"$T/raw" 2>"$T/err"
 is "$?:$(wc -l <"$T/raw" | tr -d ' ')" "0:1440" "one zip: every row"
-jq -r .data "$T/raw" >"$T/data"
-files_eq "$T/data" "$T/d1.csv" "data is the CSV line, unchanged"
+jq -r '.data | map(tostring) | join(",")' "$T/raw" >"$T/data"
+files_eq "$T/data" "$T/d1.csv" "data holds the CSV line's fields, unchanged"
+# The same shape as the REST API's row (HACKING.md "Raw records"), so that
+# an engine reading the lake sees one JSON type for data.
+is "$(jq -c '.data | map(type)' "$T/raw" | sort -u)" \
+    '["number","string","string","string","string","string","number","string","number","string","string","string"]' \
+    "data is the REST array: times and trades numbers, the rest strings"
+jq -c '.data |= (map(tostring) | join(","))' "$T/raw" >"$T/raw-string"
+mdx-transform <"$T/raw" >"$T/c-array"
+mdx-transform <"$T/raw-string" >"$T/c-string"
+files_eq "$T/c-array" "$T/c-string" \
+    "mdx-transform makes the same candles of the array and the old CSV string"
+is "$(jq -r .origin "$T/c-array" | sort -u)" archive "... with origin archive"
 is "$(head -1 "$T/raw" | jq -c 'keys_unsorted')" \
     '["mdx","exchange","market","kind","symbol","interval","time","source","request","fetched_at","closed","data"]' \
     "envelope members"
@@ -68,7 +79,7 @@ is "$(head -1 "$T/raw" | jq -r '[.time,.request]|join(" ")')" \
 mdx-extract --archive "$A/BTCUSDT-1m-2025-01-01.zip" >"$T/raw" 2>"$T/err"
 is "$?:$(head -1 "$T/raw" | jq -r .time):$(tail -1 "$T/raw" | jq -r .time)" \
     "0:2025-01-01T00:00:00Z:2025-01-01T23:59:00Z" "microseconds read as such"
-is "$(head -1 "$T/raw" | jq -r .data | cut -d, -f1)" 1735689600000000 \
+is "$(head -1 "$T/raw" | jq -r '.data[0]')" 1735689600000000 \
     "... and kept in data"
 
 # A directory: every archive, by symbol, interval and date; filters.
@@ -118,6 +129,19 @@ exits 65 "a bad row exits 65" mdx-extract --archive "$A/BTCUSDT-1m-2023-12-31.zi
 is "$(wc -l <"$T/out" | tr -d ' ')" 10 "... after writing the good rows"
 like "$(cat "$T/err")" "bad archive row: not a 1m kline \\(at BTCUSDT-1m-2023-12-31.zip:6\\)" \
     "... naming file and line"
+rm -f "$A/BTCUSDT-1m-2023-12-31.zip" "$A/BTCUSDT-1m-2023-12-31.zip.CHECKSUM"
+# A close time or trades count that is not an integer cannot be the REST
+# row's number: the row is bad, not stored with another type.
+{ csv 1703980800000 2 60000; csv 1703980920000 1 60000 | sed 's/,\([0-9]*\),0\.5/,1.5,0.5/'
+  csv 1703980980000 1 60000 | sed 's/,\([0-9]*\),0\.5/,007,0.5/'; } >"$T/bad.csv"
+mkzip BTCUSDT-1m-2023-12-31.zip "$T/bad.csv"
+exits 65 "a fractional or zero-padded trades count is a bad row" \
+    mdx-extract --archive "$A/BTCUSDT-1m-2023-12-31.zip"
+is "$(wc -l <"$T/out" | tr -d ' ')" 2 "... the good rows are written"
+like "$(tr "\n" " " <"$T/err")" "not a 1m kline \\(at BTCUSDT-1m-2023-12-31.zip:3\\).*zip:4" \
+    "... and both bad ones named"
+is "$(jq -c 'select(.data | type != "array")' "$T/out" | wc -l | tr -d ' ')" 0 \
+    "... and what is written is whole"
 rm -f "$A/BTCUSDT-1m-2023-12-31.zip" "$A/BTCUSDT-1m-2023-12-31.zip.CHECKSUM"
 
 exits 74 "a missing file exits 74" mdx-extract --archive "$T/nope/BTCUSDT-1m-2024-01-01.zip"

@@ -165,18 +165,18 @@ newlake archive
 mdx-lake put raw <"$T/two" >/dev/null
 MDX_NOW=2024-01-10T00:00:00Z mdx-lake archive --older-than 7d --dry-run >"$T/out"
 is "$(grep -c '^would archive' "$T/out")" 4 "archive --dry-run names the days"
-is "$(mdx-lake ls | grep -c '\.ndjson\.gz	')" 4 "and changes nothing"
+is "$(mdx-lake ls | grep -vc '/compact-')" 4 "and changes nothing"
 exits 0 "archive --older-than 7d" env MDX_NOW=2024-01-10T00:00:00Z mdx-lake archive --older-than 7d
-is "$(grep -c '^archived' "$T/out")" 4 "one archive per partition day"
-is "$(mdx-lake ls | grep -c '\.ndjson\.gz	')" 0 "the objects are gone"
-is "$(mdx-lake ls | grep -Ec '\.tar\.(zst|gz)	')" 4 "ls shows the archives instead"
+is "$(grep -c '^archived' "$T/out")" 4 "one compacted object per partition day"
+is "$(mdx-lake ls | grep -vc '/compact-')" 0 "the objects are gone"
+is "$(mdx-lake ls | grep -c '/compact-[^/]*\.ndjson\.gz	')" 4 "ls shows the compacted objects instead"
 mdx-lake cat | sort >"$T/back.sorted"
 sort "$T/two" >"$T/two.sorted"
 files_eq "$T/back.sorted" "$T/two.sorted" "cat reads inside archives"
 mdx-lake cat raw symbol=ETHUSDT >"$T/back"
 files_eq "$T/back" "$T/eth" "archived partition replays byte-exact"
 exits 0 "verify checks archives" mdx-lake verify
-is "$(grep -c '^ok.*tar' "$T/out")" 4 "every archive verified"
+is "$(grep -c '^ok.*/compact-' "$T/out")" 4 "every compacted object verified"
 mdx-lake stats >"$T/stats"
 like "$(cat "$T/stats")" 'symbol=ETHUSDT/interval=1m +2 +1500 ' "stats: objects and rows per partition"
 like "$(cat "$T/stats")" 'total +4 +3000 ' "stats: total"
@@ -188,7 +188,7 @@ akey=$(mdx-lake ls symbol=ETHUSDT date=2024-01-01 | cut -f1)
 p=$(obj_path "$akey")
 head -c $(($(wc -c <"$p") - 100)) "$p" >"$T/trunc" && cat "$T/trunc" >"$p"
 exits 65 "verify of a truncated archive exits 65" mdx-lake verify
-like "$(cat "$T/err")" "corrupt archive \"$akey\"" "verify names the truncated archive"
+like "$(cat "$T/err")" "corrupt compacted object \"$akey\"" "verify names the truncated compacted object"
 exits 65 "cat of a truncated archive exits 65" mdx-lake cat raw symbol=ETHUSDT date=2024-01-01
 MDX_NOW=2024-01-20T00:00:00Z mdx-lake prune --older-than 30d >"$T/out"
 is "$(wc -l <"$T/out" | tr -d ' ')" 0 "prune keeps archives within retention"
@@ -252,5 +252,5 @@ for step in archive-written archive-committed archive-manifest archive-delete; d
 	    env MDX_NOW=2024-01-10T00:00:00Z mdx-lake archive --older-than 7d
 	mdx-lake cat | sort >"$T/back.sorted"
 	files_eq "$T/back.sorted" "$T/two.sorted" "everything archived once after $step"
-	is "$(mdx-lake ls | grep -c '\.ndjson\.gz	')" 0 "no object left beside the archives after $step"
+	is "$(mdx-lake ls | grep -vc '/compact-')" 0 "no object left beside the compacted objects after $step"
 done

@@ -35,8 +35,10 @@ while IFS= read -r cmd; do
 		is "$(wc -l <batch.ndjson | tr -d ' ')" 1500 "the consumer got every record" ;;
 	*"archive --older-than 7d")
 		like "$(cat "$T/out")" '^archived.*date=2024-01-01' "the old day is archived" ;;
+	*"mdx-lake migrate")
+		is "$(wc -c <"$T/out" | tr -d ' ')" 0 "a lake of the present layout has nothing to migrate" ;;
 	*"--dry-run")
-		like "$(cat "$T/out")" '^would delete.*date=2024-01-01/archive-' "prune would drop the old archive" ;;
+		like "$(cat "$T/out")" '^would delete.*date=2024-01-01/compact-' "prune would drop the old compacted object" ;;
 	*"mdx-lake verify")
 		like "$(cat "$T/out")" '^ok' "verify checks the lake" ;;
 	*"stats --json")

@@ -22,7 +22,7 @@ is "$(ls -A "$TMPDIR" | wc -l | tr -d ' ')" 0 "staging files are gone after the 
 key=$(mdx-lake ls | head -1 | cut -f1)
 sha=$(sha256sum "$(obj_path "$key")" | cut -d' ' -f1)
 is "$(mdx-lake ls | head -1 | cut -f6)" "$sha" "the stored object has the manifest's checksum"
-ok "test -f '$(obj_path "$key.manifest")'" "the manifest is an object of its own"
+ok "test -f '$(obj_path "_manifests/$key.manifest")'" "the manifest is an object of its own, under _manifests/"
 gen_raw 20 BTCUSDT "$EPOCH" 86400 >"$T/many"
 mdx-lake put raw <"$T/many" >/dev/null
 is "$(mdx-lake ls date=2024-01-15 | wc -l | tr -d ' ')" 1 "listing finds objects among many keys"

@@ -47,7 +47,7 @@ ok "! grep -q \"$(printf '\007')\" '$T/err'" "no raw control character reaches s
 like "$(grep 'stdin:11' "$T/err")" 'longer than 64 bytes' "an over-long value is refused"
 is "$(find "$T" -newer "$T/marker" ! -path "$T/work/lake*" ! -path "$T/out" ! -path "$T/err" ! -path "$T/in" ! -path "$T/missing" -print | grep -v "^$T\$" | grep -v "^$T/work\$")" "" "nothing is created outside the lake"
 find "$MDX_LAKE" -type d -name 'symbol=*' >"$T/dirs"
-is "$(cat "$T/dirs" | sed "s|^$MDX_LAKE/||")" "raw/exchange=binance/market=spot/kind=klines/symbol=BTCUSDT" "only the good partition exists"
+is "$(sed "s|^$MDX_LAKE/||" "$T/dirs" | sort | tr '\n' ' ')" "_manifests/raw/exchange=binance/market=spot/kind=klines/symbol=BTCUSDT raw/exchange=binance/market=spot/kind=klines/symbol=BTCUSDT " "only the good partition exists (and its manifests' tree)"
 is "$(mdx-lake cat | wc -l | tr -d ' ')" 2 "the good records are stored"
 
 exits 64 "a prefix with a slash is refused" mdx-lake put ../raw </dev/null

@@ -21,8 +21,8 @@ ok "grep -qxF '$key' '$MDX_LAKE/_marks/probe.done'" "marks live inside the lake"
 sha=$(sha256sum "$MDX_LAKE/$key" | cut -d' ' -f1)
 is "$(mdx-lake ls | head -1 | cut -f6)" "$sha" "the manifest checksum is the object's SHA-256"
 is "$(zcat "$MDX_LAKE/$key" | wc -l | tr -d ' ')" 1440 "objects are plain gzip NDJSON"
-ok "test -f '$MDX_LAKE/$key.manifest'" "the manifest sits beside its object"
-is "$(jq -r .rows "$MDX_LAKE/$key.manifest")" 1440 "the manifest is JSON with the rows"
+ok "test -f '$MDX_LAKE/_manifests/$key.manifest'" "the manifest is under _manifests/, apart from the data"
+is "$(jq -r .rows "$MDX_LAKE/_manifests/$key.manifest")" 1440 "the manifest is JSON with the rows"
 newlake crlf
 head -3 "$T/one" | sed 's/$/\r/' >"$T/crlf"
 mdx-lake put raw <"$T/crlf" >"$T/tee"

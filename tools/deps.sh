@@ -45,11 +45,14 @@ if [ -n "$missing" ]; then
 fi
 
 # The test-only servers and oracles.  node-gyp builds talib's TA-Lib C
-# sources against the headers of Debian's nodejs, offline.
+# sources against the headers of Debian's nodejs, offline.  DuckDB
+# (@duckdb/node-api, for tests/lake-engines.t) comes as a prebuilt binding
+# with its JSON reader linked in: it needs no network once installed.
 if [ ! -d tests/node/node_modules/s3rver ] ||
     [ ! -d tests/node/node_modules/aws4 ] ||
     [ ! -d tests/node/node_modules/talib/build ] ||
-    [ ! -d tests/node/node_modules/ccxt ]; then
+    [ ! -d tests/node/node_modules/ccxt ] ||
+    [ ! -d tests/node/node_modules/@duckdb/node-api ]; then
 	echo "deps: installing the npm packages of tests/node"
 	if [ -f /usr/include/node/node.h ]; then
 		npm_config_nodedir=/usr
@@ -59,4 +62,6 @@ if [ ! -d tests/node/node_modules/s3rver ] ||
 fi
 node -e 'require("./tests/node/node_modules/talib")' ||
     { echo "deps: the talib npm package did not build" >&2; exit 1; }
+node -e 'require("./tests/node/node_modules/@duckdb/node-api")' ||
+    { echo "deps: the @duckdb/node-api npm package does not load" >&2; exit 1; }
 echo "deps: all dependencies are installed"

@@ -208,6 +208,21 @@ fast_time(mdx_time t, char *buf)
 	return n;
 }
 
+/* Whether s[0..n) is an unsigned integer as JSON writes it: digits, no
+ * leading zero, at most 19 of them. */
+static int
+json_uint(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 19 || (s[0] == '0' && n > 1))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
 struct csvstate {
 	const struct zipname *z;
 	struct mdx_buf pre, req, mid, out;
@@ -219,9 +234,9 @@ static void
 csv_line(struct csvstate *c, const char *s, size_t n)
 {
 	char ts[MDX_TIME_BUFSZ], num[24];
-	const char *p = s, *e = s + n;
+	const char *p = s, *e = s + n, *f;
 	int64_t v = 0;
-	size_t commas = 0, k;
+	size_t commas = 0, k, start;
 	mdx_time t;
 	int tn, nn, plain = 1;
 	char *o;
@@ -268,6 +283,7 @@ csv_line(struct csvstate *c, const char *s, size_t n)
 	for (k = c->line; k > 0; k /= 10)
 		num[nn++] = (char)('0' + k % 10);
 	/* The constant parts come from buffers made once per file. */
+	start = c->out.len;
 	mdx_buf_grow(&c->out, c->pre.len + tn + c->req.len + nn +
 	    c->mid.len + n + 4);
 	o = c->out.data + c->out.len;
@@ -281,18 +297,36 @@ csv_line(struct csvstate *c, const char *s, size_t n)
 		*o++ = num[--nn];
 	memcpy(o, c->mid.data, c->mid.len);
 	o += c->mid.len;
-	if (plain) {
-		*o++ = '"';
-		memcpy(o, s, n);
-		o += n;
-		*o++ = '"';
-		c->out.len = o - c->out.data;
-	} else {
-		c->out.len = o - c->out.data;
-		mdx_buf_add_json_str(&c->out, s, n);
-		mdx_buf_grow(&c->out, 2);
-		o = c->out.data + c->out.len;
+	c->out.len = o - c->out.data;
+	/*
+	 * data is the row as the REST API gives it (HACKING.md "Raw
+	 * records"), so that a kind has one shape in the lake: the open
+	 * time, close time and trades as JSON numbers, the other fields as
+	 * strings, each byte as the CSV has it.
+	 */
+	mdx_buf_addch(&c->out, '[');
+	for (p = s, k = 0; k < 12; k++, p = f + 1) {
+		if ((f = memchr(p, ',', e - p)) == NULL)
+			f = e;
+		if (k > 0)
+			mdx_buf_addch(&c->out, ',');
+		if (k == 0 || k == 6 || k == 8) {
+			if (!json_uint(p, f - p)) {
+				/* Not a kline: the record is dropped. */
+				c->out.len = start;
+				goto bad;
+			}
+			mdx_buf_add(&c->out, p, f - p);
+		} else if (plain) {
+			mdx_buf_addch(&c->out, '"');
+			mdx_buf_add(&c->out, p, f - p);
+			mdx_buf_addch(&c->out, '"');
+		} else
+			mdx_buf_add_json_str(&c->out, p, f - p);
 	}
+	mdx_buf_grow(&c->out, 3);
+	o = c->out.data + c->out.len;
+	*o++ = ']';
 	*o++ = '}';
 	*o++ = '\n';
 	c->out.len = o - c->out.data;

@@ -6,16 +6,24 @@
  * (PREFIX/exchange=E/market=M/kind=K/symbol=S[/interval=I]/date=D):
  *
  *	NAME.ndjson.gz			an object: gzip-compressed NDJSON
- *	NAME.ndjson.gz.manifest		its manifest (one JSON line)
- *	archive-NAME.tar.zst		an archive of the day's objects
- *	archive-NAME.tar.zst.manifest	its manifest, listing the members
+ *	compact-NAME.ndjson.gz		a compacted object: the day's objects'
+ *					records, concatenated, gzip NDJSON
  *	.tmp-*				a write in progress (local only)
  *
- * An object or archive is visible only once its manifest exists, and the
- * manifest is written after the data, so a reader never sees a partial
- * write.  An object named in an archive manifest of its directory is
- * "covered": the archive holds it, and the object itself is a leftover the
- * archive command deletes.  Consumer marks live under _marks/.
+ * and their manifests (one JSON line each) under _manifests/, in a tree of
+ * their own (_manifests/PREFIX/.../date=D/NAME.manifest), so that an
+ * engine reading PREFIX/ (DuckDB, Spark, Athena) finds data files only.
+ * Lakes written before kept the manifest beside its data
+ * (NAME.ndjson.gz.manifest) and archived days as archive-NAME.tar.zst
+ * (a tar of the decompressed objects); both are still read, and
+ * "mdx-lake migrate" moves them to the present layout.
+ *
+ * An object is visible only once its manifest exists, and the manifest is
+ * written after the data, so a reader never sees a partial write.  An
+ * object named in the manifest of a compacted object or archive of its
+ * directory is "covered": the compacted object holds it, and the object
+ * itself is a leftover the archive command deletes; so is a tar archive a
+ * compacted object replaces.  Consumer marks live under _marks/.
  */
 #include <sys/stat.h>
 
@@ -49,6 +57,7 @@ const char *const mdx_lake_field_names[MDX_LF_N] = {
 
 #define CHUNK (256 * 1024)
 #define MARKS "_marks"
+#define MANIFESTS "_manifests"
 
 /* ------------------------------------------------------------------------
  * Opening, names and values.
@@ -254,7 +263,12 @@ value_matches(const char *list, const char *v)
 /* ------------------------------------------------------------------------
  * The catalog: what a listing shows, grouped by object.
  */
-enum { IT_OBJECT, IT_ARCHIVE, IT_TEMP, IT_OTHER };
+enum { IT_OBJECT, IT_ARCHIVE, IT_COMPACT, IT_TEMP, IT_OTHER };
+
+/* Where an item's manifest is: under _manifests/, or beside the data
+ * (the layout of older lakes); both while a migration is under way. */
+#define MAN_NEW 1
+#define MAN_OLD 2
 
 struct item {
 	char *dir;		/* PREFIX/exchange=.../date=D */
@@ -264,7 +278,8 @@ struct item {
 	char *series;		/* dir without its date */
 	mdx_time day;		/* the partition date */
 	int type;
-	int has_data, has_man;
+	int has_data, has_man;	/* has_man: MAN_NEW | MAN_OLD */
+	int in_man;		/* a temporary file under _manifests/ */
 	uint64_t size;		/* of the data */
 	int64_t mtime;
 	json_t *man;
@@ -316,9 +331,14 @@ static int
 parse_key(const char *key, struct item *it, int *is_man)
 {
 	char *copy, *comp[16], *p, *slash;
-	int n = 0, f, i, k;
+	int n = 0, f, i, k, in_man = 0;
 
 	memset(it, 0, sizeof(*it));
+	*is_man = 0;
+	if (strncmp(key, MANIFESTS "/", sizeof(MANIFESTS)) == 0) {
+		key += sizeof(MANIFESTS);
+		in_man = 1;
+	}
 	if (key[0] == '_' || key[0] == '.')
 		return -1;
 	copy = mdx_strdup(key);
@@ -376,12 +396,18 @@ parse_key(const char *key, struct item *it, int *is_man)
 		}
 	}
 	p = comp[n - 1];
-	*is_man = ends_with(p, ".manifest");
-	if (*is_man)
+	if (strncmp(p, ".tmp-", 5) != 0 && ends_with(p, ".manifest")) {
+		*is_man = in_man ? MAN_NEW : MAN_OLD;
 		p[strlen(p) - 9] = '\0';
+	} else if (in_man && strncmp(p, ".tmp-", 5) != 0)
+		goto bad;
+	/* A write in progress in the manifests' tree. */
+	it->in_man = in_man && !*is_man;
 	it->name = mdx_strdup(p);
 	if (strncmp(p, ".tmp-", 5) == 0)
 		it->type = IT_TEMP;
+	else if (strncmp(p, "compact-", 8) == 0 && ends_with(p, ".ndjson.gz"))
+		it->type = IT_COMPACT;
 	else if (ends_with(p, ".ndjson.gz"))
 		it->type = IT_OBJECT;
 	else if (ends_with(p, ".tar.zst") || ends_with(p, ".tar.gz"))
@@ -391,9 +417,8 @@ parse_key(const char *key, struct item *it, int *is_man)
 	free(copy);
 	return 0;
 bad:
-	free(it->prefix);
-	free(it->series);
-	it->prefix = it->series = NULL;
+	item_free(it);
+	memset(it, 0, sizeof(*it));
 	free(copy);
 	return -1;
 }
@@ -406,7 +431,9 @@ item_cmp_key(const void *a, const void *b)
 
 	if ((c = strcmp(x->dir, y->dir)) != 0)
 		return c;
-	return strcmp(x->name, y->name);
+	if ((c = strcmp(x->name, y->name)) != 0)
+		return c;
+	return x->in_man - y->in_man;
 }
 
 static int
@@ -474,7 +501,27 @@ put_small(struct mdx_lake *l, const char *key, const void *data, size_t n)
 static char *
 item_key(const struct item *it, const char *suffix)
 {
-	return mdx_strfmt("%s/%s%s", it->dir, it->name, suffix);
+	return mdx_strfmt("%s%s/%s%s", it->in_man ? MANIFESTS "/" : "",
+	    it->dir, it->name, suffix);
+}
+
+/* The key of the manifest of the data file dir/name: under _manifests/,
+ * or (old) beside it. */
+static char *
+man_key(const char *dir, const char *name, int where)
+{
+	if (where == MAN_OLD)
+		return mdx_strfmt("%s/%s.manifest", dir, name);
+	return mdx_strfmt("%s/%s/%s.manifest", MANIFESTS, dir, name);
+}
+
+/* The key of the manifest an item is read from: the new one when both
+ * are there (a migration that stopped halfway; they are the same). */
+static char *
+item_man_key(const struct item *it)
+{
+	return man_key(it->dir, it->name, it->has_man & MAN_NEW ? MAN_NEW :
+	    MAN_OLD);
 }
 
 static mdx_time
@@ -498,7 +545,7 @@ load_manifest(struct mdx_lake *l, struct item *it, char *why, size_t whysz)
 	char *key;
 	json_t *m;
 
-	key = item_key(it, ".manifest");
+	key = item_man_key(it);
 	if (get_small(l, key, &b) == -1) {
 		free(key);
 		mdx_buf_free(&b);
@@ -517,7 +564,7 @@ load_manifest(struct mdx_lake *l, struct item *it, char *why, size_t whysz)
 	    !json_is_string(json_object_get(m, "sha256")) ||
 	    !json_is_integer(json_object_get(m, "bytes")) ||
 	    !json_is_integer(json_object_get(m, "rows")) ||
-	    (it->type == IT_ARCHIVE &&
+	    ((it->type == IT_ARCHIVE || it->type == IT_COMPACT) &&
 	    !json_is_array(json_object_get(m, "members")))) {
 		snprintf(why, whysz, "bad manifest");
 		if (m != NULL)
@@ -533,6 +580,23 @@ load_manifest(struct mdx_lake *l, struct item *it, char *why, size_t whysz)
 	return 0;
 }
 
+/* Marks the item dir/name of the given type covered, if the catalog
+ * (sorted by directory and name) has it. */
+static void
+cover(struct catalog *c, char *dir, const char *name, int type)
+{
+	struct item want, *hit;
+
+	if (name == NULL)
+		return;
+	want.dir = dir;
+	want.name = (char *)name;
+	want.in_man = 0;
+	hit = bsearch(&want, c->it, c->n, sizeof(*c->it), item_cmp_key);
+	if (hit != NULL && hit->type == type)
+		hit->covered = 1;
+}
+
 /*
  * Lists the lake and builds the catalog of the selected items.  With
  * manifests, loads the manifest of every item that has one and marks the
@@ -546,13 +610,22 @@ catalog_load(struct mdx_lake *l, const struct mdx_lake_sel *s,
 	struct lake_ent *e;
 	struct item it, *prev;
 	size_t n, i, j, cap = 0;
-	char why[600];
-	int is_man, rc;
+	char why[600], *mp;
+	int is_man, rc, pass;
 
 	memset(c, 0, sizeof(*c));
-	if (l->be->list(l, s != NULL && s->prefix != NULL ? s->prefix : "",
-	    &e, &n) == -1)
+	/* The whole lake in one listing, or a prefix and its manifests. */
+	for (pass = 0; pass < (s != NULL && s->prefix != NULL ? 2 : 1);
+	    pass++) {
+	if (s == NULL || s->prefix == NULL)
+		mp = mdx_strdup("");
+	else if (pass == 0)
+		mp = mdx_strdup(s->prefix);
+	else
+		mp = mdx_strfmt("%s/%s/", MANIFESTS, s->prefix);
+	if (l->be->list(l, mp, &e, &n) == -1)
 		lake_die(l);
+	free(mp);
 	for (i = 0; i < n; i++) {
 		if (parse_key(e[i].key, &it, &is_man) == -1)
 			continue;
@@ -565,7 +638,7 @@ catalog_load(struct mdx_lake *l, const struct mdx_lake_sel *s,
 			c->it = mdx_realloc(c->it, cap * sizeof(*c->it));
 		}
 		if (is_man)
-			it.has_man = 1;
+			it.has_man = is_man;
 		else {
 			it.has_data = 1;
 			it.size = e[i].size;
@@ -574,6 +647,7 @@ catalog_load(struct mdx_lake *l, const struct mdx_lake_sel *s,
 		c->it[c->n++] = it;
 	}
 	lake_ents_free(e, n);
+	}
 	/* Merge each data file with its manifest. */
 	if (c->n > 0)
 		qsort(c->it, c->n, sizeof(*c->it), item_cmp_key);
@@ -603,7 +677,7 @@ catalog_load(struct mdx_lake *l, const struct mdx_lake_sel *s,
 		if (rc == -2)
 			c->it[i].has_man = 0;
 		else if (rc == -1) {
-			char *k = item_key(&c->it[i], ".manifest");
+			char *k = item_man_key(&c->it[i]);
 
 			mdx_warn("corrupt manifest \"%s\": %s", k, why);
 			free(k);
@@ -612,27 +686,23 @@ catalog_load(struct mdx_lake *l, const struct mdx_lake_sel *s,
 				(*bad)++;
 		}
 	}
-	/* Objects an archive of their directory holds are covered.  The
-	 * catalog is sorted by directory and name: look them up. */
+	/* Objects an archive of their directory holds are covered, and
+	 * so are tar archives a compacted object replaces. */
 	for (i = 0; i < c->n; i++) {
-		struct item want, *hit;
-		json_t *mem, *v;
+		json_t *v;
 		size_t k;
 
-		if (c->it[i].type != IT_ARCHIVE || c->it[i].man == NULL)
+		if ((c->it[i].type != IT_ARCHIVE &&
+		    c->it[i].type != IT_COMPACT) || c->it[i].man == NULL)
 			continue;
-		mem = json_object_get(c->it[i].man, "members");
-		json_array_foreach(mem, k, v) {
-			want.dir = c->it[i].dir;
-			want.name = (char *)json_string_value(json_object_get(v,
-			    "object"));
-			if (want.name == NULL)
-				continue;
-			hit = bsearch(&want, c->it, c->n, sizeof(*c->it),
-			    item_cmp_key);
-			if (hit != NULL && hit->type == IT_OBJECT)
-				hit->covered = 1;
-		}
+		json_array_foreach(json_object_get(c->it[i].man, "members"),
+		    k, v)
+			cover(c, c->it[i].dir, json_string_value(
+			    json_object_get(v, "object")), IT_OBJECT);
+		json_array_foreach(json_object_get(c->it[i].man, "replaces"),
+		    k, v)
+			cover(c, c->it[i].dir, json_string_value(v),
+			    IT_ARCHIVE);
 	}
 }
 
@@ -640,8 +710,9 @@ catalog_load(struct mdx_lake *l, const struct mdx_lake_sel *s,
 static int
 visible(const struct item *it)
 {
-	return (it->type == IT_OBJECT || it->type == IT_ARCHIVE) &&
-	    it->has_data && it->man != NULL && !it->covered;
+	return (it->type == IT_OBJECT || it->type == IT_ARCHIVE ||
+	    it->type == IT_COMPACT) && it->has_data && it->man != NULL &&
+	    !it->covered;
 }
 
 /* ------------------------------------------------------------------------
@@ -941,32 +1012,47 @@ put_atexit(void)
 			    &put_active->pw[i].f);
 }
 
-static void
-pw_deflate(struct put *p, struct pw *w, const char *data, size_t len,
-    int flush)
+/*
+ * Compresses data[0..len) with z into fd, through the buffer out of CHUNK
+ * bytes, counting what is written into *bytes and sha (when not NULL).
+ * Returns 0, or -1 with errno when writing failed.
+ */
+static int
+gz_write(z_stream *z, int fd, unsigned char *out, const char *data,
+    size_t len, int flush, struct mdx_sha256 *sha, uint64_t *bytes)
 {
 	size_t got;
 	int zr;
 
-	w->z.next_in = (unsigned char *)data;
-	w->z.avail_in = len;
+	z->next_in = (unsigned char *)data;
+	z->avail_in = len;
 	do {
-		w->z.next_out = p->out;
-		w->z.avail_out = CHUNK;
-		zr = deflate(&w->z, flush);
+		z->next_out = out;
+		z->avail_out = CHUNK;
+		zr = deflate(z, flush);
 		if (zr == Z_STREAM_ERROR)
 			mdx_die(MDX_EX_FAIL, "zlib deflate failed");
-		got = CHUNK - w->z.avail_out;
+		got = CHUNK - z->avail_out;
 		if (got > 0) {
-			if (lake_write_all(w->f.fd, p->out, got) == -1)
-				mdx_die(MDX_EX_IOERR, "cannot write object "
-				    "\"%s/%s\": %s", w->dir, w->name,
-				    strerror(errno));
-			mdx_sha256_update(&w->sha, p->out, got);
-			w->bytes += got;
+			if (lake_write_all(fd, out, got) == -1)
+				return -1;
+			if (sha != NULL)
+				mdx_sha256_update(sha, out, got);
+			*bytes += got;
 		}
-	} while (w->z.avail_out == 0 ||
+	} while (z->avail_out == 0 ||
 	    (flush == Z_FINISH && zr != Z_STREAM_END));
+	return 0;
+}
+
+static void
+pw_deflate(struct put *p, struct pw *w, const char *data, size_t len,
+    int flush)
+{
+	if (gz_write(&w->z, w->f.fd, p->out, data, len, flush, &w->sha,
+	    &w->bytes) == -1)
+		mdx_die(MDX_EX_IOERR, "cannot write object \"%s/%s\": %s",
+		    w->dir, w->name, strerror(errno));
 }
 
 /*
@@ -1042,7 +1128,6 @@ static void
 pw_finish(struct put *p, struct pw *w)
 {
 	char sha[MDX_SHA256_HEXLEN + 1], *man;
-	struct mdx_buf b = MDX_BUF_INIT;
 	struct cjob *j;
 
 	if (!w->active)
@@ -1052,14 +1137,12 @@ pw_finish(struct put *p, struct pw *w)
 	mdx_sha256_hex(&w->sha, sha);
 	j = mdx_calloc(1, sizeof(*j));
 	j->f = w->f;
-	j->f.nodirsync = 1;
 	w->active = 0;
 	man = manifest_object(w->name, sha, w->bytes, w->rows, w->data_bytes,
 	    w->tmin, w->tmax);
 	mdx_buf_addstr(&j->man, man);
 	mdx_buf_addch(&j->man, '\n');
-	mdx_buf_printf(&b, "%s/%s.manifest", w->dir, w->name);
-	j->mankey = mdx_buf_detach(&b, NULL);
+	j->mankey = man_key(w->dir, w->name, MAN_NEW);
 	mdx_buf_printf(&p->keys, "%s/%s\n", w->dir, w->name);
 	mdx_debug("stored \"%s/%s\": %llu rows, %llu bytes", w->dir, w->name,
 	    (unsigned long long)w->rows, (unsigned long long)w->bytes);
@@ -1415,6 +1498,81 @@ bad:
 	return -1;
 }
 
+/*
+ * Streams the compacted object in fd member by member: sink gets the data
+ * of the members member() wants (called with the member's object name and
+ * size).  The members are the entries of the manifest's list, in order,
+ * each data_bytes long.  Returns 0, -1 when the object is corrupt (why),
+ * -2 when reading failed, or what the sink returned when it stopped.
+ */
+struct split {
+	json_t *members;
+	size_t i;		/* the next member */
+	uint64_t left;		/* bytes of the current member still due */
+	member_fn member;
+	sink_fn sink;
+	void *arg;
+	int want;
+};
+
+#define SPLIT_OVER 0x5917	/* data past the last member */
+
+static int
+split_sink(void *arg, const char *p, size_t n)
+{
+	struct split *sp = arg;
+	json_t *v;
+	size_t k;
+	int rc;
+
+	while (n > 0) {
+		while (sp->left == 0) {
+			if ((v = json_array_get(sp->members, sp->i)) == NULL)
+				return SPLIT_OVER;
+			sp->i++;
+			sp->left = json_integer_value(json_object_get(v,
+			    "data_bytes"));
+			sp->want = sp->member(sp->arg, json_string_value(
+			    json_object_get(v, "object")), sp->left);
+		}
+		k = n < sp->left ? n : sp->left;
+		if (sp->want && (rc = sp->sink(sp->arg, p, k)) != 0)
+			return rc;
+		p += k;
+		n -= k;
+		sp->left -= k;
+	}
+	return 0;
+}
+
+static int
+compact_stream(int fd, json_t *members, member_fn member, sink_fn sink,
+    void *arg, char *why, size_t whysz)
+{
+	struct stream_res res;
+	struct split sp;
+	int rc;
+
+	memset(&sp, 0, sizeof(sp));
+	sp.members = members;
+	sp.member = member;
+	sp.sink = sink;
+	sp.arg = arg;
+	rc = gz_stream(fd, split_sink, &sp, &res);
+	mdx_sha256_release(&res.sha);
+	if (rc == SPLIT_OVER) {
+		snprintf(why, whysz, "more data than its members");
+		return -1;
+	}
+	if (rc == -1 || rc == -2)
+		snprintf(why, whysz, "%s", res.why);
+	if (rc == 0 && (sp.left > 0 || sp.i < json_array_size(members))) {
+		snprintf(why, whysz, "less data than its members");
+		return -1;
+	}
+	return rc;
+}
+
 /* The key a consumer mark uses for an object: dir/NAME.ndjson.gz, also
  * when the object now lives in an archive. */
 static char *
@@ -1554,22 +1712,32 @@ cat_sink(void *arg, const char *p, size_t n)
 	return 0;
 }
 
+/* A member of a compacted object: the object it holds is streamed when
+ * the consumer, if any, has not read it. */
 static int
-cat_member(void *arg, const char *name, int64_t size)
+cat_object(void *arg, const char *object, int64_t size)
 {
 	struct catsink *c = arg;
-	struct mdx_buf b = MDX_BUF_INIT;
 	char *id;
 
-	mdx_buf_printf(&b, "%s.gz", name);
-	id = ident(c->it->dir, b.data);
-	mdx_buf_free(&b);
+	id = ident(c->it->dir, object);
 	c->want = c->done == NULL || !idset_has(c->done, id);
 	if (c->want && c->pending != NULL)
 		mdx_buf_printf(c->pending, "%s\n", id);
 	free(id);
 	mdx_buf_reset(&c->carry);
 	return c->want;
+}
+
+/* A member of a tar archive, named like its object without ".gz". */
+static int
+cat_member(void *arg, const char *name, int64_t size)
+{
+	char *object = mdx_strfmt("%s.gz", name);
+	int want = cat_object(arg, object, size);
+
+	free(object);
+	return want;
 }
 
 static int
@@ -1676,7 +1844,11 @@ mdx_lake_cat(struct mdx_lake *l, const struct mdx_lake_sel *s,
 				mdx_buf_printf(&pending, "%s\n", id);
 				free(id);
 			}
-		} else
+		} else if (v[i]->type == IT_COMPACT)
+			rc = compact_stream(fd, json_object_get(v[i]->man,
+			    "members"), cat_object, cat_sink, &cs, why,
+			    sizeof(why));
+		else
 			rc = ar_stream(fd, cat_member, cat_sink, &cs, why,
 			    sizeof(why));
 		close(fd);
@@ -1685,7 +1857,8 @@ mdx_lake_cat(struct mdx_lake *l, const struct mdx_lake_sel *s,
 		if (rc != 0)
 			mdx_die(MDX_EX_DATAERR, "corrupt %s \"%s\": %s (run "
 			    "mdx-lake verify)", v[i]->type == IT_OBJECT ?
-			    "object" : "archive", key, why);
+			    "object" : v[i]->type == IT_COMPACT ?
+			    "compacted object" : "archive", key, why);
 		if (cs.carry.len > 0) {
 			cat_line(&cs, cs.carry.data, cs.carry.len);
 			mdx_buf_reset(&cs.carry);
@@ -1766,7 +1939,8 @@ item_json(const struct item *it)
 
 	key = item_key(it, "");
 	o = json_pack("{s:s, s:s, s:s}", "key", key, "type",
-	    it->type == IT_OBJECT ? "object" : "archive", "prefix",
+	    it->type == IT_OBJECT ? "object" : it->type == IT_COMPACT ?
+	    "compact" : "archive", "prefix",
 	    it->prefix);
 	free(key);
 	for (f = 0; f < MDX_LF_N; f++)
@@ -1782,7 +1956,7 @@ item_json(const struct item *it)
 	json_object_set(o, "max_time", json_object_get(it->man, "max_time"));
 	json_object_set(o, "created_at",
 	    json_object_get(it->man, "created_at"));
-	if (it->type == IT_ARCHIVE)
+	if (it->type == IT_ARCHIVE || it->type == IT_COMPACT)
 		json_object_set_new(o, "members", json_integer(json_array_size(
 		    json_object_get(it->man, "members"))));
 	return o;
@@ -1842,15 +2016,22 @@ mdx_lake_ls(struct mdx_lake *l, const struct mdx_lake_sel *s, int json,
  */
 
 /* Counts rows and hashes data, for checks of what was stored; also feeds
- * an archive being written. */
+ * a compacted object being written. */
 struct countsink {
 	struct mdx_sha256 sha;
 	uint64_t bytes, rows;
-	struct archive *a;
-	int werr;
-	/* archive members being checked against a manifest */
+	/* the compacted object being written, when z is not NULL */
+	z_stream *z;
+	int zfd;
+	unsigned char *zout;
+	uint64_t zbytes;
+	int werr;		/* errno of a failed write */
+	/* members being checked against a manifest, found by the manifest
+	 * entry member by: "member" (tar archives) or "object" */
 	json_t *members;
+	const char *by;
 	json_t *cur;
+	json_t *copy;		/* when not NULL, gets each entry read */
 	size_t seen;
 	char why[300];
 	int bad;
@@ -1868,9 +2049,9 @@ count_sink(void *arg, const char *p, size_t n)
 		c->rows++;
 		q++;
 	}
-	if (c->a != NULL && !c->werr && archive_write_data(c->a, p, n) !=
-	    (la_ssize_t)n)
-		c->werr = 1;
+	if (c->z != NULL && !c->werr && gz_write(c->z, c->zfd, c->zout, p,
+	    n, Z_NO_FLUSH, NULL, &c->zbytes) == -1)
+		c->werr = errno;
 	return 0;
 }
 
@@ -1888,13 +2069,13 @@ member_check(struct countsink *c)
 	if (!c->bad && (want == NULL || strcmp(sha, want) != 0)) {
 		snprintf(c->why, sizeof(c->why), "member \"%s\": checksum "
 		    "mismatch", json_string_value(json_object_get(c->cur,
-		    "member")));
+		    c->by)));
 		c->bad = 1;
 	} else if (!c->bad && (int64_t)c->rows != json_integer_value(
 	    json_object_get(c->cur, "rows"))) {
 		snprintf(c->why, sizeof(c->why), "member \"%s\": %llu rows, "
 		    "manifest says %lld", json_string_value(json_object_get(
-		    c->cur, "member")), (unsigned long long)c->rows,
+		    c->cur, c->by)), (unsigned long long)c->rows,
 		    (long long)json_integer_value(json_object_get(c->cur,
 		    "rows")));
 		c->bad = 1;
@@ -1911,8 +2092,8 @@ member_next(void *arg, const char *name, int64_t size)
 
 	member_check(c);
 	json_array_foreach(c->members, i, v) {
-		if (json_is_string(json_object_get(v, "member")) &&
-		    strcmp(json_string_value(json_object_get(v, "member")),
+		if (json_is_string(json_object_get(v, c->by)) &&
+		    strcmp(json_string_value(json_object_get(v, c->by)),
 		    name) == 0) {
 			c->cur = v;
 			break;
@@ -1926,6 +2107,11 @@ member_next(void *arg, const char *name, int64_t size)
 		return 0;
 	}
 	c->seen++;
+	if (c->copy != NULL) {
+		v = json_deep_copy(c->cur);
+		json_object_del(v, "member");
+		json_array_append_new(c->copy, v);
+	}
 	mdx_sha256_init(&c->sha);
 	c->bytes = c->rows = 0;
 	return 1;
@@ -1958,15 +2144,16 @@ hash_fd(int fd, char sha[MDX_SHA256_HEXLEN + 1], uint64_t *bytes)
 }
 
 /*
- * Checks an archive in fd against its manifest m: the checksum and size of
- * the file, then every member's checksum and rows.  0 good, -1 corrupt
- * (why), -2 unreadable.
+ * Checks an archive or compacted object in fd against its manifest m: the
+ * checksum and size of the file, then every member's checksum and rows.
+ * c is set up by the caller (zeroed, or with z to copy the data out).  0
+ * good, -1 corrupt (why), -2 unreadable.
  */
 static int
-archive_check(int fd, json_t *m, char *why, size_t whysz)
+members_check(int fd, json_t *m, int compact, struct countsink *c,
+    char *why, size_t whysz)
 {
 	char sha[MDX_SHA256_HEXLEN + 1];
-	struct countsink c;
 	uint64_t bytes;
 	int rc;
 
@@ -1980,24 +2167,35 @@ archive_check(int fd, json_t *m, char *why, size_t whysz)
 		    (long long)json_integer_value(json_object_get(m, "bytes")));
 		return -1;
 	}
-	memset(&c, 0, sizeof(c));
-	c.members = json_object_get(m, "members");
-	rc = ar_stream(fd, member_next, count_sink, &c, why, whysz);
+	c->members = json_object_get(m, "members");
+	c->by = compact ? "object" : "member";
+	rc = compact ? compact_stream(fd, c->members, member_next, count_sink,
+	    c, why, whysz) : ar_stream(fd, member_next, count_sink, c, why,
+	    whysz);
 	if (rc != 0) {
-		mdx_sha256_release(&c.sha);
+		mdx_sha256_release(&c->sha);
+		return rc == -2 ? -2 : -1;
+	}
+	member_check(c);
+	if (c->bad) {
+		snprintf(why, whysz, "%s", c->why);
 		return -1;
 	}
-	member_check(&c);
-	if (c.bad) {
-		snprintf(why, whysz, "%s", c.why);
-		return -1;
-	}
-	if (c.seen != json_array_size(c.members)) {
-		snprintf(why, whysz, "%zu members, manifest lists %zu", c.seen,
-		    json_array_size(c.members));
+	if (c->seen != json_array_size(c->members)) {
+		snprintf(why, whysz, "%zu members, manifest lists %zu", c->seen,
+		    json_array_size(c->members));
 		return -1;
 	}
 	return 0;
+}
+
+static int
+archive_check(int fd, json_t *m, int compact, char *why, size_t whysz)
+{
+	struct countsink c;
+
+	memset(&c, 0, sizeof(c));
+	return members_check(fd, m, compact, &c, why, whysz);
 }
 
 /* Checks the count n found in an object against the member name of its
@@ -2061,7 +2259,7 @@ mdx_lake_verify(struct mdx_lake *l, const struct mdx_lake_sel *s,
 	for (i = 0; i < c.n; i++) {
 		struct item *it = &c.it[i];
 		const char *what = it->type == IT_ARCHIVE ? "archive" :
-		    "object";
+		    it->type == IT_COMPACT ? "compacted object" : "object";
 
 		if (it->type == IT_TEMP)
 			continue;
@@ -2085,8 +2283,8 @@ mdx_lake_verify(struct mdx_lake *l, const struct mdx_lake_sel *s,
 		} else if (it->man != NULL) {
 			if ((fd = l->be->get(l, key)) == -1)
 				lake_die(l);
-			rc = it->type == IT_ARCHIVE ?
-			    archive_check(fd, it->man, why, sizeof(why)) :
+			rc = it->type != IT_OBJECT ? archive_check(fd,
+			    it->man, it->type == IT_COMPACT, why, sizeof(why)) :
 			    object_check(fd, it->man, why, sizeof(why));
 			close(fd);
 			if (rc == -2)
@@ -2124,8 +2322,14 @@ item_delete(struct mdx_lake *l, const struct item *it)
 {
 	char *key;
 
-	if (it->has_man) {
-		key = item_key(it, ".manifest");
+	if (it->has_man & MAN_NEW) {
+		key = man_key(it->dir, it->name, MAN_NEW);
+		if (l->be->del(l, key) == -1)
+			lake_die(l);
+		free(key);
+	}
+	if (it->has_man & MAN_OLD) {
+		key = man_key(it->dir, it->name, MAN_OLD);
 		if (l->be->del(l, key) == -1)
 			lake_die(l);
 		free(key);
@@ -2138,249 +2342,362 @@ item_delete(struct mdx_lake *l, const struct item *it)
 	}
 }
 
-static int
-zstd_works(void)
+/* The entry of a compacted object's manifest for an object whose data
+ * c counted (hash ended here), as its manifest m says it was stored. */
+static json_t *
+member_entry(const struct item *it, struct countsink *c)
 {
-	struct archive *a = archive_write_new();
-	int ok = archive_write_add_filter_zstd(a) == ARCHIVE_OK;
+	char sha[MDX_SHA256_HEXLEN + 1];
+	char t1[MDX_TIME_BUFSZ], t2[MDX_TIME_BUFSZ];
 
-	archive_write_free(a);
-	return ok;
+	mdx_sha256_hex(&c->sha, sha);
+	fmt_time(it->tmin, t1);
+	fmt_time(it->tmax, t2);
+	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:s}",
+	    "object", it->name, "sha256", it->sha256,
+	    "bytes", (json_int_t)it->bytes, "rows", (json_int_t)it->rows,
+	    "data_bytes", (json_int_t)c->bytes, "data_sha256", sha,
+	    "min_time", t1, "max_time", t2);
 }
 
 /*
- * Bundles the objects v[0..n) of one partition day into one archive,
- * checks the archive against their manifests, makes it visible and
- * deletes the objects.  Returns 0, or -1 when an object is corrupt (it is
- * reported, and nothing changes).
+ * Copies the records of the object or tar archive it, checked against its
+ * manifest, into the compacted object c is writing, and appends the
+ * manifest entries of the objects it holds to members.  Returns 0, or -1
+ * with why when it is corrupt.
  */
 static int
-archive_day(struct mdx_lake *l, struct item **v, size_t n,
+compact_source(struct mdx_lake *l, struct item *it, struct countsink *c,
+    json_t *members, char *why, size_t whysz)
+{
+	struct stream_res res;
+	char sha[MDX_SHA256_HEXLEN + 1], *key;
+	int fd, rc;
+
+	key = item_key(it, "");
+	if ((fd = l->be->get(l, key)) == -1)
+		lake_die(l);
+	c->bytes = c->rows = 0;
+	c->cur = NULL;
+	c->seen = 0;
+	c->bad = 0;
+	if (it->type == IT_ARCHIVE) {
+		/* Its members' entries carry over, less the tar names. */
+		c->copy = members;
+		rc = members_check(fd, it->man, 0, c, why, whysz);
+		c->copy = NULL;
+		if (rc == -2)
+			mdx_die(MDX_EX_IOERR, "cannot read \"%s\": %s", key,
+			    why);
+		close(fd);
+		free(key);
+		return rc;
+	}
+	mdx_sha256_init(&c->sha);
+	rc = gz_stream(fd, count_sink, c, &res);
+	close(fd);
+	if (rc == -2)
+		mdx_die(MDX_EX_IOERR, "cannot read \"%s\": %s", key, res.why);
+	free(key);
+	snprintf(why, whysz, "%s", res.why);
+	if (rc == 0) {
+		/* The object must be exactly what its manifest says before
+		 * its data is trusted to the compacted object. */
+		mdx_sha256_hex(&res.sha, sha);
+		if (strcmp(sha, it->sha256) != 0)
+			snprintf(why, whysz, "checksum mismatch");
+		else if ((int64_t)c->rows != it->rows)
+			snprintf(why, whysz, "%llu rows, manifest says %lld",
+			    (unsigned long long)c->rows, (long long)it->rows);
+		else if ((int64_t)c->bytes != json_integer_value(
+		    json_object_get(it->man, "data_bytes")))
+			snprintf(why, whysz, "%llu data bytes, manifest says "
+			    "%lld", (unsigned long long)c->bytes, (long long)
+			    json_integer_value(json_object_get(it->man,
+			    "data_bytes")));
+		else
+			why[0] = '\0';
+		rc = why[0] != '\0' ? -1 : 0;
+	} else
+		mdx_sha256_release(&res.sha);
+	if (rc != 0) {
+		mdx_sha256_release(&c->sha);
+		return -1;
+	}
+	json_array_append_new(members, member_entry(it, c));
+	return 0;
+}
+
+/*
+ * Compacts the objects and tar archives v[0..n) of one partition day into
+ * one object, compact-RUNTIME-PID.ndjson.gz: their records, concatenated
+ * in order, byte for byte, as gzip NDJSON that DuckDB, Spark and Athena
+ * read.  Its manifest lists the objects it holds (and the tar archives it
+ * replaces), so that they are covered.  The new object is read back and
+ * checked before it is made visible, and only then are the sources
+ * deleted.  Returns 0, or -1 when a source is corrupt (it is reported, and
+ * nothing changes).
+ */
+static int
+compact_day(struct mdx_lake *l, struct item **v, size_t n, const char *verb,
     struct mdx_writer *out)
 {
 	char sha[MDX_SHA256_HEXLEN + 1], why[600], name[96], run[32];
 	char t1[MDX_TIME_BUFSZ], t2[MDX_TIME_BUFSZ], now[MDX_TIME_BUFSZ];
 	struct mdx_buf b = MDX_BUF_INIT;
-	struct archive_entry *e;
-	struct stream_res res;
 	struct countsink cs;
 	struct lake_file f;
-	struct archive *a;
-	json_t *members, *m, *mem;
+	struct timespec ts;
+	json_t *members, *replaces, *m, *e;
 	uint64_t bytes, rows = 0, data_bytes = 0;
 	mdx_time tmin = INT64_MAX, tmax = INT64_MIN;
+	z_stream z;
 	char *key, *s;
-	size_t i;
-	int fd, rc, zstd = zstd_works();
+	size_t i, k, nmem;
 
 	stamp(run, sizeof(run));
-	snprintf(name, sizeof(name), "archive-%s-%ld.tar.%s", run,
-	    (long)getpid(), zstd ? "zst" : "gz");
-	mdx_buf_printf(&b, "%s/%s", v[0]->dir, name);
-	if (l->be->create(l, b.data, &f) == -1)
+	snprintf(name, sizeof(name), "compact-%s-%ld.ndjson.gz", run,
+	    (long)getpid());
+	key = ident(v[0]->dir, name);
+	if (l->be->create(l, key, &f) == -1)
 		lake_die(l);
-	a = archive_write_new();
-	archive_write_set_format_pax_restricted(a);
-	if (zstd)
-		archive_write_add_filter_zstd(a);
-	else
-		archive_write_add_filter_gzip(a);
-	archive_write_set_bytes_in_last_block(a, 1);
-	if (archive_write_open_fd(a, f.fd) != ARCHIVE_OK)
-		mdx_die(MDX_EX_IOERR, "cannot write archive \"%s\": %s",
-		    b.data, archive_error_string(a));
+	memset(&z, 0, sizeof(z));
+	if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8,
+	    Z_DEFAULT_STRATEGY) != Z_OK)
+		mdx_die(MDX_EX_FAIL, "cannot initialise zlib");
+	memset(&cs, 0, sizeof(cs));
+	cs.z = &z;
+	cs.zfd = f.fd;
+	cs.zout = mdx_malloc(CHUNK);
 	members = json_array();
+	replaces = json_array();
 	for (i = 0; i < n; i++) {
-		key = item_key(v[i], "");
-		if ((fd = l->be->get(l, key)) == -1)
-			lake_die(l);
-		e = archive_entry_new();
-		mdx_buf_reset(&b);
-		mdx_buf_add(&b, v[i]->name, strlen(v[i]->name) - 3);
-		archive_entry_set_pathname(e, b.data);
-		archive_entry_set_size(e, json_integer_value(json_object_get(
-		    v[i]->man, "data_bytes")));
-		archive_entry_set_filetype(e, AE_IFREG);
-		archive_entry_set_perm(e, 0644);
-		archive_entry_set_mtime(e, v[i]->tmax / 1000, 0);
-		if (archive_write_header(a, e) != ARCHIVE_OK)
-			mdx_die(MDX_EX_IOERR, "cannot write archive of \"%s\": "
-			    "%s", v[0]->dir, archive_error_string(a));
-		archive_entry_free(e);
-		memset(&cs, 0, sizeof(cs));
-		mdx_sha256_init(&cs.sha);
-		cs.a = a;
-		rc = gz_stream(fd, count_sink, &cs, &res);
-		close(fd);
-		if (rc == -2)
-			mdx_die(MDX_EX_IOERR, "cannot read \"%s\": %s", key,
-			    res.why);
-		if (rc == 0) {
-			/* The object must be exactly what its manifest says
-			 * before its data is trusted to the archive. */
-			mdx_sha256_hex(&res.sha, sha);
-			if (strcmp(sha, v[i]->sha256) != 0)
-				snprintf(res.why, sizeof(res.why),
-				    "checksum mismatch");
-			else if ((int64_t)cs.rows != v[i]->rows)
-				snprintf(res.why, sizeof(res.why),
-				    "%llu rows, manifest says %lld",
-				    (unsigned long long)cs.rows,
-				    (long long)v[i]->rows);
-			else if ((int64_t)cs.bytes != json_integer_value(
-			    json_object_get(v[i]->man, "data_bytes")))
-				snprintf(res.why, sizeof(res.why),
-				    "%llu data bytes, manifest says %lld",
-				    (unsigned long long)cs.bytes, (long long)
-				    json_integer_value(json_object_get(
-				    v[i]->man, "data_bytes")));
-			else if (cs.werr)
-				mdx_die(MDX_EX_IOERR, "cannot write archive of "
-				    "\"%s\": %s", v[0]->dir,
-				    archive_error_string(a));
-			else
-				res.why[0] = '\0';
-			rc = res.why[0] != '\0' ? -1 : 0;
-		}
-		if (rc != 0) {
-			mdx_sha256_release(&res.sha);
-			mdx_sha256_release(&cs.sha);
-			mdx_warn("corrupt object \"%s\": %s; partition day "
-			    "\"%s\" not archived", key, res.why, v[0]->dir);
-			free(key);
-			archive_write_free(a);
+		if (compact_source(l, v[i], &cs, members, why,
+		    sizeof(why)) == -1) {
+			char *src = item_key(v[i], "");
+
+			mdx_warn("corrupt %s \"%s\": %s; partition day \"%s\" "
+			    "not %s", v[i]->type == IT_ARCHIVE ? "archive" :
+			    "object", src, why, v[0]->dir, verb);
+			free(src);
+			deflateEnd(&z);
+			free(cs.zout);
 			l->be->discard(l, &f);
 			json_decref(members);
-			mdx_buf_free(&b);
+			json_decref(replaces);
+			free(key);
 			return -1;
 		}
-		mdx_sha256_hex(&cs.sha, sha);
-		fmt_time(v[i]->tmin, t1);
-		fmt_time(v[i]->tmax, t2);
-		mem = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:s}",
-		    "object", v[i]->name, "member", b.data,
-		    "sha256", v[i]->sha256, "bytes", (json_int_t)v[i]->bytes,
-		    "rows", (json_int_t)v[i]->rows,
-		    "data_bytes", (json_int_t)cs.bytes, "data_sha256", sha,
-		    "min_time", t1, "max_time", t2);
-		json_array_append_new(members, mem);
-		rows += v[i]->rows;
-		data_bytes += cs.bytes;
-		if (v[i]->tmin < tmin)
-			tmin = v[i]->tmin;
-		if (v[i]->tmax > tmax)
-			tmax = v[i]->tmax;
-		free(key);
+		if (cs.werr)
+			mdx_die(MDX_EX_IOERR, "cannot write \"%s\": %s", key,
+			    strerror(cs.werr));
+		if (v[i]->type == IT_ARCHIVE)
+			json_array_append_new(replaces,
+			    json_string(v[i]->name));
 	}
-	if (archive_write_close(a) != ARCHIVE_OK)
-		mdx_die(MDX_EX_IOERR, "cannot write archive of \"%s\": %s",
-		    v[0]->dir, archive_error_string(a));
-	archive_write_free(a);
-	if (hash_fd(f.fd, sha, &bytes) == -1)
-		mdx_die(MDX_EX_IOERR, "cannot read back the archive of \"%s\": "
-		    "%s", v[0]->dir, strerror(errno));
-	{
-		struct timespec ts;
+	if (gz_write(&z, f.fd, cs.zout, "", 0, Z_FINISH, NULL,
+	    &cs.zbytes) == -1)
+		mdx_die(MDX_EX_IOERR, "cannot write \"%s\": %s", key,
+		    strerror(errno));
+	deflateEnd(&z);
+	free(cs.zout);
+	nmem = json_array_size(members);
+	json_array_foreach(members, k, e) {
+		mdx_time t;
 
-		clock_gettime(CLOCK_REALTIME, &ts);
-		fmt_time((mdx_time)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
-		    now);
+		rows += json_integer_value(json_object_get(e, "rows"));
+		data_bytes += json_integer_value(json_object_get(e,
+		    "data_bytes"));
+		if ((t = json_time(e, "min_time")) != INT64_MIN && t < tmin)
+			tmin = t;
+		if ((t = json_time(e, "max_time")) > tmax)
+			tmax = t;
 	}
+	if (hash_fd(f.fd, sha, &bytes) == -1)
+		mdx_die(MDX_EX_IOERR, "cannot read back \"%s\": %s", key,
+		    strerror(errno));
+	clock_gettime(CLOCK_REALTIME, &ts);
+	fmt_time((mdx_time)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, now);
 	fmt_time(tmin, t1);
 	fmt_time(tmax, t2);
 	m = json_pack("{s:s, s:i, s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:s, "
-	    "s:o}", "mdx", "lake-manifest", "version", 1, "type", "archive",
+	    "s:o}", "mdx", "lake-manifest", "version", 1, "type", "compact",
 	    "object", name, "sha256", sha, "bytes", (json_int_t)bytes,
 	    "rows", (json_int_t)rows, "data_bytes", (json_int_t)data_bytes,
 	    "min_time", t1, "max_time", t2, "created_at", now,
 	    "members", members);
-	/* Read the archive back as a reader would, before anything is
-	 * deleted. */
-	if (archive_check(f.fd, m, why, sizeof(why)) != 0)
-		mdx_die(MDX_EX_IOERR, "archive of \"%s\" does not read back: "
-		    "%s; nothing deleted", v[0]->dir, why);
+	if (json_array_size(replaces) > 0)
+		json_object_set(m, "replaces", replaces);
+	json_decref(replaces);
+	/* Read it back as a reader would, before anything is deleted. */
+	if (archive_check(f.fd, m, 1, why, sizeof(why)) != 0)
+		mdx_die(MDX_EX_IOERR, "\"%s\" does not read back: %s; nothing "
+		    "deleted", key, why);
 	kill_point("archive-written");
-	f.nodirsync = 1;
 	if (l->be->commit(l, &f) == -1)
 		lake_die(l);
 	kill_point("archive-committed");
 	s = json_dumps(m, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	mdx_buf_reset(&b);
 	mdx_buf_printf(&b, "%s\n", s);
 	free(s);
-	key = ident(v[0]->dir, name);
-	s = mdx_malloc(strlen(key) + 10);
-	snprintf(s, strlen(key) + 10, "%s.manifest", key);
+	json_decref(m);
+	s = man_key(v[0]->dir, name, MAN_NEW);
 	if (put_small(l, s, b.data, b.len) == -1)
 		lake_die(l);
 	free(s);
-	json_decref(m);
 	kill_point("archive-manifest");
-	/* The archive is visible and verified: the objects may go. */
+	/* The compacted object is visible and verified: the sources may
+	 * go. */
 	for (i = 0; i < n; i++) {
 		item_delete(l, v[i]);
 		kill_point("archive-delete");
 	}
 	mdx_buf_reset(&b);
-	mdx_buf_printf(&b, "archived\t%s\t%zu objects\t%llu rows", key, n,
-	    (unsigned long long)rows);
+	mdx_buf_printf(&b, "%s\t%s\t%zu objects\t%llu rows", verb, key,
+	    nmem, (unsigned long long)rows);
 	mdx_write_line(out, b.data, b.len);
 	free(key);
 	mdx_buf_free(&b);
 	return 0;
 }
 
-int
-mdx_lake_archive(struct mdx_lake *l, const struct mdx_lake_sel *s,
-    mdx_time cutoff, int dry_run, struct mdx_writer *out)
+/*
+ * Deletes the leftovers of the partition directory c->it[i..j): objects a
+ * compacted object holds and tar archives it replaces, left by a run that
+ * stopped after the compacted object was safe, and compacted objects
+ * without a manifest, left by a run that stopped before (their sources
+ * are all still there).  Engines that read the data files without the
+ * manifests would count either twice.  Only archive and migrate write
+ * compacted objects, one run at a time (mdx-lake(1)).
+ */
+static void
+delete_leftovers(struct mdx_lake *l, struct catalog *c, size_t i, size_t j,
+    int dry_run, struct mdx_writer *out)
 {
 	struct mdx_buf b = MDX_BUF_INIT;
-	struct catalog c;
-	struct item **v;
 	char *key;
-	size_t i, j, n;
+
+	for (; i < j; i++) {
+		struct item *it = &c->it[i];
+
+		if (it->type == IT_TEMP || !(it->covered ||
+		    (it->type == IT_COMPACT && it->has_data && !it->has_man)))
+			continue;
+		key = item_key(it, "");
+		mdx_buf_printf(&b, "%s\t%s", dry_run ? "would delete" :
+		    "deleted", key);
+		if (!dry_run)
+			item_delete(l, it);
+		mdx_write_line(out, b.data, b.len);
+		mdx_buf_reset(&b);
+		free(key);
+	}
+	mdx_buf_free(&b);
+}
+
+/*
+ * archive (old 1) and migrate (old 0): compacts, per partition day, the
+ * visible objects (archive, days that ended before cutoff) and tar
+ * archives (both) into one compacted object.
+ */
+static int
+compact_days(struct mdx_lake *l, const struct mdx_lake_sel *s,
+    mdx_time cutoff, int archive, int dry_run, struct mdx_writer *out,
+    struct catalog *c)
+{
+	struct mdx_buf b = MDX_BUF_INIT;
+	struct item **v;
+	size_t i, j, k, n;
 	int bad = 0;
 
-	catalog_load(l, s, &c, 1, &bad);
-	v = mdx_calloc(c.n + 1, sizeof(*v));
-	for (i = 0; i < c.n; i = j) {
-		for (j = i; j < c.n && strcmp(c.it[j].dir, c.it[i].dir) == 0;
+	v = mdx_calloc(c->n + 1, sizeof(*v));
+	for (i = 0; i < c->n; i = j) {
+		for (j = i; j < c->n && strcmp(c->it[j].dir, c->it[i].dir) == 0;
 		    j++)
 			;
-		if (c.it[i].day + MDX_MS_DAY > cutoff)
+		if (archive && c->it[i].day + MDX_MS_DAY > cutoff)
 			continue;
+		delete_leftovers(l, c, i, j, dry_run, out);
+		/* Tar archives first: they hold the older records, and a
+		 * partition replays in the order it was written. */
 		n = 0;
-		for (size_t k = i; k < j; k++) {
-			struct item *it = &c.it[k];
-
-			if (it->type == IT_OBJECT && it->covered) {
-				/* Left by an archive run that stopped after
-				 * its archive was safe. */
-				key = item_key(it, "");
-				mdx_buf_reset(&b);
-				mdx_buf_printf(&b, "%s\t%s", dry_run ?
-				    "would delete" : "deleted", key);
-				if (!dry_run)
-					item_delete(l, it);
-				mdx_write_line(out, b.data, b.len);
-				free(key);
-			} else if (visible(it) && it->type == IT_OBJECT)
-				v[n++] = it;
-		}
+		for (k = i; k < j; k++)
+			if (visible(&c->it[k]) && c->it[k].type == IT_ARCHIVE)
+				v[n++] = &c->it[k];
+		for (k = i; k < j && archive; k++)
+			if (visible(&c->it[k]) && c->it[k].type == IT_OBJECT)
+				v[n++] = &c->it[k];
 		if (n == 0)
 			continue;
 		if (dry_run) {
 			mdx_buf_reset(&b);
-			mdx_buf_printf(&b, "would archive\t%s\t%zu objects",
-			    c.it[i].dir, n);
+			mdx_buf_printf(&b, "would %s\t%s\t%zu %s",
+			    archive ? "archive" : "compact", c->it[i].dir, n,
+			    archive ? "objects" : "archives");
 			mdx_write_line(out, b.data, b.len);
 			continue;
 		}
-		if (archive_day(l, v, n, out) == -1)
+		if (compact_day(l, v, n, archive ? "archived" : "compacted",
+		    out) == -1)
 			bad++;
 	}
 	free(v);
 	mdx_buf_free(&b);
+	return bad;
+}
+
+int
+mdx_lake_archive(struct mdx_lake *l, const struct mdx_lake_sel *s,
+    mdx_time cutoff, int dry_run, struct mdx_writer *out)
+{
+	struct catalog c;
+	int bad = 0;
+
+	catalog_load(l, s, &c, 1, &bad);
+	bad += compact_days(l, s, cutoff, 1, dry_run, out, &c);
+	catalog_free(&c);
+	return bad > 0 ? MDX_EX_DATAERR : MDX_EX_OK;
+}
+
+int
+mdx_lake_migrate(struct mdx_lake *l, const struct mdx_lake_sel *s,
+    int dry_run, struct mdx_writer *out)
+{
+	struct mdx_buf b = MDX_BUF_INIT, line = MDX_BUF_INIT;
+	struct catalog c;
+	char *from, *to;
+	size_t i;
+	int bad = 0;
+
+	catalog_load(l, s, &c, 1, &bad);
+	/* Manifests beside their data move to _manifests/: the new one is
+	 * written first, so that a crash leaves one or both, never none. */
+	for (i = 0; i < c.n; i++) {
+		struct item *it = &c.it[i];
+
+		if (!(it->has_man & MAN_OLD) || it->man == NULL)
+			continue;
+		from = man_key(it->dir, it->name, MAN_OLD);
+		to = man_key(it->dir, it->name, MAN_NEW);
+		mdx_buf_reset(&line);
+		mdx_buf_printf(&line, "%s\t%s\t%s", dry_run ? "would move" :
+		    "moved", from, to);
+		if (!dry_run) {
+			if (!(it->has_man & MAN_NEW) && (get_small(l, from,
+			    &b) == -1 || put_small(l, to, b.data, b.len) ==
+			    -1))
+				lake_die(l);
+			if (l->be->del(l, from) == -1)
+				lake_die(l);
+			it->has_man = MAN_NEW;
+		}
+		mdx_write_line(out, line.data, line.len);
+		free(from);
+		free(to);
+	}
+	bad += compact_days(l, s, 0, 0, dry_run, out, &c);
+	mdx_buf_free(&b);
+	mdx_buf_free(&line);
 	catalog_free(&c);
 	return bad > 0 ? MDX_EX_DATAERR : MDX_EX_OK;
 }

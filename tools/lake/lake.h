@@ -92,6 +92,10 @@ int mdx_lake_ls(struct mdx_lake *l, const struct mdx_lake_sel *s, int json,
  * cutoff. */
 int mdx_lake_archive(struct mdx_lake *l, const struct mdx_lake_sel *s,
     mdx_time cutoff, int dry_run, struct mdx_writer *out);
+/* Moves manifests of the old layout (beside their data) to _manifests/
+ * and turns tar archives into compacted objects. */
+int mdx_lake_migrate(struct mdx_lake *l, const struct mdx_lake_sel *s,
+    int dry_run, struct mdx_writer *out);
 int mdx_lake_prune(struct mdx_lake *l, const struct mdx_lake_sel *s,
     mdx_time cutoff, int dry_run, struct mdx_writer *out);
 int mdx_lake_stats(struct mdx_lake *l, const struct mdx_lake_sel *s,

@@ -1,6 +1,6 @@
 /*
  * mdx-lake - the data lake: put (tee a stream into partitioned objects),
- * cat, commit, ls, archive, prune, stats, verify.  See mdx-lake(1); the
+ * cat, commit, ls, archive, migrate, prune, stats, verify.  See mdx-lake(1); the
  * work is done in lake.c and lakestore.c.
  */
 #include <ctype.h>
@@ -28,6 +28,7 @@ static const char usage_text[] =
 "                [field=value ...]\n"
 "       mdx-lake [-qv] [-L lake] prune --older-than age [-n] [prefix]\n"
 "                [field=value ...]\n"
+"       mdx-lake [-qv] [-L lake] migrate [-n] [prefix] [field=value ...]\n"
 "       mdx-lake [-qv] [-L lake] stats [--json] [prefix] [field=value ...]\n"
 "       mdx-lake [-qv] [-L lake] verify [prefix] [field=value ...]\n"
 "       mdx-lake -h | -V\n"
@@ -46,7 +47,8 @@ static const char usage_text[] =
 "      --older-than age\n"
 "                      archive, prune: days that ended before now - age\n"
 "                      (7d, 12h, 2w) or before a date\n"
-"  -n, --dry-run       archive, prune: only say what would be done\n"
+"  -n, --dry-run       archive, prune, migrate: only say what would be\n"
+"                      done\n"
 MDX_OPT_HELP;
 
 enum { O_SINCE = 256, O_UNTIL, O_NEW, O_JSON, O_OLDER };
@@ -166,6 +168,8 @@ main(int argc, char **argv)
 		st = mdx_lake_ls(l, &sel, json, mdx_stdout());
 	else if (strcmp(cmd, "archive") == 0)
 		st = mdx_lake_archive(l, &sel, cutoff, dry, mdx_stdout());
+	else if (strcmp(cmd, "migrate") == 0)
+		st = mdx_lake_migrate(l, &sel, dry, mdx_stdout());
 	else if (strcmp(cmd, "prune") == 0)
 		st = mdx_lake_prune(l, &sel, cutoff, dry, mdx_stdout());
 	else if (strcmp(cmd, "stats") == 0)

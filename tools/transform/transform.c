@@ -344,11 +344,18 @@ klines(const struct env *e, struct mdx_tx_out *o, char *err, size_t errsz)
 	close = -1;
 	confirm = -1;
 	if (archive) {
+		/* The row as REST gives it, or (lakes written before) the
+		 * CSV line as a string. */
 		if (strcmp(c->exchange, "binance") != 0 ||
-		    e->data->type != MDX_JSON_STRING)
+		    (e->data->type != MDX_JSON_STRING &&
+		    e->data->type != MDX_JSON_ARRAY))
 			return mdx_errf(err, errsz, "bad candle: archive rows are "
-			    "Binance CSV lines");
-		if ((r = binance_csv(e->data, o, &close, err, errsz)) != 0)
+			    "Binance klines (an array, or a CSV line)");
+		if (e->data->type == MDX_JSON_ARRAY) {
+			if (binance_kline(e->data, c, &close, err, errsz) != 0)
+				return -1;
+		} else if ((r = binance_csv(e->data, o, &close, err,
+		    errsz)) != 0)
 			return r < 0 ? -1 : MDX_TX_HEADER;
 		c->origin = MDX_ORIGIN_ARCHIVE;
 		c->closed = 1;
