@@ -11,7 +11,12 @@
 #   separate: each has its own $MDX_STATE, so each spends a budget of its
 #             own (what every run did before the budget was shared).
 #
-# BENCH_MODES="shared separate" picks the runs (default both).
+# Then the same for OKX, which reports no used weight: two history
+# backfills at once for BENCH_OKX_SECONDS (60) against its 20 requests per
+# 2 s; the requests per 2 s and the 429s.
+#
+# BENCH_MODES="shared separate" picks the runs (default both);
+# BENCH_MINUTES=0 runs the OKX part only.
 set -u
 : "${MDX_SRC:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${MDX_BUILD:=$MDX_SRC/build}"
@@ -19,6 +24,7 @@ PATH="$MDX_BUILD:$PATH"
 LAT=${BENCH_LATENCY:-50}
 MIN=${BENCH_MINUTES:-3}
 MODES=${BENCH_MODES:-"shared separate"}
+OKXS=${BENCH_OKX_SECONDS:-60}
 export MDX_SRC
 
 _tap_failed=0
@@ -40,6 +46,7 @@ state() { if [ "$mode" = shared ]; then echo "$T/$mode/state"; else
 
 for mode in $MODES; do
 	mkdir -p "$T/$mode"
+	[ "$MIN" -gt 0 ] || continue
 	mock_start --now "$MDX_NOW" --latency "$LAT"
 	pids=
 	# The ingest: the last hour of 10 symbols, 1m and 5m, every 20 s.
@@ -91,4 +98,25 @@ for mode in $MODES; do
 	for f in "$T/$mode"/*.err; do
 		[ -s "$f" ] && echo "   $(basename "$f"): $(sort "$f" | uniq -c | sort -rn | head -2 | cut -c1-200)"
 	done
+done
+
+for mode in $MODES; do
+	mock_start --now "$MDX_NOW" --latency "$LAT"
+	pids=
+	for n in 1 2; do
+		MDX_STATE=$(state $n) mdx-extract -q -x okx -s \
+		    "$(echo BTC-USDT ETH-USDT | cut -d' ' -f$n)" -i 1m \
+		    --since 2023-03-01 --until 2024-01-01 >/dev/null 2>&1 &
+		pids="$pids $!"
+	done
+	sleep "$OKXS"
+	mock_stats >"$T/$mode/okx"
+	kill $pids 2>/dev/null
+	wait $pids 2>/dev/null
+	kill "$_mpid" 2>/dev/null
+	wait "$_mpid" 2>/dev/null
+	jq -r --arg mode "$mode" --argjson s "$OKXS" '
+	    (.by_endpoint["/api/v5/market/history-candles"] // 0) as $n |
+	    "-- okx \($mode): \($n) history requests in \($s) s = \($n * 2 / $s * 10 | floor / 10) per 2 s (limit 20); 429s \(.sent_429)"
+	' "$T/$mode/okx"
 done

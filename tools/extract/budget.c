@@ -22,7 +22,7 @@
  * after the start the exchange may still count in the window before.
  */
 #define WINDOW_GUARD 250
-/* Extra wait after a sliding-window entry expires, for delays on the way. */
+/* How much longer than its period a sliding-window entry counts. */
 #define SLIDE_GUARD 200
 /* The limits of one exchange a file holds at most. */
 #define MAX_ENTRIES 16
@@ -317,13 +317,19 @@ fixed_roll(struct entry *e, const struct mdx_ratelimit *rl, int inflight,
 	return 1;
 }
 
-/* Drops sliding-window entries older than the period. */
+/*
+ * Drops sliding-window entries older than the period and the guard: the
+ * exchange counts a request when it arrives, and one sent earlier may have
+ * been slower on the way than the next, so an entry is kept a little
+ * longer than the period.
+ */
 static int
 slide_expire(struct entry *e, const struct mdx_ratelimit *rl, mdx_time now)
 {
 	size_t i;
 
-	for (i = 0; i < e->nlog && e->log[i].t <= now - rl->period; i++)
+	for (i = 0; i < e->nlog &&
+	    e->log[i].t <= now - rl->period - SLIDE_GUARD; i++)
 		;
 	if (i == 0)
 		return 0;
