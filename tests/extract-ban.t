@@ -21,36 +21,29 @@ lift() { rm -rf "$MDX_STATE/ratelimit"; mock_reset; }
 
 year=$(date -u +%Y)
 
-# A Retry-After of 20 digits used to overflow to a negative wait: retried
-# at once, exit 0.
-lift
-mock_fault '{"type":"418","exchange":"binance","retry_after":"99999999999999999999"}'
-run "418, Retry-After 99999999999999999999"
-like "$(cat "$T/err")" "HTTP 418, told to wait 1000000000 s, longer than 300 s: stopping; nothing goes to binance before [0-9]{4}-" \
-    "... saturated to 10^9 s, naming the ban's end"
-is "$(binance_requests)" 1 "... no request after the 418"
+# ban RETRY_AFTER WAIT_REGEX WHAT: a 418 with that Retry-After ends the
+# run with exit 75, saying how long it was told to wait and until when,
+# after one request.
+ban() {
+	lift
+	mock_fault "{\"type\":\"418\",\"exchange\":\"binance\",\"retry_after\":\"$1\"}"
+	run "418, Retry-After '$1'"
+	like "$(cat "$T/err")" "HTTP 418, told to wait $2 s, longer than 300 s: stopping; nothing goes to binance before [0-9]{4}-[0-9-]+T" \
+	    "... $3, naming the ban's end"
+	is "$(binance_requests)" 1 "... no request after the 418"
+}
 
-# "1e9" used to be read as 1 s: not delta-seconds, so the longest ban.
-lift
-mock_fault '{"type":"418","exchange":"binance","retry_after":"1e9"}'
-run "418, Retry-After 1e9"
-like "$(cat "$T/err")" "told to wait 259200 s" "... taken as 3 days, not 1 s"
-is "$(binance_requests)" 1 "... no request after the 418"
-
-# No Retry-After at all: the longest ban, not the weight window.
-lift
-mock_fault '{"type":"418","exchange":"binance","retry_after":"none"}'
-run "418 without Retry-After"
-like "$(cat "$T/err")" "told to wait 259200 s" "... taken as 3 days"
-is "$(binance_requests)" 1 "... no request after the 418"
-
+# 20 digits used to overflow to a negative wait (retried at once, exit 0):
+# delta-seconds saturate at 10^9.
+ban 99999999999999999999 1000000000 "saturated to 10^9 s"
+# "1e9" used to be read as 1 s: not delta-seconds, so Binance's longest
+# ban.  So is a 418 without Retry-After, which used to wait only for the
+# weight window.
+ban 1e9 259200 "taken as 3 days, not 1 s"
+ban none 259200 "no Retry-After: taken as 3 days"
 # An HTTP-date (RFC 9110) an hour ahead.
-lift
-d=$(date -u -d '+1 hour' '+%a, %d %b %Y %H:%M:%S GMT')
-mock_fault "{\"type\":\"418\",\"exchange\":\"binance\",\"retry_after\":\"$d\"}"
-run "418, Retry-After an HTTP-date an hour ahead"
-like "$(cat "$T/err")" "told to wait 3[56][0-9][0-9] s" "... waits the hour"
-is "$(binance_requests)" 1 "... no request after the 418"
+ban "$(date -u -d '+1 hour' '+%a, %d %b %Y %H:%M:%S GMT')" "3[56][0-9][0-9]" \
+    "an HTTP-date an hour ahead: the hour"
 
 # An HTTP-date 3 s ahead: waited out, then the run completes.
 lift

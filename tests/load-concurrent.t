@@ -90,20 +90,12 @@ ins() {
 	ins 2
 	echo "SELECT 'inserted';"
 	# Once mdx-load waits for that row (at most 60 s), take its first.
-	echo "DO \$\$ DECLARE i int := 0; BEGIN
-	    WHILE i < 1200 AND NOT EXISTS (SELECT 1 FROM pg_stat_activity
-		WHERE application_name = 'mdx-load' AND wait_event_type = 'Lock')
-	    LOOP PERFORM pg_sleep(0.05); PERFORM pg_stat_clear_snapshot();
-		i := i + 1; END LOOP; END \$\$;"
+	sql_wait_lock mdx-load
 	ins 0
 	echo "COMMIT;"
 } | psql -X -q -A -t >"$T/dl.out" 2>&1 &
 cpid=$!
-i=0
-until grep -q inserted "$T/dl.out" 2>/dev/null || [ $i -gt 600 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_line "$T/dl.out" inserted
 MDX_VERBOSE=1 mdx-load "$T/dl" >/dev/null 2>"$T/err"
 is "$?" 0 "a batch aborted by a deadlock: exit 0"
 wait $cpid
