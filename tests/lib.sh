@@ -199,6 +199,25 @@ pg_restart() {
 # sql QUERY: run QUERY with psql, unaligned, tuples only.
 sql() { psql -X -q -A -t -v ON_ERROR_STOP=1 -c "$1"; }
 
+# sql_wait_lock APP: SQL (a DO block) that returns once a session of
+# application APP waits for a lock, or after 60 s.
+sql_wait_lock() {
+	echo "DO \$\$ DECLARE i int := 0; BEGIN
+	    WHILE i < 1200 AND NOT EXISTS (SELECT 1 FROM pg_stat_activity
+		WHERE application_name = '$1' AND wait_event_type = 'Lock')
+	    LOOP PERFORM pg_sleep(0.05); PERFORM pg_stat_clear_snapshot();
+		i := i + 1; END LOOP; END \$\$;"
+}
+
+# wait_line FILE TEXT: returns once FILE holds TEXT, or after 60 s.
+wait_line() {
+	_wl=0
+	until grep -q "$2" "$1" 2>/dev/null || [ $_wl -gt 600 ]; do
+		sleep 0.1
+		_wl=$((_wl + 1))
+	done
+}
+
 # ------------------------------------------------------------------------
 # S3: npm s3rver on a free loopback port, data in $T/s3, bucket "mdx-test",
 # behind tests/mock/s3auth.js, which checks every request's AWS Signature

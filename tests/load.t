@@ -214,19 +214,11 @@ iid=$(sql "SELECT instrument_id FROM mdx.instrument WHERE symbol = 'DOT-USDT'")
 	    '2024-04-01T02:00:00Z', 100, 101, 99, 100.1, true, 'exchange');"
 	echo "SELECT 'inserted';"
 	# Commit once mdx-load waits for this row (at most 60 s).
-	echo "DO \$\$ DECLARE i int := 0; BEGIN
-	    WHILE i < 1200 AND NOT EXISTS (SELECT 1 FROM pg_stat_activity
-		WHERE application_name = 'mdx-load' AND wait_event_type = 'Lock')
-	    LOOP PERFORM pg_sleep(0.05); PERFORM pg_stat_clear_snapshot();
-		i := i + 1; END LOOP; END \$\$;"
+	sql_wait_lock mdx-load
 	echo "COMMIT;"
 } | psql -X -q -A -t >"$T/conc.out" 2>&1 &
 cpid=$!
-i=0
-until grep -q inserted "$T/conc.out" 2>/dev/null || [ $i -gt 600 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+wait_line "$T/conc.out" inserted
 MDX_VERBOSE=2 mdx-load "$T/conc" >/dev/null 2>"$T/err"
 is "$?" "0" "concurrent writer: exit 0"
 wait $cpid

@@ -1000,6 +1000,14 @@ function parseFault(x) {
 	if (FAULT_TYPES.indexOf(r.type) < 0)
 		throw new Error('bad fault type "' + r.type + '" (one of ' +
 		    FAULT_TYPES.join(' ') + ')');
+	// retry_after is sent as given when it is not a plain number (an
+	// HTTP-date, "1e9", a number too long for a double); "none" sends no
+	// Retry-After at all.
+	if (r.retry_after !== undefined &&
+	    !/^[0-9]{1,15}$/.test(String(r.retry_after))) {
+		r.retry_after_raw = String(r.retry_after);
+		delete r.retry_after;
+	}
 	for (const k of ['count', 'after', 'latency', 'retry_after', 'seed',
 	    'status'])
 		if (r[k] !== undefined) {
@@ -2036,12 +2044,17 @@ const CLOUDFLARE_502 = `<!DOCTYPE html>
 // the connection.
 function faultAnswer(f, ex) {
 	const hdr = {};
-	const ra = String(f.retry_after !== undefined ? f.retry_after : 1);
+	const ra = f.retry_after_raw !== undefined ? f.retry_after_raw :
+	    String(f.retry_after !== undefined ? f.retry_after : 1);
+	// The ban's end in Binance's 418 body: the one Retry-After gives when
+	// it is a number of seconds, else two minutes (Binance's shortest).
+	const raSecs = /^[0-9]{1,15}$/.test(ra) ? Number(ra) : 120;
 	switch (f.type) {
 	case 'reset':
 		return null;
 	case '429':
-		hdr['Retry-After'] = ra;
+		if (ra !== 'none')
+			hdr['Retry-After'] = ra;
 		if (ex === 'okx')
 			return jsonOut(429, { msg: 'Too Many Requests', code: '50011',
 			    data: [] }, hdr);
@@ -2054,9 +2067,10 @@ function faultAnswer(f, ex) {
 		    'Please use WebSocket Streams for live updates to avoid ' +
 		    'polling the API.' }, hdr);
 	case '418':
-		hdr['Retry-After'] = ra;
+		if (ra !== 'none')
+			hdr['Retry-After'] = ra;
 		return jsonOut(418, { code: -1003, msg: 'Way too much request ' +
-		    'weight used; IP banned until ' + (Date.now() + ra * 1000) +
+		    'weight used; IP banned until ' + (Date.now() + raSecs * 1000) +
 		    '. Please use WebSocket Streams for live updates to avoid ' +
 		    'bans.' }, hdr);
 	case '403':

@@ -16,44 +16,39 @@
 #include "utc.h"
 
 #include "exchange.h"
+#include "budget.h"
 #include "fetch.h"
 
 /* Extra wait after a fixed window ends, for clocks that disagree. */
 #define WINDOW_GUARD 250
-/*
- * Extra wait after a sliding window entry expires, and one request fewer
- * than the share allows: the exchange counts requests when they arrive,
- * and delays on the way can bring requests sent a window apart closer.
- */
+/* Extra wait after a sliding window's entry expires. */
 #define SLIDE_GUARD 200
 /* The longest backoff between two tries. */
 #define BACKOFF_CAP 10000
 /* How many times one request may be told "too many requests". */
 #define MAX_LIMITED 10
+/*
+ * A 418 (a ban) whose Retry-After is missing or unreadable: Binance bans
+ * for 2 minutes to 3 days, so only the longest is certainly over.
+ */
+#define BAN_DEFAULT (3 * 86400000L)
+/* The longest Retry-After taken as given (delta-seconds saturate here). */
+#define RETRY_AFTER_MAX 1000000000L
 
-struct sent {
-	mdx_time t;
-	int w;
-};
-
-/* The state of one rate limit. */
+/* A rate limit as this process uses it: its budget and what it has under
+ * way.  What was spent is in the exchange's shared budget. */
 struct lim {
 	const struct mdx_ratelimit *rl;
 	int limit;		/* the budget: limit * share */
-	/* fixed windows */
-	mdx_time win;		/* start of the current window */
-	int used;
-	int prev;		/* weight used in the window before */
-	/* sliding windows: what was sent, oldest first */
-	struct sent *log;
-	size_t nlog, caplog, head;
 	int inflight;		/* weight under way */
+	int blocked;		/* refused in this pass of start_ready() */
 };
 
-/* The state of one exchange. */
+/* The state of one exchange at one host. */
 struct exch {
 	const char *name;
-	mdx_time paused_until;
+	char *host;
+	struct mdx_budget *budget;
 	char *banned;		/* why nothing more goes to it, or NULL */
 	int active;		/* transfers under way */
 };
@@ -112,19 +107,40 @@ lim_of(struct mdx_fetch *f, const struct mdx_ratelimit *rl)
 	return l;
 }
 
-static struct exch *
-exch_of(struct mdx_fetch *f, const char *name)
+/* The host and port of url, for the name of its budget. */
+static char *
+url_host(const char *url)
 {
+	const char *p, *q;
+
+	p = (q = strstr(url, "://")) != NULL ? q + 3 : url;
+	q = p + strcspn(p, "/?#");
+	return mdx_strndup(p, (size_t)(q - p));
+}
+
+/* The exchange and host r goes to: the exchanges count per address and
+ * host (Binance spot and USD-M apart). */
+static struct exch *
+exch_of(struct mdx_fetch *f, const struct mdx_fetch_req *r)
+{
+	struct exch *e;
+	char *host = url_host(r->url.data);
 	int i;
 
 	for (i = 0; i < f->nex; i++)
-		if (strcmp(f->ex[i].name, name) == 0)
+		if (strcmp(f->ex[i].name, r->rl->exchange) == 0 &&
+		    strcmp(f->ex[i].host, host) == 0) {
+			free(host);
 			return &f->ex[i];
+		}
 	if (f->nex == (int)(sizeof(f->ex) / sizeof(f->ex[0])))
 		mdx_die(MDX_EX_FAIL, "too many exchanges");
-	memset(&f->ex[f->nex], 0, sizeof(f->ex[0]));
-	f->ex[f->nex].name = name;
-	return &f->ex[f->nex++];
+	e = &f->ex[f->nex++];
+	memset(e, 0, sizeof(*e));
+	e->name = r->rl->exchange;
+	e->host = host;
+	e->budget = mdx_budget_open(f->o.state_dir, e->name, host);
+	return e;
 }
 
 struct mdx_fetch *
@@ -162,10 +178,11 @@ mdx_fetch_free(struct mdx_fetch *f)
 
 	if (f == NULL)
 		return;
-	for (i = 0; i < f->nlim; i++)
-		free(f->lims[i].log);
-	for (i = 0; i < f->nex; i++)
+	for (i = 0; i < f->nex; i++) {
 		free(f->ex[i].banned);
+		free(f->ex[i].host);
+		mdx_budget_free(f->ex[i].budget);
+	}
 	curl_multi_cleanup(f->multi);
 	free(f);
 }
@@ -245,6 +262,7 @@ mdx_fetch_submit(struct mdx_fetch *f, struct mdx_fetch_req *r)
 	r->status = 0;
 	r->why[0] = '\0';
 	r->ready_at = 0;
+	r->exch = NULL;
 	enqueue(f, r);
 }
 
@@ -304,17 +322,15 @@ int
 mdx_fetch_retry(struct mdx_fetch *f, struct mdx_fetch_req *r,
     const char *why, int limited)
 {
-	struct exch *e;
-	long pause;
+	char msg[400];
 
 	if (limited) {
 		f->st.limited++;
-		/* The exchange gave no Retry-After in its body: wait out a
-		 * whole window of the limit. */
-		pause = r->rl->period + SLIDE_GUARD;
-		e = exch_of(f, r->rl->exchange);
-		if (e->paused_until < clock_ms() + pause)
-			e->paused_until = clock_ms() + pause;
+		/* The exchange said so in its body, with no Retry-After:
+		 * wait out a whole window of the limit. */
+		snprintf(msg, sizeof(msg), "%s: %s", r->what.data, why);
+		mdx_budget_pause(exch_of(f, r)->budget, clock_ms() +
+		    r->rl->period + SLIDE_GUARD, msg);
 	}
 	return again(f, r, why, limited);
 }
@@ -336,113 +352,6 @@ mdx_fetch_get_stats(const struct mdx_fetch *f, struct mdx_fetch_stats *st)
 	*st = f->st;
 }
 
-/* Drops sliding-window entries older than the period. */
-static int
-slide_used(struct lim *l, mdx_time now)
-{
-	int used = 0;
-	size_t i;
-
-	while (l->nlog > 0 && l->log[l->head].t <= now - l->rl->period) {
-		l->head = (l->head + 1) % l->caplog;
-		l->nlog--;
-	}
-	for (i = 0; i < l->nlog; i++)
-		used += l->log[(l->head + i) % l->caplog].w;
-	return used;
-}
-
-static void
-slide_add(struct lim *l, mdx_time now, int w)
-{
-	size_t i, n;
-	struct sent *nl;
-
-	if (l->nlog == l->caplog) {
-		n = l->caplog ? l->caplog * 2 : 64;
-		nl = mdx_calloc(n, sizeof(*nl));
-		for (i = 0; i < l->nlog; i++)
-			nl[i] = l->log[(l->head + i) % l->caplog];
-		free(l->log);
-		l->log = nl;
-		l->caplog = n;
-		l->head = 0;
-	}
-	l->log[(l->head + l->nlog) % l->caplog].t = now;
-	l->log[(l->head + l->nlog) % l->caplog].w = w;
-	l->nlog++;
-}
-
-static void
-fixed_roll(struct lim *l, mdx_time now)
-{
-	mdx_time w = now - now % l->rl->period;
-
-	if (w != l->win) {
-		/*
-		 * Requests still under way may be counted in the new window
-		 * by the exchange: count them there too.
-		 */
-		l->prev = w == l->win + l->rl->period ? l->used : 0;
-		l->win = w;
-		l->used = l->inflight;
-	}
-}
-
-/*
- * Whether a request of weight w may be sent now; if not, *wake is when to
- * look again.
- */
-static int
-lim_admit(struct lim *l, int w, mdx_time now, mdx_time *wake)
-{
-	mdx_time t;
-	int used;
-	size_t i;
-
-	if (l->rl->fixed_window) {
-		fixed_roll(l, now);
-		/*
-		 * Right after the start of a window the exchange's clock may
-		 * still be in the window before: count that one too then.
-		 */
-		if (l->used + w <= l->limit && (now - l->win >= WINDOW_GUARD ||
-		    l->prev + l->used + w <= l->limit))
-			return 1;
-		t = l->used + w <= l->limit ? l->win + WINDOW_GUARD :
-		    l->win + l->rl->period + WINDOW_GUARD;
-		if (*wake == 0 || t < *wake)
-			*wake = t;
-		return 0;
-	}
-	used = slide_used(l, now);
-	if (used + w <= l->limit)
-		return 1;
-	/* When enough of the log has expired. */
-	for (i = 0; i < l->nlog; i++) {
-		used -= l->log[(l->head + i) % l->caplog].w;
-		if (used + w <= l->limit)
-			break;
-	}
-	t = (i < l->nlog ? l->log[(l->head + i) % l->caplog].t : now) +
-	    l->rl->period + SLIDE_GUARD;
-	if (*wake == 0 || t < *wake)
-		*wake = t;
-	return 0;
-}
-
-static void
-lim_spend(struct mdx_fetch *f, struct lim *l, int w, mdx_time now)
-{
-	if (l->rl->fixed_window) {
-		fixed_roll(l, now);
-		l->used += w;
-	} else
-		slide_add(l, now, w);
-	l->inflight += w;
-	f->st.weight += w;
-}
-
 static size_t
 on_body(char *p, size_t size, size_t n, void *arg)
 {
@@ -450,6 +359,49 @@ on_body(char *p, size_t size, size_t n, void *arg)
 
 	mdx_buf_add(&r->body, p, size * n);
 	return size * n;
+}
+
+/*
+ * The wait a Retry-After value v[0..n) asks for, in ms (RFC 9110 10.2.3):
+ * delta-seconds, saturating at RETRY_AFTER_MAX, or an HTTP-date, which
+ * starts with the name of a day; -2 for anything else ("1e9", "-5", "").
+ */
+static long
+retry_after_ms(const char *v, size_t n)
+{
+	char date[64];
+	time_t t, now;
+	long s = 0;
+	size_t i;
+
+	while (n > 0 && (v[n - 1] == '\r' || v[n - 1] == '\n' ||
+	    v[n - 1] == ' ' || v[n - 1] == '\t'))
+		n--;
+	if (n == 0)
+		return -2;
+	if (isdigit((unsigned char)v[0])) {
+		for (i = 0; i < n; i++) {
+			if (!isdigit((unsigned char)v[i]))
+				return -2;
+			if (s < RETRY_AFTER_MAX)
+				s = s * 10 + (v[i] - '0');
+		}
+		if (s > RETRY_AFTER_MAX)
+			s = RETRY_AFTER_MAX;
+		return s * 1000;
+	}
+	if (!isalpha((unsigned char)v[0]) || n >= sizeof(date))
+		return -2;
+	memcpy(date, v, n);
+	date[n] = '\0';
+	if ((t = curl_getdate(date, NULL)) == -1)
+		return -2;
+	now = time(NULL);
+	if (t <= now)
+		return 0;
+	if (t - now > RETRY_AFTER_MAX)
+		return RETRY_AFTER_MAX * 1000;
+	return (long)(t - now) * 1000;
 }
 
 /* Picks the headers the engine needs: Retry-After, the used weight, and a
@@ -476,9 +428,8 @@ on_header(char *p, size_t size, size_t n, void *arg)
 	v++;
 	while (v < p + len && (*v == ' ' || *v == '\t'))
 		v++;
-	if (k == 11 && strncasecmp(p, "Retry-After", 11) == 0 &&
-	    isdigit((unsigned char)*v))
-		r->retry_after = strtol(v, NULL, 10);
+	if (k == 11 && strncasecmp(p, "Retry-After", 11) == 0)
+		r->retry_after = retry_after_ms(v, (size_t)(p + len - v));
 	else if (k == 12 && strncasecmp(p, "Content-Type", 12) == 0 &&
 	    strncasecmp(v, "text/html", 9) == 0)
 		r->html = 1;
@@ -520,10 +471,24 @@ start(struct mdx_fetch *f, struct mdx_fetch_req *r, mdx_time now)
 	r->sent_at = now;
 	if (curl_multi_add_handle(f->multi, c) != CURLM_OK)
 		mdx_die(MDX_EX_FAIL, "cannot start a transfer");
-	lim_spend(f, lim_of(f, r->rl), r->weight, now);
-	exch_of(f, r->rl->exchange)->active++;
+	lim_of(f, r->rl)->inflight += r->weight;
+	((struct exch *)r->exch)->active++;
 	f->active++;
 	f->st.requests++;
+	f->st.weight += r->weight;
+}
+
+/* Gives r up without sending it: its exchange is banned. */
+static void
+refuse(struct mdx_fetch *f, struct mdx_fetch_req *prev,
+    struct mdx_fetch_req *r, const char *why)
+{
+	dequeue(f, prev, r);
+	snprintf(r->why, sizeof(r->why), "%s: not sent: %s", r->what.data,
+	    why);
+	r->ok = 0;
+	r->status = MDX_EX_TEMPFAIL;
+	finish(f, r);
 }
 
 /* Starts every queued request that may go now; returns when to look again
@@ -533,19 +498,22 @@ start_ready(struct mdx_fetch *f)
 {
 	struct mdx_fetch_req *r, *prev = NULL, *next;
 	struct exch *e;
-	mdx_time now = clock_ms(), wake = 0;
+	struct lim *l;
+	char until[MDX_TIME_BUFSZ];
+	mdx_time now = clock_ms(), wake = 0, t;
+	int i;
 
+	for (i = 0; i < f->nlim; i++)
+		f->lims[i].blocked = 0;
 	for (r = f->queue; r != NULL; r = next) {
 		next = r->next;
-		e = exch_of(f, r->rl->exchange);
+		if (r->exch == NULL)
+			r->exch = exch_of(f, r);
+		e = r->exch;
+		l = lim_of(f, r->rl);
 		if (e->banned != NULL) {
 			/* Told to stay away longer than we may wait. */
-			dequeue(f, prev, r);
-			snprintf(r->why, sizeof(r->why), "%s: not sent: %s",
-			    r->what.data, e->banned);
-			r->ok = 0;
-			r->status = MDX_EX_TEMPFAIL;
-			finish(f, r);
+			refuse(f, prev, r, e->banned);
 			continue;
 		}
 		if (r->ready_at > now) {
@@ -554,19 +522,38 @@ start_ready(struct mdx_fetch *f)
 			prev = r;
 			continue;
 		}
-		if (e->paused_until > now) {
-			if (wake == 0 || e->paused_until < wake)
-				wake = e->paused_until;
+		if (e->active >= f->o.connections || l->blocked) {
 			prev = r;
 			continue;
 		}
-		if (e->active >= f->o.connections ||
-		    !lim_admit(lim_of(f, r->rl), r->weight, now, &wake)) {
+		t = 0;
+		switch (mdx_budget_take(e->budget, r->rl, l->limit, r->weight,
+		    l->inflight, now, &t)) {
+		case MDX_BUDGET_TAKEN:
+			dequeue(f, prev, r);
+			start(f, r, now);
+			continue;
+		case MDX_BUDGET_PAUSED:
+			if (t - now > f->o.max_wait) {
+				/* Paused by this process or another, longer
+				 * than this run may wait. */
+				mdx_time_format(t, until);
+				e->banned = mdx_strfmt("%s is paused until %s, "
+				    "longer than %ld s (%s: %s)", e->name,
+				    until, f->o.max_wait / 1000,
+				    mdx_budget_path(e->budget),
+				    mdx_budget_why(e->budget));
+				refuse(f, prev, r, e->banned);
+				continue;
+			}
+			/* FALLTHROUGH */
+		case MDX_BUDGET_WAIT:
+			l->blocked = 1;
+			if (wake == 0 || t < wake)
+				wake = t;
 			prev = r;
 			continue;
 		}
-		dequeue(f, prev, r);
-		start(f, r, now);
 	}
 	return wake;
 }
@@ -598,13 +585,32 @@ snippet(const struct mdx_fetch_req *r, char *out, size_t outsz)
 	out[j] = '\0';
 }
 
+/*
+ * The wait a 429, 418 or the like calls for, in ms: the Retry-After the
+ * exchange gave; without a readable one, the longest ban for a 418, else
+ * the rest of the limit's window.
+ */
+static long
+limited_pause(const struct mdx_fetch_req *r, long http, mdx_time now)
+{
+	const struct mdx_ratelimit *rl = r->rl;
+
+	if (r->retry_after >= 0)
+		return r->retry_after + WINDOW_GUARD;
+	if (http == 418)
+		return BAN_DEFAULT;
+	if (rl->fixed_window)
+		return rl->period - now % rl->period + WINDOW_GUARD;
+	return rl->period + SLIDE_GUARD;
+}
+
 /* The transfer of r ended with code cc: decide what follows. */
 static void
 ended(struct mdx_fetch *f, struct mdx_fetch_req *r, CURLcode cc)
 {
 	struct lim *l = lim_of(f, r->rl);
-	struct exch *e = exch_of(f, r->rl->exchange);
-	char why[300], snip[128];
+	struct exch *e = r->exch;
+	char why[300], snip[128], until[MDX_TIME_BUFSZ];
 	mdx_time now = clock_ms();
 	long http = 0, pause;
 	int status;
@@ -643,42 +649,34 @@ ended(struct mdx_fetch *f, struct mdx_fetch_req *r, CURLcode cc)
 		finish(f, r);
 		return;
 	}
-	/*
-	 * The exchange's own count of the weight used this window.  Only an
-	 * answer to a request sent in this window tells about this window:
-	 * one sent before may have been counted in the window before.
-	 */
-	if (r->used_weight >= 0 && l->rl->fixed_window) {
-		fixed_roll(l, now);
-		if (r->sent_at >= l->win &&
-		    r->used_weight + l->inflight > l->used)
-			l->used = (int)r->used_weight + l->inflight;
-	}
+	/* The exchange's own count of the weight used in its window, which
+	 * counts every program on the address. */
+	if (r->used_weight >= 0)
+		mdx_budget_seen(e->budget, r->rl, r->used_weight, l->inflight,
+		    r->sent_at, now);
 	if (http == 429 || http == 418 ||
 	    (http == 403 && r->rl->forbidden_is_limit)) {
 		f->st.limited++;
-		if (r->retry_after >= 0)
-			pause = r->retry_after * 1000 + WINDOW_GUARD;
-		else if (l->rl->fixed_window)
-			pause = l->win + l->rl->period - now + WINDOW_GUARD;
-		else
-			pause = l->rl->period + SLIDE_GUARD;
+		pause = limited_pause(r, http, now);
 		snippet(r, snip, sizeof(snip));
+		/* Every process of the host stops until the pause ends. */
+		mdx_time_format(now + pause, until);
+		snprintf(why, sizeof(why), "HTTP %ld to %s (%s)", http,
+		    r->what.data, snip);
+		mdx_budget_pause(e->budget, now + pause, why);
 		if (pause > f->o.max_wait) {
 			snprintf(r->why, sizeof(r->why), "%s: HTTP %ld, told "
-			    "to wait %ld s, longer than %ld s: stopping (%s)",
-			    r->what.data, http, pause / 1000,
-			    f->o.max_wait / 1000, snip);
+			    "to wait %ld s, longer than %ld s: stopping; "
+			    "nothing goes to %s before %s (%s)", r->what.data,
+			    http, pause / 1000, f->o.max_wait / 1000, e->name,
+			    until, snip);
 			r->status = MDX_EX_TEMPFAIL;
 			/* Nothing more goes to a banned exchange. */
-			e->paused_until = now + pause;
 			free(e->banned);
 			e->banned = mdx_strdup(r->why);
 			finish(f, r);
 			return;
 		}
-		if (e->paused_until < now + pause)
-			e->paused_until = now + pause;
 		snprintf(why, sizeof(why), "HTTP %ld, waiting %.1f s (%s)",
 		    http, pause / 1000.0, snip);
 		if (again(f, r, why, 1) == -1)

@@ -5,9 +5,13 @@
  *
  * The engine never sends a request that would take a rate limit past its
  * budget (opts.share of the published limit; for Binance the used weight
- * the exchange reports counts too).  A 429 or 418 (Bybit: 403 "access too
- * frequent") pauses every request to that exchange for the Retry-After the
- * exchange gave; one longer than opts.max_wait ends the request instead.
+ * the exchange reports counts too), spent together with every other
+ * process of the host through the shared budgets of budget.h.  A 429 or
+ * 418 (Bybit: 403 "access too frequent") pauses every request to that
+ * exchange, in every such process, for the Retry-After the exchange gave
+ * (a 418 without a readable one: 3 days); a pause longer than
+ * opts.max_wait ends the request instead, and every later one until the
+ * pause ends.
  * Transfer errors (timeouts, resets, truncated bodies), 5xx answers and
  * HTML pages are retried with exponential backoff and full jitter, at most
  * opts.tries attempts in all.  Certificates are always verified.
@@ -28,6 +32,8 @@ struct mdx_fetch_opts {
 	long max_wait;		/* the longest Retry-After honoured, ms */
 	double share;		/* share of each rate limit to use */
 	long backoff;		/* first backoff ceiling, ms */
+	const char *state_dir;	/* the shared rate budgets (budget.h) are
+				   in its ratelimit/; NULL: in the process */
 };
 
 struct mdx_fetch_req {
@@ -46,7 +52,7 @@ struct mdx_fetch_req {
 	int status;		/* !ok: the exit status it calls for */
 	char why[320];		/* !ok: why it was given up */
 	/* Private to the engine. */
-	void *easy;
+	void *easy, *exch;
 	mdx_time ready_at, sent_at;
 	int limited;
 	long retry_after, used_weight;

@@ -238,6 +238,7 @@ parse_options(int argc, char **argv)
 		opt.state_dir = v;
 	else
 		opt.state_dir = "./var/state";
+	opt.fo.state_dir = opt.state_dir;
 }
 
 /* ------------------------------------------------------------------------

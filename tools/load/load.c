@@ -11,10 +11,13 @@
  */
 #include <inttypes.h>
 #include <poll.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
@@ -130,7 +133,21 @@ struct mdx_load {
 	struct mdx_json_doc *doc;
 	struct mdx_candle cd;
 	struct mdx_buf tmp, json;
+
+	/* While a batch is written: where a deadlock or serialization
+	 * failure returns to, after the rollback, to write it again. */
+	jmp_buf again;
+	int armed;
 };
+
+/*
+ * Two loads of overlapping candles may deadlock (SQLSTATE 40P01) or fail
+ * to serialize (40001): the server rolls one batch back.  It is written
+ * again, at most this many times in all, after a random wait below a
+ * ceiling that doubles from BATCH_BACKOFF ms.
+ */
+#define BATCH_TRIES 8
+#define BATCH_BACKOFF 50
 
 /*
  * The staging tables, temporary, emptied at each commit.  A batch is tens
@@ -337,10 +354,14 @@ static void MDX_NORETURN
 die_db(struct mdx_load *l, PGresult *r, const char *what)
 {
 	char msg[512];
-	int st;
+	const char *state;
+	int st, retry;
 
 	db_message(l->c, r, msg, sizeof(msg));
 	st = mdx_db_error_status(l->c, r);
+	state = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	retry = l->armed && state != NULL && (strcmp(state, "40P01") == 0 ||
+	    strcmp(state, "40001") == 0);
 	if (r != NULL)
 		PQclear(r);
 	l->pend = NULL;
@@ -354,8 +375,33 @@ die_db(struct mdx_load *l, PGresult *r, const char *what)
 		PQclear(r);
 	}
 	PQclear(PQexec(l->c, "ROLLBACK"));
+	if (retry) {
+		/* The batch is still in memory: write it again. */
+		mdx_debug("batch rolled back %s: %s", what, msg);
+		l->armed = 0;
+		longjmp(l->again, 1);
+	}
 	mdx_load_finish(l, st, msg);
 	mdx_die(st, "warehouse error %s: %s", what, msg);
+}
+
+/* Waits before try number n (2, 3 ...) of a batch that was rolled back. */
+static void
+batch_backoff(int n)
+{
+	struct timespec ts;
+	long ceiling = BATCH_BACKOFF, ms;
+	int i;
+
+	for (i = 2; i < n; i++)
+		ceiling *= 2;
+	ms = ceiling / 2 + rand() % (ceiling / 2 + 1);
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	nanosleep(&ts, NULL);
+	if (mdx_verbose >= 1)
+		mdx_warn("batch deadlocked with a concurrent writer; writing "
+		    "it again (%d of %d)", n, BATCH_TRIES);
 }
 
 static void complete_pending(struct mdx_load *);
@@ -403,6 +449,9 @@ mdx_load_begin(PGconn *c, const char *args, size_t batch)
 	l->b = &l->bat[0];
 	l->mask = nb - 1;
 	l->doc = mdx_json_doc_new();
+	/* Loads that deadlock together must not wait alike before their
+	 * next try. */
+	srand((unsigned)getpid() ^ (unsigned)time(NULL));
 	mdx_db_check_schema(c);
 	PQclear(mdx_db_exec(c, stage_sql));
 	p[0] = args;
@@ -1514,6 +1563,34 @@ collided:
 }
 
 /*
+ * write_batch(), written again after a deadlock or serialization failure
+ * rolled it back, from try number first on; the program ends when the
+ * last try fails too.
+ */
+static int
+write_retrying(struct mdx_load *l, enum way way, int first)
+{
+	volatile int n = first;
+	int r;
+
+	if (setjmp(l->again) != 0) {
+		if (++n > BATCH_TRIES) {
+			mdx_load_finish(l, MDX_EX_TEMPFAIL, "batch deadlocked "
+			    "with concurrent writers every time");
+			mdx_die(MDX_EX_TEMPFAIL, "batch deadlocked with "
+			    "concurrent writers %d times: giving up",
+			    BATCH_TRIES);
+		}
+	}
+	if (n > 1)
+		batch_backoff(n);
+	l->armed = 1;
+	r = write_batch(l, way);
+	l->armed = 0;
+	return r;
+}
+
+/*
  * Finishes the batch whose COPY is under way, if any: waits for the
  * server, then commits, or, when a concurrent writer's key got in the
  * way, rolls back and writes it again with the upsert.  Called before
@@ -1535,18 +1612,26 @@ complete_pending(struct mdx_load *l)
 		    (int)e->len) != 1)
 			die_db(l, NULL, "sending COPY data");
 	}
-	copy_end(l, 1);
 	l->pend = NULL;
-	if (copy_result(l, 1) == 0)
-		finish_batch(l, l->pend_ins, 0, 0, 0);
-	else {
+	if (setjmp(l->again) == 0) {
+		l->armed = 1;
+		copy_end(l, 1);
+		if (copy_result(l, 1) == 0) {
+			finish_batch(l, l->pend_ins, 0, 0, 0);
+			l->armed = 0;
+			reset_batch(l, l->b);
+			l->b = cur;
+			return;
+		}
+		l->armed = 0;
 		PQclear(check(l, PQexec(l->c, "ROLLBACK"),
 		    "rolling back a batch"));
 		mdx_debug("batch met a concurrent writer's key; writing it "
 		    "again");
-		if (write_batch(l, WAY_UPSERT) != 0)
-			mdx_die(MDX_EX_FAIL, "cannot write a batch");
 	}
+	/* Rolled back: written again with the upsert. */
+	if (write_retrying(l, WAY_UPSERT, 2) != 0)
+		mdx_die(MDX_EX_FAIL, "cannot write a batch");
 	reset_batch(l, l->b);
 	l->b = cur;
 }
@@ -1566,7 +1651,7 @@ mdx_load_flush(struct mdx_load *l)
 		if (!l->b->manyseries)
 			way = WAY_COMPARE;
 	}
-	while ((r = write_batch(l, way)) < 0) {
+	while ((r = write_retrying(l, way, 1)) < 0) {
 		if (way == WAY_UPSERT)
 			mdx_die(MDX_EX_FAIL, "cannot write a batch");
 		way = WAY_UPSERT;
