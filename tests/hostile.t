@@ -482,6 +482,9 @@ gr "symbol with a slash" "bad range: no such market, symbol or interval 'binance
     "$(m "$G0" symbol '"../x"')"
 gr "invalid UTF-8" 'bad range: invalid UTF-8 at column 25' "$(printf '{"kind":"gap","symbol":"\377"}')"
 gr "from a number" 'bad range: needs exchange, market, symbol, interval, from and to' "$(m "$G0" from 5)"
+# fuzz-ranges: a range starting in year 0 was accepted and fetched.
+gr "from in year 0" "bad range: from '0000-01-01T00:00:00Z' or to '2024-01-01T10:05:00Z' out of range \\(years 1970 to 9999\\)" \
+    "$(m "$G0" from '"0000-01-01T00:00:00Z"')"
 
 # ------------------------------------------------------------------------
 # The watchlist (mdx-extract --watchlist): a bad one is refused whole,
