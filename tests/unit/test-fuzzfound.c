@@ -262,6 +262,40 @@ depth_negative_update_id(void)
 	mdx_json_doc_free(doc2);
 }
 
+/* fuzz-instrument: an unknown status of 128 bytes or more was written as
+ * it was, and mdx-load then refused the record mdx-transform had passed. */
+static void
+instrument_long_status(void)
+{
+	struct mdx_json_doc *doc = mdx_json_doc_new(), *doc2 = mdx_json_doc_new();
+	struct mdx_buf line = MDX_BUF_INIT;
+	struct mdx_tx_out tx;
+	char err[MDX_ERRSZ], ex[MDX_NAME_MAX], mk[MDX_NAME_MAX];
+	char sym[MDX_SYMBOL_MAX];
+	int i;
+
+	mdx_buf_addstr(&line, "{\"mdx\":\"raw\",\"exchange\":\"binance\","
+	    "\"market\":\"spot\",\"kind\":\"instruments\",\"symbol\":"
+	    "\"ETHBTC\",\"time\":\"2024-01-01T00:00:00Z\",\"data\":"
+	    "{\"status\":\"T");
+	for (i = 0; i < 130; i++)
+		mdx_buf_addch(&line, 'X');
+	mdx_buf_addstr(&line, "\",\"baseAsset\":\"ETH\"}}");
+	memset(&tx, 0, sizeof(tx));
+	ok(mdx_transform(mdx_json_parse(doc, line.data, line.len), &tx, err,
+	    sizeof(err)) == MDX_TX_LINE, "instrument: long status: written");
+	ok(strstr(tx.line.data, "\"status\":null}") != NULL,
+	    "instrument: long status: as null");
+	ok(mdx_instrument_check(mdx_json_parse(doc2, tx.line.data,
+	    tx.line.len), ex, mk, sym, err, sizeof(err)) == 0,
+	    "instrument: long status: the line written passes mdx-load's "
+	    "check");
+	mdx_tx_out_free(&tx);
+	mdx_buf_free(&line);
+	mdx_json_doc_free(doc);
+	mdx_json_doc_free(doc2);
+}
+
 int
 main(void)
 {
@@ -272,5 +306,6 @@ main(void)
 	rollup_scan_reused();
 	transform_member_twice();
 	depth_negative_update_id();
+	instrument_long_status();
 	return done_testing();
 }

@@ -437,14 +437,16 @@ add_opt_dec(struct mdx_buf *b, const char *key, const struct mdx_json *v,
 	return 0;
 }
 
-/* Appends "KEY":"string" or "KEY":null when v is absent or empty. */
+/* Appends "KEY":"string", or "KEY":null when v is absent, empty, holds a
+ * NUL or is longer than mdx-load stores (mdx_instrument_check()). */
 static void
 add_opt_str(struct mdx_buf *b, const char *key, const struct mdx_json *v,
     struct mdx_buf *tmp)
 {
 	mdx_buf_addstr(b, key);
 	if (v == NULL || v->type != MDX_JSON_STRING || v->len == 0 ||
-	    mdx_json_str(v, tmp) == NULL || strlen(tmp->data) != tmp->len)
+	    mdx_json_str(v, tmp) == NULL || strlen(tmp->data) != tmp->len ||
+	    tmp->len >= MDX_SYMBOL_MAX)
 		mdx_buf_addstr(b, "null");
 	else
 		mdx_buf_add_json_str(b, tmp->data, tmp->len);
