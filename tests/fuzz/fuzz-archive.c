@@ -13,7 +13,7 @@
  *   line fails the run (MDX_EX_DATAERR) with a message;
  * - a line is written exactly when it is a kline row: an open time of
  *   digits (seconds, milliseconds, microseconds or nanoseconds by size)
- *   on a minute, then eleven more fields;
+ *   on a minute, then eleven more fields, all of ASCII;
  * - each record written is valid JSON whose "time" is that open time,
  *   whose "request" names the archive and the line, and whose "data" is
  *   the line itself (without a carriage return at its end);
@@ -79,8 +79,11 @@ model(const char *s, size_t n, unsigned long line, int64_t *t)
 	if (i == 0 || i == n || s[i] != ',' ||
 	    u > UINT64_C(9223372036854775799))
 		return 'r';
-	for (; i < n; i++)
+	for (; i < n; i++) {
+		if ((unsigned char)s[i] >= 0x80)
+			return 'r';
 		commas += s[i] == ',';
+	}
 	/* Seconds, milliseconds, microseconds or nanoseconds, by size
 	 * (mdx_time_from_epoch() in utc.h). */
 	v = (int64_t)u;

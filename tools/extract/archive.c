@@ -264,10 +264,16 @@ extract_csv_line(struct extract_csv *c, const char *s, size_t n)
 	}
 	if (p == e || *p != ',')
 		goto bad;
-	/* One pass: the fields, and whether the line needs JSON escapes. */
+	/*
+	 * One pass: the fields, and whether the line needs JSON escapes.  A
+	 * kline row is ASCII; a byte past it (which could be invalid UTF-8,
+	 * and so make the record written invalid JSON) is not one.
+	 */
 	for (; p < e; p++) {
 		if (*p == ',')
 			commas++;
+		else if ((unsigned char)*p >= 0x80)
+			goto bad;
 		else if ((unsigned char)*p < 0x20 || *p == '"' || *p == '\\')
 			plain = 0;
 	}
