@@ -1,6 +1,7 @@
 /*
- * fuzz-watch.c - the watchlist (mdx_watchlist_read() in lib/watch.c, see
- * mdx-watchlist(5)), read from a file holding the input.
+ * fuzz-watch.c - the watchlist (mdx_watchlist_read_fp(), the reader of
+ * mdx_watchlist_read() in lib/watch.c, see mdx-watchlist(5)), read from
+ * the input through fmemopen().
  *
  * Checked:
  * - the file is taken whole or not at all: a count of entries, or -1
@@ -21,24 +22,14 @@
 #include "fuzz.h"
 #include "watch.h"
 
-static int in_fd, err_fd, saved_err;
-static char in_path[64], err_path[64];
+static int err_fd, saved_err;
+static const char in_path[] = "watchlist";
 static struct mdx_buf text, msgs;
 
 static void
 fuzz_setup(void)
 {
-	if ((in_fd = memfd_create("watchlist", 0)) == -1 ||
-	    (err_fd = memfd_create("messages", 0)) == -1)
-		abort();
-	snprintf(in_path, sizeof(in_path), "/proc/self/fd/%d", in_fd);
-	snprintf(err_path, sizeof(err_path), "/proc/self/fd/%d", err_fd);
-}
-
-static void
-put(int fd, const void *p, size_t n)
-{
-	if (ftruncate(fd, 0) == -1 || pwrite(fd, p, n, 0) != (ssize_t)n)
+	if ((err_fd = memfd_create("messages", 0)) == -1)
 		abort();
 }
 
@@ -49,17 +40,19 @@ read_list(const void *p, size_t n, struct mdx_watch **w)
 	char buf[4096];
 	ssize_t k;
 	off_t off = 0;
+	FILE *fp;
 	int rv;
 
-	put(in_fd, p, n);
-	if (ftruncate(err_fd, 0) == -1 || lseek(err_fd, 0, SEEK_SET) == -1)
+	if ((fp = fmemopen((void *)p, n, "r")) == NULL ||
+	    ftruncate(err_fd, 0) == -1 || lseek(err_fd, 0, SEEK_SET) == -1)
 		abort();
 	fflush(stderr);
 	saved_err = dup(STDERR_FILENO);
 	dup2(err_fd, STDERR_FILENO);
-	rv = mdx_watchlist_read(in_path, w);
+	rv = mdx_watchlist_read_fp(fp, in_path, w);
 	dup2(saved_err, STDERR_FILENO);
 	close(saved_err);
+	fclose(fp);
 	mdx_buf_reset(&msgs);
 	while ((k = pread(err_fd, buf, sizeof(buf), off)) > 0) {
 		mdx_buf_add(&msgs, buf, k);
@@ -105,7 +98,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char tail[96];
 	int n, n2, i, j, k;
 
-	if (size > 8192)
+	/* fmemopen() wants a buffer of one byte or more. */
+	if (size == 0 || size > 8192)
 		return 0;
 	lines = count_lines((const char *)data, size);
 	n = read_list(data, size, &w);
@@ -166,6 +160,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		mdx_buf_addch(&text, '\n');
 	}
 
+	if (n == 0) {
+		free(w);
+		return 0;
+	}
 	n2 = read_list(text.data, text.len, &w2);
 	if (n2 != n)
 		fuzz_show("written", text.data, text.len);
