@@ -232,12 +232,18 @@ FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRC))
 # The fuzzers reach into the library and the engines of mdx-transform and
 # mdx-indicators, so they get every engine's sources and headers.
 FUZZ_LIB_SRC := $(LIB_SRC) $(filter-out %/main.c,$(wildcard tools/*/*.c))
-FUZZ_LIB_OBJ := $(patsubst %.c,$(O)/fuzz/%.o,$(FUZZ_LIB_SRC))
+FUZZ_LIB_OBJ := $(patsubst %.c,$(O)/fuzz/%.o,$(FUZZ_LIB_SRC)) \
+	$(O)/fuzz/lib/migrations.o
 
 $(O)/fuzz/%.o: %.c Makefile
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(UNIT_CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link \
 		-c -o $@ $<
+
+# lib/db.c (in mdx-extract's planning) needs the migrations.
+$(O)/fuzz/lib/migrations.o: $(O)/lib/migrations.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(UNIT_CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
 
 $(O)/fuzz/libmdx.a: $(FUZZ_LIB_OBJ)
 	rm -f $@

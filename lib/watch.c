@@ -160,27 +160,34 @@ parse_entry(char **f, struct mdx_watch *w, char *why, size_t whysz)
 int
 mdx_watchlist_read(const char *path, struct mdx_watch **out)
 {
+	FILE *fp;
+	int n;
+
+	*out = NULL;
+	if (strcmp(path, "-") == 0)
+		return mdx_watchlist_read_fp(stdin, "stdin", out);
+	if ((fp = fopen(path, "r")) == NULL) {
+		mdx_warn("cannot open watchlist '%s': %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	n = mdx_watchlist_read_fp(fp, path, out);
+	fclose(fp);
+	return n;
+}
+
+int
+mdx_watchlist_read_fp(FILE *fp, const char *name, struct mdx_watch **out)
+{
 	struct mdx_watch *v = NULL, w;
-	const char *name, *reason;
+	const char *reason;
 	char *line = NULL, *f[4], why[256];
 	size_t cap = 0, nv = 0, vcap = 0, namelen, i;
 	unsigned long lineno = 0;
 	ssize_t len;
-	FILE *fp;
 	int nf, nbad = 0, e;
 
 	*out = NULL;
-	if (strcmp(path, "-") == 0) {
-		fp = stdin;
-		name = "stdin";
-	} else {
-		name = path;
-		if ((fp = fopen(path, "r")) == NULL) {
-			mdx_warn("cannot open watchlist '%s': %s", path,
-			    strerror(errno));
-			return -1;
-		}
-	}
 	while ((len = getline(&line, &cap, fp)) != -1) {
 		lineno++;
 		if ((size_t)len != strlen(line)) {
@@ -229,8 +236,6 @@ mdx_watchlist_read(const char *path, struct mdx_watch **out)
 	}
 	e = ferror(fp) ? errno : 0;
 	free(line);
-	if (fp != stdin)
-		fclose(fp);
 	if (e != 0) {
 		mdx_warn("read error on watchlist '%s': %s", name, strerror(e));
 		free(v);

@@ -13,6 +13,8 @@
 #ifndef MDX_WATCH_H
 #define MDX_WATCH_H
 
+#include <stdio.h>
+
 #include "err.h"
 #include "utc.h"
 
@@ -35,6 +37,10 @@ struct mdx_watch {
  * FILE:LINE)", or a message when the file cannot be read.
  */
 int mdx_watchlist_read(const char *path, struct mdx_watch **out);
+/* The same for a watchlist read from fp, named name in the messages and
+ * the entries' pos.name; fp is left open. */
+int mdx_watchlist_read_fp(FILE *fp, const char *name,
+    struct mdx_watch **out);
 
 /* Whether exchange/market is a combination mdx knows: one of
  * mdx_market_list (market.h). */

@@ -201,6 +201,132 @@ mdx_epoch() {
 # mdx_rfc3339 EPOCH: the RFC 3339 UTC form of an epoch in seconds.
 mdx_rfc3339() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
 
+# mdx_conninfo conn|password: MDX_DB (a libpq connection string, key=value
+# or URI) without its password, or the password alone.  MDX_DB reaches awk
+# through the environment, never its command line.  key=value values are
+# read as libpq reads them (single quotes, backslash escapes) and written
+# back quoted; a URI's password is taken from user:password@ or from
+# ?password=, percent-decoded.
+mdx_conninfo() {
+	MDX_DB=$MDX_DB LC_ALL=C awk -v mode="$1" '
+	function hex(c) { return index("0123456789abcdef", tolower(c)) - 1 }
+	function unpct(s,   o, i, c) {
+		o = ""
+		for (i = 1; i <= length(s); i++) {
+			c = substr(s, i, 1)
+			if (c == "%" && i + 2 <= length(s) &&
+			    hex(substr(s, i + 1, 1)) >= 0 &&
+			    hex(substr(s, i + 2, 1)) >= 0) {
+				c = hex(substr(s, i + 1, 1)) * 16
+				o = o sprintf("%c", c + hex(substr(s, i + 2, 1)))
+				i += 2
+			} else
+				o = o c
+		}
+		return o
+	}
+	function quote(v,   o, i, c) {
+		o = ""
+		for (i = 1; i <= length(v); i++) {
+			c = substr(v, i, 1)
+			o = o (c == "\\" || c == "'\''" ? "\\" : "") c
+		}
+		return "'\''" o "'\''"
+	}
+	BEGIN {
+		s = ENVIRON["MDX_DB"]; conn = ""; pw = ""
+		if (s !~ /=/ && s !~ /^postgres(ql)?:\/\//) {
+			# A database name alone.
+			conn = s
+		} else if (s ~ /^postgres(ql)?:\/\//) {
+			p = index(s, "://"); scheme = substr(s, 1, p + 2)
+			rest = substr(s, p + 3)
+			q = ""
+			if ((i = index(rest, "?")) > 0) {
+				q = substr(rest, i + 1); rest = substr(rest, 1, i - 1)
+			}
+			auth = rest; path = ""
+			if ((i = index(rest, "/")) > 0) {
+				auth = substr(rest, 1, i - 1); path = substr(rest, i)
+			}
+			if ((i = index(auth, "@")) > 0) {
+				# The last "@" ends the user part.
+				while ((j = index(substr(auth, i + 1), "@")) > 0)
+					i += j
+				user = substr(auth, 1, i - 1); host = substr(auth, i)
+				if ((j = index(user, ":")) > 0) {
+					pw = unpct(substr(user, j + 1))
+					user = substr(user, 1, j - 1)
+				}
+				auth = user host
+			}
+			n = split(q, kv, "&"); q = ""
+			for (i = 1; i <= n; i++) {
+				if (kv[i] ~ /^password=/)
+					pw = unpct(substr(kv[i], 10))
+				else if (kv[i] != "")
+					q = q (q == "" ? "" : "&") kv[i]
+			}
+			conn = scheme auth path (q == "" ? "" : "?" q)
+		} else {
+			i = 1; n = length(s)
+			while (i <= n) {
+				while (i <= n && substr(s, i, 1) ~ /[ \t\n\r\f\v]/) i++
+				if (i > n) break
+				k = ""
+				while (i <= n && substr(s, i, 1) !~ /[= \t\n\r\f\v]/) {
+					k = k substr(s, i, 1); i++
+				}
+				while (i <= n && substr(s, i, 1) ~ /[ \t\n\r\f\v]/) i++
+				if (substr(s, i, 1) != "=") { bad = 1; break }
+				i++
+				while (i <= n && substr(s, i, 1) ~ /[ \t\n\r\f\v]/) i++
+				v = ""
+				if (substr(s, i, 1) == "'\''") {
+					i++
+					while (i <= n && substr(s, i, 1) != "'\''") {
+						if (substr(s, i, 1) == "\\") i++
+						v = v substr(s, i, 1); i++
+					}
+					if (i > n) { bad = 1; break }
+					i++
+				} else {
+					while (i <= n && substr(s, i, 1) !~ /[ \t\n\r\f\v]/) {
+						if (substr(s, i, 1) == "\\") i++
+						v = v substr(s, i, 1); i++
+					}
+				}
+				if (k == "password")
+					pw = v
+				else
+					conn = conn (conn == "" ? "" : " ") k "=" quote(v)
+			}
+			if (bad) exit 1
+		}
+		printf "%s", mode == "password" ? pw : conn
+	}'
+}
+
+# mdx_psql ARGS: psql -X -v ON_ERROR_STOP=1 ARGS on the warehouse of
+# MDX_DB (else of libpq's PG* variables).  A password in MDX_DB never goes
+# on psql's command line, which every user of the host can read in
+# /proc/PID/cmdline: it is taken out of the connection string and handed
+# to psql in PGPASSWORD, which only the same user can read.
+mdx_psql() {
+	if [ -z "${MDX_DB:-}" ]; then
+		psql -X -v ON_ERROR_STOP=1 "$@"
+		return
+	fi
+	_conn=$(mdx_conninfo conn) ||
+	    { mdx_log "bad MDX_DB: not a connection string"; return 2; }
+	_pw=$(mdx_conninfo password)
+	if [ -n "$_pw" ]; then
+		PGPASSWORD=$_pw psql -X -v ON_ERROR_STOP=1 ${_conn:+"$_conn"} "$@"
+	else
+		psql -X -v ON_ERROR_STOP=1 ${_conn:+"$_conn"} "$@"
+	fi
+}
+
 mdx_load_config
 if [ "$mdx_installed" = 1 ]; then
 	MDX_VAR=${MDX_VAR:-$mdx_vardir}

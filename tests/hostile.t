@@ -482,6 +482,9 @@ gr "symbol with a slash" "bad range: no such market, symbol or interval 'binance
     "$(m "$G0" symbol '"../x"')"
 gr "invalid UTF-8" 'bad range: invalid UTF-8 at column 25' "$(printf '{"kind":"gap","symbol":"\377"}')"
 gr "from a number" 'bad range: needs exchange, market, symbol, interval, from and to' "$(m "$G0" from 5)"
+# fuzz-ranges: a range starting in year 0 was accepted and fetched.
+gr "from in year 0" "bad range: from '0000-01-01T00:00:00Z' or to '2024-01-01T10:05:00Z' out of range \\(years 1970 to 9999\\)" \
+    "$(m "$G0" from '"0000-01-01T00:00:00Z"')"
 
 # ------------------------------------------------------------------------
 # The watchlist (mdx-extract --watchlist): a bad one is refused whole,
@@ -536,6 +539,9 @@ az "a line of 11 fields" 65 'not a 1m kline \(at BTCUSDT-1m-2024-01-01.zip:2\)' 
 az "an unaligned time" 65 'not a 1m kline \(at BTCUSDT-1m-2024-01-01.zip:2\)' 2 "1704067230000,1,1,1,1,1,1,1,1,1,1,0"
 az "a time of 20 digits" 65 'not a 1m kline \(at BTCUSDT-1m-2024-01-01.zip:2\)' 2 "12345678901234567890,1,1,1,1,1,1,1,1,1,1,0"
 az "a minus sign" 65 'not a 1m kline \(at BTCUSDT-1m-2024-01-01.zip:2\)' 2 "-1704067230000,1,1,1,1,1,1,1,1,1,1,0"
+# fuzz-archive: a byte that is not ASCII went into the record as it was,
+# invalid UTF-8 and so invalid JSON.
+az "a byte that is not UTF-8" 65 'not a 1m kline \(at BTCUSDT-1m-2024-01-01.zip:2\)' 2 "$(printf '1704067200000,1,\210,1,1,1,1,1,1,1,1,0')"
 rm -rf "$A"/* "$T/z"
 mkdir -p "$T/z"
 { echo "open_time,open,high"; row 1704067200000; } >"$T/z/BTCUSDT-1m-2024-01-01.csv"

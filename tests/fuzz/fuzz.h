@@ -60,4 +60,54 @@ fuzz_show(const char *what, const void *p, size_t n)
 	}								\
 } while (0)
 
+/*
+ * Whether a JSON string or number node holds a decimal greater than zero,
+ * decided from its text alone, without lib/dec.c: no minus sign, and a
+ * digit other than 0 before any exponent.  A model independent of the
+ * decimal parser, for the targets that check that no accepted price or
+ * size is zero or negative.
+ */
+static inline int
+fuzz_text_positive(const struct mdx_json *v)
+{
+	size_t i;
+	int nonzero = 0;
+
+	if (v == NULL || (v->type != MDX_JSON_STRING &&
+	    v->type != MDX_JSON_NUMBER) || v->len == 0 || v->text[0] == '-')
+		return 0;
+	for (i = 0; i < v->len; i++) {
+		if (v->text[i] == 'e' || v->text[i] == 'E')
+			break;
+		if (v->text[i] >= '1' && v->text[i] <= '9')
+			nonzero = 1;
+		else if (v->text[i] != '0' && v->text[i] != '.' &&
+		    !(i == 0 && v->text[i] == '+'))
+			return 0;
+	}
+	return nonzero;
+}
+
+/*
+ * Whether an RFC 3339 string node starts with a year of 1970 to 9999,
+ * read from its digits alone (the range of MDX_TIME_STORABLE; an offset
+ * could carry an instant over a year's edge, which the caller allows for
+ * when it matters).
+ */
+static inline int
+fuzz_text_year_ok(const struct mdx_json *v)
+{
+	int y, i;
+
+	if (v == NULL || v->type != MDX_JSON_STRING || v->len < 5 ||
+	    v->text[4] != '-')
+		return 0;
+	for (i = 0, y = 0; i < 4; i++) {
+		if (v->text[i] < '0' || v->text[i] > '9')
+			return 0;
+		y = y * 10 + (v->text[i] - '0');
+	}
+	return y >= 1969 && y <= 9999;
+}
+
 #endif

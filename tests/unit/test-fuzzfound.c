@@ -4,12 +4,14 @@
  * bug and holds the input it saved (reduced by hand where that reads
  * better).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "mdx.h"
 #include "tap.h"
+#include "transform.h"
 
 /* fuzz-time: an offset carried the instant before 0000-01-01 or after
  * 9999-12-31, which formats as "-001-12-31T23:00:00Z" or
@@ -191,6 +193,109 @@ rollup_scan_reused(void)
 	mdx_json_doc_free(doc);
 }
 
+/*
+ * fuzz-depth: mdx-transform read a member named twice by its last
+ * occurrence and ignored names written with escapes, while mdx-load (and
+ * mdx_json_get()) read the first and undo the escapes; so a record could
+ * be checked as one kind here and stored as another, or passed here and
+ * refused there.
+ */
+static void
+transform_member_twice(void)
+{
+	static const char *const lines[] = {
+		/* mdx-load reads a candle: no interval, refused. */
+		"{\"kind\":\"candle\",\"exchange\":\"binance\","
+		    "\"market\":\"spot\",\"symbol\":\"X\","
+		    "\"kind\":\"instrument\"}",
+		"{\"k\\u0069nd\":\"candle\",\"exchange\":\"binance\","
+		    "\"market\":\"spot\",\"symbol\":\"X\","
+		    "\"kind\":\"instrument\"}",
+		/* The depth's first "exchange" is not one mdx knows. */
+		"{\"mdx\":\"raw\",\"exchange\":\"nyse\",\"market\":"
+		    "\"spot\",\"kind\":\"depth\",\"symbol\":\"X\","
+		    "\"time\":\"2024-01-01T00:00:00Z\",\"data\":{\"bids\":"
+		    "[],\"asks\":[]},\"exchange\":\"binance\"}",
+	};
+	struct mdx_json_doc *doc = mdx_json_doc_new();
+	struct mdx_tx_out tx;
+	char err[MDX_ERRSZ], name[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		memset(&tx, 0, sizeof(tx));
+		snprintf(name, sizeof(name), "transform: member named twice, "
+		    "line %zu: the first counts", i + 1);
+		ok(mdx_transform(mdx_json_parse(doc, lines[i],
+		    strlen(lines[i])), &tx, err, sizeof(err)) == -1, name);
+		mdx_tx_out_free(&tx);
+	}
+	mdx_json_doc_free(doc);
+}
+
+/* fuzz-depth: a raw snapshot with a negative update id was written with
+ * it, and mdx-load then refused the record mdx-transform had passed. */
+static void
+depth_negative_update_id(void)
+{
+	const char *line = "{\"mdx\":\"raw\",\"exchange\":\"binance\","
+	    "\"market\":\"usdm\",\"kind\":\"depth\",\"symbol\":\"BTCU\","
+	    "\"time\":\"2024-01-01T00:00:00Z\",\"data\":{\"lastUpdateId\":"
+	    "-1027024,\"T\":158946922959,\"bids\":[[\"4\",\"431\"]],"
+	    "\"asks\":[]}}";
+	struct mdx_json_doc *doc = mdx_json_doc_new(), *doc2 = mdx_json_doc_new();
+	struct mdx_tx_out tx;
+	struct mdx_depth d;
+	char err[MDX_ERRSZ];
+
+	memset(&tx, 0, sizeof(tx));
+	ok(mdx_transform(mdx_json_parse(doc, line, strlen(line)), &tx, err,
+	    sizeof(err)) == MDX_TX_LINE, "depth: negative update id: written");
+	ok(strstr(tx.line.data, "\"update_id\":null}") != NULL,
+	    "depth: negative update id: as null");
+	ok(mdx_depth_from_json(&d, mdx_json_parse(doc2, tx.line.data,
+	    tx.line.len), err, sizeof(err)) == 0,
+	    "depth: negative update id: the line written passes mdx-load's "
+	    "check");
+	mdx_tx_out_free(&tx);
+	mdx_json_doc_free(doc);
+	mdx_json_doc_free(doc2);
+}
+
+/* fuzz-instrument: an unknown status of 128 bytes or more was written as
+ * it was, and mdx-load then refused the record mdx-transform had passed. */
+static void
+instrument_long_status(void)
+{
+	struct mdx_json_doc *doc = mdx_json_doc_new(), *doc2 = mdx_json_doc_new();
+	struct mdx_buf line = MDX_BUF_INIT;
+	struct mdx_tx_out tx;
+	char err[MDX_ERRSZ], ex[MDX_NAME_MAX], mk[MDX_NAME_MAX];
+	char sym[MDX_SYMBOL_MAX];
+	int i;
+
+	mdx_buf_addstr(&line, "{\"mdx\":\"raw\",\"exchange\":\"binance\","
+	    "\"market\":\"spot\",\"kind\":\"instruments\",\"symbol\":"
+	    "\"ETHBTC\",\"time\":\"2024-01-01T00:00:00Z\",\"data\":"
+	    "{\"status\":\"T");
+	for (i = 0; i < 130; i++)
+		mdx_buf_addch(&line, 'X');
+	mdx_buf_addstr(&line, "\",\"baseAsset\":\"ETH\"}}");
+	memset(&tx, 0, sizeof(tx));
+	ok(mdx_transform(mdx_json_parse(doc, line.data, line.len), &tx, err,
+	    sizeof(err)) == MDX_TX_LINE, "instrument: long status: written");
+	ok(strstr(tx.line.data, "\"status\":null}") != NULL,
+	    "instrument: long status: as null");
+	ok(mdx_instrument_check(mdx_json_parse(doc2, tx.line.data,
+	    tx.line.len), ex, mk, sym, err, sizeof(err)) == 0,
+	    "instrument: long status: the line written passes mdx-load's "
+	    "check");
+	mdx_tx_out_free(&tx);
+	mdx_buf_free(&line);
+	mdx_json_doc_free(doc);
+	mdx_json_doc_free(doc2);
+}
+
 int
 main(void)
 {
@@ -199,5 +304,8 @@ main(void)
 	gzip_trailing_bytes();
 	rollup_scan_strict();
 	rollup_scan_reused();
+	transform_member_twice();
+	depth_negative_update_id();
+	instrument_long_status();
 	return done_testing();
 }

@@ -223,15 +223,33 @@ json_uint(const char *s, size_t n)
 	return 1;
 }
 
-struct csvstate {
-	const struct zipname *z;
-	struct mdx_buf pre, req, mid, out;
-	unsigned long line, rows, rejected, skipped;
-};
+void
+extract_csv_begin(struct extract_csv *c, const char *base,
+    const char *symbol, const struct mdx_interval *iv, const char *fetched)
+{
+	memset(c, 0, sizeof(*c));
+	c->base = base;
+	c->iv = iv;
+	mdx_buf_printf(&c->pre, "{\"mdx\":\"raw\",\"exchange\":\"binance\","
+	    "\"market\":\"%s\",\"kind\":\"klines\",\"symbol\":\"%s\","
+	    "\"interval\":\"%s\",\"time\":\"", opt.market, symbol, iv->code);
+	mdx_buf_printf(&c->req, "\",\"source\":\"archive\",\"request\":\"%s:",
+	    base);
+	mdx_buf_printf(&c->mid, "\",\"fetched_at\":\"%s\",\"closed\":true,"
+	    "\"data\":", fetched);
+}
 
-/* One CSV line of an archive. */
-static void
-csv_line(struct csvstate *c, const char *s, size_t n)
+void
+extract_csv_end(struct extract_csv *c)
+{
+	mdx_buf_free(&c->pre);
+	mdx_buf_free(&c->req);
+	mdx_buf_free(&c->mid);
+	mdx_buf_free(&c->out);
+}
+
+void
+extract_csv_line(struct extract_csv *c, const char *s, size_t n)
 {
 	char ts[MDX_TIME_BUFSZ], num[24];
 	const char *p = s, *e = s + n, *f;
@@ -261,17 +279,23 @@ csv_line(struct csvstate *c, const char *s, size_t n)
 	}
 	if (p == e || *p != ',')
 		goto bad;
-	/* One pass: the fields, and whether the line needs JSON escapes. */
+	/*
+	 * One pass: the fields, and whether the line needs JSON escapes.  A
+	 * kline row is ASCII; a byte past it (which could be invalid UTF-8,
+	 * and so make the record written invalid JSON) is not one.
+	 */
 	for (; p < e; p++) {
 		if (*p == ',')
 			commas++;
+		else if ((unsigned char)*p >= 0x80)
+			goto bad;
 		else if ((unsigned char)*p < 0x20 || *p == '"' || *p == '\\')
 			plain = 0;
 	}
 	if (commas != 11)
 		goto bad;
 	t = mdx_time_from_epoch(v);
-	if (!mdx_interval_aligned(c->z->iv, t))
+	if (!mdx_interval_aligned(c->iv, t))
 		goto bad;
 	if ((opt.have_since && t < opt.since) ||
 	    (opt.have_until && t >= opt.until)) {
@@ -339,7 +363,7 @@ csv_line(struct csvstate *c, const char *s, size_t n)
 	return;
 bad:
 	mdx_warn("bad archive row: not a %s kline (at %s:%lu)",
-	    c->z->iv->code, c->z->base, c->line);
+	    c->iv->code, c->base, c->line);
 	c->rejected++;
 	extract_fail(MDX_EX_DATAERR);
 }
@@ -349,7 +373,7 @@ import_zip(const struct zipname *z, struct mdx_buf *data, const char *fetched)
 {
 	struct archive *a;
 	struct archive_entry *e;
-	struct csvstate c;
+	struct extract_csv c;
 	struct mdx_buf carry = MDX_BUF_INIT;
 	const char *nl, *p;
 	char buf[1 << 16];
@@ -364,16 +388,7 @@ import_zip(const struct zipname *z, struct mdx_buf *data, const char *fetched)
 	}
 	if (zip_checksum(z, data) == -1)
 		return;
-	memset(&c, 0, sizeof(c));
-	c.z = z;
-	mdx_buf_printf(&c.pre, "{\"mdx\":\"raw\",\"exchange\":\"binance\","
-	    "\"market\":\"%s\",\"kind\":\"klines\",\"symbol\":\"%s\","
-	    "\"interval\":\"%s\",\"time\":\"", opt.market, z->symbol,
-	    z->iv->code);
-	mdx_buf_printf(&c.req, "\",\"source\":\"archive\",\"request\":\"%s:",
-	    z->base);
-	mdx_buf_printf(&c.mid, "\",\"fetched_at\":\"%s\",\"closed\":true,"
-	    "\"data\":", fetched);
+	extract_csv_begin(&c, z->base, z->symbol, z->iv, fetched);
 	a = archive_read_new();
 	archive_read_support_format_zip(a);
 	archive_read_support_filter_all(a);
@@ -388,10 +403,10 @@ import_zip(const struct zipname *z, struct mdx_buf *data, const char *fetched)
 			while ((nl = memchr(p, '\n', buf + n - p)) != NULL) {
 				if (carry.len > 0) {
 					mdx_buf_add(&carry, p, nl - p);
-					csv_line(&c, carry.data, carry.len);
+					extract_csv_line(&c, carry.data, carry.len);
 					mdx_buf_reset(&carry);
 				} else
-					csv_line(&c, p, nl - p);
+					extract_csv_line(&c, p, nl - p);
 				p = nl + 1;
 			}
 			mdx_buf_add(&carry, p, buf + n - p);
@@ -399,7 +414,7 @@ import_zip(const struct zipname *z, struct mdx_buf *data, const char *fetched)
 		if (n < 0)
 			goto corrupt;
 		if (carry.len > 0)
-			csv_line(&c, carry.data, carry.len);
+			extract_csv_line(&c, carry.data, carry.len);
 	}
 	if (rc != ARCHIVE_EOF)
 		goto corrupt;
@@ -421,10 +436,7 @@ out:
 		    "outside the range, %.2f s\n", mdx_progname, z->path,
 		    c.rows, c.rejected, c.skipped,
 		    (extract_real_ms() - t0) / 1000.0);
-	mdx_buf_free(&c.pre);
-	mdx_buf_free(&c.req);
-	mdx_buf_free(&c.mid);
-	mdx_buf_free(&c.out);
+	extract_csv_end(&c);
 	mdx_buf_free(&carry);
 }
 

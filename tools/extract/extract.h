@@ -61,9 +61,6 @@ extern mdx_time extract_now_ms;
  */
 void extract_fail(int status);
 
-/* Returns whether s is a symbol in an exchange's own spelling: 1 to 64
- * letters, digits and "-", "_" or ".". */
-int extract_symbol_ok(const char *s);
 
 /*
  * Series and windows (plan.c).
@@ -118,6 +115,10 @@ extern int extract_nseries, extract_nfinished;
  * --ranges records and the exchanges' answers.  main() makes it. */
 extern struct mdx_json_doc *extract_doc;
 
+/* Returns whether s is a symbol in an exchange's own spelling: 1 to 64
+ * letters, digits and "-", "_" or ".". */
+int extract_symbol_ok(const char *s);
+
 /* Returns a monotonic clock in milliseconds, for the real elapsed time in
  * summaries and progress (mdx_now() stands still under MDX_NOW). */
 mdx_time extract_real_ms(void);
@@ -162,6 +163,21 @@ void extract_plan_watchlist(PGconn **conn);
  * over its own range and outside the state files. */
 void extract_plan_ranges(void);
 
+/* One gap record of --ranges: a market, interval and symbol mdx knows
+ * and the candles from "from" up to "to". */
+struct extract_range {
+	const struct mdx_market *m;
+	const struct mdx_interval *iv;
+	char symbol[65];
+	mdx_time from, to;
+};
+
+/* Reads the gap record in ln[0..len) (parsed into extract_doc) into r.
+ * Returns 0, or -1 with the reason in err, such as "bad from 'x' or to
+ * 'y'". */
+int extract_range_parse(const char *ln, size_t len, struct extract_range *r,
+    char *err, size_t errsz);
+
 /*
  * The REST fetching (rest.c).
  */
@@ -178,6 +194,30 @@ void extract_run_rest(void);
 /*
  * Binance public-data archives (archive.c).
  */
+
+/*
+ * The rows of one CSV file of an archive: extract_csv_begin() starts one
+ * for the archive named base (its file name, for the requests and the
+ * messages) of symbol and interval iv, read at the time fetched (RFC
+ * 3339); extract_csv_line() takes each line, without its newline, in
+ * order.  A kline row becomes a raw record appended to out (written to
+ * standard output whenever out passes 1 MiB) and counted in rows; a row
+ * outside --since and --until is counted in skipped; a blank line and
+ * the known header as the first line are passed over; any other row is
+ * counted in rejected, with a message naming base and the line, and makes
+ * the run end with MDX_EX_DATAERR.  extract_csv_end() frees the buffers.
+ */
+struct extract_csv {
+	const char *base;
+	const struct mdx_interval *iv;
+	struct mdx_buf pre, req, mid, out;
+	unsigned long line, rows, rejected, skipped;
+};
+
+void extract_csv_begin(struct extract_csv *c, const char *base,
+    const char *symbol, const struct mdx_interval *iv, const char *fetched);
+void extract_csv_line(struct extract_csv *c, const char *s, size_t n);
+void extract_csv_end(struct extract_csv *c);
 
 /* Reads the archives of --archive, files or directories of them, and
  * writes the klines wanted to standard output. */

@@ -64,22 +64,6 @@ extract_fail(int status)
 		exit_status = status;
 }
 
-/* Symbols are the exchange's own spelling: letters, digits and - _ . */
-int
-extract_symbol_ok(const char *s)
-{
-	const char *p;
-
-	if (*s == '\0' || strlen(s) > 64)
-		return 0;
-	for (p = s; *p != '\0'; p++)
-		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
-		    *p == '.'))
-			return 0;
-	return 1;
-}
-
 static void
 split_list(char *s, void (*add)(const char *))
 {

@@ -34,6 +34,22 @@ static struct series *series_tail;
 int extract_nseries, extract_nfinished;
 struct mdx_json_doc *extract_doc;
 
+/* Symbols are the exchange's own spelling: letters, digits and - _ . */
+int
+extract_symbol_ok(const char *s)
+{
+	const char *p;
+
+	if (*s == '\0' || strlen(s) > 64)
+		return 0;
+	for (p = s; *p != '\0'; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+		    *p == '.'))
+			return 0;
+	return 1;
+}
+
 /* Real elapsed time for summaries and progress (MDX_NOW stands still). */
 mdx_time
 extract_real_ms(void)
@@ -343,26 +359,77 @@ gap_str(const struct mdx_json *root, const char *key, struct mdx_buf *buf)
 	    mdx_json_str(v, buf) : NULL;
 }
 
+int
+extract_range_parse(const char *ln, size_t len, struct extract_range *r,
+    char *err, size_t errsz)
+{
+	struct mdx_buf b[6];
+	const struct mdx_json *root;
+	const char *ex, *mk, *sym, *ivs, *from, *to;
+	int i, rv = -1;
+
+	memset(r, 0, sizeof(*r));
+	for (i = 0; i < 6; i++)
+		mdx_buf_init(&b[i]);
+	if ((root = mdx_json_parse(extract_doc, ln, len)) == NULL) {
+		mdx_errf(err, errsz, "%s", mdx_json_error(extract_doc));
+		goto out;
+	}
+	ex = gap_str(root, "exchange", &b[0]);
+	mk = gap_str(root, "market", &b[1]);
+	sym = gap_str(root, "symbol", &b[2]);
+	ivs = gap_str(root, "interval", &b[3]);
+	from = gap_str(root, "from", &b[4]);
+	to = gap_str(root, "to", &b[5]);
+	if (ex == NULL || mk == NULL || sym == NULL || ivs == NULL ||
+	    from == NULL || to == NULL) {
+		mdx_errf(err, errsz, "needs exchange, market, symbol, "
+		    "interval, from and to");
+		goto out;
+	}
+	if ((r->m = mdx_market_lookup(ex, mk)) == NULL ||
+	    (r->iv = mdx_interval_lookup(ivs)) == NULL ||
+	    mdx_market_interval(r->m, r->iv) == NULL ||
+	    !extract_symbol_ok(sym)) {
+		mdx_errf(err, errsz, "no such market, symbol or interval "
+		    "'%s %s %s %s'", ex, mk, sym, ivs);
+		goto out;
+	}
+	if (mdx_time_parse_rfc3339(from, strlen(from), &r->from) == -1 ||
+	    mdx_time_parse_rfc3339(to, strlen(to), &r->to) == -1 ||
+	    r->to <= r->from) {
+		mdx_errf(err, errsz, "bad from '%s' or to '%s'", from, to);
+		goto out;
+	}
+	/* The exchanges have nothing before 1970, and no record is dated
+	 * past 9999 (MDX_TIME_STORABLE). */
+	if (!MDX_TIME_STORABLE(r->from) || !MDX_TIME_STORABLE(r->to)) {
+		mdx_errf(err, errsz, "from '%s' or to '%s' out of range (years "
+		    "1970 to 9999)", from, to);
+		goto out;
+	}
+	memcpy(r->symbol, sym, strlen(sym) + 1);
+	rv = 0;
+out:
+	for (i = 0; i < 6; i++)
+		mdx_buf_free(&b[i]);
+	return rv;
+}
+
 /* Reads the gap records of --ranges: each becomes a series of its own,
  * outside the state files. */
 void
 extract_plan_ranges(void)
 {
 	struct mdx_reader *r;
-	struct mdx_buf b[6];
-	const struct mdx_json *root;
-	const struct mdx_market *m;
-	const struct mdx_interval *iv;
-	const char *ln, *ex, *mk, *sym, *ivs, *from, *to;
-	char *path = (char *)opt.ranges;
+	struct extract_range g;
+	const char *ln;
+	char *path = (char *)opt.ranges, why[512];
 	struct mdx_pos pos;
 	struct series *s;
-	mdx_time a, z;
 	size_t len;
-	int rc, i, bad = 0;
+	int rc, bad = 0;
 
-	for (i = 0; i < 6; i++)
-		mdx_buf_init(&b[i]);
 	r = mdx_reader_open(&path, 1);
 	while ((rc = mdx_reader_next(r, &ln, &len)) != MDX_RD_EOF) {
 		pos = mdx_reader_pos(r);
@@ -377,50 +444,16 @@ extract_plan_ranges(void)
 			bad++;
 			continue;
 		}
-		if ((root = mdx_json_parse(extract_doc, ln, len)) == NULL) {
-			mdx_warn("bad range: %s (at %s:%lu)",
-			    mdx_json_error(extract_doc), pos.name, pos.line);
-			bad++;
-			continue;
-		}
-		ex = gap_str(root, "exchange", &b[0]);
-		mk = gap_str(root, "market", &b[1]);
-		sym = gap_str(root, "symbol", &b[2]);
-		ivs = gap_str(root, "interval", &b[3]);
-		from = gap_str(root, "from", &b[4]);
-		to = gap_str(root, "to", &b[5]);
-		if (ex == NULL || mk == NULL || sym == NULL || ivs == NULL ||
-		    from == NULL || to == NULL) {
-			mdx_warn("bad range: needs exchange, market, symbol, "
-			    "interval, from and to (at %s:%lu)", pos.name,
+		if (extract_range_parse(ln, len, &g, why, sizeof(why)) != 0) {
+			mdx_warn("bad range: %s (at %s:%lu)", why, pos.name,
 			    pos.line);
 			bad++;
 			continue;
 		}
-		if ((m = mdx_market_lookup(ex, mk)) == NULL ||
-		    (iv = mdx_interval_lookup(ivs)) == NULL ||
-		    mdx_market_interval(m, iv) == NULL ||
-		    !extract_symbol_ok(sym)) {
-			mdx_warn("bad range: no such market, symbol or "
-			    "interval '%s %s %s %s' (at %s:%lu)", ex, mk, sym,
-			    ivs, pos.name, pos.line);
-			bad++;
-			continue;
-		}
-		if (mdx_time_parse_rfc3339(from, strlen(from), &a) == -1 ||
-		    mdx_time_parse_rfc3339(to, strlen(to), &z) == -1 ||
-		    z <= a) {
-			mdx_warn("bad range: bad from '%s' or to '%s' (at "
-			    "%s:%lu)", from, to, pos.name, pos.line);
-			bad++;
-			continue;
-		}
-		s = extract_series_new(m, MDX_KIND_KLINES, sym, iv);
-		plan_range(s, 1, a, 1, z);
+		s = extract_series_new(g.m, MDX_KIND_KLINES, g.symbol, g.iv);
+		plan_range(s, 1, g.from, 1, g.to);
 	}
 	mdx_reader_close(r);
-	for (i = 0; i < 6; i++)
-		mdx_buf_free(&b[i]);
 	if (bad > 0)
 		extract_fail(MDX_EX_DATAERR);
 }

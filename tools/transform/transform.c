@@ -34,7 +34,16 @@ struct env {
 #define KEY(v, k) ((v)->keylen == sizeof(k) - 1 && \
 	memcmp((v)->key, k, sizeof(k) - 1) == 0)
 
-/* One pass over the members, by key length first: this runs per record. */
+/*
+ * One pass over the members, by key length first: this runs per record.
+ * A member named twice counts by its first occurrence, and a name written
+ * with escapes counts as the name it spells, as mdx_json_get() (and so
+ * mdx-load) reads them: a record must mean the same to every program, or
+ * {"kind":"candle",...,"kind":"instrument"} would be checked here as an
+ * instrument and refused by mdx-load as a candle.
+ */
+#define FIRST(f, v) do { if ((f) == NULL) (f) = (v); } while (0)
+
 static void
 read_env(const struct mdx_json *root, struct env *e)
 {
@@ -42,38 +51,53 @@ read_env(const struct mdx_json *root, struct env *e)
 
 	memset(e, 0, sizeof(*e));
 	for (v = root->child; v != NULL; v = v->next) {
+		if (memchr(v->key, '\\', v->keylen) != NULL) {
+			/* Rare: let the escape-aware lookup decide. */
+			e->mdx = mdx_json_get(root, "mdx");
+			e->kind = mdx_json_get(root, "kind");
+			e->time = mdx_json_get(root, "time");
+			e->data = mdx_json_get(root, "data");
+			e->market = mdx_json_get(root, "market");
+			e->symbol = mdx_json_get(root, "symbol");
+			e->source = mdx_json_get(root, "source");
+			e->closed = mdx_json_get(root, "closed");
+			e->exchange = mdx_json_get(root, "exchange");
+			e->interval = mdx_json_get(root, "interval");
+			e->fetched_at = mdx_json_get(root, "fetched_at");
+			return;
+		}
 		switch (v->keylen) {
 		case 3:
 			if (KEY(v, "mdx"))
-				e->mdx = v;
+				FIRST(e->mdx, v);
 			break;
 		case 4:
 			if (KEY(v, "kind"))
-				e->kind = v;
+				FIRST(e->kind, v);
 			else if (KEY(v, "time"))
-				e->time = v;
+				FIRST(e->time, v);
 			else if (KEY(v, "data"))
-				e->data = v;
+				FIRST(e->data, v);
 			break;
 		case 6:
 			if (KEY(v, "market"))
-				e->market = v;
+				FIRST(e->market, v);
 			else if (KEY(v, "symbol"))
-				e->symbol = v;
+				FIRST(e->symbol, v);
 			else if (KEY(v, "source"))
-				e->source = v;
+				FIRST(e->source, v);
 			else if (KEY(v, "closed"))
-				e->closed = v;
+				FIRST(e->closed, v);
 			break;
 		case 8:
 			if (KEY(v, "exchange"))
-				e->exchange = v;
+				FIRST(e->exchange, v);
 			else if (KEY(v, "interval"))
-				e->interval = v;
+				FIRST(e->interval, v);
 			break;
 		case 10:
 			if (KEY(v, "fetched_at"))
-				e->fetched_at = v;
+				FIRST(e->fetched_at, v);
 			break;
 		default:
 			break;
@@ -420,14 +444,16 @@ add_opt_dec(struct mdx_buf *b, const char *key, const struct mdx_json *v,
 	return 0;
 }
 
-/* Appends "KEY":"string" or "KEY":null when v is absent or empty. */
+/* Appends "KEY":"string", or "KEY":null when v is absent, empty, holds a
+ * NUL or is longer than mdx-load stores (mdx_instrument_check()). */
 static void
 add_opt_str(struct mdx_buf *b, const char *key, const struct mdx_json *v,
     struct mdx_buf *tmp)
 {
 	mdx_buf_addstr(b, key);
 	if (v == NULL || v->type != MDX_JSON_STRING || v->len == 0 ||
-	    mdx_json_str(v, tmp) == NULL || strlen(tmp->data) != tmp->len)
+	    mdx_json_str(v, tmp) == NULL || strlen(tmp->data) != tmp->len ||
+	    tmp->len >= MDX_SYMBOL_MAX)
 		mdx_buf_addstr(b, "null");
 	else
 		mdx_buf_add_json_str(b, tmp->data, tmp->len);
@@ -538,7 +564,8 @@ depth(const struct env *e, struct mdx_tx_out *o, char *err, size_t errsz)
 	mdx_buf_addstr(&o->line, ",\"asks\":");
 	if (book_side(&o->line, asks, "asks", err, errsz))
 		return -1;
-	if (uid != NULL && mdx_json_int(uid, &n) == 0)
+	/* mdx-load takes an update id of 0 to 2^63-1 or null. */
+	if (uid != NULL && mdx_json_int(uid, &n) == 0 && n >= 0)
 		mdx_buf_printf(&o->line, ",\"update_id\":%lld", (long long)n);
 	else
 		mdx_buf_addstr(&o->line, ",\"update_id\":null");
