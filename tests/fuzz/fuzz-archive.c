@@ -13,10 +13,11 @@
  *   line fails the run (MDX_EX_DATAERR) with a message;
  * - a line is written exactly when it is a kline row: an open time of
  *   digits (seconds, milliseconds, microseconds or nanoseconds by size)
- *   on a minute, then eleven more fields, all of ASCII;
+ *   on a minute, then eleven more fields, all of ASCII, the open time,
+ *   close time and trades being whole numbers as JSON writes them;
  * - each record written is valid JSON whose "time" is that open time,
  *   whose "request" names the archive and the line, and whose "data" is
- *   the line itself (without a carriage return at its end);
+ *   the REST row made of the line's twelve fields, each with its bytes;
  * - mdx_transform() makes of it a candle opening at that time, or
  *   rejects it with a reason.
  */
@@ -55,12 +56,26 @@ fuzz_setup(void)
 	opt.until = INT64_C(4102444800000);
 }
 
+/* Whether s[0..n) is an unsigned integer as JSON writes it. */
+static int
+json_uint(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 19 || (s[0] == '0' && n > 1))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
 /* The model: 'w' written, 's' skipped, 'r' rejected, 'p' passed over. */
 static int
 model(const char *s, size_t n, unsigned long line, int64_t *t)
 {
 	static const char header[] = MDX_BINANCE_CSV_HEADER;
-	size_t i, commas = 0;
+	size_t i, f, k, commas = 0;
 	uint64_t u = 0;
 	int64_t v;
 
@@ -94,7 +109,19 @@ model(const char *s, size_t n, unsigned long line, int64_t *t)
 	if (commas != 11 || v % 60000 != 0)
 		return 'r';
 	*t = v;
-	return v < opt.since || v >= opt.until ? 's' : 'w';
+	if (v < opt.since || v >= opt.until)
+		return 's';
+	/* The open time, close time and trades become JSON numbers: digits,
+	 * no leading zero, at most 19 of them. */
+	for (i = 0, k = 0; k < 12; k++) {
+		f = i;
+		while (i < n && s[i] != ',')
+			i++;
+		if ((k == 0 || k == 6 || k == 8) && !json_uint(s + f, i - f))
+			return 'r';
+		i++;
+	}
+	return 'w';
 }
 
 /* Checks the record written for line number line (the last in out). */
@@ -102,8 +129,9 @@ static void
 check_record(const char *rec, size_t rn, const char *s, size_t n,
     unsigned long line, int64_t t)
 {
-	const struct mdx_json *root, *v;
+	const struct mdx_json *root, *v, *e;
 	struct mdx_tx_out tx;
+	size_t i, f, k;
 	char err[MDX_ERRSZ + 64], tb[MDX_TIME_BUFSZ];
 	mdx_time rt;
 	int r;
@@ -123,10 +151,28 @@ check_record(const char *rec, size_t rn, const char *s, size_t n,
 	    strcmp(got.data, want.data) == 0, "request is not %s", want.data);
 	if (n > 0 && s[n - 1] == '\r')
 		n--;
+	/* data is the REST row: the twelve fields in order, the open time,
+	 * close time and trades as numbers, the others as strings, each with
+	 * the line's own bytes. */
 	v = mdx_json_get(root, "data");
-	FUZZ_CHECK(v != NULL && mdx_json_str(v, &got) != NULL &&
-	    got.len == n && memcmp(got.data, s, n) == 0,
-	    "data is not the line");
+	FUZZ_CHECK(v != NULL && v->type == MDX_JSON_ARRAY, "data is not an "
+	    "array");
+	for (i = 0, k = 0; k < 12; k++, i++) {
+		f = i;
+		while (i < n && s[i] != ',')
+			i++;
+		e = mdx_json_at(v, k);
+		FUZZ_CHECK(e != NULL, "data has no field %zu", k);
+		if (k == 0 || k == 6 || k == 8)
+			FUZZ_CHECK(e->type == MDX_JSON_NUMBER &&
+			    e->len == i - f && memcmp(e->text, s + f, i - f) == 0,
+			    "data[%zu] is not the number of the line", k);
+		else
+			FUZZ_CHECK(mdx_json_str(e, &got) != NULL &&
+			    got.len == i - f && memcmp(got.data, s + f, i - f) == 0,
+			    "data[%zu] is not the field of the line", k);
+	}
+	FUZZ_CHECK(v->nchild == 12, "data has %u fields", v->nchild);
 
 	memset(&tx, 0, sizeof(tx));
 	memset(err, 0, sizeof(err));
