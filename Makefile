@@ -249,7 +249,8 @@ $(O)/fuzz/libmdx.a: $(FUZZ_LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $(FUZZ_LIB_OBJ)
 
-$(O)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/fuzz.h $(O)/fuzz/libmdx.a
+$(O)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/fuzz.h tests/fuzz/fuzz-tx.h \
+    $(O)/fuzz/libmdx.a
 	$(FUZZ_CC) $(UNIT_CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
 		$(O)/fuzz/libmdx.a $(LIBS) -lz
 

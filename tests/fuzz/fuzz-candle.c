@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "transform.h"
+#include "fuzz-tx.h"
 
 static struct mdx_json_doc *doc, *doc2, *doc3;
 static struct mdx_candle_scan *scan;
@@ -155,13 +155,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* The raw-to-canonical mapping. */
 	if (root != NULL) {
-		memset(&tx, 0, sizeof(tx));
-		memset(err, 0, sizeof(err));
-		t = mdx_transform(root, &tx, err, sizeof(err));
-		FUZZ_CHECK(t == -1 || t == MDX_TX_CANDLE || t == MDX_TX_LINE ||
-		    t == MDX_TX_HEADER, "mdx_transform returned %d", t);
-		if (t == -1)
-			FUZZ_CHECK(err[0] != '\0', "transform: no reason");
+		t = fuzz_transform(root, &tx, err, sizeof(err));
 		if (t == MDX_TX_CANDLE) {
 			FUZZ_CHECK(mdx_candle_check(&tx.candle, err,
 			    sizeof(err)) == 0, "transform: a candle that fails "

@@ -19,10 +19,9 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "transform.h"
+#include "fuzz-tx.h"
 
 static struct mdx_json_doc *doc, *doc2;
-static struct mdx_buf first;
 
 static void
 fuzz_setup(void)
@@ -86,20 +85,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *s = (const char *)data;
 	const struct mdx_json *root, *out, *bids, *asks;
-	struct mdx_tx_out tx, tx2;
+	struct mdx_tx_out tx;
 	struct mdx_depth d;
 	char err[MDX_ERRSZ + 64], why[MDX_ERRSZ];
 	int t, canon, ok;
 
 	if (size > 16384 || (root = mdx_json_parse(doc, s, size)) == NULL)
 		return 0;
-	memset(&tx, 0, sizeof(tx));
-	memset(err, 0, sizeof(err));
-	t = mdx_transform(root, &tx, err, sizeof(err));
-	FUZZ_CHECK(t == -1 || t == MDX_TX_CANDLE || t == MDX_TX_LINE ||
-	    t == MDX_TX_HEADER, "mdx_transform returned %d", t);
-	if (t == -1)
-		FUZZ_CHECK(err[0] != '\0', "a record rejected with no reason");
+	t = fuzz_transform(root, &tx, err, sizeof(err));
 
 	/* A canonical depth record: the same verdict as mdx-load's. */
 	canon = mdx_json_get(root, "mdx") == NULL &&
@@ -143,19 +136,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_side(mdx_json_get(out, "asks"), asks, "asks");
 
 	/* Transformed again, the line is written the same. */
-	mdx_buf_reset(&first);
-	mdx_buf_add(&first, tx.line.data, tx.line.len);
-	memset(&tx2, 0, sizeof(tx2));
-	t = mdx_transform(out, &tx2, err, sizeof(err));
-	if (t != MDX_TX_LINE || tx2.line.len != first.len ||
-	    memcmp(tx2.line.data, first.data, first.len) != 0) {
-		fuzz_show("written", first.data, first.len);
-		if (t == MDX_TX_LINE)
-			fuzz_show("again", tx2.line.data, tx2.line.len);
-		FUZZ_CHECK(0, "the canonical line is not a fixed point (%s)",
-		    t == -1 ? err : "written differently");
-	}
-	mdx_tx_out_free(&tx2);
+	fuzz_fixed_point(out, tx.line.data, tx.line.len);
 	mdx_tx_out_free(&tx);
 	return 0;
 }
