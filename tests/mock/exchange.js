@@ -1375,7 +1375,7 @@ class Mock {
 			requests: 0, by_endpoint: {}, by_status: {}, by_exchange: {},
 			sent_429: 0, sent_418: 0, sent_403: 0, faults: {},
 			faults_injected: 0, rate_limited: { binance: 0, bybit: 0,
-			    okx: 0 }, rows: 0, gzipped: 0,
+			    okx: 0, kraken: 0, coinbase: 0 }, rows: 0, gzipped: 0,
 			weight: {
 				spot: { used: 0, limit: this.o.weightLimit, peak: 0,
 				    total: 0 },

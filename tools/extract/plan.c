@@ -279,8 +279,9 @@ plan_range(struct series *s, int have_since, mdx_time since, int have_until,
 		cap = mdx_interval_next(iv, cap);
 	if (s->hi > cap)
 		s->hi = cap;
+	/* By default a page back, or (Kraken) as far back as it serves. */
 	s->lo = have_since ? ceil_iv(iv, since) : sub_iv(iv, s->hi,
-	    s->m->page);
+	    s->m->history > 0 ? s->m->history - 1 : s->m->page);
 	if (s->lo > s->hi)
 		s->lo = s->hi;
 	s->plan = s->written = s->lo;
