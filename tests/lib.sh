@@ -272,8 +272,8 @@ s3_front() {
 # The mock exchange (tests/mock/exchange.js), on a free loopback port.
 # mock_start [OPTIONS...] passes OPTIONS to the mock; it exports
 # MOCK_URL and MDX_BINANCE_URL, MDX_BINANCE_FAPI_URL, MDX_BYBIT_URL,
-# MDX_OKX_URL, MDX_KRAKEN_URL and MDX_COINBASE_URL pointing at it.  See tests/mock/README for its options and
-# its control endpoints.
+# MDX_OKX_URL, MDX_KRAKEN_URL and MDX_COINBASE_URL pointing at it.  See
+# tests/mock/README for its options and its control endpoints.
 
 mock_start() {
 	_mport=$(free_port)
