@@ -57,6 +57,21 @@ exits 64 "an unknown product: exit 64" \
 like "$(cat "$T/err")" "coinbase error: NotFound \\(HTTP 404\\)" "... in Coinbase's words"
 exits 64 "no trades from coinbase" mdx-extract -x coinbase -s BTC-USD -k trades
 
+# mdx-transform refuses what is not a Coinbase row, with the reason.
+R='{"mdx":"raw","exchange":"coinbase","market":"spot","kind":"klines","symbol":"BTC-USD","interval":"1m","closed":true'
+printf '%s\n' \
+    "$R"',"data":[1700000040,1,2,1.5,1.2]}' \
+    "$R"',"data":[1700000040,"1",2,1.5,1.2,3]}' \
+    "$R"',"data":[1700000040,1,0.5,1.5,1.2,3]}' \
+    "$R"',"data":[1700000040,1,2,1.5,1.2,1e-5]}' >"$T/bad"
+mdx-transform -q -r "$T/rej" "$T/bad" >"$T/good"
+is "$(jq -r .reason "$T/rej" | tr '\n' '|')" \
+    'bad candle: 5 fields, Coinbase candles have 6|bad candle: "low" (data[1]) is not a number|bad candle: high < open|' \
+    "mdx-transform: each bad Coinbase row rejected, saying why"
+is "$(jq -c '[.open_time, .open, .high, .low, .close, .volume, .quote_volume]' "$T/good")" \
+    '["2023-11-14T22:14:00Z","1.5","2","1","1.2","0.00001",null]' \
+    "... the good one: low, high, open, close in their places, an exponent read exactly"
+
 # ------------------------------------------------------------------------
 # Resumed after faults: the fourth window fails every time; the three
 # before it are written and the state moved past them; the rerun goes on.

@@ -65,6 +65,33 @@ exits 64 "no order books from kraken" mdx-extract -x kraken -s XBTUSD -k depth
 exits 64 "an unknown pair: exit 64" mdx-extract -x kraken -s NOPE -i 1h
 like "$(cat "$T/err")" "kraken error EQuery:Unknown asset pair" "... in Kraken's words"
 
+# Bad rows from Kraken: reported with the request and the row, not written.
+mock_fault '{"type":"missing_field","exchange":"kraken","path":"/0/public/OHLC"}'
+mdx-extract -x kraken -s SOLUSD -i 1d --since 2024-02-25T00:00:00Z \
+    >"$T/b" 2>"$T/err"
+is "$?:$(wc -l <"$T/b" | tr -d ' ')" "65:4" "a short row: exit 65, the others written"
+like "$(cat "$T/err")" "bad data from kraken: row is not an array of 8 fields \(row 1 of GET /0/public/OHLC" \
+    "... naming the row and the request"
+
+# mdx-transform refuses what is not a Kraken row, with the reason.
+R='{"mdx":"raw","exchange":"kraken","market":"spot","symbol":"XBTUSD"'
+printf '%s\n' \
+    "$R"',"kind":"trades","data":["1","2",1700000000.5,"b","m",""]}' \
+    "$R"',"kind":"trades","data":["1","2",1700000000.5,"x","m","",7]}' \
+    "$R"',"kind":"trades","data":["0","2",1700000000.5,"b","m","",7]}' \
+    "$R"',"kind":"trades","data":["1","2",1e9,"b","m","",7]}' \
+    "$R"',"kind":"klines","interval":"1m","closed":true,"data":[1700000040,"1","2","0.5","1.5","1.2","10"]}' \
+    "$R"',"kind":"klines","interval":"1m","closed":true,"data":[1700000040,"1","2","0.5","1.5","1.2","10",-3]}' \
+    "$R"',"kind":"trades","data":["1.50","2.0",1700000000.0000019,"s","l","",7]}' \
+    >"$T/bad"
+mdx-transform -q -r "$T/rej" "$T/bad" >"$T/good"
+is "$(jq -r .reason "$T/rej" | tr '\n' '|')" \
+    "bad trade: 6 fields, Kraken trades have 7 (the trade id last)|bad trade: side (data[3]) is not \"b\" or \"s\"|bad trade: price and volume must be positive|bad trade: bad time (data[2])|bad candle: 7 fields, Kraken OHLC rows have 8|bad candle: bad \"trades\" (data[7])|" \
+    "mdx-transform: each bad Kraken row rejected, saying why"
+is "$(jq -c '[.id, .time, .price, .quantity, .quote_quantity, .side]' "$T/good")" \
+    '["7","2023-11-14T22:13:20.000001Z","1.5","2","3","sell"]' \
+    "... the good one: time cut to the microsecond, decimals exact"
+
 # ------------------------------------------------------------------------
 # Resumed after faults: the 4h series fails, the others are written and
 # their state saved; the rerun fetches the 4h series only.
