@@ -7,7 +7,6 @@
  * holds the candles of the window that have trades, newest first (the
  * forming one too), and Coinbase says it may hold some from before start.
  */
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -110,30 +109,8 @@ mdx_coinbase_kline_row(const struct mdx_interval *iv,
     const struct mdx_json *row, mdx_time fetched, mdx_time *open,
     int *closed, char *why, size_t whysz)
 {
-	const struct mdx_json *c;
-	int64_t v;
-
-	if (row->type != MDX_JSON_ARRAY || row->nchild != 6) {
-		snprintf(why, whysz, "row is not an array of 6 fields");
+	if (mdx_row_shape(row, "nnnnnn", why, whysz) == -1)
 		return -1;
-	}
-	for (c = row->child; c != NULL; c = c->next)
-		if (c->type != MDX_JSON_NUMBER) {
-			snprintf(why, whysz, "row has a field that is not a "
-			    "number");
-			return -1;
-		}
-	if (mdx_json_int(row->child, &v) == -1 || v < 0 ||
-	    v > MDX_TIME_END / 1000) {
-		snprintf(why, whysz, "bad open time");
-		return -1;
-	}
-	*open = v * 1000;
-	if (!mdx_interval_aligned(iv, *open)) {
-		snprintf(why, whysz, "open time %" PRId64 " is not the start "
-		    "of a %s interval", v, iv->code);
-		return -1;
-	}
-	*closed = mdx_interval_next(iv, *open) <= fetched;
-	return 0;
+	return mdx_row_open_seconds(iv, row->child, fetched, open, closed, why,
+	    whysz);
 }

@@ -553,6 +553,47 @@ strings_from(const struct mdx_json *row, unsigned from)
 }
 
 int
+mdx_row_shape(const struct mdx_json *row, const char *types, char *why,
+    size_t whysz)
+{
+	const struct mdx_json *c;
+	unsigned i, n = strlen(types);
+
+	if (row->type != MDX_JSON_ARRAY || row->nchild != n) {
+		snprintf(why, whysz, "row is not an array of %u fields", n);
+		return -1;
+	}
+	for (i = 0, c = row->child; c != NULL; c = c->next, i++)
+		if (c->type != (types[i] == 'n' ? MDX_JSON_NUMBER :
+		    MDX_JSON_STRING)) {
+			snprintf(why, whysz, "field %u is not a %s", i,
+			    types[i] == 'n' ? "number" : "string");
+			return -1;
+		}
+	return 0;
+}
+
+int
+mdx_row_open_seconds(const struct mdx_interval *iv, const struct mdx_json *t,
+    mdx_time fetched, mdx_time *open, int *closed, char *why, size_t whysz)
+{
+	int64_t v;
+
+	if (mdx_json_int(t, &v) == -1 || v < 0 || v >= MDX_TIME_END / 1000) {
+		snprintf(why, whysz, "bad open time");
+		return -1;
+	}
+	*open = v * 1000;
+	if (!mdx_interval_aligned(iv, *open)) {
+		snprintf(why, whysz, "open time %" PRId64 " is not the start "
+		    "of a %s interval", v, iv->code);
+		return -1;
+	}
+	*closed = mdx_interval_next(iv, *open) <= fetched;
+	return 0;
+}
+
+int
 mdx_kline_row(const struct mdx_market *m, const struct mdx_interval *iv,
     const struct mdx_json *row, mdx_time fetched, mdx_time *open,
     int *closed, char *why, size_t whysz)

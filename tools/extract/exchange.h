@@ -151,6 +151,23 @@ const struct mdx_json *mdx_instruments_cursor(const struct mdx_market *m,
     const struct mdx_json *root);
 
 /*
+ * Checks that row is an array of strlen(types) fields, field i a JSON
+ * number where types[i] is 'n' and a string where it is 's'.  Returns 0,
+ * or -1 with the reason, such as "field 3 is not a string".
+ */
+int mdx_row_shape(const struct mdx_json *row, const char *types, char *why,
+    size_t whysz);
+/*
+ * The open time of a row whose time t is a JSON number of seconds
+ * (Kraken, Coinbase): within the years mdx stores and aligned to iv; the
+ * candle is closed when its end is not after fetched.  Returns 0, or -1
+ * with the reason.
+ */
+int mdx_row_open_seconds(const struct mdx_interval *iv,
+    const struct mdx_json *t, mdx_time fetched, mdx_time *open, int *closed,
+    char *why, size_t whysz);
+
+/*
  * Kraken (kraken.c).  Answers are {"error":[...],"result":{...}}: errors
  * are "Category:Message" strings, with HTTP 200.  OHLC and Trades give
  * their rows in the one result member named after the pair (XXBTZUSD for

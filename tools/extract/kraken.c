@@ -169,34 +169,10 @@ mdx_kraken_kline_row(const struct mdx_interval *iv,
     const struct mdx_json *row, mdx_time fetched, mdx_time *open,
     int *closed, char *why, size_t whysz)
 {
-	const struct mdx_json *c;
-	int64_t v;
-	unsigned i;
-
-	if (row->type != MDX_JSON_ARRAY || row->nchild != 8) {
-		snprintf(why, whysz, "row is not an array of 8 fields");
+	if (mdx_row_shape(row, "nssssssn", why, whysz) == -1)
 		return -1;
-	}
-	for (i = 0, c = row->child; c != NULL; c = c->next, i++)
-		if (c->type != ((i == 0 || i == 7) ? MDX_JSON_NUMBER :
-		    MDX_JSON_STRING)) {
-			snprintf(why, whysz, "field %u is not a %s", i,
-			    (i == 0 || i == 7) ? "number" : "string");
-			return -1;
-		}
-	if (mdx_json_int(row->child, &v) == -1 || v < 0 ||
-	    v > MDX_TIME_END / 1000) {
-		snprintf(why, whysz, "bad open time");
-		return -1;
-	}
-	*open = v * 1000;
-	if (!mdx_interval_aligned(iv, *open)) {
-		snprintf(why, whysz, "open time %" PRId64 " is not the start "
-		    "of a %s interval", v, iv->code);
-		return -1;
-	}
-	*closed = mdx_interval_next(iv, *open) <= fetched;
-	return 0;
+	return mdx_row_open_seconds(iv, row->child, fetched, open, closed, why,
+	    whysz);
 }
 
 /*
@@ -210,19 +186,9 @@ mdx_kraken_trade_row(const struct mdx_json *row, int64_t *ns, int64_t *id,
     char *why, size_t whysz)
 {
 	const struct mdx_json *c;
-	unsigned i;
 
-	if (row->type != MDX_JSON_ARRAY || row->nchild != 7) {
-		snprintf(why, whysz, "trade is not an array of 7 fields");
+	if (mdx_row_shape(row, "ssnsssn", why, whysz) == -1)
 		return -1;
-	}
-	for (i = 0, c = row->child; c != NULL; c = c->next, i++)
-		if (c->type != ((i == 2 || i == 6) ? MDX_JSON_NUMBER :
-		    MDX_JSON_STRING)) {
-			snprintf(why, whysz, "trade field %u is not a %s", i,
-			    (i == 2 || i == 6) ? "number" : "string");
-			return -1;
-		}
 	c = mdx_json_at(row, 2);
 	if (mdx_epoch_seconds_ns(c->text, c->len, ns) == -1 ||
 	    *ns / 1000000 >= MDX_TIME_END) {
