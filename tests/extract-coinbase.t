@@ -108,6 +108,19 @@ mdx-extract -x coinbase -s BNB-USD -i 1m --since 2024-02-20T00:00:00Z \
     --until 2024-02-29T09:00:00Z >"$T/p" 2>/dev/null
 is "$?:$(wc -l <"$T/p" | tr -d ' '):$(mock_stats | jq '.rate_limited.coinbase')" \
     "0:13500:0" "45 windows at once: every candle, no 429"
+# The bucket is real: a mock with a bucket of 5, refilled one a second,
+# answers 429 to most of 20 calls at once from curl.
+_murl=$MOCK_URL
+mock_start --now "$MDX_NOW" --coinbase-burst 5 --coinbase-rate 1
+i=0
+while [ $i -lt 20 ]; do
+	curl -s -o /dev/null -w '%{http_code}\n' "$MOCK_URL/products/BTC-USD"
+	i=$((i + 1))
+done | sort | uniq -c | tr -s ' ' | tr '\n' , >"$T/h"
+like "$(cat "$T/h")" '^ [5-9] 200, 1[1-5] 429,$' \
+    "... as 20 calls at once from curl do"
+MOCK_URL=$_murl
+MDX_COINBASE_URL=$_murl
 
 # ------------------------------------------------------------------------
 # Into the warehouse: exactly the mock's candles and instruments; a rerun

@@ -170,6 +170,13 @@ mdx-extract -x kraken -s XBTUSD,ETHUSD,SOLUSD,XBTUSD -i 1h,1d \
     --since 2024-02-28T00:00:00Z >"$T/p" 2>/dev/null
 is "$?:$(mock_stats | jq '.rate_limited.kraken'):$(requests OHLC)" "0:0:8" \
     "eight requests at once: none refused"
+# The counter is real: eight calls at once are refused past the fifth.
+for i in 1 2 3 4 5 6 7 8; do
+	curl -s "$MOCK_URL/0/public/OHLC?pair=SOLUSD&interval=1440"
+	echo
+done | jq -c .error | sort | uniq -c | tr -s ' ' | tr '\n' , >"$T/h"
+like "$(cat "$T/h")" '^ [1-3] \["EGeneral:Too many requests"\], [5-7] \[\],$' \
+    "... as eight calls at once from curl are"
 MOCK_URL=$_murl
 MDX_KRAKEN_URL=$_murl
 
