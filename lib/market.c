@@ -1,6 +1,7 @@
 /*
  * market.c - the exchanges and markets mdx knows, as the warehouse has
- * them in mdx.exchange and mdx.market (seeded by sql/001_core.sql).
+ * them in mdx.exchange and mdx.market (seeded by sql/001_core.sql and
+ * sql/090_kraken_coinbase.sql).
  */
 #include <stddef.h>
 
@@ -10,6 +11,8 @@ const struct mdx_exchange_info mdx_exchange_list[] = {
 	{ "binance", "Binance", "https://api.binance.com" },
 	{ "bybit", "Bybit", "https://api.bybit.com" },
 	{ "okx", "OKX", "https://www.okx.com" },
+	{ "kraken", "Kraken", "https://api.kraken.com" },
+	{ "coinbase", "Coinbase Exchange", "https://api.exchange.coinbase.com" },
 	{ NULL, NULL, NULL }
 };
 
@@ -26,5 +29,7 @@ const struct mdx_market_info mdx_market_list[] = {
 	{ "okx", "swap", "linear",
 	    "OKX perpetual swaps (USDT-margined linear and coin-margined "
 	    "inverse)" },
+	{ "kraken", "spot", "spot", "Kraken spot" },
+	{ "coinbase", "spot", "spot", "Coinbase Exchange spot" },
 	{ NULL, NULL, NULL, NULL }
 };

@@ -62,6 +62,23 @@ int mdx_time_format(mdx_time t, char *buf);
 /* "2024-01-01": the UTC date, for lake partitions. */
 int mdx_time_format_date(mdx_time t, char *buf);
 
+/*
+ * Formats a time in microseconds since the epoch as RFC 3339 UTC, the way
+ * a canonical trade's time is written: no fraction when it is a whole
+ * second, ".mmm" when the microseconds below the millisecond are zero,
+ * else ".mmmuuu".  buf has MDX_TIME_BUFSZ bytes; returns the length.
+ */
+int mdx_time_format_us(int64_t us, char *buf);
+
+/*
+ * Parses s[0..n), a non-negative decimal number of seconds since the
+ * epoch such as "1688669597.8277369" (Kraken's trade times), into
+ * nanoseconds; fraction digits past the ninth are dropped (towards the
+ * past).  0 ok, -1 when it is not such a number (a sign, an exponent, no
+ * digits) or lies past the year 2262.
+ */
+int mdx_epoch_seconds_ns(const char *s, size_t n, int64_t *ns);
+
 /* a / b rounded towards minus infinity (b != 0), for calendar and bucket
  * arithmetic on times before the epoch. */
 int64_t mdx_floordiv(int64_t a, int64_t b);

@@ -15,7 +15,7 @@ sed -n '/^\.Sh EXAMPLES/,/^\.Sh /p' "$MDX_SRC/man/mdx-extract.1" |
 	inb { sub(/\\e$/, ""); line = line $0; if ($0 ~ / $/) next;
 	    print line; line = "" }' |
     sed 's/\\e/\\/g' >"$T/examples"
-is "$(wc -l <"$T/examples" | tr -d ' ')" 7 "seven examples in the page"
+is "$(wc -l <"$T/examples" | tr -d ' ')" 10 "ten examples in the page"
 
 mkdir -p "$T/work/BTCUSDT-1m"
 cd "$T/work" || bail "no work directory"
@@ -38,6 +38,10 @@ is "$(wc -l <raw.ndjson | tr -d ' '):$(tail -1 raw.ndjson | jq -r .time)" \
 is "$(jq -r '.kind + " " + (.data.b | length | tostring)' "$T/ex4.out" | head -1)" \
     "depth 50" "depth example: 50 levels"
 is "$(wc -l <refetched.ndjson | tr -d ' ')" 5 "ranges example: the 5 missing minutes"
+is "$(wc -l <"$T/ex6.out" | tr -d ' ')" 168 "kraken example: a week of hours"
+is "$(jq -r '.exchange + " " + .kind' trades.ndjson | sort -u)" "kraken trades" \
+    "kraken trades example: Kraken's trades"
+is "$(wc -l <"$T/ex8.out" | tr -d ' ')" 1440 "coinbase example: a day of minutes"
 sed -n 1p "$T/examples" | sed 's/> klines.ndjson//' >"$T/first"
 sh -c "$(cat "$T/first")" 2>/dev/null | jq -r '[.symbol,.interval]|join(" ")' |
     sort | uniq -c | tr -s ' ' | tr '\n' ',' >"$T/counts"

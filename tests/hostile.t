@@ -499,7 +499,7 @@ wl() {
 	is "$(grep -c 'bad watchlist entry' "$T/err")" 1 \
 	    "watchlist: $1: one bad entry"
 }
-wl "unknown exchange" "unknown exchange 'kraken'" "kraken spot BTCUSDT 1m"
+wl "unknown exchange" "unknown exchange 'bitstamp'" "bitstamp spot BTCUSDT 1m"
 wl "unknown market" "unknown market 'coinm' for exchange 'binance'" "binance coinm BTCUSD 1m"
 wl "unknown interval" "unknown interval '7m'" "binance spot ETHUSDT 7m"
 wl "duplicate" "duplicate of 'binance spot BTCUSDT' at line 1" "binance spot BTCUSDT 1h"
@@ -589,7 +589,7 @@ cl "extract --since junk" 'bad --since "junk"' mdx-extract -s BTCUSDT --since ju
 cl "extract --connections 0" 'bad --connections "0"' mdx-extract -s BTCUSDT --connections 0
 cl "extract --timeout -1" 'bad --timeout "-1"' mdx-extract -s BTCUSDT --timeout -1
 cl "extract -i 7m" '7m' mdx-extract -s BTCUSDT -i 7m
-cl "extract -x kraken" 'kraken' mdx-extract -x kraken -s BTCUSDT
+cl "extract -x bitstamp" 'bitstamp' mdx-extract -x bitstamp -s BTCUSDT
 cl "extract --depth 0" 'bad --depth "0"' mdx-extract -k depth -s BTCUSDT --depth 0
 cl "transform unknown option" 'usage: mdx-transform' mdx-transform --nosuch
 

@@ -83,7 +83,7 @@ function ivFloor(iv, t) {
 		const d = new Date(l);
 		return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) - iv.off;
 	}
-	const a = iv.ms === WEEK ? WEEK_ALIGN : 0;
+	const a = iv.ms === WEEK && iv.code !== 'kraken-1w' ? WEEK_ALIGN : 0;
 	return Math.floor((l - a) / iv.ms) * iv.ms + a - iv.off;
 }
 
@@ -121,10 +121,36 @@ const OKX_IV = {
 	'6Hutc': ['6h', 0], '12Hutc': ['12h', 0], '1Dutc': ['1d', 0],
 	'1Wutc': ['1w', 0], '1Mutc': ['1M', 0]
 };
+// Kraken's intervals in minutes; its weeks open on Thursdays (multiples
+// of 604800 s since the epoch), unlike mdx's 1w, and 21600 is 15 days:
+// those two are served, under codes mdx does not have.
+const KRAKEN_IV = {
+	'1': ['1m', 0], '5': ['5m', 0], '15': ['15m', 0], '30': ['30m', 0],
+	'60': ['1h', 0], '240': ['4h', 0], '1440': ['1d', 0],
+	'10080': ['kraken-1w', 0], '21600': ['kraken-15d', 0]
+};
+// Coinbase Exchange granularities in seconds.
+const COINBASE_IV = {
+	'60': ['1m', 0], '300': ['5m', 0], '900': ['15m', 0],
+	'3600': ['1h', 0], '21600': ['6h', 0], '86400': ['1d', 0]
+};
+
+// The interval of a Kraken interval spelling, or null.
+function krakenInterval(k) {
+	if (!KRAKEN_IV[k])
+		return null;
+	if (k === '10080')
+		return { code: 'kraken-1w', ms: WEEK, months: 0, off: 0 };
+	if (k === '21600')
+		return { code: 'kraken-15d', ms: 15 * DAY, months: 0, off: 0 };
+	return mkiv(KRAKEN_IV[k][0], 0);
+}
+
 // mdx interval code -> the exchange's spelling (UTC-aligned variants).
 function nativeInterval(exchange, code) {
 	const tab = exchange === 'binance' ? BINANCE_IV :
-	    exchange === 'bybit' ? BYBIT_IV : OKX_IV;
+	    exchange === 'bybit' ? BYBIT_IV : exchange === 'kraken' ?
+	    KRAKEN_IV : exchange === 'coinbase' ? COINBASE_IV : OKX_IV;
 	for (const k of Object.keys(tab))
 		if (tab[k][0] === code && tab[k][1] === 0)
 			return k;
@@ -240,7 +266,9 @@ const ASSETS = [
 const MARKETS = {
 	binance: ['spot', 'usdm'],
 	bybit: ['spot', 'linear', 'inverse'],
-	okx: ['spot', 'swap']
+	okx: ['spot', 'swap'],
+	kraken: ['spot'],
+	coinbase: ['spot']
 };
 
 // kind: 'direct' (volume is base quantity), 'contracts' (linear contracts
@@ -266,6 +294,14 @@ function okxCtVal(price) {
 	if (price >= 0.2) return [100, 0];
 	return [1000, 0];
 }
+
+// Kraken pairs: altname, result key, base asset, ASSETS index, price
+// decimals.
+const KRAKEN_PAIRS = [
+	['XBTUSD', 'XXBTZUSD', 'XXBT', 0, 1],
+	['ETHUSD', 'XETHZUSD', 'XETH', 1, 2],
+	['SOLUSD', 'SOLUSD', 'SOL', 3, 2]
+];
 
 function buildInstruments() {
 	const list = [];
@@ -298,6 +334,18 @@ function buildInstruments() {
 	    { quote: 'USD', pdec: 1, tickU: 1, kind: 'inverse', ctUsd: 100 }));
 	list.push(mkInst('okx', 'swap', 'ETH-USD-SWAP', ASSETS[1],
 	    { quote: 'USD', pdec: 2, tickU: 1, kind: 'inverse', ctUsd: 10 }));
+	// Kraken: the pair's altname is the symbol, its own key (XXBTZUSD
+	// for the old pairs) names the answer's result member; prices with
+	// the pair's decimals, volumes with 8.
+	for (const k of KRAKEN_PAIRS)
+		list.push(mkInst('kraken', 'spot', k[0], ASSETS[k[3]],
+		    { quote: 'USD', pdec: k[4], qdec: 8, krakenKey: k[1],
+		    krakenBase: k[2], krakenQuote: 'ZUSD',
+		    krakenWs: (k[2] === 'XXBT' ? 'XBT' : k[2].replace(/^X(...)$/,
+		    '$1')) + '/USD' }));
+	for (const a of ASSETS.slice(0, 3))
+		list.push(mkInst('coinbase', 'spot', a[0] + '-USD', a,
+		    { quote: 'USD', qdec: 8 }));
 	for (const inst of list)
 		prepInst(inst);
 	return list;
@@ -700,6 +748,26 @@ function okxRow(inst, c) {
 	return row;
 }
 
+// Kraken OHLC: [time (s, a number), open, high, low, close, vwap, volume,
+// count], prices with the pair's decimals, the volume with 8, the vwap
+// rounded to the pair's decimals (so vwap x volume is not the quote
+// volume).
+function krakenRow(inst, c) {
+	const vw = c.b > 0n ? (c.q + c.b / 2n) / c.b : 0n;
+	return [c.t / 1000, priceStr(inst, c.o, inst.pdec),
+	    priceStr(inst, c.h, inst.pdec), priceStr(inst, c.l, inst.pdec),
+	    priceStr(inst, c.c, inst.pdec), fmtDec(vw, inst.pdec, inst.pdec),
+	    fmtDec(c.b, inst.bs, 8), c.n];
+}
+
+// Coinbase candles: [time (s), low, high, open, close, volume], all JSON
+// numbers; each element here is the number's text.
+function coinbaseRow(inst, c) {
+	return [String(c.t / 1000), priceStr(inst, c.l, null),
+	    priceStr(inst, c.h, null), priceStr(inst, c.o, null),
+	    priceStr(inst, c.c, null), fmtDec(c.b, inst.bs, null)];
+}
+
 // The canonical record of a candle (HACKING.md "Canonical records"), built
 // from the exchange's own row as mdx-transform builds it.  normalize drops
 // trailing fractional zeros from the decimals.
@@ -727,6 +795,15 @@ function canonical(inst, iv, c, normalize, fetchedAt) {
 			rec.volume = n(r[5]);
 			rec.quote_volume = n(r[6]);
 		}
+	} else if (inst.exchange === 'kraken') {
+		r = krakenRow(inst, c);
+		Object.assign(rec, { open: n(r[1]), high: n(r[2]), low: n(r[3]),
+		    close: n(r[4]), volume: n(r[6]), quote_volume: null,
+		    trades: r[7] });
+	} else if (inst.exchange === 'coinbase') {
+		r = coinbaseRow(inst, c);
+		Object.assign(rec, { open: r[3], high: r[2], low: r[1],
+		    close: r[4], volume: r[5], quote_volume: null });
 	} else {
 		r = okxRow(inst, c);
 		Object.assign(rec, { open: n(r[1]), high: n(r[2]), low: n(r[3]),
@@ -899,6 +976,133 @@ function okxInstrument(inst, startMs) {
 }
 
 // ------------------------------------------------------------------------
+// Kraken trades.  Each minute of the market has 1 to 5 trades at hashed
+// microseconds, near the minute's opening price; trade ids are the minute
+// times 8 plus the trade's index (increasing, as Kraken's, though not
+// consecutive).  These trades are not the ones counted by the candles.
+
+// The trades of minute m (minutes since the epoch), oldest first:
+// {us (time in microseconds, BigInt), p (price units), v (base units at
+// qdec), side, type, id}.
+function minuteTrades(market, inst, m) {
+	const t = m * MIN;
+	if (t < market.start || market.inHole(inst, t))
+		return [];
+	const seed = h32(inst.seedBar ^ 0x7a3d, m);
+	const k = 1 + seed % 5;
+	const offs = [];
+	for (let j = 0; j < k; j++)
+		offs.push(h32(seed, j) % 60000000);
+	offs.sort((a, b) => a - b);
+	for (let j = 1; j < k; j++)
+		if (offs[j] <= offs[j - 1])
+			offs[j] = offs[j - 1] + 1;
+	const o = priceAt(inst, m);
+	const out = [];
+	for (let j = 0; j < k; j++) {
+		const r = h32(seed ^ 0x3c6ef372, j);
+		let p = o + ((r % 5) - 2) * inst.tickU;
+		if (p < inst.tickU)
+			p = inst.tickU;
+		const lots = 1 + (r >>> 8) % 5000;
+		out.push({ us: BigInt(t) * 1000n + BigInt(offs[j]), p: p,
+		    v: BigInt(lots * inst.lotU) * 10000n, side: r & 0x10000 ?
+		    'b' : 's', type: r & 0x20000 ? 'l' : 'm', id: m * 8 + j });
+	}
+	return out;
+}
+
+// The trades with a time in nanoseconds above sinceNs (BigInt) and before
+// now (ms), oldest first, at most count.
+function krakenTrades(market, inst, sinceNs, count, now) {
+	const out = [];
+	let m = Number(sinceNs / 60000000000n);
+	if (m * MIN < market.start)
+		m = Math.floor(market.start / MIN);
+	const nowUs = BigInt(now) * 1000n;
+	for (; m * MIN < now && out.length < count; m++)
+		for (const x of minuteTrades(market, inst, m)) {
+			if (x.us * 1000n <= sinceNs || x.us >= nowUs)
+				continue;
+			if (out.length < count)
+				out.push(x);
+		}
+	return out;
+}
+
+// Seconds with microseconds as Kraken writes a trade's time (a JSON
+// number, no trailing zeros).
+function krakenTime(us) {
+	const s = us / 1000000n, f = us % 1000000n;
+	if (f === 0n)
+		return s.toString();
+	return s.toString() + '.' + f.toString().padStart(6, '0')
+	    .replace(/0+$/, '');
+}
+
+function krakenTradeRow(inst, x) {
+	return '["' + fmtDec(x.p, inst.pdec, 5) + '","' + fmtDec(x.v, 8, 8) +
+	    '",' + krakenTime(x.us) + ',"' + x.side + '","' + x.type + '","",' +
+	    x.id + ']';
+}
+
+// A trade's time as mdx writes it: milliseconds, or microseconds when
+// there are any.
+function tradeTime(us) {
+	const ms = Number(us / 1000n), sub = Number(us % 1000n);
+	const iso = new Date(ms).toISOString();
+	if (ms % 1000 === 0 && sub === 0)
+		return iso.replace('.000Z', 'Z');
+	if (sub === 0)
+		return iso;
+	return iso.replace('Z', String(sub).padStart(3, '0') + 'Z');
+}
+
+// The canonical record of a Kraken trade (mdx-records(5)).
+function canonicalTrade(inst, x) {
+	return {
+		kind: 'trade', exchange: inst.exchange, market: inst.market,
+		symbol: inst.symbol, id: String(x.id), time: tradeTime(x.us),
+		price: fmtDec(x.p, inst.pdec, null), quantity: fmtDec(x.v, 8, null),
+		quote_quantity: fmtDec(BigInt(x.p) * x.v, inst.pdec + 8, null),
+		side: x.side === 'b' ? 'buy' : 'sell', origin: 'exchange'
+	};
+}
+
+function krakenPair(inst) {
+	const lot = 8;
+	return {
+		altname: inst.symbol, wsname: inst.krakenWs,
+		aclass_base: 'currency', base: inst.krakenBase,
+		aclass_quote: 'currency', quote: inst.krakenQuote, lot: 'unit',
+		cost_decimals: 5, pair_decimals: inst.pdec, lot_decimals: lot,
+		lot_multiplier: 1, leverage_buy: [2, 3], leverage_sell: [2, 3],
+		fees: [[0, 0.4], [10000, 0.35]], fees_maker: [[0, 0.25],
+		    [10000, 0.2]],
+		fee_volume_currency: 'ZUSD', margin_call: 80, margin_stop: 40,
+		ordermin: '0.0001', costmin: '0.5',
+		tick_size: fmtDec(inst.tickU, inst.pdec, null),
+		status: inst.status === 'TRADING' ? 'online' : 'cancel_only'
+	};
+}
+
+function coinbaseProduct(inst) {
+	return {
+		id: inst.symbol, base_currency: inst.base,
+		quote_currency: inst.quote,
+		quote_increment: fmtDec(inst.tickU, inst.pdec, null),
+		base_increment: fmtDec(inst.lotU, inst.qdec, null),
+		display_name: inst.base + '/' + inst.quote, min_market_funds: '1',
+		margin_enabled: false, post_only: false, limit_only: false,
+		cancel_only: false,
+		status: inst.status === 'TRADING' ? 'online' : 'offline',
+		status_message: '', trading_disabled: false,
+		fx_stablecoin: false, max_slippage_percentage: '0.02000000',
+		auction_mode: false, high_bid_limit_percentage: ''
+	};
+}
+
+// ------------------------------------------------------------------------
 // Options.
 
 const DEFAULTS = {
@@ -908,7 +1112,9 @@ const DEFAULTS = {
 	banAfter: 3,
 	bybitLimit: 600, bybitWindow: 5000, bybitBanSeconds: 0,
 	okxCandlesLimit: 40, okxHistoryLimit: 20, okxWindow: 2000,
-	okxCandlesDepth: 1440, rateLimits: true, verbose: false, gzip: true,
+	okxCandlesDepth: 1440, krakenLimit: 15, krakenDecay: 1,
+	krakenOhlcDepth: 720, coinbaseRate: 10, coinbaseBurst: 15,
+	rateLimits: true, verbose: false, gzip: true,
 	dump: false, exchange: null, market: null, symbol: null,
 	interval: null, from: null, to: null, decimals: 'normalized',
 	fetchedAt: null
@@ -919,7 +1125,9 @@ const USAGE = `usage: node exchange.js --port PORT [--start TIME] [--now TIME]
        [--weight-limit N] [--fapi-weight-limit N] [--weight-window MS]
        [--ban-seconds S] [--ban-after N] [--bybit-limit N] [--bybit-window MS]
        [--bybit-ban-seconds S] [--okx-candles-limit N] [--okx-history-limit N]
-       [--okx-window MS] [--okx-candles-depth N] [--no-rate-limits]
+       [--okx-window MS] [--okx-candles-depth N] [--kraken-limit N]
+       [--kraken-decay N] [--kraken-ohlc-depth N] [--coinbase-rate N]
+       [--coinbase-burst N] [--no-rate-limits]
        [--no-gzip] [--verbose]
    or: node exchange.js --dump --exchange EX --market MKT --symbol SYM
        --interval IV --from TIME --to TIME [--now TIME] [--start TIME]
@@ -1056,6 +1264,11 @@ function parseArgs(argv) {
 		'--okx-history-limit': ['okxHistoryLimit', Number],
 		'--okx-window': ['okxWindow', Number],
 		'--okx-candles-depth': ['okxCandlesDepth', Number],
+		'--kraken-limit': ['krakenLimit', Number],
+		'--kraken-decay': ['krakenDecay', Number],
+		'--kraken-ohlc-depth': ['krakenOhlcDepth', Number],
+		'--coinbase-rate': ['coinbaseRate', Number],
+		'--coinbase-burst': ['coinbaseBurst', Number],
 		'--exchange': ['exchange', String], '--market': ['market', String],
 		'--symbol': ['symbol', String], '--interval': ['interval', String],
 		'--from': ['from', String], '--to': ['to', String],
@@ -1156,11 +1369,13 @@ class Mock {
 		this.bybitHits = new Map();	// ip -> [times]
 		this.bybitBan = new Map();	// ip -> banned until
 		this.okxHits = new Map();	// ip/endpoint -> [times]
+		this.krakenCounters = new Map();	// ip[/pair] -> {c, t}
+		this.coinbaseBuckets = new Map();	// ip -> {tokens, t}
 		this.stats = {
 			requests: 0, by_endpoint: {}, by_status: {}, by_exchange: {},
 			sent_429: 0, sent_418: 0, sent_403: 0, faults: {},
 			faults_injected: 0, rate_limited: { binance: 0, bybit: 0,
-			    okx: 0 }, rows: 0, gzipped: 0,
+			    okx: 0, kraken: 0, coinbase: 0 }, rows: 0, gzipped: 0,
 			weight: {
 				spot: { used: 0, limit: this.o.weightLimit, peak: 0,
 				    total: 0 },
@@ -1292,11 +1507,16 @@ class Mock {
 		    path.startsWith('/v5/') ? 'bybit' :
 		    path.startsWith('/api/v3/') || path.startsWith('/fapi/') ||
 		    path.startsWith('/dapi/') || path.startsWith('/eapi/') ?
-		    'binance' : null;
+		    'binance' : path.startsWith('/0/public/') ? 'kraken' :
+		    path === '/products' || path.startsWith('/products/') ?
+		    'coinbase' : null;
+		const cbm = /^\/products\/([^/]+)/.exec(path);
 		const ctx = {
 			path: path, exchange: ex, ip: req.socket.remoteAddress,
-			symbol: q.get('symbol') || q.get('instId') || null,
-			interval: q.get('interval') || q.get('bar') || null,
+			symbol: q.get('symbol') || q.get('instId') || q.get('pair') ||
+			    (cbm ? decodeURIComponent(cbm[1]) : null),
+			interval: q.get('interval') || q.get('bar') ||
+			    q.get('granularity') || null,
 			now: this.now()
 		};
 		const st = this.stats;
@@ -1361,7 +1581,195 @@ class Mock {
 			return this.bybit(path, q, ctx);
 		if (ex === 'okx')
 			return this.okx(path, q, ctx);
+		if (ex === 'kraken')
+			return this.kraken(path, q, ctx);
+		if (ex === 'coinbase')
+			return this.coinbase(path, q, ctx);
 		return notFound();
+	}
+
+	// ---- Kraken.  Public calls raise a counter per IP (and pair, for
+	// OHLC and Trades) by one; it decays by --kraken-decay a second, and
+	// a call that would take it past --kraken-limit is refused with
+	// EGeneral:Too many requests, and still counted: calling on while
+	// refused keeps one refused longer.
+	krakenAdmit(key) {
+		const t = Date.now();
+		let s = this.krakenCounters.get(key);
+		if (!s) {
+			s = { c: 0, t: t };
+			this.krakenCounters.set(key, s);
+		}
+		s.c = Math.max(0, s.c - (t - s.t) / 1000 * this.o.krakenDecay);
+		s.t = t;
+		s.c += 1;
+		return !this.o.rateLimits || s.c <= this.o.krakenLimit;
+	}
+
+	kraken(path, q, ctx) {
+		const now = this.now();
+		const ep = path.slice('/0/public/'.length);
+		const known = ['OHLC', 'Trades', 'AssetPairs', 'Time'];
+		if (known.indexOf(ep) < 0)
+			return jsonOut(404, { error: ['EGeneral:Unknown method'] });
+		const pair = q.get('pair');
+		const key = ctx.ip + ((ep === 'OHLC' || ep === 'Trades') && pair ?
+		    '/' + pair : '');
+		const err = (e) => jsonOut(200, { error: [e] });
+		if (!this.krakenAdmit(key)) {
+			this.stats.rate_limited.kraken++;
+			return err('EGeneral:Too many requests');
+		}
+		if (ep === 'Time')
+			return jsonOut(200, { error: [], result: {
+			    unixtime: Math.floor(now / 1000),
+			    rfc1123: new Date(now).toUTCString() } });
+		const byName = (name) => this.market.list('kraken', 'spot').find(
+		    (i) => i.symbol === name || i.krakenKey === name) || null;
+		if (ep === 'AssetPairs') {
+			let list = this.market.list('kraken', 'spot');
+			if (pair !== null && pair !== '') {
+				const want = pair.split(',');
+				for (const w of want)
+					if (!byName(w))
+						return err('EQuery:Unknown asset pair');
+				list = list.filter((i) => want.indexOf(i.symbol) >= 0 ||
+				    want.indexOf(i.krakenKey) >= 0);
+			}
+			const result = {};
+			for (const i of list)
+				result[i.krakenKey] = krakenPair(i);
+			return jsonOut(200, { error: [], result: result });
+		}
+		if (pair === null || pair === '')
+			return err('EGeneral:Invalid arguments:pair');
+		const inst = byName(pair);
+		if (!inst)
+			return err('EQuery:Unknown asset pair');
+		const sinceStr = q.get('since');
+		if (sinceStr !== null && sinceStr !== '' &&
+		    !/^[0-9]{1,20}$/.test(sinceStr))
+			return err('EGeneral:Invalid arguments:since');
+		if (ep === 'Trades') {
+			const cs = q.get('count');
+			let count = 1000;
+			if (cs !== null && cs !== '') {
+				if (!/^[0-9]+$/.test(cs) || Number(cs) < 1)
+					return err('EGeneral:Invalid arguments:count');
+				count = Math.min(1000, Number(cs));
+			}
+			let since;
+			if (sinceStr === null || sinceStr === '')
+				since = BigInt(now - HOUR) * 1000000n;
+			else {
+				since = BigInt(sinceStr);
+				// A time in seconds, as Kraken also takes.
+				if (since < 10000000000n)
+					since *= 1000000000n;
+			}
+			const tr = krakenTrades(this.market, inst, since, count, now);
+			this.stats.rows += tr.length;
+			const last = tr.length ? tr[tr.length - 1].us * 1000n : since;
+			const body = '{"error":[],"result":{"' + inst.krakenKey + '":[' +
+			    tr.map((x) => krakenTradeRow(inst, x)).join(',') +
+			    '],"last":"' + last.toString() + '"}}';
+			return { status: 200, type: 'application/json; charset=utf-8',
+			    body: body, headers: {} };
+		}
+		// OHLC: the newest --kraken-ohlc-depth rows (720) opening after
+		// since, whatever since says, the forming one always last.
+		const ivs = q.get('interval') === null ? '1' : q.get('interval');
+		const iv = krakenInterval(ivs);
+		if (!iv)
+			return err('EGeneral:Invalid arguments:interval');
+		const since = sinceStr === null || sinceStr === '' ? -Infinity :
+		    Number(sinceStr) * 1000 + 1;
+		const cs = this.market.candles(inst, iv, since, Infinity,
+		    this.o.krakenOhlcDepth, false, now);
+		this.stats.rows += cs.length;
+		const rows = cs.map((c) => krakenRow(inst, c));
+		let last = 0;
+		for (const c of cs)
+			if (c.closed)
+				last = c.t / 1000;
+		const body = '{"error":[],"result":{"' + inst.krakenKey + '":' +
+		    rowsJson(rows) + ',"last":' + last + '}}';
+		return { status: 200, type: 'application/json; charset=utf-8',
+		    body: body, headers: {} };
+	}
+
+	// ---- Coinbase Exchange.  Public calls take a token from a bucket per
+	// IP that holds --coinbase-burst and refills --coinbase-rate a second
+	// (Coinbase's lazy-fill token bucket); an empty bucket answers 429.
+	coinbaseAdmit(ip) {
+		const t = Date.now();
+		let s = this.coinbaseBuckets.get(ip);
+		if (!s) {
+			s = { tokens: this.o.coinbaseBurst, t: t };
+			this.coinbaseBuckets.set(ip, s);
+		}
+		s.tokens = Math.min(this.o.coinbaseBurst, s.tokens + (t - s.t) /
+		    1000 * this.o.coinbaseRate);
+		s.t = t;
+		if (this.o.rateLimits && s.tokens < 1)
+			return false;
+		s.tokens -= 1;
+		return true;
+	}
+
+	coinbase(path, q, ctx) {
+		const now = this.now();
+		const msg = (status, m) => jsonOut(status, { message: m });
+		if (!this.coinbaseAdmit(ctx.ip)) {
+			this.stats.rate_limited.coinbase++;
+			return msg(429, 'Public rate limit exceeded');
+		}
+		const list = this.market.list('coinbase', 'spot');
+		if (path === '/products')
+			return jsonOut(200, list.map(coinbaseProduct));
+		const m = /^\/products\/([^/]+)(\/candles)?$/.exec(path);
+		if (!m)
+			return msg(404, 'route not found');
+		const inst = list.find((i) => i.symbol ===
+		    decodeURIComponent(m[1]).toUpperCase()) || null;
+		if (!inst)
+			return msg(404, 'NotFound');
+		if (!m[2])
+			return jsonOut(200, coinbaseProduct(inst));
+		const g = q.get('granularity') === null ? '60' :
+		    q.get('granularity');
+		if (!COINBASE_IV[g])
+			return msg(400, 'Unsupported granularity');
+		const iv = mkiv(COINBASE_IV[g][0], 0);
+		const ss = q.get('start'), es = q.get('end');
+		let lo, hi;
+		if (ss === null || ss === '' || es === null || es === '') {
+			// Without both, both are ignored: the 300 ending now.
+			hi = now;
+			lo = ivFloor(iv, now) - 299 * iv.ms;
+		} else {
+			lo = parseTime(ss, now);
+			hi = parseTime(es, now);
+			if (Number.isNaN(lo))
+				return msg(400, 'Invalid start');
+			if (Number.isNaN(hi))
+				return msg(400, 'Invalid end');
+			if (hi < lo)
+				return msg(400, 'start must be before end');
+			if ((hi - lo) / iv.ms > 300)
+				return msg(400, 'granularity too small for the ' +
+				    'requested time range. Count of aggregations ' +
+				    'requested exceeds 300');
+		}
+		// Buckets opening in [start, end), newest first, the forming
+		// one included.
+		const cs = this.market.candles(inst, iv, lo, hi - 1, 300, true,
+		    now).reverse();
+		this.stats.rows += cs.length;
+		const body = '[' + cs.map((c) => '[' + coinbaseRow(inst, c)
+		    .join(',') + ']').join(',') + ']';
+		return { status: 200, type: 'application/json; charset=utf-8',
+		    body: body, headers: {} };
 	}
 
 	// ---- Binance.
@@ -1886,6 +2294,28 @@ class Mock {
 			    clock: this.clockFixed !== null ? 'fixed' :
 			    this.clockBase !== null ? 'running' : 'real' });
 		}
+		if (path === '/mock/trades' && method === 'GET') {
+			// The canonical trades of a Kraken pair in [from, to).
+			const inst = this.market.find(q.get('exchange') || 'kraken',
+			    'spot', q.get('symbol'));
+			if (!inst || inst.exchange !== 'kraken')
+				throw new Error('unknown Kraken pair "' + q.get('symbol') +
+				    '"');
+			const now = this.now();
+			const from = parseTime(q.get('from'), now);
+			const to = Math.min(parseTime(q.get('to'), now), now);
+			if (Number.isNaN(from) || Number.isNaN(to))
+				throw new Error('bad from/to');
+			let out = '';
+			for (let m = Math.floor(from / MIN); m * MIN < to; m++)
+				for (const x of minuteTrades(this.market, inst, m))
+					if (x.us >= BigInt(from) * 1000n &&
+					    x.us < BigInt(to) * 1000n)
+						out += JSON.stringify(canonicalTrade(inst, x)) +
+						    '\n';
+			return { status: 200, type: 'application/x-ndjson',
+			    body: out };
+		}
 		if (path === '/mock/candles' && method === 'GET') {
 			const p = {};
 			for (const k of ['exchange', 'market', 'symbol', 'interval',
@@ -2053,8 +2483,13 @@ function faultAnswer(f, ex) {
 	case 'reset':
 		return null;
 	case '429':
+		if (ex === 'kraken')
+			return jsonOut(200, { error: ['EGeneral:Too many requests'] });
 		if (ra !== 'none')
 			hdr['Retry-After'] = ra;
+		if (ex === 'coinbase')
+			return jsonOut(429, { message: 'Public rate limit exceeded' },
+			    hdr);
 		if (ex === 'okx')
 			return jsonOut(429, { msg: 'Too Many Requests', code: '50011',
 			    data: [] }, hdr);
@@ -2077,6 +2512,10 @@ function faultAnswer(f, ex) {
 		return { status: 403, type: 'text/plain',
 		    body: '403 Forbidden: access too frequent\n' };
 	case '500':
+		if (ex === 'kraken')
+			return jsonOut(500, { error: ['EService:Internal error'] });
+		if (ex === 'coinbase')
+			return jsonOut(500, { message: 'Internal server error' });
 		if (ex === 'binance')
 			return jsonOut(500, { code: -1000, msg: 'An unknown error ' +
 			    'occurred while processing the request.' });
@@ -2092,6 +2531,8 @@ function faultAnswer(f, ex) {
 		    '\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n' +
 		    '</body>\r\n</html>\r\n' };
 	case '503':
+		if (ex === 'kraken')
+			return jsonOut(200, { error: ['EService:Unavailable'] });
 		if (ex === 'binance')
 			return jsonOut(503, { code: -1001, msg: 'Internal error; ' +
 			    'unable to process your request. Please try again.' });
@@ -2125,11 +2566,16 @@ function badRows(type, ex, body) {
 	} catch (e) {
 		return body;
 	}
-	const rows = ex === 'binance' ? doc : ex === 'bybit' ?
-	    doc && doc.result && doc.result.list : doc && doc.data;
+	let rows;
+	if (ex === 'kraken') {
+		const r = doc && doc.result || {};
+		rows = r[Object.keys(r).find((k) => k !== 'last')];
+	} else
+		rows = ex === 'binance' || ex === 'coinbase' ? doc : ex === 'bybit' ?
+		    doc && doc.result && doc.result.list : doc && doc.data;
 	if (!Array.isArray(rows) || !rows.length || !Array.isArray(rows[0]))
 		return body;
-	const newestFirst = ex !== 'binance';
+	const newestFirst = ex !== 'binance' && ex !== 'kraken';
 	const oldest = newestFirst ? rows.length - 1 : 0;
 	switch (type) {
 	case 'outside': {

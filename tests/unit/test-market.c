@@ -94,7 +94,7 @@ main(int argc, char **argv)
 		good &= mdx_market_known(m->exchange, m->market);
 	ok(good, "mdx_market_known() knows every market listed");
 	ok(!mdx_market_known("binance", "swap") &&
-	    !mdx_market_known("kraken", "spot"),
+	    !mdx_market_known("bitstamp", "spot"),
 	    "mdx_market_known() knows no other");
 	return done_testing();
 }

@@ -1,7 +1,8 @@
 /*
- * exchange.c - what mdx knows about the public REST APIs of Binance, Bybit
- * and OKX: base URLs, interval spellings, request paths and weights, rate
- * limits, and the shapes of answers and error bodies.
+ * exchange.c - what mdx knows about the public REST APIs of Binance, Bybit,
+ * OKX, Kraken and Coinbase Exchange: base URLs, interval spellings,
+ * request paths and weights, rate limits, and the shapes of answers and
+ * error bodies (Kraken's and Coinbase's own in kraken.c and coinbase.c).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -41,6 +42,19 @@ static const struct mdx_ratelimit rl_okx_books = {
 static const struct mdx_ratelimit rl_okx_instruments = {
 	"okx instruments", "okx", 20, 2000, 0, NULL, 0
 };
+/*
+ * Kraken counts public calls per IP (and pair, for OHLC and Trades) on a
+ * counter that decays by about one a second and refuses calls past its
+ * maximum; "one call a second stays within", it says.  Five calls in any
+ * 5 s keeps the counter at 5 at most, whatever the pair.
+ */
+static const struct mdx_ratelimit rl_kraken = {
+	"kraken", "kraken", 5, 5000, 0, NULL, 0
+};
+/* Coinbase Exchange: 10 public requests a second per IP (bursts of 15). */
+static const struct mdx_ratelimit rl_coinbase = {
+	"coinbase", "coinbase", 10, 1000, 0, NULL, 0
+};
 
 /* The markets mdx knows (lib/market.c), each once, with what their REST
  * APIs need: test-exchange checks that the two lists hold the same
@@ -49,34 +63,40 @@ const struct mdx_market mdx_markets[] = {
 	{ "binance", "spot", MDX_BINANCE, "MDX_BINANCE_URL",
 	    "https://api.binance.com", NULL, 1000, 0, 100, 5000,
 	    &rl_binance_spot, &rl_binance_spot, &rl_binance_spot,
-	    &rl_binance_spot },
+	    &rl_binance_spot, 0, 0, 0 },
 	{ "binance", "usdm", MDX_BINANCE, "MDX_BINANCE_FAPI_URL",
 	    "https://fapi.binance.com", NULL, 1000, 0, 100, 1000,
 	    &rl_binance_usdm, &rl_binance_usdm, &rl_binance_usdm,
-	    &rl_binance_usdm },
+	    &rl_binance_usdm, 0, 0, 0 },
 	{ "bybit", "spot", MDX_BYBIT, "MDX_BYBIT_URL", "https://api.bybit.com",
 	    "spot", 1000, 1, 50, 200, &rl_bybit, &rl_bybit, &rl_bybit,
-	    &rl_bybit },
+	    &rl_bybit, 0, 0, 0 },
 	{ "bybit", "linear", MDX_BYBIT, "MDX_BYBIT_URL",
 	    "https://api.bybit.com", "linear", 1000, 1, 50, 500, &rl_bybit,
-	    &rl_bybit, &rl_bybit, &rl_bybit },
+	    &rl_bybit, &rl_bybit, &rl_bybit, 0, 0, 0 },
 	{ "bybit", "inverse", MDX_BYBIT, "MDX_BYBIT_URL",
 	    "https://api.bybit.com", "inverse", 1000, 1, 50, 500, &rl_bybit,
-	    &rl_bybit, &rl_bybit, &rl_bybit },
+	    &rl_bybit, &rl_bybit, &rl_bybit, 0, 0, 0 },
 	{ "okx", "spot", MDX_OKX, "MDX_OKX_URL", "https://www.okx.com", "SPOT",
 	    100, 1, 100, 400, &rl_okx_candles, &rl_okx_history, &rl_okx_books,
-	    &rl_okx_instruments },
+	    &rl_okx_instruments, 0, 0, 0 },
 	{ "okx", "swap", MDX_OKX, "MDX_OKX_URL", "https://www.okx.com", "SWAP",
 	    100, 1, 100, 400, &rl_okx_candles, &rl_okx_history, &rl_okx_books,
-	    &rl_okx_instruments },
+	    &rl_okx_instruments, 0, 0, 0 },
+	{ "kraken", "spot", MDX_KRAKEN, "MDX_KRAKEN_URL",
+	    "https://api.kraken.com", NULL, 720, 0, 0, 0, &rl_kraken,
+	    &rl_kraken, &rl_kraken, &rl_kraken, 720, 1, 1 },
+	{ "coinbase", "spot", MDX_COINBASE, "MDX_COINBASE_URL",
+	    "https://api.exchange.coinbase.com", NULL, 300, 1, 0, 0,
+	    &rl_coinbase, &rl_coinbase, &rl_coinbase, &rl_coinbase, 0, 0, 0 },
 	{ NULL, NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0, NULL, NULL, NULL,
-	    NULL }
+	    NULL, 0, 0, 0 }
 };
 
 /* OKX serves only its latest 1440 bars from /market/candles. */
 #define OKX_RECENT_BARS 1440
 
-static const char *kinds[] = { "klines", "depth", "instruments" };
+static const char *kinds[] = { "klines", "depth", "instruments", "trades" };
 
 const char *
 mdx_kind_name(enum mdx_kind k)
@@ -89,7 +109,7 @@ mdx_kind_lookup(const char *name)
 {
 	int i;
 
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < (int)(sizeof(kinds) / sizeof(kinds[0])); i++)
 		if (strcmp(kinds[i], name) == 0)
 			return i;
 	return -1;
@@ -148,6 +168,10 @@ mdx_market_interval(const struct mdx_market *m, const struct mdx_interval *iv)
 	case MDX_BYBIT:
 		tab = bybit;
 		break;
+	case MDX_KRAKEN:
+		return mdx_kraken_interval(iv);
+	case MDX_COINBASE:
+		return mdx_coinbase_interval(iv);
 	default:
 		tab = okx;
 		break;
@@ -211,6 +235,14 @@ mdx_request_klines(const struct mdx_market *m, const char *symbol,
 		    m->page);
 		r->weight = 1;
 		break;
+	case MDX_KRAKEN:
+		mdx_kraken_request_klines(m, symbol, iv, lo, r);
+		break;
+	case MDX_COINBASE:
+		mdx_coinbase_request_klines(m, symbol, iv, lo, hi, r);
+		break;
+	default:
+		break;
 	}
 }
 
@@ -246,6 +278,10 @@ mdx_request_depth(const struct mdx_market *m, const char *symbol,
 	case MDX_OKX:
 		mdx_buf_printf(&r->path, "/api/v5/market/books?instId=%s&sz=%d",
 		    symbol, n);
+		break;
+	default:
+		/* No order books from Kraken or Coinbase (mdx-extract
+		 * refuses -k depth for them). */
 		break;
 	}
 }
@@ -289,6 +325,14 @@ mdx_request_instruments(const struct mdx_market *m, const char *cursor,
 	case MDX_OKX:
 		mdx_buf_printf(&r->path, "/api/v5/public/instruments"
 		    "?instType=%s", m->category);
+		break;
+	case MDX_KRAKEN:
+		mdx_kraken_request_instruments(m, r);
+		break;
+	case MDX_COINBASE:
+		mdx_coinbase_request_instruments(m, r);
+		break;
+	default:
 		break;
 	}
 }
@@ -369,6 +413,8 @@ binance_check(enum mdx_kind kind, long http, const struct mdx_json *root,
 			return shape("exchangeInfo without symbols", why,
 			    whysz);
 		break;
+	default:
+		return shape("a kind binance does not serve", why, whysz);
 	}
 	return MDX_ANSWER_OK;
 }
@@ -417,6 +463,8 @@ bybit_check(enum mdx_kind kind, long http, const struct mdx_json *root,
 			return shape("order book without bids", why, whysz);
 		*payload = res;
 		break;
+	default:
+		return shape("a kind bybit does not serve", why, whysz);
 	}
 	return MDX_ANSWER_OK;
 }
@@ -479,6 +527,12 @@ mdx_answer_check(const struct mdx_market *m, enum mdx_kind kind, long http,
 	case MDX_BYBIT:
 		return bybit_check(kind, http, root, payload, status, why,
 		    whysz);
+	case MDX_KRAKEN:
+		return mdx_kraken_check(kind, http, root, payload, status, why,
+		    whysz);
+	case MDX_COINBASE:
+		return mdx_coinbase_check(kind, http, root, payload, status,
+		    why, whysz);
 	default:
 		return okx_check(kind, http, root, payload, status, why,
 		    whysz);
@@ -499,6 +553,47 @@ strings_from(const struct mdx_json *row, unsigned from)
 }
 
 int
+mdx_row_shape(const struct mdx_json *row, const char *types, char *why,
+    size_t whysz)
+{
+	const struct mdx_json *c;
+	unsigned i, n = strlen(types);
+
+	if (row->type != MDX_JSON_ARRAY || row->nchild != n) {
+		snprintf(why, whysz, "row is not an array of %u fields", n);
+		return -1;
+	}
+	for (i = 0, c = row->child; c != NULL; c = c->next, i++)
+		if (c->type != (types[i] == 'n' ? MDX_JSON_NUMBER :
+		    MDX_JSON_STRING)) {
+			snprintf(why, whysz, "field %u is not a %s", i,
+			    types[i] == 'n' ? "number" : "string");
+			return -1;
+		}
+	return 0;
+}
+
+int
+mdx_row_open_seconds(const struct mdx_interval *iv, const struct mdx_json *t,
+    mdx_time fetched, mdx_time *open, int *closed, char *why, size_t whysz)
+{
+	int64_t v;
+
+	if (mdx_json_int(t, &v) == -1 || v < 0 || v >= MDX_TIME_END / 1000) {
+		snprintf(why, whysz, "bad open time");
+		return -1;
+	}
+	*open = v * 1000;
+	if (!mdx_interval_aligned(iv, *open)) {
+		snprintf(why, whysz, "open time %" PRId64 " is not the start "
+		    "of a %s interval", v, iv->code);
+		return -1;
+	}
+	*closed = mdx_interval_next(iv, *open) <= fetched;
+	return 0;
+}
+
+int
 mdx_kline_row(const struct mdx_market *m, const struct mdx_interval *iv,
     const struct mdx_json *row, mdx_time fetched, mdx_time *open,
     int *closed, char *why, size_t whysz)
@@ -507,6 +602,12 @@ mdx_kline_row(const struct mdx_market *m, const struct mdx_interval *iv,
 	const struct mdx_json *t, *confirm;
 	int64_t v;
 
+	if (m->id == MDX_KRAKEN)
+		return mdx_kraken_kline_row(iv, row, fetched, open, closed, why,
+		    whysz);
+	if (m->id == MDX_COINBASE)
+		return mdx_coinbase_kline_row(iv, row, fetched, open, closed,
+		    why, whysz);
 	if (row->type != MDX_JSON_ARRAY || row->nchild != fields[m->id]) {
 		snprintf(why, whysz, "row is not an array of %u fields",
 		    fields[m->id]);
@@ -561,6 +662,8 @@ mdx_depth_time(const struct mdx_market *m, const struct mdx_json *book,
 	case MDX_OKX:
 		t = mdx_json_get(book, "ts");
 		break;
+	default:
+		break;
 	}
 	if (t != NULL && mdx_json_int(t, &v) == 0 && v > 0)
 		return mdx_time_from_epoch(v);
@@ -574,7 +677,9 @@ mdx_instrument_symbol(const struct mdx_market *m, const struct mdx_json *inst)
 
 	if (inst->type != MDX_JSON_OBJECT)
 		return NULL;
-	s = mdx_json_get(inst, m->id == MDX_OKX ? "instId" : "symbol");
+	s = mdx_json_get(inst, m->id == MDX_OKX ? "instId" :
+	    m->id == MDX_KRAKEN ? "altname" : m->id == MDX_COINBASE ? "id" :
+	    "symbol");
 	return s != NULL && s->type == MDX_JSON_STRING && s->len > 0 ? s :
 	    NULL;
 }

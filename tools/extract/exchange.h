@@ -1,6 +1,8 @@
 /*
- * exchange.h - exchanges (exchange.c): what mdx-extract knows about the
- * public REST APIs of Binance, Bybit and OKX: base URLs, interval spellings,
+ * exchange.h - exchanges (exchange.c, with Kraken's and Coinbase
+ * Exchange's specifics in kraken.c and coinbase.c): what mdx-extract knows
+ * about the public REST APIs of Binance, Bybit, OKX, Kraken and Coinbase
+ * Exchange: base URLs, interval spellings,
  * request paths, weights and rate limits, and the shapes of answers and
  * error bodies.  HACKING.md "Raw records" gives the records built from them.
  */
@@ -14,11 +16,12 @@
 enum mdx_kind {
 	MDX_KIND_KLINES,
 	MDX_KIND_DEPTH,
-	MDX_KIND_INSTRUMENTS
+	MDX_KIND_INSTRUMENTS,
+	MDX_KIND_TRADES
 };
 
-/* "klines", "depth", "instruments"; mdx_kind_lookup() returns -1 when the
- * name is unknown. */
+/* "klines", "depth", "instruments", "trades"; mdx_kind_lookup() returns -1
+ * when the name is unknown. */
 const char *mdx_kind_name(enum mdx_kind k);
 int mdx_kind_lookup(const char *name);
 
@@ -40,7 +43,8 @@ struct mdx_ratelimit {
 	int forbidden_is_limit;	/* HTTP 403 means "too frequent" (Bybit) */
 };
 
-enum mdx_exchange_id { MDX_BINANCE, MDX_BYBIT, MDX_OKX };
+enum mdx_exchange_id { MDX_BINANCE, MDX_BYBIT, MDX_OKX, MDX_KRAKEN,
+	MDX_COINBASE, MDX_NEXCHANGE };
 
 struct mdx_market {
 	const char *exchange;	/* binance */
@@ -56,6 +60,13 @@ struct mdx_market {
 	int depth_max;
 	const struct mdx_ratelimit *rl_klines, *rl_history, *rl_depth,
 	    *rl_info;
+	int history;		/* klines: only the latest `history` candles
+				   are served (Kraken: 720); 0: all */
+	int to_newest;		/* a klines answer runs from the start asked
+				   for to the newest candle, whatever the
+				   end (Kraken): one answer completes a
+				   window, rows past it are passed over */
+	int trades;		/* kind trades is served (Kraken) */
 };
 
 /* The market, or NULL when exchange/market is not one mdx knows. */
@@ -138,5 +149,74 @@ const struct mdx_json *mdx_instrument_symbol(const struct mdx_market *m,
 /* Bybit's cursor to the next page of instruments, or NULL at the end. */
 const struct mdx_json *mdx_instruments_cursor(const struct mdx_market *m,
     const struct mdx_json *root);
+
+/*
+ * Checks that row is an array of strlen(types) fields, field i a JSON
+ * number where types[i] is 'n' and a string where it is 's'.  Returns 0,
+ * or -1 with the reason, such as "field 3 is not a string".
+ */
+int mdx_row_shape(const struct mdx_json *row, const char *types, char *why,
+    size_t whysz);
+/*
+ * The open time of a row whose time t is a JSON number of seconds
+ * (Kraken, Coinbase): within the years mdx stores and aligned to iv; the
+ * candle is closed when its end is not after fetched.  Returns 0, or -1
+ * with the reason.
+ */
+int mdx_row_open_seconds(const struct mdx_interval *iv,
+    const struct mdx_json *t, mdx_time fetched, mdx_time *open, int *closed,
+    char *why, size_t whysz);
+
+/*
+ * Kraken (kraken.c).  Answers are {"error":[...],"result":{...}}: errors
+ * are "Category:Message" strings, with HTTP 200.  OHLC and Trades give
+ * their rows in the one result member named after the pair (XXBTZUSD for
+ * the altname XBTUSD), beside "last".
+ */
+const char *mdx_kraken_interval(const struct mdx_interval *iv);
+void mdx_kraken_request_klines(const struct mdx_market *m,
+    const char *symbol, const struct mdx_interval *iv, mdx_time lo,
+    struct mdx_request *r);
+void mdx_kraken_request_instruments(const struct mdx_market *m,
+    struct mdx_request *r);
+enum mdx_answer mdx_kraken_check(enum mdx_kind kind, long http,
+    const struct mdx_json *root, const struct mdx_json **payload,
+    int *status, char *why, size_t whysz);
+int mdx_kraken_kline_row(const struct mdx_interval *iv,
+    const struct mdx_json *row, mdx_time fetched, mdx_time *open,
+    int *closed, char *why, size_t whysz);
+/*
+ * Trades: the request for the trades after cursor, Kraken's "since" (a
+ * time in nanoseconds that excludes itself), a page of at most
+ * MDX_KRAKEN_TRADES_PAGE trades; a shorter page is the last.
+ */
+#define MDX_KRAKEN_TRADES_PAGE 1000
+void mdx_kraken_request_trades(const struct mdx_market *m,
+    const char *symbol, const char *cursor, struct mdx_request *r);
+/* One trade row: its time in nanoseconds since the epoch and its trade
+ * id.  Returns 0, or -1 with the reason when the row does not have
+ * Kraken's shape. */
+int mdx_kraken_trade_row(const struct mdx_json *row, int64_t *ns,
+    int64_t *id, char *why, size_t whysz);
+/* The cursor to the trades after a page ("last"), or NULL. */
+const struct mdx_json *mdx_kraken_trades_cursor(const struct mdx_json *root);
+
+/*
+ * Coinbase Exchange (coinbase.c).  Candles are arrays of six JSON
+ * numbers, newest first; errors are {"message":"..."} with a 4xx or 5xx
+ * status.
+ */
+const char *mdx_coinbase_interval(const struct mdx_interval *iv);
+void mdx_coinbase_request_klines(const struct mdx_market *m,
+    const char *symbol, const struct mdx_interval *iv, mdx_time lo,
+    mdx_time hi, struct mdx_request *r);
+void mdx_coinbase_request_instruments(const struct mdx_market *m,
+    struct mdx_request *r);
+enum mdx_answer mdx_coinbase_check(enum mdx_kind kind, long http,
+    const struct mdx_json *root, const struct mdx_json **payload,
+    int *status, char *why, size_t whysz);
+int mdx_coinbase_kline_row(const struct mdx_interval *iv,
+    const struct mdx_json *row, mdx_time fetched, mdx_time *open,
+    int *closed, char *why, size_t whysz);
 
 #endif /* MDX_EXCHANGE_H */

@@ -101,6 +101,10 @@ struct series {
 	int finished, failed, stopped, errored;
 	unsigned long rows, rejected, requests;
 	mdx_time started;
+	char cursor[24];	/* trades: Kraken's "since" for the next page
+				   (nanoseconds) */
+	int64_t last_id;	/* trades: the id of the last trade written,
+				   -1 before the first */
 	struct series *next;
 };
 
@@ -137,8 +141,9 @@ struct series *extract_series_new(const struct mdx_market *m, int kind,
  */
 
 /* Replaces the state file of the klines series s with one saying that
- * everything before s->written is written.  Ends the program when the
- * file cannot be written. */
+ * everything before s->written is written (trades: everything up to
+ * s->cursor and s->last_id).  Ends the program when the file cannot be
+ * written. */
 void extract_state_write(const struct series *s);
 
 /*

@@ -1,6 +1,7 @@
 /*
  * mdx-extract - fetch candles, order books and instruments from Binance,
- * Bybit and OKX, or read Binance public-data archives, and write them as
+ * Bybit and OKX, candles and instruments from Kraken (and its trades) and
+ * Coinbase Exchange, or read Binance public-data archives, and write them as
  * raw NDJSON records (HACKING.md "Raw records") to standard output.
  */
 #include <errno.h>
@@ -194,15 +195,16 @@ parse_options(int argc, char **argv)
 	if (optind < argc)
 		mdx_usage("unexpected argument '%s'", argv[optind]);
 	if ((opt.kind = mdx_kind_lookup(kind)) == -1)
-		mdx_usage("unknown kind '%s' (klines, depth or instruments)", kind);
+		mdx_usage("unknown kind '%s' (klines, depth, instruments or "
+		    "trades)", kind);
 	if (opt.exchange == NULL)
 		opt.exchange = "binance";
 	if (opt.market == NULL)
 		opt.market = "spot";
 	if (mdx_market_lookup(opt.exchange, opt.market) == NULL)
 		mdx_usage("unknown exchange and market '%s %s' (binance "
-		    "spot|usdm, bybit spot|linear|inverse, okx spot|swap)",
-		    opt.exchange, opt.market);
+		    "spot|usdm, bybit spot|linear|inverse, okx spot|swap, "
+		    "kraken spot, coinbase spot)", opt.exchange, opt.market);
 	if (opt.nivs == 0)
 		add_interval("1m");
 	if (opt.have_since && opt.have_until && opt.until <= opt.since)

@@ -110,22 +110,28 @@ extract_series_new(const struct mdx_market *m, int kind, const char *symbol,
 
 /* ------------------------------------------------------------------------
  * State files: one per exchange, market, symbol and interval, holding the
- * open time just after the last candle written, replaced atomically.
+ * open time just after the last candle written, replaced atomically.  A
+ * trades series has its own (trades.json in place of the interval's),
+ * holding also Kraken's cursor and the id of the last trade written.
  */
 static char *
 state_path(const struct series *s)
 {
 	return mdx_strfmt("%s/extract/%s/%s/%s/%s.json", opt.state_dir,
-	    s->m->exchange, s->m->market, s->symbol, s->iv->code);
+	    s->m->exchange, s->m->market, s->symbol, s->iv != NULL ?
+	    s->iv->code : mdx_kind_name(s->kind));
 }
 
-/* Reads a state file: 1 and *next when there is one, 0 when there is
- * none, -1 after a message when it is unreadable. */
+/*
+ * Reads a state file: 1 and *next when there is one (a trades series: its
+ * cursor and last_id too), 0 when there is none, -1 after a message when
+ * it is unreadable.
+ */
 static int
-state_read(const struct series *s, mdx_time *next)
+state_read(struct series *s, mdx_time *next)
 {
 	char *path = state_path(s), buf[1024], t[64];
-	const struct mdx_json *root, *v;
+	const struct mdx_json *root, *v, *c, *id;
 	FILE *fp;
 	size_t n;
 	int rv = -1;
@@ -150,8 +156,22 @@ state_read(const struct series *s, mdx_time *next)
 	    mdx_time_parse_rfc3339(v->text, v->len, next) == -1)
 		mdx_warn("bad state file '%s': no \"next\" time (at %s:1)",
 		    path, path);
-	else
+	else if (s->kind == MDX_KIND_TRADES &&
+	    ((c = mdx_json_get(root, "cursor")) == NULL ||
+	    c->type != MDX_JSON_STRING || c->len == 0 ||
+	    c->len >= sizeof(s->cursor) ||
+	    strspn(c->text, "0123456789") != c->len ||
+	    (id = mdx_json_get(root, "last_id")) == NULL ||
+	    mdx_json_int(id, &s->last_id) == -1))
+		mdx_warn("bad state file '%s': no \"cursor\" and \"last_id\" "
+		    "(at %s:1)", path, path);
+	else {
+		if (s->kind == MDX_KIND_TRADES) {
+			memcpy(s->cursor, c->text, c->len);
+			s->cursor[c->len] = '\0';
+		}
 		rv = 1;
+	}
 	free(path);
 	return rv;
 }
@@ -169,8 +189,15 @@ extract_state_write(const struct series *s)
 	mdx_buf_add_json_kv(&b, 1, "exchange", s->m->exchange);
 	mdx_buf_add_json_kv(&b, 0, "market", s->m->market);
 	mdx_buf_add_json_kv(&b, 0, "symbol", s->symbol);
-	mdx_buf_add_json_kv(&b, 0, "interval", s->iv->code);
+	if (s->kind == MDX_KIND_TRADES)
+		mdx_buf_add_json_kv(&b, 0, "kind", mdx_kind_name(s->kind));
+	else
+		mdx_buf_add_json_kv(&b, 0, "interval", s->iv->code);
 	mdx_buf_add_json_kv(&b, 0, "next", t);
+	if (s->kind == MDX_KIND_TRADES) {
+		mdx_buf_add_json_kv(&b, 0, "cursor", s->cursor);
+		mdx_buf_printf(&b, ",\"last_id\":%lld", (long long)s->last_id);
+	}
 	mdx_buf_add_json_kv(&b, 0, "updated_at", u);
 	mdx_buf_addstr(&b, "}\n");
 	mdx_buf_printf(&tmp, "%s.tmp%ld", path, (long)getpid());
@@ -252,8 +279,9 @@ plan_range(struct series *s, int have_since, mdx_time since, int have_until,
 		cap = mdx_interval_next(iv, cap);
 	if (s->hi > cap)
 		s->hi = cap;
+	/* By default a page back, or (Kraken) as far back as it serves. */
 	s->lo = have_since ? ceil_iv(iv, since) : sub_iv(iv, s->hi,
-	    s->m->page);
+	    s->m->history > 0 ? s->m->history - 1 : s->m->page);
 	if (s->lo > s->hi)
 		s->lo = s->hi;
 	s->plan = s->written = s->lo;
@@ -290,6 +318,81 @@ plan_resume(struct series *s, PGconn **conn)
 	}
 }
 
+/*
+ * An exchange that serves only its latest candles (Kraken: 720 of each
+ * interval) cannot give the older ones at all: the range starts at the
+ * oldest it serves, with a warning naming what is left out and where to
+ * find it, and the state moves past it as the candles after it are
+ * written.
+ */
+static void
+clamp_history(struct series *s)
+{
+	char a[MDX_TIME_BUFSZ], b[MDX_TIME_BUFSZ];
+	mdx_time oldest;
+
+	if (s->m->history <= 0 || s->iv->ms <= 0)
+		return;
+	oldest = mdx_interval_floor(s->iv, extract_now_ms) -
+	    (int64_t)(s->m->history - 1) * s->iv->ms;
+	if (s->lo >= oldest || s->lo >= s->hi)
+		return;
+	extract_fmt_time(s->lo, a);
+	extract_fmt_time(oldest < s->hi ? oldest : s->hi, b);
+	mdx_warn("%s %s %s %s: %s serves only its latest %d candles over "
+	    "REST: the candles from %s to %s cannot be fetched (its "
+	    "downloadable OHLCVT files have them: see mdx-extract(1))",
+	    s->m->exchange, s->m->market, s->symbol, s->iv->code,
+	    s->m->exchange, s->m->history, a, b);
+	s->lo = oldest < s->hi ? oldest : s->hi;
+	s->plan = s->written = s->lo;
+}
+
+/*
+ * A trades series (Kraken): from --since (default: an hour before the
+ * end), or with --resume from the state's cursor, up to --until or now.
+ */
+static void
+add_trades(const struct mdx_market *m, const char *symbol)
+{
+	struct series *s;
+	mdx_time next, lo;
+	int st;
+
+	if (!m->trades) {
+		mdx_warn("kind trades is not offered by %s %s", m->exchange,
+		    m->market);
+		exit(MDX_EX_USAGE);
+	}
+	s = extract_series_new(m, MDX_KIND_TRADES, symbol, NULL);
+	s->save_state = opt.resume;
+	s->last_id = -1;
+	s->hi = opt.have_until && opt.until < extract_now_ms ? opt.until :
+	    extract_now_ms;
+	lo = opt.have_since ? opt.since : s->hi - MDX_MS_HOUR;
+	if (lo > s->hi)
+		lo = s->hi;
+	s->lo = s->written = lo;
+	/* Kraken's since excludes itself: one nanosecond before lo. */
+	snprintf(s->cursor, sizeof(s->cursor), "%lld",
+	    (long long)lo * 1000000 - 1);
+	if (!opt.resume)
+		return;
+	if ((st = state_read(s, &next)) == -1) {
+		extract_fail(MDX_EX_DATAERR);
+		s->finished = 1;
+		extract_nfinished++;
+		return;
+	}
+	/* Without --since the state decides; with it, the later. */
+	if (st == 1 && opt.have_since && next < lo) {
+		s->last_id = -1;
+		snprintf(s->cursor, sizeof(s->cursor), "%lld",
+		    (long long)lo * 1000000 - 1);
+	} else if (st == 1)
+		s->lo = s->written = next < s->hi ? next : s->hi;
+}
+
 static void
 add_klines(const struct mdx_market *m, const char *symbol,
     const struct mdx_interval *iv, PGconn **conn)
@@ -306,6 +409,7 @@ add_klines(const struct mdx_market *m, const char *symbol,
 	plan_range(s, opt.have_since, opt.since, opt.have_until, opt.until);
 	if (opt.resume)
 		plan_resume(s, conn);
+	clamp_history(s);
 }
 
 void
@@ -317,7 +421,14 @@ extract_add_series(const struct mdx_market *m, const char *symbol,
 	if (opt.kind == MDX_KIND_KLINES)
 		for (i = 0; i < nivs; i++)
 			add_klines(m, symbol, ivs[i], conn);
+	else if (opt.kind == MDX_KIND_TRADES)
+		add_trades(m, symbol);
 	else {
+		if (opt.kind == MDX_KIND_DEPTH && m->depth_max == 0) {
+			mdx_warn("kind depth is not offered by %s %s",
+			    m->exchange, m->market);
+			exit(MDX_EX_USAGE);
+		}
 		if (opt.kind == MDX_KIND_DEPTH && opt.depth > m->depth_max)
 			mdx_usage("--depth %d: %s %s gives at most %d levels",
 			    opt.depth, m->exchange, m->market, m->depth_max);
@@ -452,6 +563,7 @@ extract_plan_ranges(void)
 		}
 		s = extract_series_new(g.m, MDX_KIND_KLINES, g.symbol, g.iv);
 		plan_range(s, 1, g.from, 1, g.to);
+		clamp_history(s);
 	}
 	mdx_reader_close(r);
 	if (bad > 0)

@@ -107,6 +107,9 @@ submit(struct window *w)
 	case MDX_KIND_DEPTH:
 		mdx_request_depth(s->m, s->symbol, opt.depth, &rq);
 		break;
+	case MDX_KIND_TRADES:
+		mdx_kraken_request_trades(s->m, s->symbol, s->cursor, &rq);
+		break;
 	default:
 		mdx_request_instruments(s->m, w->cursor, &rq);
 		break;
@@ -232,6 +235,14 @@ take_klines(struct window *w, const struct mdx_json *rows)
 			bad_row(w, why, i);
 			continue;
 		}
+		/*
+		 * Kraken answers up to its newest candle whatever the end
+		 * asked for, and Coinbase may add some from before the
+		 * start: those are passed over.
+		 */
+		if ((t >= w->cur_hi && s->m->to_newest) ||
+		    (t < w->cur_lo && s->m->id == MDX_COINBASE))
+			continue;
 		if (t < w->cur_lo || t >= w->cur_hi) {
 			char a[MDX_TIME_BUFSZ], b[MDX_TIME_BUFSZ];
 			char ts[MDX_TIME_BUFSZ];
@@ -282,7 +293,7 @@ take_klines(struct window *w, const struct mdx_json *rows)
 	if (newest > w->last && !s->m->newest_first)
 		w->last = newest;
 	if (w->stop_at != INT64_MIN || n < (unsigned)s->m->page ||
-	    first == INT64_MAX)
+	    first == INT64_MAX || s->m->to_newest)
 		return 1;
 	/* A full page: what it did not reach may hold more candles. */
 	if (s->m->newest_first) {
@@ -331,6 +342,66 @@ wanted(const struct mdx_json *sym, unsigned char *seen)
 }
 
 unsigned char *extract_inst_seen;
+
+/*
+ * Takes a page of trades (Kraken), oldest first, into the window: a trade
+ * at or after the end of the series ends it, as does a short page; else
+ * the next page starts at Kraken's cursor.  A trade whose id is not above
+ * the last one written is one written already (a cursor made from a
+ * trade's time, which Kraken rounds, can ask for it again) and is passed
+ * over.  Returns 1 when the series is complete.
+ */
+static int
+take_trades(struct window *w, const struct mdx_json *root,
+    const struct mdx_json *rows)
+{
+	struct series *s = w->s;
+	const struct mdx_json *c, *cur;
+	char fetched[MDX_TIME_BUFSZ], why[200];
+	int64_t ns, id, last_ns = -1, prev = -1;
+	unsigned i;
+	int stop = 0;
+
+	extract_fmt_time(w->req.fetched_at, fetched);
+	for (i = 0, c = rows->child; c != NULL; c = c->next, i++) {
+		if (mdx_kraken_trade_row(c, &ns, &id, why, sizeof(why)) == -1) {
+			bad_row(w, why, i);
+			continue;
+		}
+		if (ns < prev) {
+			bad_row(w, "trade out of order", i);
+			continue;
+		}
+		prev = ns;
+		if (id <= s->last_id)
+			continue;
+		if (ns / 1000000 >= s->hi) {
+			stop = 1;
+			break;
+		}
+		record_start(&w->out, s, s->symbol, strlen(s->symbol),
+		    MDX_KIND_TRADES);
+		record_rest(&w->out, ns / 1000000, &w->req, fetched);
+		mdx_buf_addstr(&w->out, ",\"data\":");
+		add_raw(&w->out, c);
+		mdx_buf_addstr(&w->out, "}\n");
+		w->rows++;
+		s->last_id = id;
+		last_ns = ns;
+	}
+	if (last_ns >= 0)
+		s->written = last_ns / 1000000 + 1;
+	/* Kraken's cursor when the whole page was taken, else the time of
+	 * the last trade written. */
+	if (!stop && (cur = mdx_kraken_trades_cursor(root)) != NULL &&
+	    strspn(cur->text, "0123456789") == cur->len) {
+		memcpy(s->cursor, cur->text, cur->len);
+		s->cursor[cur->len] = '\0';
+	} else if (last_ns >= 0)
+		snprintf(s->cursor, sizeof(s->cursor), "%lld",
+		    (long long)last_ns);
+	return stop || rows->nchild < MDX_KRAKEN_TRADES_PAGE;
+}
 
 /* Returns 1 when the instruments are complete, 0 when a next page is to
  * be fetched. */
@@ -419,6 +490,19 @@ answer(struct window *w)
 		break;
 	case MDX_KIND_DEPTH:
 		take_depth(w, payload);
+		break;
+	case MDX_KIND_TRADES:
+		complete = take_trades(w, root, payload);
+		/* Each page is written, and the state saved, as it comes. */
+		mdx_write(mdx_stdout(), w->out.data, w->out.len);
+		s->rows += w->rows;
+		total_rows += w->rows;
+		w->rows = 0;
+		mdx_buf_reset(&w->out);
+		if (s->save_state) {
+			mdx_writer_flush(mdx_stdout());
+			extract_state_write(s);
+		}
 		break;
 	default:
 		complete = take_instruments(w, root, payload);
@@ -576,7 +660,7 @@ extract_run_rest(void)
 	struct mdx_fetch_req *r;
 	struct series *s;
 	struct window *w;
-	int ahead, progressed, out[3];
+	int ahead, progressed, out[MDX_NEXCHANGE];
 
 	fetcher = mdx_fetch_new(&opt.fo);
 	if (opt.weight_limit > 0) {

@@ -23,6 +23,7 @@
 #include "candle.h"
 
 #include "transform.h"
+#include "venues.h"
 
 /* The envelope members of a raw record. */
 struct env {
@@ -393,6 +394,10 @@ klines(const struct env *e, struct mdx_tx_out *o, char *err, size_t errsz)
 		else if (strcmp(c->exchange, "bybit") == 0)
 			r = bybit_kline(e->data,
 			    strcmp(c->market, "inverse") == 0, c, err, errsz);
+		else if (strcmp(c->exchange, "kraken") == 0)
+			r = mdx_tx_kraken_kline(e->data, c, err, errsz);
+		else if (strcmp(c->exchange, "coinbase") == 0)
+			r = mdx_tx_coinbase_kline(e->data, c, err, errsz);
 		else
 			r = okx_kline(e->data, strcmp(c->market, "swap") == 0,
 			    c, &confirm, err, errsz);
@@ -591,6 +596,10 @@ norm_status(const struct mdx_json *v)
 		{ "DELIVERED", "delisted" }, { "PRE_DELIVERING", "delisted" },
 		{ "Delivering", "delisted" }, { "Closed", "delisted" },
 		{ "expired", "delisted" },
+		{ "online", "trading" }, { "cancel_only", "halted" },
+		{ "post_only", "halted" }, { "limit_only", "halted" },
+		{ "reduce_only", "halted" }, { "maintenance", "halted" },
+		{ "offline", "halted" }, { "delisted", "delisted" },
 	};
 	size_t i;
 
@@ -623,7 +632,10 @@ binance_filter(const struct mdx_json *d, const char *type, const char *key)
  * instruments-info: baseCoin, quoteCoin, status, priceFilter.tickSize,
  * lotSizeFilter.qtyStep (spot: basePrecision); inverse contracts are worth
  * 1 USD.  OKX instruments: baseCcy/quoteCcy (swaps: from uly
- * "BTC-USDT"), tickSz, lotSz, ctVal, state.
+ * "BTC-USDT"), tickSz, lotSz, ctVal, state.  Kraken AssetPairs: base and
+ * quote from wsname, tick_size, 10^-lot_decimals, status.  Coinbase
+ * products: base_currency, quote_currency, quote_increment,
+ * base_increment, status.
  */
 static int
 instrument(const struct env *e, struct mdx_tx_out *o, char *err,
@@ -634,6 +646,9 @@ instrument(const struct env *e, struct mdx_tx_out *o, char *err,
 	const struct mdx_json *d, *vb, *vq, *tick, *lot, *csize, *st, *f, *u;
 	const char *status, *dash;
 	struct mdx_buf *b = &o->line;
+	mdx_dec lotdec;
+	int64_t ld;
+	int have_lotdec = 0;
 
 	if (identity(e, "instrument", exchange, market, symbol, err, errsz))
 		return -1;
@@ -656,6 +671,24 @@ instrument(const struct env *e, struct mdx_tx_out *o, char *err,
 		f = mdx_json_get(d, "lotSizeFilter");
 		if ((lot = mdx_json_get(f, "qtyStep")) == NULL)
 			lot = mdx_json_get(f, "basePrecision");
+		st = mdx_json_get(d, "status");
+	} else if (strcmp(exchange, "kraken") == 0) {
+		vb = vq = lot = NULL;
+		if (mdx_tx_kraken_pair(d, base, quote, sizeof(base)) != 0)
+			base[0] = quote[0] = '\0';
+		tick = mdx_json_get(d, "tick_size");
+		if (mdx_json_int(mdx_json_get(d, "lot_decimals"), &ld) == 0 &&
+		    ld >= 0 && ld <= MDX_DEC_MAXSCALE) {
+			lotdec.coef = 1;
+			lotdec.scale = (int)ld;
+			have_lotdec = 1;
+		}
+		st = mdx_json_get(d, "status");
+	} else if (strcmp(exchange, "coinbase") == 0) {
+		vb = mdx_json_get(d, "base_currency");
+		vq = mdx_json_get(d, "quote_currency");
+		tick = mdx_json_get(d, "quote_increment");
+		lot = mdx_json_get(d, "base_increment");
 		st = mdx_json_get(d, "status");
 	} else {
 		vb = mdx_json_get(d, "baseCcy");
@@ -700,7 +733,11 @@ instrument(const struct env *e, struct mdx_tx_out *o, char *err,
 		mdx_buf_addstr(b, "null");
 	if (add_opt_dec(b, ",\"tick_size\":", tick, 1))
 		return mdx_errf(err, errsz, "bad instrument: bad tick size");
-	if (add_opt_dec(b, ",\"lot_size\":", lot, 1))
+	if (have_lotdec) {
+		mdx_buf_addstr(b, ",\"lot_size\":\"");
+		mdx_dec_add_to_buf(b, &lotdec);
+		mdx_buf_addch(b, '"');
+	} else if (add_opt_dec(b, ",\"lot_size\":", lot, 1))
 		return mdx_errf(err, errsz, "bad instrument: bad lot size");
 	if (strcmp(exchange, "bybit") == 0 && strcmp(market, "inverse") == 0)
 		mdx_buf_addstr(b, ",\"contract_size\":\"1\"");
@@ -710,6 +747,42 @@ instrument(const struct env *e, struct mdx_tx_out *o, char *err,
 		mdx_buf_printf(b, ",\"status\":\"%s\"", status);
 	else
 		add_opt_str(b, ",\"status\":", st, &o->tmp);
+	mdx_buf_addch(b, '}');
+	return MDX_TX_LINE;
+}
+
+/*
+ * Trades: Kraken's rows (venues.h) as canonical trades (mdx-records(5)),
+ * with origin "exchange" and the envelope's fetched_at.
+ */
+static int
+trades(const struct env *e, struct mdx_tx_out *o, char *err, size_t errsz)
+{
+	char exchange[MDX_NAME_MAX], market[MDX_NAME_MAX];
+	char symbol[MDX_SYMBOL_MAX], tb[MDX_TIME_BUFSZ];
+	struct mdx_buf *b = &o->line;
+	mdx_time fetched;
+
+	if (identity(e, "trade", exchange, market, symbol, err, errsz))
+		return -1;
+	if (strcmp(exchange, "kraken") != 0)
+		return mdx_errf(err, errsz, "bad trade: no trades of \"%s\" "
+		    "are known", exchange);
+	mdx_buf_reset(b);
+	add_identity(b, "trade", exchange, market, symbol);
+	if (mdx_tx_kraken_trade(e->data, b, err, errsz) != 0)
+		return -1;
+	mdx_buf_addstr(b, ",\"origin\":\"exchange\"");
+	if (e->fetched_at != NULL && e->fetched_at->type != MDX_JSON_NULL) {
+		if (e->fetched_at->type != MDX_JSON_STRING ||
+		    mdx_time_parse_rfc3339(e->fetched_at->text,
+		    e->fetched_at->len, &fetched) != 0 ||
+		    !MDX_TIME_STORABLE(fetched))
+			return mdx_errf(err, errsz,
+			    "bad trade: bad \"fetched_at\"");
+		mdx_time_format(fetched, tb);
+		mdx_buf_printf(b, ",\"fetched_at\":\"%s\"", tb);
+	}
 	mdx_buf_addch(b, '}');
 	return MDX_TX_LINE;
 }
@@ -770,6 +843,8 @@ mdx_transform(const struct mdx_json *root, struct mdx_tx_out *o, char *err,
 		return depth(&e, o, err, errsz);
 	if (mdx_json_str_eq(e.kind, "instruments"))
 		return instrument(&e, o, err, errsz);
+	if (mdx_json_str_eq(e.kind, "trades"))
+		return trades(&e, o, err, errsz);
 	return mdx_errf(err, errsz, "bad record: unknown \"kind\"");
 }
 
