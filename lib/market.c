@@ -1,7 +1,7 @@
 /*
  * market.c - the exchanges and markets mdx knows, as the warehouse has
  * them in mdx.exchange and mdx.market (seeded by sql/001_core.sql and
- * sql/090_kraken_coinbase.sql).
+ * sql/062_kraken_coinbase.sql).
  */
 #include <stddef.h>
 

@@ -1,4 +1,4 @@
--- 090_kraken_coinbase.sql - Kraken and Coinbase Exchange, the spot markets
+-- 062_kraken_coinbase.sql - Kraken and Coinbase Exchange, the spot markets
 -- mdx-extract fetches from through their public REST APIs, as lib/market.c
 -- lists them (tests/markets.t compares the two).
 --
