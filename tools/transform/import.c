@@ -557,11 +557,15 @@ mdx_import_begin(struct mdx_import *im, const char *path,
 	else if (im->iv == NULL)
 		what = "interval";
 	if (what != NULL) {
-		for (i = 0; i < npats && strcmp(path, "-") != 0; i++)
-			snprintf(hint + strlen(hint), sizeof(hint) -
-			    strlen(hint), "%s'%s'", i == 0 ? (pm == NULL ?
-			    "; the name does not match " : "; the name "
-			    "matches ") : " or ", pats[i].pat);
+		if (pm != NULL)
+			snprintf(hint, sizeof(hint), "; the file-name pattern "
+			    "'%s' does not name it", pm->pat);
+		else
+			for (i = 0; i < npats && strcmp(path, "-") != 0; i++)
+				snprintf(hint + strlen(hint), sizeof(hint) -
+				    strlen(hint), "%s'%s'", i == 0 ?
+				    "; the name does not match " : " or ",
+				    pats[i].pat);
 		return mdx_errf(err, errsz, "cannot tell the %s of '%s': give "
 		    "--%s%s", what, path, what, hint);
 	}
