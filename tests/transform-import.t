@@ -306,6 +306,28 @@ files_eq "$T/after" "$T/before" "a rerun changes no candle (updated_at included)
 is "$(sql "SELECT count(*) FROM mdx.exchange WHERE exchange = 'kraken'") $(sql "SELECT count(*) FROM mdx.instrument WHERE exchange = 'kraken'")" \
     "1 2" "... and adds no exchange or instrument"
 
+# The README's tour: a folder of CSV files through the lake into the
+# warehouse, rolled up.
+mkdir "$T/vendor"
+printf '%s\n' timestamp,open,high,low,close,volume \
+    1704067200000,1,2,0.5,1.5,3 1704070800000,1.5,2.5,1,2,4 \
+    >"$T/vendor/BTCUSDT-1h.csv"
+printf '%s\n' timestamp,open,high,low,close,volume \
+    2024-01-01T00:00:00Z,10,20,5,15,30 >"$T/vendor/ETHUSDT-1h.csv"
+tour() {
+	( cd "$T" &&
+	mdx-transform -q -i csv --exchange kaiko \
+	    --names '{symbol}-{interval}.csv' --rejects rejects.ndjson \
+	    vendor/*.csv | mdx-lake put canonical >/dev/null &&
+	mdx-lake cat canonical exchange=kaiko | mdx-load -q &&
+	mdx-aggregate -q --db --to 1h,1d )
+}
+exits 0 "the README's folder of CSV files" tour
+is "$(sql "SELECT symbol, interval, count(*), sum(volume) FROM mdx.candles WHERE exchange = 'kaiko' GROUP BY 1, 2 ORDER BY 1, 2" | tr '\n' ' ')" \
+    "BTCUSDT|1d|1|7 BTCUSDT|1h|2|7 ETHUSDT|1d|1|30 ETHUSDT|1h|1|30 " \
+    "... loaded and rolled up to 1d"
+is "$(cat "$T/rejects.ndjson")" "" "... with no rejects"
+
 # Any code of the pattern is a name; the warehouse refuses any other.
 exits 0 "another exchange's csv loads" sh -c \
     "mdx-transform -q -i csv --names '{exchange}-{symbol}-{interval}.csv' \
@@ -315,6 +337,6 @@ is "$(sql "SELECT count(*) FROM mdx.candles WHERE exchange = 'vendor'")" 2 \
 exits 1 "mdx.exchange refuses a code outside the pattern" psql -X -q \
     -v ON_ERROR_STOP=1 -c "SELECT mdx.ensure_market('Bad Name', 'spot')"
 is "$(sql "SELECT count(*) FROM mdx.market WHERE seeded") $(sql "SELECT count(*) FROM mdx.market WHERE NOT seeded")" \
-    "7 2" "seeded markets untouched, two created"
+    "7 3" "seeded markets untouched, three created"
 
 done_testing
