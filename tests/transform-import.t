@@ -58,6 +58,30 @@ exits 0 "csv positional: exit 0" env MDX_NOW=2024-03-01T00:00:00Z \
 is "$(cat "$T/out")" '{"kind":"candle","exchange":"kaiko","market":"spot","symbol":"ADAUSD","interval":"1d","open_time":"2024-01-01T00:00:00Z","open":"1","high":"2","low":"0.5","close":"1.5","volume":"10","quote_volume":"15.75","closed":true,"origin":"archive","fetched_at":"2024-03-01T00:00:00Z"}' \
     "csv positional from stdin: the candle"
 
+# Columns named by their headers (a CryptoDataDownload-like file, two
+# volume columns, newest first); a header missing one of them rejects
+# every line of that file, with the reason.
+printf '%s\n' 'Unix,Date,Symbol,Open,High,Low,Close,Volume BTC,Volume USDT' \
+    '1704067260000,2024-01-01 00:01:00,BTC/USDT,2,3,1,2.5,0.5,1.25' \
+    '1704067200000,2024-01-01 00:00:00,BTC/USDT,1,2,0.5,1.5,3,4.5' \
+    >"$D/cdd.csv"
+printf '%s\n' 'Unix,Open,High,Low,Close' '1704067200000,1,2,0.5,1.5' \
+    >"$D/cdd-short.csv"
+stamp "$D/cdd.csv" "$D/cdd-short.csv"
+exits 0 "columns by header names: exit 0" mdx-transform -v -i csv \
+    --columns 'time=unix,open=Open,high=High,low=Low,close=Close,volume=Volume BTC,quote_volume=Volume USDT' \
+    --exchange cdd --symbol BTCUSDT --interval 1m "$D/cdd.csv" "$D/cdd-short.csv"
+is "$(jq -r '[.open_time, .open, .volume, .quote_volume] | join(" ")' "$T/out" | tr '\n' ';')" \
+    "2024-01-01T00:01:00Z 2 0.5 1.25;2024-01-01T00:00:00Z 1 3 4.5;" \
+    "columns by header names: the candles"
+like "$(cat "$T/err")" "bad candle: no column \"Volume BTC\" in the header \(for \"volume\"\) \(at $D/cdd-short.csv:2\)" \
+    "a header without a named column: the reason, file and line"
+like "$(cat "$T/err")" "read 3, written 2, rejected 1" "... counted"
+
+# Canonical imported candles pass through mdx-transform unchanged.
+exits 0 "imported candles pass through" mdx-transform "$T/want"
+files_eq "$T/out" "$T/want" "... byte for byte"
+
 # Time formats by magnitude: s, ms and us give the same open time; a
 # candle still open at the file's time is not closed.
 printf '1704067200,1,1,1,1,1\n1704067200000,1,1,1,1,1\n1704067200000000,1,1,1,1,1\n1706745600,1,1,1,1,1\n' \
@@ -218,6 +242,16 @@ like "$(cat "$T/err")" "after the syntax error at line 3 \\(at $D/F_X-1m.json:4\
     "broken freqtrade: the lines after it rejected"
 like "$(cat "$T/err")" "read 5, written 2, rejected 3" \
     "broken freqtrade: 5 read = 2 written + 3 rejected"
+
+# A time format given: what does not fit it is rejected.
+printf '2024-0,1,1,1,1,1\n1704067200.000,1,1,1,1,1\n1704067200.5,1,1,1,1,1\n' >"$T/in"
+exits 0 "--time-format s" mdx-transform -i csv --time-format s \
+    --exchange e --symbol S --interval 1m <"$T/in"
+like "$(cat "$T/err")" "bad \"time\" \(column 1\): not a whole epoch number \(at stdin:1\)" \
+    "an RFC 3339 date is not seconds"
+like "$(cat "$T/err")" "not a whole epoch number \(at stdin:3\)" \
+    "a fraction of a second is refused"
+is "$(jq -r .open_time "$T/out")" "2024-01-01T00:00:00Z" "a fraction of zeros is whole"
 
 # Bad command lines.
 exits 64 "an unknown layout: exit 64" mdx-transform -i parquet x

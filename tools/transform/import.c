@@ -632,7 +632,7 @@ parse_time(int fmt, const char *s, size_t n, mdx_time *t)
 	if (nd < n) {
 		for (i = nd + 1; i < n && s[i] == '0'; i++)
 			;
-		if (i == nd + 1 || i < n)
+		if (s[nd] != '.' || i == nd + 1 || i < n)
 			return "not a whole epoch number";
 	}
 	for (i = 0; i < nd; i++) {
