@@ -12,7 +12,7 @@
 #include "json.h"
 #include "dec.h"
 #include "utc.h"
-#include "watch.h"
+#include "market.h"
 #include "candle.h"
 
 static const char *const origin_names[] = {
@@ -323,6 +323,23 @@ mdx_candle_from_json(struct mdx_candle *c, const struct mdx_json *obj,
 	return 0;
 }
 
+/*
+ * The exchange and market codes of a record: any code of the documented
+ * pattern (mdx_code_valid()), not only the exchanges mdx fetches from, so
+ * that imported data is a record like any other.
+ */
+static int
+codes_check(const char *ex, const char *mk, char *err, size_t errsz)
+{
+	if (!mdx_code_valid(ex))
+		return mdx_errf(err, errsz, "bad \"exchange\" \"%.40s\": not a "
+		    "code ([a-z][a-z0-9_-]{0,30})", ex);
+	if (!mdx_code_valid(mk))
+		return mdx_errf(err, errsz, "bad \"market\" \"%.40s\": not a "
+		    "code ([a-z][a-z0-9_-]{0,30})", mk);
+	return 0;
+}
+
 int
 mdx_candle_check(const struct mdx_candle *c, char *err, size_t errsz)
 {
@@ -344,9 +361,8 @@ mdx_candle_check(const struct mdx_candle *c, char *err, size_t errsz)
 	const mdx_dec *d;
 	size_t i;
 
-	if (!mdx_market_known(c->exchange, c->market))
-		return mdx_errf(err, errsz, "unknown exchange and market \"%s %s\"",
-		    c->exchange, c->market);
+	if (codes_check(c->exchange, c->market, err, errsz) != 0)
+		return -1;
 	if (c->interval == NULL)
 		return mdx_errf(err, errsz, "unknown interval");
 	if (!MDX_TIME_STORABLE(c->open_time))
@@ -393,9 +409,8 @@ mdx_record_names(const struct mdx_json *obj, char *ex, char *mk, char *sym,
 	if (mdx_json_strcpy(mdx_json_get(obj, "market"), mk,
 	    MDX_NAME_MAX) != 0)
 		return mdx_errf(err, errsz, "bad or missing \"market\"");
-	if (!mdx_market_known(ex, mk))
-		return mdx_errf(err, errsz, "unknown exchange and market "
-		    "\"%s %s\"", ex, mk);
+	if (codes_check(ex, mk, err, errsz) != 0)
+		return -1;
 	if (mdx_json_strcpy(mdx_json_get(obj, "symbol"), sym,
 	    MDX_SYMBOL_MAX) != 0)
 		return mdx_errf(err, errsz, "bad or missing \"symbol\"");

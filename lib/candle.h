@@ -16,7 +16,8 @@
 #include "utc.h"
 
 #define MDX_SYMBOL_MAX 128	/* bytes of a symbol, NUL included */
-#define MDX_NAME_MAX 16		/* bytes of an exchange or market code */
+#define MDX_NAME_MAX 32		/* bytes of an exchange or market code:
+				   MDX_CODE_MAXLEN (market.h) and a NUL */
 #define MDX_ERRSZ 160		/* room for a reason these functions give */
 
 enum mdx_origin {
@@ -101,7 +102,8 @@ int mdx_candle_scan(struct mdx_candle_scan *sc, struct mdx_candle *c,
 void mdx_candle_scan_free(struct mdx_candle_scan *sc);
 
 /*
- * The validation rules of a candle: a known exchange and market, open_time
+ * The validation rules of a candle: exchange and market codes that
+ * mdx_code_valid() takes, open_time
  * and fetched_at within MDX_TIME_STORABLE, open_time aligned to the
  * interval, high >= max(open, close), low <= min(open,
  * close), no negative price, volume, trade count or base count.  Returns 0,
@@ -111,7 +113,7 @@ int mdx_candle_check(const struct mdx_candle *c, char *err, size_t errsz);
 
 /*
  * The identity of a depth or instrument record: "exchange" and "market"
- * (a pair mdx knows) and "symbol", into ex and mk (MDX_NAME_MAX bytes) and
+ * (codes mdx_code_valid() takes) and "symbol", into ex and mk (MDX_NAME_MAX bytes) and
  * sym (MDX_SYMBOL_MAX).  Returns 0, or -1 with the reason in err, such as
  * "bad or missing \"symbol\"".
  */

@@ -17,7 +17,7 @@
 #include "json.h"
 #include "dec.h"
 #include "utc.h"
-#include "watch.h"
+#include "market.h"
 #include "candle.h"
 
 /* ------------------------------------------------------------------------
@@ -644,7 +644,7 @@ struct canon_cache {
 	char market[MDX_NAME_MAX];
 	char symbol[MDX_SYMBOL_MAX];
 	const struct mdx_interval *interval;
-	int known;			/* mdx_market_known() of the names */
+	int known;			/* whether the codes are valid */
 	char day[11];			/* "2024-01-01T" */
 	int hasday;
 	mdx_time daystart;
@@ -888,8 +888,8 @@ canon_time(const char *p, const char *e, mdx_time *t, struct canon_cache *k)
 }
 
 /*
- * Reads line s[0..n) into c, or returns -1.  *known is what
- * mdx_market_known() says of the names when k remembers it, else -1.
+ * Reads line s[0..n) into c, or returns -1.  *known is whether the names
+ * are valid codes (mdx_code_valid()) when k remembers it, else -1.
  */
 static int
 canon_scan(const char *s, size_t n, struct mdx_candle *c,
@@ -931,7 +931,8 @@ canon_scan(const char *s, size_t n, struct mdx_candle *c,
 			memcpy(k->market, c->market, sizeof(k->market));
 			memcpy(k->symbol, c->symbol, sizeof(k->symbol));
 			k->interval = c->interval;
-			k->known = mdx_market_known(c->exchange, c->market);
+			k->known = mdx_code_valid(c->exchange) &&
+			    mdx_code_valid(c->market);
 			*known = k->known;
 		}
 	}
@@ -1067,7 +1068,8 @@ quick_check(const struct mdx_candle *c, int known)
 	    !MDX_TIME_STORABLE(c->fetched_at)))
 		return -1;
 	if (known < 0)
-		known = mdx_market_known(c->exchange, c->market);
+		known = mdx_code_valid(c->exchange) &&
+		    mdx_code_valid(c->market);
 	return known ? 0 : -1;
 }
 

@@ -164,8 +164,8 @@ for p in transform load aggregate indicators; do
 	    "1 0 1" "$(m "$C0" open_time '"2024-01-01T00:00:01Z"')"
 	hc "unknown interval" $p 65 'bad "interval": not a known interval @1' \
 	    "1 0 1" "$(m "$C0" interval '"7m"')"
-	hc "unknown market" $p 65 'unknown exchange and market "binance coinm" @1' \
-	    "1 0 1" "$(m "$C0" market '"coinm"')"
+	hc "market not a code" $p 65 'bad "market" "Coin-M": not a code .* @1' \
+	    "1 0 1" "$(m "$C0" market '"Coin-M"')"
 	hc "no symbol" $p 65 'missing "symbol" @1' "1 0 1" \
 	    "$(m "$C0" symbol -)"
 	hc "no exchange" $p 65 'missing "exchange" @1' "1 0 1" \
@@ -197,9 +197,9 @@ for p in transform load; do
 	    'bad instrument: bad or missing "exchange" @1' "1 0 1" '{"kind":"instrument"}'
 	hc "instrument without symbol" $p 65 \
 	    'bad instrument: bad or missing "symbol" @1' "1 0 1" "$(m "$I0" symbol -)"
-	hc "instrument of an unknown market" $p 65 \
-	    'bad instrument: unknown exchange and market "okx futures" @1' \
-	    "1 0 1" "$(m "$I0" market '"futures"')"
+	hc "instrument of a market not a code" $p 65 \
+	    'bad instrument: bad "market" "OKX futures": not a code .* @1' \
+	    "1 0 1" "$(m "$I0" market '"OKX futures"')"
 	hc "depth levels of issue 18 finding 2" $p 65 \
 	    'bad depth: bad level bids\[0\]: not \[price, quantity\] of two positive decimal strings @1' \
 	    "1 0 1" "$(m "$D0" bids '[["-7","-1"],["abc"]]')"

@@ -29,6 +29,7 @@
 #include "db.h"
 #include "copy.h"
 #include "candle.h"
+#include "market.h"
 
 #include "rollup.h"
 
@@ -1483,29 +1484,56 @@ time_params(const struct mdx_agg_db *o, char *a, char *b)
 		mdx_time_format(o->until, b);
 }
 
-/* Prints the open gaps overlapping [since, until) as gap records. */
+/*
+ * The markets mdx-extract fetches from (mdx_market_list) as an SQL text
+ * array of "exchange market" pairs, into b.
+ */
+static void
+fetched_markets(struct mdx_buf *b)
+{
+	const struct mdx_market_info *m;
+
+	mdx_buf_reset(b);
+	mdx_buf_addch(b, '{');
+	for (m = mdx_market_list; m->exchange != NULL; m++)
+		mdx_buf_printf(b, "%s\"%s %s\"", m == mdx_market_list ? "" :
+		    ",", m->exchange, m->market);
+	mdx_buf_addch(b, '}');
+}
+
+/*
+ * Prints the open gaps overlapping [since, until) as gap records.  With
+ * --mark, only the gaps of the markets mdx-extract fetches from are
+ * printed and marked refetched: those are what the repair pipeline asks
+ * the exchanges for, and a gap of imported data (an exchange or market mdx
+ * does not fetch from) stays open, for nothing could refetch it.
+ */
 static void
 print_gaps(struct ctx *x)
 {
 	struct mdx_writer *w = mdx_stdout();
-	struct mdx_buf b = MDX_BUF_INIT;
+	struct mdx_buf b = MDX_BUF_INIT, fm = MDX_BUF_INIT;
 	struct mdx_candle s;
 	char since[MDX_TIME_BUFSZ], until[MDX_TIME_BUFSZ];
-	const char *p[4];
+	const char *p[5];
 	PGresult *r;
 	int i;
 
 	time_params(x->o, since, until);
+	fetched_markets(&fm);
 	p[0] = x->base->code;
 	p[1] = since;
 	p[2] = until;
 	p[3] = x->run;
+	p[4] = fm.data;
 	qq(x, "BEGIN");
 	r = qp(x, x->o->mark ?
 	    "WITH g AS (UPDATE mdx.gap SET status = 'refetched', "
 	    "refetched_at = now(), run_id = $4::bigint, updated_at = now() "
 	    "WHERE status = 'open' AND interval = $1 AND to_time > $2 AND "
-	    "from_time < $3 RETURNING *) "
+	    "from_time < $3 AND instrument_id IN (SELECT instrument_id "
+	    "FROM mdx.instrument WHERE exchange || ' ' || market = "
+	    "ANY($5::text[])) RETURNING *) "
 	    "SELECT i.exchange, i.market, i.symbol, "
 	    "(extract(epoch FROM g.from_time) * 1000)::int8, "
 	    "(extract(epoch FROM g.to_time) * 1000)::int8, g.missing "
@@ -1517,7 +1545,8 @@ print_gaps(struct ctx *x)
 	    "FROM mdx.gap g JOIN mdx.instrument i USING (instrument_id) "
 	    "WHERE g.status = 'open' AND g.interval = $1 AND g.to_time > $2 "
 	    "AND g.from_time < $3 AND $4::bigint IS NOT NULL "
-	    "ORDER BY 1, 2, 3, 4", 4, p);
+	    "AND $5::text[] IS NOT NULL "
+	    "ORDER BY 1, 2, 3, 4", 5, p);
 	memset(&s, 0, sizeof(s));
 	s.interval = x->base;
 	for (i = 0; i < PQntuples(r); i++) {
@@ -1538,6 +1567,7 @@ print_gaps(struct ctx *x)
 	PQclear(r);
 	qq(x, "COMMIT");
 	mdx_buf_free(&b);
+	mdx_buf_free(&fm);
 }
 
 /* Refetched gaps that are still missing after a refetch are confirmed. */

@@ -123,6 +123,7 @@ struct mdx_load {
 	uint64_t mask;
 
 	struct inst *inst[INST_BUCKETS];
+	char mkt[2 * MDX_NAME_MAX]; /* the last market ensured: E NUL M */
 	int32_t months[MONTHS_MAX]; /* months known to have a partition */
 	uint8_t direct[MONTHS_MAX]; /* and whether it is mdx.candle_YYYYMM */
 	size_t nmonths;
@@ -331,6 +332,9 @@ static const char find_instrument_sql[] =
     " SELECT instrument_id, true FROM ins UNION ALL"
     " SELECT instrument_id, false FROM mdx.instrument"
     " WHERE exchange = $1 AND market = $2 AND symbol = $3";
+
+static const char ensure_market_sql[] =
+    "SELECT mdx.ensure_market($1, $2)";
 
 /* The first line of the server's message for a failed command. */
 static void
@@ -545,6 +549,26 @@ inst_add(struct mdx_load *l, const char *key, size_t n, int64_t iid)
  * stays even when a batch fails.  The lookup is retried once for the case
  * where a concurrent load created the row after this statement's snapshot.
  */
+/*
+ * Makes sure mdx.exchange and mdx.market have the rows of ex and mk (the
+ * instrument's foreign key needs them): records may name any exchange and
+ * market (mdx-records(5)), and the warehouse creates those it does not
+ * have.  Consecutive instruments nearly always share the market, so the
+ * last one ensured is remembered and not asked for again.
+ */
+static void
+ensure_market(struct mdx_load *l, const char *ex, const char *mk)
+{
+	const char *p[2] = { ex, mk };
+	size_t ne = strlen(ex);
+
+	if (strcmp(l->mkt, ex) == 0 && strcmp(l->mkt + ne + 1, mk) == 0)
+		return;
+	PQclear(execp(l, ensure_market_sql, 2, p, "creating a market"));
+	memcpy(l->mkt, ex, ne + 1);
+	memcpy(l->mkt + ne + 1, mk, strlen(mk) + 1);
+}
+
 static int64_t
 instrument_id(struct mdx_load *l, const char *ex, const char *mk,
     const char *sym)
@@ -559,6 +583,7 @@ instrument_id(struct mdx_load *l, const char *ex, const char *mk,
 	n = inst_key(&l->tmp, ex, mk, sym);
 	if ((i = inst_find(l, l->tmp.data, n)) != NULL)
 		return i->iid;
+	ensure_market(l, ex, mk);
 	for (try = 0; try < 2; try++) {
 		r = execp(l, find_instrument_sql, 3, p,
 		    "creating an instrument");
@@ -636,6 +661,7 @@ load_instrument(struct mdx_load *l, const struct mdx_json *obj, char *err,
 		if (param_dec(mdx_json_get(obj, decs[i]), db[i], &p[5 + i]))
 			return mdx_errf(err, errsz, "bad instrument: bad \"%s\"",
 			    decs[i]);
+	ensure_market(l, ex, mk);
 	r = execp(l, instrument_sql, 9, p, "writing an instrument");
 	l->n.instruments++;
 	if (PQntuples(r) > 0) {

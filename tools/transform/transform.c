@@ -1311,6 +1311,7 @@ mdx_transform_fast(const char *line, size_t len, struct mdx_tx_out *o)
 	 */
 	if (fcopy(&env[FE_EXCHANGE], c->exchange, sizeof(c->exchange)) ||
 	    fcopy(&env[FE_MARKET], c->market, sizeof(c->market)) ||
+	    !mdx_market_known(c->exchange, c->market) ||
 	    fcopy(&env[FE_SYMBOL], c->symbol, sizeof(c->symbol)) ||
 	    fcopy(&env[FE_INTERVAL], code, sizeof(code)) ||
 	    (c->interval = mdx_interval_lookup(code)) == NULL)
