@@ -309,6 +309,10 @@ fast_scan(const char *s, size_t n, struct fval *f)
 			p++;
 			if (field_index(k, (size_t)(p - 1 - k)) >= 0)
 				return -1;	/* a known key with escapes */
+			/* A mark, index or premium candle: the JSON path
+			 * reads its price type. */
+			if (p - 1 - k == 5 && IS(k, "price"))
+				return -1;
 		}
 		if (p == e || *p++ != ':')
 			return -1;
