@@ -856,17 +856,19 @@ function okxPriceRow(sh, c) {
 	    c.closed ? '1' : '0'];
 }
 
-// The canonical record of a mark, index or premium candle, as
-// mdx-transform builds it (decimals normalized).
-function canonicalPrice(inst, type, iv, c, fetchedAt) {
+// The canonical record of a mark, index or premium candle, built from the
+// exchange's own row as mdx-transform builds it; normalize drops trailing
+// fractional zeros (Binance prints 8 decimals, the others do not pad).
+function canonicalPrice(inst, type, iv, c, normalize, fetchedAt) {
 	const sh = shadowOf(inst, type);
+	const n = normalize ? normDec : (x) => x;
+	const r = inst.exchange === 'binance' ? binancePriceRow(sh, c) :
+	    bybitPriceRow(sh, c);
 	const rec = {
 		kind: 'candle', exchange: inst.exchange, market: inst.market,
 		symbol: inst.symbol, interval: iv.code, price: type,
-		open_time: fmtTime(c.t), open: normDec(shadowStr(sh, c.o, null)),
-		high: normDec(shadowStr(sh, c.h, null)),
-		low: normDec(shadowStr(sh, c.l, null)),
-		close: normDec(shadowStr(sh, c.c, null)), closed: c.closed,
+		open_time: fmtTime(c.t), open: n(r[1]), high: n(r[2]),
+		low: n(r[3]), close: n(r[4]), closed: c.closed,
 		origin: 'exchange'
 	};
 	if (fetchedAt)
