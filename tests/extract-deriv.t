@@ -111,6 +111,32 @@ same bybit inverse BTCUSD open_interest 4h 2024-02-01T00:00:00Z $MDX_NOW 1
 same okx swap BTC-USDT-SWAP open_interest 1h 2024-02-20T00:00:00Z $MDX_NOW 3
 same okx swap BTC-USD-SWAP open_interest 5m 2024-02-29T20:00:00Z $MDX_NOW 1
 
+# The mock's 1h and 1d mark candles are rollups of its 1m mark candles,
+# and mdx-aggregate makes the same of them, price type kept: rolled up
+# apart from the trade candles of the same hours.
+mdx-extract -x binance -m usdm -s BTCUSDT -k mark_klines -i 1m,1h,1d \
+    --since 2024-02-27T00:00:00Z --until 2024-02-29T00:00:00Z >"$T/raw" \
+    2>/dev/null
+mdx-extract -x binance -m usdm -s BTCUSDT -i 1m \
+    --since 2024-02-27T00:00:00Z --until 2024-02-29T00:00:00Z >>"$T/raw" \
+    2>/dev/null
+mdx-transform -q "$T/raw" >"$T/c"
+jq -c 'select(.interval == "1m")' "$T/c" | mdx-aggregate -q --to 1h,1d |
+    jq -c 'select(.price == "mark") |
+    [.interval, .open_time, .open, .high, .low, .close, .closed]' |
+    sort >"$T/got"
+jq -c 'select(.interval != "1m") |
+    [.interval, .open_time, .open, .high, .low, .close, .closed]' "$T/c" |
+    sort >"$T/want"
+is "$(wc -l <"$T/want" | tr -d ' ')" 50 "the mock's 48 hourly and 2 daily mark candles"
+files_eq "$T/got" "$T/want" \
+    "... equal mdx-aggregate's rollups of its 1m mark candles"
+jq -c 'select(.interval == "1m")' "$T/c" | mdx-aggregate -q --to 1d >"$T/d"
+is "$(jq -r '.price // "trade"' "$T/d" | sort | uniq -c | awk '{ print $1, $2 }' |
+    tr '\n' ' ')" "2 mark 2 trade " "... apart from the trade candles"
+is "$(jq -c 'select(.price == "mark") | has("volume")' "$T/d" | sort -u)" \
+    false "... and without volumes"
+
 # History depth: Binance keeps 30 days of open interest, and mdx asks for
 # no more; OKX about three months of mark candles.
 mdx-extract -x binance -m usdm -s BTCUSDT -k open_interest -i 1h \

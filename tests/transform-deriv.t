@@ -91,6 +91,14 @@ is "$(jq -c '[.price, .close]' "$T/out" | tr '\n' ' ')" \
     "... the trade candle and the later mark candle"
 like "$(tail -1 "$T/err")" "read 3, written 2, rejected 0, duplicates 1" \
     "... one duplicate counted"
+# A trade kline after a mark kline takes mdx-transform's fast path: it is
+# a trade candle all the same.
+{ echo "$MARK"; echo "$K"; echo "$K" | jq -c '.data[0] = 1704070800000 |
+    .data[6] = 1704074399999 | .time = "2024-01-01T01:00:00Z"'; } >"$T/in"
+exits 0 "a mark candle, then trade candles: exit 0" mdx-transform "$T/in"
+is "$(jq -c '[.price, .open_time]' "$T/out" | tr '\n' ' ')" \
+    '["mark","2024-01-01T00:00:00Z"] [null,"2024-01-01T00:00:00Z"] [null,"2024-01-01T01:00:00Z"] ' \
+    "... each of its own price type"
 
 # Canonical derivatives records pass through byte for byte, and so does
 # a second pass over mdx-transform's own output.
