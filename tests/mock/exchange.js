@@ -2025,18 +2025,10 @@ class Mock {
 			    bybitInstrument(i, this.market.start)),
 			    nextPageCursor: '' });
 		}
-		if (!symbol)
-			return err(10001, 'params error: symbol is required');
-		const inst = this.market.find('bybit', cat, symbol);
-		if (!inst)
-			return err(10001, 'Not supported symbols');
-		const limStr = q.get('limit');
-		let lim = null;
-		if (limStr !== null && limStr !== '') {
-			lim = Number(limStr);
-			if (!Number.isInteger(lim))
-				return err(10001, 'params error: limit invalid');
-		}
+		const a = this.bybitArgs(q, cat, err);
+		if (a.error)
+			return a.error;
+		const inst = a.inst, lim = a.lim;
 		if (path === '/v5/market/orderbook') {
 			const max = cat === 'spot' ? 200 : 500;
 			let n = lim === null ? (cat === 'spot' ? 1 : 25) : lim;
@@ -2080,6 +2072,25 @@ class Mock {
 		return ok({ symbol: symbol, category: cat, list: rows });
 	}
 
+	// The instrument of symbol= in category and the limit= of a Bybit
+	// request: {inst, lim}, or {error} with the answer to give.
+	bybitArgs(q, cat, err) {
+		const symbol = q.get('symbol');
+		if (!symbol)
+			return { error: err(10001, 'params error: symbol is required') };
+		const inst = this.market.find('bybit', cat, symbol);
+		if (!inst)
+			return { error: err(10001, 'Not supported symbols') };
+		const limStr = q.get('limit');
+		let lim = null;
+		if (limStr !== null && limStr !== '') {
+			lim = Number(limStr);
+			if (!Number.isInteger(lim))
+				return { error: err(10001, 'params error: limit invalid') };
+		}
+		return { inst: inst, lim: lim };
+	}
+
 	// ---- Bybit derivatives data: linear and inverse contracts only.
 	bybitDeriv(path, q, ok, err, now) {
 		const cat = q.get('category');
@@ -2090,19 +2101,10 @@ class Mock {
 		if (premium && cat === 'inverse')
 			return err(10001, 'Illegal category');
 		const category = cat || 'linear';
-		const symbol = q.get('symbol');
-		if (!symbol)
-			return err(10001, 'params error: symbol is required');
-		const inst = this.market.find('bybit', category, symbol);
-		if (!inst)
-			return err(10001, 'Not supported symbols');
-		const limStr = q.get('limit');
-		let lim = null;
-		if (limStr !== null && limStr !== '') {
-			lim = Number(limStr);
-			if (!Number.isInteger(lim))
-				return err(10001, 'params error: limit invalid');
-		}
+		const a = this.bybitArgs(q, category, err);
+		if (a.error)
+			return a.error;
+		const inst = a.inst, lim = a.lim, symbol = inst.symbol;
 		const num = (name) => {
 			const v = q.get(name);
 			if (v === null || v === '')

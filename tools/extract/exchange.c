@@ -727,13 +727,41 @@ strings_from(const struct mdx_json *row, unsigned from)
 	return 1;
 }
 
+/*
+ * The checks of a candle's open time t, aligned to iv, and whether the
+ * candle was closed when fetched: OKX says so in its confirm field, for
+ * the others its end must be past the fetch.
+ */
+static int
+candle_closed(const struct mdx_market *m, const struct mdx_interval *iv,
+    mdx_time t, const struct mdx_json *confirm, mdx_time fetched,
+    int *closed, char *why, size_t whysz)
+{
+	if (!mdx_interval_aligned(iv, t)) {
+		snprintf(why, whysz, "open time %" PRId64 " is not the start "
+		    "of a %s interval", t, iv->code);
+		return -1;
+	}
+	if (m->id != MDX_OKX)
+		*closed = mdx_interval_next(iv, t) <= fetched;
+	else if (mdx_json_str_eq(confirm, "1"))
+		*closed = 1;
+	else if (mdx_json_str_eq(confirm, "0"))
+		*closed = 0;
+	else {
+		snprintf(why, whysz, "confirm flag is not \"0\" or \"1\"");
+		return -1;
+	}
+	return 0;
+}
+
 int
 mdx_kline_row(const struct mdx_market *m, const struct mdx_interval *iv,
     const struct mdx_json *row, mdx_time fetched, mdx_time *open,
     int *closed, char *why, size_t whysz)
 {
 	static const unsigned fields[] = { 12, 7, 9 };
-	const struct mdx_json *t, *confirm;
+	const struct mdx_json *t;
 	int64_t v;
 
 	if (row->type != MDX_JSON_ARRAY || row->nchild != fields[m->id]) {
@@ -753,25 +781,8 @@ mdx_kline_row(const struct mdx_market *m, const struct mdx_interval *iv,
 		return -1;
 	}
 	*open = v;
-	if (!mdx_interval_aligned(iv, v)) {
-		snprintf(why, whysz, "open time %" PRId64 " is not the start "
-		    "of a %s interval", v, iv->code);
-		return -1;
-	}
-	if (m->id == MDX_OKX) {
-		confirm = mdx_json_at(row, 8);
-		if (mdx_json_str_eq(confirm, "1"))
-			*closed = 1;
-		else if (mdx_json_str_eq(confirm, "0"))
-			*closed = 0;
-		else {
-			snprintf(why, whysz,
-			    "confirm flag is not \"0\" or \"1\"");
-			return -1;
-		}
-	} else
-		*closed = mdx_interval_next(iv, v) <= fetched;
-	return 0;
+	return candle_closed(m, iv, v, mdx_json_at(row, 8), fetched, closed,
+	    why, whysz);
 }
 
 /* A time given as a JSON number (as_number) or as a string of digits. */
@@ -797,7 +808,6 @@ mdx_series_row(const struct mdx_market *m, enum mdx_kind kind,
 		{ "fundingTime", "fundingRateTimestamp", "fundingTime" },
 		{ "timestamp", "timestamp", NULL }
 	};
-	const struct mdx_json *confirm;
 	const char *key;
 
 	*closed = 1;
@@ -840,25 +850,8 @@ mdx_series_row(const struct mdx_market *m, enum mdx_kind kind,
 		snprintf(why, whysz, "bad open time");
 		return -1;
 	}
-	if (!mdx_interval_aligned(iv, *t)) {
-		snprintf(why, whysz, "open time %" PRId64 " is not the start "
-		    "of a %s interval", *t, iv->code);
-		return -1;
-	}
-	if (m->id == MDX_OKX) {
-		confirm = mdx_json_at(row, 5);
-		if (mdx_json_str_eq(confirm, "1"))
-			*closed = 1;
-		else if (mdx_json_str_eq(confirm, "0"))
-			*closed = 0;
-		else {
-			snprintf(why, whysz,
-			    "confirm flag is not \"0\" or \"1\"");
-			return -1;
-		}
-	} else
-		*closed = mdx_interval_next(iv, *t) <= fetched;
-	return 0;
+	return candle_closed(m, iv, *t, mdx_json_at(row, 5), fetched, closed,
+	    why, whysz);
 }
 
 mdx_time

@@ -289,6 +289,21 @@ bybit_kline(const struct mdx_json *arr, int inverse, struct mdx_candle *c,
 	return 0;
 }
 
+/* OKX's confirm flag, element i of a row: "1" closed, "0" not. */
+static int
+okx_confirm(const struct row *a, unsigned i, int *confirm, char *err,
+    size_t errsz)
+{
+	if (mdx_json_str_eq(a->el[i], "1"))
+		*confirm = 1;
+	else if (mdx_json_str_eq(a->el[i], "0"))
+		*confirm = 0;
+	else
+		return mdx_errf(err, errsz, "bad candle: bad \"confirm\" "
+		    "(data[%u]): not \"0\" or \"1\"", i);
+	return 0;
+}
+
 /*
  * OKX candles: [ts, o, h, l, c, vol, volCcy, volCcyQuote, confirm].  Spot:
  * vol is in base units.  Swaps: vol counts contracts, volCcy is in base
@@ -301,7 +316,6 @@ okx_kline(const struct mdx_json *arr, int swap, struct mdx_candle *c,
     int *confirm, char *err, size_t errsz)
 {
 	struct row r, *a = &r;
-	const struct mdx_json *v;
 
 	index_row(arr, a);
 	if (a->n < 7)
@@ -325,16 +339,8 @@ okx_kline(const struct mdx_json *arr, int swap, struct mdx_candle *c,
 		c->has |= MDX_C_QUOTE_VOLUME;
 	}
 	*confirm = -1;
-	if (a->n >= 9) {
-		v = a->el[8];
-		if (mdx_json_str_eq(v, "1"))
-			*confirm = 1;
-		else if (mdx_json_str_eq(v, "0"))
-			*confirm = 0;
-		else
-			return mdx_errf(err, errsz, "bad candle: bad \"confirm\" "
-			    "(data[8]): not \"0\" or \"1\"");
-	}
+	if (a->n >= 9)
+		return okx_confirm(a, 8, confirm, err, errsz);
 	return 0;
 }
 
@@ -350,7 +356,6 @@ price_kline(const struct mdx_json *arr, const char *exchange,
     size_t errsz)
 {
 	struct row r, *a = &r;
-	const struct mdx_json *v;
 	int64_t n;
 	unsigned want = strcmp(exchange, "binance") == 0 ? 12 :
 	    strcmp(exchange, "bybit") == 0 ? 5 : 6;
@@ -372,16 +377,8 @@ price_kline(const struct mdx_json *arr, const char *exchange,
 			return mdx_errf(err, errsz, "bad candle: bad close time "
 			    "(data[6])");
 		*close = mdx_time_from_epoch(n);
-	} else if (want == 6) {
-		v = a->el[5];
-		if (mdx_json_str_eq(v, "1"))
-			*confirm = 1;
-		else if (mdx_json_str_eq(v, "0"))
-			*confirm = 0;
-		else
-			return mdx_errf(err, errsz, "bad candle: bad \"confirm\" "
-			    "(data[5]): not \"0\" or \"1\"");
-	}
+	} else if (want == 6)
+		return okx_confirm(a, 5, confirm, err, errsz);
 	return 0;
 }
 
