@@ -1666,6 +1666,27 @@ class Mock {
 		return 0;
 	}
 
+	// The instrument named by parameter pname in market and the limit of
+	// a Binance request: {inst, lim}, or {error} with the answer to give.
+	binanceArgs(q, pname, market, err) {
+		const symbol = q.get(pname);
+		if (!symbol)
+			return { error: err(-1102, "Mandatory parameter '" + pname +
+			    "' was not sent, was empty/null, or malformed.") };
+		const inst = this.market.find('binance', market, symbol);
+		if (!inst)
+			return { error: err(-1121, 'Invalid symbol.') };
+		const limitStr = q.get('limit');
+		let lim = null;
+		if (limitStr !== null) {
+			if (!/^[0-9]{1,20}$/.test(limitStr))
+				return { error: err(-1100, "Illegal characters found in " +
+				    "parameter 'limit'; legal range is '^[0-9]{1,20}$'.") };
+			lim = Number(limitStr);
+		}
+		return { inst: inst, lim: lim };
+	}
+
 	binance(path, q, ctx) {
 		if (path.startsWith('/futures/data/') ||
 		    BINANCE_DERIV.indexOf(path) >= 0)
@@ -1766,20 +1787,10 @@ class Mock {
 			}
 			return jsonOut(200, body, hdr);
 		}
-		const symbol = q.get('symbol');
-		if (!symbol)
-			return err(-1102, "Mandatory parameter 'symbol' was not " +
-			    'sent, was empty/null, or malformed.');
-		const inst = this.market.find('binance', market, symbol);
-		if (!inst)
-			return err(-1121, 'Invalid symbol.');
-		let lim = null;
-		if (limitStr !== null) {
-			if (!/^[0-9]{1,20}$/.test(limitStr))
-				return err(-1100, "Illegal characters found in parameter " +
-				    "'limit'; legal range is '^[0-9]{1,20}$'.");
-			lim = Number(limitStr);
-		}
+		const args = this.binanceArgs(q, 'symbol', market, err);
+		if (args.error)
+			return args.error;
+		const inst = args.inst, lim = args.lim;
 		if (ep === 'depth') {
 			const max = fapi ? 1000 : 5000;
 			let n = lim === null ? (fapi ? 500 : 100) : lim;
@@ -1811,26 +1822,10 @@ class Mock {
 			return err(-1130, "Data sent for parameter 'limit' is not valid.");
 		if (n > max)
 			n = max;
-		const tnum = (name) => {
-			const s = q.get(name);
-			if (s === null)
-				return null;
-			if (!/^-?[0-9]{1,20}$/.test(s))
-				return NaN;
-			return Number(s);
-		};
-		const s0 = tnum('startTime'), e0 = tnum('endTime');
-		if (Number.isNaN(s0))
-			return err(-1100, "Illegal characters found in parameter " +
-			    "'startTime'; legal range is '^[0-9]{1,20}$'.");
-		if (Number.isNaN(e0))
-			return err(-1100, "Illegal characters found in parameter " +
-			    "'endTime'; legal range is '^[0-9]{1,20}$'.");
-		if (s0 !== null && e0 !== null && s0 > e0)
-			return err(-1023, 'Start time is greater than end time.');
-		const lo = s0 === null ? -Infinity : s0;
-		const hi = e0 === null ? Infinity : e0;
-		const rows = this.market.candles(inst, iv, lo, hi, n, s0 !== null,
+		const r = binanceRange(q, err);
+		if (r.error)
+			return r.error;
+		const rows = this.market.candles(inst, iv, r.lo, r.hi, n, r.s0 !== null,
 		    now).map((c) => binanceRow(inst, c));
 		this.stats.rows += rows.length;
 		return { status: 200, type: 'application/json;charset=UTF-8',
@@ -1888,37 +1883,15 @@ class Mock {
 				disclaimer: false }));
 			return jsonOut(200, list, hdr);
 		}
-		const pname = path === '/fapi/v1/indexPriceKlines' ? 'pair' :
-		    'symbol';
-		const symbol = q.get(pname);
-		if (!symbol)
-			return err(-1102, "Mandatory parameter '" + pname + "' was " +
-			    'not sent, was empty/null, or malformed.');
-		const inst = this.market.find('binance', 'usdm', symbol);
-		if (!inst)
-			return err(-1121, 'Invalid symbol.');
-		let lim = null;
-		if (limitStr !== null) {
-			if (!/^[0-9]{1,20}$/.test(limitStr))
-				return err(-1100, "Illegal characters found in parameter " +
-				    "'limit'; legal range is '^[0-9]{1,20}$'.");
-			lim = Number(limitStr);
-		}
-		const tnum = (name) => {
-			const v = q.get(name);
-			if (v === null)
-				return null;
-			return /^[0-9]{1,20}$/.test(v) ? Number(v) : NaN;
-		};
-		const s0 = tnum('startTime'), e0 = tnum('endTime');
-		if (Number.isNaN(s0) || Number.isNaN(e0))
-			return err(-1100, "Illegal characters found in parameter " +
-			    "'" + (Number.isNaN(s0) ? 'startTime' : 'endTime') +
-			    "'; legal range is '^[0-9]{1,20}$'.");
-		if (s0 !== null && e0 !== null && s0 > e0)
-			return err(-1023, 'Start time is greater than end time.');
-		const lo = s0 === null ? -Infinity : s0;
-		const hi = e0 === null ? Infinity : e0;
+		const a = this.binanceArgs(q, path === '/fapi/v1/indexPriceKlines' ?
+		    'pair' : 'symbol', 'usdm', err);
+		if (a.error)
+			return a.error;
+		const inst = a.inst, lim = a.lim, symbol = inst.symbol;
+		const r = binanceRange(q, err);
+		if (r.error)
+			return r.error;
+		const s0 = r.s0, e0 = r.e0, lo = r.lo, hi = r.hi;
 		if (priceKl) {
 			const ivs = q.get('interval');
 			if (!ivs)
@@ -2591,6 +2564,30 @@ function pump(stream, next, done) {
 			return;
 		}
 	}
+}
+
+// The startTime and endTime of a Binance request: {s0, e0 (null when not
+// given), lo, hi (inclusive bounds)}, or {error} with the answer to give.
+function binanceRange(q, err) {
+	const tnum = (name) => {
+		const s = q.get(name);
+		if (s === null)
+			return null;
+		if (!/^-?[0-9]{1,20}$/.test(s))
+			return NaN;
+		return Number(s);
+	};
+	const s0 = tnum('startTime'), e0 = tnum('endTime');
+	if (Number.isNaN(s0))
+		return { error: err(-1100, "Illegal characters found in parameter " +
+		    "'startTime'; legal range is '^[0-9]{1,20}$'.") };
+	if (Number.isNaN(e0))
+		return { error: err(-1100, "Illegal characters found in parameter " +
+		    "'endTime'; legal range is '^[0-9]{1,20}$'.") };
+	if (s0 !== null && e0 !== null && s0 > e0)
+		return { error: err(-1023, 'Start time is greater than end time.') };
+	return { s0: s0, e0: e0, lo: s0 === null ? -Infinity : s0,
+	    hi: e0 === null ? Infinity : e0 };
 }
 
 function notFound() {
