@@ -137,6 +137,24 @@ is "$(jq -r '.price // "trade"' "$T/d" | sort | uniq -c | awk '{ print $1, $2 }'
 is "$(jq -c 'select(.price == "mark") | has("volume")' "$T/d" | sort -u)" \
     false "... and without volumes"
 
+# A hole in the mark candles: mdx-aggregate --gaps names it with its price
+# type, and mdx-extract --ranges refetches mark candles there.
+mock_post holes "binance:usdm:BTCUSDT:2024-02-28T10:00:00Z/2024-02-28T10:05:00Z" >/dev/null
+mdx-extract -x binance -m usdm -s BTCUSDT -k mark_klines -i 1m \
+    --since 2024-02-28T09:00:00Z --until 2024-02-28T11:00:00Z 2>/dev/null |
+    mdx-transform -q | mdx-aggregate -q --gaps >"$T/gaps"
+is "$(jq -c '[.price, .from, .count]' "$T/gaps")" \
+    '["mark","2024-02-28T10:00:00Z",5]' "a gap of mark candles says so"
+mock_clear holes
+mdx-extract --ranges "$T/gaps" >"$T/raw" 2>"$T/err"
+is "$?:$(jq -r .kind "$T/raw" | sort | uniq -c | tr -s ' ')" \
+    "0: 5 mark_klines" "... and --ranges refetches its 5 mark candles"
+exits 64 "--ranges takes no -k" mdx-extract -k mark_klines --ranges "$T/gaps"
+printf '%s\n' '{"kind":"gap","exchange":"okx","market":"swap","symbol":"BTC-USDT-SWAP","interval":"1m","price":"premium","from":"2024-02-28T10:00:00Z","to":"2024-02-28T10:05:00Z","count":5}' >"$T/g2"
+exits 65 "a premium gap on okx is a bad range" mdx-extract --ranges "$T/g2"
+like "$(cat "$T/err")" "no premium candles on 'okx swap' \(at .*g2:1\)" \
+    "... with its position"
+
 # History depth: Binance keeps 30 days of open interest, and mdx asks for
 # no more; OKX about three months of mark candles.
 mdx-extract -x binance -m usdm -s BTCUSDT -k open_interest -i 1h \

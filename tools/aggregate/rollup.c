@@ -76,6 +76,10 @@ mdx_rollup_format_gap(struct mdx_buf *b, const struct mdx_candle *series,
 	add_kv(b, "market", series->market);
 	add_kv(b, "symbol", series->symbol);
 	add_kv(b, "interval", series->interval->code);
+	/* A gap of mark, index or premium candles says so: mdx-extract
+	 * --ranges refetches it of that kind. */
+	if (series->price != MDX_PRICE_TRADE)
+		add_kv(b, "price", mdx_price_name(series->price));
 	mdx_time_format(from, tb);
 	add_kv(b, "from", tb);
 	mdx_time_format(to, tb);

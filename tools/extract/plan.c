@@ -409,13 +409,13 @@ int
 extract_range_parse(const char *ln, size_t len, struct extract_range *r,
     char *err, size_t errsz)
 {
-	struct mdx_buf b[6];
+	struct mdx_buf b[7];
 	const struct mdx_json *root;
-	const char *ex, *mk, *sym, *ivs, *from, *to;
+	const char *ex, *mk, *sym, *ivs, *from, *to, *price;
 	int i, rv = -1;
 
 	memset(r, 0, sizeof(*r));
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < 7; i++)
 		mdx_buf_init(&b[i]);
 	if ((root = mdx_json_parse(extract_doc, ln, len)) == NULL) {
 		mdx_errf(err, errsz, "%s", mdx_json_error(extract_doc));
@@ -427,6 +427,7 @@ extract_range_parse(const char *ln, size_t len, struct extract_range *r,
 	ivs = gap_str(root, "interval", &b[3]);
 	from = gap_str(root, "from", &b[4]);
 	to = gap_str(root, "to", &b[5]);
+	price = gap_str(root, "price", &b[6]);
 	if (ex == NULL || mk == NULL || sym == NULL || ivs == NULL ||
 	    from == NULL || to == NULL) {
 		mdx_errf(err, errsz, "needs exchange, market, symbol, "
@@ -440,6 +441,19 @@ extract_range_parse(const char *ln, size_t len, struct extract_range *r,
 		mdx_errf(err, errsz, "no such market, symbol or interval "
 		    "'%s %s %s %s'", ex, mk, sym, ivs);
 		goto out;
+	}
+	/* "price" names the candles of a mark, index or premium gap. */
+	r->kind = MDX_KIND_KLINES;
+	if (price != NULL && strcmp(price, "trade") != 0) {
+		r->kind = strcmp(price, "mark") == 0 ? MDX_KIND_MARK_KLINES :
+		    strcmp(price, "index") == 0 ? MDX_KIND_INDEX_KLINES :
+		    strcmp(price, "premium") == 0 ? MDX_KIND_PREMIUM_KLINES :
+		    -1;
+		if (r->kind == -1 || !mdx_market_offers(r->m, r->kind)) {
+			mdx_errf(err, errsz, "no %s candles on '%s %s'", price,
+			    ex, mk);
+			goto out;
+		}
 	}
 	if (mdx_time_parse_rfc3339(from, strlen(from), &r->from) == -1 ||
 	    mdx_time_parse_rfc3339(to, strlen(to), &r->to) == -1 ||
@@ -457,7 +471,7 @@ extract_range_parse(const char *ln, size_t len, struct extract_range *r,
 	memcpy(r->symbol, sym, strlen(sym) + 1);
 	rv = 0;
 out:
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < 7; i++)
 		mdx_buf_free(&b[i]);
 	return rv;
 }
@@ -496,7 +510,7 @@ extract_plan_ranges(void)
 			bad++;
 			continue;
 		}
-		s = extract_series_new(g.m, MDX_KIND_KLINES, g.symbol, g.iv);
+		s = extract_series_new(g.m, g.kind, g.symbol, g.iv);
 		plan_range(s, 1, g.from, 1, g.to);
 	}
 	mdx_reader_close(r);
