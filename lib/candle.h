@@ -27,6 +27,24 @@ enum mdx_origin {
 	MDX_ORIGIN_FILLED	/* a gap filled by mdx-aggregate */
 };
 
+/*
+ * The price a candle is made of: trades (the candles mdx has always kept),
+ * or the exchange's mark, index or premium-index price.  A trade candle's
+ * record has no "price" member; the others have it right after
+ * "interval", and no volume, quote_volume, trades or taker members.
+ */
+enum mdx_price {
+	MDX_PRICE_TRADE,
+	MDX_PRICE_MARK,
+	MDX_PRICE_INDEX,
+	MDX_PRICE_PREMIUM
+};
+
+/* "trade", "mark", "index", "premium". */
+const char *mdx_price_name(enum mdx_price p);
+/* The price type named s[0..n), or -1. */
+int mdx_price_parse(const char *s, size_t n);
+
 /* Bits of mdx_candle.has: the optional members that are present (not
  * absent and not null). */
 #define MDX_C_VOLUME		0x01
@@ -43,6 +61,7 @@ struct mdx_candle {
 	char market[MDX_NAME_MAX];
 	char symbol[MDX_SYMBOL_MAX];
 	const struct mdx_interval *interval;
+	enum mdx_price price;		/* MDX_PRICE_TRADE unless "price" */
 	mdx_time open_time;
 	mdx_dec open, high, low, close;
 	mdx_dec volume;			/* base units */
@@ -106,7 +125,9 @@ void mdx_candle_scan_free(struct mdx_candle_scan *sc);
  * mdx_code_valid() takes, open_time
  * and fetched_at within MDX_TIME_STORABLE, open_time aligned to the
  * interval, high >= max(open, close), low <= min(open,
- * close), no negative price, volume, trade count or base count.  Returns 0,
+ * close), no negative price (but for a premium index, which is negative
+ * when the contract trades below its index), volume, trade count or base
+ * count.  Returns 0,
  * or -1 with the reason ("high < close") in err.
  */
 int mdx_candle_check(const struct mdx_candle *c, char *err, size_t errsz);
@@ -163,12 +184,13 @@ int mdx_instrument_check(const struct mdx_json *obj, char *ex, char *mk,
     char *sym, char *err, size_t errsz);
 
 /* Appends c as one canonical JSON line, without the newline, to b.  Absent
- * volume and quote_volume are written as null; other absent optional
+ * volume and quote_volume are written as null (left out, with the other
+ * volumes, for a mark, index or premium candle); other absent optional
  * members are left out. */
 void mdx_candle_to_json(const struct mdx_candle *c, struct mdx_buf *b);
 
-/* Whether a and b are the same candle: exchange, market, symbol, interval
- * and open_time equal. */
+/* Whether a and b are the same candle: exchange, market, symbol,
+ * interval, price type and open_time equal. */
 int mdx_candle_same_key(const struct mdx_candle *a, const struct mdx_candle *b);
 /* A hash of that key, for hash tables. */
 uint64_t mdx_candle_key_hash(const struct mdx_candle *c);

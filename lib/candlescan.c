@@ -309,6 +309,10 @@ fast_scan(const char *s, size_t n, struct fval *f)
 			p++;
 			if (field_index(k, (size_t)(p - 1 - k)) >= 0)
 				return -1;	/* a known key with escapes */
+			/* A mark, index or premium candle: the JSON path
+			 * reads its price type. */
+			if (p - 1 - k == 5 && IS(k, "price"))
+				return -1;
 		}
 		if (p == e || *p++ != ':')
 			return -1;
@@ -535,8 +539,11 @@ fast_candle(const struct fval *f, struct mdx_candle *c)
 	unsigned bh = 0;
 	int o;
 
-	/* Only what may stay unset: this runs for every line. */
+	/* Only what may stay unset: this runs for every line.  The fast
+	 * path reads trade candles only (a "price" member sends the line to
+	 * the JSON path). */
 	c->has = 0;
+	c->price = MDX_PRICE_TRADE;
 	c->closed = 0;
 	c->trades = 0;
 	c->base_count = c->base_expected = 0;
@@ -952,6 +959,7 @@ open_time:
 	if ((p = canon_dec(s, p, e, &c->close)) == NULL)
 		return -1;
 	c->has = 0;
+	c->price = MDX_PRICE_TRADE;
 	c->volume = c->quote_volume = c->taker_buy_volume =
 	    c->taker_buy_quote_volume = mdx_dec_from_int(0);
 	c->trades = 0;
