@@ -709,12 +709,13 @@ db_flush(PGconn *c, const struct series *s, const char *what)
 	p[2] = rid;
 	res = mdx_db_execp(c,
 	    "INSERT INTO mdx.indicator AS t (instrument_id, interval, "
-	    "open_time, name, params, value, run_id) "
+	    "open_time, name, params, value, run_id, updated_at) "
 	    "SELECT $1::bigint, $2::text, open_time, name, params, value, "
-	    "$3::bigint FROM pg_temp.mdx_indicator_in "
+	    "$3::bigint, now() FROM pg_temp.mdx_indicator_in "
 	    "ON CONFLICT (instrument_id, interval, name, params, open_time) "
 	    "DO UPDATE SET value = EXCLUDED.value, run_id = EXCLUDED.run_id, "
-	    "updated_at = now() WHERE t.value IS DISTINCT FROM EXCLUDED.value",
+	    "updated_at = EXCLUDED.updated_at "
+	    "WHERE t.value IS DISTINCT FROM EXCLUDED.value",
 	    3, p);
 	PQclear(res);
 	res = mdx_db_exec(c, "TRUNCATE pg_temp.mdx_indicator_in");
