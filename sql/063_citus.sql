@@ -48,7 +48,10 @@ BEGIN
 	END LOOP;
 
 	-- Tables without instrument_id, and mdx.instrument itself, become
-	-- reference tables, each once the tables it refers to are.
+	-- reference tables, each once the tables it refers to are.  Citus
+	-- meanwhile adds a table that refers to a reference table to its
+	-- metadata as a local table (partmethod n, not replicated): such a
+	-- table is still to be done.
 	WHILE more LOOP
 		more := false;
 		FOR t IN SELECT c.oid::regclass AS rel
@@ -61,12 +64,14 @@ BEGIN
 			    AND a.attname = 'instrument_id'
 			    AND NOT a.attisdropped))
 			AND NOT EXISTS (SELECT 1 FROM pg_dist_partition p
-			    WHERE p.logicalrelid = c.oid)
+			    WHERE p.logicalrelid = c.oid AND (p.partmethod = 'h'
+			    OR p.repmodel = 't'))
 			AND NOT EXISTS (SELECT 1 FROM pg_constraint f
 			    WHERE f.conrelid = c.oid AND f.contype = 'f'
 			    AND f.confrelid <> c.oid
 			    AND NOT EXISTS (SELECT 1 FROM pg_dist_partition p
-				WHERE p.logicalrelid = f.confrelid))
+				WHERE p.logicalrelid = f.confrelid
+				AND p.repmodel = 't'))
 		    ORDER BY c.relname
 		LOOP
 			PERFORM create_reference_table(t.rel);
@@ -78,7 +83,8 @@ BEGIN
 	-- The facts: by instrument, all in the colocation group of
 	-- mdx.candle.
 	IF NOT EXISTS (SELECT 1 FROM pg_dist_partition
-	    WHERE logicalrelid = 'mdx.candle'::regclass) THEN
+	    WHERE logicalrelid = 'mdx.candle'::regclass
+	    AND partmethod = 'h') THEN
 		PERFORM create_distributed_table('mdx.candle', 'instrument_id');
 		made := made + 1;
 	END IF;
@@ -91,7 +97,7 @@ BEGIN
 		    WHERE a.attrelid = c.oid AND a.attname = 'instrument_id'
 		    AND NOT a.attisdropped)
 		AND NOT EXISTS (SELECT 1 FROM pg_dist_partition p
-		    WHERE p.logicalrelid = c.oid)
+		    WHERE p.logicalrelid = c.oid AND p.partmethod = 'h')
 	    ORDER BY c.relname
 	LOOP
 		PERFORM create_distributed_table(t.rel, 'instrument_id',
