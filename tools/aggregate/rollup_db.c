@@ -309,11 +309,18 @@ fresh_instruments(struct ctx *x, const char *iv, const char *job,
 	 * the history, and an incremental run usually has no instrument
 	 * left to probe.
 	 */
-	r = qp(x, "SELECT coalesce(array_agg(i.instrument_id), '{}') "
-	    "FROM mdx.instrument i WHERE NOT EXISTS (SELECT 1 "
-	    "FROM mdx.rollup_watermark w WHERE w.instrument_id = "
-	    "i.instrument_id AND w.interval = $1 AND w.job = $2 AND "
-	    "w.source_interval = $3 AND w.base_interval = $4)", 4, p);
+	/*
+	 * mdx.instrument and the watermarks are read apart: on Citus one
+	 * is a reference table, the other distributed, and Citus correlates
+	 * no subquery with a reference table.
+	 */
+	r = qp(x, "WITH w AS MATERIALIZED (SELECT coalesce(array_agg("
+	    "w.instrument_id), '{}') AS ids FROM mdx.rollup_watermark w "
+	    "WHERE w.interval = $1 AND w.job = $2 AND w.source_interval = $3 "
+	    "AND w.base_interval = $4) SELECT coalesce(array_agg("
+	    "i.instrument_id ORDER BY i.instrument_id), '{}') "
+	    "FROM mdx.instrument i, w WHERE i.instrument_id <> ALL (w.ids)",
+	    4, p);
 	n = strcmp(PQgetvalue(r, 0, 0), "{}") != 0;
 	mdx_buf_addstr(&arr, PQgetvalue(r, 0, 0));
 	PQclear(r);

@@ -152,11 +152,16 @@ struct mdx_load {
 /*
  * The staging tables, temporary, emptied at each commit.  A batch is tens
  * of megabytes: temp_buffers (which can only be set before the session's
- * first temporary table) is raised so that it stays in memory.
+ * first temporary table) is raised so that it stays in memory.  On Citus,
+ * a batch writes the run row (a reference table) after its COPY to many
+ * shards, which Citus allows only when the shards were written one
+ * connection at a time.
  */
 static const char stage_sql[] =
     "SET temp_buffers = '96MB';"
     "SET mdx.log = 'self';"
+    "SELECT set_config('citus.multi_shard_modify_mode', 'sequential', false)"
+    " FROM pg_extension WHERE extname = 'citus';"
     "SET client_min_messages TO warning;"
     "CREATE TEMP TABLE IF NOT EXISTS mdx_stage_candle ("
     " instrument_id bigint, interval text, open_time timestamptz,"
