@@ -217,7 +217,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
 	len interval := mdx.interval_length(p_interval);
 	secs numeric := extract(epoch FROM mdx.interval_length(p_interval));
-	t timestamptz := now();
+	ts timestamptz := now();
 	r record;
 	a timestamptz;
 	b timestamptz;
@@ -267,8 +267,8 @@ BEGIN
 			    found.t, round(extract(epoch FROM found.t -
 			    found.f) / secs)::bigint,
 			    coalesce(o.status, 'open'),
-			    coalesce(o.detected_at, t), o.refetched_at,
-			    o.confirmed_at, p_run, t
+			    coalesce(o.detected_at, ts), o.refetched_at,
+			    o.confirmed_at, p_run, ts
 			FROM found
 			LEFT JOIN old o ON o.from_time <= found.f
 			    AND found.t <= o.to_time
