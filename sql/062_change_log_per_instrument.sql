@@ -98,15 +98,16 @@ COMMENT ON COLUMN mdx.candle_change.changed_at IS
 -- SET of an upsert.
 CREATE FUNCTION mdx.log_candle_changes(p_ids bigint[], p_ivs text[],
     p_froms timestamptz[], p_tos timestamptz[], p_rows integer[])
-RETURNS void
+RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
 	x bigint := txid_current();
 	ids bigint[];
 	seqs bigint[];
+	n integer;
 BEGIN
 	IF coalesce(cardinality(p_ids), 0) = 0 THEN
-		RETURN;
+		RETURN 0;
 	END IF;
 	WITH h AS (
 		INSERT INTO mdx.change_head AS h (instrument_id, seq, xid)
@@ -130,19 +131,32 @@ BEGIN
 	SET from_time = least(c.from_time, excluded.from_time),
 	    to_time = greatest(c.to_time, excluded.to_time),
 	    rows = c.rows + excluded.rows;
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
 END
 $$;
 COMMENT ON FUNCTION mdx.log_candle_changes(bigint[], text[], timestamptz[], timestamptz[], integer[]) IS
-    'Logs in mdx.candle_change that candles changed: instrument ids[k], interval ivs[k], open times froms[k] to tos[k], rows[k] candles; the entries of one transaction share the next sequence number of their instrument.  Called by the writers in the transaction that changes the candles.';
+    'Logs in mdx.candle_change that candles changed: instrument ids[k], interval ivs[k], open times froms[k] to tos[k], rows[k] candles; the entries of one transaction share the next sequence number of their instrument.  Called by the writers in the transaction that changes the candles; returns the number of entries written or merged.';
 
 CREATE FUNCTION mdx.log_candle_change(p_instrument bigint, p_interval text,
-    p_from timestamptz, p_to timestamptz) RETURNS void
+    p_from timestamptz, p_to timestamptz) RETURNS integer
 LANGUAGE sql AS $$
 	SELECT mdx.log_candle_changes(ARRAY[p_instrument], ARRAY[p_interval],
 	    ARRAY[p_from], ARRAY[p_to], ARRAY[1])
 $$;
 COMMENT ON FUNCTION mdx.log_candle_change(bigint, text, timestamptz, timestamptz) IS
     'Logs that the candles of one instrument and interval from one open time to another (inclusive) were changed by hand, so that mdx-aggregate --db re-rolls them; needed on Citus, where no trigger logs ad-hoc SQL.';
+
+-- A microsecond after a time.  Adding a fixed number of microseconds does
+-- not depend on the time zone, so the function is immutable (the
+-- operator, which also adds days and months, is only stable): Citus takes
+-- only immutable functions in the SET of an upsert, where mdx-load marks
+-- a revised row with it.
+CREATE FUNCTION mdx.microsecond_after(t timestamptz) RETURNS timestamptz
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT t + interval '1 microsecond' $$;
+COMMENT ON FUNCTION mdx.microsecond_after(timestamptz) IS
+    'The time one microsecond after t; immutable, for the SET of an upsert on Citus.';
 
 -- The row triggers, for sessions that do not log themselves.
 CREATE FUNCTION mdx.candle_log_row() RETURNS trigger

@@ -73,6 +73,14 @@ struct ctx {
 	char run[24];
 	struct mdx_buf sql, copy;
 	int temp_made;
+	/*
+	 * Whether mdx.candle is distributed by Citus: then the statements
+	 * that join the instruments of a job (arrays, temporary tables) to
+	 * the fact tables through lateral or correlated subqueries, which
+	 * Citus refuses, run one instrument at a time, each on the shard
+	 * that holds it (see the citus_* functions).
+	 */
+	int citus;
 	/* The newest source open time read per instrument (in read order). */
 	struct ilist thr_inst, thr_ms;
 	/* Months known to have (pdirect) or lack their own partition. */
@@ -289,6 +297,41 @@ ilist_array(const struct ilist *l, struct mdx_buf *b)
 	mdx_buf_addch(b, '}');
 }
 
+/* The elements of a bigint[] in text ("{1,2,3}"), added to out. */
+static void
+ilist_parse(const char *s, struct ilist *out)
+{
+	char *end;
+
+	while (*s != '\0') {
+		if (*s >= '0' && *s <= '9') {
+			ilist_add(out, strtoll(s, &end, 10));
+			s = end;
+		} else
+			s++;
+	}
+}
+
+/*
+ * Whether the instrument has a candle of the interval: one probe of the
+ * primary key, on Citus on the one shard of the instrument.
+ */
+static int
+has_candles(struct ctx *x, int64_t inst, const char *iv)
+{
+	char id[24];
+	const char *p[2] = { id, iv };
+	PGresult *r;
+	int yes;
+
+	snprintf(id, sizeof(id), "%lld", (long long)inst);
+	r = qp(x, "SELECT EXISTS (SELECT 1 FROM mdx.candle c WHERE "
+	    "c.instrument_id = $1::bigint AND c.interval = $2)", 2, p);
+	yes = PQgetvalue(r, 0, 0)[0] == 't';
+	PQclear(r);
+	return yes;
+}
+
 /*
  * The instruments with source candles but no watermark for the job (or
  * one made from another source or base): they are built from scratch.
@@ -324,7 +367,16 @@ fresh_instruments(struct ctx *x, const char *iv, const char *job,
 	n = strcmp(PQgetvalue(r, 0, 0), "{}") != 0;
 	mdx_buf_addstr(&arr, PQgetvalue(r, 0, 0));
 	PQclear(r);
-	if (n) {
+	if (n && x->citus) {
+		struct ilist ids = { 0 };
+		size_t k;
+
+		ilist_parse(arr.data, &ids);
+		for (k = 0; k < ids.n; k++)
+			if (has_candles(x, ids.v[k], src))
+				ilist_add(out, ids.v[k]);
+		free(ids.v);
+	} else if (n) {
 		p[0] = arr.data;
 		p[1] = src;
 		r = qp(x, "SELECT m.i FROM unnest($1::bigint[]) AS m(i) "
@@ -917,8 +969,15 @@ no_rows_yet(struct ctx *x, const struct ilist *list,
 	struct mdx_buf arr = MDX_BUF_INIT;
 	const char *p[2];
 	PGresult *r;
+	size_t k;
 	int i;
 
+	if (x->citus) {
+		for (k = 0; k < list->n; k++)
+			if (!has_candles(x, list->v[k], t->code))
+				ilist_add(out, list->v[k]);
+		return;
+	}
 	ilist_array(list, &arr);
 	p[0] = arr.data;
 	p[1] = t->code;
@@ -1801,11 +1860,19 @@ connect_ctx(struct ctx *x, const struct mdx_agg_db *o)
 	 */
 	r = q(x, "SET mdx.log = 'self'; SET jit = off; SET enable_seqscan = off; "
 	    "SET enable_bitmapscan = off; "
-	    "SELECT pg_try_advisory_lock(" AGG_LOCK_KEY ")");
+	    "SELECT pg_try_advisory_lock(" AGG_LOCK_KEY "), "
+	    "to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL");
 	if (strcmp(PQgetvalue(r, 0, 0), "t") != 0)
 		mdx_die(MDX_EX_TEMPFAIL, "another mdx-aggregate --db is "
 		    "running on this warehouse");
+	x->citus = PQgetvalue(r, 0, 1)[0] == 't';
 	PQclear(r);
+	if (x->citus) {
+		r = q(x, "SELECT EXISTS (SELECT 1 FROM pg_dist_partition "
+		    "WHERE logicalrelid = 'mdx.candle'::regclass)");
+		x->citus = PQgetvalue(r, 0, 0)[0] == 't';
+		PQclear(r);
+	}
 }
 
 /*

@@ -108,6 +108,11 @@ struct batch {
  */
 struct mdx_load {
 	PGconn *c;
+	/*
+	 * Whether the warehouse has Citus: the merge's lateral outer join
+	 * is refused there, and the upsert writes what it would.
+	 */
+	int citus;
 	int64_t run_id;
 	char run_id_s[24];
 	int finished;		/* the run row has its end */
@@ -302,7 +307,7 @@ static const char upsert_candle_sql[] =
     " base_count = excluded.base_count,"
     " base_expected = excluded.base_expected,"
     " fetched_at = excluded.fetched_at, run_id = excluded.run_id,"
-    " updated_at = excluded.updated_at + interval '1 microsecond'"
+    " updated_at = mdx.microsecond_after(excluded.updated_at)"
     " WHERE" CANDLE_DIFFERS("c", "excluded")
     " RETURNING c.instrument_id, c.interval, c.open_time, c.updated_at),"
     MDX_DB_LOG_CTE("u")
@@ -320,7 +325,7 @@ static const char upsert_depth_sql[] =
     " ON CONFLICT (instrument_id, time) DO UPDATE SET bids = excluded.bids,"
     " asks = excluded.asks, update_id = excluded.update_id,"
     " run_id = excluded.run_id,"
-    " updated_at = excluded.updated_at + interval '1 microsecond'"
+    " updated_at = mdx.microsecond_after(excluded.updated_at)"
     " WHERE (d.bids, d.asks, d.update_id) IS DISTINCT FROM"
     " (excluded.bids, excluded.asks, excluded.update_id)"
     " RETURNING d.updated_at)"
@@ -481,6 +486,10 @@ mdx_load_begin(PGconn *c, const char *args, size_t batch)
 	srand((unsigned)getpid() ^ (unsigned)time(NULL));
 	mdx_db_check_schema(c);
 	PQclear(mdx_db_exec(c, stage_sql));
+	r = mdx_db_exec(c, "SELECT to_regclass('pg_catalog.pg_dist_partition')"
+	    " IS NOT NULL");
+	l->citus = PQgetvalue(r, 0, 0)[0] == 't';
+	PQclear(r);
 	p[0] = args;
 	p[1] = MDX_VERSION;
 	r = mdx_db_execp(c, "INSERT INTO mdx.run (program, args, version)"
@@ -1464,6 +1473,11 @@ merge_staged(struct mdx_load *l, unsigned long *ins, unsigned long *rev)
 {
 	PGresult *r;
 
+	if (l->citus) {
+		upsert_counts(l, upsert_candle_sql, 0, ins, rev,
+		    "writing candles");
+		return 0;
+	}
 	PQclear(check(l, PQexec(l->c, nested_sql), "planning a batch"));
 	r = PQexec(l->c, merge_candle_sql);
 	if (r != NULL && PQresultStatus(r) == PGRES_FATAL_ERROR &&
