@@ -1074,6 +1074,16 @@ forget_missing_partitions(struct ctx *x)
 }
 
 /*
+ * The pieces of the join of agg_out with the candles that hold a rollup's
+ * key: a lateral subquery (OFFSET 0 keeps one probe of the primary key per
+ * rollup, whatever the statistics of agg_out say), or on Citus a plain
+ * join, which it runs by sending agg_out to the shards.
+ */
+#define HELD_JOIN(x) ((x)->citus ? "JOIN" : "CROSS JOIN LATERAL (SELECT 1 FROM")
+#define HELD_ON(x) ((x)->citus ? "ON" : "WHERE")
+#define HELD_END(x) ((x)->citus ? "" : "OFFSET 0) c")
+
+/*
  * Upserts the rollups of agg_out that open in the month starting at m,
  * counting those held by candles of other origins under the same key.
  * Rows go straight into the month's partition, and the same statement
@@ -1095,21 +1105,18 @@ upsert_month(struct ctx *x, const struct mdx_interval *t, mdx_time m)
 	snprintf(s4, sizeof(s4), "%lld",
 	    (long long)mdx_interval_next(month, m));
 	if (month_partition(x, m, part, sizeof(part))) {
-		/*
-		 * OFFSET 0 keeps one probe of the primary key per rollup,
-		 * whatever the statistics of agg_out say.
-		 */
 		r = qp(x, sqlf(x, "WITH h AS (SELECT count(*) AS n FROM "
-		    "agg_out o CROSS JOIN LATERAL (SELECT 1 FROM %s c WHERE "
+		    "agg_out o %s %s c %s "
 		    "c.instrument_id = o.instrument_id AND c.interval = $1 AND "
 		    "c.open_time = 'epoch'::timestamptz + o.open_ms * "
 		    "interval '1 millisecond' AND c.origin <> 'rollup' "
-		    "OFFSET 0) c WHERE o.open_ms >= $3::int8 AND "
+		    "%s WHERE o.open_ms >= $3::int8 AND "
 		    "o.open_ms < $4::int8), w AS (INSERT INTO %s AS c "
 		    UPSERT_SQL " RETURNING c.instrument_id, c.interval, "
 		    "c.open_time), " MDX_DB_LOG_CTE("w") " SELECT (SELECT n "
 		    "FROM h), (SELECT count(*) FROM w), (SELECT count(*) FROM "
-		    "lg)", part, part), 4, p);
+		    "lg)", HELD_JOIN(x), part, HELD_ON(x), HELD_END(x), part),
+		    4, p);
 		x->held += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
 		x->written += strtoull(PQgetvalue(r, 0, 1), NULL, 10);
 		PQclear(r);
@@ -1117,14 +1124,13 @@ upsert_month(struct ctx *x, const struct mdx_interval *t, mdx_time m)
 	}
 	mdx_time_format(m, tb1);
 	mdx_time_format(mdx_interval_next(month, m), tb2);
-	r = qp(x, sqlf(x, "SELECT count(*) FROM agg_out o CROSS JOIN "
-	    "LATERAL (SELECT 1 FROM mdx.candle c WHERE "
-	    "c.instrument_id = o.instrument_id AND c.interval = $1 "
+	r = qp(x, sqlf(x, "SELECT count(*) FROM agg_out o %s mdx.candle c "
+	    "%s c.instrument_id = o.instrument_id AND c.interval = $1 "
 	    "AND c.open_time = 'epoch'::timestamptz + o.open_ms * "
 	    "interval '1 millisecond' AND c.origin <> 'rollup' AND "
-	    "c.open_time >= '%s' AND c.open_time < '%s' OFFSET 0) c "
-	    "WHERE o.open_ms >= $2::int8 AND o.open_ms < $3::int8", tb1, tb2),
-	    3, hp);
+	    "c.open_time >= '%s' AND c.open_time < '%s' %s "
+	    "WHERE o.open_ms >= $2::int8 AND o.open_ms < $3::int8",
+	    HELD_JOIN(x), HELD_ON(x), tb1, tb2, HELD_END(x)), 3, hp);
 	x->held += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
 	PQclear(r);
 	r = qp(x, "WITH w AS (INSERT INTO mdx.candle AS c " UPSERT_SQL
@@ -1258,6 +1264,18 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 		    "c.open_time < k.e AND c.open_time >= '%s' AND "
 		    "c.open_time < '%s' OFFSET 0) c ORDER BY 1, 2) TO STDOUT "
 		    "(FORMAT binary)", src->code, tmin_s, tmax_s);
+		/*
+		 * Citus takes the plain join instead: it sends agg_bucket
+		 * to the shards and joins it there.
+		 */
+		if (x->citus)
+			sqlp = sqlf(x, "COPY (SELECT " SRC_COLS " FROM "
+			    "agg_bucket k JOIN mdx.candle c ON "
+			    "c.instrument_id = k.instrument_id AND "
+			    "c.interval = '%s' AND c.open_time >= k.b AND "
+			    "c.open_time < k.e WHERE c.open_time >= '%s' AND "
+			    "c.open_time < '%s' ORDER BY 1, 2) TO STDOUT "
+			    "(FORMAT binary)", src->code, tmin_s, tmax_s);
 		copy_through(x, &x->c, &sqlp, 1, src, eng);
 		x->buckets += nbk;
 	}
@@ -1350,7 +1368,20 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 		ilist_array(&redo, &arr);
 		p[0] = arr.data;
 		p[1] = t->code;
-		r = qp(x, "WITH w AS (DELETE FROM mdx.candle c WHERE "
+		/*
+		 * Citus correlates no subquery with a local table; it takes
+		 * the rollups kept as a list.
+		 */
+		r = qp(x, x->citus ? "WITH w AS (DELETE FROM mdx.candle c "
+		    "WHERE c.instrument_id = ANY($1::bigint[]) AND "
+		    "c.interval = $2 AND c.origin = 'rollup' AND "
+		    "(c.instrument_id, c.open_time) NOT IN (SELECT "
+		    "o.instrument_id, 'epoch'::timestamptz + o.open_ms * "
+		    "interval '1 millisecond' FROM agg_out o) "
+		    "RETURNING c.instrument_id, c.interval, c.open_time), "
+		    MDX_DB_LOG_CTE("w") " SELECT (SELECT count(*) FROM w), "
+		    "(SELECT count(*) FROM lg)" :
+		    "WITH w AS (DELETE FROM mdx.candle c WHERE "
 		    "c.instrument_id = ANY($1::bigint[]) AND c.interval = $2 "
 		    "AND c.origin = 'rollup' AND NOT EXISTS (SELECT 1 FROM "
 		    "agg_out o WHERE o.instrument_id = c.instrument_id AND "
@@ -1433,7 +1464,11 @@ gaps_unchanged(struct ctx *x, const struct ilist *ri, const struct ilist *rlo,
 	int j;
 
 	memset(ok, 0, ri->n);
-	if (iv->months)
+	/*
+	 * Citus refuses the lateral joins of the check: there every range
+	 * goes to mdx.detect_gaps_many(), which is exact either way.
+	 */
+	if (iv->months || x->citus)
 		return;
 	for (i = 0; i < ri->n; i++) {
 		if (i == 0 || rlo->v[i] < lo)
@@ -1718,8 +1753,9 @@ confirm_gaps(struct ctx *x)
 static void
 fill_gaps(struct ctx *x)
 {
-	const char *p[2];
-	PGresult *r;
+	const char *p[3];
+	PGresult *r, *insts = NULL;
+	int i, n = 1;
 
 	p[0] = x->base->code;
 	p[1] = x->run;
@@ -1727,37 +1763,58 @@ fill_gaps(struct ctx *x)
 	PQclear(qp(x, "SELECT mdx.ensure_candle_partitions(min(from_time), "
 	    "max(to_time)) FROM mdx.gap WHERE status = 'confirmed_empty' "
 	    "AND interval = $1", 1, p));
-	r = qp(x, "WITH g AS (SELECT * FROM mdx.gap WHERE status = "
-	    "'confirmed_empty' AND interval = $1 FOR UPDATE), "
-	    "ins AS (INSERT INTO mdx.candle (instrument_id, interval, "
-	    "open_time, open, high, low, close, volume, quote_volume, trades, "
-	    "taker_buy_volume, taker_buy_quote_volume, closed, origin, "
-	    "run_id) "
-	    "SELECT g.instrument_id, g.interval, t, p.close, p.close, "
-	    "p.close, p.close, CASE WHEN p.volume IS NOT NULL THEN 0 END, "
-	    "CASE WHEN p.quote_volume IS NOT NULL THEN 0 END, "
-	    "CASE WHEN p.trades IS NOT NULL THEN 0 END, "
-	    "CASE WHEN p.taker_buy_volume IS NOT NULL THEN 0 END, "
-	    "CASE WHEN p.taker_buy_quote_volume IS NOT NULL THEN 0 END, "
-	    "true, 'filled', $2::bigint FROM g "
-	    "CROSS JOIN LATERAL (SELECT * FROM mdx.candle c WHERE "
-	    "c.instrument_id = g.instrument_id AND c.interval = g.interval "
-	    "AND c.open_time < g.from_time ORDER BY c.open_time DESC "
-	    "LIMIT 1) p "
-	    "CROSS JOIN generate_series(g.from_time, g.to_time - "
-	    "mdx.interval_length(g.interval), mdx.interval_length(g.interval)) "
-	    "AS t ON CONFLICT DO NOTHING RETURNING instrument_id, interval, "
-	    "open_time), "
-	    "upd AS (UPDATE mdx.gap x SET status = 'filled', filled_at = now(), "
-	    "run_id = $2::bigint, updated_at = now() FROM g WHERE "
-	    "x.instrument_id = g.instrument_id AND x.gap_id = g.gap_id "
-	    "RETURNING 1), " MDX_DB_LOG_CTE("ins")
-	    " SELECT (SELECT count(*) FROM upd), (SELECT count(*) FROM ins), "
-	    "(SELECT count(*) FROM lg)",
-	    2, p);
-	x->filled_gaps += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
-	x->filled_candles += strtoull(PQgetvalue(r, 0, 1), NULL, 10);
-	PQclear(r);
+	/*
+	 * On Citus the statement runs once per instrument, with the
+	 * instrument as a constant, on the one shard that holds it: Citus
+	 * locks rows (FOR UPDATE) and runs lateral joins only there.
+	 */
+	if (x->citus) {
+		insts = qp(x, "SELECT DISTINCT instrument_id FROM mdx.gap "
+		    "WHERE status = 'confirmed_empty' AND interval = $1 "
+		    "ORDER BY 1", 1, p);
+		n = PQntuples(insts);
+	}
+	for (i = 0; i < n; i++) {
+		if (insts != NULL)
+			p[2] = PQgetvalue(insts, i, 0);
+		r = qp(x, sqlf(x, "WITH g AS (SELECT * FROM mdx.gap WHERE "
+		    "status = 'confirmed_empty' AND interval = $1%s "
+		    "FOR UPDATE), "
+		    "ins AS (INSERT INTO mdx.candle (instrument_id, interval, "
+		    "open_time, open, high, low, close, volume, quote_volume, "
+		    "trades, taker_buy_volume, taker_buy_quote_volume, closed, "
+		    "origin, run_id) "
+		    "SELECT g.instrument_id, g.interval, t, p.close, p.close, "
+		    "p.close, p.close, CASE WHEN p.volume IS NOT NULL THEN 0 END, "
+		    "CASE WHEN p.quote_volume IS NOT NULL THEN 0 END, "
+		    "CASE WHEN p.trades IS NOT NULL THEN 0 END, "
+		    "CASE WHEN p.taker_buy_volume IS NOT NULL THEN 0 END, "
+		    "CASE WHEN p.taker_buy_quote_volume IS NOT NULL THEN 0 END, "
+		    "true, 'filled', $2::bigint FROM g "
+		    "CROSS JOIN LATERAL (SELECT * FROM mdx.candle c WHERE "
+		    "c.instrument_id = g.instrument_id%s AND "
+		    "c.interval = g.interval AND c.open_time < g.from_time "
+		    "ORDER BY c.open_time DESC LIMIT 1) p "
+		    "CROSS JOIN generate_series(g.from_time, g.to_time - "
+		    "mdx.interval_length(g.interval), "
+		    "mdx.interval_length(g.interval)) "
+		    "AS t ON CONFLICT DO NOTHING RETURNING instrument_id, "
+		    "interval, open_time), "
+		    "upd AS (UPDATE mdx.gap x SET status = 'filled', "
+		    "filled_at = now(), run_id = $2::bigint, updated_at = now() "
+		    "FROM g WHERE x.instrument_id = g.instrument_id%s AND "
+		    "x.gap_id = g.gap_id RETURNING 1), " MDX_DB_LOG_CTE("ins")
+		    " SELECT (SELECT count(*) FROM upd), (SELECT count(*) "
+		    "FROM ins), (SELECT count(*) FROM lg)",
+		    insts ? " AND instrument_id = $3::bigint" : "",
+		    insts ? " AND c.instrument_id = $3::bigint" : "",
+		    insts ? " AND x.instrument_id = $3::bigint" : ""),
+		    insts ? 3 : 2, p);
+		x->filled_gaps += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+		x->filled_candles += strtoull(PQgetvalue(r, 0, 1), NULL, 10);
+		PQclear(r);
+	}
+	PQclear(insts);
 	qq(x, "COMMIT");
 }
 
