@@ -218,6 +218,8 @@ static const char log_stage_sql[] =
  *    violation in 1 or 2), the batch is rolled back and written again
  *    with one INSERT ... ON CONFLICT DO UPDATE, which cannot collide.
  *
+ * On Citus the merge's lateral join is refused, and 2 goes the way of 3.
+ *
  * In every way, a stored row is left alone when nothing would change,
  * when it is closed and the new one is open, and when the new one was
  * fetched before it: only a real revision writes.
@@ -1466,8 +1468,9 @@ copy_new(struct mdx_load *l, int may_pend)
 enum way { WAY_COMPARE, WAY_MERGE, WAY_UPSERT };
 
 
-/* Merges the staged candles (see above): sets the inserted and revised
- * counts, or returns -1 after a unique violation. */
+/* Merges the staged candles (see above; on Citus with the upsert): sets
+ * the inserted and revised counts, or returns -1 after a unique
+ * violation. */
 static int
 merge_staged(struct mdx_load *l, unsigned long *ins, unsigned long *rev)
 {
