@@ -185,7 +185,7 @@ for days in $INC_HIST; do
 		psql <<SQL >/dev/null
 BEGIN;
 SET LOCAL mdx.log = self;
-SELECT mdx.log_candle_changes(array_agg(instrument_id), array_agg('1m'),
+SELECT mdx.log_candle_changes(array_agg(instrument_id), array_agg(text '1m'),
     array_agg(timestamptz '2025-01-01' + interval '$h hours'),
     array_agg(timestamptz '2025-01-01' + interval '$h hours 59 minutes'),
     array_agg(60)) FROM mdx.instrument;
