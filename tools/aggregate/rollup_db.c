@@ -406,14 +406,29 @@ changes(struct ctx *x, const char *iv, const char *job, const char *src,
 	int64_t inst, sq;
 	int j;
 
-	r = qp(x, "SELECT c.instrument_id, "
+	/*
+	 * One probe of the log's (instrument_id, interval, seq) index per
+	 * watermark, whatever the statistics say (OFFSET 0); Citus, which
+	 * takes no OFFSET in a lateral subquery, runs the plain join on
+	 * each shard.
+	 */
+	r = qp(x, x->citus ? "SELECT c.instrument_id, "
 	    "(extract(epoch FROM c.from_time) * 1000)::int8, "
 	    "(extract(epoch FROM c.to_time) * 1000)::int8, c.seq "
 	    "FROM mdx.candle_change c JOIN mdx.rollup_watermark w "
 	    "ON w.instrument_id = c.instrument_id AND w.interval = $1 "
 	    "AND w.job = $2 AND w.source_interval = $3 "
 	    "AND w.base_interval = $4 AND c.seq > w.change_seq "
-	    "WHERE c.interval = $3 ORDER BY 1, 2", 4, p);
+	    "WHERE c.interval = $3 ORDER BY 1, 2" :
+	    "SELECT c.instrument_id, "
+	    "(extract(epoch FROM c.from_time) * 1000)::int8, "
+	    "(extract(epoch FROM c.to_time) * 1000)::int8, c.seq "
+	    "FROM mdx.rollup_watermark w CROSS JOIN LATERAL (SELECT * "
+	    "FROM mdx.candle_change c WHERE c.instrument_id = "
+	    "w.instrument_id AND c.interval = $3 AND c.seq > w.change_seq "
+	    "OFFSET 0) c WHERE w.interval = $1 AND w.job = $2 AND "
+	    "w.source_interval = $3 AND w.base_interval = $4 "
+	    "ORDER BY 1, 2", 4, p);
 	for (j = 0; j < PQntuples(r); j++) {
 		inst = strtoll(PQgetvalue(r, j, 0), NULL, 10);
 		sq = strtoll(PQgetvalue(r, j, 3), NULL, 10);
