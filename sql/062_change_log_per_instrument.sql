@@ -93,41 +93,47 @@ COMMENT ON COLUMN mdx.candle_change.changed_at IS
 -- Logs changes of candles: instrument ids[k], interval ivs[k], open times
 -- froms[k] to tos[k], rows[k] candles.  The heads of the instruments are
 -- taken in instrument order, so that two writers never wait for each other
--- in a circle on them.  One SQL statement, not PL/pgSQL: a program calls
--- it once or twice per transaction, and compiling PL/pgSQL in each new
--- session would cost more than the statement.  Citus takes the
--- transaction id, a volatile function, in the rows the upsert inserts,
--- not in its SET.
+-- in a circle on them.  The transaction id is read once, here, and handed
+-- to the statements as a value: Citus refuses volatile functions in the
+-- SET of an upsert.
 CREATE FUNCTION mdx.log_candle_changes(p_ids bigint[], p_ivs text[],
     p_froms timestamptz[], p_tos timestamptz[], p_rows integer[])
 RETURNS integer
-LANGUAGE sql AS $$
+LANGUAGE plpgsql AS $$
+DECLARE
+	x bigint := txid_current();
+	ids bigint[];
+	seqs bigint[];
+	n integer;
+BEGIN
+	IF coalesce(cardinality(p_ids), 0) = 0 THEN
+		RETURN 0;
+	END IF;
 	WITH h AS (
 		INSERT INTO mdx.change_head AS h (instrument_id, seq, xid)
-		SELECT DISTINCT u.i, 1::bigint, txid_current()
-		FROM unnest(p_ids) AS u(i)
+		SELECT DISTINCT u.i, 1::bigint, x FROM unnest(p_ids) AS u(i)
 		ORDER BY 1
 		ON CONFLICT (instrument_id) DO UPDATE
 		SET seq = CASE WHEN h.xid = excluded.xid THEN h.seq
 		    ELSE h.seq + 1 END, xid = excluded.xid
 		RETURNING h.instrument_id, h.seq
-	), c AS (
-		INSERT INTO mdx.candle_change AS c (instrument_id, seq,
-		    interval, hour, from_time, to_time, rows)
-		SELECT u.i, h.seq, u.iv, to_timestamp(floor(extract(epoch
-		    FROM u.f) / 3600) * 3600) AS hr, min(u.f), max(u.t),
-		    sum(u.n)::integer
-		FROM unnest(p_ids, p_ivs, p_froms, p_tos, p_rows)
-		    AS u(i, iv, f, t, n)
-		JOIN h ON h.instrument_id = u.i
-		GROUP BY u.i, h.seq, u.iv, hr
-		ON CONFLICT (instrument_id, seq, interval, hour) DO UPDATE
-		SET from_time = least(c.from_time, excluded.from_time),
-		    to_time = greatest(c.to_time, excluded.to_time),
-		    rows = c.rows + excluded.rows
-		RETURNING 1
 	)
-	SELECT count(*)::integer FROM c
+	SELECT array_agg(h.instrument_id), array_agg(h.seq) INTO ids, seqs
+	FROM h;
+	INSERT INTO mdx.candle_change AS c (instrument_id, seq, interval, hour,
+	    from_time, to_time, rows)
+	SELECT u.i, s.seq, u.iv, to_timestamp(floor(extract(epoch FROM u.f)
+	    / 3600) * 3600) AS hr, min(u.f), max(u.t), sum(u.n)::integer
+	FROM unnest(p_ids, p_ivs, p_froms, p_tos, p_rows) AS u(i, iv, f, t, n)
+	JOIN unnest(ids, seqs) AS s(i, seq) ON s.i = u.i
+	GROUP BY u.i, s.seq, u.iv, hr
+	ON CONFLICT (instrument_id, seq, interval, hour) DO UPDATE
+	SET from_time = least(c.from_time, excluded.from_time),
+	    to_time = greatest(c.to_time, excluded.to_time),
+	    rows = c.rows + excluded.rows;
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
+END
 $$;
 COMMENT ON FUNCTION mdx.log_candle_changes(bigint[], text[], timestamptz[], timestamptz[], integer[]) IS
     'Logs in mdx.candle_change that candles changed: instrument ids[k], interval ivs[k], open times froms[k] to tos[k], rows[k] candles; the entries of one transaction share the next sequence number of their instrument.  Called by the writers in the transaction that changes the candles; returns the number of entries written or merged.';
