@@ -433,7 +433,7 @@ mdx_db_migrate(PGconn *c)
 	PQclear(done);
 	/*
 	 * On a Citus coordinator, the tables the migrations created are
-	 * distributed (sql/063_citus.sql); elsewhere the function does
+	 * distributed (sql/065_citus.sql); elsewhere the function does
 	 * nothing.  It is asked for by name: a warehouse migrated by an
 	 * older mdx may lack it.
 	 */

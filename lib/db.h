@@ -79,7 +79,7 @@ int mdx_db_migrate(PGconn *c);
  * relation (a CTE name, or a parenthesised query) of candle rows with the
  * columns instrument_id, interval and open_time, and lg hands them to
  * mdx.log_candle_changes() as one entry per instrument, interval and hour
- * (sql/062_change_log_per_instrument.sql).  A statement must read lg (for
+ * (sql/064_change_log_per_instrument.sql).  A statement must read lg (for
  * example "(SELECT count(*) FROM lg)") for it to run.  The writers that
  * log their changes this way set mdx.log to self in their session, so
  * that the row triggers of mdx.candle leave those rows alone.

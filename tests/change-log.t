@@ -1,6 +1,6 @@
 #!/bin/sh
 # change-log.t - the change log of mdx.candle is ordered per instrument
-# (sql/062_change_log_per_instrument.sql): each transaction takes the next
+# (sql/064_change_log_per_instrument.sql): each transaction takes the next
 # number of each instrument it changes, shares it among its entries (merged
 # per interval and hour), and holds the instrument's head until it ends, so
 # that the numbers of an instrument commit in order; instruments do not

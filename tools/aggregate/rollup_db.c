@@ -3,7 +3,7 @@
  *
  Every change of mdx.candle is logged in mdx.candle_change, one row per
  * transaction, instrument, interval and hour, numbered per instrument
- * (sql/062_change_log_per_instrument.sql): the writers log their own
+ * (sql/064_change_log_per_instrument.sql): the writers log their own
  * changes, this program too.  A job (the rollups of one interval, or the
  * gap table of the base interval) keeps a watermark per instrument: the
  * log entries of the instrument up to it are done.  What a snapshot sees

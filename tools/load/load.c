@@ -1364,7 +1364,7 @@ copy_send_new(struct mdx_load *l, const char *sql, const struct newrow *nr,
 /*
  * The change log lines of the new candles nr[0..n), all of one month: one
  * line per instrument, interval and hour, as mdx.log_candle_changes()
- * merges them (sql/062_change_log_per_instrument.sql).
+ * merges them (sql/064_change_log_per_instrument.sql).
  */
 static void
 log_lines(struct mdx_buf *b, const struct newrow *nr, size_t n)

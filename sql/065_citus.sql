@@ -1,4 +1,4 @@
--- 063_citus.sql - on a Citus coordinator, distributes the warehouse:
+-- 065_citus.sql - on a Citus coordinator, distributes the warehouse:
 -- dimensions and lineage become reference tables (a copy on every node),
 -- fact tables are distributed by instrument_id and colocated with
 -- mdx.candle, so that everything about one instrument lives on one node.

@@ -1,4 +1,4 @@
--- 062_change_log_per_instrument.sql - a change log ordered per instrument,
+-- 064_change_log_per_instrument.sql - a change log ordered per instrument,
 -- written by the writers themselves, and a schema Citus can distribute.
 --
 -- The log of 020 took its order from one identity column and was written
