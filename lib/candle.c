@@ -15,6 +15,30 @@
 #include "watch.h"
 #include "candle.h"
 
+static const char *const price_names[] = {
+	"trade", "mark", "index", "premium"
+};
+
+const char *
+mdx_price_name(enum mdx_price p)
+{
+	if ((unsigned)p >= sizeof(price_names) / sizeof(price_names[0]))
+		return "?";
+	return price_names[p];
+}
+
+int
+mdx_price_parse(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(price_names) / sizeof(price_names[0]); i++)
+		if (strlen(price_names[i]) == n &&
+		    memcmp(price_names[i], s, n) == 0)
+			return (int)i;
+	return -1;
+}
+
 static const char *const origin_names[] = {
 	"exchange", "archive", "rollup", "filled"
 };
@@ -159,6 +183,15 @@ mdx_candle_from_json(struct mdx_candle *c, const struct mdx_json *obj,
 				if (get_dec(v, &c->close, "close", err, errsz))
 					return -1;
 				seen |= R_CLOSE;
+			} else if (KEY(v, "price")) {
+				if (v->type == MDX_JSON_NULL)
+					break;
+				if (v->type != MDX_JSON_STRING || v->escaped ||
+				    (o = mdx_price_parse(v->text, v->len)) < 0)
+					return mdx_errf(err, errsz,
+					    "bad \"price\": not trade, mark, "
+					    "index or premium");
+				c->price = (enum mdx_price)o;
 			}
 			break;
 		case 6:
@@ -359,9 +392,15 @@ mdx_candle_check(const struct mdx_candle *c, char *err, size_t errsz)
 	if (!mdx_interval_aligned(c->interval, c->open_time))
 		return mdx_errf(err, errsz, "open_time not aligned to %s",
 		    c->interval->code);
-	if (mdx_dec_sign(&c->open) < 0 || mdx_dec_sign(&c->high) < 0 ||
-	    mdx_dec_sign(&c->low) < 0 || mdx_dec_sign(&c->close) < 0)
+	if (c->price != MDX_PRICE_PREMIUM && (mdx_dec_sign(&c->open) < 0 ||
+	    mdx_dec_sign(&c->high) < 0 || mdx_dec_sign(&c->low) < 0 ||
+	    mdx_dec_sign(&c->close) < 0))
 		return mdx_errf(err, errsz, "negative price");
+	if (c->price != MDX_PRICE_TRADE && (c->has & (MDX_C_VOLUME |
+	    MDX_C_QUOTE_VOLUME | MDX_C_TRADES | MDX_C_TAKER_BUY_VOLUME |
+	    MDX_C_TAKER_BUY_QUOTE_VOLUME)) != 0)
+		return mdx_errf(err, errsz, "volume or trades on a %s candle",
+		    mdx_price_name(c->price));
 	if (mdx_dec_cmp(&c->high, &c->open) < 0)
 		return mdx_errf(err, errsz, "high < open");
 	if (mdx_dec_cmp(&c->high, &c->close) < 0)
@@ -670,19 +709,29 @@ mdx_candle_to_json(const struct mdx_candle *c, struct mdx_buf *b)
 	memcpy(p, c->interval->code, strlen(c->interval->code));
 	p += strlen(c->interval->code);
 	*p++ = '"';
+	if (c->price != MDX_PRICE_TRADE) {
+		PUT(p, ",\"price\":\"");
+		o = mdx_price_name(c->price);
+		memcpy(p, o, strlen(o));
+		p += strlen(o);
+		*p++ = '"';
+	}
 	TIME(p, ",\"open_time\":", c->open_time, &open_day);
 	DEC(p, ",\"open\":", &c->open);
 	DEC(p, ",\"high\":", &c->high);
 	DEC(p, ",\"low\":", &c->low);
 	DEC(p, ",\"close\":", &c->close);
-	if (c->has & MDX_C_VOLUME)
-		DEC(p, ",\"volume\":", &c->volume);
-	else
-		PUT(p, ",\"volume\":null");
-	if (c->has & MDX_C_QUOTE_VOLUME)
-		DEC(p, ",\"quote_volume\":", &c->quote_volume);
-	else
-		PUT(p, ",\"quote_volume\":null");
+	/* A mark, index or premium candle has no volume members at all. */
+	if (c->price == MDX_PRICE_TRADE) {
+		if (c->has & MDX_C_VOLUME)
+			DEC(p, ",\"volume\":", &c->volume);
+		else
+			PUT(p, ",\"volume\":null");
+		if (c->has & MDX_C_QUOTE_VOLUME)
+			DEC(p, ",\"quote_volume\":", &c->quote_volume);
+		else
+			PUT(p, ",\"quote_volume\":null");
+	}
 	if (c->has & MDX_C_TRADES) {
 		PUT(p, ",\"trades\":");
 		p = put_int(p, c->trades);
@@ -719,7 +768,7 @@ int
 mdx_candle_same_key(const struct mdx_candle *a, const struct mdx_candle *b)
 {
 	return a->open_time == b->open_time && a->interval == b->interval &&
-	    strcmp(a->symbol, b->symbol) == 0 &&
+	    a->price == b->price && strcmp(a->symbol, b->symbol) == 0 &&
 	    strcmp(a->market, b->market) == 0 &&
 	    strcmp(a->exchange, b->exchange) == 0;
 }
@@ -737,6 +786,8 @@ mdx_candle_key_hash(const struct mdx_candle *c)
 	if (c->interval != NULL)
 		h = mdx_fnv1a(h, c->interval->code,
 		    strlen(c->interval->code) + 1);
+	if (c->price != MDX_PRICE_TRADE)
+		h = mdx_fnv1a(h, &c->price, sizeof(c->price));
 	h = mdx_fnv1a(h, &c->open_time, sizeof(c->open_time));
 	return h;
 }
