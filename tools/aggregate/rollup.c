@@ -76,6 +76,28 @@ mdx_rollup_format_gap(struct mdx_buf *b, const struct mdx_candle *series,
 	add_kv(b, "market", series->market);
 	add_kv(b, "symbol", series->symbol);
 	add_kv(b, "interval", series->interval->code);
+	if (series->price != MDX_PRICE_TRADE)
+		add_kv(b, "price", mdx_price_name(series->price));
+	mdx_time_format(from, tb);
+	add_kv(b, "from", tb);
+	mdx_time_format(to, tb);
+	add_kv(b, "to", tb);
+	mdx_buf_printf(b, ",\"count\":%lld}", (long long)count);
+}
+
+void
+mdx_rollup_format_series_gap(struct mdx_buf *b, const char *exchange,
+    const char *market, const char *symbol, const char *series,
+    const char *interval, mdx_time from, mdx_time to, int64_t count)
+{
+	char tb[MDX_TIME_BUFSZ];
+
+	mdx_buf_addstr(b, "{\"kind\":\"gap\"");
+	add_kv(b, "exchange", exchange);
+	add_kv(b, "market", market);
+	add_kv(b, "symbol", symbol);
+	add_kv(b, "series", series);
+	add_kv(b, "interval", interval);
 	mdx_time_format(from, tb);
 	add_kv(b, "from", tb);
 	mdx_time_format(to, tb);
@@ -232,6 +254,8 @@ candle_hash(const struct mdx_candle *c)
 	h = hash_str(c->exchange, h);
 	h = hash_str(c->market, h);
 	h = hash_str(c->symbol, h);
+	if (c->price != MDX_PRICE_TRADE)
+		h = hash_str(mdx_price_name(c->price), h);
 	return hash_str(c->interval->code, h);
 }
 
@@ -253,6 +277,7 @@ static int
 series_is(const struct series *s, const struct mdx_candle *c)
 {
 	return s->name.interval == c->interval &&
+	    s->name.price == c->price &&
 	    name_eq(s->name.symbol, c->symbol) &&
 	    name_eq(s->name.market, c->market) &&
 	    name_eq(s->name.exchange, c->exchange);
@@ -290,6 +315,7 @@ series_new(struct mdx_rollup *r, const struct mdx_candle *c, uint64_t h)
 	memcpy(s->name.market, c->market, sizeof(s->name.market));
 	memcpy(s->name.symbol, c->symbol, sizeof(s->name.symbol));
 	s->name.interval = c->interval;
+	s->name.price = c->price;
 	s->ms = c->interval->ms;
 	if (s->ms > 0)
 		s->origin = mdx_interval_floor(c->interval, 0);
@@ -371,6 +397,7 @@ emit_bucket(struct mdx_rollup *r, struct series *s, struct target *t,
 	memcpy(c.market, s->name.market, sizeof(c.market));
 	memcpy(c.symbol, s->name.symbol, sizeof(c.symbol));
 	c.interval = t->iv;
+	c.price = s->name.price;
 	c.open_time = b->start;
 	c.open = b->open;
 	c.high = b->high;

@@ -89,6 +89,7 @@ struct ctx {
 	/* Counts for the summary and mdx.run. */
 	uint64_t read, written, deleted, held, buckets, fresh, gaps_found;
 	uint64_t confirmed, filled_gaps, filled_candles;
+	uint64_t series_gaps;	/* funding and open-interest gaps */
 	uint64_t bad_buckets;	/* left out: a sum overflows */
 };
 
@@ -1493,7 +1494,7 @@ print_gaps(struct ctx *x)
 	char since[MDX_TIME_BUFSZ], until[MDX_TIME_BUFSZ];
 	const char *p[4];
 	PGresult *r;
-	int i;
+	int i, k;
 
 	time_params(x->o, since, until);
 	p[0] = x->base->code;
@@ -1508,16 +1509,17 @@ print_gaps(struct ctx *x)
 	    "from_time < $3 RETURNING *) "
 	    "SELECT i.exchange, i.market, i.symbol, "
 	    "(extract(epoch FROM g.from_time) * 1000)::int8, "
-	    "(extract(epoch FROM g.to_time) * 1000)::int8, g.missing "
-	    "FROM g JOIN mdx.instrument i USING (instrument_id) "
-	    "ORDER BY 1, 2, 3, 4" :
+	    "(extract(epoch FROM g.to_time) * 1000)::int8, g.missing, "
+	    "i.price FROM g JOIN mdx.instrument i USING (instrument_id) "
+	    "ORDER BY 1, 2, 3, 7, 4" :
 	    "SELECT i.exchange, i.market, i.symbol, "
 	    "(extract(epoch FROM g.from_time) * 1000)::int8, "
-	    "(extract(epoch FROM g.to_time) * 1000)::int8, g.missing "
-	    "FROM mdx.gap g JOIN mdx.instrument i USING (instrument_id) "
+	    "(extract(epoch FROM g.to_time) * 1000)::int8, g.missing, "
+	    "i.price FROM mdx.gap g JOIN mdx.instrument i USING "
+	    "(instrument_id) "
 	    "WHERE g.status = 'open' AND g.interval = $1 AND g.to_time > $2 "
 	    "AND g.from_time < $3 AND $4::bigint IS NOT NULL "
-	    "ORDER BY 1, 2, 3, 4", 4, p);
+	    "ORDER BY 1, 2, 3, 7, 4", 4, p);
 	memset(&s, 0, sizeof(s));
 	s.interval = x->base;
 	for (i = 0; i < PQntuples(r); i++) {
@@ -1525,6 +1527,9 @@ print_gaps(struct ctx *x)
 		    PQgetvalue(r, i, 0));
 		snprintf(s.market, sizeof(s.market), "%s", PQgetvalue(r, i, 1));
 		snprintf(s.symbol, sizeof(s.symbol), "%s", PQgetvalue(r, i, 2));
+		k = mdx_price_parse(PQgetvalue(r, i, 6),
+		    strlen(PQgetvalue(r, i, 6)));
+		s.price = k > 0 ? (enum mdx_price)k : MDX_PRICE_TRADE;
 		mdx_buf_reset(&b);
 		mdx_rollup_format_gap(&b, &s,
 		    strtoll(PQgetvalue(r, i, 3), NULL, 10),
@@ -1536,8 +1541,58 @@ print_gaps(struct ctx *x)
 	mdx_warn("%d open gaps%s", PQntuples(r),
 	    x->o->mark ? " printed and marked refetched" : "");
 	PQclear(r);
+	r = qp(x, x->o->mark ?
+	    "WITH g AS (UPDATE mdx.series_gap SET status = 'refetched', "
+	    "refetched_at = now(), run_id = $4::bigint, updated_at = now() "
+	    "WHERE status = 'open' AND to_time > $2 AND from_time < $3 "
+	    "AND $1::text IS NOT NULL RETURNING *) "
+	    "SELECT i.exchange, i.market, i.symbol, g.series, g.interval, "
+	    "(extract(epoch FROM g.from_time) * 1000)::int8, "
+	    "(extract(epoch FROM g.to_time) * 1000)::int8, g.missing "
+	    "FROM g JOIN mdx.instrument i USING (instrument_id) "
+	    "ORDER BY 1, 2, 3, 4, 5, 6" :
+	    "SELECT i.exchange, i.market, i.symbol, g.series, g.interval, "
+	    "(extract(epoch FROM g.from_time) * 1000)::int8, "
+	    "(extract(epoch FROM g.to_time) * 1000)::int8, g.missing "
+	    "FROM mdx.series_gap g JOIN mdx.instrument i USING "
+	    "(instrument_id) WHERE g.status = 'open' AND g.to_time > $2 "
+	    "AND g.from_time < $3 AND $1::text IS NOT NULL "
+	    "AND $4::bigint IS NOT NULL ORDER BY 1, 2, 3, 4, 5, 6", 4, p);
+	for (i = 0; i < PQntuples(r); i++) {
+		mdx_buf_reset(&b);
+		mdx_rollup_format_series_gap(&b, PQgetvalue(r, i, 0),
+		    PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+		    PQgetvalue(r, i, 3), PQgetvalue(r, i, 4),
+		    strtoll(PQgetvalue(r, i, 5), NULL, 10),
+		    strtoll(PQgetvalue(r, i, 6), NULL, 10),
+		    strtoll(PQgetvalue(r, i, 7), NULL, 10));
+		mdx_write_line(w, b.data, b.len);
+	}
+	mdx_writer_flush(w);
+	if (PQntuples(r) > 0)
+		mdx_warn("%d open funding and open-interest gaps%s",
+		    PQntuples(r), x->o->mark ? " printed and marked refetched" :
+		    "");
+	PQclear(r);
 	qq(x, "COMMIT");
 	mdx_buf_free(&b);
+}
+
+/*
+ * The gaps of funding and open interest: mdx.detect_series_gaps() brings
+ * mdx.series_gap in line with the data, in its own transaction.
+ */
+static void
+series_gaps(struct ctx *x)
+{
+	const char *p[1] = { x->run };
+	PGresult *r;
+
+	qq(x, "BEGIN");
+	r = qp(x, "SELECT mdx.detect_series_gaps($1::bigint)", 1, p);
+	x->series_gaps = strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	qq(x, "COMMIT");
 }
 
 /* Refetched gaps that are still missing after a refetch are confirmed. */
@@ -1557,6 +1612,12 @@ confirm_gaps(struct ctx *x)
 	    "confirmed_at = now(), run_id = $4::bigint, updated_at = now() "
 	    "WHERE status = 'refetched' AND interval = $1 AND to_time > $2 "
 	    "AND from_time < $3", 4, p);
+	x->confirmed += strtoull(PQcmdTuples(r), NULL, 10);
+	PQclear(r);
+	r = qp(x, "UPDATE mdx.series_gap SET status = 'confirmed_empty', "
+	    "confirmed_at = now(), run_id = $4::bigint, updated_at = now() "
+	    "WHERE status = 'refetched' AND to_time > $2 AND from_time < $3 "
+	    "AND $1::text IS NOT NULL", 4, p);
 	x->confirmed += strtoull(PQcmdTuples(r), NULL, 10);
 	PQclear(r);
 }
@@ -1818,6 +1879,7 @@ mdx_agg_db_run(const struct mdx_agg_db *o)
 		qq(&x, "DELETE FROM mdx.candle_change");
 	}
 	gaps_job(&x, o->gaps || o->confirm || o->fill ? NULL : to[0]);
+	series_gaps(&x);
 	if (o->gaps) {
 		print_gaps(&x);
 		prune(&x);
@@ -1852,6 +1914,9 @@ mdx_agg_db_run(const struct mdx_agg_db *o)
 		    (unsigned long long)x.confirmed,
 		    (unsigned long long)x.filled_gaps,
 		    (unsigned long long)x.filled_candles);
+	if (mdx_verbose >= 1 && x.series_gaps > 0)
+		mdx_warn("%llu funding and open-interest gaps",
+		    (unsigned long long)x.series_gaps);
 	end_run(&x, 0);
 	st = x.bad_buckets > 0 ? MDX_EX_DATAERR : MDX_EX_OK;
 	mdx_buf_free(&x.sql);
