@@ -15,30 +15,6 @@
 #include "watch.h"
 #include "candle.h"
 
-static const char *const price_names[] = {
-	"trade", "mark", "index", "premium"
-};
-
-const char *
-mdx_price_name(enum mdx_price p)
-{
-	if ((unsigned)p >= sizeof(price_names) / sizeof(price_names[0]))
-		return "?";
-	return price_names[p];
-}
-
-int
-mdx_price_parse(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(price_names) / sizeof(price_names[0]); i++)
-		if (strlen(price_names[i]) == n &&
-		    memcmp(price_names[i], s, n) == 0)
-			return (int)i;
-	return -1;
-}
-
 static const char *const origin_names[] = {
 	"exchange", "archive", "rollup", "filled"
 };
@@ -59,6 +35,30 @@ mdx_origin_parse(const char *s, size_t n)
 	for (i = 0; i < sizeof(origin_names) / sizeof(origin_names[0]); i++)
 		if (strlen(origin_names[i]) == n &&
 		    memcmp(origin_names[i], s, n) == 0)
+			return (int)i;
+	return -1;
+}
+
+static const char *const price_names[] = {
+	"trade", "mark", "index", "premium"
+};
+
+const char *
+mdx_price_name(enum mdx_price p)
+{
+	if ((unsigned)p >= sizeof(price_names) / sizeof(price_names[0]))
+		return "?";
+	return price_names[p];
+}
+
+int
+mdx_price_parse(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(price_names) / sizeof(price_names[0]); i++)
+		if (strlen(price_names[i]) == n &&
+		    memcmp(price_names[i], s, n) == 0)
 			return (int)i;
 	return -1;
 }
@@ -186,11 +186,12 @@ mdx_candle_from_json(struct mdx_candle *c, const struct mdx_json *obj,
 			} else if (KEY(v, "price")) {
 				if (v->type == MDX_JSON_NULL)
 					break;
-				if (v->type != MDX_JSON_STRING || v->escaped ||
+				if (v->type != MDX_JSON_STRING ||
 				    (o = mdx_price_parse(v->text, v->len)) < 0)
 					return mdx_errf(err, errsz,
-					    "bad \"price\": not trade, mark, "
-					    "index or premium");
+					    "bad \"price\": not \"trade\", "
+					    "\"mark\", \"index\" or "
+					    "\"premium\"");
 				c->price = (enum mdx_price)o;
 			}
 			break;
@@ -396,11 +397,6 @@ mdx_candle_check(const struct mdx_candle *c, char *err, size_t errsz)
 	    mdx_dec_sign(&c->high) < 0 || mdx_dec_sign(&c->low) < 0 ||
 	    mdx_dec_sign(&c->close) < 0))
 		return mdx_errf(err, errsz, "negative price");
-	if (c->price != MDX_PRICE_TRADE && (c->has & (MDX_C_VOLUME |
-	    MDX_C_QUOTE_VOLUME | MDX_C_TRADES | MDX_C_TAKER_BUY_VOLUME |
-	    MDX_C_TAKER_BUY_QUOTE_VOLUME)) != 0)
-		return mdx_errf(err, errsz, "volume or trades on a %s candle",
-		    mdx_price_name(c->price));
 	if (mdx_dec_cmp(&c->high, &c->open) < 0)
 		return mdx_errf(err, errsz, "high < open");
 	if (mdx_dec_cmp(&c->high, &c->close) < 0)
@@ -721,7 +717,7 @@ mdx_candle_to_json(const struct mdx_candle *c, struct mdx_buf *b)
 	DEC(p, ",\"high\":", &c->high);
 	DEC(p, ",\"low\":", &c->low);
 	DEC(p, ",\"close\":", &c->close);
-	/* A mark, index or premium candle has no volume members at all. */
+	/* A mark, index or premium candle has no volumes at all. */
 	if (c->price == MDX_PRICE_TRADE) {
 		if (c->has & MDX_C_VOLUME)
 			DEC(p, ",\"volume\":", &c->volume);
@@ -731,16 +727,16 @@ mdx_candle_to_json(const struct mdx_candle *c, struct mdx_buf *b)
 			DEC(p, ",\"quote_volume\":", &c->quote_volume);
 		else
 			PUT(p, ",\"quote_volume\":null");
+		if (c->has & MDX_C_TRADES) {
+			PUT(p, ",\"trades\":");
+			p = put_int(p, c->trades);
+		}
+		if (c->has & MDX_C_TAKER_BUY_VOLUME)
+			DEC(p, ",\"taker_buy_volume\":", &c->taker_buy_volume);
+		if (c->has & MDX_C_TAKER_BUY_QUOTE_VOLUME)
+			DEC(p, ",\"taker_buy_quote_volume\":",
+			    &c->taker_buy_quote_volume);
 	}
-	if (c->has & MDX_C_TRADES) {
-		PUT(p, ",\"trades\":");
-		p = put_int(p, c->trades);
-	}
-	if (c->has & MDX_C_TAKER_BUY_VOLUME)
-		DEC(p, ",\"taker_buy_volume\":", &c->taker_buy_volume);
-	if (c->has & MDX_C_TAKER_BUY_QUOTE_VOLUME)
-		DEC(p, ",\"taker_buy_quote_volume\":",
-		    &c->taker_buy_quote_volume);
 	if (c->closed)
 		PUT(p, ",\"closed\":true,\"origin\":\"");
 	else

@@ -27,10 +27,10 @@ enum mdx_origin {
 };
 
 /*
- * The price a candle follows: the traded price (the candle of today, whose
- * record has no "price" member), or a derivative's mark price, its index
- * (the spot price basket it is marked against) or its premium index.
- * Mark, index and premium candles have no volumes and no trade count.
+ * The price a candle is made of: trades (the candles mdx has always kept),
+ * or the exchange's mark, index or premium-index price.  A trade candle's
+ * record has no "price" member; the others have it right after
+ * "interval", and no volume, quote_volume, trades or taker members.
  */
 enum mdx_price {
 	MDX_PRICE_TRADE,
@@ -38,6 +38,11 @@ enum mdx_price {
 	MDX_PRICE_INDEX,
 	MDX_PRICE_PREMIUM
 };
+
+/* "trade", "mark", "index", "premium". */
+const char *mdx_price_name(enum mdx_price p);
+/* The price type named s[0..n), or -1. */
+int mdx_price_parse(const char *s, size_t n);
 
 /* Bits of mdx_candle.has: the optional members that are present (not
  * absent and not null). */
@@ -77,11 +82,6 @@ struct mdx_candle {
  * carry).
  */
 int mdx_json_strcpy(const struct mdx_json *v, char *dst, size_t dstsz);
-
-/* "trade", "mark", "index", "premium". */
-const char *mdx_price_name(enum mdx_price p);
-/* The price type named s[0..n), or -1 ("trade" included). */
-int mdx_price_parse(const char *s, size_t n);
 
 /* "exchange", "archive", "rollup", "filled". */
 const char *mdx_origin_name(enum mdx_origin o);
@@ -123,10 +123,9 @@ void mdx_candle_scan_free(struct mdx_candle_scan *sc);
  * The validation rules of a candle: a known exchange and market, open_time
  * and fetched_at within MDX_TIME_STORABLE, open_time aligned to the
  * interval, high >= max(open, close), low <= min(open,
- * close), no negative price, volume, trade count or base count, and no
- * volume, trade count or taker volume on a mark, index or premium candle
- * (a premium index may be negative: its prices are not checked for sign).
- * Returns 0,
+ * close), no negative price (but for a premium index, which is negative
+ * when the contract trades below its index), volume, trade count or base
+ * count.  Returns 0,
  * or -1 with the reason ("high < close") in err.
  */
 int mdx_candle_check(const struct mdx_candle *c, char *err, size_t errsz);
@@ -183,14 +182,13 @@ int mdx_instrument_check(const struct mdx_json *obj, char *ex, char *mk,
     char *sym, char *err, size_t errsz);
 
 /* Appends c as one canonical JSON line, without the newline, to b.  Absent
- * volume and quote_volume are written as null; other absent optional
- * members are left out.  A mark, index or premium candle has "price"
- * right after "interval" and no volume members at all; a trade candle has
- * no "price". */
+ * volume and quote_volume are written as null (left out, with the other
+ * volumes, for a mark, index or premium candle); other absent optional
+ * members are left out. */
 void mdx_candle_to_json(const struct mdx_candle *c, struct mdx_buf *b);
 
-/* Whether a and b are the same candle: exchange, market, symbol, interval,
- * price and open_time equal. */
+/* Whether a and b are the same candle: exchange, market, symbol,
+ * interval, price type and open_time equal. */
 int mdx_candle_same_key(const struct mdx_candle *a, const struct mdx_candle *b);
 /* A hash of that key, for hash tables. */
 uint64_t mdx_candle_key_hash(const struct mdx_candle *c);

@@ -123,7 +123,7 @@ is "$(sql "SELECT open_interest::text || ' ' || open_interest_value::text
 	oi ADAUSDT 1M 2024-01-01T00:00:00Z 1 null
 	oi ADAUSDT 5m 2024-01-01T00:05:00Z 1 null
 	echo '{"kind":"funding","exchange":"binance","market":"usdm","symbol":"ADAUSDT","time":"2024-01-01T00:00:00Z","origin":"exchange"}'
-	price_candles mark ADAUSDT 1 | sed 's/"close"/"volume":"1","close"/'
+	oi ADAUSDT 5m 2024-01-01T00:07:00Z 1 null
 	price_candles gold ADAUSDT 1
 } >"$T/bad.ndjson"
 exits 65 "bad records: exit 65" mdx-load "$T/bad.ndjson"
@@ -131,17 +131,17 @@ like "$(cat "$T/err")" "bad funding: bad \"rate\": .*at $T/bad.ndjson:2\\)" \
     "bad rate named with its line"
 like "$(cat "$T/err")" "bad funding: bad \"interval\".*at $T/bad.ndjson:3\\)" \
     "unknown interval"
-like "$(cat "$T/err")" "bad funding: bad \"mark_price\": not greater than zero.*:4\\)" \
+like "$(cat "$T/err")" "bad funding: mark_price not above zero.*:4\\)" \
     "negative mark price"
-like "$(cat "$T/err")" "bad funding: bad or missing \"origin\".*:5\\)" \
+like "$(cat "$T/err")" "bad funding: origin \"rollup\": not exchange or archive.*:5\\)" \
     "origin rollup refused for funding"
-like "$(cat "$T/err")" "bad open_interest: bad \"open_interest\": negative.*:6\\)" \
+like "$(cat "$T/err")" "bad open_interest: negative open_interest.*:6\\)" \
     "negative open interest"
-like "$(cat "$T/err")" "bad open_interest: bad or missing \"period\".*:7\\)" \
+like "$(cat "$T/err")" "bad open_interest: period 1M: not of fixed length.*:7\\)" \
     "a month is no period"
-like "$(cat "$T/err")" "bad funding: missing \"rate\".*:9\\)" "missing rate"
-like "$(cat "$T/err")" "bad candle: volume or trades on a mark candle.*:10\\)" \
-    "volume on a mark candle"
+like "$(cat "$T/err")" "bad funding: no \"rate\".*:9\\)" "missing rate"
+like "$(cat "$T/err")" "bad open_interest: time not aligned to 5m.*:10\\)" \
+    "open-interest sample off its period"
 like "$(cat "$T/err")" "bad candle: bad \"price\".*:11\\)" "unknown price"
 like "$(cat "$T/err")" "read 11, .*rejected 9" "accounting: 11 read, 9 rejected"
 like "$(cat "$T/err")" "funding 1 \\(inserted 1, .*open_interest 1 \\(inserted 1," \

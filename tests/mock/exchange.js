@@ -327,6 +327,8 @@ function prepInst(inst) {
 	inst.seedAsset = hstr('asset/' + inst.asset);
 	inst.seedVenue = hstr('venue/' + inst.key);
 	inst.seedBar = hstr('bar/' + inst.key);
+	inst.seedFunding = hstr('funding/' + inst.key);
+	inst.seedOi = hstr('oi/' + inst.key);
 	inst.pmemoM = NaN;
 	inst.pmemoV = 0;
 	inst.lattice = OCTAVES.map(() => [NaN, 0, 0]);
@@ -632,6 +634,60 @@ class Market {
 		return out;
 	}
 
+	// The funding events of inst with times in [lo, hi] (inclusive), at
+	// most limit of them, the oldest when fromOldest, else the newest;
+	// oldest first.  An event is {t, rate (1e-8 units), hours, mark (mark
+	// shadow units)}; events at or before now only, none in a hole.
+	fundings(inst, lo, hi, limit, fromOldest, now) {
+		const out = [];
+		const first = Math.max(lo, this.start);
+		const last = Math.min(hi, now);
+		const ev = (t) => ({ t: t, rate: fundingRate(inst, t),
+		    hours: fundingHours(inst, t), mark: markAt(inst, t) });
+		if (fromOldest) {
+			for (let t = fundingCeil(inst, first); t <= last &&
+			    out.length < limit; t = fundingCeil(inst, t + 1))
+				if (!this.inHole(inst, t))
+					out.push(ev(t));
+		} else {
+			for (let t = fundingFloor(inst, last); t >= first &&
+			    out.length < limit; t = fundingFloor(inst, t - 1))
+				if (!this.inHole(inst, t))
+					out.push(ev(t));
+			out.reverse();
+		}
+		return out;
+	}
+
+	// Open-interest samples of period iv with times in [lo, hi], before
+	// now, at most limit of them (the oldest when fromOldest, else the
+	// newest), oldest first, none in a hole: {t, oi (base units at scale
+	// qdec, BigInt), price (the trade price at t, in price units)}.
+	oiSamples(inst, iv, lo, hi, limit, fromOldest, now) {
+		const out = [];
+		const first = Math.max(lo, this.start);
+		const last = Math.min(hi, now - 1);
+		if (first > last)
+			return out;
+		const s = (t) => ({ t: t, oi: openInterest(inst, t),
+		    price: priceAt(inst, Math.floor(t / MIN)) });
+		if (fromOldest) {
+			let t = ivFloor(iv, first);
+			if (t < first)
+				t = ivNext(iv, t);
+			for (; t <= last && out.length < limit; t = ivNext(iv, t))
+				if (!this.inHole(inst, t))
+					out.push(s(t));
+		} else {
+			for (let t = ivFloor(iv, last); t >= first &&
+			    out.length < limit; t = ivPrev(iv, t))
+				if (!this.inHole(inst, t))
+					out.push(s(t));
+			out.reverse();
+		}
+		return out;
+	}
+
 	// A deterministic order book of depth n around the price at now.
 	book(inst, n, now) {
 		const m = Math.floor(now / MIN);
@@ -652,6 +708,172 @@ class Market {
 		return { bids: bids, asks: asks, id: Math.floor(now / 100) +
 		    (inst.seedBar % 1000000), mid: mid };
 	}
+}
+
+// ------------------------------------------------------------------------
+// Derivatives data: mark, index and premium-index prices, funding and open
+// interest, every one a pure function of the instrument and the time.
+//
+// The mark and index prices of a contract are synthetic markets of their
+// own ("shadow" instruments): the same slow octaves as the contract's
+// trades (they are seeded by the asset) and their own fast ones, at two
+// more decimals than the tick.  The premium index is a shadow market around
+// 0.001 at 8 decimals, shifted down by PREMIUM_SHIFT units so that it goes
+// negative too.  Their candles are made, rolled up and holed exactly as
+// trade candles are, so a 1h mark candle is the rollup of its 1m ones.
+
+const PRICE_TYPES = ['mark', 'index', 'premium'];
+const BYBIT_DERIV = ['/v5/market/mark-price-kline',
+	'/v5/market/index-price-kline', '/v5/market/premium-index-price-kline',
+	'/v5/market/funding/history', '/v5/market/open-interest'];
+const OKX_DERIV = ['/api/v5/market/history-mark-price-candles',
+	'/api/v5/market/history-index-candles',
+	'/api/v5/public/funding-rate-history',
+	'/api/v5/rubik/stat/contracts/open-interest-history'];
+const OKX_PRICE_DEPTH = 92 * DAY;
+const BINANCE_DERIV = ['/fapi/v1/markPriceKlines', '/fapi/v1/indexPriceKlines',
+	'/fapi/v1/premiumIndexKlines', '/fapi/v1/fundingRate',
+	'/fapi/v1/fundingInfo'];
+const PREMIUM_SHIFT = 70000;	// 0.0007 in units of 1e-8
+
+// Funding: every 8 hours, except the BTC contracts, whose interval changes
+// to 4 hours at FUNDING_CHANGE (as Binance changes a symbol's interval).
+const FUNDING_CHANGE = Date.UTC(2024, 1, 15);
+
+function fundingSegments(inst) {
+	return inst.asset === 'BTC' ? [[-Infinity, 8], [FUNDING_CHANGE, 4]] :
+	    [[-Infinity, 8]];
+}
+
+// The funding interval in hours in force at time t.
+function fundingHours(inst, t) {
+	let h = 8;
+	for (const s of fundingSegments(inst))
+		if (t >= s[0])
+			h = s[1];
+	return h;
+}
+
+// The first funding time at or after t.
+function fundingCeil(inst, t) {
+	const segs = fundingSegments(inst);
+	for (let i = 0; i < segs.length; i++) {
+		const end = i + 1 < segs.length ? segs[i + 1][0] : Infinity;
+		if (t >= end)
+			continue;
+		const step = segs[i][1] * HOUR;
+		const x = Math.ceil(Math.max(t, segs[i][0]) / step) * step;
+		if (x < end)
+			return x;
+	}
+	return Infinity;
+}
+
+// The last funding time at or before t.
+function fundingFloor(inst, t) {
+	const segs = fundingSegments(inst);
+	for (let i = segs.length - 1; i >= 0; i--) {
+		if (t < segs[i][0])
+			continue;
+		const step = segs[i][1] * HOUR;
+		return Math.floor(t / step) * step;
+	}
+	return -Infinity;
+}
+
+// The funding rate at t in units of 1e-8: -0.0001 to 0.0005.
+function fundingRate(inst, t) {
+	return 10000 + (h32(inst.seedFunding, Math.floor(t / HOUR)) % 60001) -
+	    20000;
+}
+
+// Open interest at t (a multiple of 5 minutes) in base units at scale
+// inst.qdec (contracts for OKX and Bybit inverse are derived from it):
+// about 2000 minutes of typical volume, drifting.
+function openInterest(inst, t) {
+	const k = Math.floor(t / (5 * MIN));
+	const slow = unit(h32(inst.seedOi, Math.floor(k / 288)));
+	const fast = unit(h32(inst.seedOi ^ 0x3c6ef372, k));
+	const base = inst.vol * 2000 * (0.6 + 0.6 * slow + 0.1 * fast);
+	return BigInt(Math.max(1, Math.round(base * Math.pow(10, inst.qdec) /
+	    inst.lotU) * inst.lotU));
+}
+
+// The shadow instrument of inst for a price type.
+function shadowOf(inst, type) {
+	inst.shadows = inst.shadows || {};
+	let sh = inst.shadows[type];
+	if (sh)
+		return sh;
+	sh = Object.assign({}, inst);
+	sh.shadows = null;
+	sh.key = inst.key + '#' + type;
+	sh.priceType = type;
+	if (type === 'premium') {
+		sh.price = 0.001;
+		sh.pdec = 8;
+		sh.tickU = 1;
+	} else {
+		sh.pdec = inst.pdec + 2;
+		sh.tickU = 1;
+	}
+	prepInst(sh);
+	sh.seedVenue = hstr('venue/' + sh.key);
+	sh.seedBar = hstr('bar/' + sh.key);
+	sh.seedAsset = inst.seedAsset;
+	inst.shadows[type] = sh;
+	return sh;
+}
+
+// A price of a shadow instrument as a decimal string: the premium shifted.
+function shadowStr(sh, x, dec) {
+	return fmtDec(sh.priceType === 'premium' ? x - PREMIUM_SHIFT : x,
+	    sh.pdec, dec);
+}
+
+// The mark price at t (ms) in the mark shadow's units: the open of its
+// minute.
+function markAt(inst, t) {
+	return priceAt(shadowOf(inst, 'mark'), Math.floor(t / MIN));
+}
+
+// Binance's mark, index and premium klines: the kline row with the
+// volumes zero and the number of 5 s samples in place of trades.
+function binancePriceRow(sh, c) {
+	return [c.t, shadowStr(sh, c.o, 8), shadowStr(sh, c.h, 8),
+	    shadowStr(sh, c.l, 8), shadowStr(sh, c.c, 8), '0', c.end - 1, '0',
+	    (c.end - c.t) / 5000, '0', '0', '0'];
+}
+
+function bybitPriceRow(sh, c) {
+	return [String(c.t), shadowStr(sh, c.o, null), shadowStr(sh, c.h, null),
+	    shadowStr(sh, c.l, null), shadowStr(sh, c.c, null)];
+}
+
+function okxPriceRow(sh, c) {
+	return [String(c.t), shadowStr(sh, c.o, null), shadowStr(sh, c.h, null),
+	    shadowStr(sh, c.l, null), shadowStr(sh, c.c, null),
+	    c.closed ? '1' : '0'];
+}
+
+// The canonical record of a mark, index or premium candle, built from the
+// exchange's own row as mdx-transform builds it; normalize drops trailing
+// fractional zeros (Binance prints 8 decimals, the others do not pad).
+function canonicalPrice(inst, type, iv, c, normalize, fetchedAt) {
+	const sh = shadowOf(inst, type);
+	const n = normalize ? normDec : (x) => x;
+	const r = inst.exchange === 'binance' ? binancePriceRow(sh, c) :
+	    bybitPriceRow(sh, c);
+	const rec = {
+		kind: 'candle', exchange: inst.exchange, market: inst.market,
+		symbol: inst.symbol, interval: iv.code, price: type,
+		open_time: fmtTime(c.t), open: n(r[1]), high: n(r[2]),
+		low: n(r[3]), close: n(r[4]), closed: c.closed,
+		origin: 'exchange'
+	};
+	if (fetchedAt)
+		rec.fetched_at = fetchedAt;
+	return rec;
 }
 
 // ------------------------------------------------------------------------
@@ -1156,6 +1378,7 @@ class Mock {
 		this.bybitHits = new Map();	// ip -> [times]
 		this.bybitBan = new Map();	// ip -> banned until
 		this.okxHits = new Map();	// ip/endpoint -> [times]
+		this.counts = new Map();	// name/ip -> {ws, n}
 		this.stats = {
 			requests: 0, by_endpoint: {}, by_status: {}, by_exchange: {},
 			sent_429: 0, sent_418: 0, sent_403: 0, faults: {},
@@ -1291,6 +1514,7 @@ class Mock {
 		const ex = path.startsWith('/api/v5/') ? 'okx' :
 		    path.startsWith('/v5/') ? 'bybit' :
 		    path.startsWith('/api/v3/') || path.startsWith('/fapi/') ||
+		    path.startsWith('/futures/data/') ||
 		    path.startsWith('/dapi/') || path.startsWith('/eapi/') ?
 		    'binance' : null;
 		const ctx = {
@@ -1365,7 +1589,50 @@ class Mock {
 	}
 
 	// ---- Binance.
+	// The answer to a request binanceAdmit() did not admit, or null.
+	binanceRefusal(adm, hdr, fapi) {
+		const limit = fapi ? this.o.fapiWeightLimit : this.o.weightLimit;
+		if (adm.status === 429) {
+			this.stats.rate_limited.binance++;
+			hdr['Retry-After'] = String(adm.retry);
+			return jsonOut(429, { code: -1003, msg: 'Too much request ' +
+			    'weight used; current limit is ' + limit + ' request ' +
+			    'weight per 1 MINUTE. Please use WebSocket Streams for ' +
+			    'live updates to avoid polling the API.' }, hdr);
+		}
+		if (adm.status === 418) {
+			this.stats.rate_limited.binance++;
+			hdr['Retry-After'] = String(adm.retry);
+			return jsonOut(418, { code: -1003, msg: 'Way too much request ' +
+			    'weight used; IP banned until ' + adm.banUntil + '. Please ' +
+			    'use WebSocket Streams for live updates to avoid bans.' },
+			    hdr);
+		}
+		return null;
+	}
+
+	// A request count per IP in fixed windows of `window` ms (Binance's
+	// funding and open-interest statistics endpoints count requests, not
+	// weight): the seconds to wait, or 0 when admitted.
+	countAdmit(name, ip, limit, window) {
+		const t = Date.now();
+		const ws = Math.floor(t / window) * window;
+		const key = name + '/' + ip;
+		let s = this.counts.get(key);
+		if (!s || s.ws !== ws) {
+			s = { ws: ws, n: 0 };
+			this.counts.set(key, s);
+		}
+		if (this.o.rateLimits && s.n >= limit)
+			return Math.max(1, Math.ceil((ws + window - t) / 1000));
+		s.n++;
+		return 0;
+	}
+
 	binance(path, q, ctx) {
+		if (path.startsWith('/futures/data/') ||
+		    BINANCE_DERIV.indexOf(path) >= 0)
+			return this.binanceDeriv(path, q, ctx);
 		if (path === '/dapi/v1/exchangeInfo' ||
 		    path === '/eapi/v1/exchangeInfo') {
 			// COIN-M futures and options are not served; their market
@@ -1405,23 +1672,9 @@ class Mock {
 		const adm = this.binanceAdmit(ctx.ip, a, weight);
 		const hdr = { 'X-MBX-USED-WEIGHT-1M': String(adm.used),
 		    'X-MBX-USED-WEIGHT': String(adm.used) };
-		const limit = fapi ? this.o.fapiWeightLimit : this.o.weightLimit;
-		if (adm.status === 429) {
-			this.stats.rate_limited.binance++;
-			hdr['Retry-After'] = String(adm.retry);
-			return jsonOut(429, { code: -1003, msg: 'Too much request ' +
-			    'weight used; current limit is ' + limit + ' request ' +
-			    'weight per 1 MINUTE. Please use WebSocket Streams for ' +
-			    'live updates to avoid polling the API.' }, hdr);
-		}
-		if (adm.status === 418) {
-			this.stats.rate_limited.binance++;
-			hdr['Retry-After'] = String(adm.retry);
-			return jsonOut(418, { code: -1003, msg: 'Way too much request ' +
-			    'weight used; IP banned until ' + adm.banUntil + '. Please ' +
-			    'use WebSocket Streams for live updates to avoid bans.' },
-			    hdr);
-		}
+		const refused = this.binanceRefusal(adm, hdr, fapi);
+		if (refused)
+			return refused;
 		const now = this.now();
 		const err = (code, msg) => jsonOut(400, { code: code, msg: msg }, hdr);
 		if (ep === 'ping')
@@ -1547,6 +1800,155 @@ class Mock {
 		    body: rowsJson(rows), headers: hdr };
 	}
 
+	// ---- Binance USD-M derivatives data.
+	binanceDeriv(path, q, ctx) {
+		const now = this.now();
+		const priceKl = { '/fapi/v1/markPriceKlines': 'mark',
+		    '/fapi/v1/indexPriceKlines': 'index',
+		    '/fapi/v1/premiumIndexKlines': 'premium' }[path];
+		const funding = path === '/fapi/v1/fundingRate' ||
+		    path === '/fapi/v1/fundingInfo';
+		if (!priceKl && !funding &&
+		    path !== '/futures/data/openInterestHist')
+			return notFound();
+		const limitStr = q.get('limit');
+		let weight = 0;
+		if (priceKl) {
+			const lim = limitStr === null ? 500 : Number(limitStr);
+			weight = lim < 100 ? 1 : lim < 500 ? 2 : lim <= 1000 ? 5 : 10;
+		}
+		const adm = this.binanceAdmit(ctx.ip, 'fapi', weight);
+		const hdr = { 'X-MBX-USED-WEIGHT-1M': String(adm.used),
+		    'X-MBX-USED-WEIGHT': String(adm.used) };
+		const refused = this.binanceRefusal(adm, hdr, true);
+		if (refused)
+			return refused;
+		const err = (code, msg) => jsonOut(400, { code: code, msg: msg }, hdr);
+		if (!priceKl) {
+			// 500 requests per 5 minutes for the two funding
+			// endpoints together, 1000 for the statistics.
+			const wait = funding ?
+			    this.countAdmit('funding', ctx.ip, 500, 300000) :
+			    this.countAdmit('futures-data', ctx.ip, 1000, 300000);
+			if (wait > 0) {
+				this.stats.rate_limited.binance++;
+				hdr['Retry-After'] = String(wait);
+				return jsonOut(429, { code: -1003, msg: 'Too many ' +
+				    'requests; current limit of IP(' + ctx.ip + ') is ' +
+				    (funding ? 500 : 1000) + ' requests per 5 MINUTE.' },
+				    hdr);
+			}
+		}
+		if (path === '/fapi/v1/fundingInfo') {
+			// Only the symbols whose cap, floor or interval were
+			// adjusted are listed.
+			const list = this.market.list('binance', 'usdm')
+			    .filter((i) => fundingHours(i, now) !== 8)
+			    .map((i) => ({ symbol: i.symbol,
+				adjustedFundingRateCap: '0.02000000',
+				adjustedFundingRateFloor: '-0.02000000',
+				fundingIntervalHours: fundingHours(i, now),
+				disclaimer: false }));
+			return jsonOut(200, list, hdr);
+		}
+		const pname = path === '/fapi/v1/indexPriceKlines' ? 'pair' :
+		    'symbol';
+		const symbol = q.get(pname);
+		if (!symbol)
+			return err(-1102, "Mandatory parameter '" + pname + "' was " +
+			    'not sent, was empty/null, or malformed.');
+		const inst = this.market.find('binance', 'usdm', symbol);
+		if (!inst)
+			return err(-1121, 'Invalid symbol.');
+		let lim = null;
+		if (limitStr !== null) {
+			if (!/^[0-9]{1,20}$/.test(limitStr))
+				return err(-1100, "Illegal characters found in parameter " +
+				    "'limit'; legal range is '^[0-9]{1,20}$'.");
+			lim = Number(limitStr);
+		}
+		const tnum = (name) => {
+			const v = q.get(name);
+			if (v === null)
+				return null;
+			return /^[0-9]{1,20}$/.test(v) ? Number(v) : NaN;
+		};
+		const s0 = tnum('startTime'), e0 = tnum('endTime');
+		if (Number.isNaN(s0) || Number.isNaN(e0))
+			return err(-1100, "Illegal characters found in parameter " +
+			    "'" + (Number.isNaN(s0) ? 'startTime' : 'endTime') +
+			    "'; legal range is '^[0-9]{1,20}$'.");
+		if (s0 !== null && e0 !== null && s0 > e0)
+			return err(-1023, 'Start time is greater than end time.');
+		const lo = s0 === null ? -Infinity : s0;
+		const hi = e0 === null ? Infinity : e0;
+		if (priceKl) {
+			const ivs = q.get('interval');
+			if (!ivs)
+				return err(-1102, "Mandatory parameter 'interval' was " +
+				    'not sent, was empty/null, or malformed.');
+			if (!BINANCE_IV[ivs])
+				return err(-1120, 'Invalid interval.');
+			let n = lim === null ? 500 : lim;
+			if (n < 1)
+				return err(-1130, "Data sent for parameter 'limit' is " +
+				    'not valid.');
+			if (n > 1500)
+				n = 1500;
+			const sh = shadowOf(inst, priceKl);
+			const rows = this.market.candles(sh, mkiv(BINANCE_IV[ivs][0], 0),
+			    lo, hi, n, s0 !== null, now).map((c) =>
+			    binancePriceRow(sh, c));
+			this.stats.rows += rows.length;
+			return { status: 200, type: 'application/json;charset=UTF-8',
+			    body: rowsJson(rows), headers: hdr };
+		}
+		if (path === '/fapi/v1/fundingRate') {
+			let n = lim === null ? 100 : lim;
+			if (n < 1)
+				return err(-1130, "Data sent for parameter 'limit' is " +
+				    'not valid.');
+			if (n > 1000)
+				n = 1000;
+			// Without a range, the latest 200; with a start, the
+			// oldest from it; always oldest first.
+			if (s0 === null && e0 === null)
+				n = 200;
+			const rows = this.market.fundings(inst, lo, hi, n, s0 !== null,
+			    now).map((f) => ({ symbol: symbol,
+				fundingTime: f.t, fundingRate: fmtDec(f.rate, 8, 8),
+				markPrice: fmtDec(f.mark, inst.pdec + 2, 8) }));
+			this.stats.rows += rows.length;
+			return jsonOut(200, rows, hdr);
+		}
+		// openInterestHist
+		const period = q.get('period');
+		const periods = ['5m', '15m', '30m', '1h', '2h', '4h', '6h', '12h',
+		    '1d'];
+		if (!period)
+			return err(-1102, "Mandatory parameter 'period' was not " +
+			    'sent, was empty/null, or malformed.');
+		if (periods.indexOf(period) < 0)
+			return err(-1130, "Data sent for paramter 'period' is not " +
+			    'valid.');
+		let n = lim === null ? 30 : lim;
+		if (n < 1)
+			return err(-1130, "Data sent for parameter 'limit' is not " +
+			    'valid.');
+		if (n > 500)
+			n = 500;
+		// Only the latest 30 days are kept.
+		const rows = this.market.oiSamples(inst, mkiv(period, 0),
+		    Math.max(lo, now - 30 * DAY), hi, n, s0 !== null, now)
+		    .map((x) => ({ symbol: symbol,
+			sumOpenInterest: fmtDec(x.oi, inst.qdec, 8),
+			sumOpenInterestValue: fmtDec(x.oi * BigInt(x.price),
+			    inst.qdec + inst.pdec, 8),
+			timestamp: x.t }));
+		this.stats.rows += rows.length;
+		return jsonOut(200, rows, hdr);
+	}
+
 	// ---- Bybit.
 	bybit(path, q, ctx) {
 		const now = this.now();
@@ -1568,6 +1970,8 @@ class Mock {
 			return ok({ timeSecond: String(Math.floor(now / 1000)),
 			    timeNano: String(now) + '000000' });
 		}
+		if (BYBIT_DERIV.indexOf(path) >= 0)
+			return this.bybitDeriv(path, q, ok, err, now);
 		const known = ['/v5/market/kline', '/v5/market/orderbook',
 			'/v5/market/instruments-info'];
 		if (known.indexOf(path) < 0)
@@ -1645,6 +2049,195 @@ class Mock {
 		return ok({ symbol: symbol, category: cat, list: rows });
 	}
 
+	// ---- Bybit derivatives data: linear and inverse contracts only.
+	bybitDeriv(path, q, ok, err, now) {
+		const cat = q.get('category');
+		const premium = path === '/v5/market/premium-index-price-kline';
+		if (cat !== 'linear' && cat !== 'inverse' && !(premium &&
+		    cat === null))
+			return err(10001, 'Illegal category');
+		if (premium && cat === 'inverse')
+			return err(10001, 'Illegal category');
+		const category = cat || 'linear';
+		const symbol = q.get('symbol');
+		if (!symbol)
+			return err(10001, 'params error: symbol is required');
+		const inst = this.market.find('bybit', category, symbol);
+		if (!inst)
+			return err(10001, 'Not supported symbols');
+		const limStr = q.get('limit');
+		let lim = null;
+		if (limStr !== null && limStr !== '') {
+			lim = Number(limStr);
+			if (!Number.isInteger(lim))
+				return err(10001, 'params error: limit invalid');
+		}
+		const num = (name) => {
+			const v = q.get(name);
+			if (v === null || v === '')
+				return null;
+			return /^[0-9]+$/.test(v) ? Number(v) : NaN;
+		};
+		const priceKl = { '/v5/market/mark-price-kline': 'mark',
+		    '/v5/market/index-price-kline': 'index',
+		    '/v5/market/premium-index-price-kline': 'premium' }[path];
+		if (priceKl) {
+			const ivs = q.get('interval');
+			if (!ivs || !BYBIT_IV[ivs])
+				return err(10001, 'Invalid period!');
+			const s0 = num('start'), e0 = num('end');
+			if (Number.isNaN(s0) || Number.isNaN(e0))
+				return err(10001, 'params error: start or end invalid');
+			let n = lim === null ? 200 : lim;
+			n = Math.min(Math.max(n, 1), 1000);
+			const sh = shadowOf(inst, priceKl);
+			const rows = this.market.candles(sh, mkiv(BYBIT_IV[ivs][0], 0),
+			    s0 === null ? -Infinity : s0, e0 === null ? Infinity : e0,
+			    n, e0 === null && s0 !== null, now).reverse()
+			    .map((c) => bybitPriceRow(sh, c));
+			this.stats.rows += rows.length;
+			return ok({ symbol: symbol, category: category, list: rows });
+		}
+		const s0 = num('startTime'), e0 = num('endTime');
+		if (Number.isNaN(s0) || Number.isNaN(e0))
+			return err(10001, 'params error: startTime or endTime invalid');
+		if (path === '/v5/market/funding/history') {
+			// A start alone is refused; an end alone or both give the
+			// newest up to the end; newest first.
+			if (s0 !== null && e0 === null)
+				return err(10001, 'params error: endTime is required ' +
+				    'with startTime');
+			let n = lim === null ? 200 : lim;
+			n = Math.min(Math.max(n, 1), 200);
+			const rows = this.market.fundings(inst,
+			    s0 === null ? -Infinity : s0, e0 === null ? Infinity : e0,
+			    n, false, now).reverse().map((f) => ({ symbol: symbol,
+				fundingRate: fmtDec(f.rate, 8, null),
+				fundingRateTimestamp: String(f.t) }));
+			this.stats.rows += rows.length;
+			return ok({ category: category, list: rows });
+		}
+		// open-interest
+		const periods = { '5min': '5m', '15min': '15m', '30min': '30m',
+		    '1h': '1h', '4h': '4h', '1d': '1d' };
+		const it = q.get('intervalTime');
+		if (!it || !periods[it])
+			return err(10001, 'params error: intervalTime invalid');
+		let n = lim === null ? 50 : lim;
+		n = Math.min(Math.max(n, 1), 200);
+		// The cursor is the end of the next page, opaque to clients.
+		let hi = e0 === null ? Infinity : e0;
+		const cur = q.get('cursor');
+		if (cur) {
+			const c = Number(Buffer.from(cur, 'base64').toString());
+			if (!Number.isInteger(c))
+				return err(10001, 'params error: cursor invalid');
+			hi = Math.min(hi, c);
+		}
+		const xs = this.market.oiSamples(inst, mkiv(periods[it], 0),
+		    s0 === null ? -Infinity : s0, hi, n, false, now);
+		// Linear: in the base coin; inverse: in contracts of 1 USD.
+		const rows = xs.reverse().map((x) => ({
+			openInterest: inst.kind === 'inverse' ?
+			    fmtDec(x.oi * BigInt(x.price) / (10n **
+			    BigInt(inst.qdec + inst.pdec)), 0, null) :
+			    fmtDec(x.oi, inst.qdec, null),
+			timestamp: String(x.t) }));
+		this.stats.rows += rows.length;
+		const next = xs.length === n ?
+		    Buffer.from(String(xs[xs.length - 1].t - 1)).toString('base64') :
+		    '';
+		return ok({ symbol: symbol, category: category, list: rows,
+		    nextPageCursor: next });
+	}
+
+	// ---- OKX derivatives data.
+	okxDeriv(path, q, ok, err, now) {
+		const id = q.get('instId');
+		if (!id)
+			return err(400, '50014', 'Parameter instId can not be empty.');
+		const priceKl = { '/api/v5/market/history-mark-price-candles': 'mark',
+		    '/api/v5/market/history-index-candles': 'index' }[path];
+		// Index candles are asked for by index (BTC-USDT), the rest by
+		// the swap (BTC-USDT-SWAP).
+		const inst = this.market.find('okx', 'swap',
+		    priceKl === 'index' ? id + '-SWAP' : id);
+		if (!inst || (priceKl === 'index') !== !/-SWAP$/.test(id))
+			return err(200, '51001', 'Instrument ID does not exist');
+		const limStr = q.get('limit');
+		let lim = null;
+		if (limStr !== null && limStr !== '') {
+			if (!/^[0-9]+$/.test(limStr))
+				return err(200, '51000', 'Parameter limit error');
+			lim = Number(limStr);
+		}
+		const num = (name) => {
+			const v = q.get(name);
+			if (v === null || v === '')
+				return null;
+			return /^[0-9]+$/.test(v) ? Number(v) : NaN;
+		};
+		if (path === '/api/v5/rubik/stat/contracts/open-interest-history') {
+			const bar = q.get('period') === null ? '5m' : q.get('period');
+			if (!OKX_IV[bar])
+				return err(200, '51000', 'Parameter period error');
+			const b0 = num('begin'), e0 = num('end');
+			if (Number.isNaN(b0) || Number.isNaN(e0))
+				return err(200, '51000', 'Parameter begin or end error');
+			const n = Math.min(Math.max(lim === null ? 100 : lim, 1), 100);
+			const xs = this.market.oiSamples(inst,
+			    mkiv(OKX_IV[bar][0], OKX_IV[bar][1]),
+			    b0 === null ? -Infinity : b0, e0 === null ? Infinity : e0,
+			    n, false, now);
+			// [ts, oi (contracts), oiCcy (base), oiUsd], newest first.
+			const rows = xs.reverse().map((x) => {
+				const base = fmtDec(x.oi, inst.qdec, null);
+				const usd = fmtDec(x.oi * BigInt(x.price),
+				    inst.qdec + inst.pdec, null);
+				let ct;
+				if (inst.kind === 'inverse')
+					ct = fmtDec(x.oi * BigInt(x.price) / (10n **
+					    BigInt(inst.qdec + inst.pdec)) /
+					    BigInt(inst.ctUsd), 0, null);
+				else
+					ct = fmtDec(x.oi * (10n ** BigInt(inst.cdec)) /
+					    BigInt(inst.ctU), inst.qdec, null);
+				return [String(x.t), ct, base, usd];
+			});
+			this.stats.rows += rows.length;
+			return ok(rows);
+		}
+		const after = num('after'), before = num('before');
+		if (Number.isNaN(after))
+			return err(200, '51000', 'Parameter after error');
+		if (Number.isNaN(before))
+			return err(200, '51000', 'Parameter before error');
+		const lo = before === null ? -Infinity : before + 1;
+		const hi = after === null ? Infinity : after - 1;
+		const n = Math.min(Math.max(lim === null ? 100 : lim, 1), 100);
+		if (path === '/api/v5/public/funding-rate-history') {
+			const rows = this.market.fundings(inst, lo, hi, n, false, now)
+			    .reverse().map((f) => ({ instType: 'SWAP', instId: id,
+				formulaType: 'withRate',
+				fundingRate: fmtDec(f.rate, 8, null),
+				realizedRate: fmtDec(f.rate, 8, null),
+				fundingTime: String(f.t), method: 'current_period' }));
+			this.stats.rows += rows.length;
+			return ok(rows);
+		}
+		const bar = q.get('bar') === null ? '1m' : q.get('bar');
+		if (!OKX_IV[bar])
+			return err(200, '51000', 'Parameter bar error');
+		const iv = mkiv(OKX_IV[bar][0], OKX_IV[bar][1]);
+		// OKX keeps about three months of mark and index candles.
+		const sh = shadowOf(inst, priceKl);
+		const rows = this.market.candles(sh, iv,
+		    Math.max(lo, now - OKX_PRICE_DEPTH), hi, n, false, now)
+		    .reverse().map((c) => okxPriceRow(sh, c));
+		this.stats.rows += rows.length;
+		return ok(rows);
+	}
+
 	// ---- OKX.
 	okx(path, q, ctx) {
 		const now = this.now();
@@ -1653,7 +2246,11 @@ class Mock {
 			'/api/v5/market/history-candles': this.o.okxHistoryLimit,
 			'/api/v5/market/books': 40,
 			'/api/v5/public/instruments': 20,
-			'/api/v5/public/time': 10
+			'/api/v5/public/time': 10,
+			'/api/v5/market/history-mark-price-candles': 10,
+			'/api/v5/market/history-index-candles': 10,
+			'/api/v5/public/funding-rate-history': 10,
+			'/api/v5/rubik/stat/contracts/open-interest-history': 5
 		};
 		if (limits[path] === undefined)
 			return notFound();
@@ -1668,6 +2265,8 @@ class Mock {
 		    data: [], msg: msg });
 		if (path === '/api/v5/public/time')
 			return ok([{ ts: String(now) }]);
+		if (OKX_DERIV.indexOf(path) >= 0)
+			return this.okxDeriv(path, q, ok, err, now);
 		if (path === '/api/v5/public/instruments') {
 			const t = q.get('instType');
 			if (!t)
@@ -2268,8 +2867,11 @@ function main() {
 }
 
 module.exports = {
-	Market, parseTime, fmtTime, fmtDec, mkiv, ivFloor, ivNext, binanceRow,
-	parseHoles, canonical, nativeInterval, MDX_INTERVALS, MIN, HOUR, DAY
+	Market, parseTime, fmtTime, fmtDec, normDec, mkiv, ivFloor, ivNext,
+	binanceRow, parseHoles, canonical, nativeInterval, MDX_INTERVALS, MIN,
+	HOUR, DAY, PRICE_TYPES, shadowOf, shadowStr, binancePriceRow,
+	bybitPriceRow, okxPriceRow, canonicalPrice, fundingHours, fundingRate,
+	openInterest, priceAt, FUNDING_CHANGE
 };
 
 if (require.main === module)

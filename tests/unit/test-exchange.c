@@ -88,7 +88,10 @@ main(void)
 	    "binance klines: forward from startTime, endTime inclusive");
 	is_int(r.weight, 2, "binance spot klines weigh 2");
 	mdx_request_klines(bu, "BTCUSDT", m1, 0, 60000, 1709251200000, &r);
-	is_int(r.weight, 5, "binance usdm klines of 1000 weigh 5");
+	is_str(r.path.data, "/fapi/v1/klines?symbol=BTCUSDT&interval=1m"
+	    "&startTime=0&endTime=59999&limit=499",
+	    "binance usdm klines: pages of 499");
+	is_int(r.weight, 2, "binance usdm klines of 499 weigh 2");
 	mdx_request_klines(by, "BTCUSD", d1, 1704067200000, 1704153600000,
 	    1709251200000, &r);
 	is_str(r.path.data, "/v5/market/kline?category=inverse&symbol=BTCUSD"

@@ -121,11 +121,17 @@ mdx_evgaps_add(struct mdx_evgaps *g, const struct mdx_json *obj, char *why,
 	if (mdx_json_str_eq(kind, "funding")) {
 		if (mdx_funding_from_json(&f, obj, why, whysz) != 0)
 			return -1;
+		if (f.interval != NULL && f.interval->ms <= 0)
+			return mdx_errf(why, whysz, "interval %s: not of "
+			    "fixed length", f.interval->code);
 		s = series_get(g, f.exchange, f.market, f.symbol, 0, NULL);
 		push(s, f.time, f.interval != NULL ? f.interval->ms : 0);
 	} else if (mdx_json_str_eq(kind, "open_interest")) {
 		if (mdx_oi_from_json(&o, obj, why, whysz) != 0)
 			return -1;
+		if (o.period->ms <= 0)
+			return mdx_errf(why, whysz, "period %s: not of fixed "
+			    "length", o.period->code);
 		s = series_get(g, o.exchange, o.market, o.symbol, 1, o.period);
 		push(s, o.time, o.period->ms);
 	} else

@@ -14,13 +14,27 @@
 enum mdx_kind {
 	MDX_KIND_KLINES,
 	MDX_KIND_DEPTH,
-	MDX_KIND_INSTRUMENTS
+	MDX_KIND_INSTRUMENTS,
+	MDX_KIND_MARK_KLINES,
+	MDX_KIND_INDEX_KLINES,
+	MDX_KIND_PREMIUM_KLINES,
+	MDX_KIND_FUNDING,
+	MDX_KIND_OPEN_INTEREST
 };
 
-/* "klines", "depth", "instruments"; mdx_kind_lookup() returns -1 when the
- * name is unknown. */
+/* "klines", "depth", "instruments", "mark_klines", "index_klines",
+ * "premium_klines", "funding", "open_interest"; mdx_kind_lookup() returns
+ * -1 when the name is unknown. */
 const char *mdx_kind_name(enum mdx_kind k);
 int mdx_kind_lookup(const char *name);
+/* Whether kind is a series over time, fetched range by range (every kind
+ * but depth and instruments). */
+int mdx_kind_ranged(enum mdx_kind k);
+/* Whether kind is a kind of candles: klines, mark, index or premium. */
+int mdx_kind_candles(enum mdx_kind k);
+/* Whether kind's records name an interval: candles, and open interest
+ * (its period). */
+int mdx_kind_has_interval(enum mdx_kind k);
 
 /*
  * A rate limit shared by the requests that count against it: Binance's
@@ -50,13 +64,28 @@ struct mdx_market {
 	const char *url_default; /* https://api.binance.com */
 	const char *category;	/* the market as the exchange spells it in
 				   requests: Bybit category, OKX instType */
-	int page;		/* klines rows per request */
+	int page;		/* klines rows per request: the limit that
+				   gives the most rows per unit of weight */
 	int newest_first;	/* klines answers come newest first */
 	int depth_default;	/* order book levels asked for by default */
 	int depth_max;
 	const struct mdx_ratelimit *rl_klines, *rl_history, *rl_depth,
 	    *rl_info;
 };
+
+/* Whether market m serves kind (derivatives data: Binance USD-M, Bybit
+ * linear and inverse, OKX swaps; no premium index on Bybit inverse and
+ * OKX). */
+int mdx_market_offers(const struct mdx_market *m, enum mdx_kind kind);
+/* The rows asked for per request of a ranged kind on m. */
+int mdx_market_page(const struct mdx_market *m, enum mdx_kind kind);
+/* The exchange's spelling of an open-interest period ("5m", Bybit "5min",
+ * OKX "1H"), or NULL when it has no such period. */
+const char *mdx_market_oi_period(const struct mdx_market *m,
+    const struct mdx_interval *iv);
+/* How far back m keeps open-interest history, in ms, or 0 when it does
+ * not say (Binance: the latest 30 days). */
+int64_t mdx_market_oi_depth(const struct mdx_market *m);
 
 /* The market, or NULL when exchange/market is not one mdx knows. */
 const struct mdx_market *mdx_market_lookup(const char *exchange,
@@ -90,6 +119,15 @@ struct mdx_request {
 void mdx_request_klines(const struct mdx_market *m, const char *symbol,
     const struct mdx_interval *iv, mdx_time lo, mdx_time hi, mdx_time now,
     struct mdx_request *r);
+/*
+ * The request of a ranged kind other than klines (mark, index and premium
+ * klines, funding, open interest) for the rows with times in [lo, hi), at
+ * most mdx_market_page() of them.  iv is the interval (candles) or period
+ * (open interest); unused for funding.
+ */
+void mdx_request_series(const struct mdx_market *m, enum mdx_kind kind,
+    const char *symbol, const struct mdx_interval *iv, mdx_time lo,
+    mdx_time hi, struct mdx_request *r);
 /* The order book request; levels <= 0 asks for m->depth_default. */
 void mdx_request_depth(const struct mdx_market *m, const char *symbol,
     int levels, struct mdx_request *r);
@@ -128,6 +166,16 @@ enum mdx_answer mdx_answer_check(const struct mdx_market *m,
 int mdx_kline_row(const struct mdx_market *m, const struct mdx_interval *iv,
     const struct mdx_json *row, mdx_time fetched, mdx_time *open,
     int *closed, char *why, size_t whysz);
+/*
+ * One row of a ranged kind (mdx_kind_ranged()): its time (the open time
+ * of a candle, a funding time, an open-interest sample time) and, for
+ * candles, whether it was closed when fetched (else *closed is 1).
+ * Returns 0, or -1 with the reason when the row does not have the
+ * exchange's shape.  Klines rows go to mdx_kline_row().
+ */
+int mdx_series_row(const struct mdx_market *m, enum mdx_kind kind,
+    const struct mdx_interval *iv, const struct mdx_json *row,
+    mdx_time fetched, mdx_time *t, int *closed, char *why, size_t whysz);
 /* The time of an order book snapshot: the exchange's timestamp when it
  * gives one, else fetched. */
 mdx_time mdx_depth_time(const struct mdx_market *m,

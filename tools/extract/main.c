@@ -30,8 +30,8 @@ static const char usage_text[] =
 "                   [--include-open] [--resume] [--db] [--watchlist file]\n"
 "                   [--ranges file] [--depth levels] [--connections n]\n"
 "                   [--timeout seconds] [--tries n] [--weight-limit n]\n"
-"       mdx-extract --archive path [-m market] [-s symbols] [-i intervals]\n"
-"                   [--since time] [--until time]\n"
+"       mdx-extract --archive path [-m market] [-k kind] [-s symbols]\n"
+"                   [-i intervals] [--since time] [--until time]\n"
 "       mdx-extract -h | -V\n"
 MDX_OPT_HELP;
 
@@ -194,7 +194,12 @@ parse_options(int argc, char **argv)
 	if (optind < argc)
 		mdx_usage("unexpected argument '%s'", argv[optind]);
 	if ((opt.kind = mdx_kind_lookup(kind)) == -1)
-		mdx_usage("unknown kind '%s' (klines, depth or instruments)", kind);
+		mdx_usage("unknown kind '%s' (klines, mark_klines, index_klines, "
+		    "premium_klines, funding, open_interest, depth or "
+		    "instruments)", kind);
+	if (opt.kind == MDX_KIND_FUNDING && opt.ivs_given)
+		mdx_usage("-i does not apply to funding (its events come at "
+		    "the exchange's funding times)");
 	if (opt.exchange == NULL)
 		opt.exchange = "binance";
 	if (opt.market == NULL)
@@ -203,14 +208,21 @@ parse_options(int argc, char **argv)
 		mdx_usage("unknown exchange and market '%s %s' (binance "
 		    "spot|usdm, bybit spot|linear|inverse, okx spot|swap)",
 		    opt.exchange, opt.market);
+	if (opt.narchives > 0 && opt.kind != MDX_KIND_KLINES &&
+	    strcmp(opt.market, "usdm") != 0)
+		mdx_usage("--archive -k %s reads Binance USD-M archives: give "
+		    "-m usdm", kind);
 	if (opt.nivs == 0)
-		add_interval("1m");
+		add_interval(opt.kind == MDX_KIND_OPEN_INTEREST ? "5m" : "1m");
 	if (opt.have_since && opt.have_until && opt.until <= opt.since)
 		mdx_usage("--until must be after --since");
 	if (opt.narchives > 0 && (opt.ranges != NULL ||
-	    opt.watchlist != NULL || opt.resume || opt.kind != MDX_KIND_KLINES))
-		mdx_usage("--archive reads klines only, without --ranges, "
-		    "--watchlist or --resume");
+	    opt.watchlist != NULL || opt.resume || !mdx_kind_ranged(opt.kind)))
+		mdx_usage("--archive reads klines, mark_klines, index_klines, "
+		    "premium_klines, funding or open_interest, without "
+		    "--ranges, --watchlist or --resume");
+	if (opt.ranges != NULL && opt.kind != MDX_KIND_KLINES)
+		mdx_usage("--ranges reads gaps of klines only");
 	if (opt.ranges != NULL && opt.watchlist != NULL)
 		mdx_usage("--ranges and --watchlist exclude each other");
 	if (opt.narchives == 0 && opt.ranges == NULL &&

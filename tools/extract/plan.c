@@ -109,14 +109,23 @@ extract_series_new(const struct mdx_market *m, int kind, const char *symbol,
 }
 
 /* ------------------------------------------------------------------------
- * State files: one per exchange, market, symbol and interval, holding the
- * open time just after the last candle written, replaced atomically.
+ * State files: one per exchange, market, symbol, kind and interval, holding
+ * the time just after the last row written, replaced atomically.  Klines
+ * keep the name they always had (INTERVAL.json); the other kinds are
+ * KIND-INTERVAL.json, and funding, which has no interval, funding.json.
  */
 static char *
 state_path(const struct series *s)
 {
-	return mdx_strfmt("%s/extract/%s/%s/%s/%s.json", opt.state_dir,
-	    s->m->exchange, s->m->market, s->symbol, s->iv->code);
+	if (s->kind == MDX_KIND_KLINES)
+		return mdx_strfmt("%s/extract/%s/%s/%s/%s.json", opt.state_dir,
+		    s->m->exchange, s->m->market, s->symbol, s->iv->code);
+	if (s->kind == MDX_KIND_FUNDING)
+		return mdx_strfmt("%s/extract/%s/%s/%s/funding.json",
+		    opt.state_dir, s->m->exchange, s->m->market, s->symbol);
+	return mdx_strfmt("%s/extract/%s/%s/%s/%s-%s.json", opt.state_dir,
+	    s->m->exchange, s->m->market, s->symbol, mdx_kind_name(s->kind),
+	    s->iv->code);
 }
 
 /* Reads a state file: 1 and *next when there is one, 0 when there is
@@ -169,7 +178,10 @@ extract_state_write(const struct series *s)
 	mdx_buf_add_json_kv(&b, 1, "exchange", s->m->exchange);
 	mdx_buf_add_json_kv(&b, 0, "market", s->m->market);
 	mdx_buf_add_json_kv(&b, 0, "symbol", s->symbol);
-	mdx_buf_add_json_kv(&b, 0, "interval", s->iv->code);
+	if (s->kind != MDX_KIND_KLINES)
+		mdx_buf_add_json_kv(&b, 0, "kind", mdx_kind_name(s->kind));
+	if (mdx_kind_has_interval(s->kind))
+		mdx_buf_add_json_kv(&b, 0, "interval", s->iv->code);
 	mdx_buf_add_json_kv(&b, 0, "next", t);
 	mdx_buf_add_json_kv(&b, 0, "updated_at", u);
 	mdx_buf_addstr(&b, "}\n");
@@ -253,7 +265,13 @@ plan_range(struct series *s, int have_since, mdx_time since, int have_until,
 	if (s->hi > cap)
 		s->hi = cap;
 	s->lo = have_since ? ceil_iv(iv, since) : sub_iv(iv, s->hi,
-	    s->m->page);
+	    mdx_market_page(s->m, s->kind));
+	/* Binance keeps open-interest history for 30 days only: nothing
+	 * older is asked for. */
+	if (s->kind == MDX_KIND_OPEN_INTEREST &&
+	    mdx_market_oi_depth(s->m) > 0 &&
+	    s->lo < extract_now_ms - mdx_market_oi_depth(s->m))
+		s->lo = ceil_iv(iv, extract_now_ms - mdx_market_oi_depth(s->m));
 	if (s->lo > s->hi)
 		s->lo = s->hi;
 	s->plan = s->written = s->lo;
@@ -273,7 +291,10 @@ plan_resume(struct series *s, PGconn **conn)
 		extract_nfinished++;
 		return;
 	}
-	if (opt.db || (st == 0 && db_configured())) {
+	/* The warehouse knows where trade candles end; the other kinds
+	 * resume from their state files. */
+	if (s->kind == MDX_KIND_KLINES && (opt.db || (st == 0 &&
+	    db_configured()))) {
 		if (*conn == NULL)
 			*conn = mdx_db_connect();
 		if (mdx_db_schema_version(*conn) > 0 &&
@@ -290,18 +311,24 @@ plan_resume(struct series *s, PGconn **conn)
 	}
 }
 
+/* Adds the series of a ranged kind (opt.kind) of symbol at interval iv
+ * (the period of open interest; the hour, funding's shortest interval, by
+ * which funding is paged). */
 static void
-add_klines(const struct mdx_market *m, const char *symbol,
+add_ranged(const struct mdx_market *m, const char *symbol,
     const struct mdx_interval *iv, PGconn **conn)
 {
 	struct series *s;
 
-	if (mdx_market_interval(m, iv) == NULL) {
-		mdx_warn("interval '%s' is not offered by %s %s", iv->code,
-		    m->exchange, m->market);
+	if (opt.kind == MDX_KIND_OPEN_INTEREST ?
+	    mdx_market_oi_period(m, iv) == NULL :
+	    mdx_market_interval(m, iv) == NULL) {
+		mdx_warn("%s '%s' is not offered by %s %s",
+		    opt.kind == MDX_KIND_OPEN_INTEREST ? "open-interest period" :
+		    "interval", iv->code, m->exchange, m->market);
 		exit(MDX_EX_USAGE);
 	}
-	s = extract_series_new(m, MDX_KIND_KLINES, symbol, iv);
+	s = extract_series_new(m, opt.kind, symbol, iv);
 	s->save_state = opt.resume;
 	plan_range(s, opt.have_since, opt.since, opt.have_until, opt.until);
 	if (opt.resume)
@@ -314,9 +341,16 @@ extract_add_series(const struct mdx_market *m, const char *symbol,
 {
 	int i;
 
-	if (opt.kind == MDX_KIND_KLINES)
+	if (!mdx_market_offers(m, opt.kind)) {
+		mdx_warn("kind '%s' is not offered by %s %s",
+		    mdx_kind_name(opt.kind), m->exchange, m->market);
+		exit(MDX_EX_USAGE);
+	}
+	if (opt.kind == MDX_KIND_FUNDING)
+		add_ranged(m, symbol, mdx_interval_lookup("1h"), conn);
+	else if (mdx_kind_ranged(opt.kind))
 		for (i = 0; i < nivs; i++)
-			add_klines(m, symbol, ivs[i], conn);
+			add_ranged(m, symbol, ivs[i], conn);
 	else {
 		if (opt.kind == MDX_KIND_DEPTH && opt.depth > m->depth_max)
 			mdx_usage("--depth %d: %s %s gives at most %d levels",
@@ -342,9 +376,21 @@ extract_plan_watchlist(PGconn **conn)
 			    w[i].pos.line);
 			exit(MDX_EX_DATAERR);
 		}
-		extract_add_series(m, w[i].symbol, w[i].ninterval > 0 ?
-		    w[i].interval : opt.ivs, w[i].ninterval > 0 ?
-		    w[i].ninterval : opt.nivs, conn);
+		/* A spot entry has no derivatives data: a run for them
+		 * passes it over. */
+		if (!mdx_market_offers(m, opt.kind)) {
+			mdx_debug("%s %s %s: no %s there", w[i].exchange,
+			    w[i].market, w[i].symbol, mdx_kind_name(opt.kind));
+			continue;
+		}
+		/* An entry's intervals are candle intervals: open interest
+		 * takes its periods from -i. */
+		if (w[i].ninterval > 0 && opt.kind != MDX_KIND_OPEN_INTEREST)
+			extract_add_series(m, w[i].symbol, w[i].interval,
+			    w[i].ninterval, conn);
+		else
+			extract_add_series(m, w[i].symbol, opt.ivs, opt.nivs,
+			    conn);
 	}
 	free(w);
 }

@@ -1088,6 +1088,10 @@ load_funding(struct mdx_load *l, const struct mdx_json *obj, char *err,
 
 	if (mdx_funding_from_json(&f, obj, why, sizeof(why)) != 0)
 		return mdx_errf(err, errsz, "bad funding: %s", why);
+	/* mdx.funding and its gaps count in fixed lengths. */
+	if (f.interval != NULL && f.interval->ms <= 0)
+		return mdx_errf(err, errsz, "bad funding: interval %s: not of "
+		    "fixed length", f.interval->code);
 	iid = instrument_id(l, f.exchange, f.market, f.symbol,
 	    MDX_PRICE_TRADE);
 	b = l->b;
@@ -1124,6 +1128,9 @@ load_oi(struct mdx_load *l, const struct mdx_json *obj, char *err,
 
 	if (mdx_oi_from_json(&o, obj, why, sizeof(why)) != 0)
 		return mdx_errf(err, errsz, "bad open_interest: %s", why);
+	if (o.period->ms <= 0)
+		return mdx_errf(err, errsz, "bad open_interest: period %s: not "
+		    "of fixed length", o.period->code);
 	iid = instrument_id(l, o.exchange, o.market, o.symbol,
 	    MDX_PRICE_TRADE);
 	b = l->b;
