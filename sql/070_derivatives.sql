@@ -260,45 +260,61 @@ GRANT EXECUTE ON FUNCTION mdx.ensure_series_partitions(text, timestamptz, timest
 -- The funding interval in force, and the annualised rate.
 --
 -- An event's interval in force is its own interval when the source gave
--- it, else that of the latest earlier event that has one, else that of the
--- earliest event that has one, else (no event of the instrument says it)
--- the smallest spacing of its events when that is an interval code.
+-- it (Binance's archives do; its REST API does not).  Otherwise it is read
+-- from the spacing of the events: the time since the event before, when
+-- the spacing before that or after it is the same (the schedule held) or
+-- when it is the only spacing; else the smaller of those two neighbouring
+-- spacings (a spacing that stands out is a missing event, or the first
+-- period of a new schedule).  The first event takes the earliest interval
+-- given, else the interval in force at the second.
 
 CREATE VIEW mdx.funding_in_force AS
 WITH s AS (
 	SELECT f.*,
-	    lag(f.time) OVER (PARTITION BY f.instrument_id ORDER BY f.time)
-		AS prev_time,
-	    count(f.interval) OVER (PARTITION BY f.instrument_id
-		ORDER BY f.time) AS known_before,
+	    lag(f.time) OVER w AS prev_time,
+	    f.time - lag(f.time) OVER w AS spacing,
 	    first_value(f.interval) OVER (PARTITION BY f.instrument_id
 		ORDER BY f.interval IS NULL, f.time ROWS BETWEEN UNBOUNDED
 		PRECEDING AND UNBOUNDED FOLLOWING) AS first_known
 	FROM mdx.funding f
-), t AS (
+	WINDOW w AS (PARTITION BY f.instrument_id ORDER BY f.time)
+), n AS (
 	SELECT s.*,
-	    first_value(s.interval) OVER (PARTITION BY s.instrument_id,
-		s.known_before ORDER BY s.time) AS carried,
-	    min(s.time - s.prev_time) OVER (PARTITION BY s.instrument_id)
-		AS spacing
+	    lag(s.spacing) OVER w AS spacing_before,
+	    lead(s.spacing) OVER w AS spacing_after
 	FROM s
+	WINDOW w AS (PARTITION BY s.instrument_id ORDER BY s.time)
+), r AS (
+	SELECT n.*,
+	    CASE WHEN n.spacing IS NULL THEN NULL
+		WHEN n.spacing = n.spacing_before OR n.spacing = n.spacing_after
+		    OR (n.spacing_before IS NULL AND n.spacing_after IS NULL)
+		    THEN n.spacing
+		ELSE least(n.spacing_before, n.spacing_after)
+	    END AS read_length
+	FROM n
+), t AS (
+	SELECT r.*,
+	    coalesce(mdx.interval_length(r.interval), r.read_length,
+		mdx.interval_length(r.first_known),
+		lead(r.read_length) OVER (PARTITION BY r.instrument_id
+		    ORDER BY r.time)) AS length
+	FROM r
 )
 SELECT t.instrument_id, t.time, t.prev_time, t.rate, t.interval,
-    coalesce(t.interval, t.carried, t.first_known,
-	mdx.interval_code(t.spacing)) AS interval_in_force,
-    mdx.interval_length(coalesce(t.interval, t.carried, t.first_known,
-	mdx.interval_code(t.spacing))) AS length_in_force,
+    mdx.interval_code(t.length) AS interval_in_force,
+    t.length AS length_in_force,
     t.mark_price, t.origin, t.fetched_at, t.run_id, t.updated_at
 FROM t;
 COMMENT ON VIEW mdx.funding_in_force IS
-    'mdx.funding with the funding interval in force for every event: its own interval, else the latest earlier one given, else the earliest one given, else the smallest spacing of the instrument''s events.';
+    'mdx.funding with the funding interval in force for every event: its own interval when the source gave it, else read from the spacing of the events (the spacing before the event when a neighbouring spacing agrees, else the smaller neighbouring spacing); see mdx-warehouse(7).';
 COMMENT ON COLUMN mdx.funding_in_force.instrument_id IS 'The instrument key (trade row).';
 COMMENT ON COLUMN mdx.funding_in_force.time IS 'The funding time.';
 COMMENT ON COLUMN mdx.funding_in_force.prev_time IS 'The time of the instrument''s previous event; NULL for the first.';
 COMMENT ON COLUMN mdx.funding_in_force.rate IS 'The funding rate.';
 COMMENT ON COLUMN mdx.funding_in_force.interval IS 'The interval the source gave, or NULL.';
-COMMENT ON COLUMN mdx.funding_in_force.interval_in_force IS 'The funding interval in force for the event, as an interval code; NULL when it cannot be told.';
-COMMENT ON COLUMN mdx.funding_in_force.length_in_force IS 'interval_in_force as an SQL interval.';
+COMMENT ON COLUMN mdx.funding_in_force.interval_in_force IS 'The funding interval in force for the event, as an interval code; NULL when it cannot be told or no code has its length.';
+COMMENT ON COLUMN mdx.funding_in_force.length_in_force IS 'The funding interval in force as an SQL interval; NULL when it cannot be told.';
 COMMENT ON COLUMN mdx.funding_in_force.mark_price IS 'The mark price, when given.';
 COMMENT ON COLUMN mdx.funding_in_force.origin IS 'exchange or archive.';
 COMMENT ON COLUMN mdx.funding_in_force.fetched_at IS 'When the event was fetched.';
@@ -433,7 +449,7 @@ SELECT f.instrument_id, f.interval_in_force AS interval,
 FROM mdx.funding_in_force f
 CROSS JOIN LATERAL (SELECT (ceil(extract(epoch FROM f.time - f.prev_time) /
     extract(epoch FROM f.length_in_force)) - 1)::bigint AS missing) n
-WHERE f.prev_time IS NOT NULL AND f.length_in_force IS NOT NULL
+WHERE f.prev_time IS NOT NULL AND f.interval_in_force IS NOT NULL
     AND f.time - f.prev_time > f.length_in_force;
 COMMENT ON VIEW mdx.funding_gaps IS
     'Missing funding events, judged against the interval in force at the event after them (mdx.funding_in_force): one row per run of missing events.';

@@ -3,9 +3,8 @@
  * (evgaps.h).
  *
  * A funding event's interval in force is its own interval when the record
- * gives one, else that of the latest earlier event that has one, else that
- * of the earliest event that has one, else the smallest spacing of the
- * series' events when an interval code has that length.  Between two
+ * gives one, else read from the spacing of the events (in_force()).
+ * Between two
  * consecutive events more time than the interval in force at the later
  * one means ceil(spacing / interval) - 1 missing events, the last one an
  * interval before the later event: so a change of schedule is no gap.
@@ -207,29 +206,44 @@ sort_merge(struct evseries *s)
 	s->n = j;
 }
 
-/* The funding intervals in force, into the events' ms; 0 when none can
- * be told. */
+/*
+ * The funding intervals in force, into the events' ms (0 when none can be
+ * told), by the rule of the warehouse's mdx.funding_in_force: the given
+ * interval, else the spacing before the event when a neighbouring spacing
+ * agrees (or it is the only one), else the smaller neighbouring spacing;
+ * the first event takes the earliest interval given, else the second
+ * event's.
+ */
 static void
 in_force(struct evseries *s)
 {
-	const struct mdx_interval *iv;
-	int64_t first = 0, carried = 0, spacing = 0;
+	int64_t first = 0, sp, before, after, *len;
 	size_t i;
 
+	if (s->n == 0)
+		return;
+	len = mdx_calloc(s->n, sizeof(*len));
 	for (i = 0; i < s->n && first == 0; i++)
 		first = s->v[i].ms;
-	if (first == 0) {
-		for (i = 1; i < s->n; i++)
-			if (spacing == 0 || s->v[i].t - s->v[i - 1].t < spacing)
-				spacing = s->v[i].t - s->v[i - 1].t;
-		iv = by_length(spacing);
-		first = iv != NULL ? iv->ms : 0;
+	for (i = 1; i < s->n; i++) {
+		sp = s->v[i].t - s->v[i - 1].t;
+		before = i >= 2 ? s->v[i - 1].t - s->v[i - 2].t : 0;
+		after = i + 1 < s->n ? s->v[i + 1].t - s->v[i].t : 0;
+		if (sp == before || sp == after || (before == 0 && after == 0))
+			len[i] = sp;
+		else if (before == 0 || (after != 0 && after < before))
+			len[i] = after;
+		else
+			len[i] = before;
 	}
-	for (i = 0; i < s->n; i++) {
+	for (i = 0; i < s->n; i++)
 		if (s->v[i].ms != 0)
-			carried = s->v[i].ms;
-		s->v[i].ms = carried != 0 ? carried : first;
-	}
+			len[i] = s->v[i].ms;
+	if (s->v[0].ms == 0)
+		len[0] = first != 0 ? first : s->n > 1 ? len[1] : 0;
+	for (i = 0; i < s->n; i++)
+		s->v[i].ms = len[i];
+	free(len);
 }
 
 uint64_t
