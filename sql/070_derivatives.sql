@@ -437,22 +437,28 @@ COMMENT ON COLUMN mdx.basis.mark_basis_rate IS '(mark_close - index_close) / ind
 -- Gaps of funding and open interest.
 --
 -- A funding gap: between two consecutive events, more time than the
--- interval in force at the later one; the missing events are the ones at
--- the later event's time minus 1, 2 ... intervals, as many as
--- ceil(spacing / interval) - 1.  So a change of schedule (8h to 4h, or 4h
--- to 8h) is no gap, and an event missing across it is.
+-- intervals in force at both (whichever way a source dates a change of
+-- schedule, to the event that opens the new period or to the one that
+-- closes it, the spacing at the change is one of the two intervals); the
+-- missing events are the ones at the later event's time minus 1, 2 ...
+-- of its interval, as many as ceil(spacing / interval) - 1.  So a change
+-- of schedule (8h to 4h, or 4h to 8h) is no gap, and an event missing
+-- across it is.
 
 CREATE VIEW mdx.funding_gaps AS
 SELECT f.instrument_id, f.interval_in_force AS interval,
     f.time - f.length_in_force * n.missing AS from_time, f.time AS to_time,
     n.missing
-FROM mdx.funding_in_force f
+FROM (SELECT i.*, lag(i.length_in_force) OVER (PARTITION BY
+    i.instrument_id ORDER BY i.time) AS prev_length
+    FROM mdx.funding_in_force i) f
 CROSS JOIN LATERAL (SELECT (ceil(extract(epoch FROM f.time - f.prev_time) /
     extract(epoch FROM f.length_in_force)) - 1)::bigint AS missing) n
 WHERE f.prev_time IS NOT NULL AND f.interval_in_force IS NOT NULL
-    AND f.time - f.prev_time > f.length_in_force;
+    AND f.time - f.prev_time > f.length_in_force
+    AND (f.prev_length IS NULL OR f.time - f.prev_time > f.prev_length);
 COMMENT ON VIEW mdx.funding_gaps IS
-    'Missing funding events, judged against the interval in force at the event after them (mdx.funding_in_force): one row per run of missing events.';
+    'Missing funding events: between two consecutive events more time than the intervals in force at both (mdx.funding_in_force), counted in the later one''s interval; one row per run of missing events.';
 COMMENT ON COLUMN mdx.funding_gaps.instrument_id IS 'The instrument key (trade row).';
 COMMENT ON COLUMN mdx.funding_gaps.interval IS 'The funding interval in force.';
 COMMENT ON COLUMN mdx.funding_gaps.from_time IS 'The time of the first missing event.';

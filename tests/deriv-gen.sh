@@ -27,6 +27,9 @@ oi() {
 #   ETHUSDT: 8h, the event of 2024-01-01T16:00Z missing: one gap.
 #   SOLUSDT: 4h, then 8h; the first 8h event (08:00) missing: one gap.
 #   XRPUSDT: only the first event says 8h; 16:00 on the second day missing.
+#   LTCUSDT: 8h, then 4h dated from the event that opens the new schedule
+#   (the source says 4h at 2024-01-02T00:00Z, 8h after the event before):
+#   no gap.
 funding_set() {
 	fund BTCUSDT 2024-01-01T00:00:00Z 0.00010000 8h 42283.5
 	fund BTCUSDT 2024-01-01T08:00:00Z 0.00012000 8h 42500.1
@@ -49,6 +52,11 @@ funding_set() {
 	fund XRPUSDT 2024-01-02T00:00:00Z 0.00010000 null
 	fund XRPUSDT 2024-01-02T08:00:00Z 0.00010000 null
 	fund XRPUSDT 2024-01-03T00:00:00Z 0.00010000 null
+	fund LTCUSDT 2024-01-01T08:00:00Z 0.00010000 8h
+	fund LTCUSDT 2024-01-01T16:00:00Z 0.00010000 8h
+	fund LTCUSDT 2024-01-02T00:00:00Z 0.00010000 4h
+	fund LTCUSDT 2024-01-02T04:00:00Z 0.00010000 4h
+	fund LTCUSDT 2024-01-02T08:00:00Z 0.00010000 4h
 }
 
 # oi_set: BTCUSDT every 5m from 00:00 to 00:55, 00:20 and 00:25 missing;

@@ -26,9 +26,9 @@ exits 0 "load funding, open interest and price candles" \
     mdx-load -b 100 "$T/all.ndjson"
 like "$(cat "$T/err")" "candles 480 \\(inserted 480, revised 0, unchanged 0\\)" \
     "480 candles inserted"
-like "$(cat "$T/err")" "funding 21 \\(inserted 21, revised 0, unchanged 0\\), open_interest 14 \\(inserted 14, revised 0, unchanged 0\\)" \
-    "21 funding events and 14 samples inserted"
-is "$(sql "SELECT count(*) FROM mdx.funding")" "21" "21 funding rows"
+like "$(cat "$T/err")" "funding 26 \\(inserted 26, revised 0, unchanged 0\\), open_interest 14 \\(inserted 14, revised 0, unchanged 0\\)" \
+    "26 funding events and 14 samples inserted"
+is "$(sql "SELECT count(*) FROM mdx.funding")" "26" "26 funding rows"
 is "$(sql "SELECT count(*) FROM mdx.open_interest")" "14" "14 open-interest rows"
 
 # Exact values, NULLs where the record had null.
@@ -71,7 +71,7 @@ is "$(sql "SELECT count(*) FROM mdx.funding f JOIN mdx.instrument i
 is "$(sql "SELECT counts->>'read' || ' ' || (counts->>'funding') || ' ' ||
     (counts->>'open_interest') || ' ' || (counts->>'candles') || ' ' ||
     (counts->>'rejected') FROM mdx.run ORDER BY run_id DESC LIMIT 1")" \
-    "515 21 14 480 0" "run counts: read = funding + oi + candles"
+    "520 26 14 480 0" "run counts: read = funding + oi + candles"
 
 # A rerun changes nothing: same row versions.
 before=$(sql "SELECT string_agg(xmin::text, ',' ORDER BY instrument_id, time)
@@ -80,7 +80,7 @@ before=$(sql "SELECT string_agg(xmin::text, ',' ORDER BY instrument_id, time)
 exits 0 "rerun" mdx-load -b 100 "$T/all.ndjson"
 like "$(cat "$T/err")" "candles 480 \\(inserted 0, revised 0, unchanged 480\\)" \
     "rerun: candles unchanged"
-like "$(cat "$T/err")" "funding 21 \\(inserted 0, revised 0, unchanged 21\\), open_interest 14 \\(inserted 0, revised 0, unchanged 14\\)" \
+like "$(cat "$T/err")" "funding 26 \\(inserted 0, revised 0, unchanged 26\\), open_interest 14 \\(inserted 0, revised 0, unchanged 14\\)" \
     "rerun: funding and open interest unchanged"
 after=$(sql "SELECT string_agg(xmin::text, ',' ORDER BY instrument_id, time)
     FROM mdx.funding")$(sql "SELECT string_agg(xmin::text, ','
@@ -183,6 +183,14 @@ is "$(sql "SELECT symbol || ' ' || series || ' ' || interval || ' ' ||
 ETHUSDT funding 8h 01 16:00 02 00:00 1 open
 SOLUSDT funding 8h 01 08:00 01 16:00 1 open
 XRPUSDT funding 8h 02 16:00 03 00:00 1 open" "series gaps"
+exits 0 "stream --gaps of the same records" mdx-aggregate --gaps \
+    "$T/funding.ndjson" "$T/oi.ndjson"
+is "$(jq -r '[.symbol, .series, .interval, .from[8:16], .to[8:16], .count] |
+    map(tostring) | join(" ")' "$T/out")" \
+"BTCUSDT open_interest 5m 01T00:20 01T00:30 2
+ETHUSDT funding 8h 01T16:00 02T00:00 1
+SOLUSDT funding 8h 01T08:00 01T16:00 1
+XRPUSDT funding 8h 02T16:00 03T00:00 1" "stream: the same gaps"
 sql "UPDATE mdx.series_gap SET status = 'refetched' WHERE missing = 2" >/dev/null
 oi BTCUSDT 5m 2024-01-01T00:20:00Z 5 null >"$T/fill.ndjson"
 exits 0 "half the open-interest gap arrives" mdx-load "$T/fill.ndjson"

@@ -4,10 +4,10 @@
  *
  * A funding event's interval in force is its own interval when the record
  * gives one, else read from the spacing of the events (in_force()).
- * Between two
- * consecutive events more time than the interval in force at the later
- * one means ceil(spacing / interval) - 1 missing events, the last one an
- * interval before the later event: so a change of schedule is no gap.
+ * Between two consecutive events more time than the intervals in force at
+ * both means ceil(spacing / interval) - 1 missing events in the later
+ * one's interval, the last one an interval before the later event: so a
+ * change of schedule is no gap, however a source dates it.
  * Open-interest samples are judged against their period, the first
  * missing one a period after the sample before.
  */
@@ -268,7 +268,7 @@ mdx_evgaps_finish(struct mdx_evgaps *g, mdx_evgap_fn *fn, void *arg)
 		for (i = 1; i < s->n; i++) {
 			ms = s->v[i].ms;
 			d = s->v[i].t - s->v[i - 1].t;
-			if (ms <= 0 || d <= ms)
+			if (ms <= 0 || d <= ms || (!s->oi && d <= s->v[i - 1].ms))
 				continue;
 			missing = (d + ms - 1) / ms - 1;
 			iv = s->oi ? s->period : by_length(ms);
