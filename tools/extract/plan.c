@@ -227,7 +227,7 @@ db_next(PGconn *c, const struct series *s)
 	    "FROM mdx.candle c JOIN mdx.instrument i "
 	    "ON i.instrument_id = c.instrument_id "
 	    "WHERE i.exchange = $1 AND i.market = $2 AND i.symbol = $3 "
-	    "AND c.interval = $4 AND c.closed "
+	    "AND i.price = 'trade' AND c.interval = $4 AND c.closed "
 	    "AND c.origin IN ('exchange', 'archive')";
 	const char *p[4];
 	PGresult *res;
@@ -359,6 +359,27 @@ extract_add_series(const struct mdx_market *m, const char *symbol,
 	}
 }
 
+/* The watchlist's name of a kind (mdx-watchlist(5) "kinds="); depth and
+ * instruments go with klines. */
+static unsigned
+watch_bit(int kind)
+{
+	switch (kind) {
+	case MDX_KIND_MARK_KLINES:
+		return MDX_WATCH_MARK;
+	case MDX_KIND_INDEX_KLINES:
+		return MDX_WATCH_INDEX;
+	case MDX_KIND_PREMIUM_KLINES:
+		return MDX_WATCH_PREMIUM;
+	case MDX_KIND_FUNDING:
+		return MDX_WATCH_FUNDING;
+	case MDX_KIND_OPEN_INTEREST:
+		return MDX_WATCH_OI;
+	default:
+		return MDX_WATCH_KLINES;
+	}
+}
+
 void
 extract_plan_watchlist(PGconn **conn)
 {
@@ -375,6 +396,12 @@ extract_plan_watchlist(PGconn **conn)
 			    w[i].exchange, w[i].market, w[i].pos.name,
 			    w[i].pos.line);
 			exit(MDX_EX_DATAERR);
+		}
+		/* An entry that does not keep this kind is passed over. */
+		if ((w[i].kinds & watch_bit(opt.kind)) == 0) {
+			mdx_debug("%s %s %s: %s not kept", w[i].exchange,
+			    w[i].market, w[i].symbol, mdx_kind_name(opt.kind));
+			continue;
 		}
 		/* A spot entry has no derivatives data: a run for them
 		 * passes it over. */
