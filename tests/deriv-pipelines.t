@@ -34,7 +34,7 @@ refused" "mdx_watchlist and mdx_kind_args"
 
 MDX_NOW=2024-03-01T00:00:00Z
 MDX_VAR=$T/var
-MDX_INGEST_SINCE=-6h
+MDX_INGEST_SINCE=-9h
 export MDX_NOW MDX_VAR MDX_INGEST_SINCE
 mkdir -p "$MDX_VAR"
 mock_start --now "$MDX_NOW"
@@ -46,15 +46,15 @@ is "$(sql "SELECT string_agg(price || ':' || interval || '=' || n, ' ' ORDER BY
     price, interval) FROM (SELECT i.price, c.interval, count(*) AS n
     FROM mdx.candle c JOIN mdx.instrument i USING (instrument_id)
     WHERE i.market = 'usdm' GROUP BY 1, 2) x")" \
-    "index:1h=6 index:1m=360 mark:1h=6 mark:1m=360 premium:1h=6 premium:1m=360 trade:1h=6 trade:1m=360" \
-    "usdm BTCUSDT: 6 hours of trade, mark, index and premium candles"
+    "index:1h=9 index:1m=540 mark:1h=9 mark:1m=540 premium:1h=9 premium:1m=540 trade:1h=9 trade:1m=540" \
+    "usdm BTCUSDT: 9 hours of trade, mark, index and premium candles"
 is "$(sql "SELECT count(*) FROM mdx.candles WHERE market = 'spot'
-    AND interval = '1m'")" "360" "spot BTCUSDT: klines only"
+    AND interval = '1m'")" "540" "spot BTCUSDT: klines only"
 is "$(sql "SELECT symbol || ' ' || count(*) FROM mdx.fundings
     GROUP BY symbol ORDER BY symbol" | tr '\n' ';')" \
-    "BTCUSDT 2;ETHUSDT 1;" "funding of both entries (6 hours at 4h and at 8h)"
+    "BTCUSDT 2;ETHUSDT 1;" "funding of both entries (9 hours at 4h and at 8h)"
 is "$(sql "SELECT period || ' ' || count(*) FROM mdx.open_interests
-    GROUP BY period")" "5m 72" "open interest every 5 minutes"
+    GROUP BY period")" "5m 108" "open interest every 5 minutes"
 like "$(cat "$T/err")" "binance usdm BTCUSDT 1m,1h oi: " "one summary line per kind"
 
 exits 0 "ingest again" "$P/ingest" "$T/wl"
@@ -70,13 +70,14 @@ MDX_NOW=2024-03-01T00:30:00Z
 export MDX_NOW
 mock_post clock '{"now":"2024-03-01T00:30:00Z"}' >/dev/null
 exits 0 "oi job" "$P/oi" "$T/wl"
-is "$(sql "SELECT count(*) FROM mdx.open_interest")" "78" "oi: 6 new samples"
+is "$(sql "SELECT count(*) FROM mdx.open_interest")" "114" "oi: 6 new samples"
 is "$(sql "SELECT count(*) FROM mdx.candle")" "$n" "oi: no candle fetched"
 is "$(sed -n 's/^job=//p' "$MDX_VAR/status/oi")" "oi" "oi: its own status"
 
 ( exec 9>"$MDX_VAR/lock/ingest.lock"; flock 9; exec sleep 5 ) &
+holder=$!
 sleep 1
 exits 75 "oi: ingest's lock taken, exit 75" "$P/oi" "$T/wl"
-wait
+wait "$holder"
 
 done_testing
