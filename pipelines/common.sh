@@ -132,12 +132,12 @@ mdx_fail() {
 	exit "$_st"
 }
 
-# mdx_lock [NAME]: take the job's lock (or lock NAME), so overlapping runs
-# (a slow run still going when cron starts the next) never work at the
-# same time.  A run
+# mdx_lock: take the job's lock (or that of $MDX_LOCK, a job whose lock
+# it shares), so overlapping runs (a slow run still going when cron starts
+# the next) never work at the same time.  A run
 # that finds the lock taken exits 75 at once, and cron tries again later.
 mdx_lock() {
-	_lk=${1:-$MDX_JOB}
+	_lk=${MDX_LOCK:-$MDX_JOB}
 	mkdir -p "$MDX_VAR/lock"
 	exec 9>"$MDX_VAR/lock/$_lk.lock"
 	if ! flock -n 9; then
