@@ -57,6 +57,11 @@ is "$(sql "SELECT period || ' ' || count(*) FROM mdx.open_interests
     GROUP BY period")" "5m 108" "open interest every 5 minutes"
 like "$(cat "$T/err")" "binance usdm BTCUSDT 1m,1h oi: " "one summary line per kind"
 
+exits 0 "status" "$P/status"
+like "$(cat "$T/out")" "BTCUSDT mark *\| 1m " "status: the lag of the mark candles"
+like "$(cat "$T/out")" "ETHUSDT *\| funding " "status: the lag of funding"
+like "$(cat "$T/out")" "BTCUSDT *\| oi 5m " "status: the lag of open interest"
+
 exits 0 "ingest again" "$P/ingest" "$T/wl"
 is "$(sql "SELECT sum((counts->>'inserted')::int + (counts->>'revised')::int
     + (counts->>'funding_inserted')::int
