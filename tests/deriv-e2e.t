@@ -93,6 +93,19 @@ for p in mark index premium; do
 	files_eq "$T/a" "$T/b" "$p: warehouse rollups equal the mock's 1h and 1d candles"
 done
 
+# --reconcile compares the mock's own candles with the warehouse rollups
+# of the same price: all equal; one altered close differs.
+cat "$T/mark-x.ndjson" "$T/index-x.ndjson" "$T/premium-x.ndjson" >"$T/x.ndjson"
+exits 0 "reconcile the mock's 1h and 1d candles of every price" \
+    mdx-aggregate -v --db --reconcile "$T/x.ndjson"
+is "$(cat "$T/out")" "" "reconcile: nothing differs, nothing missing"
+like "$(cat "$T/err")" "225 read = 225 equal + 0 differ + 0 without a rollup" "reconcile: 225 equal"
+head -1 "$T/mark-x.ndjson" | sed 's/"close":"[0-9.]*"/"close":"1"/; s/"low":"[0-9.]*"/"low":"1"/' \
+    >"$T/bad-x.ndjson"
+mdx-aggregate --db --reconcile "$T/bad-x.ndjson" >"$T/out" 2>/dev/null
+is "$(jq -r '[.price, .status, (.fields | keys | join(","))] | join(" ")' "$T/out")" \
+    "mark differs close,low" "reconcile: an altered mark candle differs, named as mark"
+
 # A rerun changes nothing.
 exits 0 "load again" mdx-load "$T/all.ndjson"
 like "$(cat "$T/err")" "candles 17280 \\(inserted 0, revised 0, unchanged 17280\\)" \

@@ -1998,6 +1998,7 @@ rec_flush(struct ctx *x, struct recbatch *rb, uint64_t *differ, uint64_t *missin
 		copy_field(&b, rb->c[k].exchange);
 		copy_field(&b, rb->c[k].market);
 		copy_field(&b, rb->c[k].symbol);
+		copy_field(&b, mdx_price_name(rb->c[k].price));
 		mdx_buf_printf(&b, "%s\t%s\n", rb->c[k].interval->code, tb);
 	}
 	qq(x, "TRUNCATE agg_rec");
@@ -2008,6 +2009,7 @@ rec_flush(struct ctx *x, struct recbatch *rb, uint64_t *differ, uint64_t *missin
 	    "c.origin FROM agg_rec k "
 	    "LEFT JOIN mdx.instrument i ON i.exchange = k.exchange AND "
 	    "i.market = k.market AND i.symbol = k.symbol "
+	    "AND i.price = k.price "
 	    "LEFT JOIN mdx.candle c ON c.instrument_id = i.instrument_id "
 	    "AND c.interval = k.interval AND c.open_time = k.open_time "
 	    "AND c.origin = 'rollup' ORDER BY k.k");
@@ -2021,6 +2023,9 @@ rec_flush(struct ctx *x, struct recbatch *rb, uint64_t *differ, uint64_t *missin
 		mdx_buf_add_json_kv(&out, 0, "symbol", rb->c[k].symbol);
 		mdx_buf_add_json_kv(&out, 0, "interval",
 		    rb->c[k].interval->code);
+		if (rb->c[k].price != MDX_PRICE_TRADE)
+			mdx_buf_add_json_kv(&out, 0, "price",
+			    mdx_price_name(rb->c[k].price));
 		mdx_buf_add_json_kv(&out, 0, "open_time", tb);
 		if (PQgetisnull(r, i, 12)) {
 			mdx_buf_addstr(&out, ",\"status\":\"missing\"}");
@@ -2089,7 +2094,8 @@ mdx_agg_db_reconcile(const struct mdx_agg_db *o)
 
 	connect_ctx(&x, o);
 	qq(&x, "CREATE TEMP TABLE agg_rec (k bigint, exchange text, "
-	    "market text, symbol text, interval text, open_time timestamptz)");
+	    "market text, symbol text, price text, interval text, "
+	    "open_time timestamptz)");
 	doc = mdx_json_doc_new();
 	rd = mdx_reader_open(o->argv, o->argc);
 	while ((rc = mdx_reader_next(rd, &line, &len)) != MDX_RD_EOF) {
