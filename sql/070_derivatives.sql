@@ -70,6 +70,14 @@ JOIN mdx.market m USING (exchange, market);
 COMMENT ON COLUMN mdx.instruments.price IS
     'trade, mark, index or premium: the price the row''s candles follow.';
 
+CREATE OR REPLACE VIEW mdx.indicators AS
+SELECT i.exchange, i.market, i.symbol, x.interval, x.open_time, x.name,
+    x.params, x.value, x.instrument_id, x.run_id, x.updated_at, i.price
+FROM mdx.indicator x
+JOIN mdx.instrument i USING (instrument_id);
+COMMENT ON COLUMN mdx.indicators.price IS
+    'The price of the candles the indicator was computed on: trade, mark, index or premium.';
+
 -- The mdx interval code of a length, the inverse of
 -- mdx.interval_length() for the fixed intervals; NULL for any other length.
 CREATE FUNCTION mdx.interval_code(len interval) RETURNS text

@@ -63,6 +63,11 @@ is "$(sql "SELECT coalesce(volume::text, 'null') || ' ' || close::text
     FROM mdx.candles WHERE price = 'premium'
     AND open_time = '2024-01-01T00:01:00Z'")" "null -0.00043000" \
     "premium candle: negative price exact, no volume"
+is "$(sql "SELECT string_agg(table_name, ' ' ORDER BY table_name)
+    FROM information_schema.columns WHERE table_schema = 'mdx'
+    AND column_name = 'price' AND table_name IN ('candles', 'candles_1h',
+    'instruments', 'indicators')")" "candles candles_1h indicators instruments" \
+    "the views give the price"
 is "$(sql "SELECT count(*) FROM mdx.funding f JOIN mdx.instrument i
     USING (instrument_id) WHERE i.price <> 'trade'")" "0" \
     "funding belongs to the trade row"
