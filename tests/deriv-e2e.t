@@ -129,9 +129,20 @@ is "$(jq -c 'select(.series) | [.series, .interval, .from, .to, .count]' "$T/out
     "warehouse: the missing event and samples, nothing else"
 is "$(sql "SELECT string_agg(status, ' ') FROM mdx.series_gap")" \
     "refetched refetched" "--mark: marked refetched"
+# The refetch of exactly those ranges brings them back.
+jq -c 'select(.series)' "$T/out" >"$T/sgaps"
+mdx-extract --ranges "$T/sgaps" 2>"$T/rx.err" | mdx-transform 2>/dev/null |
+    mdx-load 2>"$T/rl.err"
+like "$(cat "$T/rl.err")" "funding 1 \\(inserted 1, .*open_interest 2 \\(inserted 2," \
+    "--ranges refetched the missing event and the two samples"
+exits 0 "--confirm" mdx-aggregate --db --confirm
+is "$(sql "SELECT count(*) FROM mdx.series_gap")" "0" \
+    "the refetch closed both gaps"
+sql "DELETE FROM mdx.funding WHERE time = '2024-02-20T08:00:00Z'" >/dev/null
+mdx-aggregate --db --gaps --mark >/dev/null 2>&1
 exits 0 "--confirm" mdx-aggregate --db --confirm
 is "$(sql "SELECT string_agg(status, ' ') FROM mdx.series_gap")" \
-    "confirmed_empty confirmed_empty" "--confirm: still missing, confirmed"
+    "confirmed_empty" "--confirm: a refetched gap still missing is confirmed"
 exits 0 "stream --gaps with the hole" mdx-aggregate --gaps "$T/f2.ndjson"
 is "$(jq -c '[.series, .interval, .from, .to, .count]' "$T/out")" \
     '["funding","4h","2024-02-20T08:00:00Z","2024-02-20T12:00:00Z",1]' \

@@ -437,9 +437,9 @@ extract_range_parse(const char *ln, size_t len, struct extract_range *r,
     char *err, size_t errsz)
 {
 	struct mdx_buf b[6];
-	const struct mdx_json *root;
+	const struct mdx_json *root, *v;
 	const char *ex, *mk, *sym, *ivs, *from, *to;
-	int i, rv = -1;
+	int i, ok, rv = -1;
 
 	memset(r, 0, sizeof(*r));
 	for (i = 0; i < 6; i++)
@@ -460,10 +460,45 @@ extract_range_parse(const char *ln, size_t len, struct extract_range *r,
 		    "interval, from and to");
 		goto out;
 	}
-	if ((r->m = mdx_market_lookup(ex, mk)) == NULL ||
-	    (r->iv = mdx_interval_lookup(ivs)) == NULL ||
-	    mdx_market_interval(r->m, r->iv) == NULL ||
-	    !extract_symbol_ok(sym)) {
+	/* The kind: klines, or what "price" or "series" says. */
+	r->kind = MDX_KIND_KLINES;
+	if ((v = mdx_json_get(root, "price")) != NULL &&
+	    v->type != MDX_JSON_NULL && !mdx_json_str_eq(v, "trade")) {
+		if (mdx_json_str_eq(v, "mark"))
+			r->kind = MDX_KIND_MARK_KLINES;
+		else if (mdx_json_str_eq(v, "index"))
+			r->kind = MDX_KIND_INDEX_KLINES;
+		else if (mdx_json_str_eq(v, "premium"))
+			r->kind = MDX_KIND_PREMIUM_KLINES;
+		else {
+			mdx_errf(err, errsz, "bad \"price\": not trade, "
+			    "mark, index or premium");
+			goto out;
+		}
+	}
+	if ((v = mdx_json_get(root, "series")) != NULL &&
+	    v->type != MDX_JSON_NULL) {
+		if (r->kind != MDX_KIND_KLINES) {
+			mdx_errf(err, errsz, "both \"price\" and \"series\"");
+			goto out;
+		}
+		if (mdx_json_str_eq(v, "funding"))
+			r->kind = MDX_KIND_FUNDING;
+		else if (mdx_json_str_eq(v, "open_interest"))
+			r->kind = MDX_KIND_OPEN_INTEREST;
+		else {
+			mdx_errf(err, errsz, "bad \"series\": not funding or "
+			    "open_interest");
+			goto out;
+		}
+	}
+	ok = (r->m = mdx_market_lookup(ex, mk)) != NULL &&
+	    (r->iv = mdx_interval_lookup(ivs)) != NULL &&
+	    mdx_market_interval(r->m, r->iv) != NULL &&
+	    extract_symbol_ok(sym) && mdx_market_offers(r->m, r->kind) &&
+	    (r->kind != MDX_KIND_OPEN_INTEREST ||
+	    mdx_market_oi_period(r->m, r->iv) != NULL);
+	if (!ok) {
 		mdx_errf(err, errsz, "no such market, symbol or interval "
 		    "'%s %s %s %s'", ex, mk, sym, ivs);
 		goto out;
@@ -523,7 +558,11 @@ extract_plan_ranges(void)
 			bad++;
 			continue;
 		}
-		s = extract_series_new(g.m, MDX_KIND_KLINES, g.symbol, g.iv);
+		/* Funding is planned on the hourly grid, as -k funding
+		 * is (extract_add_series()). */
+		s = extract_series_new(g.m, g.kind, g.symbol,
+		    g.kind == MDX_KIND_FUNDING ? mdx_interval_lookup("1h") :
+		    g.iv);
 		plan_range(s, 1, g.from, 1, g.to);
 	}
 	mdx_reader_close(r);
