@@ -282,7 +282,8 @@ mdx_watchlist_read_fp(FILE *fp, const char *name, struct mdx_watch **out)
 		if (nf == 0)
 			continue;
 		/* The kinds, when given, are the last field. */
-		if (nf >= 4 && strncmp(f[nf - 1], "kinds=", 6) == 0) {
+		if (nf >= 4 && nf <= 5 &&
+		    strncmp(f[nf - 1], "kinds=", 6) == 0) {
 			f[4] = f[nf - 1];
 			nf--;
 		} else
