@@ -99,7 +99,7 @@ cat "$T/mark-x.ndjson" "$T/index-x.ndjson" "$T/premium-x.ndjson" >"$T/x.ndjson"
 exits 0 "reconcile the mock's 1h and 1d candles of every price" \
     mdx-aggregate -v --db --reconcile "$T/x.ndjson"
 is "$(cat "$T/out")" "" "reconcile: nothing differs, nothing missing"
-like "$(cat "$T/err")" "225 read = 225 equal + 0 differ + 0 without a rollup" "reconcile: 225 equal"
+like "$(cat "$T/err")" "225 read = 225 equal \\+ 0 differ \\+ 0 without a rollup" "reconcile: 225 equal"
 head -1 "$T/mark-x.ndjson" | sed 's/"close":"[0-9.]*"/"close":"1"/; s/"low":"[0-9.]*"/"low":"1"/' \
     >"$T/bad-x.ndjson"
 mdx-aggregate --db --reconcile "$T/bad-x.ndjson" >"$T/out" 2>/dev/null
