@@ -536,8 +536,11 @@ fast_candle(const struct fval *f, struct mdx_candle *c)
 	unsigned bh = 0;
 	int o;
 
-	/* Only what may stay unset: this runs for every line. */
+	/* Only what may stay unset: this runs for every line.  The fast
+	 * path reads trade candles only (a "price" member sends the line to
+	 * the JSON path). */
 	c->has = 0;
+	c->price = MDX_PRICE_TRADE;
 	c->closed = 0;
 	c->trades = 0;
 	c->base_count = c->base_expected = 0;
@@ -960,6 +963,7 @@ open_time:
 	if ((p = canon_dec(s, p, e, &c->close)) == NULL)
 		return -1;
 	c->has = 0;
+	c->price = MDX_PRICE_TRADE;
 	c->volume = c->quote_volume = c->taker_buy_volume =
 	    c->taker_buy_quote_volume = mdx_dec_from_int(0);
 	c->trades = 0;

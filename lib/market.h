@@ -34,6 +34,17 @@ struct mdx_market_info {
 	"close_time,quote_volume,count,taker_buy_volume," \
 	"taker_buy_quote_volume,ignore"
 
+/*
+ * The header rows of Binance's USD-M fundingRate and metrics archives,
+ * which mdx-extract --archive skips as their first lines.
+ */
+#define MDX_BINANCE_FUNDING_HEADER \
+	"calc_time,funding_interval_hours,last_funding_rate"
+#define MDX_BINANCE_METRICS_HEADER "create_time,symbol,sum_open_interest," \
+	"sum_open_interest_value,count_toptrader_long_short_ratio," \
+	"sum_toptrader_long_short_ratio,count_long_short_ratio," \
+	"sum_taker_long_short_vol_ratio"
+
 /* The exchanges and the markets, each list ending with an entry whose
  * exchange is NULL. */
 extern const struct mdx_exchange_info mdx_exchange_list[];

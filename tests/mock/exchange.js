@@ -856,6 +856,43 @@ function okxPriceRow(sh, c) {
 	    c.closed ? '1' : '0'];
 }
 
+// A funding event f of inst as its exchange's REST API sends it.
+function fundingRow(inst, f) {
+	if (inst.exchange === 'binance')
+		return { symbol: inst.symbol, fundingTime: f.t,
+		    fundingRate: fmtDec(f.rate, 8, 8),
+		    markPrice: fmtDec(f.mark, inst.pdec + 2, 8) };
+	if (inst.exchange === 'bybit')
+		return { symbol: inst.symbol, fundingRate: fmtDec(f.rate, 8, null),
+		    fundingRateTimestamp: String(f.t) };
+	return { instType: 'SWAP', instId: inst.symbol, formulaType: 'withRate',
+	    fundingRate: fmtDec(f.rate, 8, null),
+	    realizedRate: fmtDec(f.rate, 8, null), fundingTime: String(f.t),
+	    method: 'current_period' };
+}
+
+// An open-interest sample x of inst as its exchange's REST API sends it.
+// Binance: base units and quote value; Bybit: base units (linear) or
+// contracts of 1 USD (inverse); OKX: [ts, contracts, base, USD].
+function oiRow(inst, x) {
+	const usd = x.oi * BigInt(x.price);
+	const uscale = inst.qdec + inst.pdec;
+	if (inst.exchange === 'binance')
+		return { symbol: inst.symbol,
+		    sumOpenInterest: fmtDec(x.oi, inst.qdec, 8),
+		    sumOpenInterestValue: fmtDec(usd, uscale, 8), timestamp: x.t };
+	if (inst.exchange === 'bybit')
+		return { openInterest: inst.kind === 'inverse' ?
+		    fmtDec(usd / (10n ** BigInt(uscale)), 0, null) :
+		    fmtDec(x.oi, inst.qdec, null), timestamp: String(x.t) };
+	const ct = inst.kind === 'inverse' ?
+	    fmtDec(usd / (10n ** BigInt(uscale)) / BigInt(inst.ctUsd), 0, null) :
+	    fmtDec(x.oi * (10n ** BigInt(inst.cdec)) / BigInt(inst.ctU),
+	    inst.qdec, null);
+	return [String(x.t), ct, fmtDec(x.oi, inst.qdec, null),
+	    fmtDec(usd, uscale, null)];
+}
+
 // The canonical record of a mark, index or premium candle, built from the
 // exchange's own row as mdx-transform builds it; normalize drops trailing
 // fractional zeros (Binance prints 8 decimals, the others do not pad).
@@ -1915,9 +1952,7 @@ class Mock {
 			if (s0 === null && e0 === null)
 				n = 200;
 			const rows = this.market.fundings(inst, lo, hi, n, s0 !== null,
-			    now).map((f) => ({ symbol: symbol,
-				fundingTime: f.t, fundingRate: fmtDec(f.rate, 8, 8),
-				markPrice: fmtDec(f.mark, inst.pdec + 2, 8) }));
+			    now).map((f) => fundingRow(inst, f));
 			this.stats.rows += rows.length;
 			return jsonOut(200, rows, hdr);
 		}
@@ -1940,11 +1975,7 @@ class Mock {
 		// Only the latest 30 days are kept.
 		const rows = this.market.oiSamples(inst, mkiv(period, 0),
 		    Math.max(lo, now - 30 * DAY), hi, n, s0 !== null, now)
-		    .map((x) => ({ symbol: symbol,
-			sumOpenInterest: fmtDec(x.oi, inst.qdec, 8),
-			sumOpenInterestValue: fmtDec(x.oi * BigInt(x.price),
-			    inst.qdec + inst.pdec, 8),
-			timestamp: x.t }));
+		    .map((x) => oiRow(inst, x));
 		this.stats.rows += rows.length;
 		return jsonOut(200, rows, hdr);
 	}
@@ -2111,9 +2142,7 @@ class Mock {
 			n = Math.min(Math.max(n, 1), 200);
 			const rows = this.market.fundings(inst,
 			    s0 === null ? -Infinity : s0, e0 === null ? Infinity : e0,
-			    n, false, now).reverse().map((f) => ({ symbol: symbol,
-				fundingRate: fmtDec(f.rate, 8, null),
-				fundingRateTimestamp: String(f.t) }));
+			    n, false, now).reverse().map((f) => fundingRow(inst, f));
 			this.stats.rows += rows.length;
 			return ok({ category: category, list: rows });
 		}
@@ -2136,17 +2165,10 @@ class Mock {
 		}
 		const xs = this.market.oiSamples(inst, mkiv(periods[it], 0),
 		    s0 === null ? -Infinity : s0, hi, n, false, now);
-		// Linear: in the base coin; inverse: in contracts of 1 USD.
-		const rows = xs.reverse().map((x) => ({
-			openInterest: inst.kind === 'inverse' ?
-			    fmtDec(x.oi * BigInt(x.price) / (10n **
-			    BigInt(inst.qdec + inst.pdec)), 0, null) :
-			    fmtDec(x.oi, inst.qdec, null),
-			timestamp: String(x.t) }));
+		const rows = xs.slice().reverse().map((x) => oiRow(inst, x));
 		this.stats.rows += rows.length;
 		const next = xs.length === n ?
-		    Buffer.from(String(xs[xs.length - 1].t - 1)).toString('base64') :
-		    '';
+		    Buffer.from(String(xs[0].t - 1)).toString('base64') : '';
 		return ok({ symbol: symbol, category: category, list: rows,
 		    nextPageCursor: next });
 	}
@@ -2189,21 +2211,7 @@ class Mock {
 			    mkiv(OKX_IV[bar][0], OKX_IV[bar][1]),
 			    b0 === null ? -Infinity : b0, e0 === null ? Infinity : e0,
 			    n, false, now);
-			// [ts, oi (contracts), oiCcy (base), oiUsd], newest first.
-			const rows = xs.reverse().map((x) => {
-				const base = fmtDec(x.oi, inst.qdec, null);
-				const usd = fmtDec(x.oi * BigInt(x.price),
-				    inst.qdec + inst.pdec, null);
-				let ct;
-				if (inst.kind === 'inverse')
-					ct = fmtDec(x.oi * BigInt(x.price) / (10n **
-					    BigInt(inst.qdec + inst.pdec)) /
-					    BigInt(inst.ctUsd), 0, null);
-				else
-					ct = fmtDec(x.oi * (10n ** BigInt(inst.cdec)) /
-					    BigInt(inst.ctU), inst.qdec, null);
-				return [String(x.t), ct, base, usd];
-			});
+			const rows = xs.reverse().map((x) => oiRow(inst, x));
 			this.stats.rows += rows.length;
 			return ok(rows);
 		}
@@ -2217,11 +2225,7 @@ class Mock {
 		const n = Math.min(Math.max(lim === null ? 100 : lim, 1), 100);
 		if (path === '/api/v5/public/funding-rate-history') {
 			const rows = this.market.fundings(inst, lo, hi, n, false, now)
-			    .reverse().map((f) => ({ instType: 'SWAP', instId: id,
-				formulaType: 'withRate',
-				fundingRate: fmtDec(f.rate, 8, null),
-				realizedRate: fmtDec(f.rate, 8, null),
-				fundingTime: String(f.t), method: 'current_period' }));
+			    .reverse().map((f) => fundingRow(inst, f));
 			this.stats.rows += rows.length;
 			return ok(rows);
 		}
@@ -2871,7 +2875,8 @@ module.exports = {
 	binanceRow, parseHoles, canonical, nativeInterval, MDX_INTERVALS, MIN,
 	HOUR, DAY, PRICE_TYPES, shadowOf, shadowStr, binancePriceRow,
 	bybitPriceRow, okxPriceRow, canonicalPrice, fundingHours, fundingRate,
-	openInterest, priceAt, FUNDING_CHANGE
+	openInterest, priceAt, FUNDING_CHANGE, fundingRow, oiRow, OKX_IV,
+	BYBIT_IV, OKX_PRICE_DEPTH
 };
 
 if (require.main === module)

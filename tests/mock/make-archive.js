@@ -1,10 +1,15 @@
 #!/usr/bin/env node
-// make-archive.js - writes Binance public-data style kline archives from the
+// make-archive.js - writes Binance public-data style archives from the
 // mock exchange's synthetic market: SYMBOL-INTERVAL-YYYY-MM-DD.zip (daily)
 // or SYMBOL-INTERVAL-YYYY-MM.zip (monthly), each holding one CSV of the same
 // name, and NAME.zip.CHECKSUM ("HASH  NAME.zip", sha256sum format).  The
 // rows are exactly the candles the mock serves from /api/v3/klines (or
-// /fapi/v1/klines with --market usdm).  See tests/mock/README.
+// /fapi/v1/klines with --market usdm).  With --kind, the USD-M archives of
+// the other kinds: markPriceKlines, indexPriceKlines, premiumIndexKlines
+// (named like klines), fundingRate (SYMBOL-fundingRate-YYYY-MM.zip,
+// monthly) and metrics (SYMBOL-metrics-YYYY-MM-DD.zip, daily), with the
+// rows the mock serves from the matching REST endpoints.  See
+// tests/mock/README.
 'use strict';
 
 const fs = require('fs');
@@ -14,7 +19,8 @@ const crypto = require('crypto');
 const mx = require('./exchange.js');
 
 const USAGE = `usage: node make-archive.js [--market spot|usdm] [--symbol SYM]
-       [--interval IV] [--date YYYY-MM-DD]... [--month YYYY-MM]...
+       [--kind klines|markPriceKlines|indexPriceKlines|premiumIndexKlines|
+       fundingRate|metrics] [--interval IV] [--date YYYY-MM-DD]... [--month YYYY-MM]...
        [--from DATE --to DATE [--monthly]] [--out DIR] [--header|--no-header]
        [--ts auto|ms|us] [--us] [--no-checksum] [--bad-checksum] [--corrupt] [--store]
        [--start TIME] [--holes SPEC]`;
@@ -103,9 +109,56 @@ function zipOne(name, data, store, mtime) {
 
 const HEADER = 'open_time,open,high,low,close,volume,close_time,' +
     'quote_volume,count,taker_buy_volume,taker_buy_quote_volume,ignore';
+const FUNDING_HEADER = 'calc_time,funding_interval_hours,last_funding_rate';
+const METRICS_HEADER = 'create_time,symbol,sum_open_interest,' +
+    'sum_open_interest_value,count_toptrader_long_short_ratio,' +
+    'sum_toptrader_long_short_ratio,count_long_short_ratio,' +
+    'sum_taker_long_short_vol_ratio';
+const PRICE_KINDS = { markPriceKlines: 'mark', indexPriceKlines: 'index',
+	premiumIndexKlines: 'premium' };
+
+// "2024-01-01 00:05:00", as the metrics archives write their times.
+function metricsTime(t) {
+	return new Date(t).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+// The rows of one archive of a kind other than klines: the header and
+// the CSV lines, from the same functions the mock's REST endpoints use.
+function derivRows(market, inst, kind, iv, from, to, header) {
+	const lines = [];
+	if (kind === 'fundingRate') {
+		if (header)
+			lines.push(FUNDING_HEADER);
+		for (const f of market.fundings(inst, from, to - 1, Infinity, true,
+		    to))
+			lines.push([f.t, f.hours, mx.fmtDec(f.rate, 8, 8)].join(','));
+	} else if (kind === 'metrics') {
+		if (header)
+			lines.push(METRICS_HEADER);
+		for (const x of market.oiSamples(inst, mx.mkiv('5m', 0), from, to - 1,
+		    Infinity, true, to)) {
+			const r = x.t / (5 * mx.MIN) % 1000;
+			lines.push([metricsTime(x.t), inst.symbol,
+			    mx.fmtDec(x.oi, inst.qdec, 8),
+			    mx.fmtDec(x.oi * BigInt(x.price), inst.qdec + inst.pdec, 8),
+			    mx.fmtDec(1000 + r, 3, null), mx.fmtDec(900 + r, 3, null),
+			    mx.fmtDec(1100 + r, 3, null), mx.fmtDec(950 + r, 3, null)]
+			    .join(','));
+		}
+	} else {
+		if (header)
+			lines.push(HEADER);
+		const sh = mx.shadowOf(inst, PRICE_KINDS[kind]);
+		for (const c of market.candles(sh, iv, from, to - 1, Infinity, true,
+		    to))
+			lines.push(mx.binancePriceRow(sh, c).join(','));
+	}
+	return lines;
+}
 
 function main() {
-	const o = { market: 'spot', symbol: 'BTCUSDT', interval: '1m',
+	const o = { market: 'spot', kind: 'klines', symbol: 'BTCUSDT',
+	    interval: '1m',
 	    dates: [], months: [], out: '.', header: null, ts: 'auto',
 	    checksum: true, badChecksum: false, corrupt: false, store: false,
 	    start: '2017-08-17T00:00:00Z', holes: null, from: null, to: null,
@@ -121,6 +174,7 @@ function main() {
 		switch (a) {
 		case '--market': o.market = next(); break;
 		case '--symbol': o.symbol = next(); break;
+		case '--kind': o.kind = next(); break;
 		case '--interval': o.interval = next(); break;
 		case '--date': o.dates.push(next()); break;
 		case '--month': o.months.push(next()); break;
@@ -149,6 +203,11 @@ function main() {
 	}
 	if (o.market !== 'spot' && o.market !== 'usdm')
 		die('bad market "' + o.market + '" (spot or usdm)');
+	if (o.kind !== 'klines' && !PRICE_KINDS[o.kind] &&
+	    o.kind !== 'fundingRate' && o.kind !== 'metrics')
+		die('bad kind "' + o.kind + '"');
+	if (o.kind !== 'klines' && o.market !== 'usdm')
+		die('--kind ' + o.kind + ' is a USD-M archive: give --market usdm');
 	if (!(o.interval in mx.MDX_INTERVALS))
 		die('bad interval "' + o.interval + '"');
 	if (['auto', 'ms', 'us'].indexOf(o.ts) < 0)
@@ -186,6 +245,12 @@ function main() {
 	}
 	if (!periods.length)
 		die('no period: give --date, --month or --from/--to\n' + USAGE);
+	// Binance has funding archives by month and metrics by day only.
+	for (const p of periods)
+		if ((o.kind === 'fundingRate' && !p[2]) ||
+		    (o.kind === 'metrics' && p[2]))
+			die(o.kind + ' archives are ' + (p[2] ? 'daily' : 'monthly') +
+			    ' only');
 	for (const p of periods)
 		if (isNaN(p[1]))
 			die('bad period "' + p[0] + '"');
@@ -209,22 +274,28 @@ function main() {
 		const from = p[1];
 		const to = p[2] ? mx.ivNext(mx.mkiv('1M', 0), from) : from + mx.DAY;
 		// Archives hold complete periods: the clock is the period's end.
-		const cs = market.candles(inst, iv, from, to - 1, Infinity, true, to);
-		const lines = [];
-		if (o.header)
-			lines.push(HEADER);
-		// Binance's spot archives use microseconds from 2025-01-01.
-		const us = o.ts === 'us' || (o.ts === 'auto' &&
-		    o.market === 'spot' && from >= Date.UTC(2025, 0, 1));
-		for (const c of cs) {
-			const r = mx.binanceRow(inst, c);
-			if (us) {
-				r[0] = String(r[0]) + '000';
-				r[6] = String(r[6]) + '999';
+		let lines = [];
+		if (o.kind !== 'klines') {
+			lines = derivRows(market, inst, o.kind, iv, from, to, o.header);
+		} else {
+			const cs = market.candles(inst, iv, from, to - 1, Infinity, true,
+			    to);
+			if (o.header)
+				lines.push(HEADER);
+			// Binance's spot archives use microseconds from 2025-01-01.
+			const us = o.ts === 'us' || (o.ts === 'auto' &&
+			    o.market === 'spot' && from >= Date.UTC(2025, 0, 1));
+			for (const c of cs) {
+				const r = mx.binanceRow(inst, c);
+				if (us) {
+					r[0] = String(r[0]) + '000';
+					r[6] = String(r[6]) + '999';
+				}
+				lines.push(r.join(','));
 			}
-			lines.push(r.join(','));
 		}
-		const base = o.symbol + '-' + o.interval + '-' + p[0];
+		const base = o.symbol + '-' + (o.kind === 'fundingRate' ||
+		    o.kind === 'metrics' ? o.kind : o.interval) + '-' + p[0];
 		const csv = Buffer.from(lines.join('\n') + '\n', 'utf8');
 		const z = zipOne(base + '.csv', csv, o.store, to);
 		if (o.corrupt) {

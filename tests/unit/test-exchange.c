@@ -109,6 +109,79 @@ main(void)
 	    1709251200000, 1709251200000, &r);
 	ok(strncmp(r.path.data, "/api/v5/market/candles?", 23) == 0,
 	    "okx: the latest bars from candles");
+
+	/* Derivatives data: where each market has it, its requests. */
+	ok(!mdx_market_offers(bn, MDX_KIND_FUNDING) &&
+	    mdx_market_offers(bu, MDX_KIND_FUNDING) &&
+	    mdx_market_offers(bu, MDX_KIND_PREMIUM_KLINES) &&
+	    !mdx_market_offers(by, MDX_KIND_PREMIUM_KLINES) &&
+	    mdx_market_offers(mdx_market_lookup("bybit", "linear"),
+	    MDX_KIND_PREMIUM_KLINES) &&
+	    !mdx_market_offers(ok, MDX_KIND_PREMIUM_KLINES) &&
+	    mdx_market_offers(ok, MDX_KIND_OPEN_INTEREST) &&
+	    mdx_market_offers(bn, MDX_KIND_KLINES),
+	    "derivatives kinds on perpetual markets only; no premium on "
+	    "bybit inverse and okx");
+	is_int(mdx_kind_lookup("open_interest"), MDX_KIND_OPEN_INTEREST,
+	    "kind open_interest");
+	ok(mdx_kind_ranged(MDX_KIND_FUNDING) && !mdx_kind_candles(
+	    MDX_KIND_FUNDING) && !mdx_kind_has_interval(MDX_KIND_FUNDING) &&
+	    mdx_kind_has_interval(MDX_KIND_OPEN_INTEREST) &&
+	    mdx_kind_candles(MDX_KIND_MARK_KLINES) &&
+	    !mdx_kind_ranged(MDX_KIND_DEPTH), "kinds: ranged, candles, interval");
+	mdx_request_series(bu, MDX_KIND_INDEX_KLINES, "BTCUSDT", m1, 0, 60000,
+	    &r);
+	is_str(r.path.data, "/fapi/v1/indexPriceKlines?pair=BTCUSDT"
+	    "&interval=1m&startTime=0&endTime=59999&limit=499",
+	    "binance index klines: by pair, pages of 499");
+	is_int(r.weight, 2, "... weigh 2");
+	mdx_request_series(bu, MDX_KIND_FUNDING, "BTCUSDT", NULL, 0, 60000,
+	    &r);
+	is_str(r.path.data, "/fapi/v1/fundingRate?symbol=BTCUSDT"
+	    "&startTime=0&endTime=59999&limit=1000", "binance funding");
+	is_str(r.rl->name, "binance funding", "... on its own limit");
+	mdx_request_series(bu, MDX_KIND_OPEN_INTEREST, "BTCUSDT",
+	    mdx_interval_lookup("5m"), 0, 300000, &r);
+	is_str(r.path.data, "/futures/data/openInterestHist?symbol=BTCUSDT"
+	    "&period=5m&startTime=0&endTime=299999&limit=500",
+	    "binance open interest");
+	mdx_request_series(by, MDX_KIND_OPEN_INTEREST, "BTCUSD",
+	    mdx_interval_lookup("5m"), 0, 300000, &r);
+	is_str(r.path.data, "/v5/market/open-interest?category=inverse"
+	    "&symbol=BTCUSD&intervalTime=5min&startTime=0&endTime=299999"
+	    "&limit=200", "bybit open interest: 5min");
+	ok(mdx_market_oi_period(by, mdx_interval_lookup("2h")) == NULL &&
+	    mdx_market_oi_period(ok, m1) == NULL,
+	    "no bybit 2h or okx 1m open interest");
+	mdx_request_series(ok, MDX_KIND_INDEX_KLINES, "BTC-USD-SWAP", d1,
+	    1704067200000, 1704153600000, &r);
+	is_str(r.path.data, "/api/v5/market/history-index-candles"
+	    "?instId=BTC-USD&bar=1Dutc&after=1704153600000"
+	    "&before=1704067199999&limit=100", "okx index candles by index");
+	mdx_request_series(ok, MDX_KIND_FUNDING, "BTC-USDT-SWAP", NULL, 0,
+	    1000, &r);
+	is_str(r.path.data, "/api/v5/public/funding-rate-history"
+	    "?instId=BTC-USDT-SWAP&after=1000&before=-1&limit=100",
+	    "okx funding");
+	ok(mdx_series_row(bu, MDX_KIND_FUNDING, NULL,
+	    parse("{\"fundingTime\":1704067200001,\"fundingRate\":\"1\"}"),
+	    0, &t, &closed, why, sizeof(why)) == 0 && t == 1704067200001 &&
+	    closed, "binance funding row: its time, on no boundary");
+	ok(mdx_series_row(mdx_market_lookup("bybit", "linear"),
+	    MDX_KIND_FUNDING, NULL, parse("{\"fundingRateTimestamp\":"
+	    "1704067200000}"), 0, &t, &closed, why, sizeof(why)) == -1,
+	    "bybit funding row: its time a string, not a number");
+	ok(mdx_series_row(ok, MDX_KIND_OPEN_INTEREST, m1,
+	    parse("[\"1704067200000\",\"1\",\"2\",\"3\"]"), 0, &t, &closed,
+	    why, sizeof(why)) == 0 && t == 1704067200000,
+	    "okx open-interest row");
+	ok(mdx_series_row(ok, MDX_KIND_MARK_KLINES, m1,
+	    parse("[\"1704067200000\",\"1\",\"2\",\"0.5\",\"1\",\"0\"]"),
+	    1709251200000, &t, &closed, why, sizeof(why)) == 0 && !closed,
+	    "okx mark row: confirm 0 is open");
+	ok(mdx_series_row(bu, MDX_KIND_MARK_KLINES, m1,
+	    parse("[1704067200000,\"1\",\"2\",\"0.5\",\"1\"]"), 0, &t,
+	    &closed, why, sizeof(why)) == -1, "a short binance mark row is bad");
 	mdx_request_depth(bn, "BTCUSDT", 500, &r);
 	is_int(r.weight, 25, "binance spot depth 500 weighs 25");
 	mdx_request_instruments(by, "a=b/c", &r);

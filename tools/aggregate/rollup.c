@@ -4,8 +4,8 @@
  * NDJSON lines and the warehouse mode rows read with COPY, so both modes
  * share one definition of a rollup.
  *
- * Every series (exchange, market, symbol, interval) keeps the newest open
- * time seen, hi, as a slot number (open time in base intervals).  A candle
+ * Every series (exchange, market, symbol, interval, price type) keeps the
+ * newest open time seen, hi, as a slot number (open time in base intervals).  A candle
  * is accepted while its slot is at least hi - window; slots below that
  * horizon are final.  A ring bitmap over the slots [horizon, hi] finds
  * duplicates; slots leave it in order, which is when gaps are found and

@@ -599,7 +599,9 @@ binance_check(enum mdx_kind kind, long http, const struct mdx_json *root,
 	default:
 		/* Every ranged kind is an array of rows. */
 		if (root->type != MDX_JSON_ARRAY)
-			return shape("rows are not an array", why, whysz);
+			return shape(kind == MDX_KIND_KLINES ?
+			    "klines are not an array" : "rows are not an array",
+			    why, whysz);
 		*payload = root;
 		break;
 	}

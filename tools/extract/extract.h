@@ -201,18 +201,22 @@ void extract_run_rest(void);
 /*
  * The rows of one CSV file of an archive: extract_csv_begin() starts one
  * for the archive named base (its file name, for the requests and the
- * messages) of symbol and interval iv, read at the time fetched (RFC
- * 3339); extract_csv_line() takes each line, without its newline, in
- * order.  A kline row becomes a raw record appended to out (written to
- * standard output whenever out passes 1 MiB) and counted in rows; a row
- * outside --since and --until is counted in skipped; a blank line and
+ * messages) of symbol and interval iv (NULL for funding), of the kind of
+ * the options (klines, mark, index or premium klines, funding from a
+ * fundingRate archive, open interest from a metrics archive), read at the
+ * time fetched (RFC 3339); extract_csv_line() takes each line, without its
+ * newline, in order.  A row becomes a raw record appended to out (written
+ * to standard output whenever out passes 1 MiB) and counted in rows; a
+ * row outside --since and --until is counted in skipped; a blank line and
  * the known header as the first line are passed over; any other row is
  * counted in rejected, with a message naming base and the line, and makes
  * the run end with MDX_EX_DATAERR.  extract_csv_end() frees the buffers.
  */
 struct extract_csv {
 	const char *base;
+	const char *symbol;
 	const struct mdx_interval *iv;
+	int kind;
 	struct mdx_buf pre, req, mid, out;
 	unsigned long line, rows, rejected, skipped;
 };
@@ -223,7 +227,7 @@ void extract_csv_line(struct extract_csv *c, const char *s, size_t n);
 void extract_csv_end(struct extract_csv *c);
 
 /* Reads the archives of --archive, files or directories of them, and
- * writes the klines wanted to standard output. */
+ * writes the rows of the kind wanted to standard output. */
 void extract_run_archives(void);
 
 #endif

@@ -312,8 +312,9 @@ take_rows(struct window *w, const struct mdx_json *rows)
 			return 1;
 		w->cur_hi = first;
 	} else {
-		/* Funding times and samples need not fall on a boundary. */
-		t = candles ? mdx_interval_next(s->iv, newest) : newest + 1;
+		/* Funding times need not fall on a boundary. */
+		t = s->kind != MDX_KIND_FUNDING ?
+		    mdx_interval_next(s->iv, newest) : newest + 1;
 		if (t >= w->cur_hi)
 			return 1;
 		w->cur_lo = t;

@@ -1441,6 +1441,7 @@ mdx_transform_fast(const char *line, size_t len, struct mdx_tx_out *o)
 		memcpy(c->market, m->market, sizeof(c->market));
 		memcpy(c->symbol, m->symbol, sizeof(c->symbol));
 		c->interval = m->interval;
+		c->price = MDX_PRICE_TRADE;
 		c->fetched_at = m->fetched_at;
 		c->has = m->has;
 		closed = m->closed;
@@ -1513,6 +1514,8 @@ mdx_transform_fast(const char *line, size_t len, struct mdx_tx_out *o)
 	    fcopy(&env[FE_INTERVAL], code, sizeof(code)) ||
 	    (c->interval = mdx_interval_lookup(code)) == NULL)
 		return 0;
+	/* Only raw klines come this way: trade candles. */
+	c->price = MDX_PRICE_TRADE;
 	c->has = 0;
 	c->fetched_at = 0;
 	v = &env[FE_FETCHED_AT];
