@@ -536,11 +536,8 @@ fast_candle(const struct fval *f, struct mdx_candle *c)
 	unsigned bh = 0;
 	int o;
 
-	/* Only what may stay unset: this runs for every line.  The fast
-	 * path reads trade candles only (a "price" member sends the line to
-	 * the JSON path). */
+	/* Only what may stay unset: this runs for every line. */
 	c->has = 0;
-	c->price = MDX_PRICE_TRADE;
 	c->closed = 0;
 	c->trades = 0;
 	c->base_count = c->base_expected = 0;
@@ -910,7 +907,6 @@ canon_scan(const char *s, size_t n, struct mdx_candle *c,
 	int64_t bc, be;
 
 	*known = -1;
-	c->price = MDX_PRICE_TRADE;
 	if (k != NULL && k->nhead != 0 && n > k->nhead &&
 	    memcmp(s, k->head, k->nhead) == 0) {
 		memcpy(c->exchange, k->exchange, sizeof(c->exchange));
