@@ -37,8 +37,8 @@ is "$(sql "SELECT count(*) FROM mdx.candle WHERE interval = '1h'
 	AND origin = 'rollup'")" 2880 \
     "720 hourly rollups per series"
 is "$(sql "SELECT count(*) FROM mdx.candle WHERE interval = '1d'
-	AND base_count = base_expected")" 120 \
-    "30 complete daily rollups per series"
+	AND base_count = base_expected")" 240 \
+    "30 complete daily rollups per series, and per price of the perpetual"
 is "$(sql "SELECT count(*) FROM mdx.candle c JOIN mdx.instrument i
 	USING (instrument_id) WHERE symbol = 'ETHUSDT' AND interval = '1m'
 	AND origin = 'exchange'")" 43200 \
@@ -191,8 +191,10 @@ is "$?" 0 "maintain archives the demo's lake"
     bail "@duckdb/node-api not installed (run make deps)"
 duck() { node "$MDX_SRC/tests/duckdb.js" "$@"; }
 ok "test $(mdx-lake -L "$MDX_VAR/lake" ls | grep -c '/compact-') -gt 0" "maintain made compacted objects"
-raw="read_json('$MDX_VAR/lake/raw/**/*', format = 'newline_delimited',
-    hive_partitioning = true)"
+# One kind at a time: the partitions of funding events have no interval
+# component, and DuckDB wants one set of partition keys per read.
+raw="read_json('$MDX_VAR/lake/raw/*/*/kind=klines/**/*',
+    format = 'newline_delimited', hive_partitioning = true)"
 is "$(duck "SELECT count(*) FROM $raw WHERE kind = 'klines'
     AND interval = '1m'")" \
     "$(sql "SELECT count(*) FROM mdx.candle WHERE interval = '1m'
