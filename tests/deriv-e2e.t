@@ -148,4 +148,36 @@ is "$(jq -c '[.series, .interval, .from, .to, .count]' "$T/out")" \
     '["funding","4h","2024-02-20T08:00:00Z","2024-02-20T12:00:00Z",1]' \
     "stream: the same funding gap"
 
+
+# Binance's archives: the funding of January and February (with the
+# interval in force, 8h then 4h from 2024-02-15) and two days of metrics
+# (open interest every 5 minutes) loaded over what REST gave (an origin
+# of its own: a revision): the interval comes in, the mark price REST gave
+# stays, the missing event comes back, and there is no gap, false or true.
+MA=$MDX_SRC/tests/mock/make-archive.js
+node "$MA" --market usdm --kind fundingRate --month 2024-01 --month 2024-02 \
+    --out "$T/arch/funding" >/dev/null
+node "$MA" --market usdm --kind metrics --date 2024-02-27 --date 2024-02-28 \
+    --out "$T/arch/metrics" >/dev/null
+{
+	mdx-extract -m usdm -k funding --archive "$T/arch/funding"
+	mdx-extract -m usdm -k open_interest --archive "$T/arch/metrics"
+} 2>/dev/null | mdx-transform 2>/dev/null >"$T/archive.ndjson"
+exits 0 "load the archives" mdx-load "$T/archive.ndjson"
+like "$(cat "$T/err")" "funding 225 \\(inserted 100, revised 125, .*open_interest 576 \\(inserted 0," \
+    "archives: 225 funding events, 100 new (January, 29 February, the hole); the samples REST gave"
+is "$(sql "SELECT count(*) || ' ' || count(interval) || ' ' || count(mark_price)
+    FILTER (WHERE time >= '2024-02-01') FROM mdx.funding
+    WHERE time < '2024-03-01'")" \
+    "225 225 $(jq -r 'select(.time >= "2024-02-01" and
+    .time != "2024-02-20T08:00:00Z") | .time' \
+    "$T/funding.ndjson" | sort -u | wc -l | tr -d ' ')" \
+    "every event has its interval; REST's mark prices kept"
+exits 0 "--db --gaps after the archives" mdx-aggregate --db --gaps
+is "$(jq -c 'select(.series)' "$T/out")" "" "no funding or open-interest gap"
+is "$(sql "SELECT string_agg(DISTINCT interval_in_force, ' ') FROM mdx.fundings
+    WHERE time < '2024-02-15'") $(sql "SELECT string_agg(DISTINCT
+    interval_in_force, ' ') FROM mdx.fundings WHERE time > '2024-02-15'")" \
+    "8h 4h" "the archive's intervals in force"
+
 done_testing
