@@ -155,7 +155,7 @@ MDX_CONFDIR = $(SYSCONFDIR)/mdx
 MDX_VARDIR = $(LOCALSTATEDIR)/lib/mdx
 MDX_EXAMPLES = $(DATADIR)/mdx/examples
 PIPELINES := backfill chart common.sh cron-run embedded etl.sh ingest \
-	maintain repair rollup status
+	maintain oi repair rollup status
 EXAMPLES := crontab mdx.conf watchlist $(notdir $(wildcard cron/mdx-*.service \
 	cron/mdx-*.timer))
 CONFIG := mdx.conf watchlist

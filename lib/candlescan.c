@@ -29,7 +29,7 @@ enum {
 	F_KIND, F_EXCHANGE, F_MARKET, F_SYMBOL, F_INTERVAL, F_OPEN_TIME,
 	F_OPEN, F_HIGH, F_LOW, F_CLOSE, F_VOLUME, F_QVOLUME, F_TRADES,
 	F_TBV, F_TBQV, F_CLOSED, F_ORIGIN, F_BASE_COUNT, F_BASE_EXPECTED,
-	F_PARTIAL, F_FETCHED_AT, F_NFIELDS
+	F_PARTIAL, F_FETCHED_AT, F_PRICE, F_NFIELDS
 };
 
 /* A value as text: type 's' string (raw, between the quotes), 'n' number,
@@ -56,7 +56,7 @@ field_index(const char *k, size_t n)
 		return IS(k, "open") ? F_OPEN : IS(k, "high") ? F_HIGH :
 		    IS(k, "kind") ? F_KIND : -1;
 	case 5:
-		return IS(k, "close") ? F_CLOSE : -1;
+		return IS(k, "close") ? F_CLOSE : IS(k, "price") ? F_PRICE : -1;
 	case 6:
 		switch (k[0]) {
 		case 'm':
@@ -183,6 +183,7 @@ key_match(const char *p, const char *e, const char **pp)
 		break;
 	case 'p':
 		KEY("partial", F_PARTIAL);
+		KEY("price", F_PRICE);
 		break;
 	case 'q':
 		KEY("quote_volume", F_QVOLUME);
@@ -309,10 +310,6 @@ fast_scan(const char *s, size_t n, struct fval *f)
 			p++;
 			if (field_index(k, (size_t)(p - 1 - k)) >= 0)
 				return -1;	/* a known key with escapes */
-			/* A mark, index or premium candle: the JSON path
-			 * reads its price type. */
-			if (p - 1 - k == 5 && IS(k, "price"))
-				return -1;
 		}
 		if (p == e || *p++ != ':')
 			return -1;
@@ -539,17 +536,21 @@ fast_candle(const struct fval *f, struct mdx_candle *c)
 	unsigned bh = 0;
 	int o;
 
-	/* Only what may stay unset: this runs for every line.  The fast
-	 * path reads trade candles only (a "price" member sends the line to
-	 * the JSON path). */
+	/* Only what may stay unset: this runs for every line. */
 	c->has = 0;
-	c->price = MDX_PRICE_TRADE;
 	c->closed = 0;
 	c->trades = 0;
 	c->base_count = c->base_expected = 0;
 	c->fetched_at = 0;
 	c->volume = c->quote_volume = c->taker_buy_volume =
 	    c->taker_buy_quote_volume = mdx_dec_from_int(0);
+	c->price = MDX_PRICE_TRADE;
+	if (f[F_PRICE].type == 's') {
+		if ((o = mdx_price_parse(f[F_PRICE].p, f[F_PRICE].n)) < 0)
+			return -1;
+		c->price = (enum mdx_price)o;
+	} else if (f[F_PRICE].type != 0 && f[F_PRICE].type != 'z')
+		return -1;
 	if (f[F_KIND].type != 0 && !(f[F_KIND].type == 's' &&
 	    f[F_KIND].n == 6 && memcmp(f[F_KIND].p, "candle", 6) == 0))
 		return -1;

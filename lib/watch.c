@@ -79,8 +79,85 @@ split(char *line, char **f, int nf)
 	}
 }
 
-/* Checks one entry (f[3] is NULL when the line gives no intervals);
- * returns NULL when good, else the reason in why. */
+static const struct {
+	const char *name;
+	unsigned bit;
+} kind_names[] = {
+	{ "klines", MDX_WATCH_KLINES }, { "mark", MDX_WATCH_MARK },
+	{ "index", MDX_WATCH_INDEX }, { "premium", MDX_WATCH_PREMIUM },
+	{ "funding", MDX_WATCH_FUNDING }, { "oi", MDX_WATCH_OI }
+};
+
+unsigned
+mdx_watch_kind(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(kind_names) / sizeof(kind_names[0]); i++)
+		if (strcmp(kind_names[i].name, name) == 0)
+			return kind_names[i].bit;
+	return 0;
+}
+
+/* The kinds field "kinds=LIST" into w->kinds; returns NULL when good,
+ * else the reason in why. */
+static const char *
+parse_kinds(const char *field, const char *market_contract,
+    struct mdx_watch *w, char *why, size_t whysz)
+{
+	const char *p;
+	char name[16];
+	unsigned bit;
+	size_t n;
+
+	w->kinds = 0;
+	for (p = field + 6; ; p += n + 1) {
+		n = strcspn(p, ",");
+		bit = 0;
+		if (n > 0 && n < sizeof(name)) {
+			memcpy(name, p, n);
+			name[n] = '\0';
+			bit = mdx_watch_kind(name);
+		}
+		if (bit == 0) {
+			snprintf(why, whysz, "unknown kind '%.*s' (klines, "
+			    "mark, index, premium, funding or oi)",
+			    (int)(n < 20 ? n : 20), p);
+			return why;
+		}
+		if (w->kinds & bit) {
+			snprintf(why, whysz, "kind '%s' given twice", name);
+			return why;
+		}
+		if ((bit & MDX_WATCH_DERIVATIVES) != 0 &&
+		    strcmp(market_contract, "spot") == 0) {
+			snprintf(why, whysz, "kind '%s' on a spot market", name);
+			return why;
+		}
+		w->kinds |= bit;
+		if (p[n] == '\0')
+			break;
+	}
+	return NULL;
+}
+
+/* The contract type of a market mdx knows ("spot", "linear",
+ * "inverse"). */
+static const char *
+contract_of(const char *exchange, const char *market)
+{
+	const struct mdx_market_info *m;
+
+	for (m = mdx_market_list; m->exchange != NULL; m++)
+		if (strcmp(m->exchange, exchange) == 0 &&
+		    strcmp(m->market, market) == 0)
+			return m->contract;
+	return "spot";
+}
+
+/* Checks one entry (f[3] is NULL when the line gives no intervals, f[4]
+ * when it gives no kinds); returns NULL when good, else the reason in
+ * why. */
 static const char *
 parse_entry(char **f, struct mdx_watch *w, char *why, size_t whysz)
 {
@@ -119,6 +196,11 @@ parse_entry(char **f, struct mdx_watch *w, char *why, size_t whysz)
 	memcpy(w->exchange, f[0], strlen(f[0]) + 1);
 	memcpy(w->market, f[1], strlen(f[1]) + 1);
 	memcpy(w->symbol, f[2], n + 1);
+
+	w->kinds = MDX_WATCH_KLINES;
+	if (f[4] != NULL && parse_kinds(f[4], contract_of(f[0], f[1]), w,
+	    why, whysz) != NULL)
+		return why;
 
 	/* Without intervals the program's own choice applies. */
 	w->ninterval = 0;
@@ -181,7 +263,7 @@ mdx_watchlist_read_fp(FILE *fp, const char *name, struct mdx_watch **out)
 {
 	struct mdx_watch *v = NULL, w;
 	const char *reason;
-	char *line = NULL, *f[4], why[256];
+	char *line = NULL, *f[5], why[256];
 	size_t cap = 0, nv = 0, vcap = 0, namelen, i;
 	unsigned long lineno = 0;
 	ssize_t len;
@@ -196,13 +278,21 @@ mdx_watchlist_read_fp(FILE *fp, const char *name, struct mdx_watch **out)
 			nbad++;
 			continue;
 		}
-		nf = split(line, f, 4);
+		nf = split(line, f, 5);
 		if (nf == 0)
 			continue;
+		/* The kinds, when given, are the last field. */
+		if (nf >= 4 && nf <= 5 &&
+		    strncmp(f[nf - 1], "kinds=", 6) == 0) {
+			f[4] = f[nf - 1];
+			nf--;
+		} else
+			f[4] = NULL;
 		if (nf < 3 || nf > 4) {
 			mdx_warn("bad watchlist entry: %s (at %s:%lu)",
 			    nf < 3 ? "want exchange, market, symbol and "
-			    "intervals" : "more than four fields", name, lineno);
+			    "intervals" : "more than four fields besides "
+			    "kinds=", name, lineno);
 			nbad++;
 			continue;
 		}

@@ -133,14 +133,16 @@ mdx_fail() {
 	exit "$_st"
 }
 
-# mdx_lock: take the job's lock, so overlapping runs (a slow run still
-# going when cron starts the next) never work at the same time.  A run
+# mdx_lock: take the job's lock (or that of $MDX_LOCK, a job whose lock
+# it shares), so overlapping runs (a slow run still going when cron starts
+# the next) never work at the same time.  A run
 # that finds the lock taken exits 75 at once, and cron tries again later.
 mdx_lock() {
+	_lk=${MDX_LOCK:-$MDX_JOB}
 	mkdir -p "$MDX_VAR/lock"
-	exec 9>"$MDX_VAR/lock/$MDX_JOB.lock"
+	exec 9>"$MDX_VAR/lock/$_lk.lock"
 	if ! flock -n 9; then
-		mdx_fail 75 "another $MDX_JOB run holds $MDX_VAR/lock/$MDX_JOB.lock"
+		mdx_fail 75 "another $_lk run holds $MDX_VAR/lock/$_lk.lock"
 	fi
 }
 
@@ -163,11 +165,37 @@ mdx_record_run() {
 }
 
 # mdx_watchlist: print the watchlist entries as "exchange market symbol
-# intervals" lines, comments and blank lines removed.
+# intervals kinds" lines, comments and blank lines removed: intervals "-"
+# when the entry gives none, kinds the comma-separated list of its
+# kinds= field without the "kinds=", "klines" when it gives none
+# (mdx-watchlist(5)).
 mdx_watchlist() {
 	[ -r "$MDX_WATCHLIST" ] ||
 	    mdx_fail 78 "cannot read watchlist '$MDX_WATCHLIST'"
-	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$MDX_WATCHLIST"
+	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$MDX_WATCHLIST" |
+	    awk '{
+		ivs = "-"; kinds = "klines"
+		for (i = 4; i <= NF; i++)
+			if ($i ~ /^kinds=/) kinds = substr($i, 7)
+			else ivs = $i
+		print $1, $2, $3, ivs, kinds
+	    }'
+}
+
+# mdx_kind_args KIND INTERVALS: the mdx-extract options that fetch a
+# watchlist kind (klines, mark, index, premium, funding, oi) for an
+# entry's intervals ("-" for none), one a line.  Open interest is sampled
+# every $MDX_OI_PERIOD (default 5m), whatever the candle intervals.
+mdx_kind_args() {
+	case $1 in
+	klines) echo "-k"; echo klines ;;
+	mark|index|premium) echo "-k"; echo "$1_klines" ;;
+	funding) echo "-k"; echo funding; return 0 ;;
+	oi) echo "-k"; echo open_interest; echo "-i"
+	    echo "${MDX_OI_PERIOD:-5m}"; return 0 ;;
+	*) return 1 ;;
+	esac
+	if [ "$2" != - ]; then echo "-i"; echo "$2"; fi
 }
 
 # mdx_epoch TIME: TIME as seconds since the epoch.  TIME is what the

@@ -253,9 +253,9 @@ pg_start
 sql "CREATE SCHEMA mdx;
 CREATE TABLE mdx.schema_migrations (version int, name text, applied_at timestamptz);
 INSERT INTO mdx.schema_migrations VALUES (1, 'core', now());
-CREATE TABLE mdx.instrument (instrument_id int, exchange text, market text, symbol text);
+CREATE TABLE mdx.instrument (instrument_id int, exchange text, market text, symbol text, price text);
 CREATE TABLE mdx.candle (instrument_id int, interval text, open_time timestamptz, closed bool, origin text);
-INSERT INTO mdx.instrument VALUES (1, 'binance', 'spot', 'XRPUSDT');
+INSERT INTO mdx.instrument VALUES (1, 'binance', 'spot', 'XRPUSDT', 'trade');
 INSERT INTO mdx.candle VALUES (1, '1m', '2024-02-29T22:59:00Z', true, 'exchange'),
   (1, '1m', '2024-02-29T23:30:00Z', true, 'filled');" >/dev/null
 mdx-extract -s XRPUSDT -i 1m --since 2024-02-29T00:00:00Z --resume \

@@ -9,7 +9,7 @@ rd=$MDX_BUILD/tests/test-watch
 # The literal display of the EXAMPLES section.
 sed -n '/^\.Sh EXAMPLES/,/^\.Sh /p' "$page" |
     sed -n '/^\.Bd -literal/,/^\.Ed/p' | sed '1d;$d' >"$T/watchlist"
-is "$(wc -l <"$T/watchlist" | tr -d ' ')" 9 "the example is in the page"
+is "$(wc -l <"$T/watchlist" | tr -d ' ')" 11 "the example is in the page"
 
 exits 0 "the example watchlist is good" "$rd" read "$T/watchlist"
 is "$(cat "$T/out")" "binance spot BTCUSDT 1m,1h,1d (at $T/watchlist:2)
@@ -19,8 +19,22 @@ bybit linear BTCUSDT 5m (at $T/watchlist:5)
 bybit inverse BTCUSD 1h (at $T/watchlist:6)
 bybit spot BTCUSDT - (at $T/watchlist:7)
 okx spot BTC-USDT 1m (at $T/watchlist:8)
-okx swap BTC-USDT-SWAP 1m,4h (at $T/watchlist:9)" "the example's entries"
+okx swap BTC-USDT-SWAP 1m,4h (at $T/watchlist:9)
+binance usdm ETHUSDT 1m,1h kinds=klines,mark,index,premium,funding,oi (at $T/watchlist:10)
+okx swap ETH-USDT-SWAP - kinds=funding,oi (at $T/watchlist:11)" "the example's entries"
+
 is "$(cat "$T/err")" "" "nothing on stderr"
+
+# Kinds: unknown, repeated, on spot, and more fields than allowed.
+printf '%s\n' 'binance usdm BTCUSDT 1m kinds=mark,gold' \
+    'binance usdm ETHUSDT kinds=oi,oi' 'binance spot BTCUSDT 1m kinds=funding' \
+    'binance usdm XRPUSDT 1m 1h kinds=oi' >"$T/kinds"
+exits 78 "bad kinds refused" "$rd" read "$T/kinds"
+is "$(cat "$T/err")" "test-watch: bad watchlist entry: unknown kind 'gold' (klines, mark, index, premium, funding or oi) (at $T/kinds:1)
+test-watch: bad watchlist entry: kind 'oi' given twice (at $T/kinds:2)
+test-watch: bad watchlist entry: kind 'funding' on a spot market (at $T/kinds:3)
+test-watch: bad watchlist entry: more than four fields besides kinds= (at $T/kinds:4)" \
+    "each bad kinds field named with its line"
 
 # The DIAGNOSTICS example: a duplicate on line 7 of an entry on line 3 and
 # an unknown interval on line 8.

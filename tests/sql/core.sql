@@ -34,7 +34,7 @@ SELECT has_column('mdx', 'instrument', c, 'mdx.instrument.' || c)
     FROM unnest(ARRAY['instrument_id', 'exchange', 'market', 'symbol', 'base',
     'quote', 'tick_size', 'lot_size', 'status']) AS c;
 SELECT col_is_unique('mdx', 'instrument', ARRAY['exchange', 'market',
-    'symbol'], 'instrument unique (exchange, market, symbol)');
+    'symbol', 'price'], 'instrument unique (exchange, market, symbol, price)');
 SELECT has_column('mdx', 'run', c, 'mdx.run.' || c) FROM unnest(ARRAY[
     'run_id', 'program', 'args', 'started_at', 'finished_at', 'status',
     'counts']) AS c;

@@ -245,6 +245,22 @@ test_market(void)
 	ok(!mdx_market_known(NULL, "spot"), "not NULL");
 }
 
+/* " kinds=klines,mark..." for a kinds mask, in the watchlist's order. */
+static void
+print_kinds(unsigned kinds)
+{
+	static const char *const names[] = { "klines", "mark", "index",
+	    "premium", "funding", "oi" };
+	const char *sep = " kinds=";
+	size_t k;
+
+	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+		if (kinds & mdx_watch_kind(names[k])) {
+			printf("%s%s", sep, names[k]);
+			sep = ",";
+		}
+}
+
 static int
 print_list(const char *path)
 {
@@ -259,6 +275,8 @@ print_list(const char *path)
 			printf("%s%s", j ? "," : "", w[i].interval[j]->code);
 		if (w[i].ninterval == 0)
 			printf("-");
+		if (w[i].kinds != MDX_WATCH_KLINES)
+			print_kinds(w[i].kinds);
 		printf(" (at %s:%lu)\n", w[i].pos.name, w[i].pos.line);
 	}
 	free(w);

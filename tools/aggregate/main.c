@@ -14,9 +14,11 @@
 #include "buf.h"
 #include "ndjson.h"
 #include "utc.h"
+#include "json.h"
 #include "candle.h"
 
 #include "rollup.h"
+#include "evgaps.h"
 
 #define DEFAULT_WINDOW 60
 
@@ -75,6 +77,45 @@ put_gap(void *arg, const struct mdx_candle *s, mdx_time from, mdx_time to,
 	o->gaps_printed++;
 }
 
+static void
+put_series_gap(void *arg, const char *exchange, const char *market,
+    const char *symbol, const char *series, const char *interval,
+    mdx_time from, mdx_time to, int64_t count)
+{
+	struct out *o = arg;
+
+	if (to <= o->since || from >= o->until)
+		return;
+	mdx_buf_reset(&o->b);
+	mdx_rollup_format_series_gap(&o->b, exchange, market, symbol, series,
+	    interval, from, to, count);
+	mdx_write_line(o->w, o->b.data, o->b.len);
+	o->gaps_printed++;
+}
+
+/*
+ * A line that is no candle, in --gaps: a funding event or an open-interest
+ * sample joins the gaps of its series (0), a bad one is reported (-1 with
+ * the reason in why), anything else is a bad candle after all (1).
+ */
+static int
+other_record(struct mdx_evgaps *eg, struct mdx_json_doc *doc, const char *line,
+    size_t len, char *why, size_t whysz)
+{
+	const struct mdx_json *root;
+	char reason[MDX_ERRSZ];
+	int r;
+
+	if ((root = mdx_json_parse(doc, line, len)) == NULL ||
+	    root->type != MDX_JSON_OBJECT)
+		return 1;
+	if ((r = mdx_evgaps_add(eg, root, reason, sizeof(reason))) < 0)
+		snprintf(why, whysz, "bad %s: %s", mdx_json_str_eq(
+		    mdx_json_get(root, "kind"), "funding") ? "funding" :
+		    "open_interest", reason);
+	return r;
+}
+
 /*
  * The stream mode: every line is read, parsed and accounted for as used,
  * duplicate or rejected; rejects are reported with their position and make
@@ -86,6 +127,8 @@ run_stream(struct mdx_rollup_opts *ro, struct out *o, char **files,
 {
 	struct mdx_reader *rd;
 	struct mdx_candle_scan *sc;
+	struct mdx_evgaps *eg = NULL;
+	struct mdx_json_doc *doc = NULL;
 	struct mdx_rollup *r;
 	const struct mdx_rollup_stats *st;
 	struct mdx_candle c;
@@ -93,7 +136,7 @@ run_stream(struct mdx_rollup_opts *ro, struct out *o, char **files,
 	const char *line;
 	char why[256];
 	size_t len;
-	uint64_t nread = 0, bad = 0;
+	uint64_t nread = 0, bad = 0, evgaps = 0;
 	int rc, rdst = MDX_EX_OK;
 
 	ro->candle = put_candle;
@@ -102,6 +145,10 @@ run_stream(struct mdx_rollup_opts *ro, struct out *o, char **files,
 	ro->arg = o;
 	r = mdx_rollup_new(ro);
 	sc = mdx_candle_scan_new();
+	if (ro->gaps) {
+		eg = mdx_evgaps_new();
+		doc = mdx_json_doc_new();
+	}
 	rd = mdx_reader_open(files, nfiles);
 	while ((rc = mdx_reader_next(rd, &line, &len)) != MDX_RD_EOF) {
 		if (rc == MDX_RD_ERR) {
@@ -125,9 +172,16 @@ run_stream(struct mdx_rollup_opts *ro, struct out *o, char **files,
 		}
 		if (mdx_candle_scan(sc, &c, line, len, why,
 		    sizeof(why)) != 0) {
+			if (eg != NULL && (rc = other_record(eg, doc, line,
+			    len, why, sizeof(why))) == 0)
+				continue;
 			pos = mdx_reader_pos(rd);
-			mdx_warn("bad candle: %s (at %s:%lu)", why, pos.name,
-			    pos.line);
+			if (eg != NULL && rc < 0)
+				mdx_warn("%s (at %s:%lu)", why, pos.name,
+				    pos.line);
+			else
+				mdx_warn("bad candle: %s (at %s:%lu)", why,
+				    pos.name, pos.line);
 			bad++;
 			continue;
 		}
@@ -148,6 +202,8 @@ run_stream(struct mdx_rollup_opts *ro, struct out *o, char **files,
 		}
 	}
 	mdx_rollup_finish(r);
+	if (eg != NULL)
+		evgaps = mdx_evgaps_finish(eg, put_series_gap, o);
 	mdx_writer_flush(o->w);
 	st = mdx_rollup_stats(r);
 	if (mdx_verbose >= 1) {
@@ -155,7 +211,8 @@ run_stream(struct mdx_rollup_opts *ro, struct out *o, char **files,
 		    "rejected; %llu out (%llu partial), %llu gaps "
 		    "(%llu candles), %llu filled; %llu buckets rejected, "
 		    "%llu targets skipped",
-		    (unsigned long long)nread, (unsigned long long)st->used,
+		    (unsigned long long)nread, (unsigned long long)(st->used +
+		    (eg != NULL ? mdx_evgaps_count(eg) : 0)),
 		    (unsigned long long)st->dup,
 		    (unsigned long long)(st->rejected + bad),
 		    (unsigned long long)st->out,
@@ -165,6 +222,11 @@ run_stream(struct mdx_rollup_opts *ro, struct out *o, char **files,
 		    (unsigned long long)st->filled,
 		    (unsigned long long)st->bad_buckets,
 		    (unsigned long long)st->skipped_targets);
+		if (eg != NULL && mdx_evgaps_count(eg) > 0)
+			mdx_warn("%llu funding events and open-interest "
+			    "samples used, %llu gaps",
+			    (unsigned long long)mdx_evgaps_count(eg),
+			    (unsigned long long)evgaps);
 	}
 	rc = st->rejected + bad + st->bad_buckets + st->skipped_targets > 0 ?
 	    MDX_EX_DATAERR : MDX_EX_OK;
@@ -172,6 +234,8 @@ run_stream(struct mdx_rollup_opts *ro, struct out *o, char **files,
 		rc = rdst;
 	mdx_reader_close(rd);
 	mdx_candle_scan_free(sc);
+	mdx_evgaps_free(eg);
+	mdx_json_doc_free(doc);
 	mdx_rollup_free(r);
 	mdx_buf_free(&o->b);
 	return rc;

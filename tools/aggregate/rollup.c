@@ -76,10 +76,28 @@ mdx_rollup_format_gap(struct mdx_buf *b, const struct mdx_candle *series,
 	add_kv(b, "market", series->market);
 	add_kv(b, "symbol", series->symbol);
 	add_kv(b, "interval", series->interval->code);
-	/* A gap of mark, index or premium candles says so: mdx-extract
-	 * --ranges refetches it of that kind. */
 	if (series->price != MDX_PRICE_TRADE)
 		add_kv(b, "price", mdx_price_name(series->price));
+	mdx_time_format(from, tb);
+	add_kv(b, "from", tb);
+	mdx_time_format(to, tb);
+	add_kv(b, "to", tb);
+	mdx_buf_printf(b, ",\"count\":%lld}", (long long)count);
+}
+
+void
+mdx_rollup_format_series_gap(struct mdx_buf *b, const char *exchange,
+    const char *market, const char *symbol, const char *series,
+    const char *interval, mdx_time from, mdx_time to, int64_t count)
+{
+	char tb[MDX_TIME_BUFSZ];
+
+	mdx_buf_addstr(b, "{\"kind\":\"gap\"");
+	add_kv(b, "exchange", exchange);
+	add_kv(b, "market", market);
+	add_kv(b, "symbol", symbol);
+	add_kv(b, "series", series);
+	add_kv(b, "interval", interval);
 	mdx_time_format(from, tb);
 	add_kv(b, "from", tb);
 	mdx_time_format(to, tb);

@@ -13,9 +13,16 @@
 
 #define MDX_ROLLUP_MAXTO 16
 
-/* Appends a gap record (HACKING.md "Gap range") to b, no newline. */
+/* Appends a gap record (HACKING.md "Gap range") to b, no newline; the
+ * gap of a mark, index or premium series has "price" after "interval". */
 void mdx_rollup_format_gap(struct mdx_buf *b, const struct mdx_candle *series,
     mdx_time from, mdx_time to, int64_t count);
+/* Appends the gap record of a funding or open-interest series (series
+ * "funding" or "open_interest", interval the funding interval in force or
+ * the sampling period) to b, no newline. */
+void mdx_rollup_format_series_gap(struct mdx_buf *b, const char *exchange,
+    const char *market, const char *symbol, const char *series,
+    const char *interval, mdx_time from, mdx_time to, int64_t count);
 
 struct mdx_rollup_opts {
 	const struct mdx_interval *to[MDX_ROLLUP_MAXTO]; /* targets */

@@ -97,6 +97,7 @@ struct ctx {
 	/* Counts for the summary and mdx.run. */
 	uint64_t read, written, deleted, held, buckets, fresh, gaps_found;
 	uint64_t confirmed, filled_gaps, filled_candles;
+	uint64_t series_gaps;	/* funding and open-interest gaps */
 	uint64_t bad_buckets;	/* left out: a sum overflows */
 };
 
@@ -1715,7 +1716,7 @@ print_gaps(struct ctx *x)
 	char since[MDX_TIME_BUFSZ], until[MDX_TIME_BUFSZ];
 	const char *p[5];
 	PGresult *r;
-	int i;
+	int i, k;
 
 	time_params(x->o, since, until);
 	fetched_markets(&fm);
@@ -1734,17 +1735,18 @@ print_gaps(struct ctx *x)
 	    "ANY($5::text[])) RETURNING *) "
 	    "SELECT i.exchange, i.market, i.symbol, "
 	    "(extract(epoch FROM g.from_time) * 1000)::int8, "
-	    "(extract(epoch FROM g.to_time) * 1000)::int8, g.missing "
-	    "FROM g JOIN mdx.instrument i USING (instrument_id) "
-	    "ORDER BY 1, 2, 3, 4" :
+	    "(extract(epoch FROM g.to_time) * 1000)::int8, g.missing, "
+	    "i.price FROM g JOIN mdx.instrument i USING (instrument_id) "
+	    "ORDER BY 1, 2, 3, 7, 4" :
 	    "SELECT i.exchange, i.market, i.symbol, "
 	    "(extract(epoch FROM g.from_time) * 1000)::int8, "
-	    "(extract(epoch FROM g.to_time) * 1000)::int8, g.missing "
-	    "FROM mdx.gap g JOIN mdx.instrument i USING (instrument_id) "
+	    "(extract(epoch FROM g.to_time) * 1000)::int8, g.missing, "
+	    "i.price FROM mdx.gap g JOIN mdx.instrument i USING "
+	    "(instrument_id) "
 	    "WHERE g.status = 'open' AND g.interval = $1 AND g.to_time > $2 "
 	    "AND g.from_time < $3 AND $4::bigint IS NOT NULL "
 	    "AND $5::text[] IS NOT NULL "
-	    "ORDER BY 1, 2, 3, 4", 5, p);
+	    "ORDER BY 1, 2, 3, 7, 4", 5, p);
 	memset(&s, 0, sizeof(s));
 	s.interval = x->base;
 	for (i = 0; i < PQntuples(r); i++) {
@@ -1752,6 +1754,9 @@ print_gaps(struct ctx *x)
 		    PQgetvalue(r, i, 0));
 		snprintf(s.market, sizeof(s.market), "%s", PQgetvalue(r, i, 1));
 		snprintf(s.symbol, sizeof(s.symbol), "%s", PQgetvalue(r, i, 2));
+		k = mdx_price_parse(PQgetvalue(r, i, 6),
+		    strlen(PQgetvalue(r, i, 6)));
+		s.price = k > 0 ? (enum mdx_price)k : MDX_PRICE_TRADE;
 		mdx_buf_reset(&b);
 		mdx_rollup_format_gap(&b, &s,
 		    strtoll(PQgetvalue(r, i, 3), NULL, 10),
@@ -1763,9 +1768,59 @@ print_gaps(struct ctx *x)
 	mdx_warn("%d open gaps%s", PQntuples(r),
 	    x->o->mark ? " printed and marked refetched" : "");
 	PQclear(r);
+	r = qp(x, x->o->mark ?
+	    "WITH g AS (UPDATE mdx.series_gap SET status = 'refetched', "
+	    "refetched_at = now(), run_id = $4::bigint, updated_at = now() "
+	    "WHERE status = 'open' AND to_time > $2 AND from_time < $3 "
+	    "AND $1::text IS NOT NULL RETURNING *) "
+	    "SELECT i.exchange, i.market, i.symbol, g.series, g.interval, "
+	    "(extract(epoch FROM g.from_time) * 1000)::int8, "
+	    "(extract(epoch FROM g.to_time) * 1000)::int8, g.missing "
+	    "FROM g JOIN mdx.instrument i USING (instrument_id) "
+	    "ORDER BY 1, 2, 3, 4, 5, 6" :
+	    "SELECT i.exchange, i.market, i.symbol, g.series, g.interval, "
+	    "(extract(epoch FROM g.from_time) * 1000)::int8, "
+	    "(extract(epoch FROM g.to_time) * 1000)::int8, g.missing "
+	    "FROM mdx.series_gap g JOIN mdx.instrument i USING "
+	    "(instrument_id) WHERE g.status = 'open' AND g.to_time > $2 "
+	    "AND g.from_time < $3 AND $1::text IS NOT NULL "
+	    "AND $4::bigint IS NOT NULL ORDER BY 1, 2, 3, 4, 5, 6", 4, p);
+	for (i = 0; i < PQntuples(r); i++) {
+		mdx_buf_reset(&b);
+		mdx_rollup_format_series_gap(&b, PQgetvalue(r, i, 0),
+		    PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+		    PQgetvalue(r, i, 3), PQgetvalue(r, i, 4),
+		    strtoll(PQgetvalue(r, i, 5), NULL, 10),
+		    strtoll(PQgetvalue(r, i, 6), NULL, 10),
+		    strtoll(PQgetvalue(r, i, 7), NULL, 10));
+		mdx_write_line(w, b.data, b.len);
+	}
+	mdx_writer_flush(w);
+	if (PQntuples(r) > 0)
+		mdx_warn("%d open funding and open-interest gaps%s",
+		    PQntuples(r), x->o->mark ? " printed and marked refetched" :
+		    "");
+	PQclear(r);
 	qq(x, "COMMIT");
 	mdx_buf_free(&b);
 	mdx_buf_free(&fm);
+}
+
+/*
+ * The gaps of funding and open interest: mdx.detect_series_gaps() brings
+ * mdx.series_gap in line with the data, in its own transaction.
+ */
+static void
+series_gaps(struct ctx *x)
+{
+	const char *p[1] = { x->run };
+	PGresult *r;
+
+	qq(x, "BEGIN");
+	r = qp(x, "SELECT mdx.detect_series_gaps($1::bigint)", 1, p);
+	x->series_gaps = strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	qq(x, "COMMIT");
 }
 
 /* Refetched gaps that are still missing after a refetch are confirmed. */
@@ -1785,6 +1840,12 @@ confirm_gaps(struct ctx *x)
 	    "confirmed_at = now(), run_id = $4::bigint, updated_at = now() "
 	    "WHERE status = 'refetched' AND interval = $1 AND to_time > $2 "
 	    "AND from_time < $3", 4, p);
+	x->confirmed += strtoull(PQcmdTuples(r), NULL, 10);
+	PQclear(r);
+	r = qp(x, "UPDATE mdx.series_gap SET status = 'confirmed_empty', "
+	    "confirmed_at = now(), run_id = $4::bigint, updated_at = now() "
+	    "WHERE status = 'refetched' AND to_time > $2 AND from_time < $3 "
+	    "AND $1::text IS NOT NULL", 4, p);
 	x->confirmed += strtoull(PQcmdTuples(r), NULL, 10);
 	PQclear(r);
 }
@@ -2018,6 +2079,7 @@ mdx_agg_db_run(const struct mdx_agg_db *o)
 		qq(&x, "DELETE FROM mdx.candle_change");
 	}
 	gaps_job(&x, o->gaps || o->confirm || o->fill ? NULL : to[0]);
+	series_gaps(&x);
 	if (o->gaps) {
 		print_gaps(&x);
 		prune(&x);
@@ -2052,6 +2114,9 @@ mdx_agg_db_run(const struct mdx_agg_db *o)
 		    (unsigned long long)x.confirmed,
 		    (unsigned long long)x.filled_gaps,
 		    (unsigned long long)x.filled_candles);
+	if (mdx_verbose >= 1 && x.series_gaps > 0)
+		mdx_warn("%llu funding and open-interest gaps",
+		    (unsigned long long)x.series_gaps);
 	end_run(&x, 0);
 	st = x.bad_buckets > 0 ? MDX_EX_DATAERR : MDX_EX_OK;
 	mdx_buf_free(&x.sql);
@@ -2133,6 +2198,7 @@ rec_flush(struct ctx *x, struct recbatch *rb, uint64_t *differ, uint64_t *missin
 		copy_field(&b, rb->c[k].exchange);
 		copy_field(&b, rb->c[k].market);
 		copy_field(&b, rb->c[k].symbol);
+		copy_field(&b, mdx_price_name(rb->c[k].price));
 		mdx_buf_printf(&b, "%s\t%s\n", rb->c[k].interval->code, tb);
 	}
 	qq(x, "TRUNCATE agg_rec");
@@ -2143,6 +2209,7 @@ rec_flush(struct ctx *x, struct recbatch *rb, uint64_t *differ, uint64_t *missin
 	    "c.origin FROM agg_rec k "
 	    "LEFT JOIN mdx.instrument i ON i.exchange = k.exchange AND "
 	    "i.market = k.market AND i.symbol = k.symbol "
+	    "AND i.price = k.price "
 	    "LEFT JOIN mdx.candle c ON c.instrument_id = i.instrument_id "
 	    "AND c.interval = k.interval AND c.open_time = k.open_time "
 	    "AND c.origin = 'rollup' ORDER BY k.k");
@@ -2156,6 +2223,9 @@ rec_flush(struct ctx *x, struct recbatch *rb, uint64_t *differ, uint64_t *missin
 		mdx_buf_add_json_kv(&out, 0, "symbol", rb->c[k].symbol);
 		mdx_buf_add_json_kv(&out, 0, "interval",
 		    rb->c[k].interval->code);
+		if (rb->c[k].price != MDX_PRICE_TRADE)
+			mdx_buf_add_json_kv(&out, 0, "price",
+			    mdx_price_name(rb->c[k].price));
 		mdx_buf_add_json_kv(&out, 0, "open_time", tb);
 		if (PQgetisnull(r, i, 12)) {
 			mdx_buf_addstr(&out, ",\"status\":\"missing\"}");
@@ -2224,7 +2294,8 @@ mdx_agg_db_reconcile(const struct mdx_agg_db *o)
 
 	connect_ctx(&x, o);
 	qq(&x, "CREATE TEMP TABLE agg_rec (k bigint, exchange text, "
-	    "market text, symbol text, interval text, open_time timestamptz)");
+	    "market text, symbol text, price text, interval text, "
+	    "open_time timestamptz)");
 	doc = mdx_json_doc_new();
 	rd = mdx_reader_open(o->argv, o->argc);
 	while ((rc = mdx_reader_next(rd, &line, &len)) != MDX_RD_EOF) {

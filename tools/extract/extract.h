@@ -164,17 +164,18 @@ void extract_add_series(const struct mdx_market *m, const char *symbol,
  * extract_add_series() does. */
 void extract_plan_watchlist(PGconn **conn);
 
-/* Adds a series of candles for every gap record of the --ranges file,
- * each over its own range and outside the state files. */
+/* Adds a series for every gap record of the --ranges file, each of the
+ * kind the record says and over its own range, outside the state files. */
 void extract_plan_ranges(void);
 
-/* One gap record of --ranges: a market, interval and symbol mdx knows,
- * the kind of candles its "price" names (klines without one), and the
- * candles from "from" up to "to". */
+/* One gap record of --ranges: a market, interval and symbol mdx knows
+ * and the candles from "from" up to "to"; kind is klines, or the kind a
+ * "price" (mark, index or premium klines) or a "series" (funding or
+ * open_interest, iv its interval in force or period) says. */
 struct extract_range {
 	const struct mdx_market *m;
-	int kind;
 	const struct mdx_interval *iv;
+	enum mdx_kind kind;
 	char symbol[65];
 	mdx_time from, to;
 };

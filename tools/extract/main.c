@@ -223,8 +223,8 @@ parse_options(int argc, char **argv)
 		    "premium_klines, funding or open_interest, without "
 		    "--ranges, --watchlist or --resume");
 	if (opt.ranges != NULL && opt.kind != MDX_KIND_KLINES)
-		mdx_usage("--ranges takes the kind of each gap from the record "
-		    "(its \"price\"): no -k");
+		mdx_usage("--ranges takes the kind of each gap record "
+		    "(price, series): leave out -k");
 	if (opt.ranges != NULL && opt.watchlist != NULL)
 		mdx_usage("--ranges and --watchlist exclude each other");
 	if (opt.narchives == 0 && opt.ranges == NULL &&

@@ -251,7 +251,7 @@ db_next(PGconn *c, const struct series *s)
 	    "FROM mdx.candle c JOIN mdx.instrument i "
 	    "ON i.instrument_id = c.instrument_id "
 	    "WHERE i.exchange = $1 AND i.market = $2 AND i.symbol = $3 "
-	    "AND c.interval = $4 AND c.closed "
+	    "AND i.price = 'trade' AND c.interval = $4 AND c.closed "
 	    "AND c.origin IN ('exchange', 'archive')";
 	const char *p[4];
 	PGresult *res;
@@ -468,6 +468,27 @@ extract_add_series(const struct mdx_market *m, const char *symbol,
 	}
 }
 
+/* The watchlist's name of a kind (mdx-watchlist(5) "kinds="); depth and
+ * instruments go with klines. */
+static unsigned
+watch_bit(int kind)
+{
+	switch (kind) {
+	case MDX_KIND_MARK_KLINES:
+		return MDX_WATCH_MARK;
+	case MDX_KIND_INDEX_KLINES:
+		return MDX_WATCH_INDEX;
+	case MDX_KIND_PREMIUM_KLINES:
+		return MDX_WATCH_PREMIUM;
+	case MDX_KIND_FUNDING:
+		return MDX_WATCH_FUNDING;
+	case MDX_KIND_OPEN_INTEREST:
+		return MDX_WATCH_OI;
+	default:
+		return MDX_WATCH_KLINES;
+	}
+}
+
 void
 extract_plan_watchlist(PGconn **conn)
 {
@@ -484,6 +505,12 @@ extract_plan_watchlist(PGconn **conn)
 			    w[i].exchange, w[i].market, w[i].pos.name,
 			    w[i].pos.line);
 			exit(MDX_EX_DATAERR);
+		}
+		/* An entry that does not keep this kind is passed over. */
+		if ((w[i].kinds & watch_bit(opt.kind)) == 0) {
+			mdx_debug("%s %s %s: %s not kept", w[i].exchange,
+			    w[i].market, w[i].symbol, mdx_kind_name(opt.kind));
+			continue;
 		}
 		/* A spot entry has no derivatives data: a run for them
 		 * passes it over. */
@@ -518,13 +545,13 @@ int
 extract_range_parse(const char *ln, size_t len, struct extract_range *r,
     char *err, size_t errsz)
 {
-	struct mdx_buf b[7];
-	const struct mdx_json *root;
-	const char *ex, *mk, *sym, *ivs, *from, *to, *price;
-	int i, rv = -1;
+	struct mdx_buf b[6];
+	const struct mdx_json *root, *v;
+	const char *ex, *mk, *sym, *ivs, *from, *to;
+	int i, ok, rv = -1;
 
 	memset(r, 0, sizeof(*r));
-	for (i = 0; i < 7; i++)
+	for (i = 0; i < 6; i++)
 		mdx_buf_init(&b[i]);
 	if ((root = mdx_json_parse(extract_doc, ln, len)) == NULL) {
 		mdx_errf(err, errsz, "%s", mdx_json_error(extract_doc));
@@ -536,33 +563,54 @@ extract_range_parse(const char *ln, size_t len, struct extract_range *r,
 	ivs = gap_str(root, "interval", &b[3]);
 	from = gap_str(root, "from", &b[4]);
 	to = gap_str(root, "to", &b[5]);
-	price = gap_str(root, "price", &b[6]);
 	if (ex == NULL || mk == NULL || sym == NULL || ivs == NULL ||
 	    from == NULL || to == NULL) {
 		mdx_errf(err, errsz, "needs exchange, market, symbol, "
 		    "interval, from and to");
 		goto out;
 	}
-	if ((r->m = mdx_market_lookup(ex, mk)) == NULL ||
-	    (r->iv = mdx_interval_lookup(ivs)) == NULL ||
-	    mdx_market_interval(r->m, r->iv) == NULL ||
-	    !extract_symbol_ok(sym)) {
+	/* The kind: klines, or what "price" or "series" says. */
+	r->kind = MDX_KIND_KLINES;
+	if ((v = mdx_json_get(root, "price")) != NULL &&
+	    v->type != MDX_JSON_NULL && !mdx_json_str_eq(v, "trade")) {
+		if (mdx_json_str_eq(v, "mark"))
+			r->kind = MDX_KIND_MARK_KLINES;
+		else if (mdx_json_str_eq(v, "index"))
+			r->kind = MDX_KIND_INDEX_KLINES;
+		else if (mdx_json_str_eq(v, "premium"))
+			r->kind = MDX_KIND_PREMIUM_KLINES;
+		else {
+			mdx_errf(err, errsz, "bad \"price\": not trade, "
+			    "mark, index or premium");
+			goto out;
+		}
+	}
+	if ((v = mdx_json_get(root, "series")) != NULL &&
+	    v->type != MDX_JSON_NULL) {
+		if (r->kind != MDX_KIND_KLINES) {
+			mdx_errf(err, errsz, "both \"price\" and \"series\"");
+			goto out;
+		}
+		if (mdx_json_str_eq(v, "funding"))
+			r->kind = MDX_KIND_FUNDING;
+		else if (mdx_json_str_eq(v, "open_interest"))
+			r->kind = MDX_KIND_OPEN_INTEREST;
+		else {
+			mdx_errf(err, errsz, "bad \"series\": not funding or "
+			    "open_interest");
+			goto out;
+		}
+	}
+	ok = (r->m = mdx_market_lookup(ex, mk)) != NULL &&
+	    (r->iv = mdx_interval_lookup(ivs)) != NULL &&
+	    mdx_market_interval(r->m, r->iv) != NULL &&
+	    extract_symbol_ok(sym) && mdx_market_offers(r->m, r->kind) &&
+	    (r->kind != MDX_KIND_OPEN_INTEREST ||
+	    mdx_market_oi_period(r->m, r->iv) != NULL);
+	if (!ok) {
 		mdx_errf(err, errsz, "no such market, symbol or interval "
 		    "'%s %s %s %s'", ex, mk, sym, ivs);
 		goto out;
-	}
-	/* "price" names the candles of a mark, index or premium gap. */
-	r->kind = MDX_KIND_KLINES;
-	if (price != NULL && strcmp(price, "trade") != 0) {
-		r->kind = strcmp(price, "mark") == 0 ? MDX_KIND_MARK_KLINES :
-		    strcmp(price, "index") == 0 ? MDX_KIND_INDEX_KLINES :
-		    strcmp(price, "premium") == 0 ? MDX_KIND_PREMIUM_KLINES :
-		    -1;
-		if (r->kind == -1 || !mdx_market_offers(r->m, r->kind)) {
-			mdx_errf(err, errsz, "no %s candles on '%s %s'", price,
-			    ex, mk);
-			goto out;
-		}
 	}
 	if (mdx_time_parse_rfc3339(from, strlen(from), &r->from) == -1 ||
 	    mdx_time_parse_rfc3339(to, strlen(to), &r->to) == -1 ||
@@ -580,7 +628,7 @@ extract_range_parse(const char *ln, size_t len, struct extract_range *r,
 	memcpy(r->symbol, sym, strlen(sym) + 1);
 	rv = 0;
 out:
-	for (i = 0; i < 7; i++)
+	for (i = 0; i < 6; i++)
 		mdx_buf_free(&b[i]);
 	return rv;
 }
@@ -619,7 +667,11 @@ extract_plan_ranges(void)
 			bad++;
 			continue;
 		}
-		s = extract_series_new(g.m, g.kind, g.symbol, g.iv);
+		/* Funding is planned on the hourly grid, as -k funding
+		 * is (extract_add_series()). */
+		s = extract_series_new(g.m, g.kind, g.symbol,
+		    g.kind == MDX_KIND_FUNDING ? mdx_interval_lookup("1h") :
+		    g.iv);
 		plan_range(s, 1, g.from, 1, g.to);
 		clamp_history(s);
 	}

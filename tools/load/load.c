@@ -31,6 +31,7 @@
 #include "hash.h"
 #include "watch.h"
 #include "candle.h"
+#include "deriv.h"
 
 #include "load.h"
 
@@ -65,9 +66,10 @@ struct newrow {
 	mdx_time t;
 };
 
-/* The instrument cache: (exchange, market, symbol) -> instrument_id. */
+/* The instrument cache: (exchange, market, symbol, price) ->
+ * instrument_id. */
 struct inst {
-	char *key;		/* exchange NUL market NUL symbol */
+	char *key;		/* exchange NUL market NUL symbol NUL price */
 	size_t keylen;
 	int64_t iid;
 	struct inst *next;
@@ -99,6 +101,15 @@ struct batch {
 
 	struct mdx_buf dcopy;	/* the depth snapshots' COPY lines */
 	size_t nd;
+
+	struct mdx_buf fcopy;	/* the funding events' COPY lines */
+	size_t nf;
+	mdx_time flo, fhi;	/* and their times */
+	struct mdx_buf ocopy;	/* the open-interest samples' COPY lines */
+	size_t no;
+	mdx_time olo, ohi;
+	/* What the batch did with them, counted when it commits. */
+	unsigned long fins, frev, oins, orev;
 };
 
 /*
@@ -184,6 +195,15 @@ static const char stage_sql[] =
     "CREATE TEMP TABLE IF NOT EXISTS mdx_stage_depth ("
     " seq integer, instrument_id bigint, time timestamptz, bids jsonb,"
     " asks jsonb, update_id bigint"
+    ") ON COMMIT DELETE ROWS;"
+    "CREATE TEMP TABLE IF NOT EXISTS mdx_stage_funding ("
+    " seq integer, instrument_id bigint, time timestamptz, rate numeric,"
+    " interval text, mark_price numeric, origin text, fetched_at timestamptz"
+    ") ON COMMIT DELETE ROWS;"
+    "CREATE TEMP TABLE IF NOT EXISTS mdx_stage_oi ("
+    " seq integer, instrument_id bigint, period text, time timestamptz,"
+    " open_interest numeric, open_interest_value numeric, origin text,"
+    " fetched_at timestamptz"
     ") ON COMMIT DELETE ROWS;"
     "SET client_min_messages TO notice";
 
@@ -335,12 +355,73 @@ static const char upsert_depth_sql[] =
     " SELECT count(*) FILTER (WHERE updated_at = now()),"
     " count(*) FILTER (WHERE updated_at <> now()) FROM u";
 
+/*
+ * Funding events and open-interest samples: the duplicates of a batch
+ * reduced to the one fetched last (else the last line), then one upsert
+ * that leaves a stored row alone when nothing would change or when the
+ * new one was fetched before it.  A source that does not give the
+ * funding interval, the mark price or the value in quote currency does
+ * not erase what another source gave.  The counts of inserted rows come
+ * from a look at the keys before the upsert (updated_at is set from the
+ * row, not by a volatile function, as a distributed table wants).
+ */
+static const char upsert_funding_sql[] =
+    "WITH s AS (SELECT DISTINCT ON (instrument_id, time) * FROM"
+    " pg_temp.mdx_stage_funding ORDER BY instrument_id, time,"
+    " fetched_at DESC NULLS LAST, seq DESC),"
+    " e AS MATERIALIZED (SELECT s.*, EXISTS (SELECT 1 FROM mdx.funding f"
+    " WHERE f.instrument_id = s.instrument_id AND f.time = s.time) AS found"
+    " FROM s),"
+    " u AS (INSERT INTO mdx.funding AS f (instrument_id, time, rate,"
+    " interval, mark_price, origin, fetched_at, run_id, updated_at)"
+    " SELECT instrument_id, time, rate, interval, mark_price, origin,"
+    " fetched_at, $1::bigint, now() FROM e"
+    " ON CONFLICT (instrument_id, time) DO UPDATE SET rate = excluded.rate,"
+    " interval = coalesce(excluded.interval, f.interval),"
+    " mark_price = coalesce(excluded.mark_price, f.mark_price),"
+    " origin = excluded.origin, fetched_at = excluded.fetched_at,"
+    " run_id = excluded.run_id, updated_at = excluded.updated_at"
+    " WHERE (f.rate, f.interval, f.mark_price, f.origin) IS DISTINCT FROM"
+    " (excluded.rate, coalesce(excluded.interval, f.interval),"
+    " coalesce(excluded.mark_price, f.mark_price), excluded.origin)"
+    " AND (f.fetched_at IS NULL OR excluded.fetched_at IS NULL"
+    " OR excluded.fetched_at >= f.fetched_at) RETURNING 1)"
+    " SELECT (SELECT count(*) FILTER (WHERE NOT found) FROM e),"
+    " (SELECT count(*) FROM u)";
+
+static const char upsert_oi_sql[] =
+    "WITH s AS (SELECT DISTINCT ON (instrument_id, period, time) * FROM"
+    " pg_temp.mdx_stage_oi ORDER BY instrument_id, period, time,"
+    " fetched_at DESC NULLS LAST, seq DESC),"
+    " e AS MATERIALIZED (SELECT s.*, EXISTS (SELECT 1 FROM"
+    " mdx.open_interest o WHERE o.instrument_id = s.instrument_id"
+    " AND o.period = s.period AND o.time = s.time) AS found FROM s),"
+    " u AS (INSERT INTO mdx.open_interest AS o (instrument_id, period, time,"
+    " open_interest, open_interest_value, origin, fetched_at, run_id,"
+    " updated_at)"
+    " SELECT instrument_id, period, time, open_interest,"
+    " open_interest_value, origin, fetched_at, $1::bigint, now() FROM e"
+    " ON CONFLICT (instrument_id, period, time) DO UPDATE SET"
+    " open_interest = excluded.open_interest,"
+    " open_interest_value = coalesce(excluded.open_interest_value,"
+    " o.open_interest_value),"
+    " origin = excluded.origin, fetched_at = excluded.fetched_at,"
+    " run_id = excluded.run_id, updated_at = excluded.updated_at"
+    " WHERE (o.open_interest, o.open_interest_value, o.origin)"
+    " IS DISTINCT FROM (excluded.open_interest,"
+    " coalesce(excluded.open_interest_value, o.open_interest_value),"
+    " excluded.origin)"
+    " AND (o.fetched_at IS NULL OR excluded.fetched_at IS NULL"
+    " OR excluded.fetched_at >= o.fetched_at) RETURNING 1)"
+    " SELECT (SELECT count(*) FILTER (WHERE NOT found) FROM e),"
+    " (SELECT count(*) FROM u)";
+
 static const char instrument_sql[] =
     "WITH u AS ("
     "INSERT INTO mdx.instrument AS i (exchange, market, symbol, base, quote,"
     " tick_size, lot_size, contract_size, status, updated_at)"
     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())"
-    " ON CONFLICT (exchange, market, symbol) DO UPDATE SET"
+    " ON CONFLICT (exchange, market, symbol, price) DO UPDATE SET"
     " base = coalesce(excluded.base, i.base),"
     " quote = coalesce(excluded.quote, i.quote),"
     " tick_size = coalesce(excluded.tick_size, i.tick_size),"
@@ -360,12 +441,13 @@ static const char instrument_sql[] =
 
 static const char find_instrument_sql[] =
     "WITH ins AS ("
-    "INSERT INTO mdx.instrument (exchange, market, symbol)"
-    " VALUES ($1, $2, $3) ON CONFLICT (exchange, market, symbol) DO NOTHING"
+    "INSERT INTO mdx.instrument (exchange, market, symbol, price)"
+    " VALUES ($1, $2, $3, $4)"
+    " ON CONFLICT (exchange, market, symbol, price) DO NOTHING"
     " RETURNING instrument_id)"
     " SELECT instrument_id, true FROM ins UNION ALL"
     " SELECT instrument_id, false FROM mdx.instrument"
-    " WHERE exchange = $1 AND market = $2 AND symbol = $3";
+    " WHERE exchange = $1 AND market = $2 AND symbol = $3 AND price = $4";
 
 static const char ensure_market_sql[] =
     "SELECT mdx.ensure_market($1, $2)";
@@ -527,10 +609,15 @@ counts_json(const struct mdx_load *l, struct mdx_buf *b)
 	mdx_buf_printf(b, "{\"read\":%lu,\"candles\":%lu,\"inserted\":%lu,"
 	    "\"revised\":%lu,\"unchanged\":%lu,\"duplicates\":%lu,"
 	    "\"depth\":%lu,\"depth_inserted\":%lu,\"depth_revised\":%lu,"
+	    "\"funding\":%lu,\"funding_inserted\":%lu,"
+	    "\"funding_revised\":%lu,\"open_interest\":%lu,"
+	    "\"open_interest_inserted\":%lu,\"open_interest_revised\":%lu,"
 	    "\"instruments\":%lu,\"instruments_created\":%lu,"
 	    "\"instruments_updated\":%lu,\"rejected\":%lu,\"batches\":%lu}",
 	    n->read, n->candles, n->inserted, n->revised, n->unchanged,
 	    n->duplicates, n->depth, n->depth_inserted, n->depth_revised,
+	    n->funding, n->funding_inserted, n->funding_revised,
+	    n->open_interest, n->oi_inserted, n->oi_revised,
 	    n->instruments, n->instruments_created, n->instruments_updated,
 	    n->rejected, n->batches);
 }
@@ -540,12 +627,16 @@ counts_json(const struct mdx_load *l, struct mdx_buf *b)
  */
 
 static size_t
-inst_key(struct mdx_buf *b, const char *ex, const char *mk, const char *sym)
+inst_key(struct mdx_buf *b, const char *ex, const char *mk, const char *sym,
+    enum mdx_price price)
 {
+	const char *pn = mdx_price_name(price);
+
 	mdx_buf_reset(b);
 	mdx_buf_add(b, ex, strlen(ex) + 1);
 	mdx_buf_add(b, mk, strlen(mk) + 1);
-	mdx_buf_add(b, sym, strlen(sym));
+	mdx_buf_add(b, sym, strlen(sym) + 1);
+	mdx_buf_add(b, pn, strlen(pn));
 	return b->len;
 }
 
@@ -582,8 +673,9 @@ inst_add(struct mdx_load *l, const char *key, size_t n, int64_t iid)
 }
 
 /*
- * The instrument_id of (exchange, market, symbol), creating the instrument
- * when it is new.  Created outside any batch transaction, so an instrument
+ * The instrument_id of (exchange, market, symbol) and the price its
+ * candles follow (the trade row for everything but mark, index and
+ * premium candles), creating the row when it is new.  Created outside any batch transaction, so an instrument
  * stays even when a batch fails.  The lookup is retried once for the case
  * where a concurrent load created the row after this statement's snapshot.
  */
@@ -609,21 +701,21 @@ ensure_market(struct mdx_load *l, const char *ex, const char *mk)
 
 static int64_t
 instrument_id(struct mdx_load *l, const char *ex, const char *mk,
-    const char *sym)
+    const char *sym, enum mdx_price price)
 {
-	const char *p[3] = { ex, mk, sym };
+	const char *p[4] = { ex, mk, sym, mdx_price_name(price) };
 	struct inst *i;
 	PGresult *r;
 	size_t n;
 	int64_t iid;
 	int try;
 
-	n = inst_key(&l->tmp, ex, mk, sym);
+	n = inst_key(&l->tmp, ex, mk, sym, price);
 	if ((i = inst_find(l, l->tmp.data, n)) != NULL)
 		return i->iid;
 	ensure_market(l, ex, mk);
 	for (try = 0; try < 2; try++) {
-		r = execp(l, find_instrument_sql, 3, p,
+		r = execp(l, find_instrument_sql, 4, p,
 		    "creating an instrument");
 		if (PQntuples(r) > 0)
 			break;
@@ -632,12 +724,12 @@ instrument_id(struct mdx_load *l, const char *ex, const char *mk,
 	}
 	if (r == NULL)
 		mdx_die(MDX_EX_TEMPFAIL, "cannot find or create the instrument "
-		    "'%s %s %s'", ex, mk, sym);
+		    "'%s %s %s' (%s)", ex, mk, sym, p[3]);
 	iid = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 	if (PQgetvalue(r, 0, 1)[0] == 't')
 		l->n.instruments_created++;
 	PQclear(r);
-	n = inst_key(&l->tmp, ex, mk, sym);
+	n = inst_key(&l->tmp, ex, mk, sym, price);
 	inst_add(l, l->tmp.data, n, iid);
 	return iid;
 }
@@ -707,7 +799,7 @@ load_instrument(struct mdx_load *l, const struct mdx_json *obj, char *err,
 			l->n.instruments_created++;
 		else
 			l->n.instruments_updated++;
-		n = inst_key(&l->tmp, ex, mk, sym);
+		n = inst_key(&l->tmp, ex, mk, sym, MDX_PRICE_TRADE);
 		inst_add(l, l->tmp.data, n,
 		    strtoll(PQgetvalue(r, 0, 0), NULL, 10));
 	}
@@ -925,7 +1017,7 @@ load_candle(struct mdx_load *l, const struct mdx_json *obj, char *err,
 	if (mdx_candle_from_json(c, obj, why, sizeof(why)) != 0 ||
 	    mdx_candle_check(c, why, sizeof(why)) != 0)
 		return mdx_errf(err, errsz, "bad candle: %s", why);
-	iid = instrument_id(l, c->exchange, c->market, c->symbol);
+	iid = instrument_id(l, c->exchange, c->market, c->symbol, c->price);
 	h = entry_hash(iid, c->interval, c->open_time);
 	for (i = l->b->bucket[h & l->mask]; i != -1; i = l->b->e[i].next) {
 		e = &l->b->e[i];
@@ -992,7 +1084,7 @@ load_depth(struct mdx_load *l, const struct mdx_json *obj, char *err,
 
 	if (mdx_depth_from_json(&d, obj, why, sizeof(why)) != 0)
 		return mdx_errf(err, errsz, "bad depth: %s", why);
-	iid = instrument_id(l, d.exchange, d.market, d.symbol);
+	iid = instrument_id(l, d.exchange, d.market, d.symbol, MDX_PRICE_TRADE);
 	mdx_buf_printf(&l->b->dcopy, "%zu\t%" PRId64 "\t", l->b->nd, iid);
 	copy_time(&l->b->dcopy, d.time);
 	mdx_buf_addch(&l->b->dcopy, '\t');
@@ -1010,6 +1102,116 @@ load_depth(struct mdx_load *l, const struct mdx_json *obj, char *err,
 	l->b->nd++;
 	l->n.depth++;
 	if (l->b->nd >= l->batch)
+		mdx_load_flush(l);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Funding events and open-interest samples.
+ */
+
+/* A COPY text field: the decimal, or \N when absent. */
+static void
+copy_dec(struct mdx_buf *b, const mdx_dec *d, int present)
+{
+	char db[MDX_DEC_BUFSZ];
+
+	if (present)
+		mdx_buf_add(b, db, (size_t)mdx_dec_format(d, db));
+	else
+		mdx_buf_add(b, "\\N", 2);
+}
+
+static void
+copy_opt_time(struct mdx_buf *b, mdx_time t, int present)
+{
+	if (present)
+		copy_time(b, t);
+	else
+		mdx_buf_add(b, "\\N", 2);
+}
+
+/* Widens the range [*lo, *hi] of n times to hold t. */
+static void
+widen(mdx_time *lo, mdx_time *hi, size_t n, mdx_time t)
+{
+	if (n == 0 || t < *lo)
+		*lo = t;
+	if (n == 0 || t > *hi)
+		*hi = t;
+}
+
+static int
+load_funding(struct mdx_load *l, const struct mdx_json *obj, char *err,
+    size_t errsz)
+{
+	struct batch *b;
+	struct mdx_funding f;
+	int64_t iid;
+	char why[MDX_ERRSZ];
+
+	if (mdx_funding_from_json(&f, obj, why, sizeof(why)) != 0)
+		return mdx_errf(err, errsz, "bad funding: %s", why);
+	/* mdx.funding and its gaps count in fixed lengths. */
+	if (f.interval != NULL && f.interval->ms <= 0)
+		return mdx_errf(err, errsz, "bad funding: interval %s: not of "
+		    "fixed length", f.interval->code);
+	iid = instrument_id(l, f.exchange, f.market, f.symbol,
+	    MDX_PRICE_TRADE);
+	b = l->b;
+	mdx_buf_printf(&b->fcopy, "%zu\t%" PRId64 "\t", b->nf, iid);
+	copy_time(&b->fcopy, f.time);
+	mdx_buf_addch(&b->fcopy, '\t');
+	copy_dec(&b->fcopy, &f.rate, 1);
+	mdx_buf_addch(&b->fcopy, '\t');
+	if (f.interval != NULL)
+		mdx_buf_addstr(&b->fcopy, f.interval->code);
+	else
+		mdx_buf_add(&b->fcopy, "\\N", 2);
+	mdx_buf_addch(&b->fcopy, '\t');
+	copy_dec(&b->fcopy, &f.mark_price, f.has_mark_price);
+	mdx_buf_printf(&b->fcopy, "\t%s\t", mdx_origin_name(f.origin));
+	copy_opt_time(&b->fcopy, f.fetched_at, f.has_fetched_at);
+	mdx_buf_addch(&b->fcopy, '\n');
+	widen(&b->flo, &b->fhi, b->nf, f.time);
+	b->nf++;
+	l->n.funding++;
+	if (b->nf >= l->batch)
+		mdx_load_flush(l);
+	return 0;
+}
+
+static int
+load_oi(struct mdx_load *l, const struct mdx_json *obj, char *err,
+    size_t errsz)
+{
+	struct batch *b;
+	struct mdx_oi o;
+	int64_t iid;
+	char why[MDX_ERRSZ];
+
+	if (mdx_oi_from_json(&o, obj, why, sizeof(why)) != 0)
+		return mdx_errf(err, errsz, "bad open_interest: %s", why);
+	if (o.period->ms <= 0)
+		return mdx_errf(err, errsz, "bad open_interest: period %s: not "
+		    "of fixed length", o.period->code);
+	iid = instrument_id(l, o.exchange, o.market, o.symbol,
+	    MDX_PRICE_TRADE);
+	b = l->b;
+	mdx_buf_printf(&b->ocopy, "%zu\t%" PRId64 "\t%s\t", b->no, iid,
+	    o.period->code);
+	copy_time(&b->ocopy, o.time);
+	mdx_buf_addch(&b->ocopy, '\t');
+	copy_dec(&b->ocopy, &o.open_interest, 1);
+	mdx_buf_addch(&b->ocopy, '\t');
+	copy_dec(&b->ocopy, &o.value, o.has_value);
+	mdx_buf_printf(&b->ocopy, "\t%s\t", mdx_origin_name(o.origin));
+	copy_opt_time(&b->ocopy, o.fetched_at, o.has_fetched_at);
+	mdx_buf_addch(&b->ocopy, '\n');
+	widen(&b->olo, &b->ohi, b->no, o.time);
+	b->no++;
+	l->n.open_interest++;
+	if (b->no >= l->batch)
 		mdx_load_flush(l);
 	return 0;
 }
@@ -1034,9 +1236,13 @@ mdx_load_line(struct mdx_load *l, const char *line, size_t len, char *err,
 		r = load_depth(l, root, err, errsz);
 	else if (mdx_json_str_eq(kind, "instrument"))
 		r = load_instrument(l, root, err, errsz);
+	else if (mdx_json_str_eq(kind, "funding"))
+		r = load_funding(l, root, err, errsz);
+	else if (mdx_json_str_eq(kind, "open_interest"))
+		r = load_oi(l, root, err, errsz);
 	else
 		r = mdx_errf(err, errsz, "bad record: \"kind\" is not candle, "
-		    "depth or instrument");
+		    "depth, instrument, funding or open_interest");
 	if (r != 0)
 		l->n.rejected++;
 	return r;
@@ -1521,6 +1727,52 @@ merge_staged(struct mdx_load *l, unsigned long *ins, unsigned long *rev)
 	return 0;
 }
 
+/*
+ * Runs the upsert of funding events or open-interest samples (sql, whose
+ * $1 is the run): *ins gets the rows inserted, *rev the rows revised.
+ */
+static void
+series_counts(struct mdx_load *l, const char *sql, unsigned long *ins,
+    unsigned long *rev, const char *what)
+{
+	const char *p[1] = { l->run_id_s };
+	PGresult *r;
+	unsigned long changed;
+
+	r = check(l, PQexecParams(l->c, sql, 1, NULL, p, NULL, NULL, 0), what);
+	*ins = strtoul(PQgetvalue(r, 0, 0), NULL, 10);
+	changed = strtoul(PQgetvalue(r, 0, 1), NULL, 10);
+	*rev = changed > *ins ? changed - *ins : 0;
+	PQclear(r);
+}
+
+/*
+ * The monthly partitions of mdx.funding and mdx.open_interest for the
+ * batch's times, made outside the batch transaction like those of
+ * mdx.candle.
+ */
+static void
+series_partitions(struct mdx_load *l)
+{
+	char lo[MDX_TIME_BUFSZ], hi[MDX_TIME_BUFSZ];
+	const char *p[3] = { NULL, lo, hi };
+
+	if (l->b->nf > 0) {
+		p[0] = "funding";
+		mdx_time_format(l->b->flo, lo);
+		mdx_time_format(l->b->fhi, hi);
+		PQclear(execp(l, "SELECT mdx.ensure_series_partitions($1, $2,"
+		    " $3)", 3, p, "creating funding partitions"));
+	}
+	if (l->b->no > 0) {
+		p[0] = "open_interest";
+		mdx_time_format(l->b->olo, lo);
+		mdx_time_format(l->b->ohi, hi);
+		PQclear(execp(l, "SELECT mdx.ensure_series_partitions($1, $2,"
+		    " $3)", 3, p, "creating open-interest partitions"));
+	}
+}
+
 /* Empties a batch for the next candles. */
 static void
 reset_batch(struct mdx_load *l, struct batch *b)
@@ -1532,6 +1784,11 @@ reset_batch(struct mdx_load *l, struct batch *b)
 	b->ne = 0;
 	b->ndead = 0;
 	b->nd = 0;
+	b->nf = 0;
+	b->no = 0;
+	b->fins = b->frev = b->oins = b->orev = 0;
+	mdx_buf_reset(&b->fcopy);
+	mdx_buf_reset(&b->ocopy);
 	b->nseries = 0;
 	b->manyseries = 0;
 	mdx_buf_reset(&b->copy);
@@ -1555,6 +1812,10 @@ finish_batch(struct mdx_load *l, unsigned long ins, unsigned long rev,
 	l->n.unchanged += l->b->ne - ins - rev;
 	l->n.depth_inserted += dins;
 	l->n.depth_revised += drev;
+	l->n.funding_inserted += l->b->fins;
+	l->n.funding_revised += l->b->frev;
+	l->n.oi_inserted += l->b->oins;
+	l->n.oi_revised += l->b->orev;
 	l->n.batches++;
 	counts_json(l, &l->json);
 	p[0] = l->run_id_s;
@@ -1586,7 +1847,8 @@ write_batch(struct mdx_load *l, enum way way)
 	if (l->b->ne > 0 && way == WAY_COMPARE) {
 		ndiff = compare_stored(l, &nsame);
 		if (ndiff == 0 && nsame < l->b->ne) {
-			switch (copy_new(l, l->b->nd == 0)) {
+			switch (copy_new(l, l->b->nd == 0 && l->b->nf == 0 &&
+			    l->b->no == 0)) {
 			case 1:
 				l->pend = l->b;
 				l->pend_ins = l->b->ne - nsame;
@@ -1620,6 +1882,18 @@ write_batch(struct mdx_load *l, enum way way)
 		    l->b->dcopy.data, l->b->dcopy.len, NULL, 0, M_ALL, 0);
 		upsert_counts(l, upsert_depth_sql, 1, &dins, &drev,
 		    "writing depth snapshots");
+	}
+	if (l->b->nf > 0) {
+		copy_in(l, "COPY pg_temp.mdx_stage_funding FROM STDIN", 0,
+		    l->b->fcopy.data, l->b->fcopy.len, NULL, 0, M_ALL, 0);
+		series_counts(l, upsert_funding_sql, &l->b->fins, &l->b->frev,
+		    "writing funding events");
+	}
+	if (l->b->no > 0) {
+		copy_in(l, "COPY pg_temp.mdx_stage_oi FROM STDIN", 0,
+		    l->b->ocopy.data, l->b->ocopy.len, NULL, 0, M_ALL, 0);
+		series_counts(l, upsert_oi_sql, &l->b->oins, &l->b->orev,
+		    "writing open-interest samples");
 	}
 	finish_batch(l, ins, rev, dins, drev);
 	return 0;
@@ -1711,8 +1985,9 @@ mdx_load_flush(struct mdx_load *l)
 	int r;
 
 	complete_pending(l);
-	if (l->b->ne == 0 && l->b->nd == 0)
+	if (l->b->ne == 0 && l->b->nd == 0 && l->b->nf == 0 && l->b->no == 0)
 		return;
+	series_partitions(l);
 	way = WAY_MERGE;
 	if (l->b->ne > 0) {
 		ensure_partitions(l);
@@ -1805,6 +2080,8 @@ mdx_load_free(struct mdx_load *l)
 		free(l->bat[b].bucket);
 		mdx_buf_free(&l->bat[b].copy);
 		mdx_buf_free(&l->bat[b].dcopy);
+		mdx_buf_free(&l->bat[b].fcopy);
+		mdx_buf_free(&l->bat[b].ocopy);
 	}
 	free(l->nr);
 	mdx_buf_free(&l->log);

@@ -71,6 +71,14 @@ summary(const struct mdx_load *l)
 	    "instruments %lu, rejected %lu", mdx_load_run_id(l), n->read,
 	    n->candles, n->inserted, n->revised, n->unchanged, n->duplicates,
 	    n->depth, n->instruments, n->rejected);
+	if (n->funding > 0 || n->open_interest > 0)
+		mdx_warn("run %" PRId64 ": funding %lu (inserted %lu, revised "
+		    "%lu, unchanged %lu), open_interest %lu (inserted %lu, "
+		    "revised %lu, unchanged %lu)", mdx_load_run_id(l),
+		    n->funding, n->funding_inserted, n->funding_revised,
+		    n->funding - n->funding_inserted - n->funding_revised,
+		    n->open_interest, n->oi_inserted, n->oi_revised,
+		    n->open_interest - n->oi_inserted - n->oi_revised);
 }
 
 /*
