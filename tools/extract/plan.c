@@ -604,12 +604,21 @@ extract_range_parse(const char *ln, size_t len, struct extract_range *r,
 	ok = (r->m = mdx_market_lookup(ex, mk)) != NULL &&
 	    (r->iv = mdx_interval_lookup(ivs)) != NULL &&
 	    mdx_market_interval(r->m, r->iv) != NULL &&
-	    extract_symbol_ok(sym) && mdx_market_offers(r->m, r->kind) &&
+	    extract_symbol_ok(sym) &&
 	    (r->kind != MDX_KIND_OPEN_INTEREST ||
 	    mdx_market_oi_period(r->m, r->iv) != NULL);
 	if (!ok) {
 		mdx_errf(err, errsz, "no such market, symbol or interval "
 		    "'%s %s %s %s'", ex, mk, sym, ivs);
+		goto out;
+	}
+	if (!mdx_market_offers(r->m, r->kind)) {
+		mdx_errf(err, errsz, "no %s on '%s %s'",
+		    r->kind == MDX_KIND_MARK_KLINES ? "mark candles" :
+		    r->kind == MDX_KIND_INDEX_KLINES ? "index candles" :
+		    r->kind == MDX_KIND_PREMIUM_KLINES ? "premium candles" :
+		    r->kind == MDX_KIND_FUNDING ? "funding" : "open interest",
+		    ex, mk);
 		goto out;
 	}
 	if (mdx_time_parse_rfc3339(from, strlen(from), &r->from) == -1 ||
