@@ -505,7 +505,7 @@ wl "unknown interval" "unknown interval '7m'" "binance spot ETHUSDT 7m"
 wl "duplicate" "duplicate of 'binance spot BTCUSDT' at line 1" "binance spot BTCUSDT 1h"
 wl "no symbol" "want exchange, market, symbol and intervals" "binance spot"
 wl "a symbol with a quote" 'invalid character .\". in symbol .BTC\"USDT.' 'binance spot BTC"USDT 1m'
-wl "too many fields" "more than four fields" "binance spot ETHUSDT 1m extra"
+wl "too many fields" "more than four fields besides kinds=" "binance spot ETHUSDT 1m extra"
 
 # ------------------------------------------------------------------------
 # Binance archive CSV (mdx-extract --archive; issue 18 finding 9).
