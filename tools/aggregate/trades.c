@@ -56,6 +56,7 @@ struct mdx_tc {
 	struct series **tab;		/* open addressing */
 	size_t cap, n;
 	struct series *last;		/* the series of the trade before */
+	unsigned long last_gen;		/* and its names_gen */
 };
 
 struct mdx_tc *
@@ -278,13 +279,15 @@ mdx_tc_add(struct mdx_tc *tc, const struct mdx_trade *t, char *why,
 	int64_t n;
 	int i, newer;
 
-	if (s == NULL || !same_names(s, t)) {
+	if (s == NULL || ((t->names_gen == 0 ||
+	    t->names_gen != tc->last_gen) && !same_names(s, t))) {
 		if ((s = series_of(tc, t, why, whysz)) == NULL) {
 			tc->st.rejected++;
 			return MDX_TC_REJECT;
 		}
 		tc->last = s;
 	}
+	tc->last_gen = t->names_gen;
 	if (t->has_ids && s->has_agg && t->first_id <= s->last_agg) {
 		if (t->last_id <= s->last_agg) {
 			tc->st.dup++;

@@ -33,6 +33,12 @@ struct mdx_trade {
 	int buy;			/* the taker bought */
 	int has_fetched_at;
 	mdx_time fetched_at;
+	/*
+	 * Not 0: a number the scanner gives every new set of names it
+	 * remembers; a later line with the same number has the same names,
+	 * so its series need not be looked up again.
+	 */
+	unsigned long names_gen;
 };
 
 /*
@@ -47,8 +53,9 @@ struct mdx_trade {
  * writes are read by a scanner that remembers the names, the minute and
  * the fetch time of the line before; any other valid form of the record
  * (members in another order, spaces, escapes, unknown members) goes
- * through the JSON parser and gives the same result.  Returns 0, or -1
- * with the reason in why.
+ * through the JSON parser and gives the same result.  The line must end
+ * in a NUL, as mdx_reader_next() leaves it.  Returns 0, or -1 with the
+ * reason in why.
  */
 struct mdx_trade_scan *mdx_trade_scan_new(void);
 int mdx_trade_scan(struct mdx_trade_scan *sc, struct mdx_trade *t,

@@ -29,6 +29,7 @@ struct mdx_trade_scan {
 	char head[HEAD_MAX];
 	size_t nhead;
 	size_t exo, exn, mko, mkn, syo, syn;
+	unsigned long gen;		/* changes with the names held */
 	/* The minute of the time before ("2024-01-01T00:00") and its
 	 * start. */
 	char minute[16];
@@ -119,6 +120,32 @@ trade_time(struct mdx_trade_scan *sc, const char *p, size_t n, mdx_time *ms,
 	return 0;
 }
 
+/*
+ * A time string value at p and its closing quote, by the lengths the
+ * three forms have (no scan for the quote); the end past the quote, or
+ * NULL.
+ */
+static const char *
+time_at(struct mdx_trade_scan *sc, const char *p, const char *e,
+    mdx_time *ms, int *usec)
+{
+	size_t n;
+
+	if (e - p < 21)
+		return NULL;
+	if (p[19] == 'Z')
+		n = 20;
+	else if (p[19] == '.' && e - p >= 25 && p[23] == 'Z')
+		n = 24;
+	else if (p[19] == '.' && e - p >= 28 && p[26] == 'Z')
+		n = 27;
+	else
+		return NULL;
+	if (p[n] != '"' || trade_time(sc, p, n, ms, usec) != 0)
+		return NULL;
+	return p + n + 1;
+}
+
 /* fetched_at p[0..n), remembered in sc; 0 or -1. */
 static int
 fetched_time(struct mdx_trade_scan *sc, const char *p, size_t n, mdx_time *t)
@@ -162,15 +189,17 @@ trade_check(const struct mdx_trade *t, char *why, size_t whysz)
 #define TAKE(lit) ((size_t)(e - p) >= sizeof(lit) - 1 &&		\
 	memcmp(p, lit, sizeof(lit) - 1) == 0 ? (p += sizeof(lit) - 1, 1) : 0)
 
-/* A plain string value at p (no escape, control or non-ASCII byte) up to
- * its closing quote; returns the quote, or NULL. */
+/*
+ * A plain string value at p (no escape or control byte) up to its closing
+ * quote; returns the quote, or NULL.  The line ends in a NUL (the reader's
+ * promise), a control byte, so the loop needs no bounds check.
+ */
 static const char *
 plain_end(const char *p, const char *e)
 {
-	const char *q;
-
-	q = mdx_json_skip_plain(p, e);
-	return q < e && *q == '"' ? q : NULL;
+	while ((unsigned char)*p >= 0x20 && *p != '"' && *p != '\\')
+		p++;
+	return p < e && *p == '"' ? p : NULL;
 }
 
 /* A decimal string value at p and its closing quote; the end past the
@@ -189,16 +218,16 @@ fast_dec(const char *s, const char *p, const char *e, mdx_dec *d)
 }
 
 /* An integer member value at p (no sign, no leading zero, at most 18
- * digits); the end, or NULL. */
+ * digits); the end, or NULL.  The NUL at the end of the line stops it. */
 static const char *
-fast_int(const char *p, const char *e, int64_t *v)
+fast_int(const char *p, int64_t *v)
 {
 	const char *q = p;
 	int64_t x = 0;
 
-	while (p < e && DIGIT(*p) && p - q < 18)
+	while (DIGIT(*p))
 		x = x * 10 + (*p++ - '0');
-	if (p == q || (p < e && DIGIT(*p)) || (*q == '0' && p - q > 1))
+	if (p == q || p - q > 18 || (*q == '0' && p - q > 1))
 		return NULL;
 	*v = x;
 	return p;
@@ -220,9 +249,11 @@ fast_scan(struct mdx_trade_scan *sc, struct mdx_trade *t, const char *s,
 		t->market_len = sc->mkn;
 		t->symbol = s + sc->syo;
 		t->symbol_len = sc->syn;
+		t->names_gen = sc->gen;
 		p += sc->nhead;
 		goto id;
 	}
+	t->names_gen = 0;
 	WANT("{\"kind\":\"trade\",\"exchange\":\"");
 	if ((q = plain_end(p, e)) == NULL || q == p)
 		return -1;
@@ -252,6 +283,7 @@ fast_scan(struct mdx_trade_scan *sc, struct mdx_trade *t, const char *s,
 		sc->mkn = t->market_len;
 		sc->syo = (size_t)(t->symbol - s);
 		sc->syn = t->symbol_len;
+		t->names_gen = ++sc->gen;
 	}
 id:
 	if ((q = plain_end(p, e)) == NULL || q == p)
@@ -261,18 +293,16 @@ id:
 	p = q + 1;
 	t->has_ids = 0;
 	if (TAKE(",\"first_id\":")) {
-		if ((p = fast_int(p, e, &t->first_id)) == NULL)
+		if ((p = fast_int(p, &t->first_id)) == NULL)
 			return -1;
 		WANT(",\"last_id\":");
-		if ((p = fast_int(p, e, &t->last_id)) == NULL)
+		if ((p = fast_int(p, &t->last_id)) == NULL)
 			return -1;
 		t->has_ids = 1;
 	}
 	WANT(",\"time\":\"");
-	if ((q = plain_end(p, e)) == NULL ||
-	    trade_time(sc, p, (size_t)(q - p), &t->time, &t->usec) != 0)
+	if ((p = time_at(sc, p, e, &t->time, &t->usec)) == NULL)
 		return -1;
-	p = q + 1;
 	WANT(",\"price\":\"");
 	if ((p = fast_dec(s, p, e, &t->price)) == NULL)
 		return -1;
@@ -292,8 +322,14 @@ id:
 		WANT(",\"origin\":\"archive\"");
 	t->has_fetched_at = 0;
 	if (TAKE(",\"fetched_at\":\"")) {
-		if ((q = plain_end(p, e)) == NULL ||
-		    fetched_time(sc, p, (size_t)(q - p), &t->fetched_at) != 0)
+		/* The fetch time of the line before, without a scan. */
+		if (sc->nfetched != 0 && (size_t)(e - p) > sc->nfetched &&
+		    p[sc->nfetched] == '"' &&
+		    memcmp(p, sc->fetched, sc->nfetched) == 0)
+			q = p + sc->nfetched;
+		else if ((q = plain_end(p, e)) == NULL)
+			return -1;
+		if (fetched_time(sc, p, (size_t)(q - p), &t->fetched_at) != 0)
 			return -1;
 		t->has_fetched_at = 1;
 		p = q + 1;
@@ -343,6 +379,7 @@ slow_scan(struct mdx_trade_scan *sc, struct mdx_trade *t, const char *s,
 	const char *x;
 	int rc;
 
+	t->names_gen = 0;
 	if ((obj = mdx_json_parse(sc->doc, s, n)) == NULL)
 		return mdx_errf(why, whysz, "%s", mdx_json_error(sc->doc));
 	if (obj->type != MDX_JSON_OBJECT)
