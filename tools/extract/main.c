@@ -30,8 +30,8 @@ static const char usage_text[] =
 "                   [--include-open] [--resume] [--db] [--watchlist file]\n"
 "                   [--ranges file] [--depth levels] [--connections n]\n"
 "                   [--timeout seconds] [--tries n] [--weight-limit n]\n"
-"       mdx-extract --archive path [-m market] [-s symbols] [-i intervals]\n"
-"                   [--since time] [--until time]\n"
+"       mdx-extract --archive path [-x exchange] [-m market] [-k kind]\n"
+"                   [-s symbols] [-i intervals] [--since time] [--until time]\n"
 "       mdx-extract -h | -V\n"
 MDX_OPT_HELP;
 
@@ -194,7 +194,8 @@ parse_options(int argc, char **argv)
 	if (optind < argc)
 		mdx_usage("unexpected argument '%s'", argv[optind]);
 	if ((opt.kind = mdx_kind_lookup(kind)) == -1)
-		mdx_usage("unknown kind '%s' (klines, depth or instruments)", kind);
+		mdx_usage("unknown kind '%s' (klines, depth, instruments or "
+		    "trades)", kind);
 	if (opt.exchange == NULL)
 		opt.exchange = "binance";
 	if (opt.market == NULL)
@@ -208,9 +209,13 @@ parse_options(int argc, char **argv)
 	if (opt.have_since && opt.have_until && opt.until <= opt.since)
 		mdx_usage("--until must be after --since");
 	if (opt.narchives > 0 && (opt.ranges != NULL ||
-	    opt.watchlist != NULL || opt.resume || opt.kind != MDX_KIND_KLINES))
-		mdx_usage("--archive reads klines only, without --ranges, "
-		    "--watchlist or --resume");
+	    opt.watchlist != NULL || opt.resume ||
+	    (opt.kind != MDX_KIND_KLINES && opt.kind != MDX_KIND_TRADES)))
+		mdx_usage("--archive reads klines or trades only, without "
+		    "--ranges, --watchlist or --resume");
+	if (opt.kind == MDX_KIND_TRADES && opt.narchives == 0 &&
+	    (opt.ranges != NULL || opt.watchlist != NULL))
+		mdx_usage("-k trades takes -s, not --ranges or --watchlist");
 	if (opt.ranges != NULL && opt.watchlist != NULL)
 		mdx_usage("--ranges and --watchlist exclude each other");
 	if (opt.narchives == 0 && opt.ranges == NULL &&
@@ -262,6 +267,8 @@ main(int argc, char **argv)
 	extract_doc = mdx_json_doc_new();
 	if (opt.narchives > 0)
 		extract_run_archives();
+	else if (opt.kind == MDX_KIND_TRADES)
+		extract_run_trades();
 	else {
 		plan();
 		extract_run_rest();
