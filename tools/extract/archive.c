@@ -427,9 +427,11 @@ import_zip(const struct zipname *z, struct mdx_buf *data, const char *fetched)
 	struct extract_csv c;
 	struct extract_tcsv tc;
 	struct mdx_buf carry = MDX_BUF_INIT;
-	const char *nl, *p;
-	char buf[1 << 16];
-	la_ssize_t n;
+	const char *nl, *p, *be;
+	const void *blk;
+	size_t bn;
+	la_int64_t off;
+	int n;
 	int rc, entries = 0;
 	mdx_time t0 = extract_real_ms();
 
@@ -461,9 +463,12 @@ import_zip(const struct zipname *z, struct mdx_buf *data, const char *fetched)
 		tc.line = 0;
 		tc.last_id = -1;
 		mdx_buf_reset(&carry);
-		while ((n = archive_read_data(a, buf, sizeof(buf))) > 0) {
-			p = buf;
-			while ((nl = memchr(p, '\n', buf + n - p)) != NULL) {
+		/* The blocks libarchive holds, read in place. */
+		while ((n = archive_read_data_block(a, &blk, &bn, &off)) ==
+		    ARCHIVE_OK) {
+			p = blk;
+			be = p + bn;
+			while ((nl = memchr(p, '\n', be - p)) != NULL) {
 				if (carry.len > 0) {
 					mdx_buf_add(&carry, p, nl - p);
 					line(z, &c, &tc, carry.data, carry.len);
@@ -472,9 +477,9 @@ import_zip(const struct zipname *z, struct mdx_buf *data, const char *fetched)
 					line(z, &c, &tc, p, nl - p);
 				p = nl + 1;
 			}
-			mdx_buf_add(&carry, p, buf + n - p);
+			mdx_buf_add(&carry, p, be - p);
 		}
-		if (n < 0)
+		if (n != ARCHIVE_EOF)
 			goto corrupt;
 		if (carry.len > 0)
 			line(z, &c, &tc, carry.data, carry.len);

@@ -41,6 +41,7 @@ struct opts {
 	char **archives;
 	int narchives;
 	int depth;
+	int canonical;		/* --canonical: canonical trades */
 	struct mdx_fetch_opts fo;
 	int weight_limit;
 	const char *state_dir;
@@ -230,7 +231,8 @@ void extract_run_archives(void);
 /*
  * The rows of one trade archive (tradecsv.c), as struct extract_csv for
  * klines: a Binance aggTrades CSV (bybit 0) or a Bybit trading-history
- * CSV (bybit 1).  Each row becomes a raw trades record in the REST shape;
+ * CSV (bybit 1).  Each row becomes a raw trades record in the REST shape
+ * (with --canonical: the canonical trade mdx-transform makes of it);
  * a row outside --since and --until is counted in skipped; the known
  * header as the first line and blank lines are passed over; any other row
  * is rejected with a message naming base and the line, and makes the run
@@ -241,6 +243,8 @@ void extract_run_archives(void);
 struct extract_tcsv {
 	const char *base;
 	int bybit;
+	const char *symbol;
+	char fetched[MDX_TIME_BUFSZ];
 	struct mdx_buf pre, req, mid, out;
 	unsigned long line, rows, rejected, skipped, holes;
 	int64_t last_id;

@@ -32,6 +32,7 @@ static const char usage_text[] =
 "                   [--timeout seconds] [--tries n] [--weight-limit n]\n"
 "       mdx-extract --archive path [-x exchange] [-m market] [-k kind]\n"
 "                   [-s symbols] [-i intervals] [--since time] [--until time]\n"
+"                   [--canonical]\n"
 "       mdx-extract -h | -V\n"
 MDX_OPT_HELP;
 
@@ -100,7 +101,7 @@ parse_options(int argc, char **argv)
 {
 	enum { O_SINCE = 256, O_UNTIL, O_WATCH, O_RESUME, O_DB, O_RANGES,
 	    O_OPEN, O_ARCHIVE, O_DEPTH, O_CONN, O_TIMEOUT, O_TRIES,
-	    O_WEIGHT };
+	    O_WEIGHT, O_CANON };
 	static const struct option lo[] = {
 		{ "exchange", required_argument, NULL, 'x' },
 		{ "market", required_argument, NULL, 'm' },
@@ -120,6 +121,7 @@ parse_options(int argc, char **argv)
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "tries", required_argument, NULL, O_TRIES },
 		{ "weight-limit", required_argument, NULL, O_WEIGHT },
+		{ "canonical", no_argument, NULL, O_CANON },
 		MDX_OPT_LONG,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -184,6 +186,7 @@ parse_options(int argc, char **argv)
 			opt.fo.tries = (int)mdx_opt_num("--tries", optarg, 1,
 			    100);
 			break;
+		case O_CANON: opt.canonical = 1; break;
 		case O_WEIGHT:
 			opt.weight_limit = (int)mdx_opt_num("--weight-limit",
 			    optarg, 1, 1000000);
@@ -213,6 +216,9 @@ parse_options(int argc, char **argv)
 	    (opt.kind != MDX_KIND_KLINES && opt.kind != MDX_KIND_TRADES)))
 		mdx_usage("--archive reads klines or trades only, without "
 		    "--ranges, --watchlist or --resume");
+	if (opt.canonical && (opt.narchives == 0 ||
+	    opt.kind != MDX_KIND_TRADES))
+		mdx_usage("--canonical goes with --archive and -k trades");
 	if (opt.kind == MDX_KIND_TRADES && opt.narchives == 0 &&
 	    (opt.ranges != NULL || opt.watchlist != NULL))
 		mdx_usage("-k trades takes -s, not --ranges or --watchlist");

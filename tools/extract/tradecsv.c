@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "ndjson.h"
 #include "utc.h"
+#include "trade.h"
 
 #include "exchange.h"
 #include "extract.h"
@@ -30,6 +31,8 @@ extract_tcsv_begin(struct extract_tcsv *c, const char *base,
 	memset(c, 0, sizeof(*c));
 	c->base = base;
 	c->bybit = bybit;
+	c->symbol = symbol;
+	snprintf(c->fetched, sizeof(c->fetched), "%s", fetched);
 	c->last_id = -1;
 	mdx_buf_printf(&c->pre, "{\"mdx\":\"raw\",\"exchange\":\"%s\","
 	    "\"market\":\"%s\",\"kind\":\"trades\",\"symbol\":\"%s\","
@@ -47,6 +50,33 @@ extract_tcsv_end(struct extract_tcsv *c)
 	mdx_buf_free(&c->req);
 	mdx_buf_free(&c->mid);
 	mdx_buf_free(&c->out);
+}
+
+/*
+ * --canonical: the trade as mdx-transform writes it, appended to out.
+ * Returns 1, or -1 when the trade is bad (the reason is dropped: the
+ * caller names the row).
+ */
+static int
+canonical(struct extract_tcsv *c, struct mdx_trade *t)
+{
+	char err[256];
+
+	t->exchange = opt.exchange;
+	t->exlen = strlen(opt.exchange);
+	t->market = opt.market;
+	t->mklen = strlen(opt.market);
+	t->symbol = c->symbol;
+	t->symlen = strlen(c->symbol);
+	t->fetched = c->fetched;
+	t->felen = strlen(c->fetched);
+	t->archive = 1;
+	if (mdx_trade_format(t, &c->out, err, sizeof(err)) == -1) {
+		mdx_debug("%s", err);
+		return -1;
+	}
+	mdx_buf_addch(&c->out, '\n');
+	return 1;
 }
 
 /* Parses the unsigned integer s[0..n) as JSON writes it (no leading zero,
@@ -214,6 +244,22 @@ binance_row(struct extract_tcsv *c, const char *s, size_t n)
 		c->holes++;
 	}
 	c->last_id = a;
+	if (opt.canonical) {
+		struct mdx_trade t;
+
+		memset(&t, 0, sizeof(t));
+		t.id = f[0];
+		t.idlen = fl[0];
+		t.price = f[1];
+		t.plen = fl[1];
+		t.qty = f[2];
+		t.qlen = fl[2];
+		t.first = fi;
+		t.last = la;
+		t.us = us;
+		t.buy = !m;
+		return canonical(c, &t);
+	}
 	envelope(c, us);
 	mdx_buf_grow(&c->out, n + 64);
 	o = c->out.data + c->out.len;
@@ -292,6 +338,22 @@ bybit_row(struct extract_tcsv *c, const char *s, size_t n)
 	if (outside(us)) {
 		c->skipped++;
 		return 0;
+	}
+	if (opt.canonical) {
+		struct mdx_trade t;
+
+		memset(&t, 0, sizeof(t));
+		t.id = f[6];
+		t.idlen = fl[6];
+		t.price = f[4];
+		t.plen = fl[4];
+		t.qty = f[3];
+		t.qlen = fl[3];
+		t.first = -1;
+		t.us = us;
+		t.buy = f[2][0] == 'B';
+		t.no_quote = strcmp(opt.market, "inverse") == 0;
+		return canonical(c, &t);
 	}
 	envelope(c, us);
 	snprintf(ms, sizeof(ms), "%lld", (long long)(us / 1000));

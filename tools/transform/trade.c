@@ -16,139 +16,9 @@
 #include "utc.h"
 #include "market.h"
 #include "candle.h"
+#include "trade.h"
 
 #include "transform.h"
-
-/* Microseconds of MDX_TIME_END: a trade time is storable below it. */
-#define US_END (MDX_TIME_END * 1000)
-#define ID_MAX 80
-
-/* A trade on its way to its canonical line: the texts point into the
- * input, which stays unchanged until the line is written. */
-struct trade {
-	const char *exchange, *market, *symbol, *fetched;
-	size_t exlen, mklen, symlen, felen;
-	const char *id, *price, *qty;
-	size_t idlen, plen, qlen;
-	int64_t first, last;	/* Binance aggregates; first < 0: none */
-	int64_t us;
-	int buy;
-	int archive;
-	int no_quote;		/* a contract market: no quote quantity */
-};
-
-/* Whether s[0..n) may stand in a JSON string as it is. */
-static int
-plain(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f ||
-		    s[i] == '"' || s[i] == '\\')
-			return 0;
-	return 1;
-}
-
-/* A positive decimal in s[0..n); 0 ok, else -1 with the reason. */
-static int
-positive(const char *s, size_t n, mdx_dec *d, const char *what, char *err,
-    size_t errsz)
-{
-	int r;
-
-	if ((r = mdx_dec_parse(d, s, n)) != MDX_DEC_OK)
-		return mdx_errf(err, errsz, "bad trade: bad %s \"%.*s\": %s",
-		    what, (int)(n > 40 ? 40 : n), s, mdx_dec_strerror(r));
-	if (mdx_dec_sign(d) <= 0)
-		return mdx_errf(err, errsz, "bad trade: %s \"%.*s\" is not "
-		    "positive", what, (int)(n > 40 ? 40 : n), s);
-	return 0;
-}
-
-/*
- * Checks the trade and writes its canonical line into b.  Returns
- * MDX_TX_LINE, or -1 with the reason in err.
- */
-static int
-emit(const struct trade *t, struct mdx_buf *b, char *err, size_t errsz)
-{
-	char ts[MDX_TIME_BUFSZ], num[MDX_DEC_BUFSZ];
-	mdx_dec p, q, pq;
-	int n;
-	char *o;
-
-	if (t->idlen == 0 || t->idlen >= ID_MAX || !plain(t->id, t->idlen))
-		return mdx_errf(err, errsz, "bad trade: bad id");
-	if (t->us < 0 || t->us >= US_END)
-		return mdx_errf(err, errsz, "bad trade: time out of range");
-	if (t->first >= 0 && t->last < t->first)
-		return mdx_errf(err, errsz, "bad trade: last id %lld before "
-		    "first id %lld", (long long)t->last, (long long)t->first);
-	if (positive(t->price, t->plen, &p, "price", err, errsz) == -1 ||
-	    positive(t->qty, t->qlen, &q, "quantity", err, errsz) == -1)
-		return -1;
-	if (!plain(t->price, t->plen) || !plain(t->qty, t->qlen))
-		return mdx_errf(err, errsz, "bad trade: bad price or quantity");
-	if (!t->no_quote) {
-		if (mdx_dec_mul(&pq, &p, &q) != MDX_DEC_OK)
-			return mdx_errf(err, errsz, "bad trade: price x quantity "
-			    "does not fit in 38 digits");
-		mdx_dec_normalize(&pq);
-	}
-	n = mdx_time_format_us(t->us, ts);
-	mdx_buf_reset(b);
-	mdx_buf_grow(b, 256 + t->exlen + t->mklen + t->symlen + t->idlen +
-	    t->plen + t->qlen + t->felen + MDX_DEC_BUFSZ);
-	o = b->data;
-#define PUT(s, l) do { memcpy(o, s, l); o += (l); } while (0)
-#define LIT(s) PUT(s, sizeof(s) - 1)
-	LIT("{\"kind\":\"trade\",\"exchange\":\"");
-	PUT(t->exchange, t->exlen);
-	LIT("\",\"market\":\"");
-	PUT(t->market, t->mklen);
-	LIT("\",\"symbol\":\"");
-	PUT(t->symbol, t->symlen);
-	LIT("\",\"id\":\"");
-	PUT(t->id, t->idlen);
-	LIT("\"");
-	if (t->first >= 0)
-		o += sprintf(o, ",\"first_id\":%lld,\"last_id\":%lld",
-		    (long long)t->first, (long long)t->last);
-	LIT(",\"time\":\"");
-	PUT(ts, n);
-	LIT("\",\"price\":\"");
-	PUT(t->price, t->plen);
-	LIT("\",\"quantity\":\"");
-	PUT(t->qty, t->qlen);
-	if (t->no_quote)
-		LIT("\",\"quote_quantity\":null,\"side\":\"");
-	else {
-		LIT("\",\"quote_quantity\":\"");
-		n = mdx_dec_format(&pq, num);
-		PUT(num, n);
-		LIT("\",\"side\":\"");
-	}
-	if (t->buy)
-		LIT("buy");
-	else
-		LIT("sell");
-	if (t->archive)
-		LIT("\",\"origin\":\"archive\"");
-	else
-		LIT("\",\"origin\":\"exchange\"");
-	if (t->fetched != NULL) {
-		LIT(",\"fetched_at\":\"");
-		PUT(t->fetched, t->felen);
-		LIT("\"");
-	}
-	LIT("}");
-#undef PUT
-#undef LIT
-	b->len = o - b->data;
-	b->data[b->len] = '\0';
-	return MDX_TX_LINE;
-}
 
 /* A string member's text, without escapes; NULL when absent or not one. */
 static const char *
@@ -218,7 +88,7 @@ mdx_tx_trade(const struct mdx_tx_trade_in *in, struct mdx_tx_out *o,
     char *err, size_t errsz)
 {
 	const struct mdx_json *d = in->data, *v;
-	struct trade t;
+	struct mdx_trade t;
 	int64_t n;
 	size_t l;
 	const char *s;
@@ -230,12 +100,15 @@ mdx_tx_trade(const struct mdx_tx_trade_in *in, struct mdx_tx_out *o,
 	t.mklen = strlen(in->market);
 	t.symbol = in->symbol;
 	t.symlen = strlen(in->symbol);
-	if (!plain(t.symbol, t.symlen))
+	if (mdx_json_skip_plain(t.symbol, t.symbol + t.symlen) !=
+	    t.symbol + t.symlen)
 		return mdx_errf(err, errsz, "bad trade: bad \"symbol\"");
 	if (in->fetched_at != NULL) {
 		if (in->fetched_at->type != MDX_JSON_STRING ||
 		    in->fetched_at->escaped ||
-		    !plain(in->fetched_at->text, in->fetched_at->len))
+		    mdx_json_skip_plain(in->fetched_at->text,
+		    in->fetched_at->text + in->fetched_at->len) !=
+		    in->fetched_at->text + in->fetched_at->len)
 			return mdx_errf(err, errsz, "bad trade: bad "
 			    "\"fetched_at\"");
 		t.fetched = in->fetched_at->text;
@@ -312,7 +185,9 @@ mdx_tx_trade(const struct mdx_tx_trade_in *in, struct mdx_tx_out *o,
 	}
 	if (t.price == NULL || t.qty == NULL)
 		return mdx_errf(err, errsz, "bad trade: no price or quantity");
-	return emit(&t, &o->line, err, errsz);
+	mdx_buf_reset(&o->line);
+	return mdx_trade_format(&t, &o->line, err, errsz) == 0 ?
+	    MDX_TX_LINE : -1;
 }
 
 int
@@ -321,7 +196,7 @@ mdx_tx_trade_canonical(const struct mdx_json *root, struct mdx_tx_out *o,
 {
 	char ex[MDX_NAME_MAX], mk[MDX_NAME_MAX], sym[MDX_SYMBOL_MAX];
 	const struct mdx_json *v, *f, *l;
-	struct trade t;
+	struct mdx_trade t;
 	const char *s;
 	char tbuf[40];
 	int64_t sub;
@@ -349,8 +224,8 @@ mdx_tx_trade_canonical(const struct mdx_json *root, struct mdx_tx_out *o,
 		return mdx_errf(err, errsz, "bad trade: bad \"first_id\" or "
 		    "\"last_id\"");
 	/*
-	 * RFC 3339 as emit() writes it: a fraction of 6 digits is parsed
-	 * to the millisecond and the last 3 added.
+	 * RFC 3339 as mdx_trade_format() writes it: a fraction of 6
+	 * digits is parsed to the millisecond and the last 3 added.
 	 */
 	if ((s = str(root, "time", &n)) == NULL || n >= sizeof(tbuf) ||
 	    n < 20 || s[n - 1] != 'Z')
@@ -384,7 +259,9 @@ mdx_tx_trade_canonical(const struct mdx_json *root, struct mdx_tx_out *o,
 		t.fetched = v->text;
 		t.felen = v->len;
 	}
-	return emit(&t, &o->line, err, errsz);
+	mdx_buf_reset(&o->line);
+	return mdx_trade_format(&t, &o->line, err, errsz) == 0 ?
+	    MDX_TX_LINE : -1;
 }
 
 /* ------------------------------------------------------------------------
@@ -393,7 +270,8 @@ mdx_tx_trade_canonical(const struct mdx_json *root, struct mdx_tx_out *o,
  * "time":T,"source":SRC,"request":R,"fetched_at":F,"data":{"a":A,"p":P,
  * "q":Q,"f":F,"l":L,"T":T,"m":B[,"M":B]}}, members in that order, strings
  * plain.  Anything else returns 0 for the general path, which gives the
- * same line for every record taken here (both end in emit()).
+ * same line for every record taken here (both end in
+ * mdx_trade_format()).
  */
 
 /* Matches the literal lit at *p; advances past it. */
@@ -439,7 +317,7 @@ mdx_transform_fast_trade(const char *line, size_t len, struct mdx_tx_out *o)
 {
 	const char *p = line, *end = line + len, *s, *src;
 	char err[MDX_ERRSZ];
-	struct trade t;
+	struct mdx_trade t;
 	size_t n, srclen;
 	int64_t v;
 
@@ -489,6 +367,7 @@ mdx_transform_fast_trade(const char *line, size_t len, struct mdx_tx_out *o)
 	t.archive = srclen == 7 && memcmp(src, "archive", 7) == 0;
 	if (!(srclen == 4 && memcmp(src, "rest", 4) == 0) && !t.archive)
 		return 0;
-	return emit(&t, &o->line, err, sizeof(err)) == MDX_TX_LINE ?
+	mdx_buf_reset(&o->line);
+	return mdx_trade_format(&t, &o->line, err, sizeof(err)) == 0 ?
 	    MDX_TX_LINE : 0;
 }
