@@ -36,9 +36,34 @@ struct zipname {
 	char *path;
 	const char *base;
 	char symbol[65];
-	const struct mdx_interval *iv;
+	const struct mdx_interval *iv;	/* NULL for trades */
 	char date[11];		/* YYYY-MM or YYYY-MM-DD */
+	int trades;		/* 1 Binance aggTrades, 2 Bybit trading
+				   history (SYMBOLYYYY-MM-DD.csv.gz) */
 };
+
+/* Splits a Bybit trading-history file name, SYMBOLYYYY-MM-DD.csv.gz; -1
+ * when it is not one. */
+static int
+bybit_parse(struct zipname *z)
+{
+	size_t len = strlen(z->base), k;
+
+	z->trades = 2;
+	z->iv = NULL;
+	if (len < 18 || len - 17 >= sizeof(z->symbol) ||
+	    strcmp(z->base + len - 7, ".csv.gz") != 0)
+		return -1;
+	memcpy(z->date, z->base + len - 17, 10);
+	z->date[10] = '\0';
+	for (k = 0; k < 10; k++)
+		if ((k == 4 || k == 7) ? z->date[k] != '-' :
+		    (z->date[k] < '0' || z->date[k] > '9'))
+			return -1;
+	memcpy(z->symbol, z->base, len - 17);
+	z->symbol[len - 17] = '\0';
+	return extract_symbol_ok(z->symbol) ? 0 : -1;
+}
 
 /* Splits an archive name; -1 when it is not SYMBOL-INTERVAL-DATE.zip. */
 static int
@@ -51,6 +76,9 @@ zip_parse(struct zipname *z)
 
 	z->base = strrchr(z->path, '/') ? strrchr(z->path, '/') + 1 : z->path;
 	len = strlen(z->base);
+	z->trades = 0;
+	if (len > 7 && strcmp(z->base + len - 7, ".csv.gz") == 0)
+		return bybit_parse(z);
 	if (len < 5 || len >= sizeof(name) ||
 	    strcmp(z->base + len - 4, ".zip") != 0)
 		return -1;
@@ -70,7 +98,10 @@ zip_parse(struct zipname *z)
 		return -1;
 	strcpy(z->symbol, name);
 	ivc = strcmp(dash[0] + 1, "1mo") == 0 ? "1M" : dash[0] + 1;
-	if ((z->iv = mdx_interval_lookup(ivc)) == NULL)
+	if (strcmp(ivc, "aggTrades") == 0) {
+		z->trades = 1;
+		z->iv = NULL;
+	} else if ((z->iv = mdx_interval_lookup(ivc)) == NULL)
 		return -1;
 	if (strlen(dash[1] + 1) >= sizeof(z->date))
 		return -1;
@@ -86,6 +117,8 @@ zip_cmp(const void *a, const void *b)
 
 	if ((c = strcmp(x->symbol, y->symbol)) != 0)
 		return c;
+	if (x->trades != y->trades)
+		return x->trades - y->trades;
 	if (x->iv != y->iv)
 		return x->iv->ms < y->iv->ms ? -1 : 1;
 	/* A month before its days: "2024-01" sorts first. */
@@ -102,6 +135,13 @@ zip_wanted(const struct zipname *z)
 			ok = 1;
 	if (!ok)
 		return 0;
+	/* Trade archives for -k trades, kline archives for klines; Bybit's
+	 * files with -x bybit, Binance's with -x binance. */
+	if ((z->trades != 0) != (opt.kind == MDX_KIND_TRADES) ||
+	    (z->trades == 2) != (strcmp(opt.exchange, "bybit") == 0))
+		return 0;
+	if (z->trades)
+		return 1;
 	if (!opt.ivs_given)
 		return 1;	/* without -i: every interval */
 	for (i = 0; i < opt.nivs; i++)
@@ -368,16 +408,30 @@ bad:
 	extract_fail(MDX_EX_DATAERR);
 }
 
+/* One line of an archive's CSV, to the reader of its kind. */
+static void
+line(const struct zipname *z, struct extract_csv *c, struct extract_tcsv *tc,
+    const char *s, size_t n)
+{
+	if (z->trades)
+		extract_tcsv_line(tc, s, n);
+	else
+		extract_csv_line(c, s, n);
+}
+
 static void
 import_zip(const struct zipname *z, struct mdx_buf *data, const char *fetched)
 {
 	struct archive *a;
 	struct archive_entry *e;
 	struct extract_csv c;
+	struct extract_tcsv tc;
 	struct mdx_buf carry = MDX_BUF_INIT;
-	const char *nl, *p;
-	char buf[1 << 16];
-	la_ssize_t n;
+	const char *nl, *p, *be;
+	const void *blk;
+	size_t bn;
+	la_int64_t off;
+	int n;
 	int rc, entries = 0;
 	mdx_time t0 = extract_real_ms();
 
@@ -388,33 +442,47 @@ import_zip(const struct zipname *z, struct mdx_buf *data, const char *fetched)
 	}
 	if (zip_checksum(z, data) == -1)
 		return;
-	extract_csv_begin(&c, z->base, z->symbol, z->iv, fetched);
+	memset(&c, 0, sizeof(c));
+	memset(&tc, 0, sizeof(tc));
+	if (z->trades)
+		extract_tcsv_begin(&tc, z->base, z->symbol, z->trades == 2,
+		    fetched);
+	else
+		extract_csv_begin(&c, z->base, z->symbol, z->iv, fetched);
 	a = archive_read_new();
-	archive_read_support_format_zip(a);
+	if (z->trades == 2)
+		archive_read_support_format_raw(a);
+	else
+		archive_read_support_format_zip(a);
 	archive_read_support_filter_all(a);
 	if (archive_read_open_memory(a, data->data, data->len) != ARCHIVE_OK)
 		goto corrupt;
 	while ((rc = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
 		entries++;
 		c.line = 0;
+		tc.line = 0;
+		tc.last_id = -1;
 		mdx_buf_reset(&carry);
-		while ((n = archive_read_data(a, buf, sizeof(buf))) > 0) {
-			p = buf;
-			while ((nl = memchr(p, '\n', buf + n - p)) != NULL) {
+		/* The blocks libarchive holds, read in place. */
+		while ((n = archive_read_data_block(a, &blk, &bn, &off)) ==
+		    ARCHIVE_OK) {
+			p = blk;
+			be = p + bn;
+			while ((nl = memchr(p, '\n', be - p)) != NULL) {
 				if (carry.len > 0) {
 					mdx_buf_add(&carry, p, nl - p);
-					extract_csv_line(&c, carry.data, carry.len);
+					line(z, &c, &tc, carry.data, carry.len);
 					mdx_buf_reset(&carry);
 				} else
-					extract_csv_line(&c, p, nl - p);
+					line(z, &c, &tc, p, nl - p);
 				p = nl + 1;
 			}
-			mdx_buf_add(&carry, p, buf + n - p);
+			mdx_buf_add(&carry, p, be - p);
 		}
-		if (n < 0)
+		if (n != ARCHIVE_EOF)
 			goto corrupt;
 		if (carry.len > 0)
-			extract_csv_line(&c, carry.data, carry.len);
+			line(z, &c, &tc, carry.data, carry.len);
 	}
 	if (rc != ARCHIVE_EOF)
 		goto corrupt;
@@ -426,17 +494,28 @@ import_zip(const struct zipname *z, struct mdx_buf *data, const char *fetched)
 corrupt:
 	mdx_warn("corrupt archive '%s': %s (at %s:%lu)", z->path,
 	    archive_error_string(a) ? archive_error_string(a) : "unreadable",
-	    z->base, c.line);
+	    z->base, z->trades ? tc.line : c.line);
 	extract_fail(MDX_EX_DATAERR);
 out:
-	mdx_write(mdx_stdout(), c.out.data, c.out.len);
+	if (z->trades) {
+		mdx_write(mdx_stdout(), tc.out.data, tc.out.len);
+		if (mdx_verbose >= 1)
+			fprintf(stderr, "%s: %s: %lu trades, %lu rejected, %lu "
+			    "outside the range, %lu holes in the ids, %.2f s\n",
+			    mdx_progname, z->path, tc.rows, tc.rejected,
+			    tc.skipped, tc.holes,
+			    (extract_real_ms() - t0) / 1000.0);
+		extract_tcsv_end(&tc);
+	} else {
+		mdx_write(mdx_stdout(), c.out.data, c.out.len);
+		if (mdx_verbose >= 1)
+			fprintf(stderr, "%s: %s: %lu candles, %lu rejected, "
+			    "%lu outside the range, %.2f s\n", mdx_progname,
+			    z->path, c.rows, c.rejected, c.skipped,
+			    (extract_real_ms() - t0) / 1000.0);
+		extract_csv_end(&c);
+	}
 	archive_read_free(a);
-	if (mdx_verbose >= 1)
-		fprintf(stderr, "%s: %s: %lu candles, %lu rejected, %lu "
-		    "outside the range, %.2f s\n", mdx_progname, z->path,
-		    c.rows, c.rejected, c.skipped,
-		    (extract_real_ms() - t0) / 1000.0);
-	extract_csv_end(&c);
 	mdx_buf_free(&carry);
 }
 
@@ -452,8 +531,10 @@ extract_run_archives(void)
 	DIR *d;
 	int k;
 
-	if (strcmp(opt.exchange, "binance") != 0)
-		mdx_usage("--archive reads Binance public-data archives only");
+	if (strcmp(opt.exchange, "binance") != 0 &&
+	    (strcmp(opt.exchange, "bybit") != 0 || opt.kind != MDX_KIND_TRADES))
+		mdx_usage("--archive reads Binance public-data archives and "
+		    "Bybit trading-history files only");
 	extract_fmt_time(extract_now_ms, fetched);
 	for (k = 0; k < opt.narchives; k++) {
 		if (stat(opt.archives[k], &st) == -1) {
@@ -467,8 +548,9 @@ extract_run_archives(void)
 			z[nz].path = mdx_strdup(opt.archives[k]);
 			if (zip_parse(&z[nz]) == -1) {
 				mdx_warn("bad archive name '%s' (want "
-				    "SYMBOL-INTERVAL-YYYY-MM[-DD].zip)",
-				    z[nz].path);
+				    "SYMBOL-INTERVAL-YYYY-MM[-DD].zip, "
+				    "SYMBOL-aggTrades-YYYY-MM[-DD].zip or "
+				    "SYMBOLYYYY-MM-DD.csv.gz)", z[nz].path);
 				free(z[nz].path);
 				extract_fail(MDX_EX_USAGE);
 				continue;
@@ -484,8 +566,10 @@ extract_run_archives(void)
 		}
 		while ((de = readdir(d)) != NULL) {
 			len = strlen(de->d_name);
-			if (len < 5 ||
-			    strcmp(de->d_name + len - 4, ".zip") != 0)
+			if ((len < 5 ||
+			    strcmp(de->d_name + len - 4, ".zip") != 0) &&
+			    (len < 8 ||
+			    strcmp(de->d_name + len - 7, ".csv.gz") != 0))
 				continue;
 			z = mdx_realloc(z, (nz + 1) * sizeof(*z));
 			mdx_buf_printf(&data, "%s/%s", opt.archives[k],
@@ -493,8 +577,9 @@ extract_run_archives(void)
 			z[nz].path = mdx_buf_detach(&data, NULL);
 			if (zip_parse(&z[nz]) == -1) {
 				mdx_warn("skipping '%s': not named "
-				    "SYMBOL-INTERVAL-YYYY-MM[-DD].zip",
-				    z[nz].path);
+				    "SYMBOL-INTERVAL-YYYY-MM[-DD].zip, "
+				    "SYMBOL-aggTrades-YYYY-MM[-DD].zip or "
+				    "SYMBOLYYYY-MM-DD.csv.gz", z[nz].path);
 				free(z[nz].path);
 				continue;
 			}

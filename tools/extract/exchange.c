@@ -76,7 +76,7 @@ const struct mdx_market mdx_markets[] = {
 /* OKX serves only its latest 1440 bars from /market/candles. */
 #define OKX_RECENT_BARS 1440
 
-static const char *kinds[] = { "klines", "depth", "instruments" };
+static const char *kinds[] = { "klines", "depth", "instruments", "trades" };
 
 const char *
 mdx_kind_name(enum mdx_kind k)
@@ -89,7 +89,7 @@ mdx_kind_lookup(const char *name)
 {
 	int i;
 
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < (int)(sizeof(kinds) / sizeof(kinds[0])); i++)
 		if (strcmp(kinds[i], name) == 0)
 			return i;
 	return -1;
@@ -356,6 +356,11 @@ binance_check(enum mdx_kind kind, long http, const struct mdx_json *root,
 			return shape("klines are not an array", why, whysz);
 		*payload = root;
 		break;
+	case MDX_KIND_TRADES:
+		if (root->type != MDX_JSON_ARRAY)
+			return shape("trades are not an array", why, whysz);
+		*payload = root;
+		break;
 	case MDX_KIND_DEPTH:
 		if (root->type != MDX_JSON_OBJECT ||
 		    mdx_json_get(root, "bids") == NULL)
@@ -408,6 +413,7 @@ bybit_check(enum mdx_kind kind, long http, const struct mdx_json *root,
 	switch (kind) {
 	case MDX_KIND_KLINES:
 	case MDX_KIND_INSTRUMENTS:
+	case MDX_KIND_TRADES:
 		if ((*payload = mdx_json_get(res, "list")) == NULL ||
 		    (*payload)->type != MDX_JSON_ARRAY)
 			return shape("result without a list", why, whysz);

@@ -14,11 +14,12 @@
 enum mdx_kind {
 	MDX_KIND_KLINES,
 	MDX_KIND_DEPTH,
-	MDX_KIND_INSTRUMENTS
+	MDX_KIND_INSTRUMENTS,
+	MDX_KIND_TRADES
 };
 
-/* "klines", "depth", "instruments"; mdx_kind_lookup() returns -1 when the
- * name is unknown. */
+/* "klines", "depth", "instruments", "trades"; mdx_kind_lookup() returns -1
+ * when the name is unknown. */
 const char *mdx_kind_name(enum mdx_kind k);
 int mdx_kind_lookup(const char *name);
 

@@ -30,8 +30,9 @@ static const char usage_text[] =
 "                   [--include-open] [--resume] [--db] [--watchlist file]\n"
 "                   [--ranges file] [--depth levels] [--connections n]\n"
 "                   [--timeout seconds] [--tries n] [--weight-limit n]\n"
-"       mdx-extract --archive path [-m market] [-s symbols] [-i intervals]\n"
-"                   [--since time] [--until time]\n"
+"       mdx-extract --archive path [-x exchange] [-m market] [-k kind]\n"
+"                   [-s symbols] [-i intervals] [--since time] [--until time]\n"
+"                   [--canonical]\n"
 "       mdx-extract -h | -V\n"
 MDX_OPT_HELP;
 
@@ -100,7 +101,7 @@ parse_options(int argc, char **argv)
 {
 	enum { O_SINCE = 256, O_UNTIL, O_WATCH, O_RESUME, O_DB, O_RANGES,
 	    O_OPEN, O_ARCHIVE, O_DEPTH, O_CONN, O_TIMEOUT, O_TRIES,
-	    O_WEIGHT };
+	    O_WEIGHT, O_CANON };
 	static const struct option lo[] = {
 		{ "exchange", required_argument, NULL, 'x' },
 		{ "market", required_argument, NULL, 'm' },
@@ -120,6 +121,7 @@ parse_options(int argc, char **argv)
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "tries", required_argument, NULL, O_TRIES },
 		{ "weight-limit", required_argument, NULL, O_WEIGHT },
+		{ "canonical", no_argument, NULL, O_CANON },
 		MDX_OPT_LONG,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -184,6 +186,7 @@ parse_options(int argc, char **argv)
 			opt.fo.tries = (int)mdx_opt_num("--tries", optarg, 1,
 			    100);
 			break;
+		case O_CANON: opt.canonical = 1; break;
 		case O_WEIGHT:
 			opt.weight_limit = (int)mdx_opt_num("--weight-limit",
 			    optarg, 1, 1000000);
@@ -194,7 +197,8 @@ parse_options(int argc, char **argv)
 	if (optind < argc)
 		mdx_usage("unexpected argument '%s'", argv[optind]);
 	if ((opt.kind = mdx_kind_lookup(kind)) == -1)
-		mdx_usage("unknown kind '%s' (klines, depth or instruments)", kind);
+		mdx_usage("unknown kind '%s' (klines, depth, instruments or "
+		    "trades)", kind);
 	if (opt.exchange == NULL)
 		opt.exchange = "binance";
 	if (opt.market == NULL)
@@ -208,9 +212,16 @@ parse_options(int argc, char **argv)
 	if (opt.have_since && opt.have_until && opt.until <= opt.since)
 		mdx_usage("--until must be after --since");
 	if (opt.narchives > 0 && (opt.ranges != NULL ||
-	    opt.watchlist != NULL || opt.resume || opt.kind != MDX_KIND_KLINES))
-		mdx_usage("--archive reads klines only, without --ranges, "
-		    "--watchlist or --resume");
+	    opt.watchlist != NULL || opt.resume ||
+	    (opt.kind != MDX_KIND_KLINES && opt.kind != MDX_KIND_TRADES)))
+		mdx_usage("--archive reads klines or trades only, without "
+		    "--ranges, --watchlist or --resume");
+	if (opt.canonical && (opt.narchives == 0 ||
+	    opt.kind != MDX_KIND_TRADES))
+		mdx_usage("--canonical goes with --archive and -k trades");
+	if (opt.kind == MDX_KIND_TRADES && opt.narchives == 0 &&
+	    (opt.ranges != NULL || opt.watchlist != NULL))
+		mdx_usage("-k trades takes -s, not --ranges or --watchlist");
 	if (opt.ranges != NULL && opt.watchlist != NULL)
 		mdx_usage("--ranges and --watchlist exclude each other");
 	if (opt.narchives == 0 && opt.ranges == NULL &&
@@ -262,6 +273,8 @@ main(int argc, char **argv)
 	extract_doc = mdx_json_doc_new();
 	if (opt.narchives > 0)
 		extract_run_archives();
+	else if (opt.kind == MDX_KIND_TRADES)
+		extract_run_trades();
 	else {
 		plan();
 		extract_run_rest();

@@ -714,6 +714,25 @@ instrument(const struct env *e, struct mdx_tx_out *o, char *err,
 	return MDX_TX_LINE;
 }
 
+/* A raw trades record: the names checked here, the rest in trade.c. */
+static int
+trades(const struct env *e, struct mdx_tx_out *o, char *err, size_t errsz)
+{
+	char exchange[MDX_NAME_MAX], market[MDX_NAME_MAX];
+	char symbol[MDX_SYMBOL_MAX];
+	struct mdx_tx_trade_in in;
+
+	if (identity(e, "trade", exchange, market, symbol, err, errsz) != 0)
+		return -1;
+	in.exchange = exchange;
+	in.market = market;
+	in.symbol = symbol;
+	in.source = e->source;
+	in.fetched_at = e->fetched_at;
+	in.data = e->data;
+	return mdx_tx_trade(&in, o, err, errsz);
+}
+
 /*
  * A record that is already canonical passes through: a candle is parsed
  * and checked again, depth and instrument records are checked by the
@@ -731,6 +750,8 @@ canonical(const struct mdx_json *root, const struct env *e,
 			return mdx_errf(err, errsz, "bad candle: %s", o->tmp_err);
 		return MDX_TX_CANDLE;
 	}
+	if (mdx_json_str_eq(e->kind, "trade"))
+		return mdx_tx_trade_canonical(root, o, err, errsz);
 	if (mdx_json_str_eq(e->kind, "depth") ||
 	    mdx_json_str_eq(e->kind, "instrument")) {
 		if (mdx_json_str_eq(e->kind, "depth") ?
@@ -770,6 +791,8 @@ mdx_transform(const struct mdx_json *root, struct mdx_tx_out *o, char *err,
 		return depth(&e, o, err, errsz);
 	if (mdx_json_str_eq(e.kind, "instruments"))
 		return instrument(&e, o, err, errsz);
+	if (mdx_json_str_eq(e.kind, "trades"))
+		return trades(&e, o, err, errsz);
 	return mdx_errf(err, errsz, "bad record: unknown \"kind\"");
 }
 
