@@ -33,6 +33,7 @@ struct bucket {
 	int64_t trades;
 	mdx_time min_fetched, max_fetched;
 	int has_fetched;
+	int no_quote;			/* a trade without quote_quantity */
 	int bad;			/* a sum overflowed */
 };
 
@@ -78,7 +79,7 @@ mdx_tc_stats(const struct mdx_tc *tc)
 }
 
 static uint64_t
-names_hash(const struct mdx_trade *t)
+names_hash(const struct mdx_tc_trade *t)
 {
 	uint64_t h = MDX_FNV1A_BASIS;
 
@@ -90,7 +91,7 @@ names_hash(const struct mdx_trade *t)
 }
 
 static int
-same_names(const struct series *s, const struct mdx_trade *t)
+same_names(const struct series *s, const struct mdx_tc_trade *t)
 {
 	return s->syn == t->symbol_len && s->exn == t->exchange_len &&
 	    s->mkn == t->market_len &&
@@ -121,7 +122,7 @@ tab_grow(struct mdx_tc *tc)
 /* The series of t, made when new; NULL with the reason in why when its
  * names are not a known exchange and market or do not fit. */
 static struct series *
-series_of(struct mdx_tc *tc, const struct mdx_trade *t, char *why,
+series_of(struct mdx_tc *tc, const struct mdx_tc_trade *t, char *why,
     size_t whysz)
 {
 	struct series *s;
@@ -198,8 +199,9 @@ emit(struct mdx_tc *tc, struct series *s, int i, int closed)
 	c.trades = b->trades;
 	c.taker_buy_volume = b->tb_volume;
 	c.taker_buy_quote_volume = b->tb_quote_volume;
-	c.has = MDX_C_VOLUME | MDX_C_QUOTE_VOLUME | MDX_C_TRADES |
-	    MDX_C_TAKER_BUY_VOLUME | MDX_C_TAKER_BUY_QUOTE_VOLUME;
+	c.has = MDX_C_VOLUME | MDX_C_TRADES | MDX_C_TAKER_BUY_VOLUME;
+	if (!b->no_quote)
+		c.has |= MDX_C_QUOTE_VOLUME | MDX_C_TAKER_BUY_QUOTE_VOLUME;
 	/* A trade without a fetch time is history, fetched after it all. */
 	c.closed = closed || !b->has_fetched || b->min_fetched >= b->end;
 	if (!c.closed)
@@ -236,26 +238,9 @@ sum(mdx_dec *a, const mdx_dec *b)
 	return mdx_dec_add(a, a, b) == MDX_DEC_OK ? 0 : -1;
 }
 
-/* A trade time with its microseconds, as the trade record has it. */
-static void
-trade_time_format(mdx_time t, int usec, char *buf)
-{
-	int n;
-
-	n = mdx_time_format(t, buf);
-	if (usec == 0)
-		return;
-	if (t % 1000 == 0) {
-		snprintf(buf + n - 1, MDX_TIME_BUFSZ - (size_t)n + 1,
-		    ".000%03dZ", usec);
-		return;
-	}
-	snprintf(buf + n - 1, MDX_TIME_BUFSZ - (size_t)n + 1, "%03dZ", usec);
-}
-
 /* Whether the id of t is among those of the series' newest time. */
 static int
-seen_id(const struct series *s, const struct mdx_trade *t)
+seen_id(const struct series *s, const struct mdx_tc_trade *t)
 {
 	const char *p = s->ids.data, *e = s->ids.data + s->ids.len;
 	size_t n;
@@ -270,7 +255,7 @@ seen_id(const struct series *s, const struct mdx_trade *t)
 }
 
 int
-mdx_tc_add(struct mdx_tc *tc, const struct mdx_trade *t, char *why,
+mdx_tc_add(struct mdx_tc *tc, const struct mdx_tc_trade *t, char *why,
     size_t whysz)
 {
 	struct series *s = tc->last;
@@ -301,8 +286,8 @@ mdx_tc_add(struct mdx_tc *tc, const struct mdx_trade *t, char *why,
 	newer = t->time > s->last_time ||
 	    (t->time == s->last_time && t->usec > s->last_usec);
 	if (!newer && (t->time != s->last_time || t->usec != s->last_usec)) {
-		trade_time_format(t->time, t->usec, tb);
-		trade_time_format(s->last_time, s->last_usec, tb2);
+		mdx_time_format_us(t->time * 1000 + t->usec, tb);
+		mdx_time_format_us(s->last_time * 1000 + s->last_usec, tb2);
 		tc->st.rejected++;
 		return mdx_errf(why, whysz, "out of order: time %s is before "
 		    "%s, the newest of %s %s %s", tb, tb2, s->exchange,
@@ -346,6 +331,7 @@ mdx_tc_add(struct mdx_tc *tc, const struct mdx_trade *t, char *why,
 			b->trades = n;
 			b->has_fetched = t->has_fetched_at;
 			b->min_fetched = b->max_fetched = t->fetched_at;
+			b->no_quote = !t->has_quote;
 			b->bad = 0;
 			continue;
 		}
@@ -355,11 +341,15 @@ mdx_tc_add(struct mdx_tc *tc, const struct mdx_trade *t, char *why,
 			b->low = t->price;
 		b->close = t->price;
 		if (sum(&b->volume, &t->quantity) != 0 ||
-		    sum(&b->quote_volume, &t->quote_quantity) != 0 ||
-		    __builtin_add_overflow(b->trades, n, &b->trades))
+		    __builtin_add_overflow(b->trades, n, &b->trades) ||
+		    (t->buy && sum(&b->tb_volume, &t->quantity) != 0))
 			b->bad = 1;
-		if (t->buy && (sum(&b->tb_volume, &t->quantity) != 0 ||
-		    sum(&b->tb_quote_volume, &t->quote_quantity) != 0))
+		if (!t->has_quote)
+			b->no_quote = 1;
+		else if (!b->no_quote &&
+		    (sum(&b->quote_volume, &t->quote_quantity) != 0 ||
+		    (t->buy && sum(&b->tb_quote_volume,
+		    &t->quote_quantity) != 0)))
 			b->bad = 1;
 		if (t->has_fetched_at) {
 			if (!b->has_fetched ||
@@ -578,22 +568,28 @@ rec_field(struct mdx_buf *b, int *nd, const char *name, const char *ex,
 	mdx_buf_addstr(b, ":{\"exchange\":");
 	mdx_buf_add_json_str(b, ex, strlen(ex));
 	mdx_buf_addstr(b, ",\"trades\":");
-	mdx_buf_add_json_str(b, tr, strlen(tr));
+	if (tr != NULL)
+		mdx_buf_add_json_str(b, tr, strlen(tr));
+	else
+		mdx_buf_addstr(b, "null");
 	mdx_buf_addch(b, '}');
 	(*nd)++;
 }
 
+/* Compares a member; tr is NULL when the trades did not give it (a
+ * quote volume of trades in contracts). */
 static void
 rec_dec(struct mdx_buf *b, int *nd, const char *name, const mdx_dec *ex,
     const mdx_dec *tr)
 {
 	char x[MDX_DEC_BUFSZ], y[MDX_DEC_BUFSZ];
 
-	if (mdx_dec_cmp(ex, tr) == 0)
+	if (tr != NULL && mdx_dec_cmp(ex, tr) == 0)
 		return;
 	mdx_dec_format(ex, x);
-	mdx_dec_format(tr, y);
-	rec_field(b, nd, name, x, y);
+	if (tr != NULL)
+		mdx_dec_format(tr, y);
+	rec_field(b, nd, name, x, tr != NULL ? y : NULL);
 }
 
 void
@@ -629,7 +625,7 @@ mdx_recon_candle(void *arg, const struct mdx_candle *c)
 		rec_dec(&rc->out, &nd, "volume", &e->volume, &c->volume);
 	if (e->has & MDX_C_QUOTE_VOLUME)
 		rec_dec(&rc->out, &nd, "quote_volume", &e->quote_volume,
-		    &c->quote_volume);
+		    (c->has & MDX_C_QUOTE_VOLUME) ? &c->quote_volume : NULL);
 	if ((e->has & MDX_C_TRADES) && e->trades != c->trades) {
 		snprintf(x, sizeof(x), "%lld", (long long)e->trades);
 		snprintf(y, sizeof(y), "%lld", (long long)c->trades);
@@ -640,7 +636,9 @@ mdx_recon_candle(void *arg, const struct mdx_candle *c)
 		    &e->taker_buy_volume, &c->taker_buy_volume);
 	if (e->has & MDX_C_TAKER_BUY_QUOTE_VOLUME)
 		rec_dec(&rc->out, &nd, "taker_buy_quote_volume",
-		    &e->taker_buy_quote_volume, &c->taker_buy_quote_volume);
+		    &e->taker_buy_quote_volume,
+		    (c->has & MDX_C_TAKER_BUY_QUOTE_VOLUME) ?
+		    &c->taker_buy_quote_volume : NULL);
 	if (nd == 0) {
 		rc->equal++;
 		return;
@@ -734,10 +732,10 @@ mdx_trades_run(const struct mdx_interval *const *to, int nto, char *recon,
 	struct mdx_tc_opts o;
 	struct mdx_tc *tc;
 	struct mdx_recon *rc = NULL;
-	struct mdx_trade_scan *sc;
+	struct mdx_tc_scan *sc;
 	struct mdx_reader *rd;
 	const struct mdx_tc_stats *st;
-	struct mdx_trade t;
+	struct mdx_tc_trade t;
 	struct mdx_pos pos;
 	struct tout out = { MDX_BUF_INIT, NULL };
 	const char *line;
@@ -759,7 +757,7 @@ mdx_trades_run(const struct mdx_interval *const *to, int nto, char *recon,
 		o.arg = &out;
 	}
 	tc = mdx_tc_new(&o);
-	sc = mdx_trade_scan_new();
+	sc = mdx_tc_scan_new();
 	rd = mdx_reader_open(files, nfiles);
 	while ((r = mdx_reader_next(rd, &line, &len)) != MDX_RD_EOF) {
 		if (r == MDX_RD_ERR) {
@@ -780,7 +778,7 @@ mdx_trades_run(const struct mdx_interval *const *to, int nto, char *recon,
 			bad++;
 			continue;
 		}
-		if (mdx_trade_scan(sc, &t, line, len, why, sizeof(why)) != 0) {
+		if (mdx_tc_scan(sc, &t, line, len, why, sizeof(why)) != 0) {
 			pos = mdx_reader_pos(rd);
 			mdx_warn("bad trade: %s (at %s:%lu)", why, pos.name,
 			    pos.line);
@@ -825,7 +823,7 @@ mdx_trades_run(const struct mdx_interval *const *to, int nto, char *recon,
 	if (rdst != MDX_EX_OK)
 		status = rdst;
 	mdx_reader_close(rd);
-	mdx_trade_scan_free(sc);
+	mdx_tc_scan_free(sc);
 	mdx_tc_free(tc);
 	mdx_buf_free(&out.b);
 	return status;

@@ -24,7 +24,7 @@
 
 #define HEAD_MAX 256
 
-struct mdx_trade_scan {
+struct mdx_tc_scan {
 	/* The line before, up to the id's value: the names it holds. */
 	char head[HEAD_MAX];
 	size_t nhead;
@@ -44,10 +44,10 @@ struct mdx_trade_scan {
 	struct mdx_buf ex, mk, sym, id;
 };
 
-struct mdx_trade_scan *
-mdx_trade_scan_new(void)
+struct mdx_tc_scan *
+mdx_tc_scan_new(void)
 {
-	struct mdx_trade_scan *sc;
+	struct mdx_tc_scan *sc;
 
 	sc = mdx_calloc(1, sizeof(*sc));
 	sc->doc = mdx_json_doc_new();
@@ -55,7 +55,7 @@ mdx_trade_scan_new(void)
 }
 
 void
-mdx_trade_scan_free(struct mdx_trade_scan *sc)
+mdx_tc_scan_free(struct mdx_tc_scan *sc)
 {
 	if (sc == NULL)
 		return;
@@ -76,7 +76,7 @@ mdx_trade_scan_free(struct mdx_trade_scan *sc)
  * minute costs a comparison.  Returns 0 or -1.
  */
 static int
-trade_time(struct mdx_trade_scan *sc, const char *p, size_t n, mdx_time *ms,
+trade_time(struct mdx_tc_scan *sc, const char *p, size_t n, mdx_time *ms,
     int *usec)
 {
 	char tb[24];
@@ -126,7 +126,7 @@ trade_time(struct mdx_trade_scan *sc, const char *p, size_t n, mdx_time *ms,
  * NULL.
  */
 static const char *
-time_at(struct mdx_trade_scan *sc, const char *p, const char *e,
+time_at(struct mdx_tc_scan *sc, const char *p, const char *e,
     mdx_time *ms, int *usec)
 {
 	size_t n;
@@ -148,7 +148,7 @@ time_at(struct mdx_trade_scan *sc, const char *p, const char *e,
 
 /* fetched_at p[0..n), remembered in sc; 0 or -1. */
 static int
-fetched_time(struct mdx_trade_scan *sc, const char *p, size_t n, mdx_time *t)
+fetched_time(struct mdx_tc_scan *sc, const char *p, size_t n, mdx_time *t)
 {
 	if (n == sc->nfetched && memcmp(p, sc->fetched, n) == 0) {
 		*t = sc->fetched_at;
@@ -166,13 +166,13 @@ fetched_time(struct mdx_trade_scan *sc, const char *p, size_t n, mdx_time *t)
 
 /* The rules no parse checks; 0, or -1 with the reason in why. */
 static int
-trade_check(const struct mdx_trade *t, char *why, size_t whysz)
+trade_check(const struct mdx_tc_trade *t, char *why, size_t whysz)
 {
 	if (t->price.coef <= 0)
 		return mdx_errf(why, whysz, "\"price\" is not above zero");
 	if (t->quantity.coef <= 0)
 		return mdx_errf(why, whysz, "\"quantity\" is not above zero");
-	if (t->quote_quantity.coef < 0)
+	if (t->has_quote && t->quote_quantity.coef < 0)
 		return mdx_errf(why, whysz, "\"quote_quantity\" is negative");
 	if (t->has_ids && (t->first_id < 0 || t->first_id > t->last_id))
 		return mdx_errf(why, whysz,
@@ -236,7 +236,7 @@ fast_int(const char *p, int64_t *v)
 /* Reads the line in the form mdx-transform writes; -1 for anything
  * else. */
 static int
-fast_scan(struct mdx_trade_scan *sc, struct mdx_trade *t, const char *s,
+fast_scan(struct mdx_tc_scan *sc, struct mdx_tc_trade *t, const char *s,
     size_t n)
 {
 	const char *p = s, *e = s + n, *q;
@@ -309,9 +309,14 @@ id:
 	WANT(",\"quantity\":\"");
 	if ((p = fast_dec(s, p, e, &t->quantity)) == NULL)
 		return -1;
-	WANT(",\"quote_quantity\":\"");
-	if ((p = fast_dec(s, p, e, &t->quote_quantity)) == NULL)
-		return -1;
+	t->has_quote = 1;
+	if (TAKE(",\"quote_quantity\":null"))
+		t->has_quote = 0;
+	else {
+		WANT(",\"quote_quantity\":\"");
+		if ((p = fast_dec(s, p, e, &t->quote_quantity)) == NULL)
+			return -1;
+	}
 	if (TAKE(",\"side\":\"buy\""))
 		t->buy = 1;
 	else {
@@ -371,7 +376,7 @@ json_dec(const struct mdx_json *obj, const char *key, mdx_dec *d, char *why,
 
 /* Reads any valid form of the record, wording what is wrong. */
 static int
-slow_scan(struct mdx_trade_scan *sc, struct mdx_trade *t, const char *s,
+slow_scan(struct mdx_tc_scan *sc, struct mdx_tc_trade *t, const char *s,
     size_t n, char *why, size_t whysz)
 {
 	const struct mdx_json *obj, *v, *w;
@@ -417,10 +422,16 @@ slow_scan(struct mdx_trade_scan *sc, struct mdx_trade *t, const char *s,
 		return mdx_errf(why, whysz, "bad or missing \"time\": not "
 		    "YYYY-MM-DDTHH:MM:SS[.fff[fff]]Z in 1970-9999");
 	if (json_dec(obj, "price", &t->price, why, whysz) != 0 ||
-	    json_dec(obj, "quantity", &t->quantity, why, whysz) != 0 ||
-	    json_dec(obj, "quote_quantity", &t->quote_quantity, why,
-	    whysz) != 0)
+	    json_dec(obj, "quantity", &t->quantity, why, whysz) != 0)
 		return -1;
+	t->has_quote = 0;
+	if ((v = mdx_json_get(obj, "quote_quantity")) == NULL ||
+	    v->type != MDX_JSON_NULL) {
+		if (json_dec(obj, "quote_quantity", &t->quote_quantity, why,
+		    whysz) != 0)
+			return -1;
+		t->has_quote = 1;
+	}
 	v = mdx_json_get(obj, "side");
 	if (v != NULL && mdx_json_str_eq(v, "buy"))
 		t->buy = 1;
@@ -451,7 +462,7 @@ slow_scan(struct mdx_trade_scan *sc, struct mdx_trade *t, const char *s,
 }
 
 int
-mdx_trade_scan(struct mdx_trade_scan *sc, struct mdx_trade *t,
+mdx_tc_scan(struct mdx_tc_scan *sc, struct mdx_tc_trade *t,
     const char *line, size_t len, char *why, size_t whysz)
 {
 	if (fast_scan(sc, t, line, len) != 0) {
