@@ -69,9 +69,11 @@ function emit(b, last) {
 	    open_time: fmtTime(b.open) }).slice(0, -1) +
 	    ',"open":"' + fmt(b.o) + '","high":"' + fmt(b.h) + '","low":"' +
 	    fmt(b.l) + '","close":"' + fmt(b.c) + '","volume":"' + fmt(b.v) +
-	    '","quote_volume":"' + fmt(b.q) + '","trades":' + b.n +
-	    ',"taker_buy_volume":"' + fmt(b.tv) +
-	    '","taker_buy_quote_volume":"' + fmt(b.tq) + '","closed":' +
+	    (b.q === null ? '","quote_volume":null,"trades":' :
+	    '","quote_volume":"' + fmt(b.q) + '","trades":') + b.n +
+	    ',"taker_buy_volume":"' + fmt(b.tv) + '"' +
+	    (b.q === null ? '' : ',"taker_buy_quote_volume":"' + fmt(b.tq) +
+	    '"') + ',"closed":' +
 	    (partial ? 'false' : 'true') + ',"origin":"trades"' +
 	    (b.maxFetched !== null ? ',"fetched_at":"' +
 	    fmtTime(b.maxFetched) + '"' : '') +
@@ -102,7 +104,10 @@ function take(line) {
 	const key = t.exchange + ' ' + t.market + ' ' + t.symbol;
 	const ms = Date.parse(t.time);
 	const [open, end] = bucket(ms);
-	const p = dec(t.price), q = dec(t.quantity), qq = dec(t.quote_quantity);
+	const p = dec(t.price), q = dec(t.quantity);
+	// A null quote quantity (trades in contracts) makes the quote sums
+	// of its bucket null.
+	const qq = t.quote_quantity === null ? null : dec(t.quote_quantity);
 	const n = t.first_id !== undefined ? t.last_id - t.first_id + 1 : 1;
 	const f = t.fetched_at ? Date.parse(t.fetched_at) : null;
 	const buy = t.side === 'buy';
@@ -115,7 +120,7 @@ function take(line) {
 		b = { exchange: t.exchange, market: t.market, symbol: t.symbol,
 		    open, end, o: p, h: p, l: p, c: p, v: q, q: qq,
 		    tv: buy ? q : { c: 0n, s: q.s },
-		    tq: buy ? qq : { c: 0n, s: qq.s }, n,
+		    tq: qq === null ? null : buy ? qq : { c: 0n, s: qq.s }, n,
 		    minFetched: f, maxFetched: f };
 		series.set(key, b);
 		return;
@@ -124,10 +129,14 @@ function take(line) {
 	if (cmp(p, b.l) < 0) b.l = p;
 	b.c = p;
 	b.v = add(b.v, q);
-	b.q = add(b.q, qq);
-	if (buy) {
+	if (buy)
 		b.tv = add(b.tv, q);
-		b.tq = add(b.tq, qq);
+	if (qq === null || b.q === null) {
+		b.q = b.tq = null;
+	} else {
+		b.q = add(b.q, qq);
+		if (buy)
+			b.tq = add(b.tq, qq);
 	}
 	b.n += n;
 	if (f !== null) {

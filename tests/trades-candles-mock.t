@@ -1,0 +1,107 @@
+#!/bin/sh
+# trades-candles-mock.t - candles built from the mock exchange's trades
+# equal its own 1m klines, in every member the exchange gives, to the last
+# digit, on Binance spot and USD-M, OKX spot and Bybit linear (over the
+# minutes its REST trades cover: Bybit sends the last 1000 trades only);
+# --reconcile-with reports a tampered kline; the 1s candles of the same
+# trades roll up to the same minutes; a rerun changes nothing; candles from
+# trades load into the warehouse like any candle, and loading them again
+# changes nothing.
+. "${MDX_SRC:-$(dirname "$0")/..}/tests/lib.sh"
+
+NOW=2024-01-02T00:00:30Z
+MDX_NOW=$NOW
+MDX_STATE=$T/state
+export MDX_NOW MDX_STATE
+mock_start --now "$NOW"
+SINCE=2024-01-01T22:00:00Z
+UNTIL=2024-01-02T00:00:00Z
+
+# fetch EXCHANGE MARKET SYMBOL NAME: canonical trades and 1m klines.
+fetch() {
+	mdx-extract -x "$1" -m "$2" -k trades -s "$3" --since "$SINCE" \
+	    --until "$UNTIL" 2>"$T/err" | mdx-transform -q >"$T/$4.trades"
+	mdx-extract -x "$1" -m "$2" -s "$3" -i 1m --since "$SINCE" \
+	    --until "$UNTIL" 2>"$T/err" | mdx-transform -q >"$T/$4.klines"
+}
+
+# The members the exchange gives, in a fixed order, one candle a line,
+# decimals without trailing fractional zeros (Binance writes 8 places).
+members() {
+	jq -r 'def n: if type == "string" and test("^[0-9]+\\.[0-9]+$")
+	    then sub("0+$"; "") | sub("\\.$"; "") else . end;
+	    [.symbol, .open_time, (.open, .high, .low, .close, .volume,
+	    .quote_volume, .trades, .taker_buy_volume,
+	    .taker_buy_quote_volume | n)] | map(. // "-") | @tsv' |
+	    LC_ALL=C sort
+}
+
+for s in "binance spot BTCUSDT bs" "binance usdm ETHUSDT bu" \
+    "okx spot BTC-USDT os" "bybit linear BTCUSDT by"; do
+	# shellcheck disable=SC2086
+	set -- $s
+	fetch "$1" "$2" "$3" "$4"
+	ok "test $(wc -l <"$T/$4.trades") -gt 100" "$1 $2: trades fetched ($(wc -l <"$T/$4.trades"))"
+	if [ "$1" = bybit ]; then
+		# The minutes after the first trade's: whole buckets.
+		first=$(head -1 "$T/$4.trades" | jq -r .time | cut -c1-16)
+		jq -c "select(.open_time > \"${first}:00Z\")" "$T/$4.klines" \
+		    >"$T/$4.k"
+		mv "$T/$4.k" "$T/$4.klines"
+	fi
+	n=$(wc -l <"$T/$4.klines" | tr -d ' ')
+	ok "test $n -gt 10" "$1 $2: klines fetched ($n)"
+	exits 0 "$1 $2: every bucket reconciles (exit 0)" \
+	    mdx-aggregate -v --from-trades --reconcile-with "$T/$4.klines" \
+	    "$T/$4.trades"
+	like "$(cat "$T/err")" "$n exchange candles = $n equal" "$1 $2: all $n equal"
+	is "$(cat "$T/out")" "" "$1 $2: no reconcile record"
+	# The same, member by member as text, for the members the klines
+	# give (Binance gives trades and taker-buy volumes, the others not).
+	mdx-aggregate -q --from-trades --to 1m "$T/$4.trades" >"$T/$4.c"
+	first=$(head -1 "$T/$4.klines" | jq -r .open_time)
+	keys=$(head -1 "$T/$4.klines" | jq -r '[keys[] | select(. == "trades" or
+	    startswith("taker"))] | join(",")')
+	jq -c "select(.open_time >= \"$first\")" "$T/$4.c" |
+	    jq -c "if \"$keys\" == \"\" then del(.trades, .taker_buy_volume,
+	    .taker_buy_quote_volume) else . end" | members >"$T/got"
+	members <"$T/$4.klines" >"$T/want"
+	files_eq "$T/got" "$T/want" "$1 $2: open, high, low, close, volumes${keys:+, $keys} equal to the last digit"
+done
+
+# A tampered kline is reported, with both values.
+jq -c 'if .open_time == "2024-01-01T23:00:00Z" then .high = "99999.99"
+    else . end' "$T/bs.klines" >"$T/bs.tampered"
+exits 1 "a tampered kline: exit 1" \
+    mdx-aggregate -q --from-trades --reconcile-with "$T/bs.tampered" "$T/bs.trades"
+is "$(jq -c '[.status, .open_time, .fields.high.exchange]' "$T/out")" \
+    '["differs","2024-01-01T23:00:00Z","99999.99"]' "it names the bucket and the member"
+want=$(jq -r 'select(.open_time == "2024-01-01T23:00:00Z") | .high' "$T/bs.klines")
+is "$(jq -r .fields.high.trades "$T/out")" "$want" "and the value the trades give"
+
+# 1s candles of the same trades roll up to the same minutes.
+mdx-aggregate -q --from-trades --to 1s "$T/bs.trades" >"$T/bs.1s"
+ok "test $(wc -l <"$T/bs.1s") -gt $(wc -l <"$T/bs.klines")" "1s candles built ($(wc -l <"$T/bs.1s"))"
+mdx-aggregate -q --to 1m "$T/bs.1s" | members >"$T/got"
+members <"$T/bs.klines" >"$T/want"
+files_eq "$T/got" "$T/want" "1s candles from trades roll up to the exchange's 1m klines"
+
+# A rerun writes the same bytes.
+mdx-aggregate -q --from-trades --to 1s,1m "$T/bs.trades" >"$T/r1"
+mdx-aggregate -q --from-trades --to 1s,1m "$T/bs.trades" >"$T/r2"
+files_eq "$T/r1" "$T/r2" "a rerun writes the same candles"
+
+# The warehouse: candles from trades load like any candle.
+pg_start
+mdx-load --migrate >/dev/null 2>&1
+exits 0 "1s and 1m candles from trades load (exit 0)" mdx-load "$T/r1"
+is "$(sql "SELECT origin, interval, count(*) FROM mdx.candle GROUP BY 1, 2 ORDER BY 2" | tr '\n' ' ')" \
+    "trades|1m|120 trades|1s|$(grep -c '"1s"' "$T/r1") " "stored with origin trades"
+is "$(sql "SELECT high FROM mdx.candles WHERE interval = '1m' AND open_time = '2024-01-01T23:00:00Z'")" \
+    "$want" "exact values stored"
+before=$(sql "SELECT max(updated_at) FROM mdx.candle")
+exits 0 "loading them again: exit 0" mdx-load -v "$T/r1"
+is "$(sql "SELECT max(updated_at) FROM mdx.candle")" "$before" "a rerun changes nothing"
+exits 0 "the exchange's klines load beside them" mdx-load "$T/bs.klines"
+
+done_testing
