@@ -79,7 +79,7 @@ mdx_tc_stats(const struct mdx_tc *tc)
 }
 
 static uint64_t
-names_hash(const struct mdx_tc_trade *t)
+names_hash(const struct mdx_trade_rec *t)
 {
 	uint64_t h = MDX_FNV1A_BASIS;
 
@@ -91,7 +91,7 @@ names_hash(const struct mdx_tc_trade *t)
 }
 
 static int
-same_names(const struct series *s, const struct mdx_tc_trade *t)
+same_names(const struct series *s, const struct mdx_trade_rec *t)
 {
 	return s->syn == t->symbol_len && s->exn == t->exchange_len &&
 	    s->mkn == t->market_len &&
@@ -122,7 +122,7 @@ tab_grow(struct mdx_tc *tc)
 /* The series of t, made when new; NULL with the reason in why when its
  * names are not a known exchange and market or do not fit. */
 static struct series *
-series_of(struct mdx_tc *tc, const struct mdx_tc_trade *t, char *why,
+series_of(struct mdx_tc *tc, const struct mdx_trade_rec *t, char *why,
     size_t whysz)
 {
 	struct series *s;
@@ -240,7 +240,7 @@ sum(mdx_dec *a, const mdx_dec *b)
 
 /* Whether the id of t is among those of the series' newest time. */
 static int
-seen_id(const struct series *s, const struct mdx_tc_trade *t)
+seen_id(const struct series *s, const struct mdx_trade_rec *t)
 {
 	const char *p = s->ids.data, *e = s->ids.data + s->ids.len;
 	size_t n;
@@ -255,7 +255,7 @@ seen_id(const struct series *s, const struct mdx_tc_trade *t)
 }
 
 int
-mdx_tc_add(struct mdx_tc *tc, const struct mdx_tc_trade *t, char *why,
+mdx_tc_add(struct mdx_tc *tc, const struct mdx_trade_rec *t, char *why,
     size_t whysz)
 {
 	struct series *s = tc->last;
@@ -732,10 +732,10 @@ mdx_trades_run(const struct mdx_interval *const *to, int nto, char *recon,
 	struct mdx_tc_opts o;
 	struct mdx_tc *tc;
 	struct mdx_recon *rc = NULL;
-	struct mdx_tc_scan *sc;
+	struct mdx_trade_scan *sc;
 	struct mdx_reader *rd;
 	const struct mdx_tc_stats *st;
-	struct mdx_tc_trade t;
+	struct mdx_trade_rec t;
 	struct mdx_pos pos;
 	struct tout out = { MDX_BUF_INIT, NULL };
 	const char *line;
@@ -757,7 +757,7 @@ mdx_trades_run(const struct mdx_interval *const *to, int nto, char *recon,
 		o.arg = &out;
 	}
 	tc = mdx_tc_new(&o);
-	sc = mdx_tc_scan_new();
+	sc = mdx_trade_scan_new();
 	rd = mdx_reader_open(files, nfiles);
 	while ((r = mdx_reader_next(rd, &line, &len)) != MDX_RD_EOF) {
 		if (r == MDX_RD_ERR) {
@@ -778,7 +778,7 @@ mdx_trades_run(const struct mdx_interval *const *to, int nto, char *recon,
 			bad++;
 			continue;
 		}
-		if (mdx_tc_scan(sc, &t, line, len, why, sizeof(why)) != 0) {
+		if (mdx_trade_scan(sc, &t, line, len, why, sizeof(why)) != 0) {
 			pos = mdx_reader_pos(rd);
 			mdx_warn("bad trade: %s (at %s:%lu)", why, pos.name,
 			    pos.line);
@@ -823,7 +823,7 @@ mdx_trades_run(const struct mdx_interval *const *to, int nto, char *recon,
 	if (rdst != MDX_EX_OK)
 		status = rdst;
 	mdx_reader_close(rd);
-	mdx_tc_scan_free(sc);
+	mdx_trade_scan_free(sc);
 	mdx_tc_free(tc);
 	mdx_buf_free(&out.b);
 	return status;

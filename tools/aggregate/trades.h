@@ -1,7 +1,7 @@
 /*
  * trades.h - candles from trades (mdx-aggregate --from-trades): the
- * canonical trade record of mdx-records(5) read line by line (tradescan.c)
- * and folded into candles of any interval from 1s up (trades.c), with the
+ * canonical trade records (read by lib/tradescan.c, trade.h) folded into
+ * candles of any interval from 1s up (trades.c), with the
  * comparison against an exchange's own candles (--reconcile-with).
  */
 #ifndef MDX_TRADES_H
@@ -14,54 +14,9 @@
 #include "dec.h"
 #include "utc.h"
 #include "candle.h"
+#include "trade.h"
 
 #include "rollup.h"
-
-/*
- * One canonical trade.  The names and the id point into the line read, or
- * into the scanner's buffers when the line needed the general parser; they
- * stay valid until the next line is scanned.
- */
-struct mdx_tc_trade {
-	const char *exchange, *market, *symbol, *id;
-	size_t exchange_len, market_len, symbol_len, id_len;
-	int has_ids;			/* first_id and last_id given */
-	int64_t first_id, last_id;
-	mdx_time time;			/* milliseconds */
-	int usec;			/* the microseconds within them, 0-999 */
-	mdx_dec price, quantity, quote_quantity;
-	int has_quote;			/* quote_quantity not null */
-	int buy;			/* the taker bought */
-	int has_fetched_at;
-	mdx_time fetched_at;
-	/*
-	 * Not 0: a number the scanner gives every new set of names it
-	 * remembers; a later line with the same number has the same names,
-	 * so its series need not be looked up again.
-	 */
-	unsigned long names_gen;
-};
-
-/*
- * The scanner.  mdx_tc_scan() reads one line into t and checks the
- * rules of a trade: "kind" "trade", a known exchange and market, a
- * non-empty symbol and id, "first_id" and "last_id" both absent or both
- * integers with 0 <= first_id <= last_id, "time" in the form
- * "2024-01-01T00:00:00[.fff|.ffffff]Z" within MDX_TIME_STORABLE, "price"
- * and "quantity" decimals greater than zero, "quote_quantity" a decimal
- * not below zero or null (markets that trade contracts), "side" buy or sell, "origin" exchange or archive,
- * "fetched_at" absent, null or an RFC 3339 time.  The lines mdx-transform
- * writes are read by a scanner that remembers the names, the minute and
- * the fetch time of the line before; any other valid form of the record
- * (members in another order, spaces, escapes, unknown members) goes
- * through the JSON parser and gives the same result.  The line must end
- * in a NUL, as mdx_reader_next() leaves it.  Returns 0, or -1 with the
- * reason in why.
- */
-struct mdx_tc_scan *mdx_tc_scan_new(void);
-int mdx_tc_scan(struct mdx_tc_scan *sc, struct mdx_tc_trade *t,
-    const char *line, size_t len, char *why, size_t whysz);
-void mdx_tc_scan_free(struct mdx_tc_scan *sc);
 
 struct mdx_tc_opts {
 	const struct mdx_interval *to[MDX_ROLLUP_MAXTO];	/* targets */
@@ -94,7 +49,7 @@ struct mdx_tc *mdx_tc_new(const struct mdx_tc_opts *o);
  * a trade whose time is the series' newest and whose id a trade of that
  * time had, are duplicates.  Returns an mdx_tc_res.
  */
-int mdx_tc_add(struct mdx_tc *tc, const struct mdx_tc_trade *t, char *why,
+int mdx_tc_add(struct mdx_tc *tc, const struct mdx_trade_rec *t, char *why,
     size_t whysz);
 /* End of input: writes every open bucket. */
 void mdx_tc_finish(struct mdx_tc *tc);

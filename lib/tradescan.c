@@ -1,6 +1,6 @@
 /*
  * tradescan.c - the canonical trade record read line by line, for
- * mdx-aggregate --from-trades (trades.h has the rules).
+ * mdx-aggregate --from-trades and mdx-load (trade.h has the rules).
  *
  * The lines mdx-transform writes have their members in one order and no
  * spaces, and a stream of them repeats the same names, minute and fetch
@@ -17,14 +17,12 @@
 #include "json.h"
 #include "dec.h"
 #include "utc.h"
-#include "market.h"
 #include "candle.h"
-
-#include "trades.h"
+#include "trade.h"
 
 #define HEAD_MAX 256
 
-struct mdx_tc_scan {
+struct mdx_trade_scan {
 	/* The line before, up to the id's value: the names it holds. */
 	char head[HEAD_MAX];
 	size_t nhead;
@@ -44,10 +42,10 @@ struct mdx_tc_scan {
 	struct mdx_buf ex, mk, sym, id;
 };
 
-struct mdx_tc_scan *
-mdx_tc_scan_new(void)
+struct mdx_trade_scan *
+mdx_trade_scan_new(void)
 {
-	struct mdx_tc_scan *sc;
+	struct mdx_trade_scan *sc;
 
 	sc = mdx_calloc(1, sizeof(*sc));
 	sc->doc = mdx_json_doc_new();
@@ -55,7 +53,7 @@ mdx_tc_scan_new(void)
 }
 
 void
-mdx_tc_scan_free(struct mdx_tc_scan *sc)
+mdx_trade_scan_free(struct mdx_trade_scan *sc)
 {
 	if (sc == NULL)
 		return;
@@ -76,7 +74,7 @@ mdx_tc_scan_free(struct mdx_tc_scan *sc)
  * minute costs a comparison.  Returns 0 or -1.
  */
 static int
-trade_time(struct mdx_tc_scan *sc, const char *p, size_t n, mdx_time *ms,
+trade_time(struct mdx_trade_scan *sc, const char *p, size_t n, mdx_time *ms,
     int *usec)
 {
 	char tb[24];
@@ -126,7 +124,7 @@ trade_time(struct mdx_tc_scan *sc, const char *p, size_t n, mdx_time *ms,
  * NULL.
  */
 static const char *
-time_at(struct mdx_tc_scan *sc, const char *p, const char *e,
+time_at(struct mdx_trade_scan *sc, const char *p, const char *e,
     mdx_time *ms, int *usec)
 {
 	size_t n;
@@ -148,7 +146,7 @@ time_at(struct mdx_tc_scan *sc, const char *p, const char *e,
 
 /* fetched_at p[0..n), remembered in sc; 0 or -1. */
 static int
-fetched_time(struct mdx_tc_scan *sc, const char *p, size_t n, mdx_time *t)
+fetched_time(struct mdx_trade_scan *sc, const char *p, size_t n, mdx_time *t)
 {
 	if (n == sc->nfetched && memcmp(p, sc->fetched, n) == 0) {
 		*t = sc->fetched_at;
@@ -166,7 +164,7 @@ fetched_time(struct mdx_tc_scan *sc, const char *p, size_t n, mdx_time *t)
 
 /* The rules no parse checks; 0, or -1 with the reason in why. */
 static int
-trade_check(const struct mdx_tc_trade *t, char *why, size_t whysz)
+trade_check(const struct mdx_trade_rec *t, char *why, size_t whysz)
 {
 	if (t->price.coef <= 0)
 		return mdx_errf(why, whysz, "\"price\" is not above zero");
@@ -236,7 +234,7 @@ fast_int(const char *p, int64_t *v)
 /* Reads the line in the form mdx-transform writes; -1 for anything
  * else. */
 static int
-fast_scan(struct mdx_tc_scan *sc, struct mdx_tc_trade *t, const char *s,
+fast_scan(struct mdx_trade_scan *sc, struct mdx_trade_rec *t, const char *s,
     size_t n)
 {
 	const char *p = s, *e = s + n, *q;
@@ -376,7 +374,7 @@ json_dec(const struct mdx_json *obj, const char *key, mdx_dec *d, char *why,
 
 /* Reads any valid form of the record, wording what is wrong. */
 static int
-slow_scan(struct mdx_tc_scan *sc, struct mdx_tc_trade *t, const char *s,
+slow_scan(struct mdx_trade_scan *sc, struct mdx_trade_rec *t, const char *s,
     size_t n, char *why, size_t whysz)
 {
 	const struct mdx_json *obj, *v, *w;
@@ -462,7 +460,7 @@ slow_scan(struct mdx_tc_scan *sc, struct mdx_tc_trade *t, const char *s,
 }
 
 int
-mdx_tc_scan(struct mdx_tc_scan *sc, struct mdx_tc_trade *t,
+mdx_trade_scan(struct mdx_trade_scan *sc, struct mdx_trade_rec *t,
     const char *line, size_t len, char *why, size_t whysz)
 {
 	if (fast_scan(sc, t, line, len) != 0) {
