@@ -65,6 +65,7 @@ struct mdx_trade_rec {
 	mdx_dec price, quantity, quote_quantity;
 	int has_quote;			/* quote_quantity not null */
 	int buy;			/* the taker bought */
+	int archive;			/* origin "archive", else "exchange" */
 	int has_fetched_at;
 	mdx_time fetched_at;
 	/*
@@ -77,12 +78,13 @@ struct mdx_trade_rec {
 
 /*
  * The scanner.  mdx_trade_scan() reads one line into t and checks the
- * rules of a trade: "kind" "trade", a known exchange and market, a
- * non-empty symbol and id, "first_id" and "last_id" both absent or both
+ * rules of a trade: "kind" "trade", non-empty names (whether mdx knows
+ * the exchange and market is the caller's to check), a non-empty id, "first_id" and "last_id" both absent or both
  * integers with 0 <= first_id <= last_id, "time" in the form
  * "2024-01-01T00:00:00[.fff|.ffffff]Z" within MDX_TIME_STORABLE, "price"
  * and "quantity" decimals greater than zero, "quote_quantity" a decimal
- * not below zero or null (markets that trade contracts), "side" buy or sell, "origin" exchange or archive,
+ * not below zero or null (markets that trade contracts), "side" buy or
+ * sell, "origin" exchange or archive,
  * "fetched_at" absent, null or an RFC 3339 time.  The lines mdx-transform
  * writes are read by a scanner that remembers the names, the minute and
  * the fetch time of the line before; any other valid form of the record

@@ -321,8 +321,11 @@ id:
 		WANT(",\"side\":\"sell\"");
 		t->buy = 0;
 	}
-	if (!TAKE(",\"origin\":\"exchange\""))
+	t->archive = 0;
+	if (!TAKE(",\"origin\":\"exchange\"")) {
 		WANT(",\"origin\":\"archive\"");
+		t->archive = 1;
+	}
 	t->has_fetched_at = 0;
 	if (TAKE(",\"fetched_at\":\"")) {
 		/* The fetch time of the line before, without a scan. */
@@ -439,8 +442,8 @@ slow_scan(struct mdx_trade_scan *sc, struct mdx_trade_rec *t, const char *s,
 		return mdx_errf(why, whysz, "bad or missing \"side\": not "
 		    "buy or sell");
 	v = mdx_json_get(obj, "origin");
-	if (v == NULL || (!mdx_json_str_eq(v, "exchange") &&
-	    !mdx_json_str_eq(v, "archive")))
+	t->archive = v != NULL && mdx_json_str_eq(v, "archive");
+	if (v == NULL || (!mdx_json_str_eq(v, "exchange") && !t->archive))
 		return mdx_errf(why, whysz, "bad or missing \"origin\": not "
 		    "exchange or archive");
 	t->has_fetched_at = 0;

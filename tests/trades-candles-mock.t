@@ -104,4 +104,19 @@ exits 0 "loading them again: exit 0" mdx-load -v "$T/r1"
 is "$(sql "SELECT max(updated_at) FROM mdx.candle")" "$before" "a rerun changes nothing"
 exits 0 "the exchange's klines load beside them" mdx-load "$T/bs.klines"
 
+# Trades load into mdx.trade, a partition a day, exact; again: nothing.
+cat "$T/bs.trades" "$T/os.trades" >"$T/all.trades"
+nt=$(wc -l <"$T/all.trades" | tr -d ' ')
+exits 0 "trades load (exit 0)" mdx-load -v "$T/all.trades"
+like "$(cat "$T/err")" "trades $nt \\(inserted $nt, revised 0\\)" "all $nt inserted"
+is "$(sql "SELECT count(*) FROM mdx.trade")" "$nt" "every trade stored"
+is "$(sql "SELECT string_agg(c.relname, ' ' ORDER BY c.relname) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'mdx.trade'::regclass")" \
+    "trade_20240101" "in the day's partition"
+line=$(sed -n 7p "$T/bs.trades")
+is "$(sql "SELECT json_build_object('id', trade_id, 'first_id', first_id, 'last_id', last_id, 'time', to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), 'price', price::text, 'quantity', quantity::text, 'quote_quantity', quote_quantity::text, 'side', side, 'origin', origin)::text FROM mdx.trades WHERE symbol = 'BTCUSDT' AND trade_id = '$(echo "$line" | jq -r .id)'" | jq -c .)" \
+    "$(echo "$line" | jq -c '{id, first_id, last_id, time: (.time | sub("Z$"; "") | if test("\\.") then . else . + ".000" end), price, quantity, quote_quantity, side, origin} | .time |= (. + "000000" | .[0:26])')" \
+    "a trade stored exactly"
+exits 0 "loading the trades again: exit 0" mdx-load -v "$T/all.trades"
+like "$(cat "$T/err")" "trades $nt \\(inserted 0, revised 0\\)" "a rerun changes nothing"
+
 done_testing

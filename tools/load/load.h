@@ -1,6 +1,7 @@
 /*
  * load.h - canonical records into the warehouse (load.c): the work of
- * mdx-load(1).  Candles and depth snapshots are written in batches, each
+ * mdx-load(1).  Candles, depth snapshots and trades are written in
+ * batches, each
  * in one transaction (COPY into temporary staging tables, then one upsert
  * per table that skips unchanged rows); instrument records are applied at
  * once.  Failures end the program: a lost server with MDX_EX_TEMPFAIL,
@@ -19,6 +20,7 @@ struct mdx_load_counts {
 	unsigned long inserted, revised, unchanged; /* their fate */
 	unsigned long duplicates;	/* candles dropped inside a batch */
 	unsigned long depth, depth_inserted, depth_revised;
+	unsigned long trades, trades_inserted, trades_revised;
 	unsigned long instruments;	/* instrument records */
 	unsigned long instruments_created, instruments_updated;
 	unsigned long rejected;		/* bad records, not loaded */
