@@ -103,6 +103,7 @@ before=$(sql "SELECT max(updated_at) FROM mdx.candle")
 exits 0 "loading them again: exit 0" mdx-load -v "$T/r1"
 is "$(sql "SELECT max(updated_at) FROM mdx.candle")" "$before" "a rerun changes nothing"
 exits 0 "the exchange's klines load beside them" mdx-load "$T/bs.klines"
+ncandles=$(sql "SELECT count(*) FROM mdx.candle")
 
 # Trades load into mdx.trade, a partition a day, exact; again: nothing.
 cat "$T/bs.trades" "$T/os.trades" >"$T/all.trades"
@@ -118,5 +119,27 @@ is "$(sql "SELECT json_build_object('id', trade_id, 'first_id', first_id, 'last_
     "a trade stored exactly"
 exits 0 "loading the trades again: exit 0" mdx-load -v "$T/all.trades"
 like "$(cat "$T/err")" "trades $nt \\(inserted 0, revised 0\\)" "a rerun changes nothing"
+
+# maintain drops trade days past MDX_DB_TRADE_RETENTION and prunes the
+# lake's trades past MDX_LAKE_TRADE_RETENTION, apart from the candles
+# (MDX_DB_RETENTION unset, MDX_LAKE_RETENTION long: kept).
+mkdir -p "$T/var"
+L=$T/var/lake
+mdx-extract -k trades -s BTCUSDT --since "$SINCE" --until "$UNTIL" \
+    2>/dev/null | mdx-lake -q -L "$L" put raw >/dev/null
+mdx-extract -s BTCUSDT -i 1m --since "$SINCE" --until "$UNTIL" \
+    2>/dev/null | mdx-lake -q -L "$L" put raw >/dev/null
+ok "mdx-lake -L '$L' ls | grep -q kind=trades/" "raw trades in the lake"
+MDX_NOW=2024-01-20T00:00:00Z MDX_VAR=$T/var MDX_LAKE=$L MDX_DB_TRADE_RETENTION="1 day" \
+    MDX_LAKE_TRADE_RETENTION=1d MDX_LAKE_RETENTION=100000d \
+    "$MDX_SRC/pipelines/maintain" >"$T/m.log" 2>&1
+st=$?
+[ $st -eq 0 ] || sed 's/^/# /' "$T/m.log"
+is "$st" 0 "maintain: exit 0"
+is "$(sql "SELECT count(*) FROM pg_inherits WHERE inhparent = 'mdx.trade'::regclass")" 0 \
+    "the old trade day is dropped"
+is "$(sql "SELECT count(*) FROM mdx.candle")" "$ncandles" "the candles are kept"
+is "$(mdx-lake -L "$L" ls | grep -c kind=trades/)" 0 "the lake's trades are pruned"
+ok "mdx-lake -L '$L' ls | grep -q kind=klines/" "the lake's klines are kept"
 
 done_testing
