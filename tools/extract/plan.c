@@ -342,6 +342,11 @@ extract_plan_watchlist(PGconn **conn)
 			    w[i].pos.line);
 			exit(MDX_EX_DATAERR);
 		}
+		/* Trades for the entries that ask for them; candles for
+		 * those that do not ask for trades alone. */
+		if (opt.kind == MDX_KIND_TRADES ? w[i].trades == 0 :
+		    w[i].nocandles)
+			continue;
 		extract_add_series(m, w[i].symbol, w[i].ninterval > 0 ?
 		    w[i].interval : opt.ivs, w[i].ninterval > 0 ?
 		    w[i].ninterval : opt.nivs, conn);
