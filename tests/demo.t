@@ -38,6 +38,16 @@ is "$(sql "SELECT count(*) FROM mdx.candle WHERE interval = '1h'")" 2880 \
 is "$(sql "SELECT count(*) FROM mdx.candle WHERE interval = '1d'
 	AND base_count = base_expected")" 120 \
     "30 complete daily rollups per series"
+
+# Trades: a day of BTCUSDT's in the lake, 1s candles from them, their
+# minutes equal to the exchange's.
+tr=$MDX_VAR/trades-BTCUSDT.ndjson
+ok "test $(wc -l <"$tr") -gt 1000" "a day of trades read back from the lake ($(wc -l <"$tr"))"
+is "$(sql "SELECT count(*) FROM mdx.candle WHERE interval = '1s' AND origin = 'trades'")" \
+    "$(jq -r '.time[0:19]' "$tr" | sort -u | wc -l | tr -d ' ')" \
+    "a 1s candle from trades for every second that had one"
+like "$(cat "$T/demo1")" "reconciled with the exchange's 1m candles: 1440 exchange candles = 1440 equal" \
+    "the demo shows the day's minutes from trades equal the exchange's"
 is "$(sql "SELECT count(*) FROM mdx.candle c JOIN mdx.instrument i
 	USING (instrument_id) WHERE symbol = 'ETHUSDT' AND interval = '1m'
 	AND origin = 'exchange'")" 43200 \
@@ -174,8 +184,8 @@ is "$?" 0 "maintain archives the demo's lake"
     bail "@duckdb/node-api not installed (run make deps)"
 duck() { node "$MDX_SRC/tests/duckdb.js" "$@"; }
 ok "test $(mdx-lake -L "$MDX_VAR/lake" ls | grep -c '/compact-') -gt 0" "maintain made compacted objects"
-raw="read_json('$MDX_VAR/lake/raw/**/*', format = 'newline_delimited',
-    hive_partitioning = true)"
+raw="read_json('$MDX_VAR/lake/raw/*/*/kind=klines/**/*',
+    format = 'newline_delimited', hive_partitioning = true)"
 is "$(duck "SELECT count(*) FROM $raw WHERE kind = 'klines'")" \
     "$(sql "SELECT count(*) FROM mdx.candle WHERE interval = '1m'
 	AND origin IN ('exchange', 'archive')")" \

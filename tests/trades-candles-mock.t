@@ -142,4 +142,37 @@ is "$(sql "SELECT count(*) FROM mdx.candle")" "$ncandles" "the candles are kept"
 is "$(mdx-lake -L "$L" ls | grep -c kind=trades/)" 0 "the lake's trades are pruned"
 ok "mdx-lake -L '$L' ls | grep -q kind=klines/" "the lake's klines are kept"
 
+# ingest knows trades: "trades" keeps them in the lake, "trades:load"
+# loads them too, a trades-only entry fetches no candles; a rerun fetches
+# nothing again.
+W=$T/ingest
+mkdir -p "$W"
+printf '%s\n' 'binance spot BTCUSDT 1m,trades' 'okx spot BTC-USDT trades:load' \
+    >"$W/watchlist"
+sql "TRUNCATE mdx.candle" >/dev/null
+sql "DELETE FROM mdx.trade" >/dev/null
+ingest() {
+	MDX_VAR=$W MDX_LAKE=$W/lake MDX_STATE=$W/state \
+	    MDX_INGEST_SINCE=2024-01-01T23:00:00Z \
+	    "$MDX_SRC/pipelines/ingest" "$W/watchlist" >"$W/log" 2>&1
+}
+ingest
+st=$?
+[ $st -eq 0 ] || sed 's/^/# /' "$W/log"
+is "$st" 0 "ingest with trades: exit 0"
+is "$(mdx-lake -L "$W/lake" ls | sed -n 's|.*exchange=\([a-z]*\)/.*kind=\([a-z]*\)/.*|\1 \2|p' | sort -u | tr '\n' ' ')" \
+    "binance klines binance trades okx trades " "the lake has the trades of both, the klines of one"
+is "$(sql "SELECT i.exchange || ' ' || c.interval || ' ' || count(*) FROM mdx.candle c JOIN mdx.instrument i USING (instrument_id) GROUP BY i.exchange, c.interval ORDER BY 1")" \
+    "binance 1m 60" "candles only for the entry with intervals"
+okn=$(sql "SELECT count(*) FROM mdx.trades WHERE exchange = 'okx'")
+ok "test $okn -gt 0" "trades:load: okx's trades loaded ($okn)"
+is "$(sql "SELECT count(*) FROM mdx.trades WHERE exchange = 'binance'")" 0 \
+    "trades: binance's kept in the lake only"
+nobj=$(mdx-lake -L "$W/lake" ls | grep -c kind=trades)
+ingest
+is "$?" 0 "a second ingest: exit 0"
+is "$(sql "SELECT count(*) FROM mdx.trades")" "$okn" "no trade loaded twice"
+is "$(mdx-lake -L "$W/lake" ls | grep -c kind=trades)" "$nobj" \
+    "no trades put in the lake again"
+
 done_testing
