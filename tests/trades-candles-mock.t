@@ -175,4 +175,10 @@ is "$(sql "SELECT count(*) FROM mdx.trades")" "$okn" "no trade loaded twice"
 is "$(mdx-lake -L "$W/lake" ls | grep -c kind=trades)" "$nobj" \
     "no trades put in the lake again"
 
+# status shows the trades of the lake and of the warehouse.
+MDX_VAR=$W MDX_LAKE=$W/lake "$MDX_SRC/pipelines/status" >"$T/status.out" 2>&1
+like "$(cat "$T/status.out")" "== trades: in the lake" "status has a trades section"
+like "$(cat "$T/status.out")" "lake binance spot BTCUSDT 2024-01-0[12]" "it shows the lake's last day of binance trades"
+like "$(cat "$T/status.out")" "okx +\\| spot +\\| BTC-USDT +\\| +$okn " "and the trades loaded for okx"
+
 done_testing
