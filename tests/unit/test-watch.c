@@ -257,7 +257,11 @@ print_list(const char *path)
 		printf("%s %s %s ", w[i].exchange, w[i].market, w[i].symbol);
 		for (j = 0; j < w[i].ninterval; j++)
 			printf("%s%s", j ? "," : "", w[i].interval[j]->code);
-		if (w[i].ninterval == 0)
+		if (w[i].trades != 0)
+			printf("%s%s", w[i].ninterval ? "," : "",
+			    w[i].trades == MDX_WATCH_TRADES_LOAD ?
+			    "trades:load" : "trades");
+		else if (w[i].ninterval == 0)
 			printf("-");
 		printf(" (at %s:%lu)\n", w[i].pos.name, w[i].pos.line);
 	}
