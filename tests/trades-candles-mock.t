@@ -181,4 +181,39 @@ like "$(cat "$T/status.out")" "== trades: in the lake" "status has a trades sect
 like "$(cat "$T/status.out")" "lake binance spot BTCUSDT 2024-01-0[12]" "it shows the lake's last day of binance trades"
 like "$(cat "$T/status.out")" "okx +\\| spot +\\| BTC-USDT +\\| +$okn " "and the trades loaded for okx"
 
+# backfill trades: archives first, the REST API for the rest, into the
+# lake and (trades:load) the warehouse; the candles of the trades read
+# back from the lake reconcile with the exchange's 1m klines; a rerun
+# fetches nothing.
+B=$T/bf
+mkdir -p "$B"
+node "$MDX_SRC/tests/mock/make-archive.js" --kind aggTrades --symbol BTCUSDT \
+    --date 2023-12-30 --date 2023-12-31 --out "$B/arch" >/dev/null
+ls "$B/arch" >"$B/archives"
+like "$(cat "$B/archives")" "BTCUSDT-aggTrades-2023-12-30.zip" "aggTrades archives made"
+backfill() {
+	MDX_VAR=$B MDX_LAKE=$B/lake MDX_STATE=$B/state MDX_ARCHIVE_DIR=$B/arch \
+	    "$MDX_SRC/pipelines/backfill" binance BTCUSDT trades:load \
+	    2023-12-30T00:00:00Z 2024-01-02T00:00:00Z >"$B/log" 2>&1
+}
+backfill
+st=$?
+[ $st -eq 0 ] || sed 's/^/# /' "$B/log"
+is "$st" 0 "backfill trades: exit 0"
+like "$(cat "$B/log")" "3 days loaded, 2 from archives, 1 from the REST API" \
+    "two days from archives, one from REST"
+is "$(mdx-lake -L "$B/lake" ls raw kind=trades | sed -n 's|.*/date=\([0-9-]*\)/.*|\1|p' | sort -u | tr '\n' ' ')" \
+    "2023-12-30 2023-12-31 2024-01-01 " "the lake has the trades of the three days"
+mdx-lake -q -L "$B/lake" cat raw kind=trades | mdx-transform -q >"$B/trades"
+is "$(sql "SELECT count(*) FROM mdx.trades WHERE exchange = 'binance' AND time < '2024-01-02'")" \
+    "$(wc -l <"$B/trades" | tr -d ' ')" "trades:load: every trade in mdx.trade"
+mdx-extract -s BTCUSDT -i 1m --since 2023-12-30T00:00:00Z \
+    --until 2024-01-02T00:00:00Z 2>/dev/null | mdx-transform -q >"$B/klines"
+exits 0 "the backfilled trades make the exchange's 1m klines of three days" \
+    mdx-aggregate -v --from-trades --reconcile-with "$B/klines" "$B/trades"
+like "$(cat "$T/err")" "4320 exchange candles = 4320 equal" "all 4320 minutes equal"
+backfill
+is "$?" 0 "a second backfill: exit 0"
+like "$(cat "$B/log")" "0 days to fetch" "it fetches nothing"
+
 done_testing
