@@ -107,8 +107,20 @@ files_eq "$T/slow" "$T/fast" "fast and general paths agree"
 mdx-transform -q "$T/fast" >"$T/again"
 files_eq "$T/again" "$T/fast" "canonical trades pass through unchanged"
 
-# Bad records: rejected with the reason and the position, and counted.
 R1=$(sed -n 1p "$T/s.raw")
+# Quote quantities: exact, trailing zeros dropped, up to 38 digits.
+for pq in 10.0:2.50:25 100:0.01:1 0.5:0.2:0.1 1.000:1:1 007.10:3:21.3 \
+    99999999999999999999:0.000000000000000001:99.999999999999999999 \
+    1e2:3:300 \
+    123456789.123456789:987654321.987654321:121932631356500531.347203169112635269; do
+	p=${pq%%:*} r=${pq#*:}
+	q=${r%%:*} want=${r#*:}
+	got=$(echo "$R1" | sed "s/\"p\":\"[0-9.]*\"/\"p\":\"$p\"/; s/\"q\":\"[0-9.]*\"/\"q\":\"$q\"/" |
+	    mdx-transform -q | jq -r .quote_quantity)
+	is "$got" "$want" "$p x $q = $want"
+done
+
+# Bad records: rejected with the reason and the position, and counted.
 {
 	echo "$R1"
 	echo "$R1" | sed 's/"p":"[0-9.]*"/"p":"0"/'
