@@ -219,33 +219,7 @@ out:
 static int
 fast_time(mdx_time t, char *buf)
 {
-	static mdx_time day = INT64_MIN;
-	static char date[16];
-	mdx_time d, ms;
-	int h, m, sec, n;
-
-	if (t < 0)
-		return mdx_time_format(t, buf);
-	d = t - t % MDX_MS_DAY;
-	if (d != day) {
-		mdx_time_format_date(d, date);
-		day = d;
-	}
-	ms = t - d;
-	h = (int)(ms / MDX_MS_HOUR);
-	m = (int)(ms / MDX_MS_MINUTE % 60);
-	sec = (int)(ms / 1000 % 60);
-	memcpy(buf, date, 10);
-	buf[10] = 'T';
-	buf[11] = '0' + h / 10; buf[12] = '0' + h % 10; buf[13] = ':';
-	buf[14] = '0' + m / 10; buf[15] = '0' + m % 10; buf[16] = ':';
-	buf[17] = '0' + sec / 10; buf[18] = '0' + sec % 10;
-	n = 19;
-	if (ms % 1000 != 0)
-		n += sprintf(buf + n, ".%03d", (int)(ms % 1000));
-	buf[n++] = 'Z';
-	buf[n] = '\0';
-	return n;
+	return mdx_time_format_us((int64_t)t * 1000, buf);
 }
 
 /* Whether s[0..n) is an unsigned integer as JSON writes it: digits, no

@@ -8,12 +8,10 @@
  * no trade twice and none lost.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "err.h"
 #include "buf.h"
@@ -126,8 +124,8 @@ static void
 state_write(const struct tseries *t)
 {
 	char *path = state_path(t), u[MDX_TIME_BUFSZ], ts[MDX_TIME_BUFSZ];
-	struct mdx_buf b = MDX_BUF_INIT, tmp = MDX_BUF_INIT;
-	int fd, i;
+	struct mdx_buf b = MDX_BUF_INIT;
+	int i;
 
 	if (!opt.resume || !t->st.have)
 		goto out;
@@ -154,18 +152,9 @@ state_write(const struct tseries *t)
 	}
 	mdx_buf_add_json_kv(&b, 0, "updated_at", u);
 	mdx_buf_addstr(&b, "}\n");
-	mdx_buf_printf(&tmp, "%s.tmp%ld", path, (long)getpid());
-	if (mdx_mkdirs(path) == -1 ||
-	    (fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC, 0666)) == -1)
-		mdx_die(MDX_EX_IOERR, "cannot write state '%s': %s", path,
-		    strerror(errno));
-	if (write(fd, b.data, b.len) != (ssize_t)b.len || close(fd) == -1 ||
-	    rename(tmp.data, path) == -1)
-		mdx_die(MDX_EX_IOERR, "cannot write state '%s': %s", path,
-		    strerror(errno));
+	extract_state_replace(path, &b);
 out:
 	mdx_buf_free(&b);
-	mdx_buf_free(&tmp);
 	free(path);
 }
 
