@@ -47,6 +47,11 @@ mdx-extract --archive "$A" -k trades --canonical >"$T/c3" 2>"$T/err"
 files_eq "$T/c3" "$T/c1" "a rerun writes the same trades"
 exits 64 "--canonical without --archive" mdx-extract -k trades -s BTCUSDT --canonical
 
+# A stored (not deflated) zip reads the same.
+$MA --kind aggTrades --date 2025-01-02 --store --out "$T/st" >/dev/null
+mdx-extract --archive "$T/st" -k trades --canonical >"$T/st.out" 2>"$T/err"
+files_eq "$T/st.out" "$T/c1" "a stored zip: the same trades"
+
 # A monthly archive's name.
 mkdir -p "$T/m"
 cp "$A/BTCUSDT-aggTrades-2025-01-02.zip" "$T/m/BTCUSDT-aggTrades-2025-01.zip"
