@@ -2,7 +2,6 @@
  * archive.c - mdx-extract --archive: Binance public-data archives read
  * from files instead of fetched, written as the same raw records.
  */
-#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -462,19 +461,6 @@ zip_whole(const struct mdx_buf *data, struct mdx_buf *out, const char **why)
 	}
 	mdx_buf_reset(out);
 	mdx_buf_grow(out, ulen + 1);
-#ifdef MADV_HUGEPAGE
-	{
-		/* Huge pages where the system gives them on request: tens of
-		 * MiB fresh from the kernel otherwise cost a page fault every
-		 * 4 KiB, a tenth of the import. */
-		const uintptr_t huge = (uintptr_t)2 << 20;
-		uintptr_t lo = ((uintptr_t)out->data + huge - 1) & ~(huge - 1);
-		uintptr_t hi = ((uintptr_t)out->data + out->cap) & ~(huge - 1);
-
-		if (hi > lo)
-			(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
-	}
-#endif
 	if (method == 0) {
 		if (clen != ulen) {
 			*why = "stored member of the wrong size";
