@@ -5,12 +5,14 @@
 # microsecond times, as Binance writes them since 2025; BENCH_MONTHS of
 # them, default 3, about 357,000 trades each, from the mock's market).
 #
-#   mdx:          checksum, unzip, check every row, exact quote quantity
+#   mdx:          checksum, unzip (libdeflate, the member whole), check
+#                 every row, exact quote quantity
 #   bsdtar | awk: unzip, the same fields and the same exact quote quantity
 #                 (long multiplication in 7-digit limbs), no checks
 #
 # The two outputs are compared byte for byte.  Also shown, for the record:
-# the two-step pipeline mdx-extract --archive | mdx-transform.  Targets:
+# the two-step pipeline mdx-extract --archive | mdx-transform, and bsdtar
+# alone (what unzipping costs with zlib).  Targets:
 # >= 2,000,000 trades per CPU second, and >= 3x bsdtar | awk.
 set -eu
 : "${MDX_SRC:=$(cd "$(dirname "$0")/.." && pwd)}"
@@ -141,6 +143,8 @@ run "mdx-extract | mdx-transform" sh -c "mdx-extract -q --archive '$tmp/z' \
 pcpu=$cpu
 cmp -s "$tmp/out" "$tmp/mdx.ndjson" ||
     { echo "bench: the pipeline and --canonical differ" >&2; exit 1; }
+run "bsdtar -xO (unzip alone)" sh -c "for z in '$tmp'/z/*.zip; do \
+    bsdtar -xOf \"\$z\"; done"
 run "bsdtar | awk" sh -c "for z in '$tmp'/z/*.zip; do bsdtar -xOf \"\$z\"; \
     done | awk -v sym=BTCUSDT -v fetched=2026-01-01T00:00:00Z \
     -f '$tmp/conv.awk'"

@@ -23,41 +23,44 @@ plain(const char *s, size_t n)
 }
 
 /*
- * The common decimal, digits with an optional fraction and at most 18
- * significant digits once the trailing fractional zeros are dropped, into
- * *c and *scale; -1 for anything else (mdx_dec then decides).
+ * The common decimal, digits with an optional fraction and at most 19
+ * digits in all, into *c and *scale with the trailing fractional zeros
+ * dropped; -1 for anything else (mdx_dec then decides).  One pass: this
+ * runs twice per trade.
  */
 static int
 simple(const char *s, size_t n, uint64_t *c, int *scale)
 {
-	const char *e = s + n, *dot = NULL, *p;
-	int nd = 0;
+	const char *p = s, *e = s + n;
+	uint64_t v = 0, vk = 0;
+	int sc = -1, sck = 0, nd = 0;
 
-	if (n == 0 || n > 40)
+	if (n == 0 || n > 20 || *s == '.' || e[-1] == '.')
 		return -1;
-	if ((dot = memchr(s, '.', n)) != NULL) {
-		if (dot == s || dot == e - 1)
+	/*
+	 * vk and sck: the value and scale up to the last digit that is not
+	 * a trailing fractional zero, so no zero is divided away after.
+	 */
+	for (; p < e; p++) {
+		if ((unsigned)(*p - '0') < 10) {
+			v = v * 10 + (uint64_t)(*p - '0');
+			nd++;
+			if (sc < 0 || *p != '0') {
+				if (sc >= 0)
+					sck = sc + 1;
+				vk = v;
+			}
+			if (sc >= 0)
+				sc++;
+		} else if (*p == '.' && sc < 0)
+			sc = 0;
+		else
 			return -1;
-		while (e > dot + 1 && e[-1] == '0')
-			e--;
-		if (e == dot + 1)
-			e = dot;
 	}
-	*c = 0;
-	*scale = 0;
-	for (p = s; p < e; p++) {
-		if (p == dot) {
-			*scale = (int)(e - dot - 1);
-			continue;
-		}
-		if (*p < '0' || *p > '9')
-			return -1;
-		if (*c == 0 && *p == '0')
-			continue;
-		if (++nd > 18)
-			return -1;
-		*c = *c * 10 + (uint64_t)(*p - '0');
-	}
+	if (nd > 19)
+		return -1;
+	*c = vk;
+	*scale = sck;
 	return 0;
 }
 
@@ -112,6 +115,8 @@ quote(const struct mdx_trade *t, char *buf, char *err, size_t errsz)
 		}
 		return mdx_dec_format(&pq, buf);
 	}
+	if (!plain(t->price, t->plen) || !plain(t->qty, t->qlen))
+		return mdx_errf(err, errsz, "bad trade: bad price or quantity");
 	if ((r = mdx_dec_parse(&p, t->price, t->plen)) != MDX_DEC_OK)
 		return mdx_errf(err, errsz, "bad trade: bad price \"%.*s\": %s",
 		    (int)(t->plen > 40 ? 40 : t->plen), t->price,
@@ -148,15 +153,13 @@ mdx_trade_format(const struct mdx_trade *t, struct mdx_buf *b, char *err,
 	if (t->first >= 0 && t->last < t->first)
 		return mdx_errf(err, errsz, "bad trade: last id %lld before "
 		    "first id %lld", (long long)t->last, (long long)t->first);
-	if (!plain(t->price, t->plen) || !plain(t->qty, t->qlen))
-		return mdx_errf(err, errsz, "bad trade: bad price or quantity");
 	/* The quote quantity is computed also when it is not written: it
 	 * checks price and quantity. */
 	if ((qn = quote(t, num, err, errsz)) == -1)
 		return -1;
 	n = mdx_time_format_us(t->us, ts);
 	mdx_buf_grow(b, 256 + t->exlen + t->mklen + t->symlen + t->idlen +
-	    t->plen + t->qlen + t->felen + MDX_DEC_BUFSZ);
+	    t->plen + t->qlen + t->felen + t->flen + t->llen + MDX_DEC_BUFSZ);
 	o = b->data + b->len;
 #define PUT(s, l) do { memcpy(o, s, l); o += (l); } while (0)
 #define LIT(s) PUT(s, sizeof(s) - 1)
@@ -169,7 +172,12 @@ mdx_trade_format(const struct mdx_trade *t, struct mdx_buf *b, char *err,
 	LIT("\",\"id\":\"");
 	PUT(t->id, t->idlen);
 	LIT("\"");
-	if (t->first >= 0) {
+	if (t->first >= 0 && t->ftext != NULL) {
+		LIT(",\"first_id\":");
+		PUT(t->ftext, t->flen);
+		LIT(",\"last_id\":");
+		PUT(t->ltext, t->llen);
+	} else if (t->first >= 0) {
 		LIT(",\"first_id\":");
 		o += utoa((uint64_t)t->first, o);
 		LIT(",\"last_id\":");

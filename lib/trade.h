@@ -29,6 +29,9 @@ struct mdx_trade {
 	const char *id, *price, *qty;
 	size_t idlen, plen, qlen;
 	int64_t first, last;
+	const char *ftext, *ltext; /* NULL, or first and last as the caller
+				   has them in decimal, written as they are */
+	size_t flen, llen;
 	int64_t us;
 	int buy;		/* the taker bought */
 	int archive;		/* origin "archive", else "exchange" */

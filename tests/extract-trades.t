@@ -77,6 +77,15 @@ mdx-extract -k trades -s BNBUSDT --since 2024-01-01T20:00:00Z \
     --until 2024-01-02T00:00:00Z --resume >"$T/f4.raw" 2>"$T/err"
 is "$?:$(wc -l <"$T/f4.raw" | tr -d ' ')" "0:0" "a rerun changes nothing"
 
+# --resume goes on from the state, also when it is older than the default
+# range (the last hour).
+mdx-extract -k trades -s ADAUSDT --since 2024-01-01T22:00:00Z \
+    --until 2024-01-01T22:30:00Z --resume >"$T/r1.raw" 2>"$T/err"
+mdx-extract -k trades -s ADAUSDT --resume >"$T/r2.raw" 2>"$T/err"
+cat "$T/r1.raw" "$T/r2.raw" | mdx-transform -q | jq -c 'del(.fetched_at)' >"$T/r.got"
+$EXP binance spot ADAUSDT 2024-01-01T22:00:00Z "$NOW" "$NOW" exchange >"$T/r.want"
+files_eq "$T/r.got" "$T/r.want" "--resume from a state older than an hour: nothing lost"
+
 # Holes: a minute without trades leaves a gap in the aggregate ids, which
 # is reported; the trades around it are all there.
 mock_post holes 'binance:spot:SOLUSDT:2024-01-01T23:10Z/2024-01-01T23:12Z' >/dev/null

@@ -141,6 +141,9 @@ struct series *extract_series_new(const struct mdx_market *m, int kind,
  * everything before s->written is written.  Ends the program when the
  * file cannot be written. */
 void extract_state_write(const struct series *s);
+/* Replaces the state file path with b's text atomically (a temporary file
+ * renamed), making its directories; ends the program when it cannot. */
+void extract_state_replace(char *path, const struct mdx_buf *b);
 
 /*
  * Planning (plan.c).

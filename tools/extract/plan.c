@@ -160,8 +160,7 @@ void
 extract_state_write(const struct series *s)
 {
 	char *path = state_path(s), t[MDX_TIME_BUFSZ], u[MDX_TIME_BUFSZ];
-	struct mdx_buf b = MDX_BUF_INIT, tmp = MDX_BUF_INIT;
-	int fd;
+	struct mdx_buf b = MDX_BUF_INIT;
 
 	extract_fmt_time(s->written, t);
 	extract_fmt_time(mdx_now(), u);
@@ -173,18 +172,27 @@ extract_state_write(const struct series *s)
 	mdx_buf_add_json_kv(&b, 0, "next", t);
 	mdx_buf_add_json_kv(&b, 0, "updated_at", u);
 	mdx_buf_addstr(&b, "}\n");
+	extract_state_replace(path, &b);
+	mdx_buf_free(&b);
+	free(path);
+}
+
+void
+extract_state_replace(char *path, const struct mdx_buf *b)
+{
+	struct mdx_buf tmp = MDX_BUF_INIT;
+	int fd;
+
 	mdx_buf_printf(&tmp, "%s.tmp%ld", path, (long)getpid());
 	if (mdx_mkdirs(path) == -1 ||
 	    (fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC, 0666)) == -1)
 		mdx_die(MDX_EX_IOERR, "cannot write state '%s': %s", path,
 		    strerror(errno));
-	if (write(fd, b.data, b.len) != (ssize_t)b.len || close(fd) == -1 ||
+	if (write(fd, b->data, b->len) != (ssize_t)b->len || close(fd) == -1 ||
 	    rename(tmp.data, path) == -1)
 		mdx_die(MDX_EX_IOERR, "cannot write state '%s': %s", path,
 		    strerror(errno));
-	mdx_buf_free(&b);
 	mdx_buf_free(&tmp);
-	free(path);
 }
 
 /* Whether a warehouse is configured (MDX_DB, or libpq's variables). */

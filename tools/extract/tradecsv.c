@@ -79,24 +79,6 @@ canonical(struct extract_tcsv *c, struct mdx_trade *t)
 	return 1;
 }
 
-/* Parses the unsigned integer s[0..n) as JSON writes it (no leading zero,
- * at most 18 digits) into *v; -1 when it is not one. */
-static int
-uint_field(const char *s, size_t n, int64_t *v)
-{
-	size_t i;
-
-	if (n == 0 || n > 18 || (s[0] == '0' && n > 1))
-		return -1;
-	*v = 0;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		*v = *v * 10 + (s[i] - '0');
-	}
-	return 0;
-}
-
 /* Whether s[0..n) is a plain decimal: digits with at most one '.' between
  * digits, as the archives write prices and quantities. */
 static int
@@ -206,6 +188,41 @@ outside(int64_t us)
 	    (opt.have_until && t >= opt.until);
 }
 
+/* An unsigned integer as JSON writes it (no leading zero, at most 18
+ * digits) from p; returns the end of its digits, or NULL. */
+static const char *
+scan_uint(const char *p, const char *e, int64_t *v)
+{
+	const char *s = p;
+	int64_t x = 0;
+
+	while (p < e && (unsigned)(*p - '0') < 10)
+		x = x * 10 + (*p++ - '0');
+	if (p == s || p - s > 18 || (*s == '0' && p - s > 1))
+		return NULL;
+	*v = x;
+	return p;
+}
+
+/* A plain decimal from p, as dec_field() checks it; returns its end (the
+ * next comma or e), or NULL. */
+static const char *
+scan_dec(const char *p, const char *e)
+{
+	const char *s = p;
+	int dot = 0;
+
+	for (; p < e && *p != ','; p++)
+		if (*p == '.') {
+			if (dot++)
+				return NULL;
+		} else if ((unsigned)(*p - '0') >= 10)
+			return NULL;
+	if (p == s || p - s > 40 || *s == '.' || p[-1] == '.')
+		return NULL;
+	return p;
+}
+
 /*
  * A Binance aggTrades row: agg id, price, quantity, first and last trade
  * id, time (ms; spot from 2025 µs), buyer was maker, and on spot the best
@@ -215,23 +232,49 @@ outside(int64_t us)
 static int
 binance_row(struct extract_tcsv *c, const char *s, size_t n)
 {
-	const char *f[9];
-	size_t fl[9];
+	const char *p = s, *e = s + n, *f[8];
+	size_t fl[8];
 	int64_t a, fi, la, t, us;
-	int nf, m, bm = -1;
+	int m, bm = -1;
 	char *o;
 
-	nf = split(s, n, f, fl, 8);
-	if (nf != 7 && nf != 8)
+	/* One pass over the row: the fields, checked as they are read. */
+	f[0] = p;
+	if ((p = scan_uint(p, e, &a)) == NULL || p == e || *p++ != ',')
 		return -1;
-	if (uint_field(f[0], fl[0], &a) == -1 ||
-	    !dec_field(f[1], fl[1]) || !dec_field(f[2], fl[2]) ||
-	    uint_field(f[3], fl[3], &fi) == -1 ||
-	    uint_field(f[4], fl[4], &la) == -1 || la < fi ||
-	    uint_field(f[5], fl[5], &t) == -1 ||
-	    (m = bool_field(f[6], fl[6])) == -1 ||
-	    (nf == 8 && (bm = bool_field(f[7], fl[7])) == -1))
+	f[1] = p;
+	if ((p = scan_dec(p, e)) == NULL || p == e || *p++ != ',')
 		return -1;
+	f[2] = p;
+	if ((p = scan_dec(p, e)) == NULL || p == e || *p++ != ',')
+		return -1;
+	f[3] = p;
+	if ((p = scan_uint(p, e, &fi)) == NULL || p == e || *p++ != ',')
+		return -1;
+	f[4] = p;
+	if ((p = scan_uint(p, e, &la)) == NULL || p == e || *p++ != ',' ||
+	    la < fi)
+		return -1;
+	f[5] = p;
+	if ((p = scan_uint(p, e, &t)) == NULL || p == e || *p++ != ',')
+		return -1;
+	f[6] = p;
+	while (p < e && *p != ',')
+		p++;
+	if ((m = bool_field(f[6], p - f[6])) == -1)
+		return -1;
+	fl[6] = p - f[6];
+	if (p < e) {
+		f[7] = ++p;
+		if ((bm = bool_field(p, e - p)) == -1)
+			return -1;
+	}
+	fl[0] = f[1] - 1 - f[0];
+	fl[1] = f[2] - 1 - f[1];
+	fl[2] = f[3] - 1 - f[2];
+	fl[3] = f[4] - 1 - f[3];
+	fl[4] = f[5] - 1 - f[4];
+	fl[5] = f[6] - 1 - f[5];
 	us = mdx_us_from_epoch(t);
 	if (outside(us)) {
 		c->skipped++;
@@ -245,20 +288,24 @@ binance_row(struct extract_tcsv *c, const char *s, size_t n)
 	}
 	c->last_id = a;
 	if (opt.canonical) {
-		struct mdx_trade t;
+		struct mdx_trade tr;
 
-		memset(&t, 0, sizeof(t));
-		t.id = f[0];
-		t.idlen = fl[0];
-		t.price = f[1];
-		t.plen = fl[1];
-		t.qty = f[2];
-		t.qlen = fl[2];
-		t.first = fi;
-		t.last = la;
-		t.us = us;
-		t.buy = !m;
-		return canonical(c, &t);
+		memset(&tr, 0, sizeof(tr));
+		tr.id = f[0];
+		tr.idlen = fl[0];
+		tr.price = f[1];
+		tr.plen = fl[1];
+		tr.qty = f[2];
+		tr.qlen = fl[2];
+		tr.first = fi;
+		tr.last = la;
+		tr.ftext = f[3];
+		tr.flen = fl[3];
+		tr.ltext = f[4];
+		tr.llen = fl[4];
+		tr.us = us;
+		tr.buy = !m;
+		return canonical(c, &tr);
 	}
 	envelope(c, us);
 	mdx_buf_grow(&c->out, n + 64);

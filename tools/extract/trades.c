@@ -8,12 +8,10 @@
  * no trade twice and none lost.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "err.h"
 #include "buf.h"
@@ -27,6 +25,8 @@
 
 /* Without --since and without a state: the last hour. */
 #define TRADES_DEFAULT_SPAN MDX_MS_HOUR
+/* Bybit: the ids kept of the trades of the newest millisecond written. */
+#define SAME_MAX 256
 
 /* Where a symbol's trades stand: the newest trade written (its id and
  * time in µs), and for Bybit the ids of the trades of that time. */
@@ -34,7 +34,7 @@ struct tstate {
 	int have;
 	char last_id[80];
 	int64_t last_us;
-	char *same[64];
+	char *same[SAME_MAX];
 	int nsame;
 };
 
@@ -73,7 +73,7 @@ state_free(struct tstate *st)
 static int
 state_read(struct tseries *t)
 {
-	char *path = state_path(t), buf[8192];
+	char *path = state_path(t), buf[32768];
 	const struct mdx_json *root, *id, *tm, *same, *c;
 	FILE *fp;
 	size_t n;
@@ -110,7 +110,7 @@ state_read(struct tseries *t)
 	t->st.last_us = us;
 	if ((same = mdx_json_get(root, "same_time_ids")) != NULL &&
 	    same->type == MDX_JSON_ARRAY)
-		for (c = same->child; c != NULL && t->st.nsame < 64;
+		for (c = same->child; c != NULL && t->st.nsame < SAME_MAX;
 		    c = c->next)
 			if (c->type == MDX_JSON_STRING && !c->escaped)
 				t->st.same[t->st.nsame++] = mdx_strfmt("%.*s",
@@ -124,8 +124,8 @@ static void
 state_write(const struct tseries *t)
 {
 	char *path = state_path(t), u[MDX_TIME_BUFSZ], ts[MDX_TIME_BUFSZ];
-	struct mdx_buf b = MDX_BUF_INIT, tmp = MDX_BUF_INIT;
-	int fd, i;
+	struct mdx_buf b = MDX_BUF_INIT;
+	int i;
 
 	if (!opt.resume || !t->st.have)
 		goto out;
@@ -152,18 +152,9 @@ state_write(const struct tseries *t)
 	}
 	mdx_buf_add_json_kv(&b, 0, "updated_at", u);
 	mdx_buf_addstr(&b, "}\n");
-	mdx_buf_printf(&tmp, "%s.tmp%ld", path, (long)getpid());
-	if (mdx_mkdirs(path) == -1 ||
-	    (fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC, 0666)) == -1)
-		mdx_die(MDX_EX_IOERR, "cannot write state '%s': %s", path,
-		    strerror(errno));
-	if (write(fd, b.data, b.len) != (ssize_t)b.len || close(fd) == -1 ||
-	    rename(tmp.data, path) == -1)
-		mdx_die(MDX_EX_IOERR, "cannot write state '%s': %s", path,
-		    strerror(errno));
+	extract_state_replace(path, &b);
 out:
 	mdx_buf_free(&b);
-	mdx_buf_free(&tmp);
 	free(path);
 }
 
@@ -352,8 +343,8 @@ binance_trades(struct tseries *t)
 				done = 1;
 				break;
 			}
-			if (tm < t->lo)
-				continue;
+			if (tm < t->lo && !t->st.have)
+				continue;	/* before --since, found by time */
 			if (last >= 0 && a != last + 1) {
 				mdx_warn("hole in aggregate trade ids of %s %s "
 				    "%s: %lld to %lld missing (at %s)",
@@ -456,7 +447,8 @@ bybit_trades(struct tseries *t)
 		id = mdx_json_get(v, "execId");
 		int_string(v, "time", &ms);
 		us = ms * 1000;
-		if (ms < t->lo || ms >= t->hi || bybit_seen(t, us, id))
+		if ((ms < t->lo && !t->st.have) || ms >= t->hi ||
+		    bybit_seen(t, us, id))
 			continue;
 		record(t, &t->out, v, us);
 		if (!t->st.have || us > t->st.last_us) {
@@ -466,7 +458,7 @@ bybit_trades(struct tseries *t)
 		t->st.have = 1;
 		snprintf(t->st.last_id, sizeof(t->st.last_id), "%.*s",
 		    (int)id->len, id->text);
-		if (t->st.nsame < 64)
+		if (t->st.nsame < SAME_MAX)
 			t->st.same[t->st.nsame++] = mdx_strfmt("%.*s",
 			    (int)id->len, id->text);
 	}
@@ -518,7 +510,7 @@ okx_trades(struct tseries *t)
 				break;
 			}
 			lowest = tid;
-			if (tid <= stop || ms < t->lo) {
+			if (tid <= stop || (stop < 0 && ms < t->lo)) {
 				done = 1;
 				break;
 			}
