@@ -16,8 +16,14 @@
 #                 trigger: what the server can take in at best, for the
 #                 row-by-row target
 #
-# Targets: empty table <= 1.3x \copy, reload <= 1.0x \copy, >= 50x the
-# row-by-row rate, RSS flat under 64 MiB.  Each line gives the wall time,
+# Targets: mdx-load of the new candles at >= 90% of the ceiling's rate
+# (\copy binary into the partitions), reload <= 0.5x \copy, the
+# row-by-row rate for information, RSS flat under 64 MiB.
+#
+# mdx-load logs its changes for mdx-aggregate itself and tells the row
+# triggers of mdx.candle so (mdx.log = self, see mdx-warehouse(7)); the
+# psql sides are run with the same setting, so that no side pays a
+# trigger's logging and every side pays the trigger's test.  Each line gives the wall time,
 # the CPU time of the client (user + sys) and, where /proc has it, of the
 # server processes the run used (the backends, counted when they exit):
 # on a shared machine the CPU times compare better than the wall times.
@@ -51,6 +57,8 @@ durable=$(sql "SELECT string_agg(name || ' ' || setting, ', ' ORDER BY name)
     FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit',
     'full_page_writes')")
 mdx-load --migrate 2>/dev/null
+PGOPTIONS="${PGOPTIONS:-} -c mdx.log=self"
+export PGOPTIONS
 cols="instrument_id, interval, open_time, open, high, low, close, volume,
     quote_volume, trades, taker_buy_volume, taker_buy_quote_volume, closed,
     origin, base_count, base_expected, fetched_at, run_id, updated_at"
@@ -163,12 +171,13 @@ awk -v n="$N" -v cs="$cs" -v ls="$ls" -v rs="$rs" -v rn="$RN" -v is="$is_" \
 	a = ls / cs
 	b = rs / cs
 	c = (n / ls) / (rn / is)
-	printf "  ratio: mdx-load empty table / \\copy = %.2fx (target <= 1.3x: %s)\n",
-	    a, (a <= 1.3 ? "met" : "MISSED")
-	printf "  ratio: mdx-load reload / \\copy = %.2fx (target <= 1.0x: %s)\n",
-	    b, (b <= 1.0 ? "met" : "MISSED")
-	printf "  ratio: mdx-load is %.0fx row-by-row INSERTs (target >= 50x: %s)\n",
-	    c, (c >= 50 ? "met" : "MISSED")
+	d = pp / ls
+	printf "  ratio: mdx-load empty table rate / ceiling (\\copy binary, partitions) = %.0f%% (target >= 90%%: %s)\n",
+	    100 * d, (d >= 0.9 ? "met" : "MISSED")
+	printf "  ratio: mdx-load empty table / \\copy = %.2fx\n", a
+	printf "  ratio: mdx-load reload / \\copy = %.2fx (target <= 0.5x: %s)\n",
+	    b, (b <= 0.5 ? "met" : "MISSED")
+	printf "  ratio: mdx-load is %.0fx row-by-row INSERTs (for information)\n", c
 	printf "  ceiling: binary COPY is %.0fx row-by-row INSERTs into the partitions, %.0fx into a bare table\n",
 	    (n / pp) / (rn / is), (n / ps) / (rn / is)
 	# Below two batches (100000 candles) the N/10 run holds less.

@@ -12,7 +12,7 @@
 #include "json.h"
 #include "dec.h"
 #include "utc.h"
-#include "watch.h"
+#include "market.h"
 #include "candle.h"
 
 static const char *const origin_names[] = {
@@ -35,6 +35,30 @@ mdx_origin_parse(const char *s, size_t n)
 	for (i = 0; i < sizeof(origin_names) / sizeof(origin_names[0]); i++)
 		if (strlen(origin_names[i]) == n &&
 		    memcmp(origin_names[i], s, n) == 0)
+			return (int)i;
+	return -1;
+}
+
+static const char *const price_names[] = {
+	"trade", "mark", "index", "premium"
+};
+
+const char *
+mdx_price_name(enum mdx_price p)
+{
+	if ((unsigned)p >= sizeof(price_names) / sizeof(price_names[0]))
+		return "?";
+	return price_names[p];
+}
+
+int
+mdx_price_parse(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(price_names) / sizeof(price_names[0]); i++)
+		if (strlen(price_names[i]) == n &&
+		    memcmp(price_names[i], s, n) == 0)
 			return (int)i;
 	return -1;
 }
@@ -159,6 +183,16 @@ mdx_candle_from_json(struct mdx_candle *c, const struct mdx_json *obj,
 				if (get_dec(v, &c->close, "close", err, errsz))
 					return -1;
 				seen |= R_CLOSE;
+			} else if (KEY(v, "price")) {
+				if (v->type == MDX_JSON_NULL)
+					break;
+				if (v->type != MDX_JSON_STRING ||
+				    (o = mdx_price_parse(v->text, v->len)) < 0)
+					return mdx_errf(err, errsz,
+					    "bad \"price\": not \"trade\", "
+					    "\"mark\", \"index\" or "
+					    "\"premium\"");
+				c->price = (enum mdx_price)o;
 			}
 			break;
 		case 6:
@@ -323,6 +357,23 @@ mdx_candle_from_json(struct mdx_candle *c, const struct mdx_json *obj,
 	return 0;
 }
 
+/*
+ * The exchange and market codes of a record: any code of the documented
+ * pattern (mdx_code_valid()), not only the exchanges mdx fetches from, so
+ * that imported data is a record like any other.
+ */
+static int
+codes_check(const char *ex, const char *mk, char *err, size_t errsz)
+{
+	if (!mdx_code_valid(ex))
+		return mdx_errf(err, errsz, "bad \"exchange\" \"%.40s\": not a "
+		    "code ([a-z][a-z0-9_-]{0,30})", ex);
+	if (!mdx_code_valid(mk))
+		return mdx_errf(err, errsz, "bad \"market\" \"%.40s\": not a "
+		    "code ([a-z][a-z0-9_-]{0,30})", mk);
+	return 0;
+}
+
 int
 mdx_candle_check(const struct mdx_candle *c, char *err, size_t errsz)
 {
@@ -344,9 +395,8 @@ mdx_candle_check(const struct mdx_candle *c, char *err, size_t errsz)
 	const mdx_dec *d;
 	size_t i;
 
-	if (!mdx_market_known(c->exchange, c->market))
-		return mdx_errf(err, errsz, "unknown exchange and market \"%s %s\"",
-		    c->exchange, c->market);
+	if (codes_check(c->exchange, c->market, err, errsz) != 0)
+		return -1;
 	if (c->interval == NULL)
 		return mdx_errf(err, errsz, "unknown interval");
 	if (!MDX_TIME_STORABLE(c->open_time))
@@ -359,8 +409,9 @@ mdx_candle_check(const struct mdx_candle *c, char *err, size_t errsz)
 	if (!mdx_interval_aligned(c->interval, c->open_time))
 		return mdx_errf(err, errsz, "open_time not aligned to %s",
 		    c->interval->code);
-	if (mdx_dec_sign(&c->open) < 0 || mdx_dec_sign(&c->high) < 0 ||
-	    mdx_dec_sign(&c->low) < 0 || mdx_dec_sign(&c->close) < 0)
+	if (c->price != MDX_PRICE_PREMIUM && (mdx_dec_sign(&c->open) < 0 ||
+	    mdx_dec_sign(&c->high) < 0 || mdx_dec_sign(&c->low) < 0 ||
+	    mdx_dec_sign(&c->close) < 0))
 		return mdx_errf(err, errsz, "negative price");
 	if (mdx_dec_cmp(&c->high, &c->open) < 0)
 		return mdx_errf(err, errsz, "high < open");
@@ -393,9 +444,8 @@ mdx_record_names(const struct mdx_json *obj, char *ex, char *mk, char *sym,
 	if (mdx_json_strcpy(mdx_json_get(obj, "market"), mk,
 	    MDX_NAME_MAX) != 0)
 		return mdx_errf(err, errsz, "bad or missing \"market\"");
-	if (!mdx_market_known(ex, mk))
-		return mdx_errf(err, errsz, "unknown exchange and market "
-		    "\"%s %s\"", ex, mk);
+	if (codes_check(ex, mk, err, errsz) != 0)
+		return -1;
 	if (mdx_json_strcpy(mdx_json_get(obj, "symbol"), sym,
 	    MDX_SYMBOL_MAX) != 0)
 		return mdx_errf(err, errsz, "bad or missing \"symbol\"");
@@ -670,28 +720,38 @@ mdx_candle_to_json(const struct mdx_candle *c, struct mdx_buf *b)
 	memcpy(p, c->interval->code, strlen(c->interval->code));
 	p += strlen(c->interval->code);
 	*p++ = '"';
+	if (c->price != MDX_PRICE_TRADE) {
+		PUT(p, ",\"price\":\"");
+		o = mdx_price_name(c->price);
+		memcpy(p, o, strlen(o));
+		p += strlen(o);
+		*p++ = '"';
+	}
 	TIME(p, ",\"open_time\":", c->open_time, &open_day);
 	DEC(p, ",\"open\":", &c->open);
 	DEC(p, ",\"high\":", &c->high);
 	DEC(p, ",\"low\":", &c->low);
 	DEC(p, ",\"close\":", &c->close);
-	if (c->has & MDX_C_VOLUME)
-		DEC(p, ",\"volume\":", &c->volume);
-	else
-		PUT(p, ",\"volume\":null");
-	if (c->has & MDX_C_QUOTE_VOLUME)
-		DEC(p, ",\"quote_volume\":", &c->quote_volume);
-	else
-		PUT(p, ",\"quote_volume\":null");
-	if (c->has & MDX_C_TRADES) {
-		PUT(p, ",\"trades\":");
-		p = put_int(p, c->trades);
+	/* A mark, index or premium candle has no volumes at all. */
+	if (c->price == MDX_PRICE_TRADE) {
+		if (c->has & MDX_C_VOLUME)
+			DEC(p, ",\"volume\":", &c->volume);
+		else
+			PUT(p, ",\"volume\":null");
+		if (c->has & MDX_C_QUOTE_VOLUME)
+			DEC(p, ",\"quote_volume\":", &c->quote_volume);
+		else
+			PUT(p, ",\"quote_volume\":null");
+		if (c->has & MDX_C_TRADES) {
+			PUT(p, ",\"trades\":");
+			p = put_int(p, c->trades);
+		}
+		if (c->has & MDX_C_TAKER_BUY_VOLUME)
+			DEC(p, ",\"taker_buy_volume\":", &c->taker_buy_volume);
+		if (c->has & MDX_C_TAKER_BUY_QUOTE_VOLUME)
+			DEC(p, ",\"taker_buy_quote_volume\":",
+			    &c->taker_buy_quote_volume);
 	}
-	if (c->has & MDX_C_TAKER_BUY_VOLUME)
-		DEC(p, ",\"taker_buy_volume\":", &c->taker_buy_volume);
-	if (c->has & MDX_C_TAKER_BUY_QUOTE_VOLUME)
-		DEC(p, ",\"taker_buy_quote_volume\":",
-		    &c->taker_buy_quote_volume);
 	if (c->closed)
 		PUT(p, ",\"closed\":true,\"origin\":\"");
 	else
@@ -719,7 +779,7 @@ int
 mdx_candle_same_key(const struct mdx_candle *a, const struct mdx_candle *b)
 {
 	return a->open_time == b->open_time && a->interval == b->interval &&
-	    strcmp(a->symbol, b->symbol) == 0 &&
+	    a->price == b->price && strcmp(a->symbol, b->symbol) == 0 &&
 	    strcmp(a->market, b->market) == 0 &&
 	    strcmp(a->exchange, b->exchange) == 0;
 }
@@ -737,6 +797,8 @@ mdx_candle_key_hash(const struct mdx_candle *c)
 	if (c->interval != NULL)
 		h = mdx_fnv1a(h, c->interval->code,
 		    strlen(c->interval->code) + 1);
+	if (c->price != MDX_PRICE_TRADE)
+		h = mdx_fnv1a(h, &c->price, sizeof(c->price));
 	h = mdx_fnv1a(h, &c->open_time, sizeof(c->open_time));
 	return h;
 }

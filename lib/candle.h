@@ -16,7 +16,8 @@
 #include "utc.h"
 
 #define MDX_SYMBOL_MAX 128	/* bytes of a symbol, NUL included */
-#define MDX_NAME_MAX 16		/* bytes of an exchange or market code */
+#define MDX_NAME_MAX 32		/* bytes of an exchange or market code:
+				   MDX_CODE_MAXLEN (market.h) and a NUL */
 #define MDX_ERRSZ 160		/* room for a reason these functions give */
 
 enum mdx_origin {
@@ -26,6 +27,24 @@ enum mdx_origin {
 	MDX_ORIGIN_FILLED,	/* a gap filled by mdx-aggregate */
 	MDX_ORIGIN_TRADES	/* built from trades by mdx-aggregate */
 };
+
+/*
+ * The price a candle is made of: trades (the candles mdx has always kept),
+ * or the exchange's mark, index or premium-index price.  A trade candle's
+ * record has no "price" member; the others have it right after
+ * "interval", and no volume, quote_volume, trades or taker members.
+ */
+enum mdx_price {
+	MDX_PRICE_TRADE,
+	MDX_PRICE_MARK,
+	MDX_PRICE_INDEX,
+	MDX_PRICE_PREMIUM
+};
+
+/* "trade", "mark", "index", "premium". */
+const char *mdx_price_name(enum mdx_price p);
+/* The price type named s[0..n), or -1. */
+int mdx_price_parse(const char *s, size_t n);
 
 /* Bits of mdx_candle.has: the optional members that are present (not
  * absent and not null). */
@@ -43,6 +62,7 @@ struct mdx_candle {
 	char market[MDX_NAME_MAX];
 	char symbol[MDX_SYMBOL_MAX];
 	const struct mdx_interval *interval;
+	enum mdx_price price;		/* MDX_PRICE_TRADE unless "price" */
 	mdx_time open_time;
 	mdx_dec open, high, low, close;
 	mdx_dec volume;			/* base units */
@@ -113,17 +133,20 @@ const char *mdx_scan_dec(const char *s, const char *p, const char *e,
     mdx_dec *d);
 
 /*
- * The validation rules of a candle: a known exchange and market, open_time
+ * The validation rules of a candle: exchange and market codes that
+ * mdx_code_valid() takes, open_time
  * and fetched_at within MDX_TIME_STORABLE, open_time aligned to the
  * interval, high >= max(open, close), low <= min(open,
- * close), no negative price, volume, trade count or base count.  Returns 0,
+ * close), no negative price (but for a premium index, which is negative
+ * when the contract trades below its index), volume, trade count or base
+ * count.  Returns 0,
  * or -1 with the reason ("high < close") in err.
  */
 int mdx_candle_check(const struct mdx_candle *c, char *err, size_t errsz);
 
 /*
  * The identity of a depth or instrument record: "exchange" and "market"
- * (a pair mdx knows) and "symbol", into ex and mk (MDX_NAME_MAX bytes) and
+ * (codes mdx_code_valid() takes) and "symbol", into ex and mk (MDX_NAME_MAX bytes) and
  * sym (MDX_SYMBOL_MAX).  Returns 0, or -1 with the reason in err, such as
  * "bad or missing \"symbol\"".
  */
@@ -173,12 +196,13 @@ int mdx_instrument_check(const struct mdx_json *obj, char *ex, char *mk,
     char *sym, char *err, size_t errsz);
 
 /* Appends c as one canonical JSON line, without the newline, to b.  Absent
- * volume and quote_volume are written as null; other absent optional
+ * volume and quote_volume are written as null (left out, with the other
+ * volumes, for a mark, index or premium candle); other absent optional
  * members are left out. */
 void mdx_candle_to_json(const struct mdx_candle *c, struct mdx_buf *b);
 
-/* Whether a and b are the same candle: exchange, market, symbol, interval
- * and open_time equal. */
+/* Whether a and b are the same candle: exchange, market, symbol,
+ * interval, price type and open_time equal. */
 int mdx_candle_same_key(const struct mdx_candle *a, const struct mdx_candle *b);
 /* A hash of that key, for hash tables. */
 uint64_t mdx_candle_key_hash(const struct mdx_candle *c);

@@ -17,7 +17,7 @@
 #include "json.h"
 #include "dec.h"
 #include "utc.h"
-#include "watch.h"
+#include "market.h"
 #include "candle.h"
 
 /* ------------------------------------------------------------------------
@@ -309,6 +309,10 @@ fast_scan(const char *s, size_t n, struct fval *f)
 			p++;
 			if (field_index(k, (size_t)(p - 1 - k)) >= 0)
 				return -1;	/* a known key with escapes */
+			/* A mark, index or premium candle: the JSON path
+			 * reads its price type. */
+			if (p - 1 - k == 5 && IS(k, "price"))
+				return -1;
 		}
 		if (p == e || *p++ != ':')
 			return -1;
@@ -535,8 +539,11 @@ fast_candle(const struct fval *f, struct mdx_candle *c)
 	unsigned bh = 0;
 	int o;
 
-	/* Only what may stay unset: this runs for every line. */
+	/* Only what may stay unset: this runs for every line.  The fast
+	 * path reads trade candles only (a "price" member sends the line to
+	 * the JSON path). */
 	c->has = 0;
+	c->price = MDX_PRICE_TRADE;
 	c->closed = 0;
 	c->trades = 0;
 	c->base_count = c->base_expected = 0;
@@ -644,7 +651,7 @@ struct canon_cache {
 	char market[MDX_NAME_MAX];
 	char symbol[MDX_SYMBOL_MAX];
 	const struct mdx_interval *interval;
-	int known;			/* mdx_market_known() of the names */
+	int known;			/* whether the codes are valid */
 	char day[11];			/* "2024-01-01T" */
 	int hasday;
 	mdx_time daystart;
@@ -888,8 +895,8 @@ canon_time(const char *p, const char *e, mdx_time *t, struct canon_cache *k)
 }
 
 /*
- * Reads line s[0..n) into c, or returns -1.  *known is what
- * mdx_market_known() says of the names when k remembers it, else -1.
+ * Reads line s[0..n) into c, or returns -1.  *known is whether the names
+ * are valid codes (mdx_code_valid()) when k remembers it, else -1.
  */
 static int
 canon_scan(const char *s, size_t n, struct mdx_candle *c,
@@ -931,7 +938,8 @@ canon_scan(const char *s, size_t n, struct mdx_candle *c,
 			memcpy(k->market, c->market, sizeof(k->market));
 			memcpy(k->symbol, c->symbol, sizeof(k->symbol));
 			k->interval = c->interval;
-			k->known = mdx_market_known(c->exchange, c->market);
+			k->known = mdx_code_valid(c->exchange) &&
+			    mdx_code_valid(c->market);
 			*known = k->known;
 		}
 	}
@@ -951,6 +959,7 @@ open_time:
 	if ((p = canon_dec(s, p, e, &c->close)) == NULL)
 		return -1;
 	c->has = 0;
+	c->price = MDX_PRICE_TRADE;
 	c->volume = c->quote_volume = c->taker_buy_volume =
 	    c->taker_buy_quote_volume = mdx_dec_from_int(0);
 	c->trades = 0;
@@ -1069,7 +1078,8 @@ quick_check(const struct mdx_candle *c, int known)
 	    !MDX_TIME_STORABLE(c->fetched_at)))
 		return -1;
 	if (known < 0)
-		known = mdx_market_known(c->exchange, c->market);
+		known = mdx_code_valid(c->exchange) &&
+		    mdx_code_valid(c->market);
 	return known ? 0 : -1;
 }
 

@@ -431,6 +431,20 @@ mdx_db_migrate(PGconn *c)
 		applied++;
 	}
 	PQclear(done);
+	/*
+	 * On a Citus coordinator, the tables the migrations created are
+	 * distributed (sql/065_citus.sql); elsewhere the function does
+	 * nothing.  It is asked for by name: a warehouse migrated by an
+	 * older mdx may lack it.
+	 */
+	if (applied > 0) {
+		r = mdx_db_exec(c, "SELECT to_regprocedure("
+		    "'mdx.citus_distribute()') IS NOT NULL");
+		if (PQgetvalue(r, 0, 0)[0] == 't')
+			PQclear(mdx_db_exec(c, "BEGIN; SELECT "
+			    "mdx.citus_distribute(); COMMIT"));
+		PQclear(r);
+	}
 	PQclear(mdx_db_exec(c, "SELECT pg_advisory_unlock(" MIGRATE_LOCK_KEY
 	    ")"));
 	return applied;

@@ -74,6 +74,23 @@ void mdx_db_check_schema(PGconn *c);
  */
 int mdx_db_migrate(PGconn *c);
 
+/*
+ * A common table expression "lg" that logs candle changes: rel is a
+ * relation (a CTE name, or a parenthesised query) of candle rows with the
+ * columns instrument_id, interval and open_time, and lg hands them to
+ * mdx.log_candle_changes() as one entry per instrument, interval and hour
+ * (sql/064_change_log_per_instrument.sql).  A statement must read lg (for
+ * example "(SELECT count(*) FROM lg)") for it to run.  The writers that
+ * log their changes this way set mdx.log to self in their session, so
+ * that the row triggers of mdx.candle leave those rows alone.
+ */
+#define MDX_DB_LOG_CTE(rel) \
+    " lg AS (SELECT mdx.log_candle_changes(array_agg(g.i), array_agg(g.iv)," \
+    " array_agg(g.f), array_agg(g.t), array_agg(g.n)) FROM (SELECT" \
+    " w.instrument_id AS i, w.interval AS iv, min(w.open_time) AS f," \
+    " max(w.open_time) AS t, count(*)::integer AS n FROM " rel " AS w" \
+    " GROUP BY 1, 2, floor(extract(epoch FROM w.open_time) / 3600)) g)"
+
 /* The migrations built in from sql/ by the Makefile. */
 struct mdx_migration {
 	int version;

@@ -29,6 +29,7 @@
 #include "utc.h"	/* UTC time and interval codes */
 #include "market.h"	/* the exchanges and markets mdx knows */
 #include "candle.h"	/* the canonical candle record */
+#include "deriv.h"	/* funding events and open-interest samples */
 #include "watch.h"	/* the watchlist */
 #include "db.h"		/* the warehouse connection and migrations */
 #include "copy.h"	/* COPY rows, text and binary */

@@ -381,6 +381,36 @@ mdx_time_format(mdx_time t, char *buf)
 	return p - buf;
 }
 
+int
+mdx_epoch_seconds_ns(const char *s, size_t n, int64_t *ns)
+{
+	const int64_t max = INT64_MAX / 1000000000;
+	int64_t sec = 0, frac = 0;
+	size_t i = 0;
+	int digits = 0, fd = 0;
+
+	for (; i < n && s[i] >= '0' && s[i] <= '9'; i++, digits++) {
+		if (sec > max / 10)
+			return -1;
+		sec = sec * 10 + (s[i] - '0');
+	}
+	if (digits == 0 || sec >= max)
+		return -1;
+	if (i < n && s[i] == '.') {
+		for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++, fd++)
+			if (fd < 9)
+				frac = frac * 10 + (s[i] - '0');
+		if (fd == 0)
+			return -1;
+		for (; fd < 9; fd++)
+			frac *= 10;
+	}
+	if (i != n)
+		return -1;
+	*ns = sec * 1000000000 + frac;
+	return 0;
+}
+
 const struct mdx_interval mdx_intervals[] = {
 	{ "1s", MS_SECOND, 0 },
 	{ "1m", MDX_MS_MINUTE, 0 },

@@ -77,6 +77,15 @@ int mdx_time_format_date(mdx_time t, char *buf);
 int64_t mdx_us_from_epoch(int64_t v);
 int mdx_time_format_us(int64_t us, char *buf);
 
+/*
+ * Parses s[0..n), a non-negative decimal number of seconds since the
+ * epoch such as "1688669597.8277369" (Kraken's trade times), into
+ * nanoseconds; fraction digits past the ninth are dropped (towards the
+ * past).  0 ok, -1 when it is not such a number (a sign, an exponent, no
+ * digits) or lies past the year 2262.
+ */
+int mdx_epoch_seconds_ns(const char *s, size_t n, int64_t *ns);
+
 /* a / b rounded towards minus infinity (b != 0), for calendar and bucket
  * arithmetic on times before the epoch. */
 int64_t mdx_floordiv(int64_t a, int64_t b);

@@ -535,13 +535,17 @@ is "$(tupstats)" "$before" "j: ... and touches no row of mdx.candle"
 # ---- k. the change log entries of the rollups (read by the jobs of
 # coarser intervals) are those the triggers of mdx.candle write for a
 # plain INSERT ... ON CONFLICT and DELETE of the same rows.  A trigger of
-# the test's own copies every entry as it is inserted, since the run
-# prunes the entries of intervals no job reads.
+# the test's own copies every entry as it is inserted or merged with the
+# later changes of its transaction, since the run prunes the entries of
+# intervals no job reads.
 fresh
-sql "CREATE TABLE log_copy (LIKE mdx.candle_change);
+sql "CREATE TABLE log_copy (LIKE mdx.candle_change INCLUDING INDEXES);
     CREATE FUNCTION log_copy() RETURNS trigger LANGUAGE plpgsql AS
-    \$\$ BEGIN INSERT INTO log_copy SELECT NEW.*; RETURN NULL; END \$\$;
-    CREATE TRIGGER log_copy AFTER INSERT ON mdx.candle_change
+    \$\$ BEGIN INSERT INTO log_copy SELECT NEW.*
+    ON CONFLICT (instrument_id, seq, interval, hour) DO UPDATE SET
+    from_time = excluded.from_time, to_time = excluded.to_time,
+    rows = excluded.rows; RETURN NULL; END \$\$;
+    CREATE TRIGGER log_copy AFTER INSERT OR UPDATE ON mdx.candle_change
     FOR EACH ROW EXECUTE FUNCTION log_copy()"
 gen --symbols AAA,BBB --from 2025-05-05T00:00:00Z --to 2025-05-05T06:00:00Z >"$T/k.nd"
 load "$T/k.nd"

@@ -15,7 +15,7 @@ sed -n '/^\.Sh EXAMPLES/,/^\.Sh /p' "$MDX_SRC/man/mdx-extract.1" |
 	inb { sub(/\\e$/, ""); line = line $0; if ($0 ~ / $/) next;
 	    print line; line = "" }' |
     sed 's/\\e/\\/g' >"$T/examples"
-is "$(wc -l <"$T/examples" | tr -d ' ')" 9 "nine examples in the page"
+is "$(wc -l <"$T/examples" | tr -d ' ')" 16 "sixteen examples in the page"
 
 mkdir -p "$T/work/BTCUSDT-1m"
 cd "$T/work" || bail "no work directory"
@@ -25,6 +25,8 @@ awk 'BEGIN { for (i = 0; i < 44640; i++) printf "%.0f,1.0,2.0,0.5,1.5,10.0,%.0f,
 bsdtar --format zip -cf BTCUSDT-1m/BTCUSDT-1m-2024-01.zip BTCUSDT-1m-2024-01.csv
 awk 'BEGIN { for (i = 0; i < 100; i++) printf "%d,1.5,2.0,%d,%d,%.0f,False,True\n", 7 + i, 10 * i, 10 * i + 3, 1735689600000000 + i * 1000 }' >BTCUSDT-aggTrades-2025-01.csv
 bsdtar --format zip -cf BTCUSDT-aggTrades-2025-01.zip BTCUSDT-aggTrades-2025-01.csv
+node "$MDX_SRC/tests/mock/make-archive.js" --market usdm --kind fundingRate \
+    --month 2024-01 --out . >/dev/null
 
 n=0
 while IFS= read -r cmd; do
@@ -40,7 +42,19 @@ is "$(wc -l <raw.ndjson | tr -d ' '):$(tail -1 raw.ndjson | jq -r .time)" \
 is "$(jq -r '.kind + " " + (.data.b | length | tostring)' "$T/ex4.out" | head -1)" \
     "depth 50" "depth example: 50 levels"
 is "$(wc -l <refetched.ndjson | tr -d ' ')" 5 "ranges example: the 5 missing minutes"
-is "$(wc -l <trades.ndjson | tr -d ' ')" 480 "trades example: the last hour's 480 trades"
+is "$(wc -l <"$T/ex6.out" | tr -d ' ')" 168 "kraken example: a week of hours"
+is "$(jq -r '.exchange + " " + .kind' trades.ndjson | sort -u)" "kraken trades" \
+    "kraken trades example: Kraken's trades"
+is "$(wc -l <"$T/ex8.out" | tr -d ' ')" 1440 "coinbase example: a day of minutes"
+is "$(jq -r .kind "$T/ex11.out" | sort | uniq -c | tr -s ' ')" " 1440 mark_klines" \
+    "futures example: hourly mark candles since 2024-01-01"
+is "$(wc -l <"$T/ex12.out" | tr -d ' ')" 225 \
+    "futures example: every funding event since 2024-01-01, 8h then 4h"
+is "$(wc -l <"$T/ex13.out" | tr -d ' ')" 720 \
+    "futures example: 30 days of hourly open interest"
+is "$(jq -r '.data.fundingIntervalHours' "$T/ex14.out" | sort -u)" 8 \
+    "futures example: January's funding archive, 8 hours"
+is "$(wc -l <aggtrades.ndjson | tr -d ' ')" 480 "trades example: the last hour's 480 trades"
 is "$(jq -r '.quote_quantity' trades.canonical.ndjson | sort -u)" 3 \
     "canonical trades example: 100 trades of 1.5 x 2"
 sed -n 1p "$T/examples" | sed 's/> klines.ndjson//' >"$T/first"

@@ -164,8 +164,8 @@ for p in transform load aggregate indicators; do
 	    "1 0 1" "$(m "$C0" open_time '"2024-01-01T00:00:01Z"')"
 	hc "unknown interval" $p 65 'bad "interval": not a known interval @1' \
 	    "1 0 1" "$(m "$C0" interval '"7m"')"
-	hc "unknown market" $p 65 'unknown exchange and market "binance coinm" @1' \
-	    "1 0 1" "$(m "$C0" market '"coinm"')"
+	hc "market not a code" $p 65 'bad "market" "Coin-M": not a code .* @1' \
+	    "1 0 1" "$(m "$C0" market '"Coin-M"')"
 	hc "no symbol" $p 65 'missing "symbol" @1' "1 0 1" \
 	    "$(m "$C0" symbol -)"
 	hc "no exchange" $p 65 'missing "exchange" @1' "1 0 1" \
@@ -197,9 +197,9 @@ for p in transform load; do
 	    'bad instrument: bad or missing "exchange" @1' "1 0 1" '{"kind":"instrument"}'
 	hc "instrument without symbol" $p 65 \
 	    'bad instrument: bad or missing "symbol" @1' "1 0 1" "$(m "$I0" symbol -)"
-	hc "instrument of an unknown market" $p 65 \
-	    'bad instrument: unknown exchange and market "okx futures" @1' \
-	    "1 0 1" "$(m "$I0" market '"futures"')"
+	hc "instrument of a market not a code" $p 65 \
+	    'bad instrument: bad "market" "OKX futures": not a code .* @1' \
+	    "1 0 1" "$(m "$I0" market '"OKX futures"')"
 	hc "depth levels of issue 18 finding 2" $p 65 \
 	    'bad depth: bad level bids\[0\]: not \[price, quantity\] of two positive decimal strings @1' \
 	    "1 0 1" "$(m "$D0" bids '[["-7","-1"],["abc"]]')"
@@ -499,7 +499,7 @@ wl() {
 	is "$(grep -c 'bad watchlist entry' "$T/err")" 1 \
 	    "watchlist: $1: one bad entry"
 }
-wl "unknown exchange" "unknown exchange 'kraken'" "kraken spot BTCUSDT 1m"
+wl "unknown exchange" "unknown exchange 'bitstamp'" "bitstamp spot BTCUSDT 1m"
 wl "unknown market" "unknown market 'coinm' for exchange 'binance'" "binance coinm BTCUSD 1m"
 wl "unknown interval" "unknown interval '7m'" "binance spot ETHUSDT 7m"
 wl "duplicate" "duplicate of 'binance spot BTCUSDT' at line 1" "binance spot BTCUSDT 1h"
@@ -589,7 +589,7 @@ cl "extract --since junk" 'bad --since "junk"' mdx-extract -s BTCUSDT --since ju
 cl "extract --connections 0" 'bad --connections "0"' mdx-extract -s BTCUSDT --connections 0
 cl "extract --timeout -1" 'bad --timeout "-1"' mdx-extract -s BTCUSDT --timeout -1
 cl "extract -i 7m" '7m' mdx-extract -s BTCUSDT -i 7m
-cl "extract -x kraken" 'kraken' mdx-extract -x kraken -s BTCUSDT
+cl "extract -x bitstamp" 'bitstamp' mdx-extract -x bitstamp -s BTCUSDT
 cl "extract --depth 0" 'bad --depth "0"' mdx-extract -k depth -s BTCUSDT --depth 0
 cl "transform unknown option" 'usage: mdx-transform' mdx-transform --nosuch
 

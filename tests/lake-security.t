@@ -90,6 +90,31 @@ exits 0 "a private credentials file is used" mdx-lake put raw <"$T/one"
 exits 0 "a profile is chosen with AWS_PROFILE" env AWS_PROFILE=other mdx-lake ls
 exits 78 "a profile without keys is refused" env AWS_PROFILE=none mdx-lake ls
 like "$(cat "$T/err")" 'profile "none"' "the message names the profile"
+# A line that is no part of the file's format is an error with its
+# position, not skipped: a secret on a mistyped line must not be ignored
+# (nor shown), and a line longer than any buffer is one line.
+badcreds=$T/badcreds
+{
+	printf '[default]\naws_access_key_id = S3RVER\n'
+	printf 'aws_secret_access_key: %s\n' "$SECRET"
+} >"$badcreds"
+chmod 600 "$badcreds"
+exits 78 "a line neither header nor KEY = VALUE is a configuration error" \
+    env AWS_SHARED_CREDENTIALS_FILE="$badcreds" mdx-lake ls
+is "$(cat "$T/err")" "mdx-lake: bad credentials file: $badcreds:3: not a section header or KEY = VALUE" \
+    "the message names the file and the line, not its text"
+printf '[default\naws_access_key_id = S3RVER\n' >"$badcreds"
+exits 78 "a section header without its bracket is refused" \
+    env AWS_SHARED_CREDENTIALS_FILE="$badcreds" mdx-lake ls
+like "$(cat "$T/err")" "$badcreds:1: a section header without its closing" \
+    "... at line 1"
+{
+	printf '[default]\n# %s' "$(head -c 3000 /dev/zero | tr '\0' x)"
+	printf ' aws_secret_access_key = nope\n'
+	printf 'aws_access_key_id = S3RVER\naws_secret_access_key = %s\n' "$SECRET"
+} >"$badcreds"
+exits 0 "a comment of 3000 bytes is one line, its end no key" \
+    env AWS_SHARED_CREDENTIALS_FILE="$badcreds" mdx-lake ls
 
 # The secret must not show in any output, on success or failure.
 : >"$T/all"

@@ -271,9 +271,9 @@ s3_front() {
 # ------------------------------------------------------------------------
 # The mock exchange (tests/mock/exchange.js), on a free loopback port.
 # mock_start [OPTIONS...] passes OPTIONS to the mock; it exports
-# MOCK_URL and MDX_BINANCE_URL, MDX_BINANCE_FAPI_URL, MDX_BYBIT_URL and
-# MDX_OKX_URL pointing at it.  See tests/mock/README for its options and
-# its control endpoints.
+# MOCK_URL and MDX_BINANCE_URL, MDX_BINANCE_FAPI_URL, MDX_BYBIT_URL,
+# MDX_OKX_URL, MDX_KRAKEN_URL and MDX_COINBASE_URL pointing at it.  See
+# tests/mock/README for its options and its control endpoints.
 
 mock_start() {
 	_mport=$(free_port)
@@ -287,7 +287,10 @@ mock_start() {
 	MDX_BINANCE_FAPI_URL=$MOCK_URL
 	MDX_BYBIT_URL=$MOCK_URL
 	MDX_OKX_URL=$MOCK_URL
+	MDX_KRAKEN_URL=$MOCK_URL
+	MDX_COINBASE_URL=$MOCK_URL
 	export MOCK_URL MDX_BINANCE_URL MDX_BINANCE_FAPI_URL MDX_BYBIT_URL MDX_OKX_URL
+	export MDX_KRAKEN_URL MDX_COINBASE_URL
 }
 
 # The mock's control endpoints (tests/mock/README, "Control endpoints").

@@ -337,14 +337,14 @@ PGUSER=analyst exits 1 "mdx_reader (analyst) cannot write" \
 { printf '%s\n' "$o" | sed 's/SOL-USDT/XRP-USDT/'
   echo 'not json'
   printf '%s\n' "$o" | sed 's/SOL-USDT/XRP-USDT/; s/"high":"101"/"high":"90"/'
-  printf '%s\n' "$o" | sed 's/SOL-USDT/XRP-USDT/; s/"okx"/"kraken"/'
+  printf '%s\n' "$o" | sed 's/SOL-USDT/XRP-USDT/; s/"okx"/"Kraken"/'
   echo '{"kind":"trade"}'
 } >"$T/bad"
 exits 65 "bad records: exit 65" mdx-load "$T/bad"
 like "$(cat "$T/err")" "bad record: not JSON.* \\(at $T/bad:2\\)" "not JSON: position"
 like "$(cat "$T/err")" "bad candle: high < open \\(at $T/bad:3\\)" "bad candle: position"
-like "$(cat "$T/err")" "bad candle: unknown exchange and market \"kraken spot\" \\(at $T/bad:4\\)" \
-    "unknown exchange: position"
+like "$(cat "$T/err")" "bad candle: bad \"exchange\" \"Kraken\": not a code .* \\(at $T/bad:4\\)" \
+    "exchange not a code: position"
 like "$(cat "$T/err")" "read 5, candles 1 .*rejected 4" "bad records: counted"
 is "$(sql "SELECT status || ' ' || exit_status || ' ' || message FROM mdx.run
     ORDER BY run_id DESC LIMIT 1")" "failed 65 4 bad records not loaded" \

@@ -108,6 +108,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mdx_buf_add_json_kv(&b, 0, "market", r.m->market);
 	mdx_buf_add_json_kv(&b, 0, "symbol", r.symbol);
 	mdx_buf_add_json_kv(&b, 0, "interval", r.iv->code);
+	if (r.kind != MDX_KIND_KLINES)
+		mdx_buf_add_json_kv(&b, 0, "price",
+		    r.kind == MDX_KIND_MARK_KLINES ? "mark" :
+		    r.kind == MDX_KIND_INDEX_KLINES ? "index" : "premium");
 	mdx_buf_add_json_kv(&b, 0, "from", tf);
 	mdx_buf_add_json_kv(&b, 0, "to", tt);
 	mdx_buf_addch(&b, '}');
@@ -115,7 +119,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_show("written", b.data, b.len);
 		FUZZ_CHECK(0, "the record written back is rejected: %s", err);
 	}
-	FUZZ_CHECK(r2.m == r.m && r2.iv == r.iv &&
+	FUZZ_CHECK(r2.m == r.m && r2.iv == r.iv && r2.kind == r.kind &&
 	    strcmp(r2.symbol, r.symbol) == 0 && r2.from == r.from &&
 	    r2.to == r.to, "the record written back is another range");
 	return 0;

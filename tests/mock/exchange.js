@@ -83,7 +83,7 @@ function ivFloor(iv, t) {
 		const d = new Date(l);
 		return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) - iv.off;
 	}
-	const a = iv.ms === WEEK ? WEEK_ALIGN : 0;
+	const a = iv.ms === WEEK && iv.code !== 'kraken-1w' ? WEEK_ALIGN : 0;
 	return Math.floor((l - a) / iv.ms) * iv.ms + a - iv.off;
 }
 
@@ -121,10 +121,36 @@ const OKX_IV = {
 	'6Hutc': ['6h', 0], '12Hutc': ['12h', 0], '1Dutc': ['1d', 0],
 	'1Wutc': ['1w', 0], '1Mutc': ['1M', 0]
 };
+// Kraken's intervals in minutes; its weeks open on Thursdays (multiples
+// of 604800 s since the epoch), unlike mdx's 1w, and 21600 is 15 days:
+// those two are served, under codes mdx does not have.
+const KRAKEN_IV = {
+	'1': ['1m', 0], '5': ['5m', 0], '15': ['15m', 0], '30': ['30m', 0],
+	'60': ['1h', 0], '240': ['4h', 0], '1440': ['1d', 0],
+	'10080': ['kraken-1w', 0], '21600': ['kraken-15d', 0]
+};
+// Coinbase Exchange granularities in seconds.
+const COINBASE_IV = {
+	'60': ['1m', 0], '300': ['5m', 0], '900': ['15m', 0],
+	'3600': ['1h', 0], '21600': ['6h', 0], '86400': ['1d', 0]
+};
+
+// The interval of a Kraken interval spelling, or null.
+function krakenInterval(k) {
+	if (!KRAKEN_IV[k])
+		return null;
+	if (k === '10080')
+		return { code: 'kraken-1w', ms: WEEK, months: 0, off: 0 };
+	if (k === '21600')
+		return { code: 'kraken-15d', ms: 15 * DAY, months: 0, off: 0 };
+	return mkiv(KRAKEN_IV[k][0], 0);
+}
+
 // mdx interval code -> the exchange's spelling (UTC-aligned variants).
 function nativeInterval(exchange, code) {
 	const tab = exchange === 'binance' ? BINANCE_IV :
-	    exchange === 'bybit' ? BYBIT_IV : OKX_IV;
+	    exchange === 'bybit' ? BYBIT_IV : exchange === 'kraken' ?
+	    KRAKEN_IV : exchange === 'coinbase' ? COINBASE_IV : OKX_IV;
 	for (const k of Object.keys(tab))
 		if (tab[k][0] === code && tab[k][1] === 0)
 			return k;
@@ -240,7 +266,9 @@ const ASSETS = [
 const MARKETS = {
 	binance: ['spot', 'usdm'],
 	bybit: ['spot', 'linear', 'inverse'],
-	okx: ['spot', 'swap']
+	okx: ['spot', 'swap'],
+	kraken: ['spot'],
+	coinbase: ['spot']
 };
 
 // kind: 'direct' (volume is base quantity), 'contracts' (linear contracts
@@ -266,6 +294,14 @@ function okxCtVal(price) {
 	if (price >= 0.2) return [100, 0];
 	return [1000, 0];
 }
+
+// Kraken pairs: altname, result key, base asset, ASSETS index, price
+// decimals.
+const KRAKEN_PAIRS = [
+	['XBTUSD', 'XXBTZUSD', 'XXBT', 0, 1],
+	['ETHUSD', 'XETHZUSD', 'XETH', 1, 2],
+	['SOLUSD', 'SOLUSD', 'SOL', 3, 2]
+];
 
 function buildInstruments() {
 	const list = [];
@@ -298,6 +334,18 @@ function buildInstruments() {
 	    { quote: 'USD', pdec: 1, tickU: 1, kind: 'inverse', ctUsd: 100 }));
 	list.push(mkInst('okx', 'swap', 'ETH-USD-SWAP', ASSETS[1],
 	    { quote: 'USD', pdec: 2, tickU: 1, kind: 'inverse', ctUsd: 10 }));
+	// Kraken: the pair's altname is the symbol, its own key (XXBTZUSD
+	// for the old pairs) names the answer's result member; prices with
+	// the pair's decimals, volumes with 8.
+	for (const k of KRAKEN_PAIRS)
+		list.push(mkInst('kraken', 'spot', k[0], ASSETS[k[3]],
+		    { quote: 'USD', pdec: k[4], qdec: 8, krakenKey: k[1],
+		    krakenBase: k[2], krakenQuote: 'ZUSD',
+		    krakenWs: (k[2] === 'XXBT' ? 'XBT' : k[2].replace(/^X(...)$/,
+		    '$1')) + '/USD' }));
+	for (const a of ASSETS.slice(0, 3))
+		list.push(mkInst('coinbase', 'spot', a[0] + '-USD', a,
+		    { quote: 'USD', qdec: 8 }));
 	for (const inst of list)
 		prepInst(inst);
 	return list;
@@ -327,6 +375,8 @@ function prepInst(inst) {
 	inst.seedAsset = hstr('asset/' + inst.asset);
 	inst.seedVenue = hstr('venue/' + inst.key);
 	inst.seedBar = hstr('bar/' + inst.key);
+	inst.seedFunding = hstr('funding/' + inst.key);
+	inst.seedOi = hstr('oi/' + inst.key);
 	inst.pmemoM = NaN;
 	inst.pmemoV = 0;
 	inst.lattice = OCTAVES.map(() => [NaN, 0, 0]);
@@ -808,6 +858,31 @@ class Market {
 		return out;
 	}
 
+	// The funding events of inst with times in [lo, hi] (inclusive), at
+	// most limit of them, the oldest when fromOldest, else the newest;
+	// oldest first.  An event is {t, rate (1e-8 units), hours, mark (mark
+	// shadow units)}; events at or before now only, none in a hole.
+	fundings(inst, lo, hi, limit, fromOldest, now) {
+		const out = [];
+		const first = Math.max(lo, this.start);
+		const last = Math.min(hi, now);
+		const ev = (t) => ({ t: t, rate: fundingRate(inst, t),
+		    hours: fundingHours(inst, t), mark: markAt(inst, t) });
+		if (fromOldest) {
+			for (let t = fundingCeil(inst, first); t <= last &&
+			    out.length < limit; t = fundingCeil(inst, t + 1))
+				if (!this.inHole(inst, t))
+					out.push(ev(t));
+		} else {
+			for (let t = fundingFloor(inst, last); t >= first &&
+			    out.length < limit; t = fundingFloor(inst, t - 1))
+				if (!this.inHole(inst, t))
+					out.push(ev(t));
+			out.reverse();
+		}
+		return out;
+	}
+
 	// The newest limit trades before now that keep(z) accepts, newest
 	// first, looking no later than minute top when it is given; the walk
 	// stops at the first one keep() refuses with null.
@@ -827,6 +902,35 @@ class Market {
 				if (k && out.length < limit)
 					out.push(tr[j]);
 			}
+		}
+		return out;
+	}
+
+	// Open-interest samples of period iv with times in [lo, hi], before
+	// now, at most limit of them (the oldest when fromOldest, else the
+	// newest), oldest first, none in a hole: {t, oi (base units at scale
+	// qdec, BigInt), price (the trade price at t, in price units)}.
+	oiSamples(inst, iv, lo, hi, limit, fromOldest, now) {
+		const out = [];
+		const first = Math.max(lo, this.start);
+		const last = Math.min(hi, now - 1);
+		if (first > last)
+			return out;
+		const s = (t) => ({ t: t, oi: openInterest(inst, t),
+		    price: priceAt(inst, Math.floor(t / MIN)) });
+		if (fromOldest) {
+			let t = ivFloor(iv, first);
+			if (t < first)
+				t = ivNext(iv, t);
+			for (; t <= last && out.length < limit; t = ivNext(iv, t))
+				if (!this.inHole(inst, t))
+					out.push(s(t));
+		} else {
+			for (let t = ivFloor(iv, last); t >= first &&
+			    out.length < limit; t = ivPrev(iv, t))
+				if (!this.inHole(inst, t))
+					out.push(s(t));
+			out.reverse();
 		}
 		return out;
 	}
@@ -851,6 +955,209 @@ class Market {
 		return { bids: bids, asks: asks, id: Math.floor(now / 100) +
 		    (inst.seedBar % 1000000), mid: mid };
 	}
+}
+
+// ------------------------------------------------------------------------
+// Derivatives data: mark, index and premium-index prices, funding and open
+// interest, every one a pure function of the instrument and the time.
+//
+// The mark and index prices of a contract are synthetic markets of their
+// own ("shadow" instruments): the same slow octaves as the contract's
+// trades (they are seeded by the asset) and their own fast ones, at two
+// more decimals than the tick.  The premium index is a shadow market around
+// 0.001 at 8 decimals, shifted down by PREMIUM_SHIFT units so that it goes
+// negative too.  Their candles are made, rolled up and holed exactly as
+// trade candles are, so a 1h mark candle is the rollup of its 1m ones.
+
+const PRICE_TYPES = ['mark', 'index', 'premium'];
+const BYBIT_DERIV = ['/v5/market/mark-price-kline',
+	'/v5/market/index-price-kline', '/v5/market/premium-index-price-kline',
+	'/v5/market/funding/history', '/v5/market/open-interest'];
+const OKX_DERIV = ['/api/v5/market/history-mark-price-candles',
+	'/api/v5/market/history-index-candles',
+	'/api/v5/public/funding-rate-history',
+	'/api/v5/rubik/stat/contracts/open-interest-history'];
+const OKX_PRICE_DEPTH = 92 * DAY;
+const BINANCE_DERIV = ['/fapi/v1/markPriceKlines', '/fapi/v1/indexPriceKlines',
+	'/fapi/v1/premiumIndexKlines', '/fapi/v1/fundingRate',
+	'/fapi/v1/fundingInfo'];
+const PREMIUM_SHIFT = 70000;	// 0.0007 in units of 1e-8
+
+// Funding: every 8 hours, except the BTC contracts, whose interval changes
+// to 4 hours at FUNDING_CHANGE (as Binance changes a symbol's interval).
+const FUNDING_CHANGE = Date.UTC(2024, 1, 15);
+
+function fundingSegments(inst) {
+	return inst.asset === 'BTC' ? [[-Infinity, 8], [FUNDING_CHANGE, 4]] :
+	    [[-Infinity, 8]];
+}
+
+// The funding interval in hours in force at time t.
+function fundingHours(inst, t) {
+	let h = 8;
+	for (const s of fundingSegments(inst))
+		if (t >= s[0])
+			h = s[1];
+	return h;
+}
+
+// The first funding time at or after t.
+function fundingCeil(inst, t) {
+	const segs = fundingSegments(inst);
+	for (let i = 0; i < segs.length; i++) {
+		const end = i + 1 < segs.length ? segs[i + 1][0] : Infinity;
+		if (t >= end)
+			continue;
+		const step = segs[i][1] * HOUR;
+		const x = Math.ceil(Math.max(t, segs[i][0]) / step) * step;
+		if (x < end)
+			return x;
+	}
+	return Infinity;
+}
+
+// The last funding time at or before t.
+function fundingFloor(inst, t) {
+	const segs = fundingSegments(inst);
+	for (let i = segs.length - 1; i >= 0; i--) {
+		if (t < segs[i][0])
+			continue;
+		const step = segs[i][1] * HOUR;
+		return Math.floor(t / step) * step;
+	}
+	return -Infinity;
+}
+
+// The funding rate at t in units of 1e-8: -0.0001 to 0.0005.
+function fundingRate(inst, t) {
+	return 10000 + (h32(inst.seedFunding, Math.floor(t / HOUR)) % 60001) -
+	    20000;
+}
+
+// Open interest at t (a multiple of 5 minutes) in base units at scale
+// inst.qdec (contracts for OKX and Bybit inverse are derived from it):
+// about 2000 minutes of typical volume, drifting.
+function openInterest(inst, t) {
+	const k = Math.floor(t / (5 * MIN));
+	const slow = unit(h32(inst.seedOi, Math.floor(k / 288)));
+	const fast = unit(h32(inst.seedOi ^ 0x3c6ef372, k));
+	const base = inst.vol * 2000 * (0.6 + 0.6 * slow + 0.1 * fast);
+	return BigInt(Math.max(1, Math.round(base * Math.pow(10, inst.qdec) /
+	    inst.lotU) * inst.lotU));
+}
+
+// The shadow instrument of inst for a price type.
+function shadowOf(inst, type) {
+	inst.shadows = inst.shadows || {};
+	let sh = inst.shadows[type];
+	if (sh)
+		return sh;
+	sh = Object.assign({}, inst);
+	sh.shadows = null;
+	sh.key = inst.key + '#' + type;
+	sh.priceType = type;
+	if (type === 'premium') {
+		sh.price = 0.001;
+		sh.pdec = 8;
+		sh.tickU = 1;
+	} else {
+		sh.pdec = inst.pdec + 2;
+		sh.tickU = 1;
+	}
+	prepInst(sh);
+	sh.seedVenue = hstr('venue/' + sh.key);
+	sh.seedBar = hstr('bar/' + sh.key);
+	sh.seedAsset = inst.seedAsset;
+	inst.shadows[type] = sh;
+	return sh;
+}
+
+// A price of a shadow instrument as a decimal string: the premium shifted.
+function shadowStr(sh, x, dec) {
+	return fmtDec(sh.priceType === 'premium' ? x - PREMIUM_SHIFT : x,
+	    sh.pdec, dec);
+}
+
+// The mark price at t (ms) in the mark shadow's units: the open of its
+// minute.
+function markAt(inst, t) {
+	return priceAt(shadowOf(inst, 'mark'), Math.floor(t / MIN));
+}
+
+// Binance's mark, index and premium klines: the kline row with the
+// volumes zero and the number of 5 s samples in place of trades.
+function binancePriceRow(sh, c) {
+	return [c.t, shadowStr(sh, c.o, 8), shadowStr(sh, c.h, 8),
+	    shadowStr(sh, c.l, 8), shadowStr(sh, c.c, 8), '0', c.end - 1, '0',
+	    (c.end - c.t) / 5000, '0', '0', '0'];
+}
+
+function bybitPriceRow(sh, c) {
+	return [String(c.t), shadowStr(sh, c.o, null), shadowStr(sh, c.h, null),
+	    shadowStr(sh, c.l, null), shadowStr(sh, c.c, null)];
+}
+
+function okxPriceRow(sh, c) {
+	return [String(c.t), shadowStr(sh, c.o, null), shadowStr(sh, c.h, null),
+	    shadowStr(sh, c.l, null), shadowStr(sh, c.c, null),
+	    c.closed ? '1' : '0'];
+}
+
+// A funding event f of inst as its exchange's REST API sends it.
+function fundingRow(inst, f) {
+	if (inst.exchange === 'binance')
+		return { symbol: inst.symbol, fundingTime: f.t,
+		    fundingRate: fmtDec(f.rate, 8, 8),
+		    markPrice: fmtDec(f.mark, inst.pdec + 2, 8) };
+	if (inst.exchange === 'bybit')
+		return { symbol: inst.symbol, fundingRate: fmtDec(f.rate, 8, null),
+		    fundingRateTimestamp: String(f.t) };
+	return { instType: 'SWAP', instId: inst.symbol, formulaType: 'withRate',
+	    fundingRate: fmtDec(f.rate, 8, null),
+	    realizedRate: fmtDec(f.rate, 8, null), fundingTime: String(f.t),
+	    method: 'current_period' };
+}
+
+// An open-interest sample x of inst as its exchange's REST API sends it.
+// Binance: base units and quote value; Bybit: base units (linear) or
+// contracts of 1 USD (inverse); OKX: [ts, contracts, base, USD].
+function oiRow(inst, x) {
+	const usd = x.oi * BigInt(x.price);
+	const uscale = inst.qdec + inst.pdec;
+	if (inst.exchange === 'binance')
+		return { symbol: inst.symbol,
+		    sumOpenInterest: fmtDec(x.oi, inst.qdec, 8),
+		    sumOpenInterestValue: fmtDec(usd, uscale, 8), timestamp: x.t };
+	if (inst.exchange === 'bybit')
+		return { openInterest: inst.kind === 'inverse' ?
+		    fmtDec(usd / (10n ** BigInt(uscale)), 0, null) :
+		    fmtDec(x.oi, inst.qdec, null), timestamp: String(x.t) };
+	const ct = inst.kind === 'inverse' ?
+	    fmtDec(usd / (10n ** BigInt(uscale)) / BigInt(inst.ctUsd), 0, null) :
+	    fmtDec(x.oi * (10n ** BigInt(inst.cdec)) / BigInt(inst.ctU),
+	    inst.qdec, null);
+	return [String(x.t), ct, fmtDec(x.oi, inst.qdec, null),
+	    fmtDec(usd, uscale, null)];
+}
+
+// The canonical record of a mark, index or premium candle, built from the
+// exchange's own row as mdx-transform builds it; normalize drops trailing
+// fractional zeros (Binance prints 8 decimals, the others do not pad).
+function canonicalPrice(inst, type, iv, c, normalize, fetchedAt) {
+	const sh = shadowOf(inst, type);
+	const n = normalize ? normDec : (x) => x;
+	const r = inst.exchange === 'binance' ? binancePriceRow(sh, c) :
+	    bybitPriceRow(sh, c);
+	const rec = {
+		kind: 'candle', exchange: inst.exchange, market: inst.market,
+		symbol: inst.symbol, interval: iv.code, price: type,
+		open_time: fmtTime(c.t), open: n(r[1]), high: n(r[2]),
+		low: n(r[3]), close: n(r[4]), closed: c.closed,
+		origin: 'exchange'
+	};
+	if (fetchedAt)
+		rec.fetched_at = fetchedAt;
+	return rec;
 }
 
 // ------------------------------------------------------------------------
@@ -986,6 +1293,26 @@ function okxTrade(inst, z) {
 	    ts: String(Math.floor(z.us / 1000)) };
 }
 
+// Kraken OHLC: [time (s, a number), open, high, low, close, vwap, volume,
+// count], prices with the pair's decimals, the volume with 8, the vwap
+// rounded to the pair's decimals (so vwap x volume is not the quote
+// volume).
+function krakenRow(inst, c) {
+	const vw = c.b > 0n ? (c.q + c.b / 2n) / c.b : 0n;
+	return [c.t / 1000, priceStr(inst, c.o, inst.pdec),
+	    priceStr(inst, c.h, inst.pdec), priceStr(inst, c.l, inst.pdec),
+	    priceStr(inst, c.c, inst.pdec), fmtDec(vw, inst.pdec, inst.pdec),
+	    fmtDec(c.b, inst.bs, 8), c.n];
+}
+
+// Coinbase candles: [time (s), low, high, open, close, volume], all JSON
+// numbers; each element here is the number's text.
+function coinbaseRow(inst, c) {
+	return [String(c.t / 1000), priceStr(inst, c.l, null),
+	    priceStr(inst, c.h, null), priceStr(inst, c.o, null),
+	    priceStr(inst, c.c, null), fmtDec(c.b, inst.bs, null)];
+}
+
 // The canonical record of a candle (HACKING.md "Canonical records"), built
 // from the exchange's own row as mdx-transform builds it.  normalize drops
 // trailing fractional zeros from the decimals.
@@ -1013,6 +1340,15 @@ function canonical(inst, iv, c, normalize, fetchedAt) {
 			rec.volume = n(r[5]);
 			rec.quote_volume = n(r[6]);
 		}
+	} else if (inst.exchange === 'kraken') {
+		r = krakenRow(inst, c);
+		Object.assign(rec, { open: n(r[1]), high: n(r[2]), low: n(r[3]),
+		    close: n(r[4]), volume: n(r[6]), quote_volume: null,
+		    trades: r[7] });
+	} else if (inst.exchange === 'coinbase') {
+		r = coinbaseRow(inst, c);
+		Object.assign(rec, { open: r[3], high: r[2], low: r[1],
+		    close: r[4], volume: r[5], quote_volume: null });
 	} else {
 		r = okxRow(inst, c);
 		Object.assign(rec, { open: n(r[1]), high: n(r[2]), low: n(r[3]),
@@ -1185,6 +1521,133 @@ function okxInstrument(inst, startMs) {
 }
 
 // ------------------------------------------------------------------------
+// Kraken trades.  Each minute of the market has 1 to 5 trades at hashed
+// microseconds, near the minute's opening price; trade ids are the minute
+// times 8 plus the trade's index (increasing, as Kraken's, though not
+// consecutive).  These trades are not the ones counted by the candles.
+
+// The trades of minute m (minutes since the epoch), oldest first:
+// {us (time in microseconds, BigInt), p (price units), v (base units at
+// qdec), side, type, id}.
+function krakenMinuteTrades(market, inst, m) {
+	const t = m * MIN;
+	if (t < market.start || market.inHole(inst, t))
+		return [];
+	const seed = h32(inst.seedBar ^ 0x7a3d, m);
+	const k = 1 + seed % 5;
+	const offs = [];
+	for (let j = 0; j < k; j++)
+		offs.push(h32(seed, j) % 60000000);
+	offs.sort((a, b) => a - b);
+	for (let j = 1; j < k; j++)
+		if (offs[j] <= offs[j - 1])
+			offs[j] = offs[j - 1] + 1;
+	const o = priceAt(inst, m);
+	const out = [];
+	for (let j = 0; j < k; j++) {
+		const r = h32(seed ^ 0x3c6ef372, j);
+		let p = o + ((r % 5) - 2) * inst.tickU;
+		if (p < inst.tickU)
+			p = inst.tickU;
+		const lots = 1 + (r >>> 8) % 5000;
+		out.push({ us: BigInt(t) * 1000n + BigInt(offs[j]), p: p,
+		    v: BigInt(lots * inst.lotU) * 10000n, side: r & 0x10000 ?
+		    'b' : 's', type: r & 0x20000 ? 'l' : 'm', id: m * 8 + j });
+	}
+	return out;
+}
+
+// The trades with a time in nanoseconds above sinceNs (BigInt) and before
+// now (ms), oldest first, at most count.
+function krakenTrades(market, inst, sinceNs, count, now) {
+	const out = [];
+	let m = Number(sinceNs / 60000000000n);
+	if (m * MIN < market.start)
+		m = Math.floor(market.start / MIN);
+	const nowUs = BigInt(now) * 1000n;
+	for (; m * MIN < now && out.length < count; m++)
+		for (const x of krakenMinuteTrades(market, inst, m)) {
+			if (x.us * 1000n <= sinceNs || x.us >= nowUs)
+				continue;
+			if (out.length < count)
+				out.push(x);
+		}
+	return out;
+}
+
+// Seconds with microseconds as Kraken writes a trade's time (a JSON
+// number, no trailing zeros).
+function krakenTime(us) {
+	const s = us / 1000000n, f = us % 1000000n;
+	if (f === 0n)
+		return s.toString();
+	return s.toString() + '.' + f.toString().padStart(6, '0')
+	    .replace(/0+$/, '');
+}
+
+function krakenTradeRow(inst, x) {
+	return '["' + fmtDec(x.p, inst.pdec, 5) + '","' + fmtDec(x.v, 8, 8) +
+	    '",' + krakenTime(x.us) + ',"' + x.side + '","' + x.type + '","",' +
+	    x.id + ']';
+}
+
+// A trade's time as mdx writes it: milliseconds, or microseconds when
+// there are any.
+function tradeTime(us) {
+	const ms = Number(us / 1000n), sub = Number(us % 1000n);
+	const iso = new Date(ms).toISOString();
+	if (ms % 1000 === 0 && sub === 0)
+		return iso.replace('.000Z', 'Z');
+	if (sub === 0)
+		return iso;
+	return iso.replace('Z', String(sub).padStart(3, '0') + 'Z');
+}
+
+// The canonical record of a Kraken trade (mdx-records(5)).
+function canonicalTrade(inst, x) {
+	return {
+		kind: 'trade', exchange: inst.exchange, market: inst.market,
+		symbol: inst.symbol, id: String(x.id), time: tradeTime(x.us),
+		price: fmtDec(x.p, inst.pdec, null), quantity: fmtDec(x.v, 8, null),
+		quote_quantity: fmtDec(BigInt(x.p) * x.v, inst.pdec + 8, null),
+		side: x.side === 'b' ? 'buy' : 'sell', origin: 'exchange'
+	};
+}
+
+function krakenPair(inst) {
+	const lot = 8;
+	return {
+		altname: inst.symbol, wsname: inst.krakenWs,
+		aclass_base: 'currency', base: inst.krakenBase,
+		aclass_quote: 'currency', quote: inst.krakenQuote, lot: 'unit',
+		cost_decimals: 5, pair_decimals: inst.pdec, lot_decimals: lot,
+		lot_multiplier: 1, leverage_buy: [2, 3], leverage_sell: [2, 3],
+		fees: [[0, 0.4], [10000, 0.35]], fees_maker: [[0, 0.25],
+		    [10000, 0.2]],
+		fee_volume_currency: 'ZUSD', margin_call: 80, margin_stop: 40,
+		ordermin: '0.0001', costmin: '0.5',
+		tick_size: fmtDec(inst.tickU, inst.pdec, null),
+		status: inst.status === 'TRADING' ? 'online' : 'cancel_only'
+	};
+}
+
+function coinbaseProduct(inst) {
+	return {
+		id: inst.symbol, base_currency: inst.base,
+		quote_currency: inst.quote,
+		quote_increment: fmtDec(inst.tickU, inst.pdec, null),
+		base_increment: fmtDec(inst.lotU, inst.qdec, null),
+		display_name: inst.base + '/' + inst.quote, min_market_funds: '1',
+		margin_enabled: false, post_only: false, limit_only: false,
+		cancel_only: false,
+		status: inst.status === 'TRADING' ? 'online' : 'offline',
+		status_message: '', trading_disabled: false,
+		fx_stablecoin: false, max_slippage_percentage: '0.02000000',
+		auction_mode: false, high_bid_limit_percentage: ''
+	};
+}
+
+// ------------------------------------------------------------------------
 // Options.
 
 const DEFAULTS = {
@@ -1194,7 +1657,9 @@ const DEFAULTS = {
 	banAfter: 3,
 	bybitLimit: 600, bybitWindow: 5000, bybitBanSeconds: 0,
 	okxCandlesLimit: 40, okxHistoryLimit: 20, okxWindow: 2000,
-	okxCandlesDepth: 1440, rateLimits: true, verbose: false, gzip: true,
+	okxCandlesDepth: 1440, krakenLimit: 15, krakenDecay: 1,
+	krakenOhlcDepth: 720, coinbaseRate: 10, coinbaseBurst: 15,
+	rateLimits: true, verbose: false, gzip: true,
 	dump: false, exchange: null, market: null, symbol: null,
 	interval: null, from: null, to: null, decimals: 'normalized',
 	fetchedAt: null
@@ -1205,7 +1670,9 @@ const USAGE = `usage: node exchange.js --port PORT [--start TIME] [--now TIME]
        [--weight-limit N] [--fapi-weight-limit N] [--weight-window MS]
        [--ban-seconds S] [--ban-after N] [--bybit-limit N] [--bybit-window MS]
        [--bybit-ban-seconds S] [--okx-candles-limit N] [--okx-history-limit N]
-       [--okx-window MS] [--okx-candles-depth N] [--no-rate-limits]
+       [--okx-window MS] [--okx-candles-depth N] [--kraken-limit N]
+       [--kraken-decay N] [--kraken-ohlc-depth N] [--coinbase-rate N]
+       [--coinbase-burst N] [--no-rate-limits]
        [--no-gzip] [--verbose]
    or: node exchange.js --dump --exchange EX --market MKT --symbol SYM
        --interval IV --from TIME --to TIME [--now TIME] [--start TIME]
@@ -1342,6 +1809,11 @@ function parseArgs(argv) {
 		'--okx-history-limit': ['okxHistoryLimit', Number],
 		'--okx-window': ['okxWindow', Number],
 		'--okx-candles-depth': ['okxCandlesDepth', Number],
+		'--kraken-limit': ['krakenLimit', Number],
+		'--kraken-decay': ['krakenDecay', Number],
+		'--kraken-ohlc-depth': ['krakenOhlcDepth', Number],
+		'--coinbase-rate': ['coinbaseRate', Number],
+		'--coinbase-burst': ['coinbaseBurst', Number],
 		'--exchange': ['exchange', String], '--market': ['market', String],
 		'--symbol': ['symbol', String], '--interval': ['interval', String],
 		'--from': ['from', String], '--to': ['to', String],
@@ -1442,11 +1914,14 @@ class Mock {
 		this.bybitHits = new Map();	// ip -> [times]
 		this.bybitBan = new Map();	// ip -> banned until
 		this.okxHits = new Map();	// ip/endpoint -> [times]
+		this.krakenCounters = new Map();	// ip[/pair] -> {c, t}
+		this.coinbaseBuckets = new Map();	// ip -> {tokens, t}
+		this.counts = new Map();	// name/ip -> {ws, n}
 		this.stats = {
 			requests: 0, by_endpoint: {}, by_status: {}, by_exchange: {},
 			sent_429: 0, sent_418: 0, sent_403: 0, faults: {},
 			faults_injected: 0, rate_limited: { binance: 0, bybit: 0,
-			    okx: 0 }, rows: 0, gzipped: 0,
+			    okx: 0, kraken: 0, coinbase: 0 }, rows: 0, gzipped: 0,
 			weight: {
 				spot: { used: 0, limit: this.o.weightLimit, peak: 0,
 				    total: 0 },
@@ -1577,12 +2052,18 @@ class Mock {
 		const ex = path.startsWith('/api/v5/') ? 'okx' :
 		    path.startsWith('/v5/') ? 'bybit' :
 		    path.startsWith('/api/v3/') || path.startsWith('/fapi/') ||
+		    path.startsWith('/futures/data/') ||
 		    path.startsWith('/dapi/') || path.startsWith('/eapi/') ?
-		    'binance' : null;
+		    'binance' : path.startsWith('/0/public/') ? 'kraken' :
+		    path === '/products' || path.startsWith('/products/') ?
+		    'coinbase' : null;
+		const cbm = /^\/products\/([^/]+)/.exec(path);
 		const ctx = {
 			path: path, exchange: ex, ip: req.socket.remoteAddress,
-			symbol: q.get('symbol') || q.get('instId') || null,
-			interval: q.get('interval') || q.get('bar') || null,
+			symbol: q.get('symbol') || q.get('instId') || q.get('pair') ||
+			    (cbm ? decodeURIComponent(cbm[1]) : null),
+			interval: q.get('interval') || q.get('bar') ||
+			    q.get('granularity') || null,
 			now: this.now()
 		};
 		const st = this.stats;
@@ -1647,11 +2128,263 @@ class Mock {
 			return this.bybit(path, q, ctx);
 		if (ex === 'okx')
 			return this.okx(path, q, ctx);
+		if (ex === 'kraken')
+			return this.kraken(path, q, ctx);
+		if (ex === 'coinbase')
+			return this.coinbase(path, q, ctx);
 		return notFound();
 	}
 
+	// ---- Kraken.  Public calls raise a counter per IP (and pair, for
+	// OHLC and Trades) by one; it decays by --kraken-decay a second, and
+	// a call that would take it past --kraken-limit is refused with
+	// EGeneral:Too many requests, and still counted: calling on while
+	// refused keeps one refused longer.
+	krakenAdmit(key) {
+		const t = Date.now();
+		let s = this.krakenCounters.get(key);
+		if (!s) {
+			s = { c: 0, t: t };
+			this.krakenCounters.set(key, s);
+		}
+		s.c = Math.max(0, s.c - (t - s.t) / 1000 * this.o.krakenDecay);
+		s.t = t;
+		s.c += 1;
+		return !this.o.rateLimits || s.c <= this.o.krakenLimit;
+	}
+
+	kraken(path, q, ctx) {
+		const now = this.now();
+		const ep = path.slice('/0/public/'.length);
+		const known = ['OHLC', 'Trades', 'AssetPairs', 'Time'];
+		if (known.indexOf(ep) < 0)
+			return jsonOut(404, { error: ['EGeneral:Unknown method'] });
+		const pair = q.get('pair');
+		const key = ctx.ip + ((ep === 'OHLC' || ep === 'Trades') && pair ?
+		    '/' + pair : '');
+		const err = (e) => jsonOut(200, { error: [e] });
+		if (!this.krakenAdmit(key)) {
+			this.stats.rate_limited.kraken++;
+			return err('EGeneral:Too many requests');
+		}
+		if (ep === 'Time')
+			return jsonOut(200, { error: [], result: {
+			    unixtime: Math.floor(now / 1000),
+			    rfc1123: new Date(now).toUTCString() } });
+		const byName = (name) => this.market.list('kraken', 'spot').find(
+		    (i) => i.symbol === name || i.krakenKey === name) || null;
+		if (ep === 'AssetPairs') {
+			let list = this.market.list('kraken', 'spot');
+			if (pair !== null && pair !== '') {
+				const want = pair.split(',');
+				for (const w of want)
+					if (!byName(w))
+						return err('EQuery:Unknown asset pair');
+				list = list.filter((i) => want.indexOf(i.symbol) >= 0 ||
+				    want.indexOf(i.krakenKey) >= 0);
+			}
+			const result = {};
+			for (const i of list)
+				result[i.krakenKey] = krakenPair(i);
+			return jsonOut(200, { error: [], result: result });
+		}
+		if (pair === null || pair === '')
+			return err('EGeneral:Invalid arguments:pair');
+		const inst = byName(pair);
+		if (!inst)
+			return err('EQuery:Unknown asset pair');
+		const sinceStr = q.get('since');
+		if (sinceStr !== null && sinceStr !== '' &&
+		    !/^[0-9]{1,20}$/.test(sinceStr))
+			return err('EGeneral:Invalid arguments:since');
+		if (ep === 'Trades') {
+			const cs = q.get('count');
+			let count = 1000;
+			if (cs !== null && cs !== '') {
+				if (!/^[0-9]+$/.test(cs) || Number(cs) < 1)
+					return err('EGeneral:Invalid arguments:count');
+				count = Math.min(1000, Number(cs));
+			}
+			let since;
+			if (sinceStr === null || sinceStr === '')
+				since = BigInt(now - HOUR) * 1000000n;
+			else {
+				since = BigInt(sinceStr);
+				// A time in seconds, as Kraken also takes.
+				if (since < 10000000000n)
+					since *= 1000000000n;
+			}
+			const tr = krakenTrades(this.market, inst, since, count, now);
+			this.stats.rows += tr.length;
+			const last = tr.length ? tr[tr.length - 1].us * 1000n : since;
+			const body = '{"error":[],"result":{"' + inst.krakenKey + '":[' +
+			    tr.map((x) => krakenTradeRow(inst, x)).join(',') +
+			    '],"last":"' + last.toString() + '"}}';
+			return { status: 200, type: 'application/json; charset=utf-8',
+			    body: body, headers: {} };
+		}
+		// OHLC: the newest --kraken-ohlc-depth rows (720) opening after
+		// since, whatever since says, the forming one always last.
+		const ivs = q.get('interval') === null ? '1' : q.get('interval');
+		const iv = krakenInterval(ivs);
+		if (!iv)
+			return err('EGeneral:Invalid arguments:interval');
+		const since = sinceStr === null || sinceStr === '' ? -Infinity :
+		    Number(sinceStr) * 1000 + 1;
+		const cs = this.market.candles(inst, iv, since, Infinity,
+		    this.o.krakenOhlcDepth, false, now);
+		this.stats.rows += cs.length;
+		const rows = cs.map((c) => krakenRow(inst, c));
+		let last = 0;
+		for (const c of cs)
+			if (c.closed)
+				last = c.t / 1000;
+		const body = '{"error":[],"result":{"' + inst.krakenKey + '":' +
+		    rowsJson(rows) + ',"last":' + last + '}}';
+		return { status: 200, type: 'application/json; charset=utf-8',
+		    body: body, headers: {} };
+	}
+
+	// ---- Coinbase Exchange.  Public calls take a token from a bucket per
+	// IP that holds --coinbase-burst and refills --coinbase-rate a second
+	// (Coinbase's lazy-fill token bucket); an empty bucket answers 429.
+	coinbaseAdmit(ip) {
+		const t = Date.now();
+		let s = this.coinbaseBuckets.get(ip);
+		if (!s) {
+			s = { tokens: this.o.coinbaseBurst, t: t };
+			this.coinbaseBuckets.set(ip, s);
+		}
+		s.tokens = Math.min(this.o.coinbaseBurst, s.tokens + (t - s.t) /
+		    1000 * this.o.coinbaseRate);
+		s.t = t;
+		if (this.o.rateLimits && s.tokens < 1)
+			return false;
+		s.tokens -= 1;
+		return true;
+	}
+
+	coinbase(path, q, ctx) {
+		const now = this.now();
+		const msg = (status, m) => jsonOut(status, { message: m });
+		if (!this.coinbaseAdmit(ctx.ip)) {
+			this.stats.rate_limited.coinbase++;
+			return msg(429, 'Public rate limit exceeded');
+		}
+		const list = this.market.list('coinbase', 'spot');
+		if (path === '/products')
+			return jsonOut(200, list.map(coinbaseProduct));
+		const m = /^\/products\/([^/]+)(\/candles)?$/.exec(path);
+		if (!m)
+			return msg(404, 'route not found');
+		const inst = list.find((i) => i.symbol ===
+		    decodeURIComponent(m[1]).toUpperCase()) || null;
+		if (!inst)
+			return msg(404, 'NotFound');
+		if (!m[2])
+			return jsonOut(200, coinbaseProduct(inst));
+		const g = q.get('granularity') === null ? '60' :
+		    q.get('granularity');
+		if (!COINBASE_IV[g])
+			return msg(400, 'Unsupported granularity');
+		const iv = mkiv(COINBASE_IV[g][0], 0);
+		const ss = q.get('start'), es = q.get('end');
+		let lo, hi;
+		if (ss === null || ss === '' || es === null || es === '') {
+			// Without both, both are ignored: the 300 ending now.
+			hi = now;
+			lo = ivFloor(iv, now) - 299 * iv.ms;
+		} else {
+			lo = parseTime(ss, now);
+			hi = parseTime(es, now);
+			if (Number.isNaN(lo))
+				return msg(400, 'Invalid start');
+			if (Number.isNaN(hi))
+				return msg(400, 'Invalid end');
+			if (hi < lo)
+				return msg(400, 'start must be before end');
+			if ((hi - lo) / iv.ms > 300)
+				return msg(400, 'granularity too small for the ' +
+				    'requested time range. Count of aggregations ' +
+				    'requested exceeds 300');
+		}
+		// Buckets opening in [start, end), newest first, the forming
+		// one included.
+		const cs = this.market.candles(inst, iv, lo, hi - 1, 300, true,
+		    now).reverse();
+		this.stats.rows += cs.length;
+		const body = '[' + cs.map((c) => '[' + coinbaseRow(inst, c)
+		    .join(',') + ']').join(',') + ']';
+		return { status: 200, type: 'application/json; charset=utf-8',
+		    body: body, headers: {} };
+	}
+
 	// ---- Binance.
+	// The answer to a request binanceAdmit() did not admit, or null.
+	binanceRefusal(adm, hdr, fapi) {
+		const limit = fapi ? this.o.fapiWeightLimit : this.o.weightLimit;
+		if (adm.status === 429) {
+			this.stats.rate_limited.binance++;
+			hdr['Retry-After'] = String(adm.retry);
+			return jsonOut(429, { code: -1003, msg: 'Too much request ' +
+			    'weight used; current limit is ' + limit + ' request ' +
+			    'weight per 1 MINUTE. Please use WebSocket Streams for ' +
+			    'live updates to avoid polling the API.' }, hdr);
+		}
+		if (adm.status === 418) {
+			this.stats.rate_limited.binance++;
+			hdr['Retry-After'] = String(adm.retry);
+			return jsonOut(418, { code: -1003, msg: 'Way too much request ' +
+			    'weight used; IP banned until ' + adm.banUntil + '. Please ' +
+			    'use WebSocket Streams for live updates to avoid bans.' },
+			    hdr);
+		}
+		return null;
+	}
+
+	// A request count per IP in fixed windows of `window` ms (Binance's
+	// funding and open-interest statistics endpoints count requests, not
+	// weight): the seconds to wait, or 0 when admitted.
+	countAdmit(name, ip, limit, window) {
+		const t = Date.now();
+		const ws = Math.floor(t / window) * window;
+		const key = name + '/' + ip;
+		let s = this.counts.get(key);
+		if (!s || s.ws !== ws) {
+			s = { ws: ws, n: 0 };
+			this.counts.set(key, s);
+		}
+		if (this.o.rateLimits && s.n >= limit)
+			return Math.max(1, Math.ceil((ws + window - t) / 1000));
+		s.n++;
+		return 0;
+	}
+
+	// The instrument named by parameter pname in market and the limit of
+	// a Binance request: {inst, lim}, or {error} with the answer to give.
+	binanceArgs(q, pname, market, err) {
+		const symbol = q.get(pname);
+		if (!symbol)
+			return { error: err(-1102, "Mandatory parameter '" + pname +
+			    "' was not sent, was empty/null, or malformed.") };
+		const inst = this.market.find('binance', market, symbol);
+		if (!inst)
+			return { error: err(-1121, 'Invalid symbol.') };
+		const limitStr = q.get('limit');
+		let lim = null;
+		if (limitStr !== null) {
+			if (!/^[0-9]{1,20}$/.test(limitStr))
+				return { error: err(-1100, "Illegal characters found in " +
+				    "parameter 'limit'; legal range is '^[0-9]{1,20}$'.") };
+			lim = Number(limitStr);
+		}
+		return { inst: inst, lim: lim };
+	}
+
 	binance(path, q, ctx) {
+		if (path.startsWith('/futures/data/') ||
+		    BINANCE_DERIV.indexOf(path) >= 0)
+			return this.binanceDeriv(path, q, ctx);
 		if (path === '/dapi/v1/exchangeInfo' ||
 		    path === '/eapi/v1/exchangeInfo') {
 			// COIN-M futures and options are not served; their market
@@ -1694,23 +2427,9 @@ class Mock {
 		const adm = this.binanceAdmit(ctx.ip, a, weight);
 		const hdr = { 'X-MBX-USED-WEIGHT-1M': String(adm.used),
 		    'X-MBX-USED-WEIGHT': String(adm.used) };
-		const limit = fapi ? this.o.fapiWeightLimit : this.o.weightLimit;
-		if (adm.status === 429) {
-			this.stats.rate_limited.binance++;
-			hdr['Retry-After'] = String(adm.retry);
-			return jsonOut(429, { code: -1003, msg: 'Too much request ' +
-			    'weight used; current limit is ' + limit + ' request ' +
-			    'weight per 1 MINUTE. Please use WebSocket Streams for ' +
-			    'live updates to avoid polling the API.' }, hdr);
-		}
-		if (adm.status === 418) {
-			this.stats.rate_limited.binance++;
-			hdr['Retry-After'] = String(adm.retry);
-			return jsonOut(418, { code: -1003, msg: 'Way too much request ' +
-			    'weight used; IP banned until ' + adm.banUntil + '. Please ' +
-			    'use WebSocket Streams for live updates to avoid bans.' },
-			    hdr);
-		}
+		const refused = this.binanceRefusal(adm, hdr, fapi);
+		if (refused)
+			return refused;
 		const now = this.now();
 		const err = (code, msg) => jsonOut(400, { code: code, msg: msg }, hdr);
 		if (ep === 'ping')
@@ -1765,20 +2484,10 @@ class Mock {
 			}
 			return jsonOut(200, body, hdr);
 		}
-		const symbol = q.get('symbol');
-		if (!symbol)
-			return err(-1102, "Mandatory parameter 'symbol' was not " +
-			    'sent, was empty/null, or malformed.');
-		const inst = this.market.find('binance', market, symbol);
-		if (!inst)
-			return err(-1121, 'Invalid symbol.');
-		let lim = null;
-		if (limitStr !== null) {
-			if (!/^[0-9]{1,20}$/.test(limitStr))
-				return err(-1100, "Illegal characters found in parameter " +
-				    "'limit'; legal range is '^[0-9]{1,20}$'.");
-			lim = Number(limitStr);
-		}
+		const args = this.binanceArgs(q, 'symbol', market, err);
+		if (args.error)
+			return args.error;
+		const inst = args.inst, lim = args.lim;
 		if (ep === 'aggTrades')
 			return this.binanceAggTrades(inst, q, lim, now, hdr, err);
 		if (ep === 'depth') {
@@ -1812,26 +2521,10 @@ class Mock {
 			return err(-1130, "Data sent for parameter 'limit' is not valid.");
 		if (n > max)
 			n = max;
-		const tnum = (name) => {
-			const s = q.get(name);
-			if (s === null)
-				return null;
-			if (!/^-?[0-9]{1,20}$/.test(s))
-				return NaN;
-			return Number(s);
-		};
-		const s0 = tnum('startTime'), e0 = tnum('endTime');
-		if (Number.isNaN(s0))
-			return err(-1100, "Illegal characters found in parameter " +
-			    "'startTime'; legal range is '^[0-9]{1,20}$'.");
-		if (Number.isNaN(e0))
-			return err(-1100, "Illegal characters found in parameter " +
-			    "'endTime'; legal range is '^[0-9]{1,20}$'.");
-		if (s0 !== null && e0 !== null && s0 > e0)
-			return err(-1023, 'Start time is greater than end time.');
-		const lo = s0 === null ? -Infinity : s0;
-		const hi = e0 === null ? Infinity : e0;
-		const rows = this.market.candles(inst, iv, lo, hi, n, s0 !== null,
+		const r = binanceRange(q, err);
+		if (r.error)
+			return r.error;
+		const rows = this.market.candles(inst, iv, r.lo, r.hi, n, r.s0 !== null,
 		    now).map((c) => binanceRow(inst, c));
 		this.stats.rows += rows.length;
 		return { status: 200, type: 'application/json;charset=UTF-8',
@@ -1890,6 +2583,127 @@ class Mock {
 		return jsonOut(200, rows.map((z) => binanceTrade(inst, z)), hdr);
 	}
 
+	// ---- Binance USD-M derivatives data.
+	binanceDeriv(path, q, ctx) {
+		const now = this.now();
+		const priceKl = { '/fapi/v1/markPriceKlines': 'mark',
+		    '/fapi/v1/indexPriceKlines': 'index',
+		    '/fapi/v1/premiumIndexKlines': 'premium' }[path];
+		const funding = path === '/fapi/v1/fundingRate' ||
+		    path === '/fapi/v1/fundingInfo';
+		if (!priceKl && !funding &&
+		    path !== '/futures/data/openInterestHist')
+			return notFound();
+		const limitStr = q.get('limit');
+		let weight = 0;
+		if (priceKl) {
+			const lim = limitStr === null ? 500 : Number(limitStr);
+			weight = lim < 100 ? 1 : lim < 500 ? 2 : lim <= 1000 ? 5 : 10;
+		}
+		const adm = this.binanceAdmit(ctx.ip, 'fapi', weight);
+		const hdr = { 'X-MBX-USED-WEIGHT-1M': String(adm.used),
+		    'X-MBX-USED-WEIGHT': String(adm.used) };
+		const refused = this.binanceRefusal(adm, hdr, true);
+		if (refused)
+			return refused;
+		const err = (code, msg) => jsonOut(400, { code: code, msg: msg }, hdr);
+		if (!priceKl) {
+			// 500 requests per 5 minutes for the two funding
+			// endpoints together, 1000 for the statistics.
+			const wait = funding ?
+			    this.countAdmit('funding', ctx.ip, 500, 300000) :
+			    this.countAdmit('futures-data', ctx.ip, 1000, 300000);
+			if (wait > 0) {
+				this.stats.rate_limited.binance++;
+				hdr['Retry-After'] = String(wait);
+				return jsonOut(429, { code: -1003, msg: 'Too many ' +
+				    'requests; current limit of IP(' + ctx.ip + ') is ' +
+				    (funding ? 500 : 1000) + ' requests per 5 MINUTE.' },
+				    hdr);
+			}
+		}
+		if (path === '/fapi/v1/fundingInfo') {
+			// Only the symbols whose cap, floor or interval were
+			// adjusted are listed.
+			const list = this.market.list('binance', 'usdm')
+			    .filter((i) => fundingHours(i, now) !== 8)
+			    .map((i) => ({ symbol: i.symbol,
+				adjustedFundingRateCap: '0.02000000',
+				adjustedFundingRateFloor: '-0.02000000',
+				fundingIntervalHours: fundingHours(i, now),
+				disclaimer: false }));
+			return jsonOut(200, list, hdr);
+		}
+		const a = this.binanceArgs(q, path === '/fapi/v1/indexPriceKlines' ?
+		    'pair' : 'symbol', 'usdm', err);
+		if (a.error)
+			return a.error;
+		const inst = a.inst, lim = a.lim, symbol = inst.symbol;
+		const r = binanceRange(q, err);
+		if (r.error)
+			return r.error;
+		const s0 = r.s0, e0 = r.e0, lo = r.lo, hi = r.hi;
+		if (priceKl) {
+			const ivs = q.get('interval');
+			if (!ivs)
+				return err(-1102, "Mandatory parameter 'interval' was " +
+				    'not sent, was empty/null, or malformed.');
+			if (!BINANCE_IV[ivs])
+				return err(-1120, 'Invalid interval.');
+			let n = lim === null ? 500 : lim;
+			if (n < 1)
+				return err(-1130, "Data sent for parameter 'limit' is " +
+				    'not valid.');
+			if (n > 1500)
+				n = 1500;
+			const sh = shadowOf(inst, priceKl);
+			const rows = this.market.candles(sh, mkiv(BINANCE_IV[ivs][0], 0),
+			    lo, hi, n, s0 !== null, now).map((c) =>
+			    binancePriceRow(sh, c));
+			this.stats.rows += rows.length;
+			return { status: 200, type: 'application/json;charset=UTF-8',
+			    body: rowsJson(rows), headers: hdr };
+		}
+		if (path === '/fapi/v1/fundingRate') {
+			let n = lim === null ? 100 : lim;
+			if (n < 1)
+				return err(-1130, "Data sent for parameter 'limit' is " +
+				    'not valid.');
+			if (n > 1000)
+				n = 1000;
+			// Without a range, the latest 200; with a start, the
+			// oldest from it; always oldest first.
+			if (s0 === null && e0 === null)
+				n = 200;
+			const rows = this.market.fundings(inst, lo, hi, n, s0 !== null,
+			    now).map((f) => fundingRow(inst, f));
+			this.stats.rows += rows.length;
+			return jsonOut(200, rows, hdr);
+		}
+		// openInterestHist
+		const period = q.get('period');
+		const periods = ['5m', '15m', '30m', '1h', '2h', '4h', '6h', '12h',
+		    '1d'];
+		if (!period)
+			return err(-1102, "Mandatory parameter 'period' was not " +
+			    'sent, was empty/null, or malformed.');
+		if (periods.indexOf(period) < 0)
+			return err(-1130, "Data sent for paramter 'period' is not " +
+			    'valid.');
+		let n = lim === null ? 30 : lim;
+		if (n < 1)
+			return err(-1130, "Data sent for parameter 'limit' is not " +
+			    'valid.');
+		if (n > 500)
+			n = 500;
+		// Only the latest 30 days are kept.
+		const rows = this.market.oiSamples(inst, mkiv(period, 0),
+		    Math.max(lo, now - 30 * DAY), hi, n, s0 !== null, now)
+		    .map((x) => oiRow(inst, x));
+		this.stats.rows += rows.length;
+		return jsonOut(200, rows, hdr);
+	}
+
 	// ---- Bybit.
 	bybit(path, q, ctx) {
 		const now = this.now();
@@ -1911,6 +2725,8 @@ class Mock {
 			return ok({ timeSecond: String(Math.floor(now / 1000)),
 			    timeNano: String(now) + '000000' });
 		}
+		if (BYBIT_DERIV.indexOf(path) >= 0)
+			return this.bybitDeriv(path, q, ok, err, now);
 		const known = ['/v5/market/kline', '/v5/market/orderbook',
 			'/v5/market/instruments-info', '/v5/market/recent-trade'];
 		if (known.indexOf(path) < 0)
@@ -1933,18 +2749,10 @@ class Mock {
 			    bybitInstrument(i, this.market.start)),
 			    nextPageCursor: '' });
 		}
-		if (!symbol)
-			return err(10001, 'params error: symbol is required');
-		const inst = this.market.find('bybit', cat, symbol);
-		if (!inst)
-			return err(10001, 'Not supported symbols');
-		const limStr = q.get('limit');
-		let lim = null;
-		if (limStr !== null && limStr !== '') {
-			lim = Number(limStr);
-			if (!Number.isInteger(lim))
-				return err(10001, 'params error: limit invalid');
-		}
+		const a = this.bybitArgs(q, cat, err);
+		if (a.error)
+			return a.error;
+		const inst = a.inst, lim = a.lim;
 		if (path === '/v5/market/recent-trade') {
 			// The newest trades only, newest first: spot up to 60
 			// (default 60), the others up to 1000 (default 500).
@@ -2000,6 +2808,178 @@ class Mock {
 		return ok({ symbol: symbol, category: cat, list: rows });
 	}
 
+	// The instrument of symbol= in category and the limit= of a Bybit
+	// request: {inst, lim}, or {error} with the answer to give.
+	bybitArgs(q, cat, err) {
+		const symbol = q.get('symbol');
+		if (!symbol)
+			return { error: err(10001, 'params error: symbol is required') };
+		const inst = this.market.find('bybit', cat, symbol);
+		if (!inst)
+			return { error: err(10001, 'Not supported symbols') };
+		const limStr = q.get('limit');
+		let lim = null;
+		if (limStr !== null && limStr !== '') {
+			lim = Number(limStr);
+			if (!Number.isInteger(lim))
+				return { error: err(10001, 'params error: limit invalid') };
+		}
+		return { inst: inst, lim: lim };
+	}
+
+	// ---- Bybit derivatives data: linear and inverse contracts only.
+	bybitDeriv(path, q, ok, err, now) {
+		const cat = q.get('category');
+		const premium = path === '/v5/market/premium-index-price-kline';
+		if (cat !== 'linear' && cat !== 'inverse' && !(premium &&
+		    cat === null))
+			return err(10001, 'Illegal category');
+		if (premium && cat === 'inverse')
+			return err(10001, 'Illegal category');
+		const category = cat || 'linear';
+		const a = this.bybitArgs(q, category, err);
+		if (a.error)
+			return a.error;
+		const inst = a.inst, lim = a.lim, symbol = inst.symbol;
+		const num = (name) => {
+			const v = q.get(name);
+			if (v === null || v === '')
+				return null;
+			return /^[0-9]+$/.test(v) ? Number(v) : NaN;
+		};
+		const priceKl = { '/v5/market/mark-price-kline': 'mark',
+		    '/v5/market/index-price-kline': 'index',
+		    '/v5/market/premium-index-price-kline': 'premium' }[path];
+		if (priceKl) {
+			const ivs = q.get('interval');
+			if (!ivs || !BYBIT_IV[ivs])
+				return err(10001, 'Invalid period!');
+			const s0 = num('start'), e0 = num('end');
+			if (Number.isNaN(s0) || Number.isNaN(e0))
+				return err(10001, 'params error: start or end invalid');
+			let n = lim === null ? 200 : lim;
+			n = Math.min(Math.max(n, 1), 1000);
+			const sh = shadowOf(inst, priceKl);
+			const rows = this.market.candles(sh, mkiv(BYBIT_IV[ivs][0], 0),
+			    s0 === null ? -Infinity : s0, e0 === null ? Infinity : e0,
+			    n, e0 === null && s0 !== null, now).reverse()
+			    .map((c) => bybitPriceRow(sh, c));
+			this.stats.rows += rows.length;
+			return ok({ symbol: symbol, category: category, list: rows });
+		}
+		const s0 = num('startTime'), e0 = num('endTime');
+		if (Number.isNaN(s0) || Number.isNaN(e0))
+			return err(10001, 'params error: startTime or endTime invalid');
+		if (path === '/v5/market/funding/history') {
+			// A start alone is refused; an end alone or both give the
+			// newest up to the end; newest first.
+			if (s0 !== null && e0 === null)
+				return err(10001, 'params error: endTime is required ' +
+				    'with startTime');
+			let n = lim === null ? 200 : lim;
+			n = Math.min(Math.max(n, 1), 200);
+			const rows = this.market.fundings(inst,
+			    s0 === null ? -Infinity : s0, e0 === null ? Infinity : e0,
+			    n, false, now).reverse().map((f) => fundingRow(inst, f));
+			this.stats.rows += rows.length;
+			return ok({ category: category, list: rows });
+		}
+		// open-interest
+		const periods = { '5min': '5m', '15min': '15m', '30min': '30m',
+		    '1h': '1h', '4h': '4h', '1d': '1d' };
+		const it = q.get('intervalTime');
+		if (!it || !periods[it])
+			return err(10001, 'params error: intervalTime invalid');
+		let n = lim === null ? 50 : lim;
+		n = Math.min(Math.max(n, 1), 200);
+		// The cursor is the end of the next page, opaque to clients.
+		let hi = e0 === null ? Infinity : e0;
+		const cur = q.get('cursor');
+		if (cur) {
+			const c = Number(Buffer.from(cur, 'base64').toString());
+			if (!Number.isInteger(c))
+				return err(10001, 'params error: cursor invalid');
+			hi = Math.min(hi, c);
+		}
+		const xs = this.market.oiSamples(inst, mkiv(periods[it], 0),
+		    s0 === null ? -Infinity : s0, hi, n, false, now);
+		const rows = xs.slice().reverse().map((x) => oiRow(inst, x));
+		this.stats.rows += rows.length;
+		const next = xs.length === n ?
+		    Buffer.from(String(xs[0].t - 1)).toString('base64') : '';
+		return ok({ symbol: symbol, category: category, list: rows,
+		    nextPageCursor: next });
+	}
+
+	// ---- OKX derivatives data.
+	okxDeriv(path, q, ok, err, now) {
+		const id = q.get('instId');
+		if (!id)
+			return err(400, '50014', 'Parameter instId can not be empty.');
+		const priceKl = { '/api/v5/market/history-mark-price-candles': 'mark',
+		    '/api/v5/market/history-index-candles': 'index' }[path];
+		// Index candles are asked for by index (BTC-USDT), the rest by
+		// the swap (BTC-USDT-SWAP).
+		const inst = this.market.find('okx', 'swap',
+		    priceKl === 'index' ? id + '-SWAP' : id);
+		if (!inst || (priceKl === 'index') !== !/-SWAP$/.test(id))
+			return err(200, '51001', 'Instrument ID does not exist');
+		const limStr = q.get('limit');
+		let lim = null;
+		if (limStr !== null && limStr !== '') {
+			if (!/^[0-9]+$/.test(limStr))
+				return err(200, '51000', 'Parameter limit error');
+			lim = Number(limStr);
+		}
+		const num = (name) => {
+			const v = q.get(name);
+			if (v === null || v === '')
+				return null;
+			return /^[0-9]+$/.test(v) ? Number(v) : NaN;
+		};
+		if (path === '/api/v5/rubik/stat/contracts/open-interest-history') {
+			const bar = q.get('period') === null ? '5m' : q.get('period');
+			if (!OKX_IV[bar])
+				return err(200, '51000', 'Parameter period error');
+			const b0 = num('begin'), e0 = num('end');
+			if (Number.isNaN(b0) || Number.isNaN(e0))
+				return err(200, '51000', 'Parameter begin or end error');
+			const n = Math.min(Math.max(lim === null ? 100 : lim, 1), 100);
+			const xs = this.market.oiSamples(inst,
+			    mkiv(OKX_IV[bar][0], OKX_IV[bar][1]),
+			    b0 === null ? -Infinity : b0, e0 === null ? Infinity : e0,
+			    n, false, now);
+			const rows = xs.reverse().map((x) => oiRow(inst, x));
+			this.stats.rows += rows.length;
+			return ok(rows);
+		}
+		const after = num('after'), before = num('before');
+		if (Number.isNaN(after))
+			return err(200, '51000', 'Parameter after error');
+		if (Number.isNaN(before))
+			return err(200, '51000', 'Parameter before error');
+		const lo = before === null ? -Infinity : before + 1;
+		const hi = after === null ? Infinity : after - 1;
+		const n = Math.min(Math.max(lim === null ? 100 : lim, 1), 100);
+		if (path === '/api/v5/public/funding-rate-history') {
+			const rows = this.market.fundings(inst, lo, hi, n, false, now)
+			    .reverse().map((f) => fundingRow(inst, f));
+			this.stats.rows += rows.length;
+			return ok(rows);
+		}
+		const bar = q.get('bar') === null ? '1m' : q.get('bar');
+		if (!OKX_IV[bar])
+			return err(200, '51000', 'Parameter bar error');
+		const iv = mkiv(OKX_IV[bar][0], OKX_IV[bar][1]);
+		// OKX keeps about three months of mark and index candles.
+		const sh = shadowOf(inst, priceKl);
+		const rows = this.market.candles(sh, iv,
+		    Math.max(lo, now - OKX_PRICE_DEPTH), hi, n, false, now)
+		    .reverse().map((c) => okxPriceRow(sh, c));
+		this.stats.rows += rows.length;
+		return ok(rows);
+	}
+
 	// ---- OKX.
 	okx(path, q, ctx) {
 		const now = this.now();
@@ -2009,7 +2989,11 @@ class Mock {
 			'/api/v5/market/history-trades': this.o.okxHistoryLimit,
 			'/api/v5/market/books': 40,
 			'/api/v5/public/instruments': 20,
-			'/api/v5/public/time': 10
+			'/api/v5/public/time': 10,
+			'/api/v5/market/history-mark-price-candles': 10,
+			'/api/v5/market/history-index-candles': 10,
+			'/api/v5/public/funding-rate-history': 10,
+			'/api/v5/rubik/stat/contracts/open-interest-history': 5
 		};
 		if (limits[path] === undefined)
 			return notFound();
@@ -2024,6 +3008,8 @@ class Mock {
 		    data: [], msg: msg });
 		if (path === '/api/v5/public/time')
 			return ok([{ ts: String(now) }]);
+		if (OKX_DERIV.indexOf(path) >= 0)
+			return this.okxDeriv(path, q, ok, err, now);
 		if (path === '/api/v5/public/instruments') {
 			const t = q.get('instType');
 			if (!t)
@@ -2284,6 +3270,28 @@ class Mock {
 			    clock: this.clockFixed !== null ? 'fixed' :
 			    this.clockBase !== null ? 'running' : 'real' });
 		}
+		if (path === '/mock/trades' && method === 'GET') {
+			// The canonical trades of a Kraken pair in [from, to).
+			const inst = this.market.find(q.get('exchange') || 'kraken',
+			    'spot', q.get('symbol'));
+			if (!inst || inst.exchange !== 'kraken')
+				throw new Error('unknown Kraken pair "' + q.get('symbol') +
+				    '"');
+			const now = this.now();
+			const from = parseTime(q.get('from'), now);
+			const to = Math.min(parseTime(q.get('to'), now), now);
+			if (Number.isNaN(from) || Number.isNaN(to))
+				throw new Error('bad from/to');
+			let out = '';
+			for (let m = Math.floor(from / MIN); m * MIN < to; m++)
+				for (const x of krakenMinuteTrades(this.market, inst, m))
+					if (x.us >= BigInt(from) * 1000n &&
+					    x.us < BigInt(to) * 1000n)
+						out += JSON.stringify(canonicalTrade(inst, x)) +
+						    '\n';
+			return { status: 200, type: 'application/x-ndjson',
+			    body: out };
+		}
 		if (path === '/mock/candles' && method === 'GET') {
 			const p = {};
 			for (const k of ['exchange', 'market', 'symbol', 'interval',
@@ -2386,6 +3394,30 @@ function pump(stream, next, done) {
 	}
 }
 
+// The startTime and endTime of a Binance request: {s0, e0 (null when not
+// given), lo, hi (inclusive bounds)}, or {error} with the answer to give.
+function binanceRange(q, err) {
+	const tnum = (name) => {
+		const s = q.get(name);
+		if (s === null)
+			return null;
+		if (!/^-?[0-9]{1,20}$/.test(s))
+			return NaN;
+		return Number(s);
+	};
+	const s0 = tnum('startTime'), e0 = tnum('endTime');
+	if (Number.isNaN(s0))
+		return { error: err(-1100, "Illegal characters found in parameter " +
+		    "'startTime'; legal range is '^[0-9]{1,20}$'.") };
+	if (Number.isNaN(e0))
+		return { error: err(-1100, "Illegal characters found in parameter " +
+		    "'endTime'; legal range is '^[0-9]{1,20}$'.") };
+	if (s0 !== null && e0 !== null && s0 > e0)
+		return { error: err(-1023, 'Start time is greater than end time.') };
+	return { s0: s0, e0: e0, lo: s0 === null ? -Infinity : s0,
+	    hi: e0 === null ? Infinity : e0 };
+}
+
 function notFound() {
 	return { status: 404, type: 'text/html',
 	    body: '<html><body><h1>404 Not Found</h1></body></html>\n' };
@@ -2451,8 +3483,13 @@ function faultAnswer(f, ex) {
 	case 'reset':
 		return null;
 	case '429':
+		if (ex === 'kraken')
+			return jsonOut(200, { error: ['EGeneral:Too many requests'] });
 		if (ra !== 'none')
 			hdr['Retry-After'] = ra;
+		if (ex === 'coinbase')
+			return jsonOut(429, { message: 'Public rate limit exceeded' },
+			    hdr);
 		if (ex === 'okx')
 			return jsonOut(429, { msg: 'Too Many Requests', code: '50011',
 			    data: [] }, hdr);
@@ -2475,6 +3512,10 @@ function faultAnswer(f, ex) {
 		return { status: 403, type: 'text/plain',
 		    body: '403 Forbidden: access too frequent\n' };
 	case '500':
+		if (ex === 'kraken')
+			return jsonOut(500, { error: ['EService:Internal error'] });
+		if (ex === 'coinbase')
+			return jsonOut(500, { message: 'Internal server error' });
 		if (ex === 'binance')
 			return jsonOut(500, { code: -1000, msg: 'An unknown error ' +
 			    'occurred while processing the request.' });
@@ -2490,6 +3531,8 @@ function faultAnswer(f, ex) {
 		    '\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n' +
 		    '</body>\r\n</html>\r\n' };
 	case '503':
+		if (ex === 'kraken')
+			return jsonOut(200, { error: ['EService:Unavailable'] });
 		if (ex === 'binance')
 			return jsonOut(503, { code: -1001, msg: 'Internal error; ' +
 			    'unable to process your request. Please try again.' });
@@ -2523,11 +3566,16 @@ function badRows(type, ex, body) {
 	} catch (e) {
 		return body;
 	}
-	const rows = ex === 'binance' ? doc : ex === 'bybit' ?
-	    doc && doc.result && doc.result.list : doc && doc.data;
+	let rows;
+	if (ex === 'kraken') {
+		const r = doc && doc.result || {};
+		rows = r[Object.keys(r).find((k) => k !== 'last')];
+	} else
+		rows = ex === 'binance' || ex === 'coinbase' ? doc : ex === 'bybit' ?
+		    doc && doc.result && doc.result.list : doc && doc.data;
 	if (!Array.isArray(rows) || !rows.length || !Array.isArray(rows[0]))
 		return body;
-	const newestFirst = ex !== 'binance';
+	const newestFirst = ex !== 'binance' && ex !== 'kraken';
 	const oldest = newestFirst ? rows.length - 1 : 0;
 	switch (type) {
 	case 'outside': {
@@ -2666,10 +3714,13 @@ function main() {
 }
 
 module.exports = {
-	Market, parseTime, fmtTime, fmtDec, mkiv, ivFloor, ivNext, binanceRow,
-	parseHoles, canonical, nativeInterval, MDX_INTERVALS, MIN, HOUR, DAY,
-	TRADES_PER_MIN, binanceTrade, binanceTradeCsv, bybitTrade,
-	bybitTradeCsv, okxTrade, priceStr
+	Market, parseTime, fmtTime, fmtDec, normDec, mkiv, ivFloor, ivNext,
+	binanceRow, parseHoles, canonical, nativeInterval, MDX_INTERVALS, MIN,
+	HOUR, DAY, PRICE_TYPES, shadowOf, shadowStr, binancePriceRow,
+	bybitPriceRow, okxPriceRow, canonicalPrice, fundingHours, fundingRate,
+	openInterest, priceAt, FUNDING_CHANGE, fundingRow, oiRow, OKX_IV,
+	BYBIT_IV, OKX_PRICE_DEPTH, TRADES_PER_MIN, binanceTrade, binanceTradeCsv,
+	bybitTrade, bybitTradeCsv, okxTrade, priceStr
 };
 
 if (require.main === module)

@@ -1,12 +1,16 @@
 #!/usr/bin/env node
-// make-archive.js - writes Binance public-data style kline archives from the
+// make-archive.js - writes Binance public-data style archives from the
 // mock exchange's synthetic market: SYMBOL-INTERVAL-YYYY-MM-DD.zip (daily)
 // or SYMBOL-INTERVAL-YYYY-MM.zip (monthly), each holding one CSV of the same
 // name, and NAME.zip.CHECKSUM ("HASH  NAME.zip", sha256sum format).  The
 // rows are exactly the candles the mock serves from /api/v3/klines (or
-// /fapi/v1/klines with --market usdm).  With --kind aggTrades, the
-// aggregate trades the mock serves from /api/v3/aggTrades, in
-// SYMBOL-aggTrades-YYYY-MM-DD.zip (and -YYYY-MM.zip).  With --exchange
+// /fapi/v1/klines with --market usdm).  With --kind, the USD-M archives of
+// the other kinds: markPriceKlines, indexPriceKlines, premiumIndexKlines
+// (named like klines), fundingRate (SYMBOL-fundingRate-YYYY-MM.zip,
+// monthly) and metrics (SYMBOL-metrics-YYYY-MM-DD.zip, daily), with the
+// rows the mock serves from the matching REST endpoints.  With --kind
+// aggTrades, the aggregate trades the mock serves from /api/v3/aggTrades,
+// in SYMBOL-aggTrades-YYYY-MM-DD.zip (and -YYYY-MM.zip).  With --exchange
 // bybit, Bybit's trading-history files SYMBOLYYYY-MM-DD.csv.gz (as under
 // public.bybit.com/trading/SYMBOL/; --market linear or inverse).  See
 // tests/mock/README.
@@ -19,7 +23,9 @@ const crypto = require('crypto');
 const mx = require('./exchange.js');
 
 const USAGE = `usage: node make-archive.js [--exchange binance|bybit]
-       [--market spot|usdm|linear|inverse] [--symbol SYM] [--kind klines|aggTrades]
+       [--market spot|usdm|linear|inverse] [--symbol SYM]
+       [--kind klines|aggTrades|markPriceKlines|indexPriceKlines|
+       premiumIndexKlines|fundingRate|metrics]
        [--interval IV] [--date YYYY-MM-DD]... [--month YYYY-MM]...
        [--from DATE --to DATE [--monthly]] [--out DIR] [--header|--no-header]
        [--ts auto|ms|us] [--us] [--no-checksum] [--bad-checksum] [--corrupt] [--store]
@@ -127,6 +133,53 @@ function tradeLines(market, inst, from, to, fmt) {
 	return lines;
 }
 
+const FUNDING_HEADER = 'calc_time,funding_interval_hours,last_funding_rate';
+const METRICS_HEADER = 'create_time,symbol,sum_open_interest,' +
+    'sum_open_interest_value,count_toptrader_long_short_ratio,' +
+    'sum_toptrader_long_short_ratio,count_long_short_ratio,' +
+    'sum_taker_long_short_vol_ratio';
+const PRICE_KINDS = { markPriceKlines: 'mark', indexPriceKlines: 'index',
+	premiumIndexKlines: 'premium' };
+
+// "2024-01-01 00:05:00", as the metrics archives write their times.
+function metricsTime(t) {
+	return new Date(t).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+// The rows of one archive of a kind other than klines: the header and
+// the CSV lines, from the same functions the mock's REST endpoints use.
+function derivRows(market, inst, kind, iv, from, to, header) {
+	const lines = [];
+	if (kind === 'fundingRate') {
+		if (header)
+			lines.push(FUNDING_HEADER);
+		for (const f of market.fundings(inst, from, to - 1, Infinity, true,
+		    to))
+			lines.push([f.t, f.hours, mx.fmtDec(f.rate, 8, 8)].join(','));
+	} else if (kind === 'metrics') {
+		if (header)
+			lines.push(METRICS_HEADER);
+		for (const x of market.oiSamples(inst, mx.mkiv('5m', 0), from, to - 1,
+		    Infinity, true, to)) {
+			const r = x.t / (5 * mx.MIN) % 1000;
+			lines.push([metricsTime(x.t), inst.symbol,
+			    mx.fmtDec(x.oi, inst.qdec, 8),
+			    mx.fmtDec(x.oi * BigInt(x.price), inst.qdec + inst.pdec, 8),
+			    mx.fmtDec(1000 + r, 3, null), mx.fmtDec(900 + r, 3, null),
+			    mx.fmtDec(1100 + r, 3, null), mx.fmtDec(950 + r, 3, null)]
+			    .join(','));
+		}
+	} else {
+		if (header)
+			lines.push(HEADER);
+		const sh = mx.shadowOf(inst, PRICE_KINDS[kind]);
+		for (const c of market.candles(sh, iv, from, to - 1, Infinity, true,
+		    to))
+			lines.push(mx.binancePriceRow(sh, c).join(','));
+	}
+	return lines;
+}
+
 function main() {
 	const o = { exchange: 'binance', kind: 'klines', market: null,
 	    symbol: 'BTCUSDT', interval: '1m',
@@ -183,8 +236,11 @@ function main() {
 	if (o.exchange === 'bybit' && o.market !== 'linear' &&
 	    o.market !== 'inverse')
 		die('bad market "' + o.market + '" (linear or inverse)');
-	if (o.kind !== 'klines' && o.kind !== 'aggTrades')
-		die('bad kind "' + o.kind + '" (klines or aggTrades)');
+	if (o.kind !== 'klines' && o.kind !== 'aggTrades' && !PRICE_KINDS[o.kind] &&
+	    o.kind !== 'fundingRate' && o.kind !== 'metrics')
+		die('bad kind "' + o.kind + '"');
+	if (o.kind !== 'klines' && o.kind !== 'aggTrades' && o.market !== 'usdm')
+		die('--kind ' + o.kind + ' is a USD-M archive: give --market usdm');
 	if (!(o.interval in mx.MDX_INTERVALS))
 		die('bad interval "' + o.interval + '"');
 	if (['auto', 'ms', 'us'].indexOf(o.ts) < 0)
@@ -222,6 +278,12 @@ function main() {
 	}
 	if (!periods.length)
 		die('no period: give --date, --month or --from/--to\n' + USAGE);
+	// Binance has funding archives by month and metrics by day only.
+	for (const p of periods)
+		if ((o.kind === 'fundingRate' && !p[2]) ||
+		    (o.kind === 'metrics' && p[2]))
+			die(o.kind + ' archives are ' + (p[2] ? 'daily' : 'monthly') +
+			    ' only');
 	for (const p of periods)
 		if (isNaN(p[1]))
 			die('bad period "' + p[0] + '"');
@@ -264,27 +326,34 @@ function main() {
 		}
 		// Archives hold complete periods: the clock is the period's end.
 		const trades = o.kind === 'aggTrades';
-		const cs = trades ? [] : market.candles(inst, iv, from, to - 1,
-		    Infinity, true, to);
 		let lines = [];
-		if (o.header)
-			lines.push(trades ? TRADES_HEADER : HEADER);
 		// Binance's spot archives use microseconds from 2025-01-01.
 		const us = o.ts === 'us' || (o.ts === 'auto' &&
 		    o.market === 'spot' && from >= Date.UTC(2025, 0, 1));
-		if (trades)
+		if (trades) {
+			if (o.header)
+				lines.push(TRADES_HEADER);
 			lines = lines.concat(tradeLines(market, inst, from, to,
 			    (z) => mx.binanceTradeCsv(inst, z, us)));
-		for (const c of cs) {
-			const r = mx.binanceRow(inst, c);
-			if (us) {
-				r[0] = String(r[0]) + '000';
-				r[6] = String(r[6]) + '999';
+		} else if (o.kind !== 'klines') {
+			lines = derivRows(market, inst, o.kind, iv, from, to, o.header);
+		} else {
+			const cs = market.candles(inst, iv, from, to - 1, Infinity, true,
+			    to);
+			if (o.header)
+				lines.push(HEADER);
+			for (const c of cs) {
+				const r = mx.binanceRow(inst, c);
+				if (us) {
+					r[0] = String(r[0]) + '000';
+					r[6] = String(r[6]) + '999';
+				}
+				lines.push(r.join(','));
 			}
-			lines.push(r.join(','));
 		}
-		const base = o.symbol + '-' + (trades ? 'aggTrades' : o.interval) +
-		    '-' + p[0];
+		const base = o.symbol + '-' + (trades ? 'aggTrades' :
+		    o.kind === 'fundingRate' || o.kind === 'metrics' ? o.kind :
+		    o.interval) + '-' + p[0];
 		const csv = Buffer.from(lines.join('\n') + '\n', 'utf8');
 		const z = zipOne(base + '.csv', csv, o.store, to);
 		if (o.corrupt) {

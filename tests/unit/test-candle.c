@@ -117,9 +117,12 @@ main(void)
 		{ "00:00:00Z\",\"open\"", "00:00:30Z\",\"open\"",
 		    "open_time not aligned to 1m",
 		    "not aligned" },
-		{ "\"spot\"", "\"coinm\"",
-		    "unknown exchange and market \"binance coinm\"",
-		    "unknown market" },
+		{ "\"spot\"", "\"Coin-M\"",
+		    "bad \"market\" \"Coin-M\": not a code "
+		    "([a-z][a-z0-9_-]{0,30})", "market not a code" },
+		{ "\"binance\"", "\"Binance\"",
+		    "bad \"exchange\" \"Binance\": not a code "
+		    "([a-z][a-z0-9_-]{0,30})", "exchange not a code" },
 	}, *r;
 	struct mdx_json_doc *d = mdx_json_doc_new();
 	struct mdx_buf b = MDX_BUF_INIT;

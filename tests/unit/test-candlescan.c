@@ -314,6 +314,41 @@ decimals(void)
 	    "paths");
 }
 
+/*
+ * A mark candle read by the JSON path, then a trade candle by the fast
+ * path into the same struct: the second is a trade candle again, and the
+ * first prints back byte for byte.
+ */
+static void
+price_types(void)
+{
+	static const char mark[] = "{\"kind\":\"candle\",\"exchange\":"
+	    "\"binance\",\"market\":\"usdm\",\"symbol\":\"BTCUSDT\","
+	    "\"interval\":\"1m\",\"price\":\"mark\",\"open_time\":"
+	    "\"2024-01-01T00:00:00Z\",\"open\":\"1.5\",\"high\":\"2\","
+	    "\"low\":\"1\",\"close\":\"1.5\",\"closed\":true,"
+	    "\"origin\":\"exchange\"}";
+	static const char trade[] = "{\"kind\":\"candle\",\"exchange\":"
+	    "\"binance\",\"market\":\"usdm\",\"symbol\":\"BTCUSDT\","
+	    "\"interval\":\"1m\",\"open_time\":\"2024-01-01T00:01:00Z\","
+	    "\"open\":\"1.5\",\"high\":\"2\",\"low\":\"1\","
+	    "\"close\":\"1.5\",\"volume\":\"1\",\"quote_volume\":\"1\","
+	    "\"closed\":true,\"origin\":\"exchange\"}";
+	struct mdx_candle c;
+	struct mdx_buf b = MDX_BUF_INIT;
+	char why[MDX_ERRSZ];
+
+	ok(mdx_candle_scan(scan, &c, mark, strlen(mark), why,
+	    sizeof(why)) == 0 && c.price == MDX_PRICE_MARK,
+	    "a mark candle is read with its price type");
+	mdx_candle_to_json(&c, &b);
+	is_str(b.data, mark, "... and printed back as it was");
+	ok(mdx_candle_scan(scan, &c, trade, strlen(trade), why,
+	    sizeof(why)) == 0 && c.price == MDX_PRICE_TRADE,
+	    "the trade candle after it is a trade candle");
+	mdx_buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -331,6 +366,7 @@ main(void)
 	}
 	round_trips();
 	decimals();
+	price_types();
 	mdx_json_doc_free(doc_fast);
 	mdx_json_doc_free(doc_slow);
 	mdx_candle_scan_free(scan);

@@ -1,6 +1,7 @@
 /*
  * test-market.c - the list of exchanges and markets (lib/market.c): well
- * formed, and what mdx_market_known() goes by.
+ * formed, what mdx_market_known() goes by, and the codes mdx_code_valid()
+ * takes.
  *
  * "test-market exchanges" and "test-market markets" print the lists
  * instead, one row a line with the fields separated by '|', as psql -A -t
@@ -94,7 +95,26 @@ main(int argc, char **argv)
 		good &= mdx_market_known(m->exchange, m->market);
 	ok(good, "mdx_market_known() knows every market listed");
 	ok(!mdx_market_known("binance", "swap") &&
-	    !mdx_market_known("kraken", "spot"),
+	    !mdx_market_known("bitstamp", "spot"),
 	    "mdx_market_known() knows no other");
+
+	good = 1;
+	for (m = mdx_market_list; m->exchange != NULL; m++)
+		good &= mdx_code_valid(m->exchange) &&
+		    mdx_code_valid(m->market);
+	ok(good, "every listed exchange and market is a valid code");
+	ok(mdx_code_valid("kraken") && mdx_code_valid("a") &&
+	    mdx_code_valid("my_vendor-2") &&
+	    mdx_code_valid("abcdefghijklmnopqrstuvwxyz01234"),
+	    "mdx_code_valid(): codes of 1 to 31 characters");
+	ok(!mdx_code_valid("abcdefghijklmnopqrstuvwxyz012345"),
+	    "mdx_code_valid(): not 32 characters");
+	ok(!mdx_code_valid("") && !mdx_code_valid(NULL) &&
+	    !mdx_code_valid("Kraken") && !mdx_code_valid("1inch") &&
+	    !mdx_code_valid("_x") && !mdx_code_valid("a.b") &&
+	    !mdx_code_valid("a b") && !mdx_code_valid("a/b") &&
+	    !mdx_code_valid("caf\xc3\xa9"),
+	    "mdx_code_valid(): not empty, uppercase, a leading digit or '_', "
+	    "or other characters");
 	return done_testing();
 }

@@ -673,9 +673,38 @@ test_intervals(void)
 	is_int_rows2(divides, rollups);
 }
 
+/* Trade times: microseconds, and Kraken's seconds with a fraction. */
+static void
+test_us(void)
+{
+	char buf[MDX_TIME_BUFSZ];
+	int64_t ns;
+
+	mdx_time_format_us(INT64_C(1704067200000000), buf);
+	is_str(buf, "2024-01-01T00:00:00Z", "us: a whole second");
+	mdx_time_format_us(INT64_C(1704067200123000), buf);
+	is_str(buf, "2024-01-01T00:00:00.123Z", "us: milliseconds only");
+	mdx_time_format_us(INT64_C(1704067200123456), buf);
+	is_str(buf, "2024-01-01T00:00:00.123456Z", "us: microseconds");
+	mdx_time_format_us(INT64_C(1704067200000007), buf);
+	is_str(buf, "2024-01-01T00:00:00.000007Z", "us: 7 us past a second");
+	ok(mdx_epoch_seconds_ns("1688669597.8277369", 18, &ns) == 0 &&
+	    ns == INT64_C(1688669597827736900), "seconds with 7 digits");
+	ok(mdx_epoch_seconds_ns("1688669597", 10, &ns) == 0 &&
+	    ns == INT64_C(1688669597000000000), "whole seconds");
+	ok(mdx_epoch_seconds_ns("1.0000000019", 12, &ns) == 0 &&
+	    ns == INT64_C(1000000001), "past 9 digits: dropped");
+	ok(mdx_epoch_seconds_ns("1e9", 3, &ns) == -1, "no exponent");
+	ok(mdx_epoch_seconds_ns("-1.5", 4, &ns) == -1, "no sign");
+	ok(mdx_epoch_seconds_ns("1.", 2, &ns) == -1, "no empty fraction");
+	ok(mdx_epoch_seconds_ns("99999999999", 11, &ns) == -1,
+	    "past 2262");
+}
+
 int
 main(void)
 {
+	test_us();
 	test_rfc3339();
 	test_epoch();
 	test_parse_now();

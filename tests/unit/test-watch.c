@@ -129,7 +129,7 @@ test_bad(void)
 
 	n = readlist(
 	    "binance spot BTCUSDT 1m\n"			/* 1 good */
-	    "kraken spot XBTUSD 1m\n"			/* 2 */
+	    "bitstamp spot BTCUSD 1m\n"			/* 2 */
 	    "binance futures BTCUSDT 1m\n"		/* 3 */
 	    "okx linear BTC-USDT 1m\n"			/* 4 */
 	    "binance spot BTC#USDT 1m\n"		/* 5 */
@@ -153,7 +153,7 @@ test_bad(void)
 	is_int(n, -1, "bad entries: -1");
 	ok(w == NULL, "bad entries: *out is NULL");
 	is_str(errs_rel(),
-	    "test-watch: bad watchlist entry: unknown exchange 'kraken' "
+	    "test-watch: bad watchlist entry: unknown exchange 'bitstamp' "
 	    "(at W:2)\n"
 	    "test-watch: bad watchlist entry: unknown market 'futures' for "
 	    "exchange 'binance' (at W:3)\n"

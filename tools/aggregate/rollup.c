@@ -4,8 +4,8 @@
  * NDJSON lines and the warehouse mode rows read with COPY, so both modes
  * share one definition of a rollup.
  *
- * Every series (exchange, market, symbol, interval) keeps the newest open
- * time seen, hi, as a slot number (open time in base intervals).  A candle
+ * Every series (exchange, market, symbol, interval, price type) keeps the
+ * newest open time seen, hi, as a slot number (open time in base intervals).  A candle
  * is accepted while its slot is at least hi - window; slots below that
  * horizon are final.  A ring bitmap over the slots [horizon, hi] finds
  * duplicates; slots leave it in order, which is when gaps are found and
@@ -76,6 +76,10 @@ mdx_rollup_format_gap(struct mdx_buf *b, const struct mdx_candle *series,
 	add_kv(b, "market", series->market);
 	add_kv(b, "symbol", series->symbol);
 	add_kv(b, "interval", series->interval->code);
+	/* A gap of mark, index or premium candles says so: mdx-extract
+	 * --ranges refetches it of that kind. */
+	if (series->price != MDX_PRICE_TRADE)
+		add_kv(b, "price", mdx_price_name(series->price));
 	mdx_time_format(from, tb);
 	add_kv(b, "from", tb);
 	mdx_time_format(to, tb);
@@ -232,6 +236,8 @@ candle_hash(const struct mdx_candle *c)
 	h = hash_str(c->exchange, h);
 	h = hash_str(c->market, h);
 	h = hash_str(c->symbol, h);
+	if (c->price != MDX_PRICE_TRADE)
+		h = hash_str(mdx_price_name(c->price), h);
 	return hash_str(c->interval->code, h);
 }
 
@@ -253,6 +259,7 @@ static int
 series_is(const struct series *s, const struct mdx_candle *c)
 {
 	return s->name.interval == c->interval &&
+	    s->name.price == c->price &&
 	    name_eq(s->name.symbol, c->symbol) &&
 	    name_eq(s->name.market, c->market) &&
 	    name_eq(s->name.exchange, c->exchange);
@@ -290,6 +297,7 @@ series_new(struct mdx_rollup *r, const struct mdx_candle *c, uint64_t h)
 	memcpy(s->name.market, c->market, sizeof(s->name.market));
 	memcpy(s->name.symbol, c->symbol, sizeof(s->name.symbol));
 	s->name.interval = c->interval;
+	s->name.price = c->price;
 	s->ms = c->interval->ms;
 	if (s->ms > 0)
 		s->origin = mdx_interval_floor(c->interval, 0);
@@ -371,6 +379,7 @@ emit_bucket(struct mdx_rollup *r, struct series *s, struct target *t,
 	memcpy(c.market, s->name.market, sizeof(c.market));
 	memcpy(c.symbol, s->name.symbol, sizeof(c.symbol));
 	c.interval = t->iv;
+	c.price = s->name.price;
 	c.open_time = b->start;
 	c.open = b->open;
 	c.high = b->high;

@@ -1,13 +1,17 @@
 /*
  * rollup_db.c - the warehouse mode of mdx-aggregate.
  *
- * Triggers on mdx.candle log every change in mdx.candle_change (one row
- * per statement, instrument, interval and hour; sql/020_aggregate.sql).  A
- * job (the rollups of one interval, or the gap table of the base interval)
- * keeps a watermark per instrument: the log entries up to it are done.  A
- * run takes the newest log entry that is committed, re-rolls the buckets
- * the entries after the watermark touch, and moves the watermark.  An
- * instrument without a watermark is built from scratch.  The rollups
+ Every change of mdx.candle is logged in mdx.candle_change, one row per
+ * transaction, instrument, interval and hour, numbered per instrument
+ * (sql/064_change_log_per_instrument.sql): the writers log their own
+ * changes, this program too.  A job (the rollups of one interval, or the
+ * gap table of the base interval) keeps a watermark per instrument: the
+ * log entries of the instrument up to it are done.  What a snapshot sees
+ * of an instrument's log is a prefix of it, so a run takes the entries it
+ * sees after the watermark, re-rolls the buckets they touch, and moves the
+ * watermark to the highest number it read.  An instrument without a
+ * watermark is built from scratch, and its watermark set to the head of
+ * its log read before its candles.  The rollups
  * themselves come from the engine of the stream mode (rollup.c), fed
  * with COPY, so both modes compute the same thing the same way.
  */
@@ -29,6 +33,7 @@
 #include "db.h"
 #include "copy.h"
 #include "candle.h"
+#include "market.h"
 
 #include "rollup.h"
 
@@ -69,6 +74,14 @@ struct ctx {
 	char run[24];
 	struct mdx_buf sql, copy;
 	int temp_made;
+	/*
+	 * Whether mdx.candle is distributed by Citus: then the statements
+	 * that join the instruments of a job (arrays, temporary tables) to
+	 * the fact tables through lateral or correlated subqueries, which
+	 * Citus refuses, run one instrument at a time, each on the shard
+	 * that holds it (see the citus_* functions).
+	 */
+	int citus;
 	/* The newest source open time read per instrument (in read order). */
 	struct ilist thr_inst, thr_ms;
 	/* Months known to have (pdirect) or lack their own partition. */
@@ -81,11 +94,6 @@ struct ctx {
 	struct ilist defer;
 	struct mdx_buf gapcopy;
 	uint64_t ngapcopy;
-	/*
-	 * When the run began: the oldest watermark reading each interval
-	 * (-1 for none), and the newest watermark of all (see prune()).
-	 */
-	int64_t ivlow[32], newest;
 	/* Counts for the summary and mdx.run. */
 	uint64_t read, written, deleted, held, buckets, fresh, gaps_found;
 	uint64_t confirmed, filled_gaps, filled_candles;
@@ -161,34 +169,76 @@ sqlf(struct ctx *x, const char *fmt, ...)
 }
 
 /*
- * The newest change log entry whose transaction has committed.  Writers
- * hold ROW EXCLUSIVE on mdx.candle_change from their first log entry to
- * their commit, so a SHARE lock waits for them, and every seq up to the
- * maximum seen then is visible to every later snapshot.
+ * The change log position of each instrument: pairs of instrument and
+ * sequence number, sorted by instrument.
  */
-static int64_t
-snapshot_seq(struct ctx *x)
-{
-	PGresult *r;
-	int64_t seq = -1;
+struct seqmap {
+	struct ilist inst, seq;
+};
 
-	/* One round trip: an incremental run does this once per job. */
-	if (PQsendQuery(x->c, "BEGIN; LOCK TABLE mdx.candle_change IN SHARE "
-	    "MODE; SELECT coalesce(max(seq), 0) FROM mdx.candle_change; "
-	    "COMMIT") != 1)
-		mdx_die(mdx_db_error_status(x->c, NULL), "warehouse error: %s",
-		    PQerrorMessage(x->c));
-	while ((r = PQgetResult(x->c)) != NULL) {
-		if (PQresultStatus(r) == PGRES_TUPLES_OK)
-			seq = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-		else if (PQresultStatus(r) != PGRES_COMMAND_OK)
-			mdx_die(mdx_db_error_status(x->c, r),
-			    "warehouse error: %s", PQresultErrorMessage(r));
-		PQclear(r);
+static int64_t
+seqmap_get(const struct seqmap *m, int64_t inst)
+{
+	size_t lo = 0, hi = m->inst.n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (m->inst.v[mid] == inst)
+			return m->seq.v[mid];
+		if (m->inst.v[mid] < inst)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	if (seq < 0)
-		mdx_die(MDX_EX_FAIL, "warehouse error: no change log position");
-	return seq;
+	return -1;
+}
+
+static void
+seqmap_free(struct seqmap *m)
+{
+	free(m->inst.v);
+	free(m->seq.v);
+	m->inst.v = m->seq.v = NULL;
+	m->inst.n = m->inst.cap = m->seq.n = m->seq.cap = 0;
+}
+
+static void ilist_array(const struct ilist *, struct mdx_buf *);
+
+/*
+ * The heads of the change log of the instruments (sorted): the highest
+ * sequence number committed for each, 0 for none.  Read before the
+ * instruments' candles, they are the watermarks of instruments built from
+ * scratch: every entry up to them was committed before the read.
+ */
+static void
+heads(struct ctx *x, const struct ilist *insts, struct seqmap *out)
+{
+	struct mdx_buf arr = MDX_BUF_INIT;
+	const char *p[1];
+	PGresult *r;
+	size_t i;
+	int j;
+
+	if (insts->n == 0)
+		return;
+	ilist_array(insts, &arr);
+	p[0] = arr.data;
+	r = qp(x, "SELECT instrument_id, seq FROM mdx.change_head "
+	    "WHERE instrument_id = ANY($1::bigint[]) ORDER BY 1", 1, p);
+	for (i = 0, j = 0; i < insts->n; i++) {
+		ilist_add(&out->inst, insts->v[i]);
+		while (j < PQntuples(r) &&
+		    strtoll(PQgetvalue(r, j, 0), NULL, 10) < insts->v[i])
+			j++;
+		if (j < PQntuples(r) &&
+		    strtoll(PQgetvalue(r, j, 0), NULL, 10) == insts->v[i])
+			ilist_add(&out->seq, strtoll(PQgetvalue(r, j, 1),
+			    NULL, 10));
+		else
+			ilist_add(&out->seq, 0);
+	}
+	PQclear(r);
+	mdx_buf_free(&arr);
 }
 
 /*
@@ -248,6 +298,41 @@ ilist_array(const struct ilist *l, struct mdx_buf *b)
 	mdx_buf_addch(b, '}');
 }
 
+/* The elements of a bigint[] in text ("{1,2,3}"), added to out. */
+static void
+ilist_parse(const char *s, struct ilist *out)
+{
+	char *end;
+
+	while (*s != '\0') {
+		if (*s >= '0' && *s <= '9') {
+			ilist_add(out, strtoll(s, &end, 10));
+			s = end;
+		} else
+			s++;
+	}
+}
+
+/*
+ * Whether the instrument has a candle of the interval: one probe of the
+ * primary key, on Citus on the one shard of the instrument.
+ */
+static int
+has_candles(struct ctx *x, int64_t inst, const char *iv)
+{
+	char id[24];
+	const char *p[2] = { id, iv };
+	PGresult *r;
+	int yes;
+
+	snprintf(id, sizeof(id), "%lld", (long long)inst);
+	r = qp(x, "SELECT EXISTS (SELECT 1 FROM mdx.candle c WHERE "
+	    "c.instrument_id = $1::bigint AND c.interval = $2)", 2, p);
+	yes = PQgetvalue(r, 0, 0)[0] == 't';
+	PQclear(r);
+	return yes;
+}
+
 /*
  * The instruments with source candles but no watermark for the job (or
  * one made from another source or base): they are built from scratch.
@@ -268,15 +353,31 @@ fresh_instruments(struct ctx *x, const char *iv, const char *job,
 	 * the history, and an incremental run usually has no instrument
 	 * left to probe.
 	 */
-	r = qp(x, "SELECT coalesce(array_agg(i.instrument_id), '{}') "
-	    "FROM mdx.instrument i WHERE NOT EXISTS (SELECT 1 "
-	    "FROM mdx.rollup_watermark w WHERE w.instrument_id = "
-	    "i.instrument_id AND w.interval = $1 AND w.job = $2 AND "
-	    "w.source_interval = $3 AND w.base_interval = $4)", 4, p);
+	/*
+	 * mdx.instrument and the watermarks are read apart: on Citus one
+	 * is a reference table, the other distributed, and Citus correlates
+	 * no subquery with a reference table.
+	 */
+	r = qp(x, "WITH w AS MATERIALIZED (SELECT coalesce(array_agg("
+	    "w.instrument_id), '{}') AS ids FROM mdx.rollup_watermark w "
+	    "WHERE w.interval = $1 AND w.job = $2 AND w.source_interval = $3 "
+	    "AND w.base_interval = $4) SELECT coalesce(array_agg("
+	    "i.instrument_id ORDER BY i.instrument_id), '{}') "
+	    "FROM mdx.instrument i, w WHERE i.instrument_id <> ALL (w.ids)",
+	    4, p);
 	n = strcmp(PQgetvalue(r, 0, 0), "{}") != 0;
 	mdx_buf_addstr(&arr, PQgetvalue(r, 0, 0));
 	PQclear(r);
-	if (n) {
+	if (n && x->citus) {
+		struct ilist ids = { 0 };
+		size_t k;
+
+		ilist_parse(arr.data, &ids);
+		for (k = 0; k < ids.n; k++)
+			if (has_candles(x, ids.v[k], src))
+				ilist_add(out, ids.v[k]);
+		free(ids.v);
+	} else if (n) {
 		p[0] = arr.data;
 		p[1] = src;
 		r = qp(x, "SELECT m.i FROM unnest($1::bigint[]) AS m(i) "
@@ -291,54 +392,90 @@ fresh_instruments(struct ctx *x, const char *iv, const char *job,
 }
 
 /*
- * The changed ranges after the watermarks, up to seq, sorted.  The log is
- * read once from the oldest watermark of the job on, each entry checked
- * against its instrument's watermark by key: matching every watermark
- * against the whole log costs instruments times entries.  OFFSET 0 keeps
- * that order whatever the statistics say (with fresh ones the planner
- * turned it round, and took 5 ms for an hour of 100 instruments).
+ * The changed ranges after the watermarks, sorted by instrument and time,
+ * with the sequence number of each entry: the highest per instrument goes
+ * to seqs (sorted by instrument).  Each entry is matched with the
+ * watermark of its own instrument, a join on the distribution column that
+ * Citus runs on the shards.
  */
 static PGresult *
 changes(struct ctx *x, const char *iv, const char *job, const char *src,
-    int64_t seq)
+    struct seqmap *seqs)
 {
-	char s[24];
-	const char *p[5] = { iv, job, src, x->base->code, s };
+	const char *p[4] = { iv, job, src, x->base->code };
+	PGresult *r;
+	int64_t inst, sq;
+	int j;
 
-	snprintf(s, sizeof(s), "%lld", (long long)seq);
-	return qp(x, "SELECT c.instrument_id, "
+	/*
+	 * One probe of the log's (instrument_id, interval, seq) index per
+	 * watermark, whatever the statistics say (OFFSET 0); Citus, which
+	 * takes no OFFSET in a lateral subquery, runs the plain join on
+	 * each shard.
+	 */
+	r = qp(x, x->citus ? "SELECT c.instrument_id, "
 	    "(extract(epoch FROM c.from_time) * 1000)::int8, "
-	    "(extract(epoch FROM c.to_time) * 1000)::int8 "
-	    "FROM mdx.candle_change c CROSS JOIN LATERAL (SELECT 1 "
-	    "FROM mdx.rollup_watermark w WHERE w.instrument_id = "
-	    "c.instrument_id AND w.interval = $1 AND w.job = $2 "
-	    "AND w.source_interval = $3 AND w.base_interval = $4 "
-	    "AND w.change_seq < c.seq OFFSET 0) w "
-	    "WHERE c.interval = $3 AND c.seq <= $5 AND c.seq > "
-	    "(SELECT coalesce(min(m.change_seq), $5) FROM "
-	    "mdx.rollup_watermark m WHERE m.interval = $1 AND m.job = $2 "
-	    "AND m.source_interval = $3 AND m.base_interval = $4) "
-	    "ORDER BY 1, 2", 5, p);
+	    "(extract(epoch FROM c.to_time) * 1000)::int8, c.seq "
+	    "FROM mdx.candle_change c JOIN mdx.rollup_watermark w "
+	    "ON w.instrument_id = c.instrument_id AND w.interval = $1 "
+	    "AND w.job = $2 AND w.source_interval = $3 "
+	    "AND w.base_interval = $4 AND c.seq > w.change_seq "
+	    "WHERE c.interval = $3 ORDER BY 1, 2" :
+	    "SELECT c.instrument_id, "
+	    "(extract(epoch FROM c.from_time) * 1000)::int8, "
+	    "(extract(epoch FROM c.to_time) * 1000)::int8, c.seq "
+	    "FROM mdx.rollup_watermark w CROSS JOIN LATERAL (SELECT * "
+	    "FROM mdx.candle_change c WHERE c.instrument_id = "
+	    "w.instrument_id AND c.interval = $3 AND c.seq > w.change_seq "
+	    "OFFSET 0) c WHERE w.interval = $1 AND w.job = $2 AND "
+	    "w.source_interval = $3 AND w.base_interval = $4 "
+	    "ORDER BY 1, 2", 4, p);
+	for (j = 0; j < PQntuples(r); j++) {
+		inst = strtoll(PQgetvalue(r, j, 0), NULL, 10);
+		sq = strtoll(PQgetvalue(r, j, 3), NULL, 10);
+		if (seqs->inst.n > 0 &&
+		    seqs->inst.v[seqs->inst.n - 1] == inst) {
+			if (sq > seqs->seq.v[seqs->seq.n - 1])
+				seqs->seq.v[seqs->seq.n - 1] = sq;
+			continue;
+		}
+		ilist_add(&seqs->inst, inst);
+		ilist_add(&seqs->seq, sq);
+	}
+	return r;
 }
 
 /*
- * Moves the watermarks of the instruments to seq, with the newest source
- * open time read for each (x->thr_*) as through, where one was read.
+ * Moves the watermarks of the instruments to their positions in the
+ * change log, those of seqs (read) or else of hd (heads), with the newest
+ * source open time read for each (x->thr_*) as through, where one was
+ * read.
  */
 static void
 set_watermarks(struct ctx *x, const char *iv, const char *job,
-    const char *src, int64_t seq, const struct ilist *insts)
+    const char *src, const struct seqmap *seqs, const struct seqmap *hd,
+    const struct ilist *insts)
 {
-	struct mdx_buf arr = MDX_BUF_INIT, thr = MDX_BUF_INIT;
-	char s[24], tb[MDX_TIME_BUFSZ];
+	struct mdx_buf arr = MDX_BUF_INIT, thr = MDX_BUF_INIT,
+	    sa = MDX_BUF_INIT;
+	char tb[MDX_TIME_BUFSZ];
 	const char *p[8];
+	int64_t sq;
 	size_t i, k;
 
 	if (insts->n == 0)
 		return;
 	ilist_array(insts, &arr);
 	mdx_buf_addch(&thr, '{');
+	mdx_buf_addch(&sa, '{');
 	for (i = 0; i < insts->n; i++) {
+		sq = seqmap_get(seqs, insts->v[i]);
+		if (sq < 0 && hd != NULL)
+			sq = seqmap_get(hd, insts->v[i]);
+		if (sq < 0)
+			mdx_die(MDX_EX_FAIL, "no change log position for "
+			    "instrument %lld", (long long)insts->v[i]);
+		mdx_buf_printf(&sa, "%s%lld", i ? "," : "", (long long)sq);
 		for (k = 0; k < x->thr_inst.n; k++)
 			if (x->thr_inst.v[k] == insts->v[i])
 				break;
@@ -351,28 +488,30 @@ set_watermarks(struct ctx *x, const char *iv, const char *job,
 			mdx_buf_addstr(&thr, "NULL");
 	}
 	mdx_buf_addch(&thr, '}');
-	snprintf(s, sizeof(s), "%lld", (long long)seq);
+	mdx_buf_addch(&sa, '}');
 	p[0] = arr.data;
 	p[1] = iv;
 	p[2] = job;
 	p[3] = src;
 	p[4] = x->base->code;
-	p[5] = s;
+	p[5] = sa.data;
 	p[6] = x->run;
 	p[7] = thr.data;
 	qqp(x, "INSERT INTO mdx.rollup_watermark AS w (instrument_id, "
 	    "interval, job, source_interval, base_interval, change_seq, "
-	    "through, run_id) "
-	    "SELECT i, $2, $3, $4, $5, $6, t, $7 "
-	    "FROM unnest($1::bigint[], $8::timestamptz[]) AS u(i, t) "
+	    "through, run_id, updated_at) "
+	    "SELECT i, $2, $3, $4, $5, s, t, $7, now() "
+	    "FROM unnest($1::bigint[], $8::timestamptz[], $6::bigint[]) "
+	    "AS u(i, t, s) "
 	    "ON CONFLICT (instrument_id, interval, job) DO UPDATE SET "
 	    "source_interval = excluded.source_interval, "
 	    "base_interval = excluded.base_interval, "
 	    "change_seq = excluded.change_seq, "
 	    "through = greatest(w.through, excluded.through), "
-	    "run_id = excluded.run_id, updated_at = now()", 8, p);
+	    "run_id = excluded.run_id, updated_at = excluded.updated_at", 8, p);
 	mdx_buf_free(&arr);
 	mdx_buf_free(&thr);
+	mdx_buf_free(&sa);
 	x->thr_inst.n = x->thr_ms.n = 0;
 }
 
@@ -801,7 +940,7 @@ read_fresh(struct ctx *x, const struct ilist *fresh,
  * mdx.detect_gaps_many does), and moves their gap watermarks.
  */
 static void
-write_deferred_gaps(struct ctx *x, int64_t seq)
+write_deferred_gaps(struct ctx *x, const struct seqmap *hd)
 {
 	struct mdx_buf arr = MDX_BUF_INIT;
 	const char *p[3];
@@ -828,7 +967,7 @@ write_deferred_gaps(struct ctx *x, int64_t seq)
 	    "SELECT count(*) FROM ins", 3, p);
 	x->gaps_found += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
 	PQclear(r);
-	set_watermarks(x, x->base->code, "gaps", x->base->code, seq,
+	set_watermarks(x, x->base->code, "gaps", x->base->code, hd, NULL,
 	    &x->defer);
 	x->defer.n = 0;
 	mdx_buf_free(&arr);
@@ -846,8 +985,15 @@ no_rows_yet(struct ctx *x, const struct ilist *list,
 	struct mdx_buf arr = MDX_BUF_INIT;
 	const char *p[2];
 	PGresult *r;
+	size_t k;
 	int i;
 
+	if (x->citus) {
+		for (k = 0; k < list->n; k++)
+			if (!has_candles(x, list->v[k], t->code))
+				ilist_add(out, list->v[k]);
+		return;
+	}
 	ilist_array(list, &arr);
 	p[0] = arr.data;
 	p[1] = t->code;
@@ -864,10 +1010,11 @@ no_rows_yet(struct ctx *x, const struct ilist *list,
 #define UPSERT_SQL "(instrument_id, interval, open_time, open, high, " \
     "low, close, volume, quote_volume, trades, taker_buy_volume, " \
     "taker_buy_quote_volume, closed, origin, base_count, base_expected, " \
-    "run_id) SELECT instrument_id, $1, 'epoch'::timestamptz + open_ms * " \
-    "interval '1 millisecond', open, high, low, close, volume, " \
+    "run_id, updated_at) SELECT instrument_id, $1, 'epoch'::timestamptz + " \
+    "open_ms * interval '1 millisecond', open, high, low, close, volume, " \
     "quote_volume, trades, taker_buy_volume, taker_buy_quote_volume, " \
-    "closed, 'rollup', base_count, base_expected, $2::bigint FROM agg_out " \
+    "closed, 'rollup', base_count, base_expected, $2::bigint, now() " \
+    "FROM agg_out " \
     "WHERE open_ms >= $3::int8 AND open_ms < $4::int8 " \
     "ON CONFLICT (instrument_id, interval, open_time) DO UPDATE " \
     "SET open = excluded.open, high = excluded.high, " \
@@ -878,7 +1025,7 @@ no_rows_yet(struct ctx *x, const struct ilist *list,
     "taker_buy_quote_volume = excluded.taker_buy_quote_volume, " \
     "closed = excluded.closed, base_count = excluded.base_count, " \
     "base_expected = excluded.base_expected, " \
-    "run_id = excluded.run_id, updated_at = now() " \
+    "run_id = excluded.run_id, updated_at = excluded.updated_at " \
     "WHERE c.origin = 'rollup' AND (c.open, c.high, c.low, " \
     "c.close, c.volume, c.quote_volume, c.trades, " \
     "c.taker_buy_volume, c.taker_buy_quote_volume, c.closed, " \
@@ -943,15 +1090,22 @@ forget_missing_partitions(struct ctx *x)
 }
 
 /*
+ * The pieces of the join of agg_out with the candles that hold a rollup's
+ * key: a lateral subquery (OFFSET 0 keeps one probe of the primary key per
+ * rollup, whatever the statistics of agg_out say), or on Citus a plain
+ * join, which it runs by sending agg_out to the shards.
+ */
+#define HELD_JOIN(x) ((x)->citus ? "JOIN" : "CROSS JOIN LATERAL (SELECT 1 FROM")
+#define HELD_ON(x) ((x)->citus ? "ON" : "WHERE")
+#define HELD_END(x) ((x)->citus ? "" : "OFFSET 0) c")
+
+/*
  * Upserts the rollups of agg_out that open in the month starting at m,
  * counting those held by candles of other origins under the same key.
- * Rows go straight into the month's partition, and the change log
- * entries the statement triggers of mdx.candle would write for them (one
- * per instrument and hour of the rows inserted or changed) are written by
- * the same statement: on mdx.candle itself, the triggers cost more than
- * the upsert, most of it to compile their PL/pgSQL in each new session.
- * A month whose partition mdx.ensure_candle_partitions() did not make
- * goes through mdx.candle and its triggers.
+ * Rows go straight into the month's partition, and the same statement
+ * logs them (one change log entry per instrument and hour of the rows
+ * inserted or changed).  A month whose partition
+ * mdx.ensure_candle_partitions() did not make goes through mdx.candle.
  */
 static void
 upsert_month(struct ctx *x, const struct mdx_interval *t, mdx_time m)
@@ -967,24 +1121,18 @@ upsert_month(struct ctx *x, const struct mdx_interval *t, mdx_time m)
 	snprintf(s4, sizeof(s4), "%lld",
 	    (long long)mdx_interval_next(month, m));
 	if (month_partition(x, m, part, sizeof(part))) {
-		/*
-		 * OFFSET 0 keeps one probe of the primary key per rollup,
-		 * whatever the statistics of agg_out say.
-		 */
 		r = qp(x, sqlf(x, "WITH h AS (SELECT count(*) AS n FROM "
-		    "agg_out o CROSS JOIN LATERAL (SELECT 1 FROM %s c WHERE "
+		    "agg_out o %s %s c %s "
 		    "c.instrument_id = o.instrument_id AND c.interval = $1 AND "
 		    "c.open_time = 'epoch'::timestamptz + o.open_ms * "
 		    "interval '1 millisecond' AND c.origin <> 'rollup' "
-		    "OFFSET 0) c WHERE o.open_ms >= $3::int8 AND "
+		    "%s WHERE o.open_ms >= $3::int8 AND "
 		    "o.open_ms < $4::int8), w AS (INSERT INTO %s AS c "
-		    UPSERT_SQL " RETURNING c.instrument_id, c.open_time), "
-		    "l AS (INSERT INTO mdx.candle_change (instrument_id, "
-		    "interval, from_time, to_time, rows) SELECT instrument_id, "
-		    "$1, min(open_time), max(open_time), count(*) FROM w "
-		    "GROUP BY instrument_id, floor(extract(epoch FROM "
-		    "open_time) / 3600)) SELECT (SELECT n FROM h), "
-		    "(SELECT count(*) FROM w)", part, part), 4, p);
+		    UPSERT_SQL " RETURNING c.instrument_id, c.interval, "
+		    "c.open_time), " MDX_DB_LOG_CTE("w") " SELECT (SELECT n "
+		    "FROM h), (SELECT count(*) FROM w), (SELECT count(*) FROM "
+		    "lg)", HELD_JOIN(x), part, HELD_ON(x), HELD_END(x), part),
+		    4, p);
 		x->held += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
 		x->written += strtoull(PQgetvalue(r, 0, 1), NULL, 10);
 		PQclear(r);
@@ -992,18 +1140,20 @@ upsert_month(struct ctx *x, const struct mdx_interval *t, mdx_time m)
 	}
 	mdx_time_format(m, tb1);
 	mdx_time_format(mdx_interval_next(month, m), tb2);
-	r = qp(x, sqlf(x, "SELECT count(*) FROM agg_out o CROSS JOIN "
-	    "LATERAL (SELECT 1 FROM mdx.candle c WHERE "
-	    "c.instrument_id = o.instrument_id AND c.interval = $1 "
+	r = qp(x, sqlf(x, "SELECT count(*) FROM agg_out o %s mdx.candle c "
+	    "%s c.instrument_id = o.instrument_id AND c.interval = $1 "
 	    "AND c.open_time = 'epoch'::timestamptz + o.open_ms * "
 	    "interval '1 millisecond' AND c.origin <> 'rollup' AND "
-	    "c.open_time >= '%s' AND c.open_time < '%s' OFFSET 0) c "
-	    "WHERE o.open_ms >= $2::int8 AND o.open_ms < $3::int8", tb1, tb2),
-	    3, hp);
+	    "c.open_time >= '%s' AND c.open_time < '%s' %s "
+	    "WHERE o.open_ms >= $2::int8 AND o.open_ms < $3::int8",
+	    HELD_JOIN(x), HELD_ON(x), tb1, tb2, HELD_END(x)), 3, hp);
 	x->held += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
 	PQclear(r);
-	r = qp(x, "INSERT INTO mdx.candle AS c " UPSERT_SQL, 4, p);
-	x->written += strtoull(PQcmdTuples(r), NULL, 10);
+	r = qp(x, "WITH w AS (INSERT INTO mdx.candle AS c " UPSERT_SQL
+	    " RETURNING c.instrument_id, c.interval, c.open_time), "
+	    MDX_DB_LOG_CTE("w") " SELECT (SELECT count(*) FROM w), "
+	    "(SELECT count(*) FROM lg)", 4, p);
+	x->written += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
 	PQclear(r);
 }
 
@@ -1017,6 +1167,7 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
     const struct mdx_interval *src)
 {
 	struct ilist fresh = { 0 }, done = { 0 }, direct = { 0 }, redo = { 0 };
+	struct seqmap seqs = { 0 }, hd = { 0 };
 	struct mdx_buf dbuf = MDX_BUF_INIT;
 	struct ibucket *bk = NULL;
 	size_t nbk = 0, cap = 0, i, k;
@@ -1028,14 +1179,14 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 	char tmin_s[MDX_TIME_BUFSZ], tmax_s[MDX_TIME_BUFSZ];
 	const char *p[4], *sqlp;
 	PGresult *r;
-	int64_t seq, inst;
+	int64_t inst;
 	mdx_time from, to, b, tmin = 0, tmax = 0;
 	int j, ensure;
 
 	memset(&em, 0, sizeof(em));
-	seq = snapshot_seq(x);
 	fresh_instruments(x, t->code, "rollup", src->code, &fresh);
-	r = changes(x, t->code, "rollup", src->code, seq);
+	heads(x, &fresh, &hd);
+	r = changes(x, t->code, "rollup", src->code, &seqs);
 	for (j = 0; j < PQntuples(r); j++) {
 		inst = strtoll(PQgetvalue(r, j, 0), NULL, 10);
 		from = strtoll(PQgetvalue(r, j, 1), NULL, 10);
@@ -1129,6 +1280,18 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 		    "c.open_time < k.e AND c.open_time >= '%s' AND "
 		    "c.open_time < '%s' OFFSET 0) c ORDER BY 1, 2) TO STDOUT "
 		    "(FORMAT binary)", src->code, tmin_s, tmax_s);
+		/*
+		 * Citus takes the plain join instead: it sends agg_bucket
+		 * to the shards and joins it there.
+		 */
+		if (x->citus)
+			sqlp = sqlf(x, "COPY (SELECT " SRC_COLS " FROM "
+			    "agg_bucket k JOIN mdx.candle c ON "
+			    "c.instrument_id = k.instrument_id AND "
+			    "c.interval = '%s' AND c.open_time >= k.b AND "
+			    "c.open_time < k.e WHERE c.open_time >= '%s' AND "
+			    "c.open_time < '%s' ORDER BY 1, 2) TO STDOUT "
+			    "(FORMAT binary)", src->code, tmin_s, tmax_s);
 		copy_through(x, &x->c, &sqlp, 1, src, eng);
 		x->buckets += nbk;
 	}
@@ -1166,6 +1329,14 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 		    "origin, base_count, base_expected, run_id) FROM STDIN",
 		    &dbuf);
 		x->written += em.ndirect;
+		/* These instruments had no candle of t: all are new. */
+		ilist_array(&direct, &arr);
+		p[0] = arr.data;
+		p[1] = t->code;
+		PQclear(qp(x, "WITH " MDX_DB_LOG_CTE("(SELECT c.instrument_id, "
+		    "c.interval, c.open_time FROM mdx.candle c WHERE "
+		    "c.instrument_id = ANY($1::bigint[]) AND c.interval = $2)")
+		    " SELECT count(*) FROM lg", 2, p));
 	}
 	if (em.n > em.ndirect) {
 		copy_in(x, "COPY agg_out FROM STDIN", &x->copy);
@@ -1197,12 +1368,15 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 			p[0] = arr.data;
 			p[1] = x->sql.data;
 			p[2] = t->code;
-			r = qp(x, "DELETE FROM mdx.candle c USING "
+			r = qp(x, "WITH w AS (DELETE FROM mdx.candle c USING "
 			    "unnest($1::bigint[], $2::timestamptz[]) AS d(i, b) "
 			    "WHERE c.instrument_id = d.i AND c.interval = $3 "
-			    "AND c.open_time = d.b AND c.origin = 'rollup'",
-			    3, p);
-			x->deleted += strtoull(PQcmdTuples(r), NULL, 10);
+			    "AND c.open_time = d.b AND c.origin = 'rollup' "
+			    "RETURNING c.instrument_id, c.interval, "
+			    "c.open_time), " MDX_DB_LOG_CTE("w") " SELECT "
+			    "(SELECT count(*) FROM w), (SELECT count(*) "
+			    "FROM lg)", 3, p);
+			x->deleted += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
 			PQclear(r);
 		}
 	}
@@ -1210,17 +1384,33 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 		ilist_array(&redo, &arr);
 		p[0] = arr.data;
 		p[1] = t->code;
-		r = qp(x, "DELETE FROM mdx.candle c WHERE c.instrument_id = "
-		    "ANY($1::bigint[]) AND c.interval = $2 AND "
-		    "c.origin = 'rollup' AND NOT EXISTS (SELECT 1 FROM agg_out "
-		    "o WHERE o.instrument_id = c.instrument_id AND o.open_ms = "
-		    "(extract(epoch FROM c.open_time) * 1000)::int8)", 2, p);
-		x->deleted += strtoull(PQcmdTuples(r), NULL, 10);
+		/*
+		 * Citus correlates no subquery with a local table; it takes
+		 * the rollups kept as a list.
+		 */
+		r = qp(x, x->citus ? "WITH w AS (DELETE FROM mdx.candle c "
+		    "WHERE c.instrument_id = ANY($1::bigint[]) AND "
+		    "c.interval = $2 AND c.origin = 'rollup' AND "
+		    "(c.instrument_id, c.open_time) NOT IN (SELECT "
+		    "o.instrument_id, 'epoch'::timestamptz + o.open_ms * "
+		    "interval '1 millisecond' FROM agg_out o) "
+		    "RETURNING c.instrument_id, c.interval, c.open_time), "
+		    MDX_DB_LOG_CTE("w") " SELECT (SELECT count(*) FROM w), "
+		    "(SELECT count(*) FROM lg)" :
+		    "WITH w AS (DELETE FROM mdx.candle c WHERE "
+		    "c.instrument_id = ANY($1::bigint[]) AND c.interval = $2 "
+		    "AND c.origin = 'rollup' AND NOT EXISTS (SELECT 1 FROM "
+		    "agg_out o WHERE o.instrument_id = c.instrument_id AND "
+		    "o.open_ms = (extract(epoch FROM c.open_time) * 1000)::int8) "
+		    "RETURNING c.instrument_id, c.interval, c.open_time), "
+		    MDX_DB_LOG_CTE("w") " SELECT (SELECT count(*) FROM w), "
+		    "(SELECT count(*) FROM lg)", 2, p);
+		x->deleted += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
 		PQclear(r);
 	}
-	set_watermarks(x, t->code, "rollup", src->code, seq, &done);
+	set_watermarks(x, t->code, "rollup", src->code, &seqs, &hd, &done);
 	if (ro.gaps)
-		write_deferred_gaps(x, seq);
+		write_deferred_gaps(x, &hd);
 	qq(x, "COMMIT");
 	snprintf(s1, sizeof(s1), "%zu", nbk);
 	snprintf(s2, sizeof(s2), "%zu", fresh.n);
@@ -1228,6 +1418,8 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 	    "scratch, %llu rollups computed", t->code, src->code, s1, s2,
 	    (unsigned long long)em.n);
 out:
+	seqmap_free(&seqs);
+	seqmap_free(&hd);
 	free(bk);
 	free(fresh.v);
 	free(done.v);
@@ -1288,7 +1480,11 @@ gaps_unchanged(struct ctx *x, const struct ilist *ri, const struct ilist *rlo,
 	int j;
 
 	memset(ok, 0, ri->n);
-	if (iv->months)
+	/*
+	 * Citus refuses the lateral joins of the check: there every range
+	 * goes to mdx.detect_gaps_many(), which is exact either way.
+	 */
+	if (iv->months || x->citus)
 		return;
 	for (i = 0; i < ri->n; i++) {
 		if (i == 0 || rlo->v[i] < lo)
@@ -1375,12 +1571,12 @@ gaps_job(struct ctx *x, const struct mdx_interval *first_rollup)
 	const char *code = x->base->code;
 	const char *p[5];
 	PGresult *r;
-	int64_t seq, inst, lo, hi;
+	struct seqmap seqs = { 0 }, hd = { 0 };
+	int64_t inst, lo, hi;
 	char *ok = NULL;
 	size_t i;
 	int j;
 
-	seq = snapshot_seq(x);
 	fresh_instruments(x, code, "gaps", code, &fresh);
 	if (first_rollup != NULL) {
 		/* Left to the first rollup from the base (see ctx.defer). */
@@ -1394,7 +1590,8 @@ gaps_job(struct ctx *x, const struct mdx_interval *first_rollup)
 		}
 		fresh.n = (size_t)j;
 	}
-	r = changes(x, code, "gaps", code, seq);
+	heads(x, &fresh, &hd);
+	r = changes(x, code, "gaps", code, &seqs);
 	for (j = 0; j < PQntuples(r); j++) {
 		inst = strtoll(PQgetvalue(r, j, 0), NULL, 10);
 		lo = strtoll(PQgetvalue(r, j, 1), NULL, 10);
@@ -1450,11 +1647,13 @@ gaps_job(struct ctx *x, const struct mdx_interval *first_rollup)
 		x->gaps_found += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
 		PQclear(r);
 	}
-	set_watermarks(x, code, "gaps", code, seq, &done);
+	set_watermarks(x, code, "gaps", code, &seqs, &hd, &done);
 	qq(x, "COMMIT");
 	mdx_debug("gaps: %zu changed ranges, %zu of them and %zu instruments "
 	    "from scratch searched again", ri.n, si.n - fresh.n, fresh.n);
 out:
+	seqmap_free(&seqs);
+	seqmap_free(&hd);
 	free(ok);
 	free(fresh.v);
 	free(later.v);
@@ -1483,29 +1682,56 @@ time_params(const struct mdx_agg_db *o, char *a, char *b)
 		mdx_time_format(o->until, b);
 }
 
-/* Prints the open gaps overlapping [since, until) as gap records. */
+/*
+ * The markets mdx-extract fetches from (mdx_market_list) as an SQL text
+ * array of "exchange market" pairs, into b.
+ */
+static void
+fetched_markets(struct mdx_buf *b)
+{
+	const struct mdx_market_info *m;
+
+	mdx_buf_reset(b);
+	mdx_buf_addch(b, '{');
+	for (m = mdx_market_list; m->exchange != NULL; m++)
+		mdx_buf_printf(b, "%s\"%s %s\"", m == mdx_market_list ? "" :
+		    ",", m->exchange, m->market);
+	mdx_buf_addch(b, '}');
+}
+
+/*
+ * Prints the open gaps overlapping [since, until) as gap records.  With
+ * --mark, only the gaps of the markets mdx-extract fetches from are
+ * printed and marked refetched: those are what the repair pipeline asks
+ * the exchanges for, and a gap of imported data (an exchange or market mdx
+ * does not fetch from) stays open, for nothing could refetch it.
+ */
 static void
 print_gaps(struct ctx *x)
 {
 	struct mdx_writer *w = mdx_stdout();
-	struct mdx_buf b = MDX_BUF_INIT;
+	struct mdx_buf b = MDX_BUF_INIT, fm = MDX_BUF_INIT;
 	struct mdx_candle s;
 	char since[MDX_TIME_BUFSZ], until[MDX_TIME_BUFSZ];
-	const char *p[4];
+	const char *p[5];
 	PGresult *r;
 	int i;
 
 	time_params(x->o, since, until);
+	fetched_markets(&fm);
 	p[0] = x->base->code;
 	p[1] = since;
 	p[2] = until;
 	p[3] = x->run;
+	p[4] = fm.data;
 	qq(x, "BEGIN");
 	r = qp(x, x->o->mark ?
 	    "WITH g AS (UPDATE mdx.gap SET status = 'refetched', "
 	    "refetched_at = now(), run_id = $4::bigint, updated_at = now() "
 	    "WHERE status = 'open' AND interval = $1 AND to_time > $2 AND "
-	    "from_time < $3 RETURNING *) "
+	    "from_time < $3 AND instrument_id IN (SELECT instrument_id "
+	    "FROM mdx.instrument WHERE exchange || ' ' || market = "
+	    "ANY($5::text[])) RETURNING *) "
 	    "SELECT i.exchange, i.market, i.symbol, "
 	    "(extract(epoch FROM g.from_time) * 1000)::int8, "
 	    "(extract(epoch FROM g.to_time) * 1000)::int8, g.missing "
@@ -1517,7 +1743,8 @@ print_gaps(struct ctx *x)
 	    "FROM mdx.gap g JOIN mdx.instrument i USING (instrument_id) "
 	    "WHERE g.status = 'open' AND g.interval = $1 AND g.to_time > $2 "
 	    "AND g.from_time < $3 AND $4::bigint IS NOT NULL "
-	    "ORDER BY 1, 2, 3, 4", 4, p);
+	    "AND $5::text[] IS NOT NULL "
+	    "ORDER BY 1, 2, 3, 4", 5, p);
 	memset(&s, 0, sizeof(s));
 	s.interval = x->base;
 	for (i = 0; i < PQntuples(r); i++) {
@@ -1538,6 +1765,7 @@ print_gaps(struct ctx *x)
 	PQclear(r);
 	qq(x, "COMMIT");
 	mdx_buf_free(&b);
+	mdx_buf_free(&fm);
 }
 
 /* Refetched gaps that are still missing after a refetch are confirmed. */
@@ -1570,8 +1798,9 @@ confirm_gaps(struct ctx *x)
 static void
 fill_gaps(struct ctx *x)
 {
-	const char *p[2];
-	PGresult *r;
+	const char *p[3];
+	PGresult *r, *insts = NULL;
+	int i, n = 1;
 
 	p[0] = x->base->code;
 	p[1] = x->run;
@@ -1579,34 +1808,58 @@ fill_gaps(struct ctx *x)
 	PQclear(qp(x, "SELECT mdx.ensure_candle_partitions(min(from_time), "
 	    "max(to_time)) FROM mdx.gap WHERE status = 'confirmed_empty' "
 	    "AND interval = $1", 1, p));
-	r = qp(x, "WITH g AS (SELECT * FROM mdx.gap WHERE status = "
-	    "'confirmed_empty' AND interval = $1 FOR UPDATE), "
-	    "ins AS (INSERT INTO mdx.candle (instrument_id, interval, "
-	    "open_time, open, high, low, close, volume, quote_volume, trades, "
-	    "taker_buy_volume, taker_buy_quote_volume, closed, origin, "
-	    "run_id) "
-	    "SELECT g.instrument_id, g.interval, t, p.close, p.close, "
-	    "p.close, p.close, CASE WHEN p.volume IS NOT NULL THEN 0 END, "
-	    "CASE WHEN p.quote_volume IS NOT NULL THEN 0 END, "
-	    "CASE WHEN p.trades IS NOT NULL THEN 0 END, "
-	    "CASE WHEN p.taker_buy_volume IS NOT NULL THEN 0 END, "
-	    "CASE WHEN p.taker_buy_quote_volume IS NOT NULL THEN 0 END, "
-	    "true, 'filled', $2::bigint FROM g "
-	    "CROSS JOIN LATERAL (SELECT * FROM mdx.candle c WHERE "
-	    "c.instrument_id = g.instrument_id AND c.interval = g.interval "
-	    "AND c.open_time < g.from_time ORDER BY c.open_time DESC "
-	    "LIMIT 1) p "
-	    "CROSS JOIN generate_series(g.from_time, g.to_time - "
-	    "mdx.interval_length(g.interval), mdx.interval_length(g.interval)) "
-	    "AS t ON CONFLICT DO NOTHING RETURNING 1), "
-	    "upd AS (UPDATE mdx.gap SET status = 'filled', filled_at = now(), "
-	    "run_id = $2::bigint, updated_at = now() WHERE gap_id IN "
-	    "(SELECT gap_id FROM g) RETURNING 1) "
-	    "SELECT (SELECT count(*) FROM upd), (SELECT count(*) FROM ins)",
-	    2, p);
-	x->filled_gaps += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
-	x->filled_candles += strtoull(PQgetvalue(r, 0, 1), NULL, 10);
-	PQclear(r);
+	/*
+	 * On Citus the statement runs once per instrument, with the
+	 * instrument as a constant, on the one shard that holds it: Citus
+	 * locks rows (FOR UPDATE) and runs lateral joins only there.
+	 */
+	if (x->citus) {
+		insts = qp(x, "SELECT DISTINCT instrument_id FROM mdx.gap "
+		    "WHERE status = 'confirmed_empty' AND interval = $1 "
+		    "ORDER BY 1", 1, p);
+		n = PQntuples(insts);
+	}
+	for (i = 0; i < n; i++) {
+		if (insts != NULL)
+			p[2] = PQgetvalue(insts, i, 0);
+		r = qp(x, sqlf(x, "WITH g AS (SELECT * FROM mdx.gap WHERE "
+		    "status = 'confirmed_empty' AND interval = $1%s "
+		    "FOR UPDATE), "
+		    "ins AS (INSERT INTO mdx.candle (instrument_id, interval, "
+		    "open_time, open, high, low, close, volume, quote_volume, "
+		    "trades, taker_buy_volume, taker_buy_quote_volume, closed, "
+		    "origin, run_id) "
+		    "SELECT g.instrument_id, g.interval, t, p.close, p.close, "
+		    "p.close, p.close, CASE WHEN p.volume IS NOT NULL THEN 0 END, "
+		    "CASE WHEN p.quote_volume IS NOT NULL THEN 0 END, "
+		    "CASE WHEN p.trades IS NOT NULL THEN 0 END, "
+		    "CASE WHEN p.taker_buy_volume IS NOT NULL THEN 0 END, "
+		    "CASE WHEN p.taker_buy_quote_volume IS NOT NULL THEN 0 END, "
+		    "true, 'filled', $2::bigint FROM g "
+		    "CROSS JOIN LATERAL (SELECT * FROM mdx.candle c WHERE "
+		    "c.instrument_id = g.instrument_id%s AND "
+		    "c.interval = g.interval AND c.open_time < g.from_time "
+		    "ORDER BY c.open_time DESC LIMIT 1) p "
+		    "CROSS JOIN generate_series(g.from_time, g.to_time - "
+		    "mdx.interval_length(g.interval), "
+		    "mdx.interval_length(g.interval)) "
+		    "AS t ON CONFLICT DO NOTHING RETURNING instrument_id, "
+		    "interval, open_time), "
+		    "upd AS (UPDATE mdx.gap x SET status = 'filled', "
+		    "filled_at = now(), run_id = $2::bigint, updated_at = now() "
+		    "FROM g WHERE x.instrument_id = g.instrument_id%s AND "
+		    "x.gap_id = g.gap_id RETURNING 1), " MDX_DB_LOG_CTE("ins")
+		    " SELECT (SELECT count(*) FROM upd), (SELECT count(*) "
+		    "FROM ins), (SELECT count(*) FROM lg)",
+		    insts ? " AND instrument_id = $3::bigint" : "",
+		    insts ? " AND c.instrument_id = $3::bigint" : "",
+		    insts ? " AND x.instrument_id = $3::bigint" : ""),
+		    insts ? 3 : 2, p);
+		x->filled_gaps += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+		x->filled_candles += strtoull(PQgetvalue(r, 0, 1), NULL, 10);
+		PQclear(r);
+	}
+	PQclear(insts);
 	qq(x, "COMMIT");
 }
 
@@ -1614,59 +1867,17 @@ fill_gaps(struct ctx *x)
  * Deletes the change log entries every consumer has read: an entry is
  * kept while a watermark of its instrument reading its interval is
  * behind it.  Without any such watermark nobody needs it (a new job
- * starts from scratch).
- *
- * The index entries of deleted rows stay until a vacuum, and walking
- * through them costs: after a first rollup there are millions.  So after
- * a run that built nothing from scratch only the entries that can be
- * left are looked at, interval by interval: those after the oldest
- * watermark reading the interval when the run began (the run before
- * deleted the others), or, for an interval nobody reads, after the
- * newest watermark (every entry up to it existed when the run that set
- * it pruned, and was deleted then).
+ * starts from scratch).  The log holds what changed since the last run,
+ * so the statement reads little; it joins on the instrument, which Citus
+ * runs on the shards.
  */
 static void
 prune(struct ctx *x)
 {
-	struct mdx_buf codes = MDX_BUF_INIT, lows = MDX_BUF_INIT;
-	const char *p[2];
-	PGresult *r;
-	size_t i;
-
-	if (x->fresh > 0 || x->o->rebuild) {
-		qq(x, "DELETE FROM mdx.candle_change c WHERE NOT EXISTS "
-		    "(SELECT 1 FROM mdx.rollup_watermark w WHERE "
-		    "w.instrument_id = c.instrument_id AND "
-		    "w.source_interval = c.interval AND w.change_seq < c.seq)");
-		return;
-	}
-	for (i = 0; mdx_intervals[i].code != NULL &&
-	    i < sizeof(x->ivlow) / sizeof(x->ivlow[0]); i++) {
-		mdx_buf_printf(&codes, "%c%s", i ? ',' : '{',
-		    mdx_intervals[i].code);
-		mdx_buf_printf(&lows, "%c%lld", i ? ',' : '{', (long long)
-		    (x->ivlow[i] >= 0 ? x->ivlow[i] : x->newest));
-	}
-	mdx_buf_addch(&codes, '}');
-	mdx_buf_addch(&lows, '}');
-	p[0] = codes.data;
-	p[1] = lows.data;
-	/* OFFSET 0: one range of the (interval, seq) index per interval. */
-	r = qp(x, "SELECT coalesce(array_agg(x.seq), '{}') FROM "
-	    "unnest($1::text[], $2::bigint[]) AS l(iv, low) CROSS JOIN "
-	    "LATERAL (SELECT c.seq FROM mdx.candle_change c WHERE "
-	    "c.interval = l.iv AND c.seq > l.low AND NOT EXISTS (SELECT 1 "
-	    "FROM mdx.rollup_watermark w WHERE w.instrument_id = "
-	    "c.instrument_id AND w.source_interval = c.interval AND "
-	    "w.change_seq < c.seq) OFFSET 0) x", 2, p);
-	if (strcmp(PQgetvalue(r, 0, 0), "{}") != 0) {
-		p[0] = PQgetvalue(r, 0, 0);
-		qqp(x, "DELETE FROM mdx.candle_change WHERE seq = "
-		    "ANY($1::bigint[])", 1, p);
-	}
-	PQclear(r);
-	mdx_buf_free(&codes);
-	mdx_buf_free(&lows);
+	qq(x, "DELETE FROM mdx.candle_change c WHERE NOT EXISTS "
+	    "(SELECT 1 FROM mdx.rollup_watermark w WHERE "
+	    "w.instrument_id = c.instrument_id AND "
+	    "w.source_interval = c.interval AND w.change_seq < c.seq)");
 }
 
 /* ------------------------------------------------------------------------
@@ -1676,9 +1887,7 @@ static void
 begin_run(struct ctx *x, int argc, char **argv)
 {
 	struct mdx_buf args = MDX_BUF_INIT;
-	const struct mdx_interval *iv;
 	const char *p[3];
-	char *w, *save;
 	PGresult *r;
 	int i;
 
@@ -1690,25 +1899,8 @@ begin_run(struct ctx *x, int argc, char **argv)
 	p[0] = args.data != NULL ? args.data : "";
 	p[1] = MDX_VERSION;
 	r = qp(x, "INSERT INTO mdx.run (program, args, version) VALUES "
-	    "('mdx-aggregate', $1, $2) RETURNING run_id, (SELECT "
-	    "coalesce(max(change_seq), 0) FROM mdx.rollup_watermark), "
-	    "(SELECT coalesce(string_agg(v || ' ' || m, ' '), '') FROM "
-	    "(SELECT source_interval AS v, min(change_seq) AS m FROM "
-	    "mdx.rollup_watermark GROUP BY 1) l)", 2, p);
+	    "('mdx-aggregate', $1, $2) RETURNING run_id", 2, p);
 	snprintf(x->run, sizeof(x->run), "%s", PQgetvalue(r, 0, 0));
-	x->newest = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
-	for (i = 0; i < (int)(sizeof(x->ivlow) / sizeof(x->ivlow[0])); i++)
-		x->ivlow[i] = -1;
-	mdx_buf_reset(&args);
-	mdx_buf_addstr(&args, PQgetvalue(r, 0, 2));
-	for (w = strtok_r(args.data, " ", &save); w != NULL;
-	    w = strtok_r(NULL, " ", &save)) {
-		iv = mdx_interval_lookup(w);
-		if ((w = strtok_r(NULL, " ", &save)) == NULL)
-			break;
-		if (iv != NULL)
-			x->ivlow[iv - mdx_intervals] = strtoll(w, NULL, 10);
-	}
 	PQclear(r);
 	mdx_buf_free(&args);
 }
@@ -1768,13 +1960,21 @@ connect_ctx(struct ctx *x, const struct mdx_agg_db *o)
 	 *
 	 * The settings and the run lock go in one round trip.
 	 */
-	r = q(x, "SET jit = off; SET enable_seqscan = off; "
+	r = q(x, "SET mdx.log = 'self'; SET jit = off; SET enable_seqscan = off; "
 	    "SET enable_bitmapscan = off; "
-	    "SELECT pg_try_advisory_lock(" AGG_LOCK_KEY ")");
+	    "SELECT pg_try_advisory_lock(" AGG_LOCK_KEY "), "
+	    "to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL");
 	if (strcmp(PQgetvalue(r, 0, 0), "t") != 0)
 		mdx_die(MDX_EX_TEMPFAIL, "another mdx-aggregate --db is "
 		    "running on this warehouse");
+	x->citus = PQgetvalue(r, 0, 1)[0] == 't';
 	PQclear(r);
+	if (x->citus) {
+		r = q(x, "SELECT EXISTS (SELECT 1 FROM pg_dist_partition "
+		    "WHERE logicalrelid = 'mdx.candle'::regclass)");
+		x->citus = PQgetvalue(r, 0, 0)[0] == 't';
+		PQclear(r);
+	}
 }
 
 /*

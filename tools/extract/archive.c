@@ -23,6 +23,7 @@
 #include "opt.h"
 #include "buf.h"
 #include "ndjson.h"
+#include "dec.h"
 #include "utc.h"
 #include "sha256.h"
 #include "market.h"
@@ -31,14 +32,23 @@
 #include "extract.h"
 
 /* ------------------------------------------------------------------------
- * Binance public-data archives: SYMBOL-INTERVAL-YYYY-MM[-DD].zip, each a
- * zip holding one CSV of klines, with a SHA-256 in NAME.zip.CHECKSUM.
+ * Binance public-data archives: SYMBOL-INTERVAL-YYYY-MM[-DD].zip (klines
+ * of trades, mark, index and premium-index prices, told apart only by the
+ * directory Binance keeps them in, so by -k here),
+ * SYMBOL-fundingRate-YYYY-MM.zip (funding, monthly) and
+ * SYMBOL-metrics-YYYY-MM-DD.zip (open interest every 5 minutes, daily),
+ * SYMBOL-aggTrades-YYYY-MM[-DD].zip (aggregate trades), each a zip
+ * holding one CSV, with a SHA-256 in NAME.zip.CHECKSUM; and Bybit's
+ * trading history, SYMBOLYYYY-MM-DD.csv.gz.
  */
+enum zipkind { ZIP_KLINES, ZIP_FUNDING, ZIP_METRICS, ZIP_TRADES };
+
 struct zipname {
 	char *path;
 	const char *base;
 	char symbol[65];
-	const struct mdx_interval *iv;	/* NULL for trades */
+	enum zipkind zk;
+	const struct mdx_interval *iv;	/* NULL for fundingRate and trades */
 	char date[11];		/* YYYY-MM or YYYY-MM-DD */
 	int trades;		/* 1 Binance aggTrades, 2 Bybit trading
 				   history (SYMBOLYYYY-MM-DD.csv.gz) */
@@ -52,6 +62,7 @@ bybit_parse(struct zipname *z)
 	size_t len = strlen(z->base), k;
 
 	z->trades = 2;
+	z->zk = ZIP_TRADES;
 	z->iv = NULL;
 	if (len < 18 || len - 17 >= sizeof(z->symbol) ||
 	    strcmp(z->base + len - 7, ".csv.gz") != 0)
@@ -67,7 +78,29 @@ bybit_parse(struct zipname *z)
 	return extract_symbol_ok(z->symbol) ? 0 : -1;
 }
 
-/* Splits an archive name; -1 when it is not SYMBOL-INTERVAL-DATE.zip. */
+/* The archive kind -k reads. */
+static enum zipkind
+zipkind_wanted(void)
+{
+	return opt.kind == MDX_KIND_FUNDING ? ZIP_FUNDING :
+	    opt.kind == MDX_KIND_OPEN_INTEREST ? ZIP_METRICS :
+	    opt.kind == MDX_KIND_TRADES ? ZIP_TRADES : ZIP_KLINES;
+}
+
+/* The name pattern of an archive kind, for messages. */
+static const char *
+zipkind_pattern(enum zipkind zk)
+{
+	return zk == ZIP_FUNDING ? "SYMBOL-fundingRate-YYYY-MM.zip" :
+	    zk == ZIP_METRICS ? "SYMBOL-metrics-YYYY-MM-DD.zip" :
+	    zk == ZIP_TRADES ? "SYMBOL-aggTrades-YYYY-MM[-DD].zip or "
+	    "SYMBOLYYYY-MM-DD.csv.gz" :
+	    "SYMBOL-INTERVAL-YYYY-MM[-DD].zip";
+}
+
+/* Splits an archive name; -1 when it is not SYMBOL-INTERVAL-DATE.zip,
+ * SYMBOL-fundingRate-YYYY-MM.zip, SYMBOL-metrics-YYYY-MM-DD.zip,
+ * SYMBOL-aggTrades-DATE.zip or SYMBOLYYYY-MM-DD.csv.gz. */
 static int
 zip_parse(struct zipname *z)
 {
@@ -99,15 +132,29 @@ zip_parse(struct zipname *z)
 	if (!extract_symbol_ok(name) || strlen(name) >= sizeof(z->symbol))
 		return -1;
 	strcpy(z->symbol, name);
-	ivc = strcmp(dash[0] + 1, "1mo") == 0 ? "1M" : dash[0] + 1;
-	if (strcmp(ivc, "aggTrades") == 0) {
-		z->trades = 1;
-		z->iv = NULL;
-	} else if ((z->iv = mdx_interval_lookup(ivc)) == NULL)
-		return -1;
 	if (strlen(dash[1] + 1) >= sizeof(z->date))
 		return -1;
 	strcpy(z->date, dash[1] + 1);
+	if (strcmp(dash[0] + 1, "fundingRate") == 0) {
+		z->zk = ZIP_FUNDING;
+		z->iv = NULL;
+		return n == 3 ? 0 : -1;	/* monthly only: YYYY-MM */
+	}
+	if (strcmp(dash[0] + 1, "metrics") == 0) {
+		z->zk = ZIP_METRICS;
+		z->iv = mdx_interval_lookup("5m");
+		return n == 4 ? 0 : -1;	/* daily only: YYYY-MM-DD */
+	}
+	if (strcmp(dash[0] + 1, "aggTrades") == 0) {
+		z->zk = ZIP_TRADES;
+		z->trades = 1;
+		z->iv = NULL;
+		return 0;
+	}
+	z->zk = ZIP_KLINES;
+	ivc = strcmp(dash[0] + 1, "1mo") == 0 ? "1M" : dash[0] + 1;
+	if ((z->iv = mdx_interval_lookup(ivc)) == NULL)
+		return -1;
 	return 0;
 }
 
@@ -121,7 +168,7 @@ zip_cmp(const void *a, const void *b)
 		return c;
 	if (x->trades != y->trades)
 		return x->trades - y->trades;
-	if (x->iv != y->iv)
+	if (x->iv != y->iv && x->iv != NULL && y->iv != NULL)
 		return x->iv->ms < y->iv->ms ? -1 : 1;
 	/* A month before its days: "2024-01" sorts first. */
 	return strcmp(x->date, y->date);
@@ -135,16 +182,13 @@ zip_wanted(const struct zipname *z)
 	for (i = 0; i < opt.nsymbols; i++)
 		if (strcmp(opt.symbols[i], z->symbol) == 0)
 			ok = 1;
-	if (!ok)
+	if (!ok || z->zk != zipkind_wanted())
 		return 0;
-	/* Trade archives for -k trades, kline archives for klines; Bybit's
-	 * files with -x bybit, Binance's with -x binance. */
-	if ((z->trades != 0) != (opt.kind == MDX_KIND_TRADES) ||
-	    (z->trades == 2) != (strcmp(opt.exchange, "bybit") == 0))
+	/* Bybit's trade files with -x bybit, Binance's archives with -x
+	 * binance. */
+	if ((z->trades == 2) != (strcmp(opt.exchange, "bybit") == 0))
 		return 0;
-	if (z->trades)
-		return 1;
-	if (!opt.ivs_given)
+	if (!opt.ivs_given || z->zk != ZIP_KLINES)
 		return 1;	/* without -i: every interval */
 	for (i = 0; i < opt.nivs; i++)
 		if (opt.ivs[i] == z->iv)
@@ -255,14 +299,19 @@ extract_csv_begin(struct extract_csv *c, const char *base,
 {
 	memset(c, 0, sizeof(*c));
 	c->base = base;
+	c->symbol = symbol;
 	c->iv = iv;
+	c->kind = opt.kind;
 	mdx_buf_printf(&c->pre, "{\"mdx\":\"raw\",\"exchange\":\"binance\","
-	    "\"market\":\"%s\",\"kind\":\"klines\",\"symbol\":\"%s\","
-	    "\"interval\":\"%s\",\"time\":\"", opt.market, symbol, iv->code);
+	    "\"market\":\"%s\",\"kind\":\"%s\",\"symbol\":\"%s\",",
+	    opt.market, mdx_kind_name(c->kind), symbol);
+	if (iv != NULL)
+		mdx_buf_printf(&c->pre, "\"interval\":\"%s\",", iv->code);
+	mdx_buf_addstr(&c->pre, "\"time\":\"");
 	mdx_buf_printf(&c->req, "\",\"source\":\"archive\",\"request\":\"%s:",
 	    base);
-	mdx_buf_printf(&c->mid, "\",\"fetched_at\":\"%s\",\"closed\":true,"
-	    "\"data\":", fetched);
+	mdx_buf_printf(&c->mid, "\",\"fetched_at\":\"%s\",%s\"data\":",
+	    fetched, mdx_kind_candles(c->kind) ? "\"closed\":true," : "");
 }
 
 void
@@ -272,6 +321,185 @@ extract_csv_end(struct extract_csv *c)
 	mdx_buf_free(&c->req);
 	mdx_buf_free(&c->mid);
 	mdx_buf_free(&c->out);
+}
+
+/* Starts the record of a funding or metrics row at time t: the envelope
+ * up to "data". */
+static void
+csv_record_start(struct extract_csv *c, mdx_time t)
+{
+	char ts[MDX_TIME_BUFSZ];
+
+	mdx_time_format(t, ts);
+	mdx_buf_add(&c->out, c->pre.data, c->pre.len);
+	mdx_buf_addstr(&c->out, ts);
+	mdx_buf_add(&c->out, c->req.data, c->req.len);
+	mdx_buf_printf(&c->out, "%lu", c->line);
+	mdx_buf_add(&c->out, c->mid.data, c->mid.len);
+}
+
+/* Splits a CSV line into at most max fields; returns their number. */
+static int
+csv_split(const char *s, size_t n, const char **f, size_t *len, int max)
+{
+	const char *p = s, *e = s + n, *q;
+	int k = 0;
+
+	for (;;) {
+		if (k == max)
+			return max + 1;
+		q = memchr(p, ',', e - p);
+		f[k] = p;
+		len[k] = (q != NULL ? q : e) - p;
+		k++;
+		if (q == NULL)
+			return k;
+		p = q + 1;
+	}
+}
+
+/* Whether f[0..n) is a decimal number as mdx reads one. */
+static int
+csv_dec(const char *f, size_t n)
+{
+	mdx_dec d;
+
+	return mdx_dec_parse(&d, f, n) == MDX_DEC_OK;
+}
+
+/* Whether f[0..n) is printable ASCII without a quote or backslash, which
+ * a JSON string holds as it is. */
+static int
+csv_plain(const char *f, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (f[i] < 0x20 || f[i] > 0x7e || f[i] == '"' || f[i] == '\\')
+			return 0;
+	return 1;
+}
+
+/* Whether the row at t is outside --since and --until (then counted). */
+static int
+csv_skip(struct extract_csv *c, mdx_time t)
+{
+	if ((opt.have_since && t < opt.since) ||
+	    (opt.have_until && t >= opt.until)) {
+		c->skipped++;
+		return 1;
+	}
+	return 0;
+}
+
+static void
+csv_bad(struct extract_csv *c, const char *what)
+{
+	mdx_warn("bad archive row: not a %s row (at %s:%lu)", what, c->base,
+	    c->line);
+	c->rejected++;
+	extract_fail(MDX_EX_DATAERR);
+}
+
+/*
+ * A fundingRate row: calc_time (ms), funding_interval_hours,
+ * last_funding_rate.  Its data is {"fundingTime":T,"fundingRate":"R",
+ * "fundingIntervalHours":H}: the REST names, and the interval the CSV
+ * adds.
+ */
+static void
+funding_line(struct extract_csv *c, const char *s, size_t n)
+{
+	const char *f[4];
+	size_t len[4];
+	int64_t v;
+
+	if (c->line == 1 && n == sizeof(MDX_BINANCE_FUNDING_HEADER) - 1 &&
+	    memcmp(s, MDX_BINANCE_FUNDING_HEADER, n) == 0)
+		return;
+	/* The interval is 1 to 99 hours, the rate a decimal. */
+	if (csv_split(s, n, f, len, 3) != 3 || !json_uint(f[0], len[0]) ||
+	    !json_uint(f[1], len[1]) || len[1] > 2 || (len[1] == 1 &&
+	    f[1][0] == '0') || !csv_dec(f[2], len[2])) {
+		csv_bad(c, "fundingRate");
+		return;
+	}
+	v = strtoll(f[0], NULL, 10);
+	if (!MDX_TIME_STORABLE(v)) {
+		csv_bad(c, "fundingRate");
+		return;
+	}
+	if (csv_skip(c, v))
+		return;
+	csv_record_start(c, v);
+	mdx_buf_addstr(&c->out, "{\"fundingTime\":");
+	mdx_buf_add(&c->out, f[0], len[0]);
+	mdx_buf_addstr(&c->out, ",\"fundingRate\":\"");
+	mdx_buf_add(&c->out, f[2], len[2]);
+	mdx_buf_addstr(&c->out, "\",\"fundingIntervalHours\":");
+	mdx_buf_add(&c->out, f[1], len[1]);
+	mdx_buf_addstr(&c->out, "}}\n");
+	c->rows++;
+}
+
+/*
+ * A metrics row: create_time ("YYYY-MM-DD HH:MM:SS", UTC), symbol,
+ * sum_open_interest, sum_open_interest_value and four long/short ratios.
+ * Its data is {"timestamp":T,"symbol":S,"sumOpenInterest":"O",
+ * "sumOpenInterestValue":"V",...}: the REST names of openInterestHist,
+ * then the ratios under their CSV names, as strings.
+ */
+static void
+metrics_line(struct extract_csv *c, const char *s, size_t n)
+{
+	static const char *const ratio[] = { "count_toptrader_long_short_ratio",
+		"sum_toptrader_long_short_ratio", "count_long_short_ratio",
+		"sum_taker_long_short_vol_ratio" };
+	const char *f[9];
+	size_t len[9];
+	char ts[32];
+	mdx_time t;
+	int k;
+
+	if (c->line == 1 && n == sizeof(MDX_BINANCE_METRICS_HEADER) - 1 &&
+	    memcmp(s, MDX_BINANCE_METRICS_HEADER, n) == 0)
+		return;
+	if (csv_split(s, n, f, len, 8) != 8 || len[0] != 19 ||
+	    f[0][10] != ' ')
+		goto bad;
+	/* "2024-01-01 00:05:00" is RFC 3339 with a T and a Z. */
+	memcpy(ts, f[0], 19);
+	ts[10] = 'T';
+	ts[19] = 'Z';
+	ts[20] = '\0';
+	if (mdx_time_parse_rfc3339(ts, 20, &t) != 0 ||
+	    !mdx_interval_aligned(c->iv, t) || !MDX_TIME_STORABLE(t) ||
+	    len[1] != strlen(c->symbol) ||
+	    memcmp(f[1], c->symbol, len[1]) != 0 ||
+	    !csv_dec(f[2], len[2]) || !csv_dec(f[3], len[3]))
+		goto bad;
+	for (k = 4; k < 8; k++)
+		if (!csv_plain(f[k], len[k]))
+			goto bad;
+	if (csv_skip(c, t))
+		return;
+	csv_record_start(c, t);
+	mdx_buf_printf(&c->out, "{\"timestamp\":%lld,\"symbol\":\"%s\","
+	    "\"sumOpenInterest\":\"", (long long)t, c->symbol);
+	mdx_buf_add(&c->out, f[2], len[2]);
+	mdx_buf_addstr(&c->out, "\",\"sumOpenInterestValue\":\"");
+	mdx_buf_add(&c->out, f[3], len[3]);
+	mdx_buf_addch(&c->out, '"');
+	for (k = 4; k < 8; k++) {
+		mdx_buf_printf(&c->out, ",\"%s\":\"", ratio[k - 4]);
+		mdx_buf_add(&c->out, f[k], len[k]);
+		mdx_buf_addch(&c->out, '"');
+	}
+	mdx_buf_addstr(&c->out, "}}\n");
+	c->rows++;
+	return;
+bad:
+	csv_bad(c, "metrics");
 }
 
 void
@@ -290,6 +518,17 @@ extract_csv_line(struct extract_csv *c, const char *s, size_t n)
 		e = s + --n;
 	if (n == 0)
 		return;
+	if (c->kind == MDX_KIND_FUNDING || c->kind == MDX_KIND_OPEN_INTEREST) {
+		if (c->kind == MDX_KIND_FUNDING)
+			funding_line(c, s, n);
+		else
+			metrics_line(c, s, n);
+		if (c->out.len >= 1 << 20) {
+			mdx_write(mdx_stdout(), c->out.data, c->out.len);
+			mdx_buf_reset(&c->out);
+		}
+		return;
+	}
 	if (*p < '0' || *p > '9') {
 		/* Only the first line may be the header, and only the
 		 * known one: anything else is a row that is not a kline. */
@@ -655,9 +894,11 @@ out:
 	} else {
 		mdx_write(mdx_stdout(), c.out.data, c.out.len);
 		if (mdx_verbose >= 1)
-			fprintf(stderr, "%s: %s: %lu candles, %lu rejected, "
-			    "%lu outside the range, %.2f s\n", mdx_progname,
-			    z->path, c.rows, c.rejected, c.skipped,
+			fprintf(stderr, "%s: %s: %lu %s, %lu rejected, %lu "
+			    "outside the range, %.2f s\n", mdx_progname,
+			    z->path, c.rows, z->zk == ZIP_FUNDING ?
+			    "funding events" : z->zk == ZIP_METRICS ?
+			    "samples" : "candles", c.rejected, c.skipped,
 			    (extract_real_ms() - t0) / 1000.0);
 		extract_csv_end(&c);
 	}
@@ -694,11 +935,11 @@ extract_run_archives(void)
 		if (!S_ISDIR(st.st_mode)) {
 			z = mdx_realloc(z, (nz + 1) * sizeof(*z));
 			z[nz].path = mdx_strdup(opt.archives[k]);
-			if (zip_parse(&z[nz]) == -1) {
-				mdx_warn("bad archive name '%s' (want "
-				    "SYMBOL-INTERVAL-YYYY-MM[-DD].zip, "
-				    "SYMBOL-aggTrades-YYYY-MM[-DD].zip or "
-				    "SYMBOLYYYY-MM-DD.csv.gz)", z[nz].path);
+			if (zip_parse(&z[nz]) == -1 ||
+			    z[nz].zk != zipkind_wanted()) {
+				mdx_warn("bad archive name '%s' (-k %s wants "
+				    "%s)", z[nz].path, mdx_kind_name(opt.kind),
+				    zipkind_pattern(zipkind_wanted()));
 				free(z[nz].path);
 				extract_fail(MDX_EX_USAGE);
 				continue;
@@ -724,10 +965,9 @@ extract_run_archives(void)
 			    de->d_name);
 			z[nz].path = mdx_buf_detach(&data, NULL);
 			if (zip_parse(&z[nz]) == -1) {
-				mdx_warn("skipping '%s': not named "
-				    "SYMBOL-INTERVAL-YYYY-MM[-DD].zip, "
-				    "SYMBOL-aggTrades-YYYY-MM[-DD].zip or "
-				    "SYMBOLYYYY-MM-DD.csv.gz", z[nz].path);
+				mdx_warn("skipping '%s': not named %s",
+				    z[nz].path,
+				    zipkind_pattern(zipkind_wanted()));
 				free(z[nz].path);
 				continue;
 			}

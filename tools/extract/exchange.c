@@ -1,7 +1,8 @@
 /*
- * exchange.c - what mdx knows about the public REST APIs of Binance, Bybit
- * and OKX: base URLs, interval spellings, request paths and weights, rate
- * limits, and the shapes of answers and error bodies.
+ * exchange.c - what mdx knows about the public REST APIs of Binance, Bybit,
+ * OKX, Kraken and Coinbase Exchange: base URLs, interval spellings,
+ * request paths and weights, rate limits, and the shapes of answers and
+ * error bodies (Kraken's and Coinbase's own in kraken.c and coinbase.c).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -26,6 +27,15 @@ static const struct mdx_ratelimit rl_binance_spot = {
 static const struct mdx_ratelimit rl_binance_usdm = {
 	"binance usdm", "binance", 2400, 60000, 1, "X-MBX-USED-WEIGHT-1M", 0
 };
+/* Binance's funding endpoints count requests apart from the weight: 500
+ * per 5 minutes per IP for fundingRate and fundingInfo together, 1000 for
+ * the futures statistics (openInterestHist). */
+static const struct mdx_ratelimit rl_binance_funding = {
+	"binance funding", "binance", 500, 300000, 1, NULL, 0
+};
+static const struct mdx_ratelimit rl_binance_stats = {
+	"binance futures data", "binance", 1000, 300000, 1, NULL, 0
+};
 static const struct mdx_ratelimit rl_bybit = {
 	"bybit", "bybit", 600, 5000, 0, NULL, 1
 };
@@ -41,6 +51,31 @@ static const struct mdx_ratelimit rl_okx_books = {
 static const struct mdx_ratelimit rl_okx_instruments = {
 	"okx instruments", "okx", 20, 2000, 0, NULL, 0
 };
+/*
+ * Kraken counts public calls per IP (and pair, for OHLC and Trades) on a
+ * counter that decays by about one a second and refuses calls past its
+ * maximum; "one call a second stays within", it says.  Five calls in any
+ * 5 s keeps the counter at 5 at most, whatever the pair.
+ */
+static const struct mdx_ratelimit rl_kraken = {
+	"kraken", "kraken", 5, 5000, 0, NULL, 0
+};
+/* Coinbase Exchange: 10 public requests a second per IP (bursts of 15). */
+static const struct mdx_ratelimit rl_coinbase = {
+	"coinbase", "coinbase", 10, 1000, 0, NULL, 0
+};
+static const struct mdx_ratelimit rl_okx_mark = {
+	"okx history-mark-price-candles", "okx", 10, 2000, 0, NULL, 0
+};
+static const struct mdx_ratelimit rl_okx_index = {
+	"okx history-index-candles", "okx", 10, 2000, 0, NULL, 0
+};
+static const struct mdx_ratelimit rl_okx_funding = {
+	"okx funding-rate-history", "okx", 10, 2000, 0, NULL, 0
+};
+static const struct mdx_ratelimit rl_okx_oi = {
+	"okx open-interest-history", "okx", 5, 2000, 0, NULL, 0
+};
 
 /* The markets mdx knows (lib/market.c), each once, with what their REST
  * APIs need: test-exchange checks that the two lists hold the same
@@ -49,34 +84,42 @@ const struct mdx_market mdx_markets[] = {
 	{ "binance", "spot", MDX_BINANCE, "MDX_BINANCE_URL",
 	    "https://api.binance.com", NULL, 1000, 0, 100, 5000,
 	    &rl_binance_spot, &rl_binance_spot, &rl_binance_spot,
-	    &rl_binance_spot },
+	    &rl_binance_spot, 0, 0, 0 },
 	{ "binance", "usdm", MDX_BINANCE, "MDX_BINANCE_FAPI_URL",
-	    "https://fapi.binance.com", NULL, 1000, 0, 100, 1000,
+	    "https://fapi.binance.com", NULL, 499, 0, 100, 1000,
 	    &rl_binance_usdm, &rl_binance_usdm, &rl_binance_usdm,
-	    &rl_binance_usdm },
+	    &rl_binance_usdm, 0, 0, 0 },
 	{ "bybit", "spot", MDX_BYBIT, "MDX_BYBIT_URL", "https://api.bybit.com",
 	    "spot", 1000, 1, 50, 200, &rl_bybit, &rl_bybit, &rl_bybit,
-	    &rl_bybit },
+	    &rl_bybit, 0, 0, 0 },
 	{ "bybit", "linear", MDX_BYBIT, "MDX_BYBIT_URL",
 	    "https://api.bybit.com", "linear", 1000, 1, 50, 500, &rl_bybit,
-	    &rl_bybit, &rl_bybit, &rl_bybit },
+	    &rl_bybit, &rl_bybit, &rl_bybit, 0, 0, 0 },
 	{ "bybit", "inverse", MDX_BYBIT, "MDX_BYBIT_URL",
 	    "https://api.bybit.com", "inverse", 1000, 1, 50, 500, &rl_bybit,
-	    &rl_bybit, &rl_bybit, &rl_bybit },
+	    &rl_bybit, &rl_bybit, &rl_bybit, 0, 0, 0 },
 	{ "okx", "spot", MDX_OKX, "MDX_OKX_URL", "https://www.okx.com", "SPOT",
 	    100, 1, 100, 400, &rl_okx_candles, &rl_okx_history, &rl_okx_books,
-	    &rl_okx_instruments },
+	    &rl_okx_instruments, 0, 0, 0 },
 	{ "okx", "swap", MDX_OKX, "MDX_OKX_URL", "https://www.okx.com", "SWAP",
 	    100, 1, 100, 400, &rl_okx_candles, &rl_okx_history, &rl_okx_books,
-	    &rl_okx_instruments },
+	    &rl_okx_instruments, 0, 0, 0 },
+	{ "kraken", "spot", MDX_KRAKEN, "MDX_KRAKEN_URL",
+	    "https://api.kraken.com", NULL, 720, 0, 0, 0, &rl_kraken,
+	    &rl_kraken, &rl_kraken, &rl_kraken, 720, 1, 1 },
+	{ "coinbase", "spot", MDX_COINBASE, "MDX_COINBASE_URL",
+	    "https://api.exchange.coinbase.com", NULL, 300, 1, 0, 0,
+	    &rl_coinbase, &rl_coinbase, &rl_coinbase, &rl_coinbase, 0, 0, 0 },
 	{ NULL, NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0, NULL, NULL, NULL,
-	    NULL }
+	    NULL, 0, 0, 0 }
 };
 
 /* OKX serves only its latest 1440 bars from /market/candles. */
 #define OKX_RECENT_BARS 1440
 
-static const char *kinds[] = { "klines", "depth", "instruments", "trades" };
+static const char *kinds[] = { "klines", "depth", "instruments", "trades",
+	"mark_klines", "index_klines", "premium_klines", "funding",
+	"open_interest" };
 
 const char *
 mdx_kind_name(enum mdx_kind k)
@@ -93,6 +136,112 @@ mdx_kind_lookup(const char *name)
 		if (strcmp(kinds[i], name) == 0)
 			return i;
 	return -1;
+}
+
+int
+mdx_kind_ranged(enum mdx_kind k)
+{
+	return k != MDX_KIND_DEPTH && k != MDX_KIND_INSTRUMENTS &&
+	    k != MDX_KIND_TRADES;
+}
+
+int
+mdx_kind_candles(enum mdx_kind k)
+{
+	return k == MDX_KIND_KLINES || k == MDX_KIND_MARK_KLINES ||
+	    k == MDX_KIND_INDEX_KLINES || k == MDX_KIND_PREMIUM_KLINES;
+}
+
+int
+mdx_kind_has_interval(enum mdx_kind k)
+{
+	return mdx_kind_candles(k) || k == MDX_KIND_OPEN_INTEREST;
+}
+
+/* Whether m is a market of perpetual contracts with derivatives data. */
+static int
+perpetual(const struct mdx_market *m)
+{
+	return strcmp(m->market, "usdm") == 0 ||
+	    strcmp(m->market, "linear") == 0 ||
+	    strcmp(m->market, "inverse") == 0 ||
+	    strcmp(m->market, "swap") == 0;
+}
+
+int
+mdx_market_offers(const struct mdx_market *m, enum mdx_kind kind)
+{
+	switch (kind) {
+	case MDX_KIND_KLINES:
+	case MDX_KIND_DEPTH:
+	case MDX_KIND_INSTRUMENTS:
+		return 1;
+	case MDX_KIND_TRADES:
+		return m->trades;
+	case MDX_KIND_PREMIUM_KLINES:
+		/* Bybit has premium-index candles of linear contracts only;
+		 * OKX has none (its premium history is not candles). */
+		return m->id == MDX_BINANCE ? perpetual(m) :
+		    strcmp(m->market, "linear") == 0;
+	default:
+		return perpetual(m);
+	}
+}
+
+/*
+ * Rows per request.  Binance USD-M weighs klines of every price by limit:
+ * 1 below 100, 2 below 500, 5 up to 1000, 10 above, so 499 rows for 2
+ * (250 a unit) beat 1000 for 5 (200) and 1500 for 10 (150).
+ */
+int
+mdx_market_page(const struct mdx_market *m, enum mdx_kind kind)
+{
+	switch (kind) {
+	case MDX_KIND_FUNDING:
+		return m->id == MDX_BINANCE ? 1000 : m->id == MDX_BYBIT ? 200 :
+		    100;
+	case MDX_KIND_OPEN_INTEREST:
+		return m->id == MDX_BINANCE ? 500 : m->id == MDX_BYBIT ? 200 :
+		    100;
+	default:
+		return m->page;
+	}
+}
+
+const char *
+mdx_market_oi_period(const struct mdx_market *m, const struct mdx_interval *iv)
+{
+	static const char *binance[] = { "5m", "15m", "30m", "1h", "2h", "4h",
+		"6h", "12h", "1d", NULL };
+	static const char *bybit[][2] = {
+		{ "5m", "5min" }, { "15m", "15min" }, { "30m", "30min" },
+		{ "1h", "1h" }, { "4h", "4h" }, { "1d", "1d" }, { NULL, NULL }
+	};
+	int i;
+
+	switch (m->id) {
+	case MDX_BINANCE:
+		for (i = 0; binance[i] != NULL; i++)
+			if (strcmp(binance[i], iv->code) == 0)
+				return binance[i];
+		return NULL;
+	case MDX_BYBIT:
+		for (i = 0; bybit[i][0] != NULL; i++)
+			if (strcmp(bybit[i][0], iv->code) == 0)
+				return bybit[i][1];
+		return NULL;
+	default:
+		/* OKX's statistics periods are its bar sizes from 5m. */
+		if (iv->ms > 0 && iv->ms < 5 * MDX_MS_MINUTE)
+			return NULL;
+		return mdx_market_interval(m, iv);
+	}
+}
+
+int64_t
+mdx_market_oi_depth(const struct mdx_market *m)
+{
+	return m->id == MDX_BINANCE ? 30 * MDX_MS_DAY : 0;
 }
 
 const struct mdx_market *
@@ -148,6 +297,10 @@ mdx_market_interval(const struct mdx_market *m, const struct mdx_interval *iv)
 	case MDX_BYBIT:
 		tab = bybit;
 		break;
+	case MDX_KRAKEN:
+		return mdx_kraken_interval(iv);
+	case MDX_COINBASE:
+		return mdx_coinbase_interval(iv);
 	default:
 		tab = okx;
 		break;
@@ -162,6 +315,16 @@ static void
 request_init(struct mdx_request *r)
 {
 	mdx_buf_reset(&r->path);
+}
+
+/* Binance's klines weights: spot 2 whatever the limit; USD-M, klines of
+ * every price, by limit. */
+static int
+binance_klines_weight(const struct mdx_market *m, int limit)
+{
+	if (strcmp(m->market, "spot") == 0)
+		return 2;
+	return limit < 100 ? 1 : limit < 500 ? 2 : limit <= 1000 ? 5 : 10;
 }
 
 void
@@ -180,8 +343,7 @@ mdx_request_klines(const struct mdx_market *m, const char *symbol,
 		    strcmp(m->market, "spot") == 0 ? "/api/v3/klines" :
 		    "/fapi/v1/klines", symbol, code, lo, hi - 1, m->page);
 		r->rl = m->rl_klines;
-		/* Spot klines weigh 2; USD-M weigh by limit (5 for 1000). */
-		r->weight = strcmp(m->market, "spot") == 0 ? 2 : 5;
+		r->weight = binance_klines_weight(m, m->page);
 		break;
 	case MDX_BYBIT:
 		mdx_buf_printf(&r->path, "/v5/market/kline?category=%s"
@@ -211,6 +373,115 @@ mdx_request_klines(const struct mdx_market *m, const char *symbol,
 		    m->page);
 		r->weight = 1;
 		break;
+	case MDX_KRAKEN:
+		mdx_kraken_request_klines(m, symbol, iv, lo, r);
+		break;
+	case MDX_COINBASE:
+		mdx_coinbase_request_klines(m, symbol, iv, lo, hi, r);
+		break;
+	default:
+		break;
+	}
+}
+
+/* OKX asks for index candles by index (BTC-USDT), not by swap
+ * (BTC-USDT-SWAP): the symbol without its "-SWAP". */
+static int
+okx_index_len(const char *symbol)
+{
+	size_t n = strlen(symbol);
+
+	if (n > 5 && strcmp(symbol + n - 5, "-SWAP") == 0)
+		n -= 5;
+	return (int)n;
+}
+
+void
+mdx_request_series(const struct mdx_market *m, enum mdx_kind kind,
+    const char *symbol, const struct mdx_interval *iv, mdx_time lo,
+    mdx_time hi, struct mdx_request *r)
+{
+	static const char *binance[] = { "markPriceKlines?symbol",
+		"indexPriceKlines?pair", "premiumIndexKlines?symbol" };
+	static const char *bybit[] = { "mark-price-kline", "index-price-kline",
+		"premium-index-price-kline" };
+	int page = mdx_market_page(m, kind), k;
+
+	request_init(r);
+	r->weight = 1;
+	k = kind == MDX_KIND_MARK_KLINES ? 0 : kind == MDX_KIND_INDEX_KLINES ?
+	    1 : 2;
+	switch (m->id) {
+	case MDX_BINANCE:
+		r->rl = m->rl_klines;
+		if (kind == MDX_KIND_FUNDING) {
+			mdx_buf_printf(&r->path, "/fapi/v1/fundingRate?symbol=%s",
+			    symbol);
+			r->rl = &rl_binance_funding;
+		} else if (kind == MDX_KIND_OPEN_INTEREST) {
+			mdx_buf_printf(&r->path, "/futures/data/openInterestHist"
+			    "?symbol=%s&period=%s", symbol,
+			    mdx_market_oi_period(m, iv));
+			r->rl = &rl_binance_stats;
+		} else {
+			mdx_buf_printf(&r->path, "/fapi/v1/%s=%s&interval=%s",
+			    binance[k], symbol, mdx_market_interval(m, iv));
+			r->weight = binance_klines_weight(m, page);
+		}
+		mdx_buf_printf(&r->path, "&startTime=%" PRId64 "&endTime=%"
+		    PRId64 "&limit=%d", lo, hi - 1, page);
+		break;
+	case MDX_BYBIT:
+		r->rl = m->rl_klines;
+		if (kind == MDX_KIND_FUNDING)
+			mdx_buf_printf(&r->path, "/v5/market/funding/history"
+			    "?category=%s&symbol=%s&startTime=%" PRId64
+			    "&endTime=%" PRId64, m->category, symbol, lo, hi - 1);
+		else if (kind == MDX_KIND_OPEN_INTEREST)
+			mdx_buf_printf(&r->path, "/v5/market/open-interest"
+			    "?category=%s&symbol=%s&intervalTime=%s&startTime=%"
+			    PRId64 "&endTime=%" PRId64, m->category, symbol,
+			    mdx_market_oi_period(m, iv), lo, hi - 1);
+		else
+			mdx_buf_printf(&r->path, "/v5/market/%s?category=%s"
+			    "&symbol=%s&interval=%s&start=%" PRId64 "&end=%"
+			    PRId64, bybit[k], m->category, symbol,
+			    mdx_market_interval(m, iv), lo, hi - 1);
+		mdx_buf_printf(&r->path, "&limit=%d", page);
+		break;
+	case MDX_OKX:
+		if (kind == MDX_KIND_FUNDING) {
+			mdx_buf_printf(&r->path, "/api/v5/public/"
+			    "funding-rate-history?instId=%s", symbol);
+			r->rl = &rl_okx_funding;
+		} else if (kind == MDX_KIND_OPEN_INTEREST) {
+			/* The statistics take an inclusive begin and end. */
+			mdx_buf_printf(&r->path, "/api/v5/rubik/stat/contracts/"
+			    "open-interest-history?instId=%s&period=%s&begin=%"
+			    PRId64 "&end=%" PRId64 "&limit=%d", symbol,
+			    mdx_market_oi_period(m, iv), lo, hi - 1, page);
+			r->rl = &rl_okx_oi;
+			break;
+		} else if (kind == MDX_KIND_MARK_KLINES) {
+			mdx_buf_printf(&r->path, "/api/v5/market/"
+			    "history-mark-price-candles?instId=%s&bar=%s",
+			    symbol, mdx_market_interval(m, iv));
+			r->rl = &rl_okx_mark;
+		} else {
+			mdx_buf_printf(&r->path, "/api/v5/market/"
+			    "history-index-candles?instId=%.*s&bar=%s",
+			    okx_index_len(symbol), symbol,
+			    mdx_market_interval(m, iv));
+			r->rl = &rl_okx_index;
+		}
+		/* after and before are exclusive. */
+		mdx_buf_printf(&r->path, "&after=%" PRId64 "&before=%" PRId64
+		    "&limit=%d", hi, lo - 1, page);
+		break;
+	default:
+		/* mdx_market_offers() gives these kinds to perpetual
+		 * contracts only, which Kraken and Coinbase have none of. */
+		abort();
 	}
 }
 
@@ -246,6 +517,10 @@ mdx_request_depth(const struct mdx_market *m, const char *symbol,
 	case MDX_OKX:
 		mdx_buf_printf(&r->path, "/api/v5/market/books?instId=%s&sz=%d",
 		    symbol, n);
+		break;
+	default:
+		/* No order books from Kraken or Coinbase (mdx-extract
+		 * refuses -k depth for them). */
 		break;
 	}
 }
@@ -289,6 +564,14 @@ mdx_request_instruments(const struct mdx_market *m, const char *cursor,
 	case MDX_OKX:
 		mdx_buf_printf(&r->path, "/api/v5/public/instruments"
 		    "?instType=%s", m->category);
+		break;
+	case MDX_KRAKEN:
+		mdx_kraken_request_instruments(m, r);
+		break;
+	case MDX_COINBASE:
+		mdx_coinbase_request_instruments(m, r);
+		break;
+	default:
 		break;
 	}
 }
@@ -351,11 +634,6 @@ binance_check(enum mdx_kind kind, long http, const struct mdx_json *root,
 		return MDX_ANSWER_ERROR;
 	}
 	switch (kind) {
-	case MDX_KIND_KLINES:
-		if (root->type != MDX_JSON_ARRAY)
-			return shape("klines are not an array", why, whysz);
-		*payload = root;
-		break;
 	case MDX_KIND_TRADES:
 		if (root->type != MDX_JSON_ARRAY)
 			return shape("trades are not an array", why, whysz);
@@ -373,6 +651,14 @@ binance_check(enum mdx_kind kind, long http, const struct mdx_json *root,
 		    (*payload)->type != MDX_JSON_ARRAY)
 			return shape("exchangeInfo without symbols", why,
 			    whysz);
+		break;
+	default:
+		/* Every ranged kind is an array of rows. */
+		if (root->type != MDX_JSON_ARRAY)
+			return shape(kind == MDX_KIND_KLINES ?
+			    "klines are not an array" : "rows are not an array",
+			    why, whysz);
+		*payload = root;
 		break;
 	}
 	return MDX_ANSWER_OK;
@@ -410,20 +696,13 @@ bybit_check(enum mdx_kind kind, long http, const struct mdx_json *root,
 	if ((res = mdx_json_get(root, "result")) == NULL ||
 	    res->type != MDX_JSON_OBJECT)
 		return shape("no result object", why, whysz);
-	switch (kind) {
-	case MDX_KIND_KLINES:
-	case MDX_KIND_INSTRUMENTS:
-	case MDX_KIND_TRADES:
-		if ((*payload = mdx_json_get(res, "list")) == NULL ||
-		    (*payload)->type != MDX_JSON_ARRAY)
-			return shape("result without a list", why, whysz);
-		break;
-	case MDX_KIND_DEPTH:
+	if (kind == MDX_KIND_DEPTH) {
 		if (mdx_json_get(res, "b") == NULL)
 			return shape("order book without bids", why, whysz);
 		*payload = res;
-		break;
-	}
+	} else if ((*payload = mdx_json_get(res, "list")) == NULL ||
+	    (*payload)->type != MDX_JSON_ARRAY)
+		return shape("result without a list", why, whysz);
 	return MDX_ANSWER_OK;
 }
 
@@ -485,6 +764,12 @@ mdx_answer_check(const struct mdx_market *m, enum mdx_kind kind, long http,
 	case MDX_BYBIT:
 		return bybit_check(kind, http, root, payload, status, why,
 		    whysz);
+	case MDX_KRAKEN:
+		return mdx_kraken_check(kind, http, root, payload, status, why,
+		    whysz);
+	case MDX_COINBASE:
+		return mdx_coinbase_check(kind, http, root, payload, status,
+		    why, whysz);
 	default:
 		return okx_check(kind, http, root, payload, status, why,
 		    whysz);
@@ -504,15 +789,90 @@ strings_from(const struct mdx_json *row, unsigned from)
 	return 1;
 }
 
+/*
+ * The checks of a candle's open time t, aligned to iv, and whether the
+ * candle was closed when fetched: OKX says so in its confirm field, for
+ * the others its end must be past the fetch.
+ */
+static int
+candle_closed(const struct mdx_market *m, const struct mdx_interval *iv,
+    mdx_time t, const struct mdx_json *confirm, mdx_time fetched,
+    int *closed, char *why, size_t whysz)
+{
+	if (!mdx_interval_aligned(iv, t)) {
+		snprintf(why, whysz, "open time %" PRId64 " is not the start "
+		    "of a %s interval", t, iv->code);
+		return -1;
+	}
+	if (m->id != MDX_OKX)
+		*closed = mdx_interval_next(iv, t) <= fetched;
+	else if (mdx_json_str_eq(confirm, "1"))
+		*closed = 1;
+	else if (mdx_json_str_eq(confirm, "0"))
+		*closed = 0;
+	else {
+		snprintf(why, whysz, "confirm flag is not \"0\" or \"1\"");
+		return -1;
+	}
+	return 0;
+}
+
+int
+mdx_row_shape(const struct mdx_json *row, const char *types, char *why,
+    size_t whysz)
+{
+	const struct mdx_json *c;
+	unsigned i, n = strlen(types);
+
+	if (row->type != MDX_JSON_ARRAY || row->nchild != n) {
+		snprintf(why, whysz, "row is not an array of %u fields", n);
+		return -1;
+	}
+	for (i = 0, c = row->child; c != NULL; c = c->next, i++)
+		if (c->type != (types[i] == 'n' ? MDX_JSON_NUMBER :
+		    MDX_JSON_STRING)) {
+			snprintf(why, whysz, "field %u is not a %s", i,
+			    types[i] == 'n' ? "number" : "string");
+			return -1;
+		}
+	return 0;
+}
+
+int
+mdx_row_open_seconds(const struct mdx_interval *iv, const struct mdx_json *t,
+    mdx_time fetched, mdx_time *open, int *closed, char *why, size_t whysz)
+{
+	int64_t v;
+
+	if (mdx_json_int(t, &v) == -1 || v < 0 || v >= MDX_TIME_END / 1000) {
+		snprintf(why, whysz, "bad open time");
+		return -1;
+	}
+	*open = v * 1000;
+	if (!mdx_interval_aligned(iv, *open)) {
+		snprintf(why, whysz, "open time %" PRId64 " is not the start "
+		    "of a %s interval", v, iv->code);
+		return -1;
+	}
+	*closed = mdx_interval_next(iv, *open) <= fetched;
+	return 0;
+}
+
 int
 mdx_kline_row(const struct mdx_market *m, const struct mdx_interval *iv,
     const struct mdx_json *row, mdx_time fetched, mdx_time *open,
     int *closed, char *why, size_t whysz)
 {
 	static const unsigned fields[] = { 12, 7, 9 };
-	const struct mdx_json *t, *confirm;
+	const struct mdx_json *t;
 	int64_t v;
 
+	if (m->id == MDX_KRAKEN)
+		return mdx_kraken_kline_row(iv, row, fetched, open, closed, why,
+		    whysz);
+	if (m->id == MDX_COINBASE)
+		return mdx_coinbase_kline_row(iv, row, fetched, open, closed,
+		    why, whysz);
 	if (row->type != MDX_JSON_ARRAY || row->nchild != fields[m->id]) {
 		snprintf(why, whysz, "row is not an array of %u fields",
 		    fields[m->id]);
@@ -530,25 +890,77 @@ mdx_kline_row(const struct mdx_market *m, const struct mdx_interval *iv,
 		return -1;
 	}
 	*open = v;
-	if (!mdx_interval_aligned(iv, v)) {
-		snprintf(why, whysz, "open time %" PRId64 " is not the start "
-		    "of a %s interval", v, iv->code);
+	return candle_closed(m, iv, v, mdx_json_at(row, 8), fetched, closed,
+	    why, whysz);
+}
+
+/* A time given as a JSON number (as_number) or as a string of digits. */
+static int
+row_time(const struct mdx_json *v, int as_number, mdx_time *t)
+{
+	int64_t n;
+
+	if (v == NULL || v->type != (as_number ? MDX_JSON_NUMBER :
+	    MDX_JSON_STRING) || mdx_json_int(v, &n) == -1 || n < 0)
 		return -1;
-	}
-	if (m->id == MDX_OKX) {
-		confirm = mdx_json_at(row, 8);
-		if (mdx_json_str_eq(confirm, "1"))
-			*closed = 1;
-		else if (mdx_json_str_eq(confirm, "0"))
-			*closed = 0;
-		else {
-			snprintf(why, whysz,
-			    "confirm flag is not \"0\" or \"1\"");
+	*t = n;
+	return 0;
+}
+
+int
+mdx_series_row(const struct mdx_market *m, enum mdx_kind kind,
+    const struct mdx_interval *iv, const struct mdx_json *row,
+    mdx_time fetched, mdx_time *t, int *closed, char *why, size_t whysz)
+{
+	static const unsigned fields[] = { 12, 5, 6 };
+	static const char *okey[][3] = {
+		{ "fundingTime", "fundingRateTimestamp", "fundingTime" },
+		{ "timestamp", "timestamp", NULL }
+	};
+	const char *key;
+
+	*closed = 1;
+	if (kind == MDX_KIND_FUNDING || (kind == MDX_KIND_OPEN_INTEREST &&
+	    m->id != MDX_OKX)) {
+		key = okey[kind == MDX_KIND_FUNDING ? 0 : 1][m->id];
+		if (row->type != MDX_JSON_OBJECT) {
+			snprintf(why, whysz, "row is not an object");
 			return -1;
 		}
-	} else
-		*closed = mdx_interval_next(iv, v) <= fetched;
-	return 0;
+		if (row_time(mdx_json_get(row, key), m->id == MDX_BINANCE,
+		    t) == -1) {
+			snprintf(why, whysz, "bad or missing \"%s\"", key);
+			return -1;
+		}
+		return 0;
+	}
+	if (kind == MDX_KIND_OPEN_INTEREST) {
+		/* OKX: [ts, oi, oiCcy, oiUsd], all strings. */
+		if (row->type != MDX_JSON_ARRAY || row->nchild != 4 ||
+		    !strings_from(row, 0)) {
+			snprintf(why, whysz, "row is not an array of 4 strings");
+			return -1;
+		}
+		if (row_time(row->child, 0, t) == -1) {
+			snprintf(why, whysz, "bad time");
+			return -1;
+		}
+		return 0;
+	}
+	/* Mark, index and premium candles: Binance the klines row, Bybit
+	 * [start, open, high, low, close], OKX the same and confirm. */
+	if (row->type != MDX_JSON_ARRAY || row->nchild != fields[m->id] ||
+	    (m->id != MDX_BINANCE && !strings_from(row, 0))) {
+		snprintf(why, whysz, "row is not an array of %u %s",
+		    fields[m->id], m->id == MDX_BINANCE ? "fields" : "strings");
+		return -1;
+	}
+	if (row_time(row->child, m->id == MDX_BINANCE, t) == -1) {
+		snprintf(why, whysz, "bad open time");
+		return -1;
+	}
+	return candle_closed(m, iv, *t, mdx_json_at(row, 5), fetched, closed,
+	    why, whysz);
 }
 
 mdx_time
@@ -567,6 +979,8 @@ mdx_depth_time(const struct mdx_market *m, const struct mdx_json *book,
 	case MDX_OKX:
 		t = mdx_json_get(book, "ts");
 		break;
+	default:
+		break;
 	}
 	if (t != NULL && mdx_json_int(t, &v) == 0 && v > 0)
 		return mdx_time_from_epoch(v);
@@ -580,7 +994,9 @@ mdx_instrument_symbol(const struct mdx_market *m, const struct mdx_json *inst)
 
 	if (inst->type != MDX_JSON_OBJECT)
 		return NULL;
-	s = mdx_json_get(inst, m->id == MDX_OKX ? "instId" : "symbol");
+	s = mdx_json_get(inst, m->id == MDX_OKX ? "instId" :
+	    m->id == MDX_KRAKEN ? "altname" : m->id == MDX_COINBASE ? "id" :
+	    "symbol");
 	return s != NULL && s->type == MDX_JSON_STRING && s->len > 0 ? s :
 	    NULL;
 }

@@ -102,6 +102,10 @@ struct series {
 	int finished, failed, stopped, errored;
 	unsigned long rows, rejected, requests;
 	mdx_time started;
+	char cursor[24];	/* trades: Kraken's "since" for the next page
+				   (nanoseconds) */
+	int64_t last_id;	/* trades: the id of the last trade written,
+				   -1 before the first */
 	struct series *next;
 };
 
@@ -138,8 +142,9 @@ struct series *extract_series_new(const struct mdx_market *m, int kind,
  */
 
 /* Replaces the state file of the klines series s with one saying that
- * everything before s->written is written.  Ends the program when the
- * file cannot be written. */
+ * everything before s->written is written (trades: everything up to
+ * s->cursor and s->last_id).  Ends the program when the file cannot be
+ * written. */
 void extract_state_write(const struct series *s);
 /* Replaces the state file path with b's text atomically (a temporary file
  * renamed), making its directories; ends the program when it cannot. */
@@ -163,14 +168,16 @@ void extract_add_series(const struct mdx_market *m, const char *symbol,
  * extract_add_series() does. */
 void extract_plan_watchlist(PGconn **conn);
 
-/* Adds a klines series for every gap record of the --ranges file, each
- * over its own range and outside the state files. */
+/* Adds a series of candles for every gap record of the --ranges file,
+ * each over its own range and outside the state files. */
 void extract_plan_ranges(void);
 
-/* One gap record of --ranges: a market, interval and symbol mdx knows
- * and the candles from "from" up to "to". */
+/* One gap record of --ranges: a market, interval and symbol mdx knows,
+ * the kind of candles its "price" names (klines without one), and the
+ * candles from "from" up to "to". */
 struct extract_range {
 	const struct mdx_market *m;
+	int kind;
 	const struct mdx_interval *iv;
 	char symbol[65];
 	mdx_time from, to;
@@ -206,18 +213,22 @@ void extract_add_raw(struct mdx_buf *b, const struct mdx_json *v);
 /*
  * The rows of one CSV file of an archive: extract_csv_begin() starts one
  * for the archive named base (its file name, for the requests and the
- * messages) of symbol and interval iv, read at the time fetched (RFC
- * 3339); extract_csv_line() takes each line, without its newline, in
- * order.  A kline row becomes a raw record appended to out (written to
- * standard output whenever out passes 1 MiB) and counted in rows; a row
- * outside --since and --until is counted in skipped; a blank line and
+ * messages) of symbol and interval iv (NULL for funding), of the kind of
+ * the options (klines, mark, index or premium klines, funding from a
+ * fundingRate archive, open interest from a metrics archive), read at the
+ * time fetched (RFC 3339); extract_csv_line() takes each line, without its
+ * newline, in order.  A row becomes a raw record appended to out (written
+ * to standard output whenever out passes 1 MiB) and counted in rows; a
+ * row outside --since and --until is counted in skipped; a blank line and
  * the known header as the first line are passed over; any other row is
  * counted in rejected, with a message naming base and the line, and makes
  * the run end with MDX_EX_DATAERR.  extract_csv_end() frees the buffers.
  */
 struct extract_csv {
 	const char *base;
+	const char *symbol;
 	const struct mdx_interval *iv;
+	int kind;
 	struct mdx_buf pre, req, mid, out;
 	unsigned long line, rows, rejected, skipped;
 };
@@ -228,7 +239,7 @@ void extract_csv_line(struct extract_csv *c, const char *s, size_t n);
 void extract_csv_end(struct extract_csv *c);
 
 /* Reads the archives of --archive, files or directories of them, and
- * writes the klines wanted to standard output. */
+ * writes the rows of the kind wanted to standard output. */
 void extract_run_archives(void);
 
 /*

@@ -1,6 +1,7 @@
 /*
  * mdx-extract - fetch candles, order books and instruments from Binance,
- * Bybit and OKX, or read Binance public-data archives, and write them as
+ * Bybit and OKX, candles and instruments from Kraken (and its trades) and
+ * Coinbase Exchange, or read Binance public-data archives, and write them as
  * raw NDJSON records (HACKING.md "Raw records") to standard output.
  */
 #include <errno.h>
@@ -94,6 +95,20 @@ add_interval(const char *s)
 	if (opt.nivs == (int)(sizeof(opt.ivs) / sizeof(opt.ivs[0])))
 		mdx_usage("too many intervals at '%s'", s);
 	opt.ivs[opt.nivs++] = iv;
+}
+
+/*
+ * Whether -k trades is fetched by trades.c (Binance, Bybit and OKX, whose
+ * trades are paged by id or served latest first) rather than by the
+ * series of plan() and rest.c, which follow Kraken's "since" cursor.
+ */
+static int
+paged_trades(void)
+{
+	const struct mdx_market *m = mdx_market_lookup(opt.exchange,
+	    opt.market);
+
+	return m->id == MDX_BINANCE || m->id == MDX_BYBIT || m->id == MDX_OKX;
 }
 
 static void
@@ -197,31 +212,43 @@ parse_options(int argc, char **argv)
 	if (optind < argc)
 		mdx_usage("unexpected argument '%s'", argv[optind]);
 	if ((opt.kind = mdx_kind_lookup(kind)) == -1)
-		mdx_usage("unknown kind '%s' (klines, depth, instruments or "
-		    "trades)", kind);
+		mdx_usage("unknown kind '%s' (klines, mark_klines, index_klines, "
+		    "premium_klines, funding, open_interest, depth, "
+		    "instruments or trades)", kind);
+	if (opt.kind == MDX_KIND_FUNDING && opt.ivs_given)
+		mdx_usage("-i does not apply to funding (its events come at "
+		    "the exchange's funding times)");
 	if (opt.exchange == NULL)
 		opt.exchange = "binance";
 	if (opt.market == NULL)
 		opt.market = "spot";
 	if (mdx_market_lookup(opt.exchange, opt.market) == NULL)
 		mdx_usage("unknown exchange and market '%s %s' (binance "
-		    "spot|usdm, bybit spot|linear|inverse, okx spot|swap)",
-		    opt.exchange, opt.market);
+		    "spot|usdm, bybit spot|linear|inverse, okx spot|swap, "
+		    "kraken spot, coinbase spot)", opt.exchange, opt.market);
+	if (opt.narchives > 0 && opt.kind != MDX_KIND_KLINES &&
+	    opt.kind != MDX_KIND_TRADES && strcmp(opt.market, "usdm") != 0)
+		mdx_usage("--archive -k %s reads Binance USD-M archives: give "
+		    "-m usdm", kind);
 	if (opt.nivs == 0)
-		add_interval("1m");
+		add_interval(opt.kind == MDX_KIND_OPEN_INTEREST ? "5m" : "1m");
 	if (opt.have_since && opt.have_until && opt.until <= opt.since)
 		mdx_usage("--until must be after --since");
 	if (opt.narchives > 0 && (opt.ranges != NULL ||
 	    opt.watchlist != NULL || opt.resume ||
-	    (opt.kind != MDX_KIND_KLINES && opt.kind != MDX_KIND_TRADES)))
-		mdx_usage("--archive reads klines or trades only, without "
+	    (!mdx_kind_ranged(opt.kind) && opt.kind != MDX_KIND_TRADES)))
+		mdx_usage("--archive reads klines, mark_klines, index_klines, "
+		    "premium_klines, funding, open_interest or trades, without "
 		    "--ranges, --watchlist or --resume");
 	if (opt.canonical && (opt.narchives == 0 ||
 	    opt.kind != MDX_KIND_TRADES))
 		mdx_usage("--canonical goes with --archive and -k trades");
 	if (opt.kind == MDX_KIND_TRADES && opt.narchives == 0 &&
-	    (opt.ranges != NULL || opt.watchlist != NULL))
+	    paged_trades() && (opt.ranges != NULL || opt.watchlist != NULL))
 		mdx_usage("-k trades takes -s, not --ranges or --watchlist");
+	if (opt.ranges != NULL && opt.kind != MDX_KIND_KLINES)
+		mdx_usage("--ranges takes the kind of each gap from the record "
+		    "(its \"price\"): no -k");
 	if (opt.ranges != NULL && opt.watchlist != NULL)
 		mdx_usage("--ranges and --watchlist exclude each other");
 	if (opt.narchives == 0 && opt.ranges == NULL &&
@@ -273,7 +300,7 @@ main(int argc, char **argv)
 	extract_doc = mdx_json_doc_new();
 	if (opt.narchives > 0)
 		extract_run_archives();
-	else if (opt.kind == MDX_KIND_TRADES)
+	else if (opt.kind == MDX_KIND_TRADES && paged_trades())
 		extract_run_trades();
 	else {
 		plan();

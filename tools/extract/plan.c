@@ -109,23 +109,38 @@ extract_series_new(const struct mdx_market *m, int kind, const char *symbol,
 }
 
 /* ------------------------------------------------------------------------
- * State files: one per exchange, market, symbol and interval, holding the
- * open time just after the last candle written, replaced atomically.
+ * State files: one per exchange, market, symbol, kind and interval, holding
+ * the time just after the last row written, replaced atomically.  Klines
+ * keep the name they always had (INTERVAL.json); the other kinds are
+ * KIND-INTERVAL.json, and funding, which has no interval, funding.json.
+ * A trades series has trades.json, holding also Kraken's cursor and the
+ * id of the last trade written.
  */
 static char *
 state_path(const struct series *s)
 {
-	return mdx_strfmt("%s/extract/%s/%s/%s/%s.json", opt.state_dir,
-	    s->m->exchange, s->m->market, s->symbol, s->iv->code);
+	if (s->kind == MDX_KIND_KLINES)
+		return mdx_strfmt("%s/extract/%s/%s/%s/%s.json", opt.state_dir,
+		    s->m->exchange, s->m->market, s->symbol, s->iv->code);
+	if (!mdx_kind_has_interval(s->kind))
+		return mdx_strfmt("%s/extract/%s/%s/%s/%s.json",
+		    opt.state_dir, s->m->exchange, s->m->market, s->symbol,
+		    mdx_kind_name(s->kind));
+	return mdx_strfmt("%s/extract/%s/%s/%s/%s-%s.json", opt.state_dir,
+	    s->m->exchange, s->m->market, s->symbol, mdx_kind_name(s->kind),
+	    s->iv->code);
 }
 
-/* Reads a state file: 1 and *next when there is one, 0 when there is
- * none, -1 after a message when it is unreadable. */
+/*
+ * Reads a state file: 1 and *next when there is one (a trades series: its
+ * cursor and last_id too), 0 when there is none, -1 after a message when
+ * it is unreadable.
+ */
 static int
-state_read(const struct series *s, mdx_time *next)
+state_read(struct series *s, mdx_time *next)
 {
 	char *path = state_path(s), buf[1024], t[64];
-	const struct mdx_json *root, *v;
+	const struct mdx_json *root, *v, *c, *id;
 	FILE *fp;
 	size_t n;
 	int rv = -1;
@@ -150,8 +165,22 @@ state_read(const struct series *s, mdx_time *next)
 	    mdx_time_parse_rfc3339(v->text, v->len, next) == -1)
 		mdx_warn("bad state file '%s': no \"next\" time (at %s:1)",
 		    path, path);
-	else
+	else if (s->kind == MDX_KIND_TRADES &&
+	    ((c = mdx_json_get(root, "cursor")) == NULL ||
+	    c->type != MDX_JSON_STRING || c->len == 0 ||
+	    c->len >= sizeof(s->cursor) ||
+	    strspn(c->text, "0123456789") != c->len ||
+	    (id = mdx_json_get(root, "last_id")) == NULL ||
+	    mdx_json_int(id, &s->last_id) == -1))
+		mdx_warn("bad state file '%s': no \"cursor\" and \"last_id\" "
+		    "(at %s:1)", path, path);
+	else {
+		if (s->kind == MDX_KIND_TRADES) {
+			memcpy(s->cursor, c->text, c->len);
+			s->cursor[c->len] = '\0';
+		}
 		rv = 1;
+	}
 	free(path);
 	return rv;
 }
@@ -168,8 +197,15 @@ extract_state_write(const struct series *s)
 	mdx_buf_add_json_kv(&b, 1, "exchange", s->m->exchange);
 	mdx_buf_add_json_kv(&b, 0, "market", s->m->market);
 	mdx_buf_add_json_kv(&b, 0, "symbol", s->symbol);
-	mdx_buf_add_json_kv(&b, 0, "interval", s->iv->code);
+	if (s->kind != MDX_KIND_KLINES)
+		mdx_buf_add_json_kv(&b, 0, "kind", mdx_kind_name(s->kind));
+	if (mdx_kind_has_interval(s->kind))
+		mdx_buf_add_json_kv(&b, 0, "interval", s->iv->code);
 	mdx_buf_add_json_kv(&b, 0, "next", t);
+	if (s->kind == MDX_KIND_TRADES) {
+		mdx_buf_add_json_kv(&b, 0, "cursor", s->cursor);
+		mdx_buf_printf(&b, ",\"last_id\":%lld", (long long)s->last_id);
+	}
 	mdx_buf_add_json_kv(&b, 0, "updated_at", u);
 	mdx_buf_addstr(&b, "}\n");
 	extract_state_replace(path, &b);
@@ -260,8 +296,16 @@ plan_range(struct series *s, int have_since, mdx_time since, int have_until,
 		cap = mdx_interval_next(iv, cap);
 	if (s->hi > cap)
 		s->hi = cap;
+	/* By default a page back, or (Kraken) as far back as it serves. */
 	s->lo = have_since ? ceil_iv(iv, since) : sub_iv(iv, s->hi,
-	    s->m->page);
+	    s->m->history > 0 ? s->m->history - 1 :
+	    mdx_market_page(s->m, s->kind));
+	/* Binance keeps open-interest history for 30 days only: nothing
+	 * older is asked for. */
+	if (s->kind == MDX_KIND_OPEN_INTEREST &&
+	    mdx_market_oi_depth(s->m) > 0 &&
+	    s->lo < extract_now_ms - mdx_market_oi_depth(s->m))
+		s->lo = ceil_iv(iv, extract_now_ms - mdx_market_oi_depth(s->m));
 	if (s->lo > s->hi)
 		s->lo = s->hi;
 	s->plan = s->written = s->lo;
@@ -281,7 +325,10 @@ plan_resume(struct series *s, PGconn **conn)
 		extract_nfinished++;
 		return;
 	}
-	if (opt.db || (st == 0 && db_configured())) {
+	/* The warehouse knows where trade candles end; the other kinds
+	 * resume from their state files. */
+	if (s->kind == MDX_KIND_KLINES && (opt.db || (st == 0 &&
+	    db_configured()))) {
 		if (*conn == NULL)
 			*conn = mdx_db_connect();
 		if (mdx_db_schema_version(*conn) > 0 &&
@@ -298,22 +345,104 @@ plan_resume(struct series *s, PGconn **conn)
 	}
 }
 
+/*
+ * An exchange that serves only its latest candles (Kraken: 720 of each
+ * interval) cannot give the older ones at all: the range starts at the
+ * oldest it serves, with a warning naming what is left out and where to
+ * find it, and the state moves past it as the candles after it are
+ * written.
+ */
 static void
-add_klines(const struct mdx_market *m, const char *symbol,
+clamp_history(struct series *s)
+{
+	char a[MDX_TIME_BUFSZ], b[MDX_TIME_BUFSZ];
+	mdx_time oldest;
+
+	if (s->m->history <= 0 || s->iv->ms <= 0)
+		return;
+	oldest = mdx_interval_floor(s->iv, extract_now_ms) -
+	    (int64_t)(s->m->history - 1) * s->iv->ms;
+	if (s->lo >= oldest || s->lo >= s->hi)
+		return;
+	extract_fmt_time(s->lo, a);
+	extract_fmt_time(oldest < s->hi ? oldest : s->hi, b);
+	mdx_warn("%s %s %s %s: %s serves only its latest %d candles over "
+	    "REST: the candles from %s to %s cannot be fetched (its "
+	    "downloadable OHLCVT files have them: see mdx-extract(1))",
+	    s->m->exchange, s->m->market, s->symbol, s->iv->code,
+	    s->m->exchange, s->m->history, a, b);
+	s->lo = oldest < s->hi ? oldest : s->hi;
+	s->plan = s->written = s->lo;
+}
+
+/*
+ * A trades series (Kraken): from --since (default: an hour before the
+ * end), or with --resume from the state's cursor, up to --until or now.
+ */
+static void
+add_trades(const struct mdx_market *m, const char *symbol)
+{
+	struct series *s;
+	mdx_time next, lo;
+	int st;
+
+	if (!m->trades) {
+		mdx_warn("kind trades is not offered by %s %s", m->exchange,
+		    m->market);
+		exit(MDX_EX_USAGE);
+	}
+	s = extract_series_new(m, MDX_KIND_TRADES, symbol, NULL);
+	s->save_state = opt.resume;
+	s->last_id = -1;
+	s->hi = opt.have_until && opt.until < extract_now_ms ? opt.until :
+	    extract_now_ms;
+	lo = opt.have_since ? opt.since : s->hi - MDX_MS_HOUR;
+	if (lo > s->hi)
+		lo = s->hi;
+	s->lo = s->written = lo;
+	/* Kraken's since excludes itself: one nanosecond before lo. */
+	snprintf(s->cursor, sizeof(s->cursor), "%lld",
+	    (long long)lo * 1000000 - 1);
+	if (!opt.resume)
+		return;
+	if ((st = state_read(s, &next)) == -1) {
+		extract_fail(MDX_EX_DATAERR);
+		s->finished = 1;
+		extract_nfinished++;
+		return;
+	}
+	/* Without --since the state decides; with it, the later. */
+	if (st == 1 && opt.have_since && next < lo) {
+		s->last_id = -1;
+		snprintf(s->cursor, sizeof(s->cursor), "%lld",
+		    (long long)lo * 1000000 - 1);
+	} else if (st == 1)
+		s->lo = s->written = next < s->hi ? next : s->hi;
+}
+
+/* Adds the series of a ranged kind (opt.kind) of symbol at interval iv
+ * (the period of open interest; the hour, funding's shortest interval, by
+ * which funding is paged). */
+static void
+add_ranged(const struct mdx_market *m, const char *symbol,
     const struct mdx_interval *iv, PGconn **conn)
 {
 	struct series *s;
 
-	if (mdx_market_interval(m, iv) == NULL) {
-		mdx_warn("interval '%s' is not offered by %s %s", iv->code,
-		    m->exchange, m->market);
+	if (opt.kind == MDX_KIND_OPEN_INTEREST ?
+	    mdx_market_oi_period(m, iv) == NULL :
+	    mdx_market_interval(m, iv) == NULL) {
+		mdx_warn("%s '%s' is not offered by %s %s",
+		    opt.kind == MDX_KIND_OPEN_INTEREST ? "open-interest period" :
+		    "interval", iv->code, m->exchange, m->market);
 		exit(MDX_EX_USAGE);
 	}
-	s = extract_series_new(m, MDX_KIND_KLINES, symbol, iv);
+	s = extract_series_new(m, opt.kind, symbol, iv);
 	s->save_state = opt.resume;
 	plan_range(s, opt.have_since, opt.since, opt.have_until, opt.until);
 	if (opt.resume)
 		plan_resume(s, conn);
+	clamp_history(s);
 }
 
 void
@@ -322,10 +451,24 @@ extract_add_series(const struct mdx_market *m, const char *symbol,
 {
 	int i;
 
-	if (opt.kind == MDX_KIND_KLINES)
+	if (!mdx_market_offers(m, opt.kind)) {
+		mdx_warn("kind '%s' is not offered by %s %s",
+		    mdx_kind_name(opt.kind), m->exchange, m->market);
+		exit(MDX_EX_USAGE);
+	}
+	if (opt.kind == MDX_KIND_FUNDING)
+		add_ranged(m, symbol, mdx_interval_lookup("1h"), conn);
+	else if (mdx_kind_ranged(opt.kind))
 		for (i = 0; i < nivs; i++)
-			add_klines(m, symbol, ivs[i], conn);
+			add_ranged(m, symbol, ivs[i], conn);
+	else if (opt.kind == MDX_KIND_TRADES)
+		add_trades(m, symbol);
 	else {
+		if (opt.kind == MDX_KIND_DEPTH && m->depth_max == 0) {
+			mdx_warn("kind depth is not offered by %s %s",
+			    m->exchange, m->market);
+			exit(MDX_EX_USAGE);
+		}
 		if (opt.kind == MDX_KIND_DEPTH && opt.depth > m->depth_max)
 			mdx_usage("--depth %d: %s %s gives at most %d levels",
 			    opt.depth, m->exchange, m->market, m->depth_max);
@@ -355,9 +498,21 @@ extract_plan_watchlist(PGconn **conn)
 		if (opt.kind == MDX_KIND_TRADES ? w[i].trades == 0 :
 		    w[i].nocandles)
 			continue;
-		extract_add_series(m, w[i].symbol, w[i].ninterval > 0 ?
-		    w[i].interval : opt.ivs, w[i].ninterval > 0 ?
-		    w[i].ninterval : opt.nivs, conn);
+		/* A spot entry has no derivatives data: a run for them
+		 * passes it over. */
+		if (!mdx_market_offers(m, opt.kind)) {
+			mdx_debug("%s %s %s: no %s there", w[i].exchange,
+			    w[i].market, w[i].symbol, mdx_kind_name(opt.kind));
+			continue;
+		}
+		/* An entry's intervals are candle intervals: open interest
+		 * takes its periods from -i. */
+		if (w[i].ninterval > 0 && opt.kind != MDX_KIND_OPEN_INTEREST)
+			extract_add_series(m, w[i].symbol, w[i].interval,
+			    w[i].ninterval, conn);
+		else
+			extract_add_series(m, w[i].symbol, opt.ivs, opt.nivs,
+			    conn);
 	}
 	free(w);
 }
@@ -376,13 +531,13 @@ int
 extract_range_parse(const char *ln, size_t len, struct extract_range *r,
     char *err, size_t errsz)
 {
-	struct mdx_buf b[6];
+	struct mdx_buf b[7];
 	const struct mdx_json *root;
-	const char *ex, *mk, *sym, *ivs, *from, *to;
+	const char *ex, *mk, *sym, *ivs, *from, *to, *price;
 	int i, rv = -1;
 
 	memset(r, 0, sizeof(*r));
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < 7; i++)
 		mdx_buf_init(&b[i]);
 	if ((root = mdx_json_parse(extract_doc, ln, len)) == NULL) {
 		mdx_errf(err, errsz, "%s", mdx_json_error(extract_doc));
@@ -394,6 +549,7 @@ extract_range_parse(const char *ln, size_t len, struct extract_range *r,
 	ivs = gap_str(root, "interval", &b[3]);
 	from = gap_str(root, "from", &b[4]);
 	to = gap_str(root, "to", &b[5]);
+	price = gap_str(root, "price", &b[6]);
 	if (ex == NULL || mk == NULL || sym == NULL || ivs == NULL ||
 	    from == NULL || to == NULL) {
 		mdx_errf(err, errsz, "needs exchange, market, symbol, "
@@ -407,6 +563,19 @@ extract_range_parse(const char *ln, size_t len, struct extract_range *r,
 		mdx_errf(err, errsz, "no such market, symbol or interval "
 		    "'%s %s %s %s'", ex, mk, sym, ivs);
 		goto out;
+	}
+	/* "price" names the candles of a mark, index or premium gap. */
+	r->kind = MDX_KIND_KLINES;
+	if (price != NULL && strcmp(price, "trade") != 0) {
+		r->kind = strcmp(price, "mark") == 0 ? MDX_KIND_MARK_KLINES :
+		    strcmp(price, "index") == 0 ? MDX_KIND_INDEX_KLINES :
+		    strcmp(price, "premium") == 0 ? MDX_KIND_PREMIUM_KLINES :
+		    -1;
+		if (r->kind == -1 || !mdx_market_offers(r->m, r->kind)) {
+			mdx_errf(err, errsz, "no %s candles on '%s %s'", price,
+			    ex, mk);
+			goto out;
+		}
 	}
 	if (mdx_time_parse_rfc3339(from, strlen(from), &r->from) == -1 ||
 	    mdx_time_parse_rfc3339(to, strlen(to), &r->to) == -1 ||
@@ -424,7 +593,7 @@ extract_range_parse(const char *ln, size_t len, struct extract_range *r,
 	memcpy(r->symbol, sym, strlen(sym) + 1);
 	rv = 0;
 out:
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < 7; i++)
 		mdx_buf_free(&b[i]);
 	return rv;
 }
@@ -463,8 +632,9 @@ extract_plan_ranges(void)
 			bad++;
 			continue;
 		}
-		s = extract_series_new(g.m, MDX_KIND_KLINES, g.symbol, g.iv);
+		s = extract_series_new(g.m, g.kind, g.symbol, g.iv);
 		plan_range(s, 1, g.from, 1, g.to);
+		clamp_history(s);
 	}
 	mdx_reader_close(r);
 	if (bad > 0)

@@ -59,7 +59,7 @@ record_start(struct mdx_buf *b, const struct series *s, const char *symbol,
 	    "\"%s\",\"kind\":\"%s\",\"symbol\":", s->m->exchange, s->m->market,
 	    mdx_kind_name(kind));
 	mdx_buf_add_json_str(b, symbol, symlen);
-	if (kind == MDX_KIND_KLINES)
+	if (mdx_kind_has_interval(kind))
 		mdx_buf_printf(b, ",\"interval\":\"%s\"", s->iv->code);
 }
 
@@ -105,8 +105,15 @@ submit(struct window *w)
 	case MDX_KIND_DEPTH:
 		mdx_request_depth(s->m, s->symbol, opt.depth, &rq);
 		break;
-	default:
+	case MDX_KIND_TRADES:
+		mdx_kraken_request_trades(s->m, s->symbol, s->cursor, &rq);
+		break;
+	case MDX_KIND_INSTRUMENTS:
 		mdx_request_instruments(s->m, w->cursor, &rq);
+		break;
+	default:
+		mdx_request_series(s->m, s->kind, s->symbol, s->iv, w->cur_lo,
+		    w->cur_hi, &rq);
 		break;
 	}
 	mdx_buf_reset(&w->req.url);
@@ -165,7 +172,7 @@ plan_next(struct series *s)
 
 	if (s->finished || s->failed || s->stopped)
 		return 0;
-	if (s->kind != MDX_KIND_KLINES) {
+	if (!mdx_kind_ranged(s->kind)) {
 		if (s->plan != 0)
 			return 0;
 		s->plan = 1;
@@ -175,7 +182,15 @@ plan_next(struct series *s)
 	}
 	if (s->plan >= s->hi)
 		return 0;
-	hi = add_iv(s->iv, s->plan, s->m->page);
+	/*
+	 * A window of one page.  Funding is planned by the hour (so that
+	 * the range ends at the last full hour) but comes mostly every 8
+	 * hours: its windows are a page of 8 hours, and a window of
+	 * shorter intervals is finished by the requests a full page calls
+	 * for.
+	 */
+	hi = add_iv(s->iv, s->plan, (int64_t)mdx_market_page(s->m, s->kind) *
+	    (s->kind == MDX_KIND_FUNDING ? 8 : 1));
 	if (hi > s->hi)
 		hi = s->hi;
 	w = window_new(s, s->plan, hi);
@@ -202,12 +217,14 @@ window_fail(struct window *w, int status, const char *why)
 }
 
 /*
- * Takes the klines of one answer into the window: checks every row, keeps
- * those inside the part asked for in time order, and asks again for what a
- * full page may have left out.  Returns 1 when the window is complete.
+ * Takes the rows of one answer of a ranged kind (klines, mark, index and
+ * premium klines, funding, open interest) into the window: checks every
+ * row, keeps those inside the part asked for in time order, and asks again
+ * for what a full page may have left out.  Returns 1 when the window is
+ * complete.
  */
 static int
-take_klines(struct window *w, const struct mdx_json *rows)
+take_rows(struct window *w, const struct mdx_json *rows)
 {
 	struct series *s = w->s;
 	const struct mdx_json **v;
@@ -216,7 +233,7 @@ take_klines(struct window *w, const struct mdx_json *rows)
 	mdx_time t, first = INT64_MAX, newest = INT64_MIN;
 	const struct mdx_json *c;
 	unsigned n = rows->nchild, i, k;
-	int closed;
+	int closed, r, candles = mdx_kind_candles(s->kind);
 
 	v = mdx_calloc(n + 1, sizeof(*v));
 	/* Oldest first, whatever the exchange's order. */
@@ -225,11 +242,24 @@ take_klines(struct window *w, const struct mdx_json *rows)
 	extract_fmt_time(w->req.fetched_at, fetched);
 	for (k = 0; k < n; k++) {
 		i = s->m->newest_first ? n - 1 - k : k;
-		if (mdx_kline_row(s->m, s->iv, v[k], w->req.fetched_at, &t,
-		    &closed, why, sizeof(why)) == -1) {
+		if (s->kind == MDX_KIND_KLINES)
+			r = mdx_kline_row(s->m, s->iv, v[k], w->req.fetched_at,
+			    &t, &closed, why, sizeof(why));
+		else
+			r = mdx_series_row(s->m, s->kind, s->iv, v[k],
+			    w->req.fetched_at, &t, &closed, why, sizeof(why));
+		if (r == -1) {
 			bad_row(w, why, i);
 			continue;
 		}
+		/*
+		 * Kraken answers up to its newest candle whatever the end
+		 * asked for, and Coinbase may add some from before the
+		 * start: those are passed over.
+		 */
+		if ((t >= w->cur_hi && s->m->to_newest) ||
+		    (t < w->cur_lo && s->m->id == MDX_COINBASE))
+			continue;
 		if (t < w->cur_lo || t >= w->cur_hi) {
 			char a[MDX_TIME_BUFSZ], b[MDX_TIME_BUFSZ];
 			char ts[MDX_TIME_BUFSZ];
@@ -257,11 +287,14 @@ take_klines(struct window *w, const struct mdx_json *rows)
 			w->stop_at = t;
 			break;
 		}
-		record_start(&page, s, s->symbol, strlen(s->symbol),
-		    MDX_KIND_KLINES);
+		record_start(&page, s, s->symbol, strlen(s->symbol), s->kind);
 		record_rest(&page, t, &w->req, fetched);
-		mdx_buf_addstr(&page, closed ? ",\"closed\":true,\"data\":" :
-		    ",\"closed\":false,\"data\":");
+		if (!candles)
+			mdx_buf_addstr(&page, ",\"data\":");
+		else
+			mdx_buf_addstr(&page, closed ?
+			    ",\"closed\":true,\"data\":" :
+			    ",\"closed\":false,\"data\":");
 		extract_add_raw(&page, v[k]);
 		mdx_buf_addstr(&page, "}\n");
 		w->rows++;
@@ -279,8 +312,9 @@ take_klines(struct window *w, const struct mdx_json *rows)
 	}
 	if (newest > w->last && !s->m->newest_first)
 		w->last = newest;
-	if (w->stop_at != INT64_MIN || n < (unsigned)s->m->page ||
-	    first == INT64_MAX)
+	if (w->stop_at != INT64_MIN ||
+	    n < (unsigned)mdx_market_page(s->m, s->kind) || first == INT64_MAX ||
+	    s->m->to_newest)
 		return 1;
 	/* A full page: what it did not reach may hold more candles. */
 	if (s->m->newest_first) {
@@ -288,7 +322,9 @@ take_klines(struct window *w, const struct mdx_json *rows)
 			return 1;
 		w->cur_hi = first;
 	} else {
-		t = mdx_interval_next(s->iv, newest);
+		/* Funding times need not fall on a boundary. */
+		t = s->kind != MDX_KIND_FUNDING ?
+		    mdx_interval_next(s->iv, newest) : newest + 1;
 		if (t >= w->cur_hi)
 			return 1;
 		w->cur_lo = t;
@@ -329,6 +365,66 @@ wanted(const struct mdx_json *sym, unsigned char *seen)
 }
 
 unsigned char *extract_inst_seen;
+
+/*
+ * Takes a page of trades (Kraken), oldest first, into the window: a trade
+ * at or after the end of the series ends it, as does a short page; else
+ * the next page starts at Kraken's cursor.  A trade whose id is not above
+ * the last one written is one written already (a cursor made from a
+ * trade's time, which Kraken rounds, can ask for it again) and is passed
+ * over.  Returns 1 when the series is complete.
+ */
+static int
+take_trades(struct window *w, const struct mdx_json *root,
+    const struct mdx_json *rows)
+{
+	struct series *s = w->s;
+	const struct mdx_json *c, *cur;
+	char fetched[MDX_TIME_BUFSZ], why[200];
+	int64_t ns, id, last_ns = -1, prev = -1;
+	unsigned i;
+	int stop = 0;
+
+	extract_fmt_time(w->req.fetched_at, fetched);
+	for (i = 0, c = rows->child; c != NULL; c = c->next, i++) {
+		if (mdx_kraken_trade_row(c, &ns, &id, why, sizeof(why)) == -1) {
+			bad_row(w, why, i);
+			continue;
+		}
+		if (ns < prev) {
+			bad_row(w, "trade out of order", i);
+			continue;
+		}
+		prev = ns;
+		if (id <= s->last_id)
+			continue;
+		if (ns / 1000000 >= s->hi) {
+			stop = 1;
+			break;
+		}
+		record_start(&w->out, s, s->symbol, strlen(s->symbol),
+		    MDX_KIND_TRADES);
+		record_rest(&w->out, ns / 1000000, &w->req, fetched);
+		mdx_buf_addstr(&w->out, ",\"data\":");
+		extract_add_raw(&w->out, c);
+		mdx_buf_addstr(&w->out, "}\n");
+		w->rows++;
+		s->last_id = id;
+		last_ns = ns;
+	}
+	if (last_ns >= 0)
+		s->written = last_ns / 1000000 + 1;
+	/* Kraken's cursor when the whole page was taken, else the time of
+	 * the last trade written. */
+	if (!stop && (cur = mdx_kraken_trades_cursor(root)) != NULL &&
+	    strspn(cur->text, "0123456789") == cur->len) {
+		memcpy(s->cursor, cur->text, cur->len);
+		s->cursor[cur->len] = '\0';
+	} else if (last_ns >= 0)
+		snprintf(s->cursor, sizeof(s->cursor), "%lld",
+		    (long long)last_ns);
+	return stop || rows->nchild < MDX_KRAKEN_TRADES_PAGE;
+}
 
 /* Returns 1 when the instruments are complete, 0 when a next page is to
  * be fetched. */
@@ -412,14 +508,27 @@ answer(struct window *w)
 	}
 	}
 	switch (s->kind) {
-	case MDX_KIND_KLINES:
-		complete = take_klines(w, payload);
-		break;
 	case MDX_KIND_DEPTH:
 		take_depth(w, payload);
 		break;
-	default:
+	case MDX_KIND_TRADES:
+		complete = take_trades(w, root, payload);
+		/* Each page is written, and the state saved, as it comes. */
+		mdx_write(mdx_stdout(), w->out.data, w->out.len);
+		s->rows += w->rows;
+		total_rows += w->rows;
+		w->rows = 0;
+		mdx_buf_reset(&w->out);
+		if (s->save_state) {
+			mdx_writer_flush(mdx_stdout());
+			extract_state_write(s);
+		}
+		break;
+	case MDX_KIND_INSTRUMENTS:
 		complete = take_instruments(w, root, payload);
+		break;
+	default:
+		complete = take_rows(w, payload);
 		break;
 	}
 	if (!complete) {
@@ -449,7 +558,7 @@ summary(const struct series *s)
 	if (mdx_verbose < 1 || mdx_stderr_is_tty())
 		return;
 	secs = (extract_real_ms() - s->started) / 1000.0;
-	if (s->kind != MDX_KIND_KLINES) {
+	if (!mdx_kind_ranged(s->kind)) {
 		fprintf(stderr, "%s: %s %s %s %s: %lu records, %lu requests, "
 		    "%.1f s%s\n", mdx_progname, s->m->exchange, s->m->market,
 		    mdx_kind_name(s->kind), s->symbol ? s->symbol : "(all)",
@@ -458,10 +567,13 @@ summary(const struct series *s)
 	}
 	extract_fmt_time(s->lo, a);
 	extract_fmt_time(s->written, b);
-	fprintf(stderr, "%s: %s %s %s %s: %lu candles from %s to %s, %lu "
+	fprintf(stderr, "%s: %s %s %s %s: %lu %s from %s to %s, %lu "
 	    "requests, %lu rejected, %.1f s%s\n", mdx_progname,
-	    s->m->exchange, s->m->market, s->symbol, s->iv->code, s->rows, a,
-	    b, s->requests, s->rejected, secs, s->failed ? ", FAILED" : "");
+	    s->m->exchange, s->m->market, s->symbol,
+	    s->kind == MDX_KIND_FUNDING ? "funding" : s->iv->code, s->rows,
+	    s->kind == MDX_KIND_KLINES ? "candles" : mdx_kind_name(s->kind),
+	    a, b, s->requests, s->rejected, secs,
+	    s->failed ? ", FAILED" : "");
 }
 
 static void
@@ -482,7 +594,7 @@ progress(int last)
 		return;
 	shown = now;
 	for (s = extract_series_head; s != NULL; s = s->next) {
-		if (s->kind != MDX_KIND_KLINES || s->hi <= s->lo) {
+		if (!mdx_kind_ranged(s->kind) || s->hi <= s->lo) {
 			all += 1;
 			done += s->finished;
 			continue;
@@ -515,7 +627,7 @@ planned_all(const struct series *s)
 {
 	if (s->failed || s->stopped)
 		return 1;
-	return s->kind == MDX_KIND_KLINES ? s->plan >= s->hi : s->plan != 0;
+	return mdx_kind_ranged(s->kind) ? s->plan >= s->hi : s->plan != 0;
 }
 
 /*
@@ -539,7 +651,7 @@ emit(struct series *s)
 			mdx_write(mdx_stdout(), w->out.data, w->out.len);
 			s->rows += w->rows;
 			total_rows += w->rows;
-			if (s->kind == MDX_KIND_KLINES) {
+			if (mdx_kind_ranged(s->kind)) {
 				s->written = w->stop_at != INT64_MIN ?
 				    w->stop_at : w->hi;
 				/* The forming candle is written, not passed. */
@@ -574,7 +686,7 @@ extract_run_rest(void)
 	struct mdx_fetch_req *r;
 	struct series *s;
 	struct window *w;
-	int ahead, progressed, out[3];
+	int ahead, progressed, out[MDX_NEXCHANGE];
 
 	fetcher = mdx_fetch_new(&opt.fo);
 	if (opt.weight_limit > 0) {
@@ -587,7 +699,7 @@ extract_run_rest(void)
 	}
 	for (s = extract_series_head; s != NULL; s = s->next) {
 		s->started = extract_real_ms();
-		if (!s->finished && s->kind == MDX_KIND_KLINES &&
+		if (!s->finished && mdx_kind_ranged(s->kind) &&
 		    s->plan >= s->hi)
 			emit(s);
 	}

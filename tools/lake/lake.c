@@ -598,14 +598,15 @@ cover(struct catalog *c, char *dir, const char *name, int type)
 }
 
 /*
- * Lists the lake and builds the catalog of the selected items.  With
- * manifests, loads the manifest of every item that has one and marks the
- * objects archives cover; a manifest that cannot be read is reported
- * (and the item left without one) unless quiet.
+ * Lists the keys under where (with their manifests under _manifests/) and
+ * builds the catalog of the selected items; "" lists the whole lake in
+ * one listing.  With manifests, loads the manifest of every item that has
+ * one and marks the objects archives cover; a manifest that cannot be
+ * read is reported (and the item left without one) unless quiet.
  */
 static void
-catalog_load(struct mdx_lake *l, const struct mdx_lake_sel *s,
-    struct catalog *c, int manifests, int *bad)
+catalog_load_in(struct mdx_lake *l, const struct mdx_lake_sel *s,
+    const char *where, struct catalog *c, int manifests, int *bad)
 {
 	struct lake_ent *e;
 	struct item it, *prev;
@@ -615,14 +616,12 @@ catalog_load(struct mdx_lake *l, const struct mdx_lake_sel *s,
 
 	memset(c, 0, sizeof(*c));
 	/* The whole lake in one listing, or a prefix and its manifests. */
-	for (pass = 0; pass < (s != NULL && s->prefix != NULL ? 2 : 1);
-	    pass++) {
-	if (s == NULL || s->prefix == NULL)
-		mp = mdx_strdup("");
-	else if (pass == 0)
-		mp = mdx_strdup(s->prefix);
+	for (pass = 0; pass < (*where != '\0' ? 2 : 1); pass++) {
+	if (pass == 0)
+		mp = mdx_strdup(where);
 	else
-		mp = mdx_strfmt("%s/%s/", MANIFESTS, s->prefix);
+		mp = mdx_strfmt("%s/%s%s", MANIFESTS, where,
+		    where[strlen(where) - 1] == '/' ? "" : "/");
 	if (l->be->list(l, mp, &e, &n) == -1)
 		lake_die(l);
 	free(mp);
@@ -706,6 +705,14 @@ catalog_load(struct mdx_lake *l, const struct mdx_lake_sel *s,
 	}
 }
 
+static void
+catalog_load(struct mdx_lake *l, const struct mdx_lake_sel *s,
+    struct catalog *c, int manifests, int *bad)
+{
+	catalog_load_in(l, s, s != NULL && s->prefix != NULL ? s->prefix : "",
+	    c, manifests, bad);
+}
+
 /* Whether an item is shown by cat, ls and stats. */
 static int
 visible(const struct item *it)
@@ -719,6 +726,9 @@ visible(const struct item *it)
  * Reading objects.  A sink receives decompressed data in pieces.
  */
 typedef int (*sink_fn)(void *arg, const char *p, size_t n);
+/* Called for each member of an archive or compacted object: returns 1 to
+ * receive its data, 0 to skip it. */
+typedef int (*member_fn)(void *arg, const char *name, int64_t size);
 
 struct stream_res {
 	struct mdx_sha256 sha;	/* of the stored bytes; the caller ends it */
@@ -990,8 +1000,13 @@ struct put {
 	struct mdx_buf dir, val[MDX_LF_N], msg;
 	struct mdx_buf keys;		/* the keys of the objects written */
 	unsigned long line;
-	uint64_t lines, stored, rejected, objects;
+	uint64_t lines, stored, rejected, objects, held;
 	unsigned char *out;
+	/* What the partitions written to held before this put. */
+	struct held *hd;
+	size_t nhd;
+	struct mdx_json_doc *hdoc;
+	struct mdx_buf hcarry;
 };
 
 static struct put *put_active;	/* for the exit handler */
@@ -1239,6 +1254,233 @@ field(struct put *p, struct mdx_json *root, int f, int optional)
 	return 1;
 }
 
+/* ------------------------------------------------------------------------
+ * What a partition held before this put.  A record identical to one it
+ * holds but for when and by which request it was fetched ("fetched_at",
+ * "request") is not stored again: a pipeline killed after put committed
+ * and before the warehouse did fetches the same records again on its
+ * rerun, and the lake must not hold them twice.  The partition is listed
+ * once, at its first record; an object, compacted object or archive is
+ * read (its records' digests kept) only when a record falls in its time
+ * range, so records newer than everything stored cost no reading.
+ */
+#define DIGEST_LEN 16
+
+struct held {
+	char *dir;
+	struct catalog c;
+	unsigned char *read;		/* per item: its digests are in */
+	unsigned char (*dig)[DIGEST_LEN]; /* open addressing; all zero is
+					   empty */
+	size_t ndig, capdig;
+};
+
+static void item_stream(struct mdx_lake *l, const struct item *it,
+    member_fn object, member_fn member, sink_fn sink, void *arg);
+
+/* The digest of a record: every member but fetched_at and request. */
+static void
+record_digest(const struct mdx_json *root, unsigned char out[DIGEST_LEN])
+{
+	unsigned char d[MDX_SHA256_LEN];
+	struct mdx_sha256 sha;
+	const struct mdx_json *v;
+	char t;
+
+	mdx_sha256_init(&sha);
+	for (v = root->child; v != NULL; v = v->next) {
+		if ((v->keylen == 10 && memcmp(v->key, "fetched_at", 10) ==
+		    0) || (v->keylen == 7 && memcmp(v->key, "request", 7) == 0))
+			continue;
+		t = (char)('0' + v->type);
+		mdx_sha256_update(&sha, v->key, v->keylen);
+		mdx_sha256_update(&sha, &t, 1);
+		mdx_sha256_update(&sha, v->text, v->len);
+		mdx_sha256_update(&sha, "", 1);
+	}
+	mdx_sha256_final(&sha, d);
+	memcpy(out, d, DIGEST_LEN);
+	/* All zero marks an empty slot. */
+	if (out[0] == 0)
+		out[0] = 1;
+}
+
+/* Adds d to the set of h (add) or tells whether it is there. */
+static int
+held_set(struct held *h, const unsigned char d[DIGEST_LEN], int add)
+{
+	static const unsigned char zero[DIGEST_LEN];
+	unsigned char (*old)[DIGEST_LEN];
+	uint64_t slot;
+	size_t i, j, n;
+
+	if (add && (h->ndig + 1) * 2 > h->capdig) {
+		old = h->dig;
+		n = h->capdig;
+		h->capdig = n ? n * 2 : 1024;
+		h->dig = mdx_calloc(h->capdig, DIGEST_LEN);
+		h->ndig = 0;
+		for (j = 0; j < n; j++)
+			if (memcmp(old[j], zero, DIGEST_LEN) != 0)
+				held_set(h, old[j], 1);
+		free(old);
+	}
+	if (h->capdig == 0)
+		return 0;
+	/* A digest is evenly spread already: its first bytes are its slot. */
+	memcpy(&slot, d, sizeof(slot));
+	for (i = (size_t)slot & (h->capdig - 1);;
+	    i = (i + 1) & (h->capdig - 1)) {
+		if (memcmp(h->dig[i], d, DIGEST_LEN) == 0)
+			return 1;
+		if (memcmp(h->dig[i], zero, DIGEST_LEN) == 0)
+			break;
+	}
+	if (add) {
+		memcpy(h->dig[i], d, DIGEST_LEN);
+		h->ndig++;
+	}
+	return 0;
+}
+
+struct heldsink {
+	struct put *p;
+	struct held *h;
+};
+
+static void
+held_line(struct heldsink *hs, const char *s, size_t n)
+{
+	unsigned char d[DIGEST_LEN];
+	struct mdx_json *root;
+
+	if (n > 0 && s[n - 1] == '\r')
+		n--;
+	if ((root = mdx_json_parse(hs->p->hdoc, s, n)) != NULL &&
+	    root->type == MDX_JSON_OBJECT) {
+		record_digest(root, d);
+		held_set(hs->h, d, 1);
+	}
+}
+
+static int
+held_sink(void *arg, const char *s, size_t n)
+{
+	struct heldsink *hs = arg;
+	struct mdx_buf *c = &hs->p->hcarry;
+	const char *e = s + n, *nl;
+
+	for (; s < e; s = nl + 1) {
+		if ((nl = memchr(s, '\n', e - s)) == NULL) {
+			mdx_buf_add(c, s, e - s);
+			break;
+		}
+		if (c->len > 0) {
+			mdx_buf_add(c, s, nl - s);
+			held_line(hs, c->data, c->len);
+			mdx_buf_reset(c);
+		} else
+			held_line(hs, s, nl - s);
+	}
+	return 0;
+}
+
+/* Every member of an archive or compacted object is read; a line left
+ * unfinished by the previous member ends with it. */
+static int
+held_member(void *arg, const char *name, int64_t size)
+{
+	struct heldsink *hs = arg;
+
+	if (hs->p->hcarry.len > 0) {
+		held_line(hs, hs->p->hcarry.data, hs->p->hcarry.len);
+		mdx_buf_reset(&hs->p->hcarry);
+	}
+	return 1;
+}
+
+/* Reads the records of item i of h into its digests. */
+static void
+held_read(struct put *p, struct held *h, size_t i)
+{
+	struct heldsink hs = { p, h };
+
+	h->read[i] = 1;
+	mdx_buf_reset(&p->hcarry);
+	item_stream(p->l, &h->c.it[i], held_member, held_member, held_sink,
+	    &hs);
+	if (p->hcarry.len > 0)
+		held_line(&hs, p->hcarry.data, p->hcarry.len);
+	mdx_buf_reset(&p->hcarry);
+}
+
+/* What the partition p->dir held when this put first wrote to it. */
+static struct held *
+held_get(struct put *p)
+{
+	struct mdx_lake_sel sel;
+	struct held *h;
+	size_t i;
+
+	for (i = 0; i < p->nhd; i++)
+		if (strcmp(p->hd[i].dir, p->dir.data) == 0)
+			return &p->hd[i];
+	p->hd = mdx_realloc(p->hd, (p->nhd + 1) * sizeof(*p->hd));
+	h = &p->hd[p->nhd++];
+	memset(h, 0, sizeof(*h));
+	h->dir = mdx_strdup(p->dir.data);
+	mdx_lake_sel_init(&sel);
+	sel.prefix = p->o->prefix;
+	mdx_buf_reset(&p->msg);
+	mdx_buf_printf(&p->msg, "%s/", p->dir.data);
+	catalog_load_in(p->l, &sel, p->msg.data, &h->c, 1, NULL);
+	h->read = mdx_calloc(h->c.n + 1, 1);
+	return h;
+}
+
+/* Whether the partition held the record root of time t before this put. */
+static int
+held_has(struct put *p, const struct mdx_json *root, mdx_time t)
+{
+	unsigned char d[DIGEST_LEN];
+	struct held *h = held_get(p);
+	struct item *it;
+	size_t i;
+	int any = 0;
+
+	for (i = 0; i < h->c.n; i++) {
+		it = &h->c.it[i];
+		/* A manifest without times tells nothing: read it. */
+		if (!visible(it) || (it->tmin != INT64_MIN &&
+		    (t < it->tmin || t > it->tmax)))
+			continue;
+		any = 1;
+		if (!h->read[i])
+			held_read(p, h, i);
+	}
+	if (!any)
+		return 0;
+	record_digest(root, d);
+	return held_set(h, d, 0);
+}
+
+static void
+held_free(struct put *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nhd; i++) {
+		free(p->hd[i].dir);
+		free(p->hd[i].read);
+		free(p->hd[i].dig);
+		catalog_free(&p->hd[i].c);
+	}
+	free(p->hd);
+	mdx_buf_free(&p->hcarry);
+	if (p->hdoc != NULL)
+		mdx_json_doc_free(p->hdoc);
+}
+
 static void
 put_line(struct put *p, const char *s, size_t n)
 {
@@ -1301,6 +1543,10 @@ put_line(struct put *p, const char *s, size_t n)
 		    p->val[f].data);
 	}
 	mdx_buf_printf(&p->dir, "/date=%s", date);
+	if (held_has(p, root, t)) {
+		p->held++;
+		return;
+	}
 	w = pw_get(p);
 	if (!w->active)
 		pw_start(p, w);
@@ -1351,6 +1597,7 @@ mdx_lake_put(struct mdx_lake *l, const struct mdx_lake_put *o, int fd,
 {
 	static char buf[1024 * 1024];
 	struct mdx_buf part = MDX_BUF_INIT;
+	char held[64] = "";
 	struct put p;
 	char *s, *e, *nl;
 	ssize_t k;
@@ -1361,6 +1608,7 @@ mdx_lake_put(struct mdx_lake *l, const struct mdx_lake_put *o, int fd,
 	p.o = o;
 	p.pw = mdx_calloc(o->max_open, sizeof(*p.pw));
 	p.doc = mdx_json_doc_new();
+	p.hdoc = mdx_json_doc_new();
 	p.out = mdx_malloc(CHUNK);
 	stamp(p.run, sizeof(p.run));
 	committer_start(&p.cm, l);
@@ -1421,14 +1669,18 @@ mdx_lake_put(struct mdx_lake *l, const struct mdx_lake_put *o, int fd,
 		write_keys(o->keys, &p.keys);
 	if (tee != NULL)
 		mdx_writer_flush(tee);
+	if (p.held > 0)
+		snprintf(held, sizeof(held), ", %llu already in the lake",
+		    (unsigned long long)p.held);
 	if (p.rejected > 0 || mdx_verbose >= 2 || mdx_stderr_is_tty())
-		mdx_warn("put: %llu records, %llu stored in %llu objects, "
+		mdx_warn("put: %llu records, %llu stored in %llu objects%s, "
 		    "%llu rejected", (unsigned long long)p.lines,
 		    (unsigned long long)p.stored,
-		    (unsigned long long)p.objects,
+		    (unsigned long long)p.objects, held,
 		    (unsigned long long)p.rejected);
 	free(p.pw);
 	free(p.out);
+	held_free(&p);
 	mdx_json_doc_free(p.doc);
 	mdx_buf_free(&part);
 	mdx_buf_free(&p.dir);
@@ -1444,8 +1696,6 @@ mdx_lake_put(struct mdx_lake *l, const struct mdx_lake_put *o, int fd,
  * partition day.  A member is named after its object without ".gz".
  */
 
-/* Called for each member: returns 1 to receive its data, 0 to skip it. */
-typedef int (*member_fn)(void *arg, const char *name, int64_t size);
 
 /*
  * Reads the archive in fd, member by member.  Returns 0, -1 when the
@@ -1655,6 +1905,43 @@ mark_key(const char *consumer, const char *what)
 	return mdx_strfmt("%s/%s.%s", MARKS, consumer, what);
 }
 
+/*
+ * Streams the records of an object, compacted object or archive into
+ * sink; object picks the objects a compacted object holds, member the
+ * members of a tar archive.  Ends the program when the item cannot be
+ * read or is corrupt.
+ */
+static void
+item_stream(struct mdx_lake *l, const struct item *it, member_fn object,
+    member_fn member, sink_fn sink, void *arg)
+{
+	struct stream_res res;
+	char why[300], *key;
+	int fd, rc;
+
+	key = item_key(it, "");
+	if ((fd = l->be->get(l, key)) == -1)
+		lake_die(l);
+	if (it->type == IT_OBJECT) {
+		rc = gz_stream(fd, sink, arg, &res);
+		mdx_sha256_release(&res.sha);
+		snprintf(why, sizeof(why), "%s", res.why);
+	} else if (it->type == IT_COMPACT)
+		rc = compact_stream(fd, json_object_get(it->man, "members"),
+		    object, sink, arg, why, sizeof(why));
+	else
+		rc = ar_stream(fd, member, sink, arg, why, sizeof(why));
+	close(fd);
+	if (rc == -2)
+		mdx_die(MDX_EX_IOERR, "cannot read \"%s\": %s", key, why);
+	if (rc != 0)
+		mdx_die(MDX_EX_DATAERR, "corrupt %s \"%s\": %s (run mdx-lake "
+		    "verify)", it->type == IT_OBJECT ? "object" :
+		    it->type == IT_COMPACT ? "compacted object" : "archive",
+		    key, why);
+	free(key);
+}
+
 struct catsink {
 	struct mdx_writer *out;
 	const struct mdx_lake_sel *s;
@@ -1787,13 +2074,11 @@ mdx_lake_cat(struct mdx_lake *l, const struct mdx_lake_sel *s,
 {
 	struct mdx_buf pending = MDX_BUF_INIT;
 	struct idset done = { NULL, 0 };
-	struct stream_res res;
 	struct catalog c;
 	struct catsink cs;
 	struct item **v;
-	char why[300], *key, *id;
+	char *key, *id;
 	size_t i, n = 0;
-	int fd, rc;
 
 	if (s->consumer != NULL) {
 		/* A stale pending list must not be committed by mistake
@@ -1830,40 +2115,18 @@ mdx_lake_cat(struct mdx_lake *l, const struct mdx_lake_sel *s,
 	cs.done = s->consumer != NULL ? &done : NULL;
 	cs.pending = s->consumer != NULL ? &pending : NULL;
 	for (i = 0; i < n; i++) {
-		key = item_key(v[i], "");
-		if ((fd = l->be->get(l, key)) == -1)
-			lake_die(l);
 		mdx_buf_reset(&cs.carry);
 		cs.it = v[i];
-		if (v[i]->type == IT_OBJECT) {
-			rc = gz_stream(fd, cat_sink, &cs, &res);
-			mdx_sha256_release(&res.sha);
-			snprintf(why, sizeof(why), "%s", res.why);
-			if (rc == 0 && s->consumer != NULL) {
-				id = ident(v[i]->dir, v[i]->name);
-				mdx_buf_printf(&pending, "%s\n", id);
-				free(id);
-			}
-		} else if (v[i]->type == IT_COMPACT)
-			rc = compact_stream(fd, json_object_get(v[i]->man,
-			    "members"), cat_object, cat_sink, &cs, why,
-			    sizeof(why));
-		else
-			rc = ar_stream(fd, cat_member, cat_sink, &cs, why,
-			    sizeof(why));
-		close(fd);
-		if (rc == -2)
-			mdx_die(MDX_EX_IOERR, "cannot read \"%s\": %s", key, why);
-		if (rc != 0)
-			mdx_die(MDX_EX_DATAERR, "corrupt %s \"%s\": %s (run "
-			    "mdx-lake verify)", v[i]->type == IT_OBJECT ?
-			    "object" : v[i]->type == IT_COMPACT ?
-			    "compacted object" : "archive", key, why);
+		item_stream(l, v[i], cat_object, cat_member, cat_sink, &cs);
+		if (v[i]->type == IT_OBJECT && s->consumer != NULL) {
+			id = ident(v[i]->dir, v[i]->name);
+			mdx_buf_printf(&pending, "%s\n", id);
+			free(id);
+		}
 		if (cs.carry.len > 0) {
 			cat_line(&cs, cs.carry.data, cs.carry.len);
 			mdx_buf_reset(&cs.carry);
 		}
-		free(key);
 	}
 	mdx_writer_flush(out);
 	if (s->consumer != NULL) {

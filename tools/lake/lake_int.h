@@ -8,6 +8,7 @@
 #define MDX_LAKE_INT_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "buf.h"
 #include "lake.h"
@@ -78,5 +79,18 @@ int lake_open_local(struct mdx_lake *l, const char *dir, int must_exist);
 int lake_open_s3(struct mdx_lake *l, const char *uri);
 
 void lake_ents_free(struct lake_ent *e, size_t n);
+
+/*
+ * Reads the keys of profile from an AWS shared credentials file open on fp
+ * (named path in messages).  Each line is blank, a comment ("#" or ";"
+ * first), a section header "[NAME]", or "KEY = VALUE", blanks around
+ * each part ignored.  In the section named profile, aws_access_key_id,
+ * aws_secret_access_key and aws_session_token replace *akid, *secret and
+ * *token (the last line wins; the strings are the caller's to wipe and
+ * free); other keys and sections are skipped.  Returns 0, or -1 with why
+ * naming path and the line that is neither (or holds a NUL byte).
+ */
+int s3_cred_parse(FILE *fp, const char *path, const char *profile,
+    char **akid, char **secret, char **token, char *why, size_t whysz);
 
 #endif

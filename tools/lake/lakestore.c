@@ -1238,11 +1238,80 @@ trim(char *s)
 	return s;
 }
 
+/* Replaces *dst with a copy of v, wiping the secret it held. */
+static void
+cred_set(char **dst, const char *v)
+{
+	wipe(dst);
+	*dst = mdx_strdup(v);
+}
+
+int
+s3_cred_parse(FILE *fp, const char *path, const char *profile, char **akid,
+    char **secret, char **token, char *why, size_t whysz)
+{
+	char *line = NULL, *p, *e, *k, *v;
+	size_t cap = 0;
+	unsigned long ln = 0;
+	ssize_t n;
+	int in = 0, rc = 0;
+
+	while ((n = getline(&line, &cap, fp)) != -1) {
+		ln++;
+		if (memchr(line, '\0', n) != NULL) {
+			snprintf(why, whysz, "%s:%lu: a NUL byte", path, ln);
+			rc = -1;
+			break;
+		}
+		p = trim(line);
+		if (*p == '#' || *p == ';' || *p == '\0')
+			continue;
+		if (*p == '[') {
+			e = p + strlen(p) - 1;
+			if (*e != ']') {
+				snprintf(why, whysz, "%s:%lu: a section header "
+				    "without its closing \"]\"", path, ln);
+				rc = -1;
+				break;
+			}
+			*e = '\0';
+			in = strcmp(trim(p + 1), profile) == 0;
+			continue;
+		}
+		if ((e = strchr(p, '=')) == NULL) {
+			snprintf(why, whysz, "%s:%lu: not a section header "
+			    "or KEY = VALUE", path, ln);
+			rc = -1;
+			break;
+		}
+		*e = '\0';
+		k = trim(p);
+		v = trim(e + 1);
+		if (!in)
+			continue;
+		if (strcmp(k, "aws_access_key_id") == 0)
+			cred_set(akid, v);
+		else if (strcmp(k, "aws_secret_access_key") == 0)
+			cred_set(secret, v);
+		else if (strcmp(k, "aws_session_token") == 0)
+			cred_set(token, v);
+	}
+	if (line != NULL) {
+		memset(line, 0, cap);
+		free(line);
+	}
+	if (rc == 0 && ferror(fp)) {
+		snprintf(why, whysz, "%s: %s", path, strerror(errno));
+		rc = -1;
+	}
+	return rc;
+}
+
 /*
  * Reads the key pair of a profile, and its session token if it has one,
- * from an AWS shared credentials file.  The
- * file is refused when its group or others have any access to it, as ssh
- * refuses a private key: a secret others can read is no longer a secret.
+ * from an AWS shared credentials file (s3_cred_parse()).  The file is
+ * refused when its group or others have any access to it, as ssh refuses
+ * a private key: a secret others can read is no longer a secret.
  * Returns 1 found, 0 no file, -1 refused or unreadable (lake->err set).
  */
 static int
@@ -1250,10 +1319,10 @@ s3_credfile(struct mdx_lake *l)
 {
 	struct mdx_buf path = MDX_BUF_INIT;
 	const char *f, *home, *profile;
-	char line[1024], *p, *eq, *k, *v;
+	char why[1024];
 	struct stat st;
 	FILE *fp;
-	int fd, in = 0, rc = 0;
+	int fd, rc = 0;
 
 	if ((f = getenv("AWS_SHARED_CREDENTIALS_FILE")) != NULL && *f != '\0')
 		mdx_buf_addstr(&path, f);
@@ -1282,40 +1351,17 @@ s3_credfile(struct mdx_lake *l)
 		return rc;
 	}
 	fp = fdopen(fd, "r");
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		p = trim(line);
-		if (*p == '#' || *p == ';' || *p == '\0')
-			continue;
-		if (*p == '[') {
-			if ((eq = strchr(p, ']')) != NULL)
-				*eq = '\0';
-			in = strcmp(trim(p + 1), profile) == 0;
-			continue;
-		}
-		if (!in || (eq = strchr(p, '=')) == NULL)
-			continue;
-		*eq = '\0';
-		k = trim(p);
-		v = trim(eq + 1);
-		if (strcmp(k, "aws_access_key_id") == 0) {
-			free(l->akid);
-			l->akid = mdx_strdup(v);
-		} else if (strcmp(k, "aws_secret_access_key") == 0) {
-			wipe(&l->secret);
-			l->secret = mdx_strdup(v);
-		} else if (strcmp(k, "aws_session_token") == 0) {
-			wipe(&l->token);
-			l->token = mdx_strdup(v);
-		}
-	}
-	memset(line, 0, sizeof(line));
-	fclose(fp);
-	if (l->akid == NULL || l->secret == NULL)
+	if (s3_cred_parse(fp, path.data, profile, &l->akid, &l->secret,
+	    &l->token, why, sizeof(why)) == -1)
+		rc = lake_fail(l, MDX_EX_CONFIG, "bad credentials file: %s",
+		    why);
+	else if (l->akid == NULL || l->secret == NULL)
 		rc = lake_fail(l, MDX_EX_CONFIG, "credentials file \"%s\" has "
 		    "no aws_access_key_id and aws_secret_access_key in "
 		    "profile \"%s\"", path.data, profile);
 	else
 		rc = 1;
+	fclose(fp);
 	mdx_buf_free(&path);
 	return rc;
 }

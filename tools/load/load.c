@@ -113,6 +113,11 @@ struct batch {
  */
 struct mdx_load {
 	PGconn *c;
+	/*
+	 * Whether the warehouse has Citus: the merge's lateral outer join
+	 * is refused there, and the upsert writes what it would.
+	 */
+	int citus;
 	int64_t run_id;
 	char run_id_s[24];
 	int finished;		/* the run row has its end */
@@ -128,6 +133,7 @@ struct mdx_load {
 	uint64_t mask;
 
 	struct inst *inst[INST_BUCKETS];
+	char mkt[2 * MDX_NAME_MAX]; /* the last market ensured: E NUL M */
 	int32_t months[MONTHS_MAX]; /* months known to have a partition */
 	uint8_t direct[MONTHS_MAX]; /* and whether it is mdx.candle_YYYYMM */
 	size_t nmonths;
@@ -158,10 +164,16 @@ struct mdx_load {
 /*
  * The staging tables, temporary, emptied at each commit.  A batch is tens
  * of megabytes: temp_buffers (which can only be set before the session's
- * first temporary table) is raised so that it stays in memory.
+ * first temporary table) is raised so that it stays in memory.  On Citus,
+ * a batch writes the run row (a reference table) after its COPY to many
+ * shards, which Citus allows only when the shards were written one
+ * connection at a time.
  */
 static const char stage_sql[] =
     "SET temp_buffers = '96MB';"
+    "SET mdx.log = 'self';"
+    "SELECT set_config('citus.multi_shard_modify_mode', 'sequential', false)"
+    " FROM pg_extension WHERE extname = 'citus';"
     "SET client_min_messages TO warning;"
     "CREATE TEMP TABLE IF NOT EXISTS mdx_stage_candle ("
     " instrument_id bigint, interval text, open_time timestamptz,"
@@ -170,6 +182,10 @@ static const char stage_sql[] =
     " taker_buy_volume numeric, taker_buy_quote_volume numeric,"
     " closed boolean, origin text, base_count integer,"
     " base_expected integer, fetched_at timestamptz, run_id bigint"
+    ") ON COMMIT DELETE ROWS;"
+    "CREATE TEMP TABLE IF NOT EXISTS mdx_stage_change ("
+    " instrument_id bigint, interval text, from_time timestamptz,"
+    " to_time timestamptz, rows integer"
     ") ON COMMIT DELETE ROWS;"
     "CREATE TEMP TABLE IF NOT EXISTS mdx_stage_depth ("
     " seq integer, instrument_id bigint, time timestamptz, bids jsonb,"
@@ -181,6 +197,12 @@ static const char stage_sql[] =
     " quote_quantity numeric, side text, origin text, fetched_at timestamptz"
     ") ON COMMIT DELETE ROWS;"
     "SET client_min_messages TO notice";
+
+/* The change log entries staged by copy_new(), into the log. */
+static const char log_stage_sql[] =
+    "SELECT mdx.log_candle_changes(array_agg(instrument_id),"
+    " array_agg(interval), array_agg(from_time), array_agg(to_time),"
+    " array_agg(rows)) FROM pg_temp.mdx_stage_change";
 
 /* The columns of a candle COPY line, in order. */
 #define CANDLE_COLS "instrument_id, interval, open_time, open, high, low," \
@@ -207,6 +229,8 @@ static const char stage_sql[] =
  * 3. When a concurrent load inserted one of the keys first (a unique
  *    violation in 1 or 2), the batch is rolled back and written again
  *    with one INSERT ... ON CONFLICT DO UPDATE, which cannot collide.
+ *
+ * On Citus the merge's lateral join is refused, and 2 goes the way of 3.
  *
  * In every way, a stored row is left alone when nothing would change,
  * when it is closed and the new one is open, and when the new one was
@@ -257,7 +281,8 @@ static const char merge_candle_sql[] =
     " WHERE c.instrument_id = s.instrument_id AND c.interval = s.interval"
     " AND c.open_time = s.open_time LIMIT 1) c ON true),"
     " ins AS (INSERT INTO mdx.candle (" CANDLE_COLS ", updated_at)"
-    " SELECT " CANDLE_COLS ", now() FROM j WHERE NOT found RETURNING 1),"
+    " SELECT " CANDLE_COLS ", now() FROM j WHERE NOT found"
+    " RETURNING instrument_id, interval, open_time),"
     " upd AS (UPDATE mdx.candle AS c SET open = j.open, high = j.high,"
     " low = j.low, close = j.close, volume = j.volume,"
     " quote_volume = j.quote_volume, trades = j.trades,"
@@ -267,14 +292,20 @@ static const char merge_candle_sql[] =
     " base_expected = j.base_expected, fetched_at = j.fetched_at,"
     " run_id = j.run_id, updated_at = now() FROM j"
     " WHERE j.differs AND c.instrument_id = j.instrument_id"
-    " AND c.interval = j.interval AND c.open_time = j.open_time RETURNING 1)"
-    " SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM upd)";
+    " AND c.interval = j.interval AND c.open_time = j.open_time"
+    " RETURNING c.instrument_id, c.interval, c.open_time),"
+    MDX_DB_LOG_CTE("(SELECT * FROM ins UNION ALL SELECT * FROM upd)")
+    " SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM upd),"
+    " (SELECT count(*) FROM lg)";
 
 /*
  * PostgreSQL cannot return xmax (the usual inserted-or-updated test) from
  * a partitioned table, so the upsert tells the two apart by updated_at: an
  * insert sets it to now(), the start of the batch transaction, and a
- * revision to clock_timestamp(), the moment of the update, which is later.
+ * revision to one microsecond after it.  The SET of the upsert takes the
+ * time from the row (excluded), not from a function, as Citus wants it,
+ * and the comparison with now() is made over the returned rows, on the
+ * node the program talks to.
  */
 static const char upsert_candle_sql[] =
     "WITH u AS ("
@@ -290,11 +321,13 @@ static const char upsert_candle_sql[] =
     " base_count = excluded.base_count,"
     " base_expected = excluded.base_expected,"
     " fetched_at = excluded.fetched_at, run_id = excluded.run_id,"
-    " updated_at = clock_timestamp()"
+    " updated_at = mdx.microsecond_after(excluded.updated_at)"
     " WHERE" CANDLE_DIFFERS("c", "excluded")
-    " RETURNING c.updated_at = now() AS inserted)"
-    " SELECT count(*) FILTER (WHERE inserted),"
-    " count(*) FILTER (WHERE NOT inserted) FROM u";
+    " RETURNING c.instrument_id, c.interval, c.open_time, c.updated_at),"
+    MDX_DB_LOG_CTE("u")
+    " SELECT count(*) FILTER (WHERE updated_at = now()),"
+    " count(*) FILTER (WHERE updated_at <> now()), (SELECT count(*) FROM lg)"
+    " FROM u";
 
 /*
  * Trades: the last of a key in the batch wins, as for depth snapshots; a
@@ -339,25 +372,27 @@ static const char upsert_depth_sql[] =
     " FROM pg_temp.mdx_stage_depth ORDER BY instrument_id, time, seq DESC"
     " ON CONFLICT (instrument_id, time) DO UPDATE SET bids = excluded.bids,"
     " asks = excluded.asks, update_id = excluded.update_id,"
-    " run_id = excluded.run_id, updated_at = clock_timestamp()"
+    " run_id = excluded.run_id,"
+    " updated_at = mdx.microsecond_after(excluded.updated_at)"
     " WHERE (d.bids, d.asks, d.update_id) IS DISTINCT FROM"
     " (excluded.bids, excluded.asks, excluded.update_id)"
-    " RETURNING d.updated_at = now() AS inserted)"
-    " SELECT count(*) FILTER (WHERE inserted),"
-    " count(*) FILTER (WHERE NOT inserted) FROM u";
+    " RETURNING d.updated_at)"
+    " SELECT count(*) FILTER (WHERE updated_at = now()),"
+    " count(*) FILTER (WHERE updated_at <> now()) FROM u";
 
 static const char instrument_sql[] =
     "WITH u AS ("
     "INSERT INTO mdx.instrument AS i (exchange, market, symbol, base, quote,"
-    " tick_size, lot_size, contract_size, status)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    " tick_size, lot_size, contract_size, status, updated_at)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())"
     " ON CONFLICT (exchange, market, symbol) DO UPDATE SET"
     " base = coalesce(excluded.base, i.base),"
     " quote = coalesce(excluded.quote, i.quote),"
     " tick_size = coalesce(excluded.tick_size, i.tick_size),"
     " lot_size = coalesce(excluded.lot_size, i.lot_size),"
     " contract_size = coalesce(excluded.contract_size, i.contract_size),"
-    " status = coalesce(excluded.status, i.status), updated_at = now()"
+    " status = coalesce(excluded.status, i.status),"
+    " updated_at = excluded.updated_at"
     " WHERE (i.base, i.quote, i.tick_size, i.lot_size, i.contract_size,"
     " i.status) IS DISTINCT FROM (coalesce(excluded.base, i.base),"
     " coalesce(excluded.quote, i.quote),"
@@ -376,6 +411,9 @@ static const char find_instrument_sql[] =
     " SELECT instrument_id, true FROM ins UNION ALL"
     " SELECT instrument_id, false FROM mdx.instrument"
     " WHERE exchange = $1 AND market = $2 AND symbol = $3";
+
+static const char ensure_market_sql[] =
+    "SELECT mdx.ensure_market($1, $2)";
 
 /* The first line of the server's message for a failed command. */
 static void
@@ -500,6 +538,10 @@ mdx_load_begin(PGconn *c, const char *args, size_t batch)
 	srand((unsigned)getpid() ^ (unsigned)time(NULL));
 	mdx_db_check_schema(c);
 	PQclear(mdx_db_exec(c, stage_sql));
+	r = mdx_db_exec(c, "SELECT to_regclass('pg_catalog.pg_dist_partition')"
+	    " IS NOT NULL");
+	l->citus = PQgetvalue(r, 0, 0)[0] == 't';
+	PQclear(r);
 	p[0] = args;
 	p[1] = MDX_VERSION;
 	r = mdx_db_execp(c, "INSERT INTO mdx.run (program, args, version)"
@@ -592,6 +634,26 @@ inst_add(struct mdx_load *l, const char *key, size_t n, int64_t iid)
  * stays even when a batch fails.  The lookup is retried once for the case
  * where a concurrent load created the row after this statement's snapshot.
  */
+/*
+ * Makes sure mdx.exchange and mdx.market have the rows of ex and mk (the
+ * instrument's foreign key needs them): records may name any exchange and
+ * market (mdx-records(5)), and the warehouse creates those it does not
+ * have.  Consecutive instruments nearly always share the market, so the
+ * last one ensured is remembered and not asked for again.
+ */
+static void
+ensure_market(struct mdx_load *l, const char *ex, const char *mk)
+{
+	const char *p[2] = { ex, mk };
+	size_t ne = strlen(ex);
+
+	if (strcmp(l->mkt, ex) == 0 && strcmp(l->mkt + ne + 1, mk) == 0)
+		return;
+	PQclear(execp(l, ensure_market_sql, 2, p, "creating a market"));
+	memcpy(l->mkt, ex, ne + 1);
+	memcpy(l->mkt + ne + 1, mk, strlen(mk) + 1);
+}
+
 static int64_t
 instrument_id(struct mdx_load *l, const char *ex, const char *mk,
     const char *sym)
@@ -606,6 +668,7 @@ instrument_id(struct mdx_load *l, const char *ex, const char *mk,
 	n = inst_key(&l->tmp, ex, mk, sym);
 	if ((i = inst_find(l, l->tmp.data, n)) != NULL)
 		return i->iid;
+	ensure_market(l, ex, mk);
 	for (try = 0; try < 2; try++) {
 		r = execp(l, find_instrument_sql, 3, p,
 		    "creating an instrument");
@@ -683,6 +746,7 @@ load_instrument(struct mdx_load *l, const struct mdx_json *obj, char *err,
 		if (param_dec(mdx_json_get(obj, decs[i]), db[i], &p[5 + i]))
 			return mdx_errf(err, errsz, "bad instrument: bad \"%s\"",
 			    decs[i]);
+	ensure_market(l, ex, mk);
 	r = execp(l, instrument_sql, 9, p, "writing an instrument");
 	l->n.instruments++;
 	if (PQntuples(r) > 0) {
@@ -1425,8 +1489,8 @@ copy_send_new(struct mdx_load *l, const char *sql, const struct newrow *nr,
 
 /*
  * The change log lines of the new candles nr[0..n), all of one month: one
- * line per instrument, interval and hour, as the statement triggers of
- * mdx.candle write them (sql/020_aggregate.sql).
+ * line per instrument, interval and hour, as mdx.log_candle_changes()
+ * merges them (sql/064_change_log_per_instrument.sql).
  */
 static void
 log_lines(struct mdx_buf *b, const struct newrow *nr, size_t n)
@@ -1484,13 +1548,10 @@ pump(struct mdx_load *l)
 /*
  * Writes the new candles of the batch (state ST_NEW) with COPY straight
  * into their monthly partitions, and their entries of the change log
- * mdx.candle_change.  Statement triggers on the partitioned mdx.candle
- * would log them too, but only at a high price: with transition tables on
- * a partitioned table, PostgreSQL inserts row by row (no multi-insert) and
- * keeps every row a second time for the trigger.  A COPY into a partition
- * fires no trigger of mdx.candle, so the program writes the same log
- * entries itself, in the same transaction.  A month whose partition is not
- * mdx.candle_YYYYMM goes through mdx.candle and its triggers.
+ * mdx.candle_change, in the same transaction: the program logs its own
+ * changes (the session sets mdx.log to self, which the row triggers of
+ * mdx.candle obey).  A month whose partition is not mdx.candle_YYYYMM goes
+ * through mdx.candle.
  *
  * The log is written first and the last COPY is left under way when
  * may_pend is set (returns 1; complete_pending() finishes it).  Returns 0
@@ -1524,13 +1585,14 @@ copy_new(struct mdx_load *l, int may_pend)
 	for (i = 0; i < n; i = j) {
 		for (j = i + 1; j < n && nr[j].month == nr[i].month; j++)
 			;
-		if (month_direct(l, nr[i].month))
-			log_lines(&l->log, nr + i, j - i);
+		log_lines(&l->log, nr + i, j - i);
 	}
-	if (l->log.len > 0)
-		copy_in(l, "COPY mdx.candle_change (instrument_id, interval,"
-		    " from_time, to_time, rows) FROM STDIN", 0, l->log.data,
-		    l->log.len, NULL, 0, M_ALL, 0);
+	if (l->log.len > 0) {
+		copy_in(l, "COPY pg_temp.mdx_stage_change FROM STDIN", 0,
+		    l->log.data, l->log.len, NULL, 0, M_ALL, 0);
+		PQclear(check(l, PQexec(l->c, log_stage_sql),
+		    "logging changes"));
+	}
 	for (i = 0; i < n; i = j) {
 		for (j = i + 1; j < n && nr[j].month == nr[i].month; j++)
 			;
@@ -1558,13 +1620,19 @@ copy_new(struct mdx_load *l, int may_pend)
 enum way { WAY_COMPARE, WAY_MERGE, WAY_UPSERT };
 
 
-/* Merges the staged candles (see above): sets the inserted and revised
- * counts, or returns -1 after a unique violation. */
+/* Merges the staged candles (see above; on Citus with the upsert): sets
+ * the inserted and revised counts, or returns -1 after a unique
+ * violation. */
 static int
 merge_staged(struct mdx_load *l, unsigned long *ins, unsigned long *rev)
 {
 	PGresult *r;
 
+	if (l->citus) {
+		upsert_counts(l, upsert_candle_sql, 0, ins, rev,
+		    "writing candles");
+		return 0;
+	}
 	PQclear(check(l, PQexec(l->c, nested_sql), "planning a batch"));
 	r = PQexec(l->c, merge_candle_sql);
 	if (r != NULL && PQresultStatus(r) == PGRES_FATAL_ERROR &&

@@ -21,8 +21,10 @@
 #include "watch.h"
 #include "market.h"
 #include "candle.h"
+#include "deriv.h"
 
 #include "transform.h"
+#include "venues.h"
 
 /* The envelope members of a raw record. */
 struct env {
@@ -288,6 +290,21 @@ bybit_kline(const struct mdx_json *arr, int inverse, struct mdx_candle *c,
 	return 0;
 }
 
+/* OKX's confirm flag, element i of a row: "1" closed, "0" not. */
+static int
+okx_confirm(const struct row *a, unsigned i, int *confirm, char *err,
+    size_t errsz)
+{
+	if (mdx_json_str_eq(a->el[i], "1"))
+		*confirm = 1;
+	else if (mdx_json_str_eq(a->el[i], "0"))
+		*confirm = 0;
+	else
+		return mdx_errf(err, errsz, "bad candle: bad \"confirm\" "
+		    "(data[%u]): not \"0\" or \"1\"", i);
+	return 0;
+}
+
 /*
  * OKX candles: [ts, o, h, l, c, vol, volCcy, volCcyQuote, confirm].  Spot:
  * vol is in base units.  Swaps: vol counts contracts, volCcy is in base
@@ -300,7 +317,6 @@ okx_kline(const struct mdx_json *arr, int swap, struct mdx_candle *c,
     int *confirm, char *err, size_t errsz)
 {
 	struct row r, *a = &r;
-	const struct mdx_json *v;
 
 	index_row(arr, a);
 	if (a->n < 7)
@@ -324,28 +340,86 @@ okx_kline(const struct mdx_json *arr, int swap, struct mdx_candle *c,
 		c->has |= MDX_C_QUOTE_VOLUME;
 	}
 	*confirm = -1;
-	if (a->n >= 9) {
-		v = a->el[8];
-		if (mdx_json_str_eq(v, "1"))
-			*confirm = 1;
-		else if (mdx_json_str_eq(v, "0"))
-			*confirm = 0;
-		else
-			return mdx_errf(err, errsz, "bad candle: bad \"confirm\" "
-			    "(data[8]): not \"0\" or \"1\"");
-	}
+	if (a->n >= 9)
+		return okx_confirm(a, 8, confirm, err, errsz);
+	return 0;
+}
+
+/*
+ * Mark, index and premium-index candles: the open, high, low and close
+ * only.  Binance sends the klines row (volumes zero, field 8 a count of
+ * samples), its archives the same columns; Bybit [start, open, high, low,
+ * close]; OKX the same and confirm.
+ */
+static int
+price_kline(const struct mdx_json *arr, const char *exchange,
+    struct mdx_candle *c, mdx_time *close, int *confirm, char *err,
+    size_t errsz)
+{
+	struct row r, *a = &r;
+	int64_t n;
+	unsigned want = strcmp(exchange, "binance") == 0 ? 12 :
+	    strcmp(exchange, "bybit") == 0 ? 5 : 6;
+
+	index_row(arr, a);
+	if (a->n < want)
+		return mdx_errf(err, errsz, "bad candle: %u fields, %s %s "
+		    "candles have %u", a->n, exchange,
+		    mdx_price_name(c->price), want);
+	if (el_time(a, 0, &c->open_time, err, errsz) ||
+	    el_dec(a, 1, "open", &c->open, err, errsz) ||
+	    el_dec(a, 2, "high", &c->high, err, errsz) ||
+	    el_dec(a, 3, "low", &c->low, err, errsz) ||
+	    el_dec(a, 4, "close", &c->close, err, errsz))
+		return -1;
+	*confirm = -1;
+	if (want == 12) {
+		if (mdx_json_int(a->el[6], &n) != 0 || n < 0)
+			return mdx_errf(err, errsz, "bad candle: bad close time "
+			    "(data[6])");
+		*close = mdx_time_from_epoch(n);
+	} else if (want == 6)
+		return okx_confirm(a, 5, confirm, err, errsz);
+	return 0;
+}
+
+/*
+ * Whether a candle from a REST answer was closed: OKX says so itself
+ * (confirm); else the envelope says it; else it closed if its end (close,
+ * the exchange's close time, or the interval's end) is past the fetch.
+ */
+static int
+candle_closed(const struct env *e, struct mdx_candle *c, mdx_time close,
+    int confirm, char *err, size_t errsz)
+{
+	mdx_time t;
+
+	if (confirm >= 0)
+		c->closed = confirm;
+	else if (e->closed != NULL && (e->closed->type == MDX_JSON_TRUE ||
+	    e->closed->type == MDX_JSON_FALSE))
+		c->closed = e->closed->type == MDX_JSON_TRUE;
+	else if (c->has & MDX_C_FETCHED_AT) {
+		t = close >= 0 ? close + 1 :
+		    mdx_interval_next(c->interval, c->open_time);
+		c->closed = c->fetched_at >= t;
+	} else
+		return mdx_errf(err, errsz, "bad candle: no \"closed\" and no "
+		    "\"fetched_at\"");
 	return 0;
 }
 
 static int
-klines(const struct env *e, struct mdx_tx_out *o, char *err, size_t errsz)
+klines(const struct env *e, enum mdx_price price, struct mdx_tx_out *o,
+    char *err, size_t errsz)
 {
 	struct mdx_candle *c = &o->candle;
 	char code[8];
-	mdx_time close, t;
+	mdx_time close;
 	int archive, confirm, r;
 
 	memset(c, 0, sizeof(*c));
+	c->price = price;
 	if (identity(e, "candle", c->exchange, c->market, c->symbol, err,
 	    errsz))
 		return -1;
@@ -367,7 +441,22 @@ klines(const struct env *e, struct mdx_tx_out *o, char *err, size_t errsz)
 	    (e->source != NULL && mdx_json_str_eq(e->source, "archive"));
 	close = -1;
 	confirm = -1;
-	if (archive) {
+	if (price != MDX_PRICE_TRADE) {
+		if (e->data->type != MDX_JSON_ARRAY)
+			return mdx_errf(err, errsz, "bad candle: \"data\" is not "
+			    "an array");
+		if (archive && strcmp(c->exchange, "binance") != 0)
+			return mdx_errf(err, errsz, "bad candle: archive rows are "
+			    "Binance's");
+		if (price_kline(e->data, c->exchange, c, &close, &confirm, err,
+		    errsz) != 0)
+			return -1;
+		c->origin = archive ? MDX_ORIGIN_ARCHIVE : MDX_ORIGIN_EXCHANGE;
+		if (archive)
+			c->closed = 1;
+		else if (candle_closed(e, c, close, confirm, err, errsz) != 0)
+			return -1;
+	} else if (archive) {
 		/* The row as REST gives it, or (lakes written before) the
 		 * CSV line as a string. */
 		if (strcmp(c->exchange, "binance") != 0 ||
@@ -393,28 +482,16 @@ klines(const struct env *e, struct mdx_tx_out *o, char *err, size_t errsz)
 		else if (strcmp(c->exchange, "bybit") == 0)
 			r = bybit_kline(e->data,
 			    strcmp(c->market, "inverse") == 0, c, err, errsz);
+		else if (strcmp(c->exchange, "kraken") == 0)
+			r = mdx_tx_kraken_kline(e->data, c, err, errsz);
+		else if (strcmp(c->exchange, "coinbase") == 0)
+			r = mdx_tx_coinbase_kline(e->data, c, err, errsz);
 		else
 			r = okx_kline(e->data, strcmp(c->market, "swap") == 0,
 			    c, &confirm, err, errsz);
-		if (r != 0)
+		if (r != 0 || candle_closed(e, c, close, confirm, err,
+		    errsz) != 0)
 			return -1;
-		/*
-		 * Whether the candle was closed: OKX says so itself; else
-		 * the envelope says it; else it closed if its end is past
-		 * the fetch.
-		 */
-		if (confirm >= 0)
-			c->closed = confirm;
-		else if (e->closed != NULL && (e->closed->type ==
-		    MDX_JSON_TRUE || e->closed->type == MDX_JSON_FALSE))
-			c->closed = e->closed->type == MDX_JSON_TRUE;
-		else if (c->has & MDX_C_FETCHED_AT) {
-			t = close >= 0 ? close + 1 :
-			    mdx_interval_next(c->interval, c->open_time);
-			c->closed = c->fetched_at >= t;
-		} else
-			return mdx_errf(err, errsz, "bad candle: no \"closed\" and "
-			    "no \"fetched_at\"");
 	}
 	if (mdx_candle_check(c, o->tmp_err, sizeof(o->tmp_err)) != 0)
 		return mdx_errf(err, errsz, "bad candle: %s", o->tmp_err);
@@ -591,6 +668,10 @@ norm_status(const struct mdx_json *v)
 		{ "DELIVERED", "delisted" }, { "PRE_DELIVERING", "delisted" },
 		{ "Delivering", "delisted" }, { "Closed", "delisted" },
 		{ "expired", "delisted" },
+		{ "online", "trading" }, { "cancel_only", "halted" },
+		{ "post_only", "halted" }, { "limit_only", "halted" },
+		{ "reduce_only", "halted" }, { "maintenance", "halted" },
+		{ "offline", "halted" }, { "delisted", "delisted" },
 	};
 	size_t i;
 
@@ -623,7 +704,10 @@ binance_filter(const struct mdx_json *d, const char *type, const char *key)
  * instruments-info: baseCoin, quoteCoin, status, priceFilter.tickSize,
  * lotSizeFilter.qtyStep (spot: basePrecision); inverse contracts are worth
  * 1 USD.  OKX instruments: baseCcy/quoteCcy (swaps: from uly
- * "BTC-USDT"), tickSz, lotSz, ctVal, state.
+ * "BTC-USDT"), tickSz, lotSz, ctVal, state.  Kraken AssetPairs: base and
+ * quote from wsname, tick_size, 10^-lot_decimals, status.  Coinbase
+ * products: base_currency, quote_currency, quote_increment,
+ * base_increment, status.
  */
 static int
 instrument(const struct env *e, struct mdx_tx_out *o, char *err,
@@ -634,6 +718,9 @@ instrument(const struct env *e, struct mdx_tx_out *o, char *err,
 	const struct mdx_json *d, *vb, *vq, *tick, *lot, *csize, *st, *f, *u;
 	const char *status, *dash;
 	struct mdx_buf *b = &o->line;
+	mdx_dec lotdec;
+	int64_t ld;
+	int have_lotdec = 0;
 
 	if (identity(e, "instrument", exchange, market, symbol, err, errsz))
 		return -1;
@@ -656,6 +743,24 @@ instrument(const struct env *e, struct mdx_tx_out *o, char *err,
 		f = mdx_json_get(d, "lotSizeFilter");
 		if ((lot = mdx_json_get(f, "qtyStep")) == NULL)
 			lot = mdx_json_get(f, "basePrecision");
+		st = mdx_json_get(d, "status");
+	} else if (strcmp(exchange, "kraken") == 0) {
+		vb = vq = lot = NULL;
+		if (mdx_tx_kraken_pair(d, base, quote, sizeof(base)) != 0)
+			base[0] = quote[0] = '\0';
+		tick = mdx_json_get(d, "tick_size");
+		if (mdx_json_int(mdx_json_get(d, "lot_decimals"), &ld) == 0 &&
+		    ld >= 0 && ld <= MDX_DEC_MAXSCALE) {
+			lotdec.coef = 1;
+			lotdec.scale = (int)ld;
+			have_lotdec = 1;
+		}
+		st = mdx_json_get(d, "status");
+	} else if (strcmp(exchange, "coinbase") == 0) {
+		vb = mdx_json_get(d, "base_currency");
+		vq = mdx_json_get(d, "quote_currency");
+		tick = mdx_json_get(d, "quote_increment");
+		lot = mdx_json_get(d, "base_increment");
 		st = mdx_json_get(d, "status");
 	} else {
 		vb = mdx_json_get(d, "baseCcy");
@@ -700,7 +805,11 @@ instrument(const struct env *e, struct mdx_tx_out *o, char *err,
 		mdx_buf_addstr(b, "null");
 	if (add_opt_dec(b, ",\"tick_size\":", tick, 1))
 		return mdx_errf(err, errsz, "bad instrument: bad tick size");
-	if (add_opt_dec(b, ",\"lot_size\":", lot, 1))
+	if (have_lotdec) {
+		mdx_buf_addstr(b, ",\"lot_size\":\"");
+		mdx_dec_add_to_buf(b, &lotdec);
+		mdx_buf_addch(b, '"');
+	} else if (add_opt_dec(b, ",\"lot_size\":", lot, 1))
 		return mdx_errf(err, errsz, "bad instrument: bad lot size");
 	if (strcmp(exchange, "bybit") == 0 && strcmp(market, "inverse") == 0)
 		mdx_buf_addstr(b, ",\"contract_size\":\"1\"");
@@ -714,7 +823,41 @@ instrument(const struct env *e, struct mdx_tx_out *o, char *err,
 	return MDX_TX_LINE;
 }
 
-/* A raw trades record: the names checked here, the rest in trade.c. */
+/*
+ * Trades: Kraken's rows (venues.h) as canonical trades (mdx-records(5)),
+ * with origin "exchange" and the envelope's fetched_at.
+ */
+static int
+kraken_trade(const struct env *e, const char *exchange, const char *market,
+    const char *symbol, struct mdx_tx_out *o, char *err, size_t errsz)
+{
+	char tb[MDX_TIME_BUFSZ];
+	struct mdx_buf *b = &o->line;
+	mdx_time fetched;
+
+	mdx_buf_reset(b);
+	add_identity(b, "trade", exchange, market, symbol);
+	if (mdx_tx_kraken_trade(e->data, b, err, errsz) != 0)
+		return -1;
+	mdx_buf_addstr(b, ",\"origin\":\"exchange\"");
+	if (e->fetched_at != NULL && e->fetched_at->type != MDX_JSON_NULL) {
+		if (e->fetched_at->type != MDX_JSON_STRING ||
+		    mdx_time_parse_rfc3339(e->fetched_at->text,
+		    e->fetched_at->len, &fetched) != 0 ||
+		    !MDX_TIME_STORABLE(fetched))
+			return mdx_errf(err, errsz,
+			    "bad trade: bad \"fetched_at\"");
+		mdx_time_format(fetched, tb);
+		mdx_buf_printf(b, ",\"fetched_at\":\"%s\"", tb);
+	}
+	mdx_buf_addch(b, '}');
+	return MDX_TX_LINE;
+}
+
+/*
+ * A raw trades record: the names checked here; Kraken's rows go to
+ * kraken_trade(), those of Binance, Bybit and OKX to trade.c.
+ */
 static int
 trades(const struct env *e, struct mdx_tx_out *o, char *err, size_t errsz)
 {
@@ -724,6 +867,13 @@ trades(const struct env *e, struct mdx_tx_out *o, char *err, size_t errsz)
 
 	if (identity(e, "trade", exchange, market, symbol, err, errsz) != 0)
 		return -1;
+	if (strcmp(exchange, "kraken") == 0)
+		return kraken_trade(e, exchange, market, symbol, o, err,
+		    errsz);
+	if (strcmp(exchange, "binance") != 0 &&
+	    strcmp(exchange, "bybit") != 0 && strcmp(exchange, "okx") != 0)
+		return mdx_errf(err, errsz, "bad trade: no trades of \"%s\" "
+		    "are known", exchange);
 	in.exchange = exchange;
 	in.market = market;
 	in.symbol = symbol;
@@ -731,6 +881,173 @@ trades(const struct env *e, struct mdx_tx_out *o, char *err, size_t errsz)
 	in.fetched_at = e->fetched_at;
 	in.data = e->data;
 	return mdx_tx_trade(&in, o, err, errsz);
+}
+
+
+/*
+ * The envelope's fetched_at (absent or null: none) and whether the record
+ * came from an archive, for funding and open interest.
+ */
+static int
+fetched_origin(const struct env *e, const char *what, mdx_time *fetched,
+    int *has, enum mdx_origin *origin, char *err, size_t errsz)
+{
+	*has = 0;
+	if (e->fetched_at != NULL && e->fetched_at->type != MDX_JSON_NULL) {
+		if (e->fetched_at->type != MDX_JSON_STRING ||
+		    mdx_time_parse_rfc3339(e->fetched_at->text,
+		    e->fetched_at->len, fetched) != 0)
+			return mdx_errf(err, errsz, "bad %s: bad \"fetched_at\"",
+			    what);
+		*has = 1;
+	}
+	*origin = e->source != NULL && mdx_json_str_eq(e->source, "archive") ?
+	    MDX_ORIGIN_ARCHIVE : MDX_ORIGIN_EXCHANGE;
+	return 0;
+}
+
+/* A time in ms since the epoch, as a JSON number or a string of digits. */
+static int
+epoch_member(const struct mdx_json *v, mdx_time *t)
+{
+	int64_t n;
+
+	if (v == NULL || (v->type != MDX_JSON_NUMBER &&
+	    v->type != MDX_JSON_STRING) || mdx_json_int(v, &n) != 0 || n < 0)
+		return -1;
+	*t = mdx_time_from_epoch(n);
+	return 0;
+}
+
+/*
+ * Funding history.  Binance: {symbol, fundingTime, fundingRate, markPrice}
+ * (markPrice "" or absent in old rows); its fundingRate archive rows add
+ * fundingIntervalHours.  Bybit: {symbol, fundingRate,
+ * fundingRateTimestamp}.  OKX: {instId, fundingRate, realizedRate,
+ * fundingTime, ...}.  Only the archive says which interval was in force.
+ */
+static int
+funding(const struct env *e, struct mdx_tx_out *o, char *err, size_t errsz)
+{
+	struct mdx_funding f;
+	const struct mdx_json *d, *v;
+	const char *tkey;
+	char code[16];
+	int64_t h;
+	int r;
+
+	memset(&f, 0, sizeof(f));
+	if (identity(e, "funding", f.exchange, f.market, f.symbol, err,
+	    errsz) ||
+	    fetched_origin(e, "funding", &f.fetched_at, &f.has_fetched_at,
+	    &f.origin, err, errsz))
+		return -1;
+	if ((d = e->data) == NULL || d->type != MDX_JSON_OBJECT)
+		return mdx_errf(err, errsz, "bad funding: \"data\" is not an "
+		    "object");
+	tkey = strcmp(f.exchange, "bybit") == 0 ? "fundingRateTimestamp" :
+	    "fundingTime";
+	if (epoch_member(mdx_json_get(d, tkey), &f.time) != 0)
+		return mdx_errf(err, errsz, "bad funding: bad or missing "
+		    "\"%s\"", tkey);
+	if ((v = mdx_json_get(d, "fundingRate")) == NULL ||
+	    (r = mdx_dec_from_json(&f.rate, v)) != MDX_DEC_OK)
+		return mdx_errf(err, errsz, "bad funding: bad or missing "
+		    "\"fundingRate\"");
+	v = mdx_json_get(d, "markPrice");
+	if (v != NULL && v->type != MDX_JSON_NULL &&
+	    !(v->type == MDX_JSON_STRING && v->len == 0)) {
+		if (mdx_dec_from_json(&f.mark_price, v) != MDX_DEC_OK)
+			return mdx_errf(err, errsz, "bad funding: bad "
+			    "\"markPrice\"");
+		f.has_mark_price = 1;
+	}
+	if ((v = mdx_json_get(d, "fundingIntervalHours")) != NULL &&
+	    v->type != MDX_JSON_NULL) {
+		if (mdx_json_int(v, &h) != 0 || h < 1 || h > 24 ||
+		    (snprintf(code, sizeof(code), "%dh", (int)h),
+		    f.interval = mdx_interval_lookup(code)) == NULL)
+			return mdx_errf(err, errsz, "bad funding: "
+			    "\"fundingIntervalHours\" is not 1 to 24 hours of an "
+			    "interval mdx knows");
+	}
+	if (mdx_funding_check(&f, o->tmp_err, sizeof(o->tmp_err)) != 0)
+		return mdx_errf(err, errsz, "bad funding: %s", o->tmp_err);
+	mdx_buf_reset(&o->line);
+	mdx_funding_to_json(&f, &o->line);
+	return MDX_TX_LINE;
+}
+
+/*
+ * Open-interest history.  Binance: {symbol, sumOpenInterest (base units),
+ * sumOpenInterestValue (quote), timestamp}; its metrics archive rows the
+ * same names.  Bybit: {openInterest, timestamp}, in the base coin for
+ * linear contracts and in contracts of 1 USD for inverse ones, whose value
+ * in USD is therefore the same number.  OKX: [ts, oi (contracts), oiCcy
+ * (base), oiUsd (USD)].
+ */
+static int
+open_interest(const struct env *e, struct mdx_tx_out *o, char *err,
+    size_t errsz)
+{
+	struct mdx_oi s;
+	const struct mdx_json *d, *t, *oi, *val;
+	char code[8];
+
+	memset(&s, 0, sizeof(s));
+	if (identity(e, "open interest", s.exchange, s.market, s.symbol, err,
+	    errsz) ||
+	    fetched_origin(e, "open interest", &s.fetched_at,
+	    &s.has_fetched_at, &s.origin, err, errsz))
+		return -1;
+	if (e->interval == NULL || mdx_json_strcpy(e->interval, code,
+	    sizeof(code)) != 0 || (s.period = mdx_interval_lookup(code)) ==
+	    NULL)
+		return mdx_errf(err, errsz, "bad open interest: unknown "
+		    "interval");
+	d = e->data;
+	val = NULL;
+	if (strcmp(s.exchange, "okx") == 0) {
+		if (d == NULL || d->type != MDX_JSON_ARRAY || d->nchild < 4)
+			return mdx_errf(err, errsz, "bad open interest: \"data\" "
+			    "is not an array of 4");
+		t = mdx_json_at(d, 0);
+		oi = mdx_json_at(d, 1);
+		val = mdx_json_at(d, 3);
+	} else {
+		if (d == NULL || d->type != MDX_JSON_OBJECT)
+			return mdx_errf(err, errsz, "bad open interest: \"data\" "
+			    "is not an object");
+		t = mdx_json_get(d, "timestamp");
+		if (strcmp(s.exchange, "binance") == 0) {
+			oi = mdx_json_get(d, "sumOpenInterest");
+			val = mdx_json_get(d, "sumOpenInterestValue");
+		} else {
+			oi = mdx_json_get(d, "openInterest");
+			if (strcmp(s.market, "inverse") == 0)
+				val = oi;
+		}
+	}
+	if (epoch_member(t, &s.time) != 0)
+		return mdx_errf(err, errsz, "bad open interest: bad or missing "
+		    "time");
+	if (oi == NULL || mdx_dec_from_json(&s.open_interest, oi) !=
+	    MDX_DEC_OK)
+		return mdx_errf(err, errsz, "bad open interest: bad or missing "
+		    "open interest");
+	if (val != NULL && val->type != MDX_JSON_NULL &&
+	    !(val->type == MDX_JSON_STRING && val->len == 0)) {
+		if (mdx_dec_from_json(&s.value, val) != MDX_DEC_OK)
+			return mdx_errf(err, errsz, "bad open interest: bad "
+			    "value");
+		s.has_value = 1;
+	}
+	if (mdx_oi_check(&s, o->tmp_err, sizeof(o->tmp_err)) != 0)
+		return mdx_errf(err, errsz, "bad open interest: %s",
+		    o->tmp_err);
+	mdx_buf_reset(&o->line);
+	mdx_oi_to_json(&s, &o->line);
+	return MDX_TX_LINE;
 }
 
 /*
@@ -767,6 +1084,28 @@ canonical(const struct mdx_json *root, const struct env *e,
 		mdx_json_dump(root, &o->line);
 		return MDX_TX_LINE;
 	}
+	if (mdx_json_str_eq(e->kind, "funding")) {
+		struct mdx_funding f;
+
+		if (mdx_funding_from_json(&f, root, o->tmp_err,
+		    sizeof(o->tmp_err)) != 0)
+			return mdx_errf(err, errsz, "bad funding: %s",
+			    o->tmp_err);
+		mdx_buf_reset(&o->line);
+		mdx_funding_to_json(&f, &o->line);
+		return MDX_TX_LINE;
+	}
+	if (mdx_json_str_eq(e->kind, "open_interest")) {
+		struct mdx_oi s;
+
+		if (mdx_oi_from_json(&s, root, o->tmp_err,
+		    sizeof(o->tmp_err)) != 0)
+			return mdx_errf(err, errsz, "bad open interest: %s",
+			    o->tmp_err);
+		mdx_buf_reset(&o->line);
+		mdx_oi_to_json(&s, &o->line);
+		return MDX_TX_LINE;
+	}
 	return mdx_errf(err, errsz, "bad record: unknown \"kind\"");
 }
 
@@ -786,7 +1125,17 @@ mdx_transform(const struct mdx_json *root, struct mdx_tx_out *o, char *err,
 	if (e.kind == NULL)
 		return mdx_errf(err, errsz, "bad record: no \"kind\"");
 	if (mdx_json_str_eq(e.kind, "klines"))
-		return klines(&e, o, err, errsz);
+		return klines(&e, MDX_PRICE_TRADE, o, err, errsz);
+	if (mdx_json_str_eq(e.kind, "mark_klines"))
+		return klines(&e, MDX_PRICE_MARK, o, err, errsz);
+	if (mdx_json_str_eq(e.kind, "index_klines"))
+		return klines(&e, MDX_PRICE_INDEX, o, err, errsz);
+	if (mdx_json_str_eq(e.kind, "premium_klines"))
+		return klines(&e, MDX_PRICE_PREMIUM, o, err, errsz);
+	if (mdx_json_str_eq(e.kind, "funding"))
+		return funding(&e, o, err, errsz);
+	if (mdx_json_str_eq(e.kind, "open_interest"))
+		return open_interest(&e, o, err, errsz);
 	if (mdx_json_str_eq(e.kind, "depth"))
 		return depth(&e, o, err, errsz);
 	if (mdx_json_str_eq(e.kind, "instruments"))
@@ -1191,6 +1540,7 @@ mdx_transform_fast(const char *line, size_t len, struct mdx_tx_out *o)
 		memcpy(c->market, m->market, sizeof(c->market));
 		memcpy(c->symbol, m->symbol, sizeof(c->symbol));
 		c->interval = m->interval;
+		c->price = MDX_PRICE_TRADE;
 		c->fetched_at = m->fetched_at;
 		c->has = m->has;
 		closed = m->closed;
@@ -1259,10 +1609,13 @@ mdx_transform_fast(const char *line, size_t len, struct mdx_tx_out *o)
 	 */
 	if (fcopy(&env[FE_EXCHANGE], c->exchange, sizeof(c->exchange)) ||
 	    fcopy(&env[FE_MARKET], c->market, sizeof(c->market)) ||
+	    !mdx_market_known(c->exchange, c->market) ||
 	    fcopy(&env[FE_SYMBOL], c->symbol, sizeof(c->symbol)) ||
 	    fcopy(&env[FE_INTERVAL], code, sizeof(code)) ||
 	    (c->interval = mdx_interval_lookup(code)) == NULL)
 		return 0;
+	/* Only raw klines come this way: trade candles. */
+	c->price = MDX_PRICE_TRADE;
 	c->has = 0;
 	c->fetched_at = 0;
 	v = &env[FE_FETCHED_AT];

@@ -1,4 +1,4 @@
--- 080_trades.sql - candles built from trades, and the trades themselves.
+-- 066_trades.sql - candles built from trades, and the trades themselves.
 --
 -- mdx-aggregate --from-trades writes candles with origin 'trades'; they
 -- load into mdx.candle like any candle, so its origin check takes the new
@@ -39,7 +39,7 @@ COMMENT ON COLUMN mdx.trade.instrument_id IS
 COMMENT ON COLUMN mdx.trade.time IS
     'When the trade happened, to the microsecond (UTC).';
 COMMENT ON COLUMN mdx.trade.trade_id IS
-    'The exchange''s trade id as text: Binance aggregate trade id, OKX tradeId, Bybit execId.';
+    'The exchange''s trade id as text: Binance aggregate trade id, OKX tradeId, Bybit execId, Kraken trade_id.';
 COMMENT ON COLUMN mdx.trade.first_id IS
     'Binance aggregates: the first individual trade id of the aggregate; null elsewhere.';
 COMMENT ON COLUMN mdx.trade.last_id IS
@@ -135,7 +135,7 @@ SELECT i.exchange, i.market, i.symbol, t.time, t.trade_id, t.first_id,
   JOIN mdx.instrument i ON i.instrument_id = t.instrument_id;
 COMMENT ON VIEW mdx.trades IS
     'mdx.trade with the exchange, market and symbol of each instrument.';
-COMMENT ON COLUMN mdx.trades.exchange IS 'The exchange code (binance, bybit, okx).';
+COMMENT ON COLUMN mdx.trades.exchange IS 'The exchange code (binance, bybit, okx, kraken).';
 COMMENT ON COLUMN mdx.trades.market IS 'The market code (spot, usdm, linear, inverse, swap).';
 COMMENT ON COLUMN mdx.trades.symbol IS 'The exchange''s own symbol.';
 COMMENT ON COLUMN mdx.trades.time IS 'When the trade happened (UTC).';
