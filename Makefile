@@ -41,6 +41,8 @@ ZLIB_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags zlib 2>/dev/null)
 ZLIB_LIBS ?= $(shell $(PKG_CONFIG) --libs zlib 2>/dev/null || echo -lz)
 CRYPTO_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags libcrypto 2>/dev/null)
 CRYPTO_LIBS ?= $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
+DEFLATE_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags libdeflate 2>/dev/null)
+DEFLATE_LIBS ?= $(shell $(PKG_CONFIG) --libs libdeflate 2>/dev/null || echo -ldeflate)
 
 ifeq ($(SANITIZE),1)
 O ?= build-san
@@ -58,12 +60,12 @@ SCHEMA_VERSION_NUM := $(shell expr $(SCHEMA_VERSION) + 0)
 ALL_CPPFLAGS = -iquote lib -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
 	-DMDX_SCHEMA_VERSION=$(SCHEMA_VERSION_NUM) \
 	$(CURL_CFLAGS) $(JANSSON_CFLAGS) $(PQ_CFLAGS) $(ARCHIVE_CFLAGS) \
-	$(ZLIB_CFLAGS) $(CRYPTO_CFLAGS) $(CPPFLAGS)
+	$(ZLIB_CFLAGS) $(CRYPTO_CFLAGS) $(DEFLATE_CFLAGS) $(CPPFLAGS)
 # -MMD -MP: each object's header dependencies, read back below.
 ALL_CFLAGS = -std=c11 -MMD -MP $(WARNFLAGS) $(SANFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 LIBS = $(CURL_LIBS) $(JANSSON_LIBS) $(PQ_LIBS) $(ARCHIVE_LIBS) \
-	$(ZLIB_LIBS) $(CRYPTO_LIBS) -lm
+	$(ZLIB_LIBS) $(CRYPTO_LIBS) $(DEFLATE_LIBS) -lm
 
 # lib/: the library every program links (libmdx.a).  tools/NAME/: the
 # program mdx-NAME, its main.c and its engine; the engine's objects also

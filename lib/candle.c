@@ -16,7 +16,7 @@
 #include "candle.h"
 
 static const char *const origin_names[] = {
-	"exchange", "archive", "rollup", "filled"
+	"exchange", "archive", "rollup", "filled", "trades"
 };
 
 const char *
@@ -230,7 +230,7 @@ mdx_candle_from_json(struct mdx_candle *c, const struct mdx_json *obj,
 				    (o = mdx_origin_parse(v->text, v->len)) < 0)
 					return mdx_errf(err, errsz,
 					    "bad \"origin\": not exchange, "
-					    "archive, rollup or filled");
+					    "archive, rollup, filled or trades");
 				c->origin = (enum mdx_origin)o;
 				seen |= R_ORIGIN;
 			} else if (KEY(v, "trades")) {

@@ -24,7 +24,8 @@ enum mdx_origin {
 	MDX_ORIGIN_EXCHANGE,	/* an exchange's REST API */
 	MDX_ORIGIN_ARCHIVE,	/* an exchange's public-data archive */
 	MDX_ORIGIN_ROLLUP,	/* built from finer candles */
-	MDX_ORIGIN_FILLED	/* a gap filled by mdx-aggregate */
+	MDX_ORIGIN_FILLED,	/* a gap filled by mdx-aggregate */
+	MDX_ORIGIN_TRADES	/* built from trades by mdx-aggregate */
 };
 
 /*
@@ -84,7 +85,7 @@ struct mdx_candle {
  */
 int mdx_json_strcpy(const struct mdx_json *v, char *dst, size_t dstsz);
 
-/* "exchange", "archive", "rollup", "filled". */
+/* "exchange", "archive", "rollup", "filled", "trades". */
 const char *mdx_origin_name(enum mdx_origin o);
 /* The origin named s[0..n), or -1. */
 int mdx_origin_parse(const char *s, size_t n);
@@ -119,6 +120,17 @@ struct mdx_candle_scan *mdx_candle_scan_new(void);
 int mdx_candle_scan(struct mdx_candle_scan *sc, struct mdx_candle *c,
     const char *line, size_t len, char *why, size_t whysz);
 void mdx_candle_scan_free(struct mdx_candle_scan *sc);
+
+/*
+ * The decimal reader of the candle scanner, for the scanners of other
+ * canonical records (mdx-aggregate's trades): reads the plain decimal
+ * string value at p (an optional '-', at most 18 digits with at most one
+ * point between two of them) and its closing quote, in line s[0..e).
+ * Returns the end past the quote, or NULL for anything else (an exponent,
+ * more digits), which the caller hands to mdx_dec_parse().
+ */
+const char *mdx_scan_dec(const char *s, const char *p, const char *e,
+    mdx_dec *d);
 
 /*
  * The validation rules of a candle: exchange and market codes that

@@ -1006,6 +1006,8 @@ open_time:
 		c->origin = MDX_ORIGIN_ARCHIVE;
 	else if (TAKE("rollup\""))
 		c->origin = MDX_ORIGIN_ROLLUP;
+	else if (TAKE("trades\""))
+		c->origin = MDX_ORIGIN_TRADES;
 	else {
 		WANT("filled\"");
 		c->origin = MDX_ORIGIN_FILLED;
@@ -1147,4 +1149,10 @@ mdx_candle_scan_free(struct mdx_candle_scan *sc)
 		return;
 	mdx_json_doc_free(sc->doc);
 	free(sc);
+}
+
+const char *
+mdx_scan_dec(const char *s, const char *p, const char *e, mdx_dec *d)
+{
+	return canon_dec(s, p, e, d);
 }

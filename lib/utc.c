@@ -382,28 +382,6 @@ mdx_time_format(mdx_time t, char *buf)
 }
 
 int
-mdx_time_format_us(int64_t us, char *buf)
-{
-	int64_t sub = us - mdx_floordiv(us, 1000) * 1000;
-	int n = mdx_time_format(mdx_floordiv(us, 1000), buf);
-
-	if (sub == 0)
-		return n;
-	n--;			/* the 'Z' */
-	if (buf[n - 4] != '.') {
-		/* A whole second: the milliseconds are zero. */
-		memcpy(buf + n, ".000", 4);
-		n += 4;
-	}
-	buf[n++] = '0' + sub / 100;
-	buf[n++] = '0' + sub / 10 % 10;
-	buf[n++] = '0' + sub % 10;
-	buf[n++] = 'Z';
-	buf[n] = '\0';
-	return n;
-}
-
-int
 mdx_epoch_seconds_ns(const char *s, size_t n, int64_t *ns)
 {
 	const int64_t max = INT64_MAX / 1000000000;
@@ -552,4 +530,58 @@ mdx_interval_divides(const struct mdx_interval *small,
 		return MDX_MS_DAY % small->ms == 0;
 	return big->ms % small->ms == 0 &&
 	    floormod(origin(big) - origin(small), small->ms) == 0;
+}
+
+int
+mdx_time_format_us(int64_t us, char *buf)
+{
+	static int64_t day = INT64_MIN;
+	static char date[16];
+	int64_t d, r;
+	int h, m, s, n;
+
+	if (us < 0)
+		return mdx_time_format(mdx_floordiv(us, 1000), buf);
+	d = us - us % ((int64_t)MDX_MS_DAY * 1000);
+	if (d != day) {
+		mdx_time_format_date(d / 1000, date);
+		day = d;
+	}
+	r = us - d;
+	h = (int)(r / 3600000000LL);
+	m = (int)(r / 60000000LL % 60);
+	s = (int)(r / 1000000 % 60);
+	memcpy(buf, date, 10);
+	buf[10] = 'T';
+	buf[11] = '0' + h / 10; buf[12] = '0' + h % 10; buf[13] = ':';
+	buf[14] = '0' + m / 10; buf[15] = '0' + m % 10; buf[16] = ':';
+	buf[17] = '0' + s / 10; buf[18] = '0' + s % 10;
+	n = 19;
+	r %= 1000000;
+	if (r != 0) {
+		buf[n++] = '.';
+		buf[n++] = '0' + (int)(r / 100000);
+		buf[n++] = '0' + (int)(r / 10000 % 10);
+		buf[n++] = '0' + (int)(r / 1000 % 10);
+		if (r % 1000 != 0) {
+			buf[n++] = '0' + (int)(r / 100 % 10);
+			buf[n++] = '0' + (int)(r / 10 % 10);
+			buf[n++] = '0' + (int)(r % 10);
+		}
+	}
+	buf[n++] = 'Z';
+	buf[n] = '\0';
+	return n;
+}
+
+int64_t
+mdx_us_from_epoch(int64_t v)
+{
+	if (v >= 100000000000000000LL || v <= -100000000000000000LL)
+		return mdx_floordiv(v, 1000);
+	if (v >= 100000000000000LL || v <= -100000000000000LL)
+		return v;
+	if (v >= 100000000000LL || v <= -100000000000LL)
+		return v * 1000;
+	return v * 1000000;
 }

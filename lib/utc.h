@@ -63,11 +63,18 @@ int mdx_time_format(mdx_time t, char *buf);
 int mdx_time_format_date(mdx_time t, char *buf);
 
 /*
- * Formats a time in microseconds since the epoch as RFC 3339 UTC, the way
- * a canonical trade's time is written: no fraction when it is a whole
- * second, ".mmm" when the microseconds below the millisecond are zero,
- * else ".mmmuuu".  buf has MDX_TIME_BUFSZ bytes; returns the length.
+ * Times to the microsecond, for trades: an int64_t of microseconds since
+ * the epoch.  mdx_us_from_epoch() converts an epoch number as
+ * mdx_time_from_epoch() does (unit by magnitude) but keeps the
+ * microseconds.  mdx_time_format_us() formats as RFC 3339 UTC with the
+ * fraction in 3 digits when the sub-millisecond part is zero, 6 otherwise,
+ * and none when the fraction is zero ("2025-01-02T00:00:07.221126Z"); buf
+ * has MDX_TIME_BUFSZ bytes; returns the length.  It keeps the date of the
+ * last call, so that a run of times of one day is formatted without
+ * calendar arithmetic (not thread-safe).  Times before the epoch lose
+ * their microseconds.
  */
+int64_t mdx_us_from_epoch(int64_t v);
 int mdx_time_format_us(int64_t us, char *buf);
 
 /*

@@ -204,11 +204,24 @@ parse_entry(char **f, struct mdx_watch *w, char *why, size_t whysz)
 
 	/* Without intervals the program's own choice applies. */
 	w->ninterval = 0;
+	w->trades = 0;
 	for (p = f[3]; p != NULL; p += n + 1) {
 		n = strcspn(p, ",");
 		if (n == 0) {
 			snprintf(why, whysz, "empty interval in '%s'", f[3]);
 			return why;
+		}
+		if ((n == 6 && strncmp(p, "trades", 6) == 0) ||
+		    (n == 11 && strncmp(p, "trades:load", 11) == 0)) {
+			if (w->trades != 0) {
+				snprintf(why, whysz, "trades given twice");
+				return why;
+			}
+			w->trades = n == 6 ? MDX_WATCH_TRADES_LAKE :
+			    MDX_WATCH_TRADES_LOAD;
+			if (p[n] == '\0')
+				break;
+			continue;
 		}
 		iv = NULL;
 		if (n < sizeof(code)) {
@@ -236,6 +249,7 @@ parse_entry(char **f, struct mdx_watch *w, char *why, size_t whysz)
 		if (p[n] == '\0')
 			break;
 	}
+	w->nocandles = w->trades != 0 && w->ninterval == 0;
 	return NULL;
 }
 

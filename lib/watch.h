@@ -10,7 +10,10 @@
  * Blank lines and lines starting with # are ignored; # after a blank
  * starts a comment.  The intervals may be left out: ninterval is then 0
  * and the program's own interval option applies.  The kinds to keep may
- * follow as kinds=LIST; without them an entry keeps klines only.
+ * follow as kinds=LIST; without them an entry keeps klines only.  Among
+ * the intervals, "trades" asks for the entry's trades, kept in the lake,
+ * and "trades:load" for its trades loaded into the warehouse too; an entry
+ * whose fourth field has only one of these wants no candles (nocandles).
  */
 #ifndef MDX_WATCH_H
 #define MDX_WATCH_H
@@ -42,8 +45,13 @@ struct mdx_watch {
 	const struct mdx_interval *interval[MDX_WATCH_MAXIV];
 	unsigned kinds;		/* MDX_WATCH_* bits; MDX_WATCH_KLINES when
 				 * the line names none */
+	int trades;		/* 0 or an MDX_WATCH_TRADES_* */
+	int nocandles;		/* only trades were asked for */
 	struct mdx_pos pos;
 };
+
+#define MDX_WATCH_TRADES_LAKE 1	/* "trades": fetched into the lake */
+#define MDX_WATCH_TRADES_LOAD 2	/* "trades:load": and into mdx.trade */
 
 /*
  * Reads a watchlist ("-" is standard input).  Returns the number of

@@ -32,3 +32,20 @@ mdx_etl() {
 	mdx-load "${_o[@]}" "$_d/canonical" 2>"$_d/load"
 	mdx_st+=("$?")
 }
+
+# mdx_etl_lake DIR EXTRACT-ARGS...: fetch into the lake only (trades a
+# watchlist entry keeps without loading them):
+#
+#	mdx-extract ARGS | mdx-lake put raw
+#
+# The stderr of each is kept in DIR/extract and DIR/lake; mdx_st gets the
+# two exit statuses and 0 for the transform and load that do not run.
+mdx_etl_lake() {
+	_d=$1
+	shift
+	: >"$_d/transform"
+	: >"$_d/load"
+	mdx-extract "$@" 2>"$_d/extract" |
+	    mdx-lake put raw 2>"$_d/lake" >/dev/null
+	mdx_st=("${PIPESTATUS[@]}" 0 0)
+}

@@ -39,6 +39,16 @@ is "$(sql "SELECT count(*) FROM mdx.candle WHERE interval = '1h'
 is "$(sql "SELECT count(*) FROM mdx.candle WHERE interval = '1d'
 	AND base_count = base_expected")" 240 \
     "30 complete daily rollups per series, and per price of the perpetual"
+
+# Trades: a day of BTCUSDT's in the lake, 1s candles from them, their
+# minutes equal to the exchange's.
+tr=$MDX_VAR/trades-BTCUSDT.ndjson
+ok "test $(wc -l <"$tr") -gt 1000" "a day of trades read back from the lake ($(wc -l <"$tr"))"
+is "$(sql "SELECT count(*) FROM mdx.candle WHERE interval = '1s' AND origin = 'trades'")" \
+    "$(jq -r '.time[0:19]' "$tr" | sort -u | wc -l | tr -d ' ')" \
+    "a 1s candle from trades for every second that had one"
+like "$(cat "$T/demo1")" "reconciled with the exchange's 1m candles: 1440 exchange candles = 1440 equal" \
+    "the demo shows the day's minutes from trades equal the exchange's"
 is "$(sql "SELECT count(*) FROM mdx.candle c JOIN mdx.instrument i
 	USING (instrument_id) WHERE symbol = 'ETHUSDT' AND interval = '1m'
 	AND origin = 'exchange'")" 43200 \

@@ -15,7 +15,7 @@ sed -n '/^\.Sh EXAMPLES/,/^\.Sh /p' "$MDX_SRC/man/mdx-extract.1" |
 	inb { sub(/\\e$/, ""); line = line $0; if ($0 ~ / $/) next;
 	    print line; line = "" }' |
     sed 's/\\e/\\/g' >"$T/examples"
-is "$(wc -l <"$T/examples" | tr -d ' ')" 14 "fourteen examples in the page"
+is "$(wc -l <"$T/examples" | tr -d ' ')" 16 "sixteen examples in the page"
 
 mkdir -p "$T/work/BTCUSDT-1m"
 cd "$T/work" || bail "no work directory"
@@ -23,6 +23,8 @@ cd "$T/work" || bail "no work directory"
 printf '%s\n' '{"kind":"gap","exchange":"binance","market":"spot","symbol":"BTCUSDT","interval":"1m","from":"2024-02-28T10:00:00Z","to":"2024-02-28T10:05:00Z","count":5}' >gaps.ndjson
 awk 'BEGIN { for (i = 0; i < 44640; i++) printf "%.0f,1.0,2.0,0.5,1.5,10.0,%.0f,15.0,3,5.0,7.5,0\n", 1704067200000 + i * 60000, 1704067200000 + i * 60000 + 59999 }' >BTCUSDT-1m-2024-01.csv
 bsdtar --format zip -cf BTCUSDT-1m/BTCUSDT-1m-2024-01.zip BTCUSDT-1m-2024-01.csv
+awk 'BEGIN { for (i = 0; i < 100; i++) printf "%d,1.5,2.0,%d,%d,%.0f,False,True\n", 7 + i, 10 * i, 10 * i + 3, 1735689600000000 + i * 1000 }' >BTCUSDT-aggTrades-2025-01.csv
+bsdtar --format zip -cf BTCUSDT-aggTrades-2025-01.zip BTCUSDT-aggTrades-2025-01.csv
 node "$MDX_SRC/tests/mock/make-archive.js" --market usdm --kind fundingRate \
     --month 2024-01 --out . >/dev/null
 
@@ -52,6 +54,9 @@ is "$(wc -l <"$T/ex13.out" | tr -d ' ')" 720 \
     "futures example: 30 days of hourly open interest"
 is "$(jq -r '.data.fundingIntervalHours' "$T/ex14.out" | sort -u)" 8 \
     "futures example: January's funding archive, 8 hours"
+is "$(wc -l <aggtrades.ndjson | tr -d ' ')" 480 "trades example: the last hour's 480 trades"
+is "$(jq -r '.quote_quantity' trades.canonical.ndjson | sort -u)" 3 \
+    "canonical trades example: 100 trades of 1.5 x 2"
 sed -n 1p "$T/examples" | sed 's/> klines.ndjson//' >"$T/first"
 sh -c "$(cat "$T/first")" 2>/dev/null | jq -r '[.symbol,.interval]|join(" ")' |
     sort | uniq -c | tr -s ' ' | tr '\n' ',' >"$T/counts"

@@ -187,7 +187,7 @@ exits 64 "bad time" mdx-extract -s BTCUSDT --since yesterday
 like "$(cat "$T/err")" 'bad --since "yesterday": not a time' "bad time: named"
 exits 64 "unknown interval" mdx-extract -s BTCUSDT -i 7m
 exits 64 "unknown market" mdx-extract -x bybit -m usdm -s BTCUSDT
-exits 64 "unknown kind" mdx-extract -k trades -s BTCUSDT
+exits 64 "unknown kind" mdx-extract -k liquidations -s BTCUSDT
 exits 64 "no symbols" mdx-extract -i 1m
 exits 64 "until before since" mdx-extract -s BTCUSDT --since -1d --until -2d
 exits 64 "bad symbol" mdx-extract -s 'BTC USDT'

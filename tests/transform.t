@@ -79,7 +79,7 @@ check_reject "short row" 'bad candle: 3 fields, Binance klines have 12' \
 check_reject "unknown market" 'bad candle: unknown exchange and market "binance coinm"' \
     '{"mdx":"raw","exchange":"binance","market":"coinm","kind":"klines","symbol":"BTCUSD_PERP","interval":"1m","closed":true,"data":[]}'
 check_reject "unknown kind" 'bad record: unknown "kind"' \
-    '{"mdx":"raw","exchange":"binance","market":"spot","kind":"fills","symbol":"BTCUSDT","data":[]}'
+    '{"mdx":"raw","exchange":"binance","market":"spot","kind":"liquidations","symbol":"BTCUSDT","data":[]}'
 check_reject "not JSON" 'bad record: not JSON' '{"mdx":"raw",'
 check_reject "bad depth level" 'bad depth: bad level bids\[0\]' \
     '{"mdx":"raw","exchange":"binance","market":"spot","kind":"depth","symbol":"BTCUSDT","time":"2024-01-01T00:00:00Z","data":{"lastUpdateId":1,"bids":[["x","1"]],"asks":[]}}'

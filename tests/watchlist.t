@@ -9,7 +9,7 @@ rd=$MDX_BUILD/tests/test-watch
 # The literal display of the EXAMPLES section.
 sed -n '/^\.Sh EXAMPLES/,/^\.Sh /p' "$page" |
     sed -n '/^\.Bd -literal/,/^\.Ed/p' | sed '1d;$d' >"$T/watchlist"
-is "$(wc -l <"$T/watchlist" | tr -d ' ')" 11 "the example is in the page"
+is "$(wc -l <"$T/watchlist" | tr -d ' ')" 13 "the example is in the page"
 
 exits 0 "the example watchlist is good" "$rd" read "$T/watchlist"
 is "$(cat "$T/out")" "binance spot BTCUSDT 1m,1h,1d (at $T/watchlist:2)
@@ -21,7 +21,9 @@ bybit spot BTCUSDT - (at $T/watchlist:7)
 okx spot BTC-USDT 1m (at $T/watchlist:8)
 okx swap BTC-USDT-SWAP 1m,4h (at $T/watchlist:9)
 binance usdm ETHUSDT 1m,1h kinds=klines,mark,index,premium,funding,oi (at $T/watchlist:10)
-okx swap ETH-USDT-SWAP - kinds=funding,oi (at $T/watchlist:11)" "the example's entries"
+okx swap ETH-USDT-SWAP - kinds=funding,oi (at $T/watchlist:11)
+binance usdm SOLUSDT 1m,trades (at $T/watchlist:12)
+okx spot ETH-USDT trades:load (at $T/watchlist:13)" "the example's entries"
 
 is "$(cat "$T/err")" "" "nothing on stderr"
 

@@ -10,7 +10,7 @@
 set -eu
 
 PKGS="gcc make pkg-config perl
-libcurl4-openssl-dev libjansson-dev libpq-dev libarchive-dev
+libcurl4-openssl-dev libjansson-dev libpq-dev libarchive-dev libdeflate-dev
 zlib1g-dev libssl-dev ca-certificates curl
 postgresql-15 postgresql-client-15 postgresql-15-pgtap
 libtap-parser-sourcehandler-pgtap-perl

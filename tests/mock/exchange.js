@@ -464,7 +464,140 @@ function minuteFull(inst, t) {
 		v = inst.lotU;
 	const share = 300 + (r3 % 401);
 	const n = 1 + Math.floor(400 * act * (0.5 + unit(r3)));
-	return amounts(inst, { o: o, h: h, l: l, c: c, v: v, n: n }, share);
+	const x = { o: o, h: h, l: l, c: c, v: v, n: n };
+	if (inst.kind === 'inverse')
+		return amounts(inst, x, share);
+	return tradeAmounts(inst, x, share, minuteTrades(inst, t, x, share));
+}
+
+// ------------------------------------------------------------------------
+// Trades.
+//
+// Every closed minute holds TRADES_PER_MIN trades (Binance: aggregate
+// trades, each of one or more individual trades), and its 1m candle is
+// their aggregate: the first trade is at the open, the last at the close,
+// one at the high and one at the low, the others anywhere between; the
+// base volume is the sum of the quantities, the quote volume the sum of
+// price x quantity, the taker-buy volumes the sums over the trades whose
+// taker bought, and the Binance trade count the number of individual
+// trades.  The amounts are integers in minor units, so all of it is exact.
+// Inverse contracts keep the candle's own base turnover (contracts / price
+// is not a finite decimal); their trades agree on the prices and the
+// contracts.
+const TRADES_PER_MIN = 8;
+// Individual Binance trade ids of minute m are m * TRADE_ID_SPAN + k, so
+// that they are contiguous within the minute without summing history.
+const TRADE_ID_SPAN = 2048;
+
+// Splits total (an integer >= k) into k positive integers with weights
+// drawn from seed.
+function splitInt(total, k, seed) {
+	const w = [];
+	let sw = 0;
+	for (let i = 0; i < k; i++) {
+		w.push(1 + (h32(seed, i) & 255));
+		sw += w[i];
+	}
+	const out = [];
+	let left = total - k, used = 0;
+	for (let i = 0; i < k - 1; i++) {
+		const a = Math.floor(left * w[i] / sw);
+		out.push(1 + a);
+		used += a;
+	}
+	out.push(1 + left - used);
+	return out;
+}
+
+// The trades of the full minute at t whose candle is x (o h l c v n) with
+// a taker-buy share in thousandths: an array of {us (time in µs since the
+// epoch), p (price units), a (quantity units: base for direct instruments,
+// contracts otherwise), buy (the taker bought), cnt (individual trades),
+// i (index in the minute)}, oldest first.
+function minuteTrades(inst, t, x, share) {
+	const m = t / MIN;
+	const K = TRADES_PER_MIN;
+	const r = h32(inst.seedBar ^ 0x27d4eb2f, m);
+	const ih = 1 + (r % (K - 2));
+	let il = 1 + ((r >>> 8) % (K - 2));
+	if (il === ih)
+		il = ih % (K - 2) + 1;
+	const steps = Math.round((x.h - x.l) / inst.tickU) + 1;
+	const tr = [];
+	let nb = 0;
+	for (let i = 0; i < K; i++) {
+		const hi = h32(r, i + 1);
+		let p;
+		if (i === 0)
+			p = x.o;
+		else if (i === K - 1)
+			p = x.c;
+		else if (i === ih)
+			p = x.h;
+		else if (i === il)
+			p = x.l;
+		else
+			p = x.l + (hi % steps) * inst.tickU;
+		const buy = ((r >>> (16 + i)) & 1) === 1;
+		if (buy)
+			nb++;
+		tr.push({ us: t * 1000 + Math.floor((i + unit(hi)) * 60e6 / K),
+		    p: p, a: 0, buy: buy, cnt: 1, i: i });
+	}
+	// At least one trade of each side.
+	if (nb === 0 || nb === K) {
+		tr[K - 1].buy = !tr[K - 1].buy;
+		nb += tr[K - 1].buy ? 1 : -1;
+	}
+	const tb = Math.floor(x.v * share / 1000);
+	if (tb < nb || x.v - tb < K - nb)
+		throw new Error('volume too small for trades at ' + fmtTime(t));
+	const qb = splitInt(tb, nb, r ^ 0x1b873593);
+	const qs = splitInt(x.v - tb, K - nb, r ^ 0xcc9e2d51);
+	const cn = splitInt(x.n, K, r ^ 0x85ebca77);
+	let ib = 0, is = 0;
+	for (let i = 0; i < K; i++) {
+		tr[i].a = tr[i].buy ? qb[ib++] : qs[is++];
+		tr[i].cnt = cn[i];
+	}
+	return tr;
+}
+
+// Fills in the base, quote and taker amounts of candle x from its trades.
+// The sums are taken in doubles while they are exact integers (nearly
+// always: they stay far below 2^53), else again as BigInt.
+function tradeAmounts(inst, x, share, tr) {
+	const ct = inst.kind === 'contracts' ? inst.ctU : 1;
+	let q = 0, tb = 0, tq = 0, b = 0;
+	for (const z of tr) {
+		const a = z.a * ct;
+		b += a;
+		q += a * z.p;
+		if (z.buy) {
+			tb += a;
+			tq += a * z.p;
+		}
+	}
+	x.share = share;
+	if (Number.isSafeInteger(q)) {
+		x.b = BigInt(b);
+		x.q = BigInt(q);
+		x.tb = BigInt(tb);
+		x.tq = BigInt(tq);
+		return x;
+	}
+	x.b = x.q = x.tb = x.tq = 0n;
+	for (const z of tr) {
+		const a = BigInt(z.a) * BigInt(ct);
+		const pq = a * BigInt(z.p);
+		x.b += a;
+		x.q += pq;
+		if (z.buy) {
+			x.tb += a;
+			x.tq += pq;
+		}
+	}
+	return x;
 }
 
 // Fills in the base, quote and taker amounts of candle x from its volume v
@@ -682,6 +815,49 @@ class Market {
 		return out;
 	}
 
+	// The trades of minute m (minutes since the epoch) that exist at time
+	// now, oldest first, each with its minute m: none before the start, in
+	// a hole or after now; of the forming minute, those before now.
+	tradesAt(inst, m, now) {
+		const t = m * MIN;
+		if (t < this.start || t >= now || this.inHole(inst, t))
+			return [];
+		const x = minuteFull(inst, t);
+		let tr = minuteTrades(inst, t, x, x.share);
+		if (t + MIN > now)
+			tr = tr.filter((z) => z.us < now * 1000);
+		let f = m * TRADE_ID_SPAN;
+		for (const z of tr) {
+			z.m = m;
+			z.f = f;
+			f += z.cnt;
+		}
+		return tr;
+	}
+
+	// Up to limit trades, oldest first, from trade i0 of minute m0 on, that
+	// keep(z) accepts; the walk stops at the first trade keep() refuses
+	// with null, and at now.
+	tradesFrom(inst, m0, i0, limit, keep, now) {
+		const out = [];
+		let m = Math.max(m0, Math.floor(this.start / MIN));
+		if (m > m0)
+			i0 = 0;
+		const last = Math.floor((now - 1) / MIN);
+		for (; m <= last && out.length < limit; m++, i0 = 0) {
+			for (const z of this.tradesAt(inst, m, now)) {
+				if (z.i < i0)
+					continue;
+				const k = keep(z);
+				if (k === null)
+					return out;
+				if (k && out.length < limit)
+					out.push(z);
+			}
+		}
+		return out;
+	}
+
 	// The funding events of inst with times in [lo, hi] (inclusive), at
 	// most limit of them, the oldest when fromOldest, else the newest;
 	// oldest first.  An event is {t, rate (1e-8 units), hours, mark (mark
@@ -703,6 +879,29 @@ class Market {
 				if (!this.inHole(inst, t))
 					out.push(ev(t));
 			out.reverse();
+		}
+		return out;
+	}
+
+	// The newest limit trades before now that keep(z) accepts, newest
+	// first, looking no later than minute top when it is given; the walk
+	// stops at the first one keep() refuses with null.
+	tradesBack(inst, limit, keep, now, top) {
+		const out = [];
+		const first = Math.floor(this.start / MIN);
+		let m = Math.floor((now - 1) / MIN);
+		if (top !== undefined && top < m)
+			m = top;
+		for (; m >= first &&
+		    out.length < limit; m--) {
+			const tr = this.tradesAt(inst, m, now);
+			for (let j = tr.length - 1; j >= 0; j--) {
+				const k = keep(tr[j]);
+				if (k === null)
+					return out;
+				if (k && out.length < limit)
+					out.push(tr[j]);
+			}
 		}
 		return out;
 	}
@@ -1007,6 +1206,93 @@ function okxRow(inst, c) {
 	return row;
 }
 
+// Trades as each exchange sends them.  Binance aggregate trade ids are
+// m * TRADES_PER_MIN + i (contiguous but for holes), OKX trade ids the
+// same plus one, Bybit execIds UUIDs drawn from the trade.
+
+function binanceAggId(z) {
+	return z.m * TRADES_PER_MIN + z.i;
+}
+
+function binanceTrade(inst, z) {
+	const spot = inst.market === 'spot';
+	const d = spot ? 8 : inst.pdec;
+	const r = { a: binanceAggId(z), p: fmtDec(z.p, inst.pdec, d),
+	    q: fmtDec(z.a, inst.qdec, spot ? 8 : inst.qdec), f: z.f,
+	    l: z.f + z.cnt - 1, T: Math.floor(z.us / 1000), m: !z.buy };
+	if (spot)
+		r.M = true;
+	return r;
+}
+
+// A row of a Binance aggTrades archive: spot in microseconds from 2025
+// (us), "True"/"False" and the best-match column; USD-M in milliseconds,
+// "true"/"false".
+function binanceTradeCsv(inst, z, us) {
+	const r = binanceTrade(inst, z);
+	const spot = inst.market === 'spot';
+	const t = us ? String(z.us) : String(r.T);
+	const bm = spot ? (r.m ? 'True' : 'False') : (r.m ? 'true' : 'false');
+	return r.a + ',' + r.p + ',' + r.q + ',' + r.f + ',' + r.l + ',' + t +
+	    ',' + bm + (spot ? ',True' : '');
+}
+
+function tradeSize(inst, z) {
+	return fmtDec(z.a, inst.kind === 'direct' ? inst.qdec :
+	    inst.kind === 'contracts' ? inst.vdec : 0, null);
+}
+
+function bybitExecId(inst, z) {
+	const h = [0x11, 0x22, 0x33, 0x44].map((k) =>
+	    h32(inst.seedBar ^ k, z.m * TRADES_PER_MIN + z.i).toString(16)
+	    .padStart(8, '0')).join('');
+	return h.slice(0, 8) + '-' + h.slice(8, 12) + '-4' + h.slice(13, 16) +
+	    '-a' + h.slice(17, 20) + '-' + h.slice(20, 32);
+}
+
+function bybitTrade(inst, z) {
+	return { execId: bybitExecId(inst, z), symbol: inst.symbol,
+	    price: priceStr(inst, z.p, null), size: tradeSize(inst, z),
+	    side: z.buy ? 'Buy' : 'Sell', time: String(Math.floor(z.us / 1000)),
+	    isBlockTrade: false, isRPITrade: false,
+	    seq: String(z.m * TRADES_PER_MIN + z.i) };
+}
+
+// A line of Bybit's public trading-history file (public.bybit.com/trading/):
+// timestamp in seconds with four decimals, symbol, side, size, price,
+// tickDirection, trdMatchID, grossValue, homeNotional, foreignNotional.
+function bybitTradeCsv(inst, z, prev) {
+	const ms = Math.floor(z.us / 1000);
+	const ts = Math.floor(ms / 1000) + '.' +
+	    String(ms % 1000).padStart(3, '0') + '0';
+	const tick = prev === null || z.p === prev ? 'ZeroPlusTick' :
+	    z.p > prev ? 'PlusTick' : 'MinusTick';
+	const size = tradeSize(inst, z);
+	const price = priceStr(inst, z.p, null);
+	let home, foreign, gross;
+	if (inst.kind === 'inverse') {
+		// Size in USD contracts; the base notional is size / price.
+		foreign = size;
+		home = (Number(size) / Number(price)).toFixed(8);
+		gross = String(Math.round(Number(home) * 1e8));
+	} else {
+		const qv = BigInt(z.a) * BigInt(z.p);
+		home = size;
+		foreign = fmtDec(qv, inst.qdec + inst.pdec, null);
+		gross = fmtDec(qv * 100000000n, inst.qdec + inst.pdec, null);
+	}
+	return ts + ',' + inst.symbol + ',' + (z.buy ? 'Buy' : 'Sell') + ',' +
+	    size + ',' + price + ',' + tick + ',' + bybitExecId(inst, z) + ',' +
+	    gross + ',' + home + ',' + foreign;
+}
+
+function okxTrade(inst, z) {
+	return { instId: inst.symbol, side: z.buy ? 'buy' : 'sell',
+	    sz: tradeSize(inst, z), px: priceStr(inst, z.p, null), source: '0',
+	    tradeId: String(z.m * TRADES_PER_MIN + z.i + 1),
+	    ts: String(Math.floor(z.us / 1000)) };
+}
+
 // Kraken OHLC: [time (s, a number), open, high, low, close, vwap, volume,
 // count], prices with the pair's decimals, the volume with 8, the vwap
 // rounded to the pair's decimals (so vwap x volume is not the quote
@@ -1243,7 +1529,7 @@ function okxInstrument(inst, startMs) {
 // The trades of minute m (minutes since the epoch), oldest first:
 // {us (time in microseconds, BigInt), p (price units), v (base units at
 // qdec), side, type, id}.
-function minuteTrades(market, inst, m) {
+function krakenMinuteTrades(market, inst, m) {
 	const t = m * MIN;
 	if (t < market.start || market.inHole(inst, t))
 		return [];
@@ -1280,7 +1566,7 @@ function krakenTrades(market, inst, sinceNs, count, now) {
 		m = Math.floor(market.start / MIN);
 	const nowUs = BigInt(now) * 1000n;
 	for (; m * MIN < now && out.length < count; m++)
-		for (const x of minuteTrades(market, inst, m)) {
+		for (const x of krakenMinuteTrades(market, inst, m)) {
 			if (x.us * 1000n <= sinceNs || x.us >= nowUs)
 				continue;
 			if (out.length < count)
@@ -2116,7 +2402,8 @@ class Mock {
 		const a = fapi ? 'fapi' : 'spot';
 		const market = fapi ? 'usdm' : 'spot';
 		const ep = path.replace(/^\/(api\/v3|fapi\/v1)\//, '');
-		const known = ['klines', 'depth', 'exchangeInfo', 'ping', 'time'];
+		const known = ['klines', 'depth', 'exchangeInfo', 'ping', 'time',
+			'aggTrades'];
 		if ((fapi && !path.startsWith('/fapi/v1/')) ||
 		    known.indexOf(ep) < 0)
 			return notFound();
@@ -2134,6 +2421,8 @@ class Mock {
 			    lim <= 1000 ? 50 : 250);
 		} else if (ep === 'exchangeInfo') {
 			weight = fapi ? 1 : 20;
+		} else if (ep === 'aggTrades') {
+			weight = fapi ? 20 : 4;
 		}
 		const adm = this.binanceAdmit(ctx.ip, a, weight);
 		const hdr = { 'X-MBX-USED-WEIGHT-1M': String(adm.used),
@@ -2199,6 +2488,8 @@ class Mock {
 		if (args.error)
 			return args.error;
 		const inst = args.inst, lim = args.lim;
+		if (ep === 'aggTrades')
+			return this.binanceAggTrades(inst, q, lim, now, hdr, err);
 		if (ep === 'depth') {
 			const max = fapi ? 1000 : 5000;
 			let n = lim === null ? (fapi ? 500 : 100) : lim;
@@ -2238,6 +2529,58 @@ class Mock {
 		this.stats.rows += rows.length;
 		return { status: 200, type: 'application/json;charset=UTF-8',
 		    body: rowsJson(rows), headers: hdr };
+	}
+
+	// Binance /api/v3/aggTrades and /fapi/v1/aggTrades: by fromId (the
+	// oldest limit from that aggregate id on), by time (startTime and
+	// endTime inclusive, at most an hour apart; one alone stands for the
+	// hour after or before it), or the newest limit.  Oldest first.
+	binanceAggTrades(inst, q, lim, now, hdr, err) {
+		let n = lim === null ? 500 : lim;
+		if (n < 1)
+			return err(-1130, "Data sent for parameter 'limit' is not valid.");
+		if (n > 1000)
+			n = 1000;
+		const num = {};
+		for (const k of ['fromId', 'startTime', 'endTime']) {
+			const v = q.get(k);
+			if (v === null || v === '')
+				continue;
+			if (!/^[0-9]{1,20}$/.test(v))
+				return err(-1100, "Illegal characters found in parameter '" +
+				    k + "'; legal range is '^[0-9]{1,20}$'.");
+			num[k] = Number(v);
+		}
+		let rows;
+		if (num.fromId !== undefined) {
+			if (num.startTime !== undefined || num.endTime !== undefined)
+				return err(-1128, 'Combination of optional parameters ' +
+				    'invalid.');
+			const id = num.fromId;
+			rows = this.market.tradesFrom(inst, Math.floor(id /
+			    TRADES_PER_MIN), id % TRADES_PER_MIN, n, () => true, now);
+		} else if (num.startTime !== undefined || num.endTime !== undefined) {
+			let a = num.startTime, b = num.endTime;
+			if (a === undefined)
+				a = b - HOUR;
+			if (b === undefined)
+				b = a + HOUR;
+			if (a > b)
+				return err(-1023, 'Start time is greater than end time.');
+			if (b - a > HOUR)
+				return err(-1127, 'More than 1 hours between startTime ' +
+				    'and endTime.');
+			rows = this.market.tradesFrom(inst, Math.floor(a / MIN), 0, n,
+			    (z) => {
+				const T = Math.floor(z.us / 1000);
+				return T > b ? null : T >= a;
+			}, now);
+		} else {
+			rows = this.market.tradesBack(inst, n, () => true, now)
+			    .reverse();
+		}
+		this.stats.trades = (this.stats.trades || 0) + rows.length;
+		return jsonOut(200, rows.map((z) => binanceTrade(inst, z)), hdr);
 	}
 
 	// ---- Binance USD-M derivatives data.
@@ -2385,7 +2728,7 @@ class Mock {
 		if (BYBIT_DERIV.indexOf(path) >= 0)
 			return this.bybitDeriv(path, q, ok, err, now);
 		const known = ['/v5/market/kline', '/v5/market/orderbook',
-			'/v5/market/instruments-info'];
+			'/v5/market/instruments-info', '/v5/market/recent-trade'];
 		if (known.indexOf(path) < 0)
 			return notFound();
 		let cat = q.get('category');
@@ -2410,6 +2753,18 @@ class Mock {
 		if (a.error)
 			return a.error;
 		const inst = a.inst, lim = a.lim;
+		if (path === '/v5/market/recent-trade') {
+			// The newest trades only, newest first: spot up to 60
+			// (default 60), the others up to 1000 (default 500).
+			const max = cat === 'spot' ? 60 : 1000;
+			let n = lim === null ? (cat === 'spot' ? 60 : 500) : lim;
+			if (n < 1 || n > max)
+				return err(10001, 'params error: limit invalid');
+			const rows = this.market.tradesBack(inst, n, () => true, now);
+			this.stats.trades = (this.stats.trades || 0) + rows.length;
+			return ok({ category: cat, list: rows.map((z) =>
+			    bybitTrade(inst, z)) });
+		}
 		if (path === '/v5/market/orderbook') {
 			const max = cat === 'spot' ? 200 : 500;
 			let n = lim === null ? (cat === 'spot' ? 1 : 25) : lim;
@@ -2631,6 +2986,7 @@ class Mock {
 		const limits = {
 			'/api/v5/market/candles': this.o.okxCandlesLimit,
 			'/api/v5/market/history-candles': this.o.okxHistoryLimit,
+			'/api/v5/market/history-trades': this.o.okxHistoryLimit,
 			'/api/v5/market/books': 40,
 			'/api/v5/public/instruments': 20,
 			'/api/v5/public/time': 10,
@@ -2691,6 +3047,8 @@ class Mock {
 				return err(200, '51000', 'Parameter limit error');
 			lim = Number(limStr);
 		}
+		if (path === '/api/v5/market/history-trades')
+			return this.okxHistoryTrades(inst, q, lim, now, ok, err);
 		if (path === '/api/v5/market/books') {
 			let n = q.get('sz') !== null ? Number(q.get('sz')) : 1;
 			if (!Number.isInteger(n) || n < 1)
@@ -2737,6 +3095,46 @@ class Mock {
 		    .reverse().map((c) => okxRow(inst, c));
 		this.stats.rows += rows.length;
 		return ok(rows);
+	}
+
+	// OKX /api/v5/market/history-trades: type 1 (the default) pages by
+	// tradeId, type 2 by timestamp (ms); after=X gives trades older than X,
+	// before=X trades newer than X, and of those the newest limit (at most
+	// 100, default 100), newest first.
+	okxHistoryTrades(inst, q, lim, now, ok, err) {
+		const type = q.get('type') === null || q.get('type') === '' ? '1' :
+		    q.get('type');
+		if (type !== '1' && type !== '2')
+			return err(200, '51000', 'Parameter type error');
+		let n = lim === null ? 100 : lim;
+		if (n < 1)
+			n = 1;
+		if (n > 100)
+			n = 100;
+		const num = (name) => {
+			const v = q.get(name);
+			if (v === null || v === '')
+				return null;
+			return /^[0-9]{1,20}$/.test(v) ? Number(v) : NaN;
+		};
+		const after = num('after'), before = num('before');
+		if (Number.isNaN(after))
+			return err(200, '51000', 'Parameter after error');
+		if (Number.isNaN(before))
+			return err(200, '51000', 'Parameter before error');
+		const key = type === '1' ?
+		    (z) => z.m * TRADES_PER_MIN + z.i + 1 :
+		    (z) => Math.floor(z.us / 1000);
+		const rows = this.market.tradesBack(inst, n, (z) => {
+			const k = key(z);
+			if (before !== null && k <= before)
+				return null;
+			return after === null || k < after;
+		}, now, after === null ? undefined : type === '1' ?
+		    Math.floor((after - 1) / TRADES_PER_MIN) :
+		    Math.floor(after / MIN));
+		this.stats.trades = (this.stats.trades || 0) + rows.length;
+		return ok(rows.map((z) => okxTrade(inst, z)));
 	}
 
 	// ---- Control endpoints.
@@ -2886,7 +3284,7 @@ class Mock {
 				throw new Error('bad from/to');
 			let out = '';
 			for (let m = Math.floor(from / MIN); m * MIN < to; m++)
-				for (const x of minuteTrades(this.market, inst, m))
+				for (const x of krakenMinuteTrades(this.market, inst, m))
 					if (x.us >= BigInt(from) * 1000n &&
 					    x.us < BigInt(to) * 1000n)
 						out += JSON.stringify(canonicalTrade(inst, x)) +
@@ -3321,7 +3719,8 @@ module.exports = {
 	HOUR, DAY, PRICE_TYPES, shadowOf, shadowStr, binancePriceRow,
 	bybitPriceRow, okxPriceRow, canonicalPrice, fundingHours, fundingRate,
 	openInterest, priceAt, FUNDING_CHANGE, fundingRow, oiRow, OKX_IV,
-	BYBIT_IV, OKX_PRICE_DEPTH
+	BYBIT_IV, OKX_PRICE_DEPTH, TRADES_PER_MIN, binanceTrade, binanceTradeCsv,
+	bybitTrade, bybitTradeCsv, okxTrade, priceStr
 };
 
 if (require.main === module)

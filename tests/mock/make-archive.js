@@ -8,7 +8,11 @@
 // the other kinds: markPriceKlines, indexPriceKlines, premiumIndexKlines
 // (named like klines), fundingRate (SYMBOL-fundingRate-YYYY-MM.zip,
 // monthly) and metrics (SYMBOL-metrics-YYYY-MM-DD.zip, daily), with the
-// rows the mock serves from the matching REST endpoints.  See
+// rows the mock serves from the matching REST endpoints.  With --kind
+// aggTrades, the aggregate trades the mock serves from /api/v3/aggTrades,
+// in SYMBOL-aggTrades-YYYY-MM-DD.zip (and -YYYY-MM.zip).  With --exchange
+// bybit, Bybit's trading-history files SYMBOLYYYY-MM-DD.csv.gz (as under
+// public.bybit.com/trading/SYMBOL/; --market linear or inverse).  See
 // tests/mock/README.
 'use strict';
 
@@ -18,9 +22,11 @@ const zlib = require('zlib');
 const crypto = require('crypto');
 const mx = require('./exchange.js');
 
-const USAGE = `usage: node make-archive.js [--market spot|usdm] [--symbol SYM]
-       [--kind klines|markPriceKlines|indexPriceKlines|premiumIndexKlines|
-       fundingRate|metrics] [--interval IV] [--date YYYY-MM-DD]... [--month YYYY-MM]...
+const USAGE = `usage: node make-archive.js [--exchange binance|bybit]
+       [--market spot|usdm|linear|inverse] [--symbol SYM]
+       [--kind klines|aggTrades|markPriceKlines|indexPriceKlines|
+       premiumIndexKlines|fundingRate|metrics]
+       [--interval IV] [--date YYYY-MM-DD]... [--month YYYY-MM]...
        [--from DATE --to DATE [--monthly]] [--out DIR] [--header|--no-header]
        [--ts auto|ms|us] [--us] [--no-checksum] [--bad-checksum] [--corrupt] [--store]
        [--start TIME] [--holes SPEC]`;
@@ -109,6 +115,24 @@ function zipOne(name, data, store, mtime) {
 
 const HEADER = 'open_time,open,high,low,close,volume,close_time,' +
     'quote_volume,count,taker_buy_volume,taker_buy_quote_volume,ignore';
+const TRADES_HEADER = 'agg_trade_id,price,quantity,first_trade_id,' +
+    'last_trade_id,transact_time,is_buyer_maker';
+const BYBIT_HEADER = 'timestamp,symbol,side,size,price,tickDirection,' +
+    'trdMatchID,grossValue,homeNotional,foreignNotional';
+
+// The CSV lines of the trades of [from, to), as the period's archive
+// holds them: every trade of the period (the clock is its end).
+function tradeLines(market, inst, from, to, fmt) {
+	const lines = [];
+	let prev = null;
+	for (let m = from / mx.MIN; m < to / mx.MIN; m++)
+		for (const z of market.tradesAt(inst, m, to)) {
+			lines.push(fmt(z, prev));
+			prev = z.p;
+		}
+	return lines;
+}
+
 const FUNDING_HEADER = 'calc_time,funding_interval_hours,last_funding_rate';
 const METRICS_HEADER = 'create_time,symbol,sum_open_interest,' +
     'sum_open_interest_value,count_toptrader_long_short_ratio,' +
@@ -157,8 +181,8 @@ function derivRows(market, inst, kind, iv, from, to, header) {
 }
 
 function main() {
-	const o = { market: 'spot', kind: 'klines', symbol: 'BTCUSDT',
-	    interval: '1m',
+	const o = { exchange: 'binance', kind: 'klines', market: null,
+	    symbol: 'BTCUSDT', interval: '1m',
 	    dates: [], months: [], out: '.', header: null, ts: 'auto',
 	    checksum: true, badChecksum: false, corrupt: false, store: false,
 	    start: '2017-08-17T00:00:00Z', holes: null, from: null, to: null,
@@ -173,8 +197,9 @@ function main() {
 		};
 		switch (a) {
 		case '--market': o.market = next(); break;
-		case '--symbol': o.symbol = next(); break;
+		case '--exchange': o.exchange = next(); break;
 		case '--kind': o.kind = next(); break;
+		case '--symbol': o.symbol = next(); break;
 		case '--interval': o.interval = next(); break;
 		case '--date': o.dates.push(next()); break;
 		case '--month': o.months.push(next()); break;
@@ -201,12 +226,20 @@ function main() {
 			die('unknown option "' + a + '"\n' + USAGE);
 		}
 	}
-	if (o.market !== 'spot' && o.market !== 'usdm')
+	if (o.exchange !== 'binance' && o.exchange !== 'bybit')
+		die('bad exchange "' + o.exchange + '" (binance or bybit)');
+	if (o.market === null)
+		o.market = o.exchange === 'bybit' ? 'linear' : 'spot';
+	if (o.exchange === 'binance' && o.market !== 'spot' &&
+	    o.market !== 'usdm')
 		die('bad market "' + o.market + '" (spot or usdm)');
-	if (o.kind !== 'klines' && !PRICE_KINDS[o.kind] &&
+	if (o.exchange === 'bybit' && o.market !== 'linear' &&
+	    o.market !== 'inverse')
+		die('bad market "' + o.market + '" (linear or inverse)');
+	if (o.kind !== 'klines' && o.kind !== 'aggTrades' && !PRICE_KINDS[o.kind] &&
 	    o.kind !== 'fundingRate' && o.kind !== 'metrics')
 		die('bad kind "' + o.kind + '"');
-	if (o.kind !== 'klines' && o.market !== 'usdm')
+	if (o.kind !== 'klines' && o.kind !== 'aggTrades' && o.market !== 'usdm')
 		die('--kind ' + o.kind + ' is a USD-M archive: give --market usdm');
 	if (!(o.interval in mx.MDX_INTERVALS))
 		die('bad interval "' + o.interval + '"');
@@ -258,9 +291,10 @@ function main() {
 	if (isNaN(start))
 		die('bad --start "' + o.start + '"');
 	const market = new mx.Market({ start: start });
-	const inst = market.find('binance', o.market, o.symbol);
+	const inst = market.find(o.exchange, o.market, o.symbol);
 	if (!inst)
-		die('unknown symbol "' + o.symbol + '" in binance ' + o.market);
+		die('unknown symbol "' + o.symbol + '" in ' + o.exchange + ' ' +
+		    o.market);
 	if (o.holes) {
 		try {
 			market.setHoles(mx.parseHoles(o.holes, Date.now()));
@@ -273,18 +307,41 @@ function main() {
 	for (const p of periods) {
 		const from = p[1];
 		const to = p[2] ? mx.ivNext(mx.mkiv('1M', 0), from) : from + mx.DAY;
+		if (o.exchange === 'bybit') {
+			// Bybit's daily trading-history file: gzip CSV with a header,
+			// no checksum.
+			const lines = [BYBIT_HEADER].concat(tradeLines(market, inst,
+			    from, to, (z, prev) => mx.bybitTradeCsv(inst, z, prev)));
+			let gz = zlib.gzipSync(Buffer.from(lines.join('\n') + '\n'));
+			if (o.corrupt) {
+				gz = Buffer.from(gz);
+				const at = Math.floor(gz.length / 2);
+				for (let i = 0; i < 8 && at + i < gz.length - 8; i++)
+					gz[at + i] ^= 0x5a;
+			}
+			const gzPath = path.join(o.out, o.symbol + p[0] + '.csv.gz');
+			fs.writeFileSync(gzPath, gz);
+			process.stdout.write(gzPath + '\n');
+			continue;
+		}
 		// Archives hold complete periods: the clock is the period's end.
+		const trades = o.kind === 'aggTrades';
 		let lines = [];
-		if (o.kind !== 'klines') {
+		// Binance's spot archives use microseconds from 2025-01-01.
+		const us = o.ts === 'us' || (o.ts === 'auto' &&
+		    o.market === 'spot' && from >= Date.UTC(2025, 0, 1));
+		if (trades) {
+			if (o.header)
+				lines.push(TRADES_HEADER);
+			lines = lines.concat(tradeLines(market, inst, from, to,
+			    (z) => mx.binanceTradeCsv(inst, z, us)));
+		} else if (o.kind !== 'klines') {
 			lines = derivRows(market, inst, o.kind, iv, from, to, o.header);
 		} else {
 			const cs = market.candles(inst, iv, from, to - 1, Infinity, true,
 			    to);
 			if (o.header)
 				lines.push(HEADER);
-			// Binance's spot archives use microseconds from 2025-01-01.
-			const us = o.ts === 'us' || (o.ts === 'auto' &&
-			    o.market === 'spot' && from >= Date.UTC(2025, 0, 1));
 			for (const c of cs) {
 				const r = mx.binanceRow(inst, c);
 				if (us) {
@@ -294,8 +351,9 @@ function main() {
 				lines.push(r.join(','));
 			}
 		}
-		const base = o.symbol + '-' + (o.kind === 'fundingRate' ||
-		    o.kind === 'metrics' ? o.kind : o.interval) + '-' + p[0];
+		const base = o.symbol + '-' + (trades ? 'aggTrades' :
+		    o.kind === 'fundingRate' || o.kind === 'metrics' ? o.kind :
+		    o.interval) + '-' + p[0];
 		const csv = Buffer.from(lines.join('\n') + '\n', 'utf8');
 		const z = zipOne(base + '.csv', csv, o.store, to);
 		if (o.corrupt) {

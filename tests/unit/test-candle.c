@@ -87,7 +87,7 @@ main(void)
 		{ "\"1m\"", "\"7m\"", "bad \"interval\": not a known interval",
 		    "unknown interval" },
 		{ "\"exchange\",", "\"guess\",",
-		    "bad \"origin\": not exchange, archive, rollup or filled",
+		    "bad \"origin\": not exchange, archive, rollup, filled or trades",
 		    "unknown origin" },
 		{ "\"symbol\":\"BTCUSDT\"", "\"symbol\":\"\"",
 		    "bad \"symbol\": not a string of 1 to 127 bytes",

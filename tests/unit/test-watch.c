@@ -273,7 +273,11 @@ print_list(const char *path)
 		printf("%s %s %s ", w[i].exchange, w[i].market, w[i].symbol);
 		for (j = 0; j < w[i].ninterval; j++)
 			printf("%s%s", j ? "," : "", w[i].interval[j]->code);
-		if (w[i].ninterval == 0)
+		if (w[i].trades != 0)
+			printf("%s%s", w[i].ninterval ? "," : "",
+			    w[i].trades == MDX_WATCH_TRADES_LOAD ?
+			    "trades:load" : "trades");
+		else if (w[i].ninterval == 0)
 			printf("-");
 		if (w[i].kinds != MDX_WATCH_KLINES)
 			print_kinds(w[i].kinds);
@@ -281,6 +285,43 @@ print_list(const char *path)
 	}
 	free(w);
 	return 0;
+}
+
+/* The trades tokens: lake only, loaded too, alone or with intervals. */
+static void
+test_trades(void)
+{
+	struct mdx_watch *w = NULL;
+	int n;
+
+	n = readlist(
+	    "binance spot BTCUSDT 1m,trades\n"
+	    "binance spot ETHUSDT trades:load,1s\n"
+	    "okx spot BTC-USDT trades\n"
+	    "bybit linear BTCUSDT 1m\n", &w);
+	is_int(n, 4, "trades: four entries");
+	if (n != 4)
+		return;
+	is_int(w[0].trades, MDX_WATCH_TRADES_LAKE, "trades: kept in the lake");
+	is_int(w[0].ninterval, 1, "trades: not an interval");
+	is_int(w[0].nocandles, 0, "trades with 1m: candles too");
+	is_int(w[1].trades, MDX_WATCH_TRADES_LOAD, "trades:load: loaded too");
+	is_str(w[1].interval[0]->code, "1s", "an interval after it");
+	is_int(w[2].trades, MDX_WATCH_TRADES_LAKE, "trades alone");
+	is_int(w[2].nocandles, 1, "trades alone: no candles");
+	is_int(w[3].trades, 0, "no trades asked for");
+	is_int(w[3].nocandles, 0, "candles");
+	free(w);
+	n = readlist("binance spot BTCUSDT trades,trades:load\n", &w);
+	is_int(n, -1, "trades twice: rejected");
+	is_str(errs_rel(), "test-watch: bad watchlist entry: trades given "
+	    "twice (at W:1)\n", "trades twice: said so");
+	free(w);
+	n = readlist("binance spot BTCUSDT trade\n", &w);
+	is_int(n, -1, "a misspelt trades: rejected");
+	is_str(errs_rel(), "test-watch: bad watchlist entry: unknown "
+	    "interval 'trade' (at W:1)\n", "as an unknown interval");
+	free(w);
 }
 
 int
@@ -293,6 +334,7 @@ main(int argc, char **argv)
 	snprintf(file, sizeof(file), "%s/watchlist", dir);
 	snprintf(errfile, sizeof(errfile), "%s/stderr", dir);
 	test_good();
+	test_trades();
 	test_bad();
 	test_nul();
 	test_market();

@@ -19,6 +19,7 @@
 
 #include "rollup.h"
 #include "evgaps.h"
+#include "trades.h"
 
 #define DEFAULT_WINDOW 60
 
@@ -34,6 +35,9 @@ static const char usage_text[] =
     "       mdx-aggregate --db --gaps [--mark] [--since time]"
     " [--until time]\n"
     "       mdx-aggregate --db --reconcile [file ...]\n"
+    "       mdx-aggregate --from-trades --to intervals [file ...]\n"
+    "       mdx-aggregate --from-trades --reconcile-with candles"
+    " [file ...]\n"
     "       mdx-aggregate -h | -V\n"
     MDX_OPT_HELP;
 
@@ -243,7 +247,8 @@ run_stream(struct mdx_rollup_opts *ro, struct out *o, char **files,
 
 enum {
 	O_TO = 256, O_FILL, O_GAPS, O_WINDOW, O_DB, O_BASE, O_CONFIRM,
-	O_REBUILD, O_MARK, O_SINCE, O_UNTIL, O_RECONCILE
+	O_REBUILD, O_MARK, O_SINCE, O_UNTIL, O_RECONCILE, O_TRADES,
+	O_RECON_WITH
 };
 
 int
@@ -262,14 +267,16 @@ main(int argc, char **argv)
 		{ "since", required_argument, NULL, O_SINCE },
 		{ "until", required_argument, NULL, O_UNTIL },
 		{ "reconcile", no_argument, NULL, O_RECONCILE },
+		{ "from-trades", no_argument, NULL, O_TRADES },
+		{ "reconcile-with", required_argument, NULL, O_RECON_WITH },
 		MDX_OPT_LONG,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct mdx_rollup_opts ro;
 	struct mdx_agg_db dbo;
 	struct out o;
-	char why[128];
-	int ch, db = 0, gaps = 0, fill = 0, recon = 0, hasto = 0, n;
+	char why[128], *reconwith = NULL;
+	int ch, trades = 0, db = 0, gaps = 0, fill = 0, recon = 0, hasto = 0, n;
 
 	mdx_init(argv[0]);
 	mdx_opt_usage(usage_text);
@@ -322,12 +329,30 @@ main(int argc, char **argv)
 		case O_RECONCILE:
 			recon = 1;
 			break;
+		case O_TRADES:
+			trades = 1;
+			break;
+		case O_RECON_WITH:
+			reconwith = optarg;
+			break;
 		default:
 			mdx_opt_common(ch);
 		}
 	}
 	argc -= optind;
 	argv += optind;
+	if (trades || reconwith != NULL) {
+		if (!trades)
+			mdx_usage("--reconcile-with goes with --from-trades");
+		if (db || gaps || fill || recon || dbo.base || dbo.confirm ||
+		    dbo.rebuild || dbo.mark)
+			mdx_usage("--from-trades takes --to or "
+			    "--reconcile-with, and no other mode");
+		if (hasto == (reconwith != NULL))
+			mdx_usage("--from-trades needs --to or "
+			    "--reconcile-with (not both)");
+		return mdx_trades_run(ro.to, ro.nto, reconwith, argv, argc);
+	}
 	if (gaps + recon + (hasto || fill) > 1 && !(db && fill && hasto))
 		mdx_usage("--gaps, --reconcile and --to or --fill "
 		    "exclude each other");

@@ -2,6 +2,7 @@
  * archive.c - mdx-extract --archive: Binance public-data archives read
  * from files instead of fetched, written as the same raw records.
  */
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -16,6 +17,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <libdeflate.h>
 
 #include "err.h"
 #include "opt.h"
@@ -35,25 +37,54 @@
  * directory Binance keeps them in, so by -k here),
  * SYMBOL-fundingRate-YYYY-MM.zip (funding, monthly) and
  * SYMBOL-metrics-YYYY-MM-DD.zip (open interest every 5 minutes, daily),
- * each a zip holding one CSV, with a SHA-256 in NAME.zip.CHECKSUM.
+ * SYMBOL-aggTrades-YYYY-MM[-DD].zip (aggregate trades), each a zip
+ * holding one CSV, with a SHA-256 in NAME.zip.CHECKSUM; and Bybit's
+ * trading history, SYMBOLYYYY-MM-DD.csv.gz.
  */
-enum zipkind { ZIP_KLINES, ZIP_FUNDING, ZIP_METRICS };
+enum zipkind { ZIP_KLINES, ZIP_FUNDING, ZIP_METRICS, ZIP_TRADES };
 
 struct zipname {
 	char *path;
 	const char *base;
 	char symbol[65];
 	enum zipkind zk;
-	const struct mdx_interval *iv;	/* NULL for fundingRate */
+	const struct mdx_interval *iv;	/* NULL for fundingRate and trades */
 	char date[11];		/* YYYY-MM or YYYY-MM-DD */
+	int trades;		/* 1 Binance aggTrades, 2 Bybit trading
+				   history (SYMBOLYYYY-MM-DD.csv.gz) */
 };
+
+/* Splits a Bybit trading-history file name, SYMBOLYYYY-MM-DD.csv.gz; -1
+ * when it is not one. */
+static int
+bybit_parse(struct zipname *z)
+{
+	size_t len = strlen(z->base), k;
+
+	z->trades = 2;
+	z->zk = ZIP_TRADES;
+	z->iv = NULL;
+	if (len < 18 || len - 17 >= sizeof(z->symbol) ||
+	    strcmp(z->base + len - 7, ".csv.gz") != 0)
+		return -1;
+	memcpy(z->date, z->base + len - 17, 10);
+	z->date[10] = '\0';
+	for (k = 0; k < 10; k++)
+		if ((k == 4 || k == 7) ? z->date[k] != '-' :
+		    (z->date[k] < '0' || z->date[k] > '9'))
+			return -1;
+	memcpy(z->symbol, z->base, len - 17);
+	z->symbol[len - 17] = '\0';
+	return extract_symbol_ok(z->symbol) ? 0 : -1;
+}
 
 /* The archive kind -k reads. */
 static enum zipkind
 zipkind_wanted(void)
 {
 	return opt.kind == MDX_KIND_FUNDING ? ZIP_FUNDING :
-	    opt.kind == MDX_KIND_OPEN_INTEREST ? ZIP_METRICS : ZIP_KLINES;
+	    opt.kind == MDX_KIND_OPEN_INTEREST ? ZIP_METRICS :
+	    opt.kind == MDX_KIND_TRADES ? ZIP_TRADES : ZIP_KLINES;
 }
 
 /* The name pattern of an archive kind, for messages. */
@@ -62,11 +93,14 @@ zipkind_pattern(enum zipkind zk)
 {
 	return zk == ZIP_FUNDING ? "SYMBOL-fundingRate-YYYY-MM.zip" :
 	    zk == ZIP_METRICS ? "SYMBOL-metrics-YYYY-MM-DD.zip" :
+	    zk == ZIP_TRADES ? "SYMBOL-aggTrades-YYYY-MM[-DD].zip or "
+	    "SYMBOLYYYY-MM-DD.csv.gz" :
 	    "SYMBOL-INTERVAL-YYYY-MM[-DD].zip";
 }
 
 /* Splits an archive name; -1 when it is not SYMBOL-INTERVAL-DATE.zip,
- * SYMBOL-fundingRate-YYYY-MM.zip or SYMBOL-metrics-YYYY-MM-DD.zip. */
+ * SYMBOL-fundingRate-YYYY-MM.zip, SYMBOL-metrics-YYYY-MM-DD.zip,
+ * SYMBOL-aggTrades-DATE.zip or SYMBOLYYYY-MM-DD.csv.gz. */
 static int
 zip_parse(struct zipname *z)
 {
@@ -77,6 +111,9 @@ zip_parse(struct zipname *z)
 
 	z->base = strrchr(z->path, '/') ? strrchr(z->path, '/') + 1 : z->path;
 	len = strlen(z->base);
+	z->trades = 0;
+	if (len > 7 && strcmp(z->base + len - 7, ".csv.gz") == 0)
+		return bybit_parse(z);
 	if (len < 5 || len >= sizeof(name) ||
 	    strcmp(z->base + len - 4, ".zip") != 0)
 		return -1;
@@ -108,6 +145,12 @@ zip_parse(struct zipname *z)
 		z->iv = mdx_interval_lookup("5m");
 		return n == 4 ? 0 : -1;	/* daily only: YYYY-MM-DD */
 	}
+	if (strcmp(dash[0] + 1, "aggTrades") == 0) {
+		z->zk = ZIP_TRADES;
+		z->trades = 1;
+		z->iv = NULL;
+		return 0;
+	}
 	z->zk = ZIP_KLINES;
 	ivc = strcmp(dash[0] + 1, "1mo") == 0 ? "1M" : dash[0] + 1;
 	if ((z->iv = mdx_interval_lookup(ivc)) == NULL)
@@ -123,6 +166,8 @@ zip_cmp(const void *a, const void *b)
 
 	if ((c = strcmp(x->symbol, y->symbol)) != 0)
 		return c;
+	if (x->trades != y->trades)
+		return x->trades - y->trades;
 	if (x->iv != y->iv && x->iv != NULL && y->iv != NULL)
 		return x->iv->ms < y->iv->ms ? -1 : 1;
 	/* A month before its days: "2024-01" sorts first. */
@@ -139,6 +184,10 @@ zip_wanted(const struct zipname *z)
 			ok = 1;
 	if (!ok || z->zk != zipkind_wanted())
 		return 0;
+	/* Bybit's trade files with -x bybit, Binance's archives with -x
+	 * binance. */
+	if ((z->trades == 2) != (strcmp(opt.exchange, "bybit") == 0))
+		return 0;
 	if (!opt.ivs_given || z->zk != ZIP_KLINES)
 		return 1;	/* without -i: every interval */
 	for (i = 0; i < opt.nivs; i++)
@@ -147,18 +196,28 @@ zip_wanted(const struct zipname *z)
 	return 0;
 }
 
+/* Reads the file into b, straight into room made for its size. */
 static int
 read_file(const char *path, struct mdx_buf *b)
 {
-	char tmp[65536];
+	struct stat st;
 	ssize_t n;
 	int fd;
 
 	mdx_buf_reset(b);
 	if ((fd = open(path, O_RDONLY)) == -1)
 		return -1;
-	while ((n = read(fd, tmp, sizeof(tmp))) > 0)
-		mdx_buf_add(b, tmp, (size_t)n);
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		mdx_buf_grow(b, (size_t)st.st_size + 1);
+	for (;;) {
+		if (b->cap < b->len + 2)
+			mdx_buf_grow(b, 65536);
+		if ((n = read(fd, b->data + b->len, b->cap - b->len - 1)) <= 0)
+			break;
+		b->len += (size_t)n;
+	}
+	if (b->data != NULL)
+		b->data[b->len] = '\0';
 	close(fd);
 	return n < 0 ? -1 : 0;
 }
@@ -216,33 +275,7 @@ out:
 static int
 fast_time(mdx_time t, char *buf)
 {
-	static mdx_time day = INT64_MIN;
-	static char date[16];
-	mdx_time d, ms;
-	int h, m, sec, n;
-
-	if (t < 0)
-		return mdx_time_format(t, buf);
-	d = t - t % MDX_MS_DAY;
-	if (d != day) {
-		mdx_time_format_date(d, date);
-		day = d;
-	}
-	ms = t - d;
-	h = (int)(ms / MDX_MS_HOUR);
-	m = (int)(ms / MDX_MS_MINUTE % 60);
-	sec = (int)(ms / 1000 % 60);
-	memcpy(buf, date, 10);
-	buf[10] = 'T';
-	buf[11] = '0' + h / 10; buf[12] = '0' + h % 10; buf[13] = ':';
-	buf[14] = '0' + m / 10; buf[15] = '0' + m % 10; buf[16] = ':';
-	buf[17] = '0' + sec / 10; buf[18] = '0' + sec % 10;
-	n = 19;
-	if (ms % 1000 != 0)
-		n += sprintf(buf + n, ".%03d", (int)(ms % 1000));
-	buf[n++] = 'Z';
-	buf[n] = '\0';
-	return n;
+	return mdx_time_format_us((int64_t)t * 1000, buf);
 }
 
 /* Whether s[0..n) is an unsigned integer as JSON writes it: digits, no
@@ -600,16 +633,168 @@ bad:
 	extract_fail(MDX_EX_DATAERR);
 }
 
+/* The largest trade archive member inflated whole in memory; a larger one
+ * is streamed through libarchive. */
+#define WHOLE_MAX ((size_t)256 << 20)
+
+#ifndef MAP_POPULATE
+#define MAP_POPULATE 0
+#endif
+
+/*
+ * Memory for inflated members, kept from one archive to the next.  It is
+ * mapped with MAP_POPULATE (Linux), so that the kernel fills it in one
+ * call: tens of MiB taken page by page cost a fault every 4 KiB, a tenth
+ * of an import.
+ */
+struct region {
+	char *p;
+	size_t cap, len;
+};
+
+/* Makes r hold at least n bytes; -1 when there is no memory. */
+static int
+region_fit(struct region *r, size_t n)
+{
+	if (n <= r->cap)
+		return 0;
+	if (r->p != NULL)
+		munmap(r->p, r->cap);
+	r->cap = (n + 0xfffff) & ~(size_t)0xfffff;
+	r->p = mmap(NULL, r->cap, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (r->p == MAP_FAILED) {
+		r->p = NULL;
+		r->cap = 0;
+		return -1;
+	}
+	return 0;
+}
+
 static void
-import_zip(const struct zipname *z, struct mdx_buf *data, const char *fetched)
+region_free(struct region *r)
+{
+	if (r->p != NULL)
+		munmap(r->p, r->cap);
+	r->p = NULL;
+	r->cap = r->len = 0;
+}
+
+static uint32_t
+le16(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8;
+}
+
+static uint32_t
+le32(const unsigned char *p)
+{
+	return le16(p) | le16(p + 2) << 16;
+}
+
+/*
+ * A zip of one member, deflated or stored, as Binance's trade archives
+ * are, inflated whole with libdeflate (several times faster than zlib's
+ * streaming inflate, which bounds the import of trade archives) into out,
+ * and its CRC-32 checked.  Returns 1 when done, 0 when the file is not
+ * such a zip, its member is larger than WHOLE_MAX or there is no memory
+ * for it (libarchive then reads it), -1 when it is corrupt, with the
+ * reason in why.
+ */
+static int
+zip_whole(const struct mdx_buf *data, struct region *out, const char **why)
+{
+	const unsigned char *d = (const unsigned char *)data->data, *cd, *lh;
+	static struct libdeflate_decompressor *dc;
+	size_t n = data->len, i, eocd, clen, ulen, off;
+	uint32_t method, crc;
+
+	if (n < 22)
+		return 0;
+	/* The end of central directory record, with at most a 64 KiB
+	 * comment after it. */
+	for (i = n - 22; ; i--) {
+		if (le32(d + i) == 0x06054b50)
+			break;
+		if (i == 0 || n - i > 22 + 65535)
+			return 0;
+	}
+	eocd = i;
+	if (le16(d + eocd + 10) != 1 || le32(d + eocd + 16) > eocd - 46)
+		return 0;
+	cd = d + le32(d + eocd + 16);
+	if (le32(cd) != 0x02014b50)
+		return 0;
+	method = le16(cd + 10);
+	crc = le32(cd + 16);
+	clen = le32(cd + 20);
+	ulen = le32(cd + 24);
+	off = le32(cd + 42);
+	if ((method != 0 && method != 8) || clen == 0xffffffff ||
+	    ulen == 0xffffffff || ulen > WHOLE_MAX || (le16(cd + 8) & 1))
+		return 0;
+	if (off > n - 30 || le32(d + off) != 0x04034b50) {
+		*why = "bad local header";
+		return -1;
+	}
+	lh = d + off;
+	off += 30 + le16(lh + 26) + le16(lh + 28);
+	if (off > n || clen > n - off) {
+		*why = "member data past the end of the file";
+		return -1;
+	}
+	if (region_fit(out, ulen + 1) == -1)
+		return 0;
+	if (method == 0) {
+		if (clen != ulen) {
+			*why = "stored member of the wrong size";
+			return -1;
+		}
+		memcpy(out->p, d + off, ulen);
+	} else {
+		if (dc == NULL && (dc = libdeflate_alloc_decompressor()) ==
+		    NULL)
+			mdx_die(MDX_EX_FAIL, "out of memory");
+		if (libdeflate_deflate_decompress(dc, d + off, clen, out->p,
+		    ulen, NULL) != LIBDEFLATE_SUCCESS) {
+			*why = "bad deflate data";
+			return -1;
+		}
+	}
+	if (libdeflate_crc32(0, out->p, ulen) != crc) {
+		*why = "CRC-32 mismatch";
+		return -1;
+	}
+	out->len = ulen;
+	out->p[ulen] = '\0';
+	return 1;
+}
+
+/* One line of an archive's CSV, to the reader of its kind. */
+static void
+line(const struct zipname *z, struct extract_csv *c, struct extract_tcsv *tc,
+    const char *s, size_t n)
+{
+	if (z->trades)
+		extract_tcsv_line(tc, s, n);
+	else
+		extract_csv_line(c, s, n);
+}
+
+static void
+import_zip(const struct zipname *z, struct mdx_buf *data, struct region *whole,
+    const char *fetched)
 {
 	struct archive *a;
 	struct archive_entry *e;
 	struct extract_csv c;
+	struct extract_tcsv tc;
 	struct mdx_buf carry = MDX_BUF_INIT;
-	const char *nl, *p;
-	char buf[1 << 16];
-	la_ssize_t n;
+	const char *nl, *p, *be;
+	const void *blk;
+	size_t bn;
+	la_int64_t off;
+	int n;
 	int rc, entries = 0;
 	mdx_time t0 = extract_real_ms();
 
@@ -620,33 +805,69 @@ import_zip(const struct zipname *z, struct mdx_buf *data, const char *fetched)
 	}
 	if (zip_checksum(z, data) == -1)
 		return;
-	extract_csv_begin(&c, z->base, z->symbol, z->iv, fetched);
+	memset(&c, 0, sizeof(c));
+	memset(&tc, 0, sizeof(tc));
+	if (z->trades)
+		extract_tcsv_begin(&tc, z->base, z->symbol, z->trades == 2,
+		    fetched);
+	else
+		extract_csv_begin(&c, z->base, z->symbol, z->iv, fetched);
+	if (z->trades == 1) {
+		const char *why = NULL;
+		int w;
+
+		if ((w = zip_whole(data, whole, &why)) == -1) {
+			mdx_warn("corrupt archive '%s': %s (at %s:0)", z->path,
+			    why, z->base);
+			extract_fail(MDX_EX_DATAERR);
+			a = NULL;
+			goto out;
+		}
+		if (w == 1) {
+			a = NULL;
+			for (p = whole->p, be = p + whole->len; p < be;
+			    p = nl + 1) {
+				if ((nl = memchr(p, '\n', be - p)) == NULL)
+					nl = be;
+				line(z, &c, &tc, p, nl - p);
+			}
+			goto out;
+		}
+	}
 	a = archive_read_new();
-	archive_read_support_format_zip(a);
+	if (z->trades == 2)
+		archive_read_support_format_raw(a);
+	else
+		archive_read_support_format_zip(a);
 	archive_read_support_filter_all(a);
 	if (archive_read_open_memory(a, data->data, data->len) != ARCHIVE_OK)
 		goto corrupt;
 	while ((rc = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
 		entries++;
 		c.line = 0;
+		tc.line = 0;
+		tc.last_id = -1;
 		mdx_buf_reset(&carry);
-		while ((n = archive_read_data(a, buf, sizeof(buf))) > 0) {
-			p = buf;
-			while ((nl = memchr(p, '\n', buf + n - p)) != NULL) {
+		/* The blocks libarchive holds, read in place. */
+		while ((n = archive_read_data_block(a, &blk, &bn, &off)) ==
+		    ARCHIVE_OK) {
+			p = blk;
+			be = p + bn;
+			while ((nl = memchr(p, '\n', be - p)) != NULL) {
 				if (carry.len > 0) {
 					mdx_buf_add(&carry, p, nl - p);
-					extract_csv_line(&c, carry.data, carry.len);
+					line(z, &c, &tc, carry.data, carry.len);
 					mdx_buf_reset(&carry);
 				} else
-					extract_csv_line(&c, p, nl - p);
+					line(z, &c, &tc, p, nl - p);
 				p = nl + 1;
 			}
-			mdx_buf_add(&carry, p, buf + n - p);
+			mdx_buf_add(&carry, p, be - p);
 		}
-		if (n < 0)
+		if (n != ARCHIVE_EOF)
 			goto corrupt;
 		if (carry.len > 0)
-			extract_csv_line(&c, carry.data, carry.len);
+			line(z, &c, &tc, carry.data, carry.len);
 	}
 	if (rc != ARCHIVE_EOF)
 		goto corrupt;
@@ -658,19 +879,31 @@ import_zip(const struct zipname *z, struct mdx_buf *data, const char *fetched)
 corrupt:
 	mdx_warn("corrupt archive '%s': %s (at %s:%lu)", z->path,
 	    archive_error_string(a) ? archive_error_string(a) : "unreadable",
-	    z->base, c.line);
+	    z->base, z->trades ? tc.line : c.line);
 	extract_fail(MDX_EX_DATAERR);
 out:
-	mdx_write(mdx_stdout(), c.out.data, c.out.len);
-	archive_read_free(a);
-	if (mdx_verbose >= 1)
-		fprintf(stderr, "%s: %s: %lu %s, %lu rejected, %lu "
-		    "outside the range, %.2f s\n", mdx_progname, z->path,
-		    c.rows, z->zk == ZIP_FUNDING ? "funding events" :
-		    z->zk == ZIP_METRICS ? "samples" : "candles", c.rejected,
-		    c.skipped,
-		    (extract_real_ms() - t0) / 1000.0);
-	extract_csv_end(&c);
+	if (z->trades) {
+		mdx_write(mdx_stdout(), tc.out.data, tc.out.len);
+		if (mdx_verbose >= 1)
+			fprintf(stderr, "%s: %s: %lu trades, %lu rejected, %lu "
+			    "outside the range, %lu holes in the ids, %.2f s\n",
+			    mdx_progname, z->path, tc.rows, tc.rejected,
+			    tc.skipped, tc.holes,
+			    (extract_real_ms() - t0) / 1000.0);
+		extract_tcsv_end(&tc);
+	} else {
+		mdx_write(mdx_stdout(), c.out.data, c.out.len);
+		if (mdx_verbose >= 1)
+			fprintf(stderr, "%s: %s: %lu %s, %lu rejected, %lu "
+			    "outside the range, %.2f s\n", mdx_progname,
+			    z->path, c.rows, z->zk == ZIP_FUNDING ?
+			    "funding events" : z->zk == ZIP_METRICS ?
+			    "samples" : "candles", c.rejected, c.skipped,
+			    (extract_real_ms() - t0) / 1000.0);
+		extract_csv_end(&c);
+	}
+	if (a != NULL)
+		archive_read_free(a);
 	mdx_buf_free(&carry);
 }
 
@@ -679,6 +912,7 @@ extract_run_archives(void)
 {
 	struct zipname *z = NULL;
 	struct mdx_buf data = MDX_BUF_INIT;
+	struct region whole = { NULL, 0, 0 };
 	struct dirent *de;
 	struct stat st;
 	char fetched[MDX_TIME_BUFSZ];
@@ -686,8 +920,10 @@ extract_run_archives(void)
 	DIR *d;
 	int k;
 
-	if (strcmp(opt.exchange, "binance") != 0)
-		mdx_usage("--archive reads Binance public-data archives only");
+	if (strcmp(opt.exchange, "binance") != 0 &&
+	    (strcmp(opt.exchange, "bybit") != 0 || opt.kind != MDX_KIND_TRADES))
+		mdx_usage("--archive reads Binance public-data archives and "
+		    "Bybit trading-history files only");
 	extract_fmt_time(extract_now_ms, fetched);
 	for (k = 0; k < opt.narchives; k++) {
 		if (stat(opt.archives[k], &st) == -1) {
@@ -719,8 +955,10 @@ extract_run_archives(void)
 		}
 		while ((de = readdir(d)) != NULL) {
 			len = strlen(de->d_name);
-			if (len < 5 ||
-			    strcmp(de->d_name + len - 4, ".zip") != 0)
+			if ((len < 5 ||
+			    strcmp(de->d_name + len - 4, ".zip") != 0) &&
+			    (len < 8 ||
+			    strcmp(de->d_name + len - 7, ".csv.gz") != 0))
 				continue;
 			z = mdx_realloc(z, (nz + 1) * sizeof(*z));
 			mdx_buf_printf(&data, "%s/%s", opt.archives[k],
@@ -741,10 +979,11 @@ extract_run_archives(void)
 		qsort(z, nz, sizeof(*z), zip_cmp);
 	for (i = 0; i < nz; i++) {
 		if (zip_wanted(&z[i]))
-			import_zip(&z[i], &data, fetched);
+			import_zip(&z[i], &data, &whole, fetched);
 		free(z[i].path);
 	}
 	free(z);
 	mdx_buf_free(&data);
+	region_free(&whole);
 	mdx_writer_flush(mdx_stdout());
 }

@@ -634,6 +634,11 @@ binance_check(enum mdx_kind kind, long http, const struct mdx_json *root,
 		return MDX_ANSWER_ERROR;
 	}
 	switch (kind) {
+	case MDX_KIND_TRADES:
+		if (root->type != MDX_JSON_ARRAY)
+			return shape("trades are not an array", why, whysz);
+		*payload = root;
+		break;
 	case MDX_KIND_DEPTH:
 		if (root->type != MDX_JSON_OBJECT ||
 		    mdx_json_get(root, "bids") == NULL)

@@ -41,6 +41,7 @@ struct opts {
 	char **archives;
 	int narchives;
 	int depth;
+	int canonical;		/* --canonical: canonical trades */
 	struct mdx_fetch_opts fo;
 	int weight_limit;
 	const char *state_dir;
@@ -145,6 +146,9 @@ struct series *extract_series_new(const struct mdx_market *m, int kind,
  * s->cursor and s->last_id).  Ends the program when the file cannot be
  * written. */
 void extract_state_write(const struct series *s);
+/* Replaces the state file path with b's text atomically (a temporary file
+ * renamed), making its directories; ends the program when it cannot. */
+void extract_state_replace(char *path, const struct mdx_buf *b);
 
 /*
  * Planning (plan.c).
@@ -199,6 +203,10 @@ extern unsigned char *extract_inst_seen;
  * in order within each series. */
 void extract_run_rest(void);
 
+/* Appends the raw JSON text of v: its source text when it is one line,
+ * else the same value written compactly (numbers and strings unchanged). */
+void extract_add_raw(struct mdx_buf *b, const struct mdx_json *v);
+
 /*
  * Binance public-data archives (archive.c).
  */
@@ -234,5 +242,40 @@ void extract_csv_end(struct extract_csv *c);
 /* Reads the archives of --archive, files or directories of them, and
  * writes the rows of the kind wanted to standard output. */
 void extract_run_archives(void);
+
+/*
+ * The rows of one trade archive (tradecsv.c), as struct extract_csv for
+ * klines: a Binance aggTrades CSV (bybit 0) or a Bybit trading-history
+ * CSV (bybit 1).  Each row becomes a raw trades record in the REST shape
+ * (with --canonical: the canonical trade mdx-transform makes of it);
+ * a row outside --since and --until is counted in skipped; the known
+ * header as the first line and blank lines are passed over; any other row
+ * is rejected with a message naming base and the line, and makes the run
+ * end with MDX_EX_DATAERR.  A Binance aggregate id that does not follow
+ * the one before is reported as a hole (counted in holes; not an error:
+ * the exchange's data has them).
+ */
+struct extract_tcsv {
+	const char *base;
+	int bybit;
+	const char *symbol;
+	char fetched[MDX_TIME_BUFSZ];
+	struct mdx_buf pre, req, mid, out;
+	unsigned long line, rows, rejected, skipped, holes;
+	int64_t last_id;
+};
+
+void extract_tcsv_begin(struct extract_tcsv *c, const char *base,
+    const char *symbol, int bybit, const char *fetched);
+void extract_tcsv_line(struct extract_tcsv *c, const char *s, size_t n);
+void extract_tcsv_end(struct extract_tcsv *c);
+
+/*
+ * Trades over the REST APIs (trades.c): every -s symbol of the market,
+ * from --since (or the state file with --resume) up to --until or now,
+ * oldest first.  Binance pages by aggregate id; Bybit serves only its
+ * latest trades; OKX pages back by trade id.
+ */
+void extract_run_trades(void);
 
 #endif

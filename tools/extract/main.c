@@ -31,8 +31,9 @@ static const char usage_text[] =
 "                   [--include-open] [--resume] [--db] [--watchlist file]\n"
 "                   [--ranges file] [--depth levels] [--connections n]\n"
 "                   [--timeout seconds] [--tries n] [--weight-limit n]\n"
-"       mdx-extract --archive path [-m market] [-k kind] [-s symbols]\n"
-"                   [-i intervals] [--since time] [--until time]\n"
+"       mdx-extract --archive path [-x exchange] [-m market] [-k kind]\n"
+"                   [-s symbols] [-i intervals] [--since time] [--until time]\n"
+"                   [--canonical]\n"
 "       mdx-extract -h | -V\n"
 MDX_OPT_HELP;
 
@@ -96,12 +97,26 @@ add_interval(const char *s)
 	opt.ivs[opt.nivs++] = iv;
 }
 
+/*
+ * Whether -k trades is fetched by trades.c (Binance, Bybit and OKX, whose
+ * trades are paged by id or served latest first) rather than by the
+ * series of plan() and rest.c, which follow Kraken's "since" cursor.
+ */
+static int
+paged_trades(void)
+{
+	const struct mdx_market *m = mdx_market_lookup(opt.exchange,
+	    opt.market);
+
+	return m->id == MDX_BINANCE || m->id == MDX_BYBIT || m->id == MDX_OKX;
+}
+
 static void
 parse_options(int argc, char **argv)
 {
 	enum { O_SINCE = 256, O_UNTIL, O_WATCH, O_RESUME, O_DB, O_RANGES,
 	    O_OPEN, O_ARCHIVE, O_DEPTH, O_CONN, O_TIMEOUT, O_TRIES,
-	    O_WEIGHT };
+	    O_WEIGHT, O_CANON };
 	static const struct option lo[] = {
 		{ "exchange", required_argument, NULL, 'x' },
 		{ "market", required_argument, NULL, 'm' },
@@ -121,6 +136,7 @@ parse_options(int argc, char **argv)
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "tries", required_argument, NULL, O_TRIES },
 		{ "weight-limit", required_argument, NULL, O_WEIGHT },
+		{ "canonical", no_argument, NULL, O_CANON },
 		MDX_OPT_LONG,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -185,6 +201,7 @@ parse_options(int argc, char **argv)
 			opt.fo.tries = (int)mdx_opt_num("--tries", optarg, 1,
 			    100);
 			break;
+		case O_CANON: opt.canonical = 1; break;
 		case O_WEIGHT:
 			opt.weight_limit = (int)mdx_opt_num("--weight-limit",
 			    optarg, 1, 1000000);
@@ -210,7 +227,7 @@ parse_options(int argc, char **argv)
 		    "spot|usdm, bybit spot|linear|inverse, okx spot|swap, "
 		    "kraken spot, coinbase spot)", opt.exchange, opt.market);
 	if (opt.narchives > 0 && opt.kind != MDX_KIND_KLINES &&
-	    strcmp(opt.market, "usdm") != 0)
+	    opt.kind != MDX_KIND_TRADES && strcmp(opt.market, "usdm") != 0)
 		mdx_usage("--archive -k %s reads Binance USD-M archives: give "
 		    "-m usdm", kind);
 	if (opt.nivs == 0)
@@ -218,10 +235,17 @@ parse_options(int argc, char **argv)
 	if (opt.have_since && opt.have_until && opt.until <= opt.since)
 		mdx_usage("--until must be after --since");
 	if (opt.narchives > 0 && (opt.ranges != NULL ||
-	    opt.watchlist != NULL || opt.resume || !mdx_kind_ranged(opt.kind)))
+	    opt.watchlist != NULL || opt.resume ||
+	    (!mdx_kind_ranged(opt.kind) && opt.kind != MDX_KIND_TRADES)))
 		mdx_usage("--archive reads klines, mark_klines, index_klines, "
-		    "premium_klines, funding or open_interest, without "
+		    "premium_klines, funding, open_interest or trades, without "
 		    "--ranges, --watchlist or --resume");
+	if (opt.canonical && (opt.narchives == 0 ||
+	    opt.kind != MDX_KIND_TRADES))
+		mdx_usage("--canonical goes with --archive and -k trades");
+	if (opt.kind == MDX_KIND_TRADES && opt.narchives == 0 &&
+	    paged_trades() && (opt.ranges != NULL || opt.watchlist != NULL))
+		mdx_usage("-k trades takes -s, not --ranges or --watchlist");
 	if (opt.ranges != NULL && opt.kind != MDX_KIND_KLINES)
 		mdx_usage("--ranges takes the kind of each gap record "
 		    "(price, series): leave out -k");
@@ -276,6 +300,8 @@ main(int argc, char **argv)
 	extract_doc = mdx_json_doc_new();
 	if (opt.narchives > 0)
 		extract_run_archives();
+	else if (opt.kind == MDX_KIND_TRADES && paged_trades())
+		extract_run_trades();
 	else {
 		plan();
 		extract_run_rest();

@@ -189,8 +189,7 @@ void
 extract_state_write(const struct series *s)
 {
 	char *path = state_path(s), t[MDX_TIME_BUFSZ], u[MDX_TIME_BUFSZ];
-	struct mdx_buf b = MDX_BUF_INIT, tmp = MDX_BUF_INIT;
-	int fd;
+	struct mdx_buf b = MDX_BUF_INIT;
 
 	extract_fmt_time(s->written, t);
 	extract_fmt_time(mdx_now(), u);
@@ -209,18 +208,27 @@ extract_state_write(const struct series *s)
 	}
 	mdx_buf_add_json_kv(&b, 0, "updated_at", u);
 	mdx_buf_addstr(&b, "}\n");
+	extract_state_replace(path, &b);
+	mdx_buf_free(&b);
+	free(path);
+}
+
+void
+extract_state_replace(char *path, const struct mdx_buf *b)
+{
+	struct mdx_buf tmp = MDX_BUF_INIT;
+	int fd;
+
 	mdx_buf_printf(&tmp, "%s.tmp%ld", path, (long)getpid());
 	if (mdx_mkdirs(path) == -1 ||
 	    (fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC, 0666)) == -1)
 		mdx_die(MDX_EX_IOERR, "cannot write state '%s': %s", path,
 		    strerror(errno));
-	if (write(fd, b.data, b.len) != (ssize_t)b.len || close(fd) == -1 ||
+	if (write(fd, b->data, b->len) != (ssize_t)b->len || close(fd) == -1 ||
 	    rename(tmp.data, path) == -1)
 		mdx_die(MDX_EX_IOERR, "cannot write state '%s': %s", path,
 		    strerror(errno));
-	mdx_buf_free(&b);
 	mdx_buf_free(&tmp);
-	free(path);
 }
 
 /* Whether a warehouse is configured (MDX_DB, or libpq's variables). */
@@ -506,8 +514,12 @@ extract_plan_watchlist(PGconn **conn)
 			    w[i].pos.line);
 			exit(MDX_EX_DATAERR);
 		}
-		/* An entry that does not keep this kind is passed over. */
-		if ((w[i].kinds & watch_bit(opt.kind)) == 0) {
+		/* Trades for the entries that ask for them; of the other
+		 * kinds, those an entry keeps (candles not for an entry that
+		 * asks for trades alone). */
+		if (opt.kind == MDX_KIND_TRADES ? w[i].trades == 0 :
+		    (w[i].nocandles && opt.kind == MDX_KIND_KLINES) ||
+		    (w[i].kinds & watch_bit(opt.kind)) == 0) {
 			mdx_debug("%s %s %s: %s not kept", w[i].exchange,
 			    w[i].market, w[i].symbol, mdx_kind_name(opt.kind));
 			continue;

@@ -37,10 +37,8 @@ add_iv(const struct mdx_interval *iv, mdx_time t, int64_t n)
  * Records.
  */
 
-/* Appends the raw JSON text of v: its source text when it is one line,
- * else the same value written compactly (numbers and strings unchanged). */
-static void
-add_raw(struct mdx_buf *b, const struct mdx_json *v)
+void
+extract_add_raw(struct mdx_buf *b, const struct mdx_json *v)
 {
 	if ((v->type == MDX_JSON_ARRAY || v->type == MDX_JSON_OBJECT) &&
 	    v->text != NULL && v->len >= 2 &&
@@ -297,7 +295,7 @@ take_rows(struct window *w, const struct mdx_json *rows)
 			mdx_buf_addstr(&page, closed ?
 			    ",\"closed\":true,\"data\":" :
 			    ",\"closed\":false,\"data\":");
-		add_raw(&page, v[k]);
+		extract_add_raw(&page, v[k]);
 		mdx_buf_addstr(&page, "}\n");
 		w->rows++;
 	}
@@ -345,7 +343,7 @@ take_depth(struct window *w, const struct mdx_json *book)
 	record_rest(&w->out, mdx_depth_time(s->m, book, w->req.fetched_at),
 	    &w->req, fetched);
 	mdx_buf_addstr(&w->out, ",\"data\":");
-	add_raw(&w->out, book);
+	extract_add_raw(&w->out, book);
 	mdx_buf_addstr(&w->out, "}\n");
 	w->rows++;
 }
@@ -408,7 +406,7 @@ take_trades(struct window *w, const struct mdx_json *root,
 		    MDX_KIND_TRADES);
 		record_rest(&w->out, ns / 1000000, &w->req, fetched);
 		mdx_buf_addstr(&w->out, ",\"data\":");
-		add_raw(&w->out, c);
+		extract_add_raw(&w->out, c);
 		mdx_buf_addstr(&w->out, "}\n");
 		w->rows++;
 		s->last_id = id;
@@ -454,7 +452,7 @@ take_instruments(struct window *w, const struct mdx_json *root,
 		    MDX_KIND_INSTRUMENTS);
 		record_rest(&w->out, w->req.fetched_at, &w->req, fetched);
 		mdx_buf_addstr(&w->out, ",\"data\":");
-		add_raw(&w->out, c);
+		extract_add_raw(&w->out, c);
 		mdx_buf_addstr(&w->out, "}\n");
 		w->rows++;
 	}

@@ -31,7 +31,9 @@
 #include "hash.h"
 #include "watch.h"
 #include "candle.h"
+#include "market.h"
 #include "deriv.h"
+#include "trade.h"
 
 #include "load.h"
 
@@ -110,6 +112,9 @@ struct batch {
 	mdx_time olo, ohi;
 	/* What the batch did with them, counted when it commits. */
 	unsigned long fins, frev, oins, orev;
+	struct mdx_buf tcopy;	/* the trades' COPY lines */
+	size_t nt;
+	mdx_time tlo, thi;	/* and the range of their times */
 };
 
 /*
@@ -148,6 +153,7 @@ struct mdx_load {
 	struct mdx_buf log;	/* their change log lines */
 
 	struct mdx_json_doc *doc;
+	struct mdx_trade_scan *tscan;
 	struct mdx_candle cd;
 	struct mdx_buf tmp, json;
 
@@ -204,6 +210,11 @@ static const char stage_sql[] =
     " seq integer, instrument_id bigint, period text, time timestamptz,"
     " open_interest numeric, open_interest_value numeric, origin text,"
     " fetched_at timestamptz"
+    ") ON COMMIT DELETE ROWS;"
+    "CREATE TEMP TABLE IF NOT EXISTS mdx_stage_trade ("
+    " seq integer, instrument_id bigint, time timestamptz, trade_id text,"
+    " first_id bigint, last_id bigint, price numeric, quantity numeric,"
+    " quote_quantity numeric, side text, origin text, fetched_at timestamptz"
     ") ON COMMIT DELETE ROWS;"
     "SET client_min_messages TO notice";
 
@@ -337,6 +348,40 @@ static const char upsert_candle_sql[] =
     " SELECT count(*) FILTER (WHERE updated_at = now()),"
     " count(*) FILTER (WHERE updated_at <> now()), (SELECT count(*) FROM lg)"
     " FROM u";
+
+/*
+ * Trades: the last of a key in the batch wins, as for depth snapshots; a
+ * trade stored with the same values is left alone (a rerun changes
+ * nothing).  The inserted are the staged trades not stored before (xmax
+ * cannot be read back from a partitioned table), the revised the rest of
+ * those written.
+ */
+static const char upsert_trade_sql[] =
+    "WITH s AS (SELECT DISTINCT ON (instrument_id, time, trade_id) *"
+    " FROM pg_temp.mdx_stage_trade"
+    " ORDER BY instrument_id, time, trade_id, seq DESC),"
+    " old AS (SELECT count(*) AS n FROM s JOIN mdx.trade t"
+    " ON t.instrument_id = s.instrument_id AND t.time = s.time"
+    " AND t.trade_id = s.trade_id),"
+    " u AS (INSERT INTO mdx.trade AS t (instrument_id, time, trade_id,"
+    " first_id, last_id, price, quantity, quote_quantity, side, origin,"
+    " fetched_at, run_id)"
+    " SELECT instrument_id, time, trade_id, first_id, last_id, price,"
+    " quantity, quote_quantity, side, origin, fetched_at, $1::bigint FROM s"
+    " ON CONFLICT (instrument_id, time, trade_id) DO UPDATE SET"
+    " first_id = excluded.first_id, last_id = excluded.last_id,"
+    " price = excluded.price, quantity = excluded.quantity,"
+    " quote_quantity = excluded.quote_quantity, side = excluded.side,"
+    " origin = excluded.origin, fetched_at = excluded.fetched_at,"
+    " run_id = excluded.run_id"
+    " WHERE (t.first_id, t.last_id, t.price, t.quantity, t.quote_quantity,"
+    " t.side) IS DISTINCT FROM (excluded.first_id, excluded.last_id,"
+    " excluded.price, excluded.quantity, excluded.quote_quantity,"
+    " excluded.side)"
+    " RETURNING 1)"
+    " SELECT (SELECT count(*) FROM s) - (SELECT n FROM old),"
+    " (SELECT count(*) FROM u) - (SELECT count(*) FROM s)"
+    " + (SELECT n FROM old)";
 
 static const char upsert_depth_sql[] =
     "WITH u AS ("
@@ -569,6 +614,7 @@ mdx_load_begin(PGconn *c, const char *args, size_t batch)
 	l->b = &l->bat[0];
 	l->mask = nb - 1;
 	l->doc = mdx_json_doc_new();
+	l->tscan = mdx_trade_scan_new();
 	/* Loads that deadlock together must not wait alike before their
 	 * next try. */
 	srand((unsigned)getpid() ^ (unsigned)time(NULL));
@@ -612,12 +658,14 @@ counts_json(const struct mdx_load *l, struct mdx_buf *b)
 	    "\"funding\":%lu,\"funding_inserted\":%lu,"
 	    "\"funding_revised\":%lu,\"open_interest\":%lu,"
 	    "\"open_interest_inserted\":%lu,\"open_interest_revised\":%lu,"
+	    "\"trades\":%lu,\"trades_inserted\":%lu,\"trades_revised\":%lu,"
 	    "\"instruments\":%lu,\"instruments_created\":%lu,"
 	    "\"instruments_updated\":%lu,\"rejected\":%lu,\"batches\":%lu}",
 	    n->read, n->candles, n->inserted, n->revised, n->unchanged,
 	    n->duplicates, n->depth, n->depth_inserted, n->depth_revised,
 	    n->funding, n->funding_inserted, n->funding_revised,
 	    n->open_interest, n->oi_inserted, n->oi_revised,
+	    n->trades, n->trades_inserted, n->trades_revised,
 	    n->instruments, n->instruments_created, n->instruments_updated,
 	    n->rejected, n->batches);
 }
@@ -1216,6 +1264,68 @@ load_oi(struct mdx_load *l, const struct mdx_json *obj, char *err,
 	return 0;
 }
 
+/*
+ * Trades.
+ */
+
+static int
+load_trade(struct mdx_load *l, const char *line, size_t len, char *err,
+    size_t errsz)
+{
+	struct mdx_trade_rec t;
+	struct batch *b = l->b;
+	char why[MDX_ERRSZ], ex[MDX_NAME_MAX], mk[MDX_NAME_MAX];
+	char sym[MDX_SYMBOL_MAX], tb[MDX_TIME_BUFSZ];
+	int64_t iid;
+
+	if (mdx_trade_scan(l->tscan, &t, line, len, why, sizeof(why)) != 0)
+		return mdx_errf(err, errsz, "bad trade: %s", why);
+	if (t.exchange_len >= sizeof(ex) || t.market_len >= sizeof(mk) ||
+	    t.symbol_len >= sizeof(sym))
+		return mdx_errf(err, errsz, "bad trade: a name too long");
+	memcpy(ex, t.exchange, t.exchange_len);
+	ex[t.exchange_len] = '\0';
+	memcpy(mk, t.market, t.market_len);
+	mk[t.market_len] = '\0';
+	memcpy(sym, t.symbol, t.symbol_len);
+	sym[t.symbol_len] = '\0';
+	if (!mdx_code_valid(ex) || !mdx_code_valid(mk))
+		return mdx_errf(err, errsz, "bad trade: bad exchange or market "
+		    "code \"%s %s\"", ex, mk);
+	iid = instrument_id(l, ex, mk, sym, MDX_PRICE_TRADE);
+	mdx_buf_printf(&b->tcopy, "%zu\t%" PRId64 "\t", b->nt, iid);
+	mdx_buf_add(&b->tcopy, tb,
+	    (size_t)mdx_time_format_us(t.time * 1000 + t.usec, tb));
+	mdx_buf_addch(&b->tcopy, '\t');
+	mdx_copy_text(&b->tcopy, t.id, t.id_len);
+	if (t.has_ids)
+		mdx_buf_printf(&b->tcopy, "\t%" PRId64 "\t%" PRId64 "\t",
+		    t.first_id, t.last_id);
+	else
+		mdx_buf_addstr(&b->tcopy, "\t\\N\t\\N\t");
+	copy_dec(&b->tcopy, &t.price, 1);
+	mdx_buf_addch(&b->tcopy, '\t');
+	copy_dec(&b->tcopy, &t.quantity, 1);
+	mdx_buf_addch(&b->tcopy, '\t');
+	copy_dec(&b->tcopy, &t.quote_quantity, t.has_quote);
+	mdx_buf_addstr(&b->tcopy, t.buy ? "\tbuy\t" : "\tsell\t");
+	mdx_buf_addstr(&b->tcopy, t.archive ? "archive\t" : "exchange\t");
+	if (t.has_fetched_at)
+		copy_time(&b->tcopy, t.fetched_at);
+	else
+		mdx_buf_add(&b->tcopy, "\\N", 2);
+	mdx_buf_addch(&b->tcopy, '\n');
+	if (b->nt == 0 || t.time < b->tlo)
+		b->tlo = t.time;
+	if (b->nt == 0 || t.time > b->thi)
+		b->thi = t.time;
+	b->nt++;
+	l->n.trades++;
+	if (b->nt >= l->batch)
+		mdx_load_flush(l);
+	return 0;
+}
+
 int
 mdx_load_line(struct mdx_load *l, const char *line, size_t len, char *err,
     size_t errsz)
@@ -1224,7 +1334,10 @@ mdx_load_line(struct mdx_load *l, const char *line, size_t len, char *err,
 	int r;
 
 	l->n.read++;
-	if ((root = mdx_json_parse(l->doc, line, len)) == NULL)
+	/* Trades as mdx-transform writes them skip the JSON tree. */
+	if (len > 16 && memcmp(line, "{\"kind\":\"trade\",", 16) == 0)
+		r = load_trade(l, line, len, err, errsz);
+	else if ((root = mdx_json_parse(l->doc, line, len)) == NULL)
 		r = mdx_errf(err, errsz, "bad record: not JSON: %s",
 		    mdx_json_error(l->doc));
 	else if (root->type != MDX_JSON_OBJECT ||
@@ -1240,9 +1353,11 @@ mdx_load_line(struct mdx_load *l, const char *line, size_t len, char *err,
 		r = load_funding(l, root, err, errsz);
 	else if (mdx_json_str_eq(kind, "open_interest"))
 		r = load_oi(l, root, err, errsz);
+	else if (mdx_json_str_eq(kind, "trade"))
+		r = load_trade(l, line, len, err, errsz);
 	else
 		r = mdx_errf(err, errsz, "bad record: \"kind\" is not candle, "
-		    "depth, instrument, funding or open_interest");
+		    "depth, instrument, trade, funding or open_interest");
 	if (r != 0)
 		l->n.rejected++;
 	return r;
@@ -1789,17 +1904,20 @@ reset_batch(struct mdx_load *l, struct batch *b)
 	b->fins = b->frev = b->oins = b->orev = 0;
 	mdx_buf_reset(&b->fcopy);
 	mdx_buf_reset(&b->ocopy);
+	b->nt = 0;
 	b->nseries = 0;
 	b->manyseries = 0;
 	mdx_buf_reset(&b->copy);
 	mdx_buf_reset(&b->dcopy);
+	mdx_buf_reset(&b->tcopy);
 }
 
 /* Ends the batch's transaction: the counts go to the run row and are kept
  * only when the commit succeeds. */
 static void
 finish_batch(struct mdx_load *l, unsigned long ins, unsigned long rev,
-    unsigned long dins, unsigned long drev)
+    unsigned long dins, unsigned long drev, unsigned long tins,
+    unsigned long trev)
 {
 	struct mdx_load_counts save;
 	const char *p[2];
@@ -1816,6 +1934,8 @@ finish_batch(struct mdx_load *l, unsigned long ins, unsigned long rev,
 	l->n.funding_revised += l->b->frev;
 	l->n.oi_inserted += l->b->oins;
 	l->n.oi_revised += l->b->orev;
+	l->n.trades_inserted += tins;
+	l->n.trades_revised += trev;
 	l->n.batches++;
 	counts_json(l, &l->json);
 	p[0] = l->run_id_s;
@@ -1840,15 +1960,17 @@ finish_batch(struct mdx_load *l, unsigned long ins, unsigned long rev,
 static int
 write_batch(struct mdx_load *l, enum way way)
 {
-	unsigned long ins = 0, rev = 0, dins = 0, drev = 0;
+	unsigned long ins = 0, rev = 0, dins = 0, drev = 0, tins = 0, trev = 0;
 	size_t i, ndiff, nsame;
+	char lo[MDX_TIME_BUFSZ], hi[MDX_TIME_BUFSZ];
+	const char *p[2];
 
 	PQclear(check(l, PQexec(l->c, "BEGIN"), "starting a batch"));
 	if (l->b->ne > 0 && way == WAY_COMPARE) {
 		ndiff = compare_stored(l, &nsame);
 		if (ndiff == 0 && nsame < l->b->ne) {
 			switch (copy_new(l, l->b->nd == 0 && l->b->nf == 0 &&
-			    l->b->no == 0)) {
+			    l->b->no == 0 && l->b->nt == 0)) {
 			case 1:
 				l->pend = l->b;
 				l->pend_ins = l->b->ne - nsame;
@@ -1895,7 +2017,19 @@ write_batch(struct mdx_load *l, enum way way)
 		series_counts(l, upsert_oi_sql, &l->b->oins, &l->b->orev,
 		    "writing open-interest samples");
 	}
-	finish_batch(l, ins, rev, dins, drev);
+	if (l->b->nt > 0) {
+		mdx_time_format(l->b->tlo, lo);
+		mdx_time_format(l->b->thi, hi);
+		p[0] = lo;
+		p[1] = hi;
+		PQclear(execp(l, "SELECT mdx.ensure_trade_partitions($1, $2)",
+		    2, p, "creating trade partitions"));
+		copy_in(l, "COPY pg_temp.mdx_stage_trade FROM STDIN", 0,
+		    l->b->tcopy.data, l->b->tcopy.len, NULL, 0, M_ALL, 0);
+		upsert_counts(l, upsert_trade_sql, 1, &tins, &trev,
+		    "writing trades");
+	}
+	finish_batch(l, ins, rev, dins, drev, tins, trev);
 	return 0;
 
 collided:
@@ -1959,7 +2093,7 @@ complete_pending(struct mdx_load *l)
 		l->armed = 1;
 		copy_end(l, 1);
 		if (copy_result(l, 1) == 0) {
-			finish_batch(l, l->pend_ins, 0, 0, 0);
+			finish_batch(l, l->pend_ins, 0, 0, 0, 0, 0);
 			l->armed = 0;
 			reset_batch(l, l->b);
 			l->b = cur;
@@ -1985,7 +2119,8 @@ mdx_load_flush(struct mdx_load *l)
 	int r;
 
 	complete_pending(l);
-	if (l->b->ne == 0 && l->b->nd == 0 && l->b->nf == 0 && l->b->no == 0)
+	if (l->b->ne == 0 && l->b->nd == 0 && l->b->nf == 0 && l->b->no == 0 &&
+	    l->b->nt == 0)
 		return;
 	series_partitions(l);
 	way = WAY_MERGE;
@@ -2082,11 +2217,13 @@ mdx_load_free(struct mdx_load *l)
 		mdx_buf_free(&l->bat[b].dcopy);
 		mdx_buf_free(&l->bat[b].fcopy);
 		mdx_buf_free(&l->bat[b].ocopy);
+		mdx_buf_free(&l->bat[b].tcopy);
 	}
 	free(l->nr);
 	mdx_buf_free(&l->log);
 	mdx_buf_free(&l->tmp);
 	mdx_buf_free(&l->json);
 	mdx_json_doc_free(l->doc);
+	mdx_trade_scan_free(l->tscan);
 	free(l);
 }

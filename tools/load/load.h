@@ -1,6 +1,6 @@
 /*
  * load.h - canonical records into the warehouse (load.c): the work of
- * mdx-load(1).  Candles, depth snapshots, funding events and
+ * mdx-load(1).  Candles, depth snapshots, trades, funding events and
  * open-interest samples are written in batches, each
  * in one transaction (COPY into temporary staging tables, then one upsert
  * per table that skips unchanged rows); instrument records are applied at
@@ -22,6 +22,7 @@ struct mdx_load_counts {
 	unsigned long depth, depth_inserted, depth_revised;
 	unsigned long funding, funding_inserted, funding_revised;
 	unsigned long open_interest, oi_inserted, oi_revised;
+	unsigned long trades, trades_inserted, trades_revised;
 	unsigned long instruments;	/* instrument records */
 	unsigned long instruments_created, instruments_updated;
 	unsigned long rejected;		/* bad records, not loaded */

@@ -68,9 +68,11 @@ summary(const struct mdx_load *l)
 
 	mdx_warn("run %" PRId64 ": read %lu, candles %lu (inserted %lu, "
 	    "revised %lu, unchanged %lu), duplicates %lu, depth %lu, "
-	    "instruments %lu, rejected %lu", mdx_load_run_id(l), n->read,
-	    n->candles, n->inserted, n->revised, n->unchanged, n->duplicates,
-	    n->depth, n->instruments, n->rejected);
+	    "trades %lu (inserted %lu, revised %lu), instruments %lu, "
+	    "rejected %lu", mdx_load_run_id(l), n->read, n->candles,
+	    n->inserted, n->revised, n->unchanged, n->duplicates, n->depth,
+	    n->trades, n->trades_inserted, n->trades_revised, n->instruments,
+	    n->rejected);
 	if (n->funding > 0 || n->open_interest > 0)
 		mdx_warn("run %" PRId64 ": funding %lu (inserted %lu, revised "
 		    "%lu, unchanged %lu), open_interest %lu (inserted %lu, "

@@ -162,7 +162,9 @@ transform_all(struct run *t, struct mdx_reader *rd)
 			snprintf(err, sizeof(err), "bad record: %s",
 			    mdx_reader_error(rd));
 			k = -1;
-		} else if ((k = mdx_transform_fast(line, len, &o)) != 0)
+		} else if ((k = mdx_transform_fast_trade(line, len, &o)) != 0)
+			;	/* raw Binance trades */
+		else if ((k = mdx_transform_fast(line, len, &o)) != 0)
 			;	/* raw Binance klines, mostly */
 		else if ((root = mdx_json_parse(doc, line, len)) == NULL) {
 			snprintf(err, sizeof(err), "bad record: not JSON: %s",

@@ -828,18 +828,13 @@ instrument(const struct env *e, struct mdx_tx_out *o, char *err,
  * with origin "exchange" and the envelope's fetched_at.
  */
 static int
-trades(const struct env *e, struct mdx_tx_out *o, char *err, size_t errsz)
+kraken_trade(const struct env *e, const char *exchange, const char *market,
+    const char *symbol, struct mdx_tx_out *o, char *err, size_t errsz)
 {
-	char exchange[MDX_NAME_MAX], market[MDX_NAME_MAX];
-	char symbol[MDX_SYMBOL_MAX], tb[MDX_TIME_BUFSZ];
+	char tb[MDX_TIME_BUFSZ];
 	struct mdx_buf *b = &o->line;
 	mdx_time fetched;
 
-	if (identity(e, "trade", exchange, market, symbol, err, errsz))
-		return -1;
-	if (strcmp(exchange, "kraken") != 0)
-		return mdx_errf(err, errsz, "bad trade: no trades of \"%s\" "
-		    "are known", exchange);
 	mdx_buf_reset(b);
 	add_identity(b, "trade", exchange, market, symbol);
 	if (mdx_tx_kraken_trade(e->data, b, err, errsz) != 0)
@@ -858,6 +853,36 @@ trades(const struct env *e, struct mdx_tx_out *o, char *err, size_t errsz)
 	mdx_buf_addch(b, '}');
 	return MDX_TX_LINE;
 }
+
+/*
+ * A raw trades record: the names checked here; Kraken's rows go to
+ * kraken_trade(), those of Binance, Bybit and OKX to trade.c.
+ */
+static int
+trades(const struct env *e, struct mdx_tx_out *o, char *err, size_t errsz)
+{
+	char exchange[MDX_NAME_MAX], market[MDX_NAME_MAX];
+	char symbol[MDX_SYMBOL_MAX];
+	struct mdx_tx_trade_in in;
+
+	if (identity(e, "trade", exchange, market, symbol, err, errsz) != 0)
+		return -1;
+	if (strcmp(exchange, "kraken") == 0)
+		return kraken_trade(e, exchange, market, symbol, o, err,
+		    errsz);
+	if (strcmp(exchange, "binance") != 0 &&
+	    strcmp(exchange, "bybit") != 0 && strcmp(exchange, "okx") != 0)
+		return mdx_errf(err, errsz, "bad trade: no trades of \"%s\" "
+		    "are known", exchange);
+	in.exchange = exchange;
+	in.market = market;
+	in.symbol = symbol;
+	in.source = e->source;
+	in.fetched_at = e->fetched_at;
+	in.data = e->data;
+	return mdx_tx_trade(&in, o, err, errsz);
+}
+
 
 /*
  * The envelope's fetched_at (absent or null: none) and whether the record
@@ -1042,6 +1067,8 @@ canonical(const struct mdx_json *root, const struct env *e,
 			return mdx_errf(err, errsz, "bad candle: %s", o->tmp_err);
 		return MDX_TX_CANDLE;
 	}
+	if (mdx_json_str_eq(e->kind, "trade"))
+		return mdx_tx_trade_canonical(root, o, err, errsz);
 	if (mdx_json_str_eq(e->kind, "depth") ||
 	    mdx_json_str_eq(e->kind, "instrument")) {
 		if (mdx_json_str_eq(e->kind, "depth") ?

@@ -38,6 +38,33 @@ struct mdx_tx_out {
 int mdx_transform(const struct mdx_json *root, struct mdx_tx_out *out,
     char *err, size_t errsz);
 void mdx_tx_out_free(struct mdx_tx_out *out);
+
+/*
+ * Trades (trade.c).  mdx_tx_trade() maps a raw trades record, given its
+ * checked names and its envelope members (source, fetched_at and data may
+ * be NULL), to a canonical trade in out->line; mdx_tx_trade_canonical()
+ * checks a canonical trade and writes it again in its canonical form.
+ * Both return MDX_TX_LINE, or -1 with the reason in err, such as "bad
+ * trade: price \"0\" is not positive".  mdx_transform() calls them.
+ */
+struct mdx_tx_trade_in {
+	const char *exchange, *market, *symbol;
+	const struct mdx_json *source, *fetched_at, *data;
+};
+
+int mdx_tx_trade(const struct mdx_tx_trade_in *in, struct mdx_tx_out *out,
+    char *err, size_t errsz);
+int mdx_tx_trade_canonical(const struct mdx_json *root,
+    struct mdx_tx_out *out, char *err, size_t errsz);
+/*
+ * The fast path of raw Binance trades as mdx-extract writes them, as
+ * mdx_transform_fast() is for klines: MDX_TX_LINE with the canonical trade
+ * in out->line, or 0 for anything it does not take, good or bad, which
+ * mdx_json_parse() and mdx_transform() then decide, with the same line for
+ * every record taken here.
+ */
+int mdx_transform_fast_trade(const char *line, size_t len,
+    struct mdx_tx_out *out);
 /*
  * The fast path for the bulk of raw records, raw Binance klines: turns the
  * line into out->candle without a parse tree and returns MDX_TX_CANDLE, or

@@ -1,0 +1,458 @@
+/*
+ * tradecsv.c - the rows of trade archives as raw trade records: Binance
+ * public-data aggTrades CSV (SYMBOL-aggTrades-DATE.zip) and Bybit's
+ * trading-history files (public.bybit.com/trading/SYMBOL/SYMBOLDATE.csv.gz).
+ * archive.c finds, checks and unpacks the files; this turns their lines
+ * into records in the REST shape (HACKING.md "Raw records").
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "buf.h"
+#include "ndjson.h"
+#include "utc.h"
+#include "trade.h"
+
+#include "exchange.h"
+#include "extract.h"
+
+#define BINANCE_TRADES_HEADER "agg_trade_id,price,quantity,first_trade_id," \
+	"last_trade_id,transact_time,is_buyer_maker"
+#define BYBIT_TRADES_HEADER "timestamp,symbol,side,size,price," \
+	"tickDirection,trdMatchID,grossValue,homeNotional,foreignNotional"
+
+void
+extract_tcsv_begin(struct extract_tcsv *c, const char *base,
+    const char *symbol, int bybit, const char *fetched)
+{
+	memset(c, 0, sizeof(*c));
+	c->base = base;
+	c->bybit = bybit;
+	c->symbol = symbol;
+	snprintf(c->fetched, sizeof(c->fetched), "%s", fetched);
+	c->last_id = -1;
+	mdx_buf_printf(&c->pre, "{\"mdx\":\"raw\",\"exchange\":\"%s\","
+	    "\"market\":\"%s\",\"kind\":\"trades\",\"symbol\":\"%s\","
+	    "\"time\":\"", opt.exchange, opt.market, symbol);
+	mdx_buf_printf(&c->req, "\",\"source\":\"archive\",\"request\":\"%s:",
+	    base);
+	mdx_buf_printf(&c->mid, "\",\"fetched_at\":\"%s\",\"data\":{",
+	    fetched);
+}
+
+void
+extract_tcsv_end(struct extract_tcsv *c)
+{
+	mdx_buf_free(&c->pre);
+	mdx_buf_free(&c->req);
+	mdx_buf_free(&c->mid);
+	mdx_buf_free(&c->out);
+}
+
+/*
+ * --canonical: the trade as mdx-transform writes it, appended to out.
+ * Returns 1, or -1 when the trade is bad (the reason is dropped: the
+ * caller names the row).
+ */
+static int
+canonical(struct extract_tcsv *c, struct mdx_trade *t)
+{
+	char err[256];
+
+	t->exchange = opt.exchange;
+	t->exlen = strlen(opt.exchange);
+	t->market = opt.market;
+	t->mklen = strlen(opt.market);
+	t->symbol = c->symbol;
+	t->symlen = strlen(c->symbol);
+	t->fetched = c->fetched;
+	t->felen = strlen(c->fetched);
+	t->archive = 1;
+	if (mdx_trade_format(t, &c->out, err, sizeof(err)) == -1) {
+		mdx_debug("%s", err);
+		return -1;
+	}
+	mdx_buf_addch(&c->out, '\n');
+	return 1;
+}
+
+/* Whether s[0..n) is a plain decimal: digits with at most one '.' between
+ * digits, as the archives write prices and quantities. */
+static int
+dec_field(const char *s, size_t n)
+{
+	size_t i, dot = 0;
+
+	if (n == 0 || n > 40 || s[0] == '.' || s[n - 1] == '.')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (s[i] == '.') {
+			if (dot++)
+				return 0;
+		} else if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+/* Whether s[0..n) can go into a JSON string as it is: printable ASCII
+ * without '"' and '\\'. */
+static int
+plain_field(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f ||
+		    s[i] == '"' || s[i] == '\\')
+			return 0;
+	return 1;
+}
+
+/* "True"/"true" 1, "False"/"false" 0, else -1. */
+static int
+bool_field(const char *s, size_t n)
+{
+	if (n == 4 && (s[0] == 'T' || s[0] == 't') && memcmp(s + 1, "rue",
+	    3) == 0)
+		return 1;
+	if (n == 5 && (s[0] == 'F' || s[0] == 'f') && memcmp(s + 1, "alse",
+	    4) == 0)
+		return 0;
+	return -1;
+}
+
+/* Splits s[0..n) at commas into at most max fields; returns their number,
+ * or max + 1 when there are more. */
+static int
+split(const char *s, size_t n, const char **f, size_t *fl, int max)
+{
+	const char *p = s, *e = s + n, *c;
+	int k = 0;
+
+	for (;;) {
+		c = memchr(p, ',', e - p);
+		if (k == max)
+			return max + 1;
+		f[k] = p;
+		fl[k++] = (c != NULL ? c : e) - p;
+		if (c == NULL)
+			return k;
+		p = c + 1;
+	}
+}
+
+static void
+put_str(struct mdx_buf *b, const char *key, const char *s, size_t n,
+    int first)
+{
+	if (!first)
+		mdx_buf_addch(b, ',');
+	mdx_buf_addch(b, '"');
+	mdx_buf_addstr(b, key);
+	mdx_buf_add(b, "\":\"", 3);
+	mdx_buf_add(b, s, n);
+	mdx_buf_addch(b, '"');
+}
+
+/* The envelope of a record at time us, up to the opening brace of data. */
+static void
+envelope(struct extract_tcsv *c, int64_t us)
+{
+	char ts[MDX_TIME_BUFSZ], num[24];
+	int tn, nn = 0;
+	unsigned long k;
+
+	tn = mdx_time_format_us(us, ts);
+	for (k = c->line; k > 0; k /= 10)
+		num[nn++] = (char)('0' + k % 10);
+	mdx_buf_grow(&c->out, c->pre.len + tn + c->req.len + nn +
+	    c->mid.len + 256);
+	mdx_buf_add(&c->out, c->pre.data, c->pre.len);
+	mdx_buf_add(&c->out, ts, tn);
+	mdx_buf_add(&c->out, c->req.data, c->req.len);
+	while (nn > 0)
+		mdx_buf_addch(&c->out, num[--nn]);
+	mdx_buf_add(&c->out, c->mid.data, c->mid.len);
+}
+
+/* Whether time us is outside --since and --until. */
+static int
+outside(int64_t us)
+{
+	mdx_time t = us / 1000;
+
+	return (opt.have_since && t < opt.since) ||
+	    (opt.have_until && t >= opt.until);
+}
+
+/* An unsigned integer as JSON writes it (no leading zero, at most 18
+ * digits) from p; returns the end of its digits, or NULL. */
+static const char *
+scan_uint(const char *p, const char *e, int64_t *v)
+{
+	const char *s = p;
+	int64_t x = 0;
+
+	while (p < e && (unsigned)(*p - '0') < 10)
+		x = x * 10 + (*p++ - '0');
+	if (p == s || p - s > 18 || (*s == '0' && p - s > 1))
+		return NULL;
+	*v = x;
+	return p;
+}
+
+/* A plain decimal from p, as dec_field() checks it; returns its end (the
+ * next comma or e), or NULL. */
+static const char *
+scan_dec(const char *p, const char *e)
+{
+	const char *s = p;
+	int dot = 0;
+
+	for (; p < e && *p != ','; p++)
+		if (*p == '.') {
+			if (dot++)
+				return NULL;
+		} else if ((unsigned)(*p - '0') >= 10)
+			return NULL;
+	if (p == s || p - s > 40 || *s == '.' || p[-1] == '.')
+		return NULL;
+	return p;
+}
+
+/*
+ * A Binance aggTrades row: agg id, price, quantity, first and last trade
+ * id, time (ms; spot from 2025 µs), buyer was maker, and on spot the best
+ * match.  data is {"a","p","q","f","l","T","m"[,"M"]}, the time as the
+ * CSV has it.
+ */
+static int
+binance_row(struct extract_tcsv *c, const char *s, size_t n)
+{
+	const char *p = s, *e = s + n, *f[8];
+	size_t fl[8];
+	int64_t a, fi, la, t, us;
+	int m, bm = -1;
+	char *o;
+
+	/* One pass over the row: the fields, checked as they are read. */
+	f[0] = p;
+	if ((p = scan_uint(p, e, &a)) == NULL || p == e || *p++ != ',')
+		return -1;
+	f[1] = p;
+	if ((p = scan_dec(p, e)) == NULL || p == e || *p++ != ',')
+		return -1;
+	f[2] = p;
+	if ((p = scan_dec(p, e)) == NULL || p == e || *p++ != ',')
+		return -1;
+	f[3] = p;
+	if ((p = scan_uint(p, e, &fi)) == NULL || p == e || *p++ != ',')
+		return -1;
+	f[4] = p;
+	if ((p = scan_uint(p, e, &la)) == NULL || p == e || *p++ != ',' ||
+	    la < fi)
+		return -1;
+	f[5] = p;
+	if ((p = scan_uint(p, e, &t)) == NULL || p == e || *p++ != ',')
+		return -1;
+	f[6] = p;
+	while (p < e && *p != ',')
+		p++;
+	if ((m = bool_field(f[6], p - f[6])) == -1)
+		return -1;
+	fl[6] = p - f[6];
+	if (p < e) {
+		f[7] = ++p;
+		if ((bm = bool_field(p, e - p)) == -1)
+			return -1;
+	}
+	fl[0] = f[1] - 1 - f[0];
+	fl[1] = f[2] - 1 - f[1];
+	fl[2] = f[3] - 1 - f[2];
+	fl[3] = f[4] - 1 - f[3];
+	fl[4] = f[5] - 1 - f[4];
+	fl[5] = f[6] - 1 - f[5];
+	us = mdx_us_from_epoch(t);
+	if (outside(us)) {
+		c->skipped++;
+		return 0;
+	}
+	if (c->last_id >= 0 && a != c->last_id + 1) {
+		mdx_warn("hole in aggregate trade ids: %lld to %lld missing "
+		    "(at %s:%lu)", (long long)(c->last_id + 1),
+		    (long long)(a - 1), c->base, c->line);
+		c->holes++;
+	}
+	c->last_id = a;
+	if (opt.canonical) {
+		struct mdx_trade tr;
+
+		memset(&tr, 0, sizeof(tr));
+		tr.id = f[0];
+		tr.idlen = fl[0];
+		tr.price = f[1];
+		tr.plen = fl[1];
+		tr.qty = f[2];
+		tr.qlen = fl[2];
+		tr.first = fi;
+		tr.last = la;
+		tr.ftext = f[3];
+		tr.flen = fl[3];
+		tr.ltext = f[4];
+		tr.llen = fl[4];
+		tr.us = us;
+		tr.buy = !m;
+		return canonical(c, &tr);
+	}
+	envelope(c, us);
+	mdx_buf_grow(&c->out, n + 64);
+	o = c->out.data + c->out.len;
+	memcpy(o, "\"a\":", 4); o += 4;
+	memcpy(o, f[0], fl[0]); o += fl[0];
+	memcpy(o, ",\"p\":\"", 6); o += 6;
+	memcpy(o, f[1], fl[1]); o += fl[1];
+	memcpy(o, "\",\"q\":\"", 7); o += 7;
+	memcpy(o, f[2], fl[2]); o += fl[2];
+	memcpy(o, "\",\"f\":", 6); o += 6;
+	memcpy(o, f[3], fl[3]); o += fl[3];
+	memcpy(o, ",\"l\":", 5); o += 5;
+	memcpy(o, f[4], fl[4]); o += fl[4];
+	memcpy(o, ",\"T\":", 5); o += 5;
+	memcpy(o, f[5], fl[5]); o += fl[5];
+	if (m) {
+		memcpy(o, ",\"m\":true", 9); o += 9;
+	} else {
+		memcpy(o, ",\"m\":false", 10); o += 10;
+	}
+	if (bm == 1) {
+		memcpy(o, ",\"M\":true", 9); o += 9;
+	} else if (bm == 0) {
+		memcpy(o, ",\"M\":false", 10); o += 10;
+	}
+	memcpy(o, "}}\n", 3); o += 3;
+	c->out.len = o - c->out.data;
+	c->out.data[c->out.len] = '\0';
+	return 1;
+}
+
+/*
+ * A Bybit trading-history row: timestamp (seconds with a fraction), symbol,
+ * side, size, price, tickDirection, trdMatchID, grossValue, homeNotional,
+ * foreignNotional.  data has the REST names where there are some (execId,
+ * symbol, price, size, side, time in ms) and the file's own for the rest,
+ * with timestamp as the file has it: it is finer than the milliseconds.
+ */
+static int
+bybit_row(struct extract_tcsv *c, const char *s, size_t n)
+{
+	const char *f[11], *p, *e;
+	size_t fl[11];
+	int64_t sec = 0, frac = 0, us;
+	int nf, k, digits = 0;
+	char ms[24];
+
+	nf = split(s, n, f, fl, 10);
+	if (nf != 10)
+		return -1;
+	for (k = 0; k < 10; k++)
+		if (fl[k] == 0 || !plain_field(f[k], fl[k]))
+			return -1;
+	p = f[0];
+	e = f[0] + fl[0];
+	for (; p < e && *p >= '0' && *p <= '9'; p++)
+		sec = sec * 10 + (*p - '0');
+	if (p == f[0] || p - f[0] > 11)
+		return -1;
+	if (p < e) {
+		if (*p++ != '.')
+			return -1;
+		for (; p < e && *p >= '0' && *p <= '9' && digits < 6; p++,
+		    digits++)
+			frac = frac * 10 + (*p - '0');
+		if (p != e || digits == 0)
+			return -1;
+		for (; digits < 6; digits++)
+			frac *= 10;
+	}
+	if (!((fl[2] == 3 && memcmp(f[2], "Buy", 3) == 0) ||
+	    (fl[2] == 4 && memcmp(f[2], "Sell", 4) == 0)) ||
+	    !dec_field(f[3], fl[3]) || !dec_field(f[4], fl[4]))
+		return -1;
+	us = sec * 1000000 + frac;
+	if (outside(us)) {
+		c->skipped++;
+		return 0;
+	}
+	if (opt.canonical) {
+		struct mdx_trade t;
+
+		memset(&t, 0, sizeof(t));
+		t.id = f[6];
+		t.idlen = fl[6];
+		t.price = f[4];
+		t.plen = fl[4];
+		t.qty = f[3];
+		t.qlen = fl[3];
+		t.first = -1;
+		t.us = us;
+		t.buy = f[2][0] == 'B';
+		t.no_quote = strcmp(opt.market, "inverse") == 0;
+		return canonical(c, &t);
+	}
+	envelope(c, us);
+	snprintf(ms, sizeof(ms), "%lld", (long long)(us / 1000));
+	put_str(&c->out, "execId", f[6], fl[6], 1);
+	put_str(&c->out, "symbol", f[1], fl[1], 0);
+	put_str(&c->out, "price", f[4], fl[4], 0);
+	put_str(&c->out, "size", f[3], fl[3], 0);
+	put_str(&c->out, "side", f[2], fl[2], 0);
+	put_str(&c->out, "time", ms, strlen(ms), 0);
+	put_str(&c->out, "timestamp", f[0], fl[0], 0);
+	put_str(&c->out, "tickDirection", f[5], fl[5], 0);
+	put_str(&c->out, "grossValue", f[7], fl[7], 0);
+	put_str(&c->out, "homeNotional", f[8], fl[8], 0);
+	put_str(&c->out, "foreignNotional", f[9], fl[9], 0);
+	mdx_buf_add(&c->out, "}}\n", 3);
+	return 1;
+}
+
+void
+extract_tcsv_line(struct extract_tcsv *c, const char *s, size_t n)
+{
+	size_t start;
+	int r;
+
+	c->line++;
+	if (n > 0 && s[n - 1] == '\r')
+		n--;
+	if (n == 0)
+		return;
+	if (c->line == 1 && (s[0] < '0' || s[0] > '9')) {
+		/* Only the known header, and only as the first line. */
+		if (c->bybit ? n == sizeof(BYBIT_TRADES_HEADER) - 1 &&
+		    memcmp(s, BYBIT_TRADES_HEADER, n) == 0 :
+		    n == sizeof(BINANCE_TRADES_HEADER) - 1 &&
+		    memcmp(s, BINANCE_TRADES_HEADER, n) == 0)
+			return;
+	}
+	start = c->out.len;
+	r = c->bybit ? bybit_row(c, s, n) : binance_row(c, s, n);
+	if (r == -1) {
+		c->out.len = start;
+		mdx_warn("bad archive row: not a %s trade (at %s:%lu)",
+		    c->bybit ? "Bybit" : "Binance aggregate", c->base,
+		    c->line);
+		c->rejected++;
+		extract_fail(MDX_EX_DATAERR);
+		return;
+	}
+	if (r == 1)
+		c->rows++;
+	if (c->out.len >= 1 << 20) {
+		mdx_write(mdx_stdout(), c->out.data, c->out.len);
+		mdx_buf_reset(&c->out);
+	}
+}
