@@ -34,10 +34,11 @@ dec_member(const struct mdx_json *obj, const char *key, mdx_dec *d,
 
 	if (v == NULL)
 		return mdx_errf(err, errsz, "no \"%s\"", key);
-	if (v->type != MDX_JSON_STRING ||
-	    (e = mdx_dec_from_json(d, v)) != MDX_DEC_OK)
+	if (v->type != MDX_JSON_STRING)
+		return mdx_errf(err, errsz, "bad \"%s\": not a decimal "
+		    "string", key);
+	if ((e = mdx_dec_from_json(d, v)) != MDX_DEC_OK)
 		return mdx_errf(err, errsz, "bad \"%s\": %s", key,
-		    v->type != MDX_JSON_STRING ? "not a decimal string" :
 		    mdx_dec_strerror(e));
 	return 0;
 }

@@ -140,7 +140,7 @@ static int
 state_read(struct series *s, mdx_time *next)
 {
 	char *path = state_path(s), buf[1024], t[64];
-	const struct mdx_json *root, *v, *c, *id;
+	const struct mdx_json *root, *v, *c = NULL, *id;
 	FILE *fp;
 	size_t n;
 	int rv = -1;
