@@ -80,8 +80,8 @@ acct() {
 		sed -n 's/.*: read \([0-9]*\), written \([0-9]*\), rejected \([0-9]*\), duplicates \([0-9]*\)$/\1 \2 \3 \4/p' "$T/err" |
 		    awk '{ if ($1 != $2 + $3 + $4) print "broken: " $0; else print $1, $2 + $4, $3 }' ;;
 	load)
-		sed -n 's/.*: read \([0-9]*\), candles \([0-9]*\) (.*), duplicates \([0-9]*\), depth \([0-9]*\), instruments \([0-9]*\), rejected \([0-9]*\)$/\1 \2 \3 \4 \5 \6/p' "$T/err" |
-		    awk '{ o = $2 + $3 + $4 + $5; if ($1 != o + $6) print "broken: " $0; else print $1, o, $6 }' ;;
+		sed -n 's/.*: read \([0-9]*\), candles \([0-9]*\) (.*), duplicates \([0-9]*\), depth \([0-9]*\), trades \([0-9]*\) (.*), instruments \([0-9]*\), rejected \([0-9]*\)$/\1 \2 \3 \4 \5 \6 \7/p' "$T/err" |
+		    awk '{ o = $2 + $3 + $4 + $5 + $6; if ($1 != o + $7) print "broken: " $0; else print $1, o, $7 }' ;;
 	aggregate)
 		sed -n 's/.*: \([0-9]*\) read = \([0-9]*\) used + \([0-9]*\) duplicate + \([0-9]*\) rejected;.*/\1 \2 \3 \4/p' "$T/err" |
 		    awk '{ if ($1 != $2 + $3 + $4) print "broken: " $0; else print $1, $2 + $3, $4 }' ;;
