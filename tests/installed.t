@@ -63,7 +63,7 @@ exits 0 "mdx load --migrate runs mdx-load, on the configured warehouse" \
 # An hour and a minute of cron, 02:00 to 03:00: each crontab entry whose
 # minute and hour match runs; what it prints is what cron would mail.
 grep -E '^[0-9*]' "$X/crontab" >"$T/entries"
-is "$(wc -l <"$T/entries")" 4 "the crontab has four entries"
+is "$(wc -l <"$T/entries")" 5 "the crontab has five entries"
 fails=0 runs=0 jobs=""
 : >"$T/mail"
 m=0
@@ -72,7 +72,11 @@ while [ $m -le 60 ]; do
 	mock_post clock "{\"now\":\"$now\"}" >/dev/null
 	min=$((m % 60)) hour=$((2 + m / 60))
 	while read -r em eh _ _ _ cmd; do
-		{ [ "$em" = '*' ] || [ "$em" -eq $min ]; } || continue
+		case $em in
+		'*') ;;
+		'*/'*) [ $((min % ${em#*/})) -eq 0 ] || continue ;;
+		*) [ "$em" -eq $min ] || continue ;;
+		esac
 		{ [ "$eh" = '*' ] || [ "$eh" -eq $hour ]; } || continue
 		cron_sh "$cmd" >>"$T/mail" 2>&1
 		st=$?
@@ -82,8 +86,8 @@ while [ $m -le 60 ]; do
 	done <"$T/entries"
 	m=$((m + 1))
 done
-is "$jobs" " ingest rollup repair" "ingest, rollup and repair ran on schedule"
-is "$runs" 63 "63 runs: ingest every minute, rollup at 02:05, repair at 02:20"
+is "$jobs" " ingest oi rollup repair" "ingest, oi, rollup and repair ran on schedule"
+is "$runs" 76 "76 runs: ingest every minute, oi every 5, rollup at 02:05, repair at 02:20"
 is "$fails" 0 "every run exited 0"
 is "$(cat "$T/mail")" "" "no run printed anything (cron mails nothing)"
 [ -s "$T/mail" ] && sed 's/^/#   /' "$T/mail" | head -20
