@@ -1315,10 +1315,7 @@ load_trade(struct mdx_load *l, const char *line, size_t len, char *err,
 	else
 		mdx_buf_add(&b->tcopy, "\\N", 2);
 	mdx_buf_addch(&b->tcopy, '\n');
-	if (b->nt == 0 || t.time < b->tlo)
-		b->tlo = t.time;
-	if (b->nt == 0 || t.time > b->thi)
-		b->thi = t.time;
+	widen(&b->tlo, &b->thi, b->nt, t.time);
 	b->nt++;
 	l->n.trades++;
 	if (b->nt >= l->batch)
