@@ -170,6 +170,8 @@ struct mdx_load {
  * ceiling that doubles from BATCH_BACKOFF ms.
  */
 #define BATCH_TRIES 8
+/* The most COPY rows sent in one CopyData message, in bytes. */
+#define COPY_MSG 65536
 #define BATCH_BACKOFF 50
 
 /*
@@ -1428,7 +1430,7 @@ static void
 copy_send(struct mdx_load *l, const char *sql, int bin, const char *data,
     size_t len, const struct entry *e, size_t ne, unsigned mask)
 {
-	size_t i, chunk;
+	size_t i, j, chunk;
 
 	copy_start(l, sql, bin);
 	if (e == NULL) {
@@ -1438,11 +1440,20 @@ copy_send(struct mdx_load *l, const char *sql, int bin, const char *data,
 				die_db(l, NULL, "sending COPY data");
 		}
 	} else {
-		for (i = 0; i < ne; i++)
-			if ((mask & (1u << e[i].state)) != 0 &&
-			    PQputCopyData(l->c, data + e[i].off,
-			    (int)e[i].len) != 1)
+		for (i = 0; i < ne; i = j) {
+			if ((mask & (1u << e[i].state)) == 0) {
+				j = i + 1;
+				continue;
+			}
+			chunk = e[i].len;
+			for (j = i + 1; j < ne && chunk < COPY_MSG &&
+			    (mask & (1u << e[j].state)) != 0 &&
+			    e[j].off == e[i].off + chunk; j++)
+				chunk += e[j].len;
+			if (PQputCopyData(l->c, data + e[i].off,
+			    (int)chunk) != 1)
 				die_db(l, NULL, "sending COPY data");
+		}
 	}
 	copy_end(l, bin);
 }
@@ -1661,21 +1672,48 @@ newrow_cmp(const void *a, const void *b)
 	return 0;
 }
 
-/* Sends the COPY lines of the new candles nr[0..n). */
+/*
+ * Sends the COPY rows of the new candles nr[*i..n) of batch b, each run
+ * of rows that lie next to each other in the batch buffer (all of them,
+ * when the input was in order) as one CopyData message of up to
+ * COPY_MSG bytes, until limit bytes are sent or the rows end; *i moves
+ * past the rows sent.  The server takes a message at a time: a message
+ * per row would cost it nearly as much as storing the row.  Returns the
+ * number of bytes sent.
+ */
+static size_t
+send_new_rows(struct mdx_load *l, const struct batch *b,
+    const struct newrow *nr, size_t *i, size_t n, size_t limit)
+{
+	const struct entry *e;
+	size_t off, len, sent = 0;
+
+	while (*i < n && sent < limit) {
+		e = &b->e[nr[*i].ix];
+		off = e->off;
+		len = e->len;
+		for ((*i)++; *i < n && len < COPY_MSG; (*i)++) {
+			e = &b->e[nr[*i].ix];
+			if (e->off != off + len)
+				break;
+			len += e->len;
+		}
+		if (PQputCopyData(l->c, b->copy.data + off, (int)len) != 1)
+			die_db(l, NULL, "sending COPY data");
+		sent += len;
+	}
+	return sent;
+}
+
+/* Sends the COPY rows of the new candles nr[0..n). */
 static void
 copy_send_new(struct mdx_load *l, const char *sql, const struct newrow *nr,
     size_t n)
 {
-	const struct entry *e;
-	size_t i;
+	size_t i = 0;
 
 	copy_start(l, sql, 1);
-	for (i = 0; i < n; i++) {
-		e = &l->b->e[nr[i].ix];
-		if (PQputCopyData(l->c, l->b->copy.data + e->off,
-		    (int)e->len) != 1)
-			die_db(l, NULL, "sending COPY data");
-	}
+	send_new_rows(l, l->b, nr, &i, n, SIZE_MAX);
 	copy_end(l, 1);
 }
 
@@ -1717,8 +1755,6 @@ static void
 pump(struct mdx_load *l)
 {
 	struct pollfd pfd;
-	const struct entry *e;
-	size_t sent;
 
 	while (l->pend != NULL && l->pend_i < l->pend_n) {
 		pfd.fd = PQsocket(l->c);
@@ -1726,14 +1762,8 @@ pump(struct mdx_load *l)
 		pfd.revents = 0;
 		if (poll(&pfd, 1, 0) != 1 || (pfd.revents & POLLOUT) == 0)
 			return;
-		for (sent = 0; sent < 65536 && l->pend_i < l->pend_n;
-		    l->pend_i++) {
-			e = &l->pend->e[l->nr[l->pend_i].ix];
-			if (PQputCopyData(l->c, l->pend->copy.data + e->off,
-			    (int)e->len) != 1)
-				die_db(l, NULL, "sending COPY data");
-			sent += e->len;
-		}
+		send_new_rows(l, l->pend, l->nr, &l->pend_i, l->pend_n,
+		    65536);
 	}
 }
 
@@ -2072,19 +2102,13 @@ write_retrying(struct mdx_load *l, enum way way, int first)
 static void
 complete_pending(struct mdx_load *l)
 {
-	const struct entry *e;
 	struct batch *cur;
 
 	if (l->pend == NULL)
 		return;
 	cur = l->b;
 	l->b = l->pend;
-	for (; l->pend_i < l->pend_n; l->pend_i++) {
-		e = &l->b->e[l->nr[l->pend_i].ix];
-		if (PQputCopyData(l->c, l->b->copy.data + e->off,
-		    (int)e->len) != 1)
-			die_db(l, NULL, "sending COPY data");
-	}
+	send_new_rows(l, l->b, l->nr, &l->pend_i, l->pend_n, SIZE_MAX);
 	l->pend = NULL;
 	if (setjmp(l->again) == 0) {
 		l->armed = 1;
