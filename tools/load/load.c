@@ -1767,6 +1767,21 @@ pump(struct mdx_load *l)
 	}
 }
 
+/* The COPY statement of the new candles of month m: into its partition,
+ * or through mdx.candle when the month has none of the usual name. */
+static void
+copy_month(const struct mdx_load *l, char *sql, size_t sqlsz, int32_t m)
+{
+	char part[32];
+
+	if (month_direct(l, m))
+		partition_name(m, part, sizeof(part));
+	else
+		snprintf(part, sizeof(part), "mdx.candle");
+	snprintf(sql, sqlsz, "COPY %s (" CANDLE_COLS ") FROM STDIN"
+	    " (FORMAT binary)", part);
+}
+
 /*
  * Writes the new candles of the batch (state ST_NEW) with COPY straight
  * into their monthly partitions, and their entries of the change log
@@ -1775,8 +1790,9 @@ pump(struct mdx_load *l)
  * mdx.candle obey).  A month whose partition is not mdx.candle_YYYYMM goes
  * through mdx.candle.
  *
- * The log is written first and the last COPY is left under way when
- * may_pend is set (returns 1; complete_pending() finishes it).  Returns 0
+ * The log is written first and the COPY of the biggest month is left
+ * under way when may_pend is set (returns 1; complete_pending() finishes
+ * it).  Returns 0
  * when done, -1 when a COPY failed softly (see soft_failure()).
  */
 static int
@@ -1784,8 +1800,8 @@ copy_new(struct mdx_load *l, int may_pend)
 {
 	struct newrow *nr = l->nr;
 	struct entry *e;
-	char part[32], sql[sizeof(CANDLE_COLS) + 96];
-	size_t i, j, n = 0;
+	char sql[sizeof(CANDLE_COLS) + 96];
+	size_t i, j, bi, bj, n = 0;
 	int sorted = 1;
 
 	for (i = 0; i < l->b->ne; i++) {
@@ -1815,26 +1831,39 @@ copy_new(struct mdx_load *l, int may_pend)
 		PQclear(check(l, PQexec(l->c, log_stage_sql),
 		    "logging changes"));
 	}
+	/*
+	 * The month with the most new candles is copied last, and left under
+	 * way: the server takes it in while the next batch is read, and the
+	 * fewer candles sent before it, the less the server waits for the
+	 * reader afterwards.
+	 */
+	bi = bj = n;
+	for (i = 0; may_pend && i < n; i = j) {
+		for (j = i + 1; j < n && nr[j].month == nr[i].month; j++)
+			;
+		if (bi == n || j - i > bj - bi) {
+			bi = i;
+			bj = j;
+		}
+	}
 	for (i = 0; i < n; i = j) {
 		for (j = i + 1; j < n && nr[j].month == nr[i].month; j++)
 			;
-		if (month_direct(l, nr[i].month))
-			partition_name(nr[i].month, part, sizeof(part));
-		else
-			snprintf(part, sizeof(part), "mdx.candle");
-		snprintf(sql, sizeof(sql), "COPY %s (" CANDLE_COLS
-		    ") FROM STDIN (FORMAT binary)", part);
-		if (j == n && may_pend) {
-			copy_start(l, sql, 1);
-			l->pend = l->b;
-			l->pend_i = i;
-			l->pend_n = n;
-			pump(l);
-			return 1;
-		}
+		if (i == bi)
+			continue;
+		copy_month(l, sql, sizeof(sql), nr[i].month);
 		copy_send_new(l, sql, nr + i, j - i);
 		if (copy_result(l, 1) != 0)
 			return -1;
+	}
+	if (bi < n) {
+		copy_month(l, sql, sizeof(sql), nr[bi].month);
+		copy_start(l, sql, 1);
+		l->pend = l->b;
+		l->pend_i = bi;
+		l->pend_n = bj;
+		pump(l);
+		return 1;
 	}
 	return 0;
 }
