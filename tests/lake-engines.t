@@ -1,7 +1,9 @@
 #!/bin/sh
 # lake-engines.t - the lake as an outside engine reads it as it stands:
 # DuckDB (npm @duckdb/node-api) over PREFIX/** with hive_partitioning sees
-# every record exactly once, archived days included, and no manifest;
+# every record exactly once, archived days included, and no manifest, and
+# reads one kind at a time when kinds with and without an interval share
+# the lake;
 # lakes of the old layout (manifests beside the data, tar archives) are
 # still read, and mdx-lake migrate moves them to the present one.
 . "${MDX_SRC:-$(dirname "$0")/..}/tests/lib.sh"
@@ -55,6 +57,23 @@ duck_days "$MDX_LAKE/raw/**/*" >"$T/got"
 want_days "$T/in" >"$T/want"
 files_eq "$T/got" "$T/want" "the partition columns give each symbol's days their records"
 is "$(mdx-lake cat | wc -l | tr -d ' ')" "$n" "mdx-lake cat agrees"
+# Funding events beside the klines: a kind without an interval component,
+# so the lake's paths no longer share one set of partition columns.
+i=0
+while [ $i -lt 9 ]; do
+	t=$((EPOCH + i * 28800))
+	printf '{"mdx":"raw","exchange":"binance","market":"usdm","kind":"funding","symbol":"BTCUSDT","time":"%s","source":"rest","fetched_at":"2024-01-05T00:00:00Z","data":{"symbol":"BTCUSDT","fundingTime":%d000,"fundingRate":"0.0001","markPrice":"42283.5"}}\n' \
+	    "$(date -u -d "@$t" +%Y-%m-%dT%H:%M:%SZ)" "$t"
+	i=$((i + 1))
+done >"$T/fund"
+mdx-lake put raw <"$T/fund" >/dev/null
+is "$(duck_count "$MDX_LAKE/raw/*/*/kind=funding/**/*.ndjson.gz")" 9 \
+    "DuckDB reads kind=funding with hive_partitioning"
+is "$(duck_count "$MDX_LAKE/raw/*/*/kind=klines/**/*.ndjson.gz")" "$n" \
+    "... and kind=klines, the same records as before"
+is "$(duck "SELECT count(*) FROM read_json('$MDX_LAKE/raw/**/*.ndjson.gz',
+    format = 'newline_delimited')")" "$((n + 9))" \
+    "without hive_partitioning the whole prefix reads as one, every kind"
 # mdx-lake(1)'s DuckDB query, as written, from a directory holding var/lake.
 sed -n '/^SELECT symbol, date, count/,/GROUP BY ALL;/p' \
     "$MDX_SRC/man/mdx-lake.1" >"$T/man.sql"
