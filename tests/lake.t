@@ -51,4 +51,31 @@ like "$(cat "$T/err")" "lake \"$T/afile\" is not a directory" \
     "a root that is a file: said so"
 exits 0 "put creates a lake that does not exist" mdx-lake -L "$T/new/lake" put raw <"$T/lf"
 exits 0 "then verify finds it" mdx-lake -L "$T/new/lake" verify
+
+# field!=value: the partitions whose field has none of the values; a
+# partition without the field (funding has no interval) has none.
+newlake neg
+gen_raw 2 BTCUSDT,ETHUSDT 1704067200 | mdx-lake put raw >/dev/null
+printf '%s\n' '{"mdx":"raw","exchange":"binance","market":"usdm","kind":"funding","symbol":"BTCUSDT","time":"2024-01-01T00:00:00Z","source":"rest","fetched_at":"2024-01-02T00:00:00Z","data":{"symbol":"BTCUSDT","fundingTime":1704067200000,"fundingRate":"0.0001","markPrice":"42283.5"}}' |
+    mdx-lake put raw >/dev/null
+exits 0 "ls kind!=klines" mdx-lake ls 'kind!=klines'
+is "$(cut -f1 "$T/out" | grep -c 'kind=funding/')$(cut -f1 "$T/out" | grep -c 'kind=klines/')" 10 \
+    "... lists the funding partition and no klines"
+exits 0 "ls interval!=1m" mdx-lake ls 'interval!=1m'
+like "$(cut -f1 "$T/out")" '^raw/exchange=binance/market=usdm/kind=funding/symbol=BTCUSDT/date=2024-01-01/' \
+    "... a partition without an interval has none of the values"
+is "$(wc -l <"$T/out" | tr -d ' ')" 1 "... and it alone"
+exits 0 "ls symbol!=ETHUSDT,SOLUSDT kind=klines" \
+    mdx-lake ls 'symbol!=ETHUSDT,SOLUSDT' kind=klines
+is "$(grep -c symbol=BTCUSDT "$T/out"):$(grep -c symbol=ETHUSDT "$T/out")" 1:0 \
+    "... a list of values, and = and != together"
+MDX_NOW=2024-03-01T00:00:00Z mdx-lake archive --older-than 1d >/dev/null
+exits 0 "prune -n kind!=funding" \
+    env MDX_NOW=2024-03-01T00:00:00Z mdx-lake prune -n --older-than 1d 'kind!=funding'
+is "$(grep -c '^would delete.*kind=klines' "$T/out"):$(grep -c 'kind=funding' "$T/out")" 2:0 \
+    "... would delete the klines only"
+exits 64 "a != selector without a value: exit 64" mdx-lake ls 'kind!='
+like "$(cat "$T/err")" 'bad selector "kind!=": not a partition value' "... said so"
+exits 64 "!= without a field: exit 64" mdx-lake ls '!=klines'
+like "$(cat "$T/err")" 'bad selector "!=klines": unknown field' "... said so"
 done_testing

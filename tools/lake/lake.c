@@ -211,15 +211,20 @@ int
 mdx_lake_sel_add(struct mdx_lake_sel *s, const char *arg, const char **why)
 {
 	const char *eq = strchr(arg, '='), *p, *c;
-	int f;
+	size_t n;
+	int f, neg;
 
 	if (eq == NULL) {
 		*why = "not FIELD=VALUE";
 		return -1;
 	}
+	n = (size_t)(eq - arg);
+	neg = n > 0 && arg[n - 1] == '!';
+	if (neg)
+		n--;
 	for (f = 0; f < MDX_LF_N; f++)
-		if (strlen(mdx_lake_field_names[f]) == (size_t)(eq - arg) &&
-		    strncmp(arg, mdx_lake_field_names[f], eq - arg) == 0)
+		if (strlen(mdx_lake_field_names[f]) == n &&
+		    strncmp(arg, mdx_lake_field_names[f], n) == 0)
 			break;
 	if (f == MDX_LF_N) {
 		*why = "unknown field (exchange, market, kind, symbol, "
@@ -236,7 +241,10 @@ mdx_lake_sel_add(struct mdx_lake_sel *s, const char *arg, const char **why)
 		if (c == NULL)
 			break;
 	}
-	s->value[f] = eq + 1;
+	if (neg)
+		s->notvalue[f] = eq + 1;
+	else
+		s->value[f] = eq + 1;
 	return 0;
 }
 
@@ -446,7 +454,9 @@ sel_matches(const struct mdx_lake_sel *s, const struct item *it)
 	if (s->prefix != NULL && strcmp(s->prefix, it->prefix) != 0)
 		return 0;
 	for (f = 0; f < MDX_LF_N; f++)
-		if (!value_matches(s->value[f], it->v[f]))
+		if (!value_matches(s->value[f], it->v[f]) ||
+		    (s->notvalue[f] != NULL && it->v[f] != NULL &&
+		    value_matches(s->notvalue[f], it->v[f])))
 			return 0;
 	if (s->has_since && it->day + MDX_MS_DAY <= s->since)
 		return 0;

@@ -72,13 +72,17 @@ int mdx_lake_put(struct mdx_lake *l, const struct mdx_lake_put *o, int fd,
 struct mdx_lake_sel {
 	const char *prefix;		/* NULL: every prefix */
 	const char *value[MDX_LF_N];	/* "a,b": either; NULL: any */
+	const char *notvalue[MDX_LF_N];	/* "a,b": neither; NULL: none */
 	mdx_time since, until;		/* records in [since, until) */
 	int has_since, has_until;
 	const char *consumer;		/* cat --new NAME */
 };
 
 void mdx_lake_sel_init(struct mdx_lake_sel *s);
-/* Adds a "field=value[,value...]" argument; 0 ok, -1 with *why set. */
+/* Adds a "field=value[,value...]" argument, or "field!=value[,value...]"
+ * for the partitions whose field has none of the values (a partition
+ * without the field, such as the interval of depth, has none); 0 ok, -1
+ * with *why set. */
 int mdx_lake_sel_add(struct mdx_lake_sel *s, const char *arg,
     const char **why);
 

@@ -49,6 +49,10 @@ static const char usage_text[] =
 "                      (7d, 12h, 2w) or before a date\n"
 "  -n, --dry-run       archive, prune, migrate: only say what would be\n"
 "                      done\n"
+"  field=value[,value...]\n"
+"                      partitions whose field (exchange, market, kind,\n"
+"                      symbol, interval, date) has one of the values;\n"
+"                      field!=value[,value...]: none of them\n"
 MDX_OPT_HELP;
 
 enum { O_SINCE = 256, O_UNTIL, O_NEW, O_JSON, O_OLDER };
