@@ -187,6 +187,34 @@ mdx_reader_error_status(const struct mdx_reader *r)
 	return r->errstatus;
 }
 
+int
+mdx_reader_line(struct mdx_reader *r, const char **line, size_t *len,
+    uint64_t *nread, uint64_t *bad, int *status)
+{
+	struct mdx_pos pos;
+	int rc;
+
+	while ((rc = mdx_reader_next(r, line, len)) != MDX_RD_EOF) {
+		pos = mdx_reader_pos(r);
+		if (rc == MDX_RD_ERR) {
+			if (status == NULL)
+				mdx_die(r->errstatus, "%s (at %s:%lu)",
+				    mdx_reader_error(r), pos.name, pos.line);
+			mdx_warn("%s (at %s:%lu)", mdx_reader_error(r),
+			    pos.name, pos.line);
+			*status = r->errstatus;
+			return 0;
+		}
+		(*nread)++;
+		if (rc == MDX_RD_LINE)
+			return 1;
+		mdx_warn("bad line: %s (at %s:%lu)", mdx_reader_error(r),
+		    pos.name, pos.line);
+		(*bad)++;
+	}
+	return 0;
+}
+
 static int
 set_err(struct mdx_reader *r, int status, const char *fmt, ...)
     MDX_PRINTF(3, 4);

@@ -41,6 +41,7 @@
 #define MDX_NDJSON_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 
@@ -86,6 +87,20 @@ const char *mdx_reader_error(const struct mdx_reader *r);
 /* The exit status an MDX_RD_ERR calls for: MDX_EX_IOERR for I/O errors,
  * MDX_EX_DATAERR for corrupt or truncated compressed data. */
 int mdx_reader_error_status(const struct mdx_reader *r);
+
+/*
+ * mdx_reader_next() for the usual loop of a program that reads records:
+ * every line, good or bad, is counted in *nread; a bad line is warned
+ * about ("bad line: REASON (at FILE:LINE)"), counted in *bad and skipped.
+ * An input that cannot be read on ends the loop: with status NULL the
+ * program ends (mdx_die() with mdx_reader_error_status()); otherwise the
+ * error is warned about ("REASON (at FILE:LINE)"), its exit status is
+ * stored in *status, and the caller finishes what it read.  Returns 1
+ * with a good line in *line and *len, 0 at the end of the input or after
+ * such an error.
+ */
+int mdx_reader_line(struct mdx_reader *r, const char **line, size_t *len,
+    uint64_t *nread, uint64_t *bad, int *status);
 
 /*
  * The checked writer.

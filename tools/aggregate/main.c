@@ -154,26 +154,10 @@ run_stream(struct mdx_rollup_opts *ro, struct out *o, char **files,
 		doc = mdx_json_doc_new();
 	}
 	rd = mdx_reader_open(files, nfiles);
-	while ((rc = mdx_reader_next(rd, &line, &len)) != MDX_RD_EOF) {
-		if (rc == MDX_RD_ERR) {
-			/* The input cannot be read on: what was read is
-			 * rolled up (an incomplete bucket says so), the
-			 * summary printed, and the reader's status is the
-			 * exit status. */
-			pos = mdx_reader_pos(rd);
-			mdx_warn("%s (at %s:%lu)", mdx_reader_error(rd),
-			    pos.name, pos.line);
-			rdst = mdx_reader_error_status(rd);
-			break;
-		}
-		nread++;
-		if (rc == MDX_RD_BAD) {
-			pos = mdx_reader_pos(rd);
-			mdx_warn("bad line: %s (at %s:%lu)",
-			    mdx_reader_error(rd), pos.name, pos.line);
-			bad++;
-			continue;
-		}
+	/* When the input cannot be read on, what was read is rolled up (an
+	 * incomplete bucket says so), the summary printed, and the reader's
+	 * status is the exit status. */
+	while (mdx_reader_line(rd, &line, &len, &nread, &bad, &rdst)) {
 		if (mdx_candle_scan(sc, &c, line, len, why,
 		    sizeof(why)) != 0) {
 			if (eg != NULL && (rc = other_record(eg, doc, line,

@@ -471,24 +471,16 @@ mdx_recon_new(char *const *files, int nfiles,
 	const char *line;
 	char why[256];
 	size_t len;
-	int r, i;
+	uint64_t nread = 0;
+	int i;
 
 	rc = mdx_calloc(1, sizeof(*rc));
 	rgrow(rc);
 	*nto = 0;
 	sc = mdx_candle_scan_new();
 	rd = mdx_reader_open(files, nfiles);
-	while ((r = mdx_reader_next(rd, &line, &len)) != MDX_RD_EOF) {
+	while (mdx_reader_line(rd, &line, &len, &nread, bad, NULL)) {
 		pos = mdx_reader_pos(rd);
-		if (r == MDX_RD_ERR)
-			mdx_die(mdx_reader_error_status(rd), "%s (at %s:%lu)",
-			    mdx_reader_error(rd), pos.name, pos.line);
-		if (r == MDX_RD_BAD) {
-			mdx_warn("bad line: %s (at %s:%lu)",
-			    mdx_reader_error(rd), pos.name, pos.line);
-			(*bad)++;
-			continue;
-		}
 		if (mdx_candle_scan(sc, &c, line, len, why,
 		    sizeof(why)) != 0) {
 			mdx_warn("bad candle: %s (at %s:%lu)", why, pos.name,
@@ -759,25 +751,10 @@ mdx_trades_run(const struct mdx_interval *const *to, int nto, char *recon,
 	tc = mdx_tc_new(&o);
 	sc = mdx_trade_scan_new();
 	rd = mdx_reader_open(files, nfiles);
-	while ((r = mdx_reader_next(rd, &line, &len)) != MDX_RD_EOF) {
-		if (r == MDX_RD_ERR) {
-			/* What was read is built and written (the last
-			 * buckets marked partial), then the reader's status
-			 * is the exit status. */
-			pos = mdx_reader_pos(rd);
-			mdx_warn("%s (at %s:%lu)", mdx_reader_error(rd),
-			    pos.name, pos.line);
-			rdst = mdx_reader_error_status(rd);
-			break;
-		}
-		nread++;
-		if (r == MDX_RD_BAD) {
-			pos = mdx_reader_pos(rd);
-			mdx_warn("bad line: %s (at %s:%lu)",
-			    mdx_reader_error(rd), pos.name, pos.line);
-			bad++;
-			continue;
-		}
+	/* When the input cannot be read on, what was read is built and
+	 * written (the last buckets marked partial), then the reader's
+	 * status is the exit status. */
+	while (mdx_reader_line(rd, &line, &len, &nread, &bad, &rdst)) {
 		if (mdx_trade_scan(sc, &t, line, len, why, sizeof(why)) != 0) {
 			pos = mdx_reader_pos(rd);
 			mdx_warn("bad trade: %s (at %s:%lu)", why, pos.name,
