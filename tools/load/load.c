@@ -154,6 +154,7 @@ struct mdx_load {
 
 	struct mdx_json_doc *doc;
 	struct mdx_trade_scan *tscan;
+	struct mdx_candle_scan *cscan;
 	struct mdx_candle cd;
 	struct mdx_buf tmp, json;
 
@@ -617,6 +618,7 @@ mdx_load_begin(PGconn *c, const char *args, size_t batch)
 	l->mask = nb - 1;
 	l->doc = mdx_json_doc_new();
 	l->tscan = mdx_trade_scan_new();
+	l->cscan = mdx_candle_scan_new();
 	/* Loads that deadlock together must not wait alike before their
 	 * next try. */
 	srand((unsigned)getpid() ^ (unsigned)time(NULL));
@@ -1053,20 +1055,30 @@ note_series(struct mdx_load *l, int64_t iid, const struct mdx_interval *iv,
 	r->lo = r->hi = t;
 }
 
+static int add_candle(struct mdx_load *);
+
 static int
 load_candle(struct mdx_load *l, const struct mdx_json *obj, char *err,
     size_t errsz)
+{
+	char why[MDX_ERRSZ];
+
+	if (mdx_candle_from_json(&l->cd, obj, why, sizeof(why)) != 0 ||
+	    mdx_candle_check(&l->cd, why, sizeof(why)) != 0)
+		return mdx_errf(err, errsz, "bad candle: %s", why);
+	return add_candle(l);
+}
+
+/* Adds the checked candle l->cd to the batch. */
+static int
+add_candle(struct mdx_load *l)
 {
 	struct mdx_candle *c = &l->cd, a, b;
 	struct entry *e;
 	int64_t iid;
 	uint64_t h;
 	int32_t i;
-	char why[MDX_ERRSZ];
 
-	if (mdx_candle_from_json(c, obj, why, sizeof(why)) != 0 ||
-	    mdx_candle_check(c, why, sizeof(why)) != 0)
-		return mdx_errf(err, errsz, "bad candle: %s", why);
 	iid = instrument_id(l, c->exchange, c->market, c->symbol, c->price);
 	h = entry_hash(iid, c->interval, c->open_time);
 	for (i = l->b->bucket[h & l->mask]; i != -1; i = l->b->e[i].next) {
@@ -1333,9 +1345,16 @@ mdx_load_line(struct mdx_load *l, const char *line, size_t len, char *err,
 	int r;
 
 	l->n.read++;
-	/* Trades as mdx-transform writes them skip the JSON tree. */
+	/*
+	 * Candles and trades as mdx-transform writes them skip the JSON
+	 * tree.  A candle the scanner refuses goes through the tree, which
+	 * words the reason.
+	 */
 	if (len > 16 && memcmp(line, "{\"kind\":\"trade\",", 16) == 0)
 		r = load_trade(l, line, len, err, errsz);
+	else if (len > 17 && memcmp(line, "{\"kind\":\"candle\",", 17) == 0 &&
+	    mdx_candle_scan(l->cscan, &l->cd, line, len, err, errsz) == 0)
+		r = add_candle(l);
 	else if ((root = mdx_json_parse(l->doc, line, len)) == NULL)
 		r = mdx_errf(err, errsz, "bad record: not JSON: %s",
 		    mdx_json_error(l->doc));
@@ -2275,5 +2294,6 @@ mdx_load_free(struct mdx_load *l)
 	mdx_buf_free(&l->json);
 	mdx_json_doc_free(l->doc);
 	mdx_trade_scan_free(l->tscan);
+	mdx_candle_scan_free(l->cscan);
 	free(l);
 }
