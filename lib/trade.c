@@ -93,9 +93,15 @@ quote(const struct mdx_trade *t, char *buf, char *err, size_t errsz)
 	int ps, qs, r;
 	mdx_dec p, q, pq;
 
-	if (simple(t->price, t->plen, &pc, &ps) == 0 &&
-	    simple(t->qty, t->qlen, &qc, &qs) == 0 && pc > 0 && qc > 0 &&
-	    ps + qs <= MDX_DEC_MAXSCALE) {
+	if (t->coef_given) {
+		pc = t->pcoef;
+		ps = t->pscale;
+		qc = t->qcoef;
+		qs = t->qscale;
+	} else if (simple(t->price, t->plen, &pc, &ps) == -1 ||
+	    simple(t->qty, t->qlen, &qc, &qs) == -1)
+		pc = qc = 0;
+	if (pc > 0 && qc > 0 && ps + qs <= MDX_DEC_MAXSCALE) {
 		uint64_t c;
 
 		pq.scale = ps + qs;

@@ -41,6 +41,16 @@ extract_tcsv_begin(struct extract_tcsv *c, const char *base,
 	    base);
 	mdx_buf_printf(&c->mid, "\",\"fetched_at\":\"%s\",\"data\":{",
 	    fetched);
+	/* The parts of a canonical trade that every row shares. */
+	c->tr.exchange = opt.exchange;
+	c->tr.exlen = strlen(opt.exchange);
+	c->tr.market = opt.market;
+	c->tr.mklen = strlen(opt.market);
+	c->tr.symbol = symbol;
+	c->tr.symlen = strlen(symbol);
+	c->tr.fetched = c->fetched;
+	c->tr.felen = strlen(c->fetched);
+	c->tr.archive = 1;
 }
 
 void
@@ -53,25 +63,16 @@ extract_tcsv_end(struct extract_tcsv *c)
 }
 
 /*
- * --canonical: the trade as mdx-transform writes it, appended to out.
- * Returns 1, or -1 when the trade is bad (the reason is dropped: the
+ * --canonical: the trade in c->tr as mdx-transform writes it, appended to
+ * out.  Returns 1, or -1 when the trade is bad (the reason is dropped: the
  * caller names the row).
  */
 static int
-canonical(struct extract_tcsv *c, struct mdx_trade *t)
+canonical(struct extract_tcsv *c)
 {
 	char err[256];
 
-	t->exchange = opt.exchange;
-	t->exlen = strlen(opt.exchange);
-	t->market = opt.market;
-	t->mklen = strlen(opt.market);
-	t->symbol = c->symbol;
-	t->symlen = strlen(c->symbol);
-	t->fetched = c->fetched;
-	t->felen = strlen(c->fetched);
-	t->archive = 1;
-	if (mdx_trade_format(t, &c->out, err, sizeof(err)) == -1) {
+	if (mdx_trade_format(&c->tr, &c->out, err, sizeof(err)) == -1) {
 		mdx_debug("%s", err);
 		return -1;
 	}
@@ -204,22 +205,46 @@ scan_uint(const char *p, const char *e, int64_t *v)
 	return p;
 }
 
-/* A plain decimal from p, as dec_field() checks it; returns its end (the
- * next comma or e), or NULL. */
+/*
+ * A plain decimal from p, as dec_field() checks it, and its value read in
+ * the same pass: its digits as an integer without the trailing zeros of
+ * the fraction in *coef and the fraction digits left in *scale, or *scale
+ * -1 when it has more than 19 digits (mdx_trade_format() then reads the
+ * text).  Returns its end (the next comma or e), or NULL.
+ */
 static const char *
-scan_dec(const char *p, const char *e)
+scan_dec(const char *p, const char *e, uint64_t *coef, int *scale)
 {
-	const char *s = p;
-	int dot = 0;
+	const char *s = p, *f = NULL;
+	uint64_t v = 0, vk;
+	unsigned d;
+	int sc = 0, sck = 0;
 
-	for (; p < e && *p != ','; p++)
-		if (*p == '.') {
-			if (dot++)
-				return NULL;
-		} else if ((unsigned)(*p - '0') >= 10)
-			return NULL;
-	if (p == s || p - s > 40 || *s == '.' || p[-1] == '.')
+	while (p < e && (d = (unsigned)(*p - '0')) < 10) {
+		v = v * 10 + d;
+		p++;
+	}
+	if (p == s)
 		return NULL;
+	vk = v;
+	if (p < e && *p == '.') {
+		f = ++p;
+		while (p < e && (d = (unsigned)(*p - '0')) < 10) {
+			v = v * 10 + d;
+			sc++;
+			if (d != 0) {
+				vk = v;
+				sck = sc;
+			}
+			p++;
+		}
+		if (p == f)
+			return NULL;
+	}
+	if (p - s > 40 || (p < e && *p != ','))
+		return NULL;
+	*coef = vk;
+	*scale = p - s - (f != NULL) > 19 ? -1 : sck;
 	return p;
 }
 
@@ -235,7 +260,8 @@ binance_row(struct extract_tcsv *c, const char *s, size_t n)
 	const char *p = s, *e = s + n, *f[8];
 	size_t fl[8];
 	int64_t a, fi, la, t, us;
-	int m, bm = -1;
+	uint64_t pc, qc;
+	int m, bm = -1, ps, qs;
 	char *o;
 
 	/* One pass over the row: the fields, checked as they are read. */
@@ -243,10 +269,10 @@ binance_row(struct extract_tcsv *c, const char *s, size_t n)
 	if ((p = scan_uint(p, e, &a)) == NULL || p == e || *p++ != ',')
 		return -1;
 	f[1] = p;
-	if ((p = scan_dec(p, e)) == NULL || p == e || *p++ != ',')
+	if ((p = scan_dec(p, e, &pc, &ps)) == NULL || p == e || *p++ != ',')
 		return -1;
 	f[2] = p;
-	if ((p = scan_dec(p, e)) == NULL || p == e || *p++ != ',')
+	if ((p = scan_dec(p, e, &qc, &qs)) == NULL || p == e || *p++ != ',')
 		return -1;
 	f[3] = p;
 	if ((p = scan_uint(p, e, &fi)) == NULL || p == e || *p++ != ',')
@@ -288,24 +314,28 @@ binance_row(struct extract_tcsv *c, const char *s, size_t n)
 	}
 	c->last_id = a;
 	if (opt.canonical) {
-		struct mdx_trade tr;
+		struct mdx_trade *tr = &c->tr;
 
-		memset(&tr, 0, sizeof(tr));
-		tr.id = f[0];
-		tr.idlen = fl[0];
-		tr.price = f[1];
-		tr.plen = fl[1];
-		tr.qty = f[2];
-		tr.qlen = fl[2];
-		tr.first = fi;
-		tr.last = la;
-		tr.ftext = f[3];
-		tr.flen = fl[3];
-		tr.ltext = f[4];
-		tr.llen = fl[4];
-		tr.us = us;
-		tr.buy = !m;
-		return canonical(c, &tr);
+		tr->id = f[0];
+		tr->idlen = fl[0];
+		tr->price = f[1];
+		tr->plen = fl[1];
+		tr->qty = f[2];
+		tr->qlen = fl[2];
+		tr->coef_given = ps >= 0 && qs >= 0;
+		tr->pcoef = pc;
+		tr->pscale = ps;
+		tr->qcoef = qc;
+		tr->qscale = qs;
+		tr->first = fi;
+		tr->last = la;
+		tr->ftext = f[3];
+		tr->flen = fl[3];
+		tr->ltext = f[4];
+		tr->llen = fl[4];
+		tr->us = us;
+		tr->buy = !m;
+		return canonical(c);
 	}
 	envelope(c, us);
 	mdx_buf_grow(&c->out, n + 64);
@@ -387,20 +417,20 @@ bybit_row(struct extract_tcsv *c, const char *s, size_t n)
 		return 0;
 	}
 	if (opt.canonical) {
-		struct mdx_trade t;
+		struct mdx_trade *t = &c->tr;
 
-		memset(&t, 0, sizeof(t));
-		t.id = f[6];
-		t.idlen = fl[6];
-		t.price = f[4];
-		t.plen = fl[4];
-		t.qty = f[3];
-		t.qlen = fl[3];
-		t.first = -1;
-		t.us = us;
-		t.buy = f[2][0] == 'B';
-		t.no_quote = strcmp(opt.market, "inverse") == 0;
-		return canonical(c, &t);
+		t->id = f[6];
+		t->idlen = fl[6];
+		t->price = f[4];
+		t->plen = fl[4];
+		t->qty = f[3];
+		t->qlen = fl[3];
+		t->coef_given = 0;
+		t->first = -1;
+		t->us = us;
+		t->buy = f[2][0] == 'B';
+		t->no_quote = strcmp(opt.market, "inverse") == 0;
+		return canonical(c);
 	}
 	envelope(c, us);
 	snprintf(ms, sizeof(ms), "%lld", (long long)(us / 1000));
