@@ -189,6 +189,53 @@ outside(int64_t us)
 	    (opt.have_until && t >= opt.until);
 }
 
+/*
+ * The numbers of an archive row are read eight bytes at a time where the
+ * row has them (little-endian machines; elsewhere, and near the end of a
+ * row, byte by byte): a month of trades is some 180 MB of digits.  A word
+ * is the eight bytes as a little-endian integer, XORed with '0' in every
+ * byte, so that the digits are the bytes 0 to 9.
+ */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SWAR 1
+#define ONES UINT64_C(0x0101010101010101)
+
+static const uint64_t p10[9] = {
+	1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000
+};
+
+static uint64_t
+word(const char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+	return w ^ 0x30 * ONES;
+}
+
+/* The number of digits at the start of word w, 0 to 8: a byte above 9
+ * sets its top bit in the sum (the mask keeps the carries in the byte). */
+static int
+digits8(uint64_t w)
+{
+	uint64_t m = (((w & 0x7f * ONES) + 0x76 * ONES) | w) & 0x80 * ONES;
+
+	return m == 0 ? 8 : __builtin_ctzll(m) / 8;
+}
+
+/* The value of the eight digits of w, the first the most significant
+ * (fewer digits: shifted up, so that zeros lead). */
+static uint64_t
+value8(uint64_t w)
+{
+	w = w * 10 + (w >> 8);
+	return ((w & UINT64_C(0x000000ff000000ff)) *
+	    (100 + (UINT64_C(1000000) << 32)) +
+	    ((w >> 16) & UINT64_C(0x000000ff000000ff)) *
+	    (1 + (UINT64_C(10000) << 32))) >> 32;
+}
+#endif
+
 /* An unsigned integer as JSON writes it (no leading zero, at most 18
  * digits) from p; returns the end of its digits, or NULL. */
 static const char *
@@ -197,6 +244,26 @@ scan_uint(const char *p, const char *e, int64_t *v)
 	const char *s = p;
 	int64_t x = 0;
 
+#ifdef SWAR
+	if (e - p >= 16) {
+		uint64_t w0 = word(p), w1;
+		int n0 = digits8(w0), n1;
+
+		if (n0 == 0 || (*p == '0' && n0 > 1))
+			return NULL;
+		if (n0 < 8) {
+			*v = (int64_t)value8(w0 << (8 * (8 - n0)));
+			return p + n0;
+		}
+		w1 = word(p + 8);
+		n1 = digits8(w1);
+		if (n1 < 8 || p + 16 == e || (unsigned)(p[16] - '0') >= 10) {
+			*v = (int64_t)(value8(w0) * p10[n1] + (n1 == 0 ? 0 :
+			    value8(w1 << (8 * (8 - n1)))));
+			return p + 8 + n1;
+		}
+	}
+#endif
 	while (p < e && (unsigned)(*p - '0') < 10)
 		x = x * 10 + (*p++ - '0');
 	if (p == s || p - s > 18 || (*s == '0' && p - s > 1))
@@ -220,6 +287,44 @@ scan_dec(const char *p, const char *e, uint64_t *coef, int *scale)
 	unsigned d;
 	int sc = 0, sck = 0;
 
+#ifdef SWAR
+	/* Fewer than 8 digits before the point and at most 8 after it. */
+	if (e - p >= 17) {
+		uint64_t w0 = word(p), w1, z;
+		int n0 = digits8(w0), n1, tz;
+
+		if (n0 == 0)
+			return NULL;
+		if (n0 < 8 && p[n0] != '.') {
+			p += n0;
+			if (p < e && *p != ',')
+				return NULL;
+			*coef = value8(w0 << (8 * (8 - n0)));
+			*scale = 0;
+			return p;
+		}
+		if (n0 < 8 && (f = p + n0 + 1) + 8 <= e) {
+			w1 = word(f);
+			if ((n1 = digits8(w1)) == 0)
+				return NULL;
+			if (n1 < 8 || f + 8 == e || (unsigned)(f[8] - '0') >= 10) {
+				p = f + n1;
+				if (p < e && *p != ',')
+					return NULL;
+				/* The trailing zeros of the fraction are the
+				 * zero bytes at the top of z. */
+				z = w1 << (8 * (8 - n1));
+				tz = z == 0 ? n1 : __builtin_clzll(z) / 8;
+				*coef = value8(w0 << (8 * (8 - n0))) *
+				    p10[n1 - tz] + (tz == n1 ? 0 :
+				    value8(z << (8 * tz)));
+				*scale = n1 - tz;
+				return p;
+			}
+		}
+		f = NULL;
+	}
+#endif
 	while (p < e && (d = (unsigned)(*p - '0')) < 10) {
 		v = v * 10 + d;
 		p++;
