@@ -125,6 +125,23 @@ bool_field(const char *s, size_t n)
 	return -1;
 }
 
+/* bool_field() of the field at p, read without looking for its end first:
+ * returns the end (the next comma or e), or NULL. */
+static const char *
+scan_bool(const char *p, const char *e, int *v)
+{
+	if (e - p >= 4 && (*p | 0x20) == 't' && memcmp(p + 1, "rue", 3) == 0) {
+		*v = 1;
+		p += 4;
+	} else if (e - p >= 5 && (*p | 0x20) == 'f' &&
+	    memcmp(p + 1, "alse", 4) == 0) {
+		*v = 0;
+		p += 5;
+	} else
+		return NULL;
+	return p < e && *p != ',' ? NULL : p;
+}
+
 /* Splits s[0..n) at commas into at most max fields; returns their number,
  * or max + 1 when there are more. */
 static int
@@ -362,8 +379,8 @@ scan_dec(const char *p, const char *e, uint64_t *coef, int *scale)
 static int
 binance_row(struct extract_tcsv *c, const char *s, size_t n)
 {
-	const char *p = s, *e = s + n, *f[8];
-	size_t fl[8];
+	const char *p = s, *e = s + n, *f[7];
+	size_t fl[6];
 	int64_t a, fi, la, t, us;
 	uint64_t pc, qc;
 	int m, bm = -1, ps, qs;
@@ -390,16 +407,10 @@ binance_row(struct extract_tcsv *c, const char *s, size_t n)
 	if ((p = scan_uint(p, e, &t)) == NULL || p == e || *p++ != ',')
 		return -1;
 	f[6] = p;
-	while (p < e && *p != ',')
-		p++;
-	if ((m = bool_field(f[6], p - f[6])) == -1)
+	if ((p = scan_bool(p, e, &m)) == NULL)
 		return -1;
-	fl[6] = p - f[6];
-	if (p < e) {
-		f[7] = ++p;
-		if ((bm = bool_field(p, e - p)) == -1)
-			return -1;
-	}
+	if (p < e && (bm = bool_field(p + 1, e - p - 1)) == -1)
+		return -1;
 	fl[0] = f[1] - 1 - f[0];
 	fl[1] = f[2] - 1 - f[1];
 	fl[2] = f[3] - 1 - f[2];
