@@ -259,7 +259,7 @@ static const char *
 scan_uint(const char *p, const char *e, int64_t *v)
 {
 	const char *s = p;
-	int64_t x = 0;
+	uint64_t x = 0;		/* unsigned: more than 18 digits wrap */
 
 #ifdef SWAR
 	if (e - p >= 16) {
@@ -282,10 +282,10 @@ scan_uint(const char *p, const char *e, int64_t *v)
 	}
 #endif
 	while (p < e && (unsigned)(*p - '0') < 10)
-		x = x * 10 + (*p++ - '0');
+		x = x * 10 + (unsigned)(*p++ - '0');
 	if (p == s || p - s > 18 || (*s == '0' && p - s > 1))
 		return NULL;
-	*v = x;
+	*v = (int64_t)x;
 	return p;
 }
 
