@@ -337,16 +337,11 @@ magic_prefix(const char *p, size_t n)
 }
 
 /*
- * Opens the next input.  Returns 1 when one is open, 0 when there are no
- * more, MDX_RD_ERR when it cannot be opened (the reader then moves on to
- * the following input at the next call).
- */
-/*
  * A pipe holds 64 KiB on Linux: a reader faster than its producer wakes
- * up and pays a read(2) for every 64 KiB, twice the CPU time of reading a
- * file.  A pipe read from is widened to 1 MiB, what any process may ask
- * for; where there is no such request, or it is refused, the pipe stays
- * as it is.
+ * up and pays a read(2) for every 64 KiB.  A pipe read from is widened to
+ * 1 MiB, what any process may ask for; where there is no such request, or
+ * it is refused (a user's pipes past their limit), the pipe stays as it
+ * is.
  */
 static void
 pipe_widen(int fd)
@@ -361,6 +356,11 @@ pipe_widen(int fd)
 #endif
 }
 
+/*
+ * Opens the next input.  Returns 1 when one is open, 0 when there are no
+ * more, MDX_RD_ERR when it cannot be opened (the reader then moves on to
+ * the following input at the next call).
+ */
 static int
 input_open(struct mdx_reader *r)
 {

@@ -232,7 +232,6 @@ struct extract_csv {
 	const struct mdx_interval *iv;
 	int kind;
 	struct mdx_buf pre, req, mid, out;
-	struct mdx_trade tr;	/* --canonical: the trade of the row */
 	unsigned long line, rows, rejected, skipped;
 };
 
