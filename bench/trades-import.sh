@@ -15,7 +15,7 @@
 # Both write to a file.  The figures are trades per CPU second (user +
 # system, children included: the machine may be shared, so wall time says
 # more about the neighbours); mdx's is the best of BENCH_RUNS (default
-# 3) runs, the peer's (ten times slower) is one run.  The outputs are
+# 3) runs, the peer's (many times slower) one run.  The outputs are
 # compared byte for byte.  Also shown, for the record: the two-step
 # pipeline mdx-extract --archive | mdx-transform, and bsdtar alone (what
 # unzipping costs with zlib).  Targets: >= 2,000,000 trades per CPU
