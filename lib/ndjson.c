@@ -15,6 +15,9 @@
  * away (EPIPE) ends the program quietly with status 141, as SIGPIPE would;
  * any other error ends it with MDX_EX_IOERR and a message naming the output.
  */
+#define _GNU_SOURCE	/* F_SETPIPE_SZ, where there is one (Linux) */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -362,6 +365,26 @@ magic_prefix(const char *p, size_t n)
 }
 
 /*
+ * A pipe holds 64 KiB on Linux: a reader faster than its producer wakes
+ * up and pays a read(2) for every 64 KiB.  A pipe read from is widened to
+ * 1 MiB, what any process may ask for; where there is no such request, or
+ * it is refused (a user's pipes past their limit), the pipe stays as it
+ * is.
+ */
+static void
+pipe_widen(int fd)
+{
+#ifdef F_SETPIPE_SZ
+	struct stat st;
+
+	if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode))
+		(void)fcntl(fd, F_SETPIPE_SZ, 1024 * 1024);
+#else
+	(void)fd;
+#endif
+}
+
+/*
  * Opens the next input.  Returns 1 when one is open, 0 when there are no
  * more, MDX_RD_ERR when it cannot be opened (the reader then moves on to
  * the following input at the next call).
@@ -398,6 +421,7 @@ input_open(struct mdx_reader *r)
 		}
 		r->own_fd = 1;
 	}
+	pipe_widen(r->fd);
 	r->pos.name = r->name;
 	r->pos.line = 0;
 

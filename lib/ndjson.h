@@ -8,7 +8,9 @@
  * counted.  A line longer than the maximum (not counting its newline and
  * CR), with invalid UTF-8 or an embedded NUL is reported as bad, with the
  * reason, and reading goes on at the next line.  The last line of an input
- * needs no newline.  Line numbers start at 1 in each input.
+ * needs no newline.  Line numbers start at 1 in each input.  An input that
+ * is a pipe is widened to 1 MiB where the system allows it (Linux), so that
+ * a fast reader does not wake up for every 64 KiB.
  *
  * Bad-line reasons: "line too long (more than N bytes)", "invalid UTF-8 at
  * column C", "NUL byte at column C" (C counts bytes from 1).  Input errors

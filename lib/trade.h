@@ -36,6 +36,19 @@ struct mdx_trade {
 	int buy;		/* the taker bought */
 	int archive;		/* origin "archive", else "exchange" */
 	int no_quote;
+	/*
+	 * Optional, for callers that have read price and qty digit by digit
+	 * already (mdx-extract's archive rows): when coef_given is not 0,
+	 * price and qty are plain decimals (digits with at most one '.'
+	 * between digits) of at most 19 digits, pcoef and qcoef are their
+	 * digits as integers with the trailing zeros of the fraction dropped,
+	 * and pscale and qscale the number of fraction digits left; the
+	 * quote quantity is computed from them without reading the texts
+	 * again.  0 (as memset() leaves it) reads the texts.
+	 */
+	int coef_given;
+	uint64_t pcoef, qcoef;
+	int pscale, qscale;
 };
 
 /*

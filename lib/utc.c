@@ -532,13 +532,20 @@ mdx_interval_divides(const struct mdx_interval *small,
 	    floormod(origin(big) - origin(small), small->ms) == 0;
 }
 
+/* "00" to "99", the two digits of the numbers below 100. */
+static const char pairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233"
+    "34353637383940414243444546474849505152535455565758596061626364656667"
+    "6869707172737475767778798081828384858687888990919293949596979899";
+
 int
 mdx_time_format_us(int64_t us, char *buf)
 {
 	static int64_t day = INT64_MIN;
 	static char date[16];
-	int64_t d, r;
-	int h, m, s, n;
+	int64_t d;
+	uint32_t sod, frac, h, m, k;
+	int n;
 
 	if (us < 0)
 		return mdx_time_format(mdx_floordiv(us, 1000), buf);
@@ -547,27 +554,33 @@ mdx_time_format_us(int64_t us, char *buf)
 		mdx_time_format_date(d / 1000, date);
 		day = d;
 	}
-	r = us - d;
-	h = (int)(r / 3600000000LL);
-	m = (int)(r / 60000000LL % 60);
-	s = (int)(r / 1000000 % 60);
+	/* The second of the day and the microseconds fit in 32 bits. */
+	sod = (uint32_t)((us - d) / 1000000);
+	frac = (uint32_t)(us - d - (int64_t)sod * 1000000);
+	h = sod / 3600;
+	m = sod / 60 % 60;
 	memcpy(buf, date, 10);
 	buf[10] = 'T';
-	buf[11] = '0' + h / 10; buf[12] = '0' + h % 10; buf[13] = ':';
-	buf[14] = '0' + m / 10; buf[15] = '0' + m % 10; buf[16] = ':';
-	buf[17] = '0' + s / 10; buf[18] = '0' + s % 10;
+	memcpy(buf + 11, pairs + 2 * h, 2);
+	buf[13] = ':';
+	memcpy(buf + 14, pairs + 2 * m, 2);
+	buf[16] = ':';
+	memcpy(buf + 17, pairs + 2 * (sod % 60), 2);
 	n = 19;
-	r %= 1000000;
-	if (r != 0) {
+	if (frac != 0) {
 		buf[n++] = '.';
-		buf[n++] = '0' + (int)(r / 100000);
-		buf[n++] = '0' + (int)(r / 10000 % 10);
-		buf[n++] = '0' + (int)(r / 1000 % 10);
-		if (r % 1000 != 0) {
-			buf[n++] = '0' + (int)(r / 100 % 10);
-			buf[n++] = '0' + (int)(r / 10 % 10);
-			buf[n++] = '0' + (int)(r % 10);
+		if (frac % 1000 == 0)
+			frac /= 1000;
+		else {
+			k = frac / 1000;
+			buf[n++] = (char)('0' + k / 100);
+			memcpy(buf + n, pairs + 2 * (k % 100), 2);
+			n += 2;
+			frac %= 1000;
 		}
+		buf[n++] = (char)('0' + frac / 100);
+		memcpy(buf + n, pairs + 2 * (frac % 100), 2);
+		n += 2;
 	}
 	buf[n++] = 'Z';
 	buf[n] = '\0';

@@ -90,6 +90,50 @@ is "$?:$(wc -l <"$T/x" | tr -d ' ')" "65:4" "a bad row: exit 65, the other rows 
 like "$(cat "$T/err")" "not a Binance aggregate trade \\(at BTCUSDT-aggTrades-2025-01-05.zip:3\\)" \
     "the bad row is named by file and line"
 
+# Rows in the forms the fast reading of numbers leaves to the slow one
+# (long integer parts and fractions, 18-digit ids, times in seconds, no
+# fraction, a product past 64 bits) and bad ones it must still reject.
+# The expected trades are written out by hand.
+mkdir -p "$T/ed" "$T/edz"
+cat >"$T/ed/BTCUSDT-aggTrades-2025-01-06.csv" <<'EOF'
+100,0.00000001,12345678.90000000,1,1,1735689600000001,True,True
+101,12345678,0.5,2,3,1735689600123000,false,false
+102,5.000000000000,2.00,4,4,1735689601000000,False,True
+103,1.5,1.5,123456789012345678,123456789012345678,1735689602500000,True,True
+104,0.1,3,5,5,1735689603,True,True
+105,99999999.99999999,99999999.99999999,6,6,1735689604000000,False,True
+106,1.,1,7,7,1735689605000000,True,True
+106,1.2.3,1,7,7,1735689605000000,True,True
+0106,1,1,7,7,1735689605000000,True,True
+1234567890123456789,1,1,7,7,1735689605000000,True,True
+106,1,1,7,7,1735689605000000,Maybe,True
+106,0.00000000,1,7,7,1735689605000000,True,True
+107,1,1,9,8,1735689606000000,True,True
+107,2,0.25,10,10,1735689606000000,True
+EOF
+(cd "$T/ed" && bsdtar --format zip -cf "$T/edz/BTCUSDT-aggTrades-2025-01-06.zip" \
+    BTCUSDT-aggTrades-2025-01-06.csv)
+P='{"kind":"trade","exchange":"binance","market":"spot","symbol":"BTCUSDT","id":'
+F='"origin":"archive","fetched_at":"2026-01-01T00:00:00Z"}'
+cat >"$T/ed.want" <<EOF
+$P"100","first_id":1,"last_id":1,"time":"2025-01-01T00:00:00.000001Z","price":"0.00000001","quantity":"12345678.90000000","quote_quantity":"0.123456789","side":"sell",$F
+$P"101","first_id":2,"last_id":3,"time":"2025-01-01T00:00:00.123Z","price":"12345678","quantity":"0.5","quote_quantity":"6172839","side":"buy",$F
+$P"102","first_id":4,"last_id":4,"time":"2025-01-01T00:00:01Z","price":"5.000000000000","quantity":"2.00","quote_quantity":"10","side":"buy",$F
+$P"103","first_id":123456789012345678,"last_id":123456789012345678,"time":"2025-01-01T00:00:02.500Z","price":"1.5","quantity":"1.5","quote_quantity":"2.25","side":"sell",$F
+$P"104","first_id":5,"last_id":5,"time":"2025-01-01T00:00:03Z","price":"0.1","quantity":"3","quote_quantity":"0.3","side":"sell",$F
+$P"105","first_id":6,"last_id":6,"time":"2025-01-01T00:00:04Z","price":"99999999.99999999","quantity":"99999999.99999999","quote_quantity":"9999999999999998.0000000000000001","side":"buy",$F
+$P"107","first_id":10,"last_id":10,"time":"2025-01-01T00:00:06Z","price":"2","quantity":"0.25","quote_quantity":"0.5","side":"sell",$F
+EOF
+mdx-extract --archive "$T/edz" -k trades --canonical >"$T/ed.got" 2>"$T/err"
+is "$?" 65 "odd rows: exit 65 for the bad ones"
+files_eq "$T/ed.got" "$T/ed.want" "odd rows: the good ones, to the digit"
+is "$(grep -o 'at BTCUSDT-aggTrades-2025-01-06.zip:[0-9]*' "$T/err" |
+    cut -d: -f2 | tr '\n' ' ')" "7 8 9 10 11 12 13 " \
+    "odd rows: each bad one named by its line"
+mdx-extract --archive "$T/edz" -k trades 2>/dev/null | mdx-transform -q \
+    >"$T/ed.two"
+files_eq "$T/ed.two" "$T/ed.want" "odd rows: mdx-extract | mdx-transform the same"
+
 # Bybit trading-history files.
 $MA --exchange bybit --symbol ETHUSDT --date 2024-02-01 --out "$Y" >/dev/null
 ok "[ -s '$Y/ETHUSDT2024-02-01.csv.gz' ]" "bybit file: SYMBOLYYYY-MM-DD.csv.gz"

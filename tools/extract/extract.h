@@ -14,6 +14,7 @@
 #include "err.h"
 #include "json.h"
 #include "utc.h"
+#include "trade.h"
 #include "exchange.h"
 #include "fetch.h"
 
@@ -261,6 +262,7 @@ struct extract_tcsv {
 	const char *symbol;
 	char fetched[MDX_TIME_BUFSZ];
 	struct mdx_buf pre, req, mid, out;
+	struct mdx_trade tr;	/* --canonical: the trade of the row */
 	unsigned long line, rows, rejected, skipped, holes;
 	int64_t last_id;
 };

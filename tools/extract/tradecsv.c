@@ -41,6 +41,16 @@ extract_tcsv_begin(struct extract_tcsv *c, const char *base,
 	    base);
 	mdx_buf_printf(&c->mid, "\",\"fetched_at\":\"%s\",\"data\":{",
 	    fetched);
+	/* The parts of a canonical trade that every row shares. */
+	c->tr.exchange = opt.exchange;
+	c->tr.exlen = strlen(opt.exchange);
+	c->tr.market = opt.market;
+	c->tr.mklen = strlen(opt.market);
+	c->tr.symbol = symbol;
+	c->tr.symlen = strlen(symbol);
+	c->tr.fetched = c->fetched;
+	c->tr.felen = strlen(c->fetched);
+	c->tr.archive = 1;
 }
 
 void
@@ -53,25 +63,16 @@ extract_tcsv_end(struct extract_tcsv *c)
 }
 
 /*
- * --canonical: the trade as mdx-transform writes it, appended to out.
- * Returns 1, or -1 when the trade is bad (the reason is dropped: the
+ * --canonical: the trade in c->tr as mdx-transform writes it, appended to
+ * out.  Returns 1, or -1 when the trade is bad (the reason is dropped: the
  * caller names the row).
  */
 static int
-canonical(struct extract_tcsv *c, struct mdx_trade *t)
+canonical(struct extract_tcsv *c)
 {
 	char err[256];
 
-	t->exchange = opt.exchange;
-	t->exlen = strlen(opt.exchange);
-	t->market = opt.market;
-	t->mklen = strlen(opt.market);
-	t->symbol = c->symbol;
-	t->symlen = strlen(c->symbol);
-	t->fetched = c->fetched;
-	t->felen = strlen(c->fetched);
-	t->archive = 1;
-	if (mdx_trade_format(t, &c->out, err, sizeof(err)) == -1) {
+	if (mdx_trade_format(&c->tr, &c->out, err, sizeof(err)) == -1) {
 		mdx_debug("%s", err);
 		return -1;
 	}
@@ -122,6 +123,23 @@ bool_field(const char *s, size_t n)
 	    4) == 0)
 		return 0;
 	return -1;
+}
+
+/* bool_field() of the field at p, read without looking for its end first:
+ * returns the end (the next comma or e), or NULL. */
+static const char *
+scan_bool(const char *p, const char *e, int *v)
+{
+	if (e - p >= 4 && (*p | 0x20) == 't' && memcmp(p + 1, "rue", 3) == 0) {
+		*v = 1;
+		p += 4;
+	} else if (e - p >= 5 && (*p | 0x20) == 'f' &&
+	    memcmp(p + 1, "alse", 4) == 0) {
+		*v = 0;
+		p += 5;
+	} else
+		return NULL;
+	return p < e && *p != ',' ? NULL : p;
 }
 
 /* Splits s[0..n) at commas into at most max fields; returns their number,
@@ -188,38 +206,167 @@ outside(int64_t us)
 	    (opt.have_until && t >= opt.until);
 }
 
+/*
+ * The numbers of an archive row are read eight bytes at a time where the
+ * row has them (little-endian machines; elsewhere, and near the end of a
+ * row, byte by byte): a month of trades is some 180 MB of digits.  A word
+ * is the eight bytes as a little-endian integer, XORed with '0' in every
+ * byte, so that the digits are the bytes 0 to 9.
+ */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SWAR 1
+#define ONES UINT64_C(0x0101010101010101)
+
+static const uint64_t p10[9] = {
+	1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000
+};
+
+static uint64_t
+word(const char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+	return w ^ 0x30 * ONES;
+}
+
+/* The number of digits at the start of word w, 0 to 8: a byte above 9
+ * sets its top bit in the sum (the mask keeps the carries in the byte). */
+static int
+digits8(uint64_t w)
+{
+	uint64_t m = (((w & 0x7f * ONES) + 0x76 * ONES) | w) & 0x80 * ONES;
+
+	return m == 0 ? 8 : __builtin_ctzll(m) / 8;
+}
+
+/* The value of the eight digits of w, the first the most significant
+ * (fewer digits: shifted up, so that zeros lead). */
+static uint64_t
+value8(uint64_t w)
+{
+	w = w * 10 + (w >> 8);
+	return ((w & UINT64_C(0x000000ff000000ff)) *
+	    (100 + (UINT64_C(1000000) << 32)) +
+	    ((w >> 16) & UINT64_C(0x000000ff000000ff)) *
+	    (1 + (UINT64_C(10000) << 32))) >> 32;
+}
+#endif
+
 /* An unsigned integer as JSON writes it (no leading zero, at most 18
  * digits) from p; returns the end of its digits, or NULL. */
 static const char *
 scan_uint(const char *p, const char *e, int64_t *v)
 {
 	const char *s = p;
-	int64_t x = 0;
+	uint64_t x = 0;		/* unsigned: more than 18 digits wrap */
 
+#ifdef SWAR
+	if (e - p >= 16) {
+		uint64_t w0 = word(p), w1;
+		int n0 = digits8(w0), n1;
+
+		if (n0 == 0 || (*p == '0' && n0 > 1))
+			return NULL;
+		if (n0 < 8) {
+			*v = (int64_t)value8(w0 << (8 * (8 - n0)));
+			return p + n0;
+		}
+		w1 = word(p + 8);
+		n1 = digits8(w1);
+		if (n1 < 8 || p + 16 == e || (unsigned)(p[16] - '0') >= 10) {
+			*v = (int64_t)(value8(w0) * p10[n1] + (n1 == 0 ? 0 :
+			    value8(w1 << (8 * (8 - n1)))));
+			return p + 8 + n1;
+		}
+	}
+#endif
 	while (p < e && (unsigned)(*p - '0') < 10)
-		x = x * 10 + (*p++ - '0');
+		x = x * 10 + (unsigned)(*p++ - '0');
 	if (p == s || p - s > 18 || (*s == '0' && p - s > 1))
 		return NULL;
-	*v = x;
+	*v = (int64_t)x;
 	return p;
 }
 
-/* A plain decimal from p, as dec_field() checks it; returns its end (the
- * next comma or e), or NULL. */
+/*
+ * A plain decimal from p, as dec_field() checks it, and its value read in
+ * the same pass: its digits as an integer without the trailing zeros of
+ * the fraction in *coef and the fraction digits left in *scale, or *scale
+ * -1 when it has more than 19 digits (mdx_trade_format() then reads the
+ * text).  Returns its end (the next comma or e), or NULL.
+ */
 static const char *
-scan_dec(const char *p, const char *e)
+scan_dec(const char *p, const char *e, uint64_t *coef, int *scale)
 {
-	const char *s = p;
-	int dot = 0;
+	const char *s = p, *f = NULL;
+	uint64_t v = 0, vk;
+	unsigned d;
+	int sc = 0, sck = 0;
 
-	for (; p < e && *p != ','; p++)
-		if (*p == '.') {
-			if (dot++)
-				return NULL;
-		} else if ((unsigned)(*p - '0') >= 10)
+#ifdef SWAR
+	/* Fewer than 8 digits before the point and at most 8 after it. */
+	if (e - p >= 17) {
+		uint64_t w0 = word(p), w1, z;
+		int n0 = digits8(w0), n1, tz;
+
+		if (n0 == 0)
 			return NULL;
-	if (p == s || p - s > 40 || *s == '.' || p[-1] == '.')
+		if (n0 < 8 && p[n0] != '.') {
+			p += n0;
+			if (p < e && *p != ',')
+				return NULL;
+			*coef = value8(w0 << (8 * (8 - n0)));
+			*scale = 0;
+			return p;
+		}
+		if (n0 < 8 && (f = p + n0 + 1) + 8 <= e) {
+			w1 = word(f);
+			if ((n1 = digits8(w1)) == 0)
+				return NULL;
+			if (n1 < 8 || f + 8 == e || (unsigned)(f[8] - '0') >= 10) {
+				p = f + n1;
+				if (p < e && *p != ',')
+					return NULL;
+				/* The trailing zeros of the fraction are the
+				 * zero bytes at the top of z. */
+				z = w1 << (8 * (8 - n1));
+				tz = z == 0 ? n1 : __builtin_clzll(z) / 8;
+				*coef = value8(w0 << (8 * (8 - n0))) *
+				    p10[n1 - tz] + (tz == n1 ? 0 :
+				    value8(z << (8 * tz)));
+				*scale = n1 - tz;
+				return p;
+			}
+		}
+		f = NULL;
+	}
+#endif
+	while (p < e && (d = (unsigned)(*p - '0')) < 10) {
+		v = v * 10 + d;
+		p++;
+	}
+	if (p == s)
 		return NULL;
+	vk = v;
+	if (p < e && *p == '.') {
+		f = ++p;
+		while (p < e && (d = (unsigned)(*p - '0')) < 10) {
+			v = v * 10 + d;
+			sc++;
+			if (d != 0) {
+				vk = v;
+				sck = sc;
+			}
+			p++;
+		}
+		if (p == f)
+			return NULL;
+	}
+	if (p - s > 40 || (p < e && *p != ','))
+		return NULL;
+	*coef = vk;
+	*scale = p - s - (f != NULL) > 19 ? -1 : sck;
 	return p;
 }
 
@@ -232,10 +379,11 @@ scan_dec(const char *p, const char *e)
 static int
 binance_row(struct extract_tcsv *c, const char *s, size_t n)
 {
-	const char *p = s, *e = s + n, *f[8];
-	size_t fl[8];
+	const char *p = s, *e = s + n, *f[7];
+	size_t fl[6];
 	int64_t a, fi, la, t, us;
-	int m, bm = -1;
+	uint64_t pc, qc;
+	int m, bm = -1, ps, qs;
 	char *o;
 
 	/* One pass over the row: the fields, checked as they are read. */
@@ -243,10 +391,10 @@ binance_row(struct extract_tcsv *c, const char *s, size_t n)
 	if ((p = scan_uint(p, e, &a)) == NULL || p == e || *p++ != ',')
 		return -1;
 	f[1] = p;
-	if ((p = scan_dec(p, e)) == NULL || p == e || *p++ != ',')
+	if ((p = scan_dec(p, e, &pc, &ps)) == NULL || p == e || *p++ != ',')
 		return -1;
 	f[2] = p;
-	if ((p = scan_dec(p, e)) == NULL || p == e || *p++ != ',')
+	if ((p = scan_dec(p, e, &qc, &qs)) == NULL || p == e || *p++ != ',')
 		return -1;
 	f[3] = p;
 	if ((p = scan_uint(p, e, &fi)) == NULL || p == e || *p++ != ',')
@@ -259,16 +407,10 @@ binance_row(struct extract_tcsv *c, const char *s, size_t n)
 	if ((p = scan_uint(p, e, &t)) == NULL || p == e || *p++ != ',')
 		return -1;
 	f[6] = p;
-	while (p < e && *p != ',')
-		p++;
-	if ((m = bool_field(f[6], p - f[6])) == -1)
+	if ((p = scan_bool(p, e, &m)) == NULL)
 		return -1;
-	fl[6] = p - f[6];
-	if (p < e) {
-		f[7] = ++p;
-		if ((bm = bool_field(p, e - p)) == -1)
-			return -1;
-	}
+	if (p < e && (bm = bool_field(p + 1, e - p - 1)) == -1)
+		return -1;
 	fl[0] = f[1] - 1 - f[0];
 	fl[1] = f[2] - 1 - f[1];
 	fl[2] = f[3] - 1 - f[2];
@@ -288,24 +430,28 @@ binance_row(struct extract_tcsv *c, const char *s, size_t n)
 	}
 	c->last_id = a;
 	if (opt.canonical) {
-		struct mdx_trade tr;
+		struct mdx_trade *tr = &c->tr;
 
-		memset(&tr, 0, sizeof(tr));
-		tr.id = f[0];
-		tr.idlen = fl[0];
-		tr.price = f[1];
-		tr.plen = fl[1];
-		tr.qty = f[2];
-		tr.qlen = fl[2];
-		tr.first = fi;
-		tr.last = la;
-		tr.ftext = f[3];
-		tr.flen = fl[3];
-		tr.ltext = f[4];
-		tr.llen = fl[4];
-		tr.us = us;
-		tr.buy = !m;
-		return canonical(c, &tr);
+		tr->id = f[0];
+		tr->idlen = fl[0];
+		tr->price = f[1];
+		tr->plen = fl[1];
+		tr->qty = f[2];
+		tr->qlen = fl[2];
+		tr->coef_given = ps >= 0 && qs >= 0;
+		tr->pcoef = pc;
+		tr->pscale = ps;
+		tr->qcoef = qc;
+		tr->qscale = qs;
+		tr->first = fi;
+		tr->last = la;
+		tr->ftext = f[3];
+		tr->flen = fl[3];
+		tr->ltext = f[4];
+		tr->llen = fl[4];
+		tr->us = us;
+		tr->buy = !m;
+		return canonical(c);
 	}
 	envelope(c, us);
 	mdx_buf_grow(&c->out, n + 64);
@@ -387,20 +533,20 @@ bybit_row(struct extract_tcsv *c, const char *s, size_t n)
 		return 0;
 	}
 	if (opt.canonical) {
-		struct mdx_trade t;
+		struct mdx_trade *t = &c->tr;
 
-		memset(&t, 0, sizeof(t));
-		t.id = f[6];
-		t.idlen = fl[6];
-		t.price = f[4];
-		t.plen = fl[4];
-		t.qty = f[3];
-		t.qlen = fl[3];
-		t.first = -1;
-		t.us = us;
-		t.buy = f[2][0] == 'B';
-		t.no_quote = strcmp(opt.market, "inverse") == 0;
-		return canonical(c, &t);
+		t->id = f[6];
+		t->idlen = fl[6];
+		t->price = f[4];
+		t->plen = fl[4];
+		t->qty = f[3];
+		t->qlen = fl[3];
+		t->coef_given = 0;
+		t->first = -1;
+		t->us = us;
+		t->buy = f[2][0] == 'B';
+		t->no_quote = strcmp(opt.market, "inverse") == 0;
+		return canonical(c);
 	}
 	envelope(c, us);
 	snprintf(ms, sizeof(ms), "%lld", (long long)(us / 1000));
