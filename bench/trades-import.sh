@@ -14,7 +14,7 @@
 #
 # Both write to a file.  The figures are trades per CPU second (user +
 # system, children included: the machine may be shared, so wall time says
-# more about the neighbours); mdx's is the best of BENCH_RUNS (default
+# more about the neighbours); mdx's is the median of BENCH_RUNS (default
 # 3) runs, the peer's (many times slower) one run.  The outputs are
 # compared byte for byte.  Also shown, for the record: the two-step
 # pipeline mdx-extract --archive | mdx-transform, and bsdtar alone (what
@@ -49,27 +49,24 @@ for z in "$tmp"/z/*.zip; do
 done
 
 # run NAME CMD...: the command's output in $tmp/out, its wall and CPU
-# seconds (user + system, children included; the best CPU time of
-# $runs runs, default 1) in secs and cpu, and a line with the rates.
+# seconds (user + system, children included; the run of median CPU time
+# of $runs runs, default 1) in secs and cpu, and a line with the rates.
 runs=1
 run() {
 	_name=$1
 	shift
 	_r=0
-	cpu=
+	: >"$tmp/runs"
 	while [ "$_r" -lt "$runs" ]; do
 		"$TIMEF" -f '%e %M %U %S' -o "$tmp/time" "$@" >"$tmp/out" \
 		    2>"$tmp/stderr" || { cat "$tmp/stderr" >&2; exit 1; }
-		tail -1 "$tmp/time" >"$tmp/time1"
-		read -r _e _m _u _s <"$tmp/time1"
-		_c=$(awk -v u="$_u" -v s="$_s" 'BEGIN { print u + s }')
-		if [ -z "$cpu" ] || awk -v a="$_c" -v b="$cpu" \
-		    'BEGIN { exit !(a < b) }'; then
-			cpu=$_c
-			secs=$_e
-		fi
+		tail -1 "$tmp/time" |
+		    awk '{ print $3 + $4, $1 }' >>"$tmp/runs"
 		_r=$((_r + 1))
 	done
+	set -- $(sort -n "$tmp/runs" |
+	    awk '{ a[NR] = $0 } END { print a[int((NR + 1) / 2)] }')
+	cpu=$1 secs=$2
 	awk -v n="$_name" -v s="$secs" -v r="$N" -v c="$cpu" 'BEGIN {
 		if (s <= 0) s = 0.01
 		if (c <= 0) c = 0.01
@@ -185,7 +182,7 @@ BEGIN {
 	if (pc <= 0) pc = 0.01
 	if (ac <= 0) ac = 0.01
 	ratio = (n / mc) / (n / ac)
-	printf "  trades per CPU second: mdx-extract --canonical %.0f (best of %d), bsdtar | awk %.0f\n",
+	printf "  trades per CPU second: mdx-extract --canonical %.0f (median of %d), bsdtar | awk %.0f\n",
 	    n / mc, runs, n / ac
 	printf "  ratio: mdx-extract --canonical is %.1fx bsdtar | awk (CPU time); the pipeline %.1fx\n",
 	    ratio, (n / pc) / (n / ac)
