@@ -2,12 +2,14 @@
  * db.c - the warehouse connection: connect, classify failures into exit
  * statuses, run commands, check and migrate the schema.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <libpq-fe.h>
 
 #include "err.h"
+#include "buf.h"
 #include "db.h"
 
 /* An arbitrary constant: the advisory lock that serialises migrations. */
@@ -230,6 +232,95 @@ mdx_db_execp(PGconn *c, const char *sql, int n, const char *const *params)
 	return check(c, PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0));
 }
 
+size_t
+mdx_db_statement_len(const char *sql)
+{
+	const char *p = sql, *tag, *e;
+	size_t taglen;
+	int depth, esc;
+
+	while (*p != '\0') {
+		if (*p == ';')
+			return (size_t)(p - sql) + 1;
+		if (*p == '-' && p[1] == '-') {
+			while (*p != '\0' && *p != '\n')
+				p++;
+		} else if (*p == '/' && p[1] == '*') {
+			for (depth = 1, p += 2; *p != '\0' && depth > 0; p++) {
+				if (*p == '/' && p[1] == '*') {
+					depth++;
+					p++;
+				} else if (*p == '*' && p[1] == '/') {
+					depth--;
+					p++;
+				}
+			}
+		} else if (*p == '\'' || *p == '"') {
+			esc = *p == '\'' && p > sql && (p[-1] == 'E' ||
+			    p[-1] == 'e') && (p - 1 == sql ||
+			    !(isalnum((unsigned char)p[-2]) || p[-2] == '_'));
+			for (e = p + 1; *e != '\0'; e++) {
+				if (esc && *e == '\\' && e[1] != '\0')
+					e++;
+				else if (*e == *p && e[1] == *p)
+					e++;
+				else if (*e == *p)
+					break;
+			}
+			p = *e != '\0' ? e + 1 : e;
+		} else if (*p == '$' && (p == sql ||
+		    !(isalnum((unsigned char)p[-1]) || p[-1] == '_'))) {
+			for (e = p + 1; isalnum((unsigned char)*e) || *e == '_';
+			    e++)
+				;
+			if (*e != '$' || isdigit((unsigned char)p[1])) {
+				p++;
+				continue;
+			}
+			tag = p;
+			taglen = (size_t)(e - p) + 1;
+			for (p = e + 1; *p != '\0' &&
+			    strncmp(p, tag, taglen) != 0; p++)
+				;
+			if (*p != '\0')
+				p += taglen;
+		} else
+			p++;
+	}
+	return (size_t)(p - sql);
+}
+
+/*
+ * Runs a script of SQL statements one statement at a time, in the
+ * caller's transaction, and returns the result of the first that fails
+ * (NULL when all succeed).  A multi-statement query would do the same on
+ * PostgreSQL, but Citus passes such a query's whole text to the workers
+ * for some commands (ALTER TABLE ... ADD CONSTRAINT on a distributed
+ * table), which they refuse.
+ */
+static PGresult *
+exec_script(PGconn *c, const char *sql, struct mdx_buf *stmt)
+{
+	PGresult *r;
+	const char *p;
+	size_t n;
+
+	for (p = sql; *p != '\0'; p += n) {
+		n = mdx_db_statement_len(p);
+		mdx_buf_reset(stmt);
+		mdx_buf_add(stmt, p, n);
+		if (strspn(stmt->data, " \t\r\n;") == stmt->len)
+			continue;
+		r = PQexec(c, stmt->data);
+		if (r == NULL || (PQresultStatus(r) != PGRES_COMMAND_OK &&
+		    PQresultStatus(r) != PGRES_TUPLES_OK))
+			return r != NULL ? r : PQmakeEmptyPGresult(c,
+			    PGRES_FATAL_ERROR);
+		PQclear(r);
+	}
+	return NULL;
+}
+
 int
 mdx_db_schema_version(PGconn *c)
 {
@@ -366,6 +457,7 @@ int
 mdx_db_migrate(PGconn *c)
 {
 	const struct mdx_migration *m;
+	struct mdx_buf stmt = MDX_BUF_INIT;
 	char ver[16], line[512], curname[256];
 	const char *params[2];
 	PGresult *done, *r;
@@ -374,6 +466,15 @@ mdx_db_migrate(PGconn *c)
 	PQclear(mdx_db_exec(c, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY
 	    ")"));
 	PQclear(mdx_db_exec(c, "SET client_min_messages TO warning"));
+	/*
+	 * On Citus, a migration that changes a distributed table (on all its
+	 * shards at once, over many connections) and then creates a function
+	 * (which Citus propagates over one connection per node) fails unless
+	 * the shards are changed one connection at a time.
+	 */
+	PQclear(mdx_db_exec(c, "SELECT set_config("
+	    "'citus.multi_shard_modify_mode', 'sequential', false)"
+	    " FROM pg_extension WHERE extname = 'citus'"));
 	PQclear(mdx_db_exec(c,
 	    "CREATE SCHEMA IF NOT EXISTS mdx;"
 	    "COMMENT ON SCHEMA mdx IS 'The mdx market-data warehouse.';"
@@ -412,15 +513,13 @@ mdx_db_migrate(PGconn *c)
 			mdx_warn("applying migration '%s' out of order: the "
 			    "warehouse already has '%s'", m->name, curname);
 		PQclear(mdx_db_exec(c, "BEGIN"));
-		r = PQexec(c, m->sql);
-		if (r == NULL || (PQresultStatus(r) != PGRES_COMMAND_OK &&
-		    PQresultStatus(r) != PGRES_TUPLES_OK)) {
-			mdx_db_first_line(r ? PQresultErrorMessage(r) :
-			    PQerrorMessage(c), line, sizeof(line));
+		if ((r = exec_script(c, m->sql, &stmt)) != NULL) {
+			mdx_db_first_line(PQresultErrorMessage(r)[0] != '\0' ?
+			    PQresultErrorMessage(r) : PQerrorMessage(c), line,
+			    sizeof(line));
 			mdx_die(mdx_db_error_status(c, r),
 			    "migration '%s' failed: %s", m->name, line);
 		}
-		PQclear(r);
 		snprintf(ver, sizeof(ver), "%d", m->version);
 		params[0] = ver;
 		params[1] = m->name;
@@ -431,6 +530,7 @@ mdx_db_migrate(PGconn *c)
 		applied++;
 	}
 	PQclear(done);
+	mdx_buf_free(&stmt);
 	/*
 	 * On a Citus coordinator, the tables the migrations created are
 	 * distributed (sql/065_citus.sql); elsewhere the function does

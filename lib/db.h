@@ -67,12 +67,24 @@ void mdx_db_check_schema(PGconn *c);
 /*
  * Applies every migration built into the program (sql/NNN_name.sql) that
  * mdx.schema_migrations lacks, in version order, each in its own
- * transaction, recording each there; one numbered below the newest
+ * transaction, one statement at a time (Citus passes the whole text of a
+ * multi-statement query to its workers for some commands, which they
+ * refuse), recording each there; one numbered below the newest
  * applied is applied too, with a warning.  Refuses (MDX_EX_CONFIG) a
  * warehouse with a migration this build does not know.  Concurrent runs
  * are serialised with an advisory lock.  Returns the number applied.
  */
 int mdx_db_migrate(PGconn *c);
+
+/*
+ * The length of the SQL statement at the start of sql: up to and including
+ * its terminating semicolon, or to the end of the text when it has none.
+ * Semicolons in quoted strings (E'' strings with their backslash escapes
+ * included), quoted identifiers, dollar-quoted bodies ($$ and $tag$) and
+ * comments (nested block comments included) do not end a statement.  The
+ * migrations are run a statement at a time with it (see mdx_db_migrate()).
+ */
+size_t mdx_db_statement_len(const char *sql);
 
 /*
  * A common table expression "lg" that logs candle changes: rel is a
