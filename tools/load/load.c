@@ -409,60 +409,56 @@ static const char upsert_depth_sql[] =
  * that leaves a stored row alone when nothing would change or when the
  * new one was fetched before it.  A source that does not give the
  * funding interval, the mark price or the value in quote currency does
- * not erase what another source gave.  The counts of inserted rows come
- * from a look at the keys before the upsert (updated_at is set from the
- * row, not by a volatile function, as a distributed table wants).
+ * not erase what another source gave.  Inserted and revised rows are told
+ * apart by updated_at, as for depth snapshots: a look at the stored keys
+ * first would be a correlated subquery, which Citus refuses.
  */
 static const char upsert_funding_sql[] =
     "WITH s AS (SELECT DISTINCT ON (instrument_id, time) * FROM"
     " pg_temp.mdx_stage_funding ORDER BY instrument_id, time,"
     " fetched_at DESC NULLS LAST, seq DESC),"
-    " e AS MATERIALIZED (SELECT s.*, EXISTS (SELECT 1 FROM mdx.funding f"
-    " WHERE f.instrument_id = s.instrument_id AND f.time = s.time) AS found"
-    " FROM s),"
     " u AS (INSERT INTO mdx.funding AS f (instrument_id, time, rate,"
     " interval, mark_price, origin, fetched_at, run_id, updated_at)"
     " SELECT instrument_id, time, rate, interval, mark_price, origin,"
-    " fetched_at, $1::bigint, now() FROM e"
+    " fetched_at, $1::bigint, now() FROM s"
     " ON CONFLICT (instrument_id, time) DO UPDATE SET rate = excluded.rate,"
     " interval = coalesce(excluded.interval, f.interval),"
     " mark_price = coalesce(excluded.mark_price, f.mark_price),"
     " origin = excluded.origin, fetched_at = excluded.fetched_at,"
-    " run_id = excluded.run_id, updated_at = excluded.updated_at"
+    " run_id = excluded.run_id,"
+    " updated_at = mdx.microsecond_after(excluded.updated_at)"
     " WHERE (f.rate, f.interval, f.mark_price, f.origin) IS DISTINCT FROM"
     " (excluded.rate, coalesce(excluded.interval, f.interval),"
     " coalesce(excluded.mark_price, f.mark_price), excluded.origin)"
     " AND (f.fetched_at IS NULL OR excluded.fetched_at IS NULL"
-    " OR excluded.fetched_at >= f.fetched_at) RETURNING 1)"
-    " SELECT (SELECT count(*) FILTER (WHERE NOT found) FROM e),"
-    " (SELECT count(*) FROM u)";
+    " OR excluded.fetched_at >= f.fetched_at) RETURNING f.updated_at)"
+    " SELECT count(*) FILTER (WHERE updated_at = now()),"
+    " count(*) FILTER (WHERE updated_at <> now()) FROM u";
 
 static const char upsert_oi_sql[] =
     "WITH s AS (SELECT DISTINCT ON (instrument_id, period, time) * FROM"
     " pg_temp.mdx_stage_oi ORDER BY instrument_id, period, time,"
     " fetched_at DESC NULLS LAST, seq DESC),"
-    " e AS MATERIALIZED (SELECT s.*, EXISTS (SELECT 1 FROM"
-    " mdx.open_interest o WHERE o.instrument_id = s.instrument_id"
-    " AND o.period = s.period AND o.time = s.time) AS found FROM s),"
     " u AS (INSERT INTO mdx.open_interest AS o (instrument_id, period, time,"
     " open_interest, open_interest_value, origin, fetched_at, run_id,"
     " updated_at)"
     " SELECT instrument_id, period, time, open_interest,"
-    " open_interest_value, origin, fetched_at, $1::bigint, now() FROM e"
+    " open_interest_value, origin, fetched_at, $1::bigint, now() FROM s"
     " ON CONFLICT (instrument_id, period, time) DO UPDATE SET"
     " open_interest = excluded.open_interest,"
     " open_interest_value = coalesce(excluded.open_interest_value,"
     " o.open_interest_value),"
     " origin = excluded.origin, fetched_at = excluded.fetched_at,"
-    " run_id = excluded.run_id, updated_at = excluded.updated_at"
+    " run_id = excluded.run_id,"
+    " updated_at = mdx.microsecond_after(excluded.updated_at)"
     " WHERE (o.open_interest, o.open_interest_value, o.origin)"
     " IS DISTINCT FROM (excluded.open_interest,"
     " coalesce(excluded.open_interest_value, o.open_interest_value),"
     " excluded.origin)"
     " AND (o.fetched_at IS NULL OR excluded.fetched_at IS NULL"
-    " OR excluded.fetched_at >= o.fetched_at) RETURNING 1)"
-    " SELECT (SELECT count(*) FILTER (WHERE NOT found) FROM e),"
-    " (SELECT count(*) FROM u)";
+    " OR excluded.fetched_at >= o.fetched_at) RETURNING o.updated_at)"
+    " SELECT count(*) FILTER (WHERE updated_at = now()),"
+    " count(*) FILTER (WHERE updated_at <> now()) FROM u";
 
 static const char instrument_sql[] =
     "WITH u AS ("
@@ -1918,25 +1914,6 @@ merge_staged(struct mdx_load *l, unsigned long *ins, unsigned long *rev)
 }
 
 /*
- * Runs the upsert of funding events or open-interest samples (sql, whose
- * $1 is the run): *ins gets the rows inserted, *rev the rows revised.
- */
-static void
-series_counts(struct mdx_load *l, const char *sql, unsigned long *ins,
-    unsigned long *rev, const char *what)
-{
-	const char *p[1] = { l->run_id_s };
-	PGresult *r;
-	unsigned long changed;
-
-	r = check(l, PQexecParams(l->c, sql, 1, NULL, p, NULL, NULL, 0), what);
-	*ins = strtoul(PQgetvalue(r, 0, 0), NULL, 10);
-	changed = strtoul(PQgetvalue(r, 0, 1), NULL, 10);
-	*rev = changed > *ins ? changed - *ins : 0;
-	PQclear(r);
-}
-
-/*
  * The monthly partitions of mdx.funding and mdx.open_interest for the
  * batch's times, made outside the batch transaction like those of
  * mdx.candle.
@@ -2083,13 +2060,13 @@ write_batch(struct mdx_load *l, enum way way)
 	if (l->b->nf > 0) {
 		copy_in(l, "COPY pg_temp.mdx_stage_funding FROM STDIN", 0,
 		    l->b->fcopy.data, l->b->fcopy.len, NULL, 0, M_ALL, 0);
-		series_counts(l, upsert_funding_sql, &l->b->fins, &l->b->frev,
-		    "writing funding events");
+		upsert_counts(l, upsert_funding_sql, 1, &l->b->fins,
+		    &l->b->frev, "writing funding events");
 	}
 	if (l->b->no > 0) {
 		copy_in(l, "COPY pg_temp.mdx_stage_oi FROM STDIN", 0,
 		    l->b->ocopy.data, l->b->ocopy.len, NULL, 0, M_ALL, 0);
-		series_counts(l, upsert_oi_sql, &l->b->oins, &l->b->orev,
+		upsert_counts(l, upsert_oi_sql, 1, &l->b->oins, &l->b->orev,
 		    "writing open-interest samples");
 	}
 	if (l->b->nt > 0) {
