@@ -131,6 +131,67 @@ qqp(struct ctx *x, const char *sql, int n, const char *const *p)
 	PQclear(mdx_db_execp(x->c, sql, n, p));
 }
 
+/* A statement of a pipeline: its text and parameters. */
+struct pstmt {
+	const char *sql;
+	int n;
+	const char *const *p;
+};
+
+/*
+ * Runs the statements in one round trip (libpq's pipeline mode) and puts
+ * their results in out, or clears them where out is NULL.  An incremental
+ * run is made of many small statements, and the round trips between them
+ * cost as much as the statements do when the machine is busy.  The first
+ * statement that fails ends the run, as in check() of lib/db.c.
+ */
+static void
+qpipe(struct ctx *x, const struct pstmt *st, size_t n, PGresult **out)
+{
+	PGresult *r, *bad = NULL;
+	char line[512];
+	size_t i;
+	int ok;
+
+	if (PQenterPipelineMode(x->c) != 1)
+		mdx_die(MDX_EX_FAIL, "warehouse error: %s",
+		    PQerrorMessage(x->c));
+	for (i = 0; i < n; i++)
+		if (PQsendQueryParams(x->c, st[i].sql, st[i].n, NULL, st[i].p,
+		    NULL, NULL, 0) != 1)
+			mdx_die(mdx_db_error_status(x->c, NULL),
+			    "warehouse error: %s", PQerrorMessage(x->c));
+	if (PQpipelineSync(x->c) != 1)
+		mdx_die(mdx_db_error_status(x->c, NULL), "warehouse error: %s",
+		    PQerrorMessage(x->c));
+	for (i = 0; i <= n; i++) {
+		/* Each statement's result, then NULL; the sync last. */
+		while ((r = PQgetResult(x->c)) != NULL) {
+			ok = PQresultStatus(r) == PGRES_TUPLES_OK ||
+			    PQresultStatus(r) == PGRES_COMMAND_OK ||
+			    PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+			if (!ok && bad == NULL &&
+			    PQresultStatus(r) != PGRES_PIPELINE_ABORTED)
+				bad = r;
+			else if (ok && i < n && out != NULL && out[i] == NULL)
+				out[i] = r;
+			else
+				PQclear(r);
+			if (i == n)
+				break;
+		}
+	}
+	if (PQexitPipelineMode(x->c) != 1 && bad == NULL)
+		mdx_die(MDX_EX_FAIL, "warehouse error: %s",
+		    PQerrorMessage(x->c));
+	if (bad != NULL) {
+		mdx_db_first_line(PQresultErrorMessage(bad), line,
+		    sizeof(line));
+		mdx_die(mdx_db_error_status(x->c, bad),
+		    "warehouse error: %s", line);
+	}
+}
+
 /* Sends the buffer with COPY ... FROM STDIN. */
 static void
 copy_in(struct ctx *x, const char *sql, const struct mdx_buf *b)
@@ -243,20 +304,20 @@ heads(struct ctx *x, const struct ilist *insts, struct seqmap *out)
 }
 
 /*
- * Begins a rollup job's transaction, with the temporary tables it fills.
- * They lose their rows at every commit, which costs less than emptying
- * them with TRUNCATE at the start of each job.
+ * Makes the temporary tables a rollup job fills, once per run, in the
+ * job's transaction.  They lose their rows at every commit, which costs
+ * less than emptying them with TRUNCATE at the start of each job.  Only
+ * Citus needs the changed buckets in a table (see rollup_job).
  */
 static void
-begin_temp(struct ctx *x)
+make_temp(struct ctx *x)
 {
-	if (x->temp_made) {
-		qq(x, "BEGIN");
+	if (x->temp_made)
 		return;
-	}
-	qq(x, "BEGIN; CREATE TEMP TABLE agg_bucket (instrument_id bigint, "
-	    "b timestamptz, e timestamptz) ON COMMIT DELETE ROWS; "
-	    "CREATE TEMP TABLE agg_out (instrument_id bigint, "
+	if (x->citus)
+		qq(x, "CREATE TEMP TABLE agg_bucket (instrument_id bigint, "
+		    "b timestamptz, e timestamptz) ON COMMIT DELETE ROWS");
+	qq(x, "CREATE TEMP TABLE agg_out (instrument_id bigint, "
 	    "open_ms bigint, open numeric, high numeric, low numeric, "
 	    "close numeric, volume numeric, quote_volume numeric, "
 	    "trades bigint, taker_buy_volume numeric, "
@@ -335,37 +396,39 @@ has_candles(struct ctx *x, int64_t inst, const char *iv)
 }
 
 /*
- * The instruments with source candles but no watermark for the job (or
- * one made from another source or base): they are built from scratch.
+ * The instruments without a watermark for the job (or one made from
+ * another source or base), as one bigint[] (parameters: the interval, job,
+ * source interval and base interval).
+ *
+ * The instruments without a watermark first, then one index probe per
+ * instrument left, in a statement of its own (fresh_rest()): planning a
+ * probe of mdx.candle costs in proportion to its partitions, that is to
+ * the history, and an incremental run usually has no instrument left to
+ * probe.
+ *
+ * mdx.instrument and the watermarks are read apart: on Citus one is a
+ * reference table, the other distributed, and Citus correlates no
+ * subquery with a reference table.
+ */
+#define FRESH_SQL "WITH w AS MATERIALIZED (SELECT coalesce(array_agg(" \
+    "w.instrument_id), '{}') AS ids FROM mdx.rollup_watermark w " \
+    "WHERE w.interval = $1 AND w.job = $2 AND w.source_interval = $3 " \
+    "AND w.base_interval = $4) SELECT coalesce(array_agg(" \
+    "i.instrument_id ORDER BY i.instrument_id), '{}') " \
+    "FROM mdx.instrument i, w WHERE i.instrument_id <> ALL (w.ids)"
+
+/*
+ * Of the instruments without a watermark (r, the result of FRESH_SQL,
+ * cleared here), those with source candles go to out: they are built from
+ * scratch.
  */
 static void
-fresh_instruments(struct ctx *x, const char *iv, const char *job,
-    const char *src, struct ilist *out)
+fresh_rest(struct ctx *x, PGresult *r, const char *src, struct ilist *out)
 {
-	const char *p[4] = { iv, job, src, x->base->code };
 	struct mdx_buf arr = MDX_BUF_INIT;
-	PGresult *r;
+	const char *p[2];
 	int i, n;
 
-	/*
-	 * The instruments without a watermark first, then one index probe
-	 * per instrument left, in a statement of its own: planning a probe
-	 * of mdx.candle costs in proportion to its partitions, that is to
-	 * the history, and an incremental run usually has no instrument
-	 * left to probe.
-	 */
-	/*
-	 * mdx.instrument and the watermarks are read apart: on Citus one
-	 * is a reference table, the other distributed, and Citus correlates
-	 * no subquery with a reference table.
-	 */
-	r = qp(x, "WITH w AS MATERIALIZED (SELECT coalesce(array_agg("
-	    "w.instrument_id), '{}') AS ids FROM mdx.rollup_watermark w "
-	    "WHERE w.interval = $1 AND w.job = $2 AND w.source_interval = $3 "
-	    "AND w.base_interval = $4) SELECT coalesce(array_agg("
-	    "i.instrument_id ORDER BY i.instrument_id), '{}') "
-	    "FROM mdx.instrument i, w WHERE i.instrument_id <> ALL (w.ids)",
-	    4, p);
 	n = strcmp(PQgetvalue(r, 0, 0), "{}") != 0;
 	mdx_buf_addstr(&arr, PQgetvalue(r, 0, 0));
 	PQclear(r);
@@ -394,27 +457,18 @@ fresh_instruments(struct ctx *x, const char *iv, const char *job,
 
 /*
  * The changed ranges after the watermarks, sorted by instrument and time,
- * with the sequence number of each entry: the highest per instrument goes
- * to seqs (sorted by instrument).  Each entry is matched with the
- * watermark of its own instrument, a join on the distribution column that
- * Citus runs on the shards.
+ * with the sequence number of each entry (parameters as FRESH_SQL's).
+ * Each entry is matched with the watermark of its own instrument, a join
+ * on the distribution column that Citus runs on the shards.
+ *
+ * One probe of the log's (instrument_id, interval, seq) index per
+ * watermark, whatever the statistics say (OFFSET 0); Citus, which takes
+ * no OFFSET in a lateral subquery, runs the plain join on each shard.
  */
-static PGresult *
-changes(struct ctx *x, const char *iv, const char *job, const char *src,
-    struct seqmap *seqs)
+static const char *
+changes_sql(const struct ctx *x)
 {
-	const char *p[4] = { iv, job, src, x->base->code };
-	PGresult *r;
-	int64_t inst, sq;
-	int j;
-
-	/*
-	 * One probe of the log's (instrument_id, interval, seq) index per
-	 * watermark, whatever the statistics say (OFFSET 0); Citus, which
-	 * takes no OFFSET in a lateral subquery, runs the plain join on
-	 * each shard.
-	 */
-	r = qp(x, x->citus ? "SELECT c.instrument_id, "
+	return x->citus ? "SELECT c.instrument_id, "
 	    "(extract(epoch FROM c.from_time) * 1000)::int8, "
 	    "(extract(epoch FROM c.to_time) * 1000)::int8, c.seq "
 	    "FROM mdx.candle_change c JOIN mdx.rollup_watermark w "
@@ -430,7 +484,19 @@ changes(struct ctx *x, const char *iv, const char *job, const char *src,
 	    "w.instrument_id AND c.interval = $3 AND c.seq > w.change_seq "
 	    "OFFSET 0) c WHERE w.interval = $1 AND w.job = $2 AND "
 	    "w.source_interval = $3 AND w.base_interval = $4 "
-	    "ORDER BY 1, 2", 4, p);
+	    "ORDER BY 1, 2";
+}
+
+/*
+ * The highest sequence number per instrument of the changed ranges r (the
+ * result of changes_sql()), into seqs (sorted by instrument).
+ */
+static void
+changes_seqs(const PGresult *r, struct seqmap *seqs)
+{
+	int64_t inst, sq;
+	int j;
+
 	for (j = 0; j < PQntuples(r); j++) {
 		inst = strtoll(PQgetvalue(r, j, 0), NULL, 10);
 		sq = strtoll(PQgetvalue(r, j, 3), NULL, 10);
@@ -443,29 +509,32 @@ changes(struct ctx *x, const char *iv, const char *job, const char *src,
 		ilist_add(&seqs->inst, inst);
 		ilist_add(&seqs->seq, sq);
 	}
-	return r;
 }
 
 /*
  * Moves the watermarks of the instruments to their positions in the
  * change log, those of seqs (read) or else of hd (heads), with the newest
  * source open time read for each (x->thr_*) as through, where one was
- * read.
+ * read; with commit, commits the job's transaction in the same round trip.
  */
 static void
 set_watermarks(struct ctx *x, const char *iv, const char *job,
     const char *src, const struct seqmap *seqs, const struct seqmap *hd,
-    const struct ilist *insts)
+    const struct ilist *insts, int commit)
 {
 	struct mdx_buf arr = MDX_BUF_INIT, thr = MDX_BUF_INIT,
 	    sa = MDX_BUF_INIT;
+	struct pstmt st[2];
 	char tb[MDX_TIME_BUFSZ];
 	const char *p[8];
 	int64_t sq;
 	size_t i, k;
 
-	if (insts->n == 0)
+	if (insts->n == 0) {
+		if (commit)
+			qq(x, "COMMIT");
 		return;
+	}
 	ilist_array(insts, &arr);
 	mdx_buf_addch(&thr, '{');
 	mdx_buf_addch(&sa, '{');
@@ -498,7 +567,7 @@ set_watermarks(struct ctx *x, const char *iv, const char *job,
 	p[5] = sa.data;
 	p[6] = x->run;
 	p[7] = thr.data;
-	qqp(x, "INSERT INTO mdx.rollup_watermark AS w (instrument_id, "
+	st[0].sql = "INSERT INTO mdx.rollup_watermark AS w (instrument_id, "
 	    "interval, job, source_interval, base_interval, change_seq, "
 	    "through, run_id, updated_at) "
 	    "SELECT i, $2, $3, $4, $5, s, t, $7, now() "
@@ -509,7 +578,13 @@ set_watermarks(struct ctx *x, const char *iv, const char *job,
 	    "base_interval = excluded.base_interval, "
 	    "change_seq = excluded.change_seq, "
 	    "through = greatest(w.through, excluded.through), "
-	    "run_id = excluded.run_id, updated_at = excluded.updated_at", 8, p);
+	    "run_id = excluded.run_id, updated_at = excluded.updated_at";
+	st[0].n = 8;
+	st[0].p = p;
+	st[1].sql = "COMMIT";
+	st[1].n = 0;
+	st[1].p = NULL;
+	qpipe(x, st, commit ? 2 : 1, NULL);
 	mdx_buf_free(&arr);
 	mdx_buf_free(&thr);
 	mdx_buf_free(&sa);
@@ -969,7 +1044,7 @@ write_deferred_gaps(struct ctx *x, const struct seqmap *hd)
 	x->gaps_found += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
 	PQclear(r);
 	set_watermarks(x, x->base->code, "gaps", x->base->code, hd, NULL,
-	    &x->defer);
+	    &x->defer, 0);
 	x->defer.n = 0;
 	mdx_buf_free(&arr);
 }
@@ -1175,19 +1250,33 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 	struct mdx_rollup_opts ro;
 	struct mdx_rollup *eng;
 	struct emit em;
-	struct mdx_buf arr = MDX_BUF_INIT;
+	struct mdx_buf arr = MDX_BUF_INIT, ends = MDX_BUF_INIT;
 	char tb1[MDX_TIME_BUFSZ], tb2[MDX_TIME_BUFSZ], s1[24], s2[24];
 	char tmin_s[MDX_TIME_BUFSZ], tmax_s[MDX_TIME_BUFSZ];
 	const char *p[4], *sqlp;
-	PGresult *r;
+	const char *jp[4] = { t->code, "rollup", src->code, x->base->code };
+	struct pstmt st[3];
+	PGresult *r, *res[3];
 	int64_t inst;
 	mdx_time from, to, b, tmin = 0, tmax = 0;
 	int j, ensure;
 
 	memset(&em, 0, sizeof(em));
-	fresh_instruments(x, t->code, "rollup", src->code, &fresh);
+	/* The job's transaction and what it reads first, in one trip. */
+	st[0].sql = "BEGIN";
+	st[0].n = 0;
+	st[0].p = NULL;
+	st[1].sql = FRESH_SQL;
+	st[2].sql = changes_sql(x);
+	st[1].n = st[2].n = 4;
+	st[1].p = st[2].p = jp;
+	res[0] = res[1] = res[2] = NULL;
+	qpipe(x, st, 3, res);
+	PQclear(res[0]);
+	fresh_rest(x, res[1], src->code, &fresh);
 	heads(x, &fresh, &hd);
-	r = changes(x, t->code, "rollup", src->code, &seqs);
+	r = res[2];
+	changes_seqs(r, &seqs);
 	for (j = 0; j < PQntuples(r); j++) {
 		inst = strtoll(PQgetvalue(r, j, 0), NULL, 10);
 		from = strtoll(PQgetvalue(r, j, 1), NULL, 10);
@@ -1209,10 +1298,12 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 		if (k == 0 || cmp_ibucket(&bk[k - 1], &bk[i]) != 0)
 			bk[k++] = bk[i];
 	nbk = k;
-	if (nbk == 0 && fresh.n == 0)
+	if (nbk == 0 && fresh.n == 0) {
+		qq(x, "COMMIT");
 		goto out;
+	}
 
-	begin_temp(x);
+	make_temp(x);
 	memset(&ro, 0, sizeof(ro));
 	ro.to[0] = t;
 	ro.nto = 1;
@@ -1244,24 +1335,14 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 	mdx_buf_reset(&x->copy);
 
 	if (nbk > 0) {
-		mdx_buf_reset(&x->sql);
-		for (i = 0; i < nbk; i++) {
-			mdx_time_format(bk[i].b, tb1);
-			mdx_time_format(mdx_interval_next(t, bk[i].b), tb2);
-			mdx_buf_printf(&x->sql, "%lld\t%s\t%s\n",
-			    (long long)bk[i].inst, tb1, tb2);
-			if (i == 0 || bk[i].inst != bk[i - 1].inst)
-				ilist_add(&done, bk[i].inst);
-		}
-		mdx_buf_add(&x->copy, x->sql.data, x->sql.len);
-		copy_in(x, "COPY agg_bucket FROM STDIN", &x->copy);
-		mdx_buf_reset(&x->copy);
 		/*
 		 * The bounds of all buckets, as constants, let the planner
 		 * leave out the partitions outside them: planning every
 		 * partition would cost in proportion to the history.
 		 */
 		for (i = 0; i < nbk; i++) {
+			if (i == 0 || bk[i].inst != bk[i - 1].inst)
+				ilist_add(&done, bk[i].inst);
 			if (i == 0 || bk[i].b < tmin)
 				tmin = bk[i].b;
 			if (i == 0 || mdx_interval_next(t, bk[i].b) > tmax)
@@ -1269,23 +1350,22 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 		}
 		mdx_time_format(tmin, tmin_s);
 		mdx_time_format(tmax, tmax_s);
-		/*
-		 * A probe of the primary key per bucket, whatever the
-		 * statistics say (see connect_ctx): OFFSET 0 keeps the
-		 * planner from turning the lateral subquery into a join.
-		 */
-		sqlp = sqlf(x, "COPY (SELECT " SRC_COLS " FROM "
-		    "agg_bucket k CROSS JOIN LATERAL (SELECT * FROM "
-		    "mdx.candle c WHERE c.instrument_id = k.instrument_id AND "
-		    "c.interval = '%s' AND c.open_time >= k.b AND "
-		    "c.open_time < k.e AND c.open_time >= '%s' AND "
-		    "c.open_time < '%s' OFFSET 0) c ORDER BY 1, 2) TO STDOUT "
-		    "(FORMAT binary)", src->code, tmin_s, tmax_s);
-		/*
-		 * Citus takes the plain join instead: it sends agg_bucket
-		 * to the shards and joins it there.
-		 */
-		if (x->citus)
+		if (x->citus) {
+			/*
+			 * Citus takes a plain join with a table: it sends
+			 * agg_bucket to the shards and joins it there.
+			 */
+			mdx_buf_reset(&x->sql);
+			for (i = 0; i < nbk; i++) {
+				mdx_time_format(bk[i].b, tb1);
+				mdx_time_format(mdx_interval_next(t, bk[i].b),
+				    tb2);
+				mdx_buf_printf(&x->sql, "%lld\t%s\t%s\n",
+				    (long long)bk[i].inst, tb1, tb2);
+			}
+			mdx_buf_add(&x->copy, x->sql.data, x->sql.len);
+			copy_in(x, "COPY agg_bucket FROM STDIN", &x->copy);
+			mdx_buf_reset(&x->copy);
 			sqlp = sqlf(x, "COPY (SELECT " SRC_COLS " FROM "
 			    "agg_bucket k JOIN mdx.candle c ON "
 			    "c.instrument_id = k.instrument_id AND "
@@ -1293,6 +1373,45 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 			    "c.open_time < k.e WHERE c.open_time >= '%s' AND "
 			    "c.open_time < '%s' ORDER BY 1, 2) TO STDOUT "
 			    "(FORMAT binary)", src->code, tmin_s, tmax_s);
+		} else {
+			/*
+			 * Elsewhere the buckets go in the statement, as
+			 * arrays, which saves a table and a round trip.  A
+			 * probe of the primary key per bucket, whatever the
+			 * statistics say (see connect_ctx): OFFSET 0 keeps
+			 * the planner from turning the lateral subquery
+			 * into a join.
+			 */
+			mdx_buf_reset(&arr);
+			mdx_buf_reset(&x->copy);
+			mdx_buf_reset(&ends);
+			for (i = 0; i < nbk; i++) {
+				mdx_time_format(bk[i].b, tb1);
+				mdx_time_format(mdx_interval_next(t, bk[i].b),
+				    tb2);
+				mdx_buf_printf(&arr, "%c%lld", i ? ',' : '{',
+				    (long long)bk[i].inst);
+				mdx_buf_printf(&x->copy, "%c%s", i ? ',' : '{',
+				    tb1);
+				mdx_buf_printf(&ends, "%c%s", i ? ',' : '{',
+				    tb2);
+			}
+			mdx_buf_addch(&arr, '}');
+			mdx_buf_addch(&x->copy, '}');
+			mdx_buf_addch(&ends, '}');
+			sqlp = sqlf(x, "COPY (SELECT " SRC_COLS " FROM "
+			    "unnest('%s'::bigint[], '%s'::timestamptz[], "
+			    "'%s'::timestamptz[]) AS k(instrument_id, b, e) "
+			    "CROSS JOIN LATERAL (SELECT * FROM mdx.candle c "
+			    "WHERE c.instrument_id = k.instrument_id AND "
+			    "c.interval = '%s' AND c.open_time >= k.b AND "
+			    "c.open_time < k.e AND c.open_time >= '%s' AND "
+			    "c.open_time < '%s' OFFSET 0) c ORDER BY 1, 2) "
+			    "TO STDOUT (FORMAT binary)", arr.data,
+			    x->copy.data, ends.data, src->code, tmin_s,
+			    tmax_s);
+			mdx_buf_reset(&x->copy);
+		}
 		copy_through(x, &x->c, &sqlp, 1, src, eng);
 		x->buckets += nbk;
 	}
@@ -1409,10 +1528,12 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 		x->deleted += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
 		PQclear(r);
 	}
-	set_watermarks(x, t->code, "rollup", src->code, &seqs, &hd, &done);
-	if (ro.gaps)
+	set_watermarks(x, t->code, "rollup", src->code, &seqs, &hd, &done,
+	    !ro.gaps);
+	if (ro.gaps) {
 		write_deferred_gaps(x, &hd);
-	qq(x, "COMMIT");
+		qq(x, "COMMIT");
+	}
 	snprintf(s1, sizeof(s1), "%zu", nbk);
 	snprintf(s2, sizeof(s2), "%zu", fresh.n);
 	mdx_debug("%s from %s: %s changed buckets, %s instruments from "
@@ -1430,6 +1551,7 @@ out:
 	free(em.keys);
 	mdx_buf_free(&dbuf);
 	mdx_buf_free(&arr);
+	mdx_buf_free(&ends);
 }
 
 /* ------------------------------------------------------------------------
@@ -1464,6 +1586,7 @@ add_time_elem(struct mdx_buf *b, mdx_time t, const char *inf)
  * partitions, that is to the history, and reads every candle of the
  * stretch through a window function; an incremental run usually appends
  * to series without gaps.  Sets ok[k] for the ranges that need nothing.
+ * Begins the gaps job's transaction, in the same round trip.
  */
 static void
 gaps_unchanged(struct ctx *x, const struct ilist *ri, const struct ilist *rlo,
@@ -1475,7 +1598,8 @@ gaps_unchanged(struct ctx *x, const struct ilist *ri, const struct ilist *rlo,
 	char stride[32], org[MDX_TIME_BUFSZ], len[24];
 	const char *p[10];
 	const struct mdx_interval *iv = x->base;
-	PGresult *r;
+	struct pstmt st[2] = { { "BEGIN", 0, NULL } };
+	PGresult *r, *res[2];
 	mdx_time lo = 0, hi = 0;
 	size_t i;
 	int j;
@@ -1485,8 +1609,10 @@ gaps_unchanged(struct ctx *x, const struct ilist *ri, const struct ilist *rlo,
 	 * Citus refuses the lateral joins of the check: there every range
 	 * goes to mdx.detect_gaps_many(), which is exact either way.
 	 */
-	if (iv->months || x->citus)
+	if (iv->months || x->citus) {
+		qq(x, "BEGIN");
 		return;
+	}
 	for (i = 0; i < ri->n; i++) {
 		if (i == 0 || rlo->v[i] < lo)
 			lo = rlo->v[i];
@@ -1522,7 +1648,7 @@ gaps_unchanged(struct ctx *x, const struct ilist *ri, const struct ilist *rlo,
 	 * the earliest range less GAP_NEAR_MS are left out.  date_bin()
 	 * tells aligned open times apart.
 	 */
-	r = qp(x, "SELECT r.k FROM unnest($1::bigint[], $2::timestamptz[], "
+	st[1].sql = "SELECT r.k FROM unnest($1::bigint[], $2::timestamptz[], "
 	    "$3::timestamptz[]) WITH ORDINALITY AS r(i, lo, hi, k) "
 	    "LEFT JOIN LATERAL (SELECT c.open_time AS t FROM mdx.candle c "
 	    "WHERE c.instrument_id = r.i AND c.interval = $4 AND "
@@ -1544,7 +1670,13 @@ gaps_unchanged(struct ctx *x, const struct ilist *ri, const struct ilist *rlo,
 	    "(y.n - 1) * $10::int8 AND NOT EXISTS (SELECT 1 FROM mdx.gap g "
 	    "WHERE g.instrument_id = r.i AND g.interval = $4 AND "
 	    "g.status <> 'filled' AND g.from_time <= coalesce(n.t, r.hi) AND "
-	    "g.to_time > p.t)", 10, p);
+	    "g.to_time > p.t)";
+	st[1].n = 10;
+	st[1].p = p;
+	res[0] = res[1] = NULL;
+	qpipe(x, st, 2, res);
+	PQclear(res[0]);
+	r = res[1];
 	for (j = 0; j < PQntuples(r); j++) {
 		i = strtoull(PQgetvalue(r, j, 0), NULL, 10);
 		if (i >= 1 && i <= ri->n)
@@ -1571,18 +1703,33 @@ gaps_job(struct ctx *x, const struct mdx_interval *first_rollup)
 	    a3 = MDX_BUF_INIT;
 	const char *code = x->base->code;
 	const char *p[5];
-	PGresult *r;
+	const char *jp[4] = { code, "gaps", code, code };
+	const char *lp[4] = { first_rollup != NULL ? first_rollup->code :
+	    code, "rollup", code, code };
+	struct pstmt st[3];
+	PGresult *r, *res[3];
 	struct seqmap seqs = { 0 }, hd = { 0 };
 	int64_t inst, lo, hi;
 	char *ok = NULL;
 	size_t i;
 	int j;
 
-	fresh_instruments(x, code, "gaps", code, &fresh);
+	/*
+	 * The instruments without a watermark of the job and of the first
+	 * rollup from the base, and the changes, in one round trip.
+	 */
+	st[0].sql = FRESH_SQL;
+	st[1].sql = changes_sql(x);
+	st[2].sql = FRESH_SQL;
+	st[0].n = st[1].n = st[2].n = 4;
+	st[0].p = st[1].p = jp;
+	st[2].p = lp;
+	res[0] = res[1] = res[2] = NULL;
+	qpipe(x, st, first_rollup != NULL ? 3 : 2, res);
+	fresh_rest(x, res[0], code, &fresh);
 	if (first_rollup != NULL) {
 		/* Left to the first rollup from the base (see ctx.defer). */
-		fresh_instruments(x, first_rollup->code, "rollup", code,
-		    &later);
+		fresh_rest(x, res[2], code, &later);
 		for (i = j = 0; i < fresh.n; i++) {
 			if (ilist_has(&later, fresh.v[i]))
 				ilist_add(&x->defer, fresh.v[i]);
@@ -1592,7 +1739,8 @@ gaps_job(struct ctx *x, const struct mdx_interval *first_rollup)
 		fresh.n = (size_t)j;
 	}
 	heads(x, &fresh, &hd);
-	r = changes(x, code, "gaps", code, &seqs);
+	r = res[1];
+	changes_seqs(r, &seqs);
 	for (j = 0; j < PQntuples(r); j++) {
 		inst = strtoll(PQgetvalue(r, j, 0), NULL, 10);
 		lo = strtoll(PQgetvalue(r, j, 1), NULL, 10);
@@ -1612,11 +1760,11 @@ gaps_job(struct ctx *x, const struct mdx_interval *first_rollup)
 	PQclear(r);
 	if (ri.n == 0 && fresh.n == 0)
 		goto out;
-	qq(x, "BEGIN");
 	if (ri.n > 0) {
 		ok = mdx_malloc(ri.n);
 		gaps_unchanged(x, &ri, &rlo, &rhi, ok);
-	}
+	} else
+		qq(x, "BEGIN");
 	for (i = 0; i < ri.n; i++) {
 		if (ok[i])
 			continue;
@@ -1648,8 +1796,7 @@ gaps_job(struct ctx *x, const struct mdx_interval *first_rollup)
 		x->gaps_found += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
 		PQclear(r);
 	}
-	set_watermarks(x, code, "gaps", code, &seqs, &hd, &done);
-	qq(x, "COMMIT");
+	set_watermarks(x, code, "gaps", code, &seqs, &hd, &done, 1);
 	mdx_debug("gaps: %zu changed ranges, %zu of them and %zu instruments "
 	    "from scratch searched again", ri.n, si.n - fresh.n, fresh.n);
 out:
@@ -1953,14 +2100,10 @@ fill_gaps(struct ctx *x)
  * so the statement reads little; it joins on the instrument, which Citus
  * runs on the shards.
  */
-static void
-prune(struct ctx *x)
-{
-	qq(x, "DELETE FROM mdx.candle_change c WHERE NOT EXISTS "
-	    "(SELECT 1 FROM mdx.rollup_watermark w WHERE "
-	    "w.instrument_id = c.instrument_id AND "
-	    "w.source_interval = c.interval AND w.change_seq < c.seq)");
-}
+#define PRUNE_SQL "DELETE FROM mdx.candle_change c WHERE NOT EXISTS " \
+    "(SELECT 1 FROM mdx.rollup_watermark w WHERE " \
+    "w.instrument_id = c.instrument_id AND " \
+    "w.source_interval = c.interval AND w.change_seq < c.seq)"
 
 /* ------------------------------------------------------------------------
  * Runs.
@@ -1987,9 +2130,16 @@ begin_run(struct ctx *x, int argc, char **argv)
 	mdx_buf_free(&args);
 }
 
+/*
+ * Prunes the change log (PRUNE_SQL) and records the end of the run, in
+ * one round trip.  The two statements share a transaction, whose start
+ * is before the pruning: the end is the clock when the run's row is
+ * written.
+ */
 static void
 end_run(struct ctx *x, int status)
 {
+	struct pstmt ps[2] = { { PRUNE_SQL, 0, NULL } };
 	char counts[512];
 	const char *p[4];
 	char st[8];
@@ -2012,9 +2162,12 @@ end_run(struct ctx *x, int status)
 	p[1] = status == 0 ? "ok" : "failed";
 	p[2] = st;
 	p[3] = counts;
-	qqp(x, "UPDATE mdx.run SET finished_at = now(), status = $2, "
-	    "exit_status = $3::int, counts = $4::jsonb WHERE run_id = "
-	    "$1::bigint", 4, p);
+	ps[1].sql = "UPDATE mdx.run SET finished_at = clock_timestamp(), "
+	    "status = $2, exit_status = $3::int, counts = $4::jsonb "
+	    "WHERE run_id = $1::bigint";
+	ps[1].n = 4;
+	ps[1].p = p;
+	qpipe(x, ps, 2, NULL);
 }
 
 static void
@@ -2103,7 +2256,6 @@ mdx_agg_db_run(const struct mdx_agg_db *o)
 	series_gaps(&x);
 	if (o->gaps) {
 		print_gaps(&x);
-		prune(&x);
 		end_run(&x, 0);
 		disconnect_ctx(&x);
 		return MDX_EX_OK;
@@ -2122,7 +2274,6 @@ mdx_agg_db_run(const struct mdx_agg_db *o)
 				src = to[j];
 		rollup_job(&x, to[i], src);
 	}
-	prune(&x);
 	if (mdx_verbose >= 1)
 		mdx_warn("%llu candles read, %llu rollups written, %llu "
 		    "deleted, %llu held by exchange candles; %llu gaps in "
