@@ -65,6 +65,14 @@ ilist_add(struct ilist *l, int64_t v)
 	l->v[l->n++] = v;
 }
 
+/*
+ * The change log position of each instrument: pairs of instrument and
+ * sequence number, sorted by instrument.
+ */
+struct seqmap {
+	struct ilist inst, seq;
+};
+
 struct ctx {
 	PGconn *c;
 	/* A second connection that reads source rows (see read_fresh). */
@@ -94,6 +102,22 @@ struct ctx {
 	struct ilist defer;
 	struct mdx_buf gapcopy;
 	uint64_t ngapcopy;
+	/*
+	 * The gap job between gaps_job() and gaps_finish(): its log
+	 * positions, fresh instruments and changed ranges (ri, rlo, rhi,
+	 * sorted by instrument and time, disjoint).  When pending, the check
+	 * of the ranges waits for the first rollup from the base interval,
+	 * which counts the candles it reads in them (collecting): n, the
+	 * newest (last) and whether one is off the grid (offgrid); covered
+	 * says the rollup read every candle of the range.
+	 */
+	struct {
+		int pending, collecting;
+		struct seqmap seqs, hd;
+		struct ilist fresh, done, ri, rlo, rhi;
+		char *covered, *offgrid;
+		int64_t *n, *last;
+	} gj;
 	/* Counts for the summary and mdx.run. */
 	uint64_t read, written, deleted, held, buckets, fresh, gaps_found;
 	uint64_t confirmed, filled_gaps, filled_candles;
@@ -230,14 +254,6 @@ sqlf(struct ctx *x, const char *fmt, ...)
 	return x->sql.data;
 }
 
-/*
- * The change log position of each instrument: pairs of instrument and
- * sequence number, sorted by instrument.
- */
-struct seqmap {
-	struct ilist inst, seq;
-};
-
 static int64_t
 seqmap_get(const struct seqmap *m, int64_t inst)
 {
@@ -264,7 +280,13 @@ seqmap_free(struct seqmap *m)
 	m->inst.n = m->inst.cap = m->seq.n = m->seq.cap = 0;
 }
 
+struct ibucket;
+
 static void ilist_array(const struct ilist *, struct mdx_buf *);
+static void gaps_seen(struct ctx *, int64_t, mdx_time);
+static void gaps_cover(struct ctx *, const struct mdx_interval *,
+    const struct ibucket *, size_t);
+static void gaps_finish(struct ctx *);
 
 /*
  * The heads of the change log of the instruments (sorted): the highest
@@ -850,6 +872,8 @@ stream_row(struct ctx *x, struct rstream *s, const char *row, int n,
 		s->has = 1;
 	} else if (c->open_time > s->thr)
 		s->thr = c->open_time;
+	if (x->gj.collecting)
+		gaps_seen(x, inst, c->open_time);
 	if (mdx_rollup_add(eng, c, NULL, 0, why, sizeof(why)) ==
 	    MDX_ROLLUP_REJECT)
 		mdx_die(MDX_EX_FAIL, "instrument %lld: %s", (long long)inst,
@@ -1412,7 +1436,13 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 			    tmax_s);
 			mdx_buf_reset(&x->copy);
 		}
+		/* The gap job's ranges this read holds whole (see x->gj). */
+		if (x->gj.pending && src == x->base) {
+			gaps_cover(x, t, bk, nbk);
+			x->gj.collecting = 1;
+		}
 		copy_through(x, &x->c, &sqlp, 1, src, eng);
+		x->gj.collecting = 0;
 		x->buckets += nbk;
 	}
 	if (fresh.n > 0)
@@ -1586,11 +1616,11 @@ add_time_elem(struct mdx_buf *b, mdx_time t, const char *inf)
  * partitions, that is to the history, and reads every candle of the
  * stretch through a window function; an incremental run usually appends
  * to series without gaps.  Sets ok[k] for the ranges that need nothing.
- * Begins the gaps job's transaction, in the same round trip.
+ * With begin, begins the gap job's transaction in the same round trip.
  */
 static void
 gaps_unchanged(struct ctx *x, const struct ilist *ri, const struct ilist *rlo,
-    const struct ilist *rhi, char *ok)
+    const struct ilist *rhi, char *ok, int begin)
 {
 	struct mdx_buf a1 = MDX_BUF_INIT, a2 = MDX_BUF_INIT,
 	    a3 = MDX_BUF_INIT;
@@ -1610,7 +1640,8 @@ gaps_unchanged(struct ctx *x, const struct ilist *ri, const struct ilist *rlo,
 	 * goes to mdx.detect_gaps_many(), which is exact either way.
 	 */
 	if (iv->months || x->citus) {
-		qq(x, "BEGIN");
+		if (begin)
+			qq(x, "BEGIN");
 		return;
 	}
 	for (i = 0; i < ri->n; i++) {
@@ -1674,8 +1705,11 @@ gaps_unchanged(struct ctx *x, const struct ilist *ri, const struct ilist *rlo,
 	st[1].n = 10;
 	st[1].p = p;
 	res[0] = res[1] = NULL;
-	qpipe(x, st, 2, res);
-	PQclear(res[0]);
+	if (begin) {
+		qpipe(x, st, 2, res);
+		PQclear(res[0]);
+	} else
+		qpipe(x, st + 1, 1, res + 1);
 	r = res[1];
 	for (j = 0; j < PQntuples(r); j++) {
 		i = strtoull(PQgetvalue(r, j, 0), NULL, 10);
@@ -1689,31 +1723,199 @@ gaps_unchanged(struct ctx *x, const struct ilist *ri, const struct ilist *rlo,
 }
 
 /*
+ * Whether open time t lies on the grid of interval iv (of fixed length),
+ * as date_bin() in gaps_unchanged() tells.
+ */
+static int
+on_grid(const struct mdx_interval *iv, mdx_time t)
+{
+	return (t - mdx_interval_floor(iv, 0)) % iv->ms == 0;
+}
+
+/*
+ * What gaps_unchanged() finds, for ranges whose candles the first rollup
+ * from the base read (x->gj, gaps_seen()): only the candle before each
+ * range, the one after it and the gaps of the table are read here, and
+ * the stretch between them is judged from what the rollup counted.  The
+ * candle before a range is the last one before it, and the one after the
+ * first one after it, so the stretch holds them and the candles of the
+ * range, no others.  The rollup read them in a later snapshot than the
+ * gap job's change log position, as detect_gaps_many() would: changes
+ * after that position are searched again by the next run.  Begins the
+ * gap job's transaction, in the same round trip; sets ok[k] for the
+ * covered ranges that need nothing.
+ */
+static void
+gaps_probe(struct ctx *x, char *ok)
+{
+	struct mdx_buf a1 = MDX_BUF_INIT, a2 = MDX_BUF_INIT,
+	    a3 = MDX_BUF_INIT, ak = MDX_BUF_INIT;
+	const struct mdx_interval *iv = x->base;
+	struct pstmt st[2] = { { "BEGIN", 0, NULL } };
+	char near[32], lo_s[MDX_TIME_BUFSZ], hi_s[MDX_TIME_BUFSZ];
+	const char *p[8];
+	PGresult *r, *res[2];
+	mdx_time lo = 0, hi = 0, pt, nt, last;
+	int64_t n;
+	size_t i, k, m = 0;
+	int j;
+
+	for (i = 0; i < x->gj.ri.n; i++) {
+		if (!x->gj.covered[i])
+			continue;
+		if (m == 0 || x->gj.rlo.v[i] < lo)
+			lo = x->gj.rlo.v[i];
+		if (m == 0 || x->gj.rhi.v[i] < hi)
+			hi = x->gj.rhi.v[i];
+		mdx_buf_printf(&a1, "%c%lld", m ? ',' : '{',
+		    (long long)x->gj.ri.v[i]);
+		add_time_elem(&a2, x->gj.rlo.v[i], NULL);
+		add_time_elem(&a3, x->gj.rhi.v[i], NULL);
+		mdx_buf_printf(&ak, "%c%zu", m ? ',' : '{', i);
+		m++;
+	}
+	mdx_buf_addch(&a1, '}');
+	mdx_buf_addch(&a2, '}');
+	mdx_buf_addch(&a3, '}');
+	mdx_buf_addch(&ak, '}');
+	snprintf(near, sizeof(near), "%lld milliseconds",
+	    (long long)GAP_NEAR_MS);
+	mdx_time_format(lo - GAP_NEAR_MS, lo_s);
+	mdx_time_format(hi, hi_s);
+	p[0] = a1.data;
+	p[1] = a2.data;
+	p[2] = a3.data;
+	p[3] = iv->code;
+	p[4] = near;
+	p[5] = lo_s;
+	p[6] = hi_s;
+	p[7] = ak.data;
+	/* The bounds $6 and $7 as in gaps_unchanged(). */
+	st[1].sql = "SELECT r.k, (extract(epoch FROM p.t) * 1000)::int8, "
+	    "(extract(epoch FROM n.t) * 1000)::int8 "
+	    "FROM unnest($1::bigint[], $2::timestamptz[], "
+	    "$3::timestamptz[], $8::int8[]) AS r(i, lo, hi, k) "
+	    "CROSS JOIN LATERAL (SELECT c.open_time AS t FROM mdx.candle c "
+	    "WHERE c.instrument_id = r.i AND c.interval = $4 AND "
+	    "c.open_time < r.lo AND c.open_time >= r.lo - $5::interval AND "
+	    "c.open_time >= $6::timestamptz ORDER BY c.open_time DESC "
+	    "LIMIT 1) p "
+	    "LEFT JOIN LATERAL (SELECT c.open_time AS t FROM mdx.candle c "
+	    "WHERE c.instrument_id = r.i AND c.interval = $4 AND "
+	    "c.open_time > r.hi AND c.open_time > $7::timestamptz "
+	    "ORDER BY c.open_time LIMIT 1) n ON true "
+	    "WHERE NOT EXISTS (SELECT 1 FROM mdx.gap g "
+	    "WHERE g.instrument_id = r.i AND g.interval = $4 AND "
+	    "g.status <> 'filled' AND g.from_time <= coalesce(n.t, r.hi) AND "
+	    "g.to_time > p.t)";
+	st[1].n = 8;
+	st[1].p = p;
+	res[0] = res[1] = NULL;
+	qpipe(x, st, 2, res);
+	PQclear(res[0]);
+	r = res[1];
+	for (j = 0; j < PQntuples(r); j++) {
+		k = strtoull(PQgetvalue(r, j, 0), NULL, 10);
+		if (k >= x->gj.ri.n || !x->gj.covered[k])
+			continue;
+		pt = strtoll(PQgetvalue(r, j, 1), NULL, 10);
+		nt = PQgetisnull(r, j, 2) ? 0 : strtoll(PQgetvalue(r, j, 2),
+		    NULL, 10);
+		if (x->gj.offgrid[k] || !on_grid(iv, pt) ||
+		    (!PQgetisnull(r, j, 2) && !on_grid(iv, nt)))
+			continue;
+		/* The candles of the stretch, and its newest. */
+		n = 1 + x->gj.n[k] + !PQgetisnull(r, j, 2);
+		last = !PQgetisnull(r, j, 2) ? nt :
+		    x->gj.n[k] > 0 ? x->gj.last[k] : pt;
+		if (last - pt == (n - 1) * iv->ms)
+			ok[k] = 1;
+	}
+	PQclear(r);
+	mdx_buf_free(&a1);
+	mdx_buf_free(&a2);
+	mdx_buf_free(&a3);
+	mdx_buf_free(&ak);
+}
+
+/*
+ * Counts a candle the first rollup from the base read (see x->gj) in the
+ * changed range of the gap job that holds it, if any.
+ */
+static void
+gaps_seen(struct ctx *x, int64_t inst, mdx_time t)
+{
+	size_t lo = 0, hi = x->gj.ri.n, mid;
+
+	/* The first range after (inst, t); the one before may hold t. */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (x->gj.ri.v[mid] > inst || (x->gj.ri.v[mid] == inst &&
+		    x->gj.rlo.v[mid] > t))
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	if (lo == 0 || x->gj.ri.v[lo - 1] != inst || t > x->gj.rhi.v[lo - 1])
+		return;
+	lo--;
+	if (x->gj.n[lo] == 0 || t > x->gj.last[lo])
+		x->gj.last[lo] = t;
+	x->gj.n[lo]++;
+	if (!on_grid(x->base, t))
+		x->gj.offgrid[lo] = 1;
+}
+
+/*
+ * Marks the changed ranges of the gap job whose candles the first rollup
+ * from the base (interval t) reads whole: those whose every bucket of t is
+ * among the rollup's changed buckets bk (sorted).
+ */
+static void
+gaps_cover(struct ctx *x, const struct mdx_interval *t,
+    const struct ibucket *bk, size_t nbk)
+{
+	struct ibucket key;
+	size_t i;
+	int all;
+
+	for (i = 0; i < x->gj.ri.n; i++) {
+		key.inst = x->gj.ri.v[i];
+		all = 1;
+		for (key.b = mdx_interval_floor(t, x->gj.rlo.v[i]);
+		    all && key.b <= x->gj.rhi.v[i];
+		    key.b = mdx_interval_next(t, key.b))
+			all = nbk > 0 && bsearch(&key, bk, nbk, sizeof(*bk),
+			    cmp_ibucket) != NULL;
+		x->gj.covered[i] = all;
+	}
+}
+
+/*
  * Brings the gap table of the base interval up to date: fresh instruments
  * over their whole series, the others around their changed ranges (ranges
  * closer than GAP_MERGE_MS merged), all in one statement, but for the
- * ranges gaps_unchanged() finds nothing to do about.
+ * ranges gaps_unchanged() or gaps_probe() find nothing to do about.  The
+ * log and the fresh instruments are read here; the rest is gaps_finish(),
+ * called here or, when first_rollup is given, the warehouse is not on
+ * Citus and ranges changed, after the first rollup from the base, which
+ * then counts the candles of the ranges as it reads them.
  */
 static void
 gaps_job(struct ctx *x, const struct mdx_interval *first_rollup)
 {
-	struct ilist fresh = { 0 }, done = { 0 }, ri = { 0 }, rlo = { 0 },
-	    rhi = { 0 }, later = { 0 }, si = { 0 }, slo = { 0 }, shi = { 0 };
-	struct mdx_buf a1 = MDX_BUF_INIT, a2 = MDX_BUF_INIT,
-	    a3 = MDX_BUF_INIT;
+	struct ilist later = { 0 };
 	const char *code = x->base->code;
-	const char *p[5];
 	const char *jp[4] = { code, "gaps", code, code };
 	const char *lp[4] = { first_rollup != NULL ? first_rollup->code :
 	    code, "rollup", code, code };
 	struct pstmt st[3];
 	PGresult *r, *res[3];
-	struct seqmap seqs = { 0 }, hd = { 0 };
 	int64_t inst, lo, hi;
-	char *ok = NULL;
-	size_t i;
+	size_t i, n;
 	int j;
 
+	memset(&x->gj, 0, sizeof(x->gj));
 	/*
 	 * The instruments without a watermark of the job and of the first
 	 * rollup from the base, and the changes, in one round trip.
@@ -1726,55 +1928,101 @@ gaps_job(struct ctx *x, const struct mdx_interval *first_rollup)
 	st[2].p = lp;
 	res[0] = res[1] = res[2] = NULL;
 	qpipe(x, st, first_rollup != NULL ? 3 : 2, res);
-	fresh_rest(x, res[0], code, &fresh);
+	fresh_rest(x, res[0], code, &x->gj.fresh);
 	if (first_rollup != NULL) {
 		/* Left to the first rollup from the base (see ctx.defer). */
 		fresh_rest(x, res[2], code, &later);
-		for (i = j = 0; i < fresh.n; i++) {
-			if (ilist_has(&later, fresh.v[i]))
-				ilist_add(&x->defer, fresh.v[i]);
+		for (i = n = 0; i < x->gj.fresh.n; i++) {
+			if (ilist_has(&later, x->gj.fresh.v[i]))
+				ilist_add(&x->defer, x->gj.fresh.v[i]);
 			else
-				fresh.v[j++] = fresh.v[i];
+				x->gj.fresh.v[n++] = x->gj.fresh.v[i];
 		}
-		fresh.n = (size_t)j;
+		x->gj.fresh.n = n;
 	}
-	heads(x, &fresh, &hd);
+	free(later.v);
+	heads(x, &x->gj.fresh, &x->gj.hd);
 	r = res[1];
-	changes_seqs(r, &seqs);
+	changes_seqs(r, &x->gj.seqs);
 	for (j = 0; j < PQntuples(r); j++) {
 		inst = strtoll(PQgetvalue(r, j, 0), NULL, 10);
 		lo = strtoll(PQgetvalue(r, j, 1), NULL, 10);
 		hi = strtoll(PQgetvalue(r, j, 2), NULL, 10);
-		if (ri.n > 0 && ri.v[ri.n - 1] == inst &&
-		    lo <= rhi.v[rhi.n - 1] + GAP_MERGE_MS) {
-			if (hi > rhi.v[rhi.n - 1])
-				rhi.v[rhi.n - 1] = hi;
+		if (x->gj.ri.n > 0 && x->gj.ri.v[x->gj.ri.n - 1] == inst &&
+		    lo <= x->gj.rhi.v[x->gj.rhi.n - 1] + GAP_MERGE_MS) {
+			if (hi > x->gj.rhi.v[x->gj.rhi.n - 1])
+				x->gj.rhi.v[x->gj.rhi.n - 1] = hi;
 			continue;
 		}
-		if (ri.n == 0 || ri.v[ri.n - 1] != inst)
-			ilist_add(&done, inst);
-		ilist_add(&ri, inst);
-		ilist_add(&rlo, lo);
-		ilist_add(&rhi, hi);
+		if (x->gj.ri.n == 0 || x->gj.ri.v[x->gj.ri.n - 1] != inst)
+			ilist_add(&x->gj.done, inst);
+		ilist_add(&x->gj.ri, inst);
+		ilist_add(&x->gj.rlo, lo);
+		ilist_add(&x->gj.rhi, hi);
 	}
 	PQclear(r);
-	if (ri.n == 0 && fresh.n == 0)
+	n = x->gj.ri.n;
+	if (n > 0) {
+		x->gj.covered = mdx_calloc(n, 1);
+		x->gj.offgrid = mdx_calloc(n, 1);
+		x->gj.n = mdx_calloc(n, sizeof(int64_t));
+		x->gj.last = mdx_calloc(n, sizeof(int64_t));
+	}
+	if (n > 0 && first_rollup != NULL && !x->citus && !x->base->months)
+		x->gj.pending = 1;
+	else
+		gaps_finish(x);
+}
+
+/* The rest of the gap job begun by gaps_job(), in one transaction. */
+static void
+gaps_finish(struct ctx *x)
+{
+	struct ilist si = { 0 }, slo = { 0 }, shi = { 0 }, ui = { 0 },
+	    ulo = { 0 }, uhi = { 0 };
+	struct mdx_buf a1 = MDX_BUF_INIT, a2 = MDX_BUF_INIT,
+	    a3 = MDX_BUF_INIT;
+	const char *code = x->base->code;
+	const char *p[5];
+	PGresult *r;
+	char *ok = NULL, *uok = NULL;
+	size_t i, k, ncov = 0;
+
+	x->gj.pending = 0;
+	if (x->gj.ri.n == 0 && x->gj.fresh.n == 0)
 		goto out;
-	if (ri.n > 0) {
-		ok = mdx_malloc(ri.n);
-		gaps_unchanged(x, &ri, &rlo, &rhi, ok);
+	if (x->gj.ri.n > 0) {
+		ok = mdx_calloc(x->gj.ri.n, 1);
+		for (i = 0; i < x->gj.ri.n; i++) {
+			if (x->gj.covered[i]) {
+				ncov++;
+				continue;
+			}
+			ilist_add(&ui, x->gj.ri.v[i]);
+			ilist_add(&ulo, x->gj.rlo.v[i]);
+			ilist_add(&uhi, x->gj.rhi.v[i]);
+		}
+		if (ncov > 0)
+			gaps_probe(x, ok);
+		if (ui.n > 0) {
+			uok = mdx_malloc(ui.n);
+			gaps_unchanged(x, &ui, &ulo, &uhi, uok, ncov == 0);
+			for (i = k = 0; i < x->gj.ri.n; i++)
+				if (!x->gj.covered[i])
+					ok[i] = uok[k++];
+		}
 	} else
 		qq(x, "BEGIN");
-	for (i = 0; i < ri.n; i++) {
+	for (i = 0; i < x->gj.ri.n; i++) {
 		if (ok[i])
 			continue;
-		ilist_add(&si, ri.v[i]);
-		ilist_add(&slo, rlo.v[i]);
-		ilist_add(&shi, rhi.v[i]);
+		ilist_add(&si, x->gj.ri.v[i]);
+		ilist_add(&slo, x->gj.rlo.v[i]);
+		ilist_add(&shi, x->gj.rhi.v[i]);
 	}
-	for (i = 0; i < fresh.n; i++) {
-		ilist_add(&done, fresh.v[i]);
-		ilist_add(&si, fresh.v[i]);
+	for (i = 0; i < x->gj.fresh.n; i++) {
+		ilist_add(&x->gj.done, x->gj.fresh.v[i]);
+		ilist_add(&si, x->gj.fresh.v[i]);
 	}
 	if (si.n > 0) {
 		ilist_array(&si, &a1);
@@ -1796,22 +2044,32 @@ gaps_job(struct ctx *x, const struct mdx_interval *first_rollup)
 		x->gaps_found += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
 		PQclear(r);
 	}
-	set_watermarks(x, code, "gaps", code, &seqs, &hd, &done, 1);
-	mdx_debug("gaps: %zu changed ranges, %zu of them and %zu instruments "
-	    "from scratch searched again", ri.n, si.n - fresh.n, fresh.n);
+	set_watermarks(x, code, "gaps", code, &x->gj.seqs, &x->gj.hd,
+	    &x->gj.done, 1);
+	mdx_debug("gaps: %zu changed ranges (%zu counted by the rollup), "
+	    "%zu of them and %zu instruments from scratch searched again",
+	    x->gj.ri.n, ncov, si.n - x->gj.fresh.n, x->gj.fresh.n);
 out:
-	seqmap_free(&seqs);
-	seqmap_free(&hd);
+	seqmap_free(&x->gj.seqs);
+	seqmap_free(&x->gj.hd);
+	free(x->gj.fresh.v);
+	free(x->gj.done.v);
+	free(x->gj.ri.v);
+	free(x->gj.rlo.v);
+	free(x->gj.rhi.v);
+	free(x->gj.covered);
+	free(x->gj.offgrid);
+	free(x->gj.n);
+	free(x->gj.last);
+	memset(&x->gj, 0, sizeof(x->gj));
 	free(ok);
-	free(fresh.v);
-	free(later.v);
-	free(done.v);
-	free(ri.v);
-	free(rlo.v);
-	free(rhi.v);
+	free(uok);
 	free(si.v);
 	free(slo.v);
 	free(shi.v);
+	free(ui.v);
+	free(ulo.v);
+	free(uhi.v);
 	mdx_buf_free(&a1);
 	mdx_buf_free(&a2);
 	mdx_buf_free(&a3);
@@ -2273,6 +2531,8 @@ mdx_agg_db_run(const struct mdx_agg_db *o)
 			if (mdx_interval_divides(to[j], to[i]))
 				src = to[j];
 		rollup_job(&x, to[i], src);
+		if (x.gj.pending)
+			gaps_finish(&x);
 	}
 	if (mdx_verbose >= 1)
 		mdx_warn("%llu candles read, %llu rollups written, %llu "
