@@ -14,6 +14,12 @@
  * its log read before its candles.  The rollups
  * themselves come from the engine of the stream mode (rollup.c), fed
  * with COPY, so both modes compute the same thing the same way.
+ *
+ * An incremental run is made of many small statements: those of a job go
+ * to the server together where they can (qpipe()), and the gap job,
+ * outside Citus, reads its log before the rollups and finishes after the
+ * first rollup from the base interval, which counts the candles of the
+ * changed ranges as it reads them (gaps_probe()).
  */
 #include <sys/select.h>
 
