@@ -178,6 +178,7 @@ for days in $INC_HIST; do
 	printf 'vacuum and sync of the history: %.1f s\n' "$(secs "$t0" "$t1")"
 	ms=""
 	rms=""
+	la0=$(cut -d' ' -f1-3 /proc/loadavg)
 	h=0
 	while [ $h -lt "$INC_RUNS" ]; do
 		# The new hour, logged as a writer logs it (mdx-load does
@@ -218,4 +219,6 @@ SQL
 	    "$days" "$med" "$ms"
 	printf 'refresh after %s days: median %s ms in the run (mdx.run; runs:%s ms; target < 25 ms: %s)\n' \
 	    "$days" "$rmed" "$rms" "$(awk "BEGIN { print ($rmed < 25) ? \"met\" : \"MISSED\" }")"
+	printf 'refresh after %s days: load average %s before the refreshes, %s after\n' \
+	    "$days" "$la0" "$(cut -d' ' -f1-3 /proc/loadavg)"
 done

@@ -180,4 +180,22 @@ is "$(sql "SELECT string_agg(DISTINCT interval_in_force, ' ') FROM mdx.fundings
     interval_in_force, ' ') FROM mdx.fundings WHERE time > '2024-02-15'")" \
     "8h 4h" "the archive's intervals in force"
 
+# The series gaps are found again only after funding or open interest
+# changed (mdx.series_change): a gap put in by hand outlives a run without
+# such changes and goes with the run after the next change.
+sql "INSERT INTO mdx.series_gap (instrument_id, series, interval, from_time,
+    to_time, missing) SELECT instrument_id, 'funding', '8h', '2020-01-01',
+    '2020-01-01 16:00', 1 FROM mdx.funding LIMIT 1" >/dev/null
+exits 0 "a run after no change of funding" mdx-aggregate --db
+is "$(sql "SELECT count(*) FROM mdx.series_gap")" "1" \
+    "without a change, the series gaps are not searched again"
+sql "UPDATE mdx.open_interest SET open_interest = open_interest
+    WHERE time = (SELECT max(time) FROM mdx.open_interest)" >/dev/null
+is "$(sql "SELECT count(DISTINCT xid) FROM mdx.series_change")" "1" \
+    "a change of open interest is marked"
+exits 0 "a run after a change" mdx-aggregate --db
+is "$(sql "SELECT count(*) FROM mdx.series_gap") $(sql "SELECT count(*)
+    FROM mdx.series_change")" "0 0" \
+    "after a change, the series gaps are searched again and the mark goes"
+
 done_testing

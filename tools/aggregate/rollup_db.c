@@ -14,6 +14,12 @@
  * its log read before its candles.  The rollups
  * themselves come from the engine of the stream mode (rollup.c), fed
  * with COPY, so both modes compute the same thing the same way.
+ *
+ * An incremental run is made of many small statements: those of a job go
+ * to the server together where they can (qpipe()), and the gap job,
+ * outside Citus, reads its log before the rollups and finishes after the
+ * first rollup from the base interval, which counts the candles of the
+ * changed ranges as it reads them (gaps_probe()).
  */
 #include <sys/select.h>
 
@@ -65,6 +71,14 @@ ilist_add(struct ilist *l, int64_t v)
 	l->v[l->n++] = v;
 }
 
+/*
+ * The change log position of each instrument: pairs of instrument and
+ * sequence number, sorted by instrument.
+ */
+struct seqmap {
+	struct ilist inst, seq;
+};
+
 struct ctx {
 	PGconn *c;
 	/* A second connection that reads source rows (see read_fresh). */
@@ -94,6 +108,22 @@ struct ctx {
 	struct ilist defer;
 	struct mdx_buf gapcopy;
 	uint64_t ngapcopy;
+	/*
+	 * The gap job between gaps_job() and gaps_finish(): its log
+	 * positions, fresh instruments and changed ranges (ri, rlo, rhi,
+	 * sorted by instrument and time, disjoint).  When pending, the check
+	 * of the ranges waits for the first rollup from the base interval,
+	 * which counts the candles it reads in them (collecting): n, the
+	 * newest (last) and whether one is off the grid (offgrid); covered
+	 * says the rollup read every candle of the range.
+	 */
+	struct {
+		int pending, collecting;
+		struct seqmap seqs, hd;
+		struct ilist fresh, done, ri, rlo, rhi;
+		char *covered, *offgrid;
+		int64_t *n, *last;
+	} gj;
 	/* Counts for the summary and mdx.run. */
 	uint64_t read, written, deleted, held, buckets, fresh, gaps_found;
 	uint64_t confirmed, filled_gaps, filled_candles;
@@ -129,6 +159,67 @@ static void
 qqp(struct ctx *x, const char *sql, int n, const char *const *p)
 {
 	PQclear(mdx_db_execp(x->c, sql, n, p));
+}
+
+/* A statement of a pipeline: its text and parameters. */
+struct pstmt {
+	const char *sql;
+	int n;
+	const char *const *p;
+};
+
+/*
+ * Runs the statements in one round trip (libpq's pipeline mode) and puts
+ * their results in out, or clears them where out is NULL.  An incremental
+ * run is made of many small statements, and the round trips between them
+ * cost as much as the statements do when the machine is busy.  The first
+ * statement that fails ends the run, as in check() of lib/db.c.
+ */
+static void
+qpipe(struct ctx *x, const struct pstmt *st, size_t n, PGresult **out)
+{
+	PGresult *r, *bad = NULL;
+	char line[512];
+	size_t i;
+	int ok;
+
+	if (PQenterPipelineMode(x->c) != 1)
+		mdx_die(MDX_EX_FAIL, "warehouse error: %s",
+		    PQerrorMessage(x->c));
+	for (i = 0; i < n; i++)
+		if (PQsendQueryParams(x->c, st[i].sql, st[i].n, NULL, st[i].p,
+		    NULL, NULL, 0) != 1)
+			mdx_die(mdx_db_error_status(x->c, NULL),
+			    "warehouse error: %s", PQerrorMessage(x->c));
+	if (PQpipelineSync(x->c) != 1)
+		mdx_die(mdx_db_error_status(x->c, NULL), "warehouse error: %s",
+		    PQerrorMessage(x->c));
+	for (i = 0; i <= n; i++) {
+		/* Each statement's result, then NULL; the sync last. */
+		while ((r = PQgetResult(x->c)) != NULL) {
+			ok = PQresultStatus(r) == PGRES_TUPLES_OK ||
+			    PQresultStatus(r) == PGRES_COMMAND_OK ||
+			    PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+			if (!ok && bad == NULL &&
+			    PQresultStatus(r) != PGRES_PIPELINE_ABORTED)
+				bad = r;
+			else if (ok && i < n && out != NULL && out[i] == NULL)
+				out[i] = r;
+			else
+				PQclear(r);
+			if (i == n)
+				break;
+		}
+	}
+	if (PQexitPipelineMode(x->c) != 1 && bad == NULL)
+		mdx_die(MDX_EX_FAIL, "warehouse error: %s",
+		    PQerrorMessage(x->c));
+	if (bad != NULL) {
+		mdx_db_first_line(PQresultErrorMessage(bad), line,
+		    sizeof(line));
+		mdx_die(mdx_db_error_status(x->c, bad),
+		    "warehouse error: %s", line);
+	}
 }
 
 /* Sends the buffer with COPY ... FROM STDIN. */
@@ -169,14 +260,6 @@ sqlf(struct ctx *x, const char *fmt, ...)
 	return x->sql.data;
 }
 
-/*
- * The change log position of each instrument: pairs of instrument and
- * sequence number, sorted by instrument.
- */
-struct seqmap {
-	struct ilist inst, seq;
-};
-
 static int64_t
 seqmap_get(const struct seqmap *m, int64_t inst)
 {
@@ -203,7 +286,13 @@ seqmap_free(struct seqmap *m)
 	m->inst.n = m->inst.cap = m->seq.n = m->seq.cap = 0;
 }
 
+struct ibucket;
+
 static void ilist_array(const struct ilist *, struct mdx_buf *);
+static void gaps_seen(struct ctx *, int64_t, mdx_time);
+static void gaps_cover(struct ctx *, const struct mdx_interval *,
+    const struct ibucket *, size_t);
+static void gaps_finish(struct ctx *);
 
 /*
  * The heads of the change log of the instruments (sorted): the highest
@@ -243,20 +332,20 @@ heads(struct ctx *x, const struct ilist *insts, struct seqmap *out)
 }
 
 /*
- * Begins a rollup job's transaction, with the temporary tables it fills.
- * They lose their rows at every commit, which costs less than emptying
- * them with TRUNCATE at the start of each job.
+ * Makes the temporary tables a rollup job fills, once per run, in the
+ * job's transaction.  They lose their rows at every commit, which costs
+ * less than emptying them with TRUNCATE at the start of each job.  Only
+ * Citus needs the changed buckets in a table (see rollup_job).
  */
 static void
-begin_temp(struct ctx *x)
+make_temp(struct ctx *x)
 {
-	if (x->temp_made) {
-		qq(x, "BEGIN");
+	if (x->temp_made)
 		return;
-	}
-	qq(x, "BEGIN; CREATE TEMP TABLE agg_bucket (instrument_id bigint, "
-	    "b timestamptz, e timestamptz) ON COMMIT DELETE ROWS; "
-	    "CREATE TEMP TABLE agg_out (instrument_id bigint, "
+	if (x->citus)
+		qq(x, "CREATE TEMP TABLE agg_bucket (instrument_id bigint, "
+		    "b timestamptz, e timestamptz) ON COMMIT DELETE ROWS");
+	qq(x, "CREATE TEMP TABLE agg_out (instrument_id bigint, "
 	    "open_ms bigint, open numeric, high numeric, low numeric, "
 	    "close numeric, volume numeric, quote_volume numeric, "
 	    "trades bigint, taker_buy_volume numeric, "
@@ -335,37 +424,39 @@ has_candles(struct ctx *x, int64_t inst, const char *iv)
 }
 
 /*
- * The instruments with source candles but no watermark for the job (or
- * one made from another source or base): they are built from scratch.
+ * The instruments without a watermark for the job (or one made from
+ * another source or base), as one bigint[] (parameters: the interval, job,
+ * source interval and base interval).
+ *
+ * The instruments without a watermark first, then one index probe per
+ * instrument left, in a statement of its own (fresh_rest()): planning a
+ * probe of mdx.candle costs in proportion to its partitions, that is to
+ * the history, and an incremental run usually has no instrument left to
+ * probe.
+ *
+ * mdx.instrument and the watermarks are read apart: on Citus one is a
+ * reference table, the other distributed, and Citus correlates no
+ * subquery with a reference table.
+ */
+#define FRESH_SQL "WITH w AS MATERIALIZED (SELECT coalesce(array_agg(" \
+    "w.instrument_id), '{}') AS ids FROM mdx.rollup_watermark w " \
+    "WHERE w.interval = $1 AND w.job = $2 AND w.source_interval = $3 " \
+    "AND w.base_interval = $4) SELECT coalesce(array_agg(" \
+    "i.instrument_id ORDER BY i.instrument_id), '{}') " \
+    "FROM mdx.instrument i, w WHERE i.instrument_id <> ALL (w.ids)"
+
+/*
+ * Of the instruments without a watermark (r, the result of FRESH_SQL,
+ * cleared here), those with source candles go to out: they are built from
+ * scratch.
  */
 static void
-fresh_instruments(struct ctx *x, const char *iv, const char *job,
-    const char *src, struct ilist *out)
+fresh_rest(struct ctx *x, PGresult *r, const char *src, struct ilist *out)
 {
-	const char *p[4] = { iv, job, src, x->base->code };
 	struct mdx_buf arr = MDX_BUF_INIT;
-	PGresult *r;
+	const char *p[2];
 	int i, n;
 
-	/*
-	 * The instruments without a watermark first, then one index probe
-	 * per instrument left, in a statement of its own: planning a probe
-	 * of mdx.candle costs in proportion to its partitions, that is to
-	 * the history, and an incremental run usually has no instrument
-	 * left to probe.
-	 */
-	/*
-	 * mdx.instrument and the watermarks are read apart: on Citus one
-	 * is a reference table, the other distributed, and Citus correlates
-	 * no subquery with a reference table.
-	 */
-	r = qp(x, "WITH w AS MATERIALIZED (SELECT coalesce(array_agg("
-	    "w.instrument_id), '{}') AS ids FROM mdx.rollup_watermark w "
-	    "WHERE w.interval = $1 AND w.job = $2 AND w.source_interval = $3 "
-	    "AND w.base_interval = $4) SELECT coalesce(array_agg("
-	    "i.instrument_id ORDER BY i.instrument_id), '{}') "
-	    "FROM mdx.instrument i, w WHERE i.instrument_id <> ALL (w.ids)",
-	    4, p);
 	n = strcmp(PQgetvalue(r, 0, 0), "{}") != 0;
 	mdx_buf_addstr(&arr, PQgetvalue(r, 0, 0));
 	PQclear(r);
@@ -394,27 +485,18 @@ fresh_instruments(struct ctx *x, const char *iv, const char *job,
 
 /*
  * The changed ranges after the watermarks, sorted by instrument and time,
- * with the sequence number of each entry: the highest per instrument goes
- * to seqs (sorted by instrument).  Each entry is matched with the
- * watermark of its own instrument, a join on the distribution column that
- * Citus runs on the shards.
+ * with the sequence number of each entry (parameters as FRESH_SQL's).
+ * Each entry is matched with the watermark of its own instrument, a join
+ * on the distribution column that Citus runs on the shards.
+ *
+ * One probe of the log's (instrument_id, interval, seq) index per
+ * watermark, whatever the statistics say (OFFSET 0); Citus, which takes
+ * no OFFSET in a lateral subquery, runs the plain join on each shard.
  */
-static PGresult *
-changes(struct ctx *x, const char *iv, const char *job, const char *src,
-    struct seqmap *seqs)
+static const char *
+changes_sql(const struct ctx *x)
 {
-	const char *p[4] = { iv, job, src, x->base->code };
-	PGresult *r;
-	int64_t inst, sq;
-	int j;
-
-	/*
-	 * One probe of the log's (instrument_id, interval, seq) index per
-	 * watermark, whatever the statistics say (OFFSET 0); Citus, which
-	 * takes no OFFSET in a lateral subquery, runs the plain join on
-	 * each shard.
-	 */
-	r = qp(x, x->citus ? "SELECT c.instrument_id, "
+	return x->citus ? "SELECT c.instrument_id, "
 	    "(extract(epoch FROM c.from_time) * 1000)::int8, "
 	    "(extract(epoch FROM c.to_time) * 1000)::int8, c.seq "
 	    "FROM mdx.candle_change c JOIN mdx.rollup_watermark w "
@@ -430,7 +512,19 @@ changes(struct ctx *x, const char *iv, const char *job, const char *src,
 	    "w.instrument_id AND c.interval = $3 AND c.seq > w.change_seq "
 	    "OFFSET 0) c WHERE w.interval = $1 AND w.job = $2 AND "
 	    "w.source_interval = $3 AND w.base_interval = $4 "
-	    "ORDER BY 1, 2", 4, p);
+	    "ORDER BY 1, 2";
+}
+
+/*
+ * The highest sequence number per instrument of the changed ranges r (the
+ * result of changes_sql()), into seqs (sorted by instrument).
+ */
+static void
+changes_seqs(const PGresult *r, struct seqmap *seqs)
+{
+	int64_t inst, sq;
+	int j;
+
 	for (j = 0; j < PQntuples(r); j++) {
 		inst = strtoll(PQgetvalue(r, j, 0), NULL, 10);
 		sq = strtoll(PQgetvalue(r, j, 3), NULL, 10);
@@ -443,29 +537,32 @@ changes(struct ctx *x, const char *iv, const char *job, const char *src,
 		ilist_add(&seqs->inst, inst);
 		ilist_add(&seqs->seq, sq);
 	}
-	return r;
 }
 
 /*
  * Moves the watermarks of the instruments to their positions in the
  * change log, those of seqs (read) or else of hd (heads), with the newest
  * source open time read for each (x->thr_*) as through, where one was
- * read.
+ * read; with commit, commits the job's transaction in the same round trip.
  */
 static void
 set_watermarks(struct ctx *x, const char *iv, const char *job,
     const char *src, const struct seqmap *seqs, const struct seqmap *hd,
-    const struct ilist *insts)
+    const struct ilist *insts, int commit)
 {
 	struct mdx_buf arr = MDX_BUF_INIT, thr = MDX_BUF_INIT,
 	    sa = MDX_BUF_INIT;
+	struct pstmt st[2];
 	char tb[MDX_TIME_BUFSZ];
 	const char *p[8];
 	int64_t sq;
 	size_t i, k;
 
-	if (insts->n == 0)
+	if (insts->n == 0) {
+		if (commit)
+			qq(x, "COMMIT");
 		return;
+	}
 	ilist_array(insts, &arr);
 	mdx_buf_addch(&thr, '{');
 	mdx_buf_addch(&sa, '{');
@@ -498,7 +595,7 @@ set_watermarks(struct ctx *x, const char *iv, const char *job,
 	p[5] = sa.data;
 	p[6] = x->run;
 	p[7] = thr.data;
-	qqp(x, "INSERT INTO mdx.rollup_watermark AS w (instrument_id, "
+	st[0].sql = "INSERT INTO mdx.rollup_watermark AS w (instrument_id, "
 	    "interval, job, source_interval, base_interval, change_seq, "
 	    "through, run_id, updated_at) "
 	    "SELECT i, $2, $3, $4, $5, s, t, $7, now() "
@@ -509,7 +606,13 @@ set_watermarks(struct ctx *x, const char *iv, const char *job,
 	    "base_interval = excluded.base_interval, "
 	    "change_seq = excluded.change_seq, "
 	    "through = greatest(w.through, excluded.through), "
-	    "run_id = excluded.run_id, updated_at = excluded.updated_at", 8, p);
+	    "run_id = excluded.run_id, updated_at = excluded.updated_at";
+	st[0].n = 8;
+	st[0].p = p;
+	st[1].sql = "COMMIT";
+	st[1].n = 0;
+	st[1].p = NULL;
+	qpipe(x, st, commit ? 2 : 1, NULL);
 	mdx_buf_free(&arr);
 	mdx_buf_free(&thr);
 	mdx_buf_free(&sa);
@@ -775,6 +878,8 @@ stream_row(struct ctx *x, struct rstream *s, const char *row, int n,
 		s->has = 1;
 	} else if (c->open_time > s->thr)
 		s->thr = c->open_time;
+	if (x->gj.collecting)
+		gaps_seen(x, inst, c->open_time);
 	if (mdx_rollup_add(eng, c, NULL, 0, why, sizeof(why)) ==
 	    MDX_ROLLUP_REJECT)
 		mdx_die(MDX_EX_FAIL, "instrument %lld: %s", (long long)inst,
@@ -969,7 +1074,7 @@ write_deferred_gaps(struct ctx *x, const struct seqmap *hd)
 	x->gaps_found += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
 	PQclear(r);
 	set_watermarks(x, x->base->code, "gaps", x->base->code, hd, NULL,
-	    &x->defer);
+	    &x->defer, 0);
 	x->defer.n = 0;
 	mdx_buf_free(&arr);
 }
@@ -1175,19 +1280,33 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 	struct mdx_rollup_opts ro;
 	struct mdx_rollup *eng;
 	struct emit em;
-	struct mdx_buf arr = MDX_BUF_INIT;
+	struct mdx_buf arr = MDX_BUF_INIT, ends = MDX_BUF_INIT;
 	char tb1[MDX_TIME_BUFSZ], tb2[MDX_TIME_BUFSZ], s1[24], s2[24];
 	char tmin_s[MDX_TIME_BUFSZ], tmax_s[MDX_TIME_BUFSZ];
 	const char *p[4], *sqlp;
-	PGresult *r;
+	const char *jp[4] = { t->code, "rollup", src->code, x->base->code };
+	struct pstmt st[3];
+	PGresult *r, *res[3];
 	int64_t inst;
 	mdx_time from, to, b, tmin = 0, tmax = 0;
 	int j, ensure;
 
 	memset(&em, 0, sizeof(em));
-	fresh_instruments(x, t->code, "rollup", src->code, &fresh);
+	/* The job's transaction and what it reads first, in one trip. */
+	st[0].sql = "BEGIN";
+	st[0].n = 0;
+	st[0].p = NULL;
+	st[1].sql = FRESH_SQL;
+	st[2].sql = changes_sql(x);
+	st[1].n = st[2].n = 4;
+	st[1].p = st[2].p = jp;
+	res[0] = res[1] = res[2] = NULL;
+	qpipe(x, st, 3, res);
+	PQclear(res[0]);
+	fresh_rest(x, res[1], src->code, &fresh);
 	heads(x, &fresh, &hd);
-	r = changes(x, t->code, "rollup", src->code, &seqs);
+	r = res[2];
+	changes_seqs(r, &seqs);
 	for (j = 0; j < PQntuples(r); j++) {
 		inst = strtoll(PQgetvalue(r, j, 0), NULL, 10);
 		from = strtoll(PQgetvalue(r, j, 1), NULL, 10);
@@ -1209,10 +1328,12 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 		if (k == 0 || cmp_ibucket(&bk[k - 1], &bk[i]) != 0)
 			bk[k++] = bk[i];
 	nbk = k;
-	if (nbk == 0 && fresh.n == 0)
+	if (nbk == 0 && fresh.n == 0) {
+		qq(x, "COMMIT");
 		goto out;
+	}
 
-	begin_temp(x);
+	make_temp(x);
 	memset(&ro, 0, sizeof(ro));
 	ro.to[0] = t;
 	ro.nto = 1;
@@ -1244,24 +1365,14 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 	mdx_buf_reset(&x->copy);
 
 	if (nbk > 0) {
-		mdx_buf_reset(&x->sql);
-		for (i = 0; i < nbk; i++) {
-			mdx_time_format(bk[i].b, tb1);
-			mdx_time_format(mdx_interval_next(t, bk[i].b), tb2);
-			mdx_buf_printf(&x->sql, "%lld\t%s\t%s\n",
-			    (long long)bk[i].inst, tb1, tb2);
-			if (i == 0 || bk[i].inst != bk[i - 1].inst)
-				ilist_add(&done, bk[i].inst);
-		}
-		mdx_buf_add(&x->copy, x->sql.data, x->sql.len);
-		copy_in(x, "COPY agg_bucket FROM STDIN", &x->copy);
-		mdx_buf_reset(&x->copy);
 		/*
 		 * The bounds of all buckets, as constants, let the planner
 		 * leave out the partitions outside them: planning every
 		 * partition would cost in proportion to the history.
 		 */
 		for (i = 0; i < nbk; i++) {
+			if (i == 0 || bk[i].inst != bk[i - 1].inst)
+				ilist_add(&done, bk[i].inst);
 			if (i == 0 || bk[i].b < tmin)
 				tmin = bk[i].b;
 			if (i == 0 || mdx_interval_next(t, bk[i].b) > tmax)
@@ -1269,23 +1380,22 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 		}
 		mdx_time_format(tmin, tmin_s);
 		mdx_time_format(tmax, tmax_s);
-		/*
-		 * A probe of the primary key per bucket, whatever the
-		 * statistics say (see connect_ctx): OFFSET 0 keeps the
-		 * planner from turning the lateral subquery into a join.
-		 */
-		sqlp = sqlf(x, "COPY (SELECT " SRC_COLS " FROM "
-		    "agg_bucket k CROSS JOIN LATERAL (SELECT * FROM "
-		    "mdx.candle c WHERE c.instrument_id = k.instrument_id AND "
-		    "c.interval = '%s' AND c.open_time >= k.b AND "
-		    "c.open_time < k.e AND c.open_time >= '%s' AND "
-		    "c.open_time < '%s' OFFSET 0) c ORDER BY 1, 2) TO STDOUT "
-		    "(FORMAT binary)", src->code, tmin_s, tmax_s);
-		/*
-		 * Citus takes the plain join instead: it sends agg_bucket
-		 * to the shards and joins it there.
-		 */
-		if (x->citus)
+		if (x->citus) {
+			/*
+			 * Citus takes a plain join with a table: it sends
+			 * agg_bucket to the shards and joins it there.
+			 */
+			mdx_buf_reset(&x->sql);
+			for (i = 0; i < nbk; i++) {
+				mdx_time_format(bk[i].b, tb1);
+				mdx_time_format(mdx_interval_next(t, bk[i].b),
+				    tb2);
+				mdx_buf_printf(&x->sql, "%lld\t%s\t%s\n",
+				    (long long)bk[i].inst, tb1, tb2);
+			}
+			mdx_buf_add(&x->copy, x->sql.data, x->sql.len);
+			copy_in(x, "COPY agg_bucket FROM STDIN", &x->copy);
+			mdx_buf_reset(&x->copy);
 			sqlp = sqlf(x, "COPY (SELECT " SRC_COLS " FROM "
 			    "agg_bucket k JOIN mdx.candle c ON "
 			    "c.instrument_id = k.instrument_id AND "
@@ -1293,7 +1403,52 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 			    "c.open_time < k.e WHERE c.open_time >= '%s' AND "
 			    "c.open_time < '%s' ORDER BY 1, 2) TO STDOUT "
 			    "(FORMAT binary)", src->code, tmin_s, tmax_s);
+		} else {
+			/*
+			 * Elsewhere the buckets go in the statement, as
+			 * arrays, which saves a table and a round trip.  A
+			 * probe of the primary key per bucket, whatever the
+			 * statistics say (see connect_ctx): OFFSET 0 keeps
+			 * the planner from turning the lateral subquery
+			 * into a join.
+			 */
+			mdx_buf_reset(&arr);
+			mdx_buf_reset(&x->copy);
+			mdx_buf_reset(&ends);
+			for (i = 0; i < nbk; i++) {
+				mdx_time_format(bk[i].b, tb1);
+				mdx_time_format(mdx_interval_next(t, bk[i].b),
+				    tb2);
+				mdx_buf_printf(&arr, "%c%lld", i ? ',' : '{',
+				    (long long)bk[i].inst);
+				mdx_buf_printf(&x->copy, "%c%s", i ? ',' : '{',
+				    tb1);
+				mdx_buf_printf(&ends, "%c%s", i ? ',' : '{',
+				    tb2);
+			}
+			mdx_buf_addch(&arr, '}');
+			mdx_buf_addch(&x->copy, '}');
+			mdx_buf_addch(&ends, '}');
+			sqlp = sqlf(x, "COPY (SELECT " SRC_COLS " FROM "
+			    "unnest('%s'::bigint[], '%s'::timestamptz[], "
+			    "'%s'::timestamptz[]) AS k(instrument_id, b, e) "
+			    "CROSS JOIN LATERAL (SELECT * FROM mdx.candle c "
+			    "WHERE c.instrument_id = k.instrument_id AND "
+			    "c.interval = '%s' AND c.open_time >= k.b AND "
+			    "c.open_time < k.e AND c.open_time >= '%s' AND "
+			    "c.open_time < '%s' OFFSET 0) c ORDER BY 1, 2) "
+			    "TO STDOUT (FORMAT binary)", arr.data,
+			    x->copy.data, ends.data, src->code, tmin_s,
+			    tmax_s);
+			mdx_buf_reset(&x->copy);
+		}
+		/* The gap job's ranges this read holds whole (see x->gj). */
+		if (x->gj.pending && src == x->base) {
+			gaps_cover(x, t, bk, nbk);
+			x->gj.collecting = 1;
+		}
 		copy_through(x, &x->c, &sqlp, 1, src, eng);
+		x->gj.collecting = 0;
 		x->buckets += nbk;
 	}
 	if (fresh.n > 0)
@@ -1409,10 +1564,12 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 		x->deleted += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
 		PQclear(r);
 	}
-	set_watermarks(x, t->code, "rollup", src->code, &seqs, &hd, &done);
-	if (ro.gaps)
+	set_watermarks(x, t->code, "rollup", src->code, &seqs, &hd, &done,
+	    !ro.gaps);
+	if (ro.gaps) {
 		write_deferred_gaps(x, &hd);
-	qq(x, "COMMIT");
+		qq(x, "COMMIT");
+	}
 	snprintf(s1, sizeof(s1), "%zu", nbk);
 	snprintf(s2, sizeof(s2), "%zu", fresh.n);
 	mdx_debug("%s from %s: %s changed buckets, %s instruments from "
@@ -1430,6 +1587,7 @@ out:
 	free(em.keys);
 	mdx_buf_free(&dbuf);
 	mdx_buf_free(&arr);
+	mdx_buf_free(&ends);
 }
 
 /* ------------------------------------------------------------------------
@@ -1464,10 +1622,11 @@ add_time_elem(struct mdx_buf *b, mdx_time t, const char *inf)
  * partitions, that is to the history, and reads every candle of the
  * stretch through a window function; an incremental run usually appends
  * to series without gaps.  Sets ok[k] for the ranges that need nothing.
+ * With begin, begins the gap job's transaction in the same round trip.
  */
 static void
 gaps_unchanged(struct ctx *x, const struct ilist *ri, const struct ilist *rlo,
-    const struct ilist *rhi, char *ok)
+    const struct ilist *rhi, char *ok, int begin)
 {
 	struct mdx_buf a1 = MDX_BUF_INIT, a2 = MDX_BUF_INIT,
 	    a3 = MDX_BUF_INIT;
@@ -1475,7 +1634,8 @@ gaps_unchanged(struct ctx *x, const struct ilist *ri, const struct ilist *rlo,
 	char stride[32], org[MDX_TIME_BUFSZ], len[24];
 	const char *p[10];
 	const struct mdx_interval *iv = x->base;
-	PGresult *r;
+	struct pstmt st[2] = { { "BEGIN", 0, NULL } };
+	PGresult *r, *res[2];
 	mdx_time lo = 0, hi = 0;
 	size_t i;
 	int j;
@@ -1485,8 +1645,11 @@ gaps_unchanged(struct ctx *x, const struct ilist *ri, const struct ilist *rlo,
 	 * Citus refuses the lateral joins of the check: there every range
 	 * goes to mdx.detect_gaps_many(), which is exact either way.
 	 */
-	if (iv->months || x->citus)
+	if (iv->months || x->citus) {
+		if (begin)
+			qq(x, "BEGIN");
 		return;
+	}
 	for (i = 0; i < ri->n; i++) {
 		if (i == 0 || rlo->v[i] < lo)
 			lo = rlo->v[i];
@@ -1522,7 +1685,7 @@ gaps_unchanged(struct ctx *x, const struct ilist *ri, const struct ilist *rlo,
 	 * the earliest range less GAP_NEAR_MS are left out.  date_bin()
 	 * tells aligned open times apart.
 	 */
-	r = qp(x, "SELECT r.k FROM unnest($1::bigint[], $2::timestamptz[], "
+	st[1].sql = "SELECT r.k FROM unnest($1::bigint[], $2::timestamptz[], "
 	    "$3::timestamptz[]) WITH ORDINALITY AS r(i, lo, hi, k) "
 	    "LEFT JOIN LATERAL (SELECT c.open_time AS t FROM mdx.candle c "
 	    "WHERE c.instrument_id = r.i AND c.interval = $4 AND "
@@ -1544,7 +1707,16 @@ gaps_unchanged(struct ctx *x, const struct ilist *ri, const struct ilist *rlo,
 	    "(y.n - 1) * $10::int8 AND NOT EXISTS (SELECT 1 FROM mdx.gap g "
 	    "WHERE g.instrument_id = r.i AND g.interval = $4 AND "
 	    "g.status <> 'filled' AND g.from_time <= coalesce(n.t, r.hi) AND "
-	    "g.to_time > p.t)", 10, p);
+	    "g.to_time > p.t)";
+	st[1].n = 10;
+	st[1].p = p;
+	res[0] = res[1] = NULL;
+	if (begin) {
+		qpipe(x, st, 2, res);
+		PQclear(res[0]);
+	} else
+		qpipe(x, st + 1, 1, res + 1);
+	r = res[1];
 	for (j = 0; j < PQntuples(r); j++) {
 		i = strtoull(PQgetvalue(r, j, 0), NULL, 10);
 		if (i >= 1 && i <= ri->n)
@@ -1557,76 +1729,306 @@ gaps_unchanged(struct ctx *x, const struct ilist *ri, const struct ilist *rlo,
 }
 
 /*
+ * Whether open time t lies on the grid of interval iv (of fixed length),
+ * as date_bin() in gaps_unchanged() tells.
+ */
+static int
+on_grid(const struct mdx_interval *iv, mdx_time t)
+{
+	return (t - mdx_interval_floor(iv, 0)) % iv->ms == 0;
+}
+
+/*
+ * What gaps_unchanged() finds, for ranges whose candles the first rollup
+ * from the base read (x->gj, gaps_seen()): only the candle before each
+ * range, the one after it and the gaps of the table are read here, and
+ * the stretch between them is judged from what the rollup counted.  The
+ * candle before a range is the last one before it, and the one after the
+ * first one after it, so the stretch holds them and the candles of the
+ * range, no others.  The rollup read them in a later snapshot than the
+ * gap job's change log position, as detect_gaps_many() would: changes
+ * after that position are searched again by the next run.  Begins the
+ * gap job's transaction, in the same round trip; sets ok[k] for the
+ * covered ranges that need nothing.
+ */
+static void
+gaps_probe(struct ctx *x, char *ok)
+{
+	struct mdx_buf a1 = MDX_BUF_INIT, a2 = MDX_BUF_INIT,
+	    a3 = MDX_BUF_INIT, ak = MDX_BUF_INIT;
+	const struct mdx_interval *iv = x->base;
+	struct pstmt st[2] = { { "BEGIN", 0, NULL } };
+	char near[32], lo_s[MDX_TIME_BUFSZ], hi_s[MDX_TIME_BUFSZ];
+	const char *p[8];
+	PGresult *r, *res[2];
+	mdx_time lo = 0, hi = 0, pt, nt, last;
+	int64_t n;
+	size_t i, k, m = 0;
+	int j;
+
+	for (i = 0; i < x->gj.ri.n; i++) {
+		if (!x->gj.covered[i])
+			continue;
+		if (m == 0 || x->gj.rlo.v[i] < lo)
+			lo = x->gj.rlo.v[i];
+		if (m == 0 || x->gj.rhi.v[i] < hi)
+			hi = x->gj.rhi.v[i];
+		mdx_buf_printf(&a1, "%c%lld", m ? ',' : '{',
+		    (long long)x->gj.ri.v[i]);
+		add_time_elem(&a2, x->gj.rlo.v[i], NULL);
+		add_time_elem(&a3, x->gj.rhi.v[i], NULL);
+		mdx_buf_printf(&ak, "%c%zu", m ? ',' : '{', i);
+		m++;
+	}
+	mdx_buf_addch(&a1, '}');
+	mdx_buf_addch(&a2, '}');
+	mdx_buf_addch(&a3, '}');
+	mdx_buf_addch(&ak, '}');
+	snprintf(near, sizeof(near), "%lld milliseconds",
+	    (long long)GAP_NEAR_MS);
+	mdx_time_format(lo - GAP_NEAR_MS, lo_s);
+	mdx_time_format(hi, hi_s);
+	p[0] = a1.data;
+	p[1] = a2.data;
+	p[2] = a3.data;
+	p[3] = iv->code;
+	p[4] = near;
+	p[5] = lo_s;
+	p[6] = hi_s;
+	p[7] = ak.data;
+	/* The bounds $6 and $7 as in gaps_unchanged(). */
+	st[1].sql = "SELECT r.k, (extract(epoch FROM p.t) * 1000)::int8, "
+	    "(extract(epoch FROM n.t) * 1000)::int8 "
+	    "FROM unnest($1::bigint[], $2::timestamptz[], "
+	    "$3::timestamptz[], $8::int8[]) AS r(i, lo, hi, k) "
+	    "CROSS JOIN LATERAL (SELECT c.open_time AS t FROM mdx.candle c "
+	    "WHERE c.instrument_id = r.i AND c.interval = $4 AND "
+	    "c.open_time < r.lo AND c.open_time >= r.lo - $5::interval AND "
+	    "c.open_time >= $6::timestamptz ORDER BY c.open_time DESC "
+	    "LIMIT 1) p "
+	    "LEFT JOIN LATERAL (SELECT c.open_time AS t FROM mdx.candle c "
+	    "WHERE c.instrument_id = r.i AND c.interval = $4 AND "
+	    "c.open_time > r.hi AND c.open_time > $7::timestamptz "
+	    "ORDER BY c.open_time LIMIT 1) n ON true "
+	    "WHERE NOT EXISTS (SELECT 1 FROM mdx.gap g "
+	    "WHERE g.instrument_id = r.i AND g.interval = $4 AND "
+	    "g.status <> 'filled' AND g.from_time <= coalesce(n.t, r.hi) AND "
+	    "g.to_time > p.t)";
+	st[1].n = 8;
+	st[1].p = p;
+	res[0] = res[1] = NULL;
+	qpipe(x, st, 2, res);
+	PQclear(res[0]);
+	r = res[1];
+	for (j = 0; j < PQntuples(r); j++) {
+		k = strtoull(PQgetvalue(r, j, 0), NULL, 10);
+		if (k >= x->gj.ri.n || !x->gj.covered[k])
+			continue;
+		pt = strtoll(PQgetvalue(r, j, 1), NULL, 10);
+		nt = PQgetisnull(r, j, 2) ? 0 : strtoll(PQgetvalue(r, j, 2),
+		    NULL, 10);
+		if (x->gj.offgrid[k] || !on_grid(iv, pt) ||
+		    (!PQgetisnull(r, j, 2) && !on_grid(iv, nt)))
+			continue;
+		/* The candles of the stretch, and its newest. */
+		n = 1 + x->gj.n[k] + !PQgetisnull(r, j, 2);
+		last = !PQgetisnull(r, j, 2) ? nt :
+		    x->gj.n[k] > 0 ? x->gj.last[k] : pt;
+		if (last - pt == (n - 1) * iv->ms)
+			ok[k] = 1;
+	}
+	PQclear(r);
+	mdx_buf_free(&a1);
+	mdx_buf_free(&a2);
+	mdx_buf_free(&a3);
+	mdx_buf_free(&ak);
+}
+
+/*
+ * Counts a candle the first rollup from the base read (see x->gj) in the
+ * changed range of the gap job that holds it, if any.
+ */
+static void
+gaps_seen(struct ctx *x, int64_t inst, mdx_time t)
+{
+	size_t lo = 0, hi = x->gj.ri.n, mid;
+
+	/* The first range after (inst, t); the one before may hold t. */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (x->gj.ri.v[mid] > inst || (x->gj.ri.v[mid] == inst &&
+		    x->gj.rlo.v[mid] > t))
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	if (lo == 0 || x->gj.ri.v[lo - 1] != inst || t > x->gj.rhi.v[lo - 1])
+		return;
+	lo--;
+	if (x->gj.n[lo] == 0 || t > x->gj.last[lo])
+		x->gj.last[lo] = t;
+	x->gj.n[lo]++;
+	if (!on_grid(x->base, t))
+		x->gj.offgrid[lo] = 1;
+}
+
+/*
+ * Marks the changed ranges of the gap job whose candles the first rollup
+ * from the base (interval t) reads whole: those whose every bucket of t is
+ * among the rollup's changed buckets bk (sorted).
+ */
+static void
+gaps_cover(struct ctx *x, const struct mdx_interval *t,
+    const struct ibucket *bk, size_t nbk)
+{
+	struct ibucket key;
+	size_t i;
+	int all;
+
+	for (i = 0; i < x->gj.ri.n; i++) {
+		key.inst = x->gj.ri.v[i];
+		all = 1;
+		for (key.b = mdx_interval_floor(t, x->gj.rlo.v[i]);
+		    all && key.b <= x->gj.rhi.v[i];
+		    key.b = mdx_interval_next(t, key.b))
+			all = nbk > 0 && bsearch(&key, bk, nbk, sizeof(*bk),
+			    cmp_ibucket) != NULL;
+		x->gj.covered[i] = all;
+	}
+}
+
+/*
  * Brings the gap table of the base interval up to date: fresh instruments
  * over their whole series, the others around their changed ranges (ranges
  * closer than GAP_MERGE_MS merged), all in one statement, but for the
- * ranges gaps_unchanged() finds nothing to do about.
+ * ranges gaps_unchanged() or gaps_probe() find nothing to do about.  The
+ * log and the fresh instruments are read here; the rest is gaps_finish(),
+ * called here or, when first_rollup is given, the warehouse is not on
+ * Citus and ranges changed, after the first rollup from the base, which
+ * then counts the candles of the ranges as it reads them.
  */
 static void
 gaps_job(struct ctx *x, const struct mdx_interval *first_rollup)
 {
-	struct ilist fresh = { 0 }, done = { 0 }, ri = { 0 }, rlo = { 0 },
-	    rhi = { 0 }, later = { 0 }, si = { 0 }, slo = { 0 }, shi = { 0 };
+	struct ilist later = { 0 };
+	const char *code = x->base->code;
+	const char *jp[4] = { code, "gaps", code, code };
+	const char *lp[4] = { first_rollup != NULL ? first_rollup->code :
+	    code, "rollup", code, code };
+	struct pstmt st[3];
+	PGresult *r, *res[3];
+	int64_t inst, lo, hi;
+	size_t i, n;
+	int j;
+
+	memset(&x->gj, 0, sizeof(x->gj));
+	/*
+	 * The instruments without a watermark of the job and of the first
+	 * rollup from the base, and the changes, in one round trip.
+	 */
+	st[0].sql = FRESH_SQL;
+	st[1].sql = changes_sql(x);
+	st[2].sql = FRESH_SQL;
+	st[0].n = st[1].n = st[2].n = 4;
+	st[0].p = st[1].p = jp;
+	st[2].p = lp;
+	res[0] = res[1] = res[2] = NULL;
+	qpipe(x, st, first_rollup != NULL ? 3 : 2, res);
+	fresh_rest(x, res[0], code, &x->gj.fresh);
+	if (first_rollup != NULL) {
+		/* Left to the first rollup from the base (see ctx.defer). */
+		fresh_rest(x, res[2], code, &later);
+		for (i = n = 0; i < x->gj.fresh.n; i++) {
+			if (ilist_has(&later, x->gj.fresh.v[i]))
+				ilist_add(&x->defer, x->gj.fresh.v[i]);
+			else
+				x->gj.fresh.v[n++] = x->gj.fresh.v[i];
+		}
+		x->gj.fresh.n = n;
+	}
+	free(later.v);
+	heads(x, &x->gj.fresh, &x->gj.hd);
+	r = res[1];
+	changes_seqs(r, &x->gj.seqs);
+	for (j = 0; j < PQntuples(r); j++) {
+		inst = strtoll(PQgetvalue(r, j, 0), NULL, 10);
+		lo = strtoll(PQgetvalue(r, j, 1), NULL, 10);
+		hi = strtoll(PQgetvalue(r, j, 2), NULL, 10);
+		if (x->gj.ri.n > 0 && x->gj.ri.v[x->gj.ri.n - 1] == inst &&
+		    lo <= x->gj.rhi.v[x->gj.rhi.n - 1] + GAP_MERGE_MS) {
+			if (hi > x->gj.rhi.v[x->gj.rhi.n - 1])
+				x->gj.rhi.v[x->gj.rhi.n - 1] = hi;
+			continue;
+		}
+		if (x->gj.ri.n == 0 || x->gj.ri.v[x->gj.ri.n - 1] != inst)
+			ilist_add(&x->gj.done, inst);
+		ilist_add(&x->gj.ri, inst);
+		ilist_add(&x->gj.rlo, lo);
+		ilist_add(&x->gj.rhi, hi);
+	}
+	PQclear(r);
+	n = x->gj.ri.n;
+	if (n > 0) {
+		x->gj.covered = mdx_calloc(n, 1);
+		x->gj.offgrid = mdx_calloc(n, 1);
+		x->gj.n = mdx_calloc(n, sizeof(int64_t));
+		x->gj.last = mdx_calloc(n, sizeof(int64_t));
+	}
+	if (n > 0 && first_rollup != NULL && !x->citus && !x->base->months)
+		x->gj.pending = 1;
+	else
+		gaps_finish(x);
+}
+
+/* The rest of the gap job begun by gaps_job(), in one transaction. */
+static void
+gaps_finish(struct ctx *x)
+{
+	struct ilist si = { 0 }, slo = { 0 }, shi = { 0 }, ui = { 0 },
+	    ulo = { 0 }, uhi = { 0 };
 	struct mdx_buf a1 = MDX_BUF_INIT, a2 = MDX_BUF_INIT,
 	    a3 = MDX_BUF_INIT;
 	const char *code = x->base->code;
 	const char *p[5];
 	PGresult *r;
-	struct seqmap seqs = { 0 }, hd = { 0 };
-	int64_t inst, lo, hi;
-	char *ok = NULL;
-	size_t i;
-	int j;
+	char *ok = NULL, *uok = NULL;
+	size_t i, k, ncov = 0;
 
-	fresh_instruments(x, code, "gaps", code, &fresh);
-	if (first_rollup != NULL) {
-		/* Left to the first rollup from the base (see ctx.defer). */
-		fresh_instruments(x, first_rollup->code, "rollup", code,
-		    &later);
-		for (i = j = 0; i < fresh.n; i++) {
-			if (ilist_has(&later, fresh.v[i]))
-				ilist_add(&x->defer, fresh.v[i]);
-			else
-				fresh.v[j++] = fresh.v[i];
-		}
-		fresh.n = (size_t)j;
-	}
-	heads(x, &fresh, &hd);
-	r = changes(x, code, "gaps", code, &seqs);
-	for (j = 0; j < PQntuples(r); j++) {
-		inst = strtoll(PQgetvalue(r, j, 0), NULL, 10);
-		lo = strtoll(PQgetvalue(r, j, 1), NULL, 10);
-		hi = strtoll(PQgetvalue(r, j, 2), NULL, 10);
-		if (ri.n > 0 && ri.v[ri.n - 1] == inst &&
-		    lo <= rhi.v[rhi.n - 1] + GAP_MERGE_MS) {
-			if (hi > rhi.v[rhi.n - 1])
-				rhi.v[rhi.n - 1] = hi;
-			continue;
-		}
-		if (ri.n == 0 || ri.v[ri.n - 1] != inst)
-			ilist_add(&done, inst);
-		ilist_add(&ri, inst);
-		ilist_add(&rlo, lo);
-		ilist_add(&rhi, hi);
-	}
-	PQclear(r);
-	if (ri.n == 0 && fresh.n == 0)
+	x->gj.pending = 0;
+	if (x->gj.ri.n == 0 && x->gj.fresh.n == 0)
 		goto out;
-	qq(x, "BEGIN");
-	if (ri.n > 0) {
-		ok = mdx_malloc(ri.n);
-		gaps_unchanged(x, &ri, &rlo, &rhi, ok);
-	}
-	for (i = 0; i < ri.n; i++) {
+	if (x->gj.ri.n > 0) {
+		ok = mdx_calloc(x->gj.ri.n, 1);
+		for (i = 0; i < x->gj.ri.n; i++) {
+			if (x->gj.covered[i]) {
+				ncov++;
+				continue;
+			}
+			ilist_add(&ui, x->gj.ri.v[i]);
+			ilist_add(&ulo, x->gj.rlo.v[i]);
+			ilist_add(&uhi, x->gj.rhi.v[i]);
+		}
+		if (ncov > 0)
+			gaps_probe(x, ok);
+		if (ui.n > 0) {
+			uok = mdx_malloc(ui.n);
+			gaps_unchanged(x, &ui, &ulo, &uhi, uok, ncov == 0);
+			for (i = k = 0; i < x->gj.ri.n; i++)
+				if (!x->gj.covered[i])
+					ok[i] = uok[k++];
+		}
+	} else
+		qq(x, "BEGIN");
+	for (i = 0; i < x->gj.ri.n; i++) {
 		if (ok[i])
 			continue;
-		ilist_add(&si, ri.v[i]);
-		ilist_add(&slo, rlo.v[i]);
-		ilist_add(&shi, rhi.v[i]);
+		ilist_add(&si, x->gj.ri.v[i]);
+		ilist_add(&slo, x->gj.rlo.v[i]);
+		ilist_add(&shi, x->gj.rhi.v[i]);
 	}
-	for (i = 0; i < fresh.n; i++) {
-		ilist_add(&done, fresh.v[i]);
-		ilist_add(&si, fresh.v[i]);
+	for (i = 0; i < x->gj.fresh.n; i++) {
+		ilist_add(&x->gj.done, x->gj.fresh.v[i]);
+		ilist_add(&si, x->gj.fresh.v[i]);
 	}
 	if (si.n > 0) {
 		ilist_array(&si, &a1);
@@ -1648,23 +2050,32 @@ gaps_job(struct ctx *x, const struct mdx_interval *first_rollup)
 		x->gaps_found += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
 		PQclear(r);
 	}
-	set_watermarks(x, code, "gaps", code, &seqs, &hd, &done);
-	qq(x, "COMMIT");
-	mdx_debug("gaps: %zu changed ranges, %zu of them and %zu instruments "
-	    "from scratch searched again", ri.n, si.n - fresh.n, fresh.n);
+	set_watermarks(x, code, "gaps", code, &x->gj.seqs, &x->gj.hd,
+	    &x->gj.done, 1);
+	mdx_debug("gaps: %zu changed ranges (%zu counted by the rollup), "
+	    "%zu of them and %zu instruments from scratch searched again",
+	    x->gj.ri.n, ncov, si.n - x->gj.fresh.n, x->gj.fresh.n);
 out:
-	seqmap_free(&seqs);
-	seqmap_free(&hd);
+	seqmap_free(&x->gj.seqs);
+	seqmap_free(&x->gj.hd);
+	free(x->gj.fresh.v);
+	free(x->gj.done.v);
+	free(x->gj.ri.v);
+	free(x->gj.rlo.v);
+	free(x->gj.rhi.v);
+	free(x->gj.covered);
+	free(x->gj.offgrid);
+	free(x->gj.n);
+	free(x->gj.last);
+	memset(&x->gj, 0, sizeof(x->gj));
 	free(ok);
-	free(fresh.v);
-	free(later.v);
-	free(done.v);
-	free(ri.v);
-	free(rlo.v);
-	free(rhi.v);
+	free(uok);
 	free(si.v);
 	free(slo.v);
 	free(shi.v);
+	free(ui.v);
+	free(ulo.v);
+	free(uhi.v);
 	mdx_buf_free(&a1);
 	mdx_buf_free(&a2);
 	mdx_buf_free(&a3);
@@ -1808,15 +2219,36 @@ print_gaps(struct ctx *x)
 
 /*
  * The gaps of funding and open interest: mdx.detect_series_gaps() brings
- * mdx.series_gap in line with the data, in its own transaction.
+ * mdx.series_gap in line with the data, in its own transaction, when the
+ * data may have changed since it last did, that is when mdx.series_change
+ * holds a mark (sql/068_series_change.sql).  The marks this transaction
+ * sees are deleted before the search, whose later snapshot sees their
+ * changes.  On Citus, which runs no trigger, the search runs every time.
  */
 static void
 series_gaps(struct ctx *x)
 {
 	const char *p[1] = { x->run };
 	PGresult *r;
+	int marked;
 
-	qq(x, "BEGIN");
+	if (!x->citus) {
+		r = q(x, "SELECT EXISTS (SELECT 1 FROM mdx.series_change)");
+		marked = PQgetvalue(r, 0, 0)[0] == 't';
+		PQclear(r);
+		if (!marked) {
+			/* Only the summary of -v needs the count. */
+			if (mdx_verbose >= 1) {
+				r = q(x, "SELECT count(*) FROM mdx.series_gap");
+				x->series_gaps = strtoull(PQgetvalue(r, 0, 0),
+				    NULL, 10);
+				PQclear(r);
+			}
+			return;
+		}
+	}
+	qq(x, x->citus ? "BEGIN" :
+	    "BEGIN; DELETE FROM mdx.series_change");
 	r = qp(x, "SELECT mdx.detect_series_gaps($1::bigint)", 1, p);
 	x->series_gaps = strtoull(PQgetvalue(r, 0, 0), NULL, 10);
 	PQclear(r);
@@ -1932,14 +2364,10 @@ fill_gaps(struct ctx *x)
  * so the statement reads little; it joins on the instrument, which Citus
  * runs on the shards.
  */
-static void
-prune(struct ctx *x)
-{
-	qq(x, "DELETE FROM mdx.candle_change c WHERE NOT EXISTS "
-	    "(SELECT 1 FROM mdx.rollup_watermark w WHERE "
-	    "w.instrument_id = c.instrument_id AND "
-	    "w.source_interval = c.interval AND w.change_seq < c.seq)");
-}
+#define PRUNE_SQL "DELETE FROM mdx.candle_change c WHERE NOT EXISTS " \
+    "(SELECT 1 FROM mdx.rollup_watermark w WHERE " \
+    "w.instrument_id = c.instrument_id AND " \
+    "w.source_interval = c.interval AND w.change_seq < c.seq)"
 
 /* ------------------------------------------------------------------------
  * Runs.
@@ -1966,9 +2394,16 @@ begin_run(struct ctx *x, int argc, char **argv)
 	mdx_buf_free(&args);
 }
 
+/*
+ * Prunes the change log (PRUNE_SQL) and records the end of the run, in
+ * one round trip.  The two statements share a transaction, whose start
+ * is before the pruning: the end is the clock when the run's row is
+ * written.
+ */
 static void
 end_run(struct ctx *x, int status)
 {
+	struct pstmt ps[2] = { { PRUNE_SQL, 0, NULL } };
 	char counts[512];
 	const char *p[4];
 	char st[8];
@@ -1991,9 +2426,12 @@ end_run(struct ctx *x, int status)
 	p[1] = status == 0 ? "ok" : "failed";
 	p[2] = st;
 	p[3] = counts;
-	qqp(x, "UPDATE mdx.run SET finished_at = now(), status = $2, "
-	    "exit_status = $3::int, counts = $4::jsonb WHERE run_id = "
-	    "$1::bigint", 4, p);
+	ps[1].sql = "UPDATE mdx.run SET finished_at = clock_timestamp(), "
+	    "status = $2, exit_status = $3::int, counts = $4::jsonb "
+	    "WHERE run_id = $1::bigint";
+	ps[1].n = 4;
+	ps[1].p = p;
+	qpipe(x, ps, 2, NULL);
 }
 
 static void
@@ -2082,7 +2520,6 @@ mdx_agg_db_run(const struct mdx_agg_db *o)
 	series_gaps(&x);
 	if (o->gaps) {
 		print_gaps(&x);
-		prune(&x);
 		end_run(&x, 0);
 		disconnect_ctx(&x);
 		return MDX_EX_OK;
@@ -2100,8 +2537,9 @@ mdx_agg_db_run(const struct mdx_agg_db *o)
 			if (mdx_interval_divides(to[j], to[i]))
 				src = to[j];
 		rollup_job(&x, to[i], src);
+		if (x.gj.pending)
+			gaps_finish(&x);
 	}
-	prune(&x);
 	if (mdx_verbose >= 1)
 		mdx_warn("%llu candles read, %llu rollups written, %llu "
 		    "deleted, %llu held by exchange candles; %llu gaps in "
