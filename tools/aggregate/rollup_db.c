@@ -1,7 +1,7 @@
 /*
  * rollup_db.c - the warehouse mode of mdx-aggregate.
  *
- Every change of mdx.candle is logged in mdx.candle_change, one row per
+ * Every change of mdx.candle is logged in mdx.candle_change, one row per
  * transaction, instrument, interval and hour, numbered per instrument
  * (sql/064_change_log_per_instrument.sql): the writers log their own
  * changes, this program too.  A job (the rollups of one interval, or the
@@ -2431,7 +2431,19 @@ end_run(struct ctx *x, int status)
 	    "WHERE run_id = $1::bigint";
 	ps[1].n = 4;
 	ps[1].p = p;
-	qpipe(x, ps, 2, NULL);
+	if (!x->citus) {
+		qpipe(x, ps, 2, NULL);
+		return;
+	}
+	/*
+	 * Citus takes no volatile function in an update of a reference
+	 * table such as mdx.run: there the row is written in a transaction
+	 * of its own, which starts when the pruning is done.
+	 */
+	qpipe(x, ps, 1, NULL);
+	qqp(x, "UPDATE mdx.run SET finished_at = now(), status = $2, "
+	    "exit_status = $3::int, counts = $4::jsonb "
+	    "WHERE run_id = $1::bigint", 4, p);
 }
 
 static void
