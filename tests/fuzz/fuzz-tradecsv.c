@@ -33,6 +33,7 @@
  *   and the side of the taker;
  * - holes in the aggregate ids are counted as the rows go.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -57,16 +58,47 @@ struct opts opt;
 mdx_time extract_now_ms;
 static int failed;
 
+static struct mdx_json_doc *doc;
+static struct mdx_buf got;
+
+/*
+ * mdx_warn() writes on fd 2.  While an input runs, fd 2 is msgs (opened
+ * to append), so that the message of each rejected line can be read back
+ * with one call; loud() puts stderr back before anything is reported, and
+ * the sanitizers report on a stderr of their own.
+ */
+static FILE *msgs;
+static int stderr_fd = -1, quiet;
+static off_t seen;
+
+static void
+loud(void)
+{
+	if (quiet && dup2(stderr_fd, 2) == -1)
+		abort();
+	quiet = 0;
+}
+
+#define CHECK(cond, ...) do {						\
+	if (!(cond)) {							\
+		loud();							\
+		FUZZ_CHECK(cond, __VA_ARGS__);				\
+	}								\
+} while (0)
+
 void
 extract_fail(int status)
 {
-	FUZZ_CHECK(status == MDX_EX_DATAERR, "failed with status %d", status);
+	CHECK(status == MDX_EX_DATAERR, "failed with status %d", status);
 	failed++;
 }
 
-static struct mdx_json_doc *doc;
-static struct mdx_buf got;
-static FILE *msgs;	/* the messages of a line predicted rejected */
+static void
+show(const char *what, const void *p, size_t n)
+{
+	loud();
+	fuzz_show(what, p, n);
+}
 
 static void
 fuzz_setup(void)
@@ -74,11 +106,39 @@ fuzz_setup(void)
 	int fd;
 
 	doc = mdx_json_doc_new();
-	/* The sanitizers report on a stderr of their own: a line predicted
-	 * rejected runs with fd 2 on msgs. */
-	if ((msgs = tmpfile()) == NULL || (fd = dup(2)) == -1)
+	if ((msgs = tmpfile()) == NULL || (fd = dup(2)) == -1 ||
+	    fcntl(fileno(msgs), F_SETFL, O_APPEND) == -1)
 		abort();
 	__sanitizer_set_report_fd((void *)(intptr_t)fd);
+}
+
+/* Before an input: fd 2 on msgs, emptied (stderr as libFuzzer left it is
+ * kept, the first time). */
+static void
+hush(void)
+{
+	if (stderr_fd == -1 && (stderr_fd = dup(2)) == -1)
+		abort();
+	if (ftruncate(fileno(msgs), 0) == -1 || dup2(fileno(msgs), 2) == -1)
+		abort();
+	seen = 0;
+	quiet = 1;
+}
+
+/* What was written on fd 2 since the last call, into got. */
+static void
+messages(void)
+{
+	char b[4096];
+	ssize_t k;
+
+	mdx_buf_reset(&got);
+	do {
+		if ((k = pread(fileno(msgs), b, sizeof(b), seen)) == -1)
+			abort();
+		mdx_buf_add(&got, b, (size_t)k);
+		seen += k;
+	} while (k == sizeof(b));
 }
 
 /* A field of a row. */
@@ -401,33 +461,25 @@ model(struct row *r, const char *s, size_t n, unsigned long line, int bybit)
  * The time us as RFC 3339 with the fraction in 3 digits when the
  * microseconds within the millisecond are 0, 6 otherwise, none when the
  * fraction is 0 (mdx-records(5)); the date from the days since the epoch
- * by the proleptic Gregorian calendar, a year at a time.
+ * by the proleptic Gregorian calendar, counted in 400-year eras from
+ * 0000-03-01 (H. Hinnant's civil_from_days).
  */
 static void
 m_time(int64_t us, char *o)
 {
-	static const int mdays[12] = {
-		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
-	};
-	int64_t days = us / 86400000000, sod = us % 86400000000 / 1000000;
-	int frac = (int)(us % 1000000), y = 1970, m = 0, len, leap;
+	int64_t z = us / 86400000000 + 719468, sod = us % 86400000000 / 1000000;
+	int64_t era = z / 146097, doe = z - era * 146097, yoe, y, doy, mp;
+	int frac = (int)(us % 1000000), d, m;
 
-	for (;;) {
-		leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-		if (days < 365 + leap)
-			break;
-		days -= 365 + leap;
-		y++;
-	}
-	for (;; m++) {
-		len = mdays[m] + (m == 1 && leap);
-		if (days < len)
-			break;
-		days -= len;
-	}
-	o += sprintf(o, "%04d-%02d-%02dT%02d:%02d:%02d", y, m + 1,
-	    (int)days + 1, (int)(sod / 3600), (int)(sod / 60 % 60),
-	    (int)(sod % 60));
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	y += m <= 2;
+	o += sprintf(o, "%04d-%02d-%02dT%02d:%02d:%02d", (int)y, m, d,
+	    (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60));
 	if (frac % 1000 == 0 && frac != 0)
 		sprintf(o, ".%03dZ", frac / 1000);
 	else if (frac != 0)
@@ -466,7 +518,7 @@ bool_is(const struct mdx_json *obj, const char *key, int b)
 	return v != NULL && v->type == (b ? MDX_JSON_TRUE : MDX_JSON_FALSE);
 }
 
-#define CHECK_STR(obj, key, s, n) FUZZ_CHECK(str_is(obj, key, s, n),	\
+#define CHECK_STR(obj, key, s, n) CHECK(str_is(obj, key, s, n),	\
     "line %lu: \"%s\" is not \"%.*s\"", line, key, (int)(n), s)
 
 /* Checks the canonical trade written for row r (without its newline). */
@@ -481,8 +533,8 @@ check_canonical(const char *rec, size_t rn, const struct row *r,
 	char tb[64];
 
 	if ((root = mdx_json_parse(doc, rec, rn)) == NULL)
-		fuzz_show("trade", rec, rn);
-	FUZZ_CHECK(root != NULL, "line %lu: the trade is not JSON: %s", line,
+		show("trade", rec, rn);
+	CHECK(root != NULL, "line %lu: the trade is not JSON: %s", line,
 	    mdx_json_error(doc));
 	CHECK_STR(root, "kind", "trade", 5);
 	CHECK_STR(root, "exchange", opt.exchange, strlen(opt.exchange));
@@ -490,11 +542,11 @@ check_canonical(const char *rec, size_t rn, const struct row *r,
 	CHECK_STR(root, "symbol", "BTCUSDT", 7);
 	CHECK_STR(root, "id", id->s, id->n);
 	if (bybit)
-		FUZZ_CHECK(mdx_json_get(root, "first_id") == NULL &&
+		CHECK(mdx_json_get(root, "first_id") == NULL &&
 		    mdx_json_get(root, "last_id") == NULL, "line %lu: ids "
 		    "on a Bybit trade", line);
 	else
-		FUZZ_CHECK(num_is(root, "first_id", r->f[3]) &&
+		CHECK(num_is(root, "first_id", r->f[3]) &&
 		    num_is(root, "last_id", r->f[4]), "line %lu: first_id or "
 		    "last_id is not the row's", line);
 	m_time(r->us, tb);
@@ -503,14 +555,14 @@ check_canonical(const char *rec, size_t rn, const struct row *r,
 	CHECK_STR(root, "quantity", qty->s, qty->n);
 	if (bybit && strcmp(opt.market, "inverse") == 0) {
 		v = mdx_json_get(root, "quote_quantity");
-		FUZZ_CHECK(v != NULL && v->type == MDX_JSON_NULL, "line %lu: "
+		CHECK(v != NULL && v->type == MDX_JSON_NULL, "line %lu: "
 		    "quote_quantity of an inverse trade is not null", line);
 	} else
 		CHECK_STR(root, "quote_quantity", r->quote, strlen(r->quote));
 	CHECK_STR(root, "side", r->buy ? "buy" : "sell", r->buy ? 3 : 4);
 	CHECK_STR(root, "origin", "archive", 7);
 	CHECK_STR(root, "fetched_at", FETCHED, strlen(FETCHED));
-	FUZZ_CHECK(root->nchild == (bybit ? 12u : 14u), "line %lu: %u members",
+	CHECK(root->nchild == (bybit ? 12u : 14u), "line %lu: %u members",
 	    line, root->nchild);
 }
 
@@ -523,8 +575,8 @@ check_raw(const char *rec, size_t rn, const struct row *r, unsigned long line,
 	char tb[64], want[128];
 
 	if ((root = mdx_json_parse(doc, rec, rn)) == NULL)
-		fuzz_show("record", rec, rn);
-	FUZZ_CHECK(root != NULL, "line %lu: the record is not JSON: %s", line,
+		show("record", rec, rn);
+	CHECK(root != NULL, "line %lu: the record is not JSON: %s", line,
 	    mdx_json_error(doc));
 	CHECK_STR(root, "mdx", "raw", 3);
 	CHECK_STR(root, "kind", "trades", 6);
@@ -535,7 +587,7 @@ check_raw(const char *rec, size_t rn, const struct row *r, unsigned long line,
 	CHECK_STR(root, "request", want, strlen(want));
 	CHECK_STR(root, "fetched_at", FETCHED, strlen(FETCHED));
 	d = mdx_json_get(root, "data");
-	FUZZ_CHECK(d != NULL && d->type == MDX_JSON_OBJECT, "line %lu: no "
+	CHECK(d != NULL && d->type == MDX_JSON_OBJECT, "line %lu: no "
 	    "data", line);
 	if (bybit) {
 		static const char *const names[10] = {
@@ -550,44 +602,22 @@ check_raw(const char *rec, size_t rn, const struct row *r, unsigned long line,
 		snprintf(want, sizeof(want), "%lld",
 		    (long long)(r->us / 1000));
 		CHECK_STR(d, "time", want, strlen(want));
-		FUZZ_CHECK(d->nchild == 11, "line %lu: data has %u members",
+		CHECK(d->nchild == 11, "line %lu: data has %u members",
 		    line, d->nchild);
 		return;
 	}
-	FUZZ_CHECK(num_is(d, "a", r->f[0]) && num_is(d, "f", r->f[3]) &&
+	CHECK(num_is(d, "a", r->f[0]) && num_is(d, "f", r->f[3]) &&
 	    num_is(d, "l", r->f[4]) && num_is(d, "T", r->f[5]),
 	    "line %lu: a, f, l or T is not the row's", line);
 	CHECK_STR(d, "p", r->f[1].s, r->f[1].n);
 	CHECK_STR(d, "q", r->f[2].s, r->f[2].n);
-	FUZZ_CHECK(bool_is(d, "m", !r->buy), "line %lu: m is not the row's",
+	CHECK(bool_is(d, "m", !r->buy), "line %lu: m is not the row's",
 	    line);
 	if (r->nf == 8)
-		FUZZ_CHECK(bool_is(d, "M", m_bool(r->f[7])), "line %lu: M is "
+		CHECK(bool_is(d, "M", m_bool(r->f[7])), "line %lu: M is "
 		    "not the row's", line);
-	FUZZ_CHECK(d->nchild == (unsigned)r->nf, "line %lu: data has %u "
+	CHECK(d->nchild == (unsigned)r->nf, "line %lu: data has %u "
 	    "members", line, d->nchild);
-}
-
-/* extract_tcsv_line() with what it writes on stderr read back into
- * got. */
-static void
-line_captured(struct extract_tcsv *c, const char *s, size_t n)
-{
-	char b[4096];
-	ssize_t k;
-	int saved;
-
-	rewind(msgs);
-	if (ftruncate(fileno(msgs), 0) == -1 || (saved = dup(2)) == -1 ||
-	    dup2(fileno(msgs), 2) == -1)
-		abort();
-	extract_tcsv_line(c, s, n);
-	if (dup2(saved, 2) == -1)
-		abort();
-	close(saved);
-	mdx_buf_reset(&got);
-	while ((k = pread(fileno(msgs), b, sizeof(b), (off_t)got.len)) > 0)
-		mdx_buf_add(&got, b, (size_t)k);
 }
 
 int
@@ -620,6 +650,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	extract_tcsv_begin(&c, BASE, "BTCUSDT", bybit, FETCHED);
 	failed = 0;
+	hush();
 	while (p < end) {
 		if ((nl = memchr(p, '\n', end - p)) == NULL)
 			nl = end;
@@ -631,34 +662,34 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			holes += last_id >= 0 && r.id != last_id + 1;
 			last_id = r.id;
 		}
+		extract_tcsv_line(&c, p, nl - p);
 		if (m == 'r' || m == 'x') {
-			line_captured(&c, p, nl - p);
+			messages();
 			snprintf(want, sizeof(want), "(at %s:%lu)\n", BASE,
 			    line);
-			FUZZ_CHECK(got.len > strlen(want) && memcmp(got.data +
+			CHECK(got.len > strlen(want) && memcmp(got.data +
 			    got.len - strlen(want), want, strlen(want)) == 0,
 			    "line %lu: rejected without a message naming it",
 			    line);
-		} else
-			extract_tcsv_line(&c, p, nl - p);
+		}
 		rows += m == 'w';
 		skipped += m == 's';
 		rejected += m == 'r' || m == 'x';
 		passed += m == 'p';
 		if (c.rows != rows || c.skipped != skipped ||
 		    c.rejected != rejected)
-			fuzz_show("line", p, nl - p);
-		FUZZ_CHECK(c.rows == rows && c.skipped == skipped &&
+			show("line", p, nl - p);
+		CHECK(c.rows == rows && c.skipped == skipped &&
 		    c.rejected == rejected, "line %lu: the model says '%c'; "
 		    "written %lu of %lu, skipped %lu of %lu, rejected %lu of "
 		    "%lu", line, m, c.rows, rows, c.skipped, skipped,
 		    c.rejected, rejected);
-		FUZZ_CHECK(c.line == line, "line %lu counted as %lu", line,
+		CHECK(c.line == line, "line %lu counted as %lu", line,
 		    c.line);
-		FUZZ_CHECK(c.holes == holes, "line %lu: %lu holes, not %lu",
+		CHECK(c.holes == holes, "line %lu: %lu holes, not %lu",
 		    line, c.holes, holes);
 		if (m == 'w') {
-			FUZZ_CHECK(c.out.len > before + 1 &&
+			CHECK(c.out.len > before + 1 &&
 			    c.out.data[c.out.len - 1] == '\n' &&
 			    memchr(c.out.data + before, '\n',
 			    c.out.len - before - 1) == NULL,
@@ -670,15 +701,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				check_raw(c.out.data + before,
 				    c.out.len - before - 1, &r, line, bybit);
 		} else
-			FUZZ_CHECK(c.out.len == before, "line %lu: a record "
+			CHECK(c.out.len == before, "line %lu: a record "
 			    "written for a line not taken", line);
 		p = nl + 1;
 	}
-	FUZZ_CHECK(c.rows + c.rejected + c.skipped + passed == line,
+	CHECK(c.rows + c.rejected + c.skipped + passed == line,
 	    "%lu lines: %lu written, %lu rejected, %lu outside, %lu passed "
 	    "over", line, c.rows, c.rejected, c.skipped, passed);
-	FUZZ_CHECK(failed == (int)rejected, "%d failures for %lu rejected "
+	CHECK(failed == (int)rejected, "%d failures for %lu rejected "
 	    "lines", failed, rejected);
 	extract_tcsv_end(&c);
+	loud();
 	return 0;
 }
