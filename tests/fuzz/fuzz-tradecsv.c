@@ -149,8 +149,6 @@ struct fld {
 
 /* What the model makes of a row. */
 struct row {
-	int kind;		/* 'w' written, 's' outside, 'r' rejected,
-				   'p' passed over (blank, header) */
 	struct fld f[10];
 	int nf;
 	int64_t us;		/* the trade time */
@@ -338,7 +336,7 @@ m_split(const char *s, size_t n, struct fld *f, int max)
 	return k;
 }
 
-/* Whether t (milliseconds) is outside --since and --until. */
+/* Whether time us is outside --since and --until (milliseconds). */
 static int
 m_outside(int64_t us)
 {
@@ -348,7 +346,7 @@ m_outside(int64_t us)
 	    (opt.have_until && t >= opt.until);
 }
 
-/* A Binance aggTrades row; 'w', 's' or 'r' into r->kind. */
+/* A Binance aggTrades row, its fields and values into r. */
 static int
 m_binance(struct row *r, const char *s, size_t n)
 {
@@ -443,6 +441,12 @@ m_bybit(struct row *r, const char *s, size_t n)
 	return 'w';
 }
 
+/*
+ * The model of line number line, s[0..n) without its newline: 'w'
+ * written, 's' outside --since and --until, 'r' rejected, 'x' taken as a
+ * row and then rejected by --canonical (it still counts for the holes),
+ * 'p' passed over (blank, or the header as the first line).
+ */
 static int
 model(struct row *r, const char *s, size_t n, unsigned long line, int bybit)
 {
