@@ -508,7 +508,9 @@ bybit_row(struct extract_tcsv *c, const char *s, size_t n)
 			return -1;
 	p = f[0];
 	e = f[0] + fl[0];
-	for (; p < e && *p >= '0' && *p <= '9'; p++)
+	/* Up to 11 digits of seconds; a twelfth rejects the row before
+	 * sec can overflow. */
+	for (; p < e && *p >= '0' && *p <= '9' && p - f[0] < 12; p++)
 		sec = sec * 10 + (*p - '0');
 	if (p == f[0] || p - f[0] > 11)
 		return -1;
