@@ -7,7 +7,7 @@
 #
 # For each size in BENCH_TRADES (default "1000000 10000000 100000000") it
 # prints mdx's trades per CPU second (user + system: the machine is
-# shared, so wall time says more about the neighbours; the best of
+# shared, so wall time says more about the neighbours; the median of
 # BENCH_RUNS, default 3, runs from a file) and its peak RSS, to show that
 # memory stays flat.  Sizes up to 10M are read from a file;
 # a larger one is streamed through a pipe, the 10M file again and again
@@ -58,16 +58,19 @@ for n in $SIZES; do
 		fi
 		cat "$in" >/dev/null
 		r=0
+		: >"$T/t.runs"
 		while [ $r -lt "$RUNS" ]; do
 			/usr/bin/time -f '%U %S %M' -o "$T/t.run" \
 			    mdx-aggregate -q --from-trades --to 1m "$in" \
 			    >"$T/mdx.out"
-			if [ $r -eq 0 ] || [ "$(awk '{ print ($1 + $2) * 100 }' "$T/t.run")" -lt \
-			    "$(awk '{ print ($1 + $2) * 100 }' "$T/t.mdx")" ]; then
-				cp "$T/t.run" "$T/t.mdx"
-			fi
+			tail -1 "$T/t.run" | awk '{ print $1 + $2, $0 }' \
+			    >>"$T/t.runs"
 			r=$((r + 1))
 		done
+		# The run of median CPU time.
+		sort -n "$T/t.runs" | awk '{ a[NR] = $0 }
+		    END { $0 = a[int((NR + 1) / 2)]; print $2, $3, $4 }' \
+		    >"$T/t.mdx"
 	else
 		# Whole copies (n rounded up to a multiple of the file), sed
 		# writing in 1 MiB blocks: with stdio's 4 KiB, mdx would pay a
