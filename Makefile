@@ -66,6 +66,11 @@ ALL_CFLAGS = -std=c11 -MMD -MP $(WARNFLAGS) $(SANFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 LIBS = $(CURL_LIBS) $(JANSSON_LIBS) $(PQ_LIBS) $(ARCHIVE_LIBS) \
 	$(ZLIB_LIBS) $(CRYPTO_LIBS) $(DEFLATE_LIBS) -lm
+# Each program records only the shared libraries it calls: a program that
+# never fetches or unpacks does not load libcurl, libarchive and what
+# they pull in (TLS, LDAP, XML, ICU) at every start.  Empty it for a
+# linker without the option.
+AS_NEEDED ?= -Wl,--as-needed
 
 # lib/: the library every program links (libmdx.a).  tools/NAME/: the
 # program mdx-NAME, its main.c and its engine; the engine's objects also
@@ -119,7 +124,7 @@ $(O)/tools/$(1)/engine.a: $$(patsubst %.c,$(O)/%.o,$$(filter-out \
 	$$(AR) rcs $$@ $$^
 
 $(O)/mdx-$(1): $(O)/tools/$(1)/main.o $(O)/tools/$(1)/engine.a $(O)/libmdx.a
-	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$(LIBS)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$(AS_NEEDED) $$(LIBS)
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call program,$(p))))
 
