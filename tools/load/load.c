@@ -1693,10 +1693,9 @@ newrow_cmp(const void *a, const void *b)
  * when the input was in order) as one CopyData message of up to
  * COPY_MSG bytes, until limit bytes are sent or the rows end; *i moves
  * past the rows sent.  The server takes a message at a time: a message
- * per row would cost it nearly as much as storing the row.  Returns the
- * number of bytes sent.
+ * per row would cost it nearly as much as storing the row.
  */
-static size_t
+static void
 send_new_rows(struct mdx_load *l, const struct batch *b,
     const struct newrow *nr, size_t *i, size_t n, size_t limit)
 {
@@ -1717,7 +1716,6 @@ send_new_rows(struct mdx_load *l, const struct batch *b,
 			die_db(l, NULL, "sending COPY data");
 		sent += len;
 	}
-	return sent;
 }
 
 /* Sends the COPY rows of the new candles nr[0..n). */
@@ -1778,7 +1776,7 @@ pump(struct mdx_load *l)
 		if (poll(&pfd, 1, 0) != 1 || (pfd.revents & POLLOUT) == 0)
 			return;
 		send_new_rows(l, l->pend, l->nr, &l->pend_i, l->pend_n,
-		    65536);
+		    COPY_MSG);
 	}
 }
 
