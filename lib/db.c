@@ -2,9 +2,13 @@
  * db.c - the warehouse connection: connect, classify failures into exit
  * statuses, run commands, check and migrate the schema.
  */
+#include <sys/select.h>
+
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libpq-fe.h>
 
@@ -124,44 +128,187 @@ hide_password(char *line, const char *ci)
 	}
 }
 
-PGconn *
-mdx_db_connect(void)
+/*
+ * Ends the program with the reason connection c failed, as mdx_db_connect()
+ * says it; ci is the conninfo string it was made from.
+ */
+static void
+connect_failed(PGconn *c, const char *ci)
 {
-	const char *keys[] = { "dbname", "fallback_application_name",
-	    "client_encoding", NULL };
-	const char *vals[4];
 	char line[512];
-	PGconn *c;
-	PGresult *r;
-	const char *ci, *m;
+	const char *m;
 	size_t n;
 	int st;
 
-	ci = getenv("MDX_DB");
+	/*
+	 * libpq's whole first line, which names the host or the socket path
+	 * it tried, as psql prints it.
+	 */
+	m = PQerrorMessage(c);
+	mdx_db_first_line(m, line, sizeof(line));
+	st = connect_status(line);
+	n = strcspn(m, "\n");
+	if (n >= sizeof(line))
+		n = sizeof(line) - 1;
+	memcpy(line, m, n);
+	line[n] = '\0';
+	hide_password(line, ci);
+	PQfinish(c);
+	mdx_die(st, "cannot connect to the warehouse: %s", line);
+}
+
+static const char *const connect_keys[] = { "dbname",
+    "fallback_application_name", "client_encoding", NULL };
+
+/* The values for connect_keys: MDX_DB, the program's name, UTF8. */
+static void
+connect_values(const char *vals[4])
+{
+	const char *ci = getenv("MDX_DB");
+
 	vals[0] = ci != NULL ? ci : "";
 	vals[1] = mdx_progname;
 	vals[2] = "UTF8";
 	vals[3] = NULL;
-	c = PQconnectdbParams(keys, vals, 1);
+}
+
+PGconn *
+mdx_db_connect(void)
+{
+	const char *vals[4];
+	PGconn *c;
+	PGresult *r;
+
+	connect_values(vals);
+	c = PQconnectdbParams(connect_keys, vals, 1);
 	if (c == NULL)
 		mdx_die(MDX_EX_FAIL, "out of memory");
-	if (PQstatus(c) != CONNECTION_OK) {
-		/*
-		 * libpq's whole first line, which names the host or the
-		 * socket path it tried, as psql prints it.
-		 */
-		m = PQerrorMessage(c);
-		mdx_db_first_line(m, line, sizeof(line));
-		st = connect_status(line);
-		n = strcspn(m, "\n");
-		if (n >= sizeof(line))
-			n = sizeof(line) - 1;
-		memcpy(line, m, n);
-		line[n] = '\0';
-		hide_password(line, vals[0]);
-		PQfinish(c);
-		mdx_die(st, "cannot connect to the warehouse: %s", line);
+	if (PQstatus(c) != CONNECTION_OK)
+		connect_failed(c, vals[0]);
+	r = mdx_db_exec(c, "SET TIME ZONE 'UTC'");
+	PQclear(r);
+	return c;
+}
+
+/*
+ * Waits until c can be read (want 'r') or written ('w'), or until the
+ * deadline (a CLOCK_MONOTONIC second, 0 for none) has passed: then 0.
+ */
+static int
+connect_wait(PGconn *c, int want, time_t deadline)
+{
+	struct timespec now;
+	struct timeval tv, *tvp = NULL;
+	fd_set fds;
+	int fd = PQsocket(c), rc;
+
+	if (fd < 0)
+		return 1;
+	do {
+		if (deadline != 0) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if (now.tv_sec >= deadline)
+				return 0;
+			tv.tv_sec = deadline - now.tv_sec;
+			tv.tv_usec = 0;
+			tvp = &tv;
+		}
+		FD_ZERO(&fds);
+		FD_SET(fd, &fds);
+		rc = select(fd + 1, want == 'r' ? &fds : NULL,
+		    want == 'w' ? &fds : NULL, NULL, tvp);
+	} while (rc == -1 && errno == EINTR);
+	return rc != 0;
+}
+
+/*
+ * Drives the connection c with PQconnectPoll() until it is made or has
+ * failed or, with early, until it waits for the server to answer: by then
+ * the server is starting the session.  Returns the last poll's status.
+ */
+static PostgresPollingStatusType
+connect_poll(PGconn *c, time_t deadline, int early)
+{
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+
+	for (;;) {
+		if (st == PGRES_POLLING_READING && early)
+			return st;
+		if (st == PGRES_POLLING_READING || st == PGRES_POLLING_WRITING)
+			if (!connect_wait(c, st == PGRES_POLLING_READING ?
+			    'r' : 'w', deadline))
+				return PGRES_POLLING_FAILED;
+		st = PQconnectPoll(c);
+		if (st == PGRES_POLLING_OK || st == PGRES_POLLING_FAILED)
+			return st;
 	}
+}
+
+PGconn *
+mdx_db_connect_start(void)
+{
+	const char *vals[4];
+	PGconn *c;
+
+	connect_values(vals);
+	c = PQconnectStartParams(connect_keys, vals, 1);
+	if (c == NULL)
+		mdx_die(MDX_EX_FAIL, "out of memory");
+	if (PQstatus(c) != CONNECTION_BAD)
+		(void)connect_poll(c, 0, 1);
+	return c;
+}
+
+/*
+ * The connect_timeout of c in seconds (0 for none), which libpq applies
+ * only when it drives the connection itself.
+ */
+static int
+connect_timeout(PGconn *c)
+{
+	PQconninfoOption *o, *p;
+	int t = 0;
+
+	if ((o = PQconninfo(c)) == NULL)
+		return 0;
+	for (p = o; p->keyword != NULL; p++)
+		if (strcmp(p->keyword, "connect_timeout") == 0 &&
+		    p->val != NULL)
+			t = atoi(p->val);
+	PQconninfoFree(o);
+	return t > 0 ? t : 0;
+}
+
+PGconn *
+mdx_db_connect_finish(PGconn *c)
+{
+	const char *vals[4];
+	struct timespec now;
+	time_t deadline = 0;
+	PGresult *r;
+	char where[512];
+	int t;
+
+	connect_values(vals);
+	if (PQstatus(c) != CONNECTION_BAD && PQstatus(c) != CONNECTION_OK) {
+		if ((t = connect_timeout(c)) > 0) {
+			t = t < 2 ? 2 : t;
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			deadline = now.tv_sec + t;
+		}
+		if (connect_poll(c, deadline, 0) == PGRES_POLLING_FAILED &&
+		    PQstatus(c) != CONNECTION_BAD) {
+			snprintf(where, sizeof(where), "host \"%s\", port %s",
+			    PQhost(c) != NULL ? PQhost(c) : "",
+			    PQport(c) != NULL ? PQport(c) : "");
+			PQfinish(c);
+			mdx_die(MDX_EX_TEMPFAIL, "cannot connect to the "
+			    "warehouse: timeout expired after %d s (%s)", t,
+			    where);
+		}
+	}
+	if (PQstatus(c) != CONNECTION_OK)
+		connect_failed(c, vals[0]);
 	r = mdx_db_exec(c, "SET TIME ZONE 'UTC'");
 	PQclear(r);
 	return c;

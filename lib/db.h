@@ -20,6 +20,17 @@ typedef struct pg_conn PGconn;
 typedef struct pg_result PGresult;
 
 PGconn *mdx_db_connect(void);
+
+/*
+ * The same connection in two steps, for a program that wants a second
+ * session at hand without waiting for the server to start it:
+ * mdx_db_connect_start() sends the request and returns at once, and
+ * mdx_db_connect_finish() waits for the session (honouring connect_timeout,
+ * at least two seconds, as libpq does), sets the time zone to UTC and
+ * returns c; a failure ends the program there, as in mdx_db_connect().
+ */
+PGconn *mdx_db_connect_start(void);
+PGconn *mdx_db_connect_finish(PGconn *c);
 void mdx_db_close(PGconn *c);
 
 /*
@@ -102,6 +113,36 @@ size_t mdx_db_statement_len(const char *sql);
     " w.instrument_id AS i, w.interval AS iv, min(w.open_time) AS f," \
     " max(w.open_time) AS t, count(*)::integer AS n FROM " rel " AS w" \
     " GROUP BY 1, 2, floor(extract(epoch FROM w.open_time) / 3600)) g)"
+
+/*
+ * The same entries as MDX_DB_LOG_CTE(rel), written by the statement itself
+ * through common table expressions (lg_g, lg_h and lg) instead of
+ * mdx.log_candle_changes(), whose two statements it repeats: a new session
+ * then has no PL/pgSQL function to compile and plan, which costs more than
+ * writing a hundred entries.  lg returns a row per entry written or
+ * merged, and runs whether or not the statement reads it.  Not for Citus,
+ * which plans data-modifying common table expressions over distributed
+ * tables apart from the statement.
+ */
+#define MDX_DB_LOG_CTE_INLINE(rel) \
+    " lg_g AS (SELECT w.instrument_id AS i, w.interval AS iv," \
+    " to_timestamp(floor(extract(epoch FROM w.open_time) / 3600) * 3600)" \
+    " AS hr, min(w.open_time) AS f, max(w.open_time) AS t," \
+    " count(*)::integer AS n FROM " rel " AS w GROUP BY 1, 2, 3)," \
+    " lg_h AS (INSERT INTO mdx.change_head AS h (instrument_id, seq, xid)" \
+    " SELECT DISTINCT g.i, 1::bigint, txid_current() FROM lg_g g" \
+    " ORDER BY 1 ON CONFLICT (instrument_id) DO UPDATE" \
+    " SET seq = CASE WHEN h.xid = excluded.xid THEN h.seq" \
+    " ELSE h.seq + 1 END, xid = excluded.xid" \
+    " RETURNING h.instrument_id, h.seq)," \
+    " lg AS (INSERT INTO mdx.candle_change AS c (instrument_id, seq," \
+    " interval, hour, from_time, to_time, rows)" \
+    " SELECT g.i, h.seq, g.iv, g.hr, g.f, g.t, g.n FROM lg_g g" \
+    " JOIN lg_h h ON h.instrument_id = g.i" \
+    " ON CONFLICT (instrument_id, seq, interval, hour) DO UPDATE" \
+    " SET from_time = least(c.from_time, excluded.from_time)," \
+    " to_time = greatest(c.to_time, excluded.to_time)," \
+    " rows = c.rows + excluded.rows RETURNING 1)"
 
 /* The migrations built in from sql/ by the Makefile. */
 struct mdx_migration {

@@ -21,6 +21,28 @@ hidden() {
 	like "$(cat "$T/err")" "$3" "$4: the target is named"
 	ok "! grep -q secret '$T/err'" "$4: the password is not shown"
 }
+# The connection in two steps (mdx-aggregate's second one) fails alike.
+MDX_DB="host=$T/nowhere dbname=x password=secret" exits 69 \
+    "no server, in two steps: exit 69" "$PGDB" connect2
+like "$(cat "$T/err")" "^pg-db: cannot connect to the warehouse: .*$T/nowhere" \
+    "no server, in two steps: the message names the socket"
+ok "! grep -q secret '$T/err'" "no server, in two steps: no password shown"
+MDX_DB="postgresql://user:secret@[::1/x" exits 78 \
+    "a malformed URI, in two steps: exit 78" "$PGDB" connect2
+# A server that takes the connection and never answers: the two steps
+# give up after connect_timeout, as libpq does when it drives a connection.
+node -e 'const s = require("net").createServer(() => {});
+s.listen(0, "127.0.0.1", () => console.log(s.address().port));' \
+    >"$T/mute.port" &
+mute=$!
+at_exit "kill $mute 2>/dev/null"
+while [ ! -s "$T/mute.port" ]; do sleep 0.1; done
+MDX_DB="host=127.0.0.1 port=$(cat "$T/mute.port") dbname=x connect_timeout=2 sslmode=disable" \
+    exits 75 "a server that never answers, in two steps: exit 75" \
+    "$PGDB" connect2
+like "$(cat "$T/err")" "timeout expired after 2 s \(host \"127\.0\.0\.1\", port $(cat "$T/mute.port")\)" \
+    "... after connect_timeout, naming the host and port"
+kill $mute 2>/dev/null
 hidden "host=$T/nowhere dbname=x password=secret" 69 "$T/nowhere" \
     "no server, password in conninfo"
 hidden "postgresql://user:secret@/x?host=$T/nowhere" 69 "$T/nowhere" \
@@ -51,6 +73,9 @@ MDX_DB="host=$PGHOST user=no_such_role" exits 78 \
 MDX_DB="hots=$PGHOST" exits 78 "bad conninfo: exit 78" "$PGDB" connect
 MDX_DB="dbname=mdx" exits 0 "MDX_DB conninfo combines with PG*" \
     "$PGDB" connect
+MDX_DB="dbname=mdx" exits 0 "the same in two steps" "$PGDB" connect2
+MDX_DB="host=$PGHOST dbname=no_such_db" exits 78 \
+    "unknown database, in two steps: exit 78" "$PGDB" connect2
 MDX_DB="postgresql:///mdx?host=$PGHOST" exits 0 "MDX_DB as a URI" \
     "$PGDB" connect
 

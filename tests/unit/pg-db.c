@@ -5,6 +5,7 @@
  *	pg-db            TAP tests: connect, create a table, read it back,
  *	                 error statuses, migrations, schema version
  *	pg-db connect    connect and exit 0 (for exit-status tests)
+ *	pg-db connect2   the same in two steps (mdx_db_connect_start/finish)
  *	pg-db check      mdx_db_check_schema and exit 0
  *	pg-db migrate    mdx_db_migrate, print the number applied
  */
@@ -28,11 +29,79 @@ count_rows(PGconn *c, const char *sql)
 	return n;
 }
 
+/*
+ * Candle keys for the change log tests: two instruments, two intervals,
+ * two hours, two candles in one hour.
+ */
+#define LOG_ROWS "(SELECT * FROM (VALUES (9001::bigint, '1h'::text, " \
+    "timestamptz '2025-01-01 00:00+00'), (9001, '1h', '2025-01-01 01:00+00'), " \
+    "(9001, '1m', '2025-01-01 00:05+00'), (9001, '1m', '2025-01-01 00:07+00'), " \
+    "(9002, '1h', '2025-01-01 00:00+00')) AS v(instrument_id, interval, " \
+    "open_time))"
+
+/*
+ * Logs LOG_ROWS with stmt twice in one transaction and once in the next,
+ * and returns what the change log and its heads then hold, as text (the
+ * caller frees it); the rows are deleted again.
+ */
+static char *
+log_entries(PGconn *c, const char *stmt)
+{
+	PGresult *r;
+	char *s;
+
+	PQclear(mdx_db_exec(c, "BEGIN"));
+	PQclear(mdx_db_exec(c, stmt));
+	PQclear(mdx_db_exec(c, stmt));
+	PQclear(mdx_db_exec(c, "COMMIT"));
+	PQclear(mdx_db_exec(c, stmt));
+	r = mdx_db_exec(c, "SELECT (SELECT count(*) FROM mdx.candle_change "
+	    "WHERE instrument_id IN (9001, 9002)) || ': ' || "
+	    "(SELECT string_agg(concat_ws(' ', instrument_id, seq, interval, "
+	    "hour, from_time, to_time, rows), '; ' ORDER BY instrument_id, "
+	    "seq, interval, hour) FROM mdx.candle_change "
+	    "WHERE instrument_id IN (9001, 9002)) || ' / ' || "
+	    "(SELECT string_agg(instrument_id || ' ' || seq, '; ' ORDER BY "
+	    "instrument_id) FROM mdx.change_head "
+	    "WHERE instrument_id IN (9001, 9002))");
+	s = strdup(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	PQclear(mdx_db_exec(c, "DELETE FROM mdx.candle_change "
+	    "WHERE instrument_id IN (9001, 9002)"));
+	PQclear(mdx_db_exec(c, "DELETE FROM mdx.change_head "
+	    "WHERE instrument_id IN (9001, 9002)"));
+	return s;
+}
+
+/*
+ * MDX_DB_LOG_CTE_INLINE writes what mdx.log_candle_changes() writes,
+ * through MDX_DB_LOG_CTE: the same entries, numbers and merges.
+ */
+static void
+log_cte_tests(PGconn *c)
+{
+	static const char want[] = "8: 9001 1 1h 2025-01-01 00:00:00+00 "
+	    "2025-01-01 00:00:00+00 2025-01-01 00:00:00+00 2; ";
+	char *fn, *in;
+
+	fn = log_entries(c, "WITH " MDX_DB_LOG_CTE(LOG_ROWS)
+	    " SELECT count(*) FROM lg");
+	in = log_entries(c, "WITH " MDX_DB_LOG_CTE_INLINE(LOG_ROWS)
+	    " SELECT count(*) FROM lg");
+	ok(strncmp(fn, want, strlen(want)) == 0,
+	    "the function logs 8 entries, merging a transaction's");
+	if (strncmp(fn, want, strlen(want)) != 0)
+		printf("# got: %s\n", fn);
+	is_str(in, fn, "the inline log writes what the function writes");
+	free(fn);
+	free(in);
+}
+
 static void
 tap_tests(void)
 {
 	const char *params[2];
-	PGconn *c;
+	PGconn *c, *c2;
 	PGresult *r;
 	int n;
 
@@ -86,6 +155,14 @@ tap_tests(void)
 	is_int(count_rows(c, "SELECT count(*) FROM mdx.schema_migrations"),
 	    mdx_nmigrations, "one schema_migrations row per migration");
 	is_int(mdx_db_migrate(c), 0, "a second migrate applies nothing");
+	log_cte_tests(c);
+
+	c2 = mdx_db_connect_finish(mdx_db_connect_start());
+	r = mdx_db_exec(c2, "SHOW TimeZone");
+	is_str(PQgetvalue(r, 0, 0), "UTC",
+	    "a connection in two steps has the time zone UTC");
+	PQclear(r);
+	mdx_db_close(c2);
 
 	r = PQexec(c, "SELECT pg_terminate_backend(pg_backend_pid())");
 	PQclear(r);
@@ -104,6 +181,10 @@ main(int argc, char *argv[])
 	mdx_init(argv[0]);
 	if (argc > 1 && strcmp(argv[1], "connect") == 0) {
 		mdx_db_close(mdx_db_connect());
+		return 0;
+	}
+	if (argc > 1 && strcmp(argv[1], "connect2") == 0) {
+		mdx_db_close(mdx_db_connect_finish(mdx_db_connect_start()));
 		return 0;
 	}
 	if (argc > 1 && strcmp(argv[1], "check") == 0) {
