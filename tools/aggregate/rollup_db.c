@@ -19,7 +19,10 @@
  * to the server together where they can (qpipe()), and the gap job,
  * outside Citus, reads its log before the rollups and finishes after the
  * first rollup from the base interval, which counts the candles of the
- * changed ranges as it reads them (gaps_probe()).
+ * changed ranges as it reads them (gaps_probe()).  Two connections share
+ * the work: the second reads half of the source rows (read_fresh(),
+ * read_buckets()) and looks up the candles around the gap job's ranges
+ * while the first starts the rollup (gaps_probe_send()).
  */
 #include <sys/select.h>
 
@@ -81,7 +84,11 @@ struct seqmap {
 
 struct ctx {
 	PGconn *c;
-	/* A second connection that reads source rows (see read_fresh). */
+	/*
+	 * A second connection that reads source rows beside the first (see
+	 * read_fresh() and read_buckets()).  It is asked for before the
+	 * first is set up, so the server starts both sessions at once.
+	 */
 	PGconn *c2;
 	const struct mdx_agg_db *o;
 	const struct mdx_interval *base;
@@ -98,8 +105,15 @@ struct ctx {
 	int citus;
 	/* The newest source open time read per instrument (in read order). */
 	struct ilist thr_inst, thr_ms;
-	/* Months known to have (pdirect) or lack their own partition. */
+	/*
+	 * Months known to have (pdirect) or lack their own partition; with
+	 * plist, every month with one is among them (see
+	 * partitions_known()).
+	 */
 	struct ilist pmonth, pdirect;
+	int plist;
+	/* Whether mdx.series_change holds a mark: -1 not known yet. */
+	int series_marked;
 	/*
 	 * Instruments new to both the gap table and the first rollup from
 	 * the base interval: their gaps are found by the engine while it
@@ -123,7 +137,12 @@ struct ctx {
 		struct ilist fresh, done, ri, rlo, rhi;
 		char *covered, *offgrid;
 		int64_t *n, *last;
+		/* The probe of gaps_probe_send(), under way or answered. */
+		int probe_sent;
+		PGresult *probe;
 	} gj;
+	/* A statement under way on c2, whose result c2_drain() collects. */
+	int c2_busy;
 	/* Counts for the summary and mdx.run. */
 	uint64_t read, written, deleted, held, buckets, fresh, gaps_found;
 	uint64_t confirmed, filled_gaps, filled_candles;
@@ -293,6 +312,8 @@ static void gaps_seen(struct ctx *, int64_t, mdx_time);
 static void gaps_cover(struct ctx *, const struct mdx_interval *,
     const struct ibucket *, size_t);
 static void gaps_finish(struct ctx *);
+static void c2_drain(struct ctx *);
+static int month_partition(struct ctx *, mdx_time, char *, size_t);
 
 /*
  * The heads of the change log of the instruments (sorted): the highest
@@ -331,11 +352,20 @@ heads(struct ctx *x, const struct ilist *insts, struct seqmap *out)
 	mdx_buf_free(&arr);
 }
 
+/* The temporary table of the rollups a job computed (see make_temp). */
+#define AGG_OUT_SQL "CREATE TEMP TABLE agg_out (instrument_id bigint, " \
+    "open_ms bigint, open numeric, high numeric, low numeric, " \
+    "close numeric, volume numeric, quote_volume numeric, " \
+    "trades bigint, taker_buy_volume numeric, " \
+    "taker_buy_quote_volume numeric, closed boolean, " \
+    "base_count integer, base_expected integer) ON COMMIT DELETE ROWS"
+
 /*
  * Makes the temporary tables a rollup job fills, once per run, in the
  * job's transaction.  They lose their rows at every commit, which costs
  * less than emptying them with TRUNCATE at the start of each job.  Only
- * Citus needs the changed buckets in a table (see rollup_job).
+ * Citus needs the changed buckets in a table (see rollup_job).  Elsewhere
+ * rollup_job() sends AGG_OUT_SQL with its first statements instead.
  */
 static void
 make_temp(struct ctx *x)
@@ -345,13 +375,7 @@ make_temp(struct ctx *x)
 	if (x->citus)
 		qq(x, "CREATE TEMP TABLE agg_bucket (instrument_id bigint, "
 		    "b timestamptz, e timestamptz) ON COMMIT DELETE ROWS");
-	qq(x, "CREATE TEMP TABLE agg_out (instrument_id bigint, "
-	    "open_ms bigint, open numeric, high numeric, low numeric, "
-	    "close numeric, volume numeric, quote_volume numeric, "
-	    "trades bigint, taker_buy_volume numeric, "
-	    "taker_buy_quote_volume numeric, closed boolean, "
-	    "base_count integer, base_expected integer) "
-	    "ON COMMIT DELETE ROWS");
+	qq(x, AGG_OUT_SQL);
 	x->temp_made = 1;
 }
 
@@ -544,7 +568,11 @@ changes_seqs(const PGresult *r, struct seqmap *seqs)
  * change log, those of seqs (read) or else of hd (heads), with the newest
  * source open time read for each (x->thr_*) as through, where one was
  * read; with commit, commits the job's transaction in the same round trip.
+ * With commit WM_READER, the statement goes alone, outside any
+ * transaction, to the reader connection, and c2_drain() collects its
+ * answer.
  */
+#define WM_READER (-1)
 static void
 set_watermarks(struct ctx *x, const char *iv, const char *job,
     const char *src, const struct seqmap *seqs, const struct seqmap *hd,
@@ -559,7 +587,7 @@ set_watermarks(struct ctx *x, const char *iv, const char *job,
 	size_t i, k;
 
 	if (insts->n == 0) {
-		if (commit)
+		if (commit > 0)
 			qq(x, "COMMIT");
 		return;
 	}
@@ -612,7 +640,15 @@ set_watermarks(struct ctx *x, const char *iv, const char *job,
 	st[1].sql = "COMMIT";
 	st[1].n = 0;
 	st[1].p = NULL;
-	qpipe(x, st, commit ? 2 : 1, NULL);
+	if (commit == WM_READER) {
+		c2_drain(x);
+		if (PQsendQueryParams(x->c2, st[0].sql, st[0].n, NULL, st[0].p,
+		    NULL, NULL, 0) != 1)
+			mdx_die(mdx_db_error_status(x->c2, NULL),
+			    "warehouse error: %s", PQerrorMessage(x->c2));
+		x->c2_busy = 1;
+	} else
+		qpipe(x, st, commit ? 2 : 1, NULL);
 	mdx_buf_free(&arr);
 	mdx_buf_free(&thr);
 	mdx_buf_free(&sa);
@@ -925,6 +961,8 @@ copy_through(struct ctx *x, PGconn **c, const char **sql, int n,
 	for (i = 0; i < n; i++) {
 		s[i].c = c[i];
 		s[i].cd.exchange[0] = s[i].cd.market[0] = '-';
+		if (c[i] == x->c2)
+			c2_drain(x);
 		if (PQsendQuery(c[i], sql[i]) != 1)
 			mdx_die(mdx_db_error_status(c[i], NULL),
 			    "warehouse error: %s", PQerrorMessage(c[i]));
@@ -1014,11 +1052,6 @@ read_fresh(struct ctx *x, const struct ilist *fresh,
 	n = fresh->n > 1 ? 2 : 1;
 	for (i = 0; i < fresh->n; i++)
 		ilist_add(&part[i % (size_t)n], fresh->v[i]);
-	if (n == 2 && x->c2 == NULL) {
-		x->c2 = mdx_db_connect();
-		qq2(x, "SET jit = off");
-		qq2(x, INDEX_ORDER_SET);
-	}
 	qq(x, "SET LOCAL enable_sort = off");
 	c[0] = x->c;
 	c[1] = x->c2;
@@ -1038,6 +1071,151 @@ read_fresh(struct ctx *x, const struct ilist *fresh,
 		mdx_buf_free(&sql[k]);
 	}
 	mdx_buf_free(&arr);
+}
+
+/*
+ * Reads the source candles of the changed buckets bk (sorted, of interval
+ * t) through the engine.  Consecutive buckets of an instrument make one
+ * range, and the instruments are dealt, in order and about half the
+ * buckets each, to the job's connection and the reader, which read at the
+ * same time (see copy_through() and read_fresh() for why the reader's
+ * later snapshot does no harm).  A connection whose instruments all have
+ * the same one range (the usual incremental run: the newest hour of every
+ * instrument) reads it with one scan of the primary key, whose order is
+ * the order wanted, and no sort; other sets of ranges are read with a
+ * probe of the primary key per range, whatever the statistics say (OFFSET
+ * 0 keeps the planner from turning the lateral subquery into a join), and
+ * a sort.  The bounds of each statement, as constants, let the planner
+ * leave out the partitions outside them: planning every partition would
+ * cost in proportion to the history.
+ */
+static void
+read_buckets(struct ctx *x, const struct mdx_interval *t,
+    const struct mdx_interval *src, const struct ibucket *bk, size_t nbk,
+    struct mdx_rollup *eng)
+{
+	struct mdx_buf ids = MDX_BUF_INIT, los = MDX_BUF_INIT,
+	    his = MDX_BUF_INIT, sql[2] = { MDX_BUF_INIT, MDX_BUF_INIT };
+	char tb[MDX_TIME_BUFSZ], tlo[MDX_TIME_BUFSZ], thi[MDX_TIME_BUFSZ];
+	const char *sqlp[2];
+	PGconn *c[2];
+	const struct mdx_interval *month = mdx_interval_lookup("1M");
+	char rel[40];
+	size_t i, r, nr, cut, part[3];
+	mdx_time lo, hi, m, plo = 0, phi = 0;
+	int64_t mid;
+	int k, n, same;
+	struct range {
+		int64_t inst;
+		mdx_time lo, hi;
+	} *rg;
+
+	rg = mdx_calloc(nbk, sizeof(*rg));
+	for (i = nr = 0; i < nbk; i++) {
+		if (nr > 0 && rg[nr - 1].inst == bk[i].inst &&
+		    rg[nr - 1].hi == bk[i].b) {
+			rg[nr - 1].hi = mdx_interval_next(t, bk[i].b);
+			continue;
+		}
+		rg[nr].inst = bk[i].inst;
+		rg[nr].lo = bk[i].b;
+		rg[nr++].hi = mdx_interval_next(t, bk[i].b);
+	}
+	/*
+	 * The second half starts with the first range of the instrument
+	 * after the one of the middle bucket, or of that one when it is the
+	 * last.
+	 */
+	cut = 0;
+	if (x->c2 != NULL && nr > 1) {
+		mid = bk[nbk / 2].inst;
+		while (cut < nr && rg[cut].inst <= mid)
+			cut++;
+		if (cut == nr)
+			for (cut = 0; rg[cut].inst < mid; cut++)
+				;
+	}
+	n = cut > 0 && cut < nr ? 2 : 1;
+	part[0] = 0;
+	part[1] = n == 2 ? cut : nr;
+	part[2] = nr;
+	c[0] = x->c;
+	c[1] = x->c2;
+	for (k = 0; k < n; k++) {
+		mdx_buf_reset(&ids);
+		mdx_buf_reset(&los);
+		mdx_buf_reset(&his);
+		same = 1;
+		for (r = part[k]; r < part[k + 1]; r++) {
+			lo = rg[r].lo;
+			hi = rg[r].hi;
+			if (r == part[k]) {
+				plo = lo;
+				phi = hi;
+			} else {
+				if (lo != plo || hi != phi ||
+				    rg[r].inst == rg[r - 1].inst)
+					same = 0;
+				if (lo < plo)
+					plo = lo;
+				if (hi > phi)
+					phi = hi;
+			}
+			mdx_buf_printf(&ids, "%c%lld", r > part[k] ? ',' : '{',
+			    (long long)rg[r].inst);
+			mdx_time_format(lo, tb);
+			mdx_buf_printf(&los, "%c%s", r > part[k] ? ',' : '{',
+			    tb);
+			mdx_time_format(hi, tb);
+			mdx_buf_printf(&his, "%c%s", r > part[k] ? ',' : '{',
+			    tb);
+		}
+		mdx_buf_addch(&ids, '}');
+		mdx_buf_addch(&los, '}');
+		mdx_buf_addch(&his, '}');
+		mdx_time_format(plo, tlo);
+		mdx_time_format(phi, thi);
+		/*
+		 * A range within one month with its own partition is read
+		 * from there: the statement then opens neither mdx.candle
+		 * nor the list of its partitions, which a new session reads
+		 * from the catalog at a cost that grows with the history.
+		 */
+		m = mdx_interval_floor(month, plo);
+		if (phi > mdx_interval_next(month, m) ||
+		    !month_partition(x, m, rel, sizeof(rel)))
+			snprintf(rel, sizeof(rel), "mdx.candle");
+		if (same)
+			mdx_buf_printf(&sql[k], "COPY (SELECT " SRC_COLS
+			    " FROM %s c WHERE c.instrument_id = "
+			    "ANY('%s'::bigint[]) AND c.interval = '%s' AND "
+			    "c.open_time >= '%s' AND c.open_time < '%s' "
+			    "ORDER BY c.instrument_id, c.open_time) TO STDOUT "
+			    "(FORMAT binary)", rel, ids.data, src->code, tlo,
+			    thi);
+		else
+			mdx_buf_printf(&sql[k], "COPY (SELECT " SRC_COLS
+			    " FROM unnest('%s'::bigint[], '%s'::timestamptz[], "
+			    "'%s'::timestamptz[]) AS k(instrument_id, b, e) "
+			    "CROSS JOIN LATERAL (SELECT * FROM %s c "
+			    "WHERE c.instrument_id = k.instrument_id AND "
+			    "c.interval = '%s' AND c.open_time >= k.b AND "
+			    "c.open_time < k.e AND c.open_time >= '%s' AND "
+			    "c.open_time < '%s' OFFSET 0) c ORDER BY 1, 2) "
+			    "TO STDOUT (FORMAT binary)", ids.data, los.data,
+			    his.data, rel, src->code, tlo, thi);
+		sqlp[k] = sql[k].data;
+		mdx_debug("%s from %s: %zu ranges of changed buckets, connection "
+		    "%d: %zu, %s", t->code, src->code, nr, k + 1,
+		    part[k + 1] - part[k], same ? "one scan" : "a probe each");
+	}
+	copy_through(x, c, sqlp, n, src, eng);
+	free(rg);
+	mdx_buf_free(&ids);
+	mdx_buf_free(&los);
+	mdx_buf_free(&his);
+	mdx_buf_free(&sql[0]);
+	mdx_buf_free(&sql[1]);
 }
 
 /*
@@ -1143,6 +1321,62 @@ no_rows_yet(struct ctx *x, const struct ilist *list,
     "excluded.base_count, excluded.base_expected)"
 
 /*
+ * The name of the partition of the month starting at m, as
+ * mdx.ensure_candle_partitions() makes it (mdx.candle_YYYYMM), into name,
+ * and its bounds as pg_get_expr() shows them into bound.
+ */
+static void
+month_bound(mdx_time m, char name[40], char bound[128])
+{
+	const struct mdx_interval *month = mdx_interval_lookup("1M");
+	struct mdx_tm a, b;
+
+	mdx_time_split(m, &a);
+	mdx_time_split(mdx_interval_next(month, m), &b);
+	snprintf(name, 40, "mdx.candle_%04d%02d", a.year, a.month);
+	snprintf(bound, 128, "FOR VALUES FROM ('%04d-%02d-01 "
+	    "00:00:00+00') TO ('%04d-%02d-01 00:00:00+00')", a.year, a.month,
+	    b.year, b.month);
+}
+
+/* The partitions of mdx.candle, with their bounds (see partitions_known). */
+#define PARTITIONS_SQL "SELECT n.nspname || '.' || c.relname, " \
+    "pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i " \
+    "JOIN pg_class c ON c.oid = i.inhrelid " \
+    "JOIN pg_namespace n ON n.oid = c.relnamespace " \
+    "WHERE i.inhparent = 'mdx.candle'::regclass"
+
+/*
+ * Learns the months that have their own partition from r, the result of
+ * PARTITIONS_SQL (cleared here): month_partition() then asks the server
+ * about no month.
+ */
+static void
+partitions_known(struct ctx *x, PGresult *r)
+{
+	char name[40], bound[128];
+	const char *rel;
+	mdx_time m;
+	int j, y, mo;
+
+	for (j = 0; j < PQntuples(r); j++) {
+		rel = PQgetvalue(r, j, 0);
+		if (sscanf(rel, "mdx.candle_%4d%2d", &y, &mo) != 2 ||
+		    mo < 1 || mo > 12 || y < 1970)
+			continue;
+		m = mdx_time_join(y, mo, 1, 0, 0, 0, 0);
+		month_bound(m, name, bound);
+		if (strcmp(name, rel) != 0 ||
+		    strcmp(bound, PQgetvalue(r, j, 1)) != 0)
+			continue;
+		ilist_add(&x->pmonth, m);
+		ilist_add(&x->pdirect, 1);
+	}
+	PQclear(r);
+	x->plist = 1;
+}
+
+/*
  * Whether the month starting at m has its partition mdx.candle_YYYYMM, as
  * mdx.ensure_candle_partitions() makes them (name and bounds), whose name
  * goes to name when it is not NULL; the answer is kept for the run.
@@ -1150,32 +1384,28 @@ no_rows_yet(struct ctx *x, const struct ilist *list,
 static int
 month_partition(struct ctx *x, mdx_time m, char *name, size_t namesz)
 {
-	const struct mdx_interval *month = mdx_interval_lookup("1M");
-	struct mdx_tm a, b;
 	char bound[128], pname[40];
 	const char *p[2] = { pname, bound };
 	PGresult *r;
 	size_t i;
 	int yes;
 
-	mdx_time_split(m, &a);
-	mdx_time_split(mdx_interval_next(month, m), &b);
-	snprintf(pname, sizeof(pname), "mdx.candle_%04d%02d", a.year,
-	    a.month);
+	month_bound(m, pname, bound);
 	if (name != NULL)
 		snprintf(name, namesz, "%s", pname);
 	for (i = 0; i < x->pmonth.n; i++)
 		if (x->pmonth.v[i] == m)
 			return x->pdirect.v[i] != 0;
-	snprintf(bound, sizeof(bound), "FOR VALUES FROM ('%04d-%02d-01 "
-	    "00:00:00+00') TO ('%04d-%02d-01 00:00:00+00')", a.year, a.month,
-	    b.year, b.month);
-	r = qp(x, "SELECT EXISTS (SELECT 1 FROM pg_inherits i JOIN pg_class "
-	    "c ON c.oid = i.inhrelid WHERE i.inhparent = "
-	    "'mdx.candle'::regclass AND c.oid = to_regclass($1) AND "
-	    "pg_get_expr(c.relpartbound, c.oid) = $2)", 2, p);
-	yes = PQgetvalue(r, 0, 0)[0] == 't';
-	PQclear(r);
+	if (x->plist)
+		yes = 0;
+	else {
+		r = qp(x, "SELECT EXISTS (SELECT 1 FROM pg_inherits i JOIN "
+		    "pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = "
+		    "'mdx.candle'::regclass AND c.oid = to_regclass($1) AND "
+		    "pg_get_expr(c.relpartbound, c.oid) = $2)", 2, p);
+		yes = PQgetvalue(r, 0, 0)[0] == 't';
+		PQclear(r);
+	}
 	ilist_add(&x->pmonth, m);
 	ilist_add(&x->pdirect, yes);
 	return yes;
@@ -1193,6 +1423,7 @@ forget_missing_partitions(struct ctx *x)
 			x->pdirect.v[k++] = 1;
 		}
 	x->pmonth.n = x->pdirect.n = k;
+	x->plist = 0;
 }
 
 /*
@@ -1210,7 +1441,8 @@ forget_missing_partitions(struct ctx *x)
  * counting those held by candles of other origins under the same key.
  * Rows go straight into the month's partition, and the same statement
  * logs them (one change log entry per instrument and hour of the rows
- * inserted or changed).  A month whose partition
+ * inserted or changed; outside Citus without the PL/pgSQL function, see
+ * MDX_DB_LOG_CTE_INLINE).  A month whose partition
  * mdx.ensure_candle_partitions() did not make goes through mdx.candle.
  */
 static void
@@ -1235,10 +1467,11 @@ upsert_month(struct ctx *x, const struct mdx_interval *t, mdx_time m)
 		    "%s WHERE o.open_ms >= $3::int8 AND "
 		    "o.open_ms < $4::int8), w AS (INSERT INTO %s AS c "
 		    UPSERT_SQL " RETURNING c.instrument_id, c.interval, "
-		    "c.open_time), " MDX_DB_LOG_CTE("w") " SELECT (SELECT n "
+		    "c.open_time), %s SELECT (SELECT n "
 		    "FROM h), (SELECT count(*) FROM w), (SELECT count(*) FROM "
-		    "lg)", HELD_JOIN(x), part, HELD_ON(x), HELD_END(x), part),
-		    4, p);
+		    "lg)", HELD_JOIN(x), part, HELD_ON(x), HELD_END(x), part,
+		    x->citus ? MDX_DB_LOG_CTE("w") :
+		    MDX_DB_LOG_CTE_INLINE("w")), 4, p);
 		x->held += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
 		x->written += strtoull(PQgetvalue(r, 0, 1), NULL, 10);
 		PQclear(r);
@@ -1280,19 +1513,23 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 	struct mdx_rollup_opts ro;
 	struct mdx_rollup *eng;
 	struct emit em;
-	struct mdx_buf arr = MDX_BUF_INIT, ends = MDX_BUF_INIT;
+	struct mdx_buf arr = MDX_BUF_INIT;
 	char tb1[MDX_TIME_BUFSZ], tb2[MDX_TIME_BUFSZ], s1[24], s2[24];
 	char tmin_s[MDX_TIME_BUFSZ], tmax_s[MDX_TIME_BUFSZ];
 	const char *p[4], *sqlp;
 	const char *jp[4] = { t->code, "rollup", src->code, x->base->code };
-	struct pstmt st[3];
-	PGresult *r, *res[3];
+	struct pstmt st[4];
+	PGresult *r, *res[4];
 	int64_t inst;
 	mdx_time from, to, b, tmin = 0, tmax = 0;
-	int j, ensure;
+	int j, ensure, temp;
 
 	memset(&em, 0, sizeof(em));
-	/* The job's transaction and what it reads first, in one trip. */
+	/*
+	 * The job's transaction and what it reads first, in one trip; with
+	 * them the temporary table of the rollups, which a run that rolls
+	 * anything up needs (see make_temp).
+	 */
 	st[0].sql = "BEGIN";
 	st[0].n = 0;
 	st[0].p = NULL;
@@ -1300,9 +1537,16 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 	st[2].sql = changes_sql(x);
 	st[1].n = st[2].n = 4;
 	st[1].p = st[2].p = jp;
-	res[0] = res[1] = res[2] = NULL;
-	qpipe(x, st, 3, res);
+	st[3].sql = AGG_OUT_SQL;
+	st[3].n = 0;
+	st[3].p = NULL;
+	temp = !x->temp_made && !x->citus;
+	res[0] = res[1] = res[2] = res[3] = NULL;
+	qpipe(x, st, temp ? 4 : 3, res);
+	if (temp)
+		x->temp_made = 1;
 	PQclear(res[0]);
+	PQclear(res[3]);
 	fresh_rest(x, res[1], src->code, &fresh);
 	heads(x, &fresh, &hd);
 	r = res[2];
@@ -1333,7 +1577,6 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 		goto out;
 	}
 
-	make_temp(x);
 	memset(&ro, 0, sizeof(ro));
 	ro.to[0] = t;
 	ro.nto = 1;
@@ -1366,9 +1609,10 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 
 	if (nbk > 0) {
 		/*
-		 * The bounds of all buckets, as constants, let the planner
-		 * leave out the partitions outside them: planning every
-		 * partition would cost in proportion to the history.
+		 * The instruments, and the bounds of all buckets: on Citus,
+		 * as constants, they let the planner leave out the
+		 * partitions outside them (planning every partition would
+		 * cost in proportion to the history).
 		 */
 		for (i = 0; i < nbk; i++) {
 			if (i == 0 || bk[i].inst != bk[i - 1].inst)
@@ -1394,6 +1638,7 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 				    (long long)bk[i].inst, tb1, tb2);
 			}
 			mdx_buf_add(&x->copy, x->sql.data, x->sql.len);
+			make_temp(x);
 			copy_in(x, "COPY agg_bucket FROM STDIN", &x->copy);
 			mdx_buf_reset(&x->copy);
 			sqlp = sqlf(x, "COPY (SELECT " SRC_COLS " FROM "
@@ -1403,51 +1648,16 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 			    "c.open_time < k.e WHERE c.open_time >= '%s' AND "
 			    "c.open_time < '%s' ORDER BY 1, 2) TO STDOUT "
 			    "(FORMAT binary)", src->code, tmin_s, tmax_s);
-		} else {
-			/*
-			 * Elsewhere the buckets go in the statement, as
-			 * arrays, which saves a table and a round trip.  A
-			 * probe of the primary key per bucket, whatever the
-			 * statistics say (see connect_ctx): OFFSET 0 keeps
-			 * the planner from turning the lateral subquery
-			 * into a join.
-			 */
-			mdx_buf_reset(&arr);
-			mdx_buf_reset(&x->copy);
-			mdx_buf_reset(&ends);
-			for (i = 0; i < nbk; i++) {
-				mdx_time_format(bk[i].b, tb1);
-				mdx_time_format(mdx_interval_next(t, bk[i].b),
-				    tb2);
-				mdx_buf_printf(&arr, "%c%lld", i ? ',' : '{',
-				    (long long)bk[i].inst);
-				mdx_buf_printf(&x->copy, "%c%s", i ? ',' : '{',
-				    tb1);
-				mdx_buf_printf(&ends, "%c%s", i ? ',' : '{',
-				    tb2);
-			}
-			mdx_buf_addch(&arr, '}');
-			mdx_buf_addch(&x->copy, '}');
-			mdx_buf_addch(&ends, '}');
-			sqlp = sqlf(x, "COPY (SELECT " SRC_COLS " FROM "
-			    "unnest('%s'::bigint[], '%s'::timestamptz[], "
-			    "'%s'::timestamptz[]) AS k(instrument_id, b, e) "
-			    "CROSS JOIN LATERAL (SELECT * FROM mdx.candle c "
-			    "WHERE c.instrument_id = k.instrument_id AND "
-			    "c.interval = '%s' AND c.open_time >= k.b AND "
-			    "c.open_time < k.e AND c.open_time >= '%s' AND "
-			    "c.open_time < '%s' OFFSET 0) c ORDER BY 1, 2) "
-			    "TO STDOUT (FORMAT binary)", arr.data,
-			    x->copy.data, ends.data, src->code, tmin_s,
-			    tmax_s);
-			mdx_buf_reset(&x->copy);
 		}
 		/* The gap job's ranges this read holds whole (see x->gj). */
 		if (x->gj.pending && src == x->base) {
 			gaps_cover(x, t, bk, nbk);
 			x->gj.collecting = 1;
 		}
-		copy_through(x, &x->c, &sqlp, 1, src, eng);
+		if (x->citus)
+			copy_through(x, &x->c, &sqlp, 1, src, eng);
+		else
+			read_buckets(x, t, src, bk, nbk, eng);
 		x->gj.collecting = 0;
 		x->buckets += nbk;
 	}
@@ -1495,6 +1705,7 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 		    " SELECT count(*) FROM lg", 2, p));
 	}
 	if (em.n > em.ndirect) {
+		make_temp(x);
 		copy_in(x, "COPY agg_out FROM STDIN", &x->copy);
 		for (i = 0; i < em.months.n; i++)
 			upsert_month(x, t, em.months.v[i]);
@@ -1537,6 +1748,7 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 		}
 	}
 	if (redo.n > 0) {
+		make_temp(x);
 		ilist_array(&redo, &arr);
 		p[0] = arr.data;
 		p[1] = t->code;
@@ -1587,7 +1799,6 @@ out:
 	free(em.keys);
 	mdx_buf_free(&dbuf);
 	mdx_buf_free(&arr);
-	mdx_buf_free(&ends);
 }
 
 /* ------------------------------------------------------------------------
@@ -1605,6 +1816,45 @@ add_time_elem(struct mdx_buf *b, mdx_time t, const char *inf)
 		mdx_time_format(t, tb);
 		mdx_buf_addstr(b, tb);
 	}
+}
+
+/*
+ * The first seven parameters of the gap checks (gaps_unchanged() and
+ * gaps_probe_send()) for the changed ranges ri, rlo, rhi of the base
+ * interval: the instruments and the two ends as arrays (in a, which the
+ * caller frees), the interval, GAP_NEAR_MS, and the bounds that let the
+ * planner leave out partitions: the earliest start less GAP_NEAR_MS and
+ * the earliest end (into lo_s and hi_s).
+ */
+static void
+gap_range_params(struct ctx *x, const struct ilist *ri,
+    const struct ilist *rlo, const struct ilist *rhi, struct mdx_buf a[3],
+    char near[32], char *lo_s, char *hi_s, const char *p[7])
+{
+	mdx_time lo = 0, hi = 0;
+	size_t i;
+
+	for (i = 0; i < ri->n; i++) {
+		if (i == 0 || rlo->v[i] < lo)
+			lo = rlo->v[i];
+		if (i == 0 || rhi->v[i] < hi)
+			hi = rhi->v[i];
+		add_time_elem(&a[1], rlo->v[i], NULL);
+		add_time_elem(&a[2], rhi->v[i], NULL);
+	}
+	ilist_array(ri, &a[0]);
+	mdx_buf_addch(&a[1], '}');
+	mdx_buf_addch(&a[2], '}');
+	snprintf(near, 32, "%lld milliseconds", (long long)GAP_NEAR_MS);
+	mdx_time_format(lo - GAP_NEAR_MS, lo_s);
+	mdx_time_format(hi, hi_s);
+	p[0] = a[0].data;
+	p[1] = a[1].data;
+	p[2] = a[2].data;
+	p[3] = x->base->code;
+	p[4] = near;
+	p[5] = lo_s;
+	p[6] = hi_s;
 }
 
 /*
@@ -1628,15 +1878,13 @@ static void
 gaps_unchanged(struct ctx *x, const struct ilist *ri, const struct ilist *rlo,
     const struct ilist *rhi, char *ok, int begin)
 {
-	struct mdx_buf a1 = MDX_BUF_INIT, a2 = MDX_BUF_INIT,
-	    a3 = MDX_BUF_INIT;
+	struct mdx_buf a[3] = { MDX_BUF_INIT, MDX_BUF_INIT, MDX_BUF_INIT };
 	char near[32], lo_s[MDX_TIME_BUFSZ], hi_s[MDX_TIME_BUFSZ];
 	char stride[32], org[MDX_TIME_BUFSZ], len[24];
 	const char *p[10];
 	const struct mdx_interval *iv = x->base;
 	struct pstmt st[2] = { { "BEGIN", 0, NULL } };
 	PGresult *r, *res[2];
-	mdx_time lo = 0, hi = 0;
 	size_t i;
 	int j;
 
@@ -1650,32 +1898,11 @@ gaps_unchanged(struct ctx *x, const struct ilist *ri, const struct ilist *rlo,
 			qq(x, "BEGIN");
 		return;
 	}
-	for (i = 0; i < ri->n; i++) {
-		if (i == 0 || rlo->v[i] < lo)
-			lo = rlo->v[i];
-		if (i == 0 || rhi->v[i] < hi)
-			hi = rhi->v[i];
-		add_time_elem(&a2, rlo->v[i], NULL);
-		add_time_elem(&a3, rhi->v[i], NULL);
-	}
-	mdx_buf_addch(&a2, '}');
-	mdx_buf_addch(&a3, '}');
-	ilist_array(ri, &a1);
-	snprintf(near, sizeof(near), "%lld milliseconds",
-	    (long long)GAP_NEAR_MS);
-	mdx_time_format(lo - GAP_NEAR_MS, lo_s);
-	mdx_time_format(hi, hi_s);
+	gap_range_params(x, ri, rlo, rhi, a, near, lo_s, hi_s, p);
 	snprintf(stride, sizeof(stride), "%lld milliseconds",
 	    (long long)iv->ms);
 	mdx_time_format(mdx_interval_floor(iv, 0), org);
 	snprintf(len, sizeof(len), "%lld", (long long)iv->ms);
-	p[0] = a1.data;
-	p[1] = a2.data;
-	p[2] = a3.data;
-	p[3] = iv->code;
-	p[4] = near;
-	p[5] = lo_s;
-	p[6] = hi_s;
 	p[7] = stride;
 	p[8] = org;
 	p[9] = len;
@@ -1723,9 +1950,9 @@ gaps_unchanged(struct ctx *x, const struct ilist *ri, const struct ilist *rlo,
 			ok[i - 1] = 1;
 	}
 	PQclear(r);
-	mdx_buf_free(&a1);
-	mdx_buf_free(&a2);
-	mdx_buf_free(&a3);
+	mdx_buf_free(&a[0]);
+	mdx_buf_free(&a[1]);
+	mdx_buf_free(&a[2]);
 }
 
 /*
@@ -1745,62 +1972,29 @@ on_grid(const struct mdx_interval *iv, mdx_time t)
  * the stretch between them is judged from what the rollup counted.  The
  * candle before a range is the last one before it, and the one after the
  * first one after it, so the stretch holds them and the candles of the
- * range, no others.  The rollup read them in a later snapshot than the
- * gap job's change log position, as detect_gaps_many() would: changes
- * after that position are searched again by the next run.  Begins the
- * gap job's transaction, in the same round trip; sets ok[k] for the
- * covered ranges that need nothing.
+ * range, no others.
+ *
+ * The statement goes to the reader connection as soon as the ranges are
+ * known, before the rollup, and runs beside the rollup's first statements;
+ * gaps_probe() reads its answer.  The probe and the rollup read in later
+ * snapshots than the gap job's change log position, as detect_gaps_many()
+ * would: changes after that position are searched again by the next run.
  */
 static void
-gaps_probe(struct ctx *x, char *ok)
+gaps_probe_send(struct ctx *x)
 {
-	struct mdx_buf a1 = MDX_BUF_INIT, a2 = MDX_BUF_INIT,
-	    a3 = MDX_BUF_INIT, ak = MDX_BUF_INIT;
-	const struct mdx_interval *iv = x->base;
-	struct pstmt st[2] = { { "BEGIN", 0, NULL } };
+	struct mdx_buf a[3] = { MDX_BUF_INIT, MDX_BUF_INIT, MDX_BUF_INIT };
 	char near[32], lo_s[MDX_TIME_BUFSZ], hi_s[MDX_TIME_BUFSZ];
-	const char *p[8];
-	PGresult *r, *res[2];
-	mdx_time lo = 0, hi = 0, pt, nt, last;
-	int64_t n;
-	size_t i, k, m = 0;
-	int j;
+	const char *p[7];
 
-	for (i = 0; i < x->gj.ri.n; i++) {
-		if (!x->gj.covered[i])
-			continue;
-		if (m == 0 || x->gj.rlo.v[i] < lo)
-			lo = x->gj.rlo.v[i];
-		if (m == 0 || x->gj.rhi.v[i] < hi)
-			hi = x->gj.rhi.v[i];
-		mdx_buf_printf(&a1, "%c%lld", m ? ',' : '{',
-		    (long long)x->gj.ri.v[i]);
-		add_time_elem(&a2, x->gj.rlo.v[i], NULL);
-		add_time_elem(&a3, x->gj.rhi.v[i], NULL);
-		mdx_buf_printf(&ak, "%c%zu", m ? ',' : '{', i);
-		m++;
-	}
-	mdx_buf_addch(&a1, '}');
-	mdx_buf_addch(&a2, '}');
-	mdx_buf_addch(&a3, '}');
-	mdx_buf_addch(&ak, '}');
-	snprintf(near, sizeof(near), "%lld milliseconds",
-	    (long long)GAP_NEAR_MS);
-	mdx_time_format(lo - GAP_NEAR_MS, lo_s);
-	mdx_time_format(hi, hi_s);
-	p[0] = a1.data;
-	p[1] = a2.data;
-	p[2] = a3.data;
-	p[3] = iv->code;
-	p[4] = near;
-	p[5] = lo_s;
-	p[6] = hi_s;
-	p[7] = ak.data;
+	gap_range_params(x, &x->gj.ri, &x->gj.rlo, &x->gj.rhi, a, near, lo_s,
+	    hi_s, p);
 	/* The bounds $6 and $7 as in gaps_unchanged(). */
-	st[1].sql = "SELECT r.k, (extract(epoch FROM p.t) * 1000)::int8, "
+	if (PQsendQueryParams(x->c2, "SELECT r.k - 1, "
+	    "(extract(epoch FROM p.t) * 1000)::int8, "
 	    "(extract(epoch FROM n.t) * 1000)::int8 "
 	    "FROM unnest($1::bigint[], $2::timestamptz[], "
-	    "$3::timestamptz[], $8::int8[]) AS r(i, lo, hi, k) "
+	    "$3::timestamptz[]) WITH ORDINALITY AS r(i, lo, hi, k) "
 	    "CROSS JOIN LATERAL (SELECT c.open_time AS t FROM mdx.candle c "
 	    "WHERE c.instrument_id = r.i AND c.interval = $4 AND "
 	    "c.open_time < r.lo AND c.open_time >= r.lo - $5::interval AND "
@@ -1813,14 +2007,59 @@ gaps_probe(struct ctx *x, char *ok)
 	    "WHERE NOT EXISTS (SELECT 1 FROM mdx.gap g "
 	    "WHERE g.instrument_id = r.i AND g.interval = $4 AND "
 	    "g.status <> 'filled' AND g.from_time <= coalesce(n.t, r.hi) AND "
-	    "g.to_time > p.t)";
-	st[1].n = 8;
-	st[1].p = p;
-	res[0] = res[1] = NULL;
-	qpipe(x, st, 2, res);
-	PQclear(res[0]);
-	r = res[1];
-	for (j = 0; j < PQntuples(r); j++) {
+	    "g.to_time > p.t)", 7, NULL, p, NULL, NULL, 0) != 1)
+		mdx_die(mdx_db_error_status(x->c2, NULL), "warehouse error: %s",
+		    PQerrorMessage(x->c2));
+	x->c2_busy = 1;
+	x->gj.probe_sent = 1;
+	mdx_buf_free(&a[0]);
+	mdx_buf_free(&a[1]);
+	mdx_buf_free(&a[2]);
+}
+
+/*
+ * Collects the answer to the statement under way on the reader connection
+ * (the probe of gaps_probe_send(), kept in x->gj, or the gap job's
+ * watermarks), so that the connection can take the next one.
+ */
+static void
+c2_drain(struct ctx *x)
+{
+	PGresult *r;
+
+	if (!x->c2_busy)
+		return;
+	x->c2_busy = 0;
+	while ((r = PQgetResult(x->c2)) != NULL) {
+		if (PQresultStatus(r) != PGRES_TUPLES_OK &&
+		    PQresultStatus(r) != PGRES_COMMAND_OK)
+			mdx_die(mdx_db_error_status(x->c2, r),
+			    "warehouse error: %s", PQresultErrorMessage(r));
+		if (PQresultStatus(r) == PGRES_TUPLES_OK &&
+		    x->gj.probe_sent && x->gj.probe == NULL)
+			x->gj.probe = r;
+		else
+			PQclear(r);
+	}
+}
+
+/*
+ * Sets ok[k] for the changed ranges the first rollup from the base read
+ * whole (covered) that need nothing, from the answer to gaps_probe_send().
+ */
+static void
+gaps_probe(struct ctx *x, char *ok)
+{
+	const struct mdx_interval *iv = x->base;
+	mdx_time pt, nt, last;
+	PGresult *r;
+	int64_t n;
+	size_t k;
+	int j;
+
+	c2_drain(x);
+	r = x->gj.probe;
+	for (j = 0; r != NULL && j < PQntuples(r); j++) {
 		k = strtoull(PQgetvalue(r, j, 0), NULL, 10);
 		if (k >= x->gj.ri.n || !x->gj.covered[k])
 			continue;
@@ -1837,11 +2076,6 @@ gaps_probe(struct ctx *x, char *ok)
 		if (last - pt == (n - 1) * iv->ms)
 			ok[k] = 1;
 	}
-	PQclear(r);
-	mdx_buf_free(&a1);
-	mdx_buf_free(&a2);
-	mdx_buf_free(&a3);
-	mdx_buf_free(&ak);
 }
 
 /*
@@ -1915,25 +2149,47 @@ gaps_job(struct ctx *x, const struct mdx_interval *first_rollup)
 	const char *jp[4] = { code, "gaps", code, code };
 	const char *lp[4] = { first_rollup != NULL ? first_rollup->code :
 	    code, "rollup", code, code };
-	struct pstmt st[3];
-	PGresult *r, *res[3];
+	struct pstmt st[5];
+	PGresult *r, *res[5];
 	int64_t inst, lo, hi;
-	size_t i, n;
+	size_t i, n, ns, ks = 0, kp = 0;
 	int j;
 
 	memset(&x->gj, 0, sizeof(x->gj));
 	/*
 	 * The instruments without a watermark of the job and of the first
-	 * rollup from the base, and the changes, in one round trip.
+	 * rollup from the base, and the changes, in one round trip; with
+	 * them, once per run, whether funding or open interest changed (see
+	 * series_gaps) and the partitions of mdx.candle.
 	 */
+	memset(st, 0, sizeof(st));
+	memset(res, 0, sizeof(res));
 	st[0].sql = FRESH_SQL;
 	st[1].sql = changes_sql(x);
 	st[2].sql = FRESH_SQL;
 	st[0].n = st[1].n = st[2].n = 4;
 	st[0].p = st[1].p = jp;
 	st[2].p = lp;
-	res[0] = res[1] = res[2] = NULL;
-	qpipe(x, st, first_rollup != NULL ? 3 : 2, res);
+	ns = first_rollup != NULL ? 3 : 2;
+	if (!x->citus && x->series_marked < 0) {
+		ks = ns;
+		st[ns].n = 0;
+		st[ns].p = NULL;
+		st[ns++].sql = "SELECT EXISTS (SELECT 1 FROM mdx.series_change)";
+	}
+	if (!x->plist) {
+		kp = ns;
+		st[ns].n = 0;
+		st[ns].p = NULL;
+		st[ns++].sql = PARTITIONS_SQL;
+	}
+	qpipe(x, st, ns, res);
+	if (ks > 0) {
+		x->series_marked = PQgetvalue(res[ks], 0, 0)[0] == 't';
+		PQclear(res[ks]);
+	}
+	if (kp > 0)
+		partitions_known(x, res[kp]);
 	fresh_rest(x, res[0], code, &x->gj.fresh);
 	if (first_rollup != NULL) {
 		/* Left to the first rollup from the base (see ctx.defer). */
@@ -1974,9 +2230,10 @@ gaps_job(struct ctx *x, const struct mdx_interval *first_rollup)
 		x->gj.n = mdx_calloc(n, sizeof(int64_t));
 		x->gj.last = mdx_calloc(n, sizeof(int64_t));
 	}
-	if (n > 0 && first_rollup != NULL && !x->citus && !x->base->months)
+	if (n > 0 && first_rollup != NULL && !x->citus && !x->base->months) {
 		x->gj.pending = 1;
-	else
+		gaps_probe_send(x);
+	} else
 		gaps_finish(x);
 }
 
@@ -1993,8 +2250,10 @@ gaps_finish(struct ctx *x)
 	PGresult *r;
 	char *ok = NULL, *uok = NULL;
 	size_t i, k, ncov = 0;
+	int began = 0;
 
 	x->gj.pending = 0;
+	c2_drain(x);
 	if (x->gj.ri.n == 0 && x->gj.fresh.n == 0)
 		goto out;
 	if (x->gj.ri.n > 0) {
@@ -2012,13 +2271,13 @@ gaps_finish(struct ctx *x)
 			gaps_probe(x, ok);
 		if (ui.n > 0) {
 			uok = mdx_malloc(ui.n);
-			gaps_unchanged(x, &ui, &ulo, &uhi, uok, ncov == 0);
+			gaps_unchanged(x, &ui, &ulo, &uhi, uok, 1);
+			began = 1;
 			for (i = k = 0; i < x->gj.ri.n; i++)
 				if (!x->gj.covered[i])
 					ok[i] = uok[k++];
 		}
-	} else
-		qq(x, "BEGIN");
+	}
 	for (i = 0; i < x->gj.ri.n; i++) {
 		if (ok[i])
 			continue;
@@ -2031,6 +2290,9 @@ gaps_finish(struct ctx *x)
 		ilist_add(&si, x->gj.fresh.v[i]);
 	}
 	if (si.n > 0) {
+		if (!began)
+			qq(x, "BEGIN");
+		began = 1;
 		ilist_array(&si, &a1);
 		for (i = 0; i < si.n; i++) {
 			add_time_elem(&a2, i < slo.n ? slo.v[i] : 0,
@@ -2050,8 +2312,12 @@ gaps_finish(struct ctx *x)
 		x->gaps_found += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
 		PQclear(r);
 	}
+	/*
+	 * Alone, the watermarks need no transaction of their own: they go
+	 * to the reader connection, beside the next job.
+	 */
 	set_watermarks(x, code, "gaps", code, &x->gj.seqs, &x->gj.hd,
-	    &x->gj.done, 1);
+	    &x->gj.done, began ? 1 : WM_READER);
 	mdx_debug("gaps: %zu changed ranges (%zu counted by the rollup), "
 	    "%zu of them and %zu instruments from scratch searched again",
 	    x->gj.ri.n, ncov, si.n - x->gj.fresh.n, x->gj.fresh.n);
@@ -2067,6 +2333,7 @@ out:
 	free(x->gj.offgrid);
 	free(x->gj.n);
 	free(x->gj.last);
+	PQclear(x->gj.probe);
 	memset(&x->gj, 0, sizeof(x->gj));
 	free(ok);
 	free(uok);
@@ -2233,9 +2500,13 @@ series_gaps(struct ctx *x)
 	int marked;
 
 	if (!x->citus) {
-		r = q(x, "SELECT EXISTS (SELECT 1 FROM mdx.series_change)");
-		marked = PQgetvalue(r, 0, 0)[0] == 't';
-		PQclear(r);
+		marked = x->series_marked;
+		if (marked < 0) {
+			r = q(x, "SELECT EXISTS (SELECT 1 FROM "
+			    "mdx.series_change)");
+			marked = PQgetvalue(r, 0, 0)[0] == 't';
+			PQclear(r);
+		}
 		if (!marked) {
 			/* Only the summary of -v needs the count. */
 			if (mdx_verbose >= 1) {
@@ -2419,6 +2690,8 @@ end_run(struct ctx *x, int status)
 	    (unsigned long long)x->confirmed,
 	    (unsigned long long)x->filled_gaps,
 	    (unsigned long long)x->filled_candles);
+	/* The pruning must see every watermark the run moved. */
+	c2_drain(x);
 	if (x->bad_buckets > 0 && status == 0)
 		status = MDX_EX_DATAERR;
 	snprintf(st, sizeof(st), "%d", status);
@@ -2454,7 +2727,9 @@ connect_ctx(struct ctx *x, const struct mdx_agg_db *o)
 	memset(x, 0, sizeof(*x));
 	x->o = o;
 	x->base = o->base != NULL ? o->base : mdx_interval_lookup("1m");
+	x->series_marked = -1;
 	x->c = mdx_db_connect();
+	x->c2 = mdx_db_connect_start();
 	mdx_db_check_schema(x->c);
 	/*
 	 * Compiling a plan costs more than half a second, more than any
@@ -2486,14 +2761,17 @@ connect_ctx(struct ctx *x, const struct mdx_agg_db *o)
 		x->citus = PQgetvalue(r, 0, 0)[0] == 't';
 		PQclear(r);
 	}
+	mdx_db_connect_finish(x->c2);
+	qq2(x, "SET jit = off; " INDEX_ORDER_SET);
 }
 
 /*
- * Releases the run lock and closes the connections.  The lock is released
- * by a statement, not left to the disconnect: the server frees a session's
- * locks only after its backend has dropped the run's temporary tables,
- * after this process has exited, and a run started at once (repair runs
- * --confirm, --fill and the rollup back to back) would find it taken.
+ * Releases the run lock, closes the connections and frees the context.
+ * The lock is released by a statement, not left to the disconnect: the
+ * server frees a session's locks only after its backend has dropped the
+ * run's temporary tables, after this process has exited, and a run
+ * started at once (repair runs --confirm, --fill and the rollup back to
+ * back) would find it taken.
  */
 static void
 disconnect_ctx(struct ctx *x)
@@ -2501,6 +2779,14 @@ disconnect_ctx(struct ctx *x)
 	qq(x, "SELECT pg_advisory_unlock(" AGG_LOCK_KEY ")");
 	mdx_db_close(x->c2);
 	mdx_db_close(x->c);
+	mdx_buf_free(&x->sql);
+	mdx_buf_free(&x->copy);
+	mdx_buf_free(&x->gapcopy);
+	free(x->thr_inst.v);
+	free(x->thr_ms.v);
+	free(x->pmonth.v);
+	free(x->pdirect.v);
+	free(x->defer.v);
 }
 
 int
@@ -2569,14 +2855,6 @@ mdx_agg_db_run(const struct mdx_agg_db *o)
 		    (unsigned long long)x.series_gaps);
 	end_run(&x, 0);
 	st = x.bad_buckets > 0 ? MDX_EX_DATAERR : MDX_EX_OK;
-	mdx_buf_free(&x.sql);
-	mdx_buf_free(&x.copy);
-	free(x.thr_inst.v);
-	free(x.thr_ms.v);
-	free(x.pmonth.v);
-	free(x.pdirect.v);
-	free(x.defer.v);
-	mdx_buf_free(&x.gapcopy);
 	disconnect_ctx(&x);
 	return st;
 }
