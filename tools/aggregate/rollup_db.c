@@ -21,8 +21,10 @@
  * first rollup from the base interval, which counts the candles of the
  * changed ranges as it reads them (gaps_probe()).  Two connections share
  * the work: the second reads half of the source rows (read_fresh(),
- * read_buckets()) and looks up the candles around the gap job's ranges
- * while the first starts the rollup (gaps_probe_send()).
+ * read_buckets()), then looks up the candles around the gap job's ranges
+ * while the first writes the rollups (gaps_probe_send()).  The rollups of
+ * a small job go to the server as arrays in the statement that upserts
+ * them (agg_arrays()), a bigger job's through a temporary table.
  */
 #include <sys/select.h>
 
@@ -137,8 +139,11 @@ struct ctx {
 		struct ilist fresh, done, ri, rlo, rhi;
 		char *covered, *offgrid;
 		int64_t *n, *last;
-		/* The probe of gaps_probe_send(), under way or answered. */
-		int probe_sent;
+		/*
+		 * The probe of gaps_probe_send(): wanted, under way or
+		 * answered.
+		 */
+		int probe_wanted, probe_sent;
 		PGresult *probe;
 	} gj;
 	/* A statement under way on c2, whose result c2_drain() collects. */
@@ -313,6 +318,7 @@ static void gaps_cover(struct ctx *, const struct mdx_interval *,
     const struct ibucket *, size_t);
 static void gaps_finish(struct ctx *);
 static void c2_drain(struct ctx *);
+static void gaps_probe_send(struct ctx *);
 static int month_partition(struct ctx *, mdx_time, char *, size_t);
 
 /*
@@ -361,11 +367,32 @@ heads(struct ctx *x, const struct ilist *insts, struct seqmap *out)
     "base_count integer, base_expected integer) ON COMMIT DELETE ROWS"
 
 /*
+ * The same rows as a common table expression of the statement that
+ * upserts them, from one array parameter per column ($5 to $18), for the
+ * few rollups of an incremental job (see agg_inline()).
+ */
+#define AGG_OUT_NCOLS 14
+#define AGG_OUT_CTE "agg_out AS (SELECT * FROM unnest($5::bigint[], " \
+    "$6::bigint[], $7::numeric[], $8::numeric[], $9::numeric[], " \
+    "$10::numeric[], $11::numeric[], $12::numeric[], $13::bigint[], " \
+    "$14::numeric[], $15::numeric[], $16::boolean[], $17::integer[], " \
+    "$18::integer[]) AS a(instrument_id, open_ms, open, high, low, " \
+    "close, volume, quote_volume, trades, taker_buy_volume, " \
+    "taker_buy_quote_volume, closed, base_count, base_expected)), "
+
+/*
+ * Rollups up to this many go to the upsert as arrays rather than through
+ * agg_out: creating the temporary table costs a new session more than
+ * the upsert of an hour's rollups for a hundred instruments does.
+ */
+#define AGG_INLINE_MAX 20000
+
+/*
  * Makes the temporary tables a rollup job fills, once per run, in the
  * job's transaction.  They lose their rows at every commit, which costs
  * less than emptying them with TRUNCATE at the start of each job.  Only
- * Citus needs the changed buckets in a table (see rollup_job).  Elsewhere
- * rollup_job() sends AGG_OUT_SQL with its first statements instead.
+ * Citus needs the changed buckets in a table (see rollup_job).  A run
+ * whose jobs send their rollups as arrays never makes agg_out.
  */
 static void
 make_temp(struct ctx *x)
@@ -377,6 +404,40 @@ make_temp(struct ctx *x)
 		    "b timestamptz, e timestamptz) ON COMMIT DELETE ROWS");
 	qq(x, AGG_OUT_SQL);
 	x->temp_made = 1;
+}
+
+/*
+ * Turns the COPY text rows of agg_out in b (emit_row()) into one array
+ * literal per column in col[], for AGG_OUT_CTE.  The fields are numbers,
+ * booleans and \N, none of which needs quoting in an array.
+ */
+static void
+agg_arrays(const struct mdx_buf *b, struct mdx_buf col[AGG_OUT_NCOLS])
+{
+	const char *p = b->data, *end = b->data + b->len, *f;
+	int i;
+
+	for (i = 0; i < AGG_OUT_NCOLS; i++) {
+		mdx_buf_reset(&col[i]);
+		mdx_buf_addch(&col[i], '{');
+	}
+	while (p < end) {
+		for (i = 0; i < AGG_OUT_NCOLS; i++) {
+			f = p;
+			while (p < end && *p != '\t' && *p != '\n')
+				p++;
+			if (col[i].len > 1)
+				mdx_buf_addch(&col[i], ',');
+			if (p - f == 2 && f[0] == '\\' && f[1] == 'N')
+				mdx_buf_addstr(&col[i], "NULL");
+			else
+				mdx_buf_add(&col[i], f, (size_t)(p - f));
+			if (p < end)
+				p++;
+		}
+	}
+	for (i = 0; i < AGG_OUT_NCOLS; i++)
+		mdx_buf_addch(&col[i], '}');
 }
 
 /* ------------------------------------------------------------------------
@@ -936,6 +997,9 @@ stream_end(struct ctx *x, struct rstream *s)
 	}
 	stream_thr(x, s);
 	s->active = 0;
+	/* The reader is free: the gap job's probe may go now. */
+	if (s->c == x->c2 && x->gj.probe_wanted && !x->gj.probe_sent)
+		gaps_probe_send(x);
 }
 
 /*
@@ -1444,22 +1508,30 @@ forget_missing_partitions(struct ctx *x)
  * inserted or changed; outside Citus without the PL/pgSQL function, see
  * MDX_DB_LOG_CTE_INLINE).  A month whose partition
  * mdx.ensure_candle_partitions() did not make goes through mdx.candle.
+ * The rollups come from agg_out, or where cols is not NULL from the
+ * arrays of agg_arrays(), which only a month with its own partition
+ * takes.
  */
 static void
-upsert_month(struct ctx *x, const struct mdx_interval *t, mdx_time m)
+upsert_month(struct ctx *x, const struct mdx_interval *t, mdx_time m,
+    const struct mdx_buf *cols)
 {
 	const struct mdx_interval *month = mdx_interval_lookup("1M");
 	char part[40], s3[24], s4[24], tb1[MDX_TIME_BUFSZ],
 	    tb2[MDX_TIME_BUFSZ];
-	const char *p[4] = { t->code, x->run, s3, s4 };
+	const char *p[4 + AGG_OUT_NCOLS] = { t->code, x->run, s3, s4 };
 	const char *hp[3] = { t->code, s3, s4 };
 	PGresult *r;
+	int i;
 
 	snprintf(s3, sizeof(s3), "%lld", (long long)m);
 	snprintf(s4, sizeof(s4), "%lld",
 	    (long long)mdx_interval_next(month, m));
+	if (cols != NULL)
+		for (i = 0; i < AGG_OUT_NCOLS; i++)
+			p[4 + i] = cols[i].data;
 	if (month_partition(x, m, part, sizeof(part))) {
-		r = qp(x, sqlf(x, "WITH h AS (SELECT count(*) AS n FROM "
+		r = qp(x, sqlf(x, "WITH %sh AS (SELECT count(*) AS n FROM "
 		    "agg_out o %s %s c %s "
 		    "c.instrument_id = o.instrument_id AND c.interval = $1 AND "
 		    "c.open_time = 'epoch'::timestamptz + o.open_ms * "
@@ -1469,9 +1541,11 @@ upsert_month(struct ctx *x, const struct mdx_interval *t, mdx_time m)
 		    UPSERT_SQL " RETURNING c.instrument_id, c.interval, "
 		    "c.open_time), %s SELECT (SELECT n "
 		    "FROM h), (SELECT count(*) FROM w), (SELECT count(*) FROM "
-		    "lg)", HELD_JOIN(x), part, HELD_ON(x), HELD_END(x), part,
+		    "lg)", cols != NULL ? AGG_OUT_CTE : "", HELD_JOIN(x),
+		    part, HELD_ON(x), HELD_END(x), part,
 		    x->citus ? MDX_DB_LOG_CTE("w") :
-		    MDX_DB_LOG_CTE_INLINE("w")), 4, p);
+		    MDX_DB_LOG_CTE_INLINE("w")),
+		    cols != NULL ? 4 + AGG_OUT_NCOLS : 4, p);
 		x->held += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
 		x->written += strtoull(PQgetvalue(r, 0, 1), NULL, 10);
 		PQclear(r);
@@ -1518,18 +1592,17 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 	char tmin_s[MDX_TIME_BUFSZ], tmax_s[MDX_TIME_BUFSZ];
 	const char *p[4], *sqlp;
 	const char *jp[4] = { t->code, "rollup", src->code, x->base->code };
-	struct pstmt st[4];
-	PGresult *r, *res[4];
+	struct mdx_buf cols[AGG_OUT_NCOLS];
+	struct pstmt st[3];
+	PGresult *r, *res[3];
 	int64_t inst;
 	mdx_time from, to, b, tmin = 0, tmax = 0;
-	int j, ensure, temp;
+	int j, ensure;
 
 	memset(&em, 0, sizeof(em));
-	/*
-	 * The job's transaction and what it reads first, in one trip; with
-	 * them the temporary table of the rollups, which a run that rolls
-	 * anything up needs (see make_temp).
-	 */
+	for (j = 0; j < AGG_OUT_NCOLS; j++)
+		mdx_buf_init(&cols[j]);
+	/* The job's transaction and what it reads first, in one trip. */
 	st[0].sql = "BEGIN";
 	st[0].n = 0;
 	st[0].p = NULL;
@@ -1537,16 +1610,9 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 	st[2].sql = changes_sql(x);
 	st[1].n = st[2].n = 4;
 	st[1].p = st[2].p = jp;
-	st[3].sql = AGG_OUT_SQL;
-	st[3].n = 0;
-	st[3].p = NULL;
-	temp = !x->temp_made && !x->citus;
-	res[0] = res[1] = res[2] = res[3] = NULL;
-	qpipe(x, st, temp ? 4 : 3, res);
-	if (temp)
-		x->temp_made = 1;
+	res[0] = res[1] = res[2] = NULL;
+	qpipe(x, st, 3, res);
 	PQclear(res[0]);
-	PQclear(res[3]);
 	fresh_rest(x, res[1], src->code, &fresh);
 	heads(x, &fresh, &hd);
 	r = res[2];
@@ -1704,11 +1770,16 @@ rollup_job(struct ctx *x, const struct mdx_interval *t,
 		    "c.instrument_id = ANY($1::bigint[]) AND c.interval = $2)")
 		    " SELECT count(*) FROM lg", 2, p));
 	}
-	if (em.n > em.ndirect) {
+	if (em.n > em.ndirect && redo.n == 0 && !x->citus &&
+	    em.n - em.ndirect <= AGG_INLINE_MAX && em.months.n == 1 &&
+	    month_partition(x, em.months.v[0], NULL, 0)) {
+		agg_arrays(&x->copy, cols);
+		upsert_month(x, t, em.months.v[0], cols);
+	} else if (em.n > em.ndirect) {
 		make_temp(x);
 		copy_in(x, "COPY agg_out FROM STDIN", &x->copy);
 		for (i = 0; i < em.months.n; i++)
-			upsert_month(x, t, em.months.v[i]);
+			upsert_month(x, t, em.months.v[i], NULL);
 	}
 	/*
 	 * Buckets whose source candles are all gone lose their rollup: the
@@ -1799,6 +1870,8 @@ out:
 	free(em.keys);
 	mdx_buf_free(&dbuf);
 	mdx_buf_free(&arr);
+	for (j = 0; j < AGG_OUT_NCOLS; j++)
+		mdx_buf_free(&cols[j]);
 }
 
 /* ------------------------------------------------------------------------
@@ -1974,9 +2047,11 @@ on_grid(const struct mdx_interval *iv, mdx_time t)
  * first one after it, so the stretch holds them and the candles of the
  * range, no others.
  *
- * The statement goes to the reader connection as soon as the ranges are
- * known, before the rollup, and runs beside the rollup's first statements;
- * gaps_probe() reads its answer.  The probe and the rollup read in later
+ * The statement goes to the reader connection as soon as the reader has
+ * sent its share of the first rollup's source rows (stream_end()), and
+ * runs while the main connection writes the rollups; gaps_probe() reads
+ * its answer (and sends the statement itself if no read freed the reader
+ * before).  The probe and the rollup read in later
  * snapshots than the gap job's change log position, as detect_gaps_many()
  * would: changes after that position are searched again by the next run.
  */
@@ -2057,6 +2132,10 @@ gaps_probe(struct ctx *x, char *ok)
 	size_t k;
 	int j;
 
+	if (!x->gj.probe_sent) {
+		c2_drain(x);
+		gaps_probe_send(x);
+	}
 	c2_drain(x);
 	r = x->gj.probe;
 	for (j = 0; r != NULL && j < PQntuples(r); j++) {
@@ -2232,7 +2311,7 @@ gaps_job(struct ctx *x, const struct mdx_interval *first_rollup)
 	}
 	if (n > 0 && first_rollup != NULL && !x->citus && !x->base->months) {
 		x->gj.pending = 1;
-		gaps_probe_send(x);
+		x->gj.probe_wanted = 1;
 	} else
 		gaps_finish(x);
 }
