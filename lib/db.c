@@ -321,11 +321,22 @@ mdx_db_close(PGconn *c)
 		PQfinish(c);
 }
 
+/*
+ * An error libpq made itself (no SQLSTATE) may be the first sign of a
+ * server that went away: writing COPY data to a closed socket fails with
+ * "server closed the connection unexpectedly" while the connection still
+ * counts as good, until something reads the end of the stream.  Reading
+ * what is there settles it; on a live connection it only buffers input
+ * the caller reads anyway.
+ */
 int
 mdx_db_error_status(PGconn *c, const PGresult *res)
 {
 	const char *st;
 
+	if (c != NULL && PQstatus(c) == CONNECTION_OK && (res == NULL ||
+	    PQresultErrorField(res, PG_DIAG_SQLSTATE) == NULL))
+		(void)PQconsumeInput(c);
 	if (c != NULL && PQstatus(c) == CONNECTION_BAD)
 		return MDX_EX_TEMPFAIL;
 	if (res == NULL)

@@ -37,7 +37,10 @@ void mdx_db_close(PGconn *c);
  * The exit status for a failed command: MDX_EX_TEMPFAIL when the
  * connection was lost or the error is transient (SQLSTATE classes 08, 40,
  * 53, 57), MDX_EX_DATAERR for data exceptions (class 22, 23), else
- * MDX_EX_FAIL.  res may be NULL.
+ * MDX_EX_FAIL.  res may be NULL.  For an error without a SQLSTATE (one
+ * libpq made, or none at all) it first reads what input c has, so that a
+ * server gone away mid-command shows as a lost connection, which
+ * PQstatus(c) then reports too.
  */
 int mdx_db_error_status(PGconn *c, const PGresult *res);
 
